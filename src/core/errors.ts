@@ -1,0 +1,77 @@
+/**
+ * Typed errors with stable codes. Tests assert on `code`, never on `message`.
+ * Every bad input in tradestate surfaces as a {@link TradestateError} whose code starts with `TRD_ERR_`.
+ */
+export const ErrorCode = {
+  CONFIG_INVALID: 'TRD_ERR_CONFIG_INVALID',
+  CONFIG_NOT_FOUND: 'TRD_ERR_CONFIG_NOT_FOUND',
+  CLI_USAGE: 'TRD_ERR_CLI_USAGE',
+  MODE_UNAVAILABLE: 'TRD_ERR_MODE_UNAVAILABLE',
+  MESSAGE_INVALID: 'TRD_ERR_MESSAGE_INVALID',
+  PRICE_NOT_ON_TICK: 'TRD_ERR_PRICE_NOT_ON_TICK',
+  QTY_NOT_ON_LOT: 'TRD_ERR_QTY_NOT_ON_LOT',
+  NUMBER_INVALID: 'TRD_ERR_NUMBER_INVALID',
+  INVALID_TRANSITION: 'TRD_ERR_INVALID_TRANSITION',
+  DUPLICATE_FILL: 'TRD_ERR_DUPLICATE_FILL',
+  OVERFILL: 'TRD_ERR_OVERFILL',
+  UNKNOWN_ORDER: 'TRD_ERR_UNKNOWN_ORDER',
+  DUPLICATE_ORDER_ID: 'TRD_ERR_DUPLICATE_ORDER_ID',
+  UNKNOWN_INSTRUMENT: 'TRD_ERR_UNKNOWN_INSTRUMENT',
+  DATA_INVALID: 'TRD_ERR_DATA_INVALID',
+  DATA_NOT_FOUND: 'TRD_ERR_DATA_NOT_FOUND',
+  RISK_REJECTED: 'TRD_ERR_RISK_REJECTED',
+  BOOK_SEQUENCE_GAP: 'TRD_ERR_BOOK_SEQUENCE_GAP',
+  BOOK_CROSSED: 'TRD_ERR_BOOK_CROSSED',
+  BOOK_UNKNOWN_ORDER: 'TRD_ERR_BOOK_UNKNOWN_ORDER',
+  FIX_PARSE: 'TRD_ERR_FIX_PARSE',
+  FIX_CHECKSUM: 'TRD_ERR_FIX_CHECKSUM',
+  FIX_BODY_LENGTH: 'TRD_ERR_FIX_BODY_LENGTH',
+  FIX_VALIDATION: 'TRD_ERR_FIX_VALIDATION',
+  WS_FRAME_INVALID: 'TRD_ERR_WS_FRAME_INVALID'
+} as const;
+
+/** One of the stable `TRD_ERR_*` codes. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one error class of tradestate: a stable code, a human message and structured context. */
+export class TradestateError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions
+  ) {
+    super(message, options);
+    this.name = 'TradestateError';
+    this.code = code;
+    this.context = context;
+  }
+
+  /** A JSON-safe view (bigints become decimal strings) for logs and audit records. */
+  toJSON(): { code: ErrorCode; message: string; context: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      context: jsonSafe(this.context) as Record<string, unknown>
+    };
+  }
+}
+
+/** True when `e` is a {@link TradestateError}, optionally with the given code. */
+export function isTradestateError(e: unknown, code?: ErrorCode): e is TradestateError {
+  return e instanceof TradestateError && (code === undefined || e.code === code);
+}
+
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonSafe(x);
+    return out;
+  }
+  return v;
+}

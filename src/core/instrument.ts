@@ -1,0 +1,133 @@
+import {
+  type Decimal,
+  divRoundHalfEven,
+  exactMultiple,
+  formatDecimal,
+  parseDecimal,
+  pow10
+} from './decimal.ts';
+import { ErrorCode, TradestateError } from './errors.ts';
+
+/**
+ * Money is exact fixed point: a bigint count of 10^-8 currency units.
+ * Cash, P&L and commissions are Money; prices and sizes in the book are integer ticks and lots.
+ */
+export type Money = bigint;
+export const MONEY_SCALE = 8;
+export const MONEY_ONE: Money = pow10(MONEY_SCALE);
+
+/** Static description of a tradable instrument; prices are integer ticks of `tickSize`, sizes integer lots of `lotSize`. */
+export interface InstrumentSpec {
+  readonly symbol: string;
+  readonly venue: string;
+  /** Decimal string, e.g. `"0.01"`. */
+  readonly tickSize: string;
+  /** Decimal string, e.g. `"1"` for shares, `"0.00001"` for crypto. */
+  readonly lotSize: string;
+  readonly currency: string;
+}
+
+/** An instrument with its exact conversion factors precomputed. */
+export interface Instrument extends InstrumentSpec {
+  /** `symbol@venue`: the key used everywhere inside tradestate. */
+  readonly id: string;
+  readonly tick: Decimal;
+  readonly lot: Decimal;
+  /** Money units (10^-8) for one tick × one lot. */
+  readonly tickLotValue: bigint;
+  /** Fraction digits to print a price with. */
+  readonly priceDecimals: number;
+  readonly qtyDecimals: number;
+}
+
+/** Build an {@link Instrument}; throws `TRD_ERR_NUMBER_INVALID` if one tick × one lot is not a whole number of money units. */
+export function makeInstrument(spec: InstrumentSpec): Instrument {
+  const tick = parseDecimal(spec.tickSize);
+  const lot = parseDecimal(spec.lotSize);
+  if (tick.mantissa <= 0n || lot.mantissa <= 0n) {
+    throw new TradestateError(
+      ErrorCode.NUMBER_INVALID,
+      `tick and lot sizes must be positive for ${spec.symbol}`,
+      { ...spec }
+    );
+  }
+  const scale = tick.scale + lot.scale;
+  if (scale > MONEY_SCALE) {
+    throw new TradestateError(
+      ErrorCode.NUMBER_INVALID,
+      `tick × lot of ${spec.symbol} is finer than 10^-${MONEY_SCALE}`,
+      {
+        ...spec
+      }
+    );
+  }
+  const tickLotValue = tick.mantissa * lot.mantissa * pow10(MONEY_SCALE - scale);
+  return {
+    ...spec,
+    id: `${spec.symbol}@${spec.venue}`,
+    tick,
+    lot,
+    tickLotValue,
+    priceDecimals: tick.scale,
+    qtyDecimals: lot.scale
+  };
+}
+
+/** `"12.34"` → 1234 ticks for a 0.01 tick. Throws `TRD_ERR_PRICE_NOT_ON_TICK` when not exact. */
+export function priceToTicks(inst: Instrument, price: string): number {
+  return toSafe(exactMultiple(parseDecimal(price), inst.tick, ErrorCode.PRICE_NOT_ON_TICK, 'price'), 'price');
+}
+
+/** `"100"` → 100 lots for a lot of 1. Throws `TRD_ERR_QTY_NOT_ON_LOT` when not exact. */
+export function qtyToLots(inst: Instrument, qty: string): number {
+  return toSafe(exactMultiple(parseDecimal(qty), inst.lot, ErrorCode.QTY_NOT_ON_LOT, 'quantity'), 'quantity');
+}
+
+/** Ticks back to a decimal string with the instrument's precision. */
+export function ticksToPrice(inst: Instrument, ticks: number): string {
+  return formatDecimal(BigInt(ticks) * inst.tick.mantissa, inst.tick.scale);
+}
+
+/** Lots back to a decimal string with the instrument's precision. */
+export function lotsToQty(inst: Instrument, lots: number): string {
+  return formatDecimal(BigInt(lots) * inst.lot.mantissa, inst.lot.scale);
+}
+
+/**
+ * Nearest tick to a floating-point price (for data sources that only give floats, e.g. CSV bars
+ * or a synthetic generator). Rounds half to even on the decimal expansion; never used on the book's own prices.
+ */
+export function ticksFromFloat(inst: Instrument, price: number): number {
+  if (!Number.isFinite(price))
+    throw new TradestateError(ErrorCode.NUMBER_INVALID, `price is not finite: ${price}`);
+  const scaled = BigInt(Math.round(price * 1e9));
+  return toSafe(divRoundHalfEven(scaled * pow10(inst.tick.scale), inst.tick.mantissa * pow10(9)), 'price');
+}
+
+/** Exact notional in Money units: ticks × lots × tick-lot value. */
+export function notional(inst: Instrument, ticks: number, lots: number): Money {
+  return BigInt(ticks) * BigInt(lots) * inst.tickLotValue;
+}
+
+/** Money as a decimal string with 8 fraction digits, or `digits` (rounded half-even) when given. */
+export function formatMoney(m: Money, digits = MONEY_SCALE): string {
+  const r = digits >= MONEY_SCALE ? m : divRoundHalfEven(m, pow10(MONEY_SCALE - digits));
+  return formatDecimal(r, Math.min(digits, MONEY_SCALE));
+}
+
+/** Money to a float, for analytics only (ratios, returns); never compared for equality. */
+export function moneyToNumber(m: Money): number {
+  return Number(m) / 1e8;
+}
+
+/** A float amount (e.g. from config) to exact Money, rounded half-even at 10^-8. */
+export function moneyFromNumber(x: number): Money {
+  return divRoundHalfEven(BigInt(Math.round(x * 1e8)), 1n);
+}
+
+function toSafe(v: bigint, what: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new TradestateError(ErrorCode.NUMBER_INVALID, `${what} out of safe integer range: ${v}`);
+  }
+  return Number(v);
+}

@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { divRoundHalfEven, formatDecimal, parseDecimal } from '../../src/core/decimal.ts';
+import { isTradestateError } from '../../src/core/errors.ts';
+import { makeInstrument, priceToTicks, ticksToPrice } from '../../src/core/instrument.ts';
+
+describe('decimal', () => {
+  it('parses and formats exactly', () => {
+    expect(parseDecimal('12.3400')).toEqual({ mantissa: 123400n, scale: 4 });
+    expect(formatDecimal(-5n, 3)).toBe('-0.005');
+  });
+
+  it('rejects exponents and junk with a typed error', () => {
+    for (const bad of ['1e5', '', 'NaN', '1.2.3', ' 1']) {
+      try {
+        parseDecimal(bad);
+        expect.unreachable();
+      } catch (e) {
+        expect(isTradestateError(e, 'TRD_ERR_NUMBER_INVALID')).toBe(true);
+      }
+    }
+  });
+
+  it('rounds half to even', () => {
+    expect(divRoundHalfEven(5n, 2n)).toBe(2n);
+    expect(divRoundHalfEven(7n, 2n)).toBe(4n);
+    expect(divRoundHalfEven(-5n, 2n)).toBe(-2n);
+    expect(divRoundHalfEven(-7n, 2n)).toBe(-4n);
+  });
+
+  it('price ↔ ticks round-trips for any tick-aligned price', () => {
+    const inst = makeInstrument({
+      symbol: 'X',
+      venue: 'SIM',
+      tickSize: '0.05',
+      lotSize: '1',
+      currency: 'USD'
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), (ticks) => {
+        expect(priceToTicks(inst, ticksToPrice(inst, ticks))).toBe(ticks);
+      })
+    );
+    expect(() => priceToTicks(inst, '1.03')).toThrowError(/not a multiple/);
+  });
+});
