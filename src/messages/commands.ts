@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import {
+  idSchema,
+  instrumentIdSchema,
+  nanosSchema,
+  orderTypeSchema,
+  positiveLotsSchema,
+  sideSchema,
+  ticksSchema,
+  timeInForceSchema
+} from './primitives.ts';
+
+const commandBase = {
+  commandId: idSchema,
+  tsInit: nanosSchema,
+  strategyId: idSchema,
+  instrumentId: instrumentIdSchema,
+  clientOrderId: idSchema
+};
+
+/** Imperative: submit a new order. */
+export const submitOrderSchema = z
+  .object({
+    type: z.literal('order.submit'),
+    ...commandBase,
+    side: sideSchema,
+    orderType: orderTypeSchema,
+    qty: positiveLotsSchema,
+    limitPx: ticksSchema.optional(),
+    stopPx: ticksSchema.optional(),
+    tif: timeInForceSchema,
+    /** For `gtd`: when the order expires. */
+    expireAt: nanosSchema.optional(),
+    /** Why the strategy sent it (signal name), for the audit trail. */
+    reason: z.string().max(128).optional()
+  })
+  .readonly()
+  .superRefine((c, ctx) => {
+    if ((c.orderType === 'limit' || c.orderType === 'stop_limit') && c.limitPx === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['limitPx'], message: `${c.orderType} order needs limitPx` });
+    }
+    if ((c.orderType === 'stop' || c.orderType === 'stop_limit') && c.stopPx === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stopPx'], message: `${c.orderType} order needs stopPx` });
+    }
+    if (c.tif === 'gtd' && c.expireAt === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expireAt'], message: 'gtd order needs expireAt' });
+    }
+  });
+export type SubmitOrder = z.infer<typeof submitOrderSchema>;
+
+/** Imperative: cancel a working order. */
+export const cancelOrderSchema = z
+  .object({ type: z.literal('order.cancel'), ...commandBase, reason: z.string().max(128).optional() })
+  .readonly();
+export type CancelOrder = z.infer<typeof cancelOrderSchema>;
+
+/** Imperative: cancel-replace; the replacement gets `newClientOrderId`, chained to the original. */
+export const replaceOrderSchema = z
+  .object({
+    type: z.literal('order.replace'),
+    ...commandBase,
+    newClientOrderId: idSchema,
+    qty: positiveLotsSchema.optional(),
+    limitPx: ticksSchema.optional(),
+    stopPx: ticksSchema.optional()
+  })
+  .readonly();
+export type ReplaceOrder = z.infer<typeof replaceOrderSchema>;
+
+export const orderCommandSchema = z.union([submitOrderSchema, cancelOrderSchema, replaceOrderSchema]);
+export type OrderCommand = SubmitOrder | CancelOrder | ReplaceOrder;

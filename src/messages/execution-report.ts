@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import {
+  idSchema,
+  instrumentIdSchema,
+  liquiditySchema,
+  lotsSchema,
+  moneySchema,
+  nanosSchema,
+  sideSchema,
+  ticksSchema
+} from './primitives.ts';
+
+/** What the venue says happened to an order (FIX ExecType, generalised). */
+export const execTypeSchema = z.enum([
+  'accepted',
+  'rejected',
+  'fill',
+  'canceled',
+  'cancel_rejected',
+  'replaced',
+  'replace_rejected',
+  'expired'
+]);
+export type ExecType = z.infer<typeof execTypeSchema>;
+
+/**
+ * A venue's execution report, canonical form. Every gateway (simulated, FIX, Alpaca) produces these;
+ * the order actors consume them.
+ */
+export const executionReportSchema = z
+  .object({
+    type: z.literal('exec.report'),
+    execType: execTypeSchema,
+    venue: z.string().min(1).max(32),
+    instrumentId: instrumentIdSchema,
+    clientOrderId: idSchema,
+    /** For replace answers: the order being replaced. */
+    origClientOrderId: idSchema.optional(),
+    venueOrderId: idSchema.optional(),
+    /** Unique per venue execution; fills are de-duplicated by it. */
+    execId: idSchema,
+    side: sideSchema,
+    lastQty: lotsSchema,
+    lastPx: ticksSchema,
+    cumQty: lotsSchema,
+    leavesQty: lotsSchema,
+    commission: moneySchema,
+    liquidity: liquiditySchema,
+    reason: z.string().max(256).optional(),
+    tsEvent: nanosSchema,
+    tsInit: nanosSchema
+  })
+  .readonly();
+export type ExecutionReport = z.infer<typeof executionReportSchema>;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import {
+  actorKindSchema,
+  idSchema,
+  instrumentIdSchema,
+  lotsSchema,
+  moneySchema,
+  nanosSchema,
+  orderTypeSchema,
+  sideSchema,
+  ticksSchema
+} from './primitives.ts';
+
+/** The order lifecycle states (the order machine's top-level states). */
+export const orderStatusSchema = z.enum([
+  'NEW',
+  'PENDING_NEW',
+  'ACKNOWLEDGED',
+  'PARTIAL_FILL',
+  'PENDING_CANCEL',
+  'PENDING_REPLACE',
+  'FILLED',
+  'CANCELED',
+  'REJECTED',
+  'EXPIRED',
+  'CLOSED'
+]);
+export type OrderStatus = z.infer<typeof orderStatusSchema>;
+
+/** Past-tense order events; every accepted transition of an order actor emits exactly one. */
+export const orderEventTypeSchema = z.enum([
+  'order.submitted',
+  'order.denied',
+  'order.accepted',
+  'order.rejected',
+  'order.filled',
+  'order.pending_cancel',
+  'order.canceled',
+  'order.cancel_rejected',
+  'order.pending_replace',
+  'order.replaced',
+  'order.replace_rejected',
+  'order.expired',
+  'order.closed'
+]);
+export type OrderEventType = z.infer<typeof orderEventTypeSchema>;
+
+const orderEventFields = {
+  clientOrderId: idSchema,
+  strategyId: idSchema,
+  instrumentId: instrumentIdSchema,
+  venueOrderId: idSchema.optional(),
+  side: sideSchema,
+  orderType: orderTypeSchema,
+  qty: lotsSchema,
+  limitPx: ticksSchema.optional(),
+  filledQty: lotsSchema,
+  leavesQty: lotsSchema,
+  /** Σ lastPx·lastQty in ticks·lots; average price = notionalTicks / filledQty. */
+  notionalTicks: z.number().int().safe(),
+  commission: moneySchema,
+  from: orderStatusSchema,
+  to: orderStatusSchema,
+  /** The event or command that caused the transition. */
+  cause: z.string().max(64),
+  /** Who acted and why. */
+  actor: actorKindSchema,
+  reason: z.string().max(256).optional(),
+  lastQty: lotsSchema.optional(),
+  lastPx: ticksSchema.optional(),
+  execId: idSchema.optional(),
+  /** True for a fill that arrived after the order was canceled or expired. */
+  late: z.boolean().optional(),
+  tsEvent: nanosSchema
+};
+
+/** An audit-grade order event. */
+export const orderEventSchema = z.object({ type: orderEventTypeSchema, ...orderEventFields }).readonly();
+export type OrderEvent = z.infer<typeof orderEventSchema>;
+
+/** An event an order actor refused (invalid transition, duplicate fill, overfill): logged, never dropped. */
+export const orderRefusedSchema = z
+  .object({
+    type: z.literal('order.refused'),
+    clientOrderId: idSchema,
+    status: orderStatusSchema,
+    event: z.string().max(64),
+    code: z.string().regex(/^TRD_ERR_[A-Z_]+$/),
+    message: z.string().max(512),
+    tsEvent: nanosSchema
+  })
+  .readonly();
+export type OrderRefused = z.infer<typeof orderRefusedSchema>;
