@@ -51,14 +51,33 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
       tsEvent: ns,
       tsInit: ns,
       seq: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-      action: fc.constantFrom('add' as const, 'modify' as const, 'delete' as const, 'execute' as const, 'clear' as const),
+      action: fc.constantFrom(
+        'add' as const,
+        'modify' as const,
+        'delete' as const,
+        'execute' as const,
+        'clear' as const
+      ),
       side,
       px: ticks,
       sz: lots,
       orderId: id,
       flags: fc.integer({ min: 0, max: 3 })
     },
-    { requiredKeys: ['type', 'instrumentId', 'tsEvent', 'tsInit', 'seq', 'action', 'side', 'px', 'sz', 'flags'] }
+    {
+      requiredKeys: [
+        'type',
+        'instrumentId',
+        'tsEvent',
+        'tsInit',
+        'seq',
+        'action',
+        'side',
+        'px',
+        'sz',
+        'flags'
+      ]
+    }
   ),
   fc.record(
     {
@@ -75,7 +94,21 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
       tif: fc.constantFrom('day' as const, 'gtc' as const, 'ioc' as const, 'fok' as const),
       reason: fc.string({ maxLength: 10 })
     },
-    { requiredKeys: ['type', 'commandId', 'tsInit', 'strategyId', 'instrumentId', 'clientOrderId', 'side', 'orderType', 'qty', 'limitPx', 'tif'] }
+    {
+      requiredKeys: [
+        'type',
+        'commandId',
+        'tsInit',
+        'strategyId',
+        'instrumentId',
+        'clientOrderId',
+        'side',
+        'orderType',
+        'qty',
+        'limitPx',
+        'tif'
+      ]
+    }
   ),
   fc.record({
     type: fc.constant('order.cancel' as const),

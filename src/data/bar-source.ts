@@ -1,0 +1,19 @@
+import type { Bar } from '../messages/market-data.ts';
+
+/**
+ * A source of bars in strict (tsEvent, instrumentId) order across all its symbols, delivered in
+ * batches so a consumer can stream years of minute bars with flat memory. The backtest engine
+ * consumes exactly this; the synthetic generator, CSV importers and the Parquet store all produce it.
+ */
+export type BarSource = AsyncIterable<readonly Bar[]>;
+
+/** Deterministic order of bars: by event time, then by instrument id (the tiebreak). */
+export function compareBars(a: Bar, b: Bar): number {
+  if (a.tsEvent !== b.tsEvent) return a.tsEvent < b.tsEvent ? -1 : 1;
+  return a.instrumentId < b.instrumentId ? -1 : a.instrumentId > b.instrumentId ? 1 : 0;
+}
+
+/** Wrap an in-memory, already sorted array of bars as a {@link BarSource}. */
+export async function* barsFromArray(bars: readonly Bar[], batchSize = 4096): BarSource {
+  for (let i = 0; i < bars.length; i += batchSize) yield bars.slice(i, i + batchSize);
+}

@@ -1,0 +1,437 @@
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import { ErrorCode } from '../core/errors.ts';
+import type { Nanos } from '../core/nanos.ts';
+import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
+import type { ExecutionReport } from '../messages/execution-report.ts';
+import type { OrderEvent, OrderEventType, OrderRefused, OrderStatus } from '../messages/order-events.ts';
+import type { ActorKind, RiskDecision } from './order.types.ts';
+
+export type { ActorKind, RiskDecision } from './order.types.ts';
+
+/**
+ * The order lifecycle.
+ *
+ * Happy path: NEW → PENDING_NEW → ACKNOWLEDGED → PARTIAL_FILL → FILLED.
+ * Also: PENDING_NEW → REJECTED; ACKNOWLEDGED/PARTIAL_FILL → PENDING_CANCEL → CANCELED;
+ * fill before ack (PENDING_NEW → PARTIAL_FILL/FILLED); unsolicited cancel (ACKNOWLEDGED → CANCELED);
+ * fills while PENDING_CANCEL/PENDING_REPLACE; late fills after CANCELED/EXPIRED (applied and flagged
+ * `late`, until `lateFillGrace` has passed and the order is CLOSED); cancel/replace reject restoring the
+ * prior state (derived from what the order has seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED,
+ * else PENDING_NEW); expiry.
+ *
+ * Final states: FILLED, REJECTED, CLOSED. Every accepted event emits exactly one past-tense
+ * {@link OrderEvent}; every other event emits an {@link OrderRefused} with a `TRD_ERR_*` code — nothing is
+ * silently dropped. I/O (sending to the venue) is the named action `sendToVenue`, a no-op here and
+ * provided by the gateway wiring with `orderMachine.provide()`.
+ */
+
+export interface OrderContext {
+  /** The id the order was created with; its actor's id and systemId are `order:<rootClientOrderId>`. */
+  readonly rootClientOrderId: string;
+  /** The current client order id (changes on each successful cancel-replace). */
+  readonly clientOrderId: string;
+  /** Earlier client ids of this order, oldest first (cancel-replace chain). */
+  readonly chain: readonly string[];
+  readonly strategyId: string;
+  readonly instrumentId: string;
+  readonly side: SubmitOrder['side'];
+  readonly orderType: SubmitOrder['orderType'];
+  readonly tif: SubmitOrder['tif'];
+  readonly qty: number;
+  readonly limitPx: number | undefined;
+  readonly stopPx: number | undefined;
+  readonly venueOrderId: string | undefined;
+  readonly acked: boolean;
+  readonly filledQty: number;
+  /** Σ lastPx × lastQty (ticks × lots), exact. */
+  readonly notionalTicks: number;
+  readonly commission: bigint;
+  readonly execIds: readonly string[];
+  readonly status: OrderStatus;
+  readonly pendingReplace: ReplaceOrder | undefined;
+  readonly tsLast: Nanos;
+  readonly reason: string | undefined;
+}
+
+export type OrderMachineEvent =
+  | { readonly type: 'order.submit'; readonly command: SubmitOrder; readonly risk: RiskDecision }
+  | { readonly type: 'order.cancel'; readonly command: CancelOrder; readonly actor?: ActorKind }
+  | { readonly type: 'order.replace'; readonly command: ReplaceOrder; readonly actor?: ActorKind }
+  | { readonly type: 'venue.accepted'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.rejected'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.filled'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.canceled'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.cancel_rejected'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.replaced'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.replace_rejected'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.expired'; readonly report: ExecutionReport };
+
+export type OrderEmitted = OrderEvent | OrderRefused;
+
+/** What `sendToVenue` is asked to send. */
+export type VenueRequest =
+  | { readonly kind: 'submit'; readonly command: SubmitOrder }
+  | { readonly kind: 'cancel'; readonly command: CancelOrder }
+  | { readonly kind: 'replace'; readonly command: ReplaceOrder };
+
+type ReportEvent = Extract<OrderMachineEvent, { report: ExecutionReport }>;
+type Ev = OrderMachineEvent;
+type Ctx = OrderContext;
+
+const hasReport = (e: Ev): e is ReportEvent => 'report' in e;
+
+function eventTime(e: Ev, ctx: Ctx): Nanos {
+  if (hasReport(e)) return e.report.tsEvent;
+  if ('command' in e) return e.command.tsInit;
+  return ctx.tsLast;
+}
+
+function fillOf(e: Ev): ExecutionReport | undefined {
+  return e.type === 'venue.filled' ? e.report : undefined;
+}
+
+/** Build the audit record for a transition into `to` caused by `e`. */
+function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, late: boolean): OrderEvent {
+  const fill = fillOf(e);
+  const actor: ActorKind =
+    e.type === 'order.submit'
+      ? e.risk.ok
+        ? 'strategy'
+        : 'system'
+      : e.type === 'order.cancel' || e.type === 'order.replace'
+        ? (e.actor ?? 'strategy')
+        : 'venue';
+  const reason =
+    e.type === 'order.submit'
+      ? e.risk.ok
+        ? e.command.reason
+        : `${e.risk.validator}: ${e.risk.reason}`
+      : 'command' in e && 'reason' in e.command
+        ? e.command.reason
+        : hasReport(e)
+          ? e.report.reason
+          : undefined;
+  return {
+    type,
+    clientOrderId: ctx.clientOrderId,
+    strategyId: ctx.strategyId,
+    instrumentId: ctx.instrumentId,
+    ...(ctx.venueOrderId !== undefined ? { venueOrderId: ctx.venueOrderId } : {}),
+    side: ctx.side,
+    orderType: ctx.orderType,
+    qty: ctx.qty,
+    ...(ctx.limitPx !== undefined ? { limitPx: ctx.limitPx } : {}),
+    filledQty: ctx.filledQty,
+    leavesQty:
+      to === 'FILLED' || to === 'CANCELED' || to === 'EXPIRED' || to === 'REJECTED' || to === 'CLOSED'
+        ? 0
+        : ctx.qty - ctx.filledQty,
+    notionalTicks: ctx.notionalTicks,
+    commission: ctx.commission,
+    from: ctx.status,
+    to,
+    cause: e.type,
+    actor,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(fill ? { lastQty: fill.lastQty, lastPx: fill.lastPx, execId: fill.execId } : {}),
+    ...(late ? { late } : {}),
+    tsEvent: eventTime(e, ctx)
+  };
+}
+
+interface AuditParams {
+  readonly type: OrderEventType;
+  readonly to: OrderStatus;
+  readonly late?: boolean;
+}
+
+/** A transition: go to `target`, update context, send what must be sent, emit one audit event. */
+function go(
+  target: OrderStatus,
+  audit: OrderEventType,
+  opts: { guard?: GuardName; late?: boolean; venue?: VenueRequest['kind'] } = {}
+) {
+  return {
+    target: `#order.${target}`,
+    reenter: true,
+    ...(opts.guard ? { guard: opts.guard } : {}),
+    actions: [
+      { type: 'apply' as const },
+      ...(opts.venue ? [{ type: 'sendToVenue' as const, params: { kind: opts.venue } }] : []),
+      { type: 'audit' as const, params: { type: audit, to: target, late: opts.late ?? false } }
+    ]
+  };
+}
+
+/** A fill from a working state: refuse duplicates/overfills, complete → FILLED, else stay in (or go to) `partial`. */
+function onFill(partial: OrderStatus, late = false) {
+  return [
+    {
+      guard: 'isDuplicateFill' as const,
+      actions: { type: 'refuse' as const, params: { code: ErrorCode.DUPLICATE_FILL } }
+    },
+    {
+      guard: 'isOverfill' as const,
+      actions: { type: 'refuse' as const, params: { code: ErrorCode.OVERFILL } }
+    },
+    go('FILLED', 'order.filled', { guard: 'completesOrder', late }),
+    go(partial, 'order.filled', { late })
+  ];
+}
+
+/** Return to where the order was before a pending cancel/replace, from what it has seen. */
+function restore(audit: OrderEventType) {
+  return [
+    go('FILLED', audit, { guard: 'isFullyFilled' }),
+    go('PARTIAL_FILL', audit, { guard: 'hasFills' }),
+    go('ACKNOWLEDGED', audit, { guard: 'isAcked' }),
+    go('PENDING_NEW', audit)
+  ];
+}
+
+type GuardName =
+  | 'riskApproved'
+  | 'isDuplicateFill'
+  | 'isOverfill'
+  | 'completesOrder'
+  | 'hasFills'
+  | 'isAcked'
+  | 'isFullyFilled'
+  | 'replaceStillValid';
+
+/** Apply an event's facts to the context (fills, acks, replace results). Pure. */
+function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
+  switch (e.type) {
+    case 'order.submit':
+      return { tsLast: e.command.tsInit, reason: e.risk.ok ? e.command.reason : e.risk.reason };
+    case 'order.cancel':
+      return { tsLast: e.command.tsInit };
+    case 'order.replace':
+      return { tsLast: e.command.tsInit, pendingReplace: e.command };
+    case 'venue.filled': {
+      const r = e.report;
+      return {
+        acked: true,
+        venueOrderId: ctx.venueOrderId ?? r.venueOrderId,
+        filledQty: ctx.filledQty + r.lastQty,
+        notionalTicks: ctx.notionalTicks + r.lastPx * r.lastQty,
+        commission: ctx.commission + r.commission,
+        execIds: [...ctx.execIds, r.execId],
+        tsLast: r.tsEvent
+      };
+    }
+    case 'venue.replaced': {
+      const p = ctx.pendingReplace;
+      return {
+        acked: true,
+        tsLast: e.report.tsEvent,
+        venueOrderId: e.report.venueOrderId ?? ctx.venueOrderId,
+        pendingReplace: undefined,
+        ...(p
+          ? {
+              chain: [...ctx.chain, ctx.clientOrderId],
+              clientOrderId: p.newClientOrderId,
+              qty: p.qty ?? ctx.qty,
+              limitPx: p.limitPx ?? ctx.limitPx,
+              stopPx: p.stopPx ?? ctx.stopPx
+            }
+          : {})
+      };
+    }
+    case 'venue.replace_rejected':
+      return { pendingReplace: undefined, tsLast: e.report.tsEvent, reason: e.report.reason };
+    default:
+      // timer events (xstate.after.*) carry no facts
+      if (!hasReport(e)) return {};
+      return {
+        acked: ctx.acked || e.type === 'venue.accepted' || e.type === 'venue.cancel_rejected',
+        venueOrderId: ctx.venueOrderId ?? e.report.venueOrderId,
+        tsLast: e.report.tsEvent,
+        reason: e.report.reason ?? ctx.reason
+      };
+  }
+}
+
+export const orderMachine = setup({
+  types: {
+    context: {} as OrderContext,
+    events: {} as OrderMachineEvent,
+    input: {} as SubmitOrder,
+    emitted: {} as OrderEmitted
+  },
+  delays: {
+    /** How long a canceled/expired order still accepts late fills before it closes. */
+    lateFillGrace: 5_000
+  },
+  guards: {
+    riskApproved: ({ event }) => event.type === 'order.submit' && event.risk.ok,
+    isDuplicateFill: ({ context, event }) =>
+      event.type === 'venue.filled' && context.execIds.includes(event.report.execId),
+    isOverfill: ({ context, event }) =>
+      event.type === 'venue.filled' && context.filledQty + event.report.lastQty > context.qty,
+    completesOrder: ({ context, event }) =>
+      event.type === 'venue.filled' && context.filledQty + event.report.lastQty === context.qty,
+    hasFills: ({ context }) => context.filledQty > 0,
+    isAcked: ({ context }) => context.acked,
+    isFullyFilled: ({ context, event }) =>
+      event.type === 'venue.replaced' &&
+      context.pendingReplace?.qty !== undefined &&
+      context.filledQty >= context.pendingReplace.qty,
+    replaceStillValid: ({ context, event }) =>
+      event.type === 'order.replace' &&
+      (event.command.qty === undefined || event.command.qty > context.filledQty)
+  },
+  actions: {
+    apply: assign(({ context, event }) => applyEvent(context, event)),
+    audit: enqueueActions(({ context, event, enqueue }, params: AuditParams) => {
+      enqueue(emit(auditRecord(context, event, params.type, params.to, params.late ?? false)));
+      enqueue(assign({ status: params.to }));
+    }),
+    refuse: emit(({ context, event }, params: { code: string }) => ({
+      type: 'order.refused' as const,
+      clientOrderId: context.clientOrderId,
+      status: context.status,
+      event: event.type,
+      code: params.code,
+      message:
+        params.code === ErrorCode.INVALID_TRANSITION
+          ? `${event.type} is not valid in ${context.status}`
+          : params.code === ErrorCode.DUPLICATE_FILL
+            ? `duplicate fill ${fillOf(event)?.execId ?? ''}`
+            : `fill of ${fillOf(event)?.lastQty ?? 0} would exceed quantity ${context.qty} (filled ${context.filledQty})`,
+      tsEvent: eventTime(event, context)
+    })),
+    /** I/O hook: provided by the gateway wiring. */
+    sendToVenue: (_args, _params: { kind: VenueRequest['kind'] }) => {}
+  }
+}).createMachine({
+  id: 'order',
+  context: ({ input }) => ({
+    rootClientOrderId: input.clientOrderId,
+    clientOrderId: input.clientOrderId,
+    chain: [],
+    strategyId: input.strategyId,
+    instrumentId: input.instrumentId,
+    side: input.side,
+    orderType: input.orderType,
+    tif: input.tif,
+    qty: input.qty,
+    limitPx: input.limitPx,
+    stopPx: input.stopPx,
+    venueOrderId: undefined,
+    acked: false,
+    filledQty: 0,
+    notionalTicks: 0,
+    commission: 0n,
+    execIds: [],
+    status: 'NEW',
+    pendingReplace: undefined,
+    tsLast: input.tsInit,
+    reason: undefined
+  }),
+  initial: 'NEW',
+  // Any event a state does not handle is refused, typed and emitted — never silently dropped.
+  on: { '*': { actions: { type: 'refuse', params: { code: ErrorCode.INVALID_TRANSITION } } } },
+  states: {
+    NEW: {
+      on: {
+        'order.submit': [
+          go('PENDING_NEW', 'order.submitted', { guard: 'riskApproved', venue: 'submit' }),
+          go('REJECTED', 'order.denied')
+        ]
+      }
+    },
+    PENDING_NEW: {
+      on: {
+        'venue.accepted': go('ACKNOWLEDGED', 'order.accepted'),
+        'venue.rejected': go('REJECTED', 'order.rejected'),
+        'venue.filled': onFill('PARTIAL_FILL'),
+        'venue.canceled': go('CANCELED', 'order.canceled'),
+        'venue.expired': go('EXPIRED', 'order.expired'),
+        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' })
+      }
+    },
+    ACKNOWLEDGED: {
+      on: {
+        'venue.filled': onFill('PARTIAL_FILL'),
+        'venue.canceled': go('CANCELED', 'order.canceled'),
+        'venue.expired': go('EXPIRED', 'order.expired'),
+        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
+        'order.replace': go('PENDING_REPLACE', 'order.pending_replace', {
+          guard: 'replaceStillValid',
+          venue: 'replace'
+        })
+      }
+    },
+    PARTIAL_FILL: {
+      on: {
+        'venue.filled': onFill('PARTIAL_FILL'),
+        'venue.canceled': go('CANCELED', 'order.canceled'),
+        'venue.expired': go('EXPIRED', 'order.expired'),
+        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
+        'order.replace': go('PENDING_REPLACE', 'order.pending_replace', {
+          guard: 'replaceStillValid',
+          venue: 'replace'
+        })
+      }
+    },
+    PENDING_CANCEL: {
+      on: {
+        'venue.accepted': go('PENDING_CANCEL', 'order.accepted'),
+        'venue.filled': onFill('PENDING_CANCEL'),
+        'venue.canceled': go('CANCELED', 'order.canceled'),
+        'venue.cancel_rejected': restore('order.cancel_rejected'),
+        'venue.rejected': go('REJECTED', 'order.rejected'),
+        'venue.expired': go('EXPIRED', 'order.expired')
+      }
+    },
+    PENDING_REPLACE: {
+      on: {
+        'venue.filled': onFill('PENDING_REPLACE'),
+        'venue.replaced': restore('order.replaced'),
+        'venue.replace_rejected': restore('order.replace_rejected'),
+        'venue.canceled': go('CANCELED', 'order.canceled'),
+        'venue.expired': go('EXPIRED', 'order.expired'),
+        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' })
+      }
+    },
+    CANCELED: {
+      after: { lateFillGrace: go('CLOSED', 'order.closed') },
+      on: { 'venue.filled': onFill('CANCELED', true) }
+    },
+    EXPIRED: {
+      after: { lateFillGrace: go('CLOSED', 'order.closed') },
+      on: { 'venue.filled': onFill('EXPIRED', true) }
+    },
+    FILLED: { type: 'final' },
+    REJECTED: { type: 'final' },
+    CLOSED: { type: 'final' }
+  }
+});
+
+/** Map a canonical execution report to the order machine's event. */
+export function orderEventFromReport(report: ExecutionReport): ReportEvent {
+  switch (report.execType) {
+    case 'accepted':
+      return { type: 'venue.accepted', report };
+    case 'rejected':
+      return { type: 'venue.rejected', report };
+    case 'fill':
+      return { type: 'venue.filled', report };
+    case 'canceled':
+      return { type: 'venue.canceled', report };
+    case 'cancel_rejected':
+      return { type: 'venue.cancel_rejected', report };
+    case 'replaced':
+      return { type: 'venue.replaced', report };
+    case 'replace_rejected':
+      return { type: 'venue.replace_rejected', report };
+    case 'expired':
+      return { type: 'venue.expired', report };
+  }
+}
+
+/** Statuses after which an order accepts nothing (FILLED, REJECTED, CLOSED). */
+export const FINAL_STATUSES: readonly OrderStatus[] = ['FILLED', 'REJECTED', 'CLOSED'];
+/** Statuses that accept only late fills. */
+export const CLOSING_STATUSES: readonly OrderStatus[] = ['CANCELED', 'EXPIRED'];

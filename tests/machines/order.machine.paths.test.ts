@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { createActor } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import {
+  CLOSING_STATUSES,
+  FINAL_STATUSES,
+  type OrderEmitted,
+  type OrderMachineEvent,
+  orderMachine
+} from '../../src/machines/order.machine.ts';
+import type { OrderStatus } from '../../src/messages/order-events.ts';
+import { SimulatedClock } from '../../src/time/clock.ts';
+import { ev, submitCmd } from '../support/order-fixtures.ts';
+
+type Snap = ReturnType<typeof orderMachine.transition>;
+
+const ALL_STATES = Object.keys(orderMachine.root.states) as OrderStatus[];
+
+/** Every event the order can meet, with fills whose exec ids follow from the state (so they are new), plus a duplicate and an overfill. */
+function eventsFor(s: Snap): OrderMachineEvent[] {
+  const filled = s.context.filledQty;
+  return [
+    ev.submit(true),
+    ev.submit(false),
+    ev.cancel(),
+    ev.replace(3),
+    ev.replace(1),
+    ev.accepted(),
+    ev.rejected(),
+    ev.fill(`e${filled + 1}`),
+    ev.fill('e1'),
+    ev.fill(`big${filled}`, 5),
+    ev.canceled(),
+    ev.cancelRejected(),
+    ev.replaced(),
+    ev.replaceRejected(),
+    ev.expired(),
+    { type: 'xstate.after.lateFillGrace.order.CANCELED' } as unknown as OrderMachineEvent,
+    { type: 'xstate.after.lateFillGrace.order.EXPIRED' } as unknown as OrderMachineEvent
+  ];
+}
+
+const serializeState = (s: Snap): string =>
+  JSON.stringify([
+    s.value,
+    s.context.filledQty,
+    s.context.acked,
+    s.context.qty,
+    s.context.pendingReplace !== undefined
+  ]);
+
+const serializeEvent = (e: OrderMachineEvent): string =>
+  JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+
+const paths = getShortestPaths(orderMachine, {
+  events: eventsFor,
+  input: submitCmd,
+  serializeState,
+  serializeEvent
+});
+
+/** Replay a path's events on a real actor and return it with everything it emitted. */
+function replay(events: readonly OrderMachineEvent[]) {
+  const emitted: OrderEmitted[] = [];
+  const actor = createActor(orderMachine, { input: submitCmd, clock: new SimulatedClock(0n) });
+  actor.on('*', (e) => void emitted.push(e as OrderEmitted));
+  actor.start();
+  for (const e of events) actor.send(e);
+  return { actor, emitted };
+}
+
+describe('orderMachine: model-based paths (xstate/graph)', () => {
+  // XState warns on every event sent to a stopped (final) actor; those sends are deliberate here.
+  beforeAll(() => void vi.spyOn(console, 'warn').mockImplementation(() => {}));
+
+  it('reaches every state by a shortest path', () => {
+    const reached = new Set(paths.map((p) => String(p.state.value)));
+    expect([...reached].sort()).toEqual([...ALL_STATES].sort());
+  });
+
+  const labelled = paths.map((p) => ({
+    name: `${serializeState(p.state)} via ${p.steps.map((s) => s.event.type).join(' → ') || '(start)'}`,
+    p
+  }));
+
+  it.each(labelled)('every event in $name keeps the invariants', ({ p }) => {
+    const prefix = p.steps.map((s) => s.event);
+    for (const e of eventsFor(p.state)) {
+      const { actor, emitted } = replay(prefix);
+      const before = actor.getSnapshot();
+      const from = before.value as OrderStatus;
+      const n = emitted.length;
+      actor.send(e);
+      const after = actor.getSnapshot();
+      const out = emitted.slice(n);
+      const to = after.value as OrderStatus;
+      // filled never exceeds quantity, and never decreases
+      expect(after.context.filledQty).toBeLessThanOrEqual(after.context.qty);
+      expect(after.context.filledQty).toBeGreaterThanOrEqual(before.context.filledQty);
+      if (FINAL_STATUSES.includes(from)) {
+        // a final order is stopped: nothing changes, nothing is emitted by it
+        expect(before.status).toBe('done');
+        expect([to, after.context.filledQty, out.length]).toEqual([from, before.context.filledQty, 0]);
+        continue;
+      }
+      // every event produces exactly one record: an audit event or a typed refusal
+      expect(out).toHaveLength(1);
+      const rec = out[0]!;
+      if (rec.type === 'order.refused') {
+        expect(rec.code).toMatch(/^TRD_ERR_/);
+        expect([to, after.context.filledQty]).toEqual([from, before.context.filledQty]);
+      } else {
+        expect([rec.from, rec.to]).toEqual([from, to]);
+        expect(rec.filledQty).toBe(after.context.filledQty);
+      }
+      // closing states (canceled/expired) accept only late fills and their timer
+      if (CLOSING_STATUSES.includes(from) && rec.type !== 'order.refused') {
+        expect(['venue.filled', `xstate.after.lateFillGrace.order.${from}`]).toContain(e.type);
+        if (e.type === 'venue.filled' && rec.type === 'order.filled') expect(rec.late).toBe(true);
+      }
+      if (FINAL_STATUSES.includes(to)) expect(after.status).toBe('done');
+    }
+  });
+});

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { type OrderEmitted, orderMachine, type VenueRequest } from '../../src/machines/order.machine.ts';
+import { SimulatedClock } from '../../src/time/clock.ts';
+import { ev, submitCmd } from '../support/order-fixtures.ts';
+
+function start(clock = new SimulatedClock(0n)) {
+  const sent: VenueRequest['kind'][] = [];
+  const emitted: OrderEmitted[] = [];
+  const machine = orderMachine.provide({
+    actions: { sendToVenue: (_a, params: { kind: VenueRequest['kind'] }) => void sent.push(params.kind) }
+  });
+  const actor = createActor(machine, { input: submitCmd, clock });
+  actor.on('*', (e) => void emitted.push(e as OrderEmitted));
+  actor.start();
+  return { actor, sent, emitted, clock, status: () => actor.getSnapshot().value };
+}
+
+describe('orderMachine', () => {
+  it('walks the happy path NEW → PENDING_NEW → ACKNOWLEDGED → PARTIAL_FILL → FILLED and stops', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.fill('e1'));
+    expect(o.status()).toBe('PARTIAL_FILL');
+    o.actor.send(ev.fill('e2'));
+    expect(o.status()).toBe('FILLED');
+    expect(o.actor.getSnapshot().status).toBe('done');
+    expect(o.sent).toEqual(['submit']);
+    expect(o.emitted.map((e) => e.type)).toEqual([
+      'order.submitted',
+      'order.accepted',
+      'order.filled',
+      'order.filled'
+    ]);
+    const last = o.emitted.at(-1);
+    expect(last?.type === 'order.filled' && [last.from, last.to, last.filledQty, last.leavesQty]).toEqual([
+      'PARTIAL_FILL',
+      'FILLED',
+      2,
+      0
+    ]);
+  });
+
+  it('a risk denial rejects without reaching the venue', () => {
+    const o = start();
+    o.actor.send(ev.submit(false));
+    expect(o.status()).toBe('REJECTED');
+    expect(o.sent).toEqual([]);
+    expect(o.emitted[0]).toMatchObject({
+      type: 'order.denied',
+      actor: 'system',
+      reason: 'maxOrderSize: too big'
+    });
+  });
+
+  it('PENDING_NEW → REJECTED on a venue reject', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.rejected());
+    expect(o.status()).toBe('REJECTED');
+  });
+
+  it('accepts a fill before the ack', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.fill('e1'));
+    expect(o.status()).toBe('PARTIAL_FILL');
+    expect(o.actor.getSnapshot().context.acked).toBe(true);
+  });
+
+  it('cancels: ACKNOWLEDGED → PENDING_CANCEL → CANCELED, then closes after the grace period', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.cancel());
+    expect(o.status()).toBe('PENDING_CANCEL');
+    expect(o.sent).toEqual(['submit', 'cancel']);
+    o.actor.send(ev.canceled());
+    expect(o.status()).toBe('CANCELED');
+    o.clock.advanceTo(10_000_000_000n);
+    expect(o.status()).toBe('CLOSED');
+    expect(o.actor.getSnapshot().status).toBe('done');
+  });
+
+  it('a fill during PENDING_CANCEL is applied; a cancel reject then restores PARTIAL_FILL', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.cancel());
+    o.actor.send(ev.fill('e1'));
+    expect(o.status()).toBe('PENDING_CANCEL');
+    o.actor.send(ev.cancelRejected());
+    expect(o.status()).toBe('PARTIAL_FILL');
+    expect(o.actor.getSnapshot().context.filledQty).toBe(1);
+  });
+
+  it('a cancel reject without fills restores ACKNOWLEDGED', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.cancel());
+    o.actor.send(ev.cancelRejected());
+    expect(o.status()).toBe('ACKNOWLEDGED');
+  });
+
+  it('a late fill after CANCELED is applied and flagged, until the order closes', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.cancel());
+    o.actor.send(ev.canceled());
+    o.actor.send(ev.fill('e1'));
+    expect(o.status()).toBe('CANCELED');
+    expect(o.emitted.at(-1)).toMatchObject({ type: 'order.filled', late: true, filledQty: 1 });
+  });
+
+  it('unsolicited cancel: ACKNOWLEDGED → CANCELED', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.canceled());
+    expect(o.status()).toBe('CANCELED');
+    expect(o.emitted.at(-1)).toMatchObject({ actor: 'venue', cause: 'venue.canceled' });
+  });
+
+  it('cancel-replace chains the new client id to the original', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.replace(3));
+    expect(o.status()).toBe('PENDING_REPLACE');
+    o.actor.send(ev.replaced());
+    const ctx = o.actor.getSnapshot().context;
+    expect(o.status()).toBe('ACKNOWLEDGED');
+    expect([ctx.clientOrderId, ctx.chain, ctx.qty, ctx.limitPx]).toEqual(['o-1.r1', ['o-1'], 3, 1001]);
+  });
+
+  it('a replace reject keeps the original terms', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.replace(3));
+    o.actor.send(ev.replaceRejected());
+    const ctx = o.actor.getSnapshot().context;
+    expect([o.status(), ctx.clientOrderId, ctx.qty]).toEqual(['ACKNOWLEDGED', 'o-1', 2]);
+  });
+
+  it('expiry of a partially filled order', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.fill('e1'));
+    o.actor.send(ev.expired());
+    expect(o.status()).toBe('EXPIRED');
+  });
+
+  it('refuses an invalid transition with a typed, logged event (never silently)', () => {
+    const o = start();
+    o.actor.send(ev.fill('e1'));
+    expect(o.status()).toBe('NEW');
+    expect(o.emitted).toEqual([
+      expect.objectContaining({
+        type: 'order.refused',
+        code: 'TRD_ERR_INVALID_TRANSITION',
+        event: 'venue.filled',
+        status: 'NEW'
+      })
+    ]);
+  });
+
+  it('refuses duplicate fills and overfills', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.fill('e1'));
+    o.actor.send(ev.fill('e1'));
+    o.actor.send(ev.fill('e2', 5));
+    expect(o.actor.getSnapshot().context.filledQty).toBe(1);
+    expect(o.emitted.slice(-2).map((e) => (e.type === 'order.refused' ? e.code : e.type))).toEqual([
+      'TRD_ERR_DUPLICATE_FILL',
+      'TRD_ERR_OVERFILL'
+    ]);
+  });
+});

@@ -1,0 +1,101 @@
+import type { OrderMachineEvent } from '../../src/machines/order.machine.ts';
+import type { SubmitOrder } from '../../src/messages/commands.ts';
+import type { ExecutionReport } from '../../src/messages/execution-report.ts';
+
+export const submitCmd: SubmitOrder = {
+  type: 'order.submit',
+  commandId: 'c-1',
+  tsInit: 1_000n,
+  strategyId: 'strat-1',
+  instrumentId: 'ORCL@SIM',
+  clientOrderId: 'o-1',
+  side: 'buy',
+  orderType: 'limit',
+  qty: 2,
+  limitPx: 1000,
+  tif: 'day'
+};
+
+/** A venue report for `o-1` with sensible defaults. */
+export function report(
+  execType: ExecutionReport['execType'],
+  over: Partial<ExecutionReport> = {}
+): ExecutionReport {
+  return {
+    type: 'exec.report',
+    execType,
+    venue: 'SIM',
+    instrumentId: 'ORCL@SIM',
+    clientOrderId: 'o-1',
+    venueOrderId: 'v-1',
+    execId: `x-${execType}`,
+    side: 'buy',
+    lastQty: 0,
+    lastPx: 0,
+    cumQty: 0,
+    leavesQty: 2,
+    commission: 0n,
+    liquidity: 'none',
+    tsEvent: 2_000n,
+    tsInit: 2_000n,
+    ...over
+  };
+}
+
+export const ev = {
+  submit: (ok = true): OrderMachineEvent => ({
+    type: 'order.submit',
+    command: submitCmd,
+    risk: ok
+      ? { ok: true }
+      : { ok: false, validator: 'maxOrderSize', reason: 'too big', code: 'TRD_ERR_RISK_REJECTED' }
+  }),
+  cancel: (): OrderMachineEvent => ({
+    type: 'order.cancel',
+    command: {
+      type: 'order.cancel',
+      commandId: 'c-2',
+      tsInit: 3_000n,
+      strategyId: 'strat-1',
+      instrumentId: 'ORCL@SIM',
+      clientOrderId: 'o-1'
+    }
+  }),
+  replace: (qty = 3): OrderMachineEvent => ({
+    type: 'order.replace',
+    command: {
+      type: 'order.replace',
+      commandId: 'c-3',
+      tsInit: 3_000n,
+      strategyId: 'strat-1',
+      instrumentId: 'ORCL@SIM',
+      clientOrderId: 'o-1',
+      newClientOrderId: 'o-1.r1',
+      qty,
+      limitPx: 1001
+    }
+  }),
+  accepted: (): OrderMachineEvent => ({ type: 'venue.accepted', report: report('accepted') }),
+  rejected: (): OrderMachineEvent => ({
+    type: 'venue.rejected',
+    report: report('rejected', { reason: 'no' })
+  }),
+  fill: (execId: string, lastQty = 1, lastPx = 1000): OrderMachineEvent => ({
+    type: 'venue.filled',
+    report: report('fill', { execId, lastQty, lastPx, commission: 100n })
+  }),
+  canceled: (): OrderMachineEvent => ({ type: 'venue.canceled', report: report('canceled') }),
+  cancelRejected: (): OrderMachineEvent => ({
+    type: 'venue.cancel_rejected',
+    report: report('cancel_rejected')
+  }),
+  replaced: (): OrderMachineEvent => ({
+    type: 'venue.replaced',
+    report: report('replaced', { clientOrderId: 'o-1.r1' })
+  }),
+  replaceRejected: (): OrderMachineEvent => ({
+    type: 'venue.replace_rejected',
+    report: report('replace_rejected')
+  }),
+  expired: (): OrderMachineEvent => ({ type: 'venue.expired', report: report('expired') })
+};
