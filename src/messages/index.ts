@@ -37,10 +37,14 @@ export function decodeMessage(json: unknown): Message {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = issue?.path.join('.') ?? '';
-  throw new TradestateError(ErrorCode.MESSAGE_INVALID, `invalid message at "${path}": ${issue?.message ?? 'unknown'}`, {
-    path,
-    issues: r.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message }))
-  });
+  throw new TradestateError(
+    ErrorCode.MESSAGE_INVALID,
+    `invalid message at "${path}": ${issue?.message ?? 'unknown'}`,
+    {
+      path,
+      issues: r.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message }))
+    }
+  );
 }
 
 /** Encode a canonical message to its JSON-safe form (bigints become decimal strings). */
@@ -59,7 +63,12 @@ export function messageFromJson(text: string): Message {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new TradestateError(ErrorCode.MESSAGE_INVALID, 'message is not valid JSON', { length: text.length }, { cause: e });
+    throw new TradestateError(
+      ErrorCode.MESSAGE_INVALID,
+      'message is not valid JSON',
+      { length: text.length },
+      { cause: e }
+    );
   }
   return decodeMessage(json);
 }

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { instrumentIdSchema, lotsSchema, nanosSchema, seqSchema, sideSchema, ticksSchema } from './primitives.ts';
+import {
+  instrumentIdSchema,
+  lotsSchema,
+  nanosSchema,
+  seqSchema,
+  sideSchema,
+  ticksSchema
+} from './primitives.ts';
 
 const mdBase = {
   instrumentId: instrumentIdSchema,
@@ -72,5 +79,10 @@ export type BookDelta = z.infer<typeof bookDeltaSchema>;
 export const BOOK_FLAG_SNAPSHOT = 1;
 export const BOOK_FLAG_LAST = 2;
 
-export const marketDataSchema = z.discriminatedUnion('type', [barSchema, quoteSchema, tradeSchema, bookDeltaSchema]);
+export const marketDataSchema = z.discriminatedUnion('type', [
+  barSchema,
+  quoteSchema,
+  tradeSchema,
+  bookDeltaSchema
+]);
 export type MarketData = z.infer<typeof marketDataSchema>;

@@ -1,16 +1,24 @@
 import { z } from 'zod';
 
 /** Integer nanoseconds: a decimal string on the wire, a bigint inside. */
-export const nanosSchema = z.codec(z.string().regex(/^-?\d{1,30}$/, 'integer nanoseconds as a decimal string'), z.bigint(), {
-  decode: (s) => BigInt(s),
-  encode: (b) => b.toString()
-});
+export const nanosSchema = z.codec(
+  z.string().regex(/^-?\d{1,30}$/, 'integer nanoseconds as a decimal string'),
+  z.bigint(),
+  {
+    decode: (s) => BigInt(s),
+    encode: (b) => b.toString()
+  }
+);
 
 /** Exact fixed-point money (10^-8 units): a decimal integer string on the wire, a bigint inside. */
-export const moneySchema = z.codec(z.string().regex(/^-?\d{1,40}$/, 'integer money units (1e-8) as a decimal string'), z.bigint(), {
-  decode: (s) => BigInt(s),
-  encode: (b) => b.toString()
-});
+export const moneySchema = z.codec(
+  z.string().regex(/^-?\d{1,40}$/, 'integer money units (1e-8) as a decimal string'),
+  z.bigint(),
+  {
+    decode: (s) => BigInt(s),
+    encode: (b) => b.toString()
+  }
+);
 
 /** Price in integer ticks of the instrument's tick size (may be negative for spreads). */
 export const ticksSchema = z.number().int().safe();
@@ -23,7 +31,9 @@ export const seqSchema = z.number().int().safe().nonnegative();
 
 export const idSchema = z.string().min(1).max(128);
 /** `SYMBOL@VENUE`. */
-export const instrumentIdSchema = z.string().regex(/^[A-Za-z0-9._/:-]{1,32}@[A-Za-z0-9._-]{1,32}$/, 'SYMBOL@VENUE');
+export const instrumentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._/:-]{1,32}@[A-Za-z0-9._-]{1,32}$/, 'SYMBOL@VENUE');
 
 export const sideSchema = z.enum(['buy', 'sell']);
 export type Side = z.infer<typeof sideSchema>;
