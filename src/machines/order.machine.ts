@@ -26,6 +26,8 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  */
 
 export interface OrderContext {
+  /** The command the order was created with. */
+  readonly submitted: SubmitOrder;
   /** The id the order was created with; its actor's id and systemId are `order:<rootClientOrderId>`. */
   readonly rootClientOrderId: string;
   /** The current client order id (changes on each successful cancel-replace). */
@@ -117,6 +119,7 @@ function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, lat
     strategyId: ctx.strategyId,
     instrumentId: ctx.instrumentId,
     ...(ctx.venueOrderId !== undefined ? { venueOrderId: ctx.venueOrderId } : {}),
+    ...(type === 'order.replaced' && ctx.chain.length > 0 ? { origClientOrderId: ctx.chain.at(-1) } : {}),
     side: ctx.side,
     orderType: ctx.orderType,
     qty: ctx.qty,
@@ -133,7 +136,7 @@ function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, lat
     cause: e.type,
     actor,
     ...(reason !== undefined ? { reason } : {}),
-    ...(fill ? { lastQty: fill.lastQty, lastPx: fill.lastPx, execId: fill.execId } : {}),
+    ...(fill ? { lastQty: fill.lastQty, lastPx: fill.lastPx, lastCommission: fill.commission, execId: fill.execId } : {}),
     ...(late ? { late } : {}),
     tsEvent: eventTime(e, ctx)
   };
@@ -307,6 +310,7 @@ export const orderMachine = setup({
 }).createMachine({
   id: 'order',
   context: ({ input }) => ({
+    submitted: input,
     rootClientOrderId: input.clientOrderId,
     clientOrderId: input.clientOrderId,
     chain: [],

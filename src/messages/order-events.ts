@@ -50,6 +50,8 @@ const orderEventFields = {
   strategyId: idSchema,
   instrumentId: instrumentIdSchema,
   venueOrderId: idSchema.optional(),
+  /** On `order.replaced`: the client order id this one replaced. */
+  origClientOrderId: idSchema.optional(),
   side: sideSchema,
   orderType: orderTypeSchema,
   qty: lotsSchema,
@@ -68,6 +70,8 @@ const orderEventFields = {
   reason: z.string().max(256).optional(),
   lastQty: lotsSchema.optional(),
   lastPx: ticksSchema.optional(),
+  /** Commission of this fill alone (`commission` is cumulative). */
+  lastCommission: moneySchema.optional(),
   execId: idSchema.optional(),
   /** True for a fill that arrived after the order was canceled or expired. */
   late: z.boolean().optional(),

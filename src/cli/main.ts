@@ -1,0 +1,71 @@
+import { isTradestateError } from '../core/errors.ts';
+import { CHART_HELP, chartCommand } from './chart.command.ts';
+import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { RUN_HELP, runCommand } from './run.command.ts';
+
+type Command = { summary: string; help: string; run: (argv: string[], io: CliIo) => Promise<number> };
+
+const commands: Record<string, Command> = {
+  run: { summary: 'run a backtest (or, later, paper/live trading)', help: RUN_HELP, run: runCommand },
+  chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand }
+};
+
+/** Add a subcommand (used by modules that own their CLI surface). */
+export function registerCommand(name: string, command: Command): void {
+  commands[name] = command;
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return `Usage: tradestate <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Run 'tradestate <command> --help' for a command's options.
+`;
+}
+
+/**
+ * The CLI: returns an exit code (0 success, 1 failure, 2 usage). Failures print one line,
+ * `tradestate: <reason> [TRD_ERR_CODE]`, to stderr.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(mainHelp());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    io.err(`tradestate: unknown command "${name}" (try --help)\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (isTradestateError(e)) {
+      io.err(`tradestate: ${e.message} [${e.code}]\n`);
+      return e.code === 'TRD_ERR_CLI_USAGE' ? EXIT_USAGE : EXIT_FAIL;
+    }
+    const code = (e as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`tradestate ${name}: ${(e as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+    io.err(`tradestate: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_FAIL;
+  }
+}
+
+if (import.meta.main) {
+  const code = await runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: process.stdout.isTTY === true,
+    stdout: process.stdout
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { type RunConfig, runConfigSchema } from './schema.ts';
+
+/**
+ * Validate `value` against `schema`; on failure throw `TRD_ERR_CONFIG_INVALID` whose message names the
+ * file, the key path and what was expected, e.g.
+ * `config/backtest.yaml: strategy.params.fast: expected a positive integer, got -3`.
+ */
+export function validateConfig<S extends z.ZodType>(schema: S, value: unknown, file: string, prefix = ''): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
+  const got = describeValue(getPath(value, issue.path));
+  throw new TradestateError(ErrorCode.CONFIG_INVALID, `${file}: ${path}: ${issue.message}${got ? `, got ${got}` : ''}`, {
+    file,
+    path,
+    expected: issue.message,
+    issues: r.error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }))
+  });
+}
+
+/** Read and validate a YAML run configuration. Relative data paths are resolved against the config file's folder. */
+export function loadRunConfig(file: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TradestateError(ErrorCode.CONFIG_NOT_FOUND, `${file}: cannot read config file`, { file }, { cause: e });
+  }
+  return parseRunConfig(text, file);
+}
+
+/** Parse YAML text as a run configuration (see {@link loadRunConfig}). */
+export function parseRunConfig(text: string, file: string): RunConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
+    throw new TradestateError(ErrorCode.CONFIG_INVALID, `${file}: not valid YAML${where}`, { file }, { cause: e });
+  }
+  const cfg = validateConfig(runConfigSchema, raw ?? {}, file);
+  const base = dirname(resolve(file));
+  if (cfg.data.kind === 'yahoo-csv') {
+    return {
+      ...cfg,
+      data: { ...cfg.data, files: cfg.data.files.map((f) => ({ ...f, path: isAbsolute(f.path) ? f.path : resolve(base, f.path) })) }
+    };
+  }
+  if (cfg.data.kind === 'parquet' && !isAbsolute(cfg.data.store)) {
+    return { ...cfg, data: { ...cfg.data, store: resolve(base, cfg.data.store) } };
+  }
+  return cfg;
+}
+
+function getPath(v: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = v;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return '';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+const decimalString = z.union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()]).transform((v) => String(v));
+
+/** Defaults applied to every instrument unless overridden per symbol. */
+const instrumentDefaultsSchema = z.strictObject({
+  venue: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('SIM'),
+  tickSize: decimalString.default('0.01'),
+  lotSize: decimalString.default('1'),
+  currency: z.string().min(3).max(5).default('USD')
+});
+
+const syntheticSchema = z.strictObject({
+  kind: z.literal('synthetic'),
+  symbols: z.array(z.string().regex(/^[A-Z0-9.]{1,12}$/)).min(1).max(50),
+  /** First session date, YYYY-MM-DD. */
+  start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** Number of trading sessions (weekdays). */
+  sessions: z.number().int().positive().max(2000),
+  /** Session open and close in UTC, HH:MM. */
+  sessionOpenUtc: z.string().regex(/^\d{2}:\d{2}$/).default('14:30'),
+  sessionCloseUtc: z.string().regex(/^\d{2}:\d{2}$/).default('21:00'),
+  startPrice: z.number().positive().default(100),
+  /** Annualised volatility around which GARCH-like clustering moves. */
+  volatility: z.number().positive().max(5).default(0.3),
+  /** Probability per bar of a jump, and the jump size's standard deviation (fraction). */
+  jumpProbability: z.number().min(0).max(0.1).default(0.0005),
+  jumpSize: z.number().min(0).max(0.5).default(0.02)
+});
+
+const yahooSchema = z.strictObject({
+  kind: z.literal('yahoo-csv'),
+  files: z.array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) })).min(1),
+  /** Apply the Adj Close / Close ratio to OHLC (splits and dividends). */
+  adjust: z.boolean().default(false)
+});
+
+const parquetSchema = z.strictObject({
+  kind: z.literal('parquet'),
+  store: z.string().min(1),
+  symbols: z.array(z.string().min(1)).min(1),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  timeframe: z.enum(['1m', '5m', '15m', '1h', '1d']).default('1m')
+});
+
+export const dataSourceSchema = z.discriminatedUnion('kind', [syntheticSchema, yahooSchema, parquetSchema]);
+
+export const strategyConfigSchema = z.strictObject({
+  type: z.string().min(1),
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/).optional(),
+  params: z.record(z.string(), z.unknown()).default({})
+});
+
+export const executionConfigSchema = z.strictObject({
+  commission: z
+    .strictObject({
+      /** Basis points of notional. */
+      bps: z.number().min(0).max(1000).default(1),
+      /** Minimum per fill, in account currency. */
+      minimum: z.number().min(0).default(0)
+    })
+    .default({ bps: 1, minimum: 0 }),
+  slippage: z.strictObject({ bps: z.number().min(0).max(1000).default(0) }).default({ bps: 0 })
+});
+
+export const riskConfigSchema = z.strictObject({
+  /** Largest single order, in lots. */
+  maxOrderQty: z.number().int().positive().default(1_000_000),
+  /** Largest absolute net position per instrument, in lots (including working orders). */
+  maxPosition: z.number().int().positive().default(10_000_000)
+});
+
+/** The whole run configuration (`config/*.yaml`). */
+export const runConfigSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('backtest'),
+  seed: z.number().int().min(0).max(0xffffffff).default(42),
+  instruments: z
+    .strictObject({
+      defaults: instrumentDefaultsSchema.default({ venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' }),
+      overrides: z.record(z.string(), instrumentDefaultsSchema.partial()).default({})
+    })
+    .default({ defaults: { venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' }, overrides: {} }),
+  data: dataSourceSchema,
+  strategy: strategyConfigSchema,
+  portfolio: z.strictObject({ cash: z.number().positive() }).default({ cash: 1_000_000 }),
+  execution: executionConfigSchema.default({ commission: { bps: 1, minimum: 0 }, slippage: { bps: 0 } }),
+  risk: riskConfigSchema.default({ maxOrderQty: 1_000_000, maxPosition: 10_000_000 })
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type DataSourceConfig = z.infer<typeof dataSourceSchema>;

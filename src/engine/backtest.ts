@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { createActor, fromEventObservable } from 'xstate';
+import { startOrderSystem } from '../actors/order-system.actor.ts';
+import { computeSummary } from '../analytics/summary.ts';
+import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
+import type { RunConfig } from '../config/schema.ts';
+import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
+import type { Nanos } from '../core/nanos.ts';
+import type { BarSource } from '../data/bar-source.ts';
+import type { OrderEmitted } from '../machines/order.machine.ts';
+import { strategyMachine } from '../machines/strategy.machine.ts';
+import type { SubmitOrder } from '../messages/commands.ts';
+import type { Bar } from '../messages/market-data.ts';
+import { applyOrderEventToWorking, type WorkingOrders, workingQtyOf } from '../oms/working-orders.ts';
+import { Portfolio } from '../portfolio/portfolio.ts';
+import { renderHtmlReport } from '../report/html-report.ts';
+import { checkBasicRisk } from '../risk/basic-risk.ts';
+import { createStrategy } from '../strategies/registry.ts';
+import type { Strategy } from '../strategies/strategy.ts';
+import { marketData } from '../streams/market-data.stream.ts';
+import { SimulatedClock } from '../time/clock.ts';
+import { BarFillVenue } from '../venue/bar-fill.venue.ts';
+import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import { instrumentsFor, openBars } from './bar-sources.ts';
+
+export interface BacktestOptions {
+  readonly config: RunConfig;
+  /** The config file's path, named in errors. */
+  readonly configFile: string;
+  /** Overrides `config.seed`. */
+  readonly seed?: number;
+  /** Where `summary.json`, `events.jsonl` and `report.html` go; omit to keep everything in memory. */
+  readonly outDir?: string;
+  /** Called every few thousand bars with the bars done so far and the total when known. */
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** Test hooks: replace the configured strategy or bar source. */
+  readonly strategy?: Strategy;
+  readonly bars?: BarSource;
+}
+
+export interface BacktestResult {
+  readonly runId: string;
+  readonly outDir: string | undefined;
+  readonly seed: number;
+  readonly summary: PerformanceSummary;
+  readonly bars: number;
+  readonly orders: number;
+  readonly fills: number;
+  readonly rejected: number;
+  readonly events: number;
+  readonly equity: readonly EquityPoint[];
+  readonly portfolio: Portfolio;
+  /** In-memory log records when no `outDir` was given. */
+  readonly log: EventLog;
+}
+
+/** A run id that depends only on what determines the run: name, seed and config. */
+export function runIdOf(config: RunConfig, seed: number): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ ...config, seed }))
+    .digest('hex')
+    .slice(0, 8);
+  return `${config.name}-s${seed}-${hash}`;
+}
+
+/**
+ * Run a backtest: bars → RxJS market-data stream → strategy actor → order actors (via the OMS) →
+ * basic risk → simulated venue → portfolio → analytics, every step logged. Single-threaded and
+ * deterministic: all time comes from a simulated clock driven by the bars, all ids from counters.
+ */
+export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
+  const { config } = opts;
+  const seed = opts.seed ?? config.seed;
+  const runId = runIdOf(config, seed);
+  const instruments = instrumentsFor(config);
+  const byId = new Map(instruments.map((i) => [i.id, i] as const));
+  const { source, total } = opts.bars ? { source: opts.bars, total: undefined } : await openBars(config, instruments, seed);
+  const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
+
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  const log: EventLog = opts.outDir ? new JsonlEventLog(join(opts.outDir, 'events.jsonl')) : new MemoryEventLog();
+  const clock = new SimulatedClock(0n);
+  const venue = new BarFillVenue(
+    {
+      name: config.instruments.defaults.venue,
+      commissionBps: config.execution.commission.bps,
+      commissionMin: moneyFromNumber(config.execution.commission.minimum),
+      slippageBps: config.execution.slippage.bps
+    },
+    byId
+  );
+  const portfolio = new Portfolio(moneyFromNumber(config.portfolio.cash), byId);
+  let working: WorkingOrders = {};
+  let orders = 0;
+  let fills = 0;
+  let rejected = 0;
+
+  log.append(0n, 'run.started', 'engine', {}, { runId, seed, strategy: strategy.id, instruments: instruments.map((i) => i.id) });
+
+  const feed = marketData();
+  const strategyActor = createActor(
+    strategyMachine.provide({ actors: { marketData: fromEventObservable(() => feed.bars$) } }),
+    { input: { strategy, start: 0n }, clock }
+  );
+
+  const onOrderEvent = (e: OrderEmitted): void => {
+    if (e.type === 'order.refused') {
+      log.append(e.tsEvent, e.type, 'order', { clientOrderId: e.clientOrderId }, e);
+      return;
+    }
+    log.append(e.tsEvent, e.type, 'order', ids(e), e);
+    working = applyOrderEventToWorking(working, e);
+    if (e.type === 'order.filled' && e.lastQty !== undefined && e.lastPx !== undefined) {
+      fills++;
+      portfolio.applyFill(e.instrumentId, e.side, e.lastQty, e.lastPx, e.lastCommission ?? 0n, e.tsEvent);
+      const p = portfolio.position(e.instrumentId);
+      log.append(e.tsEvent, 'portfolio.position_changed', 'portfolio', { instrumentId: e.instrumentId }, {
+        qty: p?.qty ?? 0,
+        cost: p?.cost ?? 0n,
+        realized: p?.realized ?? 0n,
+        cash: portfolio.cash
+      });
+    }
+    if (e.type === 'order.rejected' || e.type === 'order.denied') rejected++;
+    if (e.strategyId === strategy.id) strategyActor.send({ type: 'strategy.order_event', event: e });
+  };
+
+  const oms = startOrderSystem({
+    clock,
+    venue,
+    onOrderEvent,
+    onOmsEvent: (e) => {
+      if (e.type === 'oms.refused') log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
+    }
+  });
+
+  const drainVenue = (): void => {
+    for (const report of venue.drain()) {
+      log.append(report.tsEvent, 'exec.report', 'venue', { clientOrderId: report.clientOrderId, venueOrderId: report.venueOrderId }, report);
+      oms.send({ type: 'exec.report', report });
+    }
+  };
+
+  strategyActor.on('strategy.order_requested', (req) => {
+    const now = clock.now();
+    const i = req.intent;
+    const command: SubmitOrder = {
+      type: 'order.submit',
+      commandId: `${req.clientOrderId}:submit`,
+      tsInit: now,
+      strategyId: req.strategyId,
+      instrumentId: i.instrumentId,
+      clientOrderId: req.clientOrderId,
+      side: i.side,
+      orderType: i.orderType,
+      qty: i.qty,
+      tif: i.tif,
+      reason: i.reason,
+      ...(i.limitPx !== undefined ? { limitPx: i.limitPx } : {}),
+      ...(i.stopPx !== undefined ? { stopPx: i.stopPx } : {})
+    };
+    const risk = checkBasicRisk(command, config.risk, {
+      position: (id) => portfolio.position(id)?.qty ?? 0,
+      workingQty: (id) => workingQtyOf(working, id)
+    });
+    orders++;
+    log.append(now, 'order.submit', 'strategy', { clientOrderId: command.clientOrderId, strategyId: command.strategyId, instrumentId: command.instrumentId, commandId: command.commandId }, command);
+    log.append(now, risk.ok ? 'risk.passed' : 'risk.failed', 'risk', { clientOrderId: command.clientOrderId }, risk);
+    oms.send({ type: 'order.submit', command, risk });
+  });
+  strategyActor.start();
+
+  const equity: EquityPoint[] = [{ ts: 0n, equity: moneyToNumber(portfolio.equity()) }];
+  let bars = 0;
+  let group: Bar[] = [];
+
+  const runGroup = (): void => {
+    if (group.length === 0) return;
+    const tsEvent = group[0]!.tsEvent;
+    let tsOpen = group[0]!.tsOpen;
+    for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
+    if (equity.length === 1) equity[0] = { ts: tsOpen, equity: equity[0]!.equity };
+    // 1. the bars open: working orders meet the new prices
+    clock.advanceTo(tsOpen);
+    for (const bar of group) venue.onBar(bar);
+    drainVenue();
+    // 2. the bars close: mark, log, and only now show them to the strategy
+    clock.advanceTo(tsEvent);
+    for (const bar of group) {
+      portfolio.mark(bar.instrumentId, bar.close);
+      log.append(bar.tsEvent, bar.type, 'feed', { instrumentId: bar.instrumentId }, bar);
+    }
+    for (const bar of group) {
+      feed.publish(bar);
+      drainVenue();
+    }
+    equity.push({ ts: tsEvent, equity: moneyToNumber(portfolio.equity()) });
+    bars += group.length;
+    group = [];
+    if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
+  };
+
+  for await (const batch of source) {
+    for (const bar of batch) {
+      if (!byId.has(bar.instrumentId)) continue;
+      if (group.length > 0 && bar.tsEvent !== group[0]!.tsEvent) runGroup();
+      group.push(bar);
+    }
+  }
+  runGroup();
+  feed.complete();
+  // let pending timers (late-fill grace) run out so every order reaches its end
+  const end = clock.now();
+  clock.advanceTo(end + 60_000_000_000n);
+  drainVenue();
+  opts.onProgress?.(bars, total);
+
+  const trips = portfolio.tripsForAnalytics();
+  const summary = computeSummary(equity, trips);
+  log.append(clock.now(), 'run.completed', 'engine', {}, {
+    bars,
+    orders,
+    fills,
+    rejected,
+    equity: portfolio.equity(),
+    realized: portfolio.realized(),
+    commissions: portfolio.commissions(),
+    positions: portfolio.snapshot()
+  });
+  const events = log.count;
+  log.close();
+  strategyActor.stop();
+  oms.stop();
+
+  if (opts.outDir) {
+    writeFileSync(
+      join(opts.outDir, 'summary.json'),
+      `${JSON.stringify({ runId, seed, config, metrics: summary, counts: { bars, orders, fills, rejected, events } }, jsonReplacer, 2)}\n`
+    );
+    writeFileSync(join(opts.outDir, 'report.html'), renderHtmlReport({ title: `tradestate backtest ${config.name}`, runId, summary, equity, config }));
+  }
+  return { runId, outDir: opts.outDir, seed, summary, bars, orders, fills, rejected, events, equity, portfolio, log };
+}
+
+function ids(e: Exclude<OrderEmitted, { type: 'order.refused' }>) {
+  return {
+    clientOrderId: e.clientOrderId,
+    strategyId: e.strategyId,
+    instrumentId: e.instrumentId,
+    ...(e.venueOrderId !== undefined ? { venueOrderId: e.venueOrderId } : {})
+  };
+}
+
+function jsonReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && !Number.isFinite(v)) return v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : null;
+  return v;
+}
+
+export type { Instrument, Nanos };

@@ -1,0 +1,35 @@
+import { validateConfig } from '../config/load.ts';
+import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { SmaCrossoverStrategy, smaCrossoverParamsSchema } from './sma-crossover.strategy.ts';
+import type { Strategy } from './strategy.ts';
+
+type Factory = (id: string, params: unknown, file: string) => Strategy;
+
+const factories: Record<string, Factory> = {
+  'sma-crossover': (id, params, file) =>
+    new SmaCrossoverStrategy(id, validateConfig(smaCrossoverParamsSchema, params, file, 'strategy.params'))
+};
+
+/** Strategy types that `strategy.type` may name. */
+export function strategyTypes(): string[] {
+  return Object.keys(factories);
+}
+
+/** Register a strategy type (plugins). */
+export function registerStrategy(type: string, factory: Factory): void {
+  factories[type] = factory;
+}
+
+/** Build the configured strategy; unknown types and bad params are `TRD_ERR_CONFIG_INVALID` naming the key path. */
+export function createStrategy(cfg: RunConfig['strategy'], file: string): Strategy {
+  const f = factories[cfg.type];
+  if (!f) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `${file}: strategy.type: expected one of ${strategyTypes().join(', ')}, got "${cfg.type}"`,
+      { file, path: 'strategy.type' }
+    );
+  }
+  return f(cfg.id ?? cfg.type, cfg.params, file);
+}

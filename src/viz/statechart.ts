@@ -1,0 +1,55 @@
+import type { AnyStateMachine } from 'xstate';
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly event: string;
+  readonly guard: string | undefined;
+}
+
+interface NodeLike {
+  key: string;
+  type: string;
+  states: Record<string, NodeLike>;
+  transitions: Map<string, { target?: readonly { key: string }[]; guard?: { type?: string } | string }[]>;
+  initial?: { target: readonly { key: string }[] };
+}
+
+/** Every transition of a flat machine's top-level states, with guards (the root's wildcard listed on its own). */
+export function edgesOf(machine: AnyStateMachine): Edge[] {
+  const root = machine.root as unknown as NodeLike;
+  const edges: Edge[] = [];
+  const visit = (n: NodeLike, name: string): void => {
+    for (const [event, ts] of n.transitions) {
+      for (const t of ts) {
+        const guard = typeof t.guard === 'string' ? t.guard : t.guard?.type;
+        for (const target of t.target ?? []) edges.push({ from: name, to: target.key, event, guard });
+        if (!t.target || t.target.length === 0) edges.push({ from: name, to: name, event, guard });
+      }
+    }
+  };
+  visit(root, '(any)');
+  for (const [key, n] of Object.entries(root.states)) visit(n, key);
+  return edges;
+}
+
+/** Mermaid `stateDiagram-v2` text for a machine: paste into any Mermaid renderer, or a Markdown file. */
+export function toMermaid(machine: AnyStateMachine): string {
+  const root = machine.root as unknown as NodeLike;
+  const lines = ['stateDiagram-v2'];
+  const initial = root.initial?.target[0]?.key;
+  if (initial) lines.push(`  [*] --> ${initial}`);
+  const seen = new Set<string>();
+  for (const e of edgesOf(machine)) {
+    if (e.from === '(any)') continue;
+    const label = `${e.event.replace(/^xstate\.after\.([^.]+).*$/, 'after $1')}${e.guard ? ` [${e.guard}]` : ''}`;
+    const line = `  ${e.from} --> ${e.to}: ${label}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      lines.push(line);
+    }
+  }
+  for (const [key, n] of Object.entries(root.states)) if (n.type === 'final') lines.push(`  ${key} --> [*]`);
+  if (root.transitions.size > 0) lines.push(`  note right of ${initial ?? 'root'}: any other event → refused (typed error)`);
+  return `${lines.join('\n')}\n`;
+}
