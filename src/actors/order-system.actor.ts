@@ -1,7 +1,7 @@
-import { type Actor, type AnyActorRef, createActor } from 'xstate';
+import { type Actor, createActor } from 'xstate';
+import { type OmsEmitted, omsMachine, orderSystemId } from '../machines/oms.machine.ts';
 import type { OrderEmitted, VenueRequest } from '../machines/order.machine.ts';
 import { orderMachine } from '../machines/order.machine.ts';
-import { type OmsEmitted, omsMachine } from '../machines/oms.machine.ts';
 import type { Clock } from '../time/clock.ts';
 import type { OrderVenue } from '../venue/venue.ts';
 
@@ -16,8 +16,8 @@ export interface OrderSystemOptions {
 
 /**
  * Start the OMS actor with its I/O provided: each order actor's `sendToVenue` calls the venue, and each
- * order actor's emitted audit events are delivered to `onOrderEvent` (attached via the inspection API the
- * moment the order actor is created, before it handles its first event).
+ * order actor's emitted audit events are delivered to `onOrderEvent` (attached when the OMS announces the
+ * order, before the order handles its first event).
  */
 export function startOrderSystem(opts: OrderSystemOptions): Actor<typeof omsMachine> {
   const order = orderMachine.provide({
@@ -43,17 +43,15 @@ export function startOrderSystem(opts: OrderSystemOptions): Actor<typeof omsMach
     }
   });
   const oms = omsMachine.provide({ actors: { order } });
-  const actor = createActor(oms, {
-    clock: opts.clock,
-    inspect: (ev) => {
-      if (ev.type !== '@xstate.actor') return;
-      const ref = ev.actorRef as AnyActorRef;
-      if (typeof ref.id === 'string' && ref.id.startsWith('order:')) {
-        ref.on('*', (e: unknown) => opts.onOrderEvent(e as OrderEmitted));
-      }
-    }
+  const actor = createActor(oms, { clock: opts.clock });
+  const onOrderEvent = (e: unknown): void => opts.onOrderEvent(e as OrderEmitted);
+  actor.on('*', (e) => {
+    const ev = e as OmsEmitted;
+    // the OMS announces each order before the order handles its first event: attach the audit listener
+    if (ev.type === 'oms.order_opened')
+      actor.system.get(orderSystemId(ev.clientOrderId))?.on('*', onOrderEvent);
+    opts.onOmsEvent(ev);
   });
-  actor.on('*', (e) => opts.onOmsEvent(e as OmsEmitted));
   actor.start();
   return actor;
 }

@@ -7,7 +7,11 @@ import { strategyMachine } from '../machines/strategy.machine.ts';
 import { edgesOf, toMermaid } from '../viz/statechart.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 
-const machines: Record<string, AnyStateMachine> = { order: orderMachine, oms: omsMachine, strategy: strategyMachine };
+const machines: Record<string, AnyStateMachine> = {
+  order: orderMachine,
+  oms: omsMachine,
+  strategy: strategyMachine
+};
 
 export const CHART_HELP = `Usage: tradestate chart [MACHINE] [--format mermaid|json]
 
@@ -34,9 +38,17 @@ export async function chartCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const name = positionals[0] ?? 'order';
   const m = machines[name];
-  if (!m) throw new TradestateError(ErrorCode.CLI_USAGE, `unknown machine "${name}"; one of ${Object.keys(machines).join(', ')}`);
+  if (!m)
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `unknown machine "${name}"; one of ${Object.keys(machines).join(', ')}`
+    );
   if (values.format === 'json') io.out(`${JSON.stringify(edgesOf(m), null, 2)}\n`);
   else if (values.format === 'mermaid') io.out(toMermaid(m));
-  else throw new TradestateError(ErrorCode.CLI_USAGE, `--format must be mermaid or json, got "${values.format}"`);
+  else
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--format must be mermaid or json, got "${values.format}"`
+    );
   return EXIT_OK;
 }

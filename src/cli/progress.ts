@@ -24,9 +24,13 @@ export class ProgressBar {
     this.#shown = true;
     const width = 30;
     const frac = total ? Math.min(1, done / total) : 0;
-    const bar = total ? `${'█'.repeat(Math.round(frac * width)).padEnd(width, '░')} ${(frac * 100).toFixed(0).padStart(3)}%` : '';
+    const bar = total
+      ? `${'█'.repeat(Math.round(frac * width)).padEnd(width, '░')} ${(frac * 100).toFixed(0).padStart(3)}%`
+      : '';
     const rate = done / ((t - this.#start) / 1000);
-    this.#out.write(`\r${this.#label} ${bar} ${done.toLocaleString('en-US')}${total ? `/${total.toLocaleString('en-US')}` : ''} (${Math.round(rate).toLocaleString('en-US')}/s)`);
+    this.#out.write(
+      `\r${this.#label} ${bar} ${done.toLocaleString('en-US')}${total ? `/${total.toLocaleString('en-US')}` : ''} (${Math.round(rate).toLocaleString('en-US')}/s)`
+    );
   }
 
   done(): void {

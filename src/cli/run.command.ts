@@ -5,8 +5,8 @@ import { loadRunConfig } from '../config/load.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
-import { ProgressBar } from './progress.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
+import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/backtest.yaml', import.meta.url));
@@ -55,7 +55,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (!/^\d+$/.test(values.seed) || Number(values.seed) > 0xffffffff) {
-      throw new TradestateError(ErrorCode.CLI_USAGE, `--seed must be an integer from 0 to 4294967295, got "${values.seed}"`);
+      throw new TradestateError(
+        ErrorCode.CLI_USAGE,
+        `--seed must be an integer from 0 to 4294967295, got "${values.seed}"`
+      );
     }
     seed = Number(values.seed);
   }

@@ -10,18 +10,30 @@ import { type RunConfig, runConfigSchema } from './schema.ts';
  * file, the key path and what was expected, e.g.
  * `config/backtest.yaml: strategy.params.fast: expected a positive integer, got -3`.
  */
-export function validateConfig<S extends z.ZodType>(schema: S, value: unknown, file: string, prefix = ''): z.infer<S> {
+export function validateConfig<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  file: string,
+  prefix = ''
+): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
   const got = describeValue(getPath(value, issue.path));
-  throw new TradestateError(ErrorCode.CONFIG_INVALID, `${file}: ${path}: ${issue.message}${got ? `, got ${got}` : ''}`, {
-    file,
-    path,
-    expected: issue.message,
-    issues: r.error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }))
-  });
+  throw new TradestateError(
+    ErrorCode.CONFIG_INVALID,
+    `${file}: ${path}: ${issue.message}${got ? `, got ${got}` : ''}`,
+    {
+      file,
+      path,
+      expected: issue.message,
+      issues: r.error.issues.map((i) => ({
+        path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
+        message: i.message
+      }))
+    }
+  );
 }
 
 /** Read and validate a YAML run configuration. Relative data paths are resolved against the config file's folder. */
@@ -30,7 +42,12 @@ export function loadRunConfig(file: string): RunConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new TradestateError(ErrorCode.CONFIG_NOT_FOUND, `${file}: cannot read config file`, { file }, { cause: e });
+    throw new TradestateError(
+      ErrorCode.CONFIG_NOT_FOUND,
+      `${file}: cannot read config file`,
+      { file },
+      { cause: e }
+    );
   }
   return parseRunConfig(text, file);
 }
@@ -41,15 +58,29 @@ export function parseRunConfig(text: string, file: string): RunConfig {
   try {
     raw = parseYaml(text);
   } catch (e) {
-    const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
-    throw new TradestateError(ErrorCode.CONFIG_INVALID, `${file}: not valid YAML${where}`, { file }, { cause: e });
+    const where =
+      e instanceof YAMLParseError && e.linePos
+        ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})`
+        : '';
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `${file}: not valid YAML${where}`,
+      { file },
+      { cause: e }
+    );
   }
   const cfg = validateConfig(runConfigSchema, raw ?? {}, file);
   const base = dirname(resolve(file));
   if (cfg.data.kind === 'yahoo-csv') {
     return {
       ...cfg,
-      data: { ...cfg.data, files: cfg.data.files.map((f) => ({ ...f, path: isAbsolute(f.path) ? f.path : resolve(base, f.path) })) }
+      data: {
+        ...cfg.data,
+        files: cfg.data.files.map((f) => ({
+          ...f,
+          path: isAbsolute(f.path) ? f.path : resolve(base, f.path)
+        }))
+      }
     };
   }
   if (cfg.data.kind === 'parquet' && !isAbsolute(cfg.data.store)) {

@@ -1,10 +1,15 @@
 import { z } from 'zod';
 
-const decimalString = z.union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()]).transform((v) => String(v));
+const decimalString = z
+  .union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()])
+  .transform((v) => String(v));
 
 /** Defaults applied to every instrument unless overridden per symbol. */
 const instrumentDefaultsSchema = z.strictObject({
-  venue: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('SIM'),
+  venue: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,32}$/)
+    .default('SIM'),
   tickSize: decimalString.default('0.01'),
   lotSize: decimalString.default('1'),
   currency: z.string().min(3).max(5).default('USD')
@@ -12,14 +17,23 @@ const instrumentDefaultsSchema = z.strictObject({
 
 const syntheticSchema = z.strictObject({
   kind: z.literal('synthetic'),
-  symbols: z.array(z.string().regex(/^[A-Z0-9.]{1,12}$/)).min(1).max(50),
+  symbols: z
+    .array(z.string().regex(/^[A-Z0-9.]{1,12}$/))
+    .min(1)
+    .max(50),
   /** First session date, YYYY-MM-DD. */
   start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** Number of trading sessions (weekdays). */
   sessions: z.number().int().positive().max(2000),
   /** Session open and close in UTC, HH:MM. */
-  sessionOpenUtc: z.string().regex(/^\d{2}:\d{2}$/).default('14:30'),
-  sessionCloseUtc: z.string().regex(/^\d{2}:\d{2}$/).default('21:00'),
+  sessionOpenUtc: z
+    .string()
+    .regex(/^\d{2}:\d{2}$/)
+    .default('14:30'),
+  sessionCloseUtc: z
+    .string()
+    .regex(/^\d{2}:\d{2}$/)
+    .default('21:00'),
   startPrice: z.number().positive().default(100),
   /** Annualised volatility around which GARCH-like clustering moves. */
   volatility: z.number().positive().max(5).default(0.3),
@@ -48,7 +62,10 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [syntheticSchema, y
 
 export const strategyConfigSchema = z.strictObject({
   type: z.string().min(1),
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/).optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/)
+    .optional(),
   params: z.record(z.string(), z.unknown()).default({})
 });
 
@@ -73,11 +90,19 @@ export const riskConfigSchema = z.strictObject({
 
 /** The whole run configuration (`config/*.yaml`). */
 export const runConfigSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('backtest'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('backtest'),
   seed: z.number().int().min(0).max(0xffffffff).default(42),
   instruments: z
     .strictObject({
-      defaults: instrumentDefaultsSchema.default({ venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' }),
+      defaults: instrumentDefaultsSchema.default({
+        venue: 'SIM',
+        tickSize: '0.01',
+        lotSize: '1',
+        currency: 'USD'
+      }),
       overrides: z.record(z.string(), instrumentDefaultsSchema.partial()).default({})
     })
     .default({ defaults: { venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' }, overrides: {} }),

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
 import { createActor, fromEventObservable } from 'xstate';
 import { startOrderSystem } from '../actors/order-system.actor.ts';
 import { computeSummary } from '../analytics/summary.ts';
@@ -10,6 +9,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { BarSource } from '../data/bar-source.ts';
+import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { OrderEmitted } from '../machines/order.machine.ts';
 import { strategyMachine } from '../machines/strategy.machine.ts';
 import type { SubmitOrder } from '../messages/commands.ts';
@@ -23,7 +23,6 @@ import type { Strategy } from '../strategies/strategy.ts';
 import { marketData } from '../streams/market-data.stream.ts';
 import { SimulatedClock } from '../time/clock.ts';
 import { BarFillVenue } from '../venue/bar-fill.venue.ts';
-import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
 
 export interface BacktestOptions {
@@ -77,11 +76,15 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const runId = runIdOf(config, seed);
   const instruments = instrumentsFor(config);
   const byId = new Map(instruments.map((i) => [i.id, i] as const));
-  const { source, total } = opts.bars ? { source: opts.bars, total: undefined } : await openBars(config, instruments, seed);
+  const { source, total } = opts.bars
+    ? { source: opts.bars, total: undefined }
+    : await openBars(config, instruments, seed);
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const log: EventLog = opts.outDir ? new JsonlEventLog(join(opts.outDir, 'events.jsonl')) : new MemoryEventLog();
+  const log: EventLog = opts.outDir
+    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
+    : new MemoryEventLog();
   const clock = new SimulatedClock(0n);
   const venue = new BarFillVenue(
     {
@@ -98,7 +101,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   let fills = 0;
   let rejected = 0;
 
-  log.append(0n, 'run.started', 'engine', {}, { runId, seed, strategy: strategy.id, instruments: instruments.map((i) => i.id) });
+  log.append(
+    0n,
+    'run.started',
+    'engine',
+    {},
+    { runId, seed, strategy: strategy.id, instruments: instruments.map((i) => i.id) }
+  );
 
   const feed = marketData();
   const strategyActor = createActor(
@@ -117,12 +126,18 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       fills++;
       portfolio.applyFill(e.instrumentId, e.side, e.lastQty, e.lastPx, e.lastCommission ?? 0n, e.tsEvent);
       const p = portfolio.position(e.instrumentId);
-      log.append(e.tsEvent, 'portfolio.position_changed', 'portfolio', { instrumentId: e.instrumentId }, {
-        qty: p?.qty ?? 0,
-        cost: p?.cost ?? 0n,
-        realized: p?.realized ?? 0n,
-        cash: portfolio.cash
-      });
+      log.append(
+        e.tsEvent,
+        'portfolio.position_changed',
+        'portfolio',
+        { instrumentId: e.instrumentId },
+        {
+          qty: p?.qty ?? 0,
+          cost: p?.cost ?? 0n,
+          realized: p?.realized ?? 0n,
+          cash: portfolio.cash
+        }
+      );
     }
     if (e.type === 'order.rejected' || e.type === 'order.denied') rejected++;
     if (e.strategyId === strategy.id) strategyActor.send({ type: 'strategy.order_event', event: e });
@@ -133,13 +148,20 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     venue,
     onOrderEvent,
     onOmsEvent: (e) => {
-      if (e.type === 'oms.refused') log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
+      if (e.type === 'oms.refused')
+        log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
     }
   });
 
   const drainVenue = (): void => {
     for (const report of venue.drain()) {
-      log.append(report.tsEvent, 'exec.report', 'venue', { clientOrderId: report.clientOrderId, venueOrderId: report.venueOrderId }, report);
+      log.append(
+        report.tsEvent,
+        'exec.report',
+        'venue',
+        { clientOrderId: report.clientOrderId, venueOrderId: report.venueOrderId },
+        report
+      );
       oms.send({ type: 'exec.report', report });
     }
   };
@@ -167,8 +189,25 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       workingQty: (id) => workingQtyOf(working, id)
     });
     orders++;
-    log.append(now, 'order.submit', 'strategy', { clientOrderId: command.clientOrderId, strategyId: command.strategyId, instrumentId: command.instrumentId, commandId: command.commandId }, command);
-    log.append(now, risk.ok ? 'risk.passed' : 'risk.failed', 'risk', { clientOrderId: command.clientOrderId }, risk);
+    log.append(
+      now,
+      'order.submit',
+      'strategy',
+      {
+        clientOrderId: command.clientOrderId,
+        strategyId: command.strategyId,
+        instrumentId: command.instrumentId,
+        commandId: command.commandId
+      },
+      command
+    );
+    log.append(
+      now,
+      risk.ok ? 'risk.passed' : 'risk.failed',
+      'risk',
+      { clientOrderId: command.clientOrderId },
+      risk
+    );
     oms.send({ type: 'order.submit', command, risk });
   });
   strategyActor.start();
@@ -220,16 +259,22 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   const trips = portfolio.tripsForAnalytics();
   const summary = computeSummary(equity, trips);
-  log.append(clock.now(), 'run.completed', 'engine', {}, {
-    bars,
-    orders,
-    fills,
-    rejected,
-    equity: portfolio.equity(),
-    realized: portfolio.realized(),
-    commissions: portfolio.commissions(),
-    positions: portfolio.snapshot()
-  });
+  log.append(
+    clock.now(),
+    'run.completed',
+    'engine',
+    {},
+    {
+      bars,
+      orders,
+      fills,
+      rejected,
+      equity: portfolio.equity(),
+      realized: portfolio.realized(),
+      commissions: portfolio.commissions(),
+      positions: portfolio.snapshot()
+    }
+  );
   const events = log.count;
   log.close();
   strategyActor.stop();
@@ -240,9 +285,25 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       join(opts.outDir, 'summary.json'),
       `${JSON.stringify({ runId, seed, config, metrics: summary, counts: { bars, orders, fills, rejected, events } }, jsonReplacer, 2)}\n`
     );
-    writeFileSync(join(opts.outDir, 'report.html'), renderHtmlReport({ title: `tradestate backtest ${config.name}`, runId, summary, equity, config }));
+    writeFileSync(
+      join(opts.outDir, 'report.html'),
+      renderHtmlReport({ title: `tradestate backtest ${config.name}`, runId, summary, equity, config })
+    );
   }
-  return { runId, outDir: opts.outDir, seed, summary, bars, orders, fills, rejected, events, equity, portfolio, log };
+  return {
+    runId,
+    outDir: opts.outDir,
+    seed,
+    summary,
+    bars,
+    orders,
+    fills,
+    rejected,
+    events,
+    equity,
+    portfolio,
+    log
+  };
 }
 
 function ids(e: Exclude<OrderEmitted, { type: 'order.refused' }>) {

@@ -12,7 +12,9 @@ export function instrumentsFor(config: RunConfig): Instrument[] {
   const symbols =
     config.data.kind === 'yahoo-csv' ? config.data.files.map((f) => f.symbol) : config.data.symbols;
   return [...new Set(symbols)]
-    .map((symbol) => makeInstrument({ symbol, ...config.instruments.defaults, ...config.instruments.overrides[symbol] }))
+    .map((symbol) =>
+      makeInstrument({ symbol, ...config.instruments.defaults, ...config.instruments.overrides[symbol] })
+    )
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -37,7 +39,12 @@ export async function openBars(
       try {
         text = readFileSync(f.path, 'utf8');
       } catch (e) {
-        throw new TradestateError(ErrorCode.DATA_NOT_FOUND, `cannot read data file ${f.path}`, { file: f.path }, { cause: e });
+        throw new TradestateError(
+          ErrorCode.DATA_NOT_FOUND,
+          `cannot read data file ${f.path}`,
+          { file: f.path },
+          { cause: e }
+        );
       }
       bars.push(...parseYahooCsv(text, inst, { adjust: data.adjust, file: f.path }));
     }
@@ -46,10 +53,18 @@ export async function openBars(
   }
   const { openBarSource } = await import('../data/index.ts');
   const source = await openBarSource(
-    { kind: 'parquet', store: data.store, symbols: data.symbols, start: data.start, end: data.end, timeframe: data.timeframe },
+    {
+      kind: 'parquet',
+      store: data.store,
+      symbols: data.symbols,
+      start: data.start,
+      end: data.end,
+      timeframe: data.timeframe
+    },
     (symbol) => {
       const inst = instruments.find((i) => i.symbol === symbol);
-      if (!inst) throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `no instrument for ${symbol}`, { symbol });
+      if (!inst)
+        throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `no instrument for ${symbol}`, { symbol });
       return inst;
     }
   );

@@ -10,7 +10,8 @@ export class Sma {
   #head = 0;
 
   constructor(period: number) {
-    if (!Number.isInteger(period) || period < 1) throw new RangeError(`SMA period must be a positive integer, got ${period}`);
+    if (!Number.isInteger(period) || period < 1)
+      throw new RangeError(`SMA period must be a positive integer, got ${period}`);
     this.period = period;
     this.#buf = new Float64Array(period);
   }

@@ -59,17 +59,23 @@ export const omsMachine = setup({
   actors: { order: orderMachine },
   guards: {
     isKnown: ({ context, event }) => rootOf(context, targetId(event)) !== undefined,
-    isDuplicateId: ({ context, event }) => event.type === 'order.submit' && rootOf(context, event.command.clientOrderId) !== undefined
+    isDuplicateId: ({ context, event }) =>
+      event.type === 'order.submit' && rootOf(context, event.command.clientOrderId) !== undefined
   },
   actions: {
     spawnOrder: enqueueActions(({ enqueue, event }) => {
       if (event.type !== 'order.submit') return;
       const id = orderSystemId(event.command.clientOrderId);
       enqueue.spawnChild('order', { id, systemId: id, input: event.command });
-      enqueue.sendTo(id, event);
+      // announced before the child handles its first event, so listeners can attach to it
       enqueue(
-        emit({ type: 'oms.order_opened', clientOrderId: event.command.clientOrderId, tsEvent: event.command.tsInit })
+        emit({
+          type: 'oms.order_opened',
+          clientOrderId: event.command.clientOrderId,
+          tsEvent: event.command.tsInit
+        })
       );
+      enqueue.sendTo(id, event);
     }),
     register: assign(({ context, event }) =>
       event.type === 'order.submit'
@@ -87,7 +93,12 @@ export const omsMachine = setup({
     }),
     addAlias: assign(({ context, event }) =>
       event.type === 'order.replace'
-        ? { ids: { ...context.ids, [event.command.newClientOrderId]: rootOf(context, event.command.clientOrderId) ?? '' } }
+        ? {
+            ids: {
+              ...context.ids,
+              [event.command.newClientOrderId]: rootOf(context, event.command.clientOrderId) ?? ''
+            }
+          }
         : {}
     ),
     refuse: emit(({ event }, params: { code: string }) => ({

@@ -136,7 +136,9 @@ function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, lat
     cause: e.type,
     actor,
     ...(reason !== undefined ? { reason } : {}),
-    ...(fill ? { lastQty: fill.lastQty, lastPx: fill.lastPx, lastCommission: fill.commission, execId: fill.execId } : {}),
+    ...(fill
+      ? { lastQty: fill.lastQty, lastPx: fill.lastPx, lastCommission: fill.commission, execId: fill.execId }
+      : {}),
     ...(late ? { late } : {}),
     tsEvent: eventTime(e, ctx)
   };

@@ -3,7 +3,12 @@ import { assign, emit, enqueueActions, fromEventObservable, setup } from 'xstate
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
-import { applyOrderEventToWorking, signedQty, type WorkingOrders, workingQtyOf } from '../oms/working-orders.ts';
+import {
+  applyOrderEventToWorking,
+  signedQty,
+  type WorkingOrders,
+  workingQtyOf
+} from '../oms/working-orders.ts';
 import type { OrderIntent, Strategy, StrategyView } from '../strategies/strategy.ts';
 
 /**
@@ -49,7 +54,10 @@ function applyOrderEvent(ctx: StrategyContext, e: OrderEvent): Partial<StrategyC
   const fillQty = e.type === 'order.filled' ? (e.lastQty ?? 0) : 0;
   const positions =
     fillQty > 0
-      ? { ...ctx.positions, [e.instrumentId]: (ctx.positions[e.instrumentId] ?? 0) + signedQty(e.side, fillQty) }
+      ? {
+          ...ctx.positions,
+          [e.instrumentId]: (ctx.positions[e.instrumentId] ?? 0) + signedQty(e.side, fillQty)
+        }
       : ctx.positions;
   return { positions, open: applyOrderEventToWorking(ctx.open, e) };
 }
@@ -81,9 +89,18 @@ export const strategyMachine = setup({
       const open = { ...context.open };
       for (const intent of intents) {
         const clientOrderId = `${context.strategy.id}-${++n}`;
-        open[clientOrderId] = { instrumentId: intent.instrumentId, leaves: signedQty(intent.side, intent.qty) };
+        open[clientOrderId] = {
+          instrumentId: intent.instrumentId,
+          leaves: signedQty(intent.side, intent.qty)
+        };
         enqueue(
-          emit({ type: 'strategy.order_requested', strategyId: context.strategy.id, clientOrderId, intent, tsEvent: event.tsEvent })
+          emit({
+            type: 'strategy.order_requested',
+            strategyId: context.strategy.id,
+            clientOrderId,
+            intent,
+            tsEvent: event.tsEvent
+          })
         );
       }
       enqueue(assign({ nextOrder: n, open }));

@@ -1,7 +1,9 @@
 import type { OrderEvent } from '../messages/order-events.ts';
 
 /** Working orders by client order id: instrument and signed leaves quantity (buy positive). */
-export type WorkingOrders = Readonly<Record<string, { readonly instrumentId: string; readonly leaves: number }>>;
+export type WorkingOrders = Readonly<
+  Record<string, { readonly instrumentId: string; readonly leaves: number }>
+>;
 
 const DONE: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED']);
 

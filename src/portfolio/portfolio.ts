@@ -134,7 +134,14 @@ export class Portfolio {
   }
 
   /** Round trips as floats for analytics. */
-  tripsForAnalytics(): { instrumentId: string; side: 'long' | 'short'; entryTs: bigint; exitTs: bigint; qty: number; pnl: number }[] {
+  tripsForAnalytics(): {
+    instrumentId: string;
+    side: 'long' | 'short';
+    entryTs: bigint;
+    exitTs: bigint;
+    qty: number;
+    pnl: number;
+  }[] {
     return this.trips.map((t) => ({ ...t, pnl: moneyToNumber(t.pnl) }));
   }
 
@@ -173,14 +180,27 @@ export class Portfolio {
 
   #inst(id: string): Instrument {
     const i = this.#instruments.get(id);
-    if (!i) throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `portfolio: unknown instrument ${id}`, { instrumentId: id });
+    if (!i)
+      throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `portfolio: unknown instrument ${id}`, {
+        instrumentId: id
+      });
     return i;
   }
 
   #pos(id: string): Position {
     let p = this.#positions.get(id);
     if (!p) {
-      p = { instrumentId: id, qty: 0, cost: 0n, realized: 0n, commission: 0n, lastPx: undefined, tripEntryTs: undefined, tripSide: 'long', tripPnl: 0n };
+      p = {
+        instrumentId: id,
+        qty: 0,
+        cost: 0n,
+        realized: 0n,
+        commission: 0n,
+        lastPx: undefined,
+        tripEntryTs: undefined,
+        tripSide: 'long',
+        tripPnl: 0n
+      };
       this.#positions.set(id, p);
     }
     return p;

@@ -16,7 +16,11 @@ export interface ExposureView {
  * The walking skeleton's pre-trade check: max order size, then max absolute position including working
  * orders (the worst case if everything fills). Plain function, no allocation on the pass path.
  */
-export function checkBasicRisk(cmd: SubmitOrder, limits: RunConfig['risk'], exposure: ExposureView): RiskDecision {
+export function checkBasicRisk(
+  cmd: SubmitOrder,
+  limits: RunConfig['risk'],
+  exposure: ExposureView
+): RiskDecision {
   if (cmd.qty > limits.maxOrderQty) {
     return {
       ok: false,
@@ -26,7 +30,9 @@ export function checkBasicRisk(cmd: SubmitOrder, limits: RunConfig['risk'], expo
     };
   }
   const after =
-    exposure.position(cmd.instrumentId) + exposure.workingQty(cmd.instrumentId) + signedQty(cmd.side, cmd.qty);
+    exposure.position(cmd.instrumentId) +
+    exposure.workingQty(cmd.instrumentId) +
+    signedQty(cmd.side, cmd.qty);
   if (Math.abs(after) > limits.maxPosition) {
     return {
       ok: false,

@@ -3,14 +3,16 @@ import { Sma } from '../indicators/sma.indicator.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { OrderIntent, Strategy, StrategyView } from './strategy.ts';
 
-export const smaCrossoverParamsSchema = z.strictObject({
-  fast: z.number().int().positive().default(10),
-  slow: z.number().int().positive().default(50),
-  /** Target long position in lots when fast > slow. */
-  qty: z.number().int().positive().default(100),
-  /** Also go short when fast < slow (otherwise flat). */
-  allowShort: z.boolean().default(false)
-}).refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
+export const smaCrossoverParamsSchema = z
+  .strictObject({
+    fast: z.number().int().positive().default(10),
+    slow: z.number().int().positive().default(50),
+    /** Target long position in lots when fast > slow. */
+    qty: z.number().int().positive().default(100),
+    /** Also go short when fast < slow (otherwise flat). */
+    allowShort: z.boolean().default(false)
+  })
+  .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
 export type SmaCrossoverParams = z.infer<typeof smaCrossoverParamsSchema>;
 
 /**

@@ -15,7 +15,11 @@ const MINUTES_PER_YEAR = 252 * 390;
  * symbols, and intrabar high/low from a Brownian bridge. Same config + seed → the same bars, bit for bit.
  * Bars stream in batches of one session, in (tsEvent, instrumentId) order, so memory stays flat.
  */
-export async function* syntheticBars(cfg: SyntheticConfig, instruments: readonly Instrument[], seed: number): BarSource {
+export async function* syntheticBars(
+  cfg: SyntheticConfig,
+  instruments: readonly Instrument[],
+  seed: number
+): BarSource {
   const rng = new Rng(seed ^ 0x5eed);
   const sorted = [...instruments].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const series = sorted.map((inst, i) => ({

@@ -24,6 +24,8 @@ interface Working {
   stopPx: number | undefined;
   filled: number;
   triggered: boolean;
+  /** UTC day of the first bar the order could trade on: a DAY order lives through that session only. */
+  sessionDay: bigint | undefined;
 }
 
 /**
@@ -34,7 +36,8 @@ interface Working {
  *   (strictly: low < limit for a buy, high > limit for a sell);
  * - stop / stop-limit: triggers when the bar reaches the stop, then fills as market (at the worse of open and
  *   stop, plus slippage) or rests as a limit;
- * - DAY orders expire at the end of their UTC day; IOC/FOK that cannot fill on the next bar are canceled.
+ * - DAY orders live through the first session they can trade in (an order sent after the close works the
+ *   next session) and expire at its end; IOC/FOK that cannot fill on the next bar are canceled.
  * Reports go to an outbox the engine drains, so nothing re-enters an actor while it is processing.
  */
 export class BarFillVenue {
@@ -68,11 +71,15 @@ export class BarFillVenue {
 
   submit(cmd: SubmitOrder, now: Nanos): void {
     if (!this.#instruments.has(cmd.instrumentId)) {
-      this.#report(cmd, cmd.clientOrderId, undefined, 'rejected', now, { reason: `unknown instrument ${cmd.instrumentId}` });
+      this.#report(cmd, cmd.clientOrderId, undefined, 'rejected', now, {
+        reason: `unknown instrument ${cmd.instrumentId}`
+      });
       return;
     }
     if (this.#working.has(cmd.clientOrderId)) {
-      this.#report(cmd, cmd.clientOrderId, undefined, 'rejected', now, { reason: 'duplicate client order id' });
+      this.#report(cmd, cmd.clientOrderId, undefined, 'rejected', now, {
+        reason: 'duplicate client order id'
+      });
       return;
     }
     const w: Working = {
@@ -83,7 +90,8 @@ export class BarFillVenue {
       limitPx: cmd.limitPx,
       stopPx: cmd.stopPx,
       filled: 0,
-      triggered: cmd.orderType !== 'stop' && cmd.orderType !== 'stop_limit'
+      triggered: cmd.orderType !== 'stop' && cmd.orderType !== 'stop_limit',
+      sessionDay: undefined
     };
     this.#working.set(cmd.clientOrderId, w);
     this.#report(cmd, w.clientOrderId, w, 'accepted', now);
@@ -102,7 +110,14 @@ export class BarFillVenue {
   replace(cmd: ReplaceOrder, now: Nanos): void {
     const w = this.#working.get(cmd.clientOrderId);
     if (!w || (cmd.qty !== undefined && cmd.qty <= w.filled)) {
-      this.#reportFor(cmd.clientOrderId, cmd.instrumentId, 'replace_rejected', now, w ? 'new qty not above filled' : 'order not working', cmd.newClientOrderId);
+      this.#reportFor(
+        cmd.clientOrderId,
+        cmd.instrumentId,
+        'replace_rejected',
+        now,
+        w ? 'new qty not above filled' : 'order not working',
+        cmd.newClientOrderId
+      );
       return;
     }
     this.#working.delete(cmd.clientOrderId);
@@ -116,12 +131,14 @@ export class BarFillVenue {
 
   /** Match working orders of the bar's instrument against the bar. Call when the bar opens (its data is then used as it unfolds). */
   onBar(bar: Bar): void {
-    const now = bar.tsEvent;
     for (const w of [...this.#working.values()]) {
       if (w.cmd.instrumentId !== bar.instrumentId || w.cmd.tsInit > bar.tsOpen) continue;
-      if (w.cmd.tif === 'day' && dayOf(bar.tsOpen) > dayOf(w.cmd.tsInit)) {
+      w.sessionDay ??= dayOf(bar.tsOpen);
+      if (w.cmd.tif === 'day' && dayOf(bar.tsOpen) > w.sessionDay) {
         this.#working.delete(w.clientOrderId);
-        this.#report(w.cmd, w.clientOrderId, w, 'expired', bar.tsOpen, { reason: 'DAY order past its session' });
+        this.#report(w.cmd, w.clientOrderId, w, 'expired', bar.tsOpen, {
+          reason: 'DAY order past its session'
+        });
         continue;
       }
       const px = this.#fillPrice(w, bar);
@@ -129,16 +146,22 @@ export class BarFillVenue {
         const qty = w.qty - w.filled;
         w.filled += qty;
         this.#working.delete(w.clientOrderId);
-        this.#fill(w, px, qty, now);
+        // a fill at the open happens when the bar opens; one at the order's own price, somewhere inside the bar
+        this.#fill(w, px, qty, this.#atOpen ? bar.tsOpen : bar.tsEvent);
       } else if (w.cmd.tif === 'ioc' || w.cmd.tif === 'fok') {
         this.#working.delete(w.clientOrderId);
-        this.#report(w.cmd, w.clientOrderId, w, 'canceled', now, { reason: `${w.cmd.tif} not fillable` });
+        this.#report(w.cmd, w.clientOrderId, w, 'canceled', bar.tsOpen, {
+          reason: `${w.cmd.tif} not fillable`
+        });
       }
     }
   }
 
+  #atOpen = false;
+
   #fillPrice(w: Working, bar: Bar): number | undefined {
     const buy = w.cmd.side === 'buy';
+    this.#atOpen = true;
     let atMarket = w.cmd.orderType === 'market';
     let base = bar.open;
     if (!w.triggered && w.stopPx !== undefined) {
@@ -150,9 +173,13 @@ export class BarFillVenue {
         base = buy ? Math.max(bar.open, w.stopPx) : Math.min(bar.open, w.stopPx);
       }
     }
-    if (atMarket) return this.#slip(base, buy, w.cmd.instrumentId);
+    if (atMarket) {
+      this.#atOpen = base === bar.open;
+      return this.#slip(base, buy, w.cmd.instrumentId);
+    }
     const limit = w.limitPx!;
     if (buy ? bar.open <= limit : bar.open >= limit) return bar.open;
+    this.#atOpen = false;
     if (buy ? bar.low < limit : bar.high > limit) return limit;
     return undefined;
   }
@@ -170,9 +197,17 @@ export class BarFillVenue {
   #fill(w: Working, px: number, qty: number, now: Nanos): void {
     const inst = this.#instruments.get(w.cmd.instrumentId)!;
     const value = notional(inst, px, qty);
-    const bpsCommission = divRoundHalfEven(value * BigInt(Math.round(this.#cfg.commissionBps * 100)), 1_000_000n);
+    const bpsCommission = divRoundHalfEven(
+      value * BigInt(Math.round(this.#cfg.commissionBps * 100)),
+      1_000_000n
+    );
     const commission = bpsCommission > this.#cfg.commissionMin ? bpsCommission : this.#cfg.commissionMin;
-    this.#report(w.cmd, w.clientOrderId, w, 'fill', now, { lastPx: px, lastQty: qty, commission, liquidity: w.cmd.orderType === 'limit' ? 'maker' : 'taker' });
+    this.#report(w.cmd, w.clientOrderId, w, 'fill', now, {
+      lastPx: px,
+      lastQty: qty,
+      commission,
+      liquidity: w.cmd.orderType === 'limit' ? 'maker' : 'taker'
+    });
   }
 
   #report(
@@ -207,7 +242,14 @@ export class BarFillVenue {
     });
   }
 
-  #reportFor(clientOrderId: string, instrumentId: string, execType: 'cancel_rejected' | 'replace_rejected', now: Nanos, reason: string, newId?: string): void {
+  #reportFor(
+    clientOrderId: string,
+    instrumentId: string,
+    execType: 'cancel_rejected' | 'replace_rejected',
+    now: Nanos,
+    reason: string,
+    newId?: string
+  ): void {
     this.#outbox.push({
       type: 'exec.report',
       execType,

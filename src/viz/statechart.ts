@@ -50,6 +50,7 @@ export function toMermaid(machine: AnyStateMachine): string {
     }
   }
   for (const [key, n] of Object.entries(root.states)) if (n.type === 'final') lines.push(`  ${key} --> [*]`);
-  if (root.transitions.size > 0) lines.push(`  note right of ${initial ?? 'root'}: any other event → refused (typed error)`);
+  if (root.transitions.size > 0)
+    lines.push(`  note right of ${initial ?? 'root'}: any other event → refused (typed error)`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,101 @@
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import type { Rng } from '../core/rng.ts';
+import { quantileSorted } from './value-at-risk.ts';
+
+/** Options of {@link bootstrapReturns}. */
+export interface BootstrapOptions {
+  /** Number of simulated paths (positive integer). */
+  readonly paths: number;
+  /** Periods per path; default the length of the sample. */
+  readonly horizon?: number;
+  /** Percentiles to report, each in [0, 100]; default `[5, 25, 50, 75, 95]`. */
+  readonly percentiles?: readonly number[];
+}
+
+/** Final return and maximum drawdown at one percentile of the simulated paths. */
+export interface BootstrapPercentile {
+  readonly percentile: number;
+  /** Compounded return of the path, fraction. */
+  readonly finalReturn: number;
+  /** Maximum drawdown of the path, positive fraction. */
+  readonly maxDrawdown: number;
+}
+
+/** Distribution of bootstrapped outcomes; the arrays are sorted ascending and hold one value per path. */
+export interface BootstrapResult {
+  readonly finalReturns: readonly number[];
+  readonly maxDrawdowns: readonly number[];
+  /** Percentiles of each distribution taken independently (linear interpolation). */
+  readonly percentiles: readonly BootstrapPercentile[];
+  /** Fraction of paths ending with a loss. */
+  readonly probabilityOfLoss: number;
+}
+
+/**
+ * Monte Carlo i.i.d. bootstrap of periodic (e.g. daily) returns: each path draws `horizon` returns with
+ * replacement using the injected seeded {@link Rng}, compounds them from 1 and records its final return and
+ * maximum drawdown. The same seed gives the same result. An empty sample yields all-zero outcomes.
+ * Throws `TRD_ERR_NUMBER_INVALID` for a non-positive or non-integer `paths`/`horizon` or a percentile outside [0, 100].
+ */
+export function bootstrapReturns(
+  returns: readonly number[],
+  rng: Rng,
+  opts: BootstrapOptions
+): BootstrapResult {
+  const horizon = opts.horizon ?? returns.length;
+  const pcts = opts.percentiles ?? [5, 25, 50, 75, 95];
+  if (!Number.isSafeInteger(opts.paths) || opts.paths <= 0) {
+    throw new TradestateError(
+      ErrorCode.NUMBER_INVALID,
+      `paths must be a positive integer, got ${opts.paths}`,
+      {
+        paths: opts.paths
+      }
+    );
+  }
+  if (!Number.isSafeInteger(horizon) || horizon < 0) {
+    throw new TradestateError(
+      ErrorCode.NUMBER_INVALID,
+      `horizon must be a non-negative integer, got ${horizon}`,
+      {
+        horizon
+      }
+    );
+  }
+  for (const p of pcts) {
+    if (!(p >= 0 && p <= 100)) {
+      throw new TradestateError(ErrorCode.NUMBER_INVALID, `percentile must be in [0, 100], got ${p}`, {
+        percentile: p
+      });
+    }
+  }
+  const n = returns.length;
+  const finals: number[] = [];
+  const dds: number[] = [];
+  for (let k = 0; k < opts.paths; k++) {
+    let eq = 1;
+    let peak = 1;
+    let mdd = 0;
+    if (n > 0) {
+      for (let t = 0; t < horizon; t++) {
+        eq *= 1 + returns[rng.int(n)]!;
+        if (eq > peak) peak = eq;
+        else if (peak > 0) mdd = Math.max(mdd, (peak - eq) / peak);
+      }
+    }
+    finals.push(Number.isFinite(eq) ? eq - 1 : 0);
+    dds.push(mdd);
+  }
+  finals.sort((a, b) => a - b);
+  dds.sort((a, b) => a - b);
+  return {
+    finalReturns: finals,
+    maxDrawdowns: dds,
+    percentiles: pcts.map((p) => ({
+      percentile: p,
+      finalReturn: quantileSorted(finals, p / 100),
+      maxDrawdown: quantileSorted(dds, p / 100)
+    })),
+    probabilityOfLoss: finals.filter((r) => r < 0).length / finals.length
+  };
+}

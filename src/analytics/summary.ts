@@ -1,0 +1,59 @@
+import { annualizedReturn, calendarDays } from './annualized-return.ts';
+import { annualizedVolatility } from './annualized-volatility.ts';
+import { calmarRatio } from './calmar-ratio.ts';
+import { dailyReturns } from './daily-returns.ts';
+import { maxDrawdown } from './max-drawdown.ts';
+import { sharpeRatio } from './sharpe-ratio.ts';
+import { sortinoRatio } from './sortino-ratio.ts';
+import { totalReturn } from './total-return.ts';
+import { tradeStats } from './trade-stats.ts';
+import type { EquityPoint, PerformanceSummary, RoundTrip } from './types.ts';
+import { historicalCvar, historicalVar } from './value-at-risk.ts';
+
+/** Options of {@link computeSummary}. */
+export interface SummaryOptions {
+  /** Annual risk-free rate (fraction) for Sharpe and Sortino; default 0. */
+  readonly riskFree?: number;
+  /** Periods per year used to annualise daily-return statistics; default 252. */
+  readonly periodsPerYear?: number;
+}
+
+/**
+ * Every headline statistic of a run from its time-sorted equity curve (any sampling frequency; return
+ * statistics use UTC-day closes, drawdowns the full-resolution curve) and its closed round trips.
+ * Empty or degenerate input yields zeros, never NaN.
+ */
+export function computeSummary(
+  equity: readonly EquityPoint[],
+  trades: readonly RoundTrip[],
+  opts: SummaryOptions = {}
+): PerformanceSummary {
+  const ratioOpts = { riskFree: opts.riskFree ?? 0, periodsPerYear: opts.periodsPerYear ?? 252 };
+  const returns = dailyReturns(equity);
+  const dd = maxDrawdown(equity);
+  const cagr = annualizedReturn(equity);
+  const ts = tradeStats(trades);
+  return {
+    startEquity: finite(equity[0]?.equity),
+    endEquity: finite(equity[equity.length - 1]?.equity),
+    totalReturn: totalReturn(equity),
+    annualizedReturn: cagr,
+    annualizedVolatility: finite(annualizedVolatility(returns, ratioOpts.periodsPerYear)),
+    sharpe: sharpeRatio(returns, ratioOpts),
+    sortino: sortinoRatio(returns, ratioOpts),
+    calmar: calmarRatio(cagr, dd.maxDrawdown),
+    maxDrawdown: dd.maxDrawdown,
+    maxDrawdownDurationDays: dd.maxDurationDays,
+    var95: historicalVar(returns, 0.95),
+    cvar95: historicalCvar(returns, 0.95),
+    tradeCount: ts.tradeCount,
+    winRate: ts.winRate,
+    profitFactor: ts.profitFactor,
+    avgTradePnl: finite(ts.avgTradePnl),
+    days: calendarDays(equity)
+  };
+}
+
+function finite(x: number | undefined): number {
+  return x !== undefined && Number.isFinite(x) ? x : 0;
+}

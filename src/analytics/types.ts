@@ -1,0 +1,51 @@
+/** One point of an account equity curve. */
+export interface EquityPoint {
+  /** Epoch nanoseconds. */
+  readonly ts: bigint;
+  /** Account equity in account currency. */
+  readonly equity: number;
+}
+
+/** A closed position: entry to flat. */
+export interface RoundTrip {
+  readonly instrumentId: string;
+  readonly side: 'long' | 'short';
+  /** Epoch nanoseconds. */
+  readonly entryTs: bigint;
+  /** Epoch nanoseconds. */
+  readonly exitTs: bigint;
+  readonly qty: number;
+  /** Realised P&L net of commission, in account currency. */
+  readonly pnl: number;
+}
+
+/** Headline performance statistics of one run. Every field is a finite number except `profitFactor`. */
+export interface PerformanceSummary {
+  startEquity: number;
+  endEquity: number;
+  /** Fraction: `end / start - 1`. */
+  totalReturn: number;
+  /** CAGR over calendar time (365.25 days per year), fraction. */
+  annualizedReturn: number;
+  /** Sample standard deviation of daily returns × √periodsPerYear, fraction. */
+  annualizedVolatility: number;
+  sharpe: number;
+  sortino: number;
+  calmar: number;
+  /** Fraction, positive. */
+  maxDrawdown: number;
+  /** Longest underwater period: peak to recovery (or to end if never recovered), calendar days. */
+  maxDrawdownDurationDays: number;
+  /** Daily historical VaR at 95%, fraction, positive = loss. */
+  var95: number;
+  /** Daily historical CVaR (expected shortfall) at 95%, fraction, positive = loss. */
+  cvar95: number;
+  tradeCount: number;
+  /** Fraction of trades with pnl > 0. */
+  winRate: number;
+  /** Gross profit / gross loss; `Infinity` when there are profits and no losses, 0 when no trades. */
+  profitFactor: number;
+  avgTradePnl: number;
+  /** Calendar days from the first to the last equity point (fractional). */
+  days: number;
+}

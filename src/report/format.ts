@@ -1,0 +1,60 @@
+import type { PerformanceSummary } from '../analytics/types.ts';
+
+/** `1234567.891` → `1,234,567.89` (fixed `digits`, ASCII, locale-independent); `∞`/`−∞` and `n/a` for non-finite. */
+export function formatNumber(x: number, digits = 2): string {
+  if (Number.isNaN(x)) return 'n/a';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
+  const fixed = Math.abs(x).toFixed(digits);
+  const [int = '0', frac] = fixed.split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const neg = x < 0 && Number(fixed) !== 0;
+  return `${neg ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
+}
+
+/** A fraction as a percentage with 2 decimals: `0.1234` → `12.34%`. */
+export function formatPct(x: number): string {
+  return Number.isFinite(x) ? `${formatNumber(x * 100, 2)}%` : formatNumber(x);
+}
+
+/** A ratio with 2 decimals. */
+export function formatRatio(x: number): string {
+  return formatNumber(x, 2);
+}
+
+/** One labelled, formatted metric of a {@link PerformanceSummary}. */
+export interface SummaryRow {
+  readonly key: keyof PerformanceSummary;
+  readonly label: string;
+  readonly value: string;
+}
+
+/** The summary's metrics in display order, labelled and formatted (shared by the terminal table and the HTML report). */
+export function summaryRows(s: PerformanceSummary): SummaryRow[] {
+  const row = (key: keyof PerformanceSummary, label: string, fmt: (x: number) => string): SummaryRow => ({
+    key,
+    label,
+    value: fmt(s[key])
+  });
+  const money = (x: number) => formatNumber(x, 2);
+  const int = (x: number) => formatNumber(x, 0);
+  const days = (x: number) => formatNumber(x, 1);
+  return [
+    row('startEquity', 'Start equity', money),
+    row('endEquity', 'End equity', money),
+    row('totalReturn', 'Total return', formatPct),
+    row('annualizedReturn', 'Annualized return (CAGR)', formatPct),
+    row('annualizedVolatility', 'Annualized volatility', formatPct),
+    row('sharpe', 'Sharpe ratio', formatRatio),
+    row('sortino', 'Sortino ratio', formatRatio),
+    row('calmar', 'Calmar ratio', formatRatio),
+    row('maxDrawdown', 'Max drawdown', formatPct),
+    row('maxDrawdownDurationDays', 'Max drawdown duration (days)', days),
+    row('var95', 'VaR 95% (daily)', formatPct),
+    row('cvar95', 'CVaR 95% (daily)', formatPct),
+    row('tradeCount', 'Trades', int),
+    row('winRate', 'Win rate', formatPct),
+    row('profitFactor', 'Profit factor', formatRatio),
+    row('avgTradePnl', 'Avg trade P&L', money),
+    row('days', 'Days', days)
+  ];
+}

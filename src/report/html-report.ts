@@ -1,0 +1,258 @@
+import { drawdownSeries } from '../analytics/max-drawdown.ts';
+import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
+import { msFromNs } from '../core/nanos.ts';
+import { downsampleMinMax, type XY } from './downsample.ts';
+import { formatNumber, summaryRows } from './format.ts';
+
+/** Input of {@link renderHtmlReport}. */
+export interface HtmlReportInput {
+  readonly title: string;
+  readonly runId: string;
+  readonly summary: PerformanceSummary;
+  /** Time-sorted equity curve at any frequency; the charts are downsampled to ≤ {@link MAX_CHART_POINTS} points. */
+  readonly equity: readonly EquityPoint[];
+  /** Run configuration, shown as pretty JSON (bigints as strings, cycles as `"[Circular]"`). */
+  readonly config: unknown;
+  /** Optional audience / account line shown under the title. */
+  readonly generatedFor?: string;
+}
+
+/** Most points drawn per chart series. */
+export const MAX_CHART_POINTS = 2000;
+
+/**
+ * Render a single self-contained HTML report: no scripts, fonts or network requests (a Content-Security-Policy
+ * forbids them); inline CSS and SVG only. Contains the run id, a metrics table, an equity chart and an
+ * underwater (drawdown) chart sharing its UTC time axis, and the config as pretty JSON in a `<details>`.
+ * All text is HTML-escaped. Deterministic: the same input gives the same bytes.
+ */
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const { title, runId, summary, equity, config, generatedFor } = input;
+  const rows = summaryRows(summary)
+    .map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`)
+    .join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} — ${escapeHtml(runId)}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#1f2328;background:#fff}
+h1{font-size:1.5rem;margin:0 0 .25rem}
+.meta{color:#57606a;margin:0 0 1.5rem}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+table.metrics{border-collapse:collapse;margin-bottom:2rem;min-width:420px}
+table.metrics th,table.metrics td{padding:.3rem .75rem;border-bottom:1px solid #d0d7de}
+table.metrics th{text-align:left;font-weight:500}
+table.metrics td{text-align:right;font-variant-numeric:tabular-nums}
+svg{width:100%;height:auto;display:block}
+svg text{font-size:11px;fill:#57606a}
+svg .title{font-size:12px;fill:#1f2328;font-weight:600}
+.grid{stroke:#eaeef2;stroke-width:1}
+.axis{stroke:#8c959f;stroke-width:1}
+.equity-line{fill:none;stroke:#0969da;stroke-width:1.5}
+.drawdown-area{fill:#cf222e;fill-opacity:.25;stroke:#cf222e;stroke-width:1}
+pre{background:#f6f8fa;padding:1rem;overflow:auto;border-radius:6px}
+</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">Run <code>${escapeHtml(runId)}</code>${generatedFor === undefined ? '' : ` · for ${escapeHtml(generatedFor)}`}</p>
+</header>
+<section>
+<h2>Metrics</h2>
+<table class="metrics">
+<tbody>
+${rows}
+</tbody>
+</table>
+</section>
+<section>
+<h2>Equity and drawdown</h2>
+${renderCharts(equity)}
+</section>
+<section>
+<details>
+<summary>Configuration</summary>
+<pre>${escapeHtml(prettyJson(config))}</pre>
+</details>
+</section>
+</body>
+</html>
+`;
+}
+
+/** Escape `& < > " '` for HTML text and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ESC[c]!);
+}
+
+const ESC: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;'
+};
+
+/** Pretty JSON of anything: bigints as decimal strings, cycles as `"[Circular]"`; never throws. */
+export function prettyJson(value: unknown): string {
+  const stack: object[] = [];
+  try {
+    const out = JSON.stringify(
+      value,
+      function (this: unknown, _key, v: unknown) {
+        if (typeof v === 'bigint') return v.toString();
+        if (v !== null && typeof v === 'object') {
+          // `this` is the holder of v: unwind the ancestor stack to it, then detect cycles.
+          while (stack.length > 0 && stack[stack.length - 1] !== this) stack.pop();
+          if (stack.includes(v)) return '[Circular]';
+          stack.push(v);
+        }
+        return v;
+      },
+      2
+    );
+    return out ?? String(value);
+  } catch (e) {
+    return `[unserialisable config: ${e instanceof Error ? e.message : String(e)}]`;
+  }
+}
+
+// ---- charts ----
+
+const W = 960;
+const LEFT = 84;
+const RIGHT = 16;
+const EQ_TOP = 24;
+const EQ_H = 300;
+const GAP = 36;
+const DD_TOP = EQ_TOP + EQ_H + GAP;
+const DD_H = 140;
+const H = DD_TOP + DD_H + 44;
+const PLOT_W = W - LEFT - RIGHT;
+
+function renderCharts(equity: readonly EquityPoint[]): string {
+  if (equity.length === 0) return '<p class="empty">No equity data.</p>';
+  const full: XY[] = equity.map((p) => ({ x: msFromNs(p.ts), y: p.equity }));
+  const dd = drawdownSeries(equity);
+  const eqPts = downsampleMinMax(full, MAX_CHART_POINTS);
+  const ddPts = downsampleMinMax(
+    full.map((p, i) => ({ x: p.x, y: -dd[i]! * 100 })),
+    MAX_CHART_POINTS
+  );
+  const x0 = full[0]!.x;
+  const x1 = full[full.length - 1]!.x;
+  const sx = (x: number) => LEFT + (x1 > x0 ? ((x - x0) / (x1 - x0)) * PLOT_W : PLOT_W / 2);
+
+  let eMin = Number.POSITIVE_INFINITY;
+  let eMax = Number.NEGATIVE_INFINITY;
+  for (const p of eqPts) {
+    if (Number.isFinite(p.y)) {
+      eMin = Math.min(eMin, p.y);
+      eMax = Math.max(eMax, p.y);
+    }
+  }
+  if (!Number.isFinite(eMin)) eMin = eMax = 0;
+  const eTicks = niceTicks(eMin, eMax, 5);
+  const eLo = eTicks[0]!;
+  const eHi = eTicks[eTicks.length - 1]!;
+  const sy = (y: number) => EQ_TOP + EQ_H - ((clampFinite(y, eLo) - eLo) / (eHi - eLo)) * EQ_H;
+
+  const ddMin = Math.min(0, ...ddPts.map((p) => p.y));
+  const dTicks = niceTicks(ddMin, 0, 3);
+  const dLo = dTicks[0]!;
+  const dHi = dTicks[dTicks.length - 1]!;
+  const sd = (y: number) => DD_TOP + ((dHi - clampFinite(y, 0)) / (dHi - dLo)) * DD_H;
+
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="Equity curve and drawdown">`
+  );
+  // Equity panel.
+  parts.push(`<text class="title" x="${LEFT}" y="${EQ_TOP - 8}">Equity</text>`);
+  for (const t of eTicks) {
+    const y = f(sy(t));
+    parts.push(`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${y}" y2="${y}"/>`);
+    parts.push(
+      `<text x="${LEFT - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${tickLabel(t, eTicks)}</text>`
+    );
+  }
+  parts.push(
+    `<path class="equity-line" d="${eqPts.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(sx(p.x))},${f(sy(p.y))}`).join('')}"/>`
+  );
+  // Drawdown panel.
+  parts.push(`<text class="title" x="${LEFT}" y="${DD_TOP - 8}">Drawdown (%)</text>`);
+  for (const t of dTicks) {
+    const y = f(sd(t));
+    parts.push(`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${y}" y2="${y}"/>`);
+    parts.push(
+      `<text x="${LEFT - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${tickLabel(t, dTicks)}%</text>`
+    );
+  }
+  const base = f(sd(0));
+  parts.push(
+    `<path class="drawdown-area" d="M${f(sx(ddPts[0]!.x))},${base}${ddPts.map((p) => `L${f(sx(p.x))},${f(sd(p.y))}`).join('')}L${f(sx(ddPts[ddPts.length - 1]!.x))},${base}Z"/>`
+  );
+  // Shared time axis: vertical grid through both panels, UTC date labels under the drawdown panel.
+  const span = x1 - x0;
+  const n = span > 0 ? 6 : 1;
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? x0 : x0 + (span * i) / (n - 1);
+    const x = f(sx(t));
+    parts.push(`<line class="grid" x1="${x}" x2="${x}" y1="${EQ_TOP}" y2="${DD_TOP + DD_H}"/>`);
+    const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+    parts.push(
+      `<text x="${x}" y="${DD_TOP + DD_H + 16}" text-anchor="${anchor}">${escapeHtml(dateLabel(t, span))}</text>`
+    );
+  }
+  parts.push(`<line class="axis" x1="${LEFT}" x2="${LEFT}" y1="${EQ_TOP}" y2="${EQ_TOP + EQ_H}"/>`);
+  parts.push(`<line class="axis" x1="${LEFT}" x2="${LEFT}" y1="${DD_TOP}" y2="${DD_TOP + DD_H}"/>`);
+  parts.push(
+    `<line class="axis" x1="${LEFT}" x2="${W - RIGHT}" y1="${DD_TOP + DD_H}" y2="${DD_TOP + DD_H}"/>`
+  );
+  parts.push(`<text x="${LEFT + PLOT_W / 2}" y="${H - 6}" text-anchor="middle">Date (UTC)</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+function f(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(2) : '0';
+}
+
+function clampFinite(v: number, fallback: number): number {
+  return Number.isFinite(v) ? v : fallback;
+}
+
+/** Round tick values covering [lo, hi] with about `count` intervals; a non-empty ascending list with ≥ 2 values. */
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  if (!(hi > lo)) {
+    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.01;
+    lo -= pad;
+    hi += pad;
+  }
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / mag;
+  const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * mag;
+  const start = Math.floor(lo / step) * step;
+  const end = Math.ceil(hi / step) * step;
+  const out: number[] = [];
+  for (let v = start, i = 0; v <= end + step / 2 && i < 100; v = start + ++i * step) out.push(v);
+  return out.length >= 2 ? out : [start, start + step];
+}
+
+function tickLabel(v: number, ticks: readonly number[]): string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
+  const digits = step >= 1 ? 0 : Math.min(8, Math.ceil(-Math.log10(step)));
+  return formatNumber(Math.abs(v) < step * 1e-9 ? 0 : v, digits);
+}
+
+/** UTC date of epoch ms: `YYYY-MM-DD`, with `HH:MM` when the whole chart spans under 3 days. */
+function dateLabel(ms: number, spanMs: number): string {
+  const iso = new Date(Math.round(ms)).toISOString();
+  return spanMs < 3 * 86_400_000 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : iso.slice(0, 10);
+}

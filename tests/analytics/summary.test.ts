@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { dailyReturns } from '../../src/analytics/daily-returns.ts';
+import { drawdownSeries, maxDrawdown } from '../../src/analytics/max-drawdown.ts';
+import { computeSummary } from '../../src/analytics/summary.ts';
+import type { EquityPoint, RoundTrip } from '../../src/analytics/types.ts';
+import { historicalCvar, historicalVar } from '../../src/analytics/value-at-risk.ts';
+import { daily, fromReturns, T0 } from './helpers.ts';
+
+const trip = (pnl: number): RoundTrip => ({
+  instrumentId: 'X@SIM',
+  side: 'short',
+  entryTs: T0,
+  exitTs: T0 + 1n,
+  qty: 1,
+  pnl
+});
+
+/** Daily returns in whole basis points, so a non-constant sample has a standard deviation far above noise. */
+const returnsArb = fc.array(
+  fc.integer({ min: -2000, max: 2000 }).map((bp) => bp / 10_000),
+  { minLength: 0, maxLength: 120 }
+);
+
+function relClose(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+describe('computeSummary', () => {
+  it('assembles every statistic of the hand-computed reference series', () => {
+    // See statistics.test.ts for the derivations of these values.
+    const s = computeSummary(daily([100, 110, 99, 99, 118.8]), [10, -5, 20, -15, 0].map(trip));
+    expect(s.startEquity).toBe(100);
+    expect(s.endEquity).toBe(118.8);
+    expect(s.totalReturn).toBeCloseTo(0.188, 12);
+    expect(s.annualizedReturn).toBeCloseTo(1.188 ** (365.25 / 4) - 1, 0);
+    expect(s.sharpe).toBeCloseTo(Math.sqrt(37.8), 10);
+    expect(s.sortino).toBeCloseTo(Math.sqrt(252), 10);
+    expect(s.annualizedVolatility).toBeCloseTo(Math.sqrt(4.2), 10);
+    expect(s.maxDrawdown).toBeCloseTo(0.1, 12);
+    expect(s.calmar).toBeCloseTo(s.annualizedReturn / 0.1, 0);
+    expect(s.maxDrawdownDurationDays).toBe(3);
+    expect(s.var95).toBeCloseTo(0.085, 12);
+    expect(s.cvar95).toBeCloseTo(0.1, 12);
+    expect(s).toMatchObject({ tradeCount: 5, days: 4 });
+    expect(s.winRate).toBeCloseTo(0.4, 12);
+    expect(s.profitFactor).toBeCloseTo(1.5, 12);
+    expect(s.avgTradePnl).toBeCloseTo(2, 12);
+  });
+
+  it('passes riskFree and periodsPerYear through', () => {
+    const eq = daily([100, 110, 99, 99, 118.8]);
+    expect(computeSummary(eq, [], { periodsPerYear: 12 }).sharpe).toBeCloseTo(Math.sqrt(1.8), 10);
+    expect(computeSummary(eq, [], { riskFree: 2.52 }).sharpe).toBeCloseTo(0.04 * Math.sqrt(60 * 252), 10);
+  });
+
+  it('returns zeros, never NaN, for empty and degenerate input', () => {
+    const cases: EquityPoint[][] = [[], daily([100]), daily([100, 100, 100]), daily([0, 0]), daily([-5, 10])];
+    for (const eq of cases) {
+      const s = computeSummary(eq, []);
+      for (const [k, v] of Object.entries(s)) expect(Number.isFinite(v), `${k}=${v}`).toBe(true);
+      expect(s.sharpe).toBe(0);
+      expect(s.profitFactor).toBe(0);
+    }
+    const empty = computeSummary([], []);
+    expect(Object.values(empty).every((v) => v === 0)).toBe(true);
+  });
+
+  it('property: max drawdown is in [0, 1] for positive equity and equals the deepest point of the underwater curve', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0.01, max: 1e9, noNaN: true }), { maxLength: 200 }), (values) => {
+        const eq = daily(values);
+        const dd = maxDrawdown(eq).maxDrawdown;
+        expect(dd).toBeGreaterThanOrEqual(0);
+        expect(dd).toBeLessThanOrEqual(1);
+        expect(dd).toBe(Math.max(0, ...drawdownSeries(eq)));
+      })
+    );
+  });
+
+  it('property: scaling equity by a positive constant leaves return-based statistics unchanged', () => {
+    fc.assert(
+      fc.property(returnsArb, fc.double({ min: 0.001, max: 1e6, noNaN: true }), (returns, c) => {
+        const eq = fromReturns(returns);
+        const scaled = eq.map((p) => ({ ts: p.ts, equity: p.equity * c }));
+        const a = computeSummary(eq, []);
+        const b = computeSummary(scaled, []);
+        for (const k of [
+          'totalReturn',
+          'annualizedReturn',
+          'annualizedVolatility',
+          'sharpe',
+          'sortino',
+          'calmar',
+          'maxDrawdown',
+          'maxDrawdownDurationDays',
+          'var95',
+          'cvar95',
+          'days'
+        ] as const) {
+          expect(relClose(a[k], b[k]), `${k}: ${a[k]} vs ${b[k]}`).toBe(true);
+        }
+      })
+    );
+  });
+
+  it('property: CVaR is at least VaR, and both are zero-free of NaN', () => {
+    fc.assert(
+      fc.property(returnsArb, fc.constantFrom(0.9, 0.95, 0.99), (returns, conf) => {
+        const v = historicalVar(returns, conf);
+        const cv = historicalCvar(returns, conf);
+        expect(Number.isNaN(v) || Number.isNaN(cv)).toBe(false);
+        expect(cv).toBeGreaterThanOrEqual(v - 1e-12);
+      })
+    );
+  });
+
+  it('property: daily returns of a daily curve compound back to its total return', () => {
+    fc.assert(
+      fc.property(returnsArb, (returns) => {
+        const eq = fromReturns(returns);
+        const r = dailyReturns(eq);
+        expect(r).toHaveLength(returns.length);
+        const compounded = r.reduce((acc, x) => acc * (1 + x), 1) - 1;
+        expect(relClose(compounded, computeSummary(eq, []).totalReturn)).toBe(true);
+      })
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/cli/run.command.ts';
+import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
+import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
+import { createStrategy } from '../../src/strategies/registry.ts';
+
+function errorOf(f: () => unknown): TradestateError {
+  try {
+    f();
+  } catch (e) {
+    if (isTradestateError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('config loading', () => {
+  it('loads the embedded default', () => {
+    const cfg = loadRunConfig(DEFAULT_CONFIG);
+    expect(cfg.strategy).toEqual({ type: 'sma-crossover', params: { fast: 10, slow: 50, qty: 100 } });
+    expect(cfg.data.kind).toBe('synthetic');
+  });
+
+  it('names the file, the key path and what was expected', () => {
+    const e = errorOf(() =>
+      parseRunConfig(
+        'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: -3 }\nstrategy: { type: x }',
+        'cfg/bad.yaml'
+      )
+    );
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.message).toMatch(/^cfg\/bad\.yaml: data\.sessions: .*got -3$/);
+    expect(e.context).toMatchObject({ file: 'cfg/bad.yaml', path: 'data.sessions' });
+  });
+
+  it('rejects unknown keys (typos do not pass silently)', () => {
+    const e = errorOf(() =>
+      parseRunConfig(
+        'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 3 }\nstrategy: { type: x }\nportfolo: {}',
+        'c.yaml'
+      )
+    );
+    expect(e.message).toMatch(/portfolo/);
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const e = errorOf(() => parseRunConfig('a: [1, 2\nb: 3', 'c.yaml'));
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.message).toMatch(/c\.yaml: not valid YAML \(line \d+, column \d+\)/);
+  });
+
+  it('a missing file is TRD_ERR_CONFIG_NOT_FOUND', () => {
+    expect(errorOf(() => loadRunConfig('/nonexistent/x.yaml')).code).toBe('TRD_ERR_CONFIG_NOT_FOUND');
+  });
+
+  it('strategy params are validated with their key path', () => {
+    const e = errorOf(() =>
+      createStrategy({ type: 'sma-crossover', params: { fast: 60, slow: 50 } }, 'c.yaml')
+    );
+    expect(e.message).toMatch(/^c\.yaml: strategy\.params\.fast: fast must be shorter than slow/);
+    const u = errorOf(() => createStrategy({ type: 'nope', params: {} }, 'c.yaml'));
+    expect(u.message).toMatch(/strategy\.type: expected one of sma-crossover, got "nope"/);
+  });
+
+  it('resolves data paths relative to the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cfg-'));
+    const f = join(dir, 'x.yaml');
+    writeFileSync(
+      f,
+      'data: { kind: yahoo-csv, files: [{ symbol: ORCL, path: data/orcl.txt }] }\nstrategy: { type: sma-crossover }\n'
+    );
+    const cfg = loadRunConfig(f);
+    expect(cfg.data.kind === 'yahoo-csv' && cfg.data.files[0]?.path).toBe(join(dir, 'data/orcl.txt'));
+  });
+});

@@ -1,0 +1,149 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src/config/load.ts';
+import { runBacktest } from '../../src/engine/backtest.ts';
+import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import { smallConfig } from '../support/run-config.ts';
+import { sharedData } from '../support/shared-data.ts';
+
+const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
+
+describe('backtest engine', () => {
+  it('runs bars → strategy → orders → risk → venue → portfolio → analytics and logs every step', async () => {
+    const r = await runBacktest({ config: smallConfig(), configFile: 'test.yaml' });
+    expect(r.bars).toBe(2 * 3 * 390);
+    expect(r.orders).toBeGreaterThan(10);
+    expect(r.fills).toBe(r.orders);
+    const types = new Set(records(r.log).map((x) => x.type));
+    for (const t of [
+      'run.started',
+      'market.bar',
+      'order.submit',
+      'risk.passed',
+      'order.submitted',
+      'exec.report',
+      'order.accepted',
+      'order.filled',
+      'portfolio.position_changed',
+      'run.completed'
+    ]) {
+      expect(types).toContain(t);
+    }
+    expect(r.equity.length).toBe(3 * 390 + 1);
+    expect(Number.isFinite(r.summary.sharpe)).toBe(true);
+    expect(r.summary.tradeCount).toBe(r.portfolio.trips.length);
+  });
+
+  it('is deterministic: the same config and seed give a byte-identical events.jsonl; another seed differs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-det-'));
+    const cfg = smallConfig();
+    await runBacktest({ config: cfg, configFile: 'test.yaml', outDir: join(dir, 'a') });
+    await runBacktest({ config: cfg, configFile: 'test.yaml', outDir: join(dir, 'b') });
+    await runBacktest({ config: cfg, configFile: 'test.yaml', outDir: join(dir, 'c'), seed: 8 });
+    const a = readFileSync(join(dir, 'a', 'events.jsonl'));
+    expect(a.length).toBeGreaterThan(100_000);
+    expect(a.equals(readFileSync(join(dir, 'b', 'events.jsonl')))).toBe(true);
+    expect(a.equals(readFileSync(join(dir, 'c', 'events.jsonl')))).toBe(false);
+    const summary = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({
+      seed: 7,
+      config: { name: 'test' },
+      metrics: { tradeCount: expect.any(Number) }
+    });
+    const html = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
+    expect(html).toMatch(/<svg/);
+  });
+
+  it('shows a strategy no bar before it closes, and fills its orders no earlier than the next bar open', async () => {
+    const seen: { bar: Bar; now: bigint }[] = [];
+    let n = 0;
+    const probe: Strategy = {
+      id: 'probe',
+      onBar(bar: Bar, view: StrategyView): readonly OrderIntent[] {
+        seen.push({ bar, now: view.now() });
+        // trade every 50th bar, alternating
+        if (++n % 50 !== 0) return [];
+        return [
+          {
+            instrumentId: bar.instrumentId,
+            side: (n / 50) % 2 ? 'buy' : 'sell',
+            qty: 1,
+            orderType: 'market',
+            tif: 'day',
+            reason: 'probe'
+          }
+        ];
+      },
+      snapshot: () => ({})
+    };
+    const r = await runBacktest({
+      config: smallConfig({ execution: { slippage: { bps: 0 } } }),
+      configFile: 'test.yaml',
+      strategy: probe
+    });
+    const maxSeen = { ts: 0n };
+    for (const { bar, now } of seen) {
+      // the bar is complete at `now`, and nothing later has been delivered
+      expect(bar.tsEvent).toBe(now);
+      expect(bar.tsEvent >= maxSeen.ts).toBe(true);
+      maxSeen.ts = bar.tsEvent;
+    }
+    const recs = records(r.log);
+    const bars = recs.filter((x) => x.type === 'market.bar').map((x) => x.payload as Bar);
+    const submits = new Map(
+      recs.filter((x) => x.type === 'order.submit').map((x) => [x.ids.clientOrderId, x.ts])
+    );
+    const fills = recs.filter((x) => x.type === 'order.filled');
+    expect(fills.length).toBeGreaterThan(10);
+    for (const f of fills) {
+      const p = f.payload as { clientOrderId: string; instrumentId: string; lastPx: number };
+      const sentAt = submits.get(p.clientOrderId)!;
+      const next = bars.find((b) => b.instrumentId === p.instrumentId && b.tsOpen >= sentAt)!;
+      expect(f.ts).toBe(next.tsOpen);
+      expect(p.lastPx).toBe(next.open);
+    }
+  });
+
+  it('risk denies orders over the limit; the order is rejected and never reaches the venue', async () => {
+    const r = await runBacktest({
+      config: smallConfig({ risk: { maxOrderQty: 5 } }),
+      configFile: 'test.yaml'
+    });
+    const recs = records(r.log);
+    expect(r.fills).toBe(0);
+    expect(r.rejected).toBe(r.orders);
+    expect(recs.filter((x) => x.type === 'order.denied').length).toBe(r.orders);
+    expect(recs.some((x) => x.type === 'exec.report')).toBe(false);
+    expect(recs.find((x) => x.type === 'risk.failed')?.payload).toMatchObject({ validator: 'maxOrderQty' });
+  });
+
+  it('backtests ORCL 1995–2014 from the real Yahoo file', async () => {
+    const config = parseRunConfig(
+      JSON.stringify({
+        name: 'orcl',
+        data: {
+          kind: 'yahoo-csv',
+          files: [{ symbol: 'ORCL', path: sharedData('ohlcv', 'backtrader', 'orcl-1995-2014.txt') }]
+        },
+        strategy: { type: 'sma-crossover', params: { fast: 20, slow: 100, qty: 1000 } },
+        portfolio: { cash: 100000 }
+      }),
+      'orcl.yaml'
+    );
+    const r = await runBacktest({ config, configFile: 'orcl.yaml' });
+    expect(r.bars).toBe(5036);
+    const recs = records(r.log);
+    const first = recs.find((x) => x.type === 'market.bar')!;
+    const last = recs.findLast((x) => x.type === 'market.bar')!;
+    expect(new Date(Number(first.ts / 1_000_000n)).toISOString().slice(0, 10)).toBe('1995-01-03');
+    expect(new Date(Number(last.ts / 1_000_000n)).toISOString().slice(0, 10)).toBe('2014-12-31');
+    expect(r.summary.tradeCount).toBeGreaterThan(20);
+    expect(r.summary.days).toBeGreaterThan(7000);
+    for (const v of [r.summary.sharpe, r.summary.maxDrawdown, r.summary.annualizedReturn])
+      expect(Number.isFinite(v)).toBe(true);
+  });
+});
