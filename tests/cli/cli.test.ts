@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { REPO_ROOT } from '../support/shared-data.ts';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false });
+  return { code, out, err };
+}
+
+describe('tradestate CLI', () => {
+  it('prints help for the CLI and every command', async () => {
+    const main = await cli('--help');
+    expect(main.code).toBe(0);
+    expect(main.out).toMatch(/Commands:\n\s+run/);
+    for (const c of ['run', 'chart']) {
+      const r = await cli(c, '--help');
+      expect([r.code, r.out]).toEqual([0, expect.stringMatching(new RegExp(`^Usage: tradestate ${c}`))]);
+    }
+  });
+
+  it('paper and live modes exit non-zero with a one-line reason until the live gateways land', async () => {
+    for (const mode of ['paper', 'live']) {
+      const r = await cli('run', '--mode', mode);
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/TRD_ERR_MODE_UNAVAILABLE/);
+    }
+  });
+
+  it('bad usage exits 2 with a one-line reason', async () => {
+    for (const argv of [['run', '--bogus'], ['run', '--mode', 'nope'], ['run', '--seed', 'x'], ['frobnicate'], ['chart', 'nope']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('a bad config names the file and key path', async () => {
+    const r = await cli('run', '--config', join(REPO_ROOT, 'package.json'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/package\.json: .*TRD_ERR_CONFIG_INVALID/);
+  });
+
+  it('runs a backtest with --config, --seed and --out and writes the results', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cli-'));
+    const r = await cli('run', '--config', join(REPO_ROOT, 'config', 'backtest.yaml'), '--seed', '3', '--out', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Sharpe ratio/);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).seed).toBe(3);
+  });
+
+  it('prints the order state chart as Mermaid', async () => {
+    const r = await cli('chart', 'order');
+    expect(r.out).toMatch(/^stateDiagram-v2\n {2}\[\*\] --> NEW\n/);
+    expect(r.out).toContain('PENDING_CANCEL --> CANCELED: venue.canceled');
+    expect(r.out).toContain('CANCELED --> CLOSED: after lateFillGrace');
+  });
+
+  it('the bin runs on the pinned Node and npm start -- --mode paper fails with the reason', () => {
+    const bin = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper'], { encoding: 'utf8' });
+    expect(bin.status).toBe(1);
+    expect(bin.stderr).toMatch(/^tradestate: --mode paper is not available yet/);
+  });
+});
