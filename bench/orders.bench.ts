@@ -33,7 +33,7 @@ function report(execType: ExecutionReport['execType'], id: string, lastQty = 0):
 function tradestate(n: number): number {
   let events = 0;
   const clock = new SimulatedClock(0n);
-  const venue = { name: 'SIM', submit() {}, cancel() {}, replace() {}, drain: () => [] };
+  const venue = { name: 'SIM', submit() {}, cancel() {}, replace() {}, query() {}, drain: () => [] };
   const oms = startOrderSystem({ clock, venue, onOrderEvent: () => void events++, onOmsEvent: () => {} });
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {

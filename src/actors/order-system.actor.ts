@@ -38,7 +38,9 @@ export function startOrderSystem(opts: OrderSystemOptions): Actor<typeof omsMach
             },
             now
           );
-        } else if (pending) opts.venue.replace(pending, now);
+        } else if (params.kind === 'query')
+          opts.venue.query(context.clientOrderId, context.instrumentId, now);
+        else if (pending) opts.venue.replace(pending, now);
       }
     }
   });

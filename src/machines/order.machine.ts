@@ -4,6 +4,7 @@ import type { Nanos } from '../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
 import type { OrderEvent, OrderEventType, OrderRefused, OrderStatus } from '../messages/order-events.ts';
+import type { Why } from '../messages/primitives.ts';
 import type { ActorKind, RiskDecision } from './order.types.ts';
 
 export type { ActorKind, RiskDecision } from './order.types.ts';
@@ -53,12 +54,14 @@ export interface OrderContext {
   readonly pendingReplace: ReplaceOrder | undefined;
   readonly tsLast: Nanos;
   readonly reason: string | undefined;
+  /** Status queries sent since the order last heard from the venue. */
+  readonly statusQueries: number;
 }
 
 export type OrderMachineEvent =
   | { readonly type: 'order.submit'; readonly command: SubmitOrder; readonly risk: RiskDecision }
-  | { readonly type: 'order.cancel'; readonly command: CancelOrder; readonly actor?: ActorKind }
-  | { readonly type: 'order.replace'; readonly command: ReplaceOrder; readonly actor?: ActorKind }
+  | { readonly type: 'order.cancel'; readonly command: CancelOrder }
+  | { readonly type: 'order.replace'; readonly command: ReplaceOrder }
   | { readonly type: 'venue.accepted'; readonly report: ExecutionReport }
   | { readonly type: 'venue.rejected'; readonly report: ExecutionReport }
   | { readonly type: 'venue.filled'; readonly report: ExecutionReport }
@@ -74,7 +77,8 @@ export type OrderEmitted = OrderEvent | OrderRefused;
 export type VenueRequest =
   | { readonly kind: 'submit'; readonly command: SubmitOrder }
   | { readonly kind: 'cancel'; readonly command: CancelOrder }
-  | { readonly kind: 'replace'; readonly command: ReplaceOrder };
+  | { readonly kind: 'replace'; readonly command: ReplaceOrder }
+  | { readonly kind: 'query' };
 
 type ReportEvent = Extract<OrderMachineEvent, { report: ExecutionReport }>;
 type Ev = OrderMachineEvent;
@@ -92,17 +96,22 @@ function fillOf(e: Ev): ExecutionReport | undefined {
   return e.type === 'venue.filled' ? e.report : undefined;
 }
 
+/** Who acted and why, for the audit trail. */
+function whoAndWhy(e: Ev, type: OrderEventType): { actor: ActorKind; why: Why } {
+  if (e.type === 'order.submit')
+    return e.risk.ok ? { actor: 'strategy', why: 'signal' } : { actor: 'system', why: 'risk' };
+  if (e.type === 'order.cancel' || e.type === 'order.replace') {
+    return { actor: e.command.actor ?? 'strategy', why: e.command.why ?? 'signal' };
+  }
+  if (hasReport(e)) return { actor: 'venue', why: 'venue' };
+  if (type === 'order.status_queried') return { actor: 'system', why: 'reconciliation' };
+  return { actor: 'system', why: 'system' };
+}
+
 /** Build the audit record for a transition into `to` caused by `e`. */
 function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, late: boolean): OrderEvent {
   const fill = fillOf(e);
-  const actor: ActorKind =
-    e.type === 'order.submit'
-      ? e.risk.ok
-        ? 'strategy'
-        : 'system'
-      : e.type === 'order.cancel' || e.type === 'order.replace'
-        ? (e.actor ?? 'strategy')
-        : 'venue';
+  const { actor, why } = whoAndWhy(e, type);
   const reason =
     e.type === 'order.submit'
       ? e.risk.ok
@@ -112,7 +121,9 @@ function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, lat
         ? e.command.reason
         : hasReport(e)
           ? e.report.reason
-          : undefined;
+          : type === 'order.status_queried'
+            ? `no answer after ${ctx.statusQueries} status ${ctx.statusQueries === 1 ? 'query' : 'queries'}`
+            : undefined;
   return {
     type,
     clientOrderId: ctx.clientOrderId,
@@ -135,7 +146,9 @@ function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, lat
     to,
     cause: e.type,
     actor,
+    why,
     ...(reason !== undefined ? { reason } : {}),
+    ...(hasReport(e) ? { venueAnswer: e.report.execType } : {}),
     ...(fill
       ? { lastQty: fill.lastQty, lastPx: fill.lastPx, lastCommission: fill.commission, execId: fill.execId }
       : {}),
@@ -184,6 +197,34 @@ function onFill(partial: OrderStatus, late = false) {
   ];
 }
 
+/** Queries of an unanswered pending request before the order stops asking (and stays in flight for reconciliation). */
+export const MAX_STATUS_QUERIES = 5;
+
+/**
+ * An unanswered request: ask the venue for the order's status (re-arming the timer) up to
+ * {@link MAX_STATUS_QUERIES} times. The timeout itself decides nothing: the venue's answer does.
+ */
+function inFlight(state: OrderStatus) {
+  return [
+    {
+      guard: 'canQueryAgain' as const,
+      target: `#order.${state}`,
+      reenter: true,
+      actions: [
+        { type: 'countQuery' as const },
+        { type: 'sendToVenue' as const, params: { kind: 'query' as const } },
+        { type: 'audit' as const, params: { type: 'order.status_queried' as const, to: state, late: false } }
+      ]
+    },
+    {
+      actions: {
+        type: 'audit' as const,
+        params: { type: 'order.status_queried' as const, to: state, late: false }
+      }
+    }
+  ];
+}
+
 /** Return to where the order was before a pending cancel/replace, from what it has seen. */
 function restore(audit: OrderEventType) {
   return [
@@ -196,6 +237,7 @@ function restore(audit: OrderEventType) {
 
 type GuardName =
   | 'riskApproved'
+  | 'canQueryAgain'
   | 'isDuplicateFill'
   | 'isOverfill'
   | 'completesOrder'
@@ -216,6 +258,7 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
     case 'venue.filled': {
       const r = e.report;
       return {
+        statusQueries: 0,
         acked: true,
         venueOrderId: ctx.venueOrderId ?? r.venueOrderId,
         filledQty: ctx.filledQty + r.lastQty,
@@ -249,6 +292,7 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
       // timer events (xstate.after.*) carry no facts
       if (!hasReport(e)) return {};
       return {
+        statusQueries: 0,
         acked: ctx.acked || e.type === 'venue.accepted' || e.type === 'venue.cancel_rejected',
         venueOrderId: ctx.venueOrderId ?? e.report.venueOrderId,
         tsLast: e.report.tsEvent,
@@ -266,7 +310,9 @@ export const orderMachine = setup({
   },
   delays: {
     /** How long a canceled/expired order still accepts late fills before it closes. */
-    lateFillGrace: 5_000
+    lateFillGrace: 5_000,
+    /** How long a pending request may go unanswered before the order asks the venue for its status. */
+    inFlightTimeout: 2_000
   },
   guards: {
     riskApproved: ({ event }) => event.type === 'order.submit' && event.risk.ok,
@@ -282,6 +328,7 @@ export const orderMachine = setup({
       event.type === 'venue.replaced' &&
       context.pendingReplace?.qty !== undefined &&
       context.filledQty >= context.pendingReplace.qty,
+    canQueryAgain: ({ context }) => context.statusQueries < MAX_STATUS_QUERIES,
     replaceStillValid: ({ context, event }) =>
       event.type === 'order.replace' &&
       (event.command.qty === undefined || event.command.qty > context.filledQty)
@@ -306,6 +353,7 @@ export const orderMachine = setup({
             : `fill of ${fillOf(event)?.lastQty ?? 0} would exceed quantity ${context.qty} (filled ${context.filledQty})`,
       tsEvent: eventTime(event, context)
     })),
+    countQuery: assign(({ context }) => ({ statusQueries: context.statusQueries + 1 })),
     /** I/O hook: provided by the gateway wiring. */
     sendToVenue: (_args, _params: { kind: VenueRequest['kind'] }) => {}
   }
@@ -333,7 +381,8 @@ export const orderMachine = setup({
     status: 'NEW',
     pendingReplace: undefined,
     tsLast: input.tsInit,
-    reason: undefined
+    reason: undefined,
+    statusQueries: 0
   }),
   initial: 'NEW',
   // Any event a state does not handle is refused, typed and emitted — never silently dropped.
@@ -348,6 +397,7 @@ export const orderMachine = setup({
       }
     },
     PENDING_NEW: {
+      after: { inFlightTimeout: inFlight('PENDING_NEW') },
       on: {
         'venue.accepted': go('ACKNOWLEDGED', 'order.accepted'),
         'venue.rejected': go('REJECTED', 'order.rejected'),
@@ -382,6 +432,7 @@ export const orderMachine = setup({
       }
     },
     PENDING_CANCEL: {
+      after: { inFlightTimeout: inFlight('PENDING_CANCEL') },
       on: {
         'venue.accepted': go('PENDING_CANCEL', 'order.accepted'),
         'venue.filled': onFill('PENDING_CANCEL'),
@@ -392,6 +443,7 @@ export const orderMachine = setup({
       }
     },
     PENDING_REPLACE: {
+      after: { inFlightTimeout: inFlight('PENDING_REPLACE') },
       on: {
         'venue.filled': onFill('PENDING_REPLACE'),
         'venue.replaced': restore('order.replaced'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  actorKindSchema,
   idSchema,
   instrumentIdSchema,
   nanosSchema,
@@ -7,7 +8,8 @@ import {
   positiveLotsSchema,
   sideSchema,
   ticksSchema,
-  timeInForceSchema
+  timeInForceSchema,
+  whySchema
 } from './primitives.ts';
 
 const commandBase = {
@@ -50,7 +52,14 @@ export type SubmitOrder = z.infer<typeof submitOrderSchema>;
 
 /** Imperative: cancel a working order. */
 export const cancelOrderSchema = z
-  .object({ type: z.literal('order.cancel'), ...commandBase, reason: z.string().max(128).optional() })
+  .object({
+    type: z.literal('order.cancel'),
+    ...commandBase,
+    reason: z.string().max(128).optional(),
+    /** Who asked and why (default: the strategy, on a signal). */
+    actor: actorKindSchema.optional(),
+    why: whySchema.optional()
+  })
   .readonly();
 export type CancelOrder = z.infer<typeof cancelOrderSchema>;
 
@@ -62,7 +71,10 @@ export const replaceOrderSchema = z
     newClientOrderId: idSchema,
     qty: positiveLotsSchema.optional(),
     limitPx: ticksSchema.optional(),
-    stopPx: ticksSchema.optional()
+    stopPx: ticksSchema.optional(),
+    reason: z.string().max(128).optional(),
+    actor: actorKindSchema.optional(),
+    why: whySchema.optional()
   })
   .readonly();
 export type ReplaceOrder = z.infer<typeof replaceOrderSchema>;

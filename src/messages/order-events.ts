@@ -8,7 +8,8 @@ import {
   nanosSchema,
   orderTypeSchema,
   sideSchema,
-  ticksSchema
+  ticksSchema,
+  whySchema
 } from './primitives.ts';
 
 /** The order lifecycle states (the order machine's top-level states). */
@@ -41,6 +42,7 @@ export const orderEventTypeSchema = z.enum([
   'order.replaced',
   'order.replace_rejected',
   'order.expired',
+  'order.status_queried',
   'order.closed'
 ]);
 export type OrderEventType = z.infer<typeof orderEventTypeSchema>;
@@ -65,9 +67,11 @@ const orderEventFields = {
   to: orderStatusSchema,
   /** The event or command that caused the transition. */
   cause: z.string().max(64),
-  /** Who acted and why. */
+  /** Who acted, why, and (for venue events) what the venue answered. */
   actor: actorKindSchema,
+  why: whySchema,
   reason: z.string().max(256).optional(),
+  venueAnswer: z.string().max(64).optional(),
   lastQty: lotsSchema.optional(),
   lastPx: ticksSchema.optional(),
   /** Commission of this fill alone (`commission` is cumulative). */

@@ -48,3 +48,7 @@ export const liquiditySchema = z.enum(['maker', 'taker', 'none']);
 
 /** Who acted, for the audit trail. */
 export const actorKindSchema = z.enum(['strategy', 'trader', 'system', 'venue']);
+
+/** Why something was done to an order, for the audit trail. */
+export const whySchema = z.enum(['signal', 'risk', 'manual', 'reconciliation', 'venue', 'system']);
+export type Why = z.infer<typeof whySchema>;

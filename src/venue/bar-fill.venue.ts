@@ -45,6 +45,8 @@ export class BarFillVenue {
   readonly #instruments: ReadonlyMap<string, Instrument>;
   readonly #working = new Map<string, Working>();
   #outbox: ExecutionReport[] = [];
+  /** The last report of every order the venue has seen, for status queries. */
+  readonly #last = new Map<string, ExecutionReport>();
   #execSeq = 0;
   #orderSeq = 0;
 
@@ -127,6 +129,32 @@ export class BarFillVenue {
     w.stopPx = cmd.stopPx ?? w.stopPx;
     this.#working.set(w.clientOrderId, w);
     this.#report(w.cmd, w.clientOrderId, w, 'replaced', now, { origClientOrderId: cmd.clientOrderId });
+  }
+
+  query(clientOrderId: string, instrumentId: string, now: Nanos): void {
+    const last = this.#last.get(clientOrderId);
+    if (last) {
+      this.#outbox.push(last);
+      return;
+    }
+    this.#outbox.push({
+      type: 'exec.report',
+      execType: 'rejected',
+      venue: this.#cfg.name,
+      instrumentId,
+      clientOrderId,
+      execId: `${this.#cfg.name}-x${++this.#execSeq}`,
+      side: 'buy',
+      lastQty: 0,
+      lastPx: 0,
+      cumQty: 0,
+      leavesQty: 0,
+      commission: 0n,
+      liquidity: 'none',
+      reason: 'unknown order',
+      tsEvent: now,
+      tsInit: now
+    });
   }
 
   /** Match working orders of the bar's instrument against the bar. Call when the bar opens (its data is then used as it unfolds). */
@@ -221,7 +249,7 @@ export class BarFillVenue {
     const filled = w?.filled ?? 0;
     const qty = w?.qty ?? cmd.qty;
     const done = execType !== 'accepted' && execType !== 'replaced' && execType !== 'fill';
-    this.#outbox.push({
+    const report: ExecutionReport = {
       type: 'exec.report',
       execType,
       venue: this.#cfg.name,
@@ -239,7 +267,9 @@ export class BarFillVenue {
       tsEvent: now,
       tsInit: now,
       ...extra
-    });
+    };
+    this.#outbox.push(report);
+    this.#last.set(clientOrderId, report);
   }
 
   #reportFor(

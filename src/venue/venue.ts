@@ -12,6 +12,12 @@ export interface OrderVenue {
   submit(cmd: SubmitOrder, now: Nanos): void;
   cancel(cmd: CancelOrder, now: Nanos): void;
   replace(cmd: ReplaceOrder, now: Nanos): void;
+  /**
+   * Ask for an order's current state (idempotent, safe to repeat). The answer arrives as ordinary reports:
+   * the latest report of the order (so a lost ack or fill is delivered again, de-duplicated by exec id),
+   * or `rejected` with reason `unknown order` when the venue has never seen it.
+   */
+  query(clientOrderId: string, instrumentId: string, now: Nanos): void;
   /** Reports produced since the last call, oldest first. */
   drain(): ExecutionReport[];
 }

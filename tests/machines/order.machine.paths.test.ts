@@ -36,7 +36,10 @@ function eventsFor(s: Snap): OrderMachineEvent[] {
     ev.replaceRejected(),
     ev.expired(),
     { type: 'xstate.after.lateFillGrace.order.CANCELED' } as unknown as OrderMachineEvent,
-    { type: 'xstate.after.lateFillGrace.order.EXPIRED' } as unknown as OrderMachineEvent
+    { type: 'xstate.after.lateFillGrace.order.EXPIRED' } as unknown as OrderMachineEvent,
+    ...(['PENDING_NEW', 'PENDING_CANCEL', 'PENDING_REPLACE'] as const).map(
+      (st) => ({ type: `xstate.after.inFlightTimeout.order.${st}` }) as unknown as OrderMachineEvent
+    )
   ];
 }
 
@@ -112,6 +115,15 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
       } else {
         expect([rec.from, rec.to]).toEqual([from, to]);
         expect(rec.filledQty).toBe(after.context.filledQty);
+      }
+      // a timeout decides nothing: it only queries, and the order stays where it was
+      if (e.type.startsWith('xstate.after.inFlightTimeout') && rec.type !== 'order.refused') {
+        expect([rec.type, to, rec.actor, rec.why]).toEqual([
+          'order.status_queried',
+          from,
+          'system',
+          'reconciliation'
+        ]);
       }
       // closing states (canceled/expired) accept only late fills and their timer
       if (CLOSING_STATUSES.includes(from) && rec.type !== 'order.refused') {

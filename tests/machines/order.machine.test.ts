@@ -169,6 +169,48 @@ describe('orderMachine', () => {
     ]);
   });
 
+  it('an unanswered submit queries the venue on a timer (never decides by itself), then gives up querying', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    for (let i = 1; i <= 6; i++) o.clock.advanceTo(BigInt(i) * 2_000_000_000n);
+    expect(o.status()).toBe('PENDING_NEW');
+    expect(o.sent).toEqual(['submit', 'query', 'query', 'query', 'query', 'query']);
+    const queried = o.emitted.filter((e) => e.type === 'order.status_queried');
+    expect(queried).toHaveLength(6);
+    expect(queried.at(-1)).toMatchObject({
+      actor: 'system',
+      why: 'reconciliation',
+      reason: 'no answer after 5 status queries'
+    });
+    expect(o.clock.pendingTimers).toBe(0);
+    // the venue's answer decides
+    o.actor.send(ev.accepted());
+    expect(o.status()).toBe('ACKNOWLEDGED');
+  });
+
+  it('a lost cancel ack is recovered by the status query', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.cancel());
+    o.clock.advanceTo(2_000_000_000n);
+    expect(o.sent).toEqual(['submit', 'cancel', 'query']);
+    o.actor.send(ev.canceled());
+    expect(o.status()).toBe('CANCELED');
+  });
+
+  it('audit records say who acted, why, and what the venue answered', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.rejected());
+    expect(
+      o.emitted.map((e) => (e.type === 'order.refused' ? e.type : [e.actor, e.why, e.venueAnswer]))
+    ).toEqual([
+      ['strategy', 'signal', undefined],
+      ['venue', 'venue', 'rejected']
+    ]);
+  });
+
   it('refuses duplicate fills and overfills', () => {
     const o = start();
     o.actor.send(ev.submit());

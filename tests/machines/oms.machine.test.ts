@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { startOrderSystem } from '../../src/actors/order-system.actor.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { type OmsEmitted, orderSystemId } from '../../src/machines/oms.machine.ts';
+import type { OrderEmitted } from '../../src/machines/order.machine.ts';
+import type { SubmitOrder } from '../../src/messages/commands.ts';
+import type { OrderEvent } from '../../src/messages/order-events.ts';
+import { SimulatedClock } from '../../src/time/clock.ts';
+import type { OrderVenue } from '../../src/venue/venue.ts';
+import { report } from '../support/order-fixtures.ts';
+
+function submit(id: string, strategyId = 's1', qty = 10, instrumentId = 'ORCL@SIM'): SubmitOrder {
+  return {
+    type: 'order.submit',
+    commandId: `c-${id}`,
+    tsInit: 1n,
+    strategyId,
+    instrumentId,
+    clientOrderId: id,
+    side: 'buy',
+    orderType: 'limit',
+    limitPx: 100,
+    qty,
+    tif: 'gtc'
+  };
+}
+
+function setup() {
+  const requests: string[] = [];
+  const venue: OrderVenue = {
+    name: 'SIM',
+    submit: (c) => void requests.push(`submit:${c.clientOrderId}`),
+    cancel: (c) => void requests.push(`cancel:${c.clientOrderId}`),
+    replace: (c) => void requests.push(`replace:${c.clientOrderId}->${c.newClientOrderId}`),
+    query: (id) => void requests.push(`query:${id}`),
+    drain: () => []
+  };
+  const orderEvents: OrderEmitted[] = [];
+  const omsEvents: OmsEmitted[] = [];
+  const clock = new SimulatedClock(0n);
+  const oms = startOrderSystem({
+    clock,
+    venue,
+    onOrderEvent: (e) => void orderEvents.push(e),
+    onOmsEvent: (e) => void omsEvents.push(e)
+  });
+  const status = (id: string) => oms.system.get(orderSystemId(id))?.getSnapshot().value;
+  return { oms, requests, orderEvents, omsEvents, status, clock };
+}
+
+describe('omsMachine', () => {
+  it('spawns one order actor per client order id (systemId order:<id>) and routes venue reports to it', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    expect(t.status('a')).toBe('PENDING_NEW');
+    t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'a' }) });
+    expect(t.status('a')).toBe('ACKNOWLEDGED');
+    expect(t.requests).toEqual(['submit:a']);
+    t.oms.send({
+      type: 'exec.report',
+      report: report('fill', { clientOrderId: 'a', lastQty: 10, lastPx: 100, execId: 'f1' })
+    });
+    // filled orders are stopped and removed
+    expect(t.oms.system.get(orderSystemId('a'))).toBeUndefined();
+    expect(t.oms.getSnapshot().context).toMatchObject({
+      open: 0,
+      opened: 1,
+      ids: {},
+      orders: {},
+      venueIds: {}
+    });
+    expect(t.omsEvents.map((e) => e.type)).toEqual(['oms.order_opened', 'oms.order_closed']);
+  });
+
+  it('refuses duplicate client ids and reports for unknown orders with typed events', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.oms.send({
+      type: 'exec.report',
+      report: report('fill', { clientOrderId: 'zzz', venueOrderId: 'nope' })
+    });
+    expect(
+      t.omsEvents.filter((e) => e.type === 'oms.refused').map((e) => e.type === 'oms.refused' && e.code)
+    ).toEqual(['TRD_ERR_DUPLICATE_ORDER_ID', 'TRD_ERR_UNKNOWN_ORDER']);
+  });
+
+  it('routes by venue order id when a report carries no known client id', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.oms.send({
+      type: 'exec.report',
+      report: report('accepted', { clientOrderId: 'a', venueOrderId: 'V9' })
+    });
+    t.oms.send({
+      type: 'exec.report',
+      report: report('canceled', { clientOrderId: 'unknown-to-us', venueOrderId: 'V9' })
+    });
+    expect(t.status('a')).toBe('CANCELED');
+  });
+
+  it('follows a cancel-replace chain: reports for the new id reach the original actor', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'a' }) });
+    t.oms.send({
+      type: 'order.replace',
+      command: {
+        type: 'order.replace',
+        commandId: 'r',
+        tsInit: 2n,
+        strategyId: 's1',
+        instrumentId: 'ORCL@SIM',
+        clientOrderId: 'a',
+        newClientOrderId: 'a2',
+        qty: 20
+      }
+    });
+    t.oms.send({
+      type: 'exec.report',
+      report: report('replaced', { clientOrderId: 'a2', origClientOrderId: 'a' })
+    });
+    t.oms.send({
+      type: 'exec.report',
+      report: report('fill', { clientOrderId: 'a2', lastQty: 5, lastPx: 100, execId: 'f' })
+    });
+    const ctx = t.oms.system.get(orderSystemId('a'))!.getSnapshot().context;
+    expect([t.status('a'), ctx.clientOrderId, ctx.chain, ctx.qty, ctx.filledQty]).toEqual([
+      'PARTIAL_FILL',
+      'a2',
+      ['a'],
+      20,
+      5
+    ]);
+    expect(t.requests).toEqual(['submit:a', 'replace:a->a2']);
+  });
+
+  it('mass-cancels the working orders of one strategy, audited as who/why', () => {
+    const t = setup();
+    for (const [id, s] of [
+      ['a', 's1'],
+      ['b', 's2'],
+      ['c', 's1']
+    ] as const) {
+      t.oms.send({ type: 'order.submit', command: submit(id, s), risk: { ok: true } });
+      t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: id }) });
+    }
+    t.oms.send({
+      type: 'order.cancel_all',
+      commandId: 'k1',
+      tsInit: 5n,
+      strategyId: 's1',
+      actor: 'system',
+      why: 'risk',
+      reason: 'kill switch'
+    });
+    expect(['a', 'b', 'c'].map(t.status)).toEqual(['PENDING_CANCEL', 'ACKNOWLEDGED', 'PENDING_CANCEL']);
+    expect(t.requests.filter((r) => r.startsWith('cancel'))).toEqual(['cancel:a', 'cancel:c']);
+    const audit = t.orderEvents.filter((e): e is OrderEvent => e.type === 'order.pending_cancel');
+    expect(audit.map((e) => [e.clientOrderId, e.actor, e.why, e.reason])).toEqual([
+      ['a', 'system', 'risk', 'kill switch'],
+      ['c', 'system', 'risk', 'kill switch']
+    ]);
+  });
+
+  it('many strategies interleaved: every order changes state atomically and no update is lost', () => {
+    const t = setup();
+    const rng = new Rng(2024);
+    const strategies = 8;
+    const perStrategy = 25;
+    // each order's script: submit, ack, up to 3 partial fills, then maybe a cancel + canceled
+    const scripts: { id: string; steps: (() => void)[]; fills: number }[] = [];
+    for (let s = 0; s < strategies; s++) {
+      for (let n = 0; n < perStrategy; n++) {
+        const id = `s${s}-${n}`;
+        const qty = 9;
+        const steps: (() => void)[] = [
+          () => t.oms.send({ type: 'order.submit', command: submit(id, `s${s}`, qty), risk: { ok: true } }),
+          () =>
+            t.oms.send({
+              type: 'exec.report',
+              report: report('accepted', { clientOrderId: id, venueOrderId: `v-${id}` })
+            })
+        ];
+        const nFills = rng.int(4);
+        let cum = 0;
+        for (let f = 0; f < nFills; f++) {
+          const q = f === 2 ? qty - cum : 1 + rng.int(3);
+          cum += q;
+          const fid = `${id}-f${f}`;
+          steps.push(() =>
+            t.oms.send({
+              type: 'exec.report',
+              report: report('fill', {
+                clientOrderId: id,
+                venueOrderId: `v-${id}`,
+                lastQty: q,
+                lastPx: 100,
+                execId: fid
+              })
+            })
+          );
+        }
+        if (cum < qty) {
+          steps.push(() =>
+            t.oms.send({
+              type: 'order.cancel',
+              command: {
+                type: 'order.cancel',
+                commandId: `x-${id}`,
+                tsInit: 3n,
+                strategyId: `s${s}`,
+                instrumentId: 'ORCL@SIM',
+                clientOrderId: id
+              }
+            })
+          );
+          steps.push(() =>
+            t.oms.send({
+              type: 'exec.report',
+              report: report('canceled', { clientOrderId: id, venueOrderId: `v-${id}` })
+            })
+          );
+        }
+        scripts.push({ id, steps, fills: cum });
+      }
+    }
+    // interleave: repeatedly pick a random script and run its next step
+    const pending = scripts.map((s) => ({ ...s, i: 0 }));
+    let sent = 0;
+    while (pending.length > 0) {
+      const k = rng.int(pending.length);
+      const p = pending[k]!;
+      p.steps[p.i++]!();
+      sent++;
+      if (p.i === p.steps.length) pending.splice(k, 1);
+    }
+    const records = t.orderEvents;
+    expect(records.filter((e) => e.type === 'order.refused')).toEqual([]);
+    // exactly one audit record per event sent
+    expect(records).toHaveLength(sent);
+    for (const s of scripts) {
+      const history = records.filter(
+        (e): e is OrderEvent => e.type !== 'order.refused' && e.clientOrderId === s.id
+      );
+      // a chain: each record starts where the previous ended
+      for (let i = 1; i < history.length; i++) expect(history[i]!.from).toBe(history[i - 1]!.to);
+      const last = history.at(-1)!;
+      expect(last.filledQty).toBe(s.fills);
+      expect(last.to).toBe(s.fills === 9 ? 'FILLED' : 'CANCELED');
+    }
+  });
+});
