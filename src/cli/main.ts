@@ -1,4 +1,5 @@
 import { isTradestateError } from '../core/errors.ts';
+import { AUDIT_HELP, auditCommand } from './audit.command.ts';
 import { CHART_HELP, chartCommand } from './chart.command.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { RUN_HELP, runCommand } from './run.command.ts';
@@ -7,7 +8,8 @@ type Command = { summary: string; help: string; run: (argv: string[], io: CliIo)
 
 const commands: Record<string, Command> = {
   run: { summary: 'run a backtest (or, later, paper/live trading)', help: RUN_HELP, run: runCommand },
-  chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand }
+  chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand },
+  audit: { summary: 'query the order audit trail of a run', help: AUDIT_HELP, run: auditCommand }
 };
 
 /** Add a subcommand (used by modules that own their CLI surface). */
