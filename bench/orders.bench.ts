@@ -117,4 +117,6 @@ export async function run(emit: (f: Figure) => void): Promise<void> {
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   emit({ suite: 'orders', case: 'lifecycle', impl: 'tradestate', value: median(ts), unit: 'ns/op' });
   emit({ suite: 'orders', case: 'lifecycle', impl: 'xstate-naive', value: median(nv), unit: 'ns/op' });
+  // the same path seen as OMS throughput: orders per second through submit → ack → fill
+  emit({ suite: 'orders', case: 'oms-throughput', impl: 'tradestate', value: 1e9 / median(ts), unit: 'orders/s' });
 }

@@ -73,7 +73,7 @@ describe('routing', () => {
     ]);
   });
 
-  it('property: routed + unrouted = requested, each slice within displayed depth, plan is cheapest-first', () => {
+  it('property: routed + unrouted = requested, and no slice exceeds the depth displayed within its limit', () => {
     const level = fc.tuple(fc.integer({ min: 9000, max: 11000 }), fc.integer({ min: 1, max: 1000 }));
     fc.assert(
       fc.property(
