@@ -109,7 +109,14 @@ function whoAndWhy(e: Ev, type: OrderEventType): { actor: ActorKind; why: Why } 
 }
 
 /** Build the audit record for a transition into `to` caused by `e`. */
-function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, late: boolean): OrderEvent {
+function auditRecord(
+  ctx: Ctx,
+  from: OrderStatus,
+  e: Ev,
+  type: OrderEventType,
+  to: OrderStatus,
+  late: boolean
+): OrderEvent {
   const fill = fillOf(e);
   const { actor, why } = whoAndWhy(e, type);
   const reason =
@@ -142,7 +149,7 @@ function auditRecord(ctx: Ctx, e: Ev, type: OrderEventType, to: OrderStatus, lat
         : ctx.qty - ctx.filledQty,
     notionalTicks: ctx.notionalTicks,
     commission: ctx.commission,
-    from: ctx.status,
+    from,
     to,
     cause: e.type,
     actor,
@@ -161,6 +168,8 @@ interface AuditParams {
   readonly type: OrderEventType;
   readonly to: OrderStatus;
   readonly late?: boolean;
+  /** Count a status query (in-flight timeout). */
+  readonly countQuery?: boolean;
 }
 
 /** A transition: go to `target`, update context, send what must be sent, emit one audit event. */
@@ -174,9 +183,8 @@ function go(
     reenter: true,
     ...(opts.guard ? { guard: opts.guard } : {}),
     actions: [
-      { type: 'apply' as const },
-      ...(opts.venue ? [{ type: 'sendToVenue' as const, params: { kind: opts.venue } }] : []),
-      { type: 'audit' as const, params: { type: audit, to: target, late: opts.late ?? false } }
+      { type: 'record' as const, params: { type: audit, to: target, late: opts.late ?? false } },
+      ...(opts.venue ? [{ type: 'sendToVenue' as const, params: { kind: opts.venue } }] : [])
     ]
   };
 }
@@ -211,17 +219,14 @@ function inFlight(state: OrderStatus) {
       target: `#order.${state}`,
       reenter: true,
       actions: [
-        { type: 'countQuery' as const },
-        { type: 'sendToVenue' as const, params: { kind: 'query' as const } },
-        { type: 'audit' as const, params: { type: 'order.status_queried' as const, to: state, late: false } }
+        {
+          type: 'record' as const,
+          params: { type: 'order.status_queried' as const, to: state, countQuery: true }
+        },
+        { type: 'sendToVenue' as const, params: { kind: 'query' as const } }
       ]
     },
-    {
-      actions: {
-        type: 'audit' as const,
-        params: { type: 'order.status_queried' as const, to: state, late: false }
-      }
-    }
+    { actions: { type: 'record' as const, params: { type: 'order.status_queried' as const, to: state } } }
   ];
 }
 
@@ -334,10 +339,26 @@ export const orderMachine = setup({
       (event.command.qty === undefined || event.command.qty > context.filledQty)
   },
   actions: {
-    apply: assign(({ context, event }) => applyEvent(context, event)),
-    audit: enqueueActions(({ context, event, enqueue }, params: AuditParams) => {
-      enqueue(emit(auditRecord(context, event, params.type, params.to, params.late ?? false)));
-      enqueue(assign({ status: params.to }));
+    /** Apply the event's facts and the new status in one assign, and emit the audit record of the result. */
+    record: enqueueActions(({ context, event, enqueue }, params: AuditParams) => {
+      const update: Partial<Ctx> = {
+        ...applyEvent(context, event),
+        status: params.to,
+        ...(params.countQuery ? { statusQueries: context.statusQueries + 1 } : {})
+      };
+      enqueue(assign(update));
+      enqueue(
+        emit(
+          auditRecord(
+            { ...context, ...update },
+            context.status,
+            event,
+            params.type,
+            params.to,
+            params.late ?? false
+          )
+        )
+      );
     }),
     refuse: emit(({ context, event }, params: { code: string }) => ({
       type: 'order.refused' as const,
@@ -353,7 +374,6 @@ export const orderMachine = setup({
             : `fill of ${fillOf(event)?.lastQty ?? 0} would exceed quantity ${context.qty} (filled ${context.filledQty})`,
       tsEvent: eventTime(event, context)
     })),
-    countQuery: assign(({ context }) => ({ statusQueries: context.statusQueries + 1 })),
     /** I/O hook: provided by the gateway wiring. */
     sendToVenue: (_args, _params: { kind: VenueRequest['kind'] }) => {}
   }
