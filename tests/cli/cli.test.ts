@@ -34,7 +34,13 @@ describe('tradestate CLI', () => {
   });
 
   it('bad usage exits 2 with a one-line reason', async () => {
-    for (const argv of [['run', '--bogus'], ['run', '--mode', 'nope'], ['run', '--seed', 'x'], ['frobnicate'], ['chart', 'nope']]) {
+    for (const argv of [
+      ['run', '--bogus'],
+      ['run', '--mode', 'nope'],
+      ['run', '--seed', 'x'],
+      ['frobnicate'],
+      ['chart', 'nope']
+    ]) {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -49,7 +55,15 @@ describe('tradestate CLI', () => {
 
   it('runs a backtest with --config, --seed and --out and writes the results', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-cli-'));
-    const r = await cli('run', '--config', join(REPO_ROOT, 'config', 'backtest.yaml'), '--seed', '3', '--out', dir);
+    const r = await cli(
+      'run',
+      '--config',
+      join(REPO_ROOT, 'config', 'backtest.yaml'),
+      '--seed',
+      '3',
+      '--out',
+      dir
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Sharpe ratio/);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).seed).toBe(3);
@@ -63,7 +77,11 @@ describe('tradestate CLI', () => {
   });
 
   it('the bin runs on the pinned Node and npm start -- --mode paper fails with the reason', () => {
-    const bin = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper'], { encoding: 'utf8' });
+    const bin = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper'],
+      { encoding: 'utf8' }
+    );
     expect(bin.status).toBe(1);
     expect(bin.stderr).toMatch(/^tradestate: --mode paper is not available yet/);
   });
