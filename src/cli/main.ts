@@ -1,5 +1,7 @@
 import { isTradestateError } from '../core/errors.ts';
+import { DEFAULT_STORE, runDataCommand } from '../data/data-cli.ts';
 import { AUDIT_HELP, auditCommand } from './audit.command.ts';
+import { BOOK_HELP, bookCommand } from './book.command.ts';
 import { CHART_HELP, chartCommand } from './chart.command.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { RUN_HELP, runCommand } from './run.command.ts';
@@ -9,7 +11,13 @@ type Command = { summary: string; help: string; run: (argv: string[], io: CliIo)
 const commands: Record<string, Command> = {
   run: { summary: 'run a backtest (or, later, paper/live trading)', help: RUN_HELP, run: runCommand },
   chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand },
-  audit: { summary: 'query the order audit trail of a run', help: AUDIT_HELP, run: auditCommand }
+  audit: { summary: 'query the order audit trail of a run', help: AUDIT_HELP, run: auditCommand },
+  book: { summary: 'order-book tools: replay LOBSTER L3 data', help: BOOK_HELP, run: bookCommand },
+  data: {
+    summary: `historical data: import, ls, get (Parquet store, default ${DEFAULT_STORE}/)`,
+    help: 'Usage: tradestate data import|ls|get [options] (see tradestate data --help)\n',
+    run: runDataCommand
+  }
 };
 
 /** Add a subcommand (used by modules that own their CLI surface). */

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, makeInstrument } from '../core/instrument.ts';
-import { type BarSource, barsFromArray, compareBars } from '../data/bar-source.ts';
-import { parseYahooCsv } from '../data/yahoo-csv.codec.ts';
-import type { Bar } from '../messages/market-data.ts';
+import type { BarSource } from '../data/bar-source.ts';
+import { type OpenBarSourceSpec, openBarSource } from '../data/index.ts';
 import { syntheticBars } from '../synthetic/synthetic-bars.ts';
 
 /** The configured instruments, sorted by id. */
@@ -31,42 +29,22 @@ export async function openBars(
     const total = data.sessions * (ch * 60 + cm - oh * 60 - om) * instruments.length;
     return { source: syntheticBars(data, instruments, seed), total };
   }
-  if (data.kind === 'yahoo-csv') {
-    const bars: Bar[] = [];
-    for (const f of data.files) {
-      const inst = instruments.find((i) => i.symbol === f.symbol)!;
-      let text: string;
-      try {
-        text = readFileSync(f.path, 'utf8');
-      } catch (e) {
-        throw new TradestateError(
-          ErrorCode.DATA_NOT_FOUND,
-          `cannot read data file ${f.path}`,
-          { file: f.path },
-          { cause: e }
-        );
-      }
-      bars.push(...parseYahooCsv(text, inst, { adjust: data.adjust, file: f.path }));
-    }
-    bars.sort(compareBars);
-    return { source: barsFromArray(bars), total: bars.length };
-  }
-  const { openBarSource } = await import('../data/index.ts');
-  const source = await openBarSource(
-    {
-      kind: 'parquet',
-      store: data.store,
-      symbols: data.symbols,
-      start: data.start,
-      end: data.end,
-      timeframe: data.timeframe
-    },
-    (symbol) => {
-      const inst = instruments.find((i) => i.symbol === symbol);
-      if (!inst)
-        throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `no instrument for ${symbol}`, { symbol });
-      return inst;
-    }
-  );
+  const spec: OpenBarSourceSpec =
+    data.kind === 'yahoo-csv'
+      ? { kind: 'yahoo-csv', files: data.files, adjust: data.adjust }
+      : {
+          kind: 'parquet',
+          store: data.store,
+          symbols: data.symbols,
+          timeframe: data.timeframe,
+          ...(data.start !== undefined ? { start: data.start } : {}),
+          ...(data.end !== undefined ? { end: data.end } : {})
+        };
+  const source = await openBarSource(spec, (symbol) => {
+    const inst = instruments.find((i) => i.symbol === symbol);
+    if (!inst)
+      throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `no instrument for ${symbol}`, { symbol });
+    return inst;
+  });
   return { source, total: undefined };
 }

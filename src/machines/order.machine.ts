@@ -306,6 +306,18 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
   }
 }
 
+/** A working order (acknowledged, or partially filled): fills, venue cancels and expiry, and the trader's cancel/replace. */
+const working = {
+  'venue.filled': onFill('PARTIAL_FILL'),
+  'venue.canceled': go('CANCELED', 'order.canceled'),
+  'venue.expired': go('EXPIRED', 'order.expired'),
+  'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
+  'order.replace': go('PENDING_REPLACE', 'order.pending_replace', {
+    guard: 'replaceStillValid',
+    venue: 'replace'
+  })
+};
+
 export const orderMachine = setup({
   types: {
     context: {} as OrderContext,
@@ -427,30 +439,8 @@ export const orderMachine = setup({
         'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' })
       }
     },
-    ACKNOWLEDGED: {
-      on: {
-        'venue.filled': onFill('PARTIAL_FILL'),
-        'venue.canceled': go('CANCELED', 'order.canceled'),
-        'venue.expired': go('EXPIRED', 'order.expired'),
-        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
-        'order.replace': go('PENDING_REPLACE', 'order.pending_replace', {
-          guard: 'replaceStillValid',
-          venue: 'replace'
-        })
-      }
-    },
-    PARTIAL_FILL: {
-      on: {
-        'venue.filled': onFill('PARTIAL_FILL'),
-        'venue.canceled': go('CANCELED', 'order.canceled'),
-        'venue.expired': go('EXPIRED', 'order.expired'),
-        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
-        'order.replace': go('PENDING_REPLACE', 'order.pending_replace', {
-          guard: 'replaceStillValid',
-          venue: 'replace'
-        })
-      }
-    },
+    ACKNOWLEDGED: { on: working },
+    PARTIAL_FILL: { on: working },
     PENDING_CANCEL: {
       after: { inFlightTimeout: inFlight('PENDING_CANCEL') },
       on: {

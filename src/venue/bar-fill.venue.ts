@@ -137,24 +137,7 @@ export class BarFillVenue {
       this.#outbox.push(last);
       return;
     }
-    this.#outbox.push({
-      type: 'exec.report',
-      execType: 'rejected',
-      venue: this.#cfg.name,
-      instrumentId,
-      clientOrderId,
-      execId: `${this.#cfg.name}-x${++this.#execSeq}`,
-      side: 'buy',
-      lastQty: 0,
-      lastPx: 0,
-      cumQty: 0,
-      leavesQty: 0,
-      commission: 0n,
-      liquidity: 'none',
-      reason: 'unknown order',
-      tsEvent: now,
-      tsInit: now
-    });
+    this.#reportFor(clientOrderId, instrumentId, 'rejected', now, 'unknown order');
   }
 
   /** Match working orders of the bar's instrument against the bar. Call when the bar opens (its data is then used as it unfolds). */
@@ -275,7 +258,7 @@ export class BarFillVenue {
   #reportFor(
     clientOrderId: string,
     instrumentId: string,
-    execType: 'cancel_rejected' | 'replace_rejected',
+    execType: 'rejected' | 'cancel_rejected' | 'replace_rejected',
     now: Nanos,
     reason: string,
     newId?: string
