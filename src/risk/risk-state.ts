@@ -1,0 +1,170 @@
+import type { Instrument } from '../core/instrument.ts';
+import type { Nanos } from '../core/nanos.ts';
+import type { OrderEvent } from '../messages/order-events.ts';
+import type { Side } from '../messages/primitives.ts';
+import { type RiskView, type TradingState, worstCaseExposure } from './risk-view.ts';
+
+interface OwnOrder {
+  readonly strategyId: string;
+  readonly index: number;
+  readonly side: Side;
+  readonly limitPx: number | undefined;
+  readonly leaves: number;
+}
+
+interface StrategyBook {
+  /** Highest own resting buy per instrument index (NaN = none). */
+  readonly bid: Float64Array;
+  /** Lowest own resting sell per instrument index (NaN = none). */
+  readonly ask: Float64Array;
+  /** Client order ids of the strategy's working orders. */
+  readonly orders: Set<string>;
+}
+
+const DONE: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED']);
+
+/**
+ * A ready-made {@link RiskView} over typed arrays indexed like the engine's instruments: positions, working
+ * quantities, mids, the gross worst-case exposure (kept incrementally) and each strategy's best own resting
+ * prices. Feed it the order audit events ({@link onOrderEvent}: working orders and fills), mids
+ * ({@link setMid}) and the kill switch's state ({@link setTradingState}); {@link setPosition} overrides a
+ * position (start of day, reconciliation).
+ */
+export class RiskState implements RiskView {
+  readonly #clock: { now(): Nanos };
+  readonly #index = new Map<string, number>();
+  readonly #pos: Float64Array;
+  readonly #openBuy: Float64Array;
+  readonly #openSell: Float64Array;
+  readonly #mid: Float64Array;
+  readonly #orders = new Map<string, OwnOrder>();
+  readonly #strategies = new Map<string, StrategyBook>();
+  readonly #n: number;
+  #gross = 0;
+  #state: TradingState = 'ACTIVE';
+
+  constructor(instruments: readonly Instrument[], clock: { now(): Nanos }) {
+    this.#clock = clock;
+    this.#n = instruments.length;
+    instruments.forEach((inst, i) => void this.#index.set(inst.id, i));
+    this.#pos = new Float64Array(this.#n);
+    this.#openBuy = new Float64Array(this.#n);
+    this.#openSell = new Float64Array(this.#n);
+    this.#mid = new Float64Array(this.#n).fill(Number.NaN);
+  }
+
+  now(): Nanos {
+    return this.#clock.now();
+  }
+  tradingState(): TradingState {
+    return this.#state;
+  }
+  position(_id: string, i: number): number {
+    return this.#pos[i]!;
+  }
+  openBuyQty(_id: string, i: number): number {
+    return this.#openBuy[i]!;
+  }
+  openSellQty(_id: string, i: number): number {
+    return this.#openSell[i]!;
+  }
+  grossExposure(): number {
+    return this.#gross;
+  }
+  mid(_id: string, i: number): number | undefined {
+    const m = this.#mid[i]!;
+    return !Number.isNaN(m) ? m : undefined;
+  }
+  bestOwnBid(strategyId: string, _id: string, i: number): number | undefined {
+    const b = this.#strategies.get(strategyId)?.bid[i];
+    return b === undefined || Number.isNaN(b) ? undefined : b;
+  }
+  bestOwnAsk(strategyId: string, _id: string, i: number): number | undefined {
+    const a = this.#strategies.get(strategyId)?.ask[i];
+    return a === undefined || Number.isNaN(a) ? undefined : a;
+  }
+
+  setTradingState(state: TradingState): void {
+    this.#state = state;
+  }
+
+  /** Set the mid (ticks) of an instrument; `undefined` forgets it. Unknown instruments are ignored. */
+  setMid(instrumentId: string, midTicks: number | undefined): void {
+    const i = this.#index.get(instrumentId);
+    if (i !== undefined) this.#mid[i] = midTicks ?? Number.NaN;
+  }
+
+  /** Override the filled position of an instrument (lots). */
+  setPosition(instrumentId: string, lots: number): void {
+    const i = this.#index.get(instrumentId);
+    if (i !== undefined) this.#update(i, lots - this.#pos[i]!, 0, 0);
+  }
+
+  /** Apply an order audit event: fills move the position; working orders and best own prices follow the status. */
+  onOrderEvent(e: OrderEvent): void {
+    const i = this.#index.get(e.instrumentId);
+    if (i === undefined) return;
+    if (e.type === 'order.filled' && e.lastQty !== undefined) {
+      this.#update(i, e.side === 'buy' ? e.lastQty : -e.lastQty, 0, 0);
+    }
+    if (e.origClientOrderId !== undefined) this.#remove(e.origClientOrderId);
+    this.#remove(e.clientOrderId);
+    if (!DONE.has(e.to) && e.leavesQty > 0) {
+      const o: OwnOrder = {
+        strategyId: e.strategyId,
+        index: i,
+        side: e.side,
+        limitPx: e.orderType === 'limit' ? e.limitPx : undefined,
+        leaves: e.leavesQty
+      };
+      this.#orders.set(e.clientOrderId, o);
+      this.#book(e.strategyId).orders.add(e.clientOrderId);
+      this.#update(i, 0, o.side === 'buy' ? o.leaves : 0, o.side === 'sell' ? o.leaves : 0);
+      this.#refreshBest(o.strategyId, i);
+    }
+  }
+
+  #remove(clientOrderId: string): void {
+    const o = this.#orders.get(clientOrderId);
+    if (o === undefined) return;
+    this.#orders.delete(clientOrderId);
+    this.#strategies.get(o.strategyId)?.orders.delete(clientOrderId);
+    this.#update(o.index, 0, o.side === 'buy' ? -o.leaves : 0, o.side === 'sell' ? -o.leaves : 0);
+    this.#refreshBest(o.strategyId, o.index);
+  }
+
+  #update(i: number, dPos: number, dBuy: number, dSell: number): void {
+    const before = worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!);
+    this.#pos[i] = this.#pos[i]! + dPos;
+    this.#openBuy[i] = this.#openBuy[i]! + dBuy;
+    this.#openSell[i] = this.#openSell[i]! + dSell;
+    this.#gross += worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!) - before;
+  }
+
+  #book(strategyId: string): StrategyBook {
+    let b = this.#strategies.get(strategyId);
+    if (b === undefined) {
+      b = {
+        bid: new Float64Array(this.#n).fill(Number.NaN),
+        ask: new Float64Array(this.#n).fill(Number.NaN),
+        orders: new Set()
+      };
+      this.#strategies.set(strategyId, b);
+    }
+    return b;
+  }
+
+  #refreshBest(strategyId: string, i: number): void {
+    const b = this.#book(strategyId);
+    let bid = Number.NaN;
+    let ask = Number.NaN;
+    for (const id of b.orders) {
+      const o = this.#orders.get(id)!;
+      if (o.index !== i || o.limitPx === undefined) continue;
+      if (o.side === 'buy' && !(o.limitPx <= bid)) bid = o.limitPx;
+      if (o.side === 'sell' && !(o.limitPx >= ask)) ask = o.limitPx;
+    }
+    b.bid[i] = bid;
+    b.ask[i] = ask;
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { OrderEvent } from '../../src/messages/order-events.ts';
+import { RiskEngine } from '../../src/risk/risk-engine.ts';
+import { RiskState } from '../../src/risk/risk-state.ts';
+import { cfg, instruments, order } from './risk-fixtures.ts';
+
+function ev(over: Partial<OrderEvent>): OrderEvent {
+  return {
+    type: 'order.accepted',
+    clientOrderId: 'a',
+    strategyId: 's1',
+    instrumentId: 'X@SIM',
+    side: 'buy',
+    orderType: 'limit',
+    qty: 10,
+    limitPx: 100,
+    filledQty: 0,
+    leavesQty: 10,
+    notionalTicks: 0,
+    commission: 0n,
+    from: 'PENDING_NEW',
+    to: 'ACKNOWLEDGED',
+    cause: 'venue.accepted',
+    actor: 'venue',
+    why: 'venue',
+    tsEvent: 0n,
+    ...over
+  } as OrderEvent;
+}
+
+describe('RiskState (the ready-made RiskView)', () => {
+  it('tracks working quantities, best own prices, fills and gross exposure from order events', () => {
+    const s = new RiskState(instruments, { now: () => 5n });
+    s.onOrderEvent(ev({ clientOrderId: 'b1', limitPx: 100 }));
+    s.onOrderEvent(ev({ clientOrderId: 'b2', limitPx: 102 }));
+    s.onOrderEvent(ev({ clientOrderId: 'a1', side: 'sell', limitPx: 110, leavesQty: 4 }));
+    expect([s.openBuyQty('X@SIM', 0), s.openSellQty('X@SIM', 0)]).toEqual([20, 4]);
+    expect([s.bestOwnBid('s1', 'X@SIM', 0), s.bestOwnAsk('s1', 'X@SIM', 0)]).toEqual([102, 110]);
+    expect(s.bestOwnBid('s2', 'X@SIM', 0)).toBeUndefined();
+    expect(s.grossExposure()).toBe(20);
+    // b2 fills 6 of 10: position +6, leaves 4
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b2', type: 'order.filled', lastQty: 6, leavesQty: 4, to: 'PARTIAL_FILL' })
+    );
+    expect([s.position('X@SIM', 0), s.openBuyQty('X@SIM', 0), s.grossExposure()]).toEqual([6, 14, 20]);
+    // b2 canceled: best bid falls back to b1
+    s.onOrderEvent(ev({ clientOrderId: 'b2', type: 'order.canceled', leavesQty: 0, to: 'CANCELED' }));
+    expect(s.bestOwnBid('s1', 'X@SIM', 0)).toBe(100);
+    expect(s.grossExposure()).toBe(16);
+    s.setPosition('Y@SIM', -30);
+    expect(s.grossExposure()).toBe(46);
+    s.setMid('X@SIM', 101.5);
+    expect([s.mid('X@SIM', 0), s.mid('Y@SIM', 1), s.now()]).toEqual([101.5, undefined, 5n]);
+  });
+
+  it('feeds the engine: a replace moves the resting price, self-trade follows', () => {
+    const s = new RiskState(instruments, { now: () => 0n });
+    const engine = new RiskEngine(cfg({ order: ['selfTrade'] }), instruments);
+    s.onOrderEvent(ev({ clientOrderId: 'a1', side: 'sell', limitPx: 110 }));
+    expect(engine.check(order({ limitPx: 110 }), s).ok).toBe(false);
+    s.onOrderEvent(
+      ev({ clientOrderId: 'a2', origClientOrderId: 'a1', side: 'sell', limitPx: 120, type: 'order.replaced' })
+    );
+    expect(engine.check(order({ limitPx: 110 }), s).ok).toBe(true);
+    s.setTradingState('HALTED');
+    expect(s.tradingState()).toBe('HALTED');
+  });
+});
