@@ -1,4 +1,4 @@
-import { type Actor, createActor } from 'xstate';
+import { type Actor, type AnyActorRef, createActor } from 'xstate';
 import { type OmsEmitted, omsMachine, orderSystemId } from '../machines/oms.machine.ts';
 import type { OrderEmitted, VenueRequest } from '../machines/order.machine.ts';
 import { orderMachine } from '../machines/order.machine.ts';
@@ -10,24 +10,19 @@ export interface OrderSystemOptions {
   readonly venue: OrderVenue;
   /** Every audit event and refusal of every order actor, in order. */
   readonly onOrderEvent: (e: OrderEmitted) => void;
-  /** The OMS's own events (opened, closed, refused for unknown/duplicate ids). */
+  /** The OMS's own events (opened, closed, mass cancels, refusals for unknown/duplicate ids). */
   readonly onOmsEvent: (e: OmsEmitted) => void;
 }
 
-/**
- * Start the OMS actor with its I/O provided: each order actor's `sendToVenue` calls the venue, and each
- * order actor's emitted audit events are delivered to `onOrderEvent` (attached when the OMS announces the
- * order, before the order handles its first event).
- */
-export function startOrderSystem(opts: OrderSystemOptions): Actor<typeof omsMachine> {
+/** The OMS machine with its order actors' I/O provided: `sendToVenue` calls the venue. */
+export function provideOms(clock: Clock, venue: OrderVenue): typeof omsMachine {
   const order = orderMachine.provide({
     actions: {
       sendToVenue: ({ context }, params: { kind: VenueRequest['kind'] }) => {
-        const now = opts.clock.now();
-        const pending = context.pendingReplace;
-        if (params.kind === 'submit') opts.venue.submit(context.submitted, now);
+        const now = clock.now();
+        if (params.kind === 'submit') venue.submit(context.submitted, now);
         else if (params.kind === 'cancel') {
-          opts.venue.cancel(
+          venue.cancel(
             {
               type: 'order.cancel',
               commandId: `${context.clientOrderId}:cancel:${now}`,
@@ -38,22 +33,35 @@ export function startOrderSystem(opts: OrderSystemOptions): Actor<typeof omsMach
             },
             now
           );
-        } else if (params.kind === 'query')
-          opts.venue.query(context.clientOrderId, context.instrumentId, now);
-        else if (pending) opts.venue.replace(pending, now);
+        } else if (params.kind === 'query') venue.query(context.clientOrderId, context.instrumentId, now);
+        else if (context.pendingReplace) venue.replace(context.pendingReplace, now);
       }
     }
   });
-  const oms = omsMachine.provide({ actors: { order } });
-  const actor = createActor(oms, { clock: opts.clock });
+  return omsMachine.provide({ actors: { order } });
+}
+
+/**
+ * Deliver an OMS actor's events and its order actors' audit events: each order is announced by the OMS
+ * (`oms.order_opened`) before it handles its first event, and the listener is attached then.
+ */
+export function listenToOrderSystem(
+  oms: AnyActorRef,
+  opts: Pick<OrderSystemOptions, 'onOrderEvent' | 'onOmsEvent'>
+): void {
   const onOrderEvent = (e: unknown): void => opts.onOrderEvent(e as OrderEmitted);
-  actor.on('*', (e) => {
+  oms.on('*', (e: unknown) => {
     const ev = e as OmsEmitted;
-    // the OMS announces each order before the order handles its first event: attach the audit listener
     if (ev.type === 'oms.order_opened')
-      actor.system.get(orderSystemId(ev.clientOrderId))?.on('*', onOrderEvent);
+      oms.system.get(orderSystemId(ev.clientOrderId))?.on('*', onOrderEvent);
     opts.onOmsEvent(ev);
   });
+}
+
+/** Start a standalone OMS actor (tests, benchmarks, tools); a trading node embeds the same machine. */
+export function startOrderSystem(opts: OrderSystemOptions): Actor<typeof omsMachine> {
+  const actor = createActor(provideOms(opts.clock, opts.venue), { clock: opts.clock });
+  listenToOrderSystem(actor, opts);
   actor.start();
   return actor;
 }

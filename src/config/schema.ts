@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  killSwitchConfigSchema,
+  riskEngineConfigSchema,
+  supervisionPolicySchema
+} from '../risk/risk-config.ts';
 
 const decimalString = z
   .union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()])
@@ -81,13 +86,6 @@ export const executionConfigSchema = z.strictObject({
   slippage: z.strictObject({ bps: z.number().min(0).max(1000).default(0) }).default({ bps: 0 })
 });
 
-export const riskConfigSchema = z.strictObject({
-  /** Largest single order, in lots. */
-  maxOrderQty: z.number().int().positive().default(1_000_000),
-  /** Largest absolute net position per instrument, in lots (including working orders). */
-  maxPosition: z.number().int().positive().default(10_000_000)
-});
-
 /** The whole run configuration (`config/*.yaml`). */
 export const runConfigSchema = z.strictObject({
   name: z
@@ -110,7 +108,12 @@ export const runConfigSchema = z.strictObject({
   strategy: strategyConfigSchema,
   portfolio: z.strictObject({ cash: z.number().positive() }).default({ cash: 1_000_000 }),
   execution: executionConfigSchema.default({ commission: { bps: 1, minimum: 0 }, slippage: { bps: 0 } }),
-  risk: riskConfigSchema.default({ maxOrderQty: 1_000_000, maxPosition: 10_000_000 })
+  /** Pre-trade risk validators (src/risk/risk-config.ts). */
+  risk: riskEngineConfigSchema.prefault({}),
+  /** Kill-switch triggers; none configured means it trips only manually or by supervisor escalation. */
+  killSwitch: killSwitchConfigSchema.prefault({}),
+  /** Restart policy of the strategy actors' supervisor. */
+  supervision: supervisionPolicySchema.prefault({})
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

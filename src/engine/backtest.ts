@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createActor, fromEventObservable } from 'xstate';
-import { startOrderSystem } from '../actors/order-system.actor.ts';
+import { startTradingNode } from '../actors/trading-node.actor.ts';
 import { computeSummary } from '../analytics/summary.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import type { RunConfig } from '../config/schema.ts';
@@ -11,13 +10,14 @@ import type { Nanos } from '../core/nanos.ts';
 import type { BarSource } from '../data/bar-source.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { OrderEmitted } from '../machines/order.machine.ts';
-import { strategyMachine } from '../machines/strategy.machine.ts';
+import type { StrategyEmitted } from '../machines/strategy.machine.ts';
 import type { SubmitOrder } from '../messages/commands.ts';
 import type { Bar } from '../messages/market-data.ts';
-import { applyOrderEventToWorking, type WorkingOrders, workingQtyOf } from '../oms/working-orders.ts';
+import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
-import { checkBasicRisk } from '../risk/basic-risk.ts';
+import { RiskEngine } from '../risk/risk-engine.ts';
+import { RiskState } from '../risk/risk-state.ts';
 import { createStrategy } from '../strategies/registry.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { marketData } from '../streams/market-data.stream.ts';
@@ -96,7 +96,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     byId
   );
   const portfolio = new Portfolio(moneyFromNumber(config.portfolio.cash), byId);
-  let working: WorkingOrders = {};
+  const working: WorkingOrders = {};
   let orders = 0;
   let fills = 0;
   let rejected = 0;
@@ -110,21 +110,29 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   );
 
   const feed = marketData();
-  const strategyActor = createActor(
-    strategyMachine.provide({ actors: { marketData: fromEventObservable(() => feed.bars$) } }),
-    { input: { strategy, start: 0n }, clock }
+  const riskEngine = new RiskEngine(config.risk, instruments, (validator, instrumentId, fraction) =>
+    log.append(clock.now(), 'risk.warning', 'risk', { instrumentId }, { validator, fraction })
   );
+  const riskState = new RiskState(instruments, clock);
+  // the node's own view of each strategy (restored into a strategy actor after a restart)
+  const strategyPositions = new Map<string, Record<string, number>>();
+  const strategyWorking = new Map<string, WorkingOrders>();
 
   const onOrderEvent = (e: OrderEmitted): void => {
     if (e.type === 'order.refused') {
       log.append(e.tsEvent, e.type, 'order', { clientOrderId: e.clientOrderId }, e);
+      node.sendToKillSwitch({ type: 'error.raised', code: e.code, tsEvent: e.tsEvent });
       return;
     }
     log.append(e.tsEvent, e.type, 'order', ids(e), e);
-    working = applyOrderEventToWorking(working, e);
+    riskState.onOrderEvent(e);
+    strategyWorking.set(e.strategyId, applyOrderEventToWorking(strategyWorking.get(e.strategyId) ?? {}, e));
     if (e.type === 'order.filled' && e.lastQty !== undefined && e.lastPx !== undefined) {
       fills++;
       portfolio.applyFill(e.instrumentId, e.side, e.lastQty, e.lastPx, e.lastCommission ?? 0n, e.tsEvent);
+      const pos = strategyPositions.get(e.strategyId) ?? {};
+      pos[e.instrumentId] = (pos[e.instrumentId] ?? 0) + signedQty(e.side, e.lastQty);
+      strategyPositions.set(e.strategyId, pos);
       const p = portfolio.position(e.instrumentId);
       log.append(
         e.tsEvent,
@@ -139,34 +147,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         }
       );
     }
+    if (e.type === 'order.rejected') node.sendToKillSwitch({ type: 'order.rejected', tsEvent: e.tsEvent });
     if (e.type === 'order.rejected' || e.type === 'order.denied') rejected++;
-    if (e.strategyId === strategy.id) strategyActor.send({ type: 'strategy.order_event', event: e });
+    node.sendToStrategy(e.strategyId, { type: 'strategy.order_event', event: e });
   };
 
-  const oms = startOrderSystem({
-    clock,
-    venue,
-    onOrderEvent,
-    onOmsEvent: (e) => {
-      if (e.type === 'oms.refused')
-        log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
-    }
-  });
-
-  const drainVenue = (): void => {
-    for (const report of venue.drain()) {
-      log.append(
-        report.tsEvent,
-        'exec.report',
-        'venue',
-        { clientOrderId: report.clientOrderId, venueOrderId: report.venueOrderId },
-        report
-      );
-      oms.send({ type: 'exec.report', report });
-    }
-  };
-
-  strategyActor.on('strategy.order_requested', (req) => {
+  const onStrategyEvent = (req: StrategyEmitted): void => {
     const now = clock.now();
     const i = req.intent;
     const command: SubmitOrder = {
@@ -184,23 +170,15 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       ...(i.limitPx !== undefined ? { limitPx: i.limitPx } : {}),
       ...(i.stopPx !== undefined ? { stopPx: i.stopPx } : {})
     };
-    const risk = checkBasicRisk(command, config.risk, {
-      position: (id) => portfolio.position(id)?.qty ?? 0,
-      workingQty: (id) => workingQtyOf(working, id)
-    });
+    const risk = riskEngine.check(command, riskState);
     orders++;
-    log.append(
-      now,
-      'order.submit',
-      'strategy',
-      {
-        clientOrderId: command.clientOrderId,
-        strategyId: command.strategyId,
-        instrumentId: command.instrumentId,
-        commandId: command.commandId
-      },
-      command
-    );
+    const cmdIds = {
+      clientOrderId: command.clientOrderId,
+      strategyId: command.strategyId,
+      instrumentId: command.instrumentId,
+      commandId: command.commandId
+    };
+    log.append(now, 'order.submit', 'strategy', cmdIds, command);
     log.append(
       now,
       risk.ok ? 'risk.passed' : 'risk.failed',
@@ -208,13 +186,70 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       { clientOrderId: command.clientOrderId },
       risk
     );
-    oms.send({ type: 'order.submit', command, risk });
+    node.sendToOms({ type: 'order.submit', command, risk });
+  };
+
+  const node = startTradingNode({
+    clock,
+    venue,
+    config,
+    strategies: [strategy],
+    bars$: feed.bars$,
+    start: 0n,
+    onOrderEvent,
+    onStrategyEvent,
+    onOmsEvent: (e) => {
+      if (e.type === 'oms.refused')
+        log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
+      if (e.type === 'oms.cancel_all_requested') log.append(e.tsEvent, e.type, 'oms', {}, e);
+    },
+    onKillSwitchEvent: (e) => {
+      log.append(e.tsEvent, e.type, 'kill-switch', {}, e);
+      riskState.setTradingState(e.to);
+    },
+    onSupervisorEvent: (e) => log.append(clock.now(), e.type, 'supervisor', {}, e),
+    restoreStrategy: (id) => ({
+      type: 'strategy.restore',
+      positions: { ...(strategyPositions.get(id) ?? {}) },
+      open: strategyWorking.get(id) ?? {}
+    })
   });
-  strategyActor.start();
+
+  const drainVenue = (): void => {
+    for (const report of venue.drain()) {
+      log.append(
+        report.tsEvent,
+        'exec.report',
+        'venue',
+        { clientOrderId: report.clientOrderId, venueOrderId: report.venueOrderId },
+        report
+      );
+      node.sendToOms({ type: 'exec.report', report });
+    }
+  };
 
   const equity: EquityPoint[] = [{ ts: 0n, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;
   let group: Bar[] = [];
+
+  /** What the kill switch watches, once per timestamp: data alive, P&L and equity, exposure. */
+  const observe = (ts: Nanos, eq: bigint): void => {
+    node.sendToKillSwitch({ type: 'md.tick', tsEvent: ts });
+    node.sendToKillSwitch({ type: 'pnl.updated', pnl: eq - portfolio.startCash, equity: eq, tsEvent: ts });
+    let maxAbs = 0;
+    let gross = 0;
+    for (const p of portfolio.positions()) {
+      const a = Math.abs(p.qty);
+      gross += a;
+      if (a > maxAbs) maxAbs = a;
+    }
+    node.sendToKillSwitch({
+      type: 'exposure.updated',
+      maxAbsPosition: maxAbs,
+      grossPosition: gross,
+      tsEvent: ts
+    });
+  };
 
   const runGroup = (): void => {
     if (group.length === 0) return;
@@ -230,13 +265,16 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     clock.advanceTo(tsEvent);
     for (const bar of group) {
       portfolio.mark(bar.instrumentId, bar.close);
+      riskState.setMid(bar.instrumentId, bar.close);
       log.append(bar.tsEvent, bar.type, 'feed', { instrumentId: bar.instrumentId }, bar);
     }
     for (const bar of group) {
       feed.publish(bar);
       drainVenue();
     }
-    equity.push({ ts: tsEvent, equity: moneyToNumber(portfolio.equity()) });
+    const eq = portfolio.equity();
+    equity.push({ ts: tsEvent, equity: moneyToNumber(eq) });
+    observe(tsEvent, eq);
     bars += group.length;
     group = [];
     if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
@@ -277,8 +315,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   );
   const events = log.count;
   log.close();
-  strategyActor.stop();
-  oms.stop();
+  node.stop();
 
   if (opts.outDir) {
     writeFileSync(

@@ -31,6 +31,12 @@ export type StrategyEvent =
   | Bar
   | { readonly type: 'strategy.order_event'; readonly event: OrderEvent }
   | { readonly type: 'strategy.halt'; readonly reason: string }
+  /** After a restart: the positions and working orders the node knows this strategy has. */
+  | {
+      readonly type: 'strategy.restore';
+      readonly positions: Readonly<Record<string, number>>;
+      readonly open: WorkingOrders;
+    }
   | { readonly type: 'strategy.resume' };
 
 export type StrategyEmitted = {
@@ -105,6 +111,9 @@ export const strategyMachine = setup({
       }
       enqueue(assign({ nextOrder: n, open }));
     }),
+    restore: assign(({ event }) =>
+      event.type === 'strategy.restore' ? { positions: event.positions, open: event.open } : {}
+    ),
     applyOrderEvent: assign(({ context, event }) =>
       event.type === 'strategy.order_event' ? applyOrderEvent(context, event.event) : {}
     )
@@ -121,7 +130,8 @@ export const strategyMachine = setup({
   }),
   invoke: { src: 'marketData' },
   on: {
-    'strategy.order_event': { actions: 'applyOrderEvent' }
+    'strategy.order_event': { actions: 'applyOrderEvent' },
+    'strategy.restore': { actions: 'restore' }
   },
   initial: 'running',
   states: {

@@ -1,0 +1,128 @@
+import type { Observable } from 'rxjs';
+import { type Actor, type AnyActorRef, createActor, fromEventObservable } from 'xstate';
+import type { RunConfig } from '../config/schema.ts';
+import type { Nanos } from '../core/nanos.ts';
+import {
+  type KillSwitchEmitted,
+  killSwitchInputFromConfig,
+  killSwitchMachine
+} from '../machines/kill-switch.machine.ts';
+import type { OmsEmitted, OmsEvent } from '../machines/oms.machine.ts';
+import type { OrderEmitted } from '../machines/order.machine.ts';
+import { type StrategyEmitted, type StrategyEvent, strategyMachine } from '../machines/strategy.machine.ts';
+import type { SupervisorEmitted } from '../machines/supervisor.machine.ts';
+import { NodeIds, tradingNodeMachine } from '../machines/trading-node.machine.ts';
+import type { Bar } from '../messages/market-data.ts';
+import type { Strategy } from '../strategies/strategy.ts';
+import type { Clock } from '../time/clock.ts';
+import type { OrderVenue } from '../venue/venue.ts';
+import { listenToOrderSystem, provideOms } from './order-system.actor.ts';
+
+export interface TradingNodeOptions {
+  readonly clock: Clock;
+  readonly venue: OrderVenue;
+  readonly config: Pick<RunConfig, 'killSwitch' | 'supervision'>;
+  readonly strategies: readonly Strategy[];
+  readonly bars$: Observable<Bar>;
+  /** The node's start time (event time). */
+  readonly start: Nanos;
+  readonly onOrderEvent: (e: OrderEmitted) => void;
+  readonly onOmsEvent: (e: OmsEmitted) => void;
+  readonly onStrategyEvent: (e: StrategyEmitted) => void;
+  readonly onKillSwitchEvent: (e: KillSwitchEmitted) => void;
+  readonly onSupervisorEvent: (e: SupervisorEmitted) => void;
+  /** Called when the kill switch halts trading: cancel everything (the node sends the mass cancel itself). */
+  readonly onHalt?: () => void;
+  /** A restarted strategy asks for the positions and working orders the node knows it has. */
+  readonly restoreStrategy: (strategyId: string) => Extract<StrategyEvent, { type: 'strategy.restore' }>;
+}
+
+/** A running trading node: the root actor and typed access to its long-lived children. */
+export interface TradingNode {
+  readonly root: Actor<typeof tradingNodeMachine>;
+  sendToOms(e: OmsEvent): void;
+  /** Send to a strategy actor (no-op while it is being restarted). */
+  sendToStrategy(strategyId: string, e: StrategyEvent): void;
+  sendToKillSwitch(e: Parameters<Actor<typeof killSwitchMachine>['send']>[0]): void;
+  killSwitch(): AnyActorRef;
+  stop(): void;
+}
+
+/**
+ * Start a trading node: the kill switch, the OMS (order actors' I/O going to `venue`) and one supervised
+ * actor per strategy, each fed by `bars$` through XState's `fromEventObservable`. When the kill switch halts,
+ * every working order is cancelled (mass cancel, audited as system/risk) and strategies are halted; a restarted
+ * strategy gets its positions and working orders back before its next bar.
+ */
+export function startTradingNode(opts: TradingNodeOptions): TradingNode {
+  let node: Actor<typeof tradingNodeMachine> | undefined;
+  const get = (id: string): AnyActorRef | undefined => node?.system.get(id);
+
+  const killSwitch = killSwitchMachine.provide({
+    actions: {
+      cancelAllOrders: () => {
+        const now = opts.clock.now();
+        get(NodeIds.oms)?.send({
+          type: 'order.cancel_all',
+          commandId: `killswitch:${now}`,
+          tsInit: now,
+          actor: 'system',
+          why: 'risk',
+          reason: 'kill switch halted trading'
+        } satisfies OmsEvent);
+        for (const s of opts.strategies)
+          get(NodeIds.strategy(s.id))?.send({ type: 'strategy.halt', reason: 'kill switch' });
+        opts.onHalt?.();
+      }
+    }
+  });
+  const strategyLogic = strategyMachine.provide({
+    actors: { marketData: fromEventObservable(() => opts.bars$) }
+  });
+
+  node = createActor(
+    tradingNodeMachine.provide({ actors: { oms: provideOms(opts.clock, opts.venue), killSwitch } }),
+    {
+      clock: opts.clock,
+      input: {
+        killSwitch: killSwitchInputFromConfig(opts.config.killSwitch, opts.start),
+        strategies: {
+          name: 'strategies',
+          policy: opts.config.supervision,
+          children: opts.strategies.map((strategy) => ({
+            id: NodeIds.strategy(strategy.id),
+            systemId: NodeIds.strategy(strategy.id),
+            src: strategyLogic,
+            input: { strategy, start: opts.start },
+            restart: 'permanent' as const
+          }))
+        }
+      }
+    }
+  );
+  const listenStrategy = (id: string): void => {
+    get(NodeIds.strategy(id))?.on('*', (e: unknown) => opts.onStrategyEvent(e as StrategyEmitted));
+  };
+  node.start();
+  listenToOrderSystem(get(NodeIds.oms)!, opts);
+  get(NodeIds.killSwitch)!.on('*', (e: unknown) => opts.onKillSwitchEvent(e as KillSwitchEmitted));
+  get(NodeIds.strategies)!.on('*', (e: unknown) => {
+    const ev = e as SupervisorEmitted;
+    opts.onSupervisorEvent(ev);
+    if (ev.type === 'supervisor.child_restarted') {
+      const id = ev.childId.slice('strategy:'.length);
+      listenStrategy(id);
+      get(ev.childId)?.send(opts.restoreStrategy(id));
+    }
+  });
+  for (const s of opts.strategies) listenStrategy(s.id);
+
+  return {
+    root: node,
+    sendToOms: (e) => get(NodeIds.oms)?.send(e),
+    sendToStrategy: (id, e) => get(NodeIds.strategy(id))?.send(e),
+    sendToKillSwitch: (e) => get(NodeIds.killSwitch)?.send(e),
+    killSwitch: () => get(NodeIds.killSwitch)!,
+    stop: () => node?.stop()
+  };
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/engine/backtest.ts';
+import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import { smallConfig } from '../support/run-config.ts';
+
+const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
+
+/** Rests a far-away buy limit on its first bar, then throws on the bars listed in `crashAt` (bar counts). */
+function crashingStrategy(crashAt: readonly number[]): Strategy & { positionsSeen: number[] } {
+  let n = 0;
+  let placed = false;
+  const positionsSeen: number[] = [];
+  return {
+    id: 'crashy',
+    positionsSeen,
+    onBar(bar: Bar, view: StrategyView): readonly OrderIntent[] {
+      n++;
+      if (crashAt.includes(n)) throw new Error(`boom at bar ${n}`);
+      positionsSeen.push(view.workingQty('AAA@SIM'));
+      if (placed || bar.instrumentId !== 'AAA@SIM') return [];
+      placed = true;
+      return [
+        {
+          instrumentId: bar.instrumentId,
+          side: 'buy',
+          qty: 3,
+          orderType: 'limit',
+          limitPx: 1,
+          tif: 'gtc',
+          reason: 'rest'
+        }
+      ];
+    },
+    snapshot: () => ({ n })
+  };
+}
+
+describe('supervision in a running node', () => {
+  it('restarts a crashed strategy with backoff and restores its working orders', async () => {
+    const strategy = crashingStrategy([10]);
+    const r = await runBacktest({
+      config: smallConfig({
+        supervision: { intensity: 3, periodMs: 60_000, backoff: { minMs: 30_000, maxMs: 60_000, factor: 2 } }
+      }),
+      configFile: 't.yaml',
+      strategy
+    });
+    const recs = records(r.log);
+    const sup = recs.filter((x) => x.component === 'supervisor').map((x) => x.type);
+    expect(sup).toEqual([
+      'supervisor.child_failed',
+      'supervisor.child_restarting',
+      'supervisor.child_restarted'
+    ]);
+    const failedAt = recs.find((x) => x.type === 'supervisor.child_failed')!.ts;
+    const restartedAt = recs.find((x) => x.type === 'supervisor.child_restarted')!.ts;
+    // backoff on the simulated clock: at least 30 s between failure and restart (bars keep flowing meanwhile)
+    expect(restartedAt - failedAt).toBeGreaterThanOrEqual(30_000_000_000n);
+    // after the restart the strategy still knows its resting order (restored, not forgotten)
+    expect(strategy.positionsSeen.at(-1)).toBe(3);
+    expect(recs.some((x) => x.component === 'kill-switch')).toBe(false);
+  });
+
+  it('crashing beyond the restart intensity escalates to the kill switch, which cancels every working order', async () => {
+    const r = await runBacktest({
+      config: smallConfig({
+        supervision: { intensity: 1, periodMs: 3_600_000, backoff: { minMs: 1_000, maxMs: 1_000, factor: 1 } }
+      }),
+      configFile: 't.yaml',
+      strategy: crashingStrategy([10, 20, 30, 40])
+    });
+    const recs = records(r.log);
+    const types = recs
+      .filter((x) => ['supervisor', 'kill-switch', 'oms'].includes(x.component))
+      .map((x) => x.type);
+    expect(types).toContain('supervisor.escalated');
+    const tripped = recs.find((x) => x.type === 'killswitch.tripped')!;
+    expect(tripped.payload).toMatchObject({ to: 'HALTED', trigger: 'supervisor' });
+    expect(types.indexOf('killswitch.tripped')).toBeGreaterThan(types.indexOf('supervisor.escalated'));
+    expect(types).toContain('oms.cancel_all_requested');
+    const canceled = recs.find((x) => x.type === 'order.pending_cancel')!;
+    expect(canceled.payload).toMatchObject({
+      actor: 'system',
+      why: 'risk',
+      reason: 'kill switch halted trading'
+    });
+    expect(recs.some((x) => x.type === 'order.canceled')).toBe(true);
+  });
+
+  it('the kill switch trips on drawdown, cancels orders, and the risk engine rejects new orders while HALTED', async () => {
+    // buy-and-hold-ish churn with a tiny drawdown limit trips quickly
+    let n = 0;
+    const churn: Strategy = {
+      id: 'churn',
+      onBar(bar: Bar): readonly OrderIntent[] {
+        if (++n % 7 !== 0) return [];
+        return [
+          {
+            instrumentId: bar.instrumentId,
+            side: n % 2 ? 'buy' : 'sell',
+            qty: 500,
+            orderType: 'market',
+            tif: 'day',
+            reason: 'churn'
+          }
+        ];
+      },
+      snapshot: () => ({})
+    };
+    const r = await runBacktest({
+      config: smallConfig({ portfolio: { cash: 100_000 }, killSwitch: { maxDrawdownBps: 20 } }),
+      configFile: 't.yaml',
+      strategy: churn
+    });
+    const recs = records(r.log);
+    const trip = recs.find((x) => x.type === 'killswitch.tripped')!;
+    expect(trip.payload).toMatchObject({ trigger: 'drawdown', to: 'HALTED' });
+    // after the trip, nothing new reaches the venue
+    const laterSubmits = recs.filter((x) => x.type === 'order.submitted' && x.seq > trip.seq);
+    expect(laterSubmits).toEqual([]);
+  });
+});
