@@ -22,17 +22,23 @@ export async function bookCommand(argv: string[], io: CliIo): Promise<number> {
     io.out(BOOK_HELP);
     return sub === undefined ? 2 : EXIT_OK;
   }
-  if (sub !== 'replay') throw new TradestateError(ErrorCode.CLI_USAGE, `unknown book command "${sub}" (try: book replay --help)`);
+  if (sub !== 'replay')
+    throw new TradestateError(ErrorCode.CLI_USAGE, `unknown book command "${sub}" (try: book replay --help)`);
   const { values } = parseArgs({
     args: rest,
-    options: { lobster: { type: 'string' }, orderbook: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      lobster: { type: 'string' },
+      orderbook: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    },
     strict: true
   });
   if (values.help) {
     io.out(BOOK_HELP);
     return EXIT_OK;
   }
-  if (!values.lobster) throw new TradestateError(ErrorCode.CLI_USAGE, 'book replay needs --lobster MESSAGE.csv');
+  if (!values.lobster)
+    throw new TradestateError(ErrorCode.CLI_USAGE, 'book replay needs --lobster MESSAGE.csv');
   runLobsterReplay({
     messageFile: values.lobster,
     ...(values.orderbook !== undefined ? { orderbookFile: values.orderbook } : {}),

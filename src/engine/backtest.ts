@@ -96,7 +96,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     byId
   );
   const portfolio = new Portfolio(moneyFromNumber(config.portfolio.cash), byId);
-  const working: WorkingOrders = {};
   let orders = 0;
   let fills = 0;
   let rejected = 0;
