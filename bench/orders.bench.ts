@@ -118,5 +118,11 @@ export async function run(emit: (f: Figure) => void): Promise<void> {
   emit({ suite: 'orders', case: 'lifecycle', impl: 'tradestate', value: median(ts), unit: 'ns/op' });
   emit({ suite: 'orders', case: 'lifecycle', impl: 'xstate-naive', value: median(nv), unit: 'ns/op' });
   // the same path seen as OMS throughput: orders per second through submit → ack → fill
-  emit({ suite: 'orders', case: 'oms-throughput', impl: 'tradestate', value: 1e9 / median(ts), unit: 'orders/s' });
+  emit({
+    suite: 'orders',
+    case: 'oms-throughput',
+    impl: 'tradestate',
+    value: 1e9 / median(ts),
+    unit: 'orders/s'
+  });
 }
