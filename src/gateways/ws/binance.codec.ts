@@ -1,0 +1,246 @@
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
+import { type Instrument, priceToTicks, qtyToLots } from '../../core/instrument.ts';
+import { type Nanos, nsFromMs } from '../../core/nanos.ts';
+import {
+  BOOK_FLAG_LAST,
+  BOOK_FLAG_SNAPSHOT,
+  type BookDelta,
+  type MarketData
+} from '../../messages/market-data.ts';
+import type { InstrumentMap } from '../fix/app-messages.ts';
+import { frameError, int, isObj, levels, parseJson, str } from './codec-util.ts';
+
+const V = 'binance';
+
+/** A Binance spot diff-depth event (`depthUpdate`), prices and sizes still as strings. */
+export interface BinanceDepthUpdate {
+  readonly symbol: string;
+  readonly firstId: number; // U
+  readonly finalId: number; // u
+  readonly eventMs: number; // E
+  readonly bids: [string, string][];
+  readonly asks: [string, string][];
+}
+
+export type BinanceFrame =
+  | { readonly kind: 'depth'; readonly update: BinanceDepthUpdate }
+  | { readonly kind: 'data'; readonly items: MarketData[] }
+  | { readonly kind: 'ignored'; readonly type: string };
+
+/** Decode a raw or combined-stream (`{"stream","data"}`) frame. bookTicker → Quote, aggTrade → Trade. */
+export function decodeBinance(text: string, instruments: InstrumentMap, tsInit: Nanos): BinanceFrame {
+  let j = parseJson(V, text);
+  if (isObj(j) && isObj(j['data']) && typeof j['stream'] === 'string') j = j['data'];
+  if (!isObj(j)) throw frameError(V, 'frame is not an object');
+  if (j['e'] === 'depthUpdate') {
+    return {
+      kind: 'depth',
+      update: {
+        symbol: str(V, j, 's'),
+        firstId: int(V, j, 'U'),
+        finalId: int(V, j, 'u'),
+        eventMs: int(V, j, 'E'),
+        bids: levels(V, j['b'], 'b'),
+        asks: levels(V, j['a'], 'a')
+      }
+    };
+  }
+  if (j['e'] === 'aggTrade') {
+    const inst = instruments.bySymbol(str(V, j, 's'));
+    return {
+      kind: 'data',
+      items: [
+        {
+          type: 'market.trade',
+          instrumentId: inst.id,
+          tsEvent: nsFromMs(int(V, j, 'T')),
+          tsInit,
+          px: priceToTicks(inst, str(V, j, 'p')),
+          sz: qtyToLots(inst, str(V, j, 'q')),
+          aggressor: j['m'] === true ? 'sell' : 'buy',
+          tradeId: String(j['a'] ?? '')
+        }
+      ]
+    };
+  }
+  if (
+    typeof j['u'] === 'number' &&
+    typeof j['b'] === 'string' &&
+    typeof j['a'] === 'string' &&
+    typeof j['s'] === 'string'
+  ) {
+    const inst = instruments.bySymbol(str(V, j, 's'));
+    return {
+      kind: 'data',
+      items: [
+        {
+          type: 'market.quote',
+          instrumentId: inst.id,
+          tsEvent: tsInit,
+          tsInit,
+          bidPx: priceToTicks(inst, str(V, j, 'b')),
+          bidSz: qtyToLots(inst, str(V, j, 'B')),
+          askPx: priceToTicks(inst, str(V, j, 'a')),
+          askSz: qtyToLots(inst, str(V, j, 'A'))
+        }
+      ]
+    };
+  }
+  return { kind: 'ignored', type: String(j['e'] ?? 'unknown') };
+}
+
+/** A REST depth snapshot (`GET /api/v3/depth`). */
+export interface BinanceDepthSnapshot {
+  readonly lastUpdateId: number;
+  readonly bids: [string, string][];
+  readonly asks: [string, string][];
+}
+
+export function decodeBinanceSnapshot(text: string): BinanceDepthSnapshot {
+  const j = parseJson(V, text);
+  if (!isObj(j)) throw frameError(V, 'snapshot is not an object');
+  return {
+    lastUpdateId: int(V, j, 'lastUpdateId'),
+    bids: levels(V, j['bids'], 'bids'),
+    asks: levels(V, j['asks'], 'asks')
+  };
+}
+
+/**
+ * Binance's "manage a local order book correctly" procedure for one symbol, producing canonical deltas:
+ * buffer events until the snapshot; drop events with u ≤ lastUpdateId; the first applied must bracket
+ * lastUpdateId+1; afterwards each event's U must be the previous u + 1 (duplicates, u ≤ local id, are
+ * ignored); a gap throws `TRD_ERR_BOOK_SEQUENCE_GAP` and the caller resyncs (new snapshot).
+ * Quantities are absolute per level; 0 deletes. `seq` of each delta is the event's u.
+ */
+export class BinanceBookSync {
+  readonly #inst: Instrument;
+  #buffer: BinanceDepthUpdate[] = [];
+  #localId = -1;
+  #synced = false;
+
+  constructor(inst: Instrument) {
+    this.#inst = inst;
+  }
+
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Feed a depth event; returns the deltas to apply now (none while waiting for the snapshot). */
+  onUpdate(u: BinanceDepthUpdate, tsInit: Nanos): BookDelta[] {
+    if (!this.#synced) {
+      this.#buffer.push(u);
+      return [];
+    }
+    return this.#apply(u, tsInit);
+  }
+
+  /** Apply the REST snapshot and any buffered events; returns snapshot deltas then the buffered ones. */
+  onSnapshot(s: BinanceDepthSnapshot, tsInit: Nanos): BookDelta[] {
+    const first = this.#buffer[0];
+    if (first && s.lastUpdateId < first.firstId - 1) {
+      throw new TradestateError(
+        ErrorCode.BOOK_SEQUENCE_GAP,
+        'snapshot older than the first buffered event: fetch again',
+        {
+          lastUpdateId: s.lastUpdateId,
+          firstId: first.firstId
+        }
+      );
+    }
+    const out: BookDelta[] = [];
+    const add = (side: 'buy' | 'sell', rows: [string, string][]): void => {
+      for (const [p, q] of rows) {
+        const sz = qtyToLots(this.#inst, q);
+        if (sz === 0) continue;
+        out.push(this.#delta('add', side, p, sz, s.lastUpdateId, tsInit, tsInit, BOOK_FLAG_SNAPSHOT));
+      }
+    };
+    add('buy', s.bids);
+    add('sell', s.asks);
+    const last = out.at(-1);
+    if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+    this.#localId = s.lastUpdateId;
+    this.#synced = true;
+    const pending = this.#buffer.filter((e) => e.finalId > s.lastUpdateId);
+    this.#buffer = [];
+    const head = pending[0];
+    if (head && !(head.firstId <= s.lastUpdateId + 1 && s.lastUpdateId + 1 <= head.finalId)) {
+      this.reset();
+      throw new TradestateError(
+        ErrorCode.BOOK_SEQUENCE_GAP,
+        'first event after the snapshot does not bracket lastUpdateId+1',
+        {
+          lastUpdateId: s.lastUpdateId,
+          U: head.firstId,
+          u: head.finalId
+        }
+      );
+    }
+    for (const e of pending) out.push(...this.#apply(e, tsInit, true));
+    return out;
+  }
+
+  reset(): void {
+    this.#buffer = [];
+    this.#localId = -1;
+    this.#synced = false;
+  }
+
+  #apply(u: BinanceDepthUpdate, tsInit: Nanos, first = false): BookDelta[] {
+    if (u.finalId <= this.#localId) return []; // duplicate or old
+    if (!first && u.firstId !== this.#localId + 1) {
+      const expected = this.#localId + 1;
+      this.reset();
+      throw new TradestateError(
+        ErrorCode.BOOK_SEQUENCE_GAP,
+        `depth gap: expected U=${expected}, got ${u.firstId}`,
+        {
+          expected,
+          U: u.firstId,
+          u: u.finalId
+        }
+      );
+    }
+    this.#localId = u.finalId;
+    const ts = nsFromMs(u.eventMs);
+    const out: BookDelta[] = [];
+    for (const [side, rows] of [
+      ['buy', u.bids],
+      ['sell', u.asks]
+    ] as const) {
+      for (const [p, q] of rows) {
+        const sz = qtyToLots(this.#inst, q);
+        out.push(this.#delta(sz === 0 ? 'delete' : 'modify', side, p, sz, u.finalId, ts, tsInit, 0));
+      }
+    }
+    const last = out.at(-1);
+    if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+    return out;
+  }
+
+  #delta(
+    action: BookDelta['action'],
+    side: 'buy' | 'sell',
+    p: string,
+    sz: number,
+    seq: number,
+    tsEvent: Nanos,
+    tsInit: Nanos,
+    flags: number
+  ): BookDelta {
+    return {
+      type: 'market.book_delta',
+      instrumentId: this.#inst.id,
+      tsEvent,
+      tsInit,
+      seq,
+      action,
+      side,
+      px: priceToTicks(this.#inst, p),
+      sz,
+      flags
+    };
+  }
+}

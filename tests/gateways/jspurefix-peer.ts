@@ -1,0 +1,124 @@
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+
+/**
+ * jspurefix run in-process as the counterparty. jspurefix is CommonJS with tsyringe DI (needs
+ * reflect-metadata); a session is an AsciiSession subclass resolved from the session container.
+ */
+const require = createRequire(import.meta.url);
+require('reflect-metadata');
+// biome-ignore lint/suspicious/noExplicitAny: jspurefix ships CommonJS without types we can import here
+const jsp: any = require('jspurefix');
+
+export interface PeerEvents {
+  app: (msgType: string, obj: Record<string, unknown>, view: unknown) => void;
+  ready: () => void;
+  stopped: (e?: Error) => void;
+}
+
+/** A free loopback port (jspurefix's listener does not report the port it bound). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PeerOptions {
+  readonly role: 'initiator' | 'acceptor';
+  readonly port: number;
+  readonly senderCompId: string;
+  readonly targetCompId: string;
+  readonly heartBtIntSec?: number;
+  readonly resetSeqNumFlag?: boolean;
+  /** File store directory (sequence numbers and messages survive reconnects); memory otherwise. */
+  readonly storeDir?: string;
+  readonly on: Partial<PeerEvents>;
+}
+
+/** A handle on the running jspurefix session(s). */
+export interface JspurefixPeer {
+  /** The current session (the latest connection for an acceptor). */
+  session(): { send(msgType: string, obj: Record<string, unknown>): void; done(): void } | undefined;
+  /** Stop listening / give up, and end the current session. */
+  stop(): void;
+  readonly finished: Promise<unknown>;
+}
+
+const quietLogs = () => {
+  const noop = () => {};
+  const logger = { info: noop, warning: noop, error: noop, debug: noop };
+  return { logger: () => logger, plain: () => logger };
+};
+
+export async function startJspurefix(o: PeerOptions): Promise<JspurefixPeer> {
+  const description = {
+    application: {
+      type: o.role,
+      name: `jsp-${o.role}`,
+      reconnectSeconds: 1,
+      tcp: { host: '127.0.0.1', port: o.port },
+      protocol: 'ascii',
+      dictionary: 'qf42'
+    },
+    Username: 'u',
+    Password: 'p',
+    EncryptMethod: 0,
+    ResetSeqNumFlag: o.resetSeqNumFlag ?? true,
+    HeartBtInt: o.heartBtIntSec ?? 5,
+    SenderCompId: o.senderCompId,
+    TargetCompID: o.targetCompId,
+    BeginString: 'FIX.4.2',
+    BodyLengthChars: 4,
+    ...(o.storeDir ? { store: { type: 'file', directory: o.storeDir } } : {})
+  };
+  let current: InstanceType<typeof jsp.AsciiSession> | undefined;
+  class PeerSession extends jsp.AsciiSession {
+    constructor(config: unknown) {
+      super(config);
+      current = this;
+    }
+    onApplicationMsg(msgType: string, view: { toObject(): Record<string, unknown> }): void {
+      o.on.app?.(msgType, view.toObject(), view);
+    }
+    onReady(): void {
+      o.on.ready?.();
+    }
+    onStopped(e?: Error): void {
+      o.on.stopped?.(e);
+    }
+    onLogon(): boolean {
+      return true;
+    }
+    onDecoded(): void {}
+    onEncoded(): void {}
+    sendMessage(msgType: string, obj: Record<string, unknown>): void {
+      this.send(msgType, obj);
+    }
+  }
+  const sys = new jsp.SessionContainer();
+  sys.registerGlobal(quietLogs());
+  const container = await sys.makeSystem(description);
+  container.register(jsp.DITokens.FixSession, {
+    useFactory: (c: { resolve(t: unknown): unknown }) => new PeerSession(c.resolve(jsp.DITokens.IJsFixConfig))
+  });
+  const entity = container.resolve(jsp.DITokens.FixEntity);
+  const finished = Promise.resolve(entity.start()).catch((e: unknown) => e);
+  return {
+    session: () =>
+      current && {
+        send: (t: string, obj: Record<string, unknown>) => current.sendMessage(t, obj),
+        done: () => current.done()
+      },
+    stop: () => {
+      current?.done();
+      if (typeof entity.stop === 'function') entity.stop();
+    },
+    finished
+  };
+}
