@@ -1,0 +1,359 @@
+import { L3Book } from './l3-book.ts';
+import {
+  LOBSTER_EMPTY_ASK,
+  LOBSTER_EMPTY_BID,
+  type LobsterMessages,
+  type LobsterOrderbook
+} from './lobster.codec.ts';
+import { BookSide } from './side.ts';
+
+/** Replay counters. */
+export interface LobsterReplayStats {
+  /** Messages applied. */
+  messages: number;
+  /** Cancels/deletes/executions of ids never seen, drawn from the level's unknown (pre-file) liquidity. */
+  fromUnknown: number;
+  /** Cancels/deletes/executions of unseen ids with no unknown liquidity left to draw from (ignored). */
+  unresolved: number;
+  /** Shares those unresolved events referred to. */
+  unresolvedShares: number;
+  /** Type 5 (hidden execution) events: the visible book does not change. */
+  hiddenExecutions: number;
+  /** Type 6 (cross trade) events: the visible book does not change. */
+  crossTrades: number;
+  /** Type 7 trading-halt indicator events. */
+  haltEvents: number;
+  /** Deletes (type 3) whose size differed from the order's remaining size. */
+  deleteSizeMismatches: number;
+}
+
+/** Result of comparing the book with one orderbook row. */
+export const RowCheck = {
+  /** Every level the messages determine matches; nothing had to be seeded. */
+  MATCH: 0,
+  /** Matches after seeding levels that entered the visible range from beyond the previous horizon. */
+  MATCH_REVEALED: 1,
+  /** A level the messages determine differs from the row. */
+  MISMATCH: 2
+} as const;
+export type RowCheck = (typeof RowCheck)[keyof typeof RowCheck];
+
+/**
+ * Replays decoded LOBSTER messages into an {@link L3Book}.
+ *
+ * Orders resting before the file starts have ids the file never submits. The replayer represents them as
+ * one synthetic "unknown" order per level (id {@link unknownId}), at the FRONT of the queue since it predates
+ * every order in the file; cancels, deletes and executions of unseen ids draw from it.
+ *
+ * Checking against a LOBSTER orderbook file (`row k` = book after message k): a level-N message file only
+ * carries events inside the N visible levels, so a level that enters the visible range from deeper (after
+ * a level above it disappears) cannot be known from messages. {@link checkRow} therefore keeps, per side, the
+ * horizon of the previous row (its N-th price): levels at or better than it are fully determined by the
+ * messages and must match exactly; a level beyond it is seeded from the row as unknown liquidity and counted
+ * in {@link revealedLevels} (and is then tracked by messages like any other).
+ */
+export class LobsterReplayer {
+  readonly book: L3Book;
+  readonly stats: LobsterReplayStats = {
+    messages: 0,
+    fromUnknown: 0,
+    unresolved: 0,
+    unresolvedShares: 0,
+    hiddenExecutions: 0,
+    crossTrades: 0,
+    haltEvents: 0,
+    deleteSizeMismatches: 0
+  };
+  /** Levels seeded from orderbook rows because they came from beyond the known horizon. */
+  revealedLevels = 0;
+  /** Trading state from the last type-7 message: 'trading' | 'halted' | 'quoting'. */
+  tradingState: 'trading' | 'halted' | 'quoting' = 'trading';
+
+  #bidHorizon = Number.NEGATIVE_INFINITY;
+  #askHorizon = Number.POSITIVE_INFINITY;
+
+  constructor(capacity = 16_384) {
+    this.book = new L3Book(capacity);
+  }
+
+  /** Empty the book and zero the counters (keeps capacity). */
+  reset(): void {
+    this.book.clear();
+    for (const k of Object.keys(this.stats) as (keyof LobsterReplayStats)[]) this.stats[k] = 0;
+    this.revealedLevels = 0;
+    this.tradingState = 'trading';
+    this.#bidHorizon = Number.NEGATIVE_INFINITY;
+    this.#askHorizon = Number.POSITIVE_INFINITY;
+  }
+
+  /** Synthetic id of the unknown liquidity at (side, price): negative, so never a LOBSTER id. */
+  static unknownId(side: BookSide, price: number): number {
+    return -(price * 2 + side) - 1;
+  }
+
+  /**
+   * Start from orderbook row `row` with the effect of message `row` undone, i.e. the book just BEFORE message
+   * `row` (row k is the book after message k). Replaying from message `row` then reproduces row `row` onward.
+   * All resting liquidity is unknown; the horizon is the row's deepest level.
+   */
+  initBefore(ob: LobsterOrderbook, row: number, msgs: LobsterMessages): void {
+    const book = this.book;
+    this.reset();
+    const base = row * ob.levels * 4;
+    for (let l = 0; l < ob.levels; l++) {
+      const o = base + l * 4;
+      const ap = ob.data[o]!;
+      const aq = ob.data[o + 1]!;
+      const bp = ob.data[o + 2]!;
+      const bq = ob.data[o + 3]!;
+      if (ap !== LOBSTER_EMPTY_ASK && aq > 0)
+        book.add(LobsterReplayer.unknownId(BookSide.ASK, ap), BookSide.ASK, ap, aq);
+      if (bp !== LOBSTER_EMPTY_BID && bq > 0)
+        book.add(LobsterReplayer.unknownId(BookSide.BID, bp), BookSide.BID, bp, bq);
+    }
+    this.#setHorizon(ob, row);
+    // Undo message `row`.
+    const t = msgs.type[row]!;
+    const side = msgs.direction[row] === 1 ? BookSide.BID : BookSide.ASK;
+    const px = msgs.price[row]!;
+    const sz = msgs.size[row]!;
+    const uid = LobsterReplayer.unknownId(side, px);
+    if (t === 1) {
+      const left = book.qtyOf(uid) - sz;
+      book.cancel(uid);
+      if (left > 0) book.add(uid, side, px, left);
+    } else if (t === 2 || t === 3 || t === 4) {
+      const had = book.qtyOf(uid);
+      book.cancel(uid);
+      book.add(uid, side, px, (had > 0 ? had : 0) + sz);
+    }
+  }
+
+  /** Apply messages `[from, to)`. The hot loop: no allocation. */
+  replay(msgs: LobsterMessages, from = 0, to = msgs.length): void {
+    for (let i = from; i < to; i++) this.#apply(msgs, i);
+    this.stats.messages += to - from;
+  }
+
+  /** Apply message `i`. */
+  apply(msgs: LobsterMessages, i: number): void {
+    this.#apply(msgs, i);
+    this.stats.messages++;
+  }
+
+  #apply(msgs: LobsterMessages, i: number): void {
+    const book = this.book;
+    const t = msgs.type[i]!;
+    if (t === 1) {
+      const id = msgs.orderId[i]!;
+      const side = msgs.direction[i] === 1 ? BookSide.BID : BookSide.ASK;
+      // The codec guarantees integer fields; a zero size cannot rest.
+      const sz = msgs.size[i]!;
+      if (!(sz > 0) || book.insert(id, side, msgs.price[i]!, sz, 0, 0) < 0)
+        book.add(id, side, msgs.price[i]!, sz); // throws the typed error
+      return;
+    }
+    if (t <= 4) {
+      const id = msgs.orderId[i]!;
+      const sz = msgs.size[i]!;
+      if (t === 3) {
+        const s = book.detach(id);
+        if (s >= 0) {
+          if (book.orderQty[s] !== sz) this.stats.deleteSizeMismatches++;
+          return;
+        }
+      } else {
+        const s = book.slotOf(id);
+        if (s >= 0) {
+          book.reduceSlot(s, sz);
+          return;
+        }
+      }
+      this.#fromUnknown(msgs.direction[i] === 1 ? BookSide.BID : BookSide.ASK, msgs.price[i]!, sz);
+      return;
+    }
+    if (t === 5) this.stats.hiddenExecutions++;
+    else if (t === 6) this.stats.crossTrades++;
+    else if (t === 7) {
+      this.stats.haltEvents++;
+      const p = msgs.price[i]!;
+      this.tradingState = p === -1 ? 'halted' : p === 0 ? 'quoting' : 'trading';
+    }
+  }
+
+  /**
+   * Compare the book's top levels with orderbook row `row` (see the class notes on the horizon), seeding
+   * levels beyond the previous horizon, then move the horizon to this row.
+   */
+  checkRow(ob: LobsterOrderbook, row: number): RowCheck {
+    const a = this.#checkSide(ob, row, BookSide.ASK);
+    const b = this.#checkSide(ob, row, BookSide.BID);
+    this.#setHorizon(ob, row);
+    return a > b ? a : b;
+  }
+
+  /**
+   * True when the top `ob.levels` levels equal row `row` exactly (no horizon logic, no seeding): the strict
+   * comparison.
+   */
+  equalsRow(ob: LobsterOrderbook, row: number): boolean {
+    const L = ob.levels;
+    const base = row * L * 4;
+    for (let side = 0; side < 2; side++) {
+      const lad = this.book.ladder(side as BookSide);
+      for (let l = 0; l < L; l++) {
+        const col = base + l * 4 + (side === BookSide.ASK ? 0 : 2);
+        const px = ob.data[col]!;
+        const q = ob.data[col + 1]!;
+        const empty = px === LOBSTER_EMPTY_ASK || px === LOBSTER_EMPTY_BID;
+        if (l >= lad.count) {
+          if (!empty) return false;
+          continue;
+        }
+        const s = lad.slotAt(l);
+        if (empty || lad.price[s] !== px || lad.qty[s] !== q) return false;
+      }
+    }
+    return true;
+  }
+
+  #fromUnknown(side: BookSide, price: number, sz: number): void {
+    const book = this.book;
+    const us = book.slotOf(LobsterReplayer.unknownId(side, price));
+    if (us < 0) {
+      this.stats.unresolved++;
+      this.stats.unresolvedShares += sz;
+      return;
+    }
+    const have = book.orderQty[us]!;
+    if (sz > have) {
+      this.stats.unresolved++;
+      this.stats.unresolvedShares += sz - have;
+      book.removeSlot(us);
+    } else book.reduceSlot(us, sz);
+    this.stats.fromUnknown++;
+  }
+
+  #setHorizon(ob: LobsterOrderbook, row: number): void {
+    const o = row * ob.levels * 4 + (ob.levels - 1) * 4;
+    const ap = ob.data[o]!;
+    const bp = ob.data[o + 2]!;
+    this.#askHorizon = ap === LOBSTER_EMPTY_ASK ? Number.POSITIVE_INFINITY : ap;
+    this.#bidHorizon = bp === LOBSTER_EMPTY_BID ? Number.NEGATIVE_INFINITY : bp;
+  }
+
+  /** Is `price` at or better than the side's horizon (fully determined by the messages)? */
+  #known(side: BookSide, price: number): boolean {
+    return side === BookSide.BID ? price >= this.#bidHorizon : price <= this.#askHorizon;
+  }
+
+  #checkSide(ob: LobsterOrderbook, row: number, side: BookSide): RowCheck {
+    const L = ob.levels;
+    const base = row * L * 4 + (side === BookSide.ASK ? 0 : 2);
+    const empty = side === BookSide.ASK ? LOBSTER_EMPTY_ASK : LOBSTER_EMPTY_BID;
+    const lad = this.book.ladder(side);
+    const better = side === BookSide.BID ? 1 : -1; // sign such that better*price is larger for better prices
+    let result: RowCheck = RowCheck.MATCH;
+    let i = 0; // our level index
+    let rowLevels = 0;
+    for (let l = 0; l < L; l++) if (ob.data[base + l * 4] !== empty) rowLevels++;
+    const deepest = rowLevels > 0 ? ob.data[base + (rowLevels - 1) * 4]! : Number.NaN;
+    let j = 0;
+    for (;;) {
+      const haveOurs = i < lad.count;
+      const ourPx = haveOurs ? lad.price[lad.slotAt(i)]! : Number.NaN;
+      // Our levels past the row's deepest price are not visible in a full row: stop there.
+      const oursVisible = haveOurs && (rowLevels < L || better * ourPx >= better * deepest);
+      const haveRow = j < rowLevels;
+      if (!oursVisible && !haveRow) break;
+      const rowPx = haveRow ? ob.data[base + j * 4]! : Number.NaN;
+      const rowQty = haveRow ? ob.data[base + j * 4 + 1]! : 0;
+      if (oursVisible && haveRow && ourPx === rowPx) {
+        const s = lad.slotAt(i);
+        if (lad.qty[s] !== rowQty) {
+          if (this.#known(side, rowPx)) result = RowCheck.MISMATCH;
+          else {
+            this.#seed(side, rowPx, rowQty);
+            if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
+          }
+        }
+        i++;
+        j++;
+      } else if (oursVisible && (!haveRow || better * ourPx > better * rowPx)) {
+        // We have a level the row does not.
+        if (this.#known(side, ourPx)) {
+          result = RowCheck.MISMATCH;
+          i++;
+        } else {
+          this.#seed(side, ourPx, 0); // stale level beyond the horizon: drop it (index i now points at the next)
+          if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
+        }
+      } else {
+        // The row has a level we do not.
+        if (this.#known(side, rowPx)) result = RowCheck.MISMATCH;
+        else {
+          this.#seed(side, rowPx, rowQty);
+          if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
+          i++;
+        }
+        j++;
+      }
+    }
+    return result;
+  }
+
+  /** Make the level at `price` total `qty` by adjusting its unknown liquidity (and, if needed, its newest orders). */
+  #seed(side: BookSide, price: number, qty: number): void {
+    const book = this.book;
+    this.revealedLevels++;
+    const lad = book.ladder(side);
+    const uid = LobsterReplayer.unknownId(side, price);
+    const lv = lad.find(price);
+    const total = lv >= 0 ? lad.qty[lv]! : 0;
+    if (qty === total) return;
+    const us = book.slotOf(uid);
+    if (qty > total) {
+      const u = us >= 0 ? book.orderQty[us]! : 0;
+      if (us >= 0) book.removeSlot(us);
+      this.#addUnknownAtFront(side, price, u + qty - total);
+      return;
+    }
+    let excess = total - qty;
+    if (us >= 0) {
+      const u = book.orderQty[us]!;
+      const take = u < excess ? u : excess;
+      book.reduceSlot(us, take);
+      excess -= take;
+    }
+    while (excess > 0) {
+      const l2 = lad.find(price);
+      const tail = lad.tail[l2]!;
+      const q = book.orderQty[tail]!;
+      const take = q < excess ? q : excess;
+      book.reduceSlot(tail, take);
+      excess -= take;
+    }
+  }
+
+  /** Add unknown liquidity that predates the level's known orders: it goes to the front of the queue. */
+  #addUnknownAtFront(side: BookSide, price: number, qty: number): void {
+    const book = this.book;
+    const lad = book.ladder(side);
+    const lv = lad.find(price);
+    const uid = LobsterReplayer.unknownId(side, price);
+    if (lv < 0) {
+      book.add(uid, side, price, qty);
+      return;
+    }
+    // Re-queue the known orders behind the unknown one, preserving their order.
+    const ids: number[] = [];
+    const qtys: number[] = [];
+    for (let o = lad.head[lv]!; o >= 0; o = book.orderNext[o]!) {
+      ids.push(book.orderId[o]!);
+      qtys.push(book.orderQty[o]!);
+    }
+    for (const id of ids) book.cancel(id);
+    book.add(uid, side, price, qty);
+    for (let k = 0; k < ids.length; k++) book.add(ids[k]!, side, price, qtys[k]!);
+  }
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
+import { L2Book } from '../l2-book.ts';
+import { BookSide } from '../side.ts';
+import { lots, parseFrame, type TickLot, ticks, toLevels, wireLevelSchema } from './wire-levels.ts';
+
+/** Coinbase (Pro, legacy) `level2` snapshot. */
+export const coinbaseSnapshotSchema = z.object({
+  type: z.literal('snapshot'),
+  product_id: z.string().min(1).max(32),
+  bids: z.array(wireLevelSchema),
+  asks: z.array(wireLevelSchema)
+});
+
+/** Coinbase (Pro, legacy) `level2` update: `[side, price, new absolute size]` changes. */
+export const coinbaseL2UpdateSchema = z.object({
+  type: z.literal('l2update'),
+  product_id: z.string().min(1).max(32),
+  time: z.string().max(40).optional(),
+  changes: z.array(z.tuple([z.enum(['buy', 'sell']), z.string().max(40), z.string().max(40)]))
+});
+
+const anyFrame = z.object({ type: z.string().max(40) });
+
+/** What {@link CoinbaseL2Sync.onFrame} did with a frame. */
+export const CoinbaseFrameResult = {
+  SNAPSHOT: 'snapshot',
+  APPLIED: 'applied',
+  /** Another channel's message (subscriptions, ticker, match, heartbeat…). */
+  IGNORED: 'ignored',
+  /** An update for a product with no snapshot yet (or after a failure): dropped; resubscribe. */
+  NOT_SYNCED: 'not_synced',
+  /** The update left the book crossed: the product's book is discarded until a new snapshot. */
+  CROSSED: 'crossed'
+} as const;
+export type CoinbaseFrameResult = (typeof CoinbaseFrameResult)[keyof typeof CoinbaseFrameResult];
+
+interface ProductState {
+  readonly inst: TickLot;
+  readonly book: L2Book;
+  synced: boolean;
+  failure: TradestateError | null;
+}
+
+/**
+ * Coinbase Pro legacy `level2` channel for several products: a `snapshot` carries the entire book, then
+ * `l2update` changes carry the NEW absolute size per price ("0" removes). The channel has no sequence
+ * numbers, so ordering is by delivery and the only detectable failures are an update before the snapshot
+ * and a book that crosses; either marks the product unsynced until a new snapshot (resubscribe), and
+ * {@link book} then throws a typed error (`TRD_ERR_BOOK_NOT_SYNCED` / `TRD_ERR_BOOK_CROSSED`).
+ */
+export class CoinbaseL2Sync {
+  readonly #products = new Map<string, ProductState>();
+  /** Counters; `unknownDeletes` = size-0 changes for a price with no level (legal, but a hint of a lost message). */
+  readonly stats = { snapshots: 0, updates: 0, notSynced: 0, crossed: 0, ignored: 0, unknownDeletes: 0 };
+
+  /** @param instruments product id (e.g. `BAND-GBP`) → instrument with the product's tick and lot. */
+  constructor(instruments: ReadonlyMap<string, TickLot>) {
+    for (const [id, inst] of instruments)
+      this.#products.set(id, { inst, book: new L2Book(), synced: false, failure: null });
+  }
+
+  /** True when `product` has a snapshot and every update since kept it sound. */
+  isSynced(product: string): boolean {
+    return this.#products.get(product)?.synced ?? false;
+  }
+
+  /** The book of `product`; throws unless synced (or `TRD_ERR_UNKNOWN_INSTRUMENT`). */
+  book(product: string): L2Book {
+    const p = this.#state(product);
+    if (!p.synced) {
+      throw (
+        p.failure ??
+        new TradestateError(ErrorCode.BOOK_NOT_SYNCED, `coinbase ${product}: no snapshot yet`, { product })
+      );
+    }
+    return p.book;
+  }
+
+  /** One parsed JSON frame from the feed. */
+  onFrame(frame: unknown): CoinbaseFrameResult {
+    const { type } = parseFrame(anyFrame, frame, 'coinbase frame');
+    if (type === 'snapshot') {
+      const s = parseFrame(coinbaseSnapshotSchema, frame, 'coinbase snapshot');
+      const p = this.#state(s.product_id);
+      p.book.loadSnapshot({ bids: toLevels(p.inst, s.bids), asks: toLevels(p.inst, s.asks) });
+      p.synced = !p.book.isCrossed();
+      p.failure = p.synced ? null : this.#crossedError(s.product_id);
+      this.stats.snapshots++;
+      return p.synced ? CoinbaseFrameResult.SNAPSHOT : CoinbaseFrameResult.CROSSED;
+    }
+    if (type !== 'l2update') {
+      this.stats.ignored++;
+      return CoinbaseFrameResult.IGNORED;
+    }
+    const u = parseFrame(coinbaseL2UpdateSchema, frame, 'coinbase l2update');
+    const p = this.#state(u.product_id);
+    if (!p.synced) {
+      this.stats.notSynced++;
+      return CoinbaseFrameResult.NOT_SYNCED;
+    }
+    for (const [side, px, sz] of u.changes) {
+      const bs = side === 'buy' ? BookSide.BID : BookSide.ASK;
+      const price = ticks(p.inst, px);
+      const qty = lots(p.inst, sz);
+      if (qty === 0 && p.book.ladder(bs).find(price) < 0) this.stats.unknownDeletes++;
+      p.book.set(bs, price, qty);
+    }
+    if (p.book.isCrossed()) {
+      p.synced = false;
+      p.failure = this.#crossedError(u.product_id);
+      p.book.clear();
+      this.stats.crossed++;
+      return CoinbaseFrameResult.CROSSED;
+    }
+    this.stats.updates++;
+    return CoinbaseFrameResult.APPLIED;
+  }
+
+  #crossedError(product: string): TradestateError {
+    return new TradestateError(ErrorCode.BOOK_CROSSED, `coinbase ${product}: book crossed, resubscribe`, {
+      product
+    });
+  }
+
+  #state(product: string): ProductState {
+    const p = this.#products.get(product);
+    if (!p)
+      throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `coinbase product not configured: ${product}`, {
+        product
+      });
+    return p;
+  }
+}
