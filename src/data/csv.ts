@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+import { divRoundHalfEven, parseDecimal, pow10 } from '../core/decimal.ts';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { type Instrument, priceToTicks, ticksFromFloat } from '../core/instrument.ts';
+
+/** Where a bad value sits: the file, its 1-based line in the file (header = line 1) and the column. */
+export interface CellRef {
+  readonly file: string;
+  readonly line: number;
+  readonly column: string;
+}
+
+/** A `TRD_ERR_DATA_INVALID` naming the file, row (line) and column. */
+export function dataError(ref: CellRef, message: string, value?: unknown): TradestateError {
+  return new TradestateError(
+    ErrorCode.DATA_INVALID,
+    `${ref.file}:${ref.line} column ${ref.column}: ${message}`,
+    { file: ref.file, row: ref.line, line: ref.line, column: ref.column, value }
+  );
+}
+
+/** Split text into lines (LF or CRLF), dropping a UTF-8 BOM and trailing blank lines. */
+export function splitLines(text: string): string[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = body.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return lines;
+}
+
+/** Plain non-negative decimal (what CSV prices look like), e.g. `37.840000`. */
+export const DECIMAL_RE = /^\d+(?:\.\d+)?$/;
+/** Plain non-negative integer. */
+export const UINT_RE = /^\d+$/;
+
+/**
+ * Validate one parsed row (an object keyed by column name) with a zod schema; the first issue
+ * becomes a `TRD_ERR_DATA_INVALID` naming the file, line and column.
+ */
+export function validateRow<S extends z.ZodType>(
+  schema: S,
+  row: Record<string, string>,
+  file: string,
+  line: number
+): z.output<S> {
+  const r = schema.safeParse(row);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const column = issue.path.length > 0 ? String(issue.path[0]) : '(row)';
+  throw dataError({ file, line, column }, issue.message, row[column]);
+}
+
+/**
+ * A decimal price text to integer ticks: exact ({@link priceToTicks}) when the text is on the tick,
+ * otherwise the nearest tick ({@link ticksFromFloat}, half-even).
+ */
+export function priceTextToTicks(inst: Instrument, text: string): number {
+  const d = parseDecimal(text);
+  const scale = Math.max(d.scale, inst.tick.scale);
+  const v = d.mantissa * pow10(scale - d.scale);
+  const s = inst.tick.mantissa * pow10(scale - inst.tick.scale);
+  if (v % s === 0n) return priceToTicks(inst, text);
+  return ticksFromFloat(inst, Number(text));
+}
+
+/**
+ * `price × num / den` in ticks, exactly, rounded half-even — for corporate-action adjustment where
+ * `num/den` is e.g. Adj Close / Close, all given as decimal texts.
+ */
+export function scaledPriceToTicks(inst: Instrument, price: string, num: string, den: string): number {
+  const p = parseDecimal(price);
+  const n = parseDecimal(num);
+  const d = parseDecimal(den);
+  if (d.mantissa === 0n) {
+    throw new TradestateError(ErrorCode.NUMBER_INVALID, 'adjustment ratio with a zero denominator', { den });
+  }
+  // ticks = p/10^ps * n/10^ns / (d/10^ds) / (t/10^ts)
+  const numer = p.mantissa * n.mantissa * pow10(d.scale + inst.tick.scale);
+  const denom = d.mantissa * inst.tick.mantissa * pow10(p.scale + n.scale);
+  const q = divRoundHalfEven(numer, denom);
+  if (q > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new TradestateError(ErrorCode.NUMBER_INVALID, `adjusted price out of range: ${q}`);
+  }
+  return Number(q);
+}

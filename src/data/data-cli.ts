@@ -1,0 +1,248 @@
+import { parseArgs } from 'node:util';
+import { isTradestateError } from '../core/errors.ts';
+import { lotsToQty, makeInstrument, ticksToPrice } from '../core/instrument.ts';
+import { isoFromNs } from '../core/nanos.ts';
+import { getBars } from './access.ts';
+import { IMPORT_FORMATS, type ImportFormat, importFile } from './import/index.ts';
+import { ParquetStore } from './store.ts';
+import { parseTimeArg, parseTimeframe } from './timeframe.ts';
+
+export interface DataCliIo {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  readonly isTTY: boolean;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAIL = 1;
+const EXIT_USAGE = 2;
+export const DEFAULT_STORE = 'data-store';
+/** Imports of at least this many rows draw a progress bar on a terminal. */
+export const PROGRESS_MIN_ROWS = 10_000;
+
+const HELP = {
+  data: `Usage: tradestate data <command> [options]
+
+Commands:
+  import <file> --format <fmt> --symbol <SYM>   parse, clean and store a file
+  ls                                            list what the store holds
+  get --symbol <SYM> --from <t> --to <t>        print bars as CSV
+
+Run 'tradestate data <command> --help' for a command's options.`,
+  import: `Usage: tradestate data import <file> --format ${IMPORT_FORMATS.join('|')} --symbol <SYM> [options]
+
+Options:
+  --format <fmt>     yahoo (Date,Open,High,Low,Close,Adj Close,Volume), backtrader-min (Date,Time,…; repairs
+                     the 7-name header of 8-column rows), crypto (Binance or Kraken 1m), spy (yfinance with
+                     UTC offsets, extended hours flagged), lobster (message file → L3 events)
+  --symbol <SYM>     symbol to store under
+  --store <dir>      store directory (default ${DEFAULT_STORE})
+  --adjust           yahoo: scale OHLC by Adj Close / Close
+  --fill <policy>    gaps: none (flag, default) | forward-fill | skip
+  --tz <zone>        backtrader-min wall clock: Europe/Berlin (default) | America/New_York | UTC
+  --date <day>       lobster: trading date when not in the file name
+  --tick <size>      tick size (default 0.01)      --lot <size>   lot size (format default)
+  --venue <venue>    venue (format default)
+  -h, --help         this help`,
+  ls: `Usage: tradestate data ls [--store <dir>]
+
+Lists every dataset and symbol in the store with partitions, rows and UTC time range.`,
+  get: `Usage: tradestate data get --symbol <SYM>[,<SYM>…] --from <t> --to <t> [--timeframe 1m|5m|1h|1d] [--store <dir>]
+
+Prints bars (merged across symbols, resampled from finer bars when needed) as CSV:
+instrument,ts_open,ts_event,open,high,low,close,volume. <t> is YYYY-MM-DD (an end date includes the whole
+day), an ISO-8601 timestamp, or epoch nanoseconds.
+  --session <s>      NYSE symbols when resampling: regular (default) | all`
+} as const;
+
+/** `tradestate data …`: returns the process exit code. */
+export async function runDataCommand(argv: string[], io: DataCliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      (cmd === undefined ? io.err : io.out)(HELP.data);
+      return cmd === undefined ? EXIT_USAGE : EXIT_OK;
+    }
+    if (cmd === 'import') return await cmdImport(rest, io);
+    if (cmd === 'ls') return await cmdLs(rest, io);
+    if (cmd === 'get') return await cmdGet(rest, io);
+    io.err(`unknown data command: ${cmd}\n\n${HELP.data}`);
+    return EXIT_USAGE;
+  } catch (e) {
+    if (isTradestateError(e)) {
+      io.err(`${e.code}: ${e.message}`);
+      return e.code === 'TRD_ERR_CLI_USAGE' ? EXIT_USAGE : EXIT_FAIL;
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.err(String((e as Error)?.stack ?? e));
+    return EXIT_FAIL;
+  }
+}
+
+function usage(io: DataCliIo, which: keyof typeof HELP, msg: string): number {
+  io.err(`${msg}\n\n${HELP[which]}`);
+  return EXIT_USAGE;
+}
+
+async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      symbol: { type: 'string' },
+      store: { type: 'string' },
+      adjust: { type: 'boolean' },
+      fill: { type: 'string' },
+      tz: { type: 'string' },
+      date: { type: 'string' },
+      tick: { type: 'string' },
+      lot: { type: 'string' },
+      venue: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
+  if (values.help) {
+    io.out(HELP.import);
+    return EXIT_OK;
+  }
+  const file = positionals[0];
+  if (!file) return usage(io, 'import', 'missing <file>');
+  if (!values.format || !(IMPORT_FORMATS as readonly string[]).includes(values.format)) {
+    return usage(io, 'import', `--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+  }
+  if (!values.symbol) return usage(io, 'import', 'missing --symbol');
+  if (values.fill && !['none', 'forward-fill', 'skip'].includes(values.fill)) {
+    return usage(io, 'import', '--fill must be none, forward-fill or skip');
+  }
+  if (values.tz && !['Europe/Berlin', 'America/New_York', 'UTC'].includes(values.tz)) {
+    return usage(io, 'import', '--tz must be Europe/Berlin, America/New_York or UTC');
+  }
+  const store = await ParquetStore.open(values.store ?? DEFAULT_STORE);
+  let drawn = false;
+  try {
+    const meta: Record<string, string> = {};
+    if (values.tick) meta.tickSize = values.tick;
+    if (values.lot) meta.lotSize = values.lot;
+    if (values.venue) meta.venue = values.venue;
+    const r = await importFile(store, file, {
+      format: values.format as ImportFormat,
+      symbol: values.symbol,
+      meta,
+      adjust: values.adjust ?? false,
+      fill: (values.fill ?? 'none') as 'none',
+      ...(values.tz ? { tz: values.tz as 'UTC' } : {}),
+      ...(values.date ? { date: values.date } : {}),
+      onProgress: (done, total) => {
+        // a bar only on a terminal, and only for a long import (≥ PROGRESS_MIN_ROWS rows)
+        if (!io.isTTY || total < PROGRESS_MIN_ROWS) return;
+        drawn = true;
+        const width = 30;
+        const frac = Math.min(1, done / total);
+        io.err(
+          `\r${values.symbol} ${'█'.repeat(Math.round(frac * width)).padEnd(width, '░')} ${(frac * 100).toFixed(0).padStart(3)}%`
+        );
+      }
+    });
+    if (drawn) io.err('\n');
+    for (const w of r.warnings) io.err(`warning: ${w}`);
+    const extra = r.gaps
+      ? `, ${r.gaps.gaps} gaps (${r.gaps.missing} missing intervals), ${r.outliers ?? 0} outliers flagged`
+      : '';
+    io.out(
+      `imported ${r.rows} rows of ${r.symbol} into ${r.dataset} (${r.partitions.length} partitions)${extra}`
+    );
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+async function cmdLs(args: string[], io: DataCliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+  });
+  if (values.help) {
+    io.out(HELP.ls);
+    return EXIT_OK;
+  }
+  const store = await ParquetStore.open(values.store ?? DEFAULT_STORE);
+  try {
+    const rows = await store.list();
+    if (rows.length === 0) {
+      io.out(`store ${store.root} is empty`);
+      return EXIT_OK;
+    }
+    io.out(['dataset', 'symbol', 'partitions', 'rows', 'first', 'last'].join('\t'));
+    for (const r of rows) {
+      io.out([r.dataset, r.symbol, r.partitions, r.rows, isoFromNs(r.first), isoFromNs(r.last)].join('\t'));
+    }
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+async function cmdGet(args: string[], io: DataCliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      symbol: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      timeframe: { type: 'string' },
+      store: { type: 'string' },
+      session: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  });
+  if (values.help) {
+    io.out(HELP.get);
+    return EXIT_OK;
+  }
+  if (!values.symbol) return usage(io, 'get', 'missing --symbol');
+  if (!values.from || !values.to) return usage(io, 'get', 'missing --from or --to');
+  if (values.session && values.session !== 'regular' && values.session !== 'all') {
+    return usage(io, 'get', '--session must be regular or all');
+  }
+  const tf = parseTimeframe(values.timeframe ?? '1d');
+  const start = parseTimeArg(values.from, 'start');
+  const end = parseTimeArg(values.to, 'end');
+  const store = await ParquetStore.open(values.store ?? DEFAULT_STORE);
+  try {
+    const symbols = values.symbol
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const insts = new Map(
+      symbols.map((s) => {
+        const m = store.symbolMeta(s);
+        const inst = makeInstrument(m);
+        return [inst.id, inst];
+      })
+    );
+    io.out('instrument,ts_open,ts_event,open,high,low,close,volume');
+    const src = getBars(store, symbols, start, end, tf, {
+      session: (values.session ?? 'regular') as 'regular'
+    });
+    let n = 0;
+    for await (const batch of src) {
+      for (const b of batch) {
+        const inst = insts.get(b.instrumentId)!;
+        const p = (t: number) => ticksToPrice(inst, t);
+        io.out(
+          `${b.instrumentId},${isoFromNs(b.tsOpen)},${isoFromNs(b.tsEvent)},${p(b.open)},${p(b.high)},${p(b.low)},${p(b.close)},${lotsToQty(inst, b.volume)}`
+        );
+        n++;
+      }
+    }
+    if (n === 0) io.err(`no ${tf.label} bars for ${symbols.join(',')} in [${values.from}, ${values.to}]`);
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import type { Instrument } from '../core/instrument.ts';
+import type { Bar } from '../messages/market-data.ts';
+import { getBars } from './access.ts';
+import { type BarSource, barsFromArray } from './bar-source.ts';
+import { mergeBarSources } from './merge.ts';
+import { ParquetStore } from './store.ts';
+import { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
+import { parseYahooCsv } from './yahoo-csv.codec.ts';
+
+export { getBars } from './access.ts';
+export { downloadAlpacaBars } from './alpaca-bars.ts';
+export { type BarSource, barsFromArray, compareBars } from './bar-source.ts';
+export { applyAdjustments, type FillPolicy, fillGaps, flagOutliers, SymbolMap } from './clean.ts';
+export { type BarColumns, BarFlag } from './columns.ts';
+export { runDataCommand } from './data-cli.ts';
+export { IMPORT_FORMATS, importAlpaca, importFile } from './import/index.ts';
+export { mergeBarSources } from './merge.ts';
+export { isNyseTradingDay, nyseDay, nysePhase, nyseSessionUtc } from './nyse-calendar.ts';
+export { BarResampler, resampleBars } from './resample.ts';
+export { ParquetStore } from './store.ts';
+export { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
+export { parseYahooCsv } from './yahoo-csv.codec.ts';
+
+export type OpenBarSourceSpec =
+  | { kind: 'parquet'; store: string; symbols: string[]; start?: string; end?: string; timeframe?: string }
+  | { kind: 'yahoo-csv'; files: { symbol: string; path: string }[]; adjust?: boolean };
+
+/**
+ * The one entry point the backtest uses: bars from the Parquet store (lazy, merged across symbols,
+ * resampled if asked) or from Yahoo/backtrader CSV files, as a {@link BarSource} in strict
+ * (tsEvent, instrumentId) order with the caller's instrument ids.
+ */
+export async function openBarSource(
+  spec: OpenBarSourceSpec,
+  instruments: (symbol: string) => Instrument
+): Promise<BarSource> {
+  if (spec.kind === 'yahoo-csv') {
+    const sources: BarSource[] = [];
+    for (const f of spec.files) {
+      let text: string;
+      try {
+        text = readFileSync(f.path, 'utf8');
+      } catch (e) {
+        throw new TradestateError(
+          ErrorCode.DATA_NOT_FOUND,
+          `cannot read data file ${f.path}`,
+          { file: f.path },
+          { cause: e }
+        );
+      }
+      const bars: Bar[] = parseYahooCsv(text, instruments(f.symbol), {
+        adjust: spec.adjust ?? false,
+        file: f.path
+      });
+      sources.push(barsFromArray(bars));
+    }
+    return mergeBarSources(sources);
+  }
+  const store = await ParquetStore.open(spec.store);
+  try {
+    for (const s of spec.symbols) {
+      const meta = store.symbolMeta(s);
+      const inst = instruments(s);
+      if (inst.tickSize !== meta.tickSize || inst.lotSize !== meta.lotSize) {
+        throw new TradestateError(
+          ErrorCode.DATA_INVALID,
+          `${s}: stored with tick ${meta.tickSize} lot ${meta.lotSize}, instrument has tick ${inst.tickSize} lot ${inst.lotSize}`,
+          { symbol: s }
+        );
+      }
+    }
+    const tf: Timeframe = spec.timeframe ? parseTimeframe(spec.timeframe) : finestCommon(store, spec.symbols);
+    const start = spec.start ? parseTimeArg(spec.start, 'start') : undefined;
+    const end = spec.end ? parseTimeArg(spec.end, 'end') : undefined;
+    const inner = getBars(store, spec.symbols, start, end, tf, { instrumentId: (s) => instruments(s).id });
+    return closing(inner, () => store.close());
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+function finestCommon(store: ParquetStore, symbols: readonly string[]): Timeframe {
+  const sets = symbols.map((s) => store.barTimeframes(s).map((t) => t.label));
+  const common = sets[0]?.filter((l) => sets.every((x) => x.includes(l))) ?? [];
+  if (!common[0]) {
+    throw new TradestateError(
+      ErrorCode.DATA_NOT_FOUND,
+      `no timeframe stored for all of ${symbols.join(', ')}`,
+      {
+        symbols
+      }
+    );
+  }
+  return parseTimeframe(common[0]);
+}
+
+async function* closing(src: BarSource, close: () => void): BarSource {
+  try {
+    yield* src;
+  } finally {
+    close();
+  }
+}

@@ -1,0 +1,11 @@
+export { mergeBarSources } from '../data/merge.ts';
+export { type AlignedSlice, Aligner } from './align.ts';
+export {
+  ReplayClock,
+  type ReplayEvent,
+  type ReplayOptions,
+  type ReplayState,
+  type Snapshottable,
+  systemTimers,
+  type WallTimers
+} from './replay-clock.ts';

@@ -1,0 +1,389 @@
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { type Nanos, NS_PER_MS } from '../core/nanos.ts';
+import type { BarSource } from '../data/bar-source.ts';
+import { nyLocal, nyseDay, nysePhase, nyseSessionUtc, type SessionPhase } from '../data/nyse-calendar.ts';
+import type { Bar } from '../messages/market-data.ts';
+import { SimulatedClock } from '../time/clock.ts';
+
+/** What the replay delivers, in time order. */
+export type ReplayEvent =
+  /** Every bar whose tsEvent is `ts` (all symbols), delivered when the clock reads `ts`, never before. */
+  | { readonly kind: 'bars'; readonly ts: Nanos; readonly bars: readonly Bar[] }
+  /** An NYSE session boundary (pre-market 04:00, open, close, after-hours end), at its exact instant. */
+  | {
+      readonly kind: 'session';
+      readonly ts: Nanos;
+      readonly phase: SessionPhase;
+      readonly previous: SessionPhase;
+    }
+  /**
+   * Time-stepped mode: the step ending at `ts` (a multiple of `stepNs`) is complete — emitted after the
+   * bars stamped `ts`, if any, and whether or not any came.
+   */
+  | { readonly kind: 'step'; readonly ts: Nanos };
+
+/** Wall-clock timers, injected so tests run on fake time. */
+export interface WallTimers {
+  /** Wall time in ms. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+export const systemTimers: WallTimers = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (id) => globalThis.clearTimeout(id as ReturnType<typeof globalThis.setTimeout>)
+};
+
+export interface ReplayOptions {
+  /**
+   * `fast` (default): as fast as the consumer goes. A number N: N× real time (1 = real time), simulated
+   * time mapped to wall time through an anchor so waits never drift.
+   */
+  readonly speed?: 'fast' | number;
+  /** The simulated clock to drive (default a new one at the first event). Its timers fire in order. */
+  readonly clock?: SimulatedClock;
+  readonly timers?: WallTimers;
+  /** Time-stepped mode: also stop at every multiple of this many ns and emit a `step` event. */
+  readonly stepNs?: Nanos;
+  /** Emit NYSE session boundaries as `session` events. */
+  readonly calendar?: 'nyse';
+  /**
+   * At N× speed, a stretch of simulated time longer than this with nothing in it (a night, a weekend)
+   * is crossed without waiting (default: 1 hour; 0 = never compress).
+   */
+  readonly compressGapsOverNs?: Nanos;
+}
+
+/** A component whose state can be captured at a point of the replay. */
+export interface Snapshottable {
+  snapshot(): unknown;
+}
+
+export type ReplayState = 'idle' | 'running' | 'paused' | 'done';
+
+/**
+ * Drives a {@link SimulatedClock} through a {@link BarSource}: event-driven (jump to the next bar
+ * close) or time-stepped (`stepNs`), fast-forward or N× real time. A bar is delivered only once the
+ * clock reads its tsEvent (its close), after every timer due at or before that instant, so no consumer
+ * — handler or timer — can observe a bar before it is knowable. Pause at a timestamp or on a condition,
+ * resume, single-step, and snapshot registered components at the paused instant.
+ */
+export class ReplayClock {
+  readonly clock: SimulatedClock;
+  readonly #it: AsyncIterator<readonly Bar[]>;
+  readonly #speed: 'fast' | number;
+  readonly #timers: WallTimers;
+  readonly #stepNs: Nanos | undefined;
+  readonly #calendar: 'nyse' | undefined;
+  readonly #compressNs: Nanos;
+  readonly #subs = new Set<(ev: ReplayEvent) => void>();
+  readonly #components = new Map<string, Snapshottable>();
+  #batch: readonly Bar[] = [];
+  #bi = 0;
+  #eof = false;
+  #state: ReplayState = 'idle';
+  #pauseAt: Nanos | undefined;
+  #pauseWhen: ((ev: ReplayEvent) => boolean) | undefined;
+  #pauseRequested = false;
+  #started = false;
+  #phase: SessionPhase | undefined;
+  #anchor: { wall: number; sim: Nanos } | undefined;
+  #wake: { id: unknown; resolve: () => void } | undefined;
+  #delivered = 0;
+  #lastTs: Nanos | undefined;
+
+  constructor(source: BarSource, opts: ReplayOptions = {}) {
+    this.#it = source[Symbol.asyncIterator]();
+    this.#speed = opts.speed ?? 'fast';
+    if (typeof this.#speed === 'number' && !(this.#speed > 0)) {
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `replay speed must be positive, got ${this.#speed}`
+      );
+    }
+    this.clock = opts.clock ?? new SimulatedClock();
+    this.#started = opts.clock !== undefined;
+    this.#timers = opts.timers ?? systemTimers;
+    this.#stepNs = opts.stepNs;
+    if (this.#stepNs !== undefined && this.#stepNs <= 0n) {
+      throw new TradestateError(ErrorCode.CONFIG_INVALID, 'stepNs must be positive');
+    }
+    this.#calendar = opts.calendar;
+    this.#compressNs = opts.compressGapsOverNs ?? 3_600_000_000_000n;
+  }
+
+  get state(): ReplayState {
+    return this.#state;
+  }
+
+  /** Bars delivered so far. */
+  get delivered(): number {
+    return this.#delivered;
+  }
+
+  now(): Nanos {
+    return this.clock.now();
+  }
+
+  /** Listen to every event; returns an unsubscribe function. */
+  subscribe(fn: (ev: ReplayEvent) => void): () => void {
+    this.#subs.add(fn);
+    return () => this.#subs.delete(fn);
+  }
+
+  /** Register a component for {@link snapshot}. */
+  register(name: string, component: Snapshottable): void {
+    if (this.#components.has(name)) {
+      throw new TradestateError(ErrorCode.CONFIG_INVALID, `component ${name} already registered`, { name });
+    }
+    this.#components.set(name, component);
+  }
+
+  /** Every registered component's state, now. */
+  snapshot(): { ts: Nanos; components: Record<string, unknown> } {
+    const components: Record<string, unknown> = {};
+    for (const [k, c] of this.#components) components[k] = structuredClone(c.snapshot());
+    return { ts: this.clock.now(), components };
+  }
+
+  /** Pause once the clock reaches `ts` (events at `ts` included, nothing later). */
+  pauseAt(ts: Nanos): this {
+    this.#pauseAt = ts;
+    return this;
+  }
+
+  /** Pause right after delivering the first event for which `pred` is true. */
+  pauseWhen(pred: ((ev: ReplayEvent) => boolean) | undefined): this {
+    this.#pauseWhen = pred;
+    return this;
+  }
+
+  /** Ask a running replay to pause after the current event. */
+  pause(): void {
+    this.#pauseRequested = true;
+    if (this.#wake) {
+      this.#timers.clearTimeout(this.#wake.id);
+      const w = this.#wake;
+      this.#wake = undefined;
+      w.resolve();
+    }
+  }
+
+  /** Run until the end of the data or a pause. Resolves with the state reached. */
+  async run(): Promise<ReplayState> {
+    if (this.#state === 'done') return 'done';
+    if (this.#state === 'running')
+      throw new TradestateError(ErrorCode.INVALID_TRANSITION, 'replay already running');
+    this.#state = 'running';
+    this.#pauseRequested = false;
+    this.#anchor = undefined;
+    try {
+      for (;;) {
+        const ts = await this.#peekTs();
+        const pauseAt = this.#pauseAt;
+        if (pauseAt !== undefined && (ts === undefined || ts > pauseAt)) {
+          if (!(await this.#advanceTo(pauseAt))) return (this.#state = 'paused');
+          this.#pauseAt = undefined;
+          return (this.#state = 'paused');
+        }
+        if (ts === undefined) return (this.#state = 'done');
+        if (this.#lastTs !== undefined && ts <= this.#lastTs) this.#outOfOrder(ts);
+        if (!(await this.#advanceTo(ts, true))) return (this.#state = 'paused');
+        const bars = await this.#takeGroup(ts);
+        let stop = this.#emit({ kind: 'bars', ts, bars });
+        // the step ending at this instant closes after its bars
+        if (this.#stepNs !== undefined && ts % this.#stepNs === 0n)
+          stop = this.#emit({ kind: 'step', ts }) || stop;
+        if (stop || this.#pauseRequested) return (this.#state = 'paused');
+      }
+    } catch (e) {
+      this.#state = 'paused';
+      throw e;
+    }
+  }
+
+  /** Deliver exactly the next group of bars (with the timers and boundaries before it), then pause. */
+  async step(): Promise<ReplayState> {
+    const ts = await this.#peekTs();
+    if (ts === undefined) return (this.#state = 'done');
+    this.pauseAt(ts);
+    return this.run();
+  }
+
+  /** Run to `ts` and snapshot the registered components there. */
+  async snapshotAt(ts: Nanos): Promise<{ ts: Nanos; components: Record<string, unknown> }> {
+    this.pauseAt(ts);
+    await this.run();
+    return this.snapshot();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #emit(ev: ReplayEvent): boolean {
+    for (const s of this.#subs) s(ev);
+    return this.#pauseWhen?.(ev) === true;
+  }
+
+  async #peekTs(): Promise<Nanos | undefined> {
+    while (this.#bi >= this.#batch.length) {
+      if (this.#eof) return undefined;
+      const r = await this.#it.next();
+      if (r.done) {
+        this.#eof = true;
+        return undefined;
+      }
+      this.#batch = r.value;
+      this.#bi = 0;
+    }
+    const ts = this.#batch[this.#bi]!.tsEvent;
+    if (!this.#started) {
+      this.clock.advanceTo(ts);
+      this.#started = true;
+    }
+    if (this.#calendar && this.#phase === undefined) this.#phase = nysePhase(this.clock.now());
+    return ts;
+  }
+
+  /** All bars at `ts`, across source batches; checks the source's order. */
+  async #takeGroup(ts: Nanos): Promise<Bar[]> {
+    const out: Bar[] = [];
+    let prev: Bar | undefined;
+    for (;;) {
+      while (this.#bi < this.#batch.length) {
+        const b = this.#batch[this.#bi]!;
+        if (b.tsEvent !== ts) {
+          if (b.tsEvent < ts) this.#outOfOrder(b.tsEvent);
+          return this.#done(out, ts);
+        }
+        if (prev && b.instrumentId <= prev.instrumentId) this.#outOfOrder(b.tsEvent);
+        out.push(b);
+        prev = b;
+        this.#bi++;
+      }
+      if (this.#eof) return this.#done(out, ts);
+      const r = await this.#it.next();
+      if (r.done) {
+        this.#eof = true;
+        return this.#done(out, ts);
+      }
+      this.#batch = r.value;
+      this.#bi = 0;
+    }
+  }
+
+  #done(out: Bar[], ts: Nanos): Bar[] {
+    this.#lastTs = ts;
+    this.#delivered += out.length;
+    return out;
+  }
+
+  #outOfOrder(ts: Nanos): never {
+    throw new TradestateError(
+      ErrorCode.DATA_INVALID,
+      `replay source is not in strict (tsEvent, instrumentId) order at ${ts}`,
+      { tsEvent: ts.toString(), last: this.#lastTs?.toString() }
+    );
+  }
+
+  /**
+   * Move the clock to `target`, stopping at every timer, session boundary and step on the way
+   * (waiting wall time at N× speed); with `dataAtTarget`, a step at `target` itself is left to the
+   * caller, to follow the bars stamped `target`. Returns false when it stopped early (a pause was requested or a
+   * `pauseWhen` matched a step/session event), true when the clock reads `target`.
+   */
+  async #advanceTo(target: Nanos, dataAtTarget = false): Promise<boolean> {
+    for (;;) {
+      const now = this.clock.now();
+      if (now >= target && (now > target || this.#startedAt(target))) return true;
+      const timerAt = this.clock.nextTimerAt();
+      const boundary = this.#nextBoundary(now, target);
+      // a step at the instant of data is emitted after the data (see run)
+      const step = this.#nextStep(now, dataAtTarget ? target - 1n : target);
+      let next = target;
+      if (timerAt !== undefined && timerAt < next) next = timerAt;
+      if (boundary !== undefined && boundary.ts < next) next = boundary.ts;
+      if (step !== undefined && step < next) next = step;
+      if (next < now) next = now;
+      await this.#waitWall(next);
+      if (this.#pauseRequested) return false;
+      this.clock.advanceTo(next);
+      let stop = false;
+      if (boundary !== undefined && boundary.ts === next) {
+        const previous = this.#phase ?? boundary.phase;
+        this.#phase = boundary.phase;
+        stop = this.#emit({ kind: 'session', ts: next, phase: boundary.phase, previous }) || stop;
+      }
+      if (step !== undefined && step === next) stop = this.#emit({ kind: 'step', ts: next }) || stop;
+      if (stop || this.#pauseRequested) return false;
+      if (next === target) return true;
+    }
+  }
+
+  /** The clock already reads `target` and nothing is due there: no stop needed. */
+  #startedAt(target: Nanos): boolean {
+    const t = this.clock.nextTimerAt();
+    return t === undefined || t > target;
+  }
+
+  #nextStep(now: Nanos, target: Nanos): Nanos | undefined {
+    const s = this.#stepNs;
+    if (s === undefined) return undefined;
+    const k = now / s;
+    let t = k * s;
+    if (t <= now) t += s;
+    if (t === now) t += s;
+    return t <= target ? t : undefined;
+  }
+
+  /** The next NYSE phase change in (now, target]. */
+  #nextBoundary(now: Nanos, target: Nanos): { ts: Nanos; phase: SessionPhase } | undefined {
+    if (!this.#calendar) return undefined;
+    let day = nyLocal(now);
+    for (let i = 0; i < 10; i++) {
+      if (nyseDay(day.y, day.m, day.d).tradingDay) {
+        const s = nyseSessionUtc(day.y, day.m, day.d);
+        const cands: [Nanos, SessionPhase][] = [
+          [s.preOpen, 'pre'],
+          [s.open, 'regular'],
+          [s.close, 'post'],
+          [s.postClose, 'closed']
+        ];
+        for (const [ts, phase] of cands) {
+          if (ts > now && ts <= target) return { ts, phase };
+          if (ts > target) return undefined;
+        }
+      }
+      const next = new Date(Date.UTC(day.y, day.m - 1, day.d + 1));
+      day = { y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate(), minute: 0 };
+      const dayStart = BigInt(next.getTime()) * NS_PER_MS;
+      if (dayStart > target + 86_400_000_000_000n) return undefined;
+    }
+    // more than 10 days without a trading day in range: jump (a long gap); boundaries resume after it
+    return undefined;
+  }
+
+  async #waitWall(simTs: Nanos): Promise<void> {
+    if (this.#speed === 'fast') return;
+    const speed = this.#speed;
+    const wallNow = this.#timers.now();
+    if (!this.#anchor) this.#anchor = { wall: wallNow, sim: this.clock.now() };
+    let gap = simTs - this.clock.now();
+    if (this.#compressNs > 0n && gap > this.#compressNs) {
+      // a night or weekend: cross it at once, re-anchor at the far side
+      this.#anchor = { wall: wallNow, sim: simTs };
+      gap = 0n;
+    }
+    const due = this.#anchor.wall + Number(simTs - this.#anchor.sim) / 1e6 / speed;
+    const ms = due - wallNow;
+    if (ms <= 0) return;
+    await new Promise<void>((resolve) => {
+      const id = this.#timers.setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = { id, resolve };
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { makeInstrument } from '../../src/core/instrument.ts';
+import { nsFromIso } from '../../src/core/nanos.ts';
+import { applyAdjustments, fillGaps, flagOutliers, SymbolMap } from '../../src/data/clean.ts';
+import { allocBarColumns, BarFlag, barsToColumns } from '../../src/data/columns.ts';
+import { parseTimeframe } from '../../src/data/timeframe.ts';
+import { parseYahooCsv } from '../../src/data/yahoo-csv.codec.ts';
+import { sharedData } from '../support/shared-data.ts';
+
+const NVDA = makeInstrument({
+  symbol: 'NVDA',
+  venue: 'NYSE',
+  tickSize: '0.01',
+  lotSize: '1',
+  currency: 'USD'
+});
+
+describe('outliers', () => {
+  it('flags an injected bad tick by robust z-score and keeps every bar', () => {
+    const bars = parseYahooCsv(
+      readFileSync(sharedData('ohlcv', 'backtrader', 'nvda-1999-2014.txt'), 'utf8'),
+      NVDA
+    );
+    const cols = barsToColumns(bars);
+    const before = flagOutliers(barsToColumns(bars), { threshold: 12 });
+    const i = 2000;
+    cols.close[i] = cols.close[i]! * 10; // a fat-finger print
+    const flagged = flagOutliers(cols, { threshold: 12 });
+    expect(flagged).toContain(i); // the jump up…
+    expect(flagged).toContain(i + 1); // …and back down
+    expect(flagged.filter((x) => !before.includes(x)).sort()).toEqual([i, i + 1]);
+    expect(cols.length).toBe(bars.length);
+    expect(cols.flags[i]! & BarFlag.OUTLIER).toBe(BarFlag.OUTLIER);
+  });
+});
+
+describe('gap policies', () => {
+  const tf = parseTimeframe('1m');
+  const mk = (mins: number[]) => {
+    const c = allocBarColumns(mins.length);
+    mins.forEach((m, i) => {
+      c.tsOpen[i] = BigInt(m) * 60_000_000_000n;
+      c.tsEvent[i] = c.tsOpen[i]! + tf.ns;
+      c.close[i] = 100 + i;
+    });
+    return c;
+  };
+  it('none flags, forward-fill inserts flat bars at the last close, skip leaves data untouched', () => {
+    const c = mk([0, 1, 4, 5]);
+    const none = fillGaps(c, tf, 'none');
+    expect(none.report).toEqual({ gaps: 1, missing: 2, longest: 2 });
+    expect(Array.from(none.cols.flags)).toEqual([0, 0, BarFlag.GAP_BEFORE, 0]);
+    const ff = fillGaps(c, tf, 'forward-fill').cols;
+    expect(Array.from(ff.tsOpen, (t) => Number(t / 60_000_000_000n))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(ff.close)).toEqual([100, 101, 101, 101, 102, 103]);
+    expect(Array.from(ff.flags)).toEqual([0, 0, BarFlag.FILLED, BarFlag.FILLED, 0, 0]);
+    const skip = fillGaps(c, tf, 'skip').cols;
+    expect(Array.from(skip.flags)).toEqual([0, 0, 0, 0]);
+  });
+  it('on the NYSE calendar a night, a weekend or a holiday is not a gap', () => {
+    const c = allocBarColumns(2);
+    c.tsOpen[0] = nsFromIso('2025-07-03T16:59:00Z'); // last minute before the 13:00 EDT early close
+    c.tsOpen[1] = nsFromIso('2025-07-07T13:30:00Z'); // Monday open (Friday the 4th is a holiday)
+    expect(fillGaps(c, tf, 'none', 'nyse').report.gaps).toBe(0);
+    expect(fillGaps(c, tf, 'none', '24x7').report.gaps).toBe(1);
+  });
+});
+
+describe('corporate actions', () => {
+  it('a 2-for-1 split halves earlier prices and doubles earlier volume', () => {
+    const c = allocBarColumns(2);
+    c.tsOpen[0] = 1n;
+    c.tsOpen[1] = 10n;
+    c.close.set([10000, 5010]);
+    c.volume.set([100, 250]);
+    applyAdjustments(c, [{ exDate: 5n, factor: 0.5, adjustVolume: true }]);
+    expect(Array.from(c.close)).toEqual([5000, 5010]);
+    expect(Array.from(c.volume)).toEqual([200, 250]);
+    expect(c.flags[0]! & BarFlag.ADJUSTED).toBeTruthy();
+    expect(c.flags[1]).toBe(0);
+  });
+});
+
+describe('symbol mapping', () => {
+  const map = new SymbolMap([
+    { from: 'FB', to: 'META', effective: '2022-06-09' },
+    { from: 'OLD', to: 'MID', effective: '2010-01-01' },
+    { from: 'MID', to: 'NEW', effective: '2015-01-01' }
+  ]);
+  it('resolves the canonical name and the ticker of the day, following chains', () => {
+    expect(map.canonical('FB')).toBe('META');
+    expect(map.canonical('OLD')).toBe('NEW');
+    expect(map.tickerOn('META', '2022-06-08')).toBe('FB');
+    expect(map.tickerOn('META', '2022-06-09')).toBe('META');
+    expect(map.tickerOn('NEW', '2012-05-05')).toBe('MID');
+    expect(map.tickerOn('NEW', '2009-12-31')).toBe('OLD');
+    expect(map.canonical('AAPL')).toBe('AAPL');
+  });
+  it('rejects a malformed table', () => {
+    expect(() => new SymbolMap([{ from: 'A', to: 'B', effective: '2020-13' }])).toThrow();
+    expect(
+      () =>
+        new SymbolMap([
+          { from: 'A', to: 'B', effective: '2020-01-01' },
+          { from: 'A', to: 'C', effective: '2021-01-01' }
+        ])
+    ).toThrow();
+  });
+});

@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDataCommand } from '../../src/data/data-cli.ts';
+import { sharedData } from '../support/shared-data.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tradestate-cli-'));
+const store = join(dir, 'store');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[], isTTY = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runDataCommand(argv, { out: (s) => out.push(s), err: (s) => err.push(s), isTTY });
+  return { code, out: out.join('\n'), err: err.join('') };
+}
+
+describe('tradestate data', () => {
+  it('every subcommand answers --help with exit 0; bad usage exits 2', async () => {
+    for (const cmd of [['--help'], ['import', '--help'], ['ls', '--help'], ['get', '--help']]) {
+      const r = await run(cmd);
+      expect(r.code, cmd.join(' ')).toBe(0);
+      expect(r.out).toMatch(/^Usage: tradestate data/);
+    }
+    expect((await run([])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['import', 'x.csv', '--format', 'nope', '--symbol', 'X', '--store', store])).code).toBe(
+      2
+    );
+    expect((await run(['import', 'x.csv', '--format', 'yahoo', '--store', store])).err).toMatch(
+      /missing --symbol/
+    );
+    expect((await run(['get', '--symbol', 'X', '--store', store])).code).toBe(2);
+    expect((await run(['ls', '--bogus'])).code).toBe(2);
+  });
+
+  it('import → ls → get round trip, with the default store directory name', async () => {
+    const imp = await run([
+      'import',
+      sharedData('ohlcv', 'backtrader', 'orcl-2014.txt'),
+      '--format',
+      'yahoo',
+      '--symbol',
+      'ORCL',
+      '--store',
+      store
+    ]);
+    expect(imp.code).toBe(0);
+    expect(imp.out).toMatch(/imported 252 rows of ORCL into bars_1d/);
+    expect(existsSync(join(store, 'bars_1d', 'symbol=ORCL', 'year=2014', 'data.parquet'))).toBe(true);
+    const ls = await run(['ls', '--store', store]);
+    expect(ls.out).toContain(
+      'bars_1d\tORCL\t1\t252\t2014-01-02T21:00:00.000000000Z\t2014-12-31T21:00:00.000000000Z'
+    );
+    const get = await run([
+      'get',
+      '--symbol',
+      'ORCL',
+      '--from',
+      '2014-01-02',
+      '--to',
+      '2014-01-03',
+      '--store',
+      store
+    ]);
+    expect(get.code).toBe(0);
+    expect(get.out.split('\n')).toEqual([
+      'instrument,ts_open,ts_event,open,high,low,close,volume',
+      'ORCL@NYSE,2014-01-02T14:30:00.000000000Z,2014-01-02T21:00:00.000000000Z,37.78,38.03,37.55,37.84,18162100',
+      'ORCL@NYSE,2014-01-03T14:30:00.000000000Z,2014-01-03T21:00:00.000000000Z,37.65,37.86,37.56,37.62,11693900'
+    ]);
+  });
+
+  it('a bad file exits 1 with the error code, file, row and column', async () => {
+    const r = await run([
+      'import',
+      sharedData('ohlcv', 'backtrader', 'bidask.csv'),
+      '--format',
+      'yahoo',
+      '--symbol',
+      'X',
+      '--store',
+      store
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/TRD_ERR_DATA_INVALID: bidask\.csv:1 column/);
+    const missing = await run([
+      'import',
+      join(dir, 'nope.csv'),
+      '--format',
+      'yahoo',
+      '--symbol',
+      'X',
+      '--store',
+      store
+    ]);
+    expect(missing.err).toMatch(/TRD_ERR_DATA_NOT_FOUND/);
+  });
+
+  it('draws a progress bar for a long import on a terminal only', async () => {
+    const f = sharedData('ohlcv', 'crypto_1m', 'binanceus_BTCUSD_1m_20230301_20230321.csv');
+    const tty = await run(['import', f, '--format', 'crypto', '--symbol', 'BTCUSD', '--store', store], true);
+    expect(tty.code).toBe(0);
+    expect(tty.err).toMatch(/\rBTCUSD ░{30} +0%/);
+    expect(tty.err).toMatch(/\rBTCUSD █{30} 100%/);
+    const piped = await run(
+      ['import', f, '--format', 'crypto', '--symbol', 'BTCUSD', '--store', store],
+      false
+    );
+    expect(piped.err).not.toMatch(/█/);
+    // and get resamples what it does not store
+    const get = await run([
+      'get',
+      '--symbol',
+      'BTCUSD',
+      '--from',
+      '2023-03-01T00:00:00Z',
+      '--to',
+      '2023-03-01T01:00:00Z',
+      '--timeframe',
+      '1h',
+      '--store',
+      store
+    ]);
+    expect(get.out.split('\n')).toHaveLength(2);
+    expect(get.out).toContain(
+      'BTCUSD@CRYPTO,2023-03-01T00:00:00.000000000Z,2023-03-01T01:00:00.000000000Z,23144.78'
+    );
+  });
+});

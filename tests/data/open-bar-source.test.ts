@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeInstrument } from '../../src/core/instrument.ts';
+import { nsFromIso } from '../../src/core/nanos.ts';
+import { type BarSource, compareBars } from '../../src/data/bar-source.ts';
+import { importFile } from '../../src/data/import/index.ts';
+import { openBarSource } from '../../src/data/index.ts';
+import { ParquetStore } from '../../src/data/store.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import { sharedData } from '../support/shared-data.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'tradestate-obs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const inst = (symbol: string) =>
+  makeInstrument({ symbol, venue: 'XNYS', tickSize: '0.01', lotSize: '1', currency: 'USD' });
+
+async function collect(src: BarSource): Promise<Bar[]> {
+  const out: Bar[] = [];
+  for await (const b of src) out.push(...b);
+  return out;
+}
+
+describe('openBarSource', () => {
+  it('yahoo-csv: merges files in strict order with the caller’s instrument ids', async () => {
+    const bars = await collect(
+      await openBarSource(
+        {
+          kind: 'yahoo-csv',
+          files: [
+            { symbol: 'ORCL', path: sharedData('ohlcv', 'backtrader', 'orcl-1995-2014.txt') },
+            { symbol: 'NVDA', path: sharedData('ohlcv', 'backtrader', 'nvda-1999-2014.txt') }
+          ],
+          adjust: true
+        },
+        inst
+      )
+    );
+    expect(bars).toHaveLength(5036 + 4012);
+    for (let i = 1; i < bars.length; i++) expect(compareBars(bars[i - 1]!, bars[i]!)).toBeLessThan(0);
+    expect(bars.find((b) => b.instrumentId === 'NVDA@XNYS')!.tsEvent).toBe(nsFromIso('1999-01-22T21:00:00Z'));
+  });
+
+  it('parquet: a range of a stored symbol, resampled on request; a tick mismatch is refused', async () => {
+    const store = await ParquetStore.open(dir);
+    await importFile(store, sharedData('ohlcv', 'spy_yahoo', 'SPY_1min_20250708_20250714.csv'), {
+      format: 'spy',
+      symbol: 'SPY'
+    });
+    store.close();
+    const spec = {
+      kind: 'parquet' as const,
+      store: dir,
+      symbols: ['SPY'],
+      start: '2025-07-09',
+      end: '2025-07-10'
+    };
+    const oneMin = await collect(await openBarSource(spec, inst));
+    expect(oneMin[0]!.instrumentId).toBe('SPY@XNYS');
+    // NYSE symbols come in regular hours by default: the 9th starts at 09:30 EDT
+    expect(oneMin[0]!.tsOpen).toBe(nsFromIso('2025-07-09T13:30:00Z'));
+    expect(oneMin[oneMin.length - 1]!.tsEvent).toBe(nsFromIso('2025-07-10T20:00:00Z')); // an end date includes its day
+    const hours = await collect(await openBarSource({ ...spec, timeframe: '1h' }, inst));
+    expect(hours.map((b) => b.tsOpen)).toContain(nsFromIso('2025-07-09T13:00:00Z'));
+    expect(hours.every((b) => b.tsEvent - b.tsOpen === 3_600_000_000_000n)).toBe(true);
+    const cents = (s: string) =>
+      makeInstrument({ symbol: s, venue: 'X', tickSize: '0.05', lotSize: '1', currency: 'USD' });
+    await expect(openBarSource(spec, cents)).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+    await expect(openBarSource({ ...spec, symbols: ['NOPE'] }, inst)).rejects.toMatchObject({
+      code: 'TRD_ERR_DATA_NOT_FOUND'
+    });
+  });
+});
