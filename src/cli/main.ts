@@ -16,9 +16,13 @@ const commands: Record<string, Command> = {
   data: {
     summary: `historical data: import, ls, get (Parquet store, default ${DEFAULT_STORE}/)`,
     help: 'Usage: tradestate data import|ls|get [options] (see tradestate data --help)\n',
-    run: runDataCommand
+    // the data commands write whole lines
+    run: (argv, io) =>
+      runDataCommand(argv, { ...io, out: (s) => io.out(line(s)), err: (s) => io.err(line(s)) })
   }
 };
+
+const line = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
 
 /** Add a subcommand (used by modules that own their CLI surface). */
 export function registerCommand(name: string, command: Command): void {

@@ -18,7 +18,7 @@ describe('tradestate CLI', () => {
     const main = await cli('--help');
     expect(main.code).toBe(0);
     expect(main.out).toMatch(/Commands:\n\s+run/);
-    for (const c of ['run', 'chart']) {
+    for (const c of ['run', 'chart', 'audit', 'book', 'data']) {
       const r = await cli(c, '--help');
       expect([r.code, r.out]).toEqual([0, expect.stringMatching(new RegExp(`^Usage: tradestate ${c}`))]);
     }
