@@ -11,7 +11,7 @@ import { ProgressBar } from './progress.ts';
 /** The embedded default configuration, found relative to the package (works from any cwd). */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/backtest.yaml', import.meta.url));
 
-export const RUN_HELP = `Usage: tradestate run [--mode backtest|paper|live] [--config FILE] [--seed N] [--out DIR]
+export const RUN_HELP = `Usage: tradestate run [--mode backtest|paper|live] [--config FILE] [--seed N] [--out DIR] [--speed S]
 
 Run a strategy. With no options, backtests the embedded default (config/backtest.yaml).
 
@@ -20,6 +20,7 @@ Options:
   --config FILE   YAML run configuration (default: config/backtest.yaml)
   --seed N        seed for every random choice (default: the config's seed)
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
+  --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
   -h, --help      show this help
 `;
 
@@ -32,6 +33,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       config: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      speed: { type: 'string', default: 'fast' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -62,6 +64,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     seed = Number(values.seed);
   }
+  const speed = values.speed === 'fast' ? 'fast' : Number(values.speed);
+  if (speed !== 'fast' && !(speed > 0 && Number.isFinite(speed))) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--speed must be fast or a positive number, got "${values.speed}"`
+    );
+  }
   const configFile = values.config ?? DEFAULT_CONFIG;
   const config = loadRunConfig(configFile);
   const { runIdOf } = await import('../engine/backtest.ts');
@@ -74,6 +83,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     configFile,
     ...(seed !== undefined ? { seed } : {}),
     outDir,
+    speed,
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();

@@ -15,6 +15,7 @@ import type { SubmitOrder } from '../messages/commands.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
+import { ReplayClock } from '../replay/replay-clock.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { RiskEngine } from '../risk/risk-engine.ts';
 import { RiskState } from '../risk/risk-state.ts';
@@ -35,6 +36,8 @@ export interface BacktestOptions {
   readonly outDir?: string;
   /** Called every few thousand bars with the bars done so far and the total when known. */
   readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** `fast` (default) or N× real time (1 = real time). */
+  readonly speed?: 'fast' | number;
   /** Test hooks: replace the configured strategy or bar source. */
   readonly strategy?: Strategy;
   readonly bars?: BarSource;
@@ -229,7 +232,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   const equity: EquityPoint[] = [{ ts: 0n, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;
-  let group: Bar[] = [];
 
   /** What the kill switch watches, once per timestamp: data alive, P&L and equity, exposure. */
   const observe = (ts: Nanos, eq: bigint): void => {
@@ -250,18 +252,18 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     });
   };
 
-  const runGroup = (): void => {
+  /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
+  const runGroup = (delivered: readonly Bar[]): void => {
+    const group = delivered.filter((b) => byId.has(b.instrumentId));
     if (group.length === 0) return;
     const tsEvent = group[0]!.tsEvent;
     let tsOpen = group[0]!.tsOpen;
     for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
     if (equity.length === 1) equity[0] = { ts: tsOpen, equity: equity[0]!.equity };
-    // 1. the bars open: working orders meet the new prices
-    clock.advanceTo(tsOpen);
+    // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
     for (const bar of group) venue.onBar(bar);
     drainVenue();
     // 2. the bars close: mark, log, and only now show them to the strategy
-    clock.advanceTo(tsEvent);
     for (const bar of group) {
       portfolio.mark(bar.instrumentId, bar.close);
       riskState.setMid(bar.instrumentId, bar.close);
@@ -275,18 +277,19 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     equity.push({ ts: tsEvent, equity: moneyToNumber(eq) });
     observe(tsEvent, eq);
     bars += group.length;
-    group = [];
     if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
   };
 
-  for await (const batch of source) {
-    for (const bar of batch) {
-      if (!byId.has(bar.instrumentId)) continue;
-      if (group.length > 0 && bar.tsEvent !== group[0]!.tsEvent) runGroup();
-      group.push(bar);
-    }
-  }
-  runGroup();
+  // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
+  // timestamp's bars at their close, as fast as possible or paced at N× real time
+  const replay = new ReplayClock(source, { clock, speed: opts.speed ?? 'fast' });
+  replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
+  replay.register('strategy', { snapshot: () => strategy.snapshot() });
+  replay.register('risk', { snapshot: () => riskEngine.stats() });
+  replay.subscribe((ev) => {
+    if (ev.kind === 'bars') runGroup(ev.bars);
+  });
+  await replay.run();
   feed.complete();
   // let pending timers (late-fill grace) run out so every order reaches its end
   const end = clock.now();
@@ -319,7 +322,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, config, metrics: summary, counts: { bars, orders, fills, rejected, events } }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, config, metrics: summary, counts: { bars, orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),

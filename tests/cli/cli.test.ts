@@ -38,6 +38,7 @@ describe('tradestate CLI', () => {
       ['run', '--bogus'],
       ['run', '--mode', 'nope'],
       ['run', '--seed', 'x'],
+      ['run', '--speed', '0'],
       ['frobnicate'],
       ['chart', 'nope']
     ]) {
