@@ -10,7 +10,7 @@ import {
 import type { OmsEmitted, OmsEvent } from '../machines/oms.machine.ts';
 import type { OrderEmitted } from '../machines/order.machine.ts';
 import { type StrategyEmitted, type StrategyEvent, strategyMachine } from '../machines/strategy.machine.ts';
-import type { SupervisorEmitted } from '../machines/supervisor.machine.ts';
+import type { ChildSpec, SupervisorEmitted } from '../machines/supervisor.machine.ts';
 import { NodeIds, tradingNodeMachine } from '../machines/trading-node.machine.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { Strategy } from '../strategies/strategy.ts';
@@ -23,6 +23,8 @@ export interface TradingNodeOptions {
   readonly venue: OrderVenue;
   readonly config: Pick<RunConfig, 'killSwitch' | 'supervision'>;
   readonly strategies: readonly Strategy[];
+  /** Gateway and feed actors to run under the gateway supervisor (none in a backtest). */
+  readonly gateways?: readonly ChildSpec[];
   readonly bars$: Observable<Bar>;
   /** The node's start time (event time). */
   readonly start: Nanos;
@@ -96,7 +98,8 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
             input: { strategy, start: opts.start },
             restart: 'permanent' as const
           }))
-        }
+        },
+        gateways: { name: 'gateways', policy: opts.config.supervision, children: opts.gateways ?? [] }
       }
     }
   );
@@ -106,6 +109,7 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   node.start();
   listenToOrderSystem(get(NodeIds.oms)!, opts);
   get(NodeIds.killSwitch)!.on('*', (e: unknown) => opts.onKillSwitchEvent(e as KillSwitchEmitted));
+  get(NodeIds.gateways)!.on('*', (e: unknown) => opts.onSupervisorEvent(e as SupervisorEmitted));
   get(NodeIds.strategies)!.on('*', (e: unknown) => {
     const ev = e as SupervisorEmitted;
     opts.onSupervisorEvent(ev);

@@ -1,4 +1,4 @@
-import { type AnyActorLogic, assign, emit, enqueueActions, raise, setup } from 'xstate';
+import { type AnyActorLogic, type AnyActorRef, assign, emit, enqueueActions, raise, setup } from 'xstate';
 import type { Nanos } from '../core/nanos.ts';
 import type { SupervisionPolicy } from '../risk/risk-config.ts';
 import type { KillSwitchEvent } from './kill-switch.machine.ts';
@@ -174,6 +174,19 @@ export const supervisorMachine = setup({
         enqueue.spawnChild(c.src, spawnOptions(c));
       }
     }),
+    /**
+     * XState stops a failed actor but not its children (its invoked sockets, timers, callbacks keep running).
+     * Stop them, so a restarted child does not compete with its predecessor's leftovers.
+     */
+    reapFailed: ({ event, self }) => {
+      const id = event.type.startsWith(ERROR_PREFIX) ? event.type.slice(ERROR_PREFIX.length) : undefined;
+      const failedRef =
+        id === undefined ? undefined : (self.getSnapshot().children as Record<string, AnyActorRef>)[id];
+      const kids = (failedRef?.getSnapshot() as { children?: Record<string, AnyActorRef> } | undefined)
+        ?.children;
+      // a parent stops its children by sending them XState's stop event; the failed parent no longer can
+      for (const kid of Object.values(kids ?? {})) kid.send({ type: 'xstate.stop' });
+    },
     reportFailure: emit(({ context, event }) => ({
       type: 'supervisor.child_failed' as const,
       supervisor: context.name,
@@ -263,9 +276,13 @@ export const supervisorMachine = setup({
       entry: 'startChildren',
       on: {
         'xstate.error.actor.*': [
-          { guard: 'exceedsIntensity', target: 'ESCALATED', actions: ['reportFailure', 'escalate'] },
-          { guard: 'wantsRestart', actions: ['reportFailure', 'scheduleRestart'] },
-          { guard: 'isChildEvent', actions: ['reportFailure', 'reportExit'] }
+          {
+            guard: 'exceedsIntensity',
+            target: 'ESCALATED',
+            actions: ['reapFailed', 'reportFailure', 'escalate']
+          },
+          { guard: 'wantsRestart', actions: ['reapFailed', 'reportFailure', 'scheduleRestart'] },
+          { guard: 'isChildEvent', actions: ['reapFailed', 'reportFailure', 'reportExit'] }
         ],
         'xstate.done.actor.*': [
           { guard: 'exceedsIntensity', target: 'ESCALATED', actions: 'escalate' },
