@@ -1,6 +1,7 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { PriceLadder } from './price-ladder.ts';
+import type { PriceLadder } from './price-ladder.ts';
 import { BookSide } from './side.ts';
+import { TwoSidedBook } from './two-sided-book.ts';
 
 /** One aggregated level of an {@link L2BookSnapshot}. */
 export interface L2SnapshotLevel {
@@ -18,17 +19,7 @@ export interface L2BookSnapshot {
  * An aggregated (L2, price-level) book for one symbol: each level is a price and an absolute total quantity,
  * as venues publish them. Same ladder as the {@link L3Book} (best O(1), depth(n) O(n)) without the orders.
  */
-export class L2Book {
-  /** Bid side. */
-  readonly bids = new PriceLadder(true);
-  /** Ask side. */
-  readonly asks = new PriceLadder(false);
-
-  /** The ladder of `side`. */
-  ladder(side: BookSide): PriceLadder {
-    return side === BookSide.BID ? this.bids : this.asks;
-  }
-
+export class L2Book extends TwoSidedBook {
   /**
    * Set the absolute quantity at `price` on `side`; 0 removes the level (removing an absent level is a
    * no-op, as venues send such deletes routinely). Throws `TRD_ERR_BOOK_INVALID_UPDATE` for a negative
@@ -56,42 +47,6 @@ export class L2Book {
     const lad = this.ladder(side);
     const s = lad.find(price);
     return s < 0 ? 0 : lad.qty[s]!;
-  }
-
-  /** Best bid price in ticks, NaN when there is no bid. O(1). */
-  bestBid(): number {
-    return this.bids.bestPrice();
-  }
-
-  /** Best ask price in ticks, NaN when there is no ask. O(1). */
-  bestAsk(): number {
-    return this.asks.bestPrice();
-  }
-
-  /** Quantity at the best bid (0 when none). */
-  bestBidQty(): number {
-    return this.bids.bestQty();
-  }
-
-  /** Quantity at the best ask (0 when none). */
-  bestAskQty(): number {
-    return this.asks.bestQty();
-  }
-
-  /** True when both sides are present and best bid ≥ best ask. */
-  isCrossed(): boolean {
-    return this.bids.count > 0 && this.asks.count > 0 && this.bids.bestPrice() >= this.asks.bestPrice();
-  }
-
-  /** Write the best `n` levels of `side` into the caller's arrays; returns how many were written. O(n). */
-  depth(
-    side: BookSide,
-    n: number,
-    outPx: Float64Array | number[],
-    outQty: Float64Array | number[],
-    offset = 0
-  ): number {
-    return this.ladder(side).depth(n, outPx, outQty, offset);
   }
 
   /** Remove every level. */

@@ -1,7 +1,8 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { IdIndex } from './id-index.ts';
-import { growF64, growI32, growU8, PriceLadder } from './price-ladder.ts';
+import { growF64, growI32, growU8, type PriceLadder } from './price-ladder.ts';
 import { BookSide } from './side.ts';
+import { TwoSidedBook } from './two-sided-book.ts';
 
 /** One resting order in a {@link L3BookSnapshot}. */
 export interface L3SnapshotOrder {
@@ -35,12 +36,7 @@ export interface L3BookSnapshot {
  * Prices are integer ticks and quantities integer lots, both JS numbers holding safe integers.
  * `owner` is an optional int32 account id used by the matching engine's self-trade prevention (0 = none).
  */
-export class L3Book {
-  /** Bid side. */
-  readonly bids = new PriceLadder(true);
-  /** Ask side. */
-  readonly asks = new PriceLadder(false);
-
+export class L3Book extends TwoSidedBook {
   /** Per order slot: the caller's id. */
   orderId: Float64Array;
   /** Per order slot: price in ticks. */
@@ -67,6 +63,7 @@ export class L3Book {
 
   /** @param capacity expected number of resting orders (the pools grow past it). */
   constructor(capacity = 1024) {
+    super();
     this.orderId = new Float64Array(capacity);
     this.orderPx = new Float64Array(capacity);
     this.orderQty = new Float64Array(capacity);
@@ -79,53 +76,9 @@ export class L3Book {
     this.#index = new IdIndex(capacity);
   }
 
-  /** The ladder of `side`. */
-  ladder(side: BookSide): PriceLadder {
-    return side === BookSide.BID ? this.bids : this.asks;
-  }
-
   /** Number of resting orders. */
   get orderCount(): number {
     return this.#orderCount;
-  }
-
-  /** Best bid price in ticks, NaN when there is no bid. O(1). */
-  bestBid(): number {
-    return this.bids.bestPrice();
-  }
-
-  /** Best ask price in ticks, NaN when there is no ask. O(1). */
-  bestAsk(): number {
-    return this.asks.bestPrice();
-  }
-
-  /** Quantity at the best bid (0 when none). O(1). */
-  bestBidQty(): number {
-    return this.bids.bestQty();
-  }
-
-  /** Quantity at the best ask (0 when none). O(1). */
-  bestAskQty(): number {
-    return this.asks.bestQty();
-  }
-
-  /** True when both sides are present and best bid ≥ best ask. */
-  isCrossed(): boolean {
-    return this.bids.count > 0 && this.asks.count > 0 && this.bids.bestPrice() >= this.asks.bestPrice();
-  }
-
-  /**
-   * Write the best `n` levels of `side` into `outPx`/`outQty` (from `offset`); returns the number of levels
-   * written. O(n), allocation-free.
-   */
-  depth(
-    side: BookSide,
-    n: number,
-    outPx: Float64Array | number[],
-    outQty: Float64Array | number[],
-    offset = 0
-  ): number {
-    return this.ladder(side).depth(n, outPx, outQty, offset);
   }
 
   /** Order slot of `id`, or -1. */
