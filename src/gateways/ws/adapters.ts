@@ -1,103 +1,152 @@
-import { ErrorCode, isTradestateError } from '../../core/errors.ts';
+import { isTradestateError } from '../../core/errors.ts';
 import type { Nanos } from '../../core/nanos.ts';
+import type { WsFrameEvent } from '../../machines/ws-feed.machine.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import { alpacaAuth, alpacaSubscribe, decodeAlpaca } from './alpaca.codec.ts';
-import { BinanceBookSync, decodeBinance, decodeBinanceSnapshot } from './binance.codec.ts';
+import { BinanceBookSync, decodeBinance, decodeBinanceSnapshot, depthDeltas } from './binance.codec.ts';
 import { coinbaseSubscribe, coinbaseUnsubscribe, decodeCoinbase } from './coinbase.codec.ts';
-import type { AdapterResult, WsFeedAdapter } from './ws-feed.ts';
+import type { WsFeedAdapter } from './ws-feed.ts';
 
 /**
- * Coinbase legacy level2 + matches. No sequence numbers on this channel: an update for a product
- * whose snapshot has not arrived on this connection means lost sync → resync.
+ * Coinbase legacy level2 + matches. Each subscription brings the product's snapshot. There are no
+ * sequence numbers on this channel (`seq` of the deltas is the adapter's delivery counter), so an update
+ * for a product with no snapshot on this connection means lost sync, and the only recovery is a new
+ * connection (`resyncBy: 'reconnect'`).
  */
 export function coinbaseAdapter(instruments: InstrumentMap): WsFeedAdapter {
   let seq = 0;
-  let snapped = new Set<string>();
   return {
     venue: 'coinbase',
     needsAuth: false,
+    books: true,
+    resyncBy: 'reconnect',
     hello: () => [],
     subscribe: (s) => [coinbaseSubscribe(s)],
     unsubscribe: (s) => [coinbaseUnsubscribe(s)],
-    reset: () => {
-      snapped = new Set();
-    },
-    decode: (text: string, tsInit: Nanos): AdapterResult => {
+    reset: () => {},
+    decode: (text: string, tsInit: Nanos): WsFrameEvent[] => {
       const f = decodeCoinbase(text, instruments, seq + 1, tsInit);
-      if (f.kind === 'error') return { data: [], fatal: f.message };
-      if (f.kind !== 'data') return { data: [] };
+      if (f.kind === 'subscriptions') return [{ type: 'frame.subscribed' }];
+      if (f.kind === 'error')
+        return [{ type: 'frame.venueError', code: 0, msg: f.message, fatal: true, resync: false }];
+      if (f.kind !== 'data') return [];
       seq++;
-      if (f.snapshot) snapped.add(f.productId);
-      else if (f.items[0]?.type === 'market.book_delta' && !snapped.has(f.productId))
-        return { data: [], resync: true };
-      return { data: f.items };
+      if (f.snapshot) return [{ type: 'frame.snapshot', symbol: f.productId, items: f.items }];
+      if (f.items[0]?.type === 'market.book_delta')
+        return [{ type: 'frame.incremental', symbol: f.productId, items: f.items }];
+      return [{ type: 'frame.data', items: f.items }];
     }
   };
 }
 
 /**
- * Binance spot diff-depth (combined streams). Depth events are buffered per symbol until the REST
- * snapshot (fetched through the injected `fetchSnapshot`, e.g. undici in production) has been applied
- * by {@link BinanceBookSync}; a gap resyncs.
+ * Binance spot diff-depth (combined streams), synced by Binance's "manage a local order book" rules.
+ * The first depth event of a symbol on a connection starts a REST snapshot fetch (the injected
+ * `fetchSnapshot`, e.g. {@link binanceDepthFetcher} over undici); events are buffered by a
+ * {@link BinanceBookSync} until it is applied, which yields one `frame.snapshot` (snapshot plus the
+ * buffered events, `seq` = the book's update id). Later events go out as `frame.incremental` with
+ * `[U, u]` for the machine's sequence check; a gap there comes back as `requestSnapshot` (fetch again).
+ * A failed fetch, or a snapshot that does not fit the buffered events, is `frame.snapshotFailed`.
  */
 export function binanceAdapter(
   instruments: InstrumentMap,
   fetchSnapshot: (symbol: string) => Promise<string>,
   clock: Clock
 ): WsFeedAdapter {
-  let books = new Map<string, BinanceBookSync>();
-  let push: (r: AdapterResult) => void = () => {};
+  let pending = new Map<string, BinanceBookSync>();
+  let live = new Set<string>();
+  let push: (events: WsFrameEvent[]) => void = () => {};
   let generation = 0;
-  const syncFor = (symbol: string): BinanceBookSync => {
-    let b = books.get(symbol);
-    if (!b) {
-      b = new BinanceBookSync(instruments.bySymbol(symbol));
-      books.set(symbol, b);
-      const gen = generation;
-      const book = b;
-      fetchSnapshot(symbol).then(
-        (text) => {
-          if (gen !== generation) return;
-          try {
-            push({ data: book.onSnapshot(decodeBinanceSnapshot(text), clock.now()) });
-          } catch (e) {
-            if (isTradestateError(e, ErrorCode.BOOK_SEQUENCE_GAP)) push({ data: [], resync: true });
-            else push({ data: [], resync: true });
-          }
-        },
-        () => gen === generation && push({ data: [], resync: true })
-      );
-    }
-    return b;
+  const startSync = (symbol: string): BinanceBookSync => {
+    live.delete(symbol);
+    const book = new BinanceBookSync(instruments.bySymbol(symbol));
+    pending.set(symbol, book);
+    const gen = generation;
+    const current = (): boolean => gen === generation && pending.get(symbol) === book;
+    const failed = (reason: string): void => {
+      pending.delete(symbol);
+      push([{ type: 'frame.snapshotFailed', symbol, reason }]);
+    };
+    fetchSnapshot(symbol).then(
+      (text) => {
+        if (!current()) return;
+        let items: WsFrameEvent[];
+        try {
+          const deltas = book.onSnapshot(decodeBinanceSnapshot(text), clock.now());
+          items = [{ type: 'frame.snapshot', symbol, seq: book.lastId, items: deltas }];
+        } catch (e) {
+          failed(isTradestateError(e) ? e.code : String(e));
+          return;
+        }
+        pending.delete(symbol);
+        live.add(symbol);
+        push(items);
+      },
+      (e: unknown) => {
+        if (current()) failed(isTradestateError(e) ? e.code : String(e));
+      }
+    );
+    return book;
   };
   const streams = (s: readonly string[]): string[] => s.map((x) => `${x.toLowerCase()}@depth@100ms`);
+  let requestId = 0;
   return {
     venue: 'binance',
     needsAuth: false,
+    books: true,
+    resyncBy: 'snapshot',
     hello: () => [],
-    subscribe: (s) => [JSON.stringify({ method: 'SUBSCRIBE', params: streams(s), id: 1 })],
-    unsubscribe: (s) => [JSON.stringify({ method: 'UNSUBSCRIBE', params: streams(s), id: 2 })],
+    subscribe: (s) => [JSON.stringify({ method: 'SUBSCRIBE', params: streams(s), id: ++requestId })],
+    unsubscribe: (s) => {
+      for (const x of s) {
+        pending.delete(x);
+        live.delete(x);
+      }
+      return [JSON.stringify({ method: 'UNSUBSCRIBE', params: streams(s), id: ++requestId })];
+    },
+    requestSnapshot: (symbol) => {
+      startSync(symbol);
+      return [];
+    },
     reset: (p) => {
       generation++;
-      books = new Map();
+      pending = new Map();
+      live = new Set();
       push = p;
     },
     decode: (text, tsInit) => {
       const f = decodeBinance(text, instruments, tsInit);
-      if (f.kind === 'data') return { data: f.items };
-      if (f.kind !== 'depth') return { data: [] };
-      try {
-        return { data: syncFor(f.update.symbol).onUpdate(f.update, tsInit) };
-      } catch (e) {
-        if (isTradestateError(e, ErrorCode.BOOK_SEQUENCE_GAP)) return { data: [], resync: true };
-        throw e;
+      switch (f.kind) {
+        case 'data':
+          return [{ type: 'frame.data', items: f.items }];
+        case 'ack':
+          return [{ type: 'frame.subscribed' }];
+        case 'error':
+          return [{ type: 'frame.venueError', code: f.code, msg: f.msg, fatal: false, resync: false }];
+        case 'ignored':
+          return [];
       }
+      const u = f.update;
+      if (live.has(u.symbol)) {
+        const items = depthDeltas(instruments.bySymbol(u.symbol), u, tsInit);
+        return [{ type: 'frame.incremental', symbol: u.symbol, first: u.firstId, last: u.finalId, items }];
+      }
+      (pending.get(u.symbol) ?? startSync(u.symbol)).onUpdate(u, tsInit);
+      return [];
     }
   };
 }
 
-/** Alpaca market-data stream v2: auth first, then subscribe trades and quotes (bars too when asked). */
+/** Alpaca error codes after which reconnecting cannot help (docs: market-data stream v2). */
+const ALPACA_FATAL = new Set([401, 404, 406, 408, 409]);
+/** Alpaca error codes that mean data was lost: 407 slow client. */
+const ALPACA_RESYNC = new Set([407]);
+
+/**
+ * Alpaca market-data stream v2: auth first (`402 auth failed` stops the feed), then subscribe trades and
+ * quotes (bars too when asked) for every symbol. No books; trades, quotes and bars are `frame.data`.
+ */
 export function alpacaAdapter(
   instruments: InstrumentMap,
   creds: { key: string; secret: string },
@@ -113,17 +162,31 @@ export function alpacaAdapter(
   return {
     venue: 'alpaca',
     needsAuth: true,
+    books: false,
+    resyncBy: 'reconnect',
     hello: () => [alpacaAuth(creds.key, creds.secret)],
     subscribe: (s) => sub('subscribe', s),
     unsubscribe: (s) => sub('unsubscribe', s),
     reset: () => {},
     decode: (text, tsInit) => {
       const f = decodeAlpaca(text, instruments, tsInit);
-      const err = f.control.find((c) => c.kind === 'error');
-      if (err && err.kind === 'error' && [401, 402, 404, 406, 409].includes(err.code)) {
-        return { data: f.data, fatal: `alpaca error ${err.code}: ${err.msg}` };
+      const out: WsFrameEvent[] = [];
+      for (const c of f.control) {
+        if (c.kind === 'authenticated') out.push({ type: 'frame.authenticated' });
+        else if (c.kind === 'subscription') out.push({ type: 'frame.subscribed' });
+        else if (c.kind === 'error' && c.code === 402)
+          out.push({ type: 'frame.authFailed', code: c.code, msg: c.msg });
+        else if (c.kind === 'error')
+          out.push({
+            type: 'frame.venueError',
+            code: c.code,
+            msg: c.msg,
+            fatal: ALPACA_FATAL.has(c.code),
+            resync: ALPACA_RESYNC.has(c.code)
+          });
       }
-      return { data: f.data, authed: f.control.some((c) => c.kind === 'authenticated') };
+      if (f.data.length > 0) out.push({ type: 'frame.data', items: f.data });
+      return out;
     }
   };
 }

@@ -25,6 +25,10 @@ export interface BinanceDepthUpdate {
 export type BinanceFrame =
   | { readonly kind: 'depth'; readonly update: BinanceDepthUpdate }
   | { readonly kind: 'data'; readonly items: MarketData[] }
+  /** The answer to a SUBSCRIBE/UNSUBSCRIBE request: `{"result":null,"id":n}`. */
+  | { readonly kind: 'ack'; readonly id: number }
+  /** A request error: `{"code":2,"msg":"Invalid request ...","id":n}`. */
+  | { readonly kind: 'error'; readonly code: number; readonly msg: string }
   | { readonly kind: 'ignored'; readonly type: string };
 
 /** Decode a raw or combined-stream (`{"stream","data"}`) frame. bookTicker → Quote, aggTrade → Trade. */
@@ -32,6 +36,10 @@ export function decodeBinance(text: string, instruments: InstrumentMap, tsInit: 
   let j = parseJson(V, text);
   if (isObj(j) && isObj(j['data']) && typeof j['stream'] === 'string') j = j['data'];
   if (!isObj(j)) throw frameError(V, 'frame is not an object');
+  if (j['e'] === undefined && 'id' in j) {
+    if ('result' in j) return { kind: 'ack', id: typeof j['id'] === 'number' ? j['id'] : 0 };
+    if (typeof j['code'] === 'number') return { kind: 'error', code: j['code'], msg: String(j['msg'] ?? '') };
+  }
   if (j['e'] === 'depthUpdate') {
     return {
       kind: 'depth',
@@ -109,8 +117,8 @@ export function decodeBinanceSnapshot(text: string): BinanceDepthSnapshot {
 /**
  * Binance's "manage a local order book correctly" procedure for one symbol, producing canonical deltas:
  * buffer events until the snapshot; drop events with u ≤ lastUpdateId; the first applied must bracket
- * lastUpdateId+1; afterwards each event's U must be the previous u + 1 (duplicates, u ≤ local id, are
- * ignored); a gap throws `TRD_ERR_BOOK_SEQUENCE_GAP` and the caller resyncs (new snapshot).
+ * lastUpdateId+1; afterwards an event with U > local id + 1 is a gap (normally U = previous u + 1;
+ * duplicates, u ≤ local id, are ignored); a gap throws `TRD_ERR_BOOK_SEQUENCE_GAP` and the caller resyncs (new snapshot).
  * Quantities are absolute per level; 0 deletes. `seq` of each delta is the event's u.
  */
 export class BinanceBookSync {
@@ -125,6 +133,11 @@ export class BinanceBookSync {
 
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** The update id of the local book (the last applied `u`, or the snapshot's lastUpdateId); -1 before. */
+  get lastId(): number {
+    return this.#localId;
   }
 
   /** Feed a depth event; returns the deltas to apply now (none while waiting for the snapshot). */
@@ -178,7 +191,7 @@ export class BinanceBookSync {
         }
       );
     }
-    for (const e of pending) out.push(...this.#apply(e, tsInit, true));
+    for (const e of pending) out.push(...this.#apply(e, tsInit));
     return out;
   }
 
@@ -188,9 +201,9 @@ export class BinanceBookSync {
     this.#synced = false;
   }
 
-  #apply(u: BinanceDepthUpdate, tsInit: Nanos, first = false): BookDelta[] {
+  #apply(u: BinanceDepthUpdate, tsInit: Nanos): BookDelta[] {
     if (u.finalId <= this.#localId) return []; // duplicate or old
-    if (!first && u.firstId !== this.#localId + 1) {
+    if (u.firstId > this.#localId + 1) {
       const expected = this.#localId + 1;
       this.reset();
       throw new TradestateError(
@@ -204,20 +217,7 @@ export class BinanceBookSync {
       );
     }
     this.#localId = u.finalId;
-    const ts = nsFromMs(u.eventMs);
-    const out: BookDelta[] = [];
-    for (const [side, rows] of [
-      ['buy', u.bids],
-      ['sell', u.asks]
-    ] as const) {
-      for (const [p, q] of rows) {
-        const sz = qtyToLots(this.#inst, q);
-        out.push(this.#delta(sz === 0 ? 'delete' : 'modify', side, p, sz, u.finalId, ts, tsInit, 0));
-      }
-    }
-    const last = out.at(-1);
-    if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
-    return out;
+    return depthDeltas(this.#inst, u, tsInit);
   }
 
   #delta(
@@ -243,4 +243,36 @@ export class BinanceBookSync {
       flags
     };
   }
+}
+
+/**
+ * The canonical deltas of one depth event, without any sequence check (the caller has placed it):
+ * absolute sizes per level, size 0 deletes; `seq` is the event's u; the last delta is flagged LAST.
+ */
+export function depthDeltas(inst: Instrument, u: BinanceDepthUpdate, tsInit: Nanos): BookDelta[] {
+  const ts = nsFromMs(u.eventMs);
+  const out: BookDelta[] = [];
+  for (const [side, rows] of [
+    ['buy', u.bids],
+    ['sell', u.asks]
+  ] as const) {
+    for (const [p, q] of rows) {
+      const sz = qtyToLots(inst, q);
+      out.push({
+        type: 'market.book_delta',
+        instrumentId: inst.id,
+        tsEvent: ts,
+        tsInit,
+        seq: u.finalId,
+        action: sz === 0 ? 'delete' : 'modify',
+        side,
+        px: priceToTicks(inst, p),
+        sz,
+        flags: 0
+      });
+    }
+  }
+  const last = out.at(-1);
+  if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+  return out;
 }

@@ -1,0 +1,43 @@
+import { type Dispatcher, request } from 'undici';
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
+
+/**
+ * A Binance REST depth-snapshot fetcher over undici: `GET {baseUrl}/api/v3/depth?symbol=SYM&limit=N`,
+ * resolving to the response text (decoded by `decodeBinanceSnapshot`). A non-200 answer or a network
+ * failure rejects with `TRD_ERR_DATA_FETCH_FAILED`. A GET is idempotent; retrying is the feed's decision.
+ * `baseUrl` is injectable (https://api.binance.com, https://api.binance.us, a loopback server in tests).
+ */
+export function binanceDepthFetcher(
+  baseUrl: string,
+  o: { readonly limit?: number; readonly dispatcher?: Dispatcher; readonly timeoutMs?: number } = {}
+): (symbol: string) => Promise<string> {
+  const limit = o.limit ?? 1000;
+  const timeout = o.timeoutMs ?? 10_000;
+  return async (symbol) => {
+    const url = `${baseUrl.replace(/\/$/, '')}/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'GET',
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {})
+      });
+    } catch (e) {
+      throw new TradestateError(
+        ErrorCode.DATA_FETCH_FAILED,
+        `binance depth: ${String(e)}`,
+        { url },
+        { cause: e }
+      );
+    }
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      throw new TradestateError(ErrorCode.DATA_FETCH_FAILED, `binance depth: HTTP ${res.statusCode}`, {
+        url,
+        status: res.statusCode
+      });
+    }
+    return text;
+  };
+}
