@@ -2,16 +2,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AnyActorRef, createActor } from 'xstate';
+import { type AnyActorRef, createActor, enqueueActions } from 'xstate';
 import { fixTcpTransport } from '../../src/actors/fix-tcp.actor.ts';
+import { wsFeedTransport } from '../../src/actors/ws-feed.actor.ts';
 import { createFixSession, type FixSessionActor } from '../../src/gateways/fix/fix-session.ts';
 import { FileSessionStore, MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
+import { binanceAdapter } from '../../src/gateways/ws/adapters.ts';
+import { binanceDepthFetcher } from '../../src/gateways/ws/binance-rest.ts';
 import { fixSessionMachine } from '../../src/machines/fix-session.machine.ts';
 import { killSwitchMachine } from '../../src/machines/kill-switch.machine.ts';
 import type { SupervisorEmitted } from '../../src/machines/supervisor.machine.ts';
 import { NodeIds, tradingNodeMachine } from '../../src/machines/trading-node.machine.ts';
+import { wsFeedMachine } from '../../src/machines/ws-feed.machine.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { dict } from '../gateways/fix-support.ts';
+import { binanceReplay } from '../gateways/support/binance-replay.ts';
+import { BINANCE_US } from '../gateways/support/ws-harness.ts';
 
 const clock = new LiveClock();
 const policy = (intensity: number) => ({
@@ -165,5 +171,103 @@ describe('gateway actors under the node supervisor', () => {
     n.session()?.send({ type: 'session.send', msgType: '0', fields: [] });
     await until(() => n.events.some((e) => e.type === 'supervisor.escalated'), 'escalation');
     expect(n.node.system.get(NodeIds.killSwitch)!.getSnapshot().value).toBe('HALTED');
+  });
+});
+
+describe('feed actors under the node supervisor', () => {
+  it('a WebSocket feed that crashes is restarted, reconnects and resubscribes, and data flows again', async () => {
+    // paced: 2 frames every 10 ms, so the crash and the restart happen mid-stream
+    const server = await binanceReplay('BINANCE_US.ws.1.0', 'BINANCE_US.http.0.0', () => ({
+      burst: 2,
+      pauseMs: 10
+    }));
+    cleanup.push(() => void server.close());
+    let armed = false;
+    let items = 0;
+    const feedLogic = wsFeedMachine.provide({
+      actors: {
+        transport: wsFeedTransport({
+          url: server.wsUrl,
+          adapter: binanceAdapter(BINANCE_US, binanceDepthFetcher(server.restUrl), clock),
+          clock
+        })
+      },
+      actions: {
+        // the fault strikes on the next keep-alive ping
+        ping: enqueueActions(({ enqueue }) => {
+          if (armed) {
+            armed = false;
+            throw new Error('injected feed fault');
+          }
+          enqueue.sendTo('transport', { type: 'transport.ping' });
+        })
+      }
+    });
+    const events: SupervisorEmitted[] = [];
+    const node = createActor(
+      tradingNodeMachine.provide({
+        actors: { killSwitch: killSwitchMachine.provide({ actions: { cancelAllOrders: () => {} } }) }
+      }),
+      {
+        input: {
+          killSwitch: {},
+          strategies: { name: 'strategies', policy: policy(3), children: [] },
+          gateways: {
+            name: 'gateways',
+            policy: policy(3),
+            children: [
+              {
+                id: 'feed:binance-us',
+                systemId: 'feed:binance-us',
+                src: feedLogic,
+                input: {
+                  needsAuth: false,
+                  books: true,
+                  resyncBy: 'snapshot',
+                  symbols: ['COMPUSDT', 'CRVUSDT'],
+                  seed: 7,
+                  pingMs: 200,
+                  staleMs: 2000,
+                  backoff: { minMs: 10, maxMs: 40 }
+                },
+                restart: 'permanent'
+              }
+            ]
+          }
+        }
+      }
+    );
+    node.start();
+    cleanup.push(() => node.stop());
+    const start = (): void => {
+      const feed = node.system.get('feed:binance-us');
+      feed?.on('feed.data', (e: { items: readonly unknown[] }) => void (items += e.items.length));
+      feed?.send({ type: 'feed.start' });
+    };
+    node.system.get(NodeIds.gateways)!.on('*', (e: unknown) => {
+      const ev = e as SupervisorEmitted;
+      events.push(ev);
+      if (ev.type === 'supervisor.child_restarted') start();
+    });
+    start();
+    await until(() => items > 0, 'first data');
+    const subscribesBefore = server.subscribes.length;
+    armed = true;
+    await until(() => events.some((e) => e.type === 'supervisor.child_restarted'), 'restart');
+    const itemsAtRestart = items;
+    await until(() => items > itemsAtRestart + 20, 'data after restart');
+    expect(events.map((e) => e.type)).toEqual([
+      'supervisor.child_failed',
+      'supervisor.child_restarting',
+      'supervisor.child_restarted'
+    ]);
+    expect(events[0]).toMatchObject({
+      childId: 'feed:binance-us',
+      error: expect.stringContaining('injected feed fault')
+    });
+    // the restarted feed opened a new connection, subscribed again and resynced its books from fresh snapshots
+    expect(server.subscribes.length).toBeGreaterThan(subscribesBefore);
+    expect(server.done()).toBe(false);
+    expect(Math.min(...server.restHits.values())).toBeGreaterThanOrEqual(2);
   });
 });
