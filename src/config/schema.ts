@@ -4,6 +4,7 @@ import {
   riskEngineConfigSchema,
   supervisionPolicySchema
 } from '../risk/risk-config.ts';
+import { emulatorConfigSchema } from '../venue/emulator/emulator-config.ts';
 
 const decimalString = z
   .union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()])
@@ -83,7 +84,13 @@ export const executionConfigSchema = z.strictObject({
       minimum: z.number().min(0).default(0)
     })
     .default({ bps: 1, minimum: 0 }),
-  slippage: z.strictObject({ bps: z.number().min(0).max(1000).default(0) }).default({ bps: 0 })
+  slippage: z.strictObject({ bps: z.number().min(0).max(1000).default(0) }).default({ bps: 0 }),
+  /** Network, ack and fill latencies with seeded jitter (ms); see docs/EMULATOR.md. */
+  latency: emulatorConfigSchema.shape.latency,
+  /** Fraction of a bar's volume one order may take. */
+  liquidity: emulatorConfigSchema.shape.liquidity,
+  /** Market impact: none, square-root or Kyle's lambda. */
+  impact: emulatorConfigSchema.shape.impact
 });
 
 /** The whole run configuration (`config/*.yaml`). */
@@ -107,7 +114,7 @@ export const runConfigSchema = z.strictObject({
   data: dataSourceSchema,
   strategy: strategyConfigSchema,
   portfolio: z.strictObject({ cash: z.number().positive() }).default({ cash: 1_000_000 }),
-  execution: executionConfigSchema.default({ commission: { bps: 1, minimum: 0 }, slippage: { bps: 0 } }),
+  execution: executionConfigSchema.prefault({}),
   /** Pre-trade risk validators (src/risk/risk-config.ts). */
   risk: riskEngineConfigSchema.prefault({}),
   /** Kill-switch triggers; none configured means it trips only manually or by supervisor escalation. */

@@ -7,6 +7,7 @@ import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
+import { Rng } from '../core/rng.ts';
 import type { BarSource } from '../data/bar-source.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { OrderEmitted } from '../machines/order.machine.ts';
@@ -23,7 +24,8 @@ import { createStrategy } from '../strategies/registry.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { marketData } from '../streams/market-data.stream.ts';
 import { SimulatedClock } from '../time/clock.ts';
-import { BarFillVenue } from '../venue/bar-fill.venue.ts';
+import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
+import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
 
 export interface BacktestOptions {
@@ -89,15 +91,20 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
     : new MemoryEventLog();
   const clock = new SimulatedClock(0n);
-  const venue = new BarFillVenue(
-    {
+  const venue = new ExecutionEmulator(
+    parseEmulatorConfig({
       name: config.instruments.defaults.venue,
-      commissionBps: config.execution.commission.bps,
-      commissionMin: moneyFromNumber(config.execution.commission.minimum),
-      slippageBps: config.execution.slippage.bps
-    },
-    byId
+      fillModel: 'bar',
+      latency: config.execution.latency,
+      slippageBps: config.execution.slippage.bps,
+      commission: config.execution.commission,
+      liquidity: config.execution.liquidity,
+      impact: config.execution.impact
+    }),
+    byId,
+    new Rng(seed).fork('venue')
   );
+
   const portfolio = new Portfolio(moneyFromNumber(config.portfolio.cash), byId);
   let orders = 0;
   let fills = 0;
@@ -217,8 +224,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     })
   });
 
+  /** Deliver the venue's reports whose (latency-delayed) time has come. */
   const drainVenue = (): void => {
-    for (const report of venue.drain()) {
+    for (const report of venue.drainDue(clock.now())) {
       log.append(
         report.tsEvent,
         'exec.report',
@@ -291,9 +299,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   });
   await replay.run();
   feed.complete();
-  // let pending timers (late-fill grace) run out so every order reaches its end
-  const end = clock.now();
-  clock.advanceTo(end + 60_000_000_000n);
+  // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
+  for (let due = venue.nextDueAt(); due !== undefined; due = venue.nextDueAt()) {
+    clock.advanceTo(due > clock.now() ? due : clock.now());
+    drainVenue();
+  }
+  clock.advanceTo(clock.now() + 60_000_000_000n);
   drainVenue();
   opts.onProgress?.(bars, total);
 

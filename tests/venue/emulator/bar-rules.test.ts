@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MONEY_ONE, makeInstrument } from '../../src/core/instrument.ts';
-import type { SubmitOrder } from '../../src/messages/commands.ts';
-import type { Bar } from '../../src/messages/market-data.ts';
-import { BarFillVenue } from '../../src/venue/bar-fill.venue.ts';
+import { MONEY_ONE, makeInstrument } from '../../../src/core/instrument.ts';
+import { Rng } from '../../../src/core/rng.ts';
+import type { SubmitOrder } from '../../../src/messages/commands.ts';
+import type { Bar } from '../../../src/messages/market-data.ts';
+import { parseEmulatorConfig } from '../../../src/venue/emulator/emulator-config.ts';
+import { ExecutionEmulator } from '../../../src/venue/emulator/execution-emulator.venue.ts';
 
 const inst = makeInstrument({ symbol: 'X', venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' });
 const MIN = 60_000_000_000n;
@@ -39,14 +41,20 @@ function order(over: Partial<SubmitOrder>): SubmitOrder {
   } as SubmitOrder;
 }
 
+/** The emulator's bar model with the skeleton's cost settings (commission minimum given in Money units). */
 function venue(slippageBps = 0, commissionBps = 0, commissionMin = 0n) {
-  return new BarFillVenue(
-    { name: 'SIM', slippageBps, commissionBps, commissionMin },
-    new Map([[inst.id, inst]])
+  return new ExecutionEmulator(
+    parseEmulatorConfig({
+      name: 'SIM',
+      slippageBps,
+      commission: { bps: commissionBps, minimum: Number(commissionMin) / Number(MONEY_ONE) }
+    }),
+    new Map([[inst.id, inst]]),
+    new Rng(1)
   );
 }
 
-describe('BarFillVenue', () => {
+describe('ExecutionEmulator (bar model): the backtest fill rules', () => {
   it('acks on submit and fills a market order at the NEXT bar open plus slippage, never on the bar it was sent on', () => {
     const v = venue(10);
     v.submit(order({}), bar(0, 0, 0, 0, 0).tsEvent);

@@ -1,9 +1,10 @@
-import { divRoundHalfEven } from '../core/decimal.ts';
-import { type Instrument, type Money, notional } from '../core/instrument.ts';
-import { type Nanos, NS_PER_DAY } from '../core/nanos.ts';
-import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
-import type { ExecutionReport } from '../messages/execution-report.ts';
-import type { Bar } from '../messages/market-data.ts';
+/** The walking skeleton's bar venue, kept as the oracle the execution emulator's bar model must reproduce (bar-venue-parity.test.ts). */
+import { divRoundHalfEven } from '../../../src/core/decimal.ts';
+import { type Instrument, type Money, notional } from '../../../src/core/instrument.ts';
+import { type Nanos, NS_PER_DAY } from '../../../src/core/nanos.ts';
+import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../../src/messages/commands.ts';
+import type { ExecutionReport } from '../../../src/messages/execution-report.ts';
+import type { Bar } from '../../../src/messages/market-data.ts';
 
 /** Cost model of the simulated venue. */
 export interface BarFillVenueConfig {

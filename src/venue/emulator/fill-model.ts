@@ -1,0 +1,86 @@
+import type { Instrument } from '../../core/instrument.ts';
+import type { Nanos } from '../../core/nanos.ts';
+import type { SubmitOrder } from '../../messages/commands.ts';
+import type { Bar, Quote, Trade } from '../../messages/market-data.ts';
+import type { L3Event } from './l3-event.ts';
+
+/** An order working at the emulated venue (owned by the emulator; fill models read and annotate it). */
+export interface WorkingOrder {
+  readonly cmd: SubmitOrder;
+  clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly buy: boolean;
+  /** Total quantity (lots); a replace may change it. */
+  qty: number;
+  filled: number;
+  limitPx: number | undefined;
+  stopPx: number | undefined;
+  /** False for a stop / stop-limit until its trigger is reached. */
+  triggered: boolean;
+  /** When the order reached the venue. */
+  readonly arrivedAt: Nanos;
+  /** UTC day of the first market data the order saw: a DAY order lives through that session only. */
+  sessionDay: bigint | undefined;
+  /** Latest delivery time of a report of this order (reports of one order are delivered in order). */
+  lastDelivery: Nanos;
+  /** Quote model: quantity ahead of the order in its price level's queue (Infinity = not known yet). */
+  ahead: number;
+  /** L3 model: the order's id in the matching engine. */
+  engineId: number;
+}
+
+/** Left to fill. */
+export function leavesOf(w: WorkingOrder): number {
+  return w.qty - w.filled;
+}
+
+/** True when the order trades at the market: a market order, or a stop that has triggered. */
+export function isMarketLike(w: WorkingOrder): boolean {
+  const t = w.cmd.orderType;
+  return t === 'market' || (t === 'stop' && w.triggered);
+}
+
+/** What the emulator offers its fill models. */
+export interface EmulatorHost {
+  instrument(id: string): Instrument;
+  /** Working orders of an instrument, in the order they reached the venue. */
+  workingOf(instrumentId: string): Iterable<WorkingOrder>;
+  /** Largest fraction of a data event's liquidity one order may take. */
+  readonly maxParticipation: number;
+  /**
+   * Record a fill of `qty` at `px` (before costs) at venue time `t`. For taker fills the emulator applies
+   * slippage and impact (with reference volume `refVolume`), capped at the order's limit.
+   * Returns the quantity still left to fill.
+   */
+  fill(
+    w: WorkingOrder,
+    px: number,
+    qty: number,
+    t: Nanos,
+    liquidity: 'maker' | 'taker',
+    refVolume: number
+  ): number;
+  /** End a working order (canceled by the venue, e.g. an IOC remainder). The model must drop it itself. */
+  close(w: WorkingOrder, t: Nanos, execType: 'canceled' | 'expired', reason: string): void;
+}
+
+/**
+ * A fill model: how working orders meet one kind of market data. The emulator owns the orders, time,
+ * latency and reports; the model decides what fills, when, at what price.
+ */
+export interface FillModel {
+  /** An order reached the venue at `t` (its `accepted` report is already out). It may trade at once. */
+  arrive(w: WorkingOrder, t: Nanos): void;
+  /** The emulator removes `w` (cancel on request, expiry): forget it. */
+  remove(w: WorkingOrder, t: Nanos): void;
+  /** Can `w` be replaced now? (An L3 pending stop cannot.) */
+  canReplace(w: WorkingOrder): boolean;
+  /** `w` was replaced (fields already updated; `oldPx`/`oldLeaves` are the previous ones): re-evaluate. */
+  replaced(w: WorkingOrder, oldPx: number | undefined, oldLeaves: number, t: Nanos): void;
+  onBar?(bar: Bar, inst: Instrument): void;
+  onQuote?(q: Quote, inst: Instrument): void;
+  onTrade?(t: Trade, inst: Instrument): void;
+  onL3?(e: L3Event, inst: Instrument): void;
+  /** Quantity ahead of `w` in its queue, when the model knows it. */
+  queueAhead?(w: WorkingOrder): number | undefined;
+}

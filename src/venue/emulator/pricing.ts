@@ -1,0 +1,72 @@
+import { divRoundHalfEven } from '../../core/decimal.ts';
+import { type Instrument, type Money, notional } from '../../core/instrument.ts';
+
+/** Impact model settings (the `impact` block of the emulator config). */
+export interface ImpactSettings {
+  readonly model: 'none' | 'sqrt' | 'kyle';
+  readonly coefficient: number;
+  readonly referenceVolume?: number | undefined;
+}
+
+/** Ceiling of a non-negative rational. */
+function ceilDiv(num: bigint, den: bigint): bigint {
+  return num / den + (num % den === 0n ? 0n : 1n);
+}
+
+/** Integer square root (floor) of a non-negative bigint, by Newton's method. */
+export function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  // correct the float estimate exactly
+  while (x * x > n) x--;
+  while ((x + 1n) * (x + 1n) <= n) x++;
+  return x;
+}
+
+/**
+ * Adverse slippage in whole ticks: ⌈px × bps / 10 000⌉ (bps resolved to 0.01), 0 for 0 bps.
+ * Same rounding as the skeleton's bar venue.
+ */
+export function slippageTicks(px: number, bps: number): number {
+  if (bps === 0 || px <= 0) return 0;
+  return Number(ceilDiv(BigInt(px) * BigInt(Math.round(bps * 100)), 1_000_000n));
+}
+
+/**
+ * Market impact in whole ticks, rounded up (away from the trader):
+ * - sqrt: ⌈px × c/10 000 × √(qty/V)⌉ with c in bps (resolved to 1e-6 bps), computed exactly as the least k
+ *   with k² × 10²⁰ × V ≥ px² × C² × qty where C = round(c × 10⁶);
+ * - kyle: ⌈λ × qty⌉ with λ in ticks per lot (resolved to 1e-9).
+ * `refVolume` is V (ignored by kyle); V ≤ 0 gives no sqrt impact.
+ */
+export function impactTicks(s: ImpactSettings, px: number, qty: number, refVolume: number): number {
+  if (s.model === 'none' || s.coefficient === 0 || qty <= 0) return 0;
+  if (s.model === 'kyle') {
+    return Number(ceilDiv(BigInt(Math.round(s.coefficient * 1e9)) * BigInt(qty), 1_000_000_000n));
+  }
+  const v = s.referenceVolume ?? refVolume;
+  if (!(v > 0) || px <= 0) return 0;
+  const c = BigInt(Math.round(s.coefficient * 1e6));
+  const p = BigInt(px);
+  const m = ceilDiv(p * p * c * c * BigInt(qty), 10n ** 20n * BigInt(v));
+  const r = isqrt(m);
+  return Number(r * r < m ? r + 1n : r);
+}
+
+/** Move `px` by `ticks` against the trader (up for a buy, down for a sell, never below 1 tick). */
+export function adverse(px: number, ticks: number, buy: boolean): number {
+  if (ticks === 0) return px;
+  return buy ? px + ticks : Math.max(1, px - ticks);
+}
+
+/** Commission of one fill: bps of notional (bps resolved to 0.01), rounded half-even, at least `minimum`. */
+export function commissionOf(inst: Instrument, px: number, qty: number, bps: number, minimum: Money): Money {
+  const c = divRoundHalfEven(notional(inst, px, qty) * BigInt(Math.round(bps * 100)), 1_000_000n);
+  return c > minimum ? c : minimum;
+}
+
+/** ⌊v × p⌋ for a participation fraction p ∈ (0, 1], exact (p resolved to 1e-6). */
+export function participationCap(v: number, p: number): number {
+  if (p >= 1) return v;
+  return Math.floor((v * Math.round(p * 1e6)) / 1e6);
+}

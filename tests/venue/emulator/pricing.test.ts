@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { isTradestateError } from '../../../src/core/errors.ts';
+import { MONEY_ONE } from '../../../src/core/instrument.ts';
+import { emulatorConfigSchema, parseEmulatorConfig } from '../../../src/venue/emulator/emulator-config.ts';
+import {
+  adverse,
+  commissionOf,
+  impactTicks,
+  isqrt,
+  participationCap,
+  slippageTicks
+} from '../../../src/venue/emulator/pricing.ts';
+import { inst } from './support.ts';
+
+describe('emulator config', () => {
+  it('defaults reproduce the bar venue: bar fills, zero latency, no slippage or impact, participation 1', () => {
+    expect(parseEmulatorConfig({})).toEqual({
+      name: 'SIM',
+      fillModel: 'bar',
+      latency: { networkMs: 0, ackMs: 0, fillMs: 0, jitterMs: 0 },
+      slippageBps: 0,
+      commission: { bps: 1, minimum: 0 },
+      liquidity: { maxParticipation: 1 },
+      impact: { model: 'none', coefficient: 0 }
+    });
+    expect(emulatorConfigSchema.parse({ latency: { ackMs: 2 } }).latency).toEqual({
+      networkMs: 0,
+      ackMs: 2,
+      fillMs: 0,
+      jitterMs: 0
+    });
+  });
+
+  it('bad values are TRD_ERR_CONFIG_INVALID naming the key path', () => {
+    for (const [bad, path] of [
+      [{ fillModel: 'l2' }, 'fillModel'],
+      [{ liquidity: { maxParticipation: 0 } }, 'liquidity.maxParticipation'],
+      [{ latency: { networkMs: -1 } }, 'latency.networkMs'],
+      [{ impact: { model: 'sqrt', coef: 1 } }, 'impact'],
+      [{ extra: 1 }, '']
+    ] as const) {
+      try {
+        parseEmulatorConfig(bad);
+        expect.unreachable();
+      } catch (e) {
+        expect(isTradestateError(e, 'TRD_ERR_CONFIG_INVALID')).toBe(true);
+        expect((e as { context: { path: string } }).context.path).toBe(path);
+      }
+    }
+  });
+});
+
+describe('pricing', () => {
+  it('slippage rounds up to whole ticks: 10 bps of 100.00 is 10 ticks, 1 bps of 100.01 is 1 tick (0.010001 up)', () => {
+    expect(slippageTicks(10_000, 10)).toBe(10);
+    expect(slippageTicks(10_001, 1)).toBe(2); // 1.0001 ticks → 2
+    expect(slippageTicks(10_000, 1)).toBe(1);
+    expect(slippageTicks(10_000, 0)).toBe(0);
+  });
+
+  it('square-root impact: Δ = ⌈px × c/10⁴ × √(q/V)⌉ ticks, exact at perfect squares, rounded up otherwise', () => {
+    const s = { model: 'sqrt' as const, coefficient: 50 };
+    // 100.00 (10 000 ticks), 50 bps, q/V = 100/400 → √ = 0.5 → 10 000 × 0.005 × 0.5 = 25 ticks exactly
+    expect(impactTicks(s, 10_000, 100, 400)).toBe(25);
+    // q/V = 1/2: 10 000 × 0.005 × 0.70710678 = 35.355 → 36
+    expect(impactTicks(s, 10_000, 100, 200)).toBe(36);
+    // a configured reference volume overrides the data's
+    expect(impactTicks({ ...s, referenceVolume: 10_000 }, 10_000, 100, 400)).toBe(5);
+    expect(impactTicks(s, 10_000, 100, 0)).toBe(0);
+  });
+
+  it("Kyle's lambda: Δ = ⌈λ × q⌉ ticks", () => {
+    expect(impactTicks({ model: 'kyle', coefficient: 0.02 }, 10_000, 150, 0)).toBe(3);
+    expect(impactTicks({ model: 'kyle', coefficient: 0.02 }, 10_000, 151, 0)).toBe(4); // 3.02 → 4
+    expect(impactTicks({ model: 'none', coefficient: 5 }, 10_000, 150, 0)).toBe(0);
+  });
+
+  it('adverse moves up for buys, down for sells, never below one tick', () => {
+    expect(adverse(100, 3, true)).toBe(103);
+    expect(adverse(100, 3, false)).toBe(97);
+    expect(adverse(2, 5, false)).toBe(1);
+  });
+
+  it('commission: bps of notional rounded half-even, with a minimum', () => {
+    // 100.00 × 10 = 1000.00; 1 bps = 0.1 → 10 000 000 units
+    expect(commissionOf(inst, 10_000, 10, 1, 0n)).toBe(MONEY_ONE / 10n);
+    expect(commissionOf(inst, 10_000, 10, 1, MONEY_ONE)).toBe(MONEY_ONE);
+    // 0.01 × 1 lot × 0.5 bps = 0.0000005 → 50 units exactly; 0.01 × 1 × 0.01 bps = 0.00000001 → 1 unit
+    expect(commissionOf(inst, 1, 1, 0.5, 0n)).toBe(50n);
+    expect(commissionOf(inst, 1, 1, 0.01, 0n)).toBe(1n);
+  });
+
+  it('participation caps are exact floors; isqrt is exact', () => {
+    expect(participationCap(100, 0.57)).toBe(57); // 0.57 × 100 is 56.99999… in floats
+    expect(participationCap(999, 0.1)).toBe(99);
+    expect(participationCap(5, 1)).toBe(5);
+    expect(isqrt(10n ** 30n)).toBe(10n ** 15n);
+    expect(isqrt(10n ** 30n - 1n)).toBe(10n ** 15n - 1n);
+  });
+});
