@@ -64,7 +64,10 @@ export interface WsFeedMachineInput extends Partial<WsFeedConfig> {
 
 export interface WsFeedContext {
   readonly cfg: WsFeedConfig;
+  /** The symbols wanted. */
   readonly symbols: readonly string[];
+  /** The symbols the venue last confirmed (its own list when it sends one). */
+  readonly confirmed: readonly string[];
   readonly books: Readonly<Record<string, WsBook>>;
   readonly authed: boolean;
   readonly subscribed: boolean;
@@ -86,7 +89,8 @@ export interface WsFeedContext {
 export type WsFrameEvent =
   | { readonly type: 'frame.authenticated' }
   | { readonly type: 'frame.authFailed'; readonly code: number; readonly msg: string }
-  | { readonly type: 'frame.subscribed' }
+  /** The venue acknowledged subscriptions; `symbols`, when the venue says, is its full current set. */
+  | { readonly type: 'frame.subscribed'; readonly symbols?: readonly string[] }
   | {
       readonly type: 'frame.snapshot';
       readonly symbol: string;
@@ -112,6 +116,8 @@ export type WsFrameEvent =
       readonly fatal: boolean;
       /** Data was lost (e.g. a slow-client warning): reconnect. */
       readonly resync: boolean;
+      /** The venue refused a subscription request (e.g. a symbol limit): keep only what it confirmed. */
+      readonly refused?: boolean;
     }
   | { readonly type: 'frame.snapshotFailed'; readonly symbol: string; readonly reason: string }
   | { readonly type: 'frame.invalid'; readonly error: TradestateError };
@@ -162,6 +168,8 @@ export type WsFeedEmitted =
   | { readonly type: 'feed.reconnecting'; readonly attempt: number; readonly delayMs: number }
   | { readonly type: 'feed.rejected'; readonly code: number; readonly msg: string }
   | { readonly type: 'feed.venueError'; readonly code: number; readonly msg: string }
+  /** Symbols the venue refused; they are no longer wanted (a reconnect does not resend them). */
+  | { readonly type: 'feed.subscriptionRefused'; readonly symbols: readonly string[]; readonly code: number }
   | { readonly type: 'feed.frameInvalid'; readonly error: TradestateError }
   | { readonly type: 'feed.socketError'; readonly message: string };
 
@@ -287,7 +295,11 @@ export const wsFeedMachine = setup({
       if (gone.length === 0) return;
       const books = { ...context.books };
       for (const s of gone) delete books[s];
-      enqueue.assign({ symbols: context.symbols.filter((s) => !gone.includes(s)), books });
+      enqueue.assign({
+        symbols: context.symbols.filter((s) => !gone.includes(s)),
+        confirmed: context.confirmed.filter((s) => !gone.includes(s)),
+        books
+      });
       if (context.subscribed) enqueue.sendTo('transport', { type: 'transport.unsubscribe', symbols: gone });
     }),
     /** A snapshot: the book is synced at its sequence; the snapshot's items go out. */
@@ -374,6 +386,20 @@ export const wsFeedMachine = setup({
       code: event.type === 'frame.authFailed' || event.type === 'frame.venueError' ? event.code : 0,
       msg: event.type === 'frame.authFailed' || event.type === 'frame.venueError' ? event.msg : ''
     })),
+    /** The venue's acknowledgement is the truth about what is subscribed. */
+    confirm: assign(({ context, event }) =>
+      event.type === 'frame.subscribed' ? { confirmed: event.symbols ?? context.symbols } : {}
+    ),
+    /** A refused request: stop wanting what the venue did not confirm, so no reconnect resends it. */
+    dropRefused: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'frame.venueError' || !event.refused) return;
+      const gone = context.symbols.filter((x) => !context.confirmed.includes(x));
+      if (gone.length === 0) return;
+      const books = { ...context.books };
+      for (const x of gone) delete books[x];
+      enqueue.assign({ symbols: context.symbols.filter((x) => context.confirmed.includes(x)), books });
+      enqueue.emit({ type: 'feed.subscriptionRefused', symbols: gone, code: event.code });
+    }),
     emitVenueError: emit(({ event }) => ({
       type: 'feed.venueError' as const,
       code: event.type === 'frame.venueError' ? event.code : 0,
@@ -409,6 +435,7 @@ export const wsFeedMachine = setup({
     return {
       cfg: full,
       symbols: [...new Set(symbols)],
+      confirmed: [],
       books: full.books ? Object.fromEntries([...new Set(symbols)].map((s) => [s, UNSYNCED])) : {},
       authed: false,
       subscribed: false,
@@ -462,8 +489,9 @@ export const wsFeedMachine = setup({
                 target: '#wsFeed.closing',
                 actions: [{ type: 'emitResync', params: { reason: 'venue' } }]
               },
-              { actions: 'emitVenueError' }
-            ]
+              { actions: ['dropRefused', 'emitVenueError'] }
+            ],
+            'frame.subscribed': { actions: 'confirm' }
           },
           states: {
             authenticating: {
@@ -475,7 +503,7 @@ export const wsFeedMachine = setup({
               entry: 'subscribeAll',
               always: { guard: 'noSymbols', target: 'live', actions: 'markLive' },
               on: {
-                'frame.subscribed': { target: 'live', actions: 'markLive' },
+                'frame.subscribed': { target: 'live', actions: ['confirm', 'markLive'] },
                 // data proves the subscription: go live and handle the frame there
                 'frame.snapshot': { target: 'live', actions: ['markLive', raise(({ event }) => event)] },
                 'frame.incremental': { target: 'live', actions: ['markLive', raise(({ event }) => event)] },

@@ -34,6 +34,7 @@ const EVENTS: WsFeedEvent[] = [
   { type: 'frame.authenticated' },
   { type: 'frame.authFailed', code: 402, msg: 'auth failed' },
   { type: 'frame.subscribed' },
+  { type: 'frame.subscribed', symbols: [] }, // the venue lists what it holds: nothing
   { type: 'frame.snapshot', symbol: 'A', seq: 10, items },
   { type: 'frame.incremental', symbol: 'A', first: 11, last: 12, items }, // contiguous after the snapshot
   { type: 'frame.incremental', symbol: 'A', first: 9, last: 10, items }, // duplicate after the snapshot
@@ -44,6 +45,14 @@ const EVENTS: WsFeedEvent[] = [
   { type: 'frame.venueError', code: 406, msg: 'connection limit exceeded', fatal: true, resync: false },
   { type: 'frame.venueError', code: 407, msg: 'slow client', fatal: false, resync: true },
   { type: 'frame.venueError', code: 405, msg: 'symbol limit exceeded', fatal: false, resync: false },
+  {
+    type: 'frame.venueError',
+    code: 405,
+    msg: 'symbol limit exceeded',
+    fatal: false,
+    resync: false,
+    refused: true
+  },
   { type: 'frame.snapshotFailed', symbol: 'A', reason: 'test' },
   { type: 'buffer.high' },
   { type: 'buffer.low' },
@@ -200,6 +209,11 @@ for (const [name, input] of Object.entries(CONFIGS)) {
             if (expectSub)
               expect(cmds, where).toContainEqual({ type: 'transport.subscribe', symbols: ctx.symbols });
             else expect(cmds, where).toContainEqual({ type: 'transport.authenticate' });
+          }
+          // a refused subscription leaves only what the venue confirmed wanted (a reconnect resends nothing refused)
+          const wasConnected = typeof before.value === 'object' && 'connected' in (before.value as object);
+          if (e.type === 'frame.venueError' && e.refused && wasConnected && after.value !== 'stopped') {
+            for (const x of ctx.symbols) expect(ctx.confirmed, where).toContain(x);
           }
           if (after.value === 'stopped') expect(after.status, where).toBe('done');
           // a rejection stops the feed

@@ -142,6 +142,8 @@ export function binanceAdapter(
 const ALPACA_FATAL = new Set([401, 404, 406, 408, 409]);
 /** Alpaca error codes that mean data was lost: 407 slow client. */
 const ALPACA_RESYNC = new Set([407]);
+/** Alpaca error codes that refuse a subscription request: 405 symbol limit exceeded, 410 invalid subscribe action. */
+const ALPACA_REFUSED = new Set([405, 410]);
 
 /**
  * Alpaca market-data stream v2: auth first (`402 auth failed` stops the feed), then subscribe trades and
@@ -173,7 +175,11 @@ export function alpacaAdapter(
       const out: WsFrameEvent[] = [];
       for (const c of f.control) {
         if (c.kind === 'authenticated') out.push({ type: 'frame.authenticated' });
-        else if (c.kind === 'subscription') out.push({ type: 'frame.subscribed' });
+        else if (c.kind === 'subscription')
+          out.push({
+            type: 'frame.subscribed',
+            symbols: [...new Set([...c.trades, ...c.quotes, ...c.bars])]
+          });
         else if (c.kind === 'error' && c.code === 402)
           out.push({ type: 'frame.authFailed', code: c.code, msg: c.msg });
         else if (c.kind === 'error')
@@ -182,7 +188,8 @@ export function alpacaAdapter(
             code: c.code,
             msg: c.msg,
             fatal: ALPACA_FATAL.has(c.code),
-            resync: ALPACA_RESYNC.has(c.code)
+            resync: ALPACA_RESYNC.has(c.code),
+            refused: ALPACA_REFUSED.has(c.code)
           });
       }
       if (f.data.length > 0) out.push({ type: 'frame.data', items: f.data });

@@ -167,6 +167,11 @@ export class WsFeed {
     return this.#state;
   }
 
+  /** The symbols this feed keeps subscribed (a symbol the venue refused is dropped from it). */
+  get symbols(): readonly string[] {
+    return this.#actor.getSnapshot().context.symbols;
+  }
+
   /** Undelivered items. */
   get buffered(): number {
     return this.#buffer.length - this.#head;
