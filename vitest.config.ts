@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['tests/support/fast-check-setup.ts'],
     environment: 'node',
     pool: 'threads',
     maxWorkers: 2,

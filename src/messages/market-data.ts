@@ -77,6 +77,25 @@ export const bookDeltaSchema = z
 export type BookDelta = z.infer<typeof bookDeltaSchema>;
 
 export const BOOK_FLAG_SNAPSHOT = 1;
+
+/**
+ * The first delta of every snapshot: `clear` empties the consumer's book for the instrument before the
+ * snapshot's levels. Without it two snapshots in a row (a quiet symbol across a reconnect) would be merged.
+ */
+export function snapshotClear(instrumentId: string, seq: number, tsEvent: bigint, tsInit: bigint): BookDelta {
+  return {
+    type: 'market.book_delta',
+    instrumentId,
+    tsEvent,
+    tsInit,
+    seq,
+    action: 'clear',
+    side: 'buy',
+    px: 0,
+    sz: 0,
+    flags: BOOK_FLAG_SNAPSHOT
+  };
+}
 export const BOOK_FLAG_LAST = 2;
 
 export const marketDataSchema = z.discriminatedUnion('type', [

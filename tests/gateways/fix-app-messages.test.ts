@@ -302,9 +302,9 @@ describe('execution reports: canonical ↔ FIX ↔ canonical (property)', () => 
               execId: base.clientOrderId,
               origClientOrderId: base.origClientOrderId ?? 'orig-1'
             };
-        const clean = JSON.parse(
-          JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
-          (_k, v) => (typeof v === 'string' && /^\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)
+        // drop the undefined fields (a JSON round trip would also turn an id such as "0n" into a bigint)
+        const clean = Object.fromEntries(
+          Object.entries(r).filter(([, v]) => v !== undefined)
         ) as ExecutionReport;
         const msg = wire(encodeExecutionReport(clean, MAP.byId(r.instrumentId)));
         expect(msg.msgType).toBe('9');
@@ -377,7 +377,8 @@ describe('execution reports: canonical ↔ FIX ↔ canonical (property)', () => 
   });
 
   it('prices off the tick and unknown symbols are typed errors', () => {
-    const r = fc.sample(reportArb, 1)[0]!;
+    // one fixed report: random text fields could hold '|' or '=' and break the text substitution below
+    const r = fc.sample(reportArb, { numRuns: 1, seed: 42 })[0]!;
     const msg = wire(encodeExecutionReport({ ...r, instrumentId: AAPL.id }, AAPL));
     const text = msg.toString().replace(/\|31=([\d.]+)\|/, '|31=1.005|');
     const bad = parseFix(Buffer.from(fixText(text), 'latin1'));

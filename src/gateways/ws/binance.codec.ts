@@ -5,7 +5,8 @@ import {
   BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
   type BookDelta,
-  type MarketData
+  type MarketData,
+  snapshotClear
 } from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import { frameError, int, isObj, levels, parseJson, str } from './codec-util.ts';
@@ -162,7 +163,7 @@ export class BinanceBookSync {
         }
       );
     }
-    const out: BookDelta[] = [];
+    const out: BookDelta[] = [snapshotClear(this.#inst.id, s.lastUpdateId, tsInit, tsInit)];
     const add = (side: 'buy' | 'sell', rows: [string, string][]): void => {
       for (const [p, q] of rows) {
         const sz = qtyToLots(this.#inst, q);

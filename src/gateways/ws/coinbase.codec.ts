@@ -5,7 +5,8 @@ import {
   BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
   type BookDelta,
-  type MarketData
+  type MarketData,
+  snapshotClear
 } from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import { frameError, isObj, levels, parseJson, str } from './codec-util.ts';
@@ -62,7 +63,7 @@ export function decodeCoinbase(
     case 'snapshot': {
       const productId = str(V, j, 'product_id');
       const inst = instruments.bySymbol(productId);
-      const items: BookDelta[] = [];
+      const items: BookDelta[] = [snapshotClear(inst.id, seq, tsInit, tsInit)];
       for (const [side, key] of [
         ['buy', 'bids'],
         ['sell', 'asks']

@@ -55,13 +55,17 @@ export class CanonicalBooks {
       b = { bids: new Map(), asks: new Map() };
       this.books.set(id, b);
     }
+    if (d.action === 'clear') {
+      // every snapshot starts with an explicit clear (two snapshots in a row must not merge)
+      b.bids.clear();
+      b.asks.clear();
+      this.snapshots.set(id, (this.snapshots.get(id) ?? 0) + 1);
+      this.#inSnapshot.add(id);
+      this.lastSeq.set(id, d.seq);
+      return;
+    }
     if (d.flags & BOOK_FLAG_SNAPSHOT) {
-      if (!this.#inSnapshot.has(id)) {
-        b.bids.clear();
-        b.asks.clear();
-        this.snapshots.set(id, (this.snapshots.get(id) ?? 0) + 1);
-        this.#inSnapshot.add(id);
-      }
+      if (!this.#inSnapshot.has(id)) throw new Error(`snapshot level of ${id} without a clear first`);
     } else {
       this.#inSnapshot.delete(id);
       if (d.seq < (this.lastSeq.get(id) ?? 0)) this.backwards++;
