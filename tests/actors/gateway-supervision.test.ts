@@ -18,6 +18,7 @@ import { LiveClock } from '../../src/time/clock.ts';
 import { dict } from '../gateways/fix-support.ts';
 import { binanceReplay } from '../gateways/support/binance-replay.ts';
 import { BINANCE_US } from '../gateways/support/ws-harness.ts';
+import { until } from '../support/until.ts';
 
 const clock = new LiveClock();
 const policy = (intensity: number) => ({
@@ -132,23 +133,15 @@ function nodeWithFixGateway(port: number, intensity: number) {
   return { node, events, logons, crash: () => void (armed = true), session };
 }
 
-async function until(pred: () => boolean, what: string, ms = 4000): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('gateway actors under the node supervisor', () => {
   it('a FIX session that crashes is restarted and logs on again, its sequence numbers kept by the file store', async () => {
     const { port } = await acceptor();
     const n = nodeWithFixGateway(port, 3);
-    await until(() => n.logons.length === 1, 'first logon');
+    await until(() => n.logons.length === 1, 5000, 'first logon');
     n.crash();
     n.session()?.send({ type: 'session.send', msgType: '0', fields: [] }); // any outgoing message persists seq numbers
-    await until(() => n.events.some((e) => e.type === 'supervisor.child_restarted'), 'restart');
-    await until(() => n.logons.length === 2, 'second logon');
+    await until(() => n.events.some((e) => e.type === 'supervisor.child_restarted'), 5000, 'restart');
+    await until(() => n.logons.length === 2, 5000, 'second logon');
     expect(n.events.map((e) => e.type)).toEqual([
       'supervisor.child_failed',
       'supervisor.child_restarting',
@@ -166,10 +159,10 @@ describe('gateway actors under the node supervisor', () => {
   it('crashing past the restart intensity escalates to the kill switch, which halts trading', async () => {
     const { port } = await acceptor();
     const n = nodeWithFixGateway(port, 0);
-    await until(() => n.logons.length === 1, 'first logon');
+    await until(() => n.logons.length === 1, 5000, 'first logon');
     n.crash();
     n.session()?.send({ type: 'session.send', msgType: '0', fields: [] });
-    await until(() => n.events.some((e) => e.type === 'supervisor.escalated'), 'escalation');
+    await until(() => n.events.some((e) => e.type === 'supervisor.escalated'), 5000, 'escalation');
     expect(n.node.system.get(NodeIds.killSwitch)!.getSnapshot().value).toBe('HALTED');
   });
 });
@@ -250,12 +243,12 @@ describe('feed actors under the node supervisor', () => {
       if (ev.type === 'supervisor.child_restarted') start();
     });
     start();
-    await until(() => items > 0, 'first data');
+    await until(() => items > 0, 5000, 'first data');
     const subscribesBefore = server.subscribes.length;
     armed = true;
-    await until(() => events.some((e) => e.type === 'supervisor.child_restarted'), 'restart');
+    await until(() => events.some((e) => e.type === 'supervisor.child_restarted'), 5000, 'restart');
     const itemsAtRestart = items;
-    await until(() => items > itemsAtRestart + 20, 'data after restart');
+    await until(() => items > itemsAtRestart + 20, 5000, 'data after restart');
     expect(events.map((e) => e.type)).toEqual([
       'supervisor.child_failed',
       'supervisor.child_restarting',
@@ -268,6 +261,6 @@ describe('feed actors under the node supervisor', () => {
     // the restarted feed opened a new connection, subscribed again and resynced its books from fresh snapshots
     expect(server.subscribes.length).toBeGreaterThan(subscribesBefore);
     expect(server.done()).toBe(false);
-    await until(() => Math.min(...server.restHits.values()) >= 2, 'fresh snapshots for every book');
+    await until(() => Math.min(...server.restHits.values()) >= 2, 5000, 'fresh snapshots for every book');
   });
 });

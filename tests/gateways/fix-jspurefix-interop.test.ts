@@ -14,6 +14,7 @@ import { createFixSession, type FixSessionActor } from '../../src/gateways/fix/f
 import { MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
 import type { ExecutionReport, SubmitOrder } from '../../src/messages/index.ts';
 import { LiveClock } from '../../src/time/clock.ts';
+import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
 import { freePort, type JspurefixPeer, startJspurefix } from './jspurefix-peer.ts';
 
@@ -28,18 +29,6 @@ const MAP = new InstrumentMap('JSP', [AAPL]);
 const clock = new LiveClock();
 const dir = mkdtempSync(join(tmpdir(), 'jsp-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function until(pred: () => boolean, ms = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = (): void => {
-      if (pred()) resolve();
-      else if (Date.now() - t0 > ms) reject(new Error('timed out waiting'));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
 
 /** A loopback TCP proxy whose connections can be cut, to drop a live FIX connection. */
 async function proxy(target: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {

@@ -22,18 +22,7 @@ export const BINANCE_US = new InstrumentMap(
   )
 );
 
-/** Poll until `pred` holds (bounded). */
-export function until(pred: () => boolean, ms = 4000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = (): void => {
-      if (pred()) resolve();
-      else if (Date.now() - t0 > ms) reject(new Error('timed out waiting'));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+export { until } from '../../support/until.ts';
 
 /**
  * L2 books rebuilt from the canonical stream alone: a run of SNAPSHOT-flagged deltas replaces the book,
