@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { isoFromNs, nsFromIso } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
@@ -21,6 +22,7 @@ Options:
   --seed N        seed for every random choice (default: the config's seed)
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
   --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
+  --snapshot-at T write every component's state at time T (ISO-8601 or integer ns) to snapshot.json
   -h, --help      show this help
 `;
 
@@ -34,6 +36,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       seed: { type: 'string' },
       out: { type: 'string' },
       speed: { type: 'string', default: 'fast' },
+      'snapshot-at': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -71,6 +74,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       `--speed must be fast or a positive number, got "${values.speed}"`
     );
   }
+  let snapshotAt: bigint | undefined;
+  const at = values['snapshot-at'];
+  if (at !== undefined) {
+    try {
+      snapshotAt = /^\d+$/.test(at) ? BigInt(at) : nsFromIso(at);
+    } catch {
+      throw new TradestateError(
+        ErrorCode.CLI_USAGE,
+        `--snapshot-at must be ISO-8601 or integer nanoseconds, got "${at}"`
+      );
+    }
+  }
   const configFile = values.config ?? DEFAULT_CONFIG;
   const config = loadRunConfig(configFile);
   const { runIdOf } = await import('../engine/backtest.ts');
@@ -84,6 +99,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     ...(seed !== undefined ? { seed } : {}),
     outDir,
     speed,
+    ...(snapshotAt !== undefined ? { snapshotAt } : {}),
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();
@@ -95,5 +111,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       `${result.events.toLocaleString('en-US')} events in ${secs.toFixed(2)} s (${Math.round(result.bars / secs).toLocaleString('en-US')} bars/s)\n`
   );
   io.out(`results: ${outDir}/{summary.json,events.jsonl,report.html}\n`);
+  if (result.snapshot) io.out(`snapshot at ${isoFromNs(result.snapshot.ts)}: ${outDir}/snapshot.json\n`);
   return EXIT_OK;
 }

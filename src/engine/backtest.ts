@@ -38,6 +38,8 @@ export interface BacktestOptions {
   readonly outDir?: string;
   /** Called every few thousand bars with the bars done so far and the total when known. */
   readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** Capture every component's state when the clock reaches this time (written to `snapshot.json`). */
+  readonly snapshotAt?: Nanos;
   /** `fast` (default) or N× real time (1 = real time). */
   readonly speed?: 'fast' | number;
   /** Test hooks: replace the configured strategy or bar source. */
@@ -57,6 +59,8 @@ export interface BacktestResult {
   readonly events: number;
   readonly equity: readonly EquityPoint[];
   readonly portfolio: Portfolio;
+  /** The state of every registered component at `snapshotAt`, when asked. */
+  readonly snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
   /** In-memory log records when no `outDir` was given. */
   readonly log: EventLog;
 }
@@ -297,6 +301,15 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   replay.subscribe((ev) => {
     if (ev.kind === 'bars') runGroup(ev.bars);
   });
+  let snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
+  if (opts.snapshotAt !== undefined) {
+    // run to T (everything at T included), capture every registered component, then go on
+    replay.pauseAt(opts.snapshotAt);
+    await replay.run();
+    snapshot = replay.snapshot();
+    if (opts.outDir)
+      writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
+  }
   await replay.run();
   feed.complete();
   // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
@@ -342,6 +355,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   }
   return {
     runId,
+    snapshot,
     outDir: opts.outDir,
     seed,
     summary,
