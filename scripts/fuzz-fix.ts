@@ -10,6 +10,7 @@ import {
   seedMessages
 } from '../tests/gateways/fix-fuzz-arbitraries.ts';
 import { sharedData } from '../tests/support/shared-data.ts';
+import { reportFuzzRun } from './fuzz-report.ts';
 
 const cases = Number(process.argv[2] ?? 300_000);
 const seed = Number(process.argv[3] ?? 42);
@@ -43,17 +44,4 @@ for (const [bytes, chunk] of samples) {
   const d = performance.now() - s;
   if (d > slowest) slowest = d;
 }
-const secs = (performance.now() - t0) / 1000;
-console.log(
-  JSON.stringify({
-    cases,
-    seed,
-    seconds: Number(secs.toFixed(1)),
-    casesPerSec: Math.round(cases / secs),
-    slowestCaseMs: Number(slowest.toFixed(2)),
-    untypedFailures: failures
-  })
-);
-for (const [k, v] of [...outcomes.entries()].sort((a, b) => b[1] - a[1]))
-  console.log(`${String(v).padStart(9)}  ${k}`);
-process.exit(failures > 0 || slowest > 1000 ? 1 : 0);
+reportFuzzRun({ cases, seed, t0, slowestMs: slowest, failures, outcomes });

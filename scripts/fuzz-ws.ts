@@ -11,6 +11,7 @@ import { decodeAlpaca } from '../src/gateways/ws/alpaca.codec.ts';
 import { decodeBinance, decodeBinanceSnapshot } from '../src/gateways/ws/binance.codec.ts';
 import { decodeCoinbase } from '../src/gateways/ws/coinbase.codec.ts';
 import { BINANCE, COINBASE, readRecording } from '../tests/gateways/recordings.ts';
+import { reportFuzzRun } from './fuzz-report.ts';
 
 const cases = Number(process.argv[2] ?? 300_000);
 const seed = Number(process.argv[3] ?? 42);
@@ -97,17 +98,4 @@ for (let done = 0; done < cases; done += batch) {
     }
   }
 }
-const secs = (performance.now() - t0) / 1000;
-console.log(
-  JSON.stringify({
-    cases,
-    seed,
-    seconds: Number(secs.toFixed(1)),
-    casesPerSec: Math.round(cases / secs),
-    slowestCaseMs: Number(slowest.toFixed(2)),
-    untypedFailures: failures
-  })
-);
-for (const [k, v] of [...outcomes.entries()].sort((a, b) => b[1] - a[1]))
-  console.log(`${String(v).padStart(9)}  ${k}`);
-process.exit(failures > 0 || slowest > 1000 ? 1 : 0);
+reportFuzzRun({ cases, seed, t0, slowestMs: slowest, failures, outcomes });
