@@ -61,7 +61,9 @@ const parquetSchema = z.strictObject({
   symbols: z.array(z.string().min(1)).min(1),
   start: z.string().optional(),
   end: z.string().optional(),
-  timeframe: z.enum(['1m', '5m', '15m', '1h', '1d']).default('1m')
+  timeframe: z.enum(['1m', '5m', '15m', '1h', '1d']).default('1m'),
+  /** Read each symbol across its ticker changes (e.g. AABA includes YHOO's history). */
+  followRenames: z.boolean().default(false)
 });
 
 export const dataSourceSchema = z.discriminatedUnion('kind', [syntheticSchema, yahooSchema, parquetSchema]);

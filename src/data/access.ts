@@ -1,7 +1,8 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import type { Nanos } from '../core/nanos.ts';
+import { type Nanos, nsFromIso } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { BarSource } from './bar-source.ts';
+import type { SymbolMap } from './clean.ts';
 import { BarFlag, barAt } from './columns.ts';
 import { mergeBarSources } from './merge.ts';
 import { BarResampler } from './resample.ts';
@@ -18,6 +19,11 @@ export interface GetBarsOptions {
   readonly session?: 'regular' | 'all';
   /** Instrument id of a symbol (default `SYMBOL@VENUE` from the store's metadata). */
   readonly instrumentId?: (symbol: string) => string;
+  /**
+   * Follow ticker changes: a requested symbol (its current name) is read from every ticker it traded under,
+   * each within the dates that name was valid, all as the requested symbol's instrument.
+   */
+  readonly symbolMap?: SymbolMap;
 }
 
 /**
@@ -36,6 +42,7 @@ export function getBars(
   opts: GetBarsOptions = {}
 ): BarSource {
   const tf = typeof timeframe === 'string' ? parseTimeframe(timeframe) : timeframe;
+  if (opts.symbolMap) return renamedBars(store, symbols, start, end, tf, opts, opts.symbolMap);
   const uniq = [...new Set(symbols)].sort();
   const plans = uniq.map((symbol) => {
     const meta = store.symbolMeta(symbol);
@@ -56,6 +63,55 @@ export function getBars(
   );
   return streams.length === 1 ? streams[0]! : mergeBarSources(streams, { batchSize });
 }
+
+/** {@link getBars} across ticker changes: per requested symbol, its tickers' bars in date order, one instrument. */
+function renamedBars(
+  store: ParquetStore,
+  symbols: readonly string[],
+  start: Nanos | undefined,
+  end: Nanos | undefined,
+  tf: Timeframe,
+  opts: GetBarsOptions,
+  map: SymbolMap
+): BarSource {
+  const stored = store.symbols();
+  const batchSize = opts.batchSize ?? 4096;
+  const streams = [...new Set(symbols)].sort().map((symbol) => {
+    const periods = map.periods(symbol).filter((p) => stored[p.ticker] !== undefined);
+    if (periods.length === 0) store.symbolMeta(symbol); // the typed "not in the store" error
+    const id = opts.instrumentId
+      ? opts.instrumentId(symbol)
+      : `${symbol}@${stored[periods.at(-1)!.ticker]!.venue}`;
+    const parts = periods.map((p) => {
+      const meta = stored[p.ticker]!;
+      const from = p.from === undefined ? start : max(start, nsFromIso(`${p.from}T00:00:00Z`));
+      const until = p.until === undefined ? end : min(end, nsFromIso(`${p.until}T00:00:00Z`) - 1n);
+      return symbolStream(
+        store,
+        p.ticker,
+        id,
+        chooseSource(store, p.ticker, tf),
+        tf,
+        from,
+        until,
+        batchSize,
+        {
+          calendar: meta.calendar,
+          session: opts.session ?? 'regular'
+        }
+      );
+    });
+    return concatSources(parts);
+  });
+  return streams.length === 1 ? streams[0]! : mergeBarSources(streams, { batchSize });
+}
+
+async function* concatSources(parts: readonly BarSource[]): BarSource {
+  for (const p of parts) yield* p;
+}
+
+const max = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b > a ? b : a);
+const min = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b < a ? b : a);
 
 /** The stored timeframe to read for `tf`: `tf` itself, or the coarsest stored one that divides it. */
 export function chooseSource(store: ParquetStore, symbol: string, tf: Timeframe): Timeframe {

@@ -252,6 +252,24 @@ export class SymbolMap {
     throw new TradestateError(ErrorCode.DATA_INVALID, `symbol change cycle at ${symbol}`, { symbol });
   }
 
+  /**
+   * Every ticker the instrument now called `canonical` traded under, oldest first, each with the dates it was
+   * valid: `from` inclusive, `until` exclusive (`YYYY-MM-DD`; absent = open-ended).
+   */
+  periods(canonical: string): { ticker: string; from?: string; until?: string }[] {
+    const out: { ticker: string; from?: string; until?: string }[] = [];
+    let s = canonical;
+    let from: string | undefined;
+    for (let guard = 0; guard < 32; guard++) {
+      const prev = this.#changes.find((c) => c.to === s);
+      out.unshift({ ticker: s, ...(prev ? { from: prev.effective } : {}), ...(from ? { until: from } : {}) });
+      if (!prev) return out;
+      from = prev.effective;
+      s = prev.from;
+    }
+    throw new TradestateError(ErrorCode.DATA_INVALID, `symbol change cycle at ${canonical}`, { canonical });
+  }
+
   /** The ticker that the instrument now called `canonical` traded under on `date` (`YYYY-MM-DD`). */
   tickerOn(canonical: string, date: string): string {
     let s = canonical;

@@ -4,6 +4,7 @@ import type { Instrument } from '../core/instrument.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { getBars } from './access.ts';
 import { type BarSource, barsFromArray } from './bar-source.ts';
+import { SymbolMap } from './clean.ts';
 import { mergeBarSources } from './merge.ts';
 import { ParquetStore } from './store.ts';
 import { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
@@ -24,7 +25,16 @@ export { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
 export { parseYahooCsv } from './yahoo-csv.codec.ts';
 
 export type OpenBarSourceSpec =
-  | { kind: 'parquet'; store: string; symbols: string[]; start?: string; end?: string; timeframe?: string }
+  | {
+      kind: 'parquet';
+      store: string;
+      symbols: string[];
+      start?: string;
+      end?: string;
+      timeframe?: string;
+      /** Read each symbol across its ticker changes (the built-in table, src/data/clean.ts). */
+      followRenames?: boolean;
+    }
   | { kind: 'yahoo-csv'; files: { symbol: string; path: string }[]; adjust?: boolean };
 
 /**
@@ -59,9 +69,16 @@ export async function openBarSource(
     return mergeBarSources(sources);
   }
   const store = await ParquetStore.open(spec.store);
+  const renames = spec.followRenames ? new SymbolMap() : undefined;
+  // the ticker a symbol's data is stored under: its own, or (following renames) its latest stored name
+  const storedAs = (s: string): string => {
+    if (!renames) return s;
+    const stored = store.symbols();
+    return renames.periods(s).findLast((p) => stored[p.ticker] !== undefined)?.ticker ?? s;
+  };
   try {
     for (const s of spec.symbols) {
-      const meta = store.symbolMeta(s);
+      const meta = store.symbolMeta(storedAs(s));
       const inst = instruments(s);
       if (inst.tickSize !== meta.tickSize || inst.lotSize !== meta.lotSize) {
         throw new TradestateError(
@@ -71,10 +88,15 @@ export async function openBarSource(
         );
       }
     }
-    const tf: Timeframe = spec.timeframe ? parseTimeframe(spec.timeframe) : finestCommon(store, spec.symbols);
+    const tf: Timeframe = spec.timeframe
+      ? parseTimeframe(spec.timeframe)
+      : finestCommon(store, spec.symbols.map(storedAs));
     const start = spec.start ? parseTimeArg(spec.start, 'start') : undefined;
     const end = spec.end ? parseTimeArg(spec.end, 'end') : undefined;
-    const inner = getBars(store, spec.symbols, start, end, tf, { instrumentId: (s) => instruments(s).id });
+    const inner = getBars(store, spec.symbols, start, end, tf, {
+      instrumentId: (s) => instruments(s).id,
+      ...(renames ? { symbolMap: renames } : {})
+    });
     return closing(inner, () => store.close());
   } catch (e) {
     store.close();

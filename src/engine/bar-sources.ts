@@ -37,6 +37,7 @@ export async function openBars(
           store: data.store,
           symbols: data.symbols,
           timeframe: data.timeframe,
+          followRenames: data.followRenames,
           ...(data.start !== undefined ? { start: data.start } : {}),
           ...(data.end !== undefined ? { end: data.end } : {})
         };

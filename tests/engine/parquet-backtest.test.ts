@@ -50,4 +50,29 @@ describe('backtest over the Parquet data layer', () => {
     ]);
     expect(fromStore.summary).toEqual(fromCsv.summary);
   });
+
+  it('follows ticker changes when asked: a backtest of AABA runs on the YHOO history in the store', async () => {
+    const csv = sharedData('ohlcv', 'backtrader', 'yhoo-1996-2015.txt');
+    const store = join(mkdtempSync(join(tmpdir(), 'ts-store-')), 'store');
+    const io = { out: () => {}, err: () => {}, isTTY: false };
+    expect(
+      await runCli(['data', 'import', csv, '--format', 'yahoo', '--symbol', 'YHOO', '--store', store], io)
+    ).toBe(0);
+    const cfg = (followRenames: boolean) =>
+      parseRunConfig(
+        JSON.stringify({
+          name: 'aaba',
+          data: { kind: 'parquet', store, symbols: ['AABA'], timeframe: '1d', followRenames },
+          strategy
+        }),
+        'aaba.yaml'
+      );
+    const r = await runBacktest({ config: cfg(true), configFile: 'aaba.yaml' });
+    expect(r.bars).toBeGreaterThan(4500);
+    expect(r.fills).toBeGreaterThan(0);
+    // without following renames AABA is simply not in the store
+    await expect(runBacktest({ config: cfg(false), configFile: 'aaba.yaml' })).rejects.toMatchObject({
+      code: 'TRD_ERR_DATA_NOT_FOUND'
+    });
+  });
 });
