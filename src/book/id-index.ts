@@ -10,6 +10,9 @@ export class IdIndex {
   #vals: Int32Array;
   #mask: number;
   #size = 0;
+  /** The id of the last absent-key {@link find}, and the empty position where it would go (NaN = none). */
+  #hintId = Number.NaN;
+  #hintPos = 0;
 
   /** @param capacity expected number of entries (the table is sized to keep the load ≤ 1/2). */
   constructor(capacity = 1024) {
@@ -43,6 +46,26 @@ export class IdIndex {
     }
   }
 
+  /**
+   * {@link get}, remembering where an absent `id` would go: a {@link set} of the same id with no other
+   * change to the table in between then stores it without probing again (check-then-insert in one probe).
+   */
+  find(id: number): number {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    let i = hash(id) & mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === id) return this.#vals[i]!;
+      if (Number.isNaN(k)) {
+        this.#hintId = id;
+        this.#hintPos = i;
+        return -1;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
   /** True when `id` is present. */
   has(id: number): boolean {
     return this.get(id) >= 0;
@@ -53,7 +76,17 @@ export class IdIndex {
    * `id` must not be NaN; `slot` must be ≥ 0.
    */
   set(id: number, slot: number): boolean {
-    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
+    const size = this.#size;
+    if ((size + 1) * 2 > this.#keys.length) this.#grow();
+    else if (id === this.#hintId) {
+      const i = this.#hintPos;
+      this.#hintId = Number.NaN;
+      this.#keys[i] = id;
+      this.#vals[i] = slot;
+      this.#size = size + 1;
+      return true;
+    }
+    this.#hintId = Number.NaN;
     const keys = this.#keys;
     const mask = this.#mask;
     let i = hash(id) & mask;
@@ -72,6 +105,7 @@ export class IdIndex {
 
   /** Remove `id`; returns its slot, or -1 when absent. */
   delete(id: number): number {
+    this.#hintId = Number.NaN;
     const keys = this.#keys;
     const vals = this.#vals;
     const mask = this.#mask;
@@ -105,6 +139,7 @@ export class IdIndex {
 
   /** Remove every entry (keeps the capacity). */
   clear(): void {
+    this.#hintId = Number.NaN;
     this.#keys.fill(Number.NaN);
     this.#size = 0;
   }

@@ -86,6 +86,14 @@ export class L3Book extends TwoSidedBook {
     return this.#index.get(id);
   }
 
+  /**
+   * {@link slotOf} for a check-then-insert: when `id` is absent, an {@link insert} of the same id right after
+   * (no other change to the book in between) reuses this probe of the id index instead of probing again.
+   */
+  probe(id: number): number {
+    return this.#index.find(id);
+  }
+
   /** True when an order with `id` rests in the book. */
   has(id: number): boolean {
     return this.#index.get(id) >= 0;
@@ -209,6 +217,26 @@ export class L3Book extends TwoSidedBook {
   removeSlot(s: number): void {
     this.#index.delete(this.orderId[s]!);
     this.#unlink(s);
+  }
+
+  /**
+   * {@link removeSlot} for an order known to be at the HEAD of its level's queue (the matching loop's
+   * fully-filled maker): no predecessor to relink.
+   */
+  removeHead(s: number): void {
+    this.#index.delete(this.orderId[s]!);
+    const lad = this.orderSide[s] === BookSide.BID ? this.bids : this.asks;
+    const lv = this.orderLevel[s]!;
+    if (--lad.orders[lv]! === 0) lad.removeSlot(lv);
+    else {
+      const next = this.orderNext[s]!;
+      lad.head[lv] = next;
+      this.orderPrev[next] = -1;
+      lad.qty[lv]! -= this.orderQty[s]!;
+    }
+    this.#orderCount--;
+    this.orderNext[s] = this.#free;
+    this.#free = s;
   }
 
   /** Take slot `s` out of its level queue and free it (the index entry is already gone). */

@@ -1,6 +1,9 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { IdIndex } from './id-index.ts';
 
+/** Width in ticks of a ladder's dense price window (see {@link PriceLadder}). */
+const WIN = 4096;
+
 /**
  * One side of a book: its occupied price levels kept sorted in a typed array with the BEST level at the
  * END, so the best level is O(1), adding or removing at the top of book is O(1) (no shifting), and a
@@ -10,6 +13,10 @@ import { IdIndex } from './id-index.ts';
  * always `keys[count - 1]`. Each position points at a stable level slot, whose price, total quantity,
  * order count and (for L3 books) intrusive order list head/tail live in struct-of-arrays pools.
  * Empty slots are recycled through a free list: steady-state operation allocates nothing.
+ *
+ * price → level slot: a dense window of {@link WIN} ticks (an `Int32Array` indexed by price − base, centred
+ * on the touch and re-centred when a new best level falls outside it) answers for prices near the touch; a
+ * hash ({@link IdIndex}) holds the levels outside it.
  */
 export class PriceLadder {
   /** True for the bid side (best = highest price). */
@@ -35,8 +42,20 @@ export class PriceLadder {
 
   #freeSlot = -1;
   #nextSlot = 0;
-  /** price → level slot, so finding an existing level is O(1) whatever the depth. */
+  /**
+   * price → level slot for the levels OUTSIDE the dense window, so finding an existing level is O(1)
+   * whatever the depth.
+   */
   readonly #byPrice: IdIndex;
+  /**
+   * Dense price window in front of the hash: `#win[price - #winBase]` is the level slot (-1 = none) of every
+   * level priced in `[#winBase, #winBase + WIN)`; those levels are not in `#byPrice`. The window is centred
+   * on a new best level created outside it (see {@link findOrCreate}); NaN = not placed yet.
+   */
+  readonly #win: Int32Array;
+  #winBase = Number.NaN;
+  /** New best levels created outside the window since it last moved (it may move once this reaches `count`). */
+  #sinceMove = 0;
 
   constructor(isBid: boolean, capacity = 64) {
     this.isBid = isBid;
@@ -48,6 +67,7 @@ export class PriceLadder {
     this.head = new Int32Array(capacity);
     this.tail = new Int32Array(capacity);
     this.#byPrice = new IdIndex(capacity);
+    this.#win = new Int32Array(WIN).fill(-1);
   }
 
   /** Number of occupied levels (alias of {@link count}). */
@@ -82,22 +102,35 @@ export class PriceLadder {
 
   /** Slot of the level at `price`, or -1. O(1). */
   find(price: number): number {
+    const d = price - this.#winBase;
+    if (d >= 0 && d < WIN) return this.#win[d]!;
     return this.#byPrice.get(price);
   }
 
   /** Slot of the level at `price`, created empty (qty 0, no orders) when absent. */
   findOrCreate(price: number): number {
-    const found = this.#byPrice.get(price);
+    let d = price - this.#winBase;
+    let inWin = d >= 0 && d < WIN;
+    const found = inWin ? this.#win[d]! : this.#byPrice.get(price);
     if (found >= 0) return found;
     const key = this.isBid ? price : -price;
     const at = ~this.#locate(key);
+    if (!inWin && at === this.count && Number.isSafeInteger(price) && ++this.#sinceMove >= this.count) {
+      // A new best level outside the window (or the first level of an empty side): the touch has moved, so
+      // centre the window on it. Moving costs O(levels); the `#sinceMove` rule amortises that to O(1) per
+      // such level, so a touch flipping between two far-apart prices cannot make every add O(levels).
+      this.#moveWindow(price);
+      d = WIN >> 1;
+      inWin = true;
+    }
     const slot = this.#allocSlot();
     this.price[slot] = price;
     this.qty[slot] = 0;
     this.orders[slot] = 0;
     this.head[slot] = -1;
     this.tail[slot] = -1;
-    this.#byPrice.set(price, slot);
+    if (inWin) this.#win[d] = slot;
+    else this.#byPrice.set(price, slot);
     const n = this.count;
     if (n === this.keys.length) this.#growKeys();
     const keys = this.keys;
@@ -141,7 +174,9 @@ export class PriceLadder {
       }
     }
     this.count = n - 1;
-    this.#byPrice.delete(this.price[slot]!);
+    const d = this.price[slot]! - this.#winBase;
+    if (d >= 0 && d < WIN) this.#win[d] = -1;
+    else this.#byPrice.delete(this.price[slot]!);
     this.head[slot] = this.#freeSlot;
     this.#freeSlot = slot;
   }
@@ -176,6 +211,9 @@ export class PriceLadder {
     this.#freeSlot = -1;
     this.#nextSlot = 0;
     this.#byPrice.clear();
+    this.#win.fill(-1);
+    this.#winBase = Number.NaN;
+    this.#sinceMove = 0;
   }
 
   /** Bytes held by this side's arrays. */
@@ -188,6 +226,7 @@ export class PriceLadder {
       this.orders.byteLength +
       this.head.byteLength +
       this.tail.byteLength +
+      this.#win.byteLength +
       this.#byPrice.bytes
     );
   }
@@ -216,6 +255,32 @@ export class PriceLadder {
       else return mid;
     }
     return ~lo;
+  }
+
+  /** Centre the window on `price`: levels leaving it move to the hash, levels entering it leave the hash. */
+  #moveWindow(price: number): void {
+    const win = this.#win;
+    const byPrice = this.#byPrice;
+    const p2s = this.pos2slot;
+    const px = this.price;
+    const n = this.count;
+    const oldBase = this.#winBase;
+    for (let i = 0; i < n; i++) {
+      const p = px[p2s[i]!]!;
+      const d = p - oldBase;
+      if (d >= 0 && d < WIN) win[d] = -1;
+      else byPrice.delete(p);
+    }
+    const base = price - (WIN >> 1);
+    for (let i = 0; i < n; i++) {
+      const slot = p2s[i]!;
+      const p = px[slot]!;
+      const d = p - base;
+      if (d >= 0 && d < WIN) win[d] = slot;
+      else byPrice.set(p, slot);
+    }
+    this.#winBase = base;
+    this.#sinceMove = 0;
   }
 
   #allocSlot(): number {

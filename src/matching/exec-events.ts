@@ -1,4 +1,3 @@
-import { growF64, growU8 } from '../book/price-ladder.ts';
 import type { Reason } from './order-types.ts';
 
 /** Kinds of execution events. */
@@ -49,17 +48,20 @@ export class ExecEvents {
   leaves: Float64Array;
   otherLeaves: Float64Array;
   reason: Uint8Array;
+  /**
+   * Capacity. The public columns are views into two backing arrays, `#f` (the six numeric columns, one
+   * after the other) and `#u` (the three byte columns), so {@link push} loads two arrays, not nine.
+   */
+  #cap = 0;
+  #f: Float64Array;
+  #u: Uint8Array;
 
   constructor(capacity = 256) {
-    this.kind = new Uint8Array(capacity);
-    this.orderId = new Float64Array(capacity);
-    this.otherId = new Float64Array(capacity);
-    this.side = new Uint8Array(capacity);
-    this.price = new Float64Array(capacity);
-    this.qty = new Float64Array(capacity);
-    this.leaves = new Float64Array(capacity);
-    this.otherLeaves = new Float64Array(capacity);
-    this.reason = new Uint8Array(capacity);
+    this.#f = new Float64Array(0);
+    this.#u = new Uint8Array(0);
+    this.kind = this.side = this.reason = this.#u;
+    this.orderId = this.otherId = this.price = this.qty = this.leaves = this.otherLeaves = this.#f;
+    this.#alloc(capacity);
   }
 
   /** Forget all events (keeps capacity). */
@@ -79,17 +81,51 @@ export class ExecEvents {
     otherLeaves: number,
     reason: Reason
   ): void {
-    if (this.count === this.kind.length) this.#grow();
+    let c = this.#cap;
+    if (this.count === c) {
+      this.#grow();
+      c = this.#cap;
+    }
     const i = this.count++;
-    this.kind[i] = kind;
-    this.orderId[i] = orderId;
-    this.otherId[i] = otherId;
-    this.side[i] = side;
-    this.price[i] = price;
-    this.qty[i] = qty;
-    this.leaves[i] = leaves;
-    this.otherLeaves[i] = otherLeaves;
-    this.reason[i] = reason;
+    const f = this.#f;
+    const u = this.#u;
+    u[i] = kind;
+    u[c + i] = side;
+    u[2 * c + i] = reason;
+    f[i] = orderId;
+    f[c + i] = otherId;
+    f[2 * c + i] = price;
+    f[3 * c + i] = qty;
+    f[4 * c + i] = leaves;
+    f[5 * c + i] = otherLeaves;
+  }
+
+  #alloc(cap: number): void {
+    const f = new Float64Array(cap * 6);
+    const u = new Uint8Array(cap * 3);
+    this.#cap = cap;
+    this.#f = f;
+    this.#u = u;
+    this.kind = u.subarray(0, cap);
+    this.side = u.subarray(cap, 2 * cap);
+    this.reason = u.subarray(2 * cap, 3 * cap);
+    this.orderId = f.subarray(0, cap);
+    this.otherId = f.subarray(cap, 2 * cap);
+    this.price = f.subarray(2 * cap, 3 * cap);
+    this.qty = f.subarray(3 * cap, 4 * cap);
+    this.leaves = f.subarray(4 * cap, 5 * cap);
+    this.otherLeaves = f.subarray(5 * cap, 6 * cap);
+  }
+
+  #grow(): void {
+    const n = this.count;
+    const old = [this.kind, this.side, this.reason];
+    const oldF = [this.orderId, this.otherId, this.price, this.qty, this.leaves, this.otherLeaves];
+    this.#alloc(this.#cap * 2);
+    const nu = [this.kind, this.side, this.reason];
+    const nf = [this.orderId, this.otherId, this.price, this.qty, this.leaves, this.otherLeaves];
+    for (let k = 0; k < 3; k++) nu[k]!.set(old[k]!.subarray(0, n));
+    for (let k = 0; k < 6; k++) nf[k]!.set(oldF[k]!.subarray(0, n));
   }
 
   /** Event `i` as an object (allocates). */
@@ -112,18 +148,5 @@ export class ExecEvents {
     const out: ExecEventRecord[] = [];
     for (let i = 0; i < this.count; i++) out.push(this.at(i));
     return out;
-  }
-
-  #grow(): void {
-    const cap = this.kind.length * 2;
-    this.kind = growU8(this.kind, cap);
-    this.orderId = growF64(this.orderId, cap);
-    this.otherId = growF64(this.otherId, cap);
-    this.side = growU8(this.side, cap);
-    this.price = growF64(this.price, cap);
-    this.qty = growF64(this.qty, cap);
-    this.leaves = growF64(this.leaves, cap);
-    this.otherLeaves = growF64(this.otherLeaves, cap);
-    this.reason = growU8(this.reason, cap);
   }
 }

@@ -141,28 +141,35 @@ export class MatchingEngine {
     this.events.clear();
     this.#clock(tNs);
     const res = this.result;
-    this.#reset(res);
     const book = this.book;
     const s = book.detach(id);
+    if (s >= 0) {
+      // common case, a resting order: one probe of the id index, one event, each result field written once
+      const q = book.orderQty[s]!;
+      this.events.push(ExecKind.CANCELLED, id, 0, book.orderSide[s]!, 0, q, 0, 0, Reason.USER);
+      res.outcome = Outcome.CANCELLED;
+      res.filledQty = 0;
+      res.leavesQty = 0;
+      res.cancelledQty = q;
+      res.reason = Reason.USER;
+      res.rejectCode = null;
+      return res;
+    }
+    this.#reset(res);
     let q = -1;
     let side = 0;
-    if (s >= 0) {
-      q = book.orderQty[s]!;
-      side = book.orderSide[s]!;
+    const ss = this.stops.slotOf(id);
+    if (ss >= 0) {
+      side = this.stops.side[ss]!;
+      q = this.stops.cancel(id);
     } else {
-      const ss = this.stops.slotOf(id);
-      if (ss >= 0) {
-        side = this.stops.side[ss]!;
-        q = this.stops.cancel(id);
-      } else {
-        for (let i = 0; i < this.#held.length; i++) {
-          const h = this.#held[i]!;
-          if (h.id === id) {
-            q = h.qty;
-            side = h.side;
-            this.#held.splice(i, 1);
-            break;
-          }
+      for (let i = 0; i < this.#held.length; i++) {
+        const h = this.#held[i]!;
+        if (h.id === id) {
+          q = h.qty;
+          side = h.side;
+          this.#held.splice(i, 1);
+          break;
         }
       }
     }
@@ -328,71 +335,91 @@ export class MatchingEngine {
   #submit(r: OrderRequest, res: OrderResult, released: boolean): void {
     this.#reset(res);
     const t = r.type;
+    const id = r.id;
+    const side = r.side;
+    const qty = r.qty;
+    // Enum fields hold 0..3 (side 0..1): `(x & 3) === x` accepts exactly those numbers (not strings, -0 aside).
     const invalid =
-      !Number.isSafeInteger(r.id) ||
-      (r.side !== BookSide.BID && r.side !== BookSide.ASK) ||
-      !(r.qty > 0) ||
-      !Number.isSafeInteger(r.qty) ||
-      !(
-        t === OrderType.LIMIT ||
-        t === OrderType.MARKET ||
-        t === OrderType.STOP ||
-        t === OrderType.STOP_LIMIT
-      ) ||
-      !(r.tif === 0 || r.tif === 1 || r.tif === 2 || r.tif === 3) ||
-      !(r.stp === 0 || r.stp === 1 || r.stp === 2 || r.stp === 3) ||
+      !Number.isSafeInteger(id) ||
+      (side & 1) !== side ||
+      !(qty > 0) ||
+      !Number.isSafeInteger(qty) ||
+      (t & 3) !== t ||
+      (r.tif & 3) !== r.tif ||
+      (r.stp & 3) !== r.stp ||
       (r.owner | 0) !== r.owner ||
-      ((t === OrderType.LIMIT || t === OrderType.STOP_LIMIT) && !Number.isSafeInteger(r.price)) ||
-      ((t === OrderType.STOP || t === OrderType.STOP_LIMIT) && !Number.isSafeInteger(r.stopPrice));
+      (t !== OrderType.MARKET && t !== OrderType.STOP && !Number.isSafeInteger(r.price)) ||
+      (t >= OrderType.STOP && !Number.isSafeInteger(r.stopPrice));
     if (invalid) {
-      this.#reject(r.id, r.side === BookSide.ASK ? 1 : 0, Reason.ORDER_INVALID, res);
+      this.#reject(id, side === BookSide.ASK ? 1 : 0, Reason.ORDER_INVALID, res);
       return;
     }
     if (
       !released &&
-      (this.book.slotOf(r.id) >= 0 ||
-        (this.stops.size > 0 && this.stops.has(r.id)) ||
-        (this.#held.length > 0 && this.#isHeld(r.id)))
+      (this.book.probe(id) >= 0 ||
+        (this.stops.size > 0 && this.stops.has(id)) ||
+        (this.#held.length > 0 && this.#isHeld(id)))
     ) {
-      this.#reject(r.id, r.side, Reason.DUPLICATE_ID, res);
+      this.#reject(id, side, Reason.DUPLICATE_ID, res);
       return;
     }
     if (this.#session && !this.#open) {
-      if (this.#session.outside === 'reject') {
-        this.#reject(r.id, r.side, Reason.MARKET_CLOSED, res);
+      this.#closed(r, res);
+      return;
+    }
+    if (t === OrderType.LIMIT) {
+      const price = r.price;
+      if (this.#bandBps > 0 && !withinBand(price, this.referencePrice, this.#bandBps)) {
+        this.#reject(id, side, Reason.PRICE_BAND, res);
         return;
       }
-      this.#held.push({ ...r });
-      this.events.push(ExecKind.ACCEPTED, r.id, 0, r.side, r.price, r.qty, r.qty, 0, Reason.MARKET_CLOSED);
-      res.outcome = Outcome.HELD;
+      // Fast path: a GTC/DAY limit order that does not cross rests at once (no call into #execute).
+      const tif = r.tif;
+      const book = this.book;
+      const opp = side === BookSide.BID ? book.asks : book.bids;
+      const n = opp.count;
+      if (
+        tif <= TimeInForce.DAY &&
+        (n === 0 ||
+          (side === BookSide.BID
+            ? opp.price[opp.pos2slot[n - 1]!]! > price
+            : opp.price[opp.pos2slot[n - 1]!]! < price))
+      ) {
+        this.events.push(ExecKind.ACCEPTED, id, 0, side, price, qty, qty, 0, Reason.NONE);
+        book.insert(id, side, price, qty, r.owner, tif | (r.stp << STP_SHIFT));
+        res.leavesQty = qty;
+        return;
+      }
+    }
+    this.events.push(ExecKind.ACCEPTED, id, 0, side, r.price, qty, qty, 0, Reason.NONE);
+    if (t >= OrderType.STOP) this.#stop(r, res);
+    else this.#execute(r, res, t === OrderType.MARKET);
+  }
+
+  /** An order arriving while the session is closed: rejected or held, per the session's `outside`. */
+  #closed(r: OrderRequest, res: OrderResult): void {
+    if (this.#session!.outside === 'reject') {
+      this.#reject(r.id, r.side, Reason.MARKET_CLOSED, res);
+      return;
+    }
+    this.#held.push({ ...r });
+    this.events.push(ExecKind.ACCEPTED, r.id, 0, r.side, r.price, r.qty, r.qty, 0, Reason.MARKET_CLOSED);
+    res.outcome = Outcome.HELD;
+    res.leavesQty = r.qty;
+    res.reason = Reason.MARKET_CLOSED;
+  }
+
+  /** An accepted stop order: triggers at once when the last trade already reached it, else waits. */
+  #stop(r: OrderRequest, res: OrderResult): void {
+    const last = this.#lastPx;
+    const hit = r.side === BookSide.BID ? last >= r.stopPrice : last <= r.stopPrice;
+    if (!hit) {
+      this.stops.add(r);
+      res.outcome = Outcome.PENDING_TRIGGER;
       res.leavesQty = r.qty;
-      res.reason = Reason.MARKET_CLOSED;
       return;
     }
-    const isStop = r.type === OrderType.STOP || r.type === OrderType.STOP_LIMIT;
-    if (
-      this.#bandBps > 0 &&
-      t === OrderType.LIMIT &&
-      !withinBand(r.price, this.referencePrice, this.#bandBps)
-    ) {
-      this.#reject(r.id, r.side, Reason.PRICE_BAND, res);
-      return;
-    }
-    if (isStop) {
-      this.events.push(ExecKind.ACCEPTED, r.id, 0, r.side, r.price, r.qty, r.qty, 0, Reason.NONE);
-      const last = this.#lastPx;
-      const hit = r.side === BookSide.BID ? last >= r.stopPrice : last <= r.stopPrice;
-      if (!hit) {
-        this.stops.add(r);
-        res.outcome = Outcome.PENDING_TRIGGER;
-        res.leavesQty = r.qty;
-        return;
-      }
-      this.#trigger(r, res);
-      return;
-    }
-    this.events.push(ExecKind.ACCEPTED, r.id, 0, r.side, r.price, r.qty, r.qty, 0, Reason.NONE);
-    this.#execute(r, res, r.type === OrderType.MARKET);
+    this.#trigger(r, res);
   }
 
   /** A triggered stop enters the market: band check (stop-limit), then matching. */
@@ -488,14 +515,20 @@ export class MatchingEngine {
           continue;
         }
         const mq = book.orderQty[o]!;
-        const f = mq < remaining ? mq : remaining;
-        remaining -= f;
-        ev.push(ExecKind.TRADE, id, book.orderId[o]!, side, px, f, remaining, mq - f, Reason.NONE);
         this.#lastPx = px;
-        if (f === mq) book.removeSlot(o);
-        else book.reduceSlot(o, f);
-        if (remaining === 0) break outer;
-        o = next;
+        if (mq <= remaining) {
+          // the maker fills completely; it is the head of its level (everything before it has gone)
+          remaining -= mq;
+          ev.push(ExecKind.TRADE, id, book.orderId[o]!, side, px, mq, remaining, 0, Reason.NONE);
+          book.removeHead(o);
+          if (remaining === 0) break outer;
+          o = next;
+        } else {
+          ev.push(ExecKind.TRADE, id, book.orderId[o]!, side, px, remaining, 0, mq - remaining, Reason.NONE);
+          book.reduceSlot(o, remaining);
+          remaining = 0;
+          break outer;
+        }
       }
     }
     const filled = qty - remaining;
