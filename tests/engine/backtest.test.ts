@@ -6,7 +6,7 @@ import { parseRunConfig } from '../../src/config/load.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
-import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
 import { sharedData } from '../support/shared-data.ts';
 
@@ -60,26 +60,8 @@ describe('backtest engine', () => {
 
   it('shows a strategy no bar before it closes, and fills its orders no earlier than the next bar open', async () => {
     const seen: { bar: Bar; now: bigint }[] = [];
-    let n = 0;
-    const probe: Strategy = {
-      id: 'probe',
-      onBar(bar: Bar, view: StrategyView): readonly OrderIntent[] {
-        seen.push({ bar, now: view.now() });
-        // trade every 50th bar, alternating
-        if (++n % 50 !== 0) return [];
-        return [
-          {
-            instrumentId: bar.instrumentId,
-            side: (n / 50) % 2 ? 'buy' : 'sell',
-            qty: 1,
-            orderType: 'market',
-            tif: 'day',
-            reason: 'probe'
-          }
-        ];
-      },
-      snapshot: () => ({})
-    };
+    // trades every 50th bar, alternating, and records what it was shown
+    const probe = probeStrategy(50, (bar, view) => void seen.push({ bar, now: view.now() }));
     const r = await runBacktest({
       config: smallConfig({ execution: { slippage: { bps: 0 } } }),
       configFile: 'test.yaml',

@@ -2,31 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
-import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
+import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
-
-function every50th(): Strategy {
-  let n = 0;
-  return {
-    id: 'probe',
-    onBar(bar: Bar): readonly OrderIntent[] {
-      if (++n % 50 !== 0) return [];
-      return [
-        {
-          instrumentId: bar.instrumentId,
-          side: (n / 50) % 2 ? 'buy' : 'sell',
-          qty: 1,
-          orderType: 'market',
-          tif: 'day',
-          reason: 'probe'
-        }
-      ];
-    },
-    snapshot: () => ({})
-  };
-}
 
 describe('execution latency in a backtest', () => {
   it('a 45 s network delay moves every market fill from the next bar open to the one after', async () => {
@@ -36,7 +15,7 @@ describe('execution latency in a backtest', () => {
           execution: { slippage: { bps: 0 }, latency: { networkMs, ackMs: 5, fillMs: 5 } }
         }),
         configFile: 't.yaml',
-        strategy: every50th()
+        strategy: probeStrategy(50)
       });
     for (const [networkMs, barsLater] of [
       [0, 1],

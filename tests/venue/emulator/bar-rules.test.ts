@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MONEY_ONE, makeInstrument } from '../../../src/core/instrument.ts';
-import { Rng } from '../../../src/core/rng.ts';
+import { MONEY_ONE } from '../../../src/core/instrument.ts';
 import type { SubmitOrder } from '../../../src/messages/commands.ts';
-import type { Bar } from '../../../src/messages/market-data.ts';
-import { parseEmulatorConfig } from '../../../src/venue/emulator/emulator-config.ts';
-import { ExecutionEmulator } from '../../../src/venue/emulator/execution-emulator.venue.ts';
-
-const inst = makeInstrument({ symbol: 'X', venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' });
-const MIN = 60_000_000_000n;
-
-function bar(i: number, o: number, h: number, l: number, c: number): Bar {
-  const tsOpen = BigInt(i) * MIN + 1_700_000_000_000_000_000n;
-  return {
-    type: 'market.bar',
-    instrumentId: inst.id,
-    tsOpen,
-    tsEvent: tsOpen + MIN,
-    tsInit: tsOpen + MIN,
-    open: o,
-    high: h,
-    low: l,
-    close: c,
-    volume: 1000
-  };
-}
+import { bar, emulator, inst } from './support.ts';
 
 function order(over: Partial<SubmitOrder>): SubmitOrder {
   return {
@@ -43,15 +21,10 @@ function order(over: Partial<SubmitOrder>): SubmitOrder {
 
 /** The emulator's bar model with the skeleton's cost settings (commission minimum given in Money units). */
 function venue(slippageBps = 0, commissionBps = 0, commissionMin = 0n) {
-  return new ExecutionEmulator(
-    parseEmulatorConfig({
-      name: 'SIM',
-      slippageBps,
-      commission: { bps: commissionBps, minimum: Number(commissionMin) / Number(MONEY_ONE) }
-    }),
-    new Map([[inst.id, inst]]),
-    new Rng(1)
-  );
+  return emulator({
+    slippageBps,
+    commission: { bps: commissionBps, minimum: Number(commissionMin) / Number(MONEY_ONE) }
+  });
 }
 
 describe('ExecutionEmulator (bar model): the backtest fill rules', () => {
