@@ -640,31 +640,9 @@ export function decodeMarketDataSnapshot(
     const szS = instGet(msg, g, Tag.MDEntrySize);
     const sz = szS === undefined ? 0 : qtyToLots(inst, szS);
     const tsEvent = entryTime(msg, g, sending);
-    if (type === '0' || type === '1') {
-      levels.push({
-        type: 'market.book_delta',
-        instrumentId: inst.id,
-        tsEvent,
-        tsInit,
-        seq,
-        action: 'add',
-        side: type === '0' ? 'buy' : 'sell',
-        px: p,
-        sz,
-        flags: BOOK_FLAG_SNAPSHOT
-      });
-    } else if (type === '2') {
-      trades.push({
-        type: 'market.trade',
-        instrumentId: inst.id,
-        tsEvent,
-        tsInit,
-        px: p,
-        sz,
-        aggressor: 'none',
-        tradeId: ''
-      });
-    }
+    const m = mdEntry(inst.id, type, 'add', p, sz, tsEvent, tsInit, seq, BOOK_FLAG_SNAPSHOT);
+    if (m?.type === 'market.book_delta') levels.push(m);
+    else if (m) trades.push(m);
   }
   if (levels.length > 0) {
     const last = levels[levels.length - 1]!;
@@ -672,6 +650,26 @@ export function decodeMarketDataSnapshot(
   }
   const reqId = msg.get(Tag.MDReqID);
   return { instrumentId: inst.id, ...(reqId === undefined ? {} : { requestId: reqId }), levels, trades };
+}
+
+/** One MD entry as a canonical message: bid (0) or offer (1) → book delta, trade (2) → trade; other types are skipped. */
+function mdEntry(
+  instrumentId: string,
+  type: string | undefined,
+  action: 'add' | 'modify' | 'delete',
+  px: number,
+  sz: number,
+  tsEvent: Nanos,
+  tsInit: Nanos,
+  seq: number,
+  flags: number
+): BookDelta | Trade | undefined {
+  if (type === '2') {
+    return { type: 'market.trade', instrumentId, tsEvent, tsInit, px, sz, aggressor: 'none', tradeId: '' };
+  }
+  if (type !== '0' && type !== '1') return undefined;
+  const side = type === '0' ? 'buy' : 'sell';
+  return { type: 'market.book_delta', instrumentId, tsEvent, tsInit, seq, action, side, px, sz, flags };
 }
 
 const ACTION_TO_FIX: Record<'add' | 'modify' | 'delete', string> = { add: '0', modify: '1', delete: '2' };
@@ -739,32 +737,9 @@ export function decodeMarketDataIncremental(
     const p = pxS === undefined ? 0 : priceToTicks(inst, pxS);
     const sz = szS === undefined || action === 'delete' ? 0 : qtyToLots(inst, szS);
     const tsEvent = entryTime(msg, g, sending);
-    if (type === '2') {
-      out.push({
-        type: 'market.trade',
-        instrumentId: inst.id,
-        tsEvent,
-        tsInit,
-        px: p,
-        sz,
-        aggressor: 'none',
-        tradeId: ''
-      });
-    } else if (type === '0' || type === '1') {
-      lastDelta = out.length;
-      out.push({
-        type: 'market.book_delta',
-        instrumentId: inst.id,
-        tsEvent,
-        tsInit,
-        seq,
-        action,
-        side: type === '0' ? 'buy' : 'sell',
-        px: p,
-        sz,
-        flags: 0
-      });
-    }
+    const m = mdEntry(inst.id, type, action, p, sz, tsEvent, tsInit, seq, 0);
+    if (m?.type === 'market.book_delta') lastDelta = out.length;
+    if (m) out.push(m);
   }
   if (lastDelta >= 0) {
     const d = out[lastDelta] as BookDelta;
