@@ -1,5 +1,5 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { IdIndex } from './id-index.ts';
+import { OrderIdIndex } from './order-id-index.ts';
 import { growF64, growI32, growU8, type PriceLadder } from './price-ladder.ts';
 import { BookSide } from './side.ts';
 import { TwoSidedBook } from './two-sided-book.ts';
@@ -29,7 +29,7 @@ export interface L3BookSnapshot {
  *
  * Orders live in struct-of-arrays pools indexed by an order slot; each price level keeps an intrusive
  * doubly-linked FIFO of its orders (oldest at the head), and each side is a {@link PriceLadder}.
- * An {@link IdIndex} maps the caller's numeric order id (any safe integer) to its slot.
+ * An {@link OrderIdIndex} maps the caller's numeric order id (any safe integer) to its slot.
  * Best bid/ask is O(1); `depth(n)` is O(n); add/cancel/execute at or near the top of book are O(1)
  * amortised and allocation-free (arrays double when full).
  *
@@ -56,7 +56,7 @@ export class L3Book extends TwoSidedBook {
   /** Per order slot: a caller-defined byte (the matching engine keeps time-in-force and STP mode here). */
   orderFlags: Uint8Array;
 
-  readonly #index: IdIndex;
+  readonly #index: OrderIdIndex;
   #free = -1;
   #next = 0;
   #orderCount = 0;
@@ -73,7 +73,7 @@ export class L3Book extends TwoSidedBook {
     this.orderNext = new Int32Array(capacity);
     this.orderOwner = new Int32Array(capacity);
     this.orderFlags = new Uint8Array(capacity);
-    this.#index = new IdIndex(capacity);
+    this.#index = new OrderIdIndex(capacity);
   }
 
   /** Number of resting orders. */
@@ -155,7 +155,18 @@ export class L3Book extends TwoSidedBook {
     this.orderOwner[slot] = owner;
     this.orderFlags[slot] = flags;
     this.#orderCount++;
-    this.#link(slot, side, price, qty);
+    // queue at the back of the level (kept inline: this is the add hot path)
+    const lad = this.sides[side];
+    const lv = lad.findOrCreate(price);
+    const tail = lad.tail[lv]!;
+    this.orderLevel[slot] = lv;
+    this.orderPrev[slot] = tail;
+    this.orderNext[slot] = -1;
+    if (tail >= 0) this.orderNext[tail] = slot;
+    else lad.head[lv] = slot;
+    lad.tail[lv] = slot;
+    lad.orders[lv]!++;
+    lad.qty[lv]! += qty;
     return slot;
   }
 
@@ -225,7 +236,7 @@ export class L3Book extends TwoSidedBook {
    */
   removeHead(s: number): void {
     this.#index.delete(this.orderId[s]!);
-    const lad = this.orderSide[s] === BookSide.BID ? this.bids : this.asks;
+    const lad = this.sides[this.orderSide[s] as BookSide];
     const lv = this.orderLevel[s]!;
     if (--lad.orders[lv]! === 0) lad.removeSlot(lv);
     else {
@@ -241,8 +252,7 @@ export class L3Book extends TwoSidedBook {
 
   /** Take slot `s` out of its level queue and free it (the index entry is already gone). */
   #unlink(s: number): void {
-    const side = this.orderSide[s] as BookSide;
-    const lad = side === BookSide.BID ? this.bids : this.asks;
+    const lad = this.sides[this.orderSide[s] as BookSide];
     const lv = this.orderLevel[s]!;
     const prev = this.orderPrev[s]!;
     const next = this.orderNext[s]!;
@@ -345,8 +355,7 @@ export class L3Book extends TwoSidedBook {
 
   #snapSide(lad: PriceLadder): L3SnapshotLevel[] {
     const out: L3SnapshotLevel[] = [];
-    for (let i = 0; i < lad.count; i++) {
-      const lv = lad.slotAt(i);
+    for (let lv = lad.best; lv >= 0; lv = lad.worseThan(lv)) {
       const orders: L3SnapshotOrder[] = [];
       for (let o = lad.head[lv]!; o >= 0; o = this.orderNext[o]!) {
         orders.push({ id: this.orderId[o]!, qty: this.orderQty[o]!, owner: this.orderOwner[o]! });
@@ -354,20 +363,6 @@ export class L3Book extends TwoSidedBook {
       out.push({ price: lad.price[lv]!, qty: lad.qty[lv]!, orders });
     }
     return out;
-  }
-
-  #link(slot: number, side: BookSide, price: number, qty: number): void {
-    const lad = side === BookSide.BID ? this.bids : this.asks;
-    const lv = lad.findOrCreate(price);
-    const tail = lad.tail[lv]!;
-    this.orderLevel[slot] = lv;
-    this.orderPrev[slot] = tail;
-    this.orderNext[slot] = -1;
-    if (tail >= 0) this.orderNext[tail] = slot;
-    else lad.head[lv] = slot;
-    lad.tail[lv] = slot;
-    lad.orders[lv]!++;
-    lad.qty[lv]! += qty;
   }
 
   #allocOrder(): number {
