@@ -6,7 +6,7 @@ import { BookSide } from './side.ts';
 /**
  * Full structural check of an {@link L3Book} (O(orders); for tests and diagnostics, never the hot path).
  * Returns a list of problems, empty when the book is sound:
- * each ladder strictly sorted with the best last; every level non-empty with a positive total equal to the
+ * each ladder walks best to worst in strictly worsening prices over exactly `count` levels, each found by price; every level non-empty with a positive total equal to the
  * sum of its orders; queues doubly linked both ways; every order's side, price and level agree with the
  * level it is queued at; the id index finds every queued order; the order count matches.
  */
@@ -16,8 +16,7 @@ export function auditL3Book(book: L3Book): string[] {
   for (const side of [BookSide.BID, BookSide.ASK] as const) {
     const lad = book.ladder(side);
     auditLadder(lad, side, problems);
-    for (let i = 0; i < lad.count; i++) {
-      const lv = lad.slotAt(i);
+    for (let lv = lad.best; lv >= 0; lv = lad.worseThan(lv)) {
       let sum = 0;
       let n = 0;
       let prev = -1;
@@ -58,8 +57,7 @@ export function auditL2Book(book: L2Book): string[] {
   auditLadder(book.bids, BookSide.BID, problems);
   auditLadder(book.asks, BookSide.ASK, problems);
   for (const lad of [book.bids, book.asks]) {
-    for (let i = 0; i < lad.count; i++) {
-      const s = lad.slotAt(i);
+    for (let s = lad.best; s >= 0; s = lad.worseThan(s)) {
       if (!(lad.qty[s]! > 0)) problems.push(`level ${lad.price[s]}: non-positive qty ${lad.qty[s]}`);
     }
   }
@@ -67,10 +65,19 @@ export function auditL2Book(book: L2Book): string[] {
 }
 
 function auditLadder(lad: PriceLadder, side: BookSide, problems: string[]): void {
-  for (let p = 0; p < lad.count; p++) {
-    const s = lad.pos2slot[p]!;
-    if (lad.keys[p] !== lad.keyOf(lad.price[s]!)) problems.push(`side ${side} pos ${p}: key/price disagree`);
-    if (p > 0 && !(lad.keys[p - 1]! < lad.keys[p]!))
-      problems.push(`side ${side} pos ${p}: not strictly sorted`);
+  let n = 0;
+  let prev = Number.NaN;
+  for (let s = lad.best; s >= 0; s = lad.worseThan(s)) {
+    const px = lad.price[s]!;
+    if (n > lad.count) {
+      problems.push(`side ${side}: level walk loops`);
+      return;
+    }
+    if (n > 0 && !lad.isBetter(prev, px))
+      problems.push(`side ${side} level ${n}: ${px} not worse than ${prev}`);
+    if (lad.find(px) !== s) problems.push(`side ${side} level ${px}: price lookup points elsewhere`);
+    prev = px;
+    n++;
   }
+  if (n !== lad.count) problems.push(`side ${side}: ${n} levels walked, count ${lad.count}`);
 }

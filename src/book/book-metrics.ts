@@ -34,11 +34,10 @@ export function microprice(b: TwoSidedBook): number {
 
 /** Size-weighted average price of the best `n` levels of one side (NaN when empty). */
 export function sideVwap(lad: PriceLadder, n: number): number {
-  const m = n < lad.count ? n : lad.count;
   let pq = 0;
   let q = 0;
-  for (let i = 0; i < m; i++) {
-    const s = lad.slotAt(i);
+  let m = 0;
+  for (let s = lad.best; s >= 0 && m < n; s = lad.worseThan(s), m++) {
     pq += lad.price[s]! * lad.qty[s]!;
     q += lad.qty[s]!;
   }

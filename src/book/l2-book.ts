@@ -59,8 +59,7 @@ export class L2Book extends TwoSidedBook {
   snapshot(): L2BookSnapshot {
     const side = (lad: PriceLadder): L2SnapshotLevel[] => {
       const out: L2SnapshotLevel[] = [];
-      for (let i = 0; i < lad.count; i++) {
-        const s = lad.slotAt(i);
+      for (let s = lad.best; s >= 0; s = lad.worseThan(s)) {
         out.push({ price: lad.price[s]!, qty: lad.qty[s]! });
       }
       return out;

@@ -201,16 +201,15 @@ export class LobsterReplayer {
     const base = row * L * 4;
     for (let side = 0; side < 2; side++) {
       const lad = this.book.ladder(side as BookSide);
-      for (let l = 0; l < L; l++) {
+      for (let l = 0, s = lad.best; l < L; l++, s = s >= 0 ? lad.worseThan(s) : -1) {
         const col = base + l * 4 + (side === BookSide.ASK ? 0 : 2);
         const px = ob.data[col]!;
         const q = ob.data[col + 1]!;
         const empty = px === LOBSTER_EMPTY_ASK || px === LOBSTER_EMPTY_BID;
-        if (l >= lad.count) {
+        if (s < 0) {
           if (!empty) return false;
           continue;
         }
-        const s = lad.slotAt(l);
         if (empty || lad.price[s] !== px || lad.qty[s] !== q) return false;
       }
     }
@@ -259,9 +258,16 @@ export class LobsterReplayer {
     for (let l = 0; l < L; l++) if (ob.data[base + l * 4] !== empty) rowLevels++;
     const deepest = rowLevels > 0 ? ob.data[base + (rowLevels - 1) * 4]! : Number.NaN;
     let j = 0;
+    // `cur` is our level `i` (kept in step as i advances; looked up again after a seed changed the ladder)
+    let cur = lad.best;
+    let curIdx = 0;
     for (;;) {
-      const haveOurs = i < lad.count;
-      const ourPx = haveOurs ? lad.price[lad.slotAt(i)]! : Number.NaN;
+      if (curIdx !== i) {
+        cur = curIdx === i - 1 && cur >= 0 ? lad.worseThan(cur) : lad.slotAt(i);
+        curIdx = i;
+      }
+      const haveOurs = cur >= 0;
+      const ourPx = haveOurs ? lad.price[cur]! : Number.NaN;
       // Our levels past the row's deepest price are not visible in a full row: stop there.
       const oursVisible = haveOurs && (rowLevels < L || better * ourPx >= better * deepest);
       const haveRow = j < rowLevels;
@@ -269,11 +275,12 @@ export class LobsterReplayer {
       const rowPx = haveRow ? ob.data[base + j * 4]! : Number.NaN;
       const rowQty = haveRow ? ob.data[base + j * 4 + 1]! : 0;
       if (oursVisible && haveRow && ourPx === rowPx) {
-        const s = lad.slotAt(i);
+        const s = cur;
         if (lad.qty[s] !== rowQty) {
           if (this.#known(side, rowPx)) result = RowCheck.MISMATCH;
           else {
             this.#seed(side, rowPx, rowQty);
+            curIdx = -2; // stale
             if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
           }
         }
@@ -286,6 +293,7 @@ export class LobsterReplayer {
           i++;
         } else {
           this.#seed(side, ourPx, 0); // stale level beyond the horizon: drop it (index i now points at the next)
+          curIdx = -2; // stale
           if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
         }
       } else {
@@ -293,6 +301,7 @@ export class LobsterReplayer {
         if (this.#known(side, rowPx)) result = RowCheck.MISMATCH;
         else {
           this.#seed(side, rowPx, rowQty);
+          curIdx = -2; // stale
           if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
           i++;
         }

@@ -3,31 +3,44 @@ import { IdIndex } from './id-index.ts';
 
 /** Width in ticks of a ladder's dense price window (see {@link PriceLadder}). */
 const WIN = 4096;
+/** Bitmap words over the window, and summary words over those (one bit per non-empty word). */
+const WORDS = WIN >> 5;
+const SUMS = WORDS >> 5;
 
 /**
- * One side of a book: its occupied price levels kept sorted in a typed array with the BEST level at the
- * END, so the best level is O(1), adding or removing at the top of book is O(1) (no shifting), and a
- * level deep in the book costs one `copyWithin` of the levels better than it.
+ * One side of a book: its occupied price levels, the best one in O(1), any level by price in O(1), and the
+ * levels in price order (best first) one O(1) step at a time.
  *
- * Sort keys are `price` for bids and `-price` for asks, so both sides sort ascending and the best is
- * always `keys[count - 1]`. Each position points at a stable level slot, whose price, total quantity,
- * order count and (for L3 books) intrusive order list head/tail live in struct-of-arrays pools.
- * Empty slots are recycled through a free list: steady-state operation allocates nothing.
+ * Each level lives in a stable slot of struct-of-arrays pools (price, total quantity, order count and, for L3
+ * books, the head/tail of its intrusive order queue); empty slots are recycled through a free list, so steady
+ * state allocates nothing. Where a level is kept depends on its price:
  *
- * price → level slot: a dense window of {@link WIN} ticks (an `Int32Array` indexed by price − base, centred
- * on the touch and re-centred when a new best level falls outside it) answers for prices near the touch; a
- * hash ({@link IdIndex}) holds the levels outside it.
+ * - Inside the dense WINDOW of {@link WIN} ticks around the touch (nearly every level that matters): an
+ *   `Int32Array` indexed by tick gives price → slot, and a two-level bitmap (one bit per tick, one summary bit
+ *   per 32-tick word) gives the order: the next worse level is the next set bit, found with `Math.clz32`.
+ *   Creating or removing a level there is O(1), wherever it is in the book.
+ * - Outside it (deep levels, or a market that moved far): a hash gives price → slot and a sorted array gives
+ *   the order (creating or removing costs a shift of the out-of-window levels better than it).
+ *
+ * The window is centred on the first level of an empty side, and re-centred on a new best level created
+ * outside it — at most once per `count` such levels, so a touch flipping between two far-apart prices cannot
+ * make every add O(levels). Correctness never depends on tick density: any safe-integer price works.
+ *
+ * Bits are numbered so that a higher bit is always a better price (bids: price − low end; asks: high end −
+ * price), so both sides share one "best = highest bit" search.
  */
 export class PriceLadder {
   /** True for the bid side (best = highest price). */
   readonly isBid: boolean;
-
-  /** Sorted sort keys of the occupied levels, best last. Valid in `[0, count)`. */
-  keys: Float64Array;
-  /** Level slot of each position in `keys`. */
-  pos2slot: Int32Array;
+  /**
+   * +1 for bids, -1 for asks: `sign × price` grows as prices get better, so `sign × (a − b) > 0` says `a` is
+   * better than `b` on this side without branching on the side.
+   */
+  readonly sign: number;
   /** Number of occupied levels. */
   count = 0;
+  /** Slot of the best level, -1 when the side is empty. Read-only for callers. */
+  best = -1;
 
   /** Per level slot: price in ticks. */
   price: Float64Array;
@@ -42,32 +55,43 @@ export class PriceLadder {
 
   #freeSlot = -1;
   #nextSlot = 0;
-  /**
-   * price → level slot for the levels OUTSIDE the dense window, so finding an existing level is O(1)
-   * whatever the depth.
-   */
-  readonly #byPrice: IdIndex;
-  /**
-   * Dense price window in front of the hash: `#win[price - #winBase]` is the level slot (-1 = none) of every
-   * level priced in `[#winBase, #winBase + WIN)`; those levels are not in `#byPrice`. The window is centred
-   * on a new best level created outside it (see {@link findOrCreate}); NaN = not placed yet.
-   */
+  /** The price at bit 0 (bids: the window's low end; asks: its high end); NaN = no window yet. */
+  #origin = Number.NaN;
+  /** Window: bit → level slot (-1 = none). */
   readonly #win: Int32Array;
-  #winBase = Number.NaN;
+  readonly #bits: Int32Array;
+  readonly #sums: Int32Array;
   /** New best levels created outside the window since it last moved (it may move once this reaches `count`). */
   #sinceMove = 0;
 
+  /** Levels outside the window: price → slot. */
+  readonly #byPrice: IdIndex;
+  /** Levels outside the window, sorted by ascending key (worst first, best last): keys and slots. */
+  #outKeys: Float64Array;
+  #outSlots: Int32Array;
+  #outCount = 0;
+  /** How many of them are worse than every window price (a prefix of the sorted arrays). */
+  #outWorse = 0;
+  /** Per level slot: its position in the out-of-window arrays (valid for out-of-window levels only). */
+  #outPos: Int32Array;
+  /** Scratch for {@link #moveWindow}. */
+  #scratch = new Int32Array(0);
+
   constructor(isBid: boolean, capacity = 64) {
     this.isBid = isBid;
-    this.keys = new Float64Array(capacity);
-    this.pos2slot = new Int32Array(capacity);
+    this.sign = isBid ? 1 : -1;
     this.price = new Float64Array(capacity);
     this.qty = new Float64Array(capacity);
     this.orders = new Int32Array(capacity);
     this.head = new Int32Array(capacity);
     this.tail = new Int32Array(capacity);
-    this.#byPrice = new IdIndex(capacity);
+    this.#outPos = new Int32Array(capacity);
     this.#win = new Int32Array(WIN).fill(-1);
+    this.#bits = new Int32Array(WORDS);
+    this.#sums = new Int32Array(SUMS);
+    this.#byPrice = new IdIndex(16);
+    this.#outKeys = new Float64Array(16);
+    this.#outSlots = new Int32Array(16);
   }
 
   /** Number of occupied levels (alias of {@link count}). */
@@ -75,52 +99,80 @@ export class PriceLadder {
     return this.count;
   }
 
-  /** Sort key of a price on this side. */
-  keyOf(price: number): number {
-    return this.isBid ? price : -price;
-  }
-
   /** Slot of the best level, -1 when the side is empty. */
   bestSlot(): number {
-    return this.count > 0 ? this.pos2slot[this.count - 1]! : -1;
+    return this.best;
   }
 
   /** Best price, NaN when the side is empty. */
   bestPrice(): number {
-    return this.count > 0 ? this.price[this.pos2slot[this.count - 1]!]! : Number.NaN;
+    const b = this.best;
+    return b >= 0 ? this.price[b]! : Number.NaN;
   }
 
   /** Quantity at the best level, 0 when the side is empty. */
   bestQty(): number {
-    return this.count > 0 ? this.qty[this.pos2slot[this.count - 1]!]! : 0;
+    const b = this.best;
+    return b >= 0 ? this.qty[b]! : 0;
   }
 
-  /** Slot of the i-th best level (0 = best); the caller keeps `i < count`. */
+  /** True when `a` is a strictly better price than `b` on this side. */
+  isBetter(a: number, b: number): boolean {
+    return this.sign * a > this.sign * b;
+  }
+
+  /**
+   * Slot of the next worse level after the occupied level `slot`, -1 after the worst. O(1): iterate a side
+   * best-first with `for (let s = lad.best; s >= 0; s = lad.worseThan(s))`.
+   */
+  worseThan(slot: number): number {
+    const b = this.sign * (this.price[slot]! - this.#origin);
+    if (b >= 0 && b < WIN) {
+      const nb = this.#highestBitBelow(b);
+      if (nb >= 0) return this.#win[nb]!;
+      return this.#outWorse > 0 ? this.#outSlots[this.#outWorse - 1]! : -1;
+    }
+    const p = this.#outPos[slot]!;
+    const worse = this.#outWorse;
+    if (p < worse) return p > 0 ? this.#outSlots[p - 1]! : -1;
+    if (p - 1 >= worse) return this.#outSlots[p - 1]!;
+    const hb = this.#highestBitBelow(WIN);
+    if (hb >= 0) return this.#win[hb]!;
+    return worse > 0 ? this.#outSlots[worse - 1]! : -1;
+  }
+
+  /** Slot of the i-th best level (0 = best), -1 past the worst. O(i): loops should use {@link worseThan}. */
   slotAt(i: number): number {
-    return this.pos2slot[this.count - 1 - i]!;
+    let s = this.best;
+    for (let k = 0; k < i && s >= 0; k++) s = this.worseThan(s);
+    return s;
   }
 
   /** Slot of the level at `price`, or -1. O(1). */
   find(price: number): number {
-    const d = price - this.#winBase;
-    if (d >= 0 && d < WIN) return this.#win[d]!;
+    const b = this.sign * (price - this.#origin);
+    if (b >= 0 && b < WIN) return this.#win[b]!;
     return this.#byPrice.get(price);
   }
 
   /** Slot of the level at `price`, created empty (qty 0, no orders) when absent. */
   findOrCreate(price: number): number {
-    let d = price - this.#winBase;
-    let inWin = d >= 0 && d < WIN;
-    const found = inWin ? this.#win[d]! : this.#byPrice.get(price);
-    if (found >= 0) return found;
-    const key = this.isBid ? price : -price;
-    const at = ~this.#locate(key);
-    if (!inWin && at === this.count && Number.isSafeInteger(price) && ++this.#sinceMove >= this.count) {
+    const b = this.sign * (price - this.#origin);
+    const s = b >= 0 && b < WIN ? this.#win[b]! : this.#byPrice.get(price);
+    return s >= 0 ? s : this.#create(price);
+  }
+
+  #create(price: number): number {
+    const sign = this.sign;
+    let b = sign * (price - this.#origin);
+    let inWin = b >= 0 && b < WIN;
+    const isBest = this.best < 0 || sign * price > sign * this.price[this.best]!;
+    if (!inWin && isBest && Number.isSafeInteger(price) && ++this.#sinceMove >= this.count) {
       // A new best level outside the window (or the first level of an empty side): the touch has moved, so
       // centre the window on it. Moving costs O(levels); the `#sinceMove` rule amortises that to O(1) per
-      // such level, so a touch flipping between two far-apart prices cannot make every add O(levels).
+      // such level.
       this.#moveWindow(price);
-      d = WIN >> 1;
+      b = sign * (price - this.#origin);
       inWin = true;
     }
     const slot = this.#allocSlot();
@@ -129,54 +181,33 @@ export class PriceLadder {
     this.orders[slot] = 0;
     this.head[slot] = -1;
     this.tail[slot] = -1;
-    if (inWin) this.#win[d] = slot;
-    else this.#byPrice.set(price, slot);
-    const n = this.count;
-    if (n === this.keys.length) this.#growKeys();
-    const keys = this.keys;
-    const p2s = this.pos2slot;
-    if (n - at > 32) {
-      keys.copyWithin(at + 1, at, n);
-      p2s.copyWithin(at + 1, at, n);
+    if (inWin) {
+      this.#win[b] = slot;
+      this.#setBit(b);
     } else {
-      // short moves (the usual case: near the top of book) are cheaper inline than a builtin call
-      for (let i = n; i > at; i--) {
-        keys[i] = keys[i - 1]!;
-        p2s[i] = p2s[i - 1]!;
-      }
+      this.#byPrice.set(price, slot);
+      this.#outInsert(slot, sign * price, b < 0);
     }
-    keys[at] = key;
-    p2s[at] = slot;
-    this.count = n + 1;
+    this.count++;
+    if (isBest) this.best = slot;
     return slot;
   }
 
   /** Remove the level in `slot` (whatever its quantity) and recycle the slot. */
   removeSlot(slot: number): void {
-    const n = this.count;
-    let at: number;
-    if (n > 0 && this.pos2slot[n - 1] === slot) at = n - 1;
-    else {
-      const price = this.price[slot]!;
-      at = this.#locate(this.isBid ? price : -price);
-    }
-    if (at < 0 || this.pos2slot[at] !== slot)
-      throw new TradestateError(ErrorCode.BOOK_INVALID_UPDATE, `price ladder: slot ${slot} is not occupied`);
-    if (n - at > 32) {
-      this.keys.copyWithin(at, at + 1, n);
-      this.pos2slot.copyWithin(at, at + 1, n);
+    const price = this.price[slot]!;
+    const b = this.sign * (price - this.#origin);
+    if (b >= 0 && b < WIN) {
+      if (this.#win[b] !== slot) this.#notOccupied(slot);
+      this.#win[b] = -1;
+      this.#clearBit(b);
     } else {
-      const keys = this.keys;
-      const p2s = this.pos2slot;
-      for (let i = at + 1; i < n; i++) {
-        keys[i - 1] = keys[i]!;
-        p2s[i - 1] = p2s[i]!;
-      }
+      if (this.#byPrice.get(price) !== slot) this.#notOccupied(slot);
+      this.#byPrice.delete(price);
+      this.#outRemove(slot, b < 0);
     }
-    this.count = n - 1;
-    const d = this.price[slot]! - this.#winBase;
-    if (d >= 0 && d < WIN) this.#win[d] = -1;
-    else this.#byPrice.delete(this.price[slot]!);
+    this.count--;
+    if (slot === this.best) this.best = this.#findBest();
     this.head[slot] = this.#freeSlot;
     this.#freeSlot = slot;
   }
@@ -186,101 +217,191 @@ export class PriceLadder {
    * O(n), allocation-free.
    */
   depth(n: number, outPx: Float64Array | number[], outQty: Float64Array | number[], offset = 0): number {
-    const m = n < this.count ? n : this.count;
-    const top = this.count - 1;
-    for (let i = 0; i < m; i++) {
-      const s = this.pos2slot[top - i]!;
-      outPx[offset + i] = this.price[s]!;
-      outQty[offset + i] = this.qty[s]!;
+    let m = 0;
+    for (let s = this.best; s >= 0 && m < n; s = this.worseThan(s)) {
+      outPx[offset + m] = this.price[s]!;
+      outQty[offset + m] = this.qty[s]!;
+      m++;
     }
     return m;
   }
 
-  /** Total quantity over the best `n` levels. */
+  /** Total quantity over the best `n` levels. O(n). */
   depthQty(n: number): number {
-    const m = n < this.count ? n : this.count;
-    const top = this.count - 1;
     let q = 0;
-    for (let i = 0; i < m; i++) q += this.qty[this.pos2slot[top - i]!]!;
+    let m = 0;
+    for (let s = this.best; s >= 0 && m < n; s = this.worseThan(s)) {
+      q += this.qty[s]!;
+      m++;
+    }
     return q;
   }
 
   /** Remove every level (keeps capacity). */
   clear(): void {
     this.count = 0;
+    this.best = -1;
     this.#freeSlot = -1;
     this.#nextSlot = 0;
-    this.#byPrice.clear();
     this.#win.fill(-1);
-    this.#winBase = Number.NaN;
+    this.#bits.fill(0);
+    this.#sums.fill(0);
+    this.#origin = Number.NaN;
     this.#sinceMove = 0;
+    this.#byPrice.clear();
+    this.#outCount = 0;
+    this.#outWorse = 0;
   }
 
   /** Bytes held by this side's arrays. */
   get bytes(): number {
     return (
-      this.keys.byteLength +
-      this.pos2slot.byteLength +
       this.price.byteLength +
       this.qty.byteLength +
       this.orders.byteLength +
       this.head.byteLength +
       this.tail.byteLength +
+      this.#outPos.byteLength +
       this.#win.byteLength +
-      this.#byPrice.bytes
+      this.#bits.byteLength +
+      this.#sums.byteLength +
+      this.#byPrice.bytes +
+      this.#outKeys.byteLength +
+      this.#outSlots.byteLength +
+      this.#scratch.byteLength
     );
   }
 
-  /**
-   * Position of `key` in `keys`, or `~insertionPoint` when absent. Scans the 8 best levels first
-   * (where nearly all activity is), then binary-searches the rest.
-   */
-  #locate(key: number): number {
-    const keys = this.keys;
-    const n = this.count;
-    const stop = n > 8 ? n - 8 : 0;
-    for (let i = n - 1; i >= stop; i--) {
-      const k = keys[i]!;
-      if (k === key) return i;
-      if (k < key) return ~(i + 1);
-    }
-    if (stop === 0) return ~0;
-    let lo = 0;
-    let hi = stop - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const k = keys[mid]!;
-      if (k < key) lo = mid + 1;
-      else if (k > key) hi = mid - 1;
-      else return mid;
-    }
-    return ~lo;
+  #notOccupied(slot: number): never {
+    throw new TradestateError(ErrorCode.BOOK_INVALID_UPDATE, `price ladder: slot ${slot} is not occupied`);
   }
 
-  /** Centre the window on `price`: levels leaving it move to the hash, levels entering it leave the hash. */
+  /** The best level, searched: better-than-window levels, then the window, then worse-than-window ones. */
+  #findBest(): number {
+    if (this.#outCount > this.#outWorse) return this.#outSlots[this.#outCount - 1]!;
+    const hb = this.#highestBitBelow(WIN);
+    if (hb >= 0) return this.#win[hb]!;
+    return this.#outWorse > 0 ? this.#outSlots[this.#outWorse - 1]! : -1;
+  }
+
+  #setBit(b: number): void {
+    const w = b >>> 5;
+    this.#bits[w]! |= 1 << (b & 31);
+    this.#sums[w >>> 5]! |= 1 << (w & 31);
+  }
+
+  #clearBit(b: number): void {
+    const w = b >>> 5;
+    const x = this.#bits[w]! & ~(1 << (b & 31));
+    this.#bits[w] = x;
+    if (x === 0) this.#sums[w >>> 5]! &= ~(1 << (w & 31));
+  }
+
+  /** Highest set bit strictly below `b` (`b ≤ WIN`), or -1. At most SUMS + 1 word tests. */
+  #highestBitBelow(b: number): number {
+    const bits = this.#bits;
+    let w = b >>> 5;
+    const r = b & 31;
+    if (r !== 0) {
+      const x = bits[w]! & (-1 >>> (32 - r));
+      if (x !== 0) return (w << 5) + 31 - Math.clz32(x);
+    }
+    // whole words below w, through the summary bits
+    const sums = this.#sums;
+    let s = w >>> 5;
+    const rs = w & 31;
+    let y = rs !== 0 && s < SUMS ? sums[s]! & (-1 >>> (32 - rs)) : 0;
+    for (;;) {
+      if (y !== 0) {
+        w = (s << 5) + 31 - Math.clz32(y);
+        return (w << 5) + 31 - Math.clz32(bits[w]!);
+      }
+      if (--s < 0) return -1;
+      y = sums[s]!;
+    }
+  }
+
+  /** Insert an out-of-window level into the sorted arrays (its key is absent). */
+  #outInsert(slot: number, key: number, worse: boolean): void {
+    const n = this.#outCount;
+    if (n === this.#outKeys.length) this.#growOut();
+    const keys = this.#outKeys;
+    const slots = this.#outSlots;
+    const pos = this.#outPos;
+    // scan down from the best end (where new out-of-window levels usually land), binary search beyond 8
+    let lo = 0;
+    let hi = n;
+    if (n > 8 && keys[n - 8]! > key) {
+      hi = n - 8;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+    } else {
+      lo = n;
+      while (lo > 0 && keys[lo - 1]! > key) lo--;
+    }
+    for (let i = n; i > lo; i--) {
+      keys[i] = keys[i - 1]!;
+      const s = slots[i - 1]!;
+      slots[i] = s;
+      pos[s] = i;
+    }
+    keys[lo] = key;
+    slots[lo] = slot;
+    pos[slot] = lo;
+    this.#outCount = n + 1;
+    if (worse) this.#outWorse++;
+  }
+
+  #outRemove(slot: number, worse: boolean): void {
+    const keys = this.#outKeys;
+    const slots = this.#outSlots;
+    const pos = this.#outPos;
+    const n = this.#outCount;
+    for (let i = pos[slot]! + 1; i < n; i++) {
+      keys[i - 1] = keys[i]!;
+      const s = slots[i]!;
+      slots[i - 1] = s;
+      pos[s] = i - 1;
+    }
+    this.#outCount = n - 1;
+    if (worse) this.#outWorse--;
+  }
+
+  /** Centre the window on `price`: every level is re-filed under the new window. O(levels). */
   #moveWindow(price: number): void {
-    const win = this.#win;
-    const byPrice = this.#byPrice;
-    const p2s = this.pos2slot;
-    const px = this.price;
     const n = this.count;
-    const oldBase = this.#winBase;
-    for (let i = 0; i < n; i++) {
-      const p = px[p2s[i]!]!;
-      const d = p - oldBase;
-      if (d >= 0 && d < WIN) win[d] = -1;
-      else byPrice.delete(p);
+    if (this.#scratch.length < n) this.#scratch = new Int32Array(Math.max(16, n * 2));
+    const all = this.#scratch;
+    let m = 0;
+    for (let s = this.best; s >= 0; s = this.worseThan(s)) all[m++] = s; // best first
+    for (let i = 0; i < m; i++) {
+      const s = all[i]!;
+      const b = this.sign * (this.price[s]! - this.#origin);
+      if (b >= 0 && b < WIN) this.#win[b] = -1;
     }
-    const base = price - (WIN >> 1);
-    for (let i = 0; i < n; i++) {
-      const slot = p2s[i]!;
-      const p = px[slot]!;
-      const d = p - base;
-      if (d >= 0 && d < WIN) win[d] = slot;
-      else byPrice.set(p, slot);
-    }
-    this.#winBase = base;
+    this.#bits.fill(0);
+    this.#sums.fill(0);
+    this.#byPrice.clear();
+    this.#outCount = 0;
+    this.#outWorse = 0;
+    this.#origin = this.sign > 0 ? price - (WIN >> 1) : price + (WIN >> 1) - 1;
     this.#sinceMove = 0;
+    // worst first, so out-of-window levels append in ascending key order
+    for (let i = m - 1; i >= 0; i--) {
+      const s = all[i]!;
+      const p = this.price[s]!;
+      const b = this.sign * (p - this.#origin);
+      if (b >= 0 && b < WIN) {
+        this.#win[b] = s;
+        this.#setBit(b);
+      } else {
+        this.#byPrice.set(p, s);
+        this.#outInsert(s, this.sign * p, b < 0);
+      }
+    }
   }
 
   #allocSlot(): number {
@@ -293,14 +414,10 @@ export class PriceLadder {
     return this.#nextSlot++;
   }
 
-  #growKeys(): void {
-    const cap = this.keys.length * 2;
-    const k = new Float64Array(cap);
-    k.set(this.keys);
-    this.keys = k;
-    const p = new Int32Array(cap);
-    p.set(this.pos2slot);
-    this.pos2slot = p;
+  #growOut(): void {
+    const cap = this.#outKeys.length * 2;
+    this.#outKeys = growF64(this.#outKeys, cap);
+    this.#outSlots = growI32(this.#outSlots, cap);
   }
 
   #growSlots(): void {
@@ -310,6 +427,7 @@ export class PriceLadder {
     this.orders = growI32(this.orders, cap);
     this.head = growI32(this.head, cap);
     this.tail = growI32(this.tail, cap);
+    this.#outPos = growI32(this.#outPos, cap);
   }
 }
 

@@ -1,5 +1,5 @@
 import { PriceLadder } from './price-ladder.ts';
-import { BookSide } from './side.ts';
+import type { BookSide } from './side.ts';
 
 /**
  * The two price ladders of a book and what is read off them: best prices and sizes (O(1)), the crossed
@@ -11,10 +11,15 @@ export abstract class TwoSidedBook {
   readonly bids = new PriceLadder(true);
   /** Ask side. */
   readonly asks = new PriceLadder(false);
+  /**
+   * Both ladders indexed by {@link BookSide} (`sides[side]`, opposite `sides[side ^ 1]`): hot paths pick a
+   * side by an array index, not a branch, so a random mix of buys and sells costs no branch mispredictions.
+   */
+  readonly sides: readonly [PriceLadder, PriceLadder] = [this.bids, this.asks];
 
   /** The ladder of `side`. */
   ladder(side: BookSide): PriceLadder {
-    return side === BookSide.BID ? this.bids : this.asks;
+    return this.sides[side];
   }
 
   /** Best bid price in ticks, NaN when there is no bid. O(1). */

@@ -274,9 +274,9 @@ export class MatchingEngine {
     let n = 0;
     for (const side of [BookSide.BID, BookSide.ASK] as const) {
       const lad = book.ladder(side);
-      for (let i = lad.count - 1; i >= 0; i--) {
-        if (i >= lad.count) continue;
-        let o = lad.head[lad.slotAt(i)]!;
+      for (let lv = lad.best; lv >= 0; ) {
+        const worse = lad.worseThan(lv); // read before this level's orders (and maybe the level) go
+        let o = lad.head[lv]!;
         while (o >= 0) {
           const next = book.orderNext[o]!;
           if ((book.orderFlags[o]! & TIF_MASK) === TimeInForce.DAY) {
@@ -296,6 +296,7 @@ export class MatchingEngine {
           }
           o = next;
         }
+        lv = worse;
       }
     }
     const dayStops: number[] = [];
@@ -376,15 +377,10 @@ export class MatchingEngine {
       // Fast path: a GTC/DAY limit order that does not cross rests at once (no call into #execute).
       const tif = r.tif;
       const book = this.book;
-      const opp = side === BookSide.BID ? book.asks : book.bids;
-      const n = opp.count;
-      if (
-        tif <= TimeInForce.DAY &&
-        (n === 0 ||
-          (side === BookSide.BID
-            ? opp.price[opp.pos2slot[n - 1]!]! > price
-            : opp.price[opp.pos2slot[n - 1]!]! < price))
-      ) {
+      const opp = book.sides[side ^ 1]!;
+      const best = opp.best;
+      // not crossing: the opposite best is worse, on its own side, than our price (no branch on the side)
+      if (tif <= TimeInForce.DAY && (best < 0 || opp.sign * (opp.price[best]! - price) < 0)) {
         this.events.push(ExecKind.ACCEPTED, id, 0, side, price, qty, qty, 0, Reason.NONE);
         book.insert(id, side, price, qty, r.owner, tif | (r.stp << STP_SHIFT));
         res.leavesQty = qty;
@@ -441,7 +437,7 @@ export class MatchingEngine {
     const opp = buy ? book.asks : book.bids;
     if (!isMarket) {
       // Fast path: a limit order that does not cross rests (or, IOC/FOK, is cancelled) without matching.
-      const best = opp.count > 0 ? opp.price[opp.pos2slot[opp.count - 1]!]! : Number.NaN;
+      const best = opp.best >= 0 ? opp.price[opp.best]! : Number.NaN;
       if (!(buy ? best <= r.price : best >= r.price)) {
         const tif = r.tif;
         if (tif === TimeInForce.IOC || tif === TimeInForce.FOK) {
@@ -483,8 +479,9 @@ export class MatchingEngine {
     let stpStop = false;
     const ev = this.events;
     const id = r.id;
-    outer: while (remaining > 0 && opp.count > 0) {
-      const lv = opp.pos2slot[opp.count - 1]!;
+    outer: while (remaining > 0) {
+      const lv = opp.best;
+      if (lv < 0) break;
       const px = opp.price[lv]!;
       if (buy ? px > limit : px < limit) break;
       let o = opp.head[lv]!;
@@ -569,8 +566,7 @@ export class MatchingEngine {
   ): number {
     const book = this.book;
     let got = 0;
-    for (let i = 0; i < opp.count; i++) {
-      const lv = opp.slotAt(i);
+    for (let lv = opp.best; lv >= 0; lv = opp.worseThan(lv)) {
       const px = opp.price[lv]!;
       if (buy ? px > limit : px < limit) break;
       if (stp === StpMode.NONE) {

@@ -2,10 +2,25 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PriceLadder } from '../../src/book/price-ladder.ts';
 
+/** The ladder's best-first walk must be the model's prices sorted best first, with `best` and depth agreeing. */
+function expectOrder(l: PriceLadder, model: Map<number, number>, isBid: boolean): void {
+  const expected = [...model.keys()].sort((a, b) => (isBid ? b - a : a - b));
+  const walked: number[] = [];
+  for (let s = l.best; s >= 0 && walked.length <= model.size; s = l.worseThan(s)) walked.push(l.price[s]!);
+  expect(walked).toEqual(expected);
+  expect(l.bestPrice()).toBe(expected.length > 0 ? expected[0] : Number.NaN);
+  const px = new Float64Array(3);
+  const qty = new Float64Array(3);
+  expect(l.depth(3, px, qty)).toBe(Math.min(3, expected.length));
+  expect([...px.subarray(0, Math.min(3, expected.length))]).toEqual(expected.slice(0, 3));
+  if (expected.length > 1) expect(l.price[l.slotAt(1)]).toBe(expected[1]);
+}
+
 // The ladder answers price → level from a dense window (4,096 ticks, centred on the touch and moved when a new
 // best level falls outside it) and a hash for everything outside it. These checks drive prices across and far
 // beyond the window's edges, walk the touch so the window moves, empty the side and compare every lookup with
 // a plain Map.
+// After every step the best-first walk (window bitmap plus the sorted out-of-window levels) is checked too.
 describe('PriceLadder price window', () => {
   it('matches a Map model for prices inside, at the edges of and far outside the window', () => {
     const spread = fc.oneof(
@@ -39,6 +54,7 @@ describe('PriceLadder price window', () => {
           }
           expect(l.find(px + 1)).toBe(model.get(px + 1) ?? -1);
           expect(l.find(px - 1)).toBe(model.get(px - 1) ?? -1);
+          expectOrder(l, model, isBid);
         }
         // empty the side, then reuse it around a far-away price (the window moves there)
         for (const s of [...model.values()]) l.removeSlot(s);
@@ -80,6 +96,7 @@ describe('PriceLadder price window', () => {
           }
           for (const [p, s] of model) expect(l.find(p)).toBe(s);
           expect(l.find(touch + 1)).toBe(model.get(touch + 1) ?? -1);
+          expectOrder(l, model, isBid);
         }
       })
     );

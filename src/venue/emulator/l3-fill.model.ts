@@ -238,8 +238,7 @@ export class L3FillModel implements FillModel {
     pxs.length = 0;
     const bid = side === BookSide.BID;
     let need = budget;
-    outer: for (let i = 0; i < lad.count && need > 0; i++) {
-      const lv = lad.slotAt(i);
+    outer: for (let lv = lad.best; lv >= 0 && need > 0; lv = lad.worseThan(lv)) {
       const p = lad.price[lv]!;
       if (bid ? p < px : p > px) break;
       if (p === px && stopId === -1) break;
