@@ -61,9 +61,12 @@ export class L3Book extends TwoSidedBook {
   #next = 0;
   #orderCount = 0;
 
-  /** @param capacity expected number of resting orders (the pools grow past it). */
-  constructor(capacity = 1024) {
-    super();
+  /**
+   * @param capacity expected number of resting orders (the pools grow past it).
+   * @param priceWindow each side's dense price window in ticks (see {@link PriceLadder}).
+   */
+  constructor(capacity = 1024, priceWindow?: number) {
+    super(priceWindow);
     this.orderId = new Float64Array(capacity);
     this.orderPx = new Float64Array(capacity);
     this.orderQty = new Float64Array(capacity);

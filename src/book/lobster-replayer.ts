@@ -73,7 +73,9 @@ export class LobsterReplayer {
   #askHorizon = Number.POSITIVE_INFINITY;
 
   constructor(capacity = 16_384) {
-    this.book = new L3Book(capacity);
+    // LOBSTER prices are 1e-4 $ and the tick is a cent (100 units): a 65,536-unit window keeps ±$3.28 of
+    // levels around the touch in the dense window instead of the out-of-window hash.
+    this.book = new L3Book(capacity, 65_536);
   }
 
   /** Empty the book and zero the counters (keeps capacity). */

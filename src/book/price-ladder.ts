@@ -1,11 +1,8 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { IdIndex } from './id-index.ts';
 
-/** Width in ticks of a ladder's dense price window (see {@link PriceLadder}). */
-const WIN = 4096;
-/** Bitmap words over the window, and summary words over those (one bit per non-empty word). */
-const WORDS = WIN >> 5;
-const SUMS = WORDS >> 5;
+/** Default width in ticks of a ladder's dense price window (see {@link PriceLadder}). */
+export const DEFAULT_PRICE_WINDOW = 4096;
 
 /**
  * One side of a book: its occupied price levels, the best one in O(1), any level by price in O(1), and the
@@ -15,7 +12,7 @@ const SUMS = WORDS >> 5;
  * books, the head/tail of its intrusive order queue); empty slots are recycled through a free list, so steady
  * state allocates nothing. Where a level is kept depends on its price:
  *
- * - Inside the dense WINDOW of {@link WIN} ticks around the touch (nearly every level that matters): an
+ * - Inside the dense WINDOW of `window` ticks (default {@link DEFAULT_PRICE_WINDOW}) around the touch (nearly every level that matters): an
  *   `Int32Array` indexed by tick gives price → slot, and a two-level bitmap (one bit per tick, one summary bit
  *   per 32-tick word) gives the order: the next worse level is the next set bit, found with `Math.clz32`.
  *   Creating or removing a level there is O(1), wherever it is in the book.
@@ -59,6 +56,8 @@ export class PriceLadder {
   #origin = Number.NaN;
   /** Window: bit → level slot (-1 = none). */
   readonly #win: Int32Array;
+  /** Window width (a power of two ≥ 1,024). */
+  readonly #w: number;
   readonly #bits: Int32Array;
   readonly #sums: Int32Array;
   /** New best levels created outside the window since it last moved (it may move once this reaches `count`). */
@@ -77,7 +76,17 @@ export class PriceLadder {
   /** Scratch for {@link #moveWindow}. */
   #scratch = new Int32Array(0);
 
-  constructor(isBid: boolean, capacity = 64) {
+  /**
+   * @param capacity initial level slots (they grow).
+   * @param window dense window width in ticks, a power of two ≥ 1,024 (default 4,096): 4 bytes per tick plus
+   *   a bit. Widen it where prices are finer than the market's tick (LOBSTER's 1e-4 $ units: 65,536 = ±$3.28).
+   */
+  constructor(isBid: boolean, capacity = 64, window = DEFAULT_PRICE_WINDOW) {
+    if (!(window >= 1024 && window <= 1 << 24 && (window & (window - 1)) === 0))
+      throw new TradestateError(
+        ErrorCode.BOOK_INVALID_UPDATE,
+        `price window ${window}: want a power of two in [1024, 2^24]`
+      );
     this.isBid = isBid;
     this.sign = isBid ? 1 : -1;
     this.price = new Float64Array(capacity);
@@ -86,9 +95,10 @@ export class PriceLadder {
     this.head = new Int32Array(capacity);
     this.tail = new Int32Array(capacity);
     this.#outPos = new Int32Array(capacity);
-    this.#win = new Int32Array(WIN).fill(-1);
-    this.#bits = new Int32Array(WORDS);
-    this.#sums = new Int32Array(SUMS);
+    this.#w = window;
+    this.#win = new Int32Array(window).fill(-1);
+    this.#bits = new Int32Array(window >> 5);
+    this.#sums = new Int32Array(window >> 10);
     this.#byPrice = new IdIndex(16);
     this.#outKeys = new Float64Array(16);
     this.#outSlots = new Int32Array(16);
@@ -127,7 +137,7 @@ export class PriceLadder {
    */
   worseThan(slot: number): number {
     const b = this.sign * (this.price[slot]! - this.#origin);
-    if (b >= 0 && b < WIN) {
+    if (b >= 0 && b < this.#w) {
       const nb = this.#highestBitBelow(b);
       if (nb >= 0) return this.#win[nb]!;
       return this.#outWorse > 0 ? this.#outSlots[this.#outWorse - 1]! : -1;
@@ -136,7 +146,7 @@ export class PriceLadder {
     const worse = this.#outWorse;
     if (p < worse) return p > 0 ? this.#outSlots[p - 1]! : -1;
     if (p - 1 >= worse) return this.#outSlots[p - 1]!;
-    const hb = this.#highestBitBelow(WIN);
+    const hb = this.#highestBitBelow(this.#w);
     if (hb >= 0) return this.#win[hb]!;
     return worse > 0 ? this.#outSlots[worse - 1]! : -1;
   }
@@ -151,21 +161,21 @@ export class PriceLadder {
   /** Slot of the level at `price`, or -1. O(1). */
   find(price: number): number {
     const b = this.sign * (price - this.#origin);
-    if (b >= 0 && b < WIN) return this.#win[b]!;
+    if (b >= 0 && b < this.#w) return this.#win[b]!;
     return this.#byPrice.get(price);
   }
 
   /** Slot of the level at `price`, created empty (qty 0, no orders) when absent. */
   findOrCreate(price: number): number {
     const b = this.sign * (price - this.#origin);
-    const s = b >= 0 && b < WIN ? this.#win[b]! : this.#byPrice.get(price);
+    const s = b >= 0 && b < this.#w ? this.#win[b]! : this.#byPrice.get(price);
     return s >= 0 ? s : this.#create(price);
   }
 
   #create(price: number): number {
     const sign = this.sign;
     let b = sign * (price - this.#origin);
-    let inWin = b >= 0 && b < WIN;
+    let inWin = b >= 0 && b < this.#w;
     const isBest = this.best < 0 || sign * price > sign * this.price[this.best]!;
     if (!inWin && isBest && Number.isSafeInteger(price) && ++this.#sinceMove >= this.count) {
       // A new best level outside the window (or the first level of an empty side): the touch has moved, so
@@ -197,7 +207,7 @@ export class PriceLadder {
   removeSlot(slot: number): void {
     const price = this.price[slot]!;
     const b = this.sign * (price - this.#origin);
-    if (b >= 0 && b < WIN) {
+    if (b >= 0 && b < this.#w) {
       if (this.#win[b] !== slot) this.#notOccupied(slot);
       this.#win[b] = -1;
       this.#clearBit(b);
@@ -279,7 +289,7 @@ export class PriceLadder {
   /** The best level, searched: better-than-window levels, then the window, then worse-than-window ones. */
   #findBest(): number {
     if (this.#outCount > this.#outWorse) return this.#outSlots[this.#outCount - 1]!;
-    const hb = this.#highestBitBelow(WIN);
+    const hb = this.#highestBitBelow(this.#w);
     if (hb >= 0) return this.#win[hb]!;
     return this.#outWorse > 0 ? this.#outSlots[this.#outWorse - 1]! : -1;
   }
@@ -297,7 +307,7 @@ export class PriceLadder {
     if (x === 0) this.#sums[w >>> 5]! &= ~(1 << (w & 31));
   }
 
-  /** Highest set bit strictly below `b` (`b ≤ WIN`), or -1. At most SUMS + 1 word tests. */
+  /** Highest set bit strictly below `b` (`b ≤` window), or -1. At most window/1024 + 1 word tests. */
   #highestBitBelow(b: number): number {
     const bits = this.#bits;
     let w = b >>> 5;
@@ -310,7 +320,7 @@ export class PriceLadder {
     const sums = this.#sums;
     let s = w >>> 5;
     const rs = w & 31;
-    let y = rs !== 0 && s < SUMS ? sums[s]! & (-1 >>> (32 - rs)) : 0;
+    let y = rs !== 0 && s < sums.length ? sums[s]! & (-1 >>> (32 - rs)) : 0;
     for (;;) {
       if (y !== 0) {
         w = (s << 5) + 31 - Math.clz32(y);
@@ -380,21 +390,21 @@ export class PriceLadder {
     for (let i = 0; i < m; i++) {
       const s = all[i]!;
       const b = this.sign * (this.price[s]! - this.#origin);
-      if (b >= 0 && b < WIN) this.#win[b] = -1;
+      if (b >= 0 && b < this.#w) this.#win[b] = -1;
     }
     this.#bits.fill(0);
     this.#sums.fill(0);
     this.#byPrice.clear();
     this.#outCount = 0;
     this.#outWorse = 0;
-    this.#origin = this.sign > 0 ? price - (WIN >> 1) : price + (WIN >> 1) - 1;
+    this.#origin = this.sign > 0 ? price - (this.#w >> 1) : price + (this.#w >> 1) - 1;
     this.#sinceMove = 0;
     // worst first, so out-of-window levels append in ascending key order
     for (let i = m - 1; i >= 0; i--) {
       const s = all[i]!;
       const p = this.price[s]!;
       const b = this.sign * (p - this.#origin);
-      if (b >= 0 && b < WIN) {
+      if (b >= 0 && b < this.#w) {
         this.#win[b] = s;
         this.#setBit(b);
       } else {

@@ -1,4 +1,4 @@
-import { PriceLadder } from './price-ladder.ts';
+import { DEFAULT_PRICE_WINDOW, PriceLadder } from './price-ladder.ts';
 import type { BookSide } from './side.ts';
 
 /**
@@ -8,14 +8,21 @@ import type { BookSide } from './side.ts';
  */
 export abstract class TwoSidedBook {
   /** Bid side. */
-  readonly bids = new PriceLadder(true);
+  readonly bids: PriceLadder;
   /** Ask side. */
-  readonly asks = new PriceLadder(false);
+  readonly asks: PriceLadder;
   /**
    * Both ladders indexed by {@link BookSide} (`sides[side]`, opposite `sides[side ^ 1]`): hot paths pick a
    * side by an array index, not a branch, so a random mix of buys and sells costs no branch mispredictions.
    */
-  readonly sides: readonly [PriceLadder, PriceLadder] = [this.bids, this.asks];
+  readonly sides: readonly [PriceLadder, PriceLadder];
+
+  /** @param priceWindow each ladder's dense price window in ticks (see {@link PriceLadder}). */
+  constructor(priceWindow = DEFAULT_PRICE_WINDOW) {
+    this.bids = new PriceLadder(true, 64, priceWindow);
+    this.asks = new PriceLadder(false, 64, priceWindow);
+    this.sides = [this.bids, this.asks];
+  }
 
   /** The ladder of `side`. */
   ladder(side: BookSide): PriceLadder {

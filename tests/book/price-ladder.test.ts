@@ -78,4 +78,30 @@ describe('PriceLadder', () => {
       { numRuns: 200 }
     );
   });
+
+  it('takes any power-of-two window from 1,024 ticks and refuses others', () => {
+    for (const w of [1000, 512, 3000, 1 << 25])
+      expect(() => new PriceLadder(true, 2, w)).toThrow(/power of two/);
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -3_000, max: 3_000 })), { maxLength: 200 }),
+        (isBid, ops) => {
+          const l = new PriceLadder(isBid, 2, 1024); // levels well past both edges of a narrow window
+          const ref = new Set<number>();
+          for (const [add, p] of ops) {
+            if (add) {
+              l.findOrCreate(p);
+              ref.add(p);
+            } else if (ref.has(p)) {
+              l.removeSlot(l.find(p));
+              ref.delete(p);
+            }
+          }
+          expect(prices(l)).toEqual([...ref].sort((a, b) => (isBid ? b - a : a - b)));
+        }
+      ),
+      { numRuns: 100 }
+    );
+  });
 });
