@@ -588,7 +588,10 @@ export class MatchingEngine {
 
   /** Run every stop the last trade price has reached, cascading. */
   #runTriggers(): void {
-    if (this.stops.size === 0) return;
+    if (this.stops.size > 0) this.#triggerStops();
+  }
+
+  #triggerStops(): void {
     const r = this.#scratch;
     const res = this.#sideResult;
     for (;;) {
@@ -607,11 +610,12 @@ export class MatchingEngine {
 
   /** Track the session: release held orders at the open, expire DAY orders at the close. */
   #clock(tNs: number): void {
-    const session = this.#session;
-    if (session === undefined) {
-      this.#lastT = tNs;
-      return;
-    }
+    // small enough to inline into every call; the session logic is out of line
+    if (this.#session === undefined) this.#lastT = tNs;
+    else this.#sessionClock(this.#session, tNs);
+  }
+
+  #sessionClock(session: TradingSession, tNs: number): void {
     if (this.#lastT >= 0 && tNs < this.#lastT && this.#open) {
       this.#expireDay();
       this.#open = false;
