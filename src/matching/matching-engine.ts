@@ -30,6 +30,27 @@ export interface MatchingEngineConfig {
 }
 
 const TIF_MASK = 3;
+
+/**
+ * True when a field of `r` is out of range: id, quantity and the prices its type uses must be safe integers
+ * (quantity > 0), side 0–1, type / time in force / STP mode 0–3, owner an int32. `(x & 3) === x` accepts
+ * exactly the numbers 0..3 (not strings; -0 aside).
+ */
+function invalidRequest(r: OrderRequest): boolean {
+  const t = r.type;
+  return (
+    !Number.isSafeInteger(r.id) ||
+    (r.side & 1) !== r.side ||
+    !(r.qty > 0) ||
+    !Number.isSafeInteger(r.qty) ||
+    (t & 3) !== t ||
+    (r.tif & 3) !== r.tif ||
+    (r.stp & 3) !== r.stp ||
+    (r.owner | 0) !== r.owner ||
+    (t !== OrderType.MARKET && t !== OrderType.STOP && !Number.isSafeInteger(r.price)) ||
+    (t >= OrderType.STOP && !Number.isSafeInteger(r.stopPrice))
+  );
+}
 const STP_SHIFT = 2;
 
 /**
@@ -131,7 +152,17 @@ export class MatchingEngine {
     this.events.clear();
     this.#clock(tNs);
     const res = this.result;
-    this.#submit(r, res, false);
+    // The common case first: with no session, band, pending stop or held order to consult, a valid passive
+    // limit order rests in one short call (its duplicate check is the book insert's own).
+    if (
+      this.#session !== undefined ||
+      this.#bandBps !== 0 ||
+      this.stops.size !== 0 ||
+      this.#held.length !== 0 ||
+      !this.#restPassive(r, res)
+    ) {
+      this.#submit(r, res, false);
+    }
     this.#runTriggers();
     return res;
   }
@@ -339,19 +370,7 @@ export class MatchingEngine {
     const id = r.id;
     const side = r.side;
     const qty = r.qty;
-    // Enum fields hold 0..3 (side 0..1): `(x & 3) === x` accepts exactly those numbers (not strings, -0 aside).
-    const invalid =
-      !Number.isSafeInteger(id) ||
-      (side & 1) !== side ||
-      !(qty > 0) ||
-      !Number.isSafeInteger(qty) ||
-      (t & 3) !== t ||
-      (r.tif & 3) !== r.tif ||
-      (r.stp & 3) !== r.stp ||
-      (r.owner | 0) !== r.owner ||
-      (t !== OrderType.MARKET && t !== OrderType.STOP && !Number.isSafeInteger(r.price)) ||
-      (t >= OrderType.STOP && !Number.isSafeInteger(r.stopPrice));
-    if (invalid) {
+    if (invalidRequest(r)) {
       this.#reject(id, side === BookSide.ASK ? 1 : 0, Reason.ORDER_INVALID, res);
       return;
     }
@@ -369,27 +388,44 @@ export class MatchingEngine {
       return;
     }
     if (t === OrderType.LIMIT) {
-      const price = r.price;
-      if (this.#bandBps > 0 && !withinBand(price, this.referencePrice, this.#bandBps)) {
+      if (this.#bandBps > 0 && !withinBand(r.price, this.referencePrice, this.#bandBps)) {
         this.#reject(id, side, Reason.PRICE_BAND, res);
         return;
       }
-      // Fast path: a GTC/DAY limit order that does not cross rests at once (no call into #execute).
-      const tif = r.tif;
-      const book = this.book;
-      const opp = book.sides[side ^ 1]!;
-      const best = opp.best;
-      // not crossing: the opposite best is worse, on its own side, than our price (no branch on the side)
-      if (tif <= TimeInForce.DAY && (best < 0 || opp.sign * (opp.price[best]! - price) < 0)) {
-        this.events.push(ExecKind.ACCEPTED, id, 0, side, price, qty, qty, 0, Reason.NONE);
-        book.insert(id, side, price, qty, r.owner, tif | (r.stp << STP_SHIFT));
-        res.leavesQty = qty;
-        return;
-      }
+      if (this.#restPassive(r, res)) return; // no call into #execute
     }
     this.events.push(ExecKind.ACCEPTED, id, 0, side, r.price, qty, qty, 0, Reason.NONE);
     if (t >= OrderType.STOP) this.#stop(r, res);
     else this.#execute(r, res, t === OrderType.MARKET);
+  }
+
+  /**
+   * Rest `r` at once when it is a valid GTC/DAY limit order that does not cross: insert, ACCEPTED event,
+   * result; true when done. Anything else (another type or time in force, invalid fields, a crossing price,
+   * an id already resting) returns false with nothing changed, for the full path to handle. The caller has
+   * settled the session, band, stops and held orders.
+   */
+  #restPassive(r: OrderRequest, res: OrderResult): boolean {
+    const tif = r.tif;
+    if (r.type !== OrderType.LIMIT || tif > TimeInForce.DAY || invalidRequest(r)) return false;
+    const side = r.side;
+    const price = r.price;
+    const book = this.book;
+    const opp = book.sides[side ^ 1]!;
+    const best = opp.best;
+    // crossing: the opposite best is at or better, on its own side, than our price (no branch on the side)
+    if (best >= 0 && opp.sign * (opp.price[best]! - price) >= 0) return false;
+    const id = r.id;
+    const qty = r.qty;
+    if (book.insert(id, side, price, qty, r.owner, tif | (r.stp << STP_SHIFT)) < 0) return false;
+    this.events.push(ExecKind.ACCEPTED, id, 0, side, price, qty, qty, 0, Reason.NONE);
+    res.outcome = Outcome.RESTING;
+    res.filledQty = 0;
+    res.leavesQty = qty;
+    res.cancelledQty = 0;
+    res.reason = Reason.NONE;
+    res.rejectCode = null;
+    return true;
   }
 
   /** An order arriving while the session is closed: rejected or held, per the session's `outside`. */
