@@ -232,12 +232,25 @@ const action = fc.oneof(
   }
 );
 
+/**
+ * Where prices and ids fall: adjacent ticks and consecutive ids (the book's dense price window and dense id
+ * window), levels 997 ticks apart (most outside the 4,096-tick window: the sorted out-of-window levels), and
+ * ids 7,919 or 104,729 apart (too sparse for the id window, which turns off: the hash).
+ */
+const layout = fc.constantFrom(
+  { scale: 1, idStep: 1 },
+  { scale: 997, idStep: 1 },
+  { scale: 1, idStep: 7_919 },
+  { scale: 997, idStep: 104_729 }
+);
+
 describe('MatchingEngine properties (random order flow)', () => {
   it('agrees event-for-event with a naive reference matcher; never crossed; levels = sum of orders; quantity conserved', () => {
     fc.assert(
-      fc.property(fc.array(action, { minLength: 1, maxLength: 150, size: 'max' }), (actions) => {
+      fc.property(layout, fc.array(action, { minLength: 1, maxLength: 150, size: 'max' }), (lay, actions) => {
         const e = new MatchingEngine({ capacity: 2 });
         const ref = new RefEngine();
+        const P = (px: number) => 1_000_000 + (px - 100) * lay.scale;
         let nextId = 1;
         const ids: number[] = [];
         let takerFilled = 0;
@@ -246,16 +259,17 @@ describe('MatchingEngine properties (random order flow)', () => {
           ref.events = [];
           if (a.k === 'limit' || a.k === 'market') {
             const r: OrderRequest = {
-              id: nextId++,
+              id: nextId,
               side: a.side,
               type: a.k === 'limit' ? OrderType.LIMIT : OrderType.MARKET,
               tif: a.tif,
               qty: a.qty,
-              price: a.k === 'limit' ? a.px : 0,
+              price: a.k === 'limit' ? P(a.px) : 0,
               stopPrice: 0,
               owner: a.owner,
               stp: a.stp
             };
+            nextId += lay.idStep;
             ids.push(r.id);
             const res = e.submit(r, T);
             ref.submit(r);
@@ -272,7 +286,7 @@ describe('MatchingEngine properties (random order flow)', () => {
             ref.cancel(id);
           } else {
             const id = ids.length > 0 ? ids[a.pick % ids.length]! : 999;
-            const px = (e.book.slotOf(id) >= 0 ? e.book.priceOf(id) : 100) + a.dpx;
+            const px = (e.book.slotOf(id) >= 0 ? e.book.priceOf(id) : P(100)) + a.dpx * lay.scale;
             e.replace(id, a.qty, px, T);
             ref.replace(id, a.qty, px);
           }
