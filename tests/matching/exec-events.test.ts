@@ -23,9 +23,30 @@ describe('ExecEvents', () => {
           otherLeaves: 5 * i,
           reason: Reason.NONE
         });
-        expect(ev.kind[i]).toBe(ExecKind.TRADE);
-        expect(ev.otherLeaves[i]).toBe(5 * i);
+        expect(ev.kindAt(i)).toBe(ExecKind.TRADE);
+        expect(ev.otherLeavesAt(i)).toBe(5 * i);
       }
     }
+  });
+
+  it('packs kind, side and reason without mixing them up, for every value each can take', () => {
+    const ev = new ExecEvents(1);
+    const kinds = Object.values(ExecKind);
+    const reasons = Object.values(Reason);
+    for (const kind of kinds)
+      for (const side of [0, 1]) for (const reason of reasons) ev.push(kind, -1, 0, side, 0, 0, 0, 0, reason);
+    let i = 0;
+    for (const kind of kinds)
+      for (const side of [0, 1])
+        for (const reason of reasons) {
+          expect([ev.kindAt(i), ev.sideAt(i), ev.reasonAt(i), ev.orderIdAt(i)]).toEqual([
+            kind,
+            side,
+            reason,
+            -1
+          ]);
+          i++;
+        }
+    expect(i).toBe(ev.count);
   });
 });

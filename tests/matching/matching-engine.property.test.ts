@@ -163,26 +163,26 @@ function engineEvents(e: MatchingEngine): Ev[] {
   const x = e.events;
   const out: Ev[] = [];
   for (let i = 0; i < x.count; i++) {
-    switch (x.kind[i]) {
+    switch (x.kindAt(i)) {
       case ExecKind.ACCEPTED:
-        out.push(`ACCEPTED ${x.orderId[i]}`);
+        out.push(`ACCEPTED ${x.orderIdAt(i)}`);
         break;
       case ExecKind.TRADE:
         out.push(
-          `TRADE ${x.orderId[i]}x${x.otherId[i]} @${x.price[i]} q${x.qty[i]} ${x.leaves[i]}/${x.otherLeaves[i]}`
+          `TRADE ${x.orderIdAt(i)}x${x.otherIdAt(i)} @${x.priceAt(i)} q${x.qtyAt(i)} ${x.leavesAt(i)}/${x.otherLeavesAt(i)}`
         );
         break;
       case ExecKind.CANCELLED:
-        out.push(`CANCELLED ${x.orderId[i]} ${x.qty[i]} ${x.reason[i]}`);
+        out.push(`CANCELLED ${x.orderIdAt(i)} ${x.qtyAt(i)} ${x.reasonAt(i)}`);
         break;
       case ExecKind.REJECTED:
-        out.push(`REJECTED ${x.orderId[i]} ${x.reason[i]}`);
+        out.push(`REJECTED ${x.orderIdAt(i)} ${x.reasonAt(i)}`);
         break;
       case ExecKind.REPLACED:
-        out.push(`REPLACED ${x.orderId[i]} ${x.reason[i]}`);
+        out.push(`REPLACED ${x.orderIdAt(i)} ${x.reasonAt(i)}`);
         break;
       default:
-        out.push(`? ${x.kind[i]}`);
+        out.push(`? ${x.kindAt(i)}`);
     }
   }
   return out;
@@ -292,9 +292,9 @@ describe('MatchingEngine properties (random order flow)', () => {
           }
           expect(engineEvents(e)).toEqual(ref.events);
           for (let i = 0; i < e.events.count; i++) {
-            if (e.events.kind[i] === ExecKind.TRADE) {
-              takerFilled += e.events.qty[i]!;
-              makerFilled += e.events.qty[i]!;
+            if (e.events.kindAt(i) === ExecKind.TRADE) {
+              takerFilled += e.events.qtyAt(i);
+              makerFilled += e.events.qtyAt(i);
             }
           }
           expect(e.book.isCrossed()).toBe(false);
@@ -358,9 +358,9 @@ describe('MatchingEngine properties (random order flow)', () => {
               T
             );
             for (let i = 0; i < e.events.count; i++) {
-              const k = e.events.kind[i];
-              if (k === ExecKind.TRADE) filled += 2 * e.events.qty[i]!; // both sides' quantity leaves
-              if (k === ExecKind.CANCELLED) cancelled += e.events.qty[i]!;
+              const k = e.events.kindAt(i);
+              if (k === ExecKind.TRADE) filled += 2 * e.events.qtyAt(i); // both sides' quantity leaves
+              if (k === ExecKind.CANCELLED) cancelled += e.events.qtyAt(i);
             }
             expect(e.book.isCrossed()).toBe(false);
           }

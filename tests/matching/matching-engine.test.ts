@@ -117,8 +117,8 @@ describe('MatchingEngine: limit and market orders, price-time priority', () => {
     expect(e.events.count).toBe(1001);
     let lastPx = 0;
     for (let i = 1; i < e.events.count; i++) {
-      expect(e.events.price[i]! >= lastPx).toBe(true);
-      lastPx = e.events.price[i]!;
+      expect(e.events.priceAt(i) >= lastPx).toBe(true);
+      lastPx = e.events.priceAt(i);
     }
     expect(e.book.orderCount).toBe(0);
   });
@@ -141,7 +141,7 @@ describe('MatchingEngine: rejects and cancels', () => {
       const r = e.submit(bad, T);
       expect(r.outcome).toBe(Outcome.REJECTED);
       expect(r.rejectCode).toBe('TRD_ERR_ORDER_INVALID');
-      expect(e.events.kind[0]).toBe(ExecKind.REJECTED);
+      expect(e.events.kindAt(0)).toBe(ExecKind.REJECTED);
     }
     expect(e.book.orderCount).toBe(0);
   });

@@ -44,12 +44,12 @@ export function ev(e: MatchingEngine): string[] {
   const out: string[] = [];
   const x = e.events;
   for (let i = 0; i < x.count; i++) {
-    const k = KIND[x.kind[i]!];
-    if (x.kind[i] === ExecKind.TRADE) {
+    const k = KIND[x.kindAt(i)];
+    if (x.kindAt(i) === ExecKind.TRADE) {
       out.push(
-        `TRADE ${x.orderId[i]}x${x.otherId[i]} @${x.price[i]} q${x.qty[i]} leaves ${x.leaves[i]}/${x.otherLeaves[i]}`
+        `TRADE ${x.orderIdAt(i)}x${x.otherIdAt(i)} @${x.priceAt(i)} q${x.qtyAt(i)} leaves ${x.leavesAt(i)}/${x.otherLeavesAt(i)}`
       );
-    } else out.push(`${k} ${x.orderId[i]} q${x.qty[i]} r${x.reason[i]}`);
+    } else out.push(`${k} ${x.orderIdAt(i)} q${x.qtyAt(i)} r${x.reasonAt(i)}`);
   }
   return out;
 }

@@ -308,31 +308,31 @@ export class L3FillModel implements FillModel {
     const ev = eng.events;
     const book = eng.book;
     for (let i = 0; i < ev.count; i++) {
-      const kind = ev.kind[i]!;
-      const id = ev.orderId[i]!;
+      const kind = ev.kindAt(i);
+      const id = ev.orderIdAt(i);
       if (kind === ExecKind.TRADE) {
-        const maker = ev.otherId[i]!;
-        const qty = ev.qty[i]!;
-        const px = ev.price[i]!;
+        const maker = ev.otherIdAt(i);
+        const qty = ev.qtyAt(i);
+        const px = ev.priceAt(i);
         const mw = this.#own.get(maker);
         if (mw) {
           this.stats.ownPassiveLots += qty;
-          if (ev.otherLeaves[i] === 0) this.#own.delete(maker);
-          this.#host.fill(mw, px, qty, t, 'maker', qty + ev.otherLeaves[i]!);
+          if (ev.otherLeavesAt(i) === 0) this.#own.delete(maker);
+          this.#host.fill(mw, px, qty, t, 'maker', qty + ev.otherLeavesAt(i));
         } else if (this.#own.has(id)) {
           this.stats.ownTakenLots += qty;
           this.#deficit.set(maker, (this.#deficit.get(maker) ?? 0) + qty);
         }
         const w = this.#own.get(id);
         if (w) {
-          if (ev.leaves[i] === 0 && !book.has(id)) this.#own.delete(id);
-          this.#host.fill(w, px, qty, t, 'taker', qty + ev.otherLeaves[i]!);
+          if (ev.leavesAt(i) === 0 && !book.has(id)) this.#own.delete(id);
+          this.#host.fill(w, px, qty, t, 'taker', qty + ev.otherLeavesAt(i));
         }
       } else if (kind === ExecKind.CANCELLED || kind === ExecKind.REJECTED) {
         const w = this.#own.get(id);
         if (w) {
           this.#own.delete(id);
-          this.#host.close(w, t, 'canceled', reasonText(ev.reason[i]!));
+          this.#host.close(w, t, 'canceled', reasonText(ev.reasonAt(i)));
         }
       }
     }
