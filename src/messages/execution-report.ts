@@ -52,3 +52,9 @@ export const executionReportSchema = z
   })
   .readonly();
 export type ExecutionReport = z.infer<typeof executionReportSchema>;
+
+/**
+ * The execution fields of a report that carries no execution (an ack, a refusal, a cancel): nothing traded,
+ * no commission. Spread it into such reports so each states only its quantities and ids.
+ */
+export const NO_EXECUTION = { lastQty: 0, lastPx: 0, commission: 0n, liquidity: 'none' } as const;

@@ -10,7 +10,7 @@ import {
 } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_DAY, NS_PER_MS } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
-import type { ExecType, ExecutionReport } from '../../messages/execution-report.ts';
+import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import {
   BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
@@ -476,12 +476,9 @@ export function decodeOrderCancelReject(
     ...(orderId === NO_ORDER_ID ? {} : { venueOrderId: orderId }),
     execId: clOrdId,
     side: order.side,
-    lastQty: 0,
-    lastPx: 0,
+    ...NO_EXECUTION,
     cumQty: order.cumQty,
     leavesQty: order.leavesQty,
-    commission: 0n,
-    liquidity: 'none',
     ...(reason === undefined ? {} : { reason }),
     tsEvent: msg.has(Tag.TransactTime) ? ts(msg, Tag.TransactTime) : ts(msg, Tag.SendingTime),
     tsInit

@@ -4,7 +4,7 @@ import { type Instrument, type Money, moneyFromNumber } from '../../core/instrum
 import { type Nanos, NS_PER_DAY } from '../../core/nanos.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
-import type { ExecutionReport } from '../../messages/execution-report.ts';
+import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Bar, BookDelta, Quote, Trade } from '../../messages/market-data.ts';
 import type { OrderVenue } from '../venue.ts';
 import { BarFillModel } from './bar-fill.model.ts';
@@ -450,12 +450,9 @@ export class ExecutionEmulator implements OrderVenue {
       venueOrderId: w.venueOrderId,
       execId: `${this.config.name}-x${++this.#execSeq}`,
       side: w.cmd.side,
-      lastQty: 0,
-      lastPx: 0,
+      ...NO_EXECUTION,
       cumQty: w.filled,
       leavesQty: done ? 0 : w.qty - w.filled,
-      commission: 0n,
-      liquidity: 'none',
       tsEvent: t,
       tsInit: at,
       ...extra
@@ -482,12 +479,9 @@ export class ExecutionEmulator implements OrderVenue {
       ...(newId ? { origClientOrderId: clientOrderId } : {}),
       execId: `${this.config.name}-x${++this.#execSeq}`,
       side,
-      lastQty: 0,
-      lastPx: 0,
+      ...NO_EXECUTION,
       cumQty: 0,
       leavesQty: 0,
-      commission: 0n,
-      liquidity: 'none',
       reason,
       tsEvent: t,
       tsInit: t + this.#latency.ack()
