@@ -47,7 +47,17 @@ export const ErrorCode = {
   WS_FRAME_INVALID: 'TRD_ERR_WS_FRAME_INVALID',
   WS_BUFFER_OVERFLOW: 'TRD_ERR_WS_BUFFER_OVERFLOW',
   WS_STALE: 'TRD_ERR_WS_STALE',
-  WS_REJECTED: 'TRD_ERR_WS_REJECTED'
+  WS_REJECTED: 'TRD_ERR_WS_REJECTED',
+  /** The venue answered a request with a definitive refusal (an HTTP 4xx with its error body). */
+  VENUE_REJECTED: 'TRD_ERR_VENUE_REJECTED',
+  /** A request that changes state (POST/PATCH/DELETE) got no usable answer: whether it took effect is unknown. */
+  VENUE_OUTCOME_UNKNOWN: 'TRD_ERR_VENUE_OUTCOME_UNKNOWN',
+  /** A read-only request failed (timeout, connection, 5xx) after its retries; nothing was changed. */
+  VENUE_UNAVAILABLE: 'TRD_ERR_VENUE_UNAVAILABLE',
+  /** Credentials missing or wrong (an HTTP 401/403, a stream `unauthorized`). */
+  AUTH_FAILED: 'TRD_ERR_AUTH_FAILED',
+  /** A request named something that does not exist (an endpoint, a position). */
+  NOT_FOUND: 'TRD_ERR_NOT_FOUND'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

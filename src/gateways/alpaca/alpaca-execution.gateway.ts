@@ -1,0 +1,689 @@
+import { type Observable, Subject, type Subscription } from 'rxjs';
+import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
+import type { Instrument } from '../../core/instrument.ts';
+import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
+import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
+import type { Side } from '../../messages/primitives.ts';
+import type { Clock } from '../../time/clock.ts';
+import type { InstrumentMap } from '../fix/app-messages.ts';
+import type { ExecutionGateway } from '../gateway.ts';
+import type { AlpacaRestClient } from './alpaca-rest.client.ts';
+import {
+  type AlpacaOrder,
+  type AlpacaTradeEvent,
+  type AlpacaTradeUpdate,
+  encodeOrderRequest,
+  encodeReplaceRequest,
+  missedFillReport,
+  orderToReport,
+  type ReplaceLinks,
+  replacedOrderReport,
+  tradeUpdateToReport
+} from './alpaca-trading.codec.ts';
+import type { TradeUpdatesStream } from './trade-updates.stream.ts';
+
+/** The REST calls the gateway makes. */
+export type AlpacaOrderApi = Pick<
+  AlpacaRestClient,
+  'submitOrder' | 'replaceOrder' | 'cancelOrder' | 'getOrderByClientOrderId'
+>;
+
+/** What the gateway needs of the trading stream. */
+export type AlpacaTradeFeed = Pick<TradeUpdatesStream, 'updates$' | 'errors$' | 'reconnected$'>;
+
+/** Options of {@link AlpacaExecutionGateway}. */
+export interface AlpacaExecutionGatewayOptions {
+  readonly rest: AlpacaOrderApi;
+  readonly stream: AlpacaTradeFeed;
+  readonly instruments: InstrumentMap;
+  /** tsInit of every report. */
+  readonly clock: Clock;
+  /** The `venue` of the reports. Default: the instrument map's venue. */
+  readonly venue?: string;
+  /** Lookups by client order id after a request with an unknown outcome. Default 3. */
+  readonly lookupAttempts?: number;
+  /** Wait before each of those lookups (ms), so a request still in flight can land. Default 500. */
+  readonly lookupDelayMs?: number;
+  /** How to wait (injected so tests need not sleep). Default: a timer. */
+  readonly delay?: (ms: number) => Promise<void>;
+}
+
+/** One order as the gateway knows it: one venue order of a cancel-replace chain. */
+interface Tracked {
+  readonly clientOrderId: string;
+  readonly inst: Instrument;
+  readonly side: Side;
+  /** Canonical total quantity (filled included over the whole chain). */
+  readonly qty: number;
+  /** Canonical lots filled by the earlier orders of the chain (Alpaca's replacing order starts at 0). */
+  readonly base: number;
+  /** Lots reported filled on this venue order, and Σ ticks × lots of those fills. */
+  venueCum: number;
+  venueNotional: bigint;
+  venueOrderId: string | undefined;
+  acked: boolean;
+  /** Nothing more is reported for it (filled, canceled, expired, rejected, replaced). */
+  final: boolean;
+  /** A replace asked for and not answered yet. */
+  pending: ReplaceOrder | undefined;
+  /** Settles when the POST that created it is answered (either way). */
+  submitted: Promise<void>;
+}
+
+const defaultDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Events of the replacing order that show it is live at the venue (the replace took place). */
+const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
+  'new',
+  'accepted',
+  'fill',
+  'partial_fill',
+  'canceled',
+  'expired',
+  'done_for_day'
+]);
+
+/**
+ * {@link ExecutionGateway} over Alpaca's Trading API: commands go out over REST ({@link AlpacaRestClient}),
+ * order events come back from the `trade_updates` stream ({@link TradeUpdatesStream}) as canonical reports.
+ *
+ * - submit → POST /v2/orders with `client_order_id` = the command's client order id; cancel → DELETE of the
+ *   venue id (waiting for the POST's answer, or looking the order up by client id); replace → PATCH with the
+ *   command's `newClientOrderId` as the replacing order's client id. Alpaca's replacing order is a new order
+ *   for what is left to trade: the gateway sends (new total − filled) and restates the replacing order's
+ *   cumQty/leavesQty in canonical (whole chain) terms.
+ * - A definitive REST refusal (4xx) becomes `rejected` / `cancel_rejected` / `replace_rejected`. A request
+ *   with an unknown outcome (timeout, lost connection, 5xx) is NEVER resent: the order is looked up by
+ *   client order id (a few times, some time apart) and the answer reconciled; a submit the venue still does
+ *   not know after those lookups is reported `rejected`.
+ * - Every stream update and REST snapshot goes through the same bookkeeping: `accepted` once per order,
+ *   fills only for lots beyond those already reported (fills an order's `filled_qty` shows but no event
+ *   reported are emitted first, priced from `filled_avg_price`), one final report. Reports are
+ *   de-duplicated by execId.
+ * - After the stream reconnects, every order not final is fetched by client order id and reconciled, so
+ *   fills and cancels missed while disconnected are reported exactly once.
+ *
+ * Problems that concern no order (undecodable updates, unknown symbols, failed lookups, unknown outcomes)
+ * go to `errors$`.
+ */
+export class AlpacaExecutionGateway implements ExecutionGateway {
+  readonly #rest: AlpacaOrderApi;
+  readonly #instruments: InstrumentMap;
+  readonly #clock: Clock;
+  readonly #venue: string;
+  readonly #lookupAttempts: number;
+  readonly #lookupDelayMs: number;
+  readonly #delay: (ms: number) => Promise<void>;
+  readonly #orders = new Map<string, Tracked>();
+  readonly #byVenueId = new Map<string, string>();
+  /** New client order id of a pending replace → the client order id of the order it replaces. */
+  readonly #replacing = new Map<string, string>();
+  readonly #seen = new Set<string>();
+  readonly #subs: Subscription[] = [];
+  readonly #reports = new Subject<ExecutionReport>();
+  readonly #errors = new Subject<TradestateError>();
+  readonly reports$: Observable<ExecutionReport> = this.#reports.asObservable();
+  readonly errors$: Observable<TradestateError> = this.#errors.asObservable();
+  readonly #links: ReplaceLinks = {
+    clientOrderIdOf: (venueOrderId) => this.#byVenueId.get(venueOrderId),
+    pendingReplacementOf: (clientOrderId) => this.#orders.get(clientOrderId)?.pending?.newClientOrderId
+  };
+  #localSeq = 0;
+
+  constructor(o: AlpacaExecutionGatewayOptions) {
+    this.#rest = o.rest;
+    this.#instruments = o.instruments;
+    this.#clock = o.clock;
+    this.#venue = o.venue ?? o.instruments.venue;
+    this.#lookupAttempts = o.lookupAttempts ?? 3;
+    this.#lookupDelayMs = o.lookupDelayMs ?? 500;
+    this.#delay = o.delay ?? defaultDelay;
+    this.#subs.push(
+      o.stream.updates$.subscribe((u) => this.#guard(() => this.#onUpdate(u))),
+      o.stream.errors$.subscribe((e) => this.#errors.next(e)),
+      o.stream.reconnected$.subscribe(() => void this.reconcile())
+    );
+  }
+
+  submit(cmd: SubmitOrder): void {
+    const cid = cmd.clientOrderId;
+    if (this.#orders.has(cid) || this.#replacing.has(cid)) {
+      this.#errors.next(
+        new TradestateError(ErrorCode.DUPLICATE_ORDER_ID, `client order id ${cid} already used`, {
+          clientOrderId: cid
+        })
+      );
+      return;
+    }
+    let inst: Instrument;
+    let req: ReturnType<typeof encodeOrderRequest>;
+    try {
+      inst = this.#instruments.byId(cmd.instrumentId);
+      req = encodeOrderRequest(cmd, inst);
+    } catch (e) {
+      const err = asError(e, ErrorCode.ORDER_INVALID);
+      this.#emit(
+        this.#local(
+          'rejected',
+          { clientOrderId: cid, instrumentId: cmd.instrumentId, side: cmd.side },
+          why(err)
+        )
+      );
+      return;
+    }
+    const t: Tracked = {
+      clientOrderId: cid,
+      inst,
+      side: cmd.side,
+      qty: cmd.qty,
+      base: 0,
+      venueCum: 0,
+      venueNotional: 0n,
+      venueOrderId: undefined,
+      acked: false,
+      final: false,
+      pending: undefined,
+      submitted: Promise.resolve()
+    };
+    this.#orders.set(cid, t);
+    t.submitted = this.#rest.submitOrder(req).then(
+      (o) => this.#guard(() => this.#snapshot(t, o)),
+      (e: unknown) => {
+        const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
+        if (definitive(err)) {
+          if (!t.final) {
+            t.final = true;
+            this.#emit(this.#localFor(t, 'rejected', why(err)));
+          }
+          return;
+        }
+        this.#errors.next(err);
+        void this.#lookUp(t, 'submit');
+      }
+    );
+  }
+
+  cancel(cmd: CancelOrder): void {
+    const t = this.#orders.get(cmd.clientOrderId);
+    if (!t) {
+      this.#unknown(cmd.clientOrderId, 'cancel');
+      return;
+    }
+    if (t.final) {
+      this.#emit(this.#localFor(t, 'cancel_rejected', 'order is no longer working'));
+      return;
+    }
+    void this.#cancel(t);
+  }
+
+  replace(cmd: ReplaceOrder): void {
+    const t = this.#orders.get(cmd.clientOrderId);
+    if (!t) {
+      this.#unknown(cmd.clientOrderId, 'replace');
+      return;
+    }
+    const rejected = (reason: string): void =>
+      this.#emit(
+        this.#localFor(t, 'replace_rejected', reason, {
+          clientOrderId: cmd.newClientOrderId,
+          origClientOrderId: t.clientOrderId
+        })
+      );
+    const refusal = t.final
+      ? 'order is no longer working'
+      : t.pending
+        ? `a replace (${t.pending.newClientOrderId}) is already pending`
+        : this.#orders.has(cmd.newClientOrderId) || this.#replacing.has(cmd.newClientOrderId)
+          ? `client order id ${cmd.newClientOrderId} already used`
+          : undefined;
+    if (refusal !== undefined) {
+      rejected(refusal);
+      return;
+    }
+    let req: ReturnType<typeof encodeReplaceRequest>;
+    try {
+      req = encodeReplaceRequest(cmd, t.inst, { qty: t.qty, cumQty: cumOf(t) });
+    } catch (e) {
+      rejected(why(asError(e, ErrorCode.ORDER_INVALID)));
+      return;
+    }
+    t.pending = cmd;
+    this.#replacing.set(cmd.newClientOrderId, t.clientOrderId);
+    void this.#replace(t, cmd, req);
+  }
+
+  /**
+   * Fetch every order that is not final (and the replacing order of a pending replace) by client order id
+   * and reconcile it. Runs after each stream reconnect; resolves when done.
+   */
+  async reconcile(): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const t of this.#orders.values()) {
+      if (t.final) continue;
+      const p = t.pending;
+      jobs.push(
+        (async () => {
+          const o = await this.#fetch(t.clientOrderId);
+          if (o) this.#guard(() => this.#onOrder(o));
+          const n = p && (await this.#fetch(p.newClientOrderId));
+          if (n) this.#guard(() => this.#onOrder(n));
+        })()
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  /** Stop listening to the stream; `reports$` and `errors$` complete. */
+  close(): void {
+    for (const s of this.#subs) s.unsubscribe();
+    this.#reports.complete();
+    this.#errors.complete();
+  }
+
+  // ── requests ────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The venue id of `t`: known, or after the POST's answer, or looked up by client order id. */
+  async #venueIdOf(t: Tracked): Promise<string | undefined> {
+    if (t.venueOrderId === undefined) await t.submitted;
+    if (t.venueOrderId === undefined) {
+      const o = await this.#fetch(t.clientOrderId);
+      if (o) this.#guard(() => this.#snapshot(t, o));
+    }
+    return t.venueOrderId;
+  }
+
+  async #cancel(t: Tracked): Promise<void> {
+    const id = await this.#venueIdOf(t);
+    if (id === undefined) {
+      if (!t.final) this.#emit(this.#localFor(t, 'cancel_rejected', 'order not found at the venue'));
+      return;
+    }
+    try {
+      await this.#rest.cancelOrder(id);
+    } catch (e) {
+      const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
+      if (definitive(err)) {
+        this.#emit(this.#localFor(t, 'cancel_rejected', why(err)));
+        return;
+      }
+      this.#errors.next(err);
+      await this.#lookUp(t, 'cancel');
+    }
+  }
+
+  async #replace(t: Tracked, cmd: ReplaceOrder, req: ReturnType<typeof encodeReplaceRequest>): Promise<void> {
+    const id = await this.#venueIdOf(t);
+    if (id === undefined) {
+      this.#replaceRejected(t, 'order not found at the venue');
+      return;
+    }
+    if (t.pending !== cmd) return; // answered meanwhile
+    try {
+      const o = await this.#rest.replaceOrder(id, req);
+      // the replacing order exists; the replace is done only once the venue says so (stream or snapshot)
+      if (!this.#orders.has(cmd.newClientOrderId)) this.#byVenueId.set(o.id, cmd.newClientOrderId);
+    } catch (e) {
+      const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
+      if (definitive(err)) {
+        this.#replaceRejected(t, why(err));
+        return;
+      }
+      this.#errors.next(err);
+      await this.#lookUp(t, 'replace');
+    }
+  }
+
+  /** GET by client order id; `null` when the venue does not know it or the lookup failed (→ errors$). */
+  async #fetch(clientOrderId: string): Promise<AlpacaOrder | null> {
+    try {
+      return await this.#rest.getOrderByClientOrderId(clientOrderId);
+    } catch (e) {
+      this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));
+      return null;
+    }
+  }
+
+  /**
+   * After a request with an unknown outcome: look the order up (and, for a replace, the replacing order)
+   * a few times, some time apart, and reconcile what the venue says.
+   */
+  async #lookUp(t: Tracked, what: 'submit' | 'cancel' | 'replace'): Promise<void> {
+    const p = t.pending;
+    for (let i = 0; i < this.#lookupAttempts; i++) {
+      await this.#delay(this.#lookupDelayMs);
+      if (what === 'replace' && p) {
+        if (t.pending !== p) return; // the stream answered meanwhile
+        const n = await this.#fetch(p.newClientOrderId);
+        if (n) {
+          this.#guard(() => this.#onOrder(n));
+          if (t.pending !== p) return;
+        }
+      }
+      const o = await this.#fetch(t.clientOrderId);
+      if (!o) continue;
+      this.#guard(() => this.#snapshot(t, o));
+      if (what === 'submit' || t.final) return;
+      if (what === 'cancel') {
+        if (o.status !== 'pending_cancel')
+          this.#emit(
+            this.#localFor(t, 'cancel_rejected', `cancel outcome unknown; the order is ${o.status}`)
+          );
+        return;
+      }
+      if (t.pending !== p) return;
+    }
+    if (what === 'submit' && !t.acked && !t.final && t.venueOrderId === undefined) {
+      t.final = true;
+      this.#emit(
+        this.#localFor(t, 'rejected', 'submit outcome unknown and the venue does not know the order')
+      );
+    } else if (what === 'replace' && p && t.pending === p) {
+      this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
+    }
+  }
+
+  // ── what the venue says ─────────────────────────────────────────────────────────────────────────────
+
+  #onUpdate(u: AlpacaTradeUpdate): void {
+    const o = u.order;
+    const old = this.#replacedBy(o.client_order_id);
+    if (old) {
+      this.#onReplacing(old, o, u);
+      return;
+    }
+    const cid = this.#orders.has(o.client_order_id) ? o.client_order_id : this.#byVenueId.get(o.id);
+    const t = cid === undefined ? undefined : this.#orders.get(cid);
+    if (!t) {
+      // not sent through this gateway (e.g. placed by hand): reported as the venue says it
+      const r = tradeUpdateToReport(
+        u,
+        this.#instruments.bySymbol(o.symbol),
+        this.#venue,
+        this.#now(),
+        this.#links
+      );
+      if (r) this.#emit(r);
+      return;
+    }
+    this.#learn(t, o);
+    const r = tradeUpdateToReport(u, t.inst, this.#venue, this.#now(), this.#links);
+    if (r === null) return;
+    switch (r.execType) {
+      case 'fill':
+        this.#fill(t, o, r);
+        return;
+      case 'accepted':
+        this.#accepted(t, r);
+        return;
+    }
+    this.#catchUp(t, o);
+    switch (r.execType) {
+      case 'replaced':
+        if (t.pending) this.#confirmReplace(t, r);
+        return;
+      case 'replace_rejected':
+        if (t.pending) this.#replaceRejected(t, r.reason ?? 'order_replace_rejected', r);
+        return;
+      case 'cancel_rejected':
+        if (!t.final) this.#emit(this.#restate(t, r));
+        return;
+      default:
+        this.#finish(t, r);
+    }
+  }
+
+  /** A snapshot of an order this gateway sent (the order, or the replacing order of a pending replace). */
+  #onOrder(o: AlpacaOrder): void {
+    const old = this.#replacedBy(o.client_order_id);
+    if (old) this.#onReplacing(old, o, undefined);
+    else {
+      const t = this.#orders.get(o.client_order_id);
+      if (t) this.#snapshot(t, o);
+    }
+  }
+
+  /** A snapshot of a tracked order (REST answer): what it shows beyond what was reported. */
+  #snapshot(t: Tracked, o: AlpacaOrder): void {
+    const old = this.#replacedBy(o.client_order_id);
+    if (old) {
+      this.#onReplacing(old, o, undefined);
+      return;
+    }
+    this.#learn(t, o);
+    if (t.final) return;
+    const r = orderToReport(o, t.inst, this.#venue, this.#now(), this.#links);
+    if (r === null) return; // pending_new
+    if (r.execType === 'accepted') {
+      this.#accepted(t, r);
+      this.#catchUp(t, o);
+      return;
+    }
+    this.#catchUp(t, o);
+    if (r.execType === 'replaced') {
+      if (t.pending) this.#confirmReplace(t, r);
+    } else this.#finish(t, r);
+  }
+
+  /**
+   * An update (`u`) or a snapshot (`u` undefined) of the replacing order of `old`'s pending replace: once
+   * it is live the replace is confirmed (and the update then applies to it); if it is rejected, so is the
+   * replace.
+   */
+  #onReplacing(old: Tracked, o: AlpacaOrder, u: AlpacaTradeUpdate | undefined): void {
+    const p = old.pending;
+    if (!p) return;
+    this.#byVenueId.set(o.id, p.newClientOrderId);
+    const rejected = u ? u.event === 'rejected' : o.status === 'rejected';
+    const live = u ? REPLACEMENT_LIVE.has(u.event) : o.status !== 'pending_new' && o.status !== 'rejected';
+    if (rejected) {
+      this.#replaceRejected(old, `replacing order rejected by the venue`);
+      return;
+    }
+    if (!live) return;
+    const r = replacedOrderReport(o, old.inst, this.#venue, this.#now(), this.#links);
+    const n = this.#confirmReplace(old, r);
+    if (u) this.#onUpdate(u);
+    else this.#snapshot(n, o);
+  }
+
+  /** The replace of `old` took place: the replacing order is tracked, `replaced` goes out. */
+  #confirmReplace(old: Tracked, r: ExecutionReport): Tracked {
+    const p = old.pending!;
+    old.pending = undefined;
+    old.final = true;
+    this.#replacing.delete(p.newClientOrderId);
+    const n: Tracked = {
+      clientOrderId: p.newClientOrderId,
+      inst: old.inst,
+      side: old.side,
+      qty: p.qty ?? old.qty,
+      base: cumOf(old),
+      venueCum: 0,
+      venueNotional: 0n,
+      venueOrderId: r.venueOrderId,
+      acked: true,
+      final: false,
+      pending: undefined,
+      submitted: Promise.resolve()
+    };
+    this.#orders.set(n.clientOrderId, n);
+    if (n.venueOrderId !== undefined) this.#byVenueId.set(n.venueOrderId, n.clientOrderId);
+    this.#emit(
+      this.#restate(n, { ...r, clientOrderId: n.clientOrderId, origClientOrderId: old.clientOrderId })
+    );
+    return n;
+  }
+
+  #replaceRejected(t: Tracked, reason: string, r?: ExecutionReport): void {
+    const p = t.pending;
+    if (!p) return;
+    t.pending = undefined;
+    this.#replacing.delete(p.newClientOrderId);
+    const ids = { clientOrderId: p.newClientOrderId, origClientOrderId: t.clientOrderId };
+    this.#emit(r ? this.#restate(t, { ...r, ...ids }) : this.#localFor(t, 'replace_rejected', reason, ids));
+  }
+
+  #accepted(t: Tracked, r: ExecutionReport): void {
+    if (t.acked || t.final) return;
+    t.acked = true;
+    this.#emit(this.#restate(t, r));
+  }
+
+  /** A fill event: only the lots beyond those reported; lots before it that no event reported go first. */
+  #fill(t: Tracked, o: AlpacaOrder, r: ExecutionReport): void {
+    const venueCum = r.cumQty; // the order's filled_qty, after this fill
+    if (venueCum <= t.venueCum) return; // reported already (a replay, or a reconciliation got there first)
+    if (venueCum - t.venueCum > r.lastQty) {
+      const missed = missedFillReport(o, t.inst, this.#venue, this.#now(), {
+        cumQty: t.venueCum + r.lastQty,
+        notional: t.venueNotional + BigInt(r.lastPx) * BigInt(r.lastQty)
+      });
+      if (missed) this.#addFill(t, { ...missed, cumQty: venueCum - r.lastQty });
+    }
+    this.#addFill(t, { ...r, lastQty: Math.min(r.lastQty, venueCum - t.venueCum) });
+  }
+
+  /** Fills a snapshot shows beyond those reported. */
+  #catchUp(t: Tracked, o: AlpacaOrder): void {
+    const r = missedFillReport(o, t.inst, this.#venue, this.#now(), {
+      cumQty: t.venueCum,
+      notional: t.venueNotional
+    });
+    if (r) this.#addFill(t, r);
+  }
+
+  #addFill(t: Tracked, r: ExecutionReport): void {
+    if (this.#seen.has(r.execId) || r.lastQty <= 0) return;
+    t.venueCum += r.lastQty;
+    t.venueNotional += BigInt(r.lastPx) * BigInt(r.lastQty);
+    t.acked = true;
+    const full = cumOf(t) >= t.qty;
+    if (full) t.final = true;
+    this.#emit(this.#restate(t, r, full));
+  }
+
+  /** A final report (canceled, expired, rejected), once. */
+  #finish(t: Tracked, r: ExecutionReport): void {
+    if (t.final) return;
+    t.final = true;
+    this.#emit(this.#restate(t, r, true));
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The pending replace `clientOrderId` is the new id of, if any. */
+  #replacedBy(clientOrderId: string): Tracked | undefined {
+    const old = this.#replacing.get(clientOrderId);
+    return old === undefined ? undefined : this.#orders.get(old);
+  }
+
+  #learn(t: Tracked, o: AlpacaOrder): void {
+    if (t.venueOrderId === undefined && o.client_order_id === t.clientOrderId) {
+      t.venueOrderId = o.id;
+      this.#byVenueId.set(o.id, t.clientOrderId);
+    }
+  }
+
+  /** `r` in canonical chain terms: cumQty over the whole chain, leavesQty of the canonical total (0 once final). */
+  #restate(t: Tracked, r: ExecutionReport, final = false): ExecutionReport {
+    const cumQty = cumOf(t);
+    return { ...r, cumQty, leavesQty: final || t.final ? 0 : Math.max(0, t.qty - cumQty) };
+  }
+
+  #local(
+    execType: ExecType,
+    o: { clientOrderId: string; instrumentId: string; side: Side; origClientOrderId?: string },
+    reason: string
+  ): ExecutionReport {
+    const now = this.#now();
+    return {
+      type: 'exec.report',
+      execType,
+      venue: this.#venue,
+      instrumentId: o.instrumentId,
+      clientOrderId: o.clientOrderId,
+      ...(o.origClientOrderId !== undefined ? { origClientOrderId: o.origClientOrderId } : {}),
+      execId: `${o.clientOrderId.slice(0, 96)}:${execType}:gw${++this.#localSeq}`,
+      side: o.side,
+      ...NO_EXECUTION,
+      cumQty: 0,
+      leavesQty: 0,
+      reason: reason.slice(0, 256),
+      tsEvent: now,
+      tsInit: now
+    };
+  }
+
+  #localFor(
+    t: Tracked,
+    execType: ExecType,
+    reason: string,
+    ids: { clientOrderId: string; origClientOrderId: string } | undefined = undefined
+  ): ExecutionReport {
+    const r = this.#local(
+      execType,
+      {
+        clientOrderId: ids?.clientOrderId ?? t.clientOrderId,
+        instrumentId: t.inst.id,
+        side: t.side,
+        ...(ids ? { origClientOrderId: ids.origClientOrderId } : {})
+      },
+      reason
+    );
+    return this.#restate(t, {
+      ...r,
+      ...(t.venueOrderId !== undefined ? { venueOrderId: t.venueOrderId } : {})
+    });
+  }
+
+  #unknown(clientOrderId: string, what: string): void {
+    this.#errors.next(
+      new TradestateError(
+        ErrorCode.UNKNOWN_ORDER,
+        `${what}: no order ${clientOrderId} sent through this gateway`,
+        {
+          clientOrderId
+        }
+      )
+    );
+  }
+
+  #emit(r: ExecutionReport): void {
+    if (this.#seen.has(r.execId)) return;
+    this.#seen.add(r.execId);
+    this.#reports.next(r);
+  }
+
+  #now(): bigint {
+    return this.#clock.now();
+  }
+
+  /** Run `f`; a throw becomes a typed error on `errors$` (never out of a socket or promise handler). */
+  #guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.#errors.next(asError(e, ErrorCode.MESSAGE_INVALID));
+    }
+  }
+}
+
+function cumOf(t: Tracked): number {
+  return t.base + t.venueCum;
+}
+
+/** A 4xx answer, or a request refused before it was sent: nothing happened at the venue. */
+function definitive(e: TradestateError): boolean {
+  return e.code === ErrorCode.VENUE_REJECTED || e.code === ErrorCode.ORDER_INVALID;
+}
+
+function asError(e: unknown, code: ErrorCode): TradestateError {
+  return isTradestateError(e) ? e : new TradestateError(code, String(e), {}, { cause: e });
+}
+
+function why(e: TradestateError): string {
+  const c = e.context;
+  const status = c['status'] === undefined ? '' : ` ${String(c['status'])}`;
+  const alpaca = c['alpacaCode'] === undefined ? '' : ` ${String(c['alpacaCode'])}`;
+  return `${e.code}${status}${alpaca}: ${e.message}`;
+}

@@ -1,0 +1,326 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, type TradestateError } from '../../../src/core/errors.ts';
+import { Rng } from '../../../src/core/rng.ts';
+import { AlpacaExecutionGateway } from '../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
+import { AlpacaRestClient } from '../../../src/gateways/alpaca/alpaca-rest.client.ts';
+import { TradeUpdatesStream } from '../../../src/gateways/alpaca/trade-updates.stream.ts';
+import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../../src/messages/commands.ts';
+import type { ExecutionReport } from '../../../src/messages/execution-report.ts';
+import { LiveClock } from '../../../src/time/clock.ts';
+import { until } from '../../support/until.ts';
+import { AAPL, INSTRUMENTS, VENUE } from './support/alpaca-docs.ts';
+import { AlpacaTestServer, type AlpacaTestServerOptions } from './support/alpaca-test-server.ts';
+
+const KEY = 'PKTEST0000000000';
+const SECRET = 'secret-0000000000000000000000000000000000';
+
+let cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup(o: Partial<AlpacaTestServerOptions> = {}) {
+  const server = await AlpacaTestServer.start({ keyId: KEY, secretKey: SECRET, ...o });
+  cleanup.push(() => server.close());
+  const clock = new LiveClock();
+  const rest = new AlpacaRestClient({
+    baseUrl: server.httpUrl,
+    keyId: KEY,
+    secretKey: SECRET,
+    timeoutMs: 150,
+    getRetries: 1,
+    delay: () => Promise.resolve()
+  });
+  cleanup.push(() => rest.close());
+  const stream = new TradeUpdatesStream({
+    url: server.wsUrl,
+    keyId: KEY,
+    secretKey: SECRET,
+    clock,
+    rng: new Rng(3),
+    backoff: { minMs: 20, maxMs: 40 }
+  });
+  cleanup.push(() => stream.stop());
+  const gw = new AlpacaExecutionGateway({
+    rest,
+    stream,
+    instruments: INSTRUMENTS,
+    clock,
+    lookupAttempts: 3,
+    lookupDelayMs: 10,
+    delay: (ms) => new Promise((r) => setTimeout(r, ms))
+  });
+  cleanup.push(() => gw.close());
+  const reports: ExecutionReport[] = [];
+  const errors: TradestateError[] = [];
+  gw.reports$.subscribe((r) => reports.push(r));
+  gw.errors$.subscribe((e) => errors.push(e));
+  stream.start();
+  await until(() => stream.status === 'live', 3000, 'the stream');
+  const of = (cid: string): ExecutionReport[] => reports.filter((r) => r.clientOrderId === cid);
+  const types = (cid: string): string[] => of(cid).map((r) => r.execType);
+  return { server, stream, gw, reports, errors, of, types };
+}
+
+const T = 1_767_000_000_000_000_000n;
+const submit = (cid: string, c: Partial<SubmitOrder> = {}): SubmitOrder => ({
+  type: 'order.submit',
+  commandId: `cmd-${cid}`,
+  tsInit: T,
+  strategyId: 's1',
+  instrumentId: AAPL.id,
+  clientOrderId: cid,
+  side: 'buy',
+  orderType: 'limit',
+  qty: 10,
+  limitPx: 15_000,
+  tif: 'day',
+  ...c
+});
+const cancel = (cid: string): CancelOrder => ({
+  type: 'order.cancel',
+  commandId: `cx-${cid}`,
+  tsInit: T,
+  strategyId: 's1',
+  instrumentId: AAPL.id,
+  clientOrderId: cid
+});
+const replace = (cid: string, newCid: string, c: Partial<ReplaceOrder> = {}): ReplaceOrder => ({
+  type: 'order.replace',
+  commandId: `rp-${newCid}`,
+  tsInit: T,
+  strategyId: 's1',
+  instrumentId: AAPL.id,
+  clientOrderId: cid,
+  newClientOrderId: newCid,
+  ...c
+});
+
+const fills = (rs: ExecutionReport[]) =>
+  rs.filter((r) => r.execType === 'fill').map((r) => [r.lastQty, r.lastPx, r.cumQty, r.leavesQty]);
+
+describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
+  it('submit → accepted → partial fill → fill, accepted once although REST and the stream both say so', async () => {
+    const { server, gw, of, types } = await setup();
+    gw.submit(submit('o-1'));
+    await until(() => types('o-1').includes('accepted'), 3000, 'accepted');
+    const post = server.requests.find((r) => r.method === 'POST')!;
+    expect(post.body).toEqual({
+      symbol: 'AAPL',
+      qty: '10',
+      side: 'buy',
+      type: 'limit',
+      time_in_force: 'day',
+      limit_price: '150.00',
+      client_order_id: 'o-1'
+    });
+    const u1 = server.fill('o-1', '4', '150.00');
+    const u2 = server.fill('o-1', '6', '149.99');
+    await until(() => types('o-1').length === 3, 3000, 'the fills');
+    await new Promise((r) => setTimeout(r, 30)); // nothing more may come
+    expect(types('o-1')).toEqual(['accepted', 'fill', 'fill']);
+    expect(fills(of('o-1'))).toEqual([
+      [4, 15_000, 4, 6],
+      [6, 14_999, 10, 0]
+    ]);
+    expect(
+      of('o-1')
+        .slice(1)
+        .map((r) => r.execId)
+    ).toEqual([u1.execution_id, u2.execution_id]);
+    const venueId = server.byClientId('o-1')!.id;
+    expect(of('o-1').every((r) => r.venueOrderId === venueId && r.venue === VENUE && r.side === 'buy')).toBe(
+      true
+    );
+  });
+
+  it('a 403 on submit is a rejected report, and nothing is resent', async () => {
+    const { server, gw, of, errors } = await setup();
+    server.intercept = (r) =>
+      r.method === 'POST'
+        ? { status: 403, body: { code: 40310000, message: 'insufficient buying power' } }
+        : undefined;
+    gw.submit(submit('o-2'));
+    await until(() => of('o-2').length === 1, 3000, 'the reject');
+    expect(of('o-2')[0]).toMatchObject({
+      execType: 'rejected',
+      cumQty: 0,
+      leavesQty: 0,
+      instrumentId: AAPL.id
+    });
+    expect(of('o-2')[0]?.reason).toContain('403');
+    expect(of('o-2')[0]?.reason).toContain('insufficient buying power');
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses what Alpaca cannot take without sending it', async () => {
+    const { server, gw, of } = await setup();
+    gw.submit(submit('o-3', { tif: 'gtd', expireAt: T }));
+    await until(() => of('o-3').length === 1);
+    expect(of('o-3')[0]).toMatchObject({ execType: 'rejected' });
+    expect(of('o-3')[0]?.reason).toContain(ErrorCode.ORDER_INVALID);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('cancel → DELETE by venue id → canceled; a second cancel is refused locally; 422 → cancel_rejected', async () => {
+    const { server, gw, types, of } = await setup();
+    gw.submit(submit('o-4'));
+    gw.cancel(cancel('o-4')); // before the POST answered: waits for the venue id
+    await until(() => types('o-4').includes('canceled'), 3000, 'canceled');
+    const del = server.requests.find((r) => r.method === 'DELETE')!;
+    expect(del.path).toBe(`/v2/orders/${server.byClientId('o-4')!.id}`);
+    expect(of('o-4').at(-1)).toMatchObject({ execType: 'canceled', leavesQty: 0 });
+    gw.cancel(cancel('o-4'));
+    await until(() => types('o-4').at(-1) === 'cancel_rejected');
+    expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+
+    gw.submit(submit('o-5'));
+    await until(() => types('o-5').includes('accepted'));
+    server.fill('o-5', '10', '150.00');
+    await until(() => types('o-5').includes('fill'));
+    gw.cancel(cancel('o-5')); // filled: refused here, nothing sent
+    await until(() => types('o-5').at(-1) === 'cancel_rejected');
+    expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    // a working order the venue will not cancel: its 422 is a cancel_rejected
+    gw.submit(submit('o-6'));
+    await until(() => types('o-6').includes('accepted'));
+    server.intercept = (r) =>
+      r.method === 'DELETE'
+        ? { status: 422, body: { code: 42210000, message: 'order is not cancelable' } }
+        : undefined;
+    gw.cancel(cancel('o-6'));
+    await until(() => types('o-6').includes('cancel_rejected'));
+    expect(of('o-6').at(-1)?.reason).toContain('42210000');
+    expect(of('o-6').at(-1)).toMatchObject({ leavesQty: 10, cumQty: 0 });
+  });
+
+  it.each(['replaced-first', 'new-first'] as const)(
+    'replace of a partially filled order: (total − filled) sent, replaced then fills in chain terms (%s)',
+    async (replaceEvents) => {
+      const { server, gw, of, types, reports } = await setup({ replaceEvents });
+      gw.submit(submit('o-7'));
+      await until(() => types('o-7').includes('accepted'));
+      server.fill('o-7', '4', '150.00');
+      await until(() => types('o-7').includes('fill'));
+      gw.replace(replace('o-7', 'o-7b', { limitPx: 14_950 }));
+      await until(() => types('o-7b').includes('replaced'), 3000, 'replaced');
+      const patch = server.requests.find((r) => r.method === 'PATCH')!;
+      expect(patch.body).toEqual({ qty: '6', limit_price: '149.50', client_order_id: 'o-7b' });
+      const newId = server.byClientId('o-7b')!.id;
+      expect(of('o-7b')[0]).toMatchObject({
+        execType: 'replaced',
+        origClientOrderId: 'o-7',
+        venueOrderId: newId,
+        cumQty: 4,
+        leavesQty: 6
+      });
+      server.fill('o-7b', '6', '149.50');
+      await until(() => types('o-7b').includes('fill'));
+      await new Promise((r) => setTimeout(r, 30));
+      expect(types('o-7b')).toEqual(['replaced', 'fill']); // the replacing order's `new` is not a second ack
+      expect(fills(of('o-7b'))).toEqual([[6, 14_950, 10, 0]]);
+      expect(reports.filter((r) => r.execType === 'replaced')).toHaveLength(1);
+    }
+  );
+
+  it('a refused replace is replace_rejected for the new client id', async () => {
+    const { server, gw, of, types } = await setup();
+    gw.submit(submit('o-8'));
+    await until(() => types('o-8').includes('accepted'));
+    server.intercept = (r) =>
+      r.method === 'PATCH'
+        ? { status: 422, body: { code: 42210000, message: 'order is not replaceable' } }
+        : undefined;
+    gw.replace(replace('o-8', 'o-8b', { qty: 12 }));
+    await until(() => of('o-8b').length === 1);
+    expect(of('o-8b')[0]).toMatchObject({
+      execType: 'replace_rejected',
+      origClientOrderId: 'o-8',
+      leavesQty: 10
+    });
+    expect(of('o-8b')[0]?.reason).toContain('not replaceable');
+  });
+
+  it('a fill missed while the stream was down is reported once, after the reconnect', async () => {
+    const { server, stream, gw, of, types } = await setup();
+    gw.submit(submit('o-9'));
+    await until(() => types('o-9').includes('accepted'));
+    server.fill('o-9', '3', '150.00');
+    await until(() => types('o-9').includes('fill'));
+    server.dropStreams();
+    const missed = server.fill('o-9', '5', '150.10'); // nobody listening: the update is lost
+    const reconnected = new Promise<void>((r) => stream.reconnected$.subscribe(() => r()));
+    await reconnected;
+    await until(() => fills(of('o-9')).length === 2, 3000, 'the missed fill');
+    expect(fills(of('o-9'))[1]).toEqual([5, 15_010, 8, 2]);
+    expect(of('o-9').at(-1)?.reason).toContain('reconciled');
+    // the venue replays the lost update, and the reconcile runs again: nothing new
+    server.push(missed);
+    await gw.reconcile();
+    server.fill('o-9', '2', '150.20');
+    await until(() => fills(of('o-9')).length === 3, 3000, 'the last fill');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fills(of('o-9'))).toEqual([
+      [3, 15_000, 3, 7],
+      [5, 15_010, 8, 2],
+      [2, 15_020, 10, 0]
+    ]);
+  });
+
+  it('a fill and a cancel missed while down are both caught up, fill first', async () => {
+    const { server, stream, gw, types, of } = await setup();
+    gw.submit(submit('o-10'));
+    await until(() => types('o-10').includes('accepted'));
+    server.dropStreams();
+    server.fill('o-10', '4', '150.00');
+    server.venueEvent('o-10', 'canceled', 'canceled');
+    await new Promise<void>((r) => stream.reconnected$.subscribe(() => r()));
+    await until(() => types('o-10').includes('canceled'), 3000, 'the cancel');
+    expect(types('o-10')).toEqual(['accepted', 'fill', 'canceled']);
+    expect(of('o-10').at(-1)).toMatchObject({ cumQty: 4, leavesQty: 0 });
+  });
+
+  it('a submit whose answer is lost is looked up by client id, never resent', async () => {
+    const { server, gw, errors, types } = await setup();
+    server.intercept = (r) => (r.method === 'POST' ? 'apply-and-destroy' : undefined);
+    gw.submit(submit('o-11'));
+    await until(
+      () => errors.some((e) => e.code === ErrorCode.VENUE_OUTCOME_UNKNOWN),
+      3000,
+      'unknown outcome'
+    );
+    await until(
+      () => server.requests.some((r) => r.path === '/v2/orders:by_client_order_id'),
+      3000,
+      'the lookup'
+    );
+    await until(() => types('o-11').includes('accepted'));
+    server.fill('o-11', '10', '150.00');
+    await until(() => types('o-11').includes('fill'));
+    expect(types('o-11')).toEqual(['accepted', 'fill']);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a submit that timed out and that the venue never got is rejected after the lookups', async () => {
+    const { server, gw, errors, of } = await setup();
+    server.intercept = (r) => (r.method === 'POST' ? 'hang' : undefined);
+    gw.submit(submit('o-12'));
+    await until(() => of('o-12').length === 1, 3000, 'the reject');
+    expect(of('o-12')[0]?.execType).toBe('rejected');
+    expect(errors.map((e) => e.code)).toContain(ErrorCode.VENUE_OUTCOME_UNKNOWN);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(server.requests.filter((r) => r.path === '/v2/orders:by_client_order_id')).toHaveLength(3);
+  });
+
+  it('a replace whose answer is lost is confirmed from the venue', async () => {
+    const { server, gw, types } = await setup();
+    gw.submit(submit('o-13'));
+    await until(() => types('o-13').includes('accepted'));
+    server.intercept = (r) => (r.method === 'PATCH' ? 'apply-and-hang' : undefined);
+    gw.replace(replace('o-13', 'o-13b', { limitPx: 14_900 }));
+    await until(() => types('o-13b').includes('replaced'), 3000, 'replaced');
+    expect(server.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+});

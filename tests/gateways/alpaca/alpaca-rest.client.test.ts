@@ -1,0 +1,237 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, isTradestateError, type TradestateError } from '../../../src/core/errors.ts';
+import {
+  AlpacaRestClient,
+  type AlpacaRestClientOptions
+} from '../../../src/gateways/alpaca/alpaca-rest.client.ts';
+import type { AlpacaOrderRequest } from '../../../src/gateways/alpaca/alpaca-trading.codec.ts';
+import { entityExample, responseExamples } from './support/alpaca-docs.ts';
+import { AlpacaTestServer } from './support/alpaca-test-server.ts';
+
+const KEY = 'PKTEST0000000000';
+const SECRET = 'secret-0000000000000000000000000000000000';
+
+let server: AlpacaTestServer;
+let client: AlpacaRestClient;
+let delays: number[];
+
+function newClient(o: Partial<AlpacaRestClientOptions> = {}): AlpacaRestClient {
+  return new AlpacaRestClient({
+    baseUrl: server.httpUrl,
+    keyId: KEY,
+    secretKey: SECRET,
+    timeoutMs: 150,
+    getRetries: 2,
+    delay: async (ms) => void delays.push(ms),
+    ...o
+  });
+}
+
+beforeEach(async () => {
+  server = await AlpacaTestServer.start({ keyId: KEY, secretKey: SECRET });
+  delays = [];
+  client = newClient();
+});
+afterEach(async () => {
+  await client.close();
+  await server.close();
+});
+
+const limitBuy = (cid: string): AlpacaOrderRequest => ({
+  symbol: 'AAPL',
+  qty: '2',
+  side: 'buy',
+  type: 'limit',
+  time_in_force: 'day',
+  limit_price: '150.00',
+  client_order_id: cid
+});
+
+async function failure(p: Promise<unknown>): Promise<TradestateError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isTradestateError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+const posts = (): number => server.requests.filter((r) => r.method !== 'GET').length;
+
+describe('AlpacaRestClient against a loopback Alpaca', () => {
+  it('submits with the key headers and a JSON body, and validates the answer', async () => {
+    const o = await client.submitOrder(limitBuy('c-1'));
+    expect(o).toMatchObject({
+      client_order_id: 'c-1',
+      qty: '2',
+      limit_price: '150.00',
+      status: 'new',
+      symbol: 'AAPL'
+    });
+    const seen = server.requests[0]!;
+    expect(seen).toMatchObject({ method: 'POST', path: '/v2/orders', body: limitBuy('c-1') });
+    expect(seen.headers['apca-api-key-id']).toBe(KEY);
+    expect(seen.headers['apca-api-secret-key']).toBe(SECRET);
+    expect(seen.headers['content-type']).toBe('application/json');
+  });
+
+  it('gets orders by id, by client order id (null when unknown) and lists them with filters', async () => {
+    const o = await client.submitOrder(limitBuy('c-2'));
+    expect((await client.getOrder(o.id)).id).toBe(o.id);
+    expect((await client.getOrderByClientOrderId('c-2'))?.id).toBe(o.id);
+    expect(await client.getOrderByClientOrderId('nope')).toBeNull();
+    const list = await client.listOrders({
+      status: 'all',
+      limit: 10,
+      symbols: ['AAPL', 'MSFT'],
+      direction: 'asc'
+    });
+    expect(list.map((x) => x.id)).toEqual([o.id]);
+    const q = server.requests.at(-1)!.query;
+    expect(Object.fromEntries(q)).toEqual({
+      status: 'all',
+      limit: '10',
+      direction: 'asc',
+      symbols: 'AAPL,MSFT'
+    });
+    const byCid = server.requests.find((r) => r.path === '/v2/orders:by_client_order_id')!;
+    expect(byCid.query.get('client_order_id')).toBe('c-2');
+  });
+
+  it('replaces (the answer is the new order) and cancels (204, then 422 not cancelable)', async () => {
+    const o = await client.submitOrder(limitBuy('c-3'));
+    const n = await client.replaceOrder(o.id, { limit_price: '149.50', client_order_id: 'c-3b' });
+    expect(n).toMatchObject({ client_order_id: 'c-3b', replaces: o.id, limit_price: '149.50' });
+    await expect(client.cancelOrder(n.id)).resolves.toBeUndefined();
+    const e = await failure(client.cancelOrder(n.id));
+    expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
+    expect(e.context).toMatchObject({
+      method: 'DELETE',
+      path: `/v2/orders/${n.id}`,
+      status: 422,
+      alpacaCode: 42210000,
+      alpacaMessage: 'order is not cancelable',
+      outcome: 'rejected'
+    });
+  });
+
+  it('reads the 207 multi-status of cancel-all, including per-order error bodies', async () => {
+    const body = [
+      { id: '00000000-0000-4000-8000-000000000001', status: 200 },
+      {
+        id: '00000000-0000-4000-8000-000000000002',
+        status: 404,
+        body: { code: 40410000, message: 'order not found' }
+      }
+    ];
+    server.intercept = (r) => (r.method === 'DELETE' ? { status: 207, body } : undefined);
+    expect(await client.cancelAll()).toEqual(body);
+  });
+
+  it('turns a 403 on submit into VENUE_REJECTED with Alpaca code and message', async () => {
+    server.intercept = () => ({
+      status: 403,
+      body: { code: 40310000, message: 'insufficient buying power' }
+    });
+    const e = await failure(client.submitOrder(limitBuy('c-4')));
+    expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
+    expect(e.context).toMatchObject({
+      status: 403,
+      alpacaCode: 40310000,
+      method: 'POST',
+      clientOrderId: 'c-4'
+    });
+  });
+
+  it.each([
+    ['a timeout', 'hang' as const, 'timeout'],
+    ['a dropped connection', 'destroy' as const, 'connection'],
+    ['a 500', { status: 500, body: { code: 50000000, message: 'internal' } }, 'http']
+  ])('never retries a POST after %s: the outcome is unknown', async (_what, reply, reason) => {
+    server.intercept = () => reply;
+    const e = await failure(client.submitOrder(limitBuy('c-5')));
+    expect(e.code).toBe(ErrorCode.VENUE_OUTCOME_UNKNOWN);
+    expect(e.message).toContain('outcome is unknown');
+    expect(e.context).toMatchObject({ outcome: 'unknown', reason, method: 'POST', attempts: 1 });
+    expect(posts()).toBe(1);
+    expect(delays).toEqual([]);
+  });
+
+  it('never retries PATCH or DELETE either', async () => {
+    server.intercept = () => 'hang';
+    const fast = newClient({ timeoutMs: 40 }); // every request hangs: only the deadline answers
+    try {
+      expect((await failure(fast.replaceOrder('x', { qty: '1' }))).code).toBe(
+        ErrorCode.VENUE_OUTCOME_UNKNOWN
+      );
+      expect((await failure(fast.cancelOrder('x'))).code).toBe(ErrorCode.VENUE_OUTCOME_UNKNOWN);
+      expect((await failure(fast.cancelAll())).code).toBe(ErrorCode.VENUE_OUTCOME_UNKNOWN);
+    } finally {
+      await fast.close();
+    }
+    expect(server.requests.map((r) => r.method)).toEqual(['PATCH', 'DELETE', 'DELETE']);
+  });
+
+  it('retries a GET after a timeout and a 503, with backoff, then succeeds', async () => {
+    const o = await client.submitOrder(limitBuy('c-6'));
+    let n = 0;
+    server.intercept = (r) =>
+      r.method === 'GET' && ++n <= 2 ? (n === 1 ? 'hang' : { status: 503 }) : undefined;
+    expect((await client.getOrder(o.id)).id).toBe(o.id);
+    expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+    expect(delays).toEqual([100, 200]);
+  });
+
+  it('gives up on a GET after its bounded retries: VENUE_UNAVAILABLE', async () => {
+    server.intercept = () => ({ status: 502 });
+    const e = await failure(client.getClock());
+    expect(e.code).toBe(ErrorCode.VENUE_UNAVAILABLE);
+    expect(e.context).toMatchObject({ status: 502, attempts: 3, outcome: 'failed' });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('does not retry a GET refused with a 4xx', async () => {
+    const e = await failure(client.getOrder('00000000-0000-4000-8000-00000000dead'));
+    expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
+    expect(e.context['status']).toBe(404);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('types an answer that is not what Alpaca documents', async () => {
+    server.intercept = () => ({ status: 200, body: { id: 'x', status: 'bogus' } });
+    const e = await failure(client.getOrder('x'));
+    expect(e.code).toBe(ErrorCode.MESSAGE_INVALID);
+    expect(e.context).toMatchObject({ status: 200, method: 'GET' });
+    server.intercept = () => ({ status: 200, body: 'not json {' });
+    expect((await failure(client.getAccount())).code).toBe(ErrorCode.MESSAGE_INVALID);
+  });
+
+  it('refuses an invalid request before sending anything', async () => {
+    const e = await failure(client.submitOrder({ ...limitBuy('c-7'), limit_price: undefined }));
+    expect(e.code).toBe(ErrorCode.ORDER_INVALID);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('reads positions, account and clock as documented', async () => {
+    server.intercept = (r) =>
+      r.path === '/v2/positions'
+        ? { status: 200, body: [entityExample('position'), entityExample('position-crypto')] }
+        : r.path === '/v2/account'
+          ? { status: 200, body: responseExamples('getaccount-1', '/v2/account', 'get')['example'] }
+          : r.path === '/v2/clock'
+            ? { status: 200, body: entityExample('clock') }
+            : undefined;
+    expect((await client.listPositions()).map((p) => p.qty)).toEqual(['5', '2.61937']);
+    expect((await client.getAccount()).account_number).toBe('PALPACA_123');
+    expect((await client.getClock()).next_open).toBe('2022-04-29T09:30:00-04:00');
+  });
+
+  it('reports wrong keys as a 401 refusal', async () => {
+    await client.close();
+    client = newClient({ secretKey: 'wrong' });
+    const e = await failure(client.getAccount());
+    expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
+    expect(e.context).toMatchObject({ status: 401, alpacaCode: 40110000 });
+  });
+});
