@@ -295,7 +295,7 @@ export class AlpacaRestClient {
         : { body: f.text.slice(0, 200) };
       return new TradestateError(
         ErrorCode.VENUE_REJECTED,
-        `${where}: ${f.status}${body.success ? ` ${body.data.code} ${body.data.message}` : ''}`,
+        `${where}: ${f.status}${body.success ? ` ${body.data.code ?? '-'} ${body.data.message}` : ''}`,
         { ...ctx, status: f.status, outcome: 'rejected', ...alpaca }
       );
     }

@@ -368,7 +368,7 @@ export const alpacaClockSchema = z.looseObject({
 export type AlpacaClock = z.infer<typeof alpacaClockSchema>;
 
 /** An error body, e.g. `{"code":40310000,"message":"insufficient buying power"}`. */
-export const alpacaErrorBodySchema = z.looseObject({ code: z.number(), message: z.string() });
+export const alpacaErrorBodySchema = z.looseObject({ code: z.number().optional(), message: z.string() });
 /** A decoded {@link alpacaErrorBodySchema}. */
 export type AlpacaErrorBody = z.infer<typeof alpacaErrorBodySchema>;
 

@@ -144,6 +144,14 @@ describe('AlpacaRestClient against a loopback Alpaca', () => {
     });
   });
 
+  it("keeps the message of Alpaca's gateway-level 403, whose body has no code", async () => {
+    server.intercept = () => ({ status: 403, body: { message: 'forbidden.' } });
+    const e = await failure(client.submitOrder(limitBuy('c-4b')));
+    expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
+    expect(e.context).toMatchObject({ status: 403, alpacaMessage: 'forbidden.' });
+    expect(e.context['alpacaCode']).toBeUndefined();
+  });
+
   it.each([
     ['a timeout', 'hang' as const, 'timeout'],
     ['a dropped connection', 'destroy' as const, 'connection'],
