@@ -53,7 +53,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (mode !== 'backtest') {
     throw new TradestateError(
       ErrorCode.MODE_UNAVAILABLE,
-      `--mode ${mode} is not available yet: the live gateways (Alpaca paper, FIX venues) have not landed`,
+      `--mode ${mode} is not available yet: the gateways exist (Alpaca, FIX 4.2) but the live runner that drives strategies from a live feed through them has not landed`,
       { mode }
     );
   }
