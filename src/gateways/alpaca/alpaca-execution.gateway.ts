@@ -7,7 +7,7 @@ import type { Side } from '../../messages/primitives.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import type { ExecutionGateway } from '../gateway.ts';
-import type { AlpacaRestClient } from './alpaca-rest.client.ts';
+import { type AlpacaRestClient, defaultDelay } from './alpaca-rest.client.ts';
 import {
   type AlpacaOrder,
   type AlpacaTradeEvent,
@@ -70,8 +70,6 @@ interface Tracked {
   submitted: Promise<void>;
 }
 
-const defaultDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Events of the replacing order that show it is live at the venue (the replace took place). */
 const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
   'new',
@@ -118,6 +116,11 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   readonly #byVenueId = new Map<string, string>();
   /** New client order id of a pending replace → the client order id of the order it replaces. */
   readonly #replacing = new Map<string, string>();
+  /**
+   * New client order ids of replaces answered `replace_rejected`: Alpaca then also rejects the replacing
+   * order (PATCH /v2/orders/{order_id} docs), and that `rejected` may come after `order_replace_rejected`.
+   */
+  readonly #refusedReplacements = new Set<string>();
   readonly #seen = new Set<string>();
   readonly #subs: Subscription[] = [];
   readonly #reports = new Subject<ExecutionReport>();
@@ -394,6 +397,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     const cid = this.#orders.has(o.client_order_id) ? o.client_order_id : this.#byVenueId.get(o.id);
     const t = cid === undefined ? undefined : this.#orders.get(cid);
     if (!t) {
+      if (this.#refusedReplacements.has(o.client_order_id)) return; // its replace_rejected went out
       // not sent through this gateway (e.g. placed by hand): reported as the venue says it
       const r = tradeUpdateToReport(
         u,
@@ -519,6 +523,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     if (!p) return;
     t.pending = undefined;
     this.#replacing.delete(p.newClientOrderId);
+    this.#refusedReplacements.add(p.newClientOrderId);
     const ids = { clientOrderId: p.newClientOrderId, origClientOrderId: t.clientOrderId };
     this.#emit(r ? this.#restate(t, { ...r, ...ids }) : this.#localFor(t, 'replace_rejected', reason, ids));
   }

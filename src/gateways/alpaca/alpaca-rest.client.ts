@@ -61,7 +61,8 @@ type Failure =
   | { readonly kind: 'connection'; readonly error: unknown }
   | { readonly kind: 'http'; readonly status: number; readonly text: string };
 
-const defaultDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wait `ms` of real time: the default `delay` of the client and the gateway (tests inject their own). */
+export const defaultDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Alpaca Trading API v2 over undici (one keep-alive {@link Pool} per client). Every answer is validated

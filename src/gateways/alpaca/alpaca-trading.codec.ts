@@ -841,7 +841,7 @@ export function tradeUpdateToReport(
   switch (u.event) {
     case 'new':
     case 'accepted':
-      return statusReport(o, inst, venue, tsInit, shape('accepted', false));
+      return statusReport(o, inst, venue, tsInit, { ...shape('accepted', false), execId: acceptedExecId(o) });
     case 'fill':
     case 'partial_fill': {
       const lastQty = lotsOf(inst, u.qty ?? '', 'qty', o.id);
@@ -900,11 +900,20 @@ const SNAPSHOT_EXEC: Partial<Record<AlpacaOrderStatus, { execType: ExecType; rea
 };
 
 /**
+ * The exec id of an order's acceptance, the same whichever answer reports it first (the stream's `new`, the
+ * POST answer, a snapshot): an order is accepted once.
+ */
+function acceptedExecId(o: AlpacaOrder): string {
+  return alpacaExecId([o.id, 'accepted']);
+}
+
+/**
  * An order snapshot (a REST answer, for reconciliation) as the canonical report of its state, or `null`
  * while it is `pending_new`. Live orders (and filled ones) are `accepted` with the order's cumQty and
  * leavesQty: a snapshot carries no executions, see {@link missedFillReport} for fills it reveals.
  * canceled / done_for_day → canceled, expired → expired, rejected → rejected, replaced → replaced (as in
- * {@link tradeUpdateToReport}). The exec id is `order id:status:filled_qty:updated_at`.
+ * {@link tradeUpdateToReport}). The exec id is `order id:status:filled_qty:updated_at` (an acceptance's is
+ * `order id:accepted`, whichever path reports it).
  */
 export function orderToReport(
   o: AlpacaOrder,
@@ -920,7 +929,7 @@ export function orderToReport(
   if (m === undefined) return null;
   return statusReport(o, inst, venue, tsInit, {
     execType: m.execType,
-    execId,
+    execId: m.execType === 'accepted' ? acceptedExecId(o) : execId,
     tsEvent,
     final: m.execType !== 'accepted',
     ...(m.reason !== undefined ? { reason: m.reason } : {})
