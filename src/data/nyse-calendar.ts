@@ -212,6 +212,21 @@ export function nextNyseOpen(ts: Nanos): Nanos {
   throw new TradestateError(ErrorCode.DATA_INVALID, 'no NYSE open within 15 days', { ts: ts.toString() });
 }
 
+/**
+ * The regular close a DAY order placed at `ts` expires at: that day's close (16:00 New York, 13:00 on an
+ * early close) when `ts` is before it on a trading day, else the close of the next trading day (an order
+ * sent after the close, on a weekend or a holiday waits for the next session).
+ */
+export function nyseDayOrderClose(ts: Nanos): Nanos {
+  const { y, m, d } = nyLocal(ts);
+  if (nyseDay(y, m, d).tradingDay) {
+    const close = nyseSessionUtc(y, m, d).close;
+    if (ts < close) return close;
+  }
+  const next = nyLocal(nextNyseOpen(ts));
+  return nyseSessionUtc(next.y, next.m, next.d).close;
+}
+
 /** All NYSE trading days from `from` to `to` inclusive (`YYYY-MM-DD`). */
 export function nyseTradingDays(from: string, to: string): string[] {
   const out: string[] = [];

@@ -58,7 +58,8 @@ export interface AlpacaLocalVenueOptions {
   readonly secretKey?: string;
   /**
    * Emulator configuration; defaults to Alpaca-paper-like fills: `fillModel: 'quote'` (market orders take the
-   * quote, limits fill when the market reaches them), no commission, zero latency. Fields given here override.
+   * quote, limits fill when the market reaches them), DAY orders expire at the NYSE close, no commission, zero
+   * latency. Fields given here override.
    */
   readonly emulator?: EmulatorConfigInput;
   /** Starting cash in USD, an exact decimal. Default `"100000"`. */
@@ -197,6 +198,7 @@ export class AlpacaLocalVenue {
       name: 'ALPACA',
       fillModel: 'quote',
       commission: { bps: 0 },
+      dayOrders: 'nyse',
       ...opts.emulator
     });
     this.emulator = new ExecutionEmulator(config, byId, root.fork('alpaca-emulator'));

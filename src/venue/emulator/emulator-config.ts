@@ -17,6 +17,15 @@ export const emulatorConfigSchema = z.strictObject({
   /** Which market data drives fills: OHLCV bars, top of book (quotes + prints) or order-level (L3) events. */
   fillModel: z.enum(['bar', 'quote', 'l3']).default('bar'),
   /**
+   * When DAY orders expire (at the first market data at or after the deadline):
+   * - `utc-day`: at the end of the UTC day of the first market data the order saw — right for data that holds
+   *   one session per UTC day (US equities' regular hours, most bar data);
+   * - `nyse`: at the NYSE regular close of the order's session (16:00 New York, 13:00 on early closes; an order
+   *   arriving after the close, on a weekend or a holiday belongs to the next trading day), as Alpaca and US
+   *   brokers do — needed once the data has extended-hours quotes.
+   */
+  dayOrders: z.enum(['utc-day', 'nyse']).default('utc-day'),
+  /**
    * Latencies in milliseconds (fractions allowed, resolved to the nanosecond). Every delay is the fixed part
    * plus a uniform jitter in [0, jitterMs] drawn from the injected seeded Rng.
    * - networkMs: client → venue, for every command (submit, cancel, replace, query);

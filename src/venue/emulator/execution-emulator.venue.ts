@@ -3,6 +3,7 @@ import type { LobsterMessages } from '../../book/lobster.codec.ts';
 import { type Instrument, type Money, moneyFromNumber } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_DAY } from '../../core/nanos.ts';
 import type { Rng } from '../../core/rng.ts';
+import { nyseDayOrderClose } from '../../data/nyse-calendar.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Bar, BookDelta, Quote, Trade } from '../../messages/market-data.ts';
@@ -277,12 +278,15 @@ export class ExecutionEmulator implements OrderVenue {
     if (!inst) return undefined;
     const set = this.#byInstrument.get(instrumentId);
     if (set && set.size > 0) {
-      const day = ts / NS_PER_DAY;
       for (const w of set) {
-        w.sessionDay ??= day;
         const tif = w.cmd.tif;
-        if (tif === 'day' && day > w.sessionDay) this.#expire(w, ts, 'DAY order past its session');
-        else if (tif === 'gtd' && w.cmd.expireAt !== undefined && ts >= w.cmd.expireAt)
+        if (tif === 'day') {
+          w.dayExpiresAt ??=
+            this.config.dayOrders === 'nyse'
+              ? nyseDayOrderClose(w.arrivedAt)
+              : (ts / NS_PER_DAY + 1n) * NS_PER_DAY;
+          if (ts >= w.dayExpiresAt) this.#expire(w, ts, 'DAY order past its session');
+        } else if (tif === 'gtd' && w.cmd.expireAt !== undefined && ts >= w.cmd.expireAt)
           this.#expire(w, ts, 'GTD order past its expiry');
       }
     }
@@ -321,7 +325,7 @@ export class ExecutionEmulator implements OrderVenue {
       stopPx: cmd.stopPx,
       triggered: cmd.orderType !== 'stop' && cmd.orderType !== 'stop_limit',
       arrivedAt: t,
-      sessionDay: undefined,
+      dayExpiresAt: undefined,
       lastDelivery: t,
       ahead: Number.POSITIVE_INFINITY,
       engineId: 0

@@ -19,8 +19,8 @@ export interface WorkingOrder {
   triggered: boolean;
   /** When the order reached the venue. */
   readonly arrivedAt: Nanos;
-  /** UTC day of the first market data the order saw: a DAY order lives through that session only. */
-  sessionDay: bigint | undefined;
+  /** A DAY order's expiry (see the emulator's `dayOrders`), set at the first market data it sees. */
+  dayExpiresAt: Nanos | undefined;
   /** Latest delivery time of a report of this order (reports of one order are delivered in order). */
   lastDelivery: Nanos;
   /** Quote model: quantity ahead of the order in its price level's queue (Infinity = not known yet). */

@@ -17,6 +17,7 @@ describe('emulator config', () => {
     expect(parseEmulatorConfig({})).toEqual({
       name: 'SIM',
       fillModel: 'bar',
+      dayOrders: 'utc-day',
       latency: { networkMs: 0, ackMs: 0, fillMs: 0, jitterMs: 0 },
       slippageBps: 0,
       commission: { bps: 1, minimum: 0 },
