@@ -57,7 +57,12 @@ export const ErrorCode = {
   /** Credentials missing or wrong (an HTTP 401/403, a stream `unauthorized`). */
   AUTH_FAILED: 'TRD_ERR_AUTH_FAILED',
   /** A request named something that does not exist (an endpoint, a position). */
-  NOT_FOUND: 'TRD_ERR_NOT_FOUND'
+  NOT_FOUND: 'TRD_ERR_NOT_FOUND',
+  /**
+   * An open venue order the OMS does not hold as working: one we reported rejected after an unknown outcome
+   * that turned up at the venue after all (canceled there), or one never sent through the gateway (left alone).
+   */
+  ORPHAN_ORDER: 'TRD_ERR_ORPHAN_ORDER'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

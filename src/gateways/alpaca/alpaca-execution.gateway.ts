@@ -1,6 +1,7 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
+import { isoFromNs, nsFromIso } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Side } from '../../messages/primitives.ts';
@@ -25,7 +26,7 @@ import type { TradeUpdatesStream } from './trade-updates.stream.ts';
 /** The REST calls the gateway makes. */
 export type AlpacaOrderApi = Pick<
   AlpacaRestClient,
-  'submitOrder' | 'replaceOrder' | 'cancelOrder' | 'getOrderByClientOrderId'
+  'submitOrder' | 'replaceOrder' | 'cancelOrder' | 'getOrderByClientOrderId' | 'listOrders'
 >;
 
 /** What the gateway needs of the trading stream. */
@@ -46,6 +47,15 @@ export interface AlpacaExecutionGatewayOptions {
   readonly lookupDelayMs?: number;
   /** How to wait (injected so tests need not sleep). Default: a timer. */
   readonly delay?: (ms: number) => Promise<void>;
+  /**
+   * How many client order ids reported `rejected` after an unknown outcome the orphan sweep remembers (the
+   * last ones; older ones are forgotten, and an order of theirs that turns up later is then no longer
+   * recognised as an orphan). The same bound applies to the venue order ids the sweep remembers having
+   * canceled or reported. Default 1 000.
+   */
+  readonly orphanMemory?: number;
+  /** Page size (`limit`, 1..500) of the sweep's GET /v2/orders?status=open. Default 500. */
+  readonly openOrdersPageSize?: number;
 }
 
 /** One order as the gateway knows it: one venue order of a cancel-replace chain. */
@@ -69,6 +79,9 @@ interface Tracked {
   /** Settles when the POST that created it is answered (either way). */
   submitted: Promise<void>;
 }
+
+/** What the orphan sweep did about an open venue order ({@link ErrorCode.ORPHAN_ORDER}'s `action`). */
+export type OrphanAction = 'canceled' | 'cancel_failed' | 'left_alone' | 'filled' | 'sweep_incomplete';
 
 /** Events of the replacing order that show it is live at the venue (the replace took place). */
 const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
@@ -98,11 +111,28 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *   fills only for lots beyond those already reported (fills an order's `filled_qty` shows but no event
  *   reported are emitted first, priced from `filled_avg_price`), one final report. Reports are
  *   de-duplicated by execId.
- * - After the stream reconnects, every order not final is fetched by client order id and reconciled, so
- *   fills and cancels missed while disconnected are reported exactly once.
+ * - After the stream reconnects ({@link reconcile}), every order not final is fetched by client order id and
+ *   reconciled, so fills and cancels missed while disconnected are reported exactly once.
+ * - Orphan sweep. A submit reported `rejected` because its outcome stayed unknown may still have been applied
+ *   late; the gateway remembers those client order ids (the last `orphanMemory` of them; a forgotten one is
+ *   then treated like any order sent through here). The sweep lists the venue's open orders
+ *   (GET /v2/orders?status=open, oldest first, paged by `after`) and, for each:
+ *   - one whose client order id was reported `rejected` that way is an orphan the gateway is responsible
+ *     for: it is canceled with ONE DELETE (a new decision, never repeated for that venue order id) and
+ *     `errors$` gets {@link ErrorCode.ORPHAN_ORDER} with context `{clientOrderId, venueOrderId, action}`
+ *     (and the order's symbol, side, qty, filledQty, status), `action` `'canceled'` (the DELETE was
+ *     accepted) or, if it failed, `'cancel_failed'` (the order is then left to an operator);
+ *   - one never sent through this gateway (placed by hand, by another process) is not touched:
+ *     {@link ErrorCode.ORPHAN_ORDER} with `action: 'left_alone'`, once per venue order id;
+ *   - one the gateway tracks is left to the reconciliation by client order id.
  *
- * Problems that concern no order (undecodable updates, unknown symbols, failed lookups, unknown outcomes)
- * go to `errors$`.
+ *   The sweep runs in every {@link reconcile} and once right after the lookups of an unknown-outcome submit
+ *   give up. Such an order's trade updates never revive its `rejected`: none is reported, and a fill of it
+ *   goes to `errors$` ({@link ErrorCode.ORPHAN_ORDER}, `action: 'filled'`). More than a page of open orders
+ *   with the same `submitted_at` cannot be paged past: the sweep stops there (`action: 'sweep_incomplete'`).
+ *
+ * Problems that concern no order (undecodable updates, unknown symbols, failed lookups, unknown outcomes,
+ * orphans) go to `errors$`.
  */
 export class AlpacaExecutionGateway implements ExecutionGateway {
   readonly #rest: AlpacaOrderApi;
@@ -122,6 +152,16 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
    */
   readonly #refusedReplacements = new Set<string>();
   readonly #seen = new Set<string>();
+  /** Client order ids reported `rejected` after an unknown outcome: a venue order of theirs is an orphan. */
+  readonly #declaredRejected: LastN;
+  /** Venue ids of orphans the sweep sent its one DELETE for. */
+  readonly #orphansCanceled: LastN;
+  /** Venue ids of open orders not sent through this gateway, already reported `left_alone`. */
+  readonly #leftAlone: LastN;
+  readonly #pageSize: number;
+  /** The orphan sweep running, and the one waiting to run after it (requests meanwhile share it). */
+  #sweeping: Promise<void> | undefined;
+  #sweepQueued: Promise<void> | undefined;
   readonly #subs: Subscription[] = [];
   readonly #reports = new Subject<ExecutionReport>();
   readonly #errors = new Subject<TradestateError>();
@@ -141,6 +181,26 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     this.#lookupAttempts = o.lookupAttempts ?? 3;
     this.#lookupDelayMs = o.lookupDelayMs ?? 500;
     this.#delay = o.delay ?? defaultDelay;
+    const memory = o.orphanMemory ?? 1000;
+    if (!Number.isSafeInteger(memory) || memory < 0)
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `orphanMemory must be an integer ≥ 0, got ${memory}`,
+        {
+          orphanMemory: memory
+        }
+      );
+    const page = o.openOrdersPageSize ?? 500;
+    if (!Number.isSafeInteger(page) || page < 1 || page > 500)
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `openOrdersPageSize must be an integer from 1 to 500, got ${page}`,
+        { openOrdersPageSize: page }
+      );
+    this.#declaredRejected = new LastN(memory);
+    this.#orphansCanceled = new LastN(memory);
+    this.#leftAlone = new LastN(memory);
+    this.#pageSize = page;
     this.#subs.push(
       o.stream.updates$.subscribe((u) => this.#guard(() => this.#onUpdate(u))),
       o.stream.errors$.subscribe((e) => this.#errors.next(e)),
@@ -257,10 +317,11 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   /**
    * Fetch every order that is not final (and the replacing order of a pending replace) by client order id
-   * and reconcile it. Runs after each stream reconnect; resolves when done.
+   * and reconcile it, and run the orphan sweep (see the class doc). Runs after each stream reconnect;
+   * resolves when done.
    */
   async reconcile(): Promise<void> {
-    const jobs: Promise<void>[] = [];
+    const jobs: Promise<void>[] = [this.#sweep()];
     for (const t of this.#orders.values()) {
       if (t.final) continue;
       const p = t.pending;
@@ -377,18 +438,162 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     }
     if (what === 'submit' && !t.acked && !t.final && t.venueOrderId === undefined) {
       t.final = true;
+      this.#declaredRejected.add(t.clientOrderId);
       this.#emit(
         this.#localFor(t, 'rejected', 'submit outcome unknown and the venue does not know the order')
       );
+      await this.#sweep(); // the POST may have landed since the last lookup
     } else if (what === 'replace' && p && t.pending === p) {
       this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
     }
+  }
+
+  // ── orphan sweep ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Run the sweep; one asked for while one runs starts after it (asks meanwhile share that one). */
+  #sweep(): Promise<void> {
+    if (this.#sweepQueued) return this.#sweepQueued;
+    const running = this.#sweeping;
+    if (!running) return this.#startSweep();
+    const next = running.then(() => {
+      this.#sweepQueued = undefined;
+      return this.#startSweep();
+    });
+    this.#sweepQueued = next;
+    return next;
+  }
+
+  #startSweep(): Promise<void> {
+    const p: Promise<void> = this.#sweepOnce().finally(() => {
+      if (this.#sweeping === p) this.#sweeping = undefined;
+    });
+    this.#sweeping = p;
+    return p;
+  }
+
+  /**
+   * Every page of GET /v2/orders?status=open (oldest first); each open order not held by the gateway is dealt
+   * with. The next page starts 1 ns before the last order's `submitted_at`, so orders sharing it are not
+   * skipped (Alpaca's `after` is exclusive); those seen twice are dealt with once. Never rejects.
+   */
+  async #sweepOnce(): Promise<void> {
+    try {
+      const seen = new Set<string>();
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#rest.listOrders({
+          status: 'open',
+          direction: 'asc',
+          limit: this.#pageSize,
+          ...(after === undefined ? {} : { after })
+        });
+        const fresh = page.filter((o) => !seen.has(o.id));
+        for (const o of fresh) seen.add(o.id);
+        await Promise.all(fresh.map((o) => this.#onOpenOrder(o)));
+        const last = page.at(-1);
+        if (page.length < this.#pageSize || last === undefined) return;
+        if (fresh.length === 0) {
+          this.#errors.next(
+            new TradestateError(
+              ErrorCode.ORPHAN_ORDER,
+              `orphan sweep incomplete: more than ${this.#pageSize} open orders submitted at ` +
+                `${last.submitted_at ?? last.created_at}; ` +
+                `only the first ${seen.size} open orders were checked`,
+              { action: 'sweep_incomplete' satisfies OrphanAction, checked: seen.size }
+            )
+          );
+          return;
+        }
+        after = isoFromNs(nsFromIso(last.submitted_at ?? last.created_at) - 1n);
+      }
+    } catch (e) {
+      this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));
+    }
+  }
+
+  /** One open venue order: an orphan of ours is canceled, one not sent through here reported once. */
+  async #onOpenOrder(o: AlpacaOrder): Promise<void> {
+    const cid = o.client_order_id;
+    const about = {
+      clientOrderId: cid,
+      venueOrderId: o.id,
+      symbol: o.symbol,
+      side: o.side,
+      qty: o.qty,
+      filledQty: o.filled_qty,
+      status: o.status
+    };
+    if (this.#declaredRejected.has(cid)) {
+      if (this.#orphansCanceled.has(o.id)) return; // its one DELETE went out already
+      this.#orphansCanceled.add(o.id);
+      const what = `order ${cid} was reported rejected (submit outcome unknown) but is open at the venue as ${o.id}`;
+      try {
+        await this.#rest.cancelOrder(o.id);
+      } catch (e) {
+        const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
+        this.#orphan(`${what}: its cancel failed (${why(err)}); cancel it by hand`, about, 'cancel_failed', {
+          cause: err
+        });
+        return;
+      }
+      this.#orphan(`${what}: canceled`, about, 'canceled');
+      return;
+    }
+    const ours =
+      this.#orders.has(cid) ||
+      this.#replacing.has(cid) ||
+      this.#refusedReplacements.has(cid) ||
+      this.#byVenueId.has(o.id);
+    if (ours || this.#leftAlone.has(o.id)) return;
+    this.#leftAlone.add(o.id);
+    this.#orphan(
+      `open order ${o.id} (${cid}) was not sent through this gateway: left alone`,
+      about,
+      'left_alone'
+    );
+  }
+
+  /** A trade update of an order reported `rejected` after an unknown outcome: no report; a fill is an error. */
+  #onOrphanUpdate(u: AlpacaTradeUpdate): void {
+    if (u.event !== 'fill' && u.event !== 'partial_fill') return;
+    const o = u.order;
+    const key = `orphan-fill:${u.execution_id ?? `${o.id}:${o.filled_qty}`}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.#orphan(
+      `order ${o.client_order_id} was reported rejected (submit outcome unknown) but filled ${u.qty} @ ` +
+        `${u.price} at the venue as ${o.id}`,
+      {
+        clientOrderId: o.client_order_id,
+        venueOrderId: o.id,
+        symbol: o.symbol,
+        side: o.side,
+        lastQty: u.qty,
+        lastPx: u.price,
+        filledQty: o.filled_qty,
+        status: o.status
+      },
+      'filled'
+    );
+  }
+
+  #orphan(
+    message: string,
+    context: Record<string, unknown>,
+    action: OrphanAction,
+    options?: ErrorOptions
+  ): void {
+    this.#errors.next(new TradestateError(ErrorCode.ORPHAN_ORDER, message, { ...context, action }, options));
   }
 
   // ── what the venue says ─────────────────────────────────────────────────────────────────────────────
 
   #onUpdate(u: AlpacaTradeUpdate): void {
     const o = u.order;
+    if (this.#declaredRejected.has(o.client_order_id)) {
+      this.#onOrphanUpdate(u);
+      return;
+    }
     const old = this.#replacedBy(o.client_order_id);
     if (old) {
       this.#onReplacing(old, o, u);
@@ -669,6 +874,29 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       f();
     } catch (e) {
       this.#errors.next(asError(e, ErrorCode.MESSAGE_INVALID));
+    }
+  }
+}
+
+/** A set of the last `max` strings added (the oldest are forgotten first). */
+class LastN {
+  readonly #items = new Set<string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  has(k: string): boolean {
+    return this.#items.has(k);
+  }
+
+  add(k: string): void {
+    if (this.#items.has(k)) return;
+    this.#items.add(k);
+    for (const old of this.#items) {
+      if (this.#items.size <= this.#max) break;
+      this.#items.delete(old);
     }
   }
 }

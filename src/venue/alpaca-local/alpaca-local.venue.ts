@@ -73,9 +73,11 @@ export type DecimalInput = string | number;
 export interface FaultOptions {
   /**
    * Whether the venue acts on the request before the fault: `failNext` defaults to `false` (refused before
-   * anything happens), `hangNext` to `true` (the order goes in, the answer is lost).
+   * anything happens), `hangNext` to `true` (the order goes in, the answer is lost). `'later'`: the fault
+   * answers (or hangs) now, and the venue acts on the request only when {@link AlpacaLocalVenue.releaseHeld}
+   * is called (a request applied late, e.g. after the client gave up looking for it).
    */
-  readonly process?: boolean;
+  readonly process?: boolean | 'later';
   /** Message of a `failNext` error body (default: the status text). */
   readonly message?: string;
 }
@@ -102,7 +104,7 @@ interface Fault {
   readonly method: string;
   readonly path: string;
   readonly status: number;
-  readonly process: boolean;
+  readonly process: boolean | 'later';
   readonly message: string | undefined;
 }
 
@@ -147,7 +149,8 @@ function timeParam(name: string, v: string): Nanos {
  *   replaceable, 404 unknown order, 403 insufficient buying power.
  * - Market data comes from {@link quote} and {@link trade}; reports due later (emulator latency) are delivered
  *   on a timer of the injected clock.
- * - Drills: {@link dropStreamClients}, {@link pauseStream}/{@link resumeStream}, {@link failNext}, {@link hangNext}.
+ * - Drills: {@link dropStreamClients}, {@link pauseStream}/{@link resumeStream}, {@link failNext}, {@link hangNext}
+ *   (with `process: 'later'`, the request is acted on only at {@link releaseHeld}).
  *
  * Accounting: a cash account (multiplier 1) from the emulator's fills, marked at the last print or own fill.
  * A buy whose estimated cost (limit, stop or last ask × qty) exceeds the buying power (cash less open buys) is
@@ -177,6 +180,8 @@ export class AlpacaLocalVenue {
   readonly #lastAsk = new Map<string, number>();
   readonly #clients = new Set<StreamClient>();
   readonly #hung = new Set<ServerResponse>();
+  /** Requests of faults with `process: 'later'`, not acted on yet ({@link releaseHeld}). */
+  #later: (() => void)[] = [];
   #faults: Fault[] = [];
   #paused = false;
   #held: Buffer[] = [];
@@ -242,6 +247,7 @@ export class AlpacaLocalVenue {
     this.#clients.clear();
     for (const res of this.#hung) res.destroy();
     this.#hung.clear();
+    this.#later = [];
     await new Promise<void>((r) => wss.close(() => r()));
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -375,6 +381,19 @@ export class AlpacaLocalVenue {
     });
   }
 
+  /**
+   * Act now, in arrival order, on the requests held by faults with `process: 'later'` (their answer, if any,
+   * went out already or never will: a POST applied after the client gave up). What they do is as if they had
+   * just arrived (a duplicate `client_order_id` is refused, and so on; that refusal reaches nobody).
+   * Returns how many were released.
+   */
+  releaseHeld(): number {
+    const later = this.#later;
+    this.#later = [];
+    for (const act of later) act();
+    return later.length;
+  }
+
   // ---- HTTP -----------------------------------------------------------------------------------------------
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -401,7 +420,8 @@ export class AlpacaLocalVenue {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://local');
     const fault = this.#takeFault(method, url.pathname);
-    if (fault && !fault.process) {
+    if (fault && fault.process !== true) {
+      if (fault.process === 'later') this.#later.push(() => void this.#answer(req, method, url, body));
       this.#faultReply(res, fault);
       return;
     }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/core/errors.ts';
 import { priceToTicks, qtyToLots } from '../../../src/core/instrument.ts';
 import { NS_PER_MS } from '../../../src/core/nanos.ts';
@@ -9,9 +9,8 @@ import {
   cancelCmd,
   fillsOf,
   type Harness,
-  type HarnessOptions,
+  harnessesClosedAfterEach,
   replaceCmd,
-  startHarness,
   submitCmd,
   T0
 } from './support/local-venue-harness.ts';
@@ -22,26 +21,8 @@ import {
  * simulated clock. Nothing is faked: every report below went venue → HTTP/WebSocket → gateway.
  */
 
-let open: Harness[] = [];
-afterEach(async () => {
-  const hs = open;
-  open = [];
-  for (const h of hs) {
-    try {
-      // no request may have hit an unexpected exception, no frame may have been unreadable
-      expect(h.venue.stats.internalErrors, String(h.venue.lastInternalError)).toBe(0);
-      expect(h.venue.stats.badStreamFrames).toBe(0);
-    } finally {
-      await h.close();
-    }
-  }
-});
-
-async function harness(o: HarnessOptions = {}): Promise<Harness> {
-  const h = await startHarness(o);
-  open.push(h);
-  return h;
-}
+// every harness is checked (no venue internal error, no unreadable frame) and closed after each test
+const harness = harnessesClosedAfterEach();
 
 /** What a report says about the order, without timestamps and exec ids. */
 function core(r: ExecutionReport) {

@@ -532,6 +532,34 @@ describe('AlpacaLocalVenue: failure drills and determinism', () => {
     expect((await call(v, 'GET', '/v2/account')).status).toBe(200);
   });
 
+  it("process 'later': the fault answers now, the venue acts on the request only at releaseHeld (once)", async () => {
+    const { v } = await venue();
+    const s = await connectStream(v);
+    const byCid = (cid: string) => call(v, 'GET', `/v2/orders:by_client_order_id?client_order_id=${cid}`);
+    v.hangNext('POST', '/v2/orders', { process: 'later' });
+    await expect(
+      call(v, 'POST', '/v2/orders', orderBody({ client_order_id: 'late-1' }), undefined, {
+        signal: AbortSignal.timeout(100)
+      })
+    ).rejects.toThrow(/abort|timeout/i);
+    // not applied yet: unknown to REST, nothing on the stream
+    expect((await byCid('late-1')).status).toBe(404);
+    expect(v.stats.events).toBe(0);
+    expect(v.releaseHeld()).toBe(1);
+    expect((await byCid('late-1')).json).toMatchObject({ client_order_id: 'late-1', status: 'new' });
+    expect((await s.waitUpdates(1)).map((u) => [u.event, u.order.client_order_id])).toEqual([
+      ['new', 'late-1']
+    ]);
+    expect(v.releaseHeld()).toBe(0); // released once
+    // failNext: the error now, the effect at the release
+    v.failNext('POST', '/v2/orders', 500, { process: 'later' });
+    expect((await call(v, 'POST', '/v2/orders', orderBody({ client_order_id: 'late-2' }))).status).toBe(500);
+    expect((await byCid('late-2')).status).toBe(404);
+    expect(v.releaseHeld()).toBe(1);
+    expect((await byCid('late-2')).json).toMatchObject({ client_order_id: 'late-2', status: 'new' });
+    expect((await call(v, 'GET', '/v2/orders?status=all')).json).toHaveLength(2);
+  });
+
   it('reports due later (emulator latency) arrive on the injected clock; a cancel that comes too late', async () => {
     const { v, clock } = await venue({ emulator: { latency: { networkMs: 10 } } });
     const s = await connectStream(v);

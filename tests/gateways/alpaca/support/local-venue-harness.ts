@@ -1,11 +1,15 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
+import { afterEach, expect } from 'vitest';
 import { WebSocket } from 'ws';
 import type { TradestateError } from '../../../../src/core/errors.ts';
 import { makeInstrument } from '../../../../src/core/instrument.ts';
 import { type Nanos, NS_PER_MS } from '../../../../src/core/nanos.ts';
 import { Rng } from '../../../../src/core/rng.ts';
-import { AlpacaExecutionGateway } from '../../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
+import {
+  AlpacaExecutionGateway,
+  type AlpacaExecutionGatewayOptions
+} from '../../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
 import { AlpacaRestClient } from '../../../../src/gateways/alpaca/alpaca-rest.client.ts';
 import {
   type AlpacaTradeUpdate,
@@ -63,6 +67,8 @@ export interface HarnessOptions {
   readonly emulator?: AlpacaLocalVenueOptions['emulator'];
   /** Deadline of one REST attempt (real ms). Default 250. */
   readonly timeoutMs?: number;
+  /** Gateway options beyond the harness's own. */
+  readonly gateway?: Pick<AlpacaExecutionGatewayOptions, 'orphanMemory' | 'openOrdersPageSize'>;
 }
 
 /** Everything of one interop run; {@link Harness.close} tears all of it down. */
@@ -164,7 +170,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       clock,
       lookupAttempts: 3,
       lookupDelayMs: 10,
-      delay: (ms) => new Promise((r) => setTimeout(r, ms))
+      delay: (ms) => new Promise((r) => setTimeout(r, ms)),
+      ...o.gateway
     });
     closers.push(() => gw.close());
     const delivered: AlpacaTradeUpdate[] = [];
@@ -275,4 +282,31 @@ export function replaceCmd(cid: string, newCid: string, c: Partial<ReplaceOrder>
 /** The execution fields of the fills among `rs`: [lastQty, lastPx, cumQty, leavesQty]. */
 export function fillsOf(rs: readonly ExecutionReport[]): [number, number, number, number][] {
   return rs.filter((r) => r.execType === 'fill').map((r) => [r.lastQty, r.lastPx, r.cumQty, r.leavesQty]);
+}
+
+/**
+ * A starter for harnesses that are checked — no request hit an unexpected exception in the venue, no stream
+ * frame was unreadable — and closed after each test of the calling file. Call it once at module level.
+ */
+export function harnessesClosedAfterEach(
+  defaults: HarnessOptions = {}
+): (o?: HarnessOptions) => Promise<Harness> {
+  let open: Harness[] = [];
+  afterEach(async () => {
+    const hs = open;
+    open = [];
+    for (const h of hs) {
+      try {
+        expect(h.venue.stats.internalErrors, String(h.venue.lastInternalError)).toBe(0);
+        expect(h.venue.stats.badStreamFrames).toBe(0);
+      } finally {
+        await h.close();
+      }
+    }
+  });
+  return async (o: HarnessOptions = {}) => {
+    const h = await startHarness({ ...defaults, ...o });
+    open.push(h);
+    return h;
+  };
 }
