@@ -56,6 +56,23 @@ export interface AlpacaExecutionGatewayOptions {
   readonly orphanMemory?: number;
   /** Page size (`limit`, 1..500) of the sweep's GET /v2/orders?status=open. Default 500. */
   readonly openOrdersPageSize?: number;
+  /**
+   * How many finished orders (filled, canceled, expired, rejected, replaced) the gateway keeps, integer ≥ 1;
+   * the oldest finished beyond that are forgotten (see "Memory" in the class doc). Default 10 000.
+   */
+  readonly finishedMemory?: number;
+}
+
+/** What the gateway holds, for diagnostics ({@link AlpacaExecutionGateway.memoryStats}). */
+export interface AlpacaGatewayMemoryStats {
+  /** Orders held: every working one, and the finished ones not evicted yet. */
+  readonly trackedOrders: number;
+  /** Of those, the finished ones (at most `finishedMemory`, plus any still answering a request). */
+  readonly finishedOrders: number;
+  /** Venue order ids mapped to client order ids. */
+  readonly venueOrderIds: number;
+  /** Exec ids remembered for de-duplication. */
+  readonly execIds: number;
 }
 
 /** One order as the gateway knows it: one venue order of a cancel-replace chain. */
@@ -78,6 +95,14 @@ interface Tracked {
   pending: ReplaceOrder | undefined;
   /** Settles when the POST that created it is answered (either way). */
   submitted: Promise<void>;
+  /** Requests of its own being handled (POST, DELETE, PATCH, lookups): it is not evicted meanwhile. */
+  busy: number;
+  /** Exec ids reported for it (dropped from the de-duplication set with it). */
+  readonly execIds: string[];
+  /** Venue ids of its replacing orders, mapped to the replacements' client order ids on its behalf. */
+  readonly replacementVenueIds: string[];
+  /** New client order ids of its replaces answered `replace_rejected` (see `#refusedReplacements`). */
+  readonly refused: string[];
 }
 
 /** What the orphan sweep did about an open venue order ({@link ErrorCode.ORPHAN_ORDER}'s `action`). */
@@ -130,6 +155,26 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *   give up. Such an order's trade updates never revive its `rejected`: none is reported, and a fill of it
  *   goes to `errors$` ({@link ErrorCode.ORPHAN_ORDER}, `action: 'filled'`). More than a page of open orders
  *   with the same `submitted_at` cannot be paged past: the sweep stops there (`action: 'sweep_incomplete'`).
+ * - Memory. Working orders are all kept; finished ones (filled, canceled, expired, rejected, replaced) only
+ *   the last `finishedMemory` (default 10 000): once more are finished, the oldest finished is evicted — its
+ *   record, its venue order id(s) and its exec ids are dropped, so a process running for weeks holds a
+ *   bounded amount per order. An order is never evicted while a replace of it is pending or a request of
+ *   its own (POST, DELETE, PATCH, the lookups after an unknown outcome) is still being handled; it goes at
+ *   the first eviction after that. An evicted order is "finished long ago": the gateway remembers its client
+ *   order id (those of the last `finishedMemory` evicted; its refused replacements' ids with it) and
+ *   - a trade update of it still arriving is not reported (it cannot revive the order, nor pass for the
+ *     report of an order not sent through here); the first one goes to `errors$` as
+ *     {@link ErrorCode.UNKNOWN_ORDER} with context `{clientOrderId, venueOrderId, event, status, filledQty,
+ *     evicted: true}`, later ones of the same client order id are dropped silently;
+ *   - reconcile does not fetch it (it is final) and the orphan sweep leaves it alone without a report, as it
+ *     does a tracked order;
+ *   - cancel / replace of it get {@link ErrorCode.UNKNOWN_ORDER} (context `evicted: true`) instead of a
+ *     `cancel_rejected` / `replace_rejected` report; a submit or replace reusing its client order id gets
+ *     {@link ErrorCode.DUPLICATE_ORDER_ID}.
+ *
+ *   Beyond that second memory an id is forgotten for good and an update of it would be taken for one of an
+ *   order not sent through here. Reports of orders not sent through here, and orphan fills, are still
+ *   de-duplicated by exec id in an unbounded set.
  *
  * Problems that concern no order (undecodable updates, unknown symbols, failed lookups, unknown outcomes,
  * orphans) go to `errors$`.
@@ -151,7 +196,15 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
    * order (PATCH /v2/orders/{order_id} docs), and that `rejected` may come after `order_replace_rejected`.
    */
   readonly #refusedReplacements = new Set<string>();
+  /** Exec ids reported (de-duplication); those of an evicted order are dropped with it. */
   readonly #seen = new Set<string>();
+  /** Client order ids of the finished orders still held, oldest finished first (the eviction queue). */
+  readonly #finished = new Set<string>();
+  readonly #finishedMemory: number;
+  /** Client order ids of evicted orders (and of their refused replacements): "finished long ago". */
+  readonly #evicted: LastN;
+  /** Those of them whose late trade update already went to `errors$` (once each). */
+  readonly #lateReported: LastN;
   /** Client order ids reported `rejected` after an unknown outcome: a venue order of theirs is an orphan. */
   readonly #declaredRejected: LastN;
   /** Venue ids of orphans the sweep sent its one DELETE for. */
@@ -190,6 +243,13 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
           orphanMemory: memory
         }
       );
+    const finished = o.finishedMemory ?? 10_000;
+    if (!Number.isSafeInteger(finished) || finished < 1)
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `finishedMemory must be an integer ≥ 1, got ${finished}`,
+        { finishedMemory: finished }
+      );
     const page = o.openOrdersPageSize ?? 500;
     if (!Number.isSafeInteger(page) || page < 1 || page > 500)
       throw new TradestateError(
@@ -201,6 +261,9 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     this.#orphansCanceled = new LastN(memory);
     this.#leftAlone = new LastN(memory);
     this.#pageSize = page;
+    this.#finishedMemory = finished;
+    this.#evicted = new LastN(finished);
+    this.#lateReported = new LastN(finished);
     this.#subs.push(
       o.stream.updates$.subscribe((u) => this.#guard(() => this.#onUpdate(u))),
       o.stream.errors$.subscribe((e) => this.#errors.next(e)),
@@ -210,10 +273,11 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   submit(cmd: SubmitOrder): void {
     const cid = cmd.clientOrderId;
-    if (this.#orders.has(cid) || this.#replacing.has(cid)) {
+    if (this.#orders.has(cid) || this.#replacing.has(cid) || this.#evicted.has(cid)) {
       this.#errors.next(
         new TradestateError(ErrorCode.DUPLICATE_ORDER_ID, `client order id ${cid} already used`, {
-          clientOrderId: cid
+          clientOrderId: cid,
+          ...(this.#evicted.has(cid) ? { evicted: true } : {})
         })
       );
       return;
@@ -225,7 +289,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       req = encodeOrderRequest(cmd, inst);
     } catch (e) {
       const err = asError(e, ErrorCode.ORDER_INVALID);
-      this.#emit(
+      // no order is kept for it, and its exec id is unique (a local sequence): not recorded for de-duplication
+      this.#reports.next(
         this.#local(
           'rejected',
           { clientOrderId: cid, instrumentId: cmd.instrumentId, side: cmd.side },
@@ -246,23 +311,29 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       acked: false,
       final: false,
       pending: undefined,
-      submitted: Promise.resolve()
+      submitted: Promise.resolve(),
+      busy: 0,
+      execIds: [],
+      replacementVenueIds: [],
+      refused: []
     };
     this.#orders.set(cid, t);
-    t.submitted = this.#rest.submitOrder(req).then(
-      (o) => this.#guard(() => this.#snapshot(t, o)),
-      (e: unknown) => {
-        const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
-        if (definitive(err)) {
-          if (!t.final) {
-            t.final = true;
-            this.#emit(this.#localFor(t, 'rejected', why(err)));
+    t.submitted = this.#busy(t, () =>
+      this.#rest.submitOrder(req).then(
+        (o) => this.#guard(() => this.#snapshot(t, o)),
+        (e: unknown) => {
+          const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
+          if (definitive(err)) {
+            if (!t.final) {
+              this.#markFinal(t);
+              this.#emitFor(t, this.#localFor(t, 'rejected', why(err)));
+            }
+            return;
           }
-          return;
+          this.#errors.next(err);
+          void this.#busy(t, () => this.#lookUp(t, 'submit'));
         }
-        this.#errors.next(err);
-        void this.#lookUp(t, 'submit');
-      }
+      )
     );
   }
 
@@ -273,10 +344,10 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       return;
     }
     if (t.final) {
-      this.#emit(this.#localFor(t, 'cancel_rejected', 'order is no longer working'));
+      this.#emitFor(t, this.#localFor(t, 'cancel_rejected', 'order is no longer working'));
       return;
     }
-    void this.#cancel(t);
+    void this.#busy(t, () => this.#cancel(t));
   }
 
   replace(cmd: ReplaceOrder): void {
@@ -286,7 +357,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       return;
     }
     const rejected = (reason: string): void =>
-      this.#emit(
+      this.#emitFor(
+        t,
         this.#localFor(t, 'replace_rejected', reason, {
           clientOrderId: cmd.newClientOrderId,
           origClientOrderId: t.clientOrderId
@@ -296,7 +368,9 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       ? 'order is no longer working'
       : t.pending
         ? `a replace (${t.pending.newClientOrderId}) is already pending`
-        : this.#orders.has(cmd.newClientOrderId) || this.#replacing.has(cmd.newClientOrderId)
+        : this.#orders.has(cmd.newClientOrderId) ||
+            this.#replacing.has(cmd.newClientOrderId) ||
+            this.#evicted.has(cmd.newClientOrderId)
           ? `client order id ${cmd.newClientOrderId} already used`
           : undefined;
     if (refusal !== undefined) {
@@ -312,7 +386,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     }
     t.pending = cmd;
     this.#replacing.set(cmd.newClientOrderId, t.clientOrderId);
-    void this.#replace(t, cmd, req);
+    void this.#busy(t, () => this.#replace(t, cmd, req));
   }
 
   /**
@@ -337,6 +411,21 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     await Promise.all(jobs);
   }
 
+  /** Orders held now: every working one and the finished ones not evicted yet (diagnostics). */
+  get trackedOrderCount(): number {
+    return this.#orders.size;
+  }
+
+  /** What the gateway holds now, for diagnostics (see "Memory" in the class doc). */
+  get memoryStats(): AlpacaGatewayMemoryStats {
+    return {
+      trackedOrders: this.#orders.size,
+      finishedOrders: this.#finished.size,
+      venueOrderIds: this.#byVenueId.size,
+      execIds: this.#seen.size
+    };
+  }
+
   /** Stop listening to the stream; `reports$` and `errors$` complete. */
   close(): void {
     for (const s of this.#subs) s.unsubscribe();
@@ -359,7 +448,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   async #cancel(t: Tracked): Promise<void> {
     const id = await this.#venueIdOf(t);
     if (id === undefined) {
-      if (!t.final) this.#emit(this.#localFor(t, 'cancel_rejected', 'order not found at the venue'));
+      if (!t.final) this.#emitFor(t, this.#localFor(t, 'cancel_rejected', 'order not found at the venue'));
       return;
     }
     try {
@@ -367,7 +456,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     } catch (e) {
       const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
       if (definitive(err)) {
-        this.#emit(this.#localFor(t, 'cancel_rejected', why(err)));
+        this.#emitFor(t, this.#localFor(t, 'cancel_rejected', why(err)));
         return;
       }
       this.#errors.next(err);
@@ -385,7 +474,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     try {
       const o = await this.#rest.replaceOrder(id, req);
       // the replacing order exists; the replace is done only once the venue says so (stream or snapshot)
-      if (!this.#orders.has(cmd.newClientOrderId)) this.#byVenueId.set(o.id, cmd.newClientOrderId);
+      if (!this.#orders.has(cmd.newClientOrderId)) this.#mapReplacement(t, o.id, cmd.newClientOrderId);
     } catch (e) {
       const err = asError(e, ErrorCode.VENUE_OUTCOME_UNKNOWN);
       if (definitive(err)) {
@@ -429,7 +518,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       if (what === 'submit' || t.final) return;
       if (what === 'cancel') {
         if (o.status !== 'pending_cancel')
-          this.#emit(
+          this.#emitFor(
+            t,
             this.#localFor(t, 'cancel_rejected', `cancel outcome unknown; the order is ${o.status}`)
           );
         return;
@@ -437,9 +527,10 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       if (t.pending !== p) return;
     }
     if (what === 'submit' && !t.acked && !t.final && t.venueOrderId === undefined) {
-      t.final = true;
+      this.#markFinal(t);
       this.#declaredRejected.add(t.clientOrderId);
-      this.#emit(
+      this.#emitFor(
+        t,
         this.#localFor(t, 'rejected', 'submit outcome unknown and the venue does not know the order')
       );
       await this.#sweep(); // the POST may have landed since the last lookup
@@ -543,7 +634,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       this.#orders.has(cid) ||
       this.#replacing.has(cid) ||
       this.#refusedReplacements.has(cid) ||
-      this.#byVenueId.has(o.id);
+      this.#byVenueId.has(o.id) ||
+      this.#evicted.has(cid); // finished long ago (see "Memory" in the class doc)
     if (ours || this.#leftAlone.has(o.id)) return;
     this.#leftAlone.add(o.id);
     this.#orphan(
@@ -603,6 +695,10 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     const t = cid === undefined ? undefined : this.#orders.get(cid);
     if (!t) {
       if (this.#refusedReplacements.has(o.client_order_id)) return; // its replace_rejected went out
+      if (this.#evicted.has(o.client_order_id)) {
+        this.#lateUpdate(u);
+        return;
+      }
       // not sent through this gateway (e.g. placed by hand): reported as the venue says it
       const r = tradeUpdateToReport(
         u,
@@ -634,7 +730,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
         if (t.pending) this.#replaceRejected(t, r.reason ?? 'order_replace_rejected', r);
         return;
       case 'cancel_rejected':
-        if (!t.final) this.#emit(this.#restate(t, r));
+        if (!t.final) this.#emitFor(t, this.#restate(t, r));
         return;
       default:
         this.#finish(t, r);
@@ -681,7 +777,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   #onReplacing(old: Tracked, o: AlpacaOrder, u: AlpacaTradeUpdate | undefined): void {
     const p = old.pending;
     if (!p) return;
-    this.#byVenueId.set(o.id, p.newClientOrderId);
+    this.#mapReplacement(old, o.id, p.newClientOrderId);
     const rejected = u ? u.event === 'rejected' : o.status === 'rejected';
     const live = u ? REPLACEMENT_LIVE.has(u.event) : o.status !== 'pending_new' && o.status !== 'rejected';
     if (rejected) {
@@ -699,7 +795,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   #confirmReplace(old: Tracked, r: ExecutionReport): Tracked {
     const p = old.pending!;
     old.pending = undefined;
-    old.final = true;
+    this.#markFinal(old);
     this.#replacing.delete(p.newClientOrderId);
     const n: Tracked = {
       clientOrderId: p.newClientOrderId,
@@ -713,11 +809,16 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       acked: true,
       final: false,
       pending: undefined,
-      submitted: Promise.resolve()
+      submitted: Promise.resolve(),
+      busy: 0,
+      execIds: [],
+      replacementVenueIds: [],
+      refused: []
     };
     this.#orders.set(n.clientOrderId, n);
     if (n.venueOrderId !== undefined) this.#byVenueId.set(n.venueOrderId, n.clientOrderId);
-    this.#emit(
+    this.#emitFor(
+      n,
       this.#restate(n, { ...r, clientOrderId: n.clientOrderId, origClientOrderId: old.clientOrderId })
     );
     return n;
@@ -729,14 +830,18 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     t.pending = undefined;
     this.#replacing.delete(p.newClientOrderId);
     this.#refusedReplacements.add(p.newClientOrderId);
+    t.refused.push(p.newClientOrderId);
     const ids = { clientOrderId: p.newClientOrderId, origClientOrderId: t.clientOrderId };
-    this.#emit(r ? this.#restate(t, { ...r, ...ids }) : this.#localFor(t, 'replace_rejected', reason, ids));
+    this.#emitFor(
+      t,
+      r ? this.#restate(t, { ...r, ...ids }) : this.#localFor(t, 'replace_rejected', reason, ids)
+    );
   }
 
   #accepted(t: Tracked, r: ExecutionReport): void {
     if (t.acked || t.final) return;
     t.acked = true;
-    this.#emit(this.#restate(t, r));
+    this.#emitFor(t, this.#restate(t, r));
   }
 
   /** A fill event: only the lots beyond those reported; lots before it that no event reported go first. */
@@ -768,15 +873,102 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     t.venueNotional += BigInt(r.lastPx) * BigInt(r.lastQty);
     t.acked = true;
     const full = cumOf(t) >= t.qty;
-    if (full) t.final = true;
-    this.#emit(this.#restate(t, r, full));
+    if (full) this.#markFinal(t);
+    this.#emitFor(t, this.#restate(t, r, full));
   }
 
   /** A final report (canceled, expired, rejected), once. */
   #finish(t: Tracked, r: ExecutionReport): void {
     if (t.final) return;
+    this.#markFinal(t);
+    this.#emitFor(t, this.#restate(t, r, true));
+  }
+
+  // ── memory ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** `t` is final: nothing more is reported for it, and it joins the eviction queue. */
+  #markFinal(t: Tracked): void {
     t.final = true;
-    this.#emit(this.#restate(t, r, true));
+    this.#finished.add(t.clientOrderId);
+  }
+
+  /** Run one request of `t` (and what follows its answer): `t` is not evicted until it settles. */
+  async #busy(t: Tracked, f: () => Promise<void>): Promise<void> {
+    t.busy++;
+    try {
+      await f();
+    } finally {
+      t.busy--;
+      this.#evictFinished();
+    }
+  }
+
+  /**
+   * Evict the oldest finished orders beyond `finishedMemory`, skipping those with a replace pending or a
+   * request being handled (they stay queued, first in line). Runs only when no handler holds an order it
+   * could evict: at the end of {@link #guard} and {@link #busy}.
+   */
+  #evictFinished(): void {
+    let excess = this.#finished.size - this.#finishedMemory;
+    if (excess <= 0) return;
+    for (const cid of this.#finished) {
+      if (excess <= 0) return;
+      const t = this.#orders.get(cid);
+      if (t && (t.pending !== undefined || t.busy > 0)) continue;
+      this.#finished.delete(cid);
+      if (t) this.#evict(t);
+      excess--;
+    }
+  }
+
+  /** Forget `t`: its record, its venue order ids, its exec ids; remember its client order id as evicted. */
+  #evict(t: Tracked): void {
+    const cid = t.clientOrderId;
+    this.#orders.delete(cid);
+    // a venue id goes unless it now stands for an order still held (a replacing order of t's, confirmed)
+    const unmap = (venueOrderId: string): void => {
+      const owner = this.#byVenueId.get(venueOrderId);
+      if (owner !== undefined && (owner === cid || !this.#orders.has(owner)))
+        this.#byVenueId.delete(venueOrderId);
+    };
+    if (t.venueOrderId !== undefined) unmap(t.venueOrderId);
+    for (const id of t.replacementVenueIds) unmap(id);
+    for (const id of t.execIds) this.#seen.delete(id);
+    for (const refused of t.refused) {
+      this.#refusedReplacements.delete(refused);
+      this.#evicted.add(refused);
+    }
+    this.#evicted.add(cid);
+  }
+
+  /** The venue id of a replacing order of `t`, mapped to its (new) client order id. */
+  #mapReplacement(t: Tracked, venueOrderId: string, newClientOrderId: string): void {
+    if (this.#byVenueId.get(venueOrderId) === newClientOrderId) return;
+    this.#byVenueId.set(venueOrderId, newClientOrderId);
+    t.replacementVenueIds.push(venueOrderId);
+  }
+
+  /** A trade update of an evicted order: never reported; the first one per client order id → errors$. */
+  #lateUpdate(u: AlpacaTradeUpdate): void {
+    const o = u.order;
+    const cid = o.client_order_id;
+    if (this.#lateReported.has(cid)) return;
+    this.#lateReported.add(cid);
+    this.#errors.next(
+      new TradestateError(
+        ErrorCode.UNKNOWN_ORDER,
+        `trade update ${u.event} of order ${cid} (${o.id}) after it finished and was evicted from memory ` +
+          `(finishedMemory ${this.#finishedMemory}): not reported`,
+        {
+          clientOrderId: cid,
+          venueOrderId: o.id,
+          event: u.event,
+          status: o.status,
+          filledQty: o.filled_qty,
+          evicted: true
+        }
+      )
+    );
   }
 
   // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────
@@ -847,20 +1039,30 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   }
 
   #unknown(clientOrderId: string, what: string): void {
+    const evicted = this.#evicted.has(clientOrderId);
     this.#errors.next(
       new TradestateError(
         ErrorCode.UNKNOWN_ORDER,
-        `${what}: no order ${clientOrderId} sent through this gateway`,
-        {
-          clientOrderId
-        }
+        evicted
+          ? `${what}: order ${clientOrderId} finished and was evicted from memory (finishedMemory ${this.#finishedMemory})`
+          : `${what}: no order ${clientOrderId} sent through this gateway`,
+        { clientOrderId, ...(evicted ? { evicted: true } : {}) }
       )
     );
   }
 
+  /** A report of an order not sent through here, once per exec id. */
   #emit(r: ExecutionReport): void {
     if (this.#seen.has(r.execId)) return;
     this.#seen.add(r.execId);
+    this.#reports.next(r);
+  }
+
+  /** A report of `t`, once per exec id; the exec id is kept with `t` (and forgotten when it is evicted). */
+  #emitFor(t: Tracked, r: ExecutionReport): void {
+    if (this.#seen.has(r.execId)) return;
+    this.#seen.add(r.execId);
+    t.execIds.push(r.execId);
     this.#reports.next(r);
   }
 
@@ -868,13 +1070,18 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     return this.#clock.now();
   }
 
-  /** Run `f`; a throw becomes a typed error on `errors$` (never out of a socket or promise handler). */
+  /**
+   * Run `f`; a throw becomes a typed error on `errors$` (never out of a socket or promise handler). Then
+   * evict finished orders beyond `finishedMemory`: what the venue says comes in through here, so no handler
+   * still uses an order evicted then (a request's own handler holds it busy, see {@link #busy}).
+   */
   #guard(f: () => void): void {
     try {
       f();
     } catch (e) {
       this.#errors.next(asError(e, ErrorCode.MESSAGE_INVALID));
     }
+    this.#evictFinished();
   }
 }
 

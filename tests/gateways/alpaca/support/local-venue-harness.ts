@@ -68,7 +68,10 @@ export interface HarnessOptions {
   /** Deadline of one REST attempt (real ms). Default 250. */
   readonly timeoutMs?: number;
   /** Gateway options beyond the harness's own. */
-  readonly gateway?: Pick<AlpacaExecutionGatewayOptions, 'orphanMemory' | 'openOrdersPageSize'>;
+  readonly gateway?: Pick<
+    AlpacaExecutionGatewayOptions,
+    'orphanMemory' | 'openOrdersPageSize' | 'finishedMemory'
+  >;
 }
 
 /** Everything of one interop run; {@link Harness.close} tears all of it down. */
