@@ -23,7 +23,7 @@ import { LobsterReplayer } from '../src/book/lobster-replayer.ts';
 import { BookSide } from '../src/book/side.ts';
 import { Rng } from '../src/core/rng.ts';
 import { MatchingEngine } from '../src/matching/matching-engine.ts';
-import { type OrderRequest, OrderType, StpMode, TimeInForce } from '../src/matching/order-types.ts';
+import { type OrderRequest, OrderType, orderRequest, TimeInForce } from '../src/matching/order-types.ts';
 import type { Figure } from './figure.ts';
 
 const N = 20_000;
@@ -76,8 +76,8 @@ function workload(seed: number): Workload {
 // ---------------------------------------------------------------------------------------------------------
 // tradestate
 
-function tsFill(w: Workload): MatchingEngine {
-  const e = new MatchingEngine({ capacity: N });
+/** Submit the workload's N limit orders to `e`. */
+function submitAll(e: MatchingEngine, w: Workload): void {
   const r = req();
   for (let i = 0; i < N; i++) {
     r.id = i + 1;
@@ -86,35 +86,23 @@ function tsFill(w: Workload): MatchingEngine {
     r.qty = w.size[i]!;
     e.submit(r, T);
   }
+}
+
+function tsFill(w: Workload): MatchingEngine {
+  const e = new MatchingEngine({ capacity: N });
+  submitAll(e, w);
   return e;
 }
 
 function req(): OrderRequest {
-  return {
-    id: 0,
-    side: 0,
-    type: OrderType.LIMIT,
-    tif: TimeInForce.GTC,
-    qty: 0,
-    price: 0,
-    stopPrice: 0,
-    owner: 0,
-    stp: StpMode.NONE
-  };
+  return orderRequest({ id: 0, side: BookSide.BID, qty: 0 });
 }
 
 const tradestate = {
   add(w: Workload): number {
     const e = new MatchingEngine({ capacity: N });
-    const r = req();
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < N; i++) {
-      r.id = i + 1;
-      r.side = w.side[i] as BookSide;
-      r.price = w.price[i]!;
-      r.qty = w.size[i]!;
-      e.submit(r, T);
-    }
+    submitAll(e, w);
     const dt = process.hrtime.bigint() - t0;
     if (e.book.orderCount !== N) throw new Error('tradestate add: wrong order count');
     return Number(dt) / N;

@@ -6,6 +6,8 @@ import {
   type OrderResult,
   OrderType,
   Outcome,
+  orderRequest,
+  orderResult,
   Reason,
   rejectCodeOf,
   StpMode,
@@ -82,14 +84,7 @@ export class MatchingEngine {
   /** Events of the last call. */
   readonly events = new ExecEvents();
   /** Result of the last submit / replace / cancel. */
-  readonly result: OrderResult = {
-    outcome: Outcome.RESTING,
-    filledQty: 0,
-    leavesQty: 0,
-    cancelledQty: 0,
-    reason: Reason.NONE,
-    rejectCode: null
-  };
+  readonly result: OrderResult = orderResult();
 
   readonly #session: TradingSession | undefined;
   readonly #bandBps: number;
@@ -98,25 +93,8 @@ export class MatchingEngine {
   #open = false;
   #lastT = -1;
   readonly #held: OrderRequest[] = [];
-  readonly #scratch: OrderRequest = {
-    id: 0,
-    side: BookSide.BID,
-    type: OrderType.LIMIT,
-    tif: TimeInForce.GTC,
-    qty: 0,
-    price: 0,
-    stopPrice: 0,
-    owner: 0,
-    stp: StpMode.NONE
-  };
-  readonly #sideResult: OrderResult = {
-    outcome: Outcome.RESTING,
-    filledQty: 0,
-    leavesQty: 0,
-    cancelledQty: 0,
-    reason: Reason.NONE,
-    rejectCode: null
-  };
+  readonly #scratch: OrderRequest = orderRequest({ id: 0, side: BookSide.BID, qty: 0 });
+  readonly #sideResult: OrderResult = orderResult();
 
   constructor(cfg: MatchingEngineConfig = {}) {
     this.book = new L3Book(cfg.capacity ?? 1024);
@@ -159,6 +137,7 @@ export class MatchingEngine {
       this.#bandBps !== 0 ||
       this.stops.size !== 0 ||
       this.#held.length !== 0 ||
+      invalidRequest(r) ||
       !this.#restPassive(r, res)
     ) {
       this.#submit(r, res, false);
@@ -400,14 +379,14 @@ export class MatchingEngine {
   }
 
   /**
-   * Rest `r` at once when it is a valid GTC/DAY limit order that does not cross: insert, ACCEPTED event,
-   * result; true when done. Anything else (another type or time in force, invalid fields, a crossing price,
+   * Rest `r` (already validated) at once when it is a GTC/DAY limit order that does not cross: insert,
+   * ACCEPTED event, result; true when done. Anything else (another type or time in force, a crossing price,
    * an id already resting) returns false with nothing changed, for the full path to handle. The caller has
-   * settled the session, band, stops and held orders.
+   * validated `r` and settled the session, band, stops and held orders.
    */
   #restPassive(r: OrderRequest, res: OrderResult): boolean {
     const tif = r.tif;
-    if (r.type !== OrderType.LIMIT || tif > TimeInForce.DAY || invalidRequest(r)) return false;
+    if (r.type !== OrderType.LIMIT || tif > TimeInForce.DAY) return false;
     const side = r.side;
     const price = r.price;
     const book = this.book;

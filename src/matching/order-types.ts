@@ -43,18 +43,24 @@ export interface OrderRequest {
   stp: StpMode;
 }
 
-/** A fresh {@link OrderRequest} with defaults (limit GTC, no owner). */
+/**
+ * A fresh {@link OrderRequest} with defaults (limit GTC, no owner). Fields are always created in the
+ * interface's order, so every request shares one object shape and the engine's property reads stay
+ * monomorphic.
+ */
 export function orderRequest(
   init: Partial<OrderRequest> & Pick<OrderRequest, 'id' | 'side' | 'qty'>
 ): OrderRequest {
   return {
-    type: OrderType.LIMIT,
-    tif: TimeInForce.GTC,
-    price: 0,
-    stopPrice: 0,
-    owner: 0,
-    stp: StpMode.NONE,
-    ...init
+    id: init.id,
+    side: init.side,
+    type: init.type ?? OrderType.LIMIT,
+    tif: init.tif ?? TimeInForce.GTC,
+    qty: init.qty,
+    price: init.price ?? 0,
+    stopPrice: init.stopPrice ?? 0,
+    owner: init.owner ?? 0,
+    stp: init.stp ?? StpMode.NONE
   };
 }
 
@@ -119,6 +125,18 @@ export function rejectCodeOf(r: Reason): ErrorCode | null {
     default:
       return null;
   }
+}
+
+/** A fresh {@link OrderResult}: resting, nothing filled, no reason. */
+export function orderResult(): OrderResult {
+  return {
+    outcome: Outcome.RESTING,
+    filledQty: 0,
+    leavesQty: 0,
+    cancelledQty: 0,
+    reason: Reason.NONE,
+    rejectCode: null
+  };
 }
 
 /** The result of one submit / replace / cancel, reused by the engine between calls (copy what you keep). */
