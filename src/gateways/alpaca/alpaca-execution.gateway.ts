@@ -105,6 +105,39 @@ interface Tracked {
   readonly refused: string[];
 }
 
+/**
+ * A new {@link Tracked} order: a submit (venue id unknown yet, not acked) or the replacing order of a
+ * confirmed replace (acked, `base` = what the chain filled before it).
+ */
+function tracked(
+  clientOrderId: string,
+  inst: Instrument,
+  side: Side,
+  qty: number,
+  base: number,
+  venueOrderId: string | undefined,
+  acked: boolean
+): Tracked {
+  return {
+    clientOrderId,
+    inst,
+    side,
+    qty,
+    base,
+    venueCum: 0,
+    venueNotional: 0n,
+    venueOrderId,
+    acked,
+    final: false,
+    pending: undefined,
+    submitted: Promise.resolve(),
+    busy: 0,
+    execIds: [],
+    replacementVenueIds: [],
+    refused: []
+  };
+}
+
 /** What the orphan sweep did about an open venue order ({@link ErrorCode.ORPHAN_ORDER}'s `action`). */
 export type OrphanAction = 'canceled' | 'cancel_failed' | 'left_alone' | 'filled' | 'sweep_incomplete';
 
@@ -299,24 +332,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       );
       return;
     }
-    const t: Tracked = {
-      clientOrderId: cid,
-      inst,
-      side: cmd.side,
-      qty: cmd.qty,
-      base: 0,
-      venueCum: 0,
-      venueNotional: 0n,
-      venueOrderId: undefined,
-      acked: false,
-      final: false,
-      pending: undefined,
-      submitted: Promise.resolve(),
-      busy: 0,
-      execIds: [],
-      replacementVenueIds: [],
-      refused: []
-    };
+    const t = tracked(cid, inst, cmd.side, cmd.qty, 0, undefined, false);
     this.#orders.set(cid, t);
     t.submitted = this.#busy(t, () =>
       this.#rest.submitOrder(req).then(
@@ -797,24 +813,15 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     old.pending = undefined;
     this.#markFinal(old);
     this.#replacing.delete(p.newClientOrderId);
-    const n: Tracked = {
-      clientOrderId: p.newClientOrderId,
-      inst: old.inst,
-      side: old.side,
-      qty: p.qty ?? old.qty,
-      base: cumOf(old),
-      venueCum: 0,
-      venueNotional: 0n,
-      venueOrderId: r.venueOrderId,
-      acked: true,
-      final: false,
-      pending: undefined,
-      submitted: Promise.resolve(),
-      busy: 0,
-      execIds: [],
-      replacementVenueIds: [],
-      refused: []
-    };
+    const n = tracked(
+      p.newClientOrderId,
+      old.inst,
+      old.side,
+      p.qty ?? old.qty,
+      cumOf(old),
+      r.venueOrderId,
+      true
+    );
     this.#orders.set(n.clientOrderId, n);
     if (n.venueOrderId !== undefined) this.#byVenueId.set(n.venueOrderId, n.clientOrderId);
     this.#emitFor(
