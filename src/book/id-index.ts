@@ -33,17 +33,9 @@ export class IdIndex {
     return this.#keys.byteLength + this.#vals.byteLength;
   }
 
-  /** The slot stored for `id`, or -1 when absent. */
+  /** The slot stored for `id`, or -1 when absent (one probe; see {@link find}). */
   get(id: number): number {
-    const keys = this.#keys;
-    const mask = this.#mask;
-    let i = hash(id) & mask;
-    for (;;) {
-      const k = keys[i]!;
-      if (k === id) return this.#vals[i]!;
-      if (Number.isNaN(k)) return -1; // NaN = empty
-      i = (i + 1) & mask;
-    }
+    return this.find(id);
   }
 
   /**
@@ -58,6 +50,7 @@ export class IdIndex {
       const k = keys[i]!;
       if (k === id) return this.#vals[i]!;
       if (Number.isNaN(k)) {
+        // NaN = empty: remember where `id` would go
         this.#hintId = id;
         this.#hintPos = i;
         return -1;

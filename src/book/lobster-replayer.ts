@@ -263,6 +263,12 @@ export class LobsterReplayer {
     // `cur` is our level `i` (kept in step as i advances; looked up again after a seed changed the ladder)
     let cur = lad.best;
     let curIdx = 0;
+    /** Make our level at `px` total `qty` from what the row reveals; the ladder changed, so `cur` is stale. */
+    const reveal = (px: number, qty: number): void => {
+      this.#seed(side, px, qty);
+      curIdx = -2;
+      if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
+    };
     for (;;) {
       if (curIdx !== i) {
         cur = curIdx === i - 1 && cur >= 0 ? lad.worseThan(cur) : lad.slotAt(i);
@@ -280,11 +286,7 @@ export class LobsterReplayer {
         const s = cur;
         if (lad.qty[s] !== rowQty) {
           if (this.#known(side, rowPx)) result = RowCheck.MISMATCH;
-          else {
-            this.#seed(side, rowPx, rowQty);
-            curIdx = -2; // stale
-            if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
-          }
+          else reveal(rowPx, rowQty);
         }
         i++;
         j++;
@@ -293,18 +295,12 @@ export class LobsterReplayer {
         if (this.#known(side, ourPx)) {
           result = RowCheck.MISMATCH;
           i++;
-        } else {
-          this.#seed(side, ourPx, 0); // stale level beyond the horizon: drop it (index i now points at the next)
-          curIdx = -2; // stale
-          if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
-        }
+        } else reveal(ourPx, 0); // stale level beyond the horizon: drop it (index i now points at the next)
       } else {
         // The row has a level we do not.
         if (this.#known(side, rowPx)) result = RowCheck.MISMATCH;
         else {
-          this.#seed(side, rowPx, rowQty);
-          curIdx = -2; // stale
-          if (result === RowCheck.MATCH) result = RowCheck.MATCH_REVEALED;
+          reveal(rowPx, rowQty);
           i++;
         }
         j++;
