@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach, expect } from 'vitest';
 import { WebSocket } from 'ws';
 import type { TradestateError } from '../../../../src/core/errors.ts';
-import { makeInstrument } from '../../../../src/core/instrument.ts';
 import { type Nanos, NS_PER_MS } from '../../../../src/core/nanos.ts';
 import { Rng } from '../../../../src/core/rng.ts';
 import {
@@ -26,6 +25,7 @@ import {
   type AlpacaLocalVenueOptions
 } from '../../../../src/venue/alpaca-local/alpaca-local.venue.ts';
 import { until } from '../../../support/until.ts';
+import { AAPL } from '../../../venue/alpaca-local/support.ts';
 
 /*
  * The real client (AlpacaExecutionGateway over AlpacaRestClient + TradeUpdatesStream) wired to the real
@@ -34,14 +34,8 @@ import { until } from '../../../support/until.ts';
  * Only the REST client's request deadline and the gateway's lookup pause are real (short) timers.
  */
 
-/** A US equity on the venue: cent ticks, whole shares. */
-export const AAPL = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'ALPACA',
-  tickSize: '0.01',
-  lotSize: '1',
-  currency: 'USD'
-});
+/** The venue tests' US equity (cent ticks, whole shares), shared so both suites trade the same instrument. */
+export { AAPL };
 
 /** 2024-03-05T15:00:00Z, a Tuesday: 10:00 in New York, the regular session is open. */
 export const T0: Nanos = 1_709_650_800_000_000_000n;
