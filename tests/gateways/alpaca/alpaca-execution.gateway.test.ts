@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, type TradestateError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { AlpacaExecutionGateway } from '../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
@@ -9,16 +9,15 @@ import type { ExecutionReport } from '../../../src/messages/execution-report.ts'
 import { LiveClock } from '../../../src/time/clock.ts';
 import { until } from '../../support/until.ts';
 import { AAPL, INSTRUMENTS, VENUE } from './support/alpaca-docs.ts';
-import { AlpacaTestServer, type AlpacaTestServerOptions } from './support/alpaca-test-server.ts';
+import {
+  AlpacaTestServer,
+  type AlpacaTestServerOptions,
+  closedAfterEach,
+  KEY,
+  SECRET
+} from './support/alpaca-test-server.ts';
 
-const KEY = 'PKTEST0000000000';
-const SECRET = 'secret-0000000000000000000000000000000000';
-
-let cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const cleanup = closedAfterEach();
 
 async function setup(o: Partial<AlpacaTestServerOptions> = {}) {
   const server = await AlpacaTestServer.start({ keyId: KEY, secretKey: SECRET, ...o });

@@ -6,10 +6,7 @@ import {
 } from '../../../src/gateways/alpaca/alpaca-rest.client.ts';
 import type { AlpacaOrderRequest } from '../../../src/gateways/alpaca/alpaca-trading.codec.ts';
 import { entityExample, responseExamples } from './support/alpaca-docs.ts';
-import { AlpacaTestServer } from './support/alpaca-test-server.ts';
-
-const KEY = 'PKTEST0000000000';
-const SECRET = 'secret-0000000000000000000000000000000000';
+import { AlpacaTestServer, KEY, SECRET } from './support/alpaca-test-server.ts';
 
 let server: AlpacaTestServer;
 let client: AlpacaRestClient;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, type TradestateError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import {
@@ -12,16 +12,15 @@ import {
 import { LiveClock } from '../../../src/time/clock.ts';
 import { until } from '../../support/until.ts';
 import { streamingDocFrames } from './support/alpaca-docs.ts';
-import { AlpacaTestServer, type AlpacaTestServerOptions } from './support/alpaca-test-server.ts';
+import {
+  AlpacaTestServer,
+  type AlpacaTestServerOptions,
+  closedAfterEach,
+  KEY,
+  SECRET
+} from './support/alpaca-test-server.ts';
 
-const KEY = 'PKTEST0000000000';
-const SECRET = 'secret-0000000000000000000000000000000000';
-
-let cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const cleanup = closedAfterEach();
 
 async function setup(o: Partial<AlpacaTestServerOptions> = {}, s: Partial<TradeUpdatesStreamOptions> = {}) {
   const server = await AlpacaTestServer.start({ keyId: KEY, secretKey: SECRET, ...o });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
 import { divRoundHalfEven, formatDecimal, parseDecimal, pow10 } from '../../../../src/core/decimal.ts';
 import {
@@ -437,4 +438,20 @@ export class AlpacaTestServer {
 
 function trim(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/** The API key pair the Alpaca client tests present to their test server. */
+export const KEY = 'PKTEST0000000000';
+export const SECRET = 'secret-0000000000000000000000000000000000';
+
+/**
+ * A list of close-downs run after each test of the calling file, newest first (servers, clients, streams).
+ * Call it once at module level and push into the returned array.
+ */
+export function closedAfterEach(): (() => Promise<void> | void)[] {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  return cleanup;
 }
