@@ -12,6 +12,7 @@ import {
 import { decodeCoinbase } from '../../src/gateways/ws/coinbase.codec.ts';
 import type { BookDelta, MarketData } from '../../src/messages/index.ts';
 import { BINANCE, COINBASE, readRecording } from './recordings.ts';
+import { DOC_POINTS } from './support/alpaca-script.ts';
 
 /** A minimal L2 book to check the canonical deltas: absolute sizes per level, never crossed. */
 class Book {
@@ -137,42 +138,8 @@ describe('Alpaca market-data frames (MESSAGE_SHAPES.md examples) → canonical',
   it('trade, quote, bar, crypto order book and control messages', () => {
     const f = decodeAlpaca(
       JSON.stringify([
-        {
-          T: 't',
-          S: 'AAPL',
-          i: 96921,
-          x: 'D',
-          p: 126.55,
-          s: 1,
-          t: '2021-02-22T15:51:44.208Z',
-          c: ['@', 'I'],
-          z: 'C'
-        },
-        {
-          T: 'q',
-          S: 'AMD',
-          bx: 'U',
-          bp: 87.66,
-          bs: 1,
-          ax: 'Q',
-          ap: 87.68,
-          as: 4,
-          t: '2021-02-22T15:51:45.335689322Z',
-          c: ['R'],
-          z: 'C'
-        },
-        {
-          T: 'b',
-          S: 'SPY',
-          o: 388.985,
-          h: 389.13,
-          l: 388.975,
-          c: 389.12,
-          v: 49378,
-          n: 461,
-          vw: 389.062639,
-          t: '2021-02-22T19:15:00Z'
-        },
+        // the documented trade, quote and minute bar (the same points the emulated Alpaca server sends)
+        ...DOC_POINTS.slice(0, 3).map((p) => p.point),
         {
           T: 'o',
           S: 'BTC/USD',
