@@ -1,0 +1,265 @@
+import { startTradingNode, type TradingNode } from '../actors/trading-node.actor.ts';
+import type { RunConfig } from '../config/schema.ts';
+import { type Instrument, moneyFromNumber } from '../core/instrument.ts';
+import type { Nanos } from '../core/nanos.ts';
+import type { EventLog } from '../log/event-log.ts';
+import type { OrderEmitted } from '../machines/order.machine.ts';
+import type { StrategyEmitted } from '../machines/strategy.machine.ts';
+import type { ChildSpec } from '../machines/supervisor.machine.ts';
+import type { SubmitOrder } from '../messages/commands.ts';
+import type { ExecutionReport } from '../messages/execution-report.ts';
+import type { Bar } from '../messages/market-data.ts';
+import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
+import { Portfolio } from '../portfolio/portfolio.ts';
+import { RiskEngine } from '../risk/risk-engine.ts';
+import { RiskState } from '../risk/risk-state.ts';
+import type { Strategy } from '../strategies/strategy.ts';
+import { type MarketDataStream, marketData } from '../streams/market-data.stream.ts';
+import type { Clock } from '../time/clock.ts';
+import type { OrderVenue } from '../venue/venue.ts';
+
+/** What a run is made of; the same for a backtest and a paper or live session. */
+export interface TradingRuntimeOptions {
+  readonly config: RunConfig;
+  readonly instruments: readonly Instrument[];
+  /** The one source of time (simulated in a backtest, the wall clock live). */
+  readonly clock: Clock;
+  /** Where order actors send their commands: the execution emulator, or a live gateway behind an adapter. */
+  readonly venue: OrderVenue;
+  readonly strategy: Strategy;
+  readonly log: EventLog;
+  /** The node's start time (event time). */
+  readonly start: Nanos;
+  /** Gateway and feed actors to run under the node's gateway supervisor (none in a backtest). */
+  readonly gateways?: readonly ChildSpec[];
+}
+
+/** Counters of a run. */
+export interface RunCounts {
+  /** Orders the strategy asked for (risk-denied ones included). */
+  orders: number;
+  fills: number;
+  /** Rejected by the venue or denied by risk. */
+  rejected: number;
+}
+
+/**
+ * The wiring every mode shares: market data → strategy actor → pre-trade risk → order actors (via the OMS)
+ * → venue; execution reports → order actors → portfolio, risk state, the strategy's own view; the kill
+ * switch watching data, P&L and exposure; every step appended to the event log.
+ * Who moves time and where reports come from is the caller's: the backtest drains the emulator as its
+ * simulated clock advances, the live runner delivers reports as the gateway pushes them.
+ */
+export class TradingRuntime {
+  readonly node: TradingNode;
+  readonly portfolio: Portfolio;
+  readonly riskEngine: RiskEngine;
+  readonly riskState: RiskState;
+  /** The market-data stream strategy actors subscribe to. */
+  readonly feed: MarketDataStream;
+  readonly counts: RunCounts = { orders: 0, fills: 0, rejected: 0 };
+  readonly #log: EventLog;
+  readonly #clock: Clock;
+  readonly #byId: ReadonlyMap<string, Instrument>;
+  /** The node's own view of each strategy (restored into a strategy actor after a restart). */
+  readonly #strategyPositions = new Map<string, Record<string, number>>();
+  readonly #strategyWorking = new Map<string, WorkingOrders>();
+
+  constructor(o: TradingRuntimeOptions) {
+    const { config, instruments, clock, log } = o;
+    this.#log = log;
+    this.#clock = clock;
+    this.#byId = new Map(instruments.map((i) => [i.id, i] as const));
+    this.portfolio = new Portfolio(moneyFromNumber(config.portfolio.cash), this.#byId);
+    this.feed = marketData();
+    this.riskEngine = new RiskEngine(config.risk, instruments, (validator, instrumentId, fraction) =>
+      log.append(clock.now(), 'risk.warning', 'risk', { instrumentId }, { validator, fraction })
+    );
+    this.riskState = new RiskState(instruments, clock);
+    this.node = startTradingNode({
+      clock,
+      venue: o.venue,
+      config,
+      strategies: [o.strategy],
+      ...(o.gateways ? { gateways: o.gateways } : {}),
+      bars$: this.feed.bars$,
+      start: o.start,
+      onOrderEvent: (e) => this.#onOrderEvent(e),
+      onStrategyEvent: (e) => this.#onStrategyEvent(e),
+      onOmsEvent: (e) => {
+        if (e.type === 'oms.refused')
+          log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
+        if (e.type === 'oms.cancel_all_requested') log.append(e.tsEvent, e.type, 'oms', {}, e);
+      },
+      onKillSwitchEvent: (e) => {
+        log.append(e.tsEvent, e.type, 'kill-switch', {}, e);
+        this.riskState.setTradingState(e.to);
+      },
+      onSupervisorEvent: (e) => log.append(clock.now(), e.type, 'supervisor', {}, e),
+      restoreStrategy: (id) => ({
+        type: 'strategy.restore',
+        positions: { ...(this.#strategyPositions.get(id) ?? {}) },
+        open: this.#strategyWorking.get(id) ?? {}
+      })
+    });
+  }
+
+  /** Hand one execution report to the order actors (logged first). */
+  deliver(report: ExecutionReport): void {
+    this.#log.append(
+      report.tsEvent,
+      'exec.report',
+      'venue',
+      { clientOrderId: report.clientOrderId, venueOrderId: report.venueOrderId },
+      report
+    );
+    this.node.sendToOms({ type: 'exec.report', report });
+  }
+
+  /** A bar has closed: mark the portfolio and the risk engine's mid at its close, and log it. */
+  mark(bar: Bar): void {
+    this.portfolio.mark(bar.instrumentId, bar.close);
+    this.riskState.setMid(bar.instrumentId, bar.close);
+    this.#log.append(bar.tsEvent, bar.type, 'feed', { instrumentId: bar.instrumentId }, bar);
+  }
+
+  /** Show a (marked) bar to the strategy actors. */
+  publish(bar: Bar): void {
+    this.feed.publish(bar);
+  }
+
+  /** True for instruments this run trades. */
+  trades(instrumentId: string): boolean {
+    return this.#byId.has(instrumentId);
+  }
+
+  /** What the kill switch watches, once per timestamp: data alive, P&L and equity, exposure. */
+  observe(ts: Nanos, equity: bigint): void {
+    const node = this.node;
+    node.sendToKillSwitch({ type: 'md.tick', tsEvent: ts });
+    node.sendToKillSwitch({
+      type: 'pnl.updated',
+      pnl: equity - this.portfolio.startCash,
+      equity,
+      tsEvent: ts
+    });
+    let maxAbs = 0;
+    let gross = 0;
+    for (const p of this.portfolio.positions()) {
+      const a = Math.abs(p.qty);
+      gross += a;
+      if (a > maxAbs) maxAbs = a;
+    }
+    node.sendToKillSwitch({
+      type: 'exposure.updated',
+      maxAbsPosition: maxAbs,
+      grossPosition: gross,
+      tsEvent: ts
+    });
+  }
+
+  /** The run's closing record: counts, equity, realized P&L, commissions, positions. */
+  logCompleted(ts: Nanos, bars: number): void {
+    const p = this.portfolio;
+    this.#log.append(
+      ts,
+      'run.completed',
+      'engine',
+      {},
+      {
+        bars,
+        ...this.counts,
+        equity: p.equity(),
+        realized: p.realized(),
+        commissions: p.commissions(),
+        positions: p.snapshot()
+      }
+    );
+  }
+
+  stop(): void {
+    this.feed.complete();
+    this.node.stop();
+  }
+
+  #onOrderEvent(e: OrderEmitted): void {
+    const log = this.#log;
+    const node = this.node;
+    if (e.type === 'order.refused') {
+      log.append(e.tsEvent, e.type, 'order', { clientOrderId: e.clientOrderId }, e);
+      node.sendToKillSwitch({ type: 'error.raised', code: e.code, tsEvent: e.tsEvent });
+      return;
+    }
+    log.append(e.tsEvent, e.type, 'order', orderIds(e), e);
+    this.riskState.onOrderEvent(e);
+    this.#strategyWorking.set(
+      e.strategyId,
+      applyOrderEventToWorking(this.#strategyWorking.get(e.strategyId) ?? {}, e)
+    );
+    if (e.type === 'order.filled' && e.lastQty !== undefined && e.lastPx !== undefined) {
+      this.counts.fills++;
+      const portfolio = this.portfolio;
+      portfolio.applyFill(e.instrumentId, e.side, e.lastQty, e.lastPx, e.lastCommission ?? 0n, e.tsEvent);
+      const pos = this.#strategyPositions.get(e.strategyId) ?? {};
+      pos[e.instrumentId] = (pos[e.instrumentId] ?? 0) + signedQty(e.side, e.lastQty);
+      this.#strategyPositions.set(e.strategyId, pos);
+      const p = portfolio.position(e.instrumentId);
+      log.append(
+        e.tsEvent,
+        'portfolio.position_changed',
+        'portfolio',
+        { instrumentId: e.instrumentId },
+        { qty: p?.qty ?? 0, cost: p?.cost ?? 0n, realized: p?.realized ?? 0n, cash: portfolio.cash }
+      );
+    }
+    if (e.type === 'order.rejected') node.sendToKillSwitch({ type: 'order.rejected', tsEvent: e.tsEvent });
+    if (e.type === 'order.rejected' || e.type === 'order.denied') this.counts.rejected++;
+    node.sendToStrategy(e.strategyId, { type: 'strategy.order_event', event: e });
+  }
+
+  #onStrategyEvent(req: StrategyEmitted): void {
+    const now = this.#clock.now();
+    const i = req.intent;
+    const command: SubmitOrder = {
+      type: 'order.submit',
+      commandId: `${req.clientOrderId}:submit`,
+      tsInit: now,
+      strategyId: req.strategyId,
+      instrumentId: i.instrumentId,
+      clientOrderId: req.clientOrderId,
+      side: i.side,
+      orderType: i.orderType,
+      qty: i.qty,
+      tif: i.tif,
+      reason: i.reason,
+      ...(i.limitPx !== undefined ? { limitPx: i.limitPx } : {}),
+      ...(i.stopPx !== undefined ? { stopPx: i.stopPx } : {})
+    };
+    const risk = this.riskEngine.check(command, this.riskState);
+    this.counts.orders++;
+    const cmdIds = {
+      clientOrderId: command.clientOrderId,
+      strategyId: command.strategyId,
+      instrumentId: command.instrumentId,
+      commandId: command.commandId
+    };
+    this.#log.append(now, 'order.submit', 'strategy', cmdIds, command);
+    this.#log.append(
+      now,
+      risk.ok ? 'risk.passed' : 'risk.failed',
+      'risk',
+      { clientOrderId: command.clientOrderId },
+      risk
+    );
+    this.node.sendToOms({ type: 'order.submit', command, risk });
+  }
+}
+
+function orderIds(e: Exclude<OrderEmitted, { type: 'order.refused' }>) {
+  return {
+    clientOrderId: e.clientOrderId,
+    strategyId: e.strategyId,
+    instrumentId: e.instrumentId,
+    ...(e.venueOrderId !== undefined ? { venueOrderId: e.venueOrderId } : {})
+  };
+}
