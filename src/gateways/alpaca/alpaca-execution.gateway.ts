@@ -99,6 +99,11 @@ interface Tracked {
   busy: number;
   /** Exec ids reported for it (dropped from the de-duplication set with it). */
   readonly execIds: string[];
+  /**
+   * Its latest state report (accepted, fill, canceled, expired, rejected, replaced — not the answers
+   * cancel_rejected / replace_rejected), for {@link AlpacaExecutionGateway.query} to deliver again.
+   */
+  last: ExecutionReport | undefined;
   /** Venue ids of its replacing orders, mapped to the replacements' client order ids on its behalf. */
   readonly replacementVenueIds: string[];
   /** New client order ids of its replaces answered `replace_rejected` (see `#refusedReplacements`). */
@@ -133,6 +138,7 @@ function tracked(
     submitted: Promise.resolve(),
     busy: 0,
     execIds: [],
+    last: undefined,
     replacementVenueIds: [],
     refused: []
   };
@@ -140,6 +146,19 @@ function tracked(
 
 /** What the orphan sweep did about an open venue order ({@link ErrorCode.ORPHAN_ORDER}'s `action`). */
 export type OrphanAction = 'canceled' | 'cancel_failed' | 'left_alone' | 'filled' | 'sweep_incomplete';
+
+/** Reports that state an order's state (those {@link AlpacaExecutionGateway.query} delivers again). */
+const STATE_REPORTS: ReadonlySet<ExecType> = new Set([
+  'accepted',
+  'fill',
+  'canceled',
+  'expired',
+  'rejected',
+  'replaced'
+]);
+
+/** What {@link AlpacaExecutionGateway.query} says when the venue has never seen the order. */
+export const UNKNOWN_ORDER_REASON = 'unknown order';
 
 /** Events of the replacing order that show it is live at the venue (the replace took place). */
 const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
@@ -171,6 +190,9 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *   de-duplicated by execId.
  * - After the stream reconnects ({@link reconcile}), every order not final is fetched by client order id and
  *   reconciled, so fills and cancels missed while disconnected are reported exactly once.
+ * - {@link query} (the `OrderVenue` status query) reconciles one order the same way, then delivers its
+ *   latest state report again, exec id unchanged (consumers de-duplicate by exec id), or `rejected` with
+ *   reason {@link UNKNOWN_ORDER_REASON} when the venue has never seen the order.
  * - Orphan sweep. A submit reported `rejected` because its outcome stayed unknown may still have been applied
  *   late; the gateway remembers those client order ids (the last `orphanMemory` of them; a forgotten one is
  *   then treated like any order sent through here). The sweep lists the venue's open orders
@@ -190,9 +212,10 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *   with the same `submitted_at` cannot be paged past: the sweep stops there (`action: 'sweep_incomplete'`).
  * - Memory. Working orders are all kept; finished ones (filled, canceled, expired, rejected, replaced) only
  *   the last `finishedMemory` (default 10 000): once more are finished, the oldest finished is evicted — its
- *   record, its venue order id(s) and its exec ids are dropped, so a process running for weeks holds a
- *   bounded amount per order. An order is never evicted while a replace of it is pending or a request of
- *   its own (POST, DELETE, PATCH, the lookups after an unknown outcome) is still being handled; it goes at
+ *   record (with its latest state report, kept for {@link query}), its venue order id(s) and its exec ids
+ *   are dropped, so a process running for weeks holds a bounded amount per order. An order is never
+ *   evicted while a replace of it is pending or a request of its own (POST, DELETE, PATCH, the lookups
+ *   after an unknown outcome, a query) is still being handled; it goes at
  *   the first eviction after that. An evicted order is "finished long ago": the gateway remembers its client
  *   order id (those of the last `finishedMemory` evicted; its refused replacements' ids with it) and
  *   - a trade update of it still arriving is not reported (it cannot revive the order, nor pass for the
@@ -412,19 +435,36 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
    */
   async reconcile(): Promise<void> {
     const jobs: Promise<void>[] = [this.#sweep()];
-    for (const t of this.#orders.values()) {
-      if (t.final) continue;
-      const p = t.pending;
-      jobs.push(
-        (async () => {
-          const o = await this.#fetch(t.clientOrderId);
-          if (o) this.#guard(() => this.#onOrder(o));
-          const n = p && (await this.#fetch(p.newClientOrderId));
-          if (n) this.#guard(() => this.#onOrder(n));
-        })()
-      );
-    }
+    for (const t of this.#orders.values()) if (!t.final) jobs.push(this.#refresh(t));
     await Promise.all(jobs);
+  }
+
+  /**
+   * Ask for one order's current state (what `OrderVenue.query` asks; idempotent, safe to repeat). Never
+   * throws: the answer arrives on `reports$`, problems on `errors$`. By client order id:
+   * - an order sent through here and not final is fetched (GET /v2/orders:by_client_order_id, and its
+   *   pending replace's replacing order) and reconciled as after a reconnect ({@link reconcile}): an
+   *   acceptance, fills or a final state the stream missed are reported, once. If that reported nothing new
+   *   for it, its latest state report (accepted, fill, canceled, expired, rejected, replaced) is delivered
+   *   again, exec id unchanged (tsInit now), so a report the consumer lost arrives again and one it has is
+   *   recognised by its exec id. A final order is not fetched (nothing the venue says changes it): its latest
+   *   state report is delivered again. An order with no state report yet (its POST unanswered, or
+   *   `pending_new`) gets nothing: its submit's own handling answers it. A failed lookup goes to `errors$`
+   *   and the latest state report is still delivered again;
+   * - the new client order id of a pending replace: the replaced order is reconciled (as above, which
+   *   confirms or refuses the replace if the venue has decided); nothing is delivered again for it;
+   * - an order that finished and was evicted (see "Memory"), or the new id of a refused replace:
+   *   {@link ErrorCode.UNKNOWN_ORDER} on `errors$` (its reports went out; the venue has seen it);
+   * - any other id is looked up at the venue: unknown there (404) → `rejected` with reason
+   *   {@link UNKNOWN_ORDER_REASON} for `instrumentId` (no venue order id, a fresh exec id; without
+   *   `instrumentId` no report can be made and {@link ErrorCode.UNKNOWN_ORDER} goes to `errors$` instead);
+   *   known (an order not sent through here) → its snapshot as the venue states it (as a trade update of it
+   *   would be reported); a failed lookup → `errors$` only (the outcome is unknown, so nothing is claimed).
+   */
+  query(clientOrderId: string, instrumentId?: string): void {
+    this.#query(clientOrderId, instrumentId).catch((e: unknown) =>
+      this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE))
+    );
   }
 
   /** Orders held now: every working one and the finished ones not evicted yet (diagnostics). */
@@ -500,6 +540,86 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       this.#errors.next(err);
       await this.#lookUp(t, 'replace');
     }
+  }
+
+  /** Fetch `t` (and the replacing order of its pending replace) by client order id and reconcile them. */
+  async #refresh(t: Tracked): Promise<void> {
+    const p = t.pending;
+    const o = await this.#fetch(t.clientOrderId);
+    if (o) this.#guard(() => this.#onOrder(o));
+    const n = p && (await this.#fetch(p.newClientOrderId));
+    if (n) this.#guard(() => this.#onOrder(n));
+  }
+
+  /** See {@link query}. */
+  async #query(cid: string, instrumentId: string | undefined): Promise<void> {
+    const t = this.#orders.get(cid);
+    if (t) {
+      await this.#busy(t, async () => {
+        const last = t.last;
+        const pending = t.pending;
+        if (!t.final) await this.#refresh(t);
+        // reconciling reported something new (a state report, or the answer to a pending replace)
+        if (t.last !== last || t.pending !== pending || last === undefined) return;
+        this.#reports.next({ ...last, tsInit: this.#now() }); // delivered again: not a new exec id
+      });
+      return;
+    }
+    const old = this.#replacedBy(cid);
+    if (old) {
+      await this.#busy(old, () => this.#refresh(old));
+      return;
+    }
+    if (this.#evicted.has(cid)) {
+      this.#unknown(cid, 'query');
+      return;
+    }
+    if (this.#refusedReplacements.has(cid)) {
+      this.#errors.next(
+        new TradestateError(
+          ErrorCode.UNKNOWN_ORDER,
+          `query: ${cid} is the new client order id of a refused replace; query the order it was to replace`,
+          { clientOrderId: cid, refusedReplacement: true }
+        )
+      );
+      return;
+    }
+    let o: AlpacaOrder | null;
+    try {
+      o = await this.#rest.getOrderByClientOrderId(cid);
+    } catch (e) {
+      this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));
+      return;
+    }
+    if (o === null) {
+      if (this.#orders.has(cid)) return; // submitted meanwhile: its own handling answers
+      if (instrumentId === undefined) {
+        this.#errors.next(
+          new TradestateError(ErrorCode.UNKNOWN_ORDER, `query: the venue has never seen order ${cid}`, {
+            clientOrderId: cid
+          })
+        );
+        return;
+      }
+      // no order is kept for it, and its exec id is unique (a local sequence): not recorded for de-duplication
+      this.#reports.next(
+        this.#local('rejected', { clientOrderId: cid, instrumentId, side: 'buy' }, UNKNOWN_ORDER_REASON)
+      );
+      return;
+    }
+    const found = o;
+    this.#guard(() => {
+      if (this.#orders.has(found.client_order_id) || this.#replacing.has(found.client_order_id)) return;
+      // not sent through this gateway: reported as the venue says it (as its trade updates are)
+      const r = orderToReport(
+        found,
+        this.#instruments.bySymbol(found.symbol),
+        this.#venue,
+        this.#now(),
+        this.#links
+      );
+      if (r) this.#reports.next(r);
+    });
   }
 
   /** GET by client order id; `null` when the venue does not know it or the lookup failed (→ errors$). */
@@ -1070,6 +1190,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     if (this.#seen.has(r.execId)) return;
     this.#seen.add(r.execId);
     t.execIds.push(r.execId);
+    if (r.clientOrderId === t.clientOrderId && STATE_REPORTS.has(r.execType)) t.last = r;
     this.#reports.next(r);
   }
 
