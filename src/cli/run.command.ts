@@ -7,18 +7,25 @@ import { isoFromNs, nsFromIso } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
+import { PAPER_CONFIG, parseDuration, runPaper } from './paper.command.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/backtest.yaml', import.meta.url));
 
 export const RUN_HELP = `Usage: tradestate run [--mode backtest|paper|live] [--config FILE] [--seed N] [--out DIR] [--speed S]
+       tradestate run --mode paper [--venue alpaca|local] [--duration D] [--config FILE] [--out DIR]
 
 Run a strategy. With no options, backtests the embedded default (config/backtest.yaml).
+--mode paper trades the strategy through the Alpaca client stack: on Alpaca's paper API with the key pair
+in APCA_API_KEY_ID / APCA_API_SECRET_KEY, or with --venue local against the built-in Alpaca-compatible
+venue replaying the config's data (no network). Ctrl-C stops it after cancelling working orders.
 
 Options:
-  --mode MODE     backtest (default), paper or live
-  --config FILE   YAML run configuration (default: config/backtest.yaml)
+  --mode MODE     backtest (default), paper or live (live: not available)
+  --config FILE   YAML run configuration (default: config/backtest.yaml; paper: config/paper.yaml)
+  --venue V       paper mode: alpaca (default, the config's live.venue) or local
+  --duration D    paper mode: stop after D (90s, 5m, 1h, or ms); default: until interrupted
   --seed N        seed for every random choice (default: the config's seed)
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
   --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
@@ -37,6 +44,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       out: { type: 'string' },
       speed: { type: 'string', default: 'fast' },
       'snapshot-at': { type: 'string' },
+      venue: { type: 'string' },
+      duration: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -50,13 +59,21 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (mode !== 'backtest' && mode !== 'paper' && mode !== 'live') {
     throw new TradestateError(ErrorCode.CLI_USAGE, `--mode must be backtest, paper or live, got "${mode}"`);
   }
-  if (mode !== 'backtest') {
+  if (mode === 'live') {
     throw new TradestateError(
       ErrorCode.MODE_UNAVAILABLE,
-      `--mode ${mode} is not available yet: the gateways exist (Alpaca, FIX 4.2) but the live runner that drives strategies from a live feed through them has not landed`,
+      '--mode live (real money) is deliberately not wired; --mode paper runs the same stack on Alpaca paper',
       { mode }
     );
   }
+  if (mode === 'backtest' && (values.venue !== undefined || values.duration !== undefined)) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, '--venue and --duration apply to --mode paper only');
+  }
+  const venue = values.venue;
+  if (venue !== undefined && venue !== 'alpaca' && venue !== 'local') {
+    throw new TradestateError(ErrorCode.CLI_USAGE, `--venue must be alpaca or local, got "${venue}"`);
+  }
+  const durationMs = values.duration !== undefined ? parseDuration(values.duration) : undefined;
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (!/^\d+$/.test(values.seed) || Number(values.seed) > 0xffffffff) {
@@ -86,8 +103,21 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       );
     }
   }
-  const configFile = values.config ?? DEFAULT_CONFIG;
+  const configFile = values.config ?? (mode === 'paper' ? PAPER_CONFIG : DEFAULT_CONFIG);
   const config = loadRunConfig(configFile);
+  if (mode === 'paper') {
+    return runPaper(
+      {
+        config,
+        configFile,
+        seed: seed ?? config.seed,
+        outDir: resolve(values.out ?? `results/${config.name}-paper`),
+        ...(venue !== undefined ? { venue } : {}),
+        ...(durationMs !== undefined ? { durationMs } : {})
+      },
+      io
+    );
+  }
   const { runIdOf } = await import('../engine/backtest.ts');
   const runId = runIdOf(config, seed ?? config.seed);
   const outDir = resolve(values.out ?? `results/${runId}`);

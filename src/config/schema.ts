@@ -95,6 +95,32 @@ export const executionConfigSchema = z.strictObject({
   impact: emulatorConfigSchema.shape.impact
 });
 
+/**
+ * Paper and live trading (`--mode paper`): which venue, where it is, how often to reconcile, how to stop.
+ * Credentials never live in the file: they are read from the environment variables it names.
+ */
+export const liveConfigSchema = z.strictObject({
+  /** `alpaca`: Alpaca's paper API; `local`: the built-in Alpaca-compatible venue replaying `data` (no network). */
+  venue: z.enum(['alpaca', 'local']).default('alpaca'),
+  alpaca: z
+    .strictObject({
+      tradingUrl: z.string().url().default('https://paper-api.alpaca.markets'),
+      tradingStreamUrl: z.string().url().default('wss://paper-api.alpaca.markets/stream'),
+      dataUrl: z.string().url().default('wss://stream.data.alpaca.markets/v2/iex'),
+      keyIdEnv: z.string().min(1).default('APCA_API_KEY_ID'),
+      secretKeyEnv: z.string().min(1).default('APCA_API_SECRET_KEY')
+    })
+    .prefault({}),
+  /** Reconcile every order with the venue by client order id this often (ms), and after every reconnect. */
+  reconcileEveryMs: z.number().int().min(100).default(30_000),
+  /** On stop: cancel working orders and wait at most this long (ms) for their last reports. */
+  shutdownGraceMs: z.number().int().min(0).default(5_000),
+  /** Stop after this long (ms); 0 = run until interrupted (SIGINT/SIGTERM). */
+  durationMs: z.number().int().min(0).default(0),
+  /** `local` venue: wall-clock pause between two replayed bar timestamps (ms). */
+  localBarIntervalMs: z.number().int().min(0).default(25)
+});
+
 /** The whole run configuration (`config/*.yaml`). */
 export const runConfigSchema = z.strictObject({
   name: z
@@ -122,8 +148,11 @@ export const runConfigSchema = z.strictObject({
   /** Kill-switch triggers; none configured means it trips only manually or by supervisor escalation. */
   killSwitch: killSwitchConfigSchema.prefault({}),
   /** Restart policy of the strategy actors' supervisor. */
-  supervision: supervisionPolicySchema.prefault({})
+  supervision: supervisionPolicySchema.prefault({}),
+  /** Paper/live sessions (`--mode paper`); ignored by backtests. */
+  live: liveConfigSchema.prefault({})
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
+export type LiveConfig = z.infer<typeof liveConfigSchema>;
 export type DataSourceConfig = z.infer<typeof dataSourceSchema>;

@@ -56,6 +56,8 @@ export const ErrorCode = {
   VENUE_UNAVAILABLE: 'TRD_ERR_VENUE_UNAVAILABLE',
   /** Credentials missing or wrong (an HTTP 401/403, a stream `unauthorized`). */
   AUTH_FAILED: 'TRD_ERR_AUTH_FAILED',
+  /** A venue's credentials are not in the environment variables the config names. */
+  CREDENTIALS_MISSING: 'TRD_ERR_CREDENTIALS_MISSING',
   /** A request named something that does not exist (an endpoint, a position). */
   NOT_FOUND: 'TRD_ERR_NOT_FOUND',
   /**

@@ -61,10 +61,16 @@ export interface BacktestResult {
 /** A run id that depends only on what determines the run: name, seed and config. */
 export function runIdOf(config: RunConfig, seed: number): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify({ ...config, seed }))
+    .update(JSON.stringify({ ...backtestPart(config), seed }))
     .digest('hex')
     .slice(0, 8);
   return `${config.name}-s${seed}-${hash}`;
+}
+
+/** The configuration without its paper/live section, which plays no part in a backtest. */
+export function backtestPart(config: RunConfig): Omit<RunConfig, 'live'> {
+  const { live: _live, ...rest } = config;
+  return rest;
 }
 
 /**
@@ -184,11 +190,17 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, config, metrics: summary, counts: { bars, orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, config: backtestPart(config), metrics: summary, counts: { bars, orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),
-      renderHtmlReport({ title: `tradestate backtest ${config.name}`, runId, summary, equity, config })
+      renderHtmlReport({
+        title: `tradestate backtest ${config.name}`,
+        runId,
+        summary,
+        equity,
+        config: backtestPart(config)
+      })
     );
   }
   return {

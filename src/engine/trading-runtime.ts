@@ -128,6 +128,13 @@ export class TradingRuntime {
     this.feed.publish(bar);
   }
 
+  /** Orders working now (sent and not yet filled, canceled, expired or rejected), over all strategies. */
+  workingCount(): number {
+    let n = 0;
+    for (const w of this.#strategyWorking.values()) n += Object.keys(w).length;
+    return n;
+  }
+
   /** True for instruments this run trades. */
   trades(instrumentId: string): boolean {
     return this.#byId.has(instrumentId);

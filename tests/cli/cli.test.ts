@@ -24,19 +24,20 @@ describe('tradestate CLI', () => {
     }
   });
 
-  it('paper and live modes exit non-zero with a one-line reason until the live gateways land', async () => {
-    for (const mode of ['paper', 'live']) {
-      const r = await cli('run', '--mode', mode);
-      expect(r.code).toBe(1);
-      expect(r.err.trim().split('\n')).toHaveLength(1);
-      expect(r.err).toMatch(/TRD_ERR_MODE_UNAVAILABLE/);
-    }
+  it('live mode (real money) exits non-zero with a one-line reason', async () => {
+    const r = await cli('run', '--mode', 'live');
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/TRD_ERR_MODE_UNAVAILABLE/);
   });
 
   it('bad usage exits 2 with a one-line reason', async () => {
     for (const argv of [
       ['run', '--bogus'],
       ['run', '--mode', 'nope'],
+      ['run', '--venue', 'local'],
+      ['run', '--mode', 'paper', '--venue', 'nasdaq'],
+      ['run', '--mode', 'paper', '--duration', 'soon'],
       ['run', '--seed', 'x'],
       ['run', '--speed', '0'],
       ['frobnicate'],
@@ -77,13 +78,61 @@ describe('tradestate CLI', () => {
     expect(r.out).toContain('CANCELED --> CLOSED: after lateFillGrace');
   });
 
-  it('the bin runs on the pinned Node and npm start -- --mode paper fails with the reason', () => {
+  it('the bin runs on the pinned Node; --mode paper without Alpaca keys fails with the reason and the way out', () => {
+    const env = { ...process.env };
+    delete env['APCA_API_KEY_ID'];
+    delete env['APCA_API_SECRET_KEY'];
     const bin = spawnSync(
       process.execPath,
       [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper'],
-      { encoding: 'utf8' }
+      { encoding: 'utf8', env }
     );
     expect(bin.status).toBe(1);
-    expect(bin.stderr).toMatch(/^tradestate: --mode paper is not available yet/);
+    expect(bin.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bin.stderr).toMatch(
+      /APCA_API_KEY_ID and APCA_API_SECRET_KEY.*--venue local \[TRD_ERR_CREDENTIALS_MISSING\]$/m
+    );
+  });
+
+  it('--mode paper --venue local trades the paper config on the built-in Alpaca and writes its results', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tradestate-paper-'));
+    const bin = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'tradestate.js'),
+        'run',
+        '--mode',
+        'paper',
+        '--venue',
+        'local',
+        '--duration',
+        '2s',
+        '--out',
+        out
+      ],
+      { encoding: 'utf8' }
+    );
+    expect(bin.stderr).toBe('');
+    expect(bin.status).toBe(0);
+    expect(bin.stdout).toMatch(
+      /^tradestate paper paper: AAPL, MSFT, SPY on alpaca-local \(http:\/\/127\.0\.0\.1:\d+\)$/m
+    );
+    const m =
+      /stopped by duration — (\d+) bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
+        bin.stdout
+      );
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(30);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ mode: 'paper', venue: 'alpaca-local', stoppedBy: 'duration' });
+    expect(summary.counts.bars).toBe(Number(m![1]));
+    expect(summary.counts.fills).toBe(Number(m![3]));
+    expect(summary.counts.leftWorking).toBe(0);
+    const types = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).type);
+    expect(types[0]).toBe('run.started');
+    expect(types.at(-1)).toBe('run.completed');
   });
 });

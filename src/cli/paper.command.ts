@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { formatMoney, lotsToQty } from '../core/instrument.ts';
+import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
+import { runLive } from '../engine/live-runner.ts';
+import { type AlpacaEndpoints, connectAlpaca } from '../gateways/alpaca/alpaca-connection.ts';
+import { LiveClock } from '../time/clock.ts';
+import { LocalPaperMarket } from '../venue/alpaca-local/local-paper-market.ts';
+import { type CliIo, EXIT_OK } from './io.ts';
+
+/** The embedded paper-trading configuration (Alpaca paper; `--venue local` replays its data locally). */
+export const PAPER_CONFIG = fileURLToPath(new URL('../../config/paper.yaml', import.meta.url));
+
+/** What `tradestate run --mode paper` was asked for. */
+export interface PaperArgs {
+  readonly config: RunConfig;
+  readonly configFile: string;
+  readonly seed: number;
+  readonly outDir: string | undefined;
+  /** Overrides `live.venue`. */
+  readonly venue?: 'alpaca' | 'local';
+  /** Overrides `live.durationMs`. */
+  readonly durationMs?: number;
+  /** Environment to read credentials from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Stops the session; default: SIGINT or SIGTERM. */
+  readonly signal?: AbortSignal;
+}
+
+/** Parse `--duration`: integer ms, or a number with `ms`, `s`, `m` or `h`. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--duration must look like 90s, 5m, 1500ms or 1h, got "${s}"`
+    );
+  }
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms']!;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Credentials from the environment variables the config names; a clear error when either is missing. */
+function alpacaEndpoints(
+  config: RunConfig,
+  env: Readonly<Record<string, string | undefined>>
+): AlpacaEndpoints {
+  const a = config.live.alpaca;
+  const keyId = env[a.keyIdEnv];
+  const secretKey = env[a.secretKeyEnv];
+  if (!keyId || !secretKey) {
+    throw new TradestateError(
+      ErrorCode.CREDENTIALS_MISSING,
+      `--mode paper trades on Alpaca's paper API and needs its key pair in ${a.keyIdEnv} and ${a.secretKeyEnv}; ` +
+        'without keys, try the built-in Alpaca-compatible venue: npm start -- --mode paper --venue local',
+      { keyIdEnv: a.keyIdEnv, secretKeyEnv: a.secretKeyEnv }
+    );
+  }
+  return {
+    tradingUrl: a.tradingUrl,
+    tradingStreamUrl: a.tradingStreamUrl,
+    dataUrl: a.dataUrl,
+    keyId,
+    secretKey
+  };
+}
+
+/**
+ * `tradestate run --mode paper`: the configured strategy trades through the Alpaca client stack, against
+ * Alpaca's paper API (`live.venue: alpaca`, keys from the environment) or the built-in local venue replaying
+ * the config's data (`--venue local`, no network). Stops on SIGINT/SIGTERM, after `--duration`, or (local) when
+ * the replayed history ends; working orders are cancelled first.
+ */
+export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
+  const live = {
+    ...a.config.live,
+    ...(a.venue ? { venue: a.venue } : {}),
+    ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {})
+  };
+  const config: RunConfig = { ...a.config, live };
+  const instruments = instrumentsFor(config);
+  const clock = new LiveClock();
+  let market: LocalPaperMarket | undefined;
+  let endpoints: AlpacaEndpoints;
+  if (live.venue === 'local') {
+    const { source } = await openBars(config, instruments, a.seed);
+    market = new LocalPaperMarket({
+      instruments,
+      clock,
+      bars: source,
+      intervalMs: live.localBarIntervalMs,
+      seed: a.seed,
+      initialCash: String(config.portfolio.cash)
+    });
+    await market.start();
+    endpoints = market.endpoints;
+  } else {
+    endpoints = alpacaEndpoints(config, a.env ?? process.env);
+  }
+
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  if (a.signal) a.signal.addEventListener('abort', onSignal, { once: true });
+  else {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  const name = live.venue === 'local' ? 'alpaca-local' : 'alpaca';
+  const connection = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed });
+  io.out(
+    `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
+  );
+  // a local history that ends ends the session
+  const replay = market?.run().then(() => stop.abort());
+  try {
+    const r = await runLive({
+      config,
+      configFile: a.configFile,
+      clock,
+      connection: { ...connection, name },
+      ...(a.outDir ? { outDir: a.outDir } : {}),
+      signal: stop.signal,
+      onBar: (_bar, n) => {
+        if (io.isTTY && n % 50 === 0) io.out(`  ${n} bars\r`);
+      }
+    });
+    io.out(
+      `${r.runId}: stopped by ${r.stoppedBy} — ${r.bars} bars, ${r.orders} orders, ${r.fills} fills, ` +
+        `${r.rejected} rejected, ${r.errors.length} gateway errors, ${r.events} events\n`
+    );
+    for (const p of r.portfolio.positions()) {
+      const inst = instruments.find((i) => i.id === p.instrumentId);
+      if (p.qty !== 0 && inst) io.out(`  position ${inst.symbol} ${lotsToQty(inst, p.qty)}\n`);
+    }
+    io.out(`  equity ${formatMoney(r.portfolio.equity(), 2)}\n`);
+    if (r.leftWorking > 0)
+      io.out(`  WARNING: ${r.leftWorking} orders still working at the venue after the cancel\n`);
+    if (a.outDir) io.out(`results: ${a.outDir}/{summary.json,events.jsonl}\n`);
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await market?.stop();
+    await replay;
+  }
+}

@@ -1,0 +1,294 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Subscription } from 'rxjs';
+import { reconcilerChild } from '../actors/reconciler.actor.ts';
+import type { EquityPoint } from '../analytics/types.ts';
+import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
+import { moneyToNumber } from '../core/instrument.ts';
+import { isoFromNs } from '../core/nanos.ts';
+import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
+import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import type { Bar } from '../messages/market-data.ts';
+import type { Portfolio } from '../portfolio/portfolio.ts';
+import { createStrategy } from '../strategies/registry.ts';
+import type { Strategy } from '../strategies/strategy.ts';
+import type { Clock } from '../time/clock.ts';
+import { GatewayOrderVenue } from '../venue/gateway-venue.ts';
+import { instrumentsFor } from './bar-sources.ts';
+import { TradingRuntime } from './trading-runtime.ts';
+
+/** A venue connection a live session trades through. */
+export interface LiveConnection {
+  /** Names the venue in the log (`alpaca`, `alpaca-local`). */
+  readonly name: string;
+  readonly execution: ExecutionGateway & {
+    /** Reconcile every order by client order id (idempotent). */
+    reconcile(): Promise<void>;
+  };
+  readonly marketData: MarketDataGateway;
+  close(): Promise<void>;
+}
+
+/** Options of {@link runLive}. */
+export interface LiveRunOptions {
+  readonly config: RunConfig;
+  /** The config file's path, named in errors. */
+  readonly configFile: string;
+  /** Wall-clock time (a `LiveClock`), or a simulated one in tests. */
+  readonly clock: Clock;
+  readonly connection: LiveConnection;
+  /** Where `events.jsonl` and `summary.json` go; omit to keep the log in memory. */
+  readonly outDir?: string;
+  /** Stops the session (SIGINT, a test); so does `config.live.durationMs` when not 0. */
+  readonly signal?: AbortSignal;
+  /** Test hook: replace the configured strategy. */
+  readonly strategy?: Strategy;
+  /** Called after each bar has been shown to the strategy. */
+  readonly onBar?: (bar: Bar, bars: number) => void;
+}
+
+/** Why the session ended. */
+export type StopReason = 'duration' | 'signal';
+
+export interface LiveRunResult {
+  readonly runId: string;
+  readonly outDir: string | undefined;
+  readonly stoppedBy: StopReason;
+  readonly bars: number;
+  readonly orders: number;
+  readonly fills: number;
+  readonly rejected: number;
+  readonly events: number;
+  /** Orders still working after the shutdown cancel and grace period (0 on a clean stop). */
+  readonly leftWorking: number;
+  readonly equity: readonly EquityPoint[];
+  readonly portfolio: Portfolio;
+  readonly errors: readonly TradestateError[];
+  readonly log: EventLog;
+}
+
+/**
+ * Run a strategy live (paper or real money, by the connection): the venue's bars → RxJS market-data stream →
+ * strategy actor → risk → order actors → the execution gateway; its reports → order actors → portfolio. The
+ * wiring is the backtest's ({@link TradingRuntime}); what differs is who moves time (the wall clock) and that
+ * reports are pushed by the gateway. A reconciler actor under the node's gateway supervisor reconciles every
+ * order by client order id at start and every `live.reconcileEveryMs` (the gateway also does so after each
+ * trading-stream reconnect); the streams reconnect themselves with backoff; gateway errors are logged and
+ * counted by the kill switch, whose halt cancels every working order.
+ *
+ * Stops on `signal` or after `live.durationMs`: cancels working orders, waits up to `live.shutdownGraceMs`
+ * for their reports, reconciles once more, writes `run.completed` and `summary.json`.
+ */
+export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
+  const { config, clock, connection } = opts;
+  const live = config.live;
+  const instruments = instrumentsFor(config);
+  const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
+  const start = clock.now();
+  const runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  const log: EventLog = opts.outDir
+    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
+    : new MemoryEventLog();
+  log.append(
+    start,
+    'run.started',
+    'engine',
+    {},
+    {
+      runId,
+      mode: 'paper',
+      venue: connection.name,
+      strategy: strategy.id,
+      instruments: instruments.map((i) => i.id)
+    }
+  );
+
+  const errors: TradestateError[] = [];
+  const subs: Subscription[] = [];
+  let rt: TradingRuntime | undefined;
+  let drainQueued = false;
+  const drain = (): void => {
+    drainQueued = false;
+    if (rt) for (const r of venue.drain()) rt.deliver(r);
+  };
+  const venue = new GatewayOrderVenue({
+    name: connection.name,
+    gateway: connection.execution,
+    // reports are pushed from I/O callbacks: deliver them on the next microtask, never inside an OMS step
+    onReport: () => {
+      if (drainQueued) return;
+      drainQueued = true;
+      queueMicrotask(drain);
+    }
+  });
+  const raised = (source: string, e: unknown): void => {
+    const err = isTradestateError(e)
+      ? e
+      : new TradestateError(ErrorCode.VENUE_UNAVAILABLE, `${source}: ${String(e)}`, { source }, { cause: e });
+    errors.push(err);
+    const ts = clock.now();
+    log.append(
+      ts,
+      `${source}.error`,
+      source,
+      {},
+      { code: err.code, message: err.message, context: err.context }
+    );
+    rt?.node.sendToKillSwitch({ type: 'error.raised', code: err.code, tsEvent: ts });
+  };
+
+  const reconciler = reconcilerChild({
+    reconcile: () => connection.execution.reconcile(),
+    everyMs: live.reconcileEveryMs,
+    clock,
+    onError: (e) => raised('reconciler', e),
+    onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
+  });
+  rt = new TradingRuntime({
+    config,
+    instruments,
+    clock,
+    venue,
+    strategy,
+    log,
+    start,
+    gateways: [reconciler]
+  });
+  const runtime = rt;
+  const { portfolio } = runtime;
+  const equity: EquityPoint[] = [{ ts: start, equity: moneyToNumber(portfolio.equity()) }];
+  let bars = 0;
+
+  subs.push(connection.execution.errors$.subscribe((e) => raised('gateway', e)));
+  subs.push(connection.marketData.errors$.subscribe((e) => raised('feed', e)));
+  subs.push(
+    connection.marketData.marketData$.subscribe((md) => {
+      if (md.type !== 'market.bar' || !runtime.trades(md.instrumentId)) return;
+      drain();
+      runtime.mark(md);
+      runtime.publish(md);
+      bars++;
+      const eq = portfolio.equity();
+      equity.push({ ts: md.tsEvent, equity: moneyToNumber(eq) });
+      runtime.observe(md.tsEvent, eq);
+      opts.onBar?.(md, bars);
+    })
+  );
+  connection.marketData.subscribe({
+    type: 'md.subscription',
+    action: 'subscribe',
+    requestId: `${runId}:bars`,
+    instrumentIds: instruments.map((i) => i.id),
+    entries: ['trade'],
+    depth: 1,
+    updates: true
+  });
+
+  const stoppedBy = await waitForStop(live.durationMs, opts.signal);
+  const leftWorking = await shutdown(runtime, clock, live.shutdownGraceMs, drain);
+  try {
+    await connection.execution.reconcile();
+  } catch (e) {
+    raised('reconciler', e);
+  }
+  await settle();
+  drain();
+  for (const s of subs) s.unsubscribe();
+  runtime.logCompleted(clock.now(), bars);
+  const events = log.count;
+  log.close();
+  runtime.stop();
+  venue.close();
+  await connection.close();
+
+  const { orders, fills, rejected } = runtime.counts;
+  if (opts.outDir) {
+    writeFileSync(
+      join(opts.outDir, 'summary.json'),
+      `${JSON.stringify(
+        {
+          runId,
+          mode: 'paper',
+          venue: connection.name,
+          stoppedBy,
+          counts: { bars, orders, fills, rejected, events, leftWorking, errors: errors.length },
+          equity: moneyToNumber(portfolio.equity()),
+          positions: portfolio.snapshot()
+        },
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+        2
+      )}\n`
+    );
+  }
+  return {
+    runId,
+    outDir: opts.outDir,
+    stoppedBy,
+    bars,
+    orders,
+    fills,
+    rejected,
+    events,
+    leftWorking,
+    equity,
+    portfolio,
+    errors,
+    log
+  };
+}
+
+/** Resolve when the duration (ms; 0 = none) has passed or `signal` aborts, whichever is first. */
+function waitForStop(durationMs: number, signal: AbortSignal | undefined): Promise<StopReason> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve('signal');
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      resolve('signal');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (durationMs > 0) {
+      timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve('duration');
+      }, durationMs);
+    }
+  });
+}
+
+/** Let pending I/O callbacks and microtasks run. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
+
+/**
+ * Cancel every working order (audited as a system action) and wait up to `graceMs` (wall time) for none
+ * to be left working; returns how many still are.
+ */
+async function shutdown(
+  rt: TradingRuntime,
+  clock: Clock,
+  graceMs: number,
+  drain: () => void
+): Promise<number> {
+  const open = (): number => rt.workingCount();
+  drain();
+  const now = clock.now();
+  rt.node.sendToOms({
+    type: 'order.cancel_all',
+    commandId: `shutdown:${now}`,
+    tsInit: now,
+    actor: 'system',
+    why: 'system',
+    reason: 'session stopped'
+  });
+  const deadline = Date.now() + graceMs;
+  while (open() > 0 && Date.now() < deadline) {
+    await settle();
+    drain();
+  }
+  return open();
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import { probeStrategy } from '../support/probe-strategy.ts';
+import { until } from '../support/until.ts';
+import { records, startLocalPaper } from './support/local-paper.ts';
+
+/** Venue positions as {symbol: signed qty}. */
+async function venuePositions(
+  p: Awaited<ReturnType<typeof startLocalPaper>>
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const x of await p.rest.listPositions()) out[x.symbol] = Number(x.qty);
+  return out;
+}
+
+/** Our portfolio as {symbol: signed qty} (non-zero only). */
+function ourPositions(
+  r: Awaited<Awaited<ReturnType<typeof startLocalPaper>>['result']>
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of r.portfolio.positions()) if (x.qty !== 0) out[x.instrumentId.split('@')[0]!] = x.qty;
+  return out;
+}
+
+/** Buys `qty` once, on the `at`-th bar, as a limit order `below` ticks under the close (GTC). */
+function restingBuy(at: number, below: number, qty = 3): Strategy {
+  let n = 0;
+  return {
+    id: 'resting',
+    onBar(bar: Bar, _v: StrategyView): readonly OrderIntent[] {
+      if (++n !== at) return [];
+      return [
+        {
+          instrumentId: bar.instrumentId,
+          side: 'buy',
+          qty,
+          orderType: 'limit',
+          limitPx: bar.close - below,
+          tif: 'gtc',
+          reason: 'far bid'
+        }
+      ];
+    },
+    snapshot: () => ({})
+  };
+}
+
+describe('live runner on the local Alpaca (paper mode, real client stack over loopback)', () => {
+  it('trades a strategy end to end: every order fills at the venue and our positions equal the venue’s', async () => {
+    const p = await startLocalPaper({ strategy: probeStrategy(40) });
+    const r = await p.result;
+    const replayed = await p.replayed;
+    expect(r.stoppedBy).toBe('signal');
+    expect(r.bars).toBe(replayed); // every bar the market published reached the strategy
+    expect(replayed).toBe(780); // 390 minutes × 2 symbols
+    expect(r.orders).toBe(19); // one order per 40 bars
+    expect(r.fills).toBe(19);
+    expect(r.rejected).toBe(0);
+    expect(r.leftWorking).toBe(0);
+    expect(r.errors).toEqual([]);
+    // the audit trail: each order submitted, accepted and filled once
+    const byType = (t: string) => records(r, t).length;
+    expect([byType('order.submit'), byType('order.accepted'), byType('order.filled')]).toEqual([19, 19, 19]);
+    expect(byType('run.started')).toBe(1);
+    expect(byType('run.completed')).toBe(1);
+    expect(byType('reconcile.completed')).toBeGreaterThanOrEqual(1);
+    // the venue agrees with us (the market is stopped only in afterEach, so its REST still answers)
+    const ours = ourPositions(r);
+    expect(Object.keys(ours).length).toBeGreaterThan(0);
+    expect(await venuePositions(p)).toEqual(ours);
+  });
+
+  it('stopping cancels working orders at the venue and waits for the cancels', async () => {
+    const p = await startLocalPaper({ strategy: restingBuy(10, 2_000), stopAtEnd: false });
+    await until(() => p.market.published > 40, 5_000, 'the market to move on');
+    p.stop.abort();
+    const r = await p.result;
+    expect(r.orders).toBe(1);
+    expect(r.leftWorking).toBe(0);
+    const canceled = records(r, 'order.canceled');
+    expect(canceled).toHaveLength(1);
+    const [order] = await p.rest.listOrders({ status: 'all' });
+    expect(order?.status).toBe('canceled');
+    expect(records(r, 'oms.cancel_all_requested')[0]?.payload).toMatchObject({ actor: 'system', count: 1 });
+  });
+
+  it('fills the trading stream lost are recovered by reconciliation', async () => {
+    let paused = false;
+    const p = await startLocalPaper({
+      strategy: probeStrategy(40),
+      live: { reconcileEveryMs: 150 },
+      intervalMs: 2,
+      onBar: (_b, n) => {
+        // from bar 100 on, trade updates are held, then thrown away (as after a reconnect: nothing is replayed)
+        if (n === 100 && !paused) {
+          paused = true;
+          p.market.venue.pauseStream();
+          setTimeout(() => p.market.venue.resumeStream({ drop: true }), 300);
+        }
+      }
+    });
+    const r = await p.result;
+    expect(r.orders).toBe(19);
+    expect(r.fills).toBe(19); // none lost: the reconciler found the fills the stream dropped
+    expect(r.leftWorking).toBe(0);
+    expect(await venuePositions(p)).toEqual(ourPositions(r));
+    expect(records(r, 'reconcile.completed').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a dropped market-data connection reconnects and the strategy keeps getting bars', async () => {
+    const seen: number[] = [];
+    const p = await startLocalPaper({
+      strategy: probeStrategy(1_000),
+      intervalMs: 2,
+      onBar: (_b, n) => {
+        seen.push(n);
+        if (n === 200) p.market.data.dropClients();
+      }
+    });
+    const r = await p.result;
+    expect(p.market.data.stats.connections).toBeGreaterThanOrEqual(2);
+    expect(seen.length).toBe(r.bars);
+    expect(r.bars).toBeGreaterThan(400); // well past the drop
+    expect(r.bars).toBeLessThan(780); // bars published while reconnecting are not replayed (live semantics)
+  });
+
+  it('venue rejects trip the kill switch, which halts the strategy: nothing is sent after the third reject', async () => {
+    const p = await startLocalPaper({
+      strategy: probeStrategy(20),
+      stopAtEnd: true,
+      config: { killSwitch: { rejects: { max: 2, windowMs: 600_000 } } }, // more than 2 trips it
+      onBar: (_b, n) => {
+        if (n === 59) for (let i = 0; i < 3; i++) p.market.venue.failNext('POST', '/v2/orders', 403);
+      }
+    });
+    const r = await p.result;
+    expect(records(r, 'killswitch.tripped')).toHaveLength(1);
+    expect(r.rejected).toBe(3);
+    // halted: nothing was sent after the third reject
+    expect(r.orders).toBe(5);
+    expect(r.fills).toBe(2);
+  });
+});
