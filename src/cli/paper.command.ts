@@ -134,6 +134,14 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       if (p.qty !== 0 && inst) io.out(`  position ${inst.symbol} ${lotsToQty(inst, p.qty)}\n`);
     }
     io.out(`  equity ${formatMoney(r.portfolio.equity(), 2)}\n`);
+    if (r.positions) {
+      const breaks = Object.entries(r.positions.unexplained);
+      io.out(
+        breaks.length === 0
+          ? '  positions reconciled with the venue\n'
+          : `  WARNING: venue positions moved by more or less than our fills: ${breaks.map(([id, d]) => `${id} ${d > 0 ? '+' : ''}${d}`).join(', ')}\n`
+      );
+    }
     if (r.leftWorking > 0)
       io.out(`  WARNING: ${r.leftWorking} orders still working at the venue after the cancel\n`);
     if (a.outDir) io.out(`results: ${a.outDir}/{summary.json,events.jsonl}\n`);

@@ -58,6 +58,8 @@ export const ErrorCode = {
   AUTH_FAILED: 'TRD_ERR_AUTH_FAILED',
   /** A venue's credentials are not in the environment variables the config names. */
   CREDENTIALS_MISSING: 'TRD_ERR_CREDENTIALS_MISSING',
+  /** The venue's position moved by something other than the fills we were told of. */
+  POSITION_MISMATCH: 'TRD_ERR_POSITION_MISMATCH',
   /** A request named something that does not exist (an endpoint, a position). */
   NOT_FOUND: 'TRD_ERR_NOT_FOUND',
   /**

@@ -27,7 +27,20 @@ export interface LiveConnection {
     reconcile(): Promise<void>;
   };
   readonly marketData: MarketDataGateway;
+  /** The account's positions in our instruments (signed lots by instrument id), if the venue can tell. */
+  positions?(): Promise<Record<string, number>>;
   close(): Promise<void>;
+}
+
+/** The venue's positions against ours, at the start and the end of a session. */
+export interface PositionCheck {
+  /** At start (positions the account already held), and at the end. */
+  readonly venueStart: Readonly<Record<string, number>>;
+  readonly venueEnd: Readonly<Record<string, number>>;
+  /** Our positions at the end (this session's fills). */
+  readonly ours: Readonly<Record<string, number>>;
+  /** Per instrument: (venue end − venue start) − ours; only non-zero entries. Empty = reconciled. */
+  readonly unexplained: Readonly<Record<string, number>>;
 }
 
 /** Options of {@link runLive}. */
@@ -60,6 +73,8 @@ export interface LiveRunResult {
   readonly fills: number;
   readonly rejected: number;
   readonly events: number;
+  /** Positions reconciled with the venue; undefined when the connection cannot list them. */
+  readonly positions: PositionCheck | undefined;
   /** Orders still working after the shutdown cancel and grace period (0 on a clean stop). */
   readonly leftWorking: number;
   readonly equity: readonly EquityPoint[];
@@ -106,6 +121,14 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   );
 
   const errors: TradestateError[] = [];
+  const venuePositions = async (): Promise<Record<string, number> | undefined> => {
+    try {
+      return await connection.positions?.();
+    } catch (e) {
+      raised('reconciler', e);
+      return undefined;
+    }
+  };
   const subs: Subscription[] = [];
   let rt: TradingRuntime | undefined;
   let drainQueued = false;
@@ -146,6 +169,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     onError: (e) => raised('reconciler', e),
     onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
   });
+  const venueStart = await venuePositions();
+  if (venueStart) log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
   rt = new TradingRuntime({
     config,
     instruments,
@@ -195,6 +220,21 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   }
   await settle();
   drain();
+  const venueEnd = venueStart && (await venuePositions());
+  const positions = venueStart && venueEnd ? checkPositions(venueStart, venueEnd, runtime) : undefined;
+  if (positions) {
+    log.append(clock.now(), 'positions.reconciled', 'reconciler', {}, positions);
+    if (Object.keys(positions.unexplained).length > 0) {
+      raised(
+        'reconciler',
+        new TradestateError(
+          ErrorCode.POSITION_MISMATCH,
+          `the venue's positions moved by more or less than our fills: ${JSON.stringify(positions.unexplained)}`,
+          { ...positions }
+        )
+      );
+    }
+  }
   for (const s of subs) s.unsubscribe();
   runtime.logCompleted(clock.now(), bars);
   const events = log.count;
@@ -214,8 +254,9 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
           venue: connection.name,
           stoppedBy,
           counts: { bars, orders, fills, rejected, events, leftWorking, errors: errors.length },
+          reconciliation: positions,
           equity: moneyToNumber(portfolio.equity()),
-          positions: portfolio.snapshot()
+          portfolio: portfolio.snapshot()
         },
         (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
         2
@@ -232,11 +273,28 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     rejected,
     events,
     leftWorking,
+    positions,
     equity,
     portfolio,
     errors,
     log
   };
+}
+
+/** Compare the venue's position change over the session with our fills. */
+function checkPositions(
+  venueStart: Record<string, number>,
+  venueEnd: Record<string, number>,
+  rt: TradingRuntime
+): PositionCheck {
+  const ours: Record<string, number> = {};
+  for (const p of rt.portfolio.positions()) if (p.qty !== 0) ours[p.instrumentId] = p.qty;
+  const unexplained: Record<string, number> = {};
+  for (const id of new Set([...Object.keys(venueStart), ...Object.keys(venueEnd), ...Object.keys(ours)])) {
+    const d = (venueEnd[id] ?? 0) - (venueStart[id] ?? 0) - (ours[id] ?? 0);
+    if (d !== 0) unexplained[id] = d;
+  }
+  return { venueStart, venueEnd, ours, unexplained };
 }
 
 /** Resolve when the duration (ms; 0 = none) has passed or `signal` aborts, whichever is first. */

@@ -46,6 +46,18 @@ function restingBuy(at: number, below: number, qty = 3): Strategy {
   };
 }
 
+/** A 5-share market buy of AAA placed by someone else (not through our gateway). */
+function outsideBuy(clientOrderId: string) {
+  return {
+    symbol: 'AAA',
+    qty: '5',
+    side: 'buy',
+    type: 'market',
+    time_in_force: 'day',
+    client_order_id: clientOrderId
+  } as const;
+}
+
 describe('live runner on the local Alpaca (paper mode, real client stack over loopback)', () => {
   it('trades a strategy end to end: every order fills at the venue and our positions equal the venue’s', async () => {
     const p = await startLocalPaper({ strategy: probeStrategy(40) });
@@ -69,6 +81,39 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     const ours = ourPositions(r);
     expect(Object.keys(ours).length).toBeGreaterThan(0);
     expect(await venuePositions(p)).toEqual(ours);
+    // and the runner checked the same itself
+    expect(r.positions?.venueStart).toEqual({});
+    expect(r.positions?.unexplained).toEqual({});
+    expect(Object.values(r.positions?.ours ?? {})).toEqual(Object.values(ours));
+  });
+
+  it('reconciles positions against what the account held before: only this session’s change must match our fills', async () => {
+    const p = await startLocalPaper({
+      strategy: probeStrategy(40),
+      before: async (market, rest) => {
+        // the account already holds 5 AAA, bought before the session
+        market.venue.quote('AAA', '99.99', '100.01', '100', '100');
+        await rest.submitOrder(outsideBuy('before-1'));
+        await until(() => market.venue.stats.events >= 2, 2_000, 'the outside fill');
+      }
+    });
+    const r = await p.result;
+    expect(r.positions?.venueStart).toEqual({ 'AAA@SIM': 5 });
+    expect(r.positions?.unexplained).toEqual({});
+    expect(r.positions?.venueEnd['AAA@SIM']).toBe(5 + (r.positions?.ours['AAA@SIM'] ?? 0));
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a venue position change that is not ours is flagged as TRD_ERR_POSITION_MISMATCH', async () => {
+    const p = await startLocalPaper({ strategy: probeStrategy(1_000), stopAtEnd: false, intervalMs: 2 });
+    await until(() => p.market.published > 20, 5_000, 'the market to start');
+    await p.rest.submitOrder(outsideBuy('outside-1')); // someone else trades the account during the session
+    await until(() => p.market.published > 60, 5_000, 'the market to move on');
+    p.stop.abort();
+    const r = await p.result;
+    expect(r.fills).toBe(0);
+    expect(r.positions?.unexplained).toEqual({ 'AAA@SIM': 5 });
+    expect(r.errors.map((e) => e.code)).toContain('TRD_ERR_POSITION_MISMATCH');
   });
 
   it('stopping cancels working orders at the venue and waits for the cancels', async () => {

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { Instrument } from '../../core/instrument.ts';
+import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Clock } from '../../time/clock.ts';
 import { InstrumentMap } from '../fix/app-messages.ts';
@@ -44,6 +44,8 @@ export interface AlpacaConnection {
   readonly rest: AlpacaRestClient;
   readonly tradeStream: TradeUpdatesStream;
   readonly dataFeed: WsFeed;
+  /** The account's positions in our instruments, signed lots by instrument id (GET /v2/positions). */
+  positions(): Promise<Record<string, number>>;
   /** Stop both streams and the REST client's sockets. */
   close(): Promise<void>;
 }
@@ -89,6 +91,14 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
     rest,
     tradeStream,
     dataFeed,
+    positions: async () => {
+      const out: Record<string, number> = {};
+      for (const p of await rest.listPositions()) {
+        const inst = o.instruments.find((i) => i.symbol === p.symbol);
+        if (inst) out[inst.id] = qtyToLots(inst, p.qty);
+      }
+      return out;
+    },
     close: async () => {
       dataFeed.stop();
       tradeStream.stop();

@@ -55,6 +55,8 @@ export interface LocalPaperOptions {
   readonly onBar?: (bar: Bar, n: number) => void;
   /** Stop the session when the history ends (default true). */
   readonly stopAtEnd?: boolean;
+  /** Runs after the market has started and before the session does (with a REST client of its own). */
+  readonly before?: (market: LocalPaperMarket, rest: AlpacaRestClient) => Promise<void>;
 }
 
 /** Start the local market and a live session trading on it. */
@@ -85,6 +87,12 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     initialCash: String(config.portfolio.cash)
   });
   await market.start();
+  const rest = new AlpacaRestClient({
+    baseUrl: market.endpoints.tradingUrl,
+    keyId: market.endpoints.keyId,
+    secretKey: market.endpoints.secretKey
+  });
+  await o.before?.(market, rest);
   const connection = connectAlpaca({
     ...market.endpoints,
     instruments,
@@ -104,11 +112,6 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     signal: stop.signal,
     strategy: o.strategy,
     ...(o.onBar ? { onBar: o.onBar } : {})
-  });
-  const rest = new AlpacaRestClient({
-    baseUrl: market.endpoints.tradingUrl,
-    keyId: market.endpoints.keyId,
-    secretKey: market.endpoints.secretKey
   });
   const p: LocalPaper = { market, connection, config, stop, replayed, result, rest };
   open.push(p);
