@@ -75,8 +75,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (import.meta.main) {
+  // output piped into a reader that stopped (`| head`): keep running (a paper session still cancels its
+  // orders on the way out), just stop writing
+  let stdoutGone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutGone = true;
+  });
   const code = await runCli(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
+    out: (s) => {
+      if (!stdoutGone) process.stdout.write(s);
+    },
     err: (s) => process.stderr.write(s),
     isTTY: process.stdout.isTTY === true,
     stdout: process.stdout

@@ -111,6 +111,14 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   io.out(
     `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
   );
+  const status = await connection.preflight().catch(async (e: unknown) => {
+    await connection.close();
+    throw e;
+  });
+  io.out(
+    `  account ${status.account} ${status.status}, cash ${status.cash ?? '?'}, buying power ${status.buyingPower ?? '?'}; ` +
+      `market ${status.marketOpen ? `open until ${status.nextClose}` : `closed, opens ${status.nextOpen}`}\n`
+  );
   // a local history that ends ends the session
   const replay = market?.run().then(() => stop.abort());
   try {

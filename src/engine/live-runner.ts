@@ -27,6 +27,8 @@ export interface LiveConnection {
     reconcile(): Promise<void>;
   };
   readonly marketData: MarketDataGateway;
+  /** Check the account can trade before the session starts (throws a typed error when not). */
+  preflight?(): Promise<unknown>;
   /** The account's positions in our instruments (signed lots by instrument id), if the venue can tell. */
   positions?(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -100,6 +102,14 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const live = config.live;
   const instruments = instrumentsFor(config);
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
+  // before anything else: wrong keys, an unreachable venue or a blocked account end the session here
+  let venueStatus: unknown;
+  try {
+    venueStatus = await connection.preflight?.();
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
   const start = clock.now();
   const runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
@@ -120,6 +130,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     }
   );
 
+  if (venueStatus !== undefined) log.append(start, 'venue.connected', 'engine', {}, venueStatus);
   const errors: TradestateError[] = [];
   const venuePositions = async (): Promise<Record<string, number> | undefined> => {
     try {
@@ -170,7 +181,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
   });
   const venueStart = await venuePositions();
-  if (venueStart) log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
+  if (venueStart)
+    log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
   rt = new TradingRuntime({
     config,
     instruments,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { barsFromArray } from '../../src/data/bar-source.ts';
+import { instrumentsFor } from '../../src/engine/bar-sources.ts';
+import { runLive } from '../../src/engine/live-runner.ts';
+import { connectAlpaca } from '../../src/gateways/alpaca/alpaca-connection.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import { LiveClock } from '../../src/time/clock.ts';
+import { LocalPaperMarket } from '../../src/venue/alpaca-local/local-paper-market.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
+import { smallConfig } from '../support/run-config.ts';
 import { until } from '../support/until.ts';
 import { records, startLocalPaper } from './support/local-paper.ts';
 
@@ -185,5 +192,43 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     // halted: nothing was sent after the third reject
     expect(r.orders).toBe(5);
     expect(r.fills).toBe(2);
+  });
+
+  it('wrong keys end the session before it starts: TRD_ERR_AUTH_FAILED, nothing logged, streams closed', async () => {
+    const config = smallConfig({
+      data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 1 }
+    });
+    const instruments = instrumentsFor(config);
+    const clock = new LiveClock();
+    const market = new LocalPaperMarket({
+      instruments,
+      clock,
+      bars: barsFromArray([]),
+      intervalMs: 1,
+      seed: 1
+    });
+    await market.start();
+    try {
+      const connection = connectAlpaca({
+        ...market.endpoints,
+        secretKey: 'not-the-secret',
+        instruments,
+        clock,
+        seed: 1,
+        backoff: { minMs: 10, maxMs: 20 }
+      });
+      await expect(
+        runLive({
+          config,
+          configFile: 'test.yaml',
+          clock,
+          connection: { ...connection, name: 'alpaca-local' }
+        })
+      ).rejects.toMatchObject({ code: 'TRD_ERR_AUTH_FAILED' });
+      expect(connection.tradeStream.status).toBe('stopped');
+      expect(connection.dataFeed.status).toBe('stopped');
+    } finally {
+      await market.stop();
+    }
   });
 });

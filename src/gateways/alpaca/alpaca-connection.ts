@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Clock } from '../../time/clock.ts';
@@ -34,6 +35,17 @@ export interface AlpacaConnectionOptions extends AlpacaEndpoints {
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
 }
 
+/** What a venue says about the account and the market before a session starts. */
+export interface VenueStatus {
+  readonly account: string;
+  readonly status: string;
+  readonly cash: string | undefined;
+  readonly buyingPower: string | undefined;
+  readonly marketOpen: boolean;
+  readonly nextOpen: string;
+  readonly nextClose: string;
+}
+
 /** One Alpaca account's gateways: orders out and reports in, and minute bars. */
 export interface AlpacaConnection {
   readonly name: string;
@@ -44,6 +56,11 @@ export interface AlpacaConnection {
   readonly rest: AlpacaRestClient;
   readonly tradeStream: TradeUpdatesStream;
   readonly dataFeed: WsFeed;
+  /**
+   * Check the account before trading (GET /v2/account and /v2/clock): wrong keys are `TRD_ERR_AUTH_FAILED`,
+   * an unreachable venue `TRD_ERR_VENUE_UNAVAILABLE`, an account that may not trade `TRD_ERR_VENUE_REJECTED`.
+   */
+  preflight(): Promise<VenueStatus>;
   /** The account's positions in our instruments, signed lots by instrument id (GET /v2/positions). */
   positions(): Promise<Record<string, number>>;
   /** Stop both streams and the REST client's sockets. */
@@ -91,6 +108,25 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
     rest,
     tradeStream,
     dataFeed,
+    preflight: async () => {
+      const [account, clock] = await Promise.all([rest.getAccount(), rest.getClock()]);
+      if (account.status !== 'ACTIVE' || account.trading_blocked || account.account_blocked) {
+        throw new TradestateError(
+          ErrorCode.VENUE_REJECTED,
+          `alpaca account ${account.account_number ?? account.id} cannot trade (status ${account.status}${account.trading_blocked ? ', trading blocked' : ''}${account.account_blocked ? ', account blocked' : ''})`,
+          { account: account.id, status: account.status }
+        );
+      }
+      return {
+        account: account.account_number ?? account.id,
+        status: account.status,
+        cash: account.cash,
+        buyingPower: account.buying_power,
+        marketOpen: clock.is_open,
+        nextOpen: clock.next_open,
+        nextClose: clock.next_close
+      };
+    },
     positions: async () => {
       const out: Record<string, number> = {};
       for (const p of await rest.listPositions()) {

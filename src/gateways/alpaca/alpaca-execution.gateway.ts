@@ -1242,7 +1242,11 @@ function cumOf(t: Tracked): number {
 
 /** A 4xx answer, or a request refused before it was sent: nothing happened at the venue. */
 function definitive(e: TradestateError): boolean {
-  return e.code === ErrorCode.VENUE_REJECTED || e.code === ErrorCode.ORDER_INVALID;
+  return (
+    e.code === ErrorCode.VENUE_REJECTED ||
+    e.code === ErrorCode.ORDER_INVALID ||
+    e.code === ErrorCode.AUTH_FAILED
+  );
 }
 
 function asError(e: unknown, code: ErrorCode): TradestateError {

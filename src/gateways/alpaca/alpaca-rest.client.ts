@@ -294,8 +294,10 @@ export class AlpacaRestClient {
       const alpaca = body.success
         ? { alpacaCode: body.data.code, alpacaMessage: body.data.message }
         : { body: f.text.slice(0, 200) };
+      // 401: wrong keys; 403 on a read: no keys (on an order, 403 is Alpaca's "insufficient buying power")
+      const auth = f.status === 401 || (f.status === 403 && ctx['method'] === 'GET');
       return new TradestateError(
-        ErrorCode.VENUE_REJECTED,
+        auth ? ErrorCode.AUTH_FAILED : ErrorCode.VENUE_REJECTED,
         `${where}: ${f.status}${body.success ? ` ${body.data.code ?? '-'} ${body.data.message}` : ''}`,
         { ...ctx, status: f.status, outcome: 'rejected', ...alpaca }
       );

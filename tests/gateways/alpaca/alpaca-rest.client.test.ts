@@ -232,11 +232,11 @@ describe('AlpacaRestClient against a loopback Alpaca', () => {
     expect((await client.getClock()).next_open).toBe('2022-04-29T09:30:00-04:00');
   });
 
-  it('reports wrong keys as a 401 refusal', async () => {
+  it('reports wrong keys as TRD_ERR_AUTH_FAILED (a 401 refusal)', async () => {
     await client.close();
     client = newClient({ secretKey: 'wrong' });
     const e = await failure(client.getAccount());
-    expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
+    expect(e.code).toBe(ErrorCode.AUTH_FAILED);
     expect(e.context).toMatchObject({ status: 401, alpacaCode: 40110000 });
   });
 });
