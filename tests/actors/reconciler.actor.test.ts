@@ -18,20 +18,27 @@ function manual() {
   };
 }
 
+/** Start a reconciler on `clock` over `m`, recording finished passes and errors. */
+function start(m: ReturnType<typeof manual>, everyMs: number, clock: SimulatedClock) {
+  const done: number[] = [];
+  const errors: unknown[] = [];
+  const actor = createActor(
+    reconcilerActor({
+      reconcile: m.reconcile,
+      everyMs,
+      clock,
+      onError: (e) => errors.push(e),
+      onDone: (n) => done.push(n)
+    })
+  ).start();
+  return { actor, done, errors };
+}
+
 describe('reconciler actor', () => {
   it('reconciles at start, then everyMs after each pass ends, never two passes at once', async () => {
     const clock = new SimulatedClock(0n);
     const m = manual();
-    const done: number[] = [];
-    const a = createActor(
-      reconcilerActor({
-        reconcile: m.reconcile,
-        everyMs: 1_000,
-        clock,
-        onError: () => {},
-        onDone: (n) => done.push(n)
-      })
-    ).start();
+    const { actor: a, done } = start(m, 1_000, clock);
     expect(m.calls()).toBe(1);
     clock.advanceTo(5_000n * NS_PER_MS); // the first pass has not ended: no second one however long it takes
     expect(m.calls()).toBe(1);
@@ -48,10 +55,7 @@ describe('reconciler actor', () => {
   it('a failed pass is reported and the next one still runs', async () => {
     const clock = new SimulatedClock(0n);
     const m = manual();
-    const errors: unknown[] = [];
-    const a = createActor(
-      reconcilerActor({ reconcile: m.reconcile, everyMs: 100, clock, onError: (e) => errors.push(e) })
-    ).start();
+    const { actor: a, errors } = start(m, 100, clock);
     m.reject(0, new Error('venue down'));
     await flush();
     expect(errors).toEqual([new Error('venue down')]);
@@ -63,16 +67,7 @@ describe('reconciler actor', () => {
   it('stopping cancels the next pass, and a pass in flight reports nothing', async () => {
     const clock = new SimulatedClock(0n);
     const m = manual();
-    const done: number[] = [];
-    const a = createActor(
-      reconcilerActor({
-        reconcile: m.reconcile,
-        everyMs: 100,
-        clock,
-        onError: () => {},
-        onDone: (n) => done.push(n)
-      })
-    ).start();
+    const { actor: a, done } = start(m, 100, clock);
     m.resolve(0);
     await flush();
     clock.advanceTo(100n * NS_PER_MS);

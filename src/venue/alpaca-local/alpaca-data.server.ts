@@ -1,10 +1,10 @@
 import { createServer, type Server, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { type Instrument, lotsToQty, ticksToPrice } from '../../core/instrument.ts';
 import { isoFromNs, type Nanos, NS_PER_MIN } from '../../core/nanos.ts';
 import { InstrumentMap } from '../../gateways/fix/app-messages.ts';
 import type { Bar, Quote, Trade } from '../../messages/market-data.ts';
+import { closeServers, listenOnLoopback } from '../loopback-server.ts';
 
 /** Options of the {@link AlpacaDataServer}. */
 export interface AlpacaDataServerOptions {
@@ -53,7 +53,9 @@ export type AlpacaDataChannel = (typeof ALPACA_DATA_CHANNELS)[number];
 /** What the server can publish. */
 export type AlpacaPublishable = Bar | Quote | Trade;
 
-type Subs = Record<AlpacaDataChannel, string[]>;
+/** A session's subscriptions: symbols (or `*`) per channel. */
+export type AlpacaDataSubs = Record<AlpacaDataChannel, string[]>;
+type Subs = AlpacaDataSubs;
 
 interface Client {
   readonly ws: WebSocket;
@@ -64,7 +66,8 @@ interface Client {
   authTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-const emptySubs = (): Subs => ({
+/** No subscriptions on any channel. */
+export const emptySubs = (): Subs => ({
   trades: [],
   quotes: [],
   bars: [],
@@ -192,17 +195,11 @@ export class AlpacaDataServer {
     const wss = new WebSocketServer({ server, maxPayload: 1 << 20 });
     wss.on('connection', (ws) => this.#onConnection(ws));
     wss.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const bound = await listenOnLoopback(server, port);
     server.on('error', () => {});
     this.#server = server;
     this.#wss = wss;
-    this.#port = (server.address() as AddressInfo).port;
+    this.#port = bound;
   }
 
   /** Close every connection and stop listening. Idempotent. */
@@ -213,9 +210,7 @@ export class AlpacaDataServer {
     this.#wss = undefined;
     this.dropClients();
     if (!server || !wss) return;
-    await new Promise<void>((r) => wss.close(() => r()));
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await closeServers(server, wss);
   }
 
   /** `ws://127.0.0.1:<port>/v2/iex` (after {@link start}; any path is served alike). */

@@ -5,7 +5,6 @@ import {
   type ServerResponse,
   STATUS_CODES
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode } from '../../core/errors.ts';
 import { type Instrument, type Money, notional, priceToTicks, qtyToLots } from '../../core/instrument.ts';
@@ -19,6 +18,7 @@ import { Portfolio, type Position } from '../../portfolio/portfolio.ts';
 import type { Clock } from '../../time/clock.ts';
 import { type EmulatorConfigInput, parseEmulatorConfig } from '../emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../emulator/execution-emulator.venue.ts';
+import { closeServers, listenOnLoopback } from '../loopback-server.ts';
 import {
   ALPACA_ERROR_CODE,
   AlpacaApiError,
@@ -222,16 +222,10 @@ export class AlpacaLocalVenue {
     const wss = new WebSocketServer({ server, path: '/stream' });
     wss.on('connection', (ws) => this.#onStreamConnection(ws));
     wss.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const bound = await listenOnLoopback(server, port);
     this.#server = server;
     this.#wss = wss;
-    this.#port = (server.address() as AddressInfo).port;
+    this.#port = bound;
   }
 
   /** Close every stream and HTTP connection (hung requests included) and stop listening. */
@@ -248,9 +242,7 @@ export class AlpacaLocalVenue {
     for (const res of this.#hung) res.destroy();
     this.#hung.clear();
     this.#later = [];
-    await new Promise<void>((r) => wss.close(() => r()));
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await closeServers(server, wss);
   }
 
   /** `http://127.0.0.1:<port>` (after {@link start}). */

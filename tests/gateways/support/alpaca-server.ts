@@ -1,5 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
+import {
+  ALPACA_DATA_CHANNELS,
+  type AlpacaDataSubs,
+  emptySubs
+} from '../../../src/venue/alpaca-local/alpaca-data.server.ts';
 
 /**
  * A local Alpaca market-data stream v2 (stocks), speaking only what Alpaca documents
@@ -48,17 +53,9 @@ export interface AlpacaFaults {
   readonly unknownAt?: ReadonlySet<number>;
 }
 
-export interface AlpacaSubs {
-  trades: string[];
-  quotes: string[];
-  bars: string[];
-  updatedBars: string[];
-  dailyBars: string[];
-  statuses: string[];
-  lulds: string[];
-}
+export type AlpacaSubs = AlpacaDataSubs;
 
-const CHANNELS = ['trades', 'quotes', 'bars', 'updatedBars', 'dailyBars', 'statuses', 'lulds'] as const;
+const CHANNELS = ALPACA_DATA_CHANNELS;
 const CHANNEL_OF: Record<string, keyof AlpacaSubs> = {
   t: 'trades',
   q: 'quotes',
@@ -110,16 +107,6 @@ export interface AlpacaServerOptions {
   readonly authTimeoutMs?: number;
   readonly symbolLimit?: number;
 }
-
-const emptySubs = (): AlpacaSubs => ({
-  trades: [],
-  quotes: [],
-  bars: [],
-  updatedBars: [],
-  dailyBars: [],
-  statuses: [],
-  lulds: []
-});
 
 const ctl = (o: Record<string, unknown>): string => JSON.stringify([o]);
 const error = (code: number, msg: string): string => ctl({ T: 'error', code, msg });
