@@ -35,6 +35,8 @@ export interface TradingNodeOptions {
   readonly onSupervisorEvent: (e: SupervisorEmitted) => void;
   /** Called when the kill switch halts trading: cancel everything (the node sends the mass cancel itself). */
   readonly onHalt?: () => void;
+  /** Client order ids of strategy `s` are `<orderIdPrefix(s)>-<n>`; default the strategy id. */
+  readonly orderIdPrefix?: (strategyId: string) => string;
   /** A restarted strategy asks for the positions and working orders the node knows it has. */
   readonly restoreStrategy: (strategyId: string) => Extract<StrategyEvent, { type: 'strategy.restore' }>;
 }
@@ -95,7 +97,11 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
             id: NodeIds.strategy(strategy.id),
             systemId: NodeIds.strategy(strategy.id),
             src: strategyLogic,
-            input: { strategy, start: opts.start },
+            input: {
+              strategy,
+              start: opts.start,
+              ...(opts.orderIdPrefix ? { orderIdPrefix: opts.orderIdPrefix(strategy.id) } : {})
+            },
             restart: 'permanent' as const
           }))
         },

@@ -191,7 +191,9 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     strategy,
     log,
     start,
-    gateways: [reconciler]
+    gateways: [reconciler],
+    // a tag per session: a venue never sees a client order id twice, however often the strategy runs
+    clientIdTag: (start / 1_000_000n).toString(36)
   });
   const runtime = rt;
   const { portfolio } = runtime;

@@ -32,6 +32,11 @@ export interface TradingRuntimeOptions {
   readonly start: Nanos;
   /** Gateway and feed actors to run under the node's gateway supervisor (none in a backtest). */
   readonly gateways?: readonly ChildSpec[];
+  /**
+   * Appended to each strategy's client order id prefix (`<strategyId>-<tag>-<n>`), so ids never repeat across
+   * sessions at a live venue (Alpaca refuses a reused `client_order_id`). None in a backtest.
+   */
+  readonly clientIdTag?: string;
 }
 
 /** Counters of a run. */
@@ -64,6 +69,8 @@ export class TradingRuntime {
   /** The node's own view of each strategy (restored into a strategy actor after a restart). */
   readonly #strategyPositions = new Map<string, Record<string, number>>();
   readonly #strategyWorking = new Map<string, WorkingOrders>();
+  /** Client order ids issued per strategy (a restarted strategy numbers on from there). */
+  readonly #issued = new Map<string, number>();
 
   constructor(o: TradingRuntimeOptions) {
     const { config, instruments, clock, log } = o;
@@ -82,6 +89,7 @@ export class TradingRuntime {
       config,
       strategies: [o.strategy],
       ...(o.gateways ? { gateways: o.gateways } : {}),
+      ...(o.clientIdTag ? { orderIdPrefix: (id: string) => `${id}-${o.clientIdTag}` } : {}),
       bars$: this.feed.bars$,
       start: o.start,
       onOrderEvent: (e) => this.#onOrderEvent(e),
@@ -99,7 +107,8 @@ export class TradingRuntime {
       restoreStrategy: (id) => ({
         type: 'strategy.restore',
         positions: { ...(this.#strategyPositions.get(id) ?? {}) },
-        open: this.#strategyWorking.get(id) ?? {}
+        open: this.#strategyWorking.get(id) ?? {},
+        issued: this.#issued.get(id) ?? 0
       })
     });
   }
@@ -225,6 +234,7 @@ export class TradingRuntime {
   }
 
   #onStrategyEvent(req: StrategyEmitted): void {
+    this.#issued.set(req.strategyId, (this.#issued.get(req.strategyId) ?? 0) + 1);
     const now = this.#clock.now();
     const i = req.intent;
     const command: SubmitOrder = {

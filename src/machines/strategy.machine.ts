@@ -15,13 +15,18 @@ import type { OrderIntent, Strategy, StrategyView } from '../strategies/strategy
  * Hosts one {@link Strategy}: receives closed bars from an RxJS market-data stream (the invoked
  * `marketData` actor, provided by the wiring), tracks its own positions and working quantity from its
  * orders' events, and emits `strategy.order_requested` with deterministic client order ids
- * (`<strategyId>-<n>`). Halting stops new requests; market data keeps the indicators warm.
+ * (`<prefix>-<n>`; the prefix is the strategy id, plus a session tag in paper trading so a venue never sees
+ * an id twice across sessions). A restart restores the numbering with the positions and working orders.
+ * Halting stops new requests; market data keeps the indicators warm.
  */
 export interface StrategyContext {
   readonly strategy: Strategy;
   readonly positions: Readonly<Record<string, number>>;
   /** This strategy's working orders. */
   readonly open: WorkingOrders;
+  /** Client order ids are `<prefix>-<n>`. */
+  readonly prefix: string;
+  /** The last `n` issued. */
   readonly nextOrder: number;
   readonly now: Nanos;
   readonly bars: number;
@@ -36,6 +41,8 @@ export type StrategyEvent =
       readonly type: 'strategy.restore';
       readonly positions: Readonly<Record<string, number>>;
       readonly open: WorkingOrders;
+      /** Client order ids this strategy issued before (numbering continues after them). */
+      readonly issued: number;
     }
   | { readonly type: 'strategy.resume' };
 
@@ -68,11 +75,19 @@ function applyOrderEvent(ctx: StrategyContext, e: OrderEvent): Partial<StrategyC
   return { positions, open: applyOrderEventToWorking(ctx.open, e) };
 }
 
+/** What a strategy actor is started with. */
+export interface StrategyInput {
+  readonly strategy: Strategy;
+  readonly start: Nanos;
+  /** Client order id prefix; default the strategy id. */
+  readonly orderIdPrefix?: string;
+}
+
 export const strategyMachine = setup({
   types: {
     context: {} as StrategyContext,
     events: {} as StrategyEvent,
-    input: {} as { strategy: Strategy; start: Nanos },
+    input: {} as StrategyInput,
     emitted: {} as StrategyEmitted
   },
   actors: {
@@ -94,7 +109,7 @@ export const strategyMachine = setup({
       let n = context.nextOrder;
       const open = { ...context.open };
       for (const intent of intents) {
-        const clientOrderId = `${context.strategy.id}-${++n}`;
+        const clientOrderId = `${context.prefix}-${++n}`;
         open[clientOrderId] = {
           instrumentId: intent.instrumentId,
           leaves: signedQty(intent.side, intent.qty)
@@ -111,8 +126,10 @@ export const strategyMachine = setup({
       }
       enqueue(assign({ nextOrder: n, open }));
     }),
-    restore: assign(({ event }) =>
-      event.type === 'strategy.restore' ? { positions: event.positions, open: event.open } : {}
+    restore: assign(({ context, event }) =>
+      event.type === 'strategy.restore'
+        ? { positions: event.positions, open: event.open, nextOrder: Math.max(context.nextOrder, event.issued) }
+        : {}
     ),
     applyOrderEvent: assign(({ context, event }) =>
       event.type === 'strategy.order_event' ? applyOrderEvent(context, event.event) : {}
@@ -122,6 +139,7 @@ export const strategyMachine = setup({
   id: 'strategy',
   context: ({ input }) => ({
     strategy: input.strategy,
+    prefix: input.orderIdPrefix ?? input.strategy.id,
     positions: {},
     open: {},
     nextOrder: 0,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { barsFromArray } from '../../src/data/bar-source.ts';
-import { instrumentsFor } from '../../src/engine/bar-sources.ts';
+import { instrumentsFor, openBars } from '../../src/engine/bar-sources.ts';
 import { runLive } from '../../src/engine/live-runner.ts';
 import { connectAlpaca } from '../../src/gateways/alpaca/alpaca-connection.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
@@ -229,6 +229,51 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       expect(connection.dataFeed.status).toBe('stopped');
     } finally {
       await market.stop();
+    }
+  });
+
+  it('a second session on the same account never reuses a client order id (Alpaca refuses a reused one)', async () => {
+    const config = smallConfig({
+      data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 2, volatility: 0.6 }
+    });
+    const instruments = instrumentsFor(config);
+    const clock = new LiveClock();
+    const { source } = await openBars(config, instruments, config.seed);
+    const market = new LocalPaperMarket({ instruments, clock, bars: source, intervalMs: 1, seed: 1 });
+    await market.start();
+    const session = async (until_: number) => {
+      const connection = connectAlpaca({ ...market.endpoints, instruments, clock, seed: 1 });
+      const stop = new AbortController();
+      const result = runLive({
+        config,
+        configFile: 'test.yaml',
+        clock,
+        connection: { ...connection, name: 'alpaca-local' },
+        signal: stop.signal,
+        strategy: probeStrategy(40)
+      });
+      await until(() => market.published >= until_, 10_000, `bar ${until_}`);
+      stop.abort();
+      return result;
+    };
+    const replay = market.run();
+    try {
+      const first = await session(300);
+      const second = await session(600);
+      for (const r of [first, second]) {
+        expect(r.orders).toBeGreaterThan(2);
+        expect(r.rejected).toBe(0);
+        expect(r.fills).toBe(r.orders);
+      }
+      const ids = (r: typeof first) =>
+        records(r, 'order.filled').map((x) => String(x.payload['clientOrderId']));
+      // <strategy>-<session tag>-<n>: the same strategy, two tags
+      expect(ids(first)[0]).toMatch(/^probe-[0-9a-z]+-1$/);
+      expect(ids(second)[0]).toMatch(/^probe-[0-9a-z]+-1$/);
+      expect(ids(second)[0]).not.toBe(ids(first)[0]);
+    } finally {
+      await market.stop();
+      await replay;
     }
   });
 });

@@ -63,6 +63,36 @@ describe('supervision in a running node', () => {
     expect(recs.some((x) => x.component === 'kill-switch')).toBe(false);
   });
 
+  it('a restarted strategy numbers its client order ids on from where it crashed: no id is refused as a duplicate', async () => {
+    // one market order every 100 bars; a crash at bar 150, between the first and second order
+    let n = 0;
+    const periodic: Strategy = {
+      id: 'periodic',
+      onBar(bar: Bar): readonly OrderIntent[] {
+        if (++n === 150) throw new Error('boom');
+        if (n % 100 !== 0) return [];
+        const side = (n / 100) % 2 ? 'buy' : 'sell';
+        return [
+          { instrumentId: bar.instrumentId, side, qty: 1, orderType: 'market', tif: 'day', reason: 'p' }
+        ];
+      },
+      snapshot: () => ({})
+    };
+    const r = await runBacktest({
+      config: smallConfig({
+        supervision: { intensity: 3, periodMs: 60_000, backoff: { minMs: 1_000, maxMs: 1_000, factor: 1 } }
+      }),
+      configFile: 't.yaml',
+      strategy: periodic
+    });
+    const recs = records(r.log);
+    expect(recs.filter((x) => x.type === 'supervisor.child_restarted')).toHaveLength(1);
+    expect(recs.filter((x) => x.type === 'oms.refused')).toEqual([]);
+    const ids = recs.filter((x) => x.type === 'order.filled').map((x) => x.ids.clientOrderId);
+    expect(ids.length).toBeGreaterThan(5);
+    expect(ids).toEqual(ids.map((_, i) => `periodic-${i + 1}`));
+  });
+
   it('crashing beyond the restart intensity escalates to the kill switch, which cancels every working order', async () => {
     const r = await runBacktest({
       config: smallConfig({
