@@ -123,6 +123,9 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
       const id = ev.childId.slice('strategy:'.length);
       listenStrategy(id);
       get(ev.childId)?.send(opts.restoreStrategy(id));
+      // a strategy restarted while the kill switch holds trading halted comes back halted too
+      if (get(NodeIds.killSwitch)?.getSnapshot().value === 'HALTED')
+        get(ev.childId)?.send({ type: 'strategy.halt', reason: 'kill switch' });
     }
   });
   for (const s of opts.strategies) listenStrategy(s.id);

@@ -1,0 +1,100 @@
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { startTradingNode } from '../../src/actors/trading-node.actor.ts';
+import { NS_PER_MIN } from '../../src/core/nanos.ts';
+import type { StrategyEmitted } from '../../src/machines/strategy.machine.ts';
+import type { SupervisorEmitted } from '../../src/machines/supervisor.machine.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
+import { SimulatedClock } from '../../src/time/clock.ts';
+import type { OrderVenue } from '../../src/venue/venue.ts';
+import { smallConfig } from '../support/run-config.ts';
+
+const X = 'AAA@SIM';
+
+function bar(i: number): Bar {
+  const t = BigInt(i) * NS_PER_MIN;
+  return {
+    type: 'market.bar',
+    instrumentId: X,
+    tsOpen: t - NS_PER_MIN,
+    tsEvent: t,
+    tsInit: t,
+    open: 100,
+    high: 101,
+    low: 99,
+    close: 100,
+    volume: 10
+  };
+}
+
+/** Wants a 1-lot buy on every bar, and throws on the bars listed. */
+function eager(crashAt: readonly number[]): Strategy & { seen: number } {
+  const s = {
+    id: 'eager',
+    seen: 0,
+    onBar(b: Bar): readonly OrderIntent[] {
+      s.seen++;
+      if (crashAt.includes(Number(b.tsEvent / NS_PER_MIN))) throw new Error('boom');
+      return [{ instrumentId: X, side: 'buy', qty: 1, orderType: 'market', tif: 'day', reason: 'eager' }];
+    },
+    snapshot: () => ({})
+  };
+  return s;
+}
+
+const nowhere: OrderVenue = {
+  name: 'nowhere',
+  submit: () => {},
+  cancel: () => {},
+  replace: () => {},
+  query: () => {},
+  drain: () => []
+};
+
+describe('trading node', () => {
+  it('a strategy restarted while the kill switch holds trading halted comes back halted', () => {
+    const clock = new SimulatedClock(0n);
+    const bars = new Subject<Bar>();
+    const requested: StrategyEmitted[] = [];
+    const supervisor: SupervisorEmitted['type'][] = [];
+    const strategy = eager([2]);
+    const config = smallConfig({
+      supervision: { intensity: 3, periodMs: 60_000, backoff: { minMs: 1_000, maxMs: 1_000, factor: 1 } }
+    });
+    const node = startTradingNode({
+      clock,
+      venue: nowhere,
+      config,
+      strategies: [strategy],
+      bars$: bars,
+      start: 0n,
+      onOrderEvent: () => {},
+      onOmsEvent: () => {},
+      onStrategyEvent: (e) => void requested.push(e),
+      onKillSwitchEvent: () => {},
+      onSupervisorEvent: (e) => void supervisor.push(e.type),
+      restoreStrategy: () => ({ type: 'strategy.restore', positions: {}, open: {}, issued: requested.length })
+    });
+    try {
+      bars.next(bar(1));
+      expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']);
+      node.sendToKillSwitch({
+        type: 'killswitch.trip',
+        by: 'ops',
+        reason: 'test halt',
+        tsEvent: bar(1).tsEvent
+      });
+      bars.next(bar(2)); // halted: indicators stay warm, so onBar runs, and throws
+      clock.advanceTo(2n * NS_PER_MIN + 1_000_000_000n); // the restart backoff
+      expect(supervisor).toContain('supervisor.child_restarted');
+      const seen = strategy.seen;
+      bars.next(bar(3));
+      bars.next(bar(4));
+      expect(strategy.seen).toBe(seen + 2); // the restarted strategy sees the bars…
+      expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']); // …and asks for nothing
+    } finally {
+      node.stop();
+    }
+  });
+});

@@ -1,0 +1,388 @@
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createActor, fromEventObservable } from 'xstate';
+import { NS_PER_MIN } from '../../src/core/nanos.ts';
+import {
+  type StrategyEmitted,
+  type StrategyEvent,
+  type StrategyInput,
+  strategyMachine
+} from '../../src/machines/strategy.machine.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { OrderEvent } from '../../src/messages/order-events.ts';
+import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
+import { probeStrategy } from '../support/probe-strategy.ts';
+
+const X = 'X@SIM';
+const Y = 'Y@SIM';
+const T0 = 1_700_000_000_000_000_000n;
+
+/** The `i`-th one-minute bar (closes at T0 + i minutes). */
+function bar(i: number, instrumentId = X): Bar {
+  return {
+    type: 'market.bar',
+    instrumentId,
+    tsOpen: T0 + BigInt(i - 1) * NS_PER_MIN,
+    tsEvent: T0 + BigInt(i) * NS_PER_MIN,
+    tsInit: T0 + BigInt(i) * NS_PER_MIN + 5n,
+    open: 100 + i,
+    high: 110 + i,
+    low: 90 + i,
+    close: 105 + i,
+    volume: 10 * i
+  };
+}
+
+const intent = (side: 'buy' | 'sell', qty: number, instrumentId = X): OrderIntent => ({
+  instrumentId,
+  side,
+  qty,
+  orderType: 'market',
+  tif: 'day',
+  reason: `${side}-${qty}`
+});
+
+interface Seen {
+  readonly tsEvent: bigint;
+  readonly position: number;
+  readonly working: number;
+  readonly now: bigint;
+}
+
+/** A strategy that answers its `k`-th bar with `script[k]` and records the view it was shown. */
+function scripted(id: string, script: readonly (readonly OrderIntent[])[] = []) {
+  const seen: Seen[] = [];
+  const strategy: Strategy = {
+    id,
+    onBar(b, view) {
+      seen.push({
+        tsEvent: b.tsEvent,
+        position: view.position(b.instrumentId),
+        working: view.workingQty(b.instrumentId),
+        now: view.now()
+      });
+      return script[seen.length - 1] ?? [];
+    },
+    snapshot: () => ({ bars: seen.length })
+  };
+  return { strategy, seen };
+}
+
+function start(strategy: Strategy, over: Partial<StrategyInput> = {}) {
+  const actor = createActor(strategyMachine, { input: { strategy, start: T0, ...over } });
+  const emitted: StrategyEmitted[] = [];
+  actor.on('*', (e) => void emitted.push(e as StrategyEmitted));
+  actor.start();
+  const send = (e: StrategyEvent) => actor.send(e);
+  const ids = () => emitted.map((e) => e.clientOrderId);
+  const ctx = () => actor.getSnapshot().context;
+  return { actor, emitted, send, ids, ctx };
+}
+
+/** An order event for one of this strategy's orders (defaults: a buy acknowledged with 5 leaves). */
+function orderEvent(over: Partial<OrderEvent>): OrderEvent {
+  return {
+    type: 'order.accepted',
+    clientOrderId: 's-1',
+    strategyId: 's',
+    instrumentId: X,
+    side: 'buy',
+    orderType: 'market',
+    qty: 5,
+    filledQty: 0,
+    leavesQty: 5,
+    notionalTicks: 0,
+    commission: 0n,
+    from: 'PENDING_NEW',
+    to: 'ACKNOWLEDGED',
+    cause: 'venue.accepted',
+    actor: 'venue',
+    why: 'venue',
+    tsEvent: T0,
+    ...over
+  } as OrderEvent;
+}
+const oe = (over: Partial<OrderEvent>): StrategyEvent => ({
+  type: 'strategy.order_event',
+  event: orderEvent(over)
+});
+
+describe('strategyMachine', () => {
+  it('feeds bars from the invoked market-data stream to onBar with a view at the bar close', () => {
+    const subject = new Subject<Bar>();
+    const { strategy, seen } = scripted('s', [[], [intent('buy', 2)]]);
+    const machine = strategyMachine.provide({ actors: { marketData: fromEventObservable(() => subject) } });
+    const actor = createActor(machine, { input: { strategy, start: T0 } });
+    const emitted: StrategyEmitted[] = [];
+    actor.on('*', (e) => void emitted.push(e as StrategyEmitted));
+    actor.start();
+    expect(actor.getSnapshot().context).toMatchObject({ now: T0, bars: 0, nextOrder: 0, prefix: 's' });
+
+    subject.next(bar(1));
+    expect(seen).toEqual([{ tsEvent: bar(1).tsEvent, position: 0, working: 0, now: bar(1).tsEvent }]);
+    expect(emitted).toEqual([]);
+    expect(actor.getSnapshot().context).toMatchObject({ now: bar(1).tsEvent, bars: 1 });
+
+    subject.next(bar(2));
+    expect(seen[1]).toEqual({ tsEvent: bar(2).tsEvent, position: 0, working: 0, now: bar(2).tsEvent });
+    expect(emitted).toEqual([
+      {
+        type: 'strategy.order_requested',
+        strategyId: 's',
+        clientOrderId: 's-1',
+        intent: intent('buy', 2),
+        tsEvent: bar(2).tsEvent
+      }
+    ]);
+    expect(actor.getSnapshot().context).toMatchObject({ now: bar(2).tsEvent, bars: 2, nextOrder: 1 });
+    actor.stop();
+  });
+
+  it('numbers client order ids <strategy id>-<n> from 1, across bars', () => {
+    const { strategy } = scripted('sma', [[intent('buy', 2), intent('sell', 1)], [], [intent('buy', 3)]]);
+    const s = start(strategy);
+    s.send(bar(1));
+    expect(s.ids()).toEqual(['sma-1', 'sma-2']);
+    s.send(bar(2));
+    expect(s.ids()).toEqual(['sma-1', 'sma-2']);
+    s.send(bar(3));
+    expect(s.ids()).toEqual(['sma-1', 'sma-2', 'sma-3']);
+    expect(s.emitted.map((e) => [e.strategyId, e.intent.reason, e.tsEvent])).toEqual([
+      ['sma', 'buy-2', bar(1).tsEvent],
+      ['sma', 'sell-1', bar(1).tsEvent],
+      ['sma', 'buy-3', bar(3).tsEvent]
+    ]);
+    expect(s.ctx().nextOrder).toBe(3);
+  });
+
+  it('uses input.orderIdPrefix instead of the strategy id (the strategy id is still reported)', () => {
+    const { strategy } = scripted('sma', [[intent('buy', 1)], [intent('sell', 1)]]);
+    const s = start(strategy, { orderIdPrefix: 'sma-abc123' });
+    s.send(bar(1));
+    s.send(bar(2));
+    expect(s.ids()).toEqual(['sma-abc123-1', 'sma-abc123-2']);
+    expect(s.emitted.map((e) => e.strategyId)).toEqual(['sma', 'sma']);
+  });
+
+  it('works with the probe strategy: one order every `every` bars, alternating sides', () => {
+    const s = start(probeStrategy(2));
+    for (let i = 1; i <= 6; i++) s.send(bar(i));
+    expect(s.emitted.map((e) => [e.clientOrderId, e.intent.side, e.tsEvent])).toEqual([
+      ['probe-1', 'buy', bar(2).tsEvent],
+      ['probe-2', 'sell', bar(4).tsEvent],
+      ['probe-3', 'buy', bar(6).tsEvent]
+    ]);
+    expect(s.ctx().bars).toBe(6);
+  });
+
+  it('tracks working quantity from its intents, signed and per instrument', () => {
+    const { strategy, seen } = scripted('s', [
+      [intent('buy', 5), intent('sell', 1), intent('sell', 7, Y)],
+      [],
+      []
+    ]);
+    const s = start(strategy);
+    s.send(bar(1));
+    expect(s.ctx().open).toEqual({
+      's-1': { instrumentId: X, leaves: 5 },
+      's-2': { instrumentId: X, leaves: -1 },
+      's-3': { instrumentId: Y, leaves: -7 }
+    });
+    s.send(bar(2));
+    s.send(bar(3, Y));
+    expect(seen.map((v) => [v.position, v.working])).toEqual([
+      [0, 0],
+      [0, 4],
+      [0, -7]
+    ]);
+  });
+
+  it('applies its order events: fills move the position by lastQty, terminal states drop the order', () => {
+    const { strategy, seen } = scripted('s', [[intent('buy', 5), intent('sell', 1)]]);
+    const s = start(strategy);
+    s.send(bar(1));
+    // acknowledged: nothing changes
+    s.send(oe({ clientOrderId: 's-1' }));
+    expect([s.ctx().positions, s.ctx().open['s-1']]).toEqual([{}, { instrumentId: X, leaves: 5 }]);
+    // s-1 fills 3 of 5
+    s.send(
+      oe({
+        type: 'order.filled',
+        clientOrderId: 's-1',
+        lastQty: 3,
+        filledQty: 3,
+        leavesQty: 2,
+        from: 'ACKNOWLEDGED',
+        to: 'PARTIAL_FILL'
+      })
+    );
+    expect(s.ctx().positions).toEqual({ [X]: 3 });
+    expect(s.ctx().open).toEqual({
+      's-1': { instrumentId: X, leaves: 2 },
+      's-2': { instrumentId: X, leaves: -1 }
+    });
+    // and 1 more (cumulative 4): the position moves by lastQty, not by filledQty
+    s.send(
+      oe({
+        type: 'order.filled',
+        clientOrderId: 's-1',
+        lastQty: 1,
+        filledQty: 4,
+        leavesQty: 1,
+        from: 'PARTIAL_FILL',
+        to: 'PARTIAL_FILL'
+      })
+    );
+    expect(s.ctx().positions).toEqual({ [X]: 4 });
+    expect(s.ctx().open).toEqual({
+      's-1': { instrumentId: X, leaves: 1 },
+      's-2': { instrumentId: X, leaves: -1 }
+    });
+    // s-2 (a sell) fills completely
+    s.send(
+      oe({
+        type: 'order.filled',
+        clientOrderId: 's-2',
+        side: 'sell',
+        qty: 1,
+        lastQty: 1,
+        filledQty: 1,
+        leavesQty: 0,
+        to: 'FILLED'
+      })
+    );
+    expect(s.ctx().positions).toEqual({ [X]: 3 });
+    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1 } });
+    // s-1 canceled: gone, the position stays
+    s.send(oe({ type: 'order.canceled', clientOrderId: 's-1', leavesQty: 0, to: 'CANCELED' }));
+    expect(s.ctx().open).toEqual({});
+    expect(s.ctx().positions).toEqual({ [X]: 3 });
+    // the strategy sees it on the next bar
+    s.send(bar(2));
+    expect(seen[1]).toEqual({ tsEvent: bar(2).tsEvent, position: 3, working: 0, now: bar(2).tsEvent });
+  });
+
+  it.each(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED'] as const)(
+    'drops a working order that reaches %s',
+    (to) => {
+      const { strategy } = scripted('s', [[intent('sell', 4), intent('buy', 1)]]);
+      const s = start(strategy);
+      s.send(bar(1));
+      s.send(oe({ type: 'order.rejected', clientOrderId: 's-1', side: 'sell', leavesQty: 0, to }));
+      expect(s.ctx().open).toEqual({ 's-2': { instrumentId: X, leaves: 1 } });
+      expect(s.ctx().positions).toEqual({});
+    }
+  );
+
+  it('a replace moves the working quantity to the new client order id', () => {
+    const { strategy } = scripted('s', [[intent('buy', 5)]]);
+    const s = start(strategy);
+    s.send(bar(1));
+    s.send(
+      oe({
+        type: 'order.replaced',
+        clientOrderId: 's-1.r1',
+        origClientOrderId: 's-1',
+        qty: 3,
+        leavesQty: 3,
+        from: 'PENDING_REPLACE',
+        to: 'ACKNOWLEDGED'
+      })
+    );
+    expect(s.ctx().open).toEqual({ 's-1.r1': { instrumentId: X, leaves: 3 } });
+  });
+
+  it('halted: bars still reach onBar but intents are discarded; resume continues the numbering', () => {
+    const { strategy, seen } = scripted('s', [
+      [intent('buy', 1)],
+      [intent('buy', 2)],
+      [intent('sell', 3)],
+      [intent('buy', 4)]
+    ]);
+    const s = start(strategy);
+    s.send(bar(1));
+    expect(s.ids()).toEqual(['s-1']);
+
+    s.send({ type: 'strategy.halt', reason: 'kill switch' });
+    expect(s.actor.getSnapshot().value).toBe('halted');
+    s.send(bar(2));
+    s.send(bar(3));
+    expect(seen.map((v) => [v.tsEvent, v.working, v.now])).toEqual([
+      [bar(1).tsEvent, 0, bar(1).tsEvent],
+      [bar(2).tsEvent, 1, bar(2).tsEvent],
+      [bar(3).tsEvent, 1, bar(3).tsEvent]
+    ]);
+    expect(s.ids()).toEqual(['s-1']);
+    expect(s.ctx()).toMatchObject({ bars: 3, nextOrder: 1, now: bar(3).tsEvent });
+    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1 } });
+    // a second halt changes nothing
+    s.send({ type: 'strategy.halt', reason: 'again' });
+    expect(s.actor.getSnapshot().value).toBe('halted');
+    // order events are still applied while halted
+    s.send(oe({ type: 'order.filled', lastQty: 1, filledQty: 1, leavesQty: 0, qty: 1, to: 'FILLED' }));
+    expect([s.ctx().positions, s.ctx().open]).toEqual([{ [X]: 1 }, {}]);
+
+    s.send({ type: 'strategy.resume' });
+    expect(s.actor.getSnapshot().value).toBe('running');
+    s.send(bar(4));
+    expect(s.ids()).toEqual(['s-1', 's-2']);
+    expect(s.emitted[1]!.intent).toEqual(intent('buy', 4));
+    expect(s.ctx()).toMatchObject({ bars: 4, nextOrder: 2 });
+  });
+
+  it('resume while running changes nothing', () => {
+    const { strategy } = scripted('s', [[intent('buy', 1)]]);
+    const s = start(strategy);
+    s.send({ type: 'strategy.resume' });
+    expect(s.actor.getSnapshot().value).toBe('running');
+    s.send(bar(1));
+    expect(s.ids()).toEqual(['s-1']);
+  });
+
+  it('restore replaces positions and working orders and continues the numbering after `issued`', () => {
+    const { strategy, seen } = scripted('s', [[intent('buy', 1)]]);
+    const s = start(strategy, { orderIdPrefix: 's-sess1' });
+    s.send({
+      type: 'strategy.restore',
+      positions: { [X]: 4 },
+      open: { 's-sess1-7': { instrumentId: X, leaves: -2 } },
+      issued: 7
+    });
+    expect(s.ctx()).toMatchObject({ nextOrder: 7, positions: { [X]: 4 } });
+    s.send(bar(1));
+    expect(seen[0]).toEqual({ tsEvent: bar(1).tsEvent, position: 4, working: -2, now: bar(1).tsEvent });
+    expect(s.ids()).toEqual(['s-sess1-8']);
+    expect(s.ctx().open).toEqual({
+      's-sess1-7': { instrumentId: X, leaves: -2 },
+      's-sess1-8': { instrumentId: X, leaves: 1 }
+    });
+  });
+
+  it('restore replaces (does not merge) what it had, and never lowers the numbering', () => {
+    const { strategy } = scripted('s', [
+      [intent('buy', 2), intent('buy', 1), intent('sell', 1)],
+      [intent('buy', 9)]
+    ]);
+    const s = start(strategy);
+    s.send(bar(1));
+    s.send(oe({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 0, qty: 2, to: 'FILLED' }));
+    expect(s.ctx()).toMatchObject({ nextOrder: 3, positions: { [X]: 2 } });
+    s.send({ type: 'strategy.restore', positions: { [Y]: -1 }, open: {}, issued: 1 });
+    expect(s.ctx()).toMatchObject({ nextOrder: 3, positions: { [Y]: -1 }, open: {} });
+    s.send(bar(2));
+    expect(s.ids()).toEqual(['s-1', 's-2', 's-3', 's-4']);
+  });
+
+  it('restore while halted stays halted and takes effect on resume', () => {
+    const { strategy } = scripted('s', [[intent('buy', 1)], [intent('sell', 1)]]);
+    const s = start(strategy);
+    s.send({ type: 'strategy.halt', reason: 'ops' });
+    s.send({ type: 'strategy.restore', positions: {}, open: {}, issued: 41 });
+    expect(s.actor.getSnapshot().value).toBe('halted');
+    s.send(bar(1));
+    expect(s.ids()).toEqual([]);
+    s.send({ type: 'strategy.resume' });
+    s.send(bar(2));
+    expect(s.ids()).toEqual(['s-42']);
+  });
+});
