@@ -5,6 +5,8 @@ import { formatMoney, lotsToQty } from '../core/instrument.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
 import { runLive } from '../engine/live-runner.ts';
 import { type AlpacaEndpoints, connectAlpaca } from '../gateways/alpaca/alpaca-connection.ts';
+import { MetricsServer } from '../metrics/metrics.server.ts';
+import { TradingMetrics } from '../metrics/trading-metrics.ts';
 import { LiveClock } from '../time/clock.ts';
 import { LocalPaperMarket } from '../venue/alpaca-local/local-paper-market.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
@@ -22,6 +24,8 @@ export interface PaperArgs {
   readonly venue?: 'alpaca' | 'local';
   /** Overrides `live.durationMs`. */
   readonly durationMs?: number;
+  /** Serve Prometheus metrics on this port (overrides `live.metrics`; 0 = any free port). */
+  readonly metricsPort?: number;
   /** Environment to read credentials from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Stops the session; default: SIGINT or SIGTERM. */
@@ -76,7 +80,10 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   const live = {
     ...a.config.live,
     ...(a.venue ? { venue: a.venue } : {}),
-    ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {})
+    ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
+    ...(a.metricsPort !== undefined
+      ? { metrics: { ...a.config.live.metrics, enabled: true, port: a.metricsPort } }
+      : {})
   };
   const config: RunConfig = { ...a.config, live };
   const instruments = instrumentsFor(config);
@@ -119,6 +126,14 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     `  account ${status.account} ${status.status}, cash ${status.cash ?? '?'}, buying power ${status.buyingPower ?? '?'}; ` +
       `market ${status.marketOpen ? `open until ${status.nextClose}` : `closed, opens ${status.nextOpen}`}\n`
   );
+  let server: MetricsServer | undefined;
+  let metrics: TradingMetrics | undefined;
+  if (live.metrics.enabled) {
+    metrics = new TradingMetrics({ instruments, defaultMetrics: true });
+    server = new MetricsServer({ metrics, host: live.metrics.host, port: live.metrics.port });
+    await server.start();
+    io.out(`  metrics: ${server.url}\n`);
+  }
   // a local history that ends ends the session
   const replay = market?.run().then(() => stop.abort());
   try {
@@ -129,6 +144,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       connection: { ...connection, name },
       ...(a.outDir ? { outDir: a.outDir } : {}),
       signal: stop.signal,
+      ...(metrics ? { metrics } : {}),
       onBar: (_bar, n) => {
         if (io.isTTY && n % 50 === 0) io.out(`  ${n} bars\r`);
       }
@@ -159,5 +175,6 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     process.off('SIGTERM', onSignal);
     await market?.stop();
     await replay;
+    await server?.stop();
   }
 }

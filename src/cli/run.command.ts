@@ -26,6 +26,7 @@ Options:
   --config FILE   YAML run configuration (default: config/backtest.yaml; paper: config/paper.yaml)
   --venue V       paper mode: alpaca (default, the config's live.venue) or local
   --duration D    paper mode: stop after D (90s, 5m, 1h, or ms); default: until interrupted
+  --metrics-port N  paper mode: serve Prometheus metrics on 127.0.0.1:N/metrics (0: any free port)
   --seed N        seed for every random choice (default: the config's seed)
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
   --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
@@ -46,6 +47,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       'snapshot-at': { type: 'string' },
       venue: { type: 'string' },
       duration: { type: 'string' },
+      'metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -66,8 +68,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       { mode }
     );
   }
-  if (mode === 'backtest' && (values.venue !== undefined || values.duration !== undefined)) {
-    throw new TradestateError(ErrorCode.CLI_USAGE, '--venue and --duration apply to --mode paper only');
+  if (
+    mode === 'backtest' &&
+    (values.venue !== undefined || values.duration !== undefined || values['metrics-port'] !== undefined)
+  ) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      '--venue, --duration and --metrics-port apply to --mode paper only'
+    );
+  }
+  const mp = values['metrics-port'];
+  if (mp !== undefined && (!/^\d+$/.test(mp) || Number(mp) > 65_535)) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, `--metrics-port must be a port number, got "${mp}"`);
   }
   const venue = values.venue;
   if (venue !== undefined && venue !== 'alpaca' && venue !== 'local') {
@@ -113,7 +125,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         seed: seed ?? config.seed,
         outDir: resolve(values.out ?? `results/${config.name}-paper`),
         ...(venue !== undefined ? { venue } : {}),
-        ...(durationMs !== undefined ? { durationMs } : {})
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(mp !== undefined ? { metricsPort: Number(mp) } : {})
       },
       io
     );

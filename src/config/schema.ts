@@ -118,7 +118,15 @@ export const liveConfigSchema = z.strictObject({
   /** Stop after this long (ms); 0 = run until interrupted (SIGINT/SIGTERM). */
   durationMs: z.number().int().min(0).default(0),
   /** `local` venue: wall-clock pause between two replayed bar timestamps (ms). */
-  localBarIntervalMs: z.number().int().min(0).default(25)
+  localBarIntervalMs: z.number().int().min(0).default(25),
+  /** Prometheus metrics at `http://host:port/metrics` (docs/grafana has a dashboard). Off unless enabled. */
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(9464)
+    })
+    .prefault({})
 });
 
 /** The whole run configuration (`config/*.yaml`). */

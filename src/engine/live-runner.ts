@@ -9,7 +9,9 @@ import { moneyToNumber } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import { MeteredEventLog } from '../log/metered-event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
+import type { TradingMetrics } from '../metrics/trading-metrics.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { createStrategy } from '../strategies/registry.ts';
 import type { Strategy } from '../strategies/strategy.ts';
@@ -61,6 +63,11 @@ export interface LiveRunOptions {
   readonly strategy?: Strategy;
   /** Called after each bar has been shown to the strategy. */
   readonly onBar?: (bar: Bar, bars: number) => void;
+  /**
+   * Prometheus metrics fed from this session's event log (counters) and its portfolio, working orders and
+   * kill switch (gauges, read at scrape time). The caller serves them (`MetricsServer`) and owns their lifetime.
+   */
+  readonly metrics?: TradingMetrics;
 }
 
 /** Why the session ended. */
@@ -113,9 +120,10 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const start = clock.now();
   const runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const log: EventLog = opts.outDir
+  const baseLog: EventLog = opts.outDir
     ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
     : new MemoryEventLog();
+  const log: EventLog = opts.metrics ? new MeteredEventLog(baseLog, opts.metrics) : baseLog;
   log.append(
     start,
     'run.started',
@@ -196,6 +204,9 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     clientIdTag: (start / 1_000_000n).toString(36)
   });
   const runtime = rt;
+  // gauges read the session's own state at scrape time (also after it ended: the kill switch's state
+  // comes from its logged transitions, not from an actor that may be stopped)
+  opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });
   const { portfolio } = runtime;
   const equity: EquityPoint[] = [{ ts: start, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;
@@ -291,7 +302,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     equity,
     portfolio,
     errors,
-    log
+    log: baseLog
   };
 }
 

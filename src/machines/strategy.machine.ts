@@ -128,7 +128,11 @@ export const strategyMachine = setup({
     }),
     restore: assign(({ context, event }) =>
       event.type === 'strategy.restore'
-        ? { positions: event.positions, open: event.open, nextOrder: Math.max(context.nextOrder, event.issued) }
+        ? {
+            positions: event.positions,
+            open: event.open,
+            nextOrder: Math.max(context.nextOrder, event.issued)
+          }
         : {}
     ),
     applyOrderEvent: assign(({ context, event }) =>

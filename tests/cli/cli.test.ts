@@ -38,6 +38,8 @@ describe('tradestate CLI', () => {
       ['run', '--venue', 'local'],
       ['run', '--mode', 'paper', '--venue', 'nasdaq'],
       ['run', '--mode', 'paper', '--duration', 'soon'],
+      ['run', '--metrics-port', '9464'],
+      ['run', '--mode', 'paper', '--metrics-port', 'x'],
       ['run', '--seed', 'x'],
       ['run', '--speed', '0'],
       ['frobnicate'],
@@ -107,6 +109,8 @@ describe('tradestate CLI', () => {
         'local',
         '--duration',
         '2s',
+        '--metrics-port',
+        '0',
         '--out',
         out
       ],
@@ -117,6 +121,7 @@ describe('tradestate CLI', () => {
     expect(bin.stdout).toMatch(
       /^tradestate paper paper: AAPL, MSFT, SPY on alpaca-local \(http:\/\/127\.0\.0\.1:\d+\)$/m
     );
+    expect(bin.stdout).toMatch(/^ {2}metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     const m =
       /stopped by duration — (\d+) bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
         bin.stdout

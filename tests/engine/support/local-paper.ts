@@ -6,6 +6,7 @@ import { type AlpacaConnection, connectAlpaca } from '../../../src/gateways/alpa
 import { AlpacaRestClient } from '../../../src/gateways/alpaca/alpaca-rest.client.ts';
 import type { MemoryEventLog } from '../../../src/log/event-log.ts';
 import type { Bar } from '../../../src/messages/market-data.ts';
+import type { TradingMetrics } from '../../../src/metrics/trading-metrics.ts';
 import type { Strategy } from '../../../src/strategies/strategy.ts';
 import { LiveClock } from '../../../src/time/clock.ts';
 import { LocalPaperMarket } from '../../../src/venue/alpaca-local/local-paper-market.ts';
@@ -55,6 +56,8 @@ export interface LocalPaperOptions {
   readonly onBar?: (bar: Bar, n: number) => void;
   /** Stop the session when the history ends (default true). */
   readonly stopAtEnd?: boolean;
+  /** Metrics the session feeds. */
+  readonly metrics?: TradingMetrics;
   /** Runs after the market has started and before the session does (with a REST client of its own). */
   readonly before?: (market: LocalPaperMarket, rest: AlpacaRestClient) => Promise<void>;
 }
@@ -111,7 +114,8 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     connection: { ...connection, name: 'alpaca-local' },
     signal: stop.signal,
     strategy: o.strategy,
-    ...(o.onBar ? { onBar: o.onBar } : {})
+    ...(o.onBar ? { onBar: o.onBar } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {})
   });
   const p: LocalPaper = { market, connection, config, stop, replayed, result, rest };
   open.push(p);
