@@ -121,7 +121,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   const baseLog: EventLog = opts.outDir
-    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
+    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), { durability: 'write-ahead' })
     : new MemoryEventLog();
   const log: EventLog = opts.metrics ? new MeteredEventLog(baseLog, opts.metrics) : baseLog;
   log.append(

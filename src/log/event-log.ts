@@ -39,21 +39,47 @@ export function formatRecord(r: LogRecord): string {
   );
 }
 
+/** How a {@link JsonlEventLog} trades speed for durability. */
+export interface JsonlEventLogOptions {
+  /**
+   * `batch` (default): lines are buffered, written every 256 KiB and on close (with fsync) — a backtest's log,
+   * complete when the run ends. `write-ahead`: every line is written to the file as it is appended, so a
+   * crashed process loses nothing, and lines of the {@link syncTypes} are also fsynced before `append`
+   * returns — they precede a venue call, so the record is on disk before the order leaves.
+   */
+  readonly durability?: 'batch' | 'write-ahead';
+  /** Record types fsynced on append in `write-ahead` mode. Default {@link WRITE_AHEAD_SYNC_TYPES}. */
+  readonly syncTypes?: readonly string[];
+}
+
+/** What a live session makes durable before acting: the orders it is about to send, mass cancels, start and end. */
+export const WRITE_AHEAD_SYNC_TYPES: readonly string[] = [
+  'run.started',
+  'order.submit',
+  'oms.cancel_all_requested',
+  'run.completed'
+];
+
 /**
- * JSON Lines event log on disk: buffered, flushed every 256 KiB and on close (with fsync), so a run's
- * `events.jsonl` is complete when the run ends. Contains nothing from the wall clock, so the same config and
- * seed give a byte-identical file.
+ * JSON Lines event log on disk. In `batch` mode (backtests) lines are buffered and flushed every 256 KiB and on
+ * close (with fsync), so a run's `events.jsonl` is complete when the run ends; it contains nothing from the
+ * wall clock, so the same config and seed give a byte-identical file. In `write-ahead` mode (paper and live)
+ * every line reaches the file at once and the records that precede a venue call are fsynced first.
  */
 export class JsonlEventLog implements EventLog {
   readonly #fd: number;
+  readonly #writeAhead: boolean;
+  readonly #sync: ReadonlySet<string>;
   #buf: string[] = [];
   #bytes = 0;
   #seq = 0;
   #closed = false;
 
-  constructor(path: string) {
+  constructor(path: string, opts: JsonlEventLogOptions = {}) {
     mkdirSync(dirname(path), { recursive: true });
     this.#fd = openSync(path, 'w');
+    this.#writeAhead = opts.durability === 'write-ahead';
+    this.#sync = new Set(opts.syncTypes ?? WRITE_AHEAD_SYNC_TYPES);
   }
 
   get count(): number {
@@ -62,6 +88,11 @@ export class JsonlEventLog implements EventLog {
 
   append(ts: Nanos, type: string, component: string, ids: LogIds, payload: unknown): void {
     const line = formatRecord({ seq: ++this.#seq, ts, type, component, ids, payload });
+    if (this.#writeAhead) {
+      writeSync(this.#fd, `${line}\n`);
+      if (this.#sync.has(type)) fsyncSync(this.#fd);
+      return;
+    }
     this.#buf.push(line);
     this.#bytes += line.length + 1;
     if (this.#bytes >= 256 * 1024) this.flush();
