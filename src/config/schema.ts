@@ -115,6 +115,11 @@ export const liveConfigSchema = z.strictObject({
   reconcileEveryMs: z.number().int().min(100).default(30_000),
   /** On stop: cancel working orders and wait at most this long (ms) for their last reports. */
   shutdownGraceMs: z.number().int().min(0).default(5_000),
+  /**
+   * Orders of this strategy still open at the venue when a session starts (left by a session that crashed or was
+   * killed; their client order ids start with the strategy id): `cancel` them before trading, or `leave` them.
+   */
+  staleOrders: z.enum(['cancel', 'leave']).default('cancel'),
   /** Stop after this long (ms); 0 = run until interrupted (SIGINT/SIGTERM). */
   durationMs: z.number().int().min(0).default(0),
   /** `local` venue: wall-clock pause between two replayed bar timestamps (ms). */

@@ -7,6 +7,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import { moneyToNumber } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
+import type { OpenVenueOrder } from '../gateways/alpaca/alpaca-connection.ts';
 import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import { MeteredEventLog } from '../log/metered-event-log.ts';
@@ -31,6 +32,10 @@ export interface LiveConnection {
   readonly marketData: MarketDataGateway;
   /** Check the account can trade before the session starts (throws a typed error when not). */
   preflight?(): Promise<unknown>;
+  /** Orders open at the venue, if it can list them (for stale-order recovery at start). */
+  openOrders?(): Promise<readonly OpenVenueOrder[]>;
+  /** Cancel one venue order by its venue id (never retried). */
+  cancelVenueOrder?(venueOrderId: string): Promise<void>;
   /** The account's positions in our instruments (signed lots by instrument id), if the venue can tell. */
   positions?(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -188,6 +193,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     onError: (e) => raised('reconciler', e),
     onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
   });
+  await recoverStaleOrders(connection, strategy.id, live.staleOrders, log, clock, raised);
   const venueStart = await venuePositions();
   if (venueStart)
     log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
@@ -304,6 +310,50 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     errors,
     log: baseLog
   };
+}
+
+/**
+ * Orders of this strategy still open at the venue from an earlier session (its client order ids start with
+ * `<strategyId>-`): a crashed session left them, and no order actor of ours knows them. Each is logged as
+ * `recovery.stale_order` and, by default, canceled before trading starts (a cancel is never retried; one that
+ * fails is reported and the order left as it is). Orders that are not ours are not touched.
+ */
+async function recoverStaleOrders(
+  connection: LiveConnection,
+  strategyId: string,
+  policy: 'cancel' | 'leave',
+  log: EventLog,
+  clock: Clock,
+  raised: (source: string, e: unknown) => void
+): Promise<void> {
+  if (!connection.openOrders) return;
+  let open: readonly OpenVenueOrder[];
+  try {
+    open = await connection.openOrders();
+  } catch (e) {
+    raised('recovery', e);
+    return;
+  }
+  for (const o of open) {
+    if (!o.clientOrderId.startsWith(`${strategyId}-`)) continue;
+    let action: 'canceled' | 'left' | 'cancel_failed' = 'left';
+    if (policy === 'cancel' && connection.cancelVenueOrder) {
+      try {
+        await connection.cancelVenueOrder(o.venueOrderId);
+        action = 'canceled';
+      } catch (e) {
+        action = 'cancel_failed';
+        raised('recovery', e);
+      }
+    }
+    log.append(
+      clock.now(),
+      'recovery.stale_order',
+      'recovery',
+      { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId },
+      { ...o, action }
+    );
+  }
 }
 
 /** Compare the venue's position change over the session with our fills. */

@@ -71,7 +71,7 @@ const ORDER_EVENT_TYPES: ReadonlySet<string> = new Set([
 const DONE_STATUSES: ReadonlySet<string> = new Set(['FILLED', 'REJECTED', 'CLOSED', 'CANCELED', 'EXPIRED']);
 
 /** Sources whose `<source>.error` records are counted by `errors_total`. */
-const ERROR_SOURCES: ReadonlySet<string> = new Set(['gateway', 'feed', 'reconciler']);
+const ERROR_SOURCES: ReadonlySet<string> = new Set(['gateway', 'feed', 'reconciler', 'recovery']);
 
 const CODE_RE = /^TRD_ERR_[A-Z0-9_]{1,64}$/;
 const LABEL_RE = /^[A-Za-z0-9_.:@/-]{1,64}$/;

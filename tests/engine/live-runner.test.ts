@@ -123,6 +123,34 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.errors.map((e) => e.code)).toContain('TRD_ERR_POSITION_MISMATCH');
   });
 
+  it('orders a crashed earlier session left open are canceled before trading; other people’s are left alone', async () => {
+    const farBid = (clientOrderId: string) =>
+      ({
+        symbol: 'AAA',
+        qty: '2',
+        side: 'buy',
+        type: 'limit',
+        limit_price: '1.00',
+        time_in_force: 'gtc',
+        client_order_id: clientOrderId
+      }) as const;
+    const p = await startLocalPaper({
+      strategy: restingBuy(1_000_000, 1), // the same strategy id as the earlier session; orders nothing now
+      before: async (_market, rest) => {
+        await rest.submitOrder(farBid('resting-kq3z1-4')); // ours: <strategy>-<session tag>-<n>
+        await rest.submitOrder(farBid('manual-7')); // placed by hand
+      }
+    });
+    const r = await p.result;
+    const stale = records(r, 'recovery.stale_order');
+    expect(stale.map((x) => [x.payload['clientOrderId'], x.payload['action']])).toEqual([
+      ['resting-kq3z1-4', 'canceled']
+    ]);
+    const status = async (id: string) => (await p.rest.getOrderByClientOrderId(id))?.status;
+    expect(await status('resting-kq3z1-4')).toBe('canceled');
+    expect(await status('manual-7')).toBe('new');
+  });
+
   it('stopping cancels working orders at the venue and waits for the cancels', async () => {
     const p = await startLocalPaper({ strategy: restingBuy(10, 2_000), stopAtEnd: false });
     await until(() => p.market.published > 40, 5_000, 'the market to move on');

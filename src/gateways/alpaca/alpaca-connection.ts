@@ -46,6 +46,14 @@ export interface VenueStatus {
   readonly nextClose: string;
 }
 
+/** An order open at the venue, as listed there. */
+export interface OpenVenueOrder {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly symbol: string;
+  readonly status: string;
+}
+
 /** One Alpaca account's gateways: orders out and reports in, and minute bars. */
 export interface AlpacaConnection {
   readonly name: string;
@@ -61,6 +69,10 @@ export interface AlpacaConnection {
    * an unreachable venue `TRD_ERR_VENUE_UNAVAILABLE`, an account that may not trade `TRD_ERR_VENUE_REJECTED`.
    */
   preflight(): Promise<VenueStatus>;
+  /** Open orders at the venue (GET /v2/orders?status=open, up to 500). */
+  openOrders(): Promise<OpenVenueOrder[]>;
+  /** Cancel one order by its venue id (DELETE /v2/orders/{id}; never retried). */
+  cancelVenueOrder(venueOrderId: string): Promise<void>;
   /** The account's positions in our instruments, signed lots by instrument id (GET /v2/positions). */
   positions(): Promise<Record<string, number>>;
   /** Stop both streams and the REST client's sockets. */
@@ -127,6 +139,14 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
         nextClose: clock.next_close
       };
     },
+    openOrders: async () =>
+      (await rest.listOrders({ status: 'open', limit: 500 })).map((o) => ({
+        clientOrderId: o.client_order_id,
+        venueOrderId: o.id,
+        symbol: o.symbol,
+        status: o.status
+      })),
+    cancelVenueOrder: (venueOrderId) => rest.cancelOrder(venueOrderId),
     positions: async () => {
       const out: Record<string, number> = {};
       for (const p of await rest.listPositions()) {
