@@ -10,6 +10,11 @@
  * - bbo:    best bid + best ask on a book of N orders;
  * - add-1m: L3Book adds while filling 100 books × 10,000 orders (1M resting; books start small and grow);
  * - lobster-replay (msgs/s): the 91,997-message file replayed from typed arrays (decoded once, not timed).
+ * - lobster-replay-2threads (msgs/s): the same file ten times over (order ids shifted per copy), with the book on
+ *   a worker thread fed through an SpscRing and every top-of-book change coming back through a second ring
+ *   (`replayInWorker`); from the first record in to the last change out, worker start-up excluded. The
+ *   single-thread figure to compare is lobster-replay-top: the same replay with the top of book read after
+ *   every message.
  * Each case is warmed up, then timed over several rounds with process.hrtime.bigint(), the two implementations'
  * rounds interleaved; the median round of each is reported. Both see identical prices, sizes, sides and order.
  */
@@ -18,12 +23,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OrderBook, Side } from 'nodejs-order-book';
 import { L3Book } from '../src/book/l3-book.ts';
-import { decodeLobsterMessages } from '../src/book/lobster.codec.ts';
+import { decodeLobsterMessages, type LobsterMessages } from '../src/book/lobster.codec.ts';
 import { LobsterReplayer } from '../src/book/lobster-replayer.ts';
 import { BookSide } from '../src/book/side.ts';
 import { Rng } from '../src/core/rng.ts';
 import { MatchingEngine } from '../src/matching/matching-engine.ts';
 import { type OrderRequest, OrderType, orderRequest, TimeInForce } from '../src/matching/order-types.ts';
+import { replayInWorker } from '../src/threads/book-pipeline.ts';
 import type { Figure } from './figure.ts';
 
 const N = 20_000;
@@ -247,7 +253,7 @@ function addMillion(w: Workload): number {
   return Number(dt) / 1_000_000;
 }
 
-function lobsterReplay(): number {
+function lobsterHour(): LobsterMessages {
   const here = dirname(fileURLToPath(import.meta.url));
   const file = resolve(
     here,
@@ -258,7 +264,65 @@ function lobsterReplay(): number {
     'lobster',
     'AAPL_2012-06-21_34200000_37800000_message_50.csv'
   );
-  const msgs = decodeLobsterMessages(readFileSync(file));
+  return decodeLobsterMessages(readFileSync(file));
+}
+
+/** `m` repeated `k` times, order ids shifted per copy so no copy collides with another. */
+function repeated(m: LobsterMessages, k: number): LobsterMessages {
+  const n = m.length * k;
+  const out = {
+    length: n,
+    timeNs: new Float64Array(n),
+    type: new Uint8Array(n),
+    orderId: new Float64Array(n),
+    size: new Float64Array(n),
+    price: new Float64Array(n),
+    direction: new Int8Array(n)
+  };
+  for (let c = 0; c < k; c++) {
+    const o = c * m.length;
+    out.timeNs.set(m.timeNs, o);
+    out.type.set(m.type, o);
+    out.size.set(m.size, o);
+    out.price.set(m.price, o);
+    out.direction.set(m.direction, o);
+    for (let i = 0; i < m.length; i++) out.orderId[o + i] = m.orderId[i]! + c * 1e10;
+  }
+  return out;
+}
+
+/** msgs/s of the replay with the top of book read after every message, one thread (median of 15). */
+function lobsterReplayTop(msgs: LobsterMessages): number {
+  const r = new LobsterReplayer();
+  const b = r.book;
+  const xs: number[] = [];
+  let acc = 0;
+  for (let round = 0; round < 20; round++) {
+    r.reset();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < msgs.length; i++) {
+      r.replay(msgs, i, i + 1);
+      acc += b.bestBidQty() + b.bestAskQty();
+    }
+    if (round >= 5) xs.push(msgs.length / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  if (!(acc > 0)) throw new Error('lobster-replay-top: checksum');
+  return Math.round(median(xs));
+}
+
+/** msgs/s of the two-thread replay (median of 3, after one warm-up). */
+async function lobsterReplayTwoThreads(msgs: LobsterMessages): Promise<number> {
+  const long = repeated(msgs, 10);
+  const xs: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    const r = await replayInWorker(long);
+    if (r.report.error) throw new Error(`lobster-replay-2threads: ${r.report.error}`);
+    if (round > 0) xs.push(long.length / (r.elapsedMs / 1000));
+  }
+  return Math.round(median(xs));
+}
+
+function lobsterReplay(msgs: LobsterMessages): number {
   const r = new LobsterReplayer();
   for (let i = 0; i < 5; i++) {
     r.reset();
@@ -289,7 +353,28 @@ export async function run(emit: (fig: Figure) => void): Promise<void> {
     value: round(measure(addMillion, w, 1, 5)),
     unit: 'ns/op'
   });
-  emit({ suite: 'book', case: 'lobster-replay', impl: 'tradestate', value: lobsterReplay(), unit: 'msgs/s' });
+  const hour = lobsterHour();
+  emit({
+    suite: 'book',
+    case: 'lobster-replay',
+    impl: 'tradestate',
+    value: lobsterReplay(hour),
+    unit: 'msgs/s'
+  });
+  emit({
+    suite: 'book',
+    case: 'lobster-replay-top',
+    impl: 'tradestate',
+    value: lobsterReplayTop(hour),
+    unit: 'msgs/s'
+  });
+  emit({
+    suite: 'book',
+    case: 'lobster-replay-2threads',
+    impl: 'tradestate',
+    value: await lobsterReplayTwoThreads(hour),
+    unit: 'msgs/s'
+  });
 }
 
 function round(x: number): number {

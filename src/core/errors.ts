@@ -66,7 +66,12 @@ export const ErrorCode = {
    * An open venue order the OMS does not hold as working: one we reported rejected after an unknown outcome
    * that turned up at the venue after all (canceled there), or one never sent through the gateway (left alone).
    */
-  ORPHAN_ORDER: 'TRD_ERR_ORPHAN_ORDER'
+  ORPHAN_ORDER: 'TRD_ERR_ORPHAN_ORDER',
+  /**
+   * A shared-memory ring was given a bad layout (capacity, record size, buffer) or used against its protocol
+   * (publishing with no free record, releasing with nothing peeked, publishing after close).
+   */
+  THREAD_RING_INVALID: 'TRD_ERR_THREAD_RING_INVALID'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

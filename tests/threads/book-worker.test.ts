@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeLobsterMessages, type LobsterMessages } from '../../src/book/lobster.codec.ts';
+import { LobsterReplayer } from '../../src/book/lobster-replayer.ts';
+import {
+  BOOK_IN_WORDS,
+  BOOK_OUT_WORDS,
+  runBookLoop,
+  writeLobsterRecord
+} from '../../src/threads/book.worker.ts';
+import { replayInWorker } from '../../src/threads/book-pipeline.ts';
+import { SpscRing } from '../../src/threads/spsc-ring.ts';
+import { sharedData } from '../support/shared-data.ts';
+
+const MSG1H = sharedData('lobster', 'AAPL_2012-06-21_34200000_37800000_message_50.csv');
+
+/** Top-of-book changes of a plain single-thread replay: [index, bid, bidQty, ask, askQty] per change. */
+function reference(msgs: LobsterMessages): number[] {
+  const r = new LobsterReplayer();
+  const b = r.book;
+  const out: number[] = [];
+  let last = [Number.NaN, 0, Number.NaN, 0];
+  for (let i = 0; i < msgs.length; i++) {
+    r.replay(msgs, i, i + 1);
+    const now = [b.bestBid(), b.bestBidQty(), b.bestAsk(), b.bestAskQty()];
+    if (!now.every((v, k) => Object.is(v, last[k]))) {
+      out.push(i, ...now);
+      last = now;
+    }
+  }
+  return out;
+}
+
+describe('book building on a worker thread, fed through lock-free rings', () => {
+  const msgs = decodeLobsterMessages(readFileSync(MSG1H));
+  const expected = reference(msgs);
+
+  it('the one-hour LOBSTER file: every top-of-book change, in order, equals a single-thread replay', async () => {
+    expect(msgs.length).toBe(91_997);
+    const r = await replayInWorker(msgs);
+    expect(r.report).toEqual({ messages: 91_997, topChanges: expected.length / BOOK_OUT_WORDS });
+    expect(Array.from(r.changes)).toEqual(expected);
+  });
+
+  it('tiny rings (8 records) wrap and push back thousands of times and still lose or reorder nothing', async () => {
+    const part: LobsterMessages = {
+      length: 20_000,
+      timeNs: msgs.timeNs.subarray(0, 20_000),
+      type: msgs.type.subarray(0, 20_000),
+      orderId: msgs.orderId.subarray(0, 20_000),
+      size: msgs.size.subarray(0, 20_000),
+      price: msgs.price.subarray(0, 20_000),
+      direction: msgs.direction.subarray(0, 20_000)
+    };
+    const r = await replayInWorker(part, { ringCapacity: 8 });
+    expect(Array.from(r.changes)).toEqual(reference(part));
+  });
+
+  it('the same loop on one thread (rings as plain queues) gives the same changes, and closes its output', () => {
+    const n = 2_000;
+    const input = SpscRing.create(4096, BOOK_IN_WORDS);
+    const output = SpscRing.create(4096, BOOK_OUT_WORDS);
+    for (let i = 0; i < n; i++) {
+      writeLobsterRecord(input, input.claim(), msgs, i);
+      input.publish();
+    }
+    input.close();
+    const report = runBookLoop(input, output);
+    const got: number[] = [];
+    for (let o = output.peek(); o >= 0; o = output.peek()) {
+      got.push(...output.data.subarray(o, o + BOOK_OUT_WORDS));
+      output.release();
+    }
+    expect(output.drained).toBe(true);
+    const part = { ...msgs, length: n };
+    expect(got).toEqual(reference(part));
+    expect(report.messages).toBe(n);
+  });
+
+  it('an empty input ends at once with nothing out', async () => {
+    const r = await replayInWorker({ ...msgs, length: 0 });
+    expect(r.count).toBe(0);
+    expect(r.report).toEqual({ messages: 0, topChanges: 0 });
+  });
+});
