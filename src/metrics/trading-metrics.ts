@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { type Instrument, lotsToQty, type Money, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { LogIds } from '../log/event-log.ts';
+import { orderEventTypeSchema } from '../messages/order-events.ts';
 import type { Position } from '../portfolio/portfolio.ts';
 
 /** What the metrics read from a portfolio at scrape time (a {@link Portfolio} satisfies it). */
@@ -49,23 +50,7 @@ const KILL_SWITCH_VALUE: Readonly<Record<KillSwitchStateName, number>> = {
 };
 
 /** Order lifecycle event types counted by `order_events_total` (anything else `order.*` is ignored). */
-const ORDER_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'order.submitted',
-  'order.denied',
-  'order.accepted',
-  'order.rejected',
-  'order.filled',
-  'order.pending_cancel',
-  'order.canceled',
-  'order.cancel_rejected',
-  'order.pending_replace',
-  'order.replaced',
-  'order.replace_rejected',
-  'order.expired',
-  'order.status_queried',
-  'order.closed',
-  'order.refused'
-]);
+const ORDER_EVENT_TYPES: ReadonlySet<string> = new Set([...orderEventTypeSchema.options, 'order.refused']);
 
 /** Statuses after which an order is no longer working (final, or closing: only late fills may follow). */
 const DONE_STATUSES: ReadonlySet<string> = new Set(['FILLED', 'REJECTED', 'CLOSED', 'CANCELED', 'EXPIRED']);

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { makeInstrument } from '../../src/core/instrument.ts';
 import type { Nanos } from '../../src/core/nanos.ts';
 import { type EventLog, type LogIds, MemoryEventLog } from '../../src/log/event-log.ts';
 import { MeteredEventLog } from '../../src/log/metered-event-log.ts';
 import { TradingMetrics } from '../../src/metrics/trading-metrics.ts';
+import { AAPL } from '../venue/alpaca-local/support.ts';
 
-const aapl = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'ALPACA',
-  tickSize: '0.01',
-  lotSize: '1',
-  currency: 'USD'
-});
+const aapl = AAPL;
 
 /** Metrics whose update throws on every `market.bar` record. */
 class ThrowingOnBars extends TradingMetrics {

@@ -1,17 +1,11 @@
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeInstrument } from '../../src/core/instrument.ts';
 import { MetricsServer, type MetricsSource } from '../../src/metrics/metrics.server.ts';
 import { TradingMetrics } from '../../src/metrics/trading-metrics.ts';
+import { AAPL } from '../venue/alpaca-local/support.ts';
 
-const aapl = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'ALPACA',
-  tickSize: '0.01',
-  lotSize: '1',
-  currency: 'USD'
-});
+const aapl = AAPL;
 
 const servers: MetricsServer[] = [];
 async function started(

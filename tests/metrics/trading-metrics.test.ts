@@ -4,14 +4,9 @@ import { MONEY_ONE, makeInstrument } from '../../src/core/instrument.ts';
 import type { LogIds } from '../../src/log/event-log.ts';
 import { TradingMetrics } from '../../src/metrics/trading-metrics.ts';
 import { Portfolio } from '../../src/portfolio/portfolio.ts';
+import { AAPL } from '../venue/alpaca-local/support.ts';
 
-const aapl = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'ALPACA',
-  tickSize: '0.01',
-  lotSize: '1',
-  currency: 'USD'
-});
+const aapl = AAPL;
 const msft = makeInstrument({
   symbol: 'MSFT',
   venue: 'ALPACA',
