@@ -5,11 +5,17 @@ import { BOOK_HELP, bookCommand } from './book.command.ts';
 import { CHART_HELP, chartCommand } from './chart.command.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { RUN_HELP, runCommand } from './run.command.ts';
+import { SWEEP_HELP, sweepCommand } from './sweep.command.ts';
 
 type Command = { summary: string; help: string; run: (argv: string[], io: CliIo) => Promise<number> };
 
 const commands: Record<string, Command> = {
   run: { summary: 'run a backtest (or, later, paper/live trading)', help: RUN_HELP, run: runCommand },
+  sweep: {
+    summary: 'backtest a grid of parameters on worker threads and rank the points',
+    help: SWEEP_HELP,
+    run: sweepCommand
+  },
   chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand },
   audit: { summary: 'query the order audit trail of a run', help: AUDIT_HELP, run: auditCommand },
   book: { summary: 'order-book tools: replay LOBSTER L3 data', help: BOOK_HELP, run: bookCommand },

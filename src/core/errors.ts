@@ -71,7 +71,11 @@ export const ErrorCode = {
    * A shared-memory ring was given a bad layout (capacity, record size, buffer) or used against its protocol
    * (publishing with no free record, releasing with nothing peeked, publishing after close).
    */
-  THREAD_RING_INVALID: 'TRD_ERR_THREAD_RING_INVALID'
+  THREAD_RING_INVALID: 'TRD_ERR_THREAD_RING_INVALID',
+  /** A parameter sweep that cannot run as asked (too many points, a bad worker count). */
+  SWEEP_INVALID: 'TRD_ERR_SWEEP_INVALID',
+  /** A sweep point's worker thread died, or its backtest threw something other than a typed error. */
+  SWEEP_WORKER_FAILED: 'TRD_ERR_SWEEP_WORKER_FAILED'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { isoFromNs } from '../../src/core/nanos.ts';
 import { fillGaps } from '../../src/data/clean.ts';
@@ -12,6 +11,7 @@ import {
   plainDecimal
 } from '../../src/data/import/bar-files.ts';
 import { lobsterDate, parseLobsterMessages } from '../../src/data/import/lobster.ts';
+import { caught } from '../support/caught.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const read = (...p: string[]) => readFileSync(sharedData(...p), 'utf8');
@@ -37,16 +37,6 @@ const AAPL = makeInstrument({
   lotSize: '1',
   currency: 'USD'
 });
-
-function caught(f: () => unknown): TradestateError {
-  try {
-    f();
-  } catch (e) {
-    if (isTradestateError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a TradestateError');
-}
 
 describe('backtrader 1-minute file with a 7-name header over 8-cell rows', () => {
   const text = read('ohlcv', 'backtrader', '2006-01-02-volume-min-001.txt');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { isoFromNs } from '../../src/core/nanos.ts';
 import { compareBars } from '../../src/data/bar-source.ts';
 import { parseYahooCsv } from '../../src/data/yahoo-csv.codec.ts';
 import { barSchema } from '../../src/messages/market-data.ts';
+import { caught } from '../support/caught.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const ORCL = makeInstrument({
@@ -17,16 +17,6 @@ const ORCL = makeInstrument({
 });
 const FILE = sharedData('ohlcv', 'backtrader', 'orcl-1995-2014.txt');
 const TEXT = readFileSync(FILE, 'utf8');
-
-function caught(f: () => unknown): TradestateError {
-  try {
-    f();
-  } catch (e) {
-    if (isTradestateError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a TradestateError');
-}
 
 describe('parseYahooCsv on orcl-1995-2014.txt', () => {
   const bars = parseYahooCsv(TEXT, ORCL, { file: FILE });

@@ -1,0 +1,184 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { formatNumber, formatPct, formatRatio } from '../report/format.ts';
+import { MAX_SWEEP_POINTS, type ParamAxis, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
+import type { SweepPointResult } from '../sweep/sweep.worker.ts';
+import {
+  runSweep,
+  SWEEP_OBJECTIVES,
+  type SweepObjective,
+  type SweepOutcome,
+  sweepCsv,
+  sweepJson
+} from '../sweep/sweep-runner.ts';
+import { type CliIo, EXIT_FAIL, EXIT_OK } from './io.ts';
+import { ProgressBar } from './progress.ts';
+
+/** `tradestate sweep --help` */
+export const SWEEP_HELP = `Usage: tradestate sweep --config FILE --param SPEC [--param SPEC ...] [--workers N] [--objective O]
+                       [--seed N] [--out DIR] [--top K]
+
+Backtest every combination of the swept parameters on worker threads and rank them. Each point is the
+config file with the swept dotted paths set, validated like the file itself; a point that is invalid or
+fails is reported and the others run. The same inputs give the same sweep.json whatever the worker count.
+
+Options:
+  --config FILE   YAML run configuration to sweep
+  --param SPEC    a dotted config path and its values, repeatable: PATH=V1,V2,... (numbers, true/false or
+                  strings) or PATH=START:STOP:STEP (inclusive), e.g. strategy.params.fast=5,10,20,
+                  strategy.params.slow=50:100:25, execution.slippage.bps=1,2; at most ${MAX_SWEEP_POINTS.toLocaleString('en-US')} points
+  --workers N     worker threads (default: one per CPU, never more than points)
+  --objective O   rank by sharpe (default), sortino, totalReturn, calmar or maxDrawdown (lower is better)
+  --seed N        seed of every point (default: each point's config seed)
+  --out DIR       where to write sweep.json and sweep.csv (default: results/<config name>-sweep)
+  --top K         rows of the printed ranking (default 10)
+  -h, --help      show this help
+`;
+
+/** A whole number from `text` within [min, max], or a usage error naming the option. */
+function intOption(option: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--${option} must be an integer from ${min} to ${max}, got "${text}"`
+    );
+  }
+  return n;
+}
+
+/** Column headers for the swept paths: the last segment when that is unambiguous, else the whole path. */
+function paramHeaders(axes: readonly ParamAxis[]): string[] {
+  const last = axes.map((a) => a.path.split('.').at(-1)!);
+  return axes.map((a, i) => (last.filter((l) => l === last[i]).length === 1 ? last[i]! : a.path));
+}
+
+/** `fast=5 slow=50` */
+function pointLabel(r: SweepPointResult): string {
+  return Object.entries(r.params)
+    .map(([k, v]) => `${k.split('.').at(-1)}=${v}`)
+    .join(' ');
+}
+
+/** The top `k` of the ranking as an aligned table: rank, swept values, Sharpe, total return, max drawdown, trades. */
+export function formatSweepTable(s: SweepOutcome, k: number): string {
+  const extra: { label: string; key: SweepObjective }[] =
+    s.objective === 'sortino' || s.objective === 'calmar'
+      ? [{ label: s.objective === 'sortino' ? 'Sortino' : 'Calmar', key: s.objective }]
+      : [];
+  const header = [
+    'Rank',
+    ...paramHeaders(s.axes),
+    'Sharpe',
+    ...extra.map((e) => e.label),
+    'Total return',
+    'Max drawdown',
+    'Trades'
+  ];
+  const rows = s.ranking.slice(0, k).map((index, n) => {
+    const r = s.results[index]!;
+    const m = r.metrics!;
+    return [
+      String(n + 1),
+      ...s.axes.map((a) => String(r.params[a.path])),
+      formatRatio(m.sharpe),
+      ...extra.map((e) => formatRatio(m[e.key])),
+      formatPct(m.totalReturn),
+      formatPct(m.maxDrawdown),
+      formatNumber(m.trades, 0)
+    ];
+  });
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: readonly string[]) => cells.map((x, c) => x.padStart(widths[c]!)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** `tradestate sweep …` */
+export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      objective: { type: 'string', default: 'sharpe' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      top: { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h' }
+    },
+    strict: true,
+    allowPositionals: false
+  });
+  if (values.help) {
+    io.out(SWEEP_HELP);
+    return EXIT_OK;
+  }
+  if (values.config === undefined)
+    throw new TradestateError(ErrorCode.CLI_USAGE, '--config FILE is required');
+  const specs = values.param ?? [];
+  if (specs.length === 0) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, 'give at least one --param PATH=VALUES to sweep');
+  }
+  const objective = values.objective as SweepObjective;
+  if (!SWEEP_OBJECTIVES.includes(objective)) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--objective must be one of ${SWEEP_OBJECTIVES.join(', ')}, got "${values.objective}"`
+    );
+  }
+  const workers = values.workers === undefined ? undefined : intOption('workers', values.workers, 1, 1024);
+  const seed = values.seed === undefined ? undefined : intOption('seed', values.seed, 0, 0xffffffff);
+  const top = intOption('top', values.top, 1, MAX_SWEEP_POINTS);
+  const axes = parseParamSpecs(specs);
+  if (seed !== undefined && axes.some((a) => a.path === 'seed')) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, '--seed and --param seed=… contradict each other');
+  }
+
+  const configFile = values.config;
+  const { raw, config } = readBaseConfig(configFile);
+  const outDir = resolve(values.out ?? `results/${config.name}-sweep`);
+  const progress = io.stdout ? new ProgressBar(io.stdout, 'sweep') : undefined;
+  const s = await runSweep({
+    config: raw,
+    configFile,
+    axes,
+    objective,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+    onProgress: (done, total) => progress?.update(done, total)
+  });
+  progress?.done();
+
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'sweep.json'), sweepJson(s));
+  writeFileSync(join(outDir, 'sweep.csv'), sweepCsv(s));
+
+  const n = s.results.length;
+  const ran = s.results.filter((r) => r.counts !== undefined).length;
+  const secs = s.elapsedMs / 1000;
+  io.out(
+    `tradestate sweep ${config.name}: ${n} point${n === 1 ? '' : 's'} (${paramHeaders(axes).join(' × ')}), ranked by ${objective}\n`
+  );
+  if (s.ranking.length > 0) io.out(`${formatSweepTable(s, top)}\n`);
+  const first = s.results.find((r) => r.error !== undefined);
+  const why = first
+    ? `${s.failed} failed (first: #${first.index} ${pointLabel(first)}: ${first.error!.message} [${first.error!.code}])`
+    : 'none failed';
+  io.out(
+    `\n${ran} backtest${ran === 1 ? '' : 's'} in ${secs.toFixed(2)} s (${(ran / secs).toFixed(1)}/s) on ${s.workers} ` +
+      `worker${s.workers === 1 ? '' : 's'}; ${why}\n`
+  );
+  io.out(`results: ${outDir}/{sweep.json,sweep.csv}\n`);
+  if (s.ranking.length === 0) {
+    // nothing to rank: a failure, said in the usual one line
+    const e = first!.error!;
+    io.err(
+      `tradestate: no point of the sweep ran; #${first!.index} ${pointLabel(first!)}: ${e.message} [${e.code}]\n`
+    );
+    return EXIT_FAIL;
+  }
+  return EXIT_OK;
+}

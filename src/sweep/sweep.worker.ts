@@ -1,0 +1,117 @@
+/**
+ * One sweep worker thread: it receives sweep jobs one at a time by `postMessage`, runs each as an in-memory
+ * backtest ({@link runBacktest} with no `outDir`) and posts back one {@link SweepPointResult} per job. A
+ * backtest that throws becomes a result with `error`; the worker stays up for the next job.
+ *
+ * This file is its own worker entry ({@link startSweepWorker} runs `new Worker(new URL(import.meta.url))`, and
+ * Node loads it directly with its type stripping); imported anywhere else it only exports. The worker branch
+ * runs only when `workerData` carries this module's tag.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode, isTradestateError } from '../core/errors.ts';
+import { runBacktest, runIdOf } from '../engine/backtest.ts';
+import type { GridPoint } from './param-grid.ts';
+
+const TAG = 'tradestate:sweep-worker';
+
+/** One point to backtest. */
+export interface SweepJob {
+  /** The point's index in the grid. */
+  readonly index: number;
+  /** The point's validated configuration. */
+  readonly config: RunConfig;
+  readonly configFile: string;
+  readonly seed: number;
+  readonly params: GridPoint;
+  /**
+   * @internal Test hook: `exit` ends the worker thread (as a crash would) when it receives the job; `throw`
+   * makes the job's backtest throw an untyped error.
+   */
+  readonly hook?: 'exit' | 'throw';
+}
+
+/** Headline metrics of one point (from its {@link PerformanceSummary}). */
+export interface SweepMetrics {
+  readonly totalReturn: number;
+  readonly annualizedReturn: number;
+  readonly annualizedVolatility: number;
+  readonly sharpe: number;
+  readonly sortino: number;
+  readonly calmar: number;
+  /** Fraction, positive. */
+  readonly maxDrawdown: number;
+  readonly trades: number;
+  readonly winRate: number;
+  readonly endEquity: number;
+}
+
+/** What one point's backtest counted. */
+export interface SweepCounts {
+  readonly bars: number;
+  readonly orders: number;
+  readonly fills: number;
+  readonly rejected: number;
+  readonly events: number;
+}
+
+/** The outcome of one point: metrics and counts, or an error (then neither). */
+export interface SweepPointResult {
+  readonly index: number;
+  /** The point's run id (as a backtest of it would have); absent when its configuration was invalid. */
+  readonly runId?: string;
+  readonly params: GridPoint;
+  readonly metrics?: SweepMetrics;
+  readonly counts?: SweepCounts;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** An error as a sweep result carries it: typed errors keep their code, others are `TRD_ERR_SWEEP_WORKER_FAILED`. */
+export function errorOf(e: unknown): { code: string; message: string } {
+  if (isTradestateError(e)) return { code: e.code, message: e.message };
+  return { code: ErrorCode.SWEEP_WORKER_FAILED, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Run one job's backtest in memory on this thread (what a worker does with each job it receives). */
+export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
+  const { index, params } = job;
+  try {
+    if (job.hook === 'throw') throw new Error('sweep test hook: throw');
+    const r = await runBacktest({ config: job.config, configFile: job.configFile, seed: job.seed });
+    const s = r.summary;
+    return {
+      index,
+      runId: r.runId,
+      params,
+      metrics: {
+        totalReturn: s.totalReturn,
+        annualizedReturn: s.annualizedReturn,
+        annualizedVolatility: s.annualizedVolatility,
+        sharpe: s.sharpe,
+        sortino: s.sortino,
+        calmar: s.calmar,
+        maxDrawdown: s.maxDrawdown,
+        trades: s.tradeCount,
+        winRate: s.winRate,
+        endEquity: s.endEquity
+      },
+      counts: { bars: r.bars, orders: r.orders, fills: r.fills, rejected: r.rejected, events: r.events }
+    };
+  } catch (e) {
+    return { index, runId: runIdOf(job.config, job.seed), params, error: errorOf(e) };
+  }
+}
+
+/** Start a sweep worker thread; send it {@link SweepJob}s one at a time and read one result per job. */
+export function startSweepWorker(): Worker {
+  return new Worker(new URL(import.meta.url), { workerData: { tag: TAG } });
+}
+
+const data = workerData as { tag?: unknown } | null | undefined;
+if (!isMainThread && parentPort && data?.tag === TAG) {
+  const port = parentPort;
+  port.on('message', async (job: SweepJob) => {
+    if (job.hook === 'exit') process.exit(70);
+    port.postMessage(await runSweepJob(job));
+  });
+}

@@ -1,0 +1,12 @@
+import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
+
+/** The TradestateError `f` throws; anything else it throws is rethrown, and not throwing fails. */
+export function caught(f: () => unknown): TradestateError {
+  try {
+    f();
+  } catch (e) {
+    if (isTradestateError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a TradestateError');
+}
