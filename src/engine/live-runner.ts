@@ -186,6 +186,10 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     rt?.node.sendToKillSwitch({ type: 'error.raised', code: err.code, tsEvent: ts });
   };
 
+  // from here on no gateway or feed error goes unlogged (the streams have been connecting since the preflight)
+  subs.push(connection.execution.errors$.subscribe((e) => raised('gateway', e)));
+  subs.push(connection.marketData.errors$.subscribe((e) => raised('feed', e)));
+
   const reconciler = reconcilerChild({
     reconcile: () => connection.execution.reconcile(),
     everyMs: live.reconcileEveryMs,
@@ -217,8 +221,6 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const equity: EquityPoint[] = [{ ts: start, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;
 
-  subs.push(connection.execution.errors$.subscribe((e) => raised('gateway', e)));
-  subs.push(connection.marketData.errors$.subscribe((e) => raised('feed', e)));
   subs.push(
     connection.marketData.marketData$.subscribe((md) => {
       if (md.type !== 'market.bar' || !runtime.trades(md.instrumentId)) return;
