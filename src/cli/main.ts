@@ -6,6 +6,7 @@ import { CHART_HELP, chartCommand } from './chart.command.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { RUN_HELP, runCommand } from './run.command.ts';
 import { SWEEP_HELP, sweepCommand } from './sweep.command.ts';
+import { WALK_FORWARD_HELP, walkForwardCommand } from './walk-forward.command.ts';
 
 type Command = { summary: string; help: string; run: (argv: string[], io: CliIo) => Promise<number> };
 
@@ -15,6 +16,11 @@ const commands: Record<string, Command> = {
     summary: 'backtest a grid of parameters on worker threads and rank the points',
     help: SWEEP_HELP,
     run: sweepCommand
+  },
+  'walk-forward': {
+    summary: 'optimise on rolling train windows, trade the best parameters on the test windows after them',
+    help: WALK_FORWARD_HELP,
+    run: walkForwardCommand
   },
   chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand },
   audit: { summary: 'query the order audit trail of a run', help: AUDIT_HELP, run: auditCommand },

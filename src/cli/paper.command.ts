@@ -32,19 +32,6 @@ export interface PaperArgs {
   readonly signal?: AbortSignal;
 }
 
-/** Parse `--duration`: integer ms, or a number with `ms`, `s`, `m` or `h`. */
-export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) {
-    throw new TradestateError(
-      ErrorCode.CLI_USAGE,
-      `--duration must look like 90s, 5m, 1500ms or 1h, got "${s}"`
-    );
-  }
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms']!;
-  return Math.round(Number(m[1]) * unit);
-}
-
 /** Credentials from the environment variables the config names; a clear error when either is missing. */
 function alpacaEndpoints(
   config: RunConfig,

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.ts';
+import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
-import { PAPER_CONFIG, parseDuration, runPaper } from './paper.command.ts';
+import { PAPER_CONFIG, runPaper } from './paper.command.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */

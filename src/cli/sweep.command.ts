@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatNumber, formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, type ParamAxis, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
-import type { SweepPointResult } from '../sweep/sweep.worker.ts';
 import {
   runSweep,
   SWEEP_OBJECTIVES,
@@ -14,6 +13,7 @@ import {
   sweepJson
 } from '../sweep/sweep-runner.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK } from './io.ts';
+import { intOption, paramsLabel } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** `tradestate sweep --help` */
@@ -37,29 +37,10 @@ Options:
   -h, --help      show this help
 `;
 
-/** A whole number from `text` within [min, max], or a usage error naming the option. */
-function intOption(option: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) {
-    throw new TradestateError(
-      ErrorCode.CLI_USAGE,
-      `--${option} must be an integer from ${min} to ${max}, got "${text}"`
-    );
-  }
-  return n;
-}
-
 /** Column headers for the swept paths: the last segment when that is unambiguous, else the whole path. */
 function paramHeaders(axes: readonly ParamAxis[]): string[] {
   const last = axes.map((a) => a.path.split('.').at(-1)!);
   return axes.map((a, i) => (last.filter((l) => l === last[i]).length === 1 ? last[i]! : a.path));
-}
-
-/** `fast=5 slow=50` */
-function pointLabel(r: SweepPointResult): string {
-  return Object.entries(r.params)
-    .map(([k, v]) => `${k.split('.').at(-1)}=${v}`)
-    .join(' ');
 }
 
 /** The top `k` of the ranking as an aligned table: rank, swept values, Sharpe, total return, max drawdown, trades. */
@@ -165,7 +146,7 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
   if (s.ranking.length > 0) io.out(`${formatSweepTable(s, top)}\n`);
   const first = s.results.find((r) => r.error !== undefined);
   const why = first
-    ? `${s.failed} failed (first: #${first.index} ${pointLabel(first)}: ${first.error!.message} [${first.error!.code}])`
+    ? `${s.failed} failed (first: #${first.index} ${paramsLabel(first.params)}: ${first.error!.message} [${first.error!.code}])`
     : 'none failed';
   io.out(
     `\n${ran} backtest${ran === 1 ? '' : 's'} in ${secs.toFixed(2)} s (${(ran / secs).toFixed(1)}/s) on ${s.workers} ` +
@@ -176,7 +157,7 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
     // nothing to rank: a failure, said in the usual one line
     const e = first!.error!;
     io.err(
-      `tradestate: no point of the sweep ran; #${first!.index} ${pointLabel(first!)}: ${e.message} [${e.code}]\n`
+      `tradestate: no point of the sweep ran; #${first!.index} ${paramsLabel(first!.params)}: ${e.message} [${e.code}]\n`
     );
     return EXIT_FAIL;
   }

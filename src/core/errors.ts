@@ -75,7 +75,12 @@ export const ErrorCode = {
   /** A parameter sweep that cannot run as asked (too many points, a bad worker count). */
   SWEEP_INVALID: 'TRD_ERR_SWEEP_INVALID',
   /** A sweep point's worker thread died, or its backtest threw something other than a typed error. */
-  SWEEP_WORKER_FAILED: 'TRD_ERR_SWEEP_WORKER_FAILED'
+  SWEEP_WORKER_FAILED: 'TRD_ERR_SWEEP_WORKER_FAILED',
+  /**
+   * A walk-forward analysis that cannot run as asked: a train, test or step length that is not positive, a
+   * range that is empty or too short for one fold, or more folds than one analysis may have.
+   */
+  WALK_FORWARD_INVALID: 'TRD_ERR_WALK_FORWARD_INVALID'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { computeSummary } from '../analytics/summary.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, moneyToNumber } from '../core/instrument.ts';
-import type { Nanos } from '../core/nanos.ts';
+import { isoFromNs, type Nanos } from '../core/nanos.ts';
 import { Rng } from '../core/rng.ts';
 import type { BarSource } from '../data/bar-source.ts';
+import { windowed } from '../data/windowed.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
@@ -20,6 +22,15 @@ import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
 import { TradingRuntime } from './trading-runtime.ts';
+
+/**
+ * A half-open time window of a backtest: only bars with `from ≤ tsEvent < to` are traded (an absent bound
+ * does not limit).
+ */
+export interface BacktestWindow {
+  readonly from?: Nanos;
+  readonly to?: Nanos;
+}
 
 export interface BacktestOptions {
   readonly config: RunConfig;
@@ -35,6 +46,8 @@ export interface BacktestOptions {
   readonly snapshotAt?: Nanos;
   /** `fast` (default) or N× real time (1 = real time). */
   readonly speed?: 'fast' | number;
+  /** Trade only the bars with `from ≤ tsEvent < to`; the run id then names the window. */
+  readonly window?: BacktestWindow;
   /** Test hooks: replace the configured strategy or bar source. */
   readonly strategy?: Strategy;
   readonly bars?: BarSource;
@@ -58,13 +71,34 @@ export interface BacktestResult {
   readonly log: EventLog;
 }
 
-/** A run id that depends only on what determines the run: name, seed and config. */
-export function runIdOf(config: RunConfig, seed: number): string {
+/** `2024-03-04T14:31:00.000000000Z` → `20240304T143100Z` (sub-second digits kept only when not zero). */
+function compactTime(ns: Nanos): string {
+  const iso = isoFromNs(ns).replace(/\.?0*Z$/, 'Z');
+  return iso.replaceAll('-', '').replaceAll(':', '');
+}
+
+/** True when `w` limits anything (a window with neither bound is no window). */
+function hasWindow(w: BacktestWindow | undefined): w is BacktestWindow {
+  return w !== undefined && (w.from !== undefined || w.to !== undefined);
+}
+
+/**
+ * A run id that depends only on what determines the run: name, seed, config and, when there is one, the
+ * window (`default-s42-1a2b3c4d`; windowed `default-s42-w20240304T143100Z..20240311T143100Z-5e6f7a8b`, an
+ * open bound left empty). Without a window the id is what it was before windows existed.
+ */
+export function runIdOf(config: RunConfig, seed: number, window?: BacktestWindow): string {
+  const w = hasWindow(window)
+    ? { from: window.from?.toString() ?? null, to: window.to?.toString() ?? null }
+    : undefined;
   const hash = createHash('sha256')
-    .update(JSON.stringify({ ...backtestPart(config), seed }))
+    .update(JSON.stringify({ ...backtestPart(config), seed, ...(w ? { window: w } : {}) }))
     .digest('hex')
     .slice(0, 8);
-  return `${config.name}-s${seed}-${hash}`;
+  if (!hasWindow(window)) return `${config.name}-s${seed}-${hash}`;
+  const from = window.from === undefined ? '' : compactTime(window.from);
+  const to = window.to === undefined ? '' : compactTime(window.to);
+  return `${config.name}-s${seed}-w${from}..${to}-${hash}`;
 }
 
 /** The configuration without its paper/live section, which plays no part in a backtest. */
@@ -81,12 +115,23 @@ export function backtestPart(config: RunConfig): Omit<RunConfig, 'live'> {
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult> {
   const { config } = opts;
   const seed = opts.seed ?? config.seed;
-  const runId = runIdOf(config, seed);
+  const window = hasWindow(opts.window) ? opts.window : undefined;
+  if (window?.from !== undefined && window.to !== undefined && window.from >= window.to) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `backtest window: from (${isoFromNs(window.from)}) must be before to (${isoFromNs(window.to)})`,
+      { from: window.from, to: window.to }
+    );
+  }
+  const runId = runIdOf(config, seed, window);
   const instruments = instrumentsFor(config);
   const byId = new Map(instruments.map((i) => [i.id, i] as const));
-  const { source, total } = opts.bars
+  const opened = opts.bars
     ? { source: opts.bars, total: undefined }
     : await openBars(config, instruments, seed);
+  // a window drops bars, so the up-front total no longer holds
+  const source = window ? windowed(opened.source, window.from, window.to) : opened.source;
+  const total = window ? undefined : opened.total;
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
@@ -113,7 +158,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     'run.started',
     'engine',
     {},
-    { runId, seed, strategy: strategy.id, instruments: instruments.map((i) => i.id) }
+    {
+      runId,
+      seed,
+      strategy: strategy.id,
+      instruments: instruments.map((i) => i.id),
+      ...(window ? { window: windowJson(window) } : {})
+    }
   );
   const rt = new TradingRuntime({ config, instruments, clock, venue, strategy, log, start: 0n });
   const { portfolio, riskEngine } = rt;
@@ -190,7 +241,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, config: backtestPart(config), metrics: summary, counts: { bars, orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, counts: { bars, orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),
@@ -217,6 +268,14 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     equity,
     portfolio,
     log
+  };
+}
+
+/** A window as JSON: ISO bounds, `null` for an open one. */
+export function windowJson(w: BacktestWindow): { from: string | null; to: string | null } {
+  return {
+    from: w.from === undefined ? null : isoFromNs(w.from),
+    to: w.to === undefined ? null : isoFromNs(w.to)
   };
 }
 

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { runIdOf } from '../engine/backtest.ts';
+import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
 import { applyParams, assertKnownPath, gridOf, type ParamAxis } from './param-grid.ts';
 import { errorOf, type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
 
@@ -36,6 +36,8 @@ export interface SweepOptions {
   readonly workers?: number;
   /** Default `sharpe`. */
   readonly objective?: SweepObjective;
+  /** Backtest every point on the bars inside this window only (see {@link BacktestWindow}). */
+  readonly window?: BacktestWindow;
   /** Called as each point finishes, with the points done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /**
@@ -52,6 +54,8 @@ export interface SweepOutcome {
   readonly seed: number | undefined;
   readonly objective: SweepObjective;
   readonly axes: readonly ParamAxis[];
+  /** The window given to {@link runSweep}, if any. */
+  readonly window: BacktestWindow | undefined;
   /** One per grid point, in grid order (`results[i].index === i`). */
   readonly results: readonly SweepPointResult[];
   /** Indices of the points that ran, best first by the objective, ties by grid index; failed points are left out. */
@@ -132,6 +136,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
         configFile: opts.configFile,
         seed: opts.seed ?? config.seed,
         params,
+        ...(opts.window ? { window: opts.window } : {}),
         ...(hook ? { hook } : {})
       });
     } catch (e) {
@@ -146,6 +151,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     seed: opts.seed,
     objective,
     axes: opts.axes,
+    window: opts.window,
     results,
     ranking: rankResults(results, objective),
     failed: results.filter((r) => r.error !== undefined).length,
@@ -223,7 +229,7 @@ function runPool(
           const why = lastError ? `: ${lastError.message}` : '';
           settle({
             index: job.index,
-            runId: runIdOf(job.config, job.seed),
+            runId: runIdOf(job.config, job.seed, job.window),
             params: job.params,
             error: {
               code: ErrorCode.SWEEP_WORKER_FAILED,
@@ -256,8 +262,9 @@ function finite(_k: string, v: unknown): unknown {
 }
 
 /**
- * The sweep as JSON (`sweep.json`): config file, seed, objective, axes, every result and the ranking; nothing
- * that depends on timing or the worker count, so the same inputs give the same bytes.
+ * The sweep as JSON (`sweep.json`): config file, seed, objective, axes, the window (ISO bounds, only when
+ * there is one), every result and the ranking; nothing that depends on timing or the worker count, so the
+ * same inputs give the same bytes.
  */
 export function sweepJson(s: SweepOutcome): string {
   const doc = {
@@ -265,6 +272,9 @@ export function sweepJson(s: SweepOutcome): string {
     seed: s.seed ?? null,
     objective: s.objective,
     axes: s.axes,
+    ...(s.window && (s.window.from !== undefined || s.window.to !== undefined)
+      ? { window: windowJson(s.window) }
+      : {}),
     points: s.results.length,
     failed: s.failed,
     results: s.results,

@@ -10,7 +10,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError } from '../core/errors.ts';
-import { runBacktest, runIdOf } from '../engine/backtest.ts';
+import { type BacktestWindow, runBacktest, runIdOf } from '../engine/backtest.ts';
 import type { GridPoint } from './param-grid.ts';
 
 const TAG = 'tradestate:sweep-worker';
@@ -24,6 +24,8 @@ export interface SweepJob {
   readonly configFile: string;
   readonly seed: number;
   readonly params: GridPoint;
+  /** Trade only the bars inside this window (see {@link BacktestWindow}). */
+  readonly window?: BacktestWindow;
   /**
    * @internal Test hook: `exit` ends the worker thread (as a crash would) when it receives the job; `throw`
    * makes the job's backtest throw an untyped error.
@@ -77,7 +79,12 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
   const { index, params } = job;
   try {
     if (job.hook === 'throw') throw new Error('sweep test hook: throw');
-    const r = await runBacktest({ config: job.config, configFile: job.configFile, seed: job.seed });
+    const r = await runBacktest({
+      config: job.config,
+      configFile: job.configFile,
+      seed: job.seed,
+      ...(job.window ? { window: job.window } : {})
+    });
     const s = r.summary;
     return {
       index,
@@ -98,7 +105,7 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
       counts: { bars: r.bars, orders: r.orders, fills: r.fills, rejected: r.rejected, events: r.events }
     };
   } catch (e) {
-    return { index, runId: runIdOf(job.config, job.seed), params, error: errorOf(e) };
+    return { index, runId: runIdOf(job.config, job.seed, job.window), params, error: errorOf(e) };
   }
 }
 
