@@ -1,15 +1,23 @@
 #!/usr/bin/env node
 // Launcher: runs the TypeScript CLI on Node 24 (the pinned devDependency `node`), even where the
-// system Node is older and cannot strip types.
-import { spawnSync } from 'node:child_process';
+// system Node is older and cannot strip types. On Node ≥ 24 the CLI runs in this very process, so a
+// signal sent to this pid (SIGTERM from a supervisor, SIGKILL) reaches the CLI itself. On an older Node it
+// runs the pinned Node as a child and forwards SIGINT, SIGTERM and SIGHUP to it.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const main = join(root, 'src', 'cli', 'main.ts');
+const mainFile = join(root, 'src', 'cli', 'main.ts');
 const [major] = process.versions.node.split('.').map(Number);
 const pinned = join(root, 'node_modules', '.bin', 'node');
-const node = major >= 24 ? process.execPath : existsSync(pinned) ? pinned : process.execPath;
-const r = spawnSync(node, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+
+if (major >= 24 || !existsSync(pinned)) {
+  const { main } = await import(pathToFileURL(mainFile).href);
+  await main(process.argv.slice(2));
+} else {
+  const child = spawn(pinned, [mainFile, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

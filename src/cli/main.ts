@@ -86,7 +86,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/**
+ * Run the CLI as a process: `argv` from the command line, output to stdout/stderr, the exit code set on
+ * `process.exitCode`. Used by `node src/cli/main.ts` and by the `bin` launcher (in-process on Node ≥ 24).
+ */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   // output piped into a reader that stopped (`| head`): keep running (a paper session still cancels its
   // orders on the way out), just stop writing
   let stdoutGone = false;
@@ -94,7 +98,7 @@ if (import.meta.main) {
     if (e.code !== 'EPIPE') throw e;
     stdoutGone = true;
   });
-  const code = await runCli(process.argv.slice(2), {
+  process.exitCode = await runCli(argv, {
     out: (s) => {
       if (!stdoutGone) process.stdout.write(s);
     },
@@ -102,5 +106,6 @@ if (import.meta.main) {
     isTTY: process.stdout.isTTY === true,
     stdout: process.stdout
   });
-  process.exitCode = code;
 }
+
+if (import.meta.main) await main();

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatMoney, lotsToQty } from '../core/instrument.ts';
+import { DashboardServer } from '../dashboard/dashboard.server.ts';
+import { DashboardState } from '../dashboard/dashboard-state.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
 import { runLive } from '../engine/live-runner.ts';
 import { type AlpacaEndpoints, connectAlpaca } from '../gateways/alpaca/alpaca-connection.ts';
@@ -26,6 +28,8 @@ export interface PaperArgs {
   readonly durationMs?: number;
   /** Serve Prometheus metrics on this port (overrides `live.metrics`; 0 = any free port). */
   readonly metricsPort?: number;
+  /** Serve the live web dashboard on this port (overrides `live.dashboard`; 0 = any free port). */
+  readonly dashboardPort?: number;
   /** Environment to read credentials from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Stops the session; default: SIGINT or SIGTERM. */
@@ -70,6 +74,9 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
     ...(a.metricsPort !== undefined
       ? { metrics: { ...a.config.live.metrics, enabled: true, port: a.metricsPort } }
+      : {}),
+    ...(a.dashboardPort !== undefined
+      ? { dashboard: { ...a.config.live.dashboard, enabled: true, port: a.dashboardPort } }
       : {})
   };
   const config: RunConfig = { ...a.config, live };
@@ -121,6 +128,26 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     await server.start();
     io.out(`  metrics: ${server.url}\n`);
   }
+  let dashboardServer: DashboardServer | undefined;
+  let dashboard: DashboardState | undefined;
+  if (live.dashboard.enabled) {
+    dashboard = new DashboardState({ instruments });
+    dashboardServer = new DashboardServer({
+      state: dashboard,
+      host: live.dashboard.host,
+      port: live.dashboard.port,
+      title: `tradestate paper ${config.name}`
+    });
+    try {
+      await dashboardServer.start();
+    } catch (e) {
+      await server?.stop();
+      await connection.close();
+      await market?.stop();
+      throw e;
+    }
+    io.out(`  dashboard: ${dashboardServer.url}\n`);
+  }
   // a local history that ends ends the session
   const replay = market?.run().then(() => stop.abort());
   try {
@@ -132,6 +159,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       ...(a.outDir ? { outDir: a.outDir } : {}),
       signal: stop.signal,
       ...(metrics ? { metrics } : {}),
+      ...(dashboard ? { dashboard } : {}),
       onBar: (_bar, n) => {
         if (io.isTTY && n % 50 === 0) io.out(`  ${n} bars\r`);
       }
@@ -163,5 +191,6 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     await market?.stop();
     await replay;
     await server?.stop();
+    await dashboardServer?.stop();
   }
 }

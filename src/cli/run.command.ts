@@ -28,12 +28,22 @@ Options:
   --venue V       paper mode: alpaca (default, the config's live.venue) or local
   --duration D    paper mode: stop after D (90s, 5m, 1h, or ms); default: until interrupted
   --metrics-port N  paper mode: serve Prometheus metrics on 127.0.0.1:N/metrics (0: any free port)
+  --dashboard-port N  paper mode: serve a live web dashboard on http://127.0.0.1:N/ (0: any free port)
   --seed N        seed for every random choice (default: the config's seed)
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
   --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
   --snapshot-at T write every component's state at time T (ISO-8601 or integer ns) to snapshot.json
   -h, --help      show this help
 `;
+
+/** A port option's value (0–65535), or a usage error naming the option. */
+function portOption(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 65_535) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, `${name} must be a port number, got "${v}"`);
+  }
+  return Number(v);
+}
 
 /** `tradestate run …` */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
@@ -49,6 +59,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       venue: { type: 'string' },
       duration: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -71,17 +82,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (
     mode === 'backtest' &&
-    (values.venue !== undefined || values.duration !== undefined || values['metrics-port'] !== undefined)
+    (values.venue !== undefined ||
+      values.duration !== undefined ||
+      values['metrics-port'] !== undefined ||
+      values['dashboard-port'] !== undefined)
   ) {
     throw new TradestateError(
       ErrorCode.CLI_USAGE,
-      '--venue, --duration and --metrics-port apply to --mode paper only'
+      '--venue, --duration, --metrics-port and --dashboard-port apply to --mode paper only'
     );
   }
-  const mp = values['metrics-port'];
-  if (mp !== undefined && (!/^\d+$/.test(mp) || Number(mp) > 65_535)) {
-    throw new TradestateError(ErrorCode.CLI_USAGE, `--metrics-port must be a port number, got "${mp}"`);
-  }
+  const mp = portOption('--metrics-port', values['metrics-port']);
+  const dp = portOption('--dashboard-port', values['dashboard-port']);
   const venue = values.venue;
   if (venue !== undefined && venue !== 'alpaca' && venue !== 'local') {
     throw new TradestateError(ErrorCode.CLI_USAGE, `--venue must be alpaca or local, got "${venue}"`);
@@ -127,7 +139,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         outDir: resolve(values.out ?? `results/${config.name}-paper`),
         ...(venue !== undefined ? { venue } : {}),
         ...(durationMs !== undefined ? { durationMs } : {}),
-        ...(mp !== undefined ? { metricsPort: Number(mp) } : {})
+        ...(mp !== undefined ? { metricsPort: mp } : {}),
+        ...(dp !== undefined ? { dashboardPort: dp } : {})
       },
       io
     );

@@ -131,6 +131,14 @@ export const liveConfigSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65_535).default(9464)
     })
+    .prefault({}),
+  /** The live web dashboard at `http://host:port/` (equity, positions, orders, errors). Off unless enabled. */
+  dashboard: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8088)
+    })
     .prefault({})
 });
 

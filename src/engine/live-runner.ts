@@ -7,10 +7,11 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import { moneyToNumber } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
+import type { DashboardState } from '../dashboard/dashboard-state.ts';
 import type { OpenVenueOrder } from '../gateways/alpaca/alpaca-connection.ts';
 import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
-import { MeteredEventLog } from '../log/metered-event-log.ts';
+import { type EventLogObserver, fanOut, MeteredEventLog } from '../log/metered-event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { TradingMetrics } from '../metrics/trading-metrics.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
@@ -73,6 +74,11 @@ export interface LiveRunOptions {
    * kill switch (gauges, read at scrape time). The caller serves them (`MetricsServer`) and owns their lifetime.
    */
   readonly metrics?: TradingMetrics;
+  /**
+   * The web dashboard's view, fed from the same log wrapper as {@link metrics} (records) and reading this
+   * session's portfolio. The caller serves it (`DashboardServer`) and owns its lifetime.
+   */
+  readonly dashboard?: DashboardState;
 }
 
 /** Why the session ended. */
@@ -128,7 +134,14 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const baseLog: EventLog = opts.outDir
     ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), { durability: 'write-ahead' })
     : new MemoryEventLog();
-  const log: EventLog = opts.metrics ? new MeteredEventLog(baseLog, opts.metrics) : baseLog;
+  // every observer of the log (metrics, dashboard) sees each record through one wrapper, after it was logged
+  const observers: EventLogObserver[] = [];
+  if (opts.metrics) observers.push(opts.metrics);
+  if (opts.dashboard) observers.push(opts.dashboard);
+  const log: EventLog =
+    observers.length === 0
+      ? baseLog
+      : new MeteredEventLog(baseLog, observers.length === 1 ? observers[0]! : fanOut(...observers));
   log.append(
     start,
     'run.started',
@@ -217,6 +230,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   // gauges read the session's own state at scrape time (also after it ended: the kill switch's state
   // comes from its logged transitions, not from an actor that may be stopped)
   opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });
+  opts.dashboard?.attach({ portfolio: () => runtime.portfolio });
   const { portfolio } = runtime;
   const equity: EquityPoint[] = [{ ts: start, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;

@@ -46,3 +46,35 @@ export class MeteredEventLog implements EventLog {
     this.inner.close();
   }
 }
+
+/**
+ * One observer that shows every record to each of `observers` in turn (the session's metrics and its
+ * dashboard share one {@link MeteredEventLog}). Each is isolated: one that throws has the error reported to its
+ * own `observeFailed` and never keeps the others from seeing the record.
+ */
+export function fanOut(...observers: readonly EventLogObserver[]): EventLogObserver {
+  return {
+    observe(ts, type, component, ids, payload): void {
+      for (const o of observers) {
+        try {
+          o.observe(ts, type, component, ids, payload);
+        } catch (e) {
+          try {
+            o.observeFailed(e);
+          } catch {
+            // counting the failure failed too: the others still see the record
+          }
+        }
+      }
+    },
+    observeFailed(error: unknown): void {
+      for (const o of observers) {
+        try {
+          o.observeFailed(error);
+        } catch {
+          // nothing more to do
+        }
+      }
+    }
+  };
+}

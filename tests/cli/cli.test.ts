@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
+import { until } from '../support/until.ts';
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -140,4 +141,27 @@ describe('tradestate CLI', () => {
     expect(types[0]).toBe('run.started');
     expect(types.at(-1)).toBe('run.completed');
   });
+
+  it('SIGTERM to the bin stops a paper session cleanly (the launcher runs the CLI in its own process)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tradestate-sigterm-'));
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper', '--venue', 'local', '--out', out],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await until(() => /account .* ACTIVE/.test(stdout), 10_000, 'the session to start');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/stopped by signal — \d+ bars/);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({
+      stoppedBy: 'signal',
+      counts: { leftWorking: 0 }
+    });
+  }, 20_000);
 });

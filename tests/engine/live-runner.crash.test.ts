@@ -12,7 +12,8 @@ import { REPO_ROOT } from '../support/shared-data.ts';
 import { until } from '../support/until.ts';
 
 /*
- * A paper session in a child process (the real CLI, `tradestate run --mode paper`), trading against the local
+ * A paper session in a child process (the real CLI, `node src/cli/main.ts run --mode paper`: one process, so
+ * the SIGKILL hits the session itself, not a launcher), trading against the local
  * Alpaca in this process, is killed with SIGKILL mid-session. Whatever the venue received must be in the
  * session's events.jsonl: the write-ahead log puts each line on disk as it is appended and fsyncs an
  * order.submit before the order leaves.
@@ -74,7 +75,7 @@ describe('paper session killed mid-run (SIGKILL)', () => {
     const child = spawn(
       process.execPath,
       [
-        join(REPO_ROOT, 'bin', 'tradestate.js'),
+        join(REPO_ROOT, 'src', 'cli', 'main.ts'),
         'run',
         '--mode',
         'paper',

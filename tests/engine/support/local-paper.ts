@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import type { LiveConfig, RunConfig } from '../../../src/config/schema.ts';
+import type { DashboardState } from '../../../src/dashboard/dashboard-state.ts';
 import { instrumentsFor, openBars } from '../../../src/engine/bar-sources.ts';
 import { type LiveRunResult, runLive } from '../../../src/engine/live-runner.ts';
 import { type AlpacaConnection, connectAlpaca } from '../../../src/gateways/alpaca/alpaca-connection.ts';
@@ -58,6 +59,8 @@ export interface LocalPaperOptions {
   readonly stopAtEnd?: boolean;
   /** Metrics the session feeds. */
   readonly metrics?: TradingMetrics;
+  /** The dashboard view the session feeds. */
+  readonly dashboard?: DashboardState;
   /** Runs after the market has started and before the session does (with a REST client of its own). */
   readonly before?: (market: LocalPaperMarket, rest: AlpacaRestClient) => Promise<void>;
 }
@@ -115,7 +118,8 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     signal: stop.signal,
     strategy: o.strategy,
     ...(o.onBar ? { onBar: o.onBar } : {}),
-    ...(o.metrics ? { metrics: o.metrics } : {})
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.dashboard ? { dashboard: o.dashboard } : {})
   });
   const p: LocalPaper = { market, connection, config, stop, replayed, result, rest };
   open.push(p);
