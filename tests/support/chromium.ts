@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -12,15 +12,6 @@ import WebSocket from 'ws';
 
 /** Debian's Chromium. */
 export const CHROMIUM = '/usr/bin/chromium';
-
-/** True when Chromium is installed. Under CI=true a missing binary is a failure, not a skip. */
-export function chromiumAvailable(): boolean {
-  const found = existsSync(CHROMIUM) && spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!found && process.env['CI'] === 'true') {
-    throw new Error(`chromium is not installed at ${CHROMIUM}: .ci/run installs Debian’s chromium package`);
-  }
-  return found;
-}
 
 /** A page in a headless Chromium. */
 export interface ChromiumPage {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,15 +10,6 @@ import { until } from './until.ts';
  * it, on loopback ports of its own, with its data in a temporary directory. Tests query its HTTP API, as
  * Grafana would.
  */
-
-/** True when the `prometheus` binary is on PATH. Under CI=true a missing binary is a failure, not a skip. */
-export function prometheusAvailable(): boolean {
-  const found = spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!found && process.env['CI'] === 'true') {
-    throw new Error('prometheus is not installed: .ci/run installs Debian’s prometheus package');
-  }
-  return found;
-}
 
 /** A free loopback port (bound, read and released). */
 async function freePort(): Promise<number> {
