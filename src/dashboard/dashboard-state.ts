@@ -2,6 +2,7 @@ import { type Instrument, lotsToQty, type Money, moneyToNumber, ticksToPrice } f
 import type { Nanos } from '../core/nanos.ts';
 import type { LogIds } from '../log/event-log.ts';
 import type { EventLogObserver } from '../log/metered-event-log.ts';
+import { asRecord, type LogPayload, numberField, stringField } from '../log/record-fields.ts';
 import type { KillSwitchStateName } from '../metrics/trading-metrics.ts';
 import type { Position } from '../portfolio/portfolio.ts';
 
@@ -121,10 +122,6 @@ interface OrderRow {
   ts: Nanos;
 }
 
-type Rec = Readonly<Record<string, unknown>>;
-const asRec = (v: unknown): Rec => (typeof v === 'object' && v !== null ? (v as Rec) : {});
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const tsString = (ts: unknown): string => (typeof ts === 'bigint' ? ts.toString() : String(ts));
 
 /**
@@ -197,16 +194,16 @@ export class DashboardState implements EventLogObserver {
    * malformed payloads update what they can.
    */
   observe(ts: Nanos, type: string, _component: string, ids: LogIds, payload: unknown): void {
-    const pl = asRec(payload);
+    const pl = asRecord(payload);
     this.#records++;
     this.#lastTs = ts;
     let urgent = false;
     switch (type) {
       case 'run.started':
         this.#status = 'running';
-        this.#runId = str(pl['runId']) ?? null;
-        this.#venue = str(pl['venue']) ?? null;
-        this.#strategy = str(pl['strategy']) ?? null;
+        this.#runId = stringField(pl['runId']) ?? null;
+        this.#venue = stringField(pl['venue']) ?? null;
+        this.#strategy = stringField(pl['strategy']) ?? null;
         break;
       case 'run.completed':
         this.#status = 'completed';
@@ -226,7 +223,7 @@ export class DashboardState implements EventLogObserver {
       case 'killswitch.tripped':
       case 'killswitch.reduced':
       case 'killswitch.reset': {
-        const to = str(pl['to']);
+        const to = stringField(pl['to']);
         if (to === 'ACTIVE' || to === 'REDUCING' || to === 'HALTED') this.#killSwitch = to;
         if (type !== 'killswitch.reset') this.#trips++;
         urgent = true;
@@ -334,33 +331,33 @@ export class DashboardState implements EventLogObserver {
     if (this.#equity.length > this.#maxEquity) this.#equity.splice(0, this.#equity.length - this.#maxEquity);
   }
 
-  #onSubmit(ts: Nanos, ids: LogIds, pl: Rec): void {
-    const id = ids.clientOrderId ?? str(pl['clientOrderId']);
+  #onSubmit(ts: Nanos, ids: LogIds, pl: LogPayload): void {
+    const id = ids.clientOrderId ?? stringField(pl['clientOrderId']);
     if (id === undefined) return;
     this.#put(id, {
-      instrumentId: ids.instrumentId ?? str(pl['instrumentId']) ?? 'unknown',
-      side: str(pl['side']) ?? 'unknown',
-      qtyLots: num(pl['qty']) ?? 0,
+      instrumentId: ids.instrumentId ?? stringField(pl['instrumentId']) ?? 'unknown',
+      side: stringField(pl['side']) ?? 'unknown',
+      qtyLots: numberField(pl['qty']) ?? 0,
       filledLots: 0,
       notionalTicks: 0,
-      limitPx: num(pl['limitPx']),
+      limitPx: numberField(pl['limitPx']),
       state: 'SUBMIT',
       ts
     });
   }
 
-  #onOrderEvent(ts: Nanos, ids: LogIds, pl: Rec, state: string | undefined): void {
-    const id = ids.clientOrderId ?? str(pl['clientOrderId']);
+  #onOrderEvent(ts: Nanos, ids: LogIds, pl: LogPayload, state: string | undefined): void {
+    const id = ids.clientOrderId ?? stringField(pl['clientOrderId']);
     if (id === undefined) return;
     const old = this.#orderRows.get(id);
     this.#put(id, {
-      instrumentId: ids.instrumentId ?? str(pl['instrumentId']) ?? old?.instrumentId ?? 'unknown',
-      side: str(pl['side']) ?? old?.side ?? 'unknown',
-      qtyLots: num(pl['qty']) ?? old?.qtyLots ?? 0,
-      filledLots: num(pl['filledQty']) ?? old?.filledLots ?? 0,
-      notionalTicks: num(pl['notionalTicks']) ?? old?.notionalTicks ?? 0,
-      limitPx: num(pl['limitPx']) ?? old?.limitPx,
-      state: state ?? str(pl['to']) ?? old?.state ?? 'unknown',
+      instrumentId: ids.instrumentId ?? stringField(pl['instrumentId']) ?? old?.instrumentId ?? 'unknown',
+      side: stringField(pl['side']) ?? old?.side ?? 'unknown',
+      qtyLots: numberField(pl['qty']) ?? old?.qtyLots ?? 0,
+      filledLots: numberField(pl['filledQty']) ?? old?.filledLots ?? 0,
+      notionalTicks: numberField(pl['notionalTicks']) ?? old?.notionalTicks ?? 0,
+      limitPx: numberField(pl['limitPx']) ?? old?.limitPx,
+      state: state ?? stringField(pl['to']) ?? old?.state ?? 'unknown',
       ts
     });
   }
@@ -380,13 +377,13 @@ export class DashboardState implements EventLogObserver {
     }
   }
 
-  #onError(ts: Nanos, type: string, pl: Rec): void {
+  #onError(ts: Nanos, type: string, pl: LogPayload): void {
     this.#errorCount++;
     this.#errors.push({
       ts: tsString(ts),
       type,
-      code: str(pl['code']) ?? 'unknown',
-      message: (str(pl['message']) ?? '').slice(0, 512)
+      code: stringField(pl['code']) ?? 'unknown',
+      message: (stringField(pl['message']) ?? '').slice(0, 512)
     });
     if (this.#errors.length > this.#maxErrors) this.#errors.splice(0, this.#errors.length - this.#maxErrors);
   }

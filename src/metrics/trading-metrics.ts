@@ -2,7 +2,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { type Instrument, lotsToQty, type Money, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { LogIds } from '../log/event-log.ts';
+import { asRecord, type LogPayload, numberField, stringField } from '../log/record-fields.ts';
 import { orderEventTypeSchema } from '../messages/order-events.ts';
+import { ORDER_DONE_STATES } from '../oms/working-orders.ts';
 import type { Position } from '../portfolio/portfolio.ts';
 
 /** What the metrics read from a portfolio at scrape time (a {@link Portfolio} satisfies it). */
@@ -52,9 +54,6 @@ const KILL_SWITCH_VALUE: Readonly<Record<KillSwitchStateName, number>> = {
 /** Order lifecycle event types counted by `order_events_total` (anything else `order.*` is ignored). */
 const ORDER_EVENT_TYPES: ReadonlySet<string> = new Set([...orderEventTypeSchema.options, 'order.refused']);
 
-/** Statuses after which an order is no longer working (final, or closing: only late fills may follow). */
-const DONE_STATUSES: ReadonlySet<string> = new Set(['FILLED', 'REJECTED', 'CLOSED', 'CANCELED', 'EXPIRED']);
-
 /** Sources whose `<source>.error` records are counted by `errors_total`. */
 const ERROR_SOURCES: ReadonlySet<string> = new Set(['gateway', 'feed', 'reconciler', 'recovery']);
 
@@ -68,19 +67,14 @@ interface Pending {
   working: boolean;
 }
 
-type Rec = Readonly<Record<string, unknown>>;
-
-const asRec = (v: unknown): Rec => (typeof v === 'object' && v !== null ? (v as Rec) : {});
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 /** A bounded label value: known-safe strings pass, anything else becomes `unknown`. */
 const label = (v: unknown): string => {
-  const s = str(v);
+  const s = stringField(v);
   return s !== undefined && LABEL_RE.test(s) ? s : 'unknown';
 };
 const sideLabel = (v: unknown): string => (v === 'buy' || v === 'sell' ? v : 'unknown');
 const codeLabel = (v: unknown): string => {
-  const s = str(v);
+  const s = stringField(v);
   return s !== undefined && CODE_RE.test(s) ? s : 'unknown';
 };
 const nsToSeconds = (ns: bigint): number => Number(ns) / 1e9;
@@ -274,7 +268,7 @@ export class TradingMetrics {
    * ignored; malformed payloads count what they can and never throw on purpose.
    */
   observe(ts: Nanos, type: string, _component: string, ids: LogIds, payload: unknown): void {
-    const pl = asRec(payload);
+    const pl = asRecord(payload);
     switch (type) {
       case 'market.bar':
         this.#bars.inc({ instrument: this.#instrument(ids.instrumentId ?? pl['instrumentId']) });
@@ -307,13 +301,13 @@ export class TradingMetrics {
     }
   }
 
-  #onSubmit(ts: Nanos, ids: LogIds, pl: Rec): void {
+  #onSubmit(ts: Nanos, ids: LogIds, pl: LogPayload): void {
     this.#submitted.inc({
       strategy: label(ids.strategyId ?? pl['strategyId']),
       instrument: this.#instrument(ids.instrumentId ?? pl['instrumentId']),
       side: sideLabel(pl['side'])
     });
-    const id = ids.clientOrderId ?? str(pl['clientOrderId']);
+    const id = ids.clientOrderId ?? stringField(pl['clientOrderId']);
     if (id === undefined || typeof ts !== 'bigint') return;
     const old = this.#pending.get(id);
     if (old) this.#forget(id, old);
@@ -325,7 +319,7 @@ export class TradingMetrics {
     }
   }
 
-  #onOrderEvent(ts: Nanos, type: string, ids: LogIds, pl: Rec): void {
+  #onOrderEvent(ts: Nanos, type: string, ids: LogIds, pl: LogPayload): void {
     this.#orderEvents.inc({ type });
     if (type === 'order.refused') {
       this.#errors.inc({ source: 'order', code: codeLabel(pl['code']) });
@@ -335,14 +329,14 @@ export class TradingMetrics {
     if (type === 'order.filled') {
       const side = sideLabel(pl['side']);
       this.#fills.inc({ instrument, side });
-      const lots = num(pl['lastQty']);
+      const lots = numberField(pl['lastQty']);
       if (lots !== undefined && lots > 0) this.#filledQty.inc({ instrument, side }, this.#qty(ids, pl, lots));
     } else if (type === 'order.rejected') {
       this.#rejects.inc({ instrument });
     }
-    const id = ids.clientOrderId ?? str(pl['clientOrderId']);
+    const id = ids.clientOrderId ?? stringField(pl['clientOrderId']);
     if (id === undefined) return;
-    const orig = str(pl['origClientOrderId']);
+    const orig = stringField(pl['origClientOrderId']);
     if (type === 'order.replaced' && orig !== undefined && orig !== id) {
       // the order lives on under its new client order id
       const moved = this.#pending.get(orig);
@@ -366,12 +360,12 @@ export class TradingMetrics {
       p.filled = true;
       if (dt >= 0n) this.#fill.observe(nsToSeconds(dt));
     }
-    const to = str(pl['to']);
-    if (type === 'order.denied' || (to !== undefined && DONE_STATUSES.has(to))) this.#forget(id, p);
+    const to = stringField(pl['to']);
+    if (type === 'order.denied' || (to !== undefined && ORDER_DONE_STATES.has(to))) this.#forget(id, p);
   }
 
-  #onKillSwitch(type: string, pl: Rec): void {
-    const to = str(pl['to']);
+  #onKillSwitch(type: string, pl: LogPayload): void {
+    const to = stringField(pl['to']);
     if (to === 'ACTIVE' || to === 'REDUCING' || to === 'HALTED') this.#killSwitch = to;
     if (type === 'killswitch.reset') return;
     this.#trips.inc({
@@ -386,13 +380,13 @@ export class TradingMetrics {
   }
 
   #instrument(id: unknown): string {
-    const s = str(id);
+    const s = stringField(id);
     if (s === undefined) return 'unknown';
     return this.#byId.get(s)?.symbol ?? label(symbolOf(s));
   }
 
-  #qty(ids: LogIds, pl: Rec, lots: number): number {
-    const inst = this.#byId.get(ids.instrumentId ?? str(pl['instrumentId']) ?? '');
+  #qty(ids: LogIds, pl: LogPayload, lots: number): number {
+    const inst = this.#byId.get(ids.instrumentId ?? stringField(pl['instrumentId']) ?? '');
     return inst ? Number(lotsToQty(inst, lots)) : lots;
   }
 }

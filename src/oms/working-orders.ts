@@ -5,7 +5,14 @@ export type WorkingOrders = Readonly<
   Record<string, { readonly instrumentId: string; readonly leaves: number }>
 >;
 
-const DONE: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED']);
+/** Order states after which an order is no longer working. */
+export const ORDER_DONE_STATES: ReadonlySet<string> = new Set([
+  'FILLED',
+  'CANCELED',
+  'EXPIRED',
+  'REJECTED',
+  'CLOSED'
+]);
 
 /** Signed quantity: buys positive, sells negative. */
 export const signedQty = (side: 'buy' | 'sell', qty: number): number => (side === 'buy' ? qty : -qty);
@@ -14,7 +21,7 @@ export const signedQty = (side: 'buy' | 'sell', qty: number): number => (side ==
 export function applyOrderEventToWorking(open: WorkingOrders, e: OrderEvent): WorkingOrders {
   const next = { ...open };
   if (e.origClientOrderId !== undefined) delete next[e.origClientOrderId];
-  if (DONE.has(e.to)) delete next[e.clientOrderId];
+  if (ORDER_DONE_STATES.has(e.to)) delete next[e.clientOrderId];
   else next[e.clientOrderId] = { instrumentId: e.instrumentId, leaves: signedQty(e.side, e.leavesQty) };
   return next;
 }
