@@ -37,7 +37,7 @@ export async function replayInWorker(
   const input = SpscRing.create(cap, BOOK_IN_WORDS);
   const output = SpscRing.create(cap, BOOK_OUT_WORDS);
   const { worker, ready, report } = startBookWorker(input, output);
-  await ready;
+  await Promise.race([ready, report]); // a worker that dies while starting rejects here instead of hanging
   let changes = new Float64Array(1024 * BOOK_OUT_WORDS);
   let count = 0;
   let sent = 0;

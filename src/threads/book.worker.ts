@@ -14,6 +14,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { LobsterMessages } from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import { SpscRing } from './spsc-ring.ts';
+import { workerReport } from './worker-report.ts';
 
 const TAG = 'tradestate:book-worker';
 
@@ -46,29 +47,14 @@ export function startBookWorker(input: SpscRing, output: SpscRing): BookWorkerHa
   const worker = new Worker(new URL(import.meta.url), {
     workerData: { tag: TAG, input: input.buffer, output: output.buffer }
   });
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((r) => {
-    onReady = r;
+  const ready = new Promise<void>((resolve) => {
+    const onMessage = (): void => {
+      worker.off('message', onMessage);
+      resolve(); // 'ready', or the report itself when the worker failed before it
+    };
+    worker.on('message', onMessage);
   });
-  const report = new Promise<BookWorkerReport>((resolve, reject) => {
-    let done = false;
-    worker.on('message', (m: BookWorkerReport | 'ready') => {
-      if (m === 'ready') {
-        onReady();
-        return;
-      }
-      done = true;
-      onReady();
-      resolve(m);
-    });
-    worker.once('error', (e) => {
-      done = true;
-      reject(e);
-    });
-    worker.once('exit', (code) => {
-      if (!done) reject(new Error(`book worker exited with code ${code} before reporting`));
-    });
-  });
+  const report = workerReport<BookWorkerReport>(worker, 'book worker', (m) => m !== 'ready');
   return { worker, ready, report };
 }
 
