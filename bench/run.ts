@@ -34,7 +34,9 @@ if (args[0] === '--child') {
   }
   let failed = 0;
   for (const suite of wanted.length > 0 ? wanted : suites) {
-    const r = spawnSync(process.execPath, [self, '--child', suite], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', suite], {
+      stdio: 'inherit'
+    });
     if (r.status !== 0) {
       process.stderr.write(`bench suite ${suite} failed (exit ${r.status})\n`);
       failed++;
