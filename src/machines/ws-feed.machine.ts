@@ -118,6 +118,11 @@ export type WsFrameEvent =
       readonly resync: boolean;
       /** The venue refused a subscription request (e.g. a symbol limit): keep only what it confirmed. */
       readonly refused?: boolean;
+      /**
+       * The venue refused this session for now (e.g. Alpaca's `406` while it still counts a session we lost):
+       * report it, close, and reconnect after the backoff; it counts against `maxReconnects`.
+       */
+      readonly retry?: boolean;
     }
   | { readonly type: 'frame.snapshotFailed'; readonly symbol: string; readonly reason: string }
   | { readonly type: 'frame.invalid'; readonly error: TradestateError };
@@ -253,6 +258,7 @@ export const wsFeedMachine = setup({
     snapshotResync: ({ context }) => context.cfg.books && context.cfg.resyncBy === 'snapshot',
     fatalError: ({ event }) => event.type === 'frame.venueError' && event.fatal,
     resyncError: ({ event }) => event.type === 'frame.venueError' && event.resync,
+    retryError: ({ event }) => event.type === 'frame.venueError' && event.retry === true,
     isOrphan: ({ context, event }) =>
       event.type === 'frame.incremental' && classify(context, event) === 'orphan',
     canRetrySnapshot: ({ context, event }) =>
@@ -489,6 +495,7 @@ export const wsFeedMachine = setup({
                 target: '#wsFeed.closing',
                 actions: [{ type: 'emitResync', params: { reason: 'venue' } }]
               },
+              { guard: 'retryError', target: '#wsFeed.closing', actions: 'emitVenueError' },
               { actions: ['dropRefused', 'emitVenueError'] }
             ],
             'frame.subscribed': { actions: 'confirm' }

@@ -311,6 +311,47 @@ describe('Alpaca market-data stream v2 through WsFeed against a local emulation'
     expect(r.feed.status).toBe('ready');
   });
 
+  it('406 after a drop (the venue still counts the dead session): back off and retry, not stop; data resumes', async () => {
+    const script = generated(200);
+    const r = await run({
+      script,
+      symbols: ['AAPL', 'AMD', 'SPY'],
+      bars: true,
+      // conn 1 drops before point 80 and lingers 250 ms at the venue: conn 2 (after a 40–80 ms backoff) gets
+      // 406; the feed backs off again until the venue lets it in
+      plan: (n) => (n === 1 ? { batch: 5, dropAt: new Set([80]), lingerMs: 250 } : { batch: 5 }),
+      feed: { backoff: { minMs: 80, maxMs: 160 } }
+    });
+    await until(
+      () => r.server.done() && r.feed.buffered === 0 && r.got.length === sentCanon(r.server, script).length
+    );
+    const refused = r.server.conns.filter((c) => c.sent.some((f) => f.includes('"code":406')));
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    const first = r.server.conns[0]!;
+    const last = r.server.conns.at(-1)!;
+    expect(last.authed).toBe(true);
+    // the last connection resumed exactly where the first stopped
+    expect(Math.max(...first.dataFrames.flat())).toBe(79);
+    expect(Math.min(...last.dataFrames.flat())).toBe(80);
+    expect(r.feed.status).toBe('ready');
+    expect(r.got.map(canon)).toEqual(script.flatMap((s) => (s.expected ? [s.expected] : [])));
+    // the refusal is reported (typed, non-fatal), never swallowed
+    expect(r.errors.map((e) => e.code)).toContain(ErrorCode.WS_REJECTED);
+  });
+
+  it('406 that never clears: bounded retries, then the feed stops with the venue rejection', async () => {
+    const r = await run({
+      script: generated(50),
+      plan: (n) => (n === 1 ? { batch: 5, dropAt: new Set([10]), lingerMs: 60_000 } : { batch: 5 }),
+      feed: { backoff: { minMs: 10, maxMs: 20 }, maxReconnects: 3 }
+    });
+    await until(() => r.feed.status === 'stopped');
+    // conn 1, then maxReconnects (3) attempts, each refused
+    expect(r.server.conns).toHaveLength(4);
+    expect(r.server.conns.slice(1).every((c) => c.sent.some((f) => f.includes('"code":406')))).toBe(true);
+    expect(r.errors.at(-1)?.code).toBe(ErrorCode.WS_REJECTED);
+  });
+
   it('faults: a malformed frame is a typed error and the feed goes on; unknown types are ignored; a duplicate passes; a delay is bridged by pings', async () => {
     const script = [...DOC_POINTS, ...generated(250)];
     const r = await run({

@@ -42,7 +42,15 @@ const EVENTS: WsFeedEvent[] = [
   { type: 'frame.incremental', symbol: 'A', items }, // no sequence numbers (Coinbase)
   { type: 'frame.data', items },
   { type: 'frame.heartbeat' },
-  { type: 'frame.venueError', code: 406, msg: 'connection limit exceeded', fatal: true, resync: false },
+  { type: 'frame.venueError', code: 409, msg: 'insufficient subscription', fatal: true, resync: false },
+  {
+    type: 'frame.venueError',
+    code: 406,
+    msg: 'connection limit exceeded',
+    fatal: false,
+    resync: false,
+    retry: true
+  },
   { type: 'frame.venueError', code: 407, msg: 'slow client', fatal: false, resync: true },
   { type: 'frame.venueError', code: 405, msg: 'symbol limit exceeded', fatal: false, resync: false },
   {

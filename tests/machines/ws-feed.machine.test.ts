@@ -168,6 +168,30 @@ describe('wsFeedMachine', () => {
     expect(f.emitted.at(-1)).toEqual({ type: 'feed.rejected', code: 402, msg: 'auth failed' });
   });
 
+  it('a venue error that refuses the session for now (retry) reports it, closes and reconnects; a fatal one stops', () => {
+    const f = start({ ...BINANCE_LIKE, needsAuth: true, maxReconnects: 5 });
+    f.actor.send({ type: 'feed.start' });
+    f.actor.send({ type: 'socket.opened' });
+    const busy = { code: 406, msg: 'connection limit exceeded', fatal: false, resync: false, retry: true };
+    f.actor.send({ type: 'frame.venueError', ...busy });
+    expect(f.actor.getSnapshot().value).toBe('closing');
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.close' });
+    expect(f.emitted.at(-1)).toEqual({
+      type: 'feed.venueError',
+      code: 406,
+      msg: 'connection limit exceeded'
+    });
+    f.actor.send({ type: 'socket.closed', reason: 'closed by venue' });
+    expect(f.actor.getSnapshot().value).toBe('backoff');
+    expect(f.actor.getSnapshot().context.reconnects).toBe(1);
+    f.advance(f.actor.getSnapshot().context.backoffMs);
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.connect' });
+    f.actor.send({ type: 'socket.opened' });
+    f.actor.send({ type: 'frame.venueError', ...busy, retry: false, fatal: true });
+    expect(f.actor.getSnapshot().value).toBe('stopped');
+    expect(f.emitted.at(-1)).toEqual({ type: 'feed.rejected', code: 406, msg: 'connection limit exceeded' });
+  });
+
   it('Coinbase-like (no sequence numbers, resync by reconnect): an update before its snapshot drops the connection', () => {
     const f = start({ ...BINANCE_LIKE, resyncBy: 'reconnect' });
     f.actor.send({ type: 'feed.start' });

@@ -139,7 +139,13 @@ export function binanceAdapter(
 }
 
 /** Alpaca error codes after which reconnecting cannot help (docs: market-data stream v2). */
-const ALPACA_FATAL = new Set([401, 404, 406, 408, 409]);
+const ALPACA_FATAL = new Set([401, 404, 408, 409]);
+/**
+ * Alpaca error codes that refuse the session for now: 406 connection limit exceeded. Alpaca allows one
+ * session per key and keeps counting a dropped one until it notices the dead peer, so the reconnect after a
+ * drop (or a restart after a crash) is often refused: back off and retry, within `maxReconnects`.
+ */
+const ALPACA_RETRY = new Set([406]);
 /** Alpaca error codes that mean data was lost: 407 slow client. */
 const ALPACA_RESYNC = new Set([407]);
 /** Alpaca error codes that refuse a subscription request: 405 symbol limit exceeded, 410 invalid subscribe action. */
@@ -189,7 +195,8 @@ export function alpacaAdapter(
             msg: c.msg,
             fatal: ALPACA_FATAL.has(c.code),
             resync: ALPACA_RESYNC.has(c.code),
-            refused: ALPACA_REFUSED.has(c.code)
+            refused: ALPACA_REFUSED.has(c.code),
+            retry: ALPACA_RETRY.has(c.code)
           });
       }
       if (f.data.length > 0) out.push({ type: 'frame.data', items: f.data });

@@ -43,6 +43,11 @@ export interface AlpacaFaults {
   readonly burst?: number;
   /** Terminate the connection just before this point (it is sent on the next connection). */
   readonly dropAt?: ReadonlySet<number>;
+  /**
+   * After a `dropAt`, the dropped session still counts against the key's one-session limit for this long (ms),
+   * as at Alpaca until it notices a dead peer: a reconnect within it is refused with `406`.
+   */
+  readonly lingerMs?: number;
   /** A truncated, malformed frame goes out just before this point's frame. */
   readonly malformedAt?: ReadonlySet<number>;
   /** The frame holding this point is sent twice. */
@@ -73,6 +78,8 @@ export interface AlpacaConn {
   readonly n: number;
   readonly openedAt: number;
   closedAt: number | undefined;
+  /** Until when (performance.now()) the session still counts as open after it closed (`lingerMs`). */
+  lingersUntil: number;
   /** Client port: find the client's socket by it. */
   readonly remotePort: number | undefined;
   /** Every client frame, parsed (or the raw text when not JSON). */
@@ -124,6 +131,7 @@ export async function alpacaServer(o: AlpacaServerOptions): Promise<AlpacaServer
       n: conns.length + 1,
       openedAt: performance.now(),
       closedAt: undefined,
+      lingersUntil: 0,
       remotePort: req.socket.remotePort,
       received: [],
       sent: [],
@@ -188,6 +196,7 @@ export async function alpacaServer(o: AlpacaServerOptions): Promise<AlpacaServer
           const i = cursor;
           if (faults.dropAt?.has(i)) {
             flush();
+            c.lingersUntil = performance.now() + (faults.lingerMs ?? 0);
             ws.terminate();
             return;
           }
@@ -244,7 +253,8 @@ export async function alpacaServer(o: AlpacaServerOptions): Promise<AlpacaServer
             if (o.closeOnAuthFailure ?? true) ws.close();
             return;
           }
-          if (conns.some((x) => x !== c && x.authed && x.closedAt === undefined)) {
+          const now = performance.now();
+          if (conns.some((x) => x !== c && x.authed && (x.closedAt === undefined || x.lingersUntil > now))) {
             send(error(406, 'connection limit exceeded'));
             ws.close();
             return;
