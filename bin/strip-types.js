@@ -81,6 +81,10 @@ function strip(url, source) {
   return reply.code;
 }
 
+// Workers inherit `--import` from the command line, not a hook registered by an import (the launcher's
+// case); src/threads/worker-exec-argv.ts reads this to pass the preload on.
+globalThis[Symbol.for('tradestate.stripTypesPreload')] = import.meta.url;
+
 registerHooks({
   load(url, context, nextLoad) {
     if (

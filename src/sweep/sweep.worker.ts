@@ -11,6 +11,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError } from '../core/errors.ts';
 import { type BacktestWindow, runBacktest, runIdOf } from '../engine/backtest.ts';
+import { workerExecArgv } from '../threads/worker-exec-argv.ts';
 import type { GridPoint } from './param-grid.ts';
 
 const TAG = 'tradestate:sweep-worker';
@@ -111,7 +112,7 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
 
 /** Start a sweep worker thread; send it {@link SweepJob}s one at a time and read one result per job. */
 export function startSweepWorker(): Worker {
-  return new Worker(new URL(import.meta.url), { workerData: { tag: TAG } });
+  return new Worker(new URL(import.meta.url), { workerData: { tag: TAG }, execArgv: workerExecArgv() });
 }
 
 const data = workerData as { tag?: unknown } | null | undefined;

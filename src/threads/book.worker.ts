@@ -14,6 +14,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { LobsterMessages } from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import { SpscRing } from './spsc-ring.ts';
+import { workerExecArgv } from './worker-exec-argv.ts';
 import { workerReport } from './worker-report.ts';
 
 const TAG = 'tradestate:book-worker';
@@ -45,7 +46,8 @@ const STALL_MS = 10_000;
 /** Start a worker that builds the book from `input` and writes top-of-book changes to `output`. */
 export function startBookWorker(input: SpscRing, output: SpscRing): BookWorkerHandle {
   const worker = new Worker(new URL(import.meta.url), {
-    workerData: { tag: TAG, input: input.buffer, output: output.buffer }
+    workerData: { tag: TAG, input: input.buffer, output: output.buffer },
+    execArgv: workerExecArgv()
   });
   const ready = new Promise<void>((resolve) => {
     const onMessage = (): void => {

@@ -16,6 +16,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { TradestateError } from '../core/errors.ts';
 import { SpscRing } from './spsc-ring.ts';
+import { workerExecArgv } from './worker-exec-argv.ts';
 import { workerReport } from './worker-report.ts';
 
 const TAG = 'tradestate:spsc-ring-worker';
@@ -87,7 +88,10 @@ export const DIGEST_START = 0x811c9dc5;
 
 /** Start a worker thread that runs `task` on the ring in `task.buffer`. */
 export function startRingWorker(task: RingWorkerTask): RingWorkerHandle {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { tag: TAG, task } });
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { tag: TAG, task },
+    execArgv: workerExecArgv()
+  });
   const report = workerReport<RingWorkerReport>(worker, 'ring worker');
   return { worker, report };
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/shared-data.ts';
 
@@ -18,6 +19,17 @@ describe('bin/strip-types.js (off-thread type stripping)', () => {
     const r = node(['--import', PRELOAD, PROBE]);
     expect(r.stderr).toBe(''); // no experimental warning leaks out of the loader thread
     expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ bestBid: 100, mainAmaro: false, workerAmaro: false });
+  });
+
+  it('imported instead of preloaded (as the tradestate launcher does), it still reaches our workers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strip-types-'));
+    const launcher = join(dir, 'launcher.mjs');
+    const url = (f: string): string => JSON.stringify(pathToFileURL(f).href);
+    writeFileSync(launcher, `await import(${url(PRELOAD)});\nawait import(${url(PROBE)});\n`);
+    const r = node([launcher]);
+    rmSync(dir, { recursive: true });
+    expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ bestBid: 100, mainAmaro: false, workerAmaro: false });
   });
 
