@@ -151,6 +151,39 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(await status('manual-7')).toBe('new');
   });
 
+  it('stale-order recovery pages through every open order (six open orders, two a page)', async () => {
+    const ours = [
+      'resting-kq3z1-1',
+      'resting-kq3z1-2',
+      'resting-kq3z1-3',
+      'resting-kq3z1-4',
+      'resting-kq3z1-5'
+    ];
+    const p = await startLocalPaper({
+      strategy: restingBuy(1_000_000, 1),
+      openOrdersPageSize: 2,
+      before: async (_market, rest) => {
+        for (const id of [...ours.slice(0, 3), 'manual-1', ...ours.slice(3)]) {
+          await rest.submitOrder({
+            symbol: 'AAA',
+            qty: '1',
+            side: 'buy',
+            type: 'limit',
+            limit_price: '1.00',
+            time_in_force: 'gtc',
+            client_order_id: id
+          });
+        }
+      }
+    });
+    const r = await p.result;
+    const stale = records(r, 'recovery.stale_order');
+    expect(stale.map((x) => x.payload['clientOrderId']).sort()).toEqual(ours);
+    expect(stale.every((x) => x.payload['action'] === 'canceled')).toBe(true);
+    for (const id of ours) expect((await p.rest.getOrderByClientOrderId(id))?.status).toBe('canceled');
+    expect((await p.rest.getOrderByClientOrderId('manual-1'))?.status).toBe('new');
+  });
+
   it('stopping cancels working orders at the venue and waits for the cancels', async () => {
     const p = await startLocalPaper({ strategy: restingBuy(10, 2_000), stopAtEnd: false });
     await until(() => p.market.published > 40, 5_000, 'the market to move on');

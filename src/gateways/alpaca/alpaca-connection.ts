@@ -33,6 +33,8 @@ export interface AlpacaConnectionOptions extends AlpacaEndpoints {
   readonly timeoutMs?: number;
   /** Stream reconnect backoff (ms). Default: the streams'. */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  /** Open orders per GET /v2/orders page (1–500), for the orphan sweep and {@link AlpacaConnection.openOrders}. Default 500. */
+  readonly openOrdersPageSize?: number;
 }
 
 /** What a venue says about the account and the market before a session starts. */
@@ -69,7 +71,10 @@ export interface AlpacaConnection {
    * an unreachable venue `TRD_ERR_VENUE_UNAVAILABLE`, an account that may not trade `TRD_ERR_VENUE_REJECTED`.
    */
   preflight(): Promise<VenueStatus>;
-  /** Open orders at the venue (GET /v2/orders?status=open, up to 500). */
+  /**
+   * Every open order at the venue (GET /v2/orders?status=open, page by page). `TRD_ERR_ORPHAN_ORDER` when the
+   * paging cannot get past more than a page of orders sharing one `submitted_at`.
+   */
   openOrders(): Promise<OpenVenueOrder[]>;
   /** Cancel one order by its venue id (DELETE /v2/orders/{id}; never retried). */
   cancelVenueOrder(venueOrderId: string): Promise<void>;
@@ -101,7 +106,14 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
     rng: rng.fork('trade-updates'),
     ...(o.backoff ? { backoff: o.backoff } : {})
   });
-  const execution = new AlpacaExecutionGateway({ rest, stream: tradeStream, instruments, clock: o.clock });
+  const pageSize = o.openOrdersPageSize ?? 500;
+  const execution = new AlpacaExecutionGateway({
+    rest,
+    stream: tradeStream,
+    instruments,
+    clock: o.clock,
+    openOrdersPageSize: pageSize
+  });
   const dataFeed = new WsFeed({
     url: o.dataUrl,
     adapter: alpacaAdapter(instruments, { key: o.keyId, secret: o.secretKey }, { bars: true }),
@@ -139,13 +151,26 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
         nextClose: clock.next_close
       };
     },
-    openOrders: async () =>
-      (await rest.listOrders({ status: 'open', limit: 500 })).map((o) => ({
-        clientOrderId: o.client_order_id,
-        venueOrderId: o.id,
-        symbol: o.symbol,
-        status: o.status
-      })),
+    openOrders: async () => {
+      const out: OpenVenueOrder[] = [];
+      const r = await rest.forEachOpenOrderPage(pageSize, (orders) => {
+        for (const v of orders)
+          out.push({
+            clientOrderId: v.client_order_id,
+            venueOrderId: v.id,
+            symbol: v.symbol,
+            status: v.status
+          });
+      });
+      if (r.stuckAt !== undefined) {
+        throw new TradestateError(
+          ErrorCode.ORPHAN_ORDER,
+          `cannot list every open order: more than ${pageSize} were submitted at ${r.stuckAt}`,
+          { checked: r.seen, stuckAt: r.stuckAt }
+        );
+      }
+      return out;
+    },
     cancelVenueOrder: (venueOrderId) => rest.cancelOrder(venueOrderId),
     positions: async () => {
       const out: Record<string, number> = {};

@@ -1,7 +1,6 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
-import { isoFromNs, nsFromIso } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Side } from '../../messages/primitives.ts';
@@ -26,7 +25,7 @@ import type { TradeUpdatesStream } from './trade-updates.stream.ts';
 /** The REST calls the gateway makes. */
 export type AlpacaOrderApi = Pick<
   AlpacaRestClient,
-  'submitOrder' | 'replaceOrder' | 'cancelOrder' | 'getOrderByClientOrderId' | 'listOrders'
+  'submitOrder' | 'replaceOrder' | 'cancelOrder' | 'getOrderByClientOrderId' | 'forEachOpenOrderPage'
 >;
 
 /** What the gateway needs of the trading stream. */
@@ -699,39 +698,23 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   }
 
   /**
-   * Every page of GET /v2/orders?status=open (oldest first); each open order not held by the gateway is dealt
-   * with. The next page starts 1 ns before the last order's `submitted_at`, so orders sharing it are not
-   * skipped (Alpaca's `after` is exclusive); those seen twice are dealt with once. Never rejects.
+   * Every page of GET /v2/orders?status=open (oldest first, {@link AlpacaRestClient.forEachOpenOrderPage});
+   * each open order not held by the gateway is dealt with once. Never rejects.
    */
   async #sweepOnce(): Promise<void> {
     try {
-      const seen = new Set<string>();
-      let after: string | undefined;
-      for (;;) {
-        const page = await this.#rest.listOrders({
-          status: 'open',
-          direction: 'asc',
-          limit: this.#pageSize,
-          ...(after === undefined ? {} : { after })
-        });
-        const fresh = page.filter((o) => !seen.has(o.id));
-        for (const o of fresh) seen.add(o.id);
-        await Promise.all(fresh.map((o) => this.#onOpenOrder(o)));
-        const last = page.at(-1);
-        if (page.length < this.#pageSize || last === undefined) return;
-        if (fresh.length === 0) {
-          this.#errors.next(
-            new TradestateError(
-              ErrorCode.ORPHAN_ORDER,
-              `orphan sweep incomplete: more than ${this.#pageSize} open orders submitted at ` +
-                `${last.submitted_at ?? last.created_at}; ` +
-                `only the first ${seen.size} open orders were checked`,
-              { action: 'sweep_incomplete' satisfies OrphanAction, checked: seen.size }
-            )
-          );
-          return;
-        }
-        after = isoFromNs(nsFromIso(last.submitted_at ?? last.created_at) - 1n);
+      const r = await this.#rest.forEachOpenOrderPage(this.#pageSize, async (orders) => {
+        await Promise.all(orders.map((o) => this.#onOpenOrder(o)));
+      });
+      if (r.stuckAt !== undefined) {
+        this.#errors.next(
+          new TradestateError(
+            ErrorCode.ORPHAN_ORDER,
+            `orphan sweep incomplete: more than ${this.#pageSize} open orders submitted at ${r.stuckAt}; ` +
+              `only the first ${r.seen} open orders were checked`,
+            { action: 'sweep_incomplete' satisfies OrphanAction, checked: r.seen }
+          )
+        );
       }
     } catch (e) {
       this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));

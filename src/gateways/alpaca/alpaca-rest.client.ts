@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
+import { isoFromNs, nsFromIso } from '../../core/nanos.ts';
 import {
   type AlpacaAccount,
   type AlpacaCancelAllResult,
@@ -160,6 +161,37 @@ export class AlpacaRestClient {
       query,
       schema: alpacaOrderSchema.array()
     });
+  }
+
+  /**
+   * Every open order (GET /v2/orders?status=open), oldest first, `pageSize` (1–500) at a time: `onPage` gets
+   * each page's orders that no earlier page held, and is awaited before the next request. The next page
+   * starts 1 ns before the last order's `submitted_at`, so orders sharing it are not skipped (Alpaca's `after`
+   * is exclusive). Returns how many orders were seen, and `stuckAt` (that `submitted_at`) when more than
+   * `pageSize` open orders share one timestamp and the paging cannot get past them.
+   */
+  async forEachOpenOrderPage(
+    pageSize: number,
+    onPage: (orders: AlpacaOrder[]) => Promise<void> | void
+  ): Promise<{ seen: number; stuckAt?: string }> {
+    const seen = new Set<string>();
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.listOrders({
+        status: 'open',
+        direction: 'asc',
+        limit: pageSize,
+        ...(after === undefined ? {} : { after })
+      });
+      const fresh = page.filter((o) => !seen.has(o.id));
+      for (const o of fresh) seen.add(o.id);
+      if (fresh.length > 0) await onPage(fresh);
+      const last = page.at(-1);
+      if (page.length < pageSize || last === undefined) return { seen: seen.size };
+      const at = last.submitted_at ?? last.created_at;
+      if (fresh.length === 0) return { seen: seen.size, stuckAt: at };
+      after = isoFromNs(nsFromIso(at) - 1n);
+    }
   }
 
   /** PATCH /v2/orders/{order_id}: the answer is the NEW (replacing) order. Never retried. */

@@ -63,6 +63,8 @@ export interface LocalPaperOptions {
   readonly dashboard?: DashboardState;
   /** Runs after the market has started and before the session does (with a REST client of its own). */
   readonly before?: (market: LocalPaperMarket, rest: AlpacaRestClient) => Promise<void>;
+  /** Open orders per GET /v2/orders page (default: the connection's 500). */
+  readonly openOrdersPageSize?: number;
 }
 
 /** Start the local market and a live session trading on it. */
@@ -105,7 +107,8 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     clock,
     seed: 5,
     timeoutMs: 2_000,
-    backoff: { minMs: 10, maxMs: 20 }
+    backoff: { minMs: 10, maxMs: 20 },
+    ...(o.openOrdersPageSize === undefined ? {} : { openOrdersPageSize: o.openOrdersPageSize })
   });
   const stop = new AbortController();
   const replayed = market.run();
