@@ -120,6 +120,12 @@ export const liveConfigSchema = z.strictObject({
    * killed; their client order ids start with the strategy id): `cancel` them before trading, or `leave` them.
    */
   staleOrders: z.enum(['cancel', 'leave']).default('cancel'),
+  /**
+   * Cash reconciliation at the end of a session: the venue's cash change may differ from what our fills and
+   * commissions explain by at most this much (account currency) before it is `TRD_ERR_CASH_MISMATCH`. Fees the
+   * venue charges and we do not model (regulatory fees on sells, interest) show up here.
+   */
+  cashTolerance: z.number().min(0).default(0.01),
   /** Stop after this long (ms); 0 = run until interrupted (SIGINT/SIGTERM). */
   durationMs: z.number().int().min(0).default(0),
   /** `local` venue: wall-clock pause between two replayed bar timestamps (ms). */

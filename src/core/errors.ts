@@ -60,6 +60,8 @@ export const ErrorCode = {
   CREDENTIALS_MISSING: 'TRD_ERR_CREDENTIALS_MISSING',
   /** The venue's position moved by something other than the fills we were told of. */
   POSITION_MISMATCH: 'TRD_ERR_POSITION_MISMATCH',
+  /** The venue's cash moved by more than our fills and commissions explain (beyond `live.cashTolerance`). */
+  CASH_MISMATCH: 'TRD_ERR_CASH_MISMATCH',
   /** A request named something that does not exist (an endpoint, a position). */
   NOT_FOUND: 'TRD_ERR_NOT_FOUND',
   /**

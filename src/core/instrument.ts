@@ -120,6 +120,14 @@ export function moneyToNumber(m: Money): number {
   return Number(m) / 1e8;
 }
 
+/** A decimal string (e.g. a venue's `"100012.3456"`) to exact Money, rounded half-even at 10^-8. */
+export function moneyFromDecimal(s: string): Money {
+  const d = parseDecimal(s);
+  return d.scale <= MONEY_SCALE
+    ? d.mantissa * pow10(MONEY_SCALE - d.scale)
+    : divRoundHalfEven(d.mantissa, pow10(d.scale - MONEY_SCALE));
+}
+
 /** A float amount (e.g. from config) to exact Money, rounded half-even at 10^-8. */
 export function moneyFromNumber(x: number): Money {
   return divRoundHalfEven(BigInt(Math.round(x * 1e8)), 1n);

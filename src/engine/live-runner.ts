@@ -5,7 +5,7 @@ import { reconcilerChild } from '../actors/reconciler.actor.ts';
 import type { EquityPoint } from '../analytics/types.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
-import { moneyToNumber } from '../core/instrument.ts';
+import { formatMoney, type Money, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import type { DashboardState } from '../dashboard/dashboard-state.ts';
 import type { OpenVenueOrder } from '../gateways/alpaca/alpaca-connection.ts';
@@ -39,7 +39,21 @@ export interface LiveConnection {
   cancelVenueOrder?(venueOrderId: string): Promise<void>;
   /** The account's positions in our instruments (signed lots by instrument id), if the venue can tell. */
   positions?(): Promise<Record<string, number>>;
+  /** The account's cash (exact Money), if the venue can tell. */
+  cash?(): Promise<Money>;
   close(): Promise<void>;
+}
+
+/** The venue's cash change over a session against what our fills and commissions explain (decimal strings). */
+export interface CashCheck {
+  readonly venueStart: string;
+  readonly venueEnd: string;
+  /** Our cash change: −Σ(signed fill notional) − Σ commissions. */
+  readonly ours: string;
+  /** (venue end − venue start) − ours. */
+  readonly unexplained: string;
+  /** The configured tolerance on |unexplained|. */
+  readonly tolerance: string;
 }
 
 /** The venue's positions against ours, at the start and the end of a session. */
@@ -95,6 +109,8 @@ export interface LiveRunResult {
   readonly events: number;
   /** Positions reconciled with the venue; undefined when the connection cannot list them. */
   readonly positions: PositionCheck | undefined;
+  /** Cash reconciled with the venue; undefined when the connection cannot tell its cash. */
+  readonly cash: CashCheck | undefined;
   /** Orders still working after the shutdown cancel and grace period (0 on a clean stop). */
   readonly leftWorking: number;
   readonly equity: readonly EquityPoint[];
@@ -166,6 +182,14 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       return undefined;
     }
   };
+  const venueCash = async (): Promise<Money | undefined> => {
+    try {
+      return await connection.cash?.();
+    } catch (e) {
+      raised('reconciler', e);
+      return undefined;
+    }
+  };
   const subs: Subscription[] = [];
   let rt: TradingRuntime | undefined;
   let drainQueued = false;
@@ -214,6 +238,9 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const venueStart = await venuePositions();
   if (venueStart)
     log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
+  const cashStart = await venueCash();
+  if (cashStart !== undefined)
+    log.append(clock.now(), 'cash.venue', 'reconciler', {}, { when: 'start', cash: formatMoney(cashStart) });
   rt = new TradingRuntime({
     config,
     instruments,
@@ -282,6 +309,25 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       );
     }
   }
+  const cashEnd = cashStart === undefined ? undefined : await venueCash();
+  const cash =
+    cashStart !== undefined && cashEnd !== undefined
+      ? checkCash(cashStart, cashEnd, runtime.portfolio, moneyFromNumber(live.cashTolerance))
+      : undefined;
+  if (cash) {
+    log.append(clock.now(), 'cash.reconciled', 'reconciler', {}, cash.check);
+    if (cash.mismatch) {
+      raised(
+        'reconciler',
+        new TradestateError(
+          ErrorCode.CASH_MISMATCH,
+          `the venue's cash moved by ${cash.check.unexplained} more than our fills and commissions explain ` +
+            `(tolerance ${cash.check.tolerance})`,
+          { ...cash.check }
+        )
+      );
+    }
+  }
   for (const s of subs) s.unsubscribe();
   runtime.logCompleted(clock.now(), bars);
   const events = log.count;
@@ -302,6 +348,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
           stoppedBy,
           counts: { bars, orders, fills, rejected, events, leftWorking, errors: errors.length },
           reconciliation: positions,
+          cashReconciliation: cash?.check,
           equity: moneyToNumber(portfolio.equity()),
           portfolio: portfolio.snapshot()
         },
@@ -321,6 +368,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     events,
     leftWorking,
     positions,
+    cash: cash?.check,
     equity,
     portfolio,
     errors,
@@ -386,6 +434,25 @@ function checkPositions(
     if (d !== 0) unexplained[id] = d;
   }
   return { venueStart, venueEnd, ours, unexplained };
+}
+
+/** Compare the venue's cash change over the session with our fills and commissions. */
+function checkCash(
+  venueStart: Money,
+  venueEnd: Money,
+  portfolio: Portfolio,
+  tolerance: Money
+): { check: CashCheck; mismatch: boolean } {
+  const ours = portfolio.cash - portfolio.startCash;
+  const unexplained = venueEnd - venueStart - ours;
+  const check: CashCheck = {
+    venueStart: formatMoney(venueStart),
+    venueEnd: formatMoney(venueEnd),
+    ours: formatMoney(ours),
+    unexplained: formatMoney(unexplained),
+    tolerance: formatMoney(tolerance)
+  };
+  return { check, mismatch: (unexplained < 0n ? -unexplained : unexplained) > tolerance };
 }
 
 /** Resolve when the duration (ms; 0 = none) has passed or `signal` aborts, whichever is first. */

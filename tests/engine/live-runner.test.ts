@@ -92,6 +92,11 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.positions?.venueStart).toEqual({});
     expect(r.positions?.unexplained).toEqual({});
     expect(Object.values(r.positions?.ours ?? {})).toEqual(Object.values(ours));
+    // cash too: the venue's cash moved by exactly what our fills and commissions say
+    expect(r.cash).toBeDefined();
+    expect(r.cash?.ours).not.toBe('0.00000000');
+    expect(r.cash?.unexplained).toBe('0.00000000');
+    expect(records(r, 'cash.reconciled')).toHaveLength(1);
   });
 
   it('reconciles positions against what the account held before: only this session’s change must match our fills', async () => {
@@ -111,7 +116,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.errors).toEqual([]);
   });
 
-  it('a venue position change that is not ours is flagged as TRD_ERR_POSITION_MISMATCH', async () => {
+  it('a venue position and cash change that is not ours is flagged: TRD_ERR_POSITION_MISMATCH and TRD_ERR_CASH_MISMATCH', async () => {
     const p = await startLocalPaper({ strategy: probeStrategy(1_000), stopAtEnd: false, intervalMs: 2 });
     await until(() => p.market.published > 20, 5_000, 'the market to start');
     await p.rest.submitOrder(outsideBuy('outside-1')); // someone else trades the account during the session
@@ -121,6 +126,10 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.fills).toBe(0);
     expect(r.positions?.unexplained).toEqual({ 'AAA@SIM': 5 });
     expect(r.errors.map((e) => e.code)).toContain('TRD_ERR_POSITION_MISMATCH');
+    // the outside buy spent cash we cannot explain either
+    expect(r.errors.map((e) => e.code)).toContain('TRD_ERR_CASH_MISMATCH');
+    expect(r.cash?.ours).toBe('0.00000000');
+    expect(r.cash?.unexplained.startsWith('-')).toBe(true);
   });
 
   it('orders a crashed earlier session left open are canceled before trading; other people’s are left alone', async () => {

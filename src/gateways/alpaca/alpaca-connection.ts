@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
-import { type Instrument, qtyToLots } from '../../core/instrument.ts';
+import { type Instrument, type Money, moneyFromDecimal, qtyToLots } from '../../core/instrument.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Clock } from '../../time/clock.ts';
 import { InstrumentMap } from '../fix/app-messages.ts';
@@ -80,6 +80,8 @@ export interface AlpacaConnection {
   cancelVenueOrder(venueOrderId: string): Promise<void>;
   /** The account's positions in our instruments, signed lots by instrument id (GET /v2/positions). */
   positions(): Promise<Record<string, number>>;
+  /** The account's cash (GET /v2/account `cash`), exact. */
+  cash(): Promise<Money>;
   /** Stop both streams and the REST client's sockets. */
   close(): Promise<void>;
 }
@@ -172,6 +174,15 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
       return out;
     },
     cancelVenueOrder: (venueOrderId) => rest.cancelOrder(venueOrderId),
+    cash: async () => {
+      const account = await rest.getAccount();
+      if (account.cash === undefined) {
+        throw new TradestateError(ErrorCode.VENUE_REJECTED, 'the account answer has no cash', {
+          account: account.id
+        });
+      }
+      return moneyFromDecimal(account.cash);
+    },
     positions: async () => {
       const out: Record<string, number> = {};
       for (const p of await rest.listPositions()) {
