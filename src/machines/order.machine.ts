@@ -160,7 +160,8 @@ function auditRecord(
       ? { lastQty: fill.lastQty, lastPx: fill.lastPx, lastCommission: fill.commission, execId: fill.execId }
       : {}),
     ...(late ? { late } : {}),
-    tsEvent: eventTime(e, ctx)
+    tsEvent: eventTime(e, ctx),
+    ...(hasReport(e) ? { tsInit: e.report.tsInit } : {})
   };
 }
 

@@ -79,7 +79,13 @@ const orderEventFields = {
   execId: idSchema.optional(),
   /** True for a fill that arrived after the order was canceled or expired. */
   late: z.boolean().optional(),
-  tsEvent: nanosSchema
+  /** When the event happened: the venue's time for a report, ours for a command or a timer. */
+  tsEvent: nanosSchema,
+  /**
+   * For an event caused by a venue report: when we received it, on our clock. Latencies (submit → ack, submit →
+   * fill) are measured on it, never across the venue's and our clocks.
+   */
+  tsInit: nanosSchema.optional()
 };
 
 /** An audit-grade order event. */

@@ -161,13 +161,13 @@ export class TradingMetrics {
     );
     this.#ack = new Histogram({
       name: `${p}order_ack_seconds`,
-      help: 'Time from order.submit to order.accepted of the same order (event time), seconds.',
+      help: 'Time from order.submit to receiving the order.accepted of the same order (our clock), seconds.',
       buckets: [...LATENCY_BUCKETS],
       registers
     });
     this.#fill = new Histogram({
       name: `${p}order_fill_seconds`,
-      help: 'Time from order.submit to the first order.filled of the same order (event time), seconds.',
+      help: 'Time from order.submit to receiving the first order.filled of the same order (our clock), seconds.',
       buckets: [...LATENCY_BUCKETS],
       registers
     });
@@ -349,7 +349,9 @@ export class TradingMetrics {
     }
     const p = this.#pending.get(id);
     if (!p) return;
-    const dt = typeof ts === 'bigint' ? ts - p.submitTs : -1n;
+    // on our clock: when we received the venue's report (tsInit), else the record's own time
+    const at = typeof pl['tsInit'] === 'bigint' ? pl['tsInit'] : ts;
+    const dt = typeof at === 'bigint' ? at - p.submitTs : -1n;
     if (type === 'order.submitted' && !p.working) {
       p.working = true;
       this.#working++;

@@ -188,6 +188,25 @@ describe('TradingMetrics', () => {
     expect(m.contentType).toMatch(/^text\/plain/);
   });
 
+  it('measures latency on our clock (the report’s tsInit), never across the venue’s clock and ours', async () => {
+    const m = new TradingMetrics({ instruments });
+    const s = new Session(m);
+    const t = 10n * S;
+    s.submit(t, 'v1', aapl.id, 'buy', 1);
+    s.order(t, 'order.submitted', 'v1', aapl.id, 'buy', 'PENDING_NEW');
+    // the venue's clock runs 250 ms behind ours: its event times precede our submit
+    s.order(t - 250n * MS, 'order.accepted', 'v1', aapl.id, 'buy', 'ACKNOWLEDGED', { tsInit: t + 3n * MS });
+    s.order(t - 240n * MS, 'order.filled', 'v1', aapl.id, 'buy', 'FILLED', {
+      lastQty: 1,
+      lastPx: 10000,
+      tsInit: t + 12n * MS
+    });
+    expect(await sample(m, 'tradestate_order_ack_seconds_count')).toBe(1);
+    expect(await sample(m, 'tradestate_order_ack_seconds_sum')).toBeCloseTo(0.003, 12);
+    expect(await sample(m, 'tradestate_order_fill_seconds_count')).toBe(1);
+    expect(await sample(m, 'tradestate_order_fill_seconds_sum')).toBeCloseTo(0.012, 12);
+  });
+
   it('reads the portfolio, working orders and kill switch state at scrape time', async () => {
     const pf = new Portfolio(100_000n * MONEY_ONE, new Map(instruments.map((i) => [i.id, i])));
     let working = 5;
