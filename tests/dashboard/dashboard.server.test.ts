@@ -114,6 +114,9 @@ describe('DashboardServer over loopback', () => {
   it('streams the snapshot at connect, then an update after new records, and heartbeats', async () => {
     const { state, server } = await serve({ heartbeatMs: 50 });
     bars(state, 2);
+    // push those two now: otherwise their coalesced update (20 ms later) can reach a stream that connected
+    // sooner, as a second message before the ones this test makes
+    state.flush();
     const c = await sse(`${server.url}api/events`);
     expect(c.res.statusCode).toBe(200);
     expect(c.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
