@@ -181,6 +181,13 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
           : `  WARNING: venue positions moved by more or less than our fills: ${breaks.map(([id, d]) => `${id} ${d > 0 ? '+' : ''}${d}`).join(', ')}\n`
       );
     }
+    if (r.cash) {
+      io.out(
+        r.errors.some((e) => e.code === ErrorCode.CASH_MISMATCH)
+          ? `  WARNING: venue cash moved by ${r.cash.unexplained} more than our fills and commissions explain\n`
+          : `  cash reconciled with the venue (session change ${r.cash.ours})\n`
+      );
+    }
     if (r.leftWorking > 0)
       io.out(`  WARNING: ${r.leftWorking} orders still working at the venue after the cancel\n`);
     if (a.outDir) io.out(`results: ${a.outDir}/{summary.json,events.jsonl}\n`);

@@ -134,6 +134,9 @@ describe('tradestate CLI', () => {
     expect(summary.counts.bars).toBe(Number(m![1]));
     expect(summary.counts.fills).toBe(Number(m![3]));
     expect(summary.counts.leftWorking).toBe(0);
+    expect(bin.stdout).toMatch(/^ {2}positions reconciled with the venue$/m);
+    expect(bin.stdout).toMatch(/^ {2}cash reconciled with the venue \(session change -?\d+\.\d{8}\)$/m);
+    expect(summary.cashReconciliation).toMatchObject({ unexplained: '0.00000000' });
     const types = readFileSync(join(out, 'events.jsonl'), 'utf8')
       .trim()
       .split('\n')
