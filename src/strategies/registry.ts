@@ -1,6 +1,10 @@
 import { validateConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { MeanReversionStrategy, meanReversionParamsSchema } from './mean-reversion.strategy.ts';
+import { MlLogisticStrategy, mlLogisticParamsSchema } from './ml-logistic.strategy.ts';
+import { MomentumStrategy, momentumParamsSchema } from './momentum.strategy.ts';
+import { PairsStrategy, pairsParamsSchema } from './pairs.strategy.ts';
 import { SmaCrossoverStrategy, smaCrossoverParamsSchema } from './sma-crossover.strategy.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -8,7 +12,15 @@ type Factory = (id: string, params: unknown, file: string) => Strategy;
 
 const factories: Record<string, Factory> = {
   'sma-crossover': (id, params, file) =>
-    new SmaCrossoverStrategy(id, validateConfig(smaCrossoverParamsSchema, params, file, 'strategy.params'))
+    new SmaCrossoverStrategy(id, validateConfig(smaCrossoverParamsSchema, params, file, 'strategy.params')),
+  momentum: (id, params, file) =>
+    new MomentumStrategy(id, validateConfig(momentumParamsSchema, params, file, 'strategy.params')),
+  'mean-reversion': (id, params, file) =>
+    new MeanReversionStrategy(id, validateConfig(meanReversionParamsSchema, params, file, 'strategy.params')),
+  pairs: (id, params, file) =>
+    new PairsStrategy(id, validateConfig(pairsParamsSchema, params, file, 'strategy.params')),
+  'ml-logistic': (id, params, file) =>
+    new MlLogisticStrategy(id, validateConfig(mlLogisticParamsSchema, params, file, 'strategy.params'))
 };
 
 /** Strategy types that `strategy.type` may name. */

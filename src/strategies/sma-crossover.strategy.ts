@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Sma } from '../indicators/sma.indicator.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { OrderIntent, Strategy, StrategyView } from './strategy.ts';
+import { orderToTarget } from './target-position.ts';
 
 export const smaCrossoverParamsSchema = z
   .strictObject({
@@ -41,19 +42,13 @@ export class SmaCrossoverStrategy implements Strategy {
     const signal = fast > slow ? 1 : fast < slow ? -1 : s.lastSignal;
     s.lastSignal = signal;
     const target = signal > 0 ? this.#p.qty : signal < 0 && this.#p.allowShort ? -this.#p.qty : 0;
-    const have = view.position(bar.instrumentId) + view.workingQty(bar.instrumentId);
-    const delta = target - have;
-    if (delta === 0) return [];
-    return [
-      {
-        instrumentId: bar.instrumentId,
-        side: delta > 0 ? 'buy' : 'sell',
-        qty: Math.abs(delta),
-        orderType: 'market',
-        tif: 'day',
-        reason: signal > 0 ? 'sma.cross_up' : 'sma.cross_down'
-      }
-    ];
+    const order = orderToTarget(
+      bar.instrumentId,
+      target,
+      view,
+      signal > 0 ? 'sma.cross_up' : 'sma.cross_down'
+    );
+    return order ? [order] : [];
   }
 
   snapshot(): unknown {
