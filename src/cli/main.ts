@@ -6,6 +6,7 @@ import { CHART_HELP, chartCommand } from './chart.command.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { RUN_HELP, runCommand } from './run.command.ts';
 import { SWEEP_HELP, sweepCommand } from './sweep.command.ts';
+import { SWEEP_WORKER_HELP, sweepWorkerCommand } from './sweep-worker.command.ts';
 import { WALK_FORWARD_HELP, walkForwardCommand } from './walk-forward.command.ts';
 
 type Command = { summary: string; help: string; run: (argv: string[], io: CliIo) => Promise<number> };
@@ -16,6 +17,11 @@ const commands: Record<string, Command> = {
     summary: 'backtest a grid of parameters on worker threads and rank the points',
     help: SWEEP_HELP,
     run: sweepCommand
+  },
+  'sweep-worker': {
+    summary: 'run points of distributed sweeps (sweep --redis) taken from a Redis server',
+    help: SWEEP_WORKER_HELP,
+    run: sweepWorkerCommand
   },
   'walk-forward': {
     summary: 'optimise on rolling train windows, trade the best parameters on the test windows after them',

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatNumber, formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, type ParamAxis, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
@@ -18,7 +19,7 @@ import { ProgressBar } from './progress.ts';
 
 /** `tradestate sweep --help` */
 export const SWEEP_HELP = `Usage: tradestate sweep --config FILE --param SPEC [--param SPEC ...] [--workers N] [--objective O]
-                       [--seed N] [--out DIR] [--top K]
+                       [--seed N] [--out DIR] [--top K] [--redis URL [--lease DUR]]
 
 Backtest every combination of the swept parameters on worker threads and rank them. Each point is the
 config file with the swept dotted paths set, validated like the file itself; a point that is invalid or
@@ -34,6 +35,11 @@ Options:
   --seed N        seed of every point (default: each point's config seed)
   --out DIR       where to write sweep.json and sweep.csv (default: results/<config name>-sweep)
   --top K         rows of the printed ranking (default 10)
+  --redis URL     distribute the points through this Redis server (redis://[user[:pass]@]host[:port][/db])
+                  to \`tradestate sweep-worker --redis URL\` processes on any machines, instead of local threads;
+                  the workers must see the config file and its data at the same paths
+  --lease DUR     with --redis: a point a worker took and has not finished after DUR (e.g. 10m, the default)
+                  is handed to another worker (its worker is presumed dead); 3 hand-outs at most
   -h, --help      show this help
 `;
 
@@ -88,6 +94,8 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
       seed: { type: 'string' },
       out: { type: 'string' },
       top: { type: 'string', default: '10' },
+      redis: { type: 'string' },
+      lease: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -118,6 +126,10 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
     throw new TradestateError(ErrorCode.CLI_USAGE, '--seed and --param seed=… contradict each other');
   }
 
+  if (values.lease !== undefined && values.redis === undefined)
+    throw new TradestateError(ErrorCode.CLI_USAGE, '--lease needs --redis');
+  const leaseMs = values.lease === undefined ? undefined : parseDuration(values.lease, { option: '--lease' });
+
   const configFile = values.config;
   const { raw, config } = readBaseConfig(configFile);
   const outDir = resolve(values.out ?? `results/${config.name}-sweep`);
@@ -129,6 +141,9 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
     objective,
     ...(seed !== undefined ? { seed } : {}),
     ...(workers !== undefined ? { workers } : {}),
+    ...(values.redis !== undefined
+      ? { redis: { url: values.redis, ...(leaseMs !== undefined ? { leaseMs } : {}) } }
+      : {}),
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();

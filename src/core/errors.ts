@@ -78,6 +78,12 @@ export const ErrorCode = {
   SWEEP_INVALID: 'TRD_ERR_SWEEP_INVALID',
   /** A sweep point's worker thread died, or its backtest threw something other than a typed error. */
   SWEEP_WORKER_FAILED: 'TRD_ERR_SWEEP_WORKER_FAILED',
+  /** A Redis server could not be reached, or the connection dropped with commands outstanding. */
+  REDIS_UNAVAILABLE: 'TRD_ERR_REDIS_UNAVAILABLE',
+  /** A Redis server answered a command with an error reply (`-ERR …`). */
+  REDIS_ERROR: 'TRD_ERR_REDIS_ERROR',
+  /** Bytes from a Redis server that are not valid RESP. */
+  REDIS_PROTOCOL: 'TRD_ERR_REDIS_PROTOCOL',
   /**
    * A walk-forward analysis that cannot run as asked: a train, test or step length that is not positive, a
    * range that is empty or too short for one fold, or more folds than one analysis may have.

@@ -9,6 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
 import { applyParams, assertKnownPath, gridOf, type ParamAxis } from './param-grid.ts';
+import { type RedisSweepOptions, runJobsOnRedis } from './redis-sweep.ts';
 import { errorOf, type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
 
 /** What the ranking sorts by: higher is better, except `maxDrawdown` (lower is better). */
@@ -38,6 +39,11 @@ export interface SweepOptions {
   readonly objective?: SweepObjective;
   /** Backtest every point on the bars inside this window only (see {@link BacktestWindow}). */
   readonly window?: BacktestWindow;
+  /**
+   * Run the points on remote sweep workers through this Redis server instead of local threads
+   * (`tradestate sweep-worker`; see {@link runJobsOnRedis}). `workers` is then ignored.
+   */
+  readonly redis?: RedisSweepOptions;
   /** Called as each point finishes, with the points done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /**
@@ -62,7 +68,7 @@ export interface SweepOutcome {
   readonly ranking: readonly number[];
   /** Points that ended with an error. */
   readonly failed: number;
-  /** Worker threads started at the outset. */
+  /** Worker threads started at the outset; with Redis, the remote workers that sent results. */
   readonly workers: number;
   readonly elapsedMs: number;
 }
@@ -144,8 +150,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     }
   });
 
-  const workers = Math.min(requested, jobs.length);
-  if (jobs.length > 0) await runPool(jobs, workers, land);
+  let workers = Math.min(requested, jobs.length);
+  if (jobs.length > 0) {
+    if (opts.redis) workers = await runJobsOnRedis(jobs, land, opts.redis);
+    else await runPool(jobs, workers, land);
+  }
   return {
     configFile: opts.configFile,
     seed: opts.seed,

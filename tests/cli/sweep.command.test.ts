@@ -126,3 +126,54 @@ describe('tradestate sweep', () => {
     });
   });
 });
+
+describe('tradestate sweep --redis / sweep-worker', () => {
+  it('distributes the points to a sweep-worker through a real Redis; usage errors are exit 2', async () => {
+    const { startRedis } = await import('../support/redis.ts');
+    const server = await startRedis();
+    const { dir, file } = configFile();
+    try {
+      const worker = cli('sweep-worker', '--redis', server.url, '--idle-exit', '2s');
+      const r = await cli(
+        'sweep',
+        '--config',
+        file,
+        '--param',
+        'strategy.params.fast=3,5',
+        '--redis',
+        server.url,
+        '--lease',
+        '30s',
+        '--out',
+        join(dir, 'out')
+      );
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/2 backtests in [\d.]+ s \([\d.]+\/s\) on 1 worker; none failed/);
+      const w = await worker;
+      expect(w.code).toBe(0);
+      expect(w.out).toMatch(/^tradestate sweep-worker: 1 thread on redis:\/\/127\.0\.0\.1:\d+$/m);
+      expect(w.out).toMatch(/#0 .*fast=3.*: sharpe/);
+      expect(w.out).toMatch(/2 points run; stopped/);
+      const local = await cli(
+        'sweep',
+        '--config',
+        file,
+        '--param',
+        'strategy.params.fast=3,5',
+        '--out',
+        join(dir, 'local')
+      );
+      expect(local.code).toBe(0);
+      expect(readFileSync(join(dir, 'out', 'sweep.json'), 'utf8')).toBe(
+        readFileSync(join(dir, 'local', 'sweep.json'), 'utf8')
+      );
+    } finally {
+      await server.stop();
+    }
+    expect((await cli('sweep-worker')).code).toBe(2);
+    const lease = await cli('sweep', '--config', file, '--param', 'strategy.params.fast=3', '--lease', '1m');
+    expect(lease.code).toBe(2);
+    expect(lease.err).toContain('--lease needs --redis');
+  });
+});

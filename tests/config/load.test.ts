@@ -62,7 +62,9 @@ describe('config loading', () => {
     );
     expect(e.message).toMatch(/^c\.yaml: strategy\.params\.fast: fast must be shorter than slow/);
     const u = errorOf(() => createStrategy({ type: 'nope', params: {} }, 'c.yaml'));
-    expect(u.message).toMatch(/strategy\.type: expected one of sma-crossover, got "nope"/);
+    expect(u.message).toMatch(
+      /strategy\.type: expected one of sma-crossover, momentum, mean-reversion, pairs, ml-logistic, got "nope"/
+    );
   });
 
   it('resolves data paths relative to the config file', () => {

@@ -14,9 +14,10 @@ import { createFixSession, type FixSessionActor } from '../../src/gateways/fix/f
 import { MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
 import type { ExecutionReport, SubmitOrder } from '../../src/messages/index.ts';
 import { LiveClock } from '../../src/time/clock.ts';
+import { freePort } from '../support/free-port.ts';
 import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
-import { freePort, type JspurefixPeer, startJspurefix } from './jspurefix-peer.ts';
+import { type JspurefixPeer, startJspurefix } from './jspurefix-peer.ts';
 
 const AAPL = makeInstrument({
   symbol: 'AAPL',

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 
 /**
  * jspurefix run in-process as the counterparty. jspurefix is CommonJS with tsyringe DI (needs
@@ -14,19 +13,6 @@ export interface PeerEvents {
   app: (msgType: string, obj: Record<string, unknown>, view: unknown) => void;
   ready: () => void;
   stopped: (e?: Error) => void;
-}
-
-/** A free loopback port (jspurefix's listener does not report the port it bound). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PeerOptions {

@@ -1,0 +1,320 @@
+/**
+ * Distributed parameter sweeps through Redis: a coordinator (`tradestate sweep --redis URL`) queues the points,
+ * and any number of worker processes on any machines (`tradestate sweep-worker --redis URL`) take them, backtest
+ * them and send the results back. Results are deterministic per point, so the sweep's JSON is byte-identical to
+ * a local run of the same sweep, whoever ran which point.
+ *
+ * Keys (prefix `tradestate:sweep` by default):
+ * - `<prefix>:jobs` — the queue of points, shared by every sweep (a job names its sweep);
+ * - `<prefix>:pending` — points a worker has taken: `BLMOVE jobs → pending` is atomic, so a point is never
+ *   lost between the queue and a worker;
+ * - `<prefix>:<sweep>:results` — results, pushed by the worker in the same transaction that drops the point
+ *   from `pending`.
+ * Leases are kept on the coordinator's clock only (no clock agreement between machines): a point seen in
+ * `pending` for longer than the lease without a result is handed out again (its worker is presumed dead), up to
+ * `attempts` times; the first result of a point wins and a late duplicate is ignored. Nothing is retried that
+ * could do harm: a backtest has no side effects.
+ *
+ * Workers read the config file and its data at the paths the coordinator gives: run them where those paths
+ * resolve (the same checkout, a shared filesystem), or sweep configs whose data is synthetic.
+ */
+import { hostname } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
+import { runIdOf } from '../engine/backtest.ts';
+import { RedisClient } from '../net/redis.client.ts';
+import { type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
+import { fromWire, toWire } from './sweep-wire.ts';
+
+/** The coordinator's side of a Redis sweep. */
+export interface RedisSweepOptions {
+  /** `redis://[user[:password]@]host[:port][/db]`. */
+  readonly url: string;
+  /** Key prefix shared with the workers (default `tradestate:sweep`). */
+  readonly prefix?: string;
+  /** A point taken and not finished within this long (ms) is handed out again. Default 10 minutes. */
+  readonly leaseMs?: number;
+  /** Hand-outs per point (the first and re-leases) before it fails. Default 3. */
+  readonly attempts?: number;
+  /** Fail when no worker has taken a point for this long (ms) while points wait. Default 60 s. */
+  readonly idleMs?: number;
+  /** How often (ms) the coordinator checks leases while waiting for results. Default 1 000. */
+  readonly pollMs?: number;
+}
+
+export const DEFAULT_SWEEP_PREFIX = 'tradestate:sweep';
+
+interface Envelope {
+  readonly sweep: string;
+  readonly job: SweepJob;
+}
+interface ResultMessage {
+  readonly worker: string;
+  readonly result: SweepPointResult;
+}
+
+const keys = (prefix: string, sweep: string) => ({
+  jobs: `${prefix}:jobs`,
+  pending: `${prefix}:pending`,
+  results: `${prefix}:${sweep}:results`
+});
+
+/**
+ * Run `jobs` on remote sweep workers through Redis, calling `land` once per point (in completion order).
+ * Resolves with the number of distinct workers that sent results. Rejects with `TRD_ERR_SWEEP_WORKER_FAILED`
+ * when no worker takes a point for `idleMs`, and with `TRD_ERR_REDIS_*` when Redis fails; either way this
+ * sweep's queued points are withdrawn.
+ */
+export async function runJobsOnRedis(
+  jobs: readonly SweepJob[],
+  land: (r: SweepPointResult) => void,
+  o: RedisSweepOptions
+): Promise<number> {
+  const prefix = o.prefix ?? DEFAULT_SWEEP_PREFIX;
+  const leaseMs = o.leaseMs ?? 600_000;
+  const attemptsMax = o.attempts ?? 3;
+  const idleMs = o.idleMs ?? 60_000;
+  const pollSec = Math.max(0.05, (o.pollMs ?? 1000) / 1000);
+  const sweep = `${Date.now().toString(36)}-${process.pid}-${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
+  const k = keys(prefix, sweep);
+  const envIndex = new Map<string, number>();
+  const envOf: string[] = [];
+  for (const job of jobs) {
+    const env = toWire({ sweep, job } satisfies Envelope);
+    envIndex.set(env, job.index);
+    envOf[job.index] = env;
+  }
+  const byIndex = new Map(jobs.map((j) => [j.index, j]));
+  const landed = new Set<number>();
+  const workers = new Set<string>();
+  const attempts = new Map<number, number>();
+  const seenPending = new Map<number, number>();
+
+  const redis = await RedisClient.connect(o.url);
+  let blocking: RedisClient | undefined;
+  try {
+    blocking = await RedisClient.connect(o.url);
+    for (let i = 0; i < jobs.length; i += 500) {
+      await redis.command('RPUSH', k.jobs, ...jobs.slice(i, i + 500).map((j) => envOf[j.index]!));
+    }
+    for (const j of jobs) attempts.set(j.index, 1);
+    let lastTaken = performance.now();
+    let lastCheck = 0;
+    const pollMs = pollSec * 1000;
+    const finish = (r: SweepPointResult): void => {
+      if (landed.has(r.index) || !byIndex.has(r.index)) return;
+      landed.add(r.index);
+      land(r);
+    };
+    while (landed.size < jobs.length) {
+      const got = await blocking.command('BLPOP', k.results, pollSec);
+      if (Array.isArray(got) && typeof got[1] === 'string') {
+        const m = fromWire(got[1]) as ResultMessage;
+        workers.add(m.worker);
+        finish(m.result);
+        lastTaken = performance.now();
+      }
+      // at most once per poll: look at what workers hold
+      const now = performance.now();
+      if (now - lastCheck < pollMs) continue;
+      lastCheck = now;
+      const held = (await redis.command('LRANGE', k.pending, 0, -1)) as string[];
+      let ours = 0;
+      for (const env of held) {
+        const index = envIndex.get(env);
+        if (index === undefined) continue;
+        ours++;
+        if (landed.has(index)) continue;
+        const since = seenPending.get(index);
+        if (since === undefined) {
+          seenPending.set(index, now);
+          lastTaken = now;
+        } else if (now - since > leaseMs && (await redis.command('LREM', k.pending, 1, env)) === 1) {
+          seenPending.delete(index);
+          const n = attempts.get(index)!;
+          if (n >= attemptsMax) {
+            const job = byIndex.get(index)!;
+            finish({
+              index,
+              runId: runIdOf(job.config, job.seed, job.window),
+              params: job.params,
+              error: {
+                code: ErrorCode.SWEEP_WORKER_FAILED,
+                message: `no worker finished point ${index} within its ${leaseMs} ms lease, ${n} times`
+              }
+            });
+          } else {
+            attempts.set(index, n + 1);
+            await redis.command('RPUSH', k.jobs, env);
+          }
+        }
+      }
+      if (ours === 0 && now - lastTaken > idleMs) {
+        throw new TradestateError(
+          ErrorCode.SWEEP_WORKER_FAILED,
+          `no sweep worker took a point for ${Math.round(idleMs / 1000)} s ` +
+            `(is \`tradestate sweep-worker --redis …\` running against the same server?)`,
+          { done: landed.size, points: jobs.length }
+        );
+      }
+    }
+    return workers.size;
+  } finally {
+    // withdraw what is left of this sweep; a late result lands in a key that expires
+    if (!redis.closed) {
+      try {
+        for (const j of jobs) {
+          if (landed.has(j.index)) continue;
+          await redis.command('LREM', k.jobs, 0, envOf[j.index]!);
+          await redis.command('LREM', k.pending, 0, envOf[j.index]!);
+        }
+        await redis.command('DEL', k.results);
+      } catch {
+        // Redis went away: nothing left to withdraw from
+      }
+    }
+    await blocking?.close();
+    await redis.close();
+  }
+}
+
+/** A sweep worker process's options. */
+export interface SweepWorkerOptions {
+  readonly url: string;
+  /** Key prefix shared with the coordinators (default `tradestate:sweep`). */
+  readonly prefix?: string;
+  /** Points run at once, each on its own worker thread with its own Redis connection. Default 1. */
+  readonly threads?: number;
+  /** Finish the points in hand and stop. */
+  readonly signal?: AbortSignal;
+  /** Stop after this long (ms) without a point to run; 0 (default) = never. */
+  readonly idleExitMs?: number;
+  /** This worker's name in results (default `<host>:<pid>`). */
+  readonly id?: string;
+  /** Called after each point's result was sent. */
+  readonly onResult?: (r: SweepPointResult) => void;
+}
+
+/**
+ * Take points from any sweep queued on the server, backtest each on a worker thread and send the result back,
+ * until `signal` aborts (points in hand are finished first) or `idleExitMs` passes without a point. Resolves
+ * with the number of points run. An unreachable server at the start rejects (`TRD_ERR_REDIS_UNAVAILABLE`); a
+ * connection lost later is re-established with backoff (a point in hand when it dropped is re-leased by its
+ * coordinator). A point whose thread dies is reported as failed
+ * (`TRD_ERR_SWEEP_WORKER_FAILED`), not retried.
+ */
+export async function runSweepWorker(o: SweepWorkerOptions): Promise<number> {
+  const threads = o.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new TradestateError(ErrorCode.SWEEP_INVALID, `threads must be a positive integer, got ${threads}`, {
+      threads
+    });
+  }
+  const prefix = o.prefix ?? DEFAULT_SWEEP_PREFIX;
+  const id = o.id ?? `${hostname()}:${process.pid}`;
+  let ran = 0;
+  const loop = async (n: number): Promise<void> => {
+    let redis: RedisClient | undefined = await RedisClient.connect(o.url); // the first connect fails fast
+    const runner = new ThreadRunner();
+    let idleSince = performance.now();
+    try {
+      while (redis !== undefined && !o.signal?.aborted) {
+        try {
+          const env = await redis.command(
+            'BLMOVE',
+            `${prefix}:jobs`,
+            `${prefix}:pending`,
+            'LEFT',
+            'RIGHT',
+            1
+          );
+          if (typeof env !== 'string') {
+            if (o.idleExitMs && performance.now() - idleSince > o.idleExitMs) return;
+            continue;
+          }
+          const { sweep, job } = fromWire(env) as Envelope;
+          const result = await runner.run(job);
+          const results = keys(prefix, sweep).results;
+          await redis.command('MULTI');
+          await redis.command(
+            'RPUSH',
+            results,
+            toWire({ worker: `${id}#${n}`, result } satisfies ResultMessage)
+          );
+          await redis.command('EXPIRE', results, 86_400);
+          await redis.command('LREM', `${prefix}:pending`, 1, env);
+          await redis.command('EXEC');
+          ran++;
+          o.onResult?.(result);
+          idleSince = performance.now();
+        } catch (e) {
+          // Redis went away (a restart, a network blip): a point in hand is covered by the coordinator's lease
+          if (!isTradestateError(e, ErrorCode.REDIS_UNAVAILABLE)) throw e;
+          await redis.close();
+          redis = await reconnect(o.url, o.signal);
+        }
+      }
+    } finally {
+      await runner.close();
+      await redis?.close();
+    }
+  };
+  await Promise.all(Array.from({ length: threads }, (_, n) => loop(n)));
+  return ran;
+}
+
+/** Connect again after 0.5, 1, 2 … 10 s (capped) until it works; undefined once `signal` aborts. */
+async function reconnect(url: string, signal: AbortSignal | undefined): Promise<RedisClient | undefined> {
+  for (let delay = 500; !signal?.aborted; delay = Math.min(delay * 2, 10_000)) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    if (signal?.aborted) return undefined;
+    try {
+      return await RedisClient.connect(url);
+    } catch (e) {
+      if (!isTradestateError(e, ErrorCode.REDIS_UNAVAILABLE)) throw e;
+    }
+  }
+  return undefined;
+}
+
+/** One sweep worker thread, started on first use and again after it dies. */
+class ThreadRunner {
+  #worker: Worker | undefined;
+
+  run(job: SweepJob): Promise<SweepPointResult> {
+    const w = (this.#worker ??= startSweepWorker());
+    return new Promise((resolve) => {
+      const onMessage = (r: SweepPointResult): void => {
+        w.off('exit', onExit);
+        resolve(r);
+      };
+      const onExit = (code: number): void => {
+        w.off('message', onMessage);
+        this.#worker = undefined;
+        resolve({
+          index: job.index,
+          runId: runIdOf(job.config, job.seed, job.window),
+          params: job.params,
+          error: {
+            code: ErrorCode.SWEEP_WORKER_FAILED,
+            message: `the worker thread running point ${job.index} exited with code ${code}`
+          }
+        });
+      };
+      w.once('message', onMessage);
+      w.once('exit', onExit);
+      w.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+}

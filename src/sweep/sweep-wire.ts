@@ -1,0 +1,33 @@
+/**
+ * JSON for sweep jobs and results on the wire (Redis): exact round trips of what plain JSON cannot hold —
+ * bigints (nanosecond windows) become `{"$bigint":"…"}` and non-finite numbers (a Sharpe ratio of a run
+ * without trades) `{"$number":"NaN"}`. Everything else is plain JSON.
+ */
+
+/** `value` as wire JSON. */
+export function toWire(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return { $bigint: v.toString() };
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+    return v;
+  });
+}
+
+const NON_FINITE: Readonly<Record<string, number>> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY
+};
+
+/** Parse wire JSON (throws `SyntaxError` on text that is not JSON). */
+export function fromWire(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    if (keys.length !== 1) return v;
+    const o = v as Record<string, unknown>;
+    if (typeof o['$bigint'] === 'string' && /^-?\d+$/.test(o['$bigint'])) return BigInt(o['$bigint']);
+    if (typeof o['$number'] === 'string' && o['$number'] in NON_FINITE) return NON_FINITE[o['$number']];
+    return v;
+  });
+}

@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisClient } from '../../src/net/redis.client.ts';
+import { parseParamSpecs } from '../../src/sweep/param-grid.ts';
+import { runSweepWorker } from '../../src/sweep/redis-sweep.ts';
+import { runSweep, sweepJson } from '../../src/sweep/sweep-runner.ts';
+import { startRedis } from '../support/redis.ts';
+import { REPO_ROOT } from '../support/shared-data.ts';
+
+type Redis = Awaited<ReturnType<typeof startRedis>>;
+let server: Redis;
+let admin: RedisClient;
+const dir = mkdtempSync(join(tmpdir(), 'ts-redis-sweep-'));
+const FILE = join(dir, 'sweep.yaml');
+const raw = {
+  name: 'redis-sweep',
+  seed: 7,
+  data: { kind: 'synthetic', symbols: ['AAA', 'BBB'], start: '2024-03-04', sessions: 2, volatility: 0.6 },
+  strategy: { type: 'sma-crossover', params: { fast: 5, slow: 20, qty: 10 } },
+  execution: { commission: { bps: 1, minimum: 0.5 }, slippage: { bps: 2 } }
+};
+const axes = parseParamSpecs(['strategy.params.fast=3,5', 'strategy.params.slow=10,20']);
+
+beforeAll(async () => {
+  writeFileSync(FILE, JSON.stringify(raw)); // YAML is a superset of JSON
+  server = await startRedis();
+  admin = await RedisClient.connect(server.url);
+});
+afterAll(async () => {
+  await admin?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const stops: (() => void)[] = [];
+const running: Promise<unknown>[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) s();
+  await Promise.allSettled(running.splice(0));
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  await admin.command('FLUSHALL');
+});
+
+/** Poll an async condition every 20 ms for at most `ms`. */
+async function eventually(pred: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Start an in-process sweep worker (one thread); returns the promise of the points it ran. */
+function worker(id: string, url = server.url): Promise<number> {
+  const stop = new AbortController();
+  stops.push(() => stop.abort());
+  const p = runSweepWorker({ url, id, signal: stop.signal });
+  running.push(p);
+  return p;
+}
+
+describe('distributed sweeps through a real Redis', () => {
+  it('points run on remote workers give the same sweep.json as local threads; nothing is left in Redis', async () => {
+    const local = await runSweep({ config: raw, configFile: FILE, axes, workers: 2 });
+    const w1 = worker('w1');
+    const w2 = worker('w2');
+    const remote = await runSweep({
+      config: raw,
+      configFile: FILE,
+      axes,
+      redis: { url: server.url, pollMs: 100 }
+    });
+    expect(remote.failed).toBe(0);
+    expect(sweepJson(remote)).toBe(sweepJson(local));
+    expect(remote.workers).toBeGreaterThanOrEqual(1);
+    expect(remote.workers).toBeLessThanOrEqual(2);
+    for (const s of stops.splice(0)) s();
+    expect((await w1) + (await w2)).toBe(4);
+    expect(await admin.command('KEYS', '*')).toEqual([]);
+  });
+
+  it('a worker killed while holding a point: its lease runs out, another worker runs the point', async () => {
+    // a real worker process, killed (SIGKILL) as soon as it holds a point
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'tradestate.js'), 'sweep-worker', '--redis', server.url],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    children.push(child);
+    const sweep = runSweep({
+      config: raw,
+      configFile: FILE,
+      axes,
+      redis: { url: server.url, leaseMs: 1_000, pollMs: 100 }
+    });
+    await eventually(
+      async () => (await admin.command('LLEN', 'tradestate:sweep:pending')) === 1,
+      20_000,
+      'a taken point'
+    );
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const survivor = worker('survivor');
+    const s = await sweep;
+    expect(s.failed).toBe(0);
+    const local = await runSweep({ config: raw, configFile: FILE, axes, workers: 1 });
+    expect(sweepJson(s)).toBe(sweepJson(local));
+    for (const stop of stops.splice(0)) stop();
+    expect(await survivor).toBeGreaterThanOrEqual(1);
+  });
+
+  it('no worker at all: fails after idleMs with TRD_ERR_SWEEP_WORKER_FAILED and withdraws its points', async () => {
+    await expect(
+      runSweep({ config: raw, configFile: FILE, axes, redis: { url: server.url, idleMs: 300, pollMs: 50 } })
+    ).rejects.toMatchObject({ code: 'TRD_ERR_SWEEP_WORKER_FAILED' });
+    expect(await admin.command('LLEN', 'tradestate:sweep:jobs')).toBe(0);
+  });
+
+  it('a point whose worker thread dies is reported failed (not retried); the others complete', async () => {
+    void worker('w1');
+    const s = await runSweep({
+      config: raw,
+      configFile: FILE,
+      axes,
+      redis: { url: server.url, pollMs: 100 },
+      testHooks: { exitAt: [1] }
+    });
+    expect(s.failed).toBe(1);
+    expect(s.results[1]!.error).toMatchObject({ code: 'TRD_ERR_SWEEP_WORKER_FAILED' });
+    expect(s.results.filter((r) => r.metrics).map((r) => r.index)).toEqual([0, 2, 3]);
+  });
+
+  it('a worker outlives a Redis restart: it reconnects and keeps taking points', async () => {
+    const extra = await startRedis();
+    try {
+      const w = worker('phoenix', extra.url);
+      await new Promise((r) => setTimeout(r, 200)); // blocked in BLMOVE
+      const port = extra.port;
+      extra.kill();
+      const again = await startRedis([], port);
+      try {
+        const s = await runSweep({
+          config: raw,
+          configFile: FILE,
+          axes,
+          redis: { url: again.url, pollMs: 100 }
+        });
+        expect(s.failed).toBe(0);
+        expect(s.workers).toBe(1);
+        for (const stop of stops.splice(0)) stop();
+        expect(await w).toBe(4);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await extra.stop();
+    }
+  });
+
+  it('an unreachable server is TRD_ERR_REDIS_UNAVAILABLE, for the coordinator and for a worker', async () => {
+    const url = 'redis://127.0.0.1:1';
+    await expect(runSweep({ config: raw, configFile: FILE, axes, redis: { url } })).rejects.toMatchObject({
+      code: 'TRD_ERR_REDIS_UNAVAILABLE'
+    });
+    await expect(runSweepWorker({ url })).rejects.toMatchObject({ code: 'TRD_ERR_REDIS_UNAVAILABLE' });
+  });
+});
