@@ -1,8 +1,17 @@
-import { assign, emit, enqueueActions, setup, stopChild } from 'xstate';
+import {
+  type AnyActorLogic,
+  type AnyActorRef,
+  assign,
+  createActor,
+  emit,
+  enqueueActions,
+  setup
+} from 'xstate';
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
 import type { Why } from '../messages/primitives.ts';
+import { OrderIndex } from '../oms/order-index.ts';
 import { type OrderMachineEvent, orderEventFromReport, orderMachine } from './order.machine.ts';
 import type { ActorKind } from './order.types.ts';
 
@@ -49,12 +58,12 @@ export type OmsEmitted =
     };
 
 export interface OmsContext {
-  /** Every client order id of a working order (including cancel-replace successors) → the root id its actor was created with. */
-  readonly ids: Readonly<Record<string, string>>;
-  /** Venue order id → root client order id (learned from the venue's reports). */
-  readonly venueIds: Readonly<Record<string, string>>;
-  /** Root client order id → who owns the order and what it trades. */
-  readonly orders: Readonly<Record<string, { readonly strategyId: string; readonly instrumentId: string }>>;
+  /**
+   * Working orders by client order id (with cancel-replace successors) and venue order id → root id, and root →
+   * owner. Mutable, for O(1) updates (copying records on every event made each event O(working orders)): a
+   * snapshot's `index` shows the latest state, not the state when the snapshot was taken; `index.toJSON()` copies.
+   */
+  readonly index: OrderIndex;
   readonly open: number;
   readonly opened: number;
 }
@@ -63,10 +72,10 @@ type Routed = Exclude<OmsEvent, CancelAll>;
 
 /** The root id of the order an event is about: by client order id (for a replace answer, the original's), else by venue order id. */
 function rootOf(ctx: OmsContext, e: Routed): string | undefined {
-  const byClient = ctx.ids[targetId(e)];
+  const byClient = ctx.index.rootOfClient(targetId(e));
   if (byClient !== undefined || e.type !== 'exec.report' || e.report.venueOrderId === undefined)
     return byClient;
-  return ctx.venueIds[e.report.venueOrderId];
+  return ctx.index.rootOfVenue(e.report.venueOrderId);
 }
 
 /** The client order id an event is about (for a replace answer, the original order's id). */
@@ -83,15 +92,14 @@ function eventTs(e: OmsEvent): Nanos {
       : e.command.tsInit;
 }
 
-/** Roots of the working orders a mass cancel applies to, in creation order. */
-function matching(ctx: OmsContext, e: CancelAll): string[] {
-  return Object.entries(ctx.orders)
-    .filter(
-      ([, o]) =>
-        (e.strategyId === undefined || o.strategyId === e.strategyId) &&
-        (e.instrumentId === undefined || o.instrumentId === e.instrumentId)
-    )
-    .map(([root]) => root);
+const watched = new WeakSet<OrderIndex>();
+
+/** Once per OMS actor: when it stops or fails, stop its working order actors (XState does this only for `children`). */
+function watchOms(self: AnyActorRef, index: OrderIndex): void {
+  if (watched.has(index)) return;
+  watched.add(index);
+  const stopAll = (): void => index.stopAll();
+  self.subscribe({ complete: stopAll, error: stopAll });
 }
 
 /**
@@ -113,13 +121,23 @@ export const omsMachine = setup({
     isKnown: ({ context, event }) =>
       event.type !== 'order.cancel_all' && rootOf(context, event) !== undefined,
     isDuplicateId: ({ context, event }) =>
-      event.type === 'order.submit' && context.ids[event.command.clientOrderId] !== undefined
+      event.type === 'order.submit' && context.index.hasClientId(event.command.clientOrderId)
   },
   actions: {
-    spawnOrder: enqueueActions(({ enqueue, event }) => {
+    spawnOrder: enqueueActions(({ enqueue, context, event, self }) => {
       if (event.type !== 'order.submit') return;
       const id = orderSystemId(event.command.clientOrderId);
-      enqueue.spawnChild('order', { id, systemId: id, input: event.command });
+      // Not `spawnChild`: XState copies the parent's `children` record on every spawn and stop, which made each
+      // submit and close O(working orders) (0.3 ms a submit at 1,000 working orders, 5 ms at 16,000). The order
+      // actor is created the same way spawnChild does (same parent, system, id and systemId; its done and error
+      // events reach the OMS), but the OMS's index holds the reference, and stops working orders when the OMS
+      // stops or fails (see `watchOms`).
+      const logic = (self as unknown as { logic: { implementations: { actors: { order: AnyActorLogic } } } })
+        .logic.implementations.actors.order;
+      const ref = createActor(logic, { parent: self, id, systemId: id, input: event.command });
+      watchOms(self, context.index);
+      context.index.attach(event.command.clientOrderId, ref);
+      enqueue(() => ref.start());
       // announced before the child handles its first event, so listeners can attach to it
       enqueue(
         emit({
@@ -128,24 +146,14 @@ export const omsMachine = setup({
           tsEvent: event.command.tsInit
         })
       );
-      enqueue.sendTo(id, event);
+      enqueue.sendTo(ref, event);
     }),
-    register: assign(({ context, event }) =>
-      event.type === 'order.submit'
-        ? {
-            ids: { ...context.ids, [event.command.clientOrderId]: event.command.clientOrderId },
-            orders: {
-              ...context.orders,
-              [event.command.clientOrderId]: {
-                strategyId: event.command.strategyId,
-                instrumentId: event.command.instrumentId
-              }
-            },
-            open: context.open + 1,
-            opened: context.opened + 1
-          }
-        : {}
-    ),
+    register: assign(({ context, event }) => {
+      if (event.type !== 'order.submit') return {};
+      const c = event.command;
+      context.index.add(c.clientOrderId, { strategyId: c.strategyId, instrumentId: c.instrumentId });
+      return { open: context.open + 1, opened: context.opened + 1 };
+    }),
     forward: enqueueActions(({ enqueue, context, event, system }) => {
       if (event.type === 'order.cancel_all') return;
       const root = rootOf(context, event) ?? '';
@@ -155,14 +163,12 @@ export const omsMachine = setup({
         return;
       }
       const venueOrderId = event.report.venueOrderId;
-      if (venueOrderId !== undefined && context.venueIds[venueOrderId] === undefined) {
-        enqueue(assign({ venueIds: { ...context.venueIds, [venueOrderId]: root } }));
-      }
+      if (venueOrderId !== undefined) context.index.venue(venueOrderId, root);
       enqueue.sendTo(ref, orderEventFromReport(event.report));
     }),
     cancelAll: enqueueActions(({ enqueue, context, event, system }) => {
       if (event.type !== 'order.cancel_all') return;
-      const roots = matching(context, event);
+      const roots = context.index.matching(event.strategyId, event.instrumentId);
       enqueue(
         emit({
           type: 'oms.cancel_all_requested',
@@ -175,7 +181,7 @@ export const omsMachine = setup({
         })
       );
       for (const root of roots) {
-        const o = context.orders[root]!;
+        const o = context.index.owner(root)!;
         const cancel: OrderMachineEvent = {
           type: 'order.cancel',
           command: {
@@ -193,16 +199,13 @@ export const omsMachine = setup({
         enqueue.sendTo(system.get(orderSystemId(root)), cancel);
       }
     }),
-    addAlias: assign(({ context, event }) =>
-      event.type === 'order.replace'
-        ? {
-            ids: {
-              ...context.ids,
-              [event.command.newClientOrderId]: rootOf(context, event) ?? ''
-            }
-          }
-        : {}
-    ),
+    addAlias: assign(({ context, event }) => {
+      if (event.type === 'order.replace') {
+        const root = rootOf(context, event);
+        if (root !== undefined) context.index.alias(event.command.newClientOrderId, root);
+      }
+      return {};
+    }),
     refuse: emit(({ event }, params: { code: string }) => {
       const id = event.type === 'order.cancel_all' ? '*' : targetId(event);
       return {
@@ -220,19 +223,16 @@ export const omsMachine = setup({
     closeOrder: enqueueActions(({ enqueue, context, event }) => {
       const actorId = (event as unknown as { actorId: string }).actorId;
       const root = actorId.slice('order:'.length);
-      enqueue(stopChild(actorId));
+      // the order actor stopped itself on reaching its final state
+      context.index.remove(root);
       enqueue(emit({ type: 'oms.order_closed', clientOrderId: root }));
-      const ids = { ...context.ids };
-      for (const [k, v] of Object.entries(context.ids)) if (v === root) delete ids[k];
-      const venueIds = { ...context.venueIds };
-      for (const [k, v] of Object.entries(context.venueIds)) if (v === root) delete venueIds[k];
-      const { [root]: _closed, ...orders } = context.orders;
-      enqueue(assign({ open: context.open - 1, ids, venueIds, orders }));
+      enqueue(assign({ open: context.open - 1 }));
     })
   }
 }).createMachine({
   id: 'oms',
-  context: { ids: {}, venueIds: {}, orders: {}, open: 0, opened: 0 },
+  // a factory: every OMS actor gets its own index
+  context: () => ({ index: new OrderIndex(), open: 0, opened: 0 }),
   on: {
     'order.submit': [
       { guard: 'isDuplicateId', actions: { type: 'refuse', params: { code: ErrorCode.DUPLICATE_ORDER_ID } } },

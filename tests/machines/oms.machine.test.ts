@@ -62,13 +62,8 @@ describe('omsMachine', () => {
     });
     // filled orders are stopped and removed
     expect(t.oms.system.get(orderSystemId('a'))).toBeUndefined();
-    expect(t.oms.getSnapshot().context).toMatchObject({
-      open: 0,
-      opened: 1,
-      ids: {},
-      orders: {},
-      venueIds: {}
-    });
+    expect(t.oms.getSnapshot().context).toMatchObject({ open: 0, opened: 1 });
+    expect(t.oms.getSnapshot().context.index.toJSON()).toEqual({ ids: {}, orders: {}, venueIds: {} });
     expect(t.omsEvents.map((e) => e.type)).toEqual(['oms.order_opened', 'oms.order_closed']);
   });
 
@@ -161,6 +156,39 @@ describe('omsMachine', () => {
       ['a', 'system', 'risk', 'kill switch'],
       ['c', 'system', 'risk', 'kill switch']
     ]);
+  });
+
+  it('an order whose venue never answers is queried when its in-flight timer fires', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.clock.advanceTo(60_000_000_000n);
+    expect(t.requests.slice(0, 2)).toEqual(['submit:a', 'query:a']);
+  });
+
+  it('stopping the OMS stops its working order actors: no timer fires and no id stays registered', () => {
+    const t = setup();
+    for (const id of ['a', 'b', 'c'])
+      t.oms.send({ type: 'order.submit', command: submit(id), risk: { ok: true } });
+    t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'b' }) });
+    const refs = ['a', 'b', 'c'].map((id) => t.oms.system.get(orderSystemId(id)));
+    t.oms.stop();
+    expect(refs.map((r) => r?.getSnapshot().status)).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(['a', 'b', 'c'].map((id) => t.oms.system.get(orderSystemId(id)))).toEqual([
+      undefined,
+      undefined,
+      undefined
+    ]);
+    t.clock.advanceTo(3_600_000_000_000n);
+    expect(t.requests).toEqual(['submit:a', 'submit:b', 'submit:c']);
+  });
+
+  it("keeps working orders out of its snapshot's children (XState copies that record on every spawn and stop)", () => {
+    const t = setup();
+    for (let i = 0; i < 200; i++)
+      t.oms.send({ type: 'order.submit', command: submit(`o${i}`), risk: { ok: true } });
+    expect(t.oms.getSnapshot().context.open).toBe(200);
+    expect(Object.keys(t.oms.getSnapshot().children)).toEqual([]);
+    expect(t.status('o199')).toBe('PENDING_NEW');
   });
 
   it('many strategies interleaved: every order changes state atomically and no update is lost', () => {
