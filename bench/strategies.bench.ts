@@ -61,7 +61,7 @@ function bars(): Bar[] {
   return out;
 }
 
-const FLAT: StrategyView = { position: () => 0, workingQty: () => 0, now: () => 0n };
+const FLAT: StrategyView = { position: () => 0, workingQty: () => 0, openOrders: () => [], now: () => 0n };
 
 export async function run(emit: (fig: Figure) => void): Promise<void> {
   const bs = bars();

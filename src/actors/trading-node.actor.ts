@@ -7,8 +7,8 @@ import {
   killSwitchInputFromConfig,
   killSwitchMachine
 } from '../machines/kill-switch.machine.ts';
-import type { OmsEmitted, OmsEvent } from '../machines/oms.machine.ts';
-import type { OrderEmitted } from '../machines/order.machine.ts';
+import { type OmsEmitted, type OmsEvent, type omsMachine, orderSystemId } from '../machines/oms.machine.ts';
+import type { OrderContext, OrderEmitted } from '../machines/order.machine.ts';
 import { type StrategyEmitted, type StrategyEvent, strategyMachine } from '../machines/strategy.machine.ts';
 import type { ChildSpec, SupervisorEmitted } from '../machines/supervisor.machine.ts';
 import { NodeIds, tradingNodeMachine } from '../machines/trading-node.machine.ts';
@@ -49,6 +49,8 @@ export interface TradingNode {
   sendToStrategy(strategyId: string, e: StrategyEvent): void;
   sendToKillSwitch(e: Parameters<Actor<typeof killSwitchMachine>['send']>[0]): void;
   killSwitch(): AnyActorRef;
+  /** The state of the working order a client order id names (a cancel-replace successor names its original), if any. */
+  order(clientOrderId: string): OrderContext | undefined;
   stop(): void;
 }
 
@@ -136,6 +138,11 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
     sendToStrategy: (id, e) => get(NodeIds.strategy(id))?.send(e),
     sendToKillSwitch: (e) => get(NodeIds.killSwitch)?.send(e),
     killSwitch: () => get(NodeIds.killSwitch)!,
+    order: (clientOrderId) => {
+      const oms = get(NodeIds.oms) as Actor<typeof omsMachine> | undefined;
+      const root = oms?.getSnapshot().context.index.rootOfClient(clientOrderId);
+      return root === undefined ? undefined : get(orderSystemId(root))?.getSnapshot().context;
+    },
     stop: () => node?.stop()
   };
 }

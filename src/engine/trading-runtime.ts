@@ -6,12 +6,13 @@ import type { EventLog } from '../log/event-log.ts';
 import type { OrderEmitted } from '../machines/order.machine.ts';
 import type { StrategyEmitted } from '../machines/strategy.machine.ts';
 import type { ChildSpec } from '../machines/supervisor.machine.ts';
-import type { SubmitOrder } from '../messages/commands.ts';
+import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
-import { RiskEngine } from '../risk/risk-engine.ts';
+import { ReplacementRiskView } from '../risk/replacement-view.ts';
+import { RiskEngine, type RiskVerdict } from '../risk/risk-engine.ts';
 import { RiskState } from '../risk/risk-state.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { type MarketDataStream, marketData } from '../streams/market-data.stream.ts';
@@ -234,8 +235,31 @@ export class TradingRuntime {
   }
 
   #onStrategyEvent(req: StrategyEmitted): void {
-    this.#issued.set(req.strategyId, (this.#issued.get(req.strategyId) ?? 0) + 1);
     const now = this.#clock.now();
+    switch (req.type) {
+      case 'strategy.order_requested':
+        this.#submit(req, now);
+        return;
+      case 'strategy.cancel_requested':
+        this.#cancel(req, now);
+        return;
+      case 'strategy.replace_requested':
+        this.#replace(req, now);
+        return;
+      case 'strategy.intent_refused':
+        this.#log.append(
+          now,
+          req.type,
+          'strategy',
+          { clientOrderId: req.clientOrderId, strategyId: req.strategyId },
+          req
+        );
+        return;
+    }
+  }
+
+  #submit(req: Extract<StrategyEmitted, { type: 'strategy.order_requested' }>, now: Nanos): void {
+    this.#issued.set(req.strategyId, (this.#issued.get(req.strategyId) ?? 0) + 1);
     const i = req.intent;
     const command: SubmitOrder = {
       type: 'order.submit',
@@ -249,27 +273,110 @@ export class TradingRuntime {
       qty: i.qty,
       tif: i.tif,
       reason: i.reason,
-      ...(i.limitPx !== undefined ? { limitPx: i.limitPx } : {}),
-      ...(i.stopPx !== undefined ? { stopPx: i.stopPx } : {})
+      ...prices(i.limitPx, i.stopPx)
     };
     const risk = this.riskEngine.check(command, this.riskState);
     this.counts.orders++;
-    const cmdIds = {
-      clientOrderId: command.clientOrderId,
-      strategyId: command.strategyId,
-      instrumentId: command.instrumentId,
-      commandId: command.commandId
-    };
-    this.#log.append(now, 'order.submit', 'strategy', cmdIds, command);
-    this.#log.append(
-      now,
-      risk.ok ? 'risk.passed' : 'risk.failed',
-      'risk',
-      { clientOrderId: command.clientOrderId },
-      risk
-    );
+    this.#logCommand(now, command);
+    this.#logRisk(now, command.clientOrderId, risk);
     this.node.sendToOms({ type: 'order.submit', command, risk });
   }
+
+  #cancel(req: Extract<StrategyEmitted, { type: 'strategy.cancel_requested' }>, now: Nanos): void {
+    const command: CancelOrder = {
+      type: 'order.cancel',
+      commandId: `${req.clientOrderId}:cancel:${now}`,
+      tsInit: now,
+      strategyId: req.strategyId,
+      instrumentId: req.instrumentId,
+      clientOrderId: req.clientOrderId,
+      reason: req.intent.reason,
+      actor: 'strategy',
+      why: 'signal'
+    };
+    this.#logCommand(now, command);
+    this.node.sendToOms({ type: 'order.cancel', command });
+  }
+
+  /**
+   * A strategy's cancel-replace, checked by pre-trade risk as the order it would become (its remaining quantity at
+   * the new price, with the original's leaves left out of the open quantities). A denied replace is logged
+   * (`risk.failed`) and counted as rejected; the order stays as it was.
+   */
+  #replace(req: Extract<StrategyEmitted, { type: 'strategy.replace_requested' }>, now: Nanos): void {
+    this.#issued.set(req.strategyId, (this.#issued.get(req.strategyId) ?? 0) + 1);
+    const i = req.intent;
+    const command: ReplaceOrder = {
+      type: 'order.replace',
+      commandId: `${req.newClientOrderId}:replace`,
+      tsInit: now,
+      strategyId: req.strategyId,
+      instrumentId: req.instrumentId,
+      clientOrderId: req.clientOrderId,
+      newClientOrderId: req.newClientOrderId,
+      reason: i.reason,
+      actor: 'strategy',
+      why: 'signal',
+      ...(i.qty !== undefined ? { qty: i.qty } : {}),
+      ...prices(i.limitPx, i.stopPx)
+    };
+    this.#logCommand(now, command);
+    const o = this.node.order(req.clientOrderId);
+    if (o !== undefined) {
+      // risk sees the replacement as a new order for what would remain
+      const leaves = o.qty - o.filledQty;
+      const after = (i.qty ?? o.qty) - o.filledQty;
+      const asOrder: SubmitOrder = {
+        ...o.submitted,
+        commandId: command.commandId,
+        tsInit: now,
+        clientOrderId: req.newClientOrderId,
+        qty: Math.max(1, after),
+        ...prices(i.limitPx ?? o.limitPx, i.stopPx ?? o.stopPx)
+      };
+      const index = this.riskEngine.instrumentIndex(o.instrumentId);
+      const view = new ReplacementRiskView(
+        this.riskState,
+        o.instrumentId,
+        index,
+        o.side,
+        Math.max(0, leaves)
+      );
+      const risk = this.riskEngine.check(asOrder, view);
+      this.#logRisk(now, req.newClientOrderId, risk);
+      if (!risk.ok) {
+        this.counts.rejected++;
+        return;
+      }
+    }
+    // an order the OMS no longer has is refused there (TRD_ERR_UNKNOWN_ORDER), and logged
+    this.node.sendToOms({ type: 'order.replace', command });
+  }
+
+  #logCommand(now: Nanos, c: SubmitOrder | CancelOrder | ReplaceOrder): void {
+    const ids = {
+      clientOrderId: c.clientOrderId,
+      strategyId: c.strategyId,
+      instrumentId: c.instrumentId,
+      commandId: c.commandId
+    };
+    this.#log.append(now, c.type, 'strategy', ids, c);
+  }
+
+  #logRisk(now: Nanos, clientOrderId: string, risk: RiskVerdict): void {
+    this.#log.append(now, risk.ok ? 'risk.passed' : 'risk.failed', 'risk', { clientOrderId }, risk);
+  }
+}
+
+/** The price fields of a command, without keys for absent prices. */
+function prices(
+  limitPx: number | undefined,
+  stopPx: number | undefined
+): { limitPx?: number; stopPx?: number } {
+  return {
+    ...(limitPx !== undefined ? { limitPx } : {}),
+    ...(stopPx !== undefined ? { stopPx } : {})
+  };
 }
 
 function orderIds(e: Exclude<OrderEmitted, { type: 'order.refused' }>) {

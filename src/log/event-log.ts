@@ -52,10 +52,12 @@ export interface JsonlEventLogOptions {
   readonly syncTypes?: readonly string[];
 }
 
-/** What a live session makes durable before acting: the orders it is about to send, mass cancels, start and end. */
+/** What a live session makes durable before acting: the orders, cancels and replaces it is about to send, mass cancels, start and end. */
 export const WRITE_AHEAD_SYNC_TYPES: readonly string[] = [
   'run.started',
   'order.submit',
+  'order.cancel',
+  'order.replace',
   'oms.cancel_all_requested',
   'run.completed'
 ];

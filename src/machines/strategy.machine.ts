@@ -1,5 +1,6 @@
 import { EMPTY } from 'rxjs';
 import { assign, emit, enqueueActions, fromEventObservable, setup } from 'xstate';
+import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
@@ -9,12 +10,23 @@ import {
   type WorkingOrders,
   workingQtyOf
 } from '../oms/working-orders.ts';
-import type { OrderIntent, Strategy, StrategyView } from '../strategies/strategy.ts';
+import type {
+  CancelIntent,
+  OrderIntent,
+  ReplaceIntent,
+  Strategy,
+  StrategyAction,
+  StrategyView,
+  WorkingOrderView
+} from '../strategies/strategy.ts';
 
 /**
  * Hosts one {@link Strategy}: receives closed bars from an RxJS market-data stream (the invoked
- * `marketData` actor, provided by the wiring), tracks its own positions and working quantity from its
- * orders' events, and emits `strategy.order_requested` with deterministic client order ids
+ * `marketData` actor, provided by the wiring), tracks its own positions and working orders from its
+ * orders' events (and shows each to the strategy's `onOrderEvent`), and turns the strategy's actions into
+ * `strategy.order_requested`, `strategy.cancel_requested` and `strategy.replace_requested`; a cancel or
+ * replace naming an order the strategy does not have working is refused here (`strategy.intent_refused`),
+ * so a strategy can never touch another's orders. New orders and replacements get deterministic client order ids
  * (`<prefix>-<n>`; the prefix is the strategy id, plus a session tag in paper trading so a venue never sees
  * an id twice across sessions). A restart restores the numbering with the positions and working orders.
  * Halting stops new requests; market data keeps the indicators warm.
@@ -46,20 +58,116 @@ export type StrategyEvent =
     }
   | { readonly type: 'strategy.resume' };
 
-export type StrategyEmitted = {
-  readonly type: 'strategy.order_requested';
+interface Emitted {
   readonly strategyId: string;
+  /** The order asked for (new orders) or acted on (cancel, replace). */
   readonly clientOrderId: string;
-  readonly intent: OrderIntent;
   readonly tsEvent: Nanos;
-};
+}
+
+export type StrategyEmitted =
+  | (Emitted & { readonly type: 'strategy.order_requested'; readonly intent: OrderIntent })
+  | (Emitted & {
+      readonly type: 'strategy.cancel_requested';
+      readonly instrumentId: string;
+      readonly intent: CancelIntent;
+    })
+  | (Emitted & {
+      readonly type: 'strategy.replace_requested';
+      readonly instrumentId: string;
+      /** The replacement's client order id, from the strategy's numbering. */
+      readonly newClientOrderId: string;
+      readonly intent: ReplaceIntent;
+    })
+  | (Emitted & {
+      readonly type: 'strategy.intent_refused';
+      readonly code: string;
+      readonly message: string;
+      readonly intent: CancelIntent | ReplaceIntent;
+    });
 
 function viewOf(ctx: StrategyContext): StrategyView {
   return {
     position: (id) => ctx.positions[id] ?? 0,
     workingQty: (id) => workingQtyOf(ctx.open, id),
+    openOrders: (instrumentId) => {
+      const out: WorkingOrderView[] = [];
+      for (const clientOrderId in ctx.open) {
+        const o = ctx.open[clientOrderId]!;
+        if (instrumentId !== undefined && o.instrumentId !== instrumentId) continue;
+        out.push({
+          clientOrderId,
+          instrumentId: o.instrumentId,
+          side: o.leaves < 0 ? 'sell' : 'buy',
+          leaves: Math.abs(o.leaves),
+          ...(o.limitPx !== undefined ? { limitPx: o.limitPx } : {}),
+          status: o.status ?? 'NEW'
+        });
+      }
+      return out;
+    },
     now: () => ctx.now
   };
+}
+
+/**
+ * Turn a strategy's actions into requests: new orders and replacements numbered `<prefix>-<n>`, cancels and
+ * replaces only for the strategy's own working orders (others refused with `TRD_ERR_UNKNOWN_ORDER`).
+ */
+function act(
+  ctx: StrategyContext,
+  actions: readonly StrategyAction[],
+  tsEvent: Nanos
+): { readonly emitted: readonly StrategyEmitted[]; readonly update: Partial<StrategyContext> } {
+  const emitted: StrategyEmitted[] = [];
+  const enqueue = (e: StrategyEmitted): void => void emitted.push(e);
+  const strategyId = ctx.strategy.id;
+  let n = ctx.nextOrder;
+  const open = { ...ctx.open };
+  for (const a of actions) {
+    if (a.kind === 'cancel' || a.kind === 'replace') {
+      const o = open[a.clientOrderId];
+      if (o === undefined) {
+        enqueue({
+          type: 'strategy.intent_refused',
+          strategyId,
+          clientOrderId: a.clientOrderId,
+          code: ErrorCode.UNKNOWN_ORDER,
+          message: `${a.kind}: ${a.clientOrderId} is not a working order of strategy ${strategyId}`,
+          intent: a,
+          tsEvent
+        });
+      } else if (a.kind === 'cancel') {
+        enqueue({
+          type: 'strategy.cancel_requested',
+          strategyId,
+          clientOrderId: a.clientOrderId,
+          instrumentId: o.instrumentId,
+          intent: a,
+          tsEvent
+        });
+      } else {
+        enqueue({
+          type: 'strategy.replace_requested',
+          strategyId,
+          clientOrderId: a.clientOrderId,
+          instrumentId: o.instrumentId,
+          newClientOrderId: `${ctx.prefix}-${++n}`,
+          intent: a,
+          tsEvent
+        });
+      }
+      continue;
+    }
+    const clientOrderId = `${ctx.prefix}-${++n}`;
+    open[clientOrderId] = {
+      instrumentId: a.instrumentId,
+      leaves: signedQty(a.side, a.qty),
+      ...(a.limitPx !== undefined ? { limitPx: a.limitPx } : {})
+    };
+    enqueue({ type: 'strategy.order_requested', strategyId, clientOrderId, intent: a, tsEvent });
+  }
+  return { emitted, update: { nextOrder: n, open } };
 }
 
 /** Apply one of this strategy's order events to its positions and working orders. */
@@ -104,28 +212,26 @@ export const strategyMachine = setup({
     },
     decide: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'market.bar') return;
-      const intents = context.strategy.onBar(event, viewOf(context));
-      if (intents.length === 0) return;
-      let n = context.nextOrder;
-      const open = { ...context.open };
-      for (const intent of intents) {
-        const clientOrderId = `${context.prefix}-${++n}`;
-        open[clientOrderId] = {
-          instrumentId: intent.instrumentId,
-          leaves: signedQty(intent.side, intent.qty)
-        };
-        enqueue(
-          emit({
-            type: 'strategy.order_requested',
-            strategyId: context.strategy.id,
-            clientOrderId,
-            intent,
-            tsEvent: event.tsEvent
-          })
-        );
-      }
-      enqueue(assign({ nextOrder: n, open }));
+      const actions = context.strategy.onBar(event, viewOf(context));
+      if (actions.length === 0) return;
+      const r = act(context, actions, event.tsEvent);
+      for (const e of r.emitted) enqueue(emit(e));
+      enqueue(assign(r.update));
     }),
+    /** Show the strategy its order's event (the view already updated) and act on its answer. */
+    react: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'strategy.order_event' || context.strategy.onOrderEvent === undefined) return;
+      const actions = context.strategy.onOrderEvent(event.event, viewOf(context));
+      if (actions.length === 0) return;
+      const r = act(context, actions, event.event.tsEvent);
+      for (const e of r.emitted) enqueue(emit(e));
+      enqueue(assign(r.update));
+    }),
+    /** Halted: the strategy still sees its orders' events; its actions are discarded. */
+    warmOrder: ({ context, event }) => {
+      if (event.type === 'strategy.order_event')
+        context.strategy.onOrderEvent?.(event.event, viewOf(context));
+    },
     restore: assign(({ context, event }) =>
       event.type === 'strategy.restore'
         ? {
@@ -152,7 +258,6 @@ export const strategyMachine = setup({
   }),
   invoke: { src: 'marketData' },
   on: {
-    'strategy.order_event': { actions: 'applyOrderEvent' },
     'strategy.restore': { actions: 'restore' }
   },
   initial: 'running',
@@ -160,12 +265,14 @@ export const strategyMachine = setup({
     running: {
       on: {
         'market.bar': { actions: ['observeBar', 'decide'] },
+        'strategy.order_event': { actions: ['applyOrderEvent', 'react'] },
         'strategy.halt': 'halted'
       }
     },
     halted: {
       on: {
         'market.bar': { actions: ['observeBar', 'warm'] },
+        'strategy.order_event': { actions: ['applyOrderEvent', 'warmOrder'] },
         'strategy.resume': 'running'
       }
     }

@@ -1,9 +1,16 @@
-import type { OrderEvent } from '../messages/order-events.ts';
+import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 
-/** Working orders by client order id: instrument and signed leaves quantity (buy positive). */
-export type WorkingOrders = Readonly<
-  Record<string, { readonly instrumentId: string; readonly leaves: number }>
->;
+/** One working order: instrument, signed leaves (buy positive), its limit price, whether a cancel/replace is pending. */
+export interface WorkingOrder {
+  readonly instrumentId: string;
+  readonly leaves: number;
+  readonly limitPx?: number;
+  /** The order's status as of its last event (none yet: requested, not yet submitted). */
+  readonly status?: OrderStatus;
+}
+
+/** Working orders by client order id, in the order they were first seen. */
+export type WorkingOrders = Readonly<Record<string, WorkingOrder>>;
 
 /** Order states after which an order is no longer working. */
 export const ORDER_DONE_STATES: ReadonlySet<string> = new Set([
@@ -22,7 +29,13 @@ export function applyOrderEventToWorking(open: WorkingOrders, e: OrderEvent): Wo
   const next = { ...open };
   if (e.origClientOrderId !== undefined) delete next[e.origClientOrderId];
   if (ORDER_DONE_STATES.has(e.to)) delete next[e.clientOrderId];
-  else next[e.clientOrderId] = { instrumentId: e.instrumentId, leaves: signedQty(e.side, e.leavesQty) };
+  else
+    next[e.clientOrderId] = {
+      instrumentId: e.instrumentId,
+      leaves: signedQty(e.side, e.leavesQty),
+      ...(e.limitPx !== undefined ? { limitPx: e.limitPx } : {}),
+      status: e.to
+    };
   return next;
 }
 

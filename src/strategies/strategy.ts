@@ -1,5 +1,6 @@
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
+import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 import type { OrderType, Side, TimeInForce } from '../messages/primitives.ts';
 
 /**
@@ -7,6 +8,8 @@ import type { OrderType, Side, TimeInForce } from '../messages/primitives.ts';
  * deterministic client order ids; the strategy itself never talks to a venue.
  */
 export interface OrderIntent {
+  /** Optional tag; an intent without `kind` is a new order. */
+  readonly kind?: 'submit';
   readonly instrumentId: string;
   readonly side: Side;
   readonly qty: number;
@@ -18,12 +21,59 @@ export interface OrderIntent {
   readonly reason: string;
 }
 
+/**
+ * Cancel one of the strategy's own working orders. A strategy can only name its own orders: an id it did not
+ * issue, or one no longer working, is refused (`strategy.intent_refused`, `TRD_ERR_UNKNOWN_ORDER`).
+ */
+export interface CancelIntent {
+  readonly kind: 'cancel';
+  readonly clientOrderId: string;
+  readonly reason: string;
+}
+
+/**
+ * Cancel-replace one of the strategy's own working orders: new quantity and/or prices (omitted fields keep
+ * their values). The replacement gets a new client order id from the strategy's numbering; the venue keeps
+ * time priority only on a pure size decrease. Checked by pre-trade risk as the order it would become.
+ */
+export interface ReplaceIntent {
+  readonly kind: 'replace';
+  readonly clientOrderId: string;
+  /** The new total order quantity, filled lots included (FIX OrderQty); must exceed what has filled. */
+  readonly qty?: number;
+  readonly limitPx?: number;
+  readonly stopPx?: number;
+  readonly reason: string;
+}
+
+/** Everything a strategy can ask for. */
+export type StrategyAction = OrderIntent | CancelIntent | ReplaceIntent;
+
+/** One of the strategy's working orders, as it knows it from its orders' events. */
+export interface WorkingOrderView {
+  readonly clientOrderId: string;
+  readonly instrumentId: string;
+  readonly side: Side;
+  /** Lots still to fill (> 0). */
+  readonly leaves: number;
+  /** Limit price in ticks, when the order has one. */
+  readonly limitPx?: number;
+  /**
+   * Its status as of its last event: `NEW` until submitted, `PENDING_NEW` until the venue acknowledges it (a
+   * cancel or replace is refused by the order until then), `PENDING_CANCEL` / `PENDING_REPLACE` while one awaits
+   * the venue's answer.
+   */
+  readonly status: OrderStatus;
+}
+
 /** The read-only view a strategy gets of its own state; identical in backtest and live. */
 export interface StrategyView {
   /** Net position in lots (filled quantity only). */
   position(instrumentId: string): number;
   /** Lots still working in open orders, signed (buy positive). */
   workingQty(instrumentId: string): number;
+  /** The strategy's working orders (on one instrument, or all), oldest first. */
+  openOrders(instrumentId?: string): readonly WorkingOrderView[];
   now(): Nanos;
 }
 
@@ -34,7 +84,12 @@ export interface StrategyView {
 export interface Strategy {
   readonly id: string;
   /** Called for every closed bar of a subscribed instrument. */
-  onBar(bar: Bar, view: StrategyView): readonly OrderIntent[];
+  onBar(bar: Bar, view: StrategyView): readonly StrategyAction[];
+  /**
+   * Optional: called for every event of the strategy's own orders (accepted, filled, canceled, replaced, …),
+   * after the view has been updated with it; may answer with actions, e.g. re-quote after a fill.
+   */
+  onOrderEvent?(event: OrderEvent, view: StrategyView): readonly StrategyAction[];
   /** A JSON-safe view of internal state, for snapshots and debugging. */
   snapshot(): unknown;
 }

@@ -16,9 +16,10 @@ const X = 'X@SIM';
 const T0 = 1_700_000_000_000_000_000n;
 const PREFIX = 'm-sess';
 
-/** Buys one lot on every bar it sees; counts the bars (stateless as far as its decisions go). */
-function buyer(): { strategy: Strategy; calls: () => number } {
+/** Buys one lot on every bar it sees; counts the bars and the order events it is shown (stateless as far as its decisions go). */
+function buyer(): { strategy: Strategy; calls: () => number; orderCalls: () => number } {
   let n = 0;
+  let orderEvents = 0;
   return {
     strategy: {
       id: 'm',
@@ -35,9 +36,14 @@ function buyer(): { strategy: Strategy; calls: () => number } {
           }
         ];
       },
+      onOrderEvent: () => {
+        orderEvents++;
+        return [];
+      },
       snapshot: () => ({ n })
     },
-    calls: () => n
+    calls: () => n,
+    orderCalls: () => orderEvents
   };
 }
 
@@ -149,6 +155,7 @@ function replay(events: readonly StrategyEvent[]) {
     const from = before.value as StateName;
     const n = emitted.length;
     const calls = probe.calls();
+    const orderCalls = probe.orderCalls();
     actor.send(e);
     const after = actor.getSnapshot();
     const to = after.value as StateName;
@@ -165,6 +172,8 @@ function replay(events: readonly StrategyEvent[]) {
     expect(after.context.bars, where).toBe(before.context.bars + (isBar ? 1 : 0));
     expect(probe.calls(), where).toBe(calls + (isBar ? 1 : 0));
     expect(after.context.now, where).toBe(isBar ? e.tsEvent : before.context.now);
+    // every order event is shown to the strategy in both states (its answer is discarded while halted)
+    expect(probe.orderCalls(), where).toBe(orderCalls + (e.type === 'strategy.order_event' ? 1 : 0));
 
     // only a bar while running emits: the one intent, numbered right after the last issued
     if (isBar && from === 'running') {
@@ -223,12 +232,13 @@ describe('strategyMachine: model-based paths (xstate/graph)', () => {
 
   it('the definition has the transitions this test exercises', () => {
     expect(definedTransitions()).toEqual([
-      '(root):strategy.order_event',
       '(root):strategy.restore',
       'halted:market.bar',
+      'halted:strategy.order_event',
       'halted:strategy.resume',
       'running:market.bar',
-      'running:strategy.halt'
+      'running:strategy.halt',
+      'running:strategy.order_event'
     ]);
   });
 

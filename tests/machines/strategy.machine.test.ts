@@ -10,7 +10,13 @@ import {
 } from '../../src/machines/strategy.machine.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import type { OrderEvent } from '../../src/messages/order-events.ts';
-import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
+import type {
+  OrderIntent,
+  Strategy,
+  StrategyAction,
+  StrategyView,
+  WorkingOrderView
+} from '../../src/strategies/strategy.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 
 const X = 'X@SIM';
@@ -167,7 +173,7 @@ describe('strategyMachine', () => {
   it('works with the probe strategy: one order every `every` bars, alternating sides', () => {
     const s = start(probeStrategy(2));
     for (let i = 1; i <= 6; i++) s.send(bar(i));
-    expect(s.emitted.map((e) => [e.clientOrderId, e.intent.side, e.tsEvent])).toEqual([
+    expect(s.emitted.map((e) => [e.clientOrderId, 'side' in e.intent && e.intent.side, e.tsEvent])).toEqual([
       ['probe-1', 'buy', bar(2).tsEvent],
       ['probe-2', 'sell', bar(4).tsEvent],
       ['probe-3', 'buy', bar(6).tsEvent]
@@ -203,7 +209,10 @@ describe('strategyMachine', () => {
     s.send(bar(1));
     // acknowledged: nothing changes
     s.send(oe({ clientOrderId: 's-1' }));
-    expect([s.ctx().positions, s.ctx().open['s-1']]).toEqual([{}, { instrumentId: X, leaves: 5 }]);
+    expect([s.ctx().positions, s.ctx().open['s-1']]).toEqual([
+      {},
+      { instrumentId: X, leaves: 5, status: 'ACKNOWLEDGED' }
+    ]);
     // s-1 fills 3 of 5
     s.send(
       oe({
@@ -218,7 +227,7 @@ describe('strategyMachine', () => {
     );
     expect(s.ctx().positions).toEqual({ [X]: 3 });
     expect(s.ctx().open).toEqual({
-      's-1': { instrumentId: X, leaves: 2 },
+      's-1': { instrumentId: X, leaves: 2, status: 'PARTIAL_FILL' },
       's-2': { instrumentId: X, leaves: -1 }
     });
     // and 1 more (cumulative 4): the position moves by lastQty, not by filledQty
@@ -235,7 +244,7 @@ describe('strategyMachine', () => {
     );
     expect(s.ctx().positions).toEqual({ [X]: 4 });
     expect(s.ctx().open).toEqual({
-      's-1': { instrumentId: X, leaves: 1 },
+      's-1': { instrumentId: X, leaves: 1, status: 'PARTIAL_FILL' },
       's-2': { instrumentId: X, leaves: -1 }
     });
     // s-2 (a sell) fills completely
@@ -252,7 +261,7 @@ describe('strategyMachine', () => {
       })
     );
     expect(s.ctx().positions).toEqual({ [X]: 3 });
-    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1 } });
+    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1, status: 'PARTIAL_FILL' } });
     // s-1 canceled: gone, the position stays
     s.send(oe({ type: 'order.canceled', clientOrderId: 's-1', leavesQty: 0, to: 'CANCELED' }));
     expect(s.ctx().open).toEqual({});
@@ -289,7 +298,7 @@ describe('strategyMachine', () => {
         to: 'ACKNOWLEDGED'
       })
     );
-    expect(s.ctx().open).toEqual({ 's-1.r1': { instrumentId: X, leaves: 3 } });
+    expect(s.ctx().open).toEqual({ 's-1.r1': { instrumentId: X, leaves: 3, status: 'ACKNOWLEDGED' } });
   });
 
   it('halted: bars still reach onBar but intents are discarded; resume continues the numbering', () => {
@@ -384,5 +393,163 @@ describe('strategyMachine', () => {
     s.send({ type: 'strategy.resume' });
     s.send(bar(2));
     expect(s.ids()).toEqual(['s-42']);
+  });
+});
+
+describe('strategyMachine: cancel, replace and order events', () => {
+  const limit = (side: 'buy' | 'sell', qty: number, limitPx: number): OrderIntent => ({
+    instrumentId: X,
+    side,
+    qty,
+    orderType: 'limit',
+    limitPx,
+    tif: 'gtc',
+    reason: 'quote'
+  });
+
+  /** Answers its k-th bar with `bars[k]` and each order event with `onEvent(event, view)`; records the views. */
+  function actor(
+    bars: readonly (readonly StrategyAction[])[],
+    onEvent: (e: OrderEvent, view: StrategyView) => readonly StrategyAction[] = () => []
+  ) {
+    const views: WorkingOrderView[][] = [];
+    let k = 0;
+    const strategy: Strategy = {
+      id: 's',
+      onBar: (_b, view) => {
+        views.push([...view.openOrders()]);
+        return bars[k++] ?? [];
+      },
+      onOrderEvent: (e, view) => {
+        views.push([...view.openOrders(X)]);
+        return onEvent(e, view);
+      },
+      snapshot: () => ({})
+    };
+    return { ...start(strategy), views };
+  }
+
+  it('asks to cancel and to replace its own working orders; a replacement is numbered like a new order', () => {
+    const s = actor([
+      [limit('buy', 5, 100)],
+      [{ kind: 'replace', clientOrderId: 's-1', limitPx: 101, reason: 'chase' }],
+      [limit('sell', 2, 110)],
+      [{ kind: 'cancel', clientOrderId: 's-3', reason: 'stale' }]
+    ]);
+    s.send(bar(1));
+    s.send(oe({ clientOrderId: 's-1', orderType: 'limit', limitPx: 100 }));
+    s.send(bar(2));
+    s.send(bar(3));
+    s.send(bar(4));
+    expect(
+      s.emitted.map((e) => [e.type, e.clientOrderId, 'newClientOrderId' in e ? e.newClientOrderId : ''])
+    ).toEqual([
+      ['strategy.order_requested', 's-1', ''],
+      ['strategy.replace_requested', 's-1', 's-2'],
+      ['strategy.order_requested', 's-3', ''],
+      ['strategy.cancel_requested', 's-3', '']
+    ]);
+    const replace = s.emitted[1]!;
+    expect(replace).toMatchObject({ strategyId: 's', instrumentId: X, tsEvent: bar(2).tsEvent });
+    expect(s.ctx().nextOrder).toBe(3);
+    // a request changes nothing the strategy sees until the order's own events say so
+    expect(s.views[2]).toEqual([
+      { clientOrderId: 's-1', instrumentId: X, side: 'buy', leaves: 5, limitPx: 100, status: 'ACKNOWLEDGED' }
+    ]);
+  });
+
+  it('refuses a cancel or replace of an order it does not have working, and issues no id for it', () => {
+    const s = actor([
+      [
+        { kind: 'cancel', clientOrderId: 'other-7', reason: 'x' },
+        { kind: 'replace', clientOrderId: 's-9', qty: 3, reason: 'y' }
+      ],
+      [limit('buy', 1, 99)]
+    ]);
+    s.send(bar(1));
+    s.send(bar(2));
+    expect(s.emitted.map((e) => [e.type, e.clientOrderId, 'code' in e ? e.code : ''])).toEqual([
+      ['strategy.intent_refused', 'other-7', 'TRD_ERR_UNKNOWN_ORDER'],
+      ['strategy.intent_refused', 's-9', 'TRD_ERR_UNKNOWN_ORDER'],
+      ['strategy.order_requested', 's-1', '']
+    ]);
+  });
+
+  it('openOrders shows side, leaves, limit and status, per instrument', () => {
+    const s = actor([[limit('buy', 5, 100), { ...limit('sell', 3, 120), instrumentId: Y }], []]);
+    s.send(bar(1));
+    s.send(oe({ clientOrderId: 's-1', orderType: 'limit', limitPx: 100 }));
+    s.send(
+      oe({
+        type: 'order.pending_cancel',
+        clientOrderId: 's-1',
+        orderType: 'limit',
+        limitPx: 100,
+        from: 'ACKNOWLEDGED',
+        to: 'PENDING_CANCEL'
+      })
+    );
+    s.send(bar(2));
+    expect(s.views.at(-1)).toEqual([
+      {
+        clientOrderId: 's-1',
+        instrumentId: X,
+        side: 'buy',
+        leaves: 5,
+        limitPx: 100,
+        status: 'PENDING_CANCEL'
+      },
+      { clientOrderId: 's-2', instrumentId: Y, side: 'sell', leaves: 3, limitPx: 120, status: 'NEW' }
+    ]);
+  });
+
+  it('shows each order event to onOrderEvent after applying it, and acts on the answer (re-quote after a fill)', () => {
+    const s = actor([[limit('buy', 2, 100)]], (e, view) =>
+      e.type === 'order.filled' && view.position(X) > 0 ? [limit('sell', view.position(X), 105)] : []
+    );
+    s.send(bar(1));
+    s.send(
+      oe({
+        type: 'order.filled',
+        clientOrderId: 's-1',
+        orderType: 'limit',
+        limitPx: 100,
+        qty: 2,
+        lastQty: 2,
+        lastPx: 100,
+        filledQty: 2,
+        leavesQty: 0,
+        to: 'FILLED'
+      })
+    );
+    // the view it was shown already had the fill applied: no working order left, position 2
+    expect(s.views.at(-1)).toEqual([]);
+    expect(s.emitted.map((e) => [e.type, e.clientOrderId, 'side' in e.intent ? e.intent.side : ''])).toEqual([
+      ['strategy.order_requested', 's-1', 'buy'],
+      ['strategy.order_requested', 's-2', 'sell']
+    ]);
+    expect(s.emitted[1]!.tsEvent).toBe(T0);
+    expect(s.ctx().open['s-2']).toEqual({ instrumentId: X, leaves: -2, limitPx: 105 });
+  });
+
+  it('while halted, onOrderEvent still sees its orders but its answers are discarded', () => {
+    const s = actor([[limit('buy', 2, 100)]], () => [limit('sell', 1, 105)]);
+    s.send(bar(1));
+    s.send({ type: 'strategy.halt', reason: 'kill switch' });
+    s.send(oe({ clientOrderId: 's-1', orderType: 'limit', limitPx: 100 }));
+    expect(s.views).toHaveLength(2);
+    expect(s.ids()).toEqual(['s-1']);
+    s.send({ type: 'strategy.resume' });
+    s.send(
+      oe({
+        type: 'order.filled',
+        clientOrderId: 's-1',
+        lastQty: 1,
+        filledQty: 1,
+        leavesQty: 1,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    expect(s.ids()).toEqual(['s-1', 's-2']);
   });
 });

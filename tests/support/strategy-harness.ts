@@ -1,6 +1,6 @@
 import type { Nanos } from '../../src/core/nanos.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
-import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import type { OrderIntent, Strategy, StrategyView, WorkingOrderView } from '../../src/strategies/strategy.ts';
 
 const MINUTE = 60_000_000_000n;
 const T0 = 1_704_205_800_000_000_000n; // 2024-01-02T14:30:00Z
@@ -46,6 +46,9 @@ export class FillingView implements StrategyView {
   workingQty(): number {
     return 0;
   }
+  openOrders(): readonly WorkingOrderView[] {
+    return [];
+  }
   now(): Nanos {
     return this.#now;
   }
@@ -68,7 +71,10 @@ export function feed(
   const intents: OrderIntent[][] = [];
   for (const b of bars) {
     view.setNow(b.tsEvent);
-    const out = [...strategy.onBar(b, view)];
+    // the built-in strategies trade by target position: new orders only
+    const out = strategy
+      .onBar(b, view)
+      .filter((a): a is OrderIntent => a.kind === undefined || a.kind === 'submit');
     view.apply(out);
     intents.push(out);
   }
