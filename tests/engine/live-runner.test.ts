@@ -207,6 +207,64 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(records(r, 'oms.cancel_all_requested')[0]?.payload).toMatchObject({ actor: 'system', count: 1 });
   });
 
+  it('a strategy re-prices and then cancels its resting order at the venue (PATCH, DELETE): the same code as a backtest', async () => {
+    let placed = false;
+    let canceled = false;
+    const strategy: Strategy = {
+      id: 'requote',
+      onBar(bar, view) {
+        if (!bar.instrumentId.startsWith('AAA')) return [];
+        const [o] = view.openOrders(bar.instrumentId);
+        if (!placed) {
+          placed = true;
+          return [
+            {
+              instrumentId: bar.instrumentId,
+              side: 'buy',
+              qty: 2,
+              orderType: 'limit',
+              limitPx: bar.close - 2_000,
+              tif: 'gtc',
+              reason: 'rest'
+            }
+          ];
+        }
+        if (o?.status !== 'ACKNOWLEDGED') return [];
+        // first answer: re-price (a replacement id ends in -2); once replaced: cancel
+        return o.clientOrderId.endsWith('-1')
+          ? [
+              {
+                kind: 'replace',
+                clientOrderId: o.clientOrderId,
+                limitPx: (o.limitPx ?? 0) + 100,
+                reason: 'requote'
+              }
+            ]
+          : [{ kind: 'cancel', clientOrderId: o.clientOrderId, reason: 'done' }];
+      },
+      onOrderEvent(e) {
+        if (e.type === 'order.canceled') canceled = true;
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    const p = await startLocalPaper({ strategy, stopAtEnd: false });
+    await until(() => canceled, 10_000, 'the cancel');
+    p.stop.abort();
+    const r = await p.result;
+    const venue = await p.rest.listOrders({ status: 'all' });
+    expect(venue.map((o) => o.status).sort()).toEqual(['canceled', 'replaced']);
+    const byClient = new Map(venue.map((o) => [o.client_order_id, o]));
+    const ids = records(r, 'order.replaced').map(
+      (x) => x.payload as { clientOrderId: string; origClientOrderId: string; limitPx: number }
+    );
+    expect(ids).toHaveLength(1);
+    expect(byClient.get(ids[0]!.origClientOrderId)?.status).toBe('replaced');
+    expect(byClient.get(ids[0]!.clientOrderId)?.status).toBe('canceled');
+    expect(records(r, 'order.canceled').map((x) => x.payload['clientOrderId'])).toEqual([ids[0]!.clientOrderId]);
+    expect(r.leftWorking).toBe(0);
+  });
+
   it('fills the trading stream lost are recovered by reconciliation', async () => {
     let paused = false;
     const p = await startLocalPaper({
