@@ -39,6 +39,16 @@ export type OmsEvent =
 export type OmsEmitted =
   | { readonly type: 'oms.order_opened'; readonly clientOrderId: string; readonly tsEvent: Nanos }
   | { readonly type: 'oms.order_closed'; readonly clientOrderId: string }
+  /**
+   * The venue's answer to a cancel or replace that crossed the order's completion (e.g. "too late to replace":
+   * the order filled first): expected, informational, not an error.
+   */
+  | {
+      readonly type: 'oms.late_report';
+      readonly clientOrderId: string;
+      readonly execType: string;
+      readonly tsEvent: Nanos;
+    }
   | {
       readonly type: 'oms.cancel_all_requested';
       readonly commandId: string;
@@ -120,6 +130,11 @@ export const omsMachine = setup({
   guards: {
     isKnown: ({ context, event }) =>
       event.type !== 'order.cancel_all' && rootOf(context, event) !== undefined,
+    isLateAnswer: ({ context, event }) =>
+      event.type === 'exec.report' &&
+      (event.report.execType === 'cancel_rejected' || event.report.execType === 'replace_rejected') &&
+      (context.index.recentlyClosed(targetId(event)) ||
+        context.index.recentlyClosed(event.report.clientOrderId)),
     isDuplicateId: ({ context, event }) =>
       event.type === 'order.submit' && context.index.hasClientId(event.command.clientOrderId)
   },
@@ -206,6 +221,15 @@ export const omsMachine = setup({
       }
       return {};
     }),
+    noteLate: emit(({ event }) => {
+      const r = (event as Extract<OmsEvent, { type: 'exec.report' }>).report;
+      return {
+        type: 'oms.late_report' as const,
+        clientOrderId: r.origClientOrderId ?? r.clientOrderId,
+        execType: r.execType,
+        tsEvent: r.tsEvent
+      };
+    }),
     refuse: emit(({ event }, params: { code: string }) => {
       const id = event.type === 'order.cancel_all' ? '*' : targetId(event);
       return {
@@ -248,6 +272,7 @@ export const omsMachine = setup({
     ],
     'exec.report': [
       { guard: 'isKnown', actions: 'forward' },
+      { guard: 'isLateAnswer', actions: 'noteLate' },
       { actions: { type: 'refuse', params: { code: ErrorCode.UNKNOWN_ORDER } } }
     ],
     'order.cancel_all': { actions: 'cancelAll' },

@@ -27,6 +27,14 @@ export class OrderIndex {
   readonly #byVenue = new Map<string, string>();
   /** Root → entry, in creation order. */
   readonly #orders = new Map<string, Entry>();
+  /** Client order ids of the most recently closed orders (oldest first), for telling late answers from strays. */
+  readonly #closed = new Set<string>();
+  readonly #closedCap: number;
+
+  /** `closedCap`: how many client order ids of closed orders to remember. */
+  constructor(closedCap = 8_192) {
+    this.#closedCap = closedCap;
+  }
 
   /** Working orders. */
   get size(): number {
@@ -91,11 +99,24 @@ export class OrderIndex {
     return this.#orders.get(root);
   }
 
-  /** Forget the order `root` and all its ids. */
+  /** True when `clientOrderId` named one of the most recently closed orders (see the constructor). */
+  recentlyClosed(clientOrderId: string): boolean {
+    return this.#closed.has(clientOrderId);
+  }
+
+  /** Forget the order `root` and all its ids (remembering its client ids as recently closed). */
   remove(root: string): void {
     const e = this.#orders.get(root);
     if (e === undefined) return;
-    for (const id of e.clientIds) this.#byClient.delete(id);
+    for (const id of e.clientIds) {
+      this.#byClient.delete(id);
+      this.#closed.add(id);
+    }
+    // a Set iterates in insertion order: the first entries are the oldest
+    for (const id of this.#closed) {
+      if (this.#closed.size <= this.#closedCap) break;
+      this.#closed.delete(id);
+    }
     for (const id of e.venueIds) this.#byVenue.delete(id);
     this.#orders.delete(root);
   }

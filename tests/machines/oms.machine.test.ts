@@ -3,7 +3,7 @@ import { startOrderSystem } from '../../src/actors/order-system.actor.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { type OmsEmitted, orderSystemId } from '../../src/machines/oms.machine.ts';
 import type { OrderEmitted } from '../../src/machines/order.machine.ts';
-import type { SubmitOrder } from '../../src/messages/commands.ts';
+import type { ReplaceOrder, SubmitOrder } from '../../src/messages/commands.ts';
 import type { OrderEvent } from '../../src/messages/order-events.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
 import type { OrderVenue } from '../../src/venue/venue.ts';
@@ -22,6 +22,20 @@ function submit(id: string, strategyId = 's1', qty = 10, instrumentId = 'ORCL@SI
     limitPx: 100,
     qty,
     tif: 'gtc'
+  };
+}
+
+/** Replace order `a` (strategy s1) by `a2` with `over`'s new quantity or prices. */
+function replaceA(over: Partial<ReplaceOrder>): ReplaceOrder {
+  return {
+    type: 'order.replace',
+    commandId: 'r',
+    tsInit: 2n,
+    strategyId: 's1',
+    instrumentId: 'ORCL@SIM',
+    clientOrderId: 'a',
+    newClientOrderId: 'a2',
+    ...over
   };
 }
 
@@ -98,19 +112,7 @@ describe('omsMachine', () => {
     const t = setup();
     t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
     t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'a' }) });
-    t.oms.send({
-      type: 'order.replace',
-      command: {
-        type: 'order.replace',
-        commandId: 'r',
-        tsInit: 2n,
-        strategyId: 's1',
-        instrumentId: 'ORCL@SIM',
-        clientOrderId: 'a',
-        newClientOrderId: 'a2',
-        qty: 20
-      }
-    });
+    t.oms.send({ type: 'order.replace', command: replaceA({ qty: 20 }) });
     t.oms.send({
       type: 'exec.report',
       report: report('replaced', { clientOrderId: 'a2', origClientOrderId: 'a' })
@@ -189,6 +191,32 @@ describe('omsMachine', () => {
     expect(t.oms.getSnapshot().context.open).toBe(200);
     expect(Object.keys(t.oms.getSnapshot().children)).toEqual([]);
     expect(t.status('o199')).toBe('PENDING_NEW');
+  });
+
+  it("a replace answer that crossed the order's last fill is a late report, not a refusal; strays still are refused", () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a', 's1', 10), risk: { ok: true } });
+    t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'a' }) });
+    t.oms.send({ type: 'order.replace', command: replaceA({ limitPx: 101 }) });
+    t.oms.send({
+      type: 'exec.report',
+      report: report('fill', { clientOrderId: 'a', lastQty: 10, lastPx: 100, execId: 'f' })
+    });
+    expect(t.oms.system.get(orderSystemId('a'))).toBeUndefined();
+    // the venue answers the replace after the fill: too late
+    t.oms.send({
+      type: 'exec.report',
+      report: report('replace_rejected', { clientOrderId: 'a2', origClientOrderId: 'a' })
+    });
+    t.oms.send({ type: 'exec.report', report: report('cancel_rejected', { clientOrderId: 'never-seen' }) });
+    expect(t.omsEvents.filter((e) => e.type === 'oms.late_report' || e.type === 'oms.refused')).toEqual([
+      expect.objectContaining({ type: 'oms.late_report', clientOrderId: 'a', execType: 'replace_rejected' }),
+      expect.objectContaining({
+        type: 'oms.refused',
+        clientOrderId: 'never-seen',
+        code: 'TRD_ERR_UNKNOWN_ORDER'
+      })
+    ]);
   });
 
   it('many strategies interleaved: every order changes state atomically and no update is lost', () => {
