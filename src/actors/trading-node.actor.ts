@@ -12,8 +12,8 @@ import type { OrderContext, OrderEmitted } from '../machines/order.machine.ts';
 import { type StrategyEmitted, type StrategyEvent, strategyMachine } from '../machines/strategy.machine.ts';
 import type { ChildSpec, SupervisorEmitted } from '../machines/supervisor.machine.ts';
 import { NodeIds, tradingNodeMachine } from '../machines/trading-node.machine.ts';
-import type { Bar } from '../messages/market-data.ts';
 import type { Strategy } from '../strategies/strategy.ts';
+import type { StrategyMarketData } from '../streams/market-data.stream.ts';
 import type { Clock } from '../time/clock.ts';
 import type { OrderVenue } from '../venue/venue.ts';
 import { listenToOrderSystem, provideOms } from './order-system.actor.ts';
@@ -25,7 +25,8 @@ export interface TradingNodeOptions {
   readonly strategies: readonly Strategy[];
   /** Gateway and feed actors to run under the gateway supervisor (none in a backtest). */
   readonly gateways?: readonly ChildSpec[];
-  readonly bars$: Observable<Bar>;
+  /** Bars and quotes for the strategy actors. */
+  readonly data$: Observable<StrategyMarketData>;
   /** The node's start time (event time). */
   readonly start: Nanos;
   readonly onOrderEvent: (e: OrderEmitted) => void;
@@ -56,7 +57,7 @@ export interface TradingNode {
 
 /**
  * Start a trading node: the kill switch, the OMS (order actors' I/O going to `venue`) and one supervised
- * actor per strategy, each fed by `bars$` through XState's `fromEventObservable`. When the kill switch halts,
+ * actor per strategy, each fed by `data$` (bars and quotes) through XState's `fromEventObservable`. When the kill switch halts,
  * every working order is cancelled (mass cancel, audited as system/risk) and strategies are halted; a restarted
  * strategy gets its positions and working orders back before its next bar.
  */
@@ -83,7 +84,7 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
     }
   });
   const strategyLogic = strategyMachine.provide({
-    actors: { marketData: fromEventObservable(() => opts.bars$) }
+    actors: { marketData: fromEventObservable(() => opts.data$) }
   });
 
   node = createActor(

@@ -163,9 +163,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const secs = (performance.now() - t0) / 1000;
   io.out(`tradestate backtest ${result.runId} (seed ${result.seed})\n`);
   io.out(formatSummaryTable(result.summary));
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const data =
+    result.messages > 0
+      ? `${n(result.messages)} messages, ${n(result.quotes)} quotes`
+      : `${n(result.bars)} bars`;
+  const rate =
+    result.messages > 0
+      ? `${n(Math.round(result.messages / secs))} messages/s`
+      : `${n(Math.round(result.bars / secs))} bars/s`;
   io.out(
-    `\n${result.bars.toLocaleString('en-US')} bars, ${result.orders} orders, ${result.fills} fills, ${result.rejected} rejected, ` +
-      `${result.events.toLocaleString('en-US')} events in ${secs.toFixed(2)} s (${Math.round(result.bars / secs).toLocaleString('en-US')} bars/s)\n`
+    `\n${data}, ${result.orders} orders, ${result.fills} fills, ${result.rejected} rejected, ` +
+      `${n(result.events)} events in ${secs.toFixed(2)} s (${rate})\n`
   );
   io.out(`results: ${outDir}/{summary.json,events.jsonl,report.html}\n`);
   if (result.snapshot) io.out(`snapshot at ${isoFromNs(result.snapshot.ts)}: ${outDir}/snapshot.json\n`);

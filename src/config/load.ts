@@ -83,6 +83,18 @@ export function parseRunConfig(text: string, file: string): RunConfig {
       }
     };
   }
+  if (cfg.data.kind === 'lobster') {
+    const abs = (f: string): string => (isAbsolute(f) ? f : resolve(base, f));
+    const { orderbook } = cfg.data;
+    return {
+      ...cfg,
+      data: {
+        ...cfg.data,
+        messages: abs(cfg.data.messages),
+        ...(orderbook ? { orderbook: abs(orderbook) } : {})
+      }
+    };
+  }
   if (cfg.data.kind === 'parquet' && !isAbsolute(cfg.data.store)) {
     return { ...cfg, data: { ...cfg.data, store: resolve(base, cfg.data.store) } };
   }

@@ -66,7 +66,33 @@ const parquetSchema = z.strictObject({
   followRenames: z.boolean().default(false)
 });
 
-export const dataSourceSchema = z.discriminatedUnion('kind', [syntheticSchema, yahooSchema, parquetSchema]);
+/**
+ * Tick data: one LOBSTER message file (order by order, one symbol, one day), replayed event by event into the
+ * execution emulator's L3 book; strategies see every top-of-book change as a quote. Prices are LOBSTER's
+ * dollars × 10,000, so the symbol's tick size is 0.0001 (the default for this kind).
+ */
+const lobsterSchema = z.strictObject({
+  kind: z.literal('lobster'),
+  symbol: z.string().regex(/^[A-Z0-9.]{1,12}$/),
+  /** The message file (`<SYMBOL>_<date>_<start>_<end>_message_<levels>.csv`). */
+  messages: z.string().min(1),
+  /** The matching orderbook file; its first row starts the book. Without it the book starts empty. */
+  orderbook: z.string().min(1).optional(),
+  /** Trading date YYYY-MM-DD; default: the date in the message file's name. */
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  /** How often the equity curve is sampled and the kill switch is fed, in ms of data time. */
+  equityEveryMs: z.number().int().positive().max(3_600_000).default(1_000)
+});
+
+export const dataSourceSchema = z.discriminatedUnion('kind', [
+  syntheticSchema,
+  yahooSchema,
+  parquetSchema,
+  lobsterSchema
+]);
 
 export const strategyConfigSchema = z.strictObject({
   type: z.string().min(1),

@@ -21,6 +21,7 @@ import { SimulatedClock } from '../time/clock.ts';
 import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
+import { driveLobster } from './lobster-drive.ts';
 import { TradingRuntime } from './trading-runtime.ts';
 
 /**
@@ -59,6 +60,9 @@ export interface BacktestResult {
   readonly seed: number;
   readonly summary: PerformanceSummary;
   readonly bars: number;
+  /** Tick data (LOBSTER): messages replayed and top-of-book changes shown to the strategy; 0 for bar data. */
+  readonly messages: number;
+  readonly quotes: number;
   readonly orders: number;
   readonly fills: number;
   readonly rejected: number;
@@ -126,12 +130,22 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const runId = runIdOf(config, seed, window);
   const instruments = instrumentsFor(config);
   const byId = new Map(instruments.map((i) => [i.id, i] as const));
-  const opened = opts.bars
-    ? { source: opts.bars, total: undefined }
-    : await openBars(config, instruments, seed);
-  // a window drops bars, so the up-front total no longer holds
-  const source = window ? windowed(opened.source, window.from, window.to) : opened.source;
-  const total = window ? undefined : opened.total;
+  const tickData = config.data.kind === 'lobster' ? config.data : undefined;
+  if (
+    tickData &&
+    (window || opts.snapshotAt !== undefined || opts.bars || (opts.speed ?? 'fast') !== 'fast')
+  ) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      'a LOBSTER (tick) backtest runs the whole file as fast as possible: no window, snapshot, bar source or speed',
+      { kind: 'lobster' }
+    );
+  }
+  const opened = tickData
+    ? undefined
+    : opts.bars
+      ? { source: opts.bars, total: undefined }
+      : await openBars(config, instruments, seed);
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
@@ -142,7 +156,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const venue = new ExecutionEmulator(
     parseEmulatorConfig({
       name: config.instruments.defaults.venue,
-      fillModel: 'bar',
+      fillModel: tickData ? 'l3' : 'bar',
       latency: config.execution.latency,
       slippageBps: config.execution.slippage.bps,
       commission: config.execution.commission,
@@ -176,50 +190,65 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   const equity: EquityPoint[] = [{ ts: 0n, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;
-
-  /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
-  const runGroup = (delivered: readonly Bar[]): void => {
-    const group = delivered.filter((b) => rt.trades(b.instrumentId));
-    if (group.length === 0) return;
-    const tsEvent = group[0]!.tsEvent;
-    let tsOpen = group[0]!.tsOpen;
-    for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
-    if (equity.length === 1) equity[0] = { ts: tsOpen, equity: equity[0]!.equity };
-    // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
-    for (const bar of group) venue.onBar(bar);
-    drainVenue();
-    // 2. the bars close: mark, log, and only now show them to the strategy
-    for (const bar of group) rt.mark(bar);
-    for (const bar of group) {
-      rt.publish(bar);
-      drainVenue();
-    }
-    const eq = portfolio.equity();
-    equity.push({ ts: tsEvent, equity: moneyToNumber(eq) });
-    rt.observe(tsEvent, eq);
-    bars += group.length;
-    if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
-  };
-
-  // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
-  // timestamp's bars at their close, as fast as possible or paced at N× real time
-  const replay = new ReplayClock(source, { clock, speed: opts.speed ?? 'fast' });
-  replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
-  replay.register('strategy', { snapshot: () => strategy.snapshot() });
-  replay.register('risk', { snapshot: () => riskEngine.stats() });
-  replay.subscribe((ev) => {
-    if (ev.kind === 'bars') runGroup(ev.bars);
-  });
+  let quotes = 0;
+  let messages = 0;
+  let total: number | undefined;
   let snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
-  if (opts.snapshotAt !== undefined) {
-    // run to T (everything at T included), capture every registered component, then go on
-    replay.pauseAt(opts.snapshotAt);
+  if (tickData) {
+    ({ quotes, messages } = driveLobster(tickData, instruments[0]!, {
+      venue,
+      rt,
+      clock,
+      equity,
+      drain: drainVenue
+    }));
+  } else {
+    // a window drops bars, so the up-front total no longer holds
+    const source = window ? windowed(opened!.source, window.from, window.to) : opened!.source;
+    total = window ? undefined : opened!.total;
+    /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
+    const runGroup = (delivered: readonly Bar[]): void => {
+      const group = delivered.filter((b) => rt.trades(b.instrumentId));
+      if (group.length === 0) return;
+      const tsEvent = group[0]!.tsEvent;
+      let tsOpen = group[0]!.tsOpen;
+      for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
+      if (equity.length === 1) equity[0] = { ts: tsOpen, equity: equity[0]!.equity };
+      // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
+      for (const bar of group) venue.onBar(bar);
+      drainVenue();
+      // 2. the bars close: mark, log, and only now show them to the strategy
+      for (const bar of group) rt.mark(bar);
+      for (const bar of group) {
+        rt.publish(bar);
+        drainVenue();
+      }
+      const eq = portfolio.equity();
+      equity.push({ ts: tsEvent, equity: moneyToNumber(eq) });
+      rt.observe(tsEvent, eq);
+      bars += group.length;
+      if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
+    };
+
+    // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
+    // timestamp's bars at their close, as fast as possible or paced at N× real time
+    const replay = new ReplayClock(source, { clock, speed: opts.speed ?? 'fast' });
+    replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
+    replay.register('strategy', { snapshot: () => strategy.snapshot() });
+    replay.register('risk', { snapshot: () => riskEngine.stats() });
+    replay.subscribe((ev) => {
+      if (ev.kind === 'bars') runGroup(ev.bars);
+    });
+    if (opts.snapshotAt !== undefined) {
+      // run to T (everything at T included), capture every registered component, then go on
+      replay.pauseAt(opts.snapshotAt);
+      await replay.run();
+      snapshot = replay.snapshot();
+      if (opts.outDir)
+        writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
+    }
     await replay.run();
-    snapshot = replay.snapshot();
-    if (opts.outDir)
-      writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
   }
-  await replay.run();
   rt.feed.complete();
   // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
   for (let due = venue.nextDueAt(); due !== undefined; due = venue.nextDueAt()) {
@@ -241,7 +270,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, counts: { bars, orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),
@@ -261,6 +290,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     seed,
     summary,
     bars,
+    messages,
+    quotes,
     orders,
     fills,
     rejected,

@@ -7,11 +7,23 @@ import { syntheticBars } from '../synthetic/synthetic-bars.ts';
 
 /** The configured instruments, sorted by id. */
 export function instrumentsFor(config: RunConfig): Instrument[] {
+  const data = config.data;
   const symbols =
-    config.data.kind === 'yahoo-csv' ? config.data.files.map((f) => f.symbol) : config.data.symbols;
+    data.kind === 'yahoo-csv'
+      ? data.files.map((f) => f.symbol)
+      : data.kind === 'lobster'
+        ? [data.symbol]
+        : data.symbols;
+  // LOBSTER prices are dollars × 10,000: one tick is 0.0001 unless the config says otherwise (then refused)
+  const kindDefaults = data.kind === 'lobster' ? { tickSize: '0.0001' } : {};
   return [...new Set(symbols)]
     .map((symbol) =>
-      makeInstrument({ symbol, ...config.instruments.defaults, ...config.instruments.overrides[symbol] })
+      makeInstrument({
+        symbol,
+        ...config.instruments.defaults,
+        ...kindDefaults,
+        ...config.instruments.overrides[symbol]
+      })
     )
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -23,6 +35,13 @@ export async function openBars(
   seed: number
 ): Promise<{ source: BarSource; total: number | undefined }> {
   const data = config.data;
+  if (data.kind === 'lobster') {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      'data.kind lobster is tick data, not bars: a backtest replays it event by event; it cannot feed bar tools',
+      { kind: data.kind }
+    );
+  }
   if (data.kind === 'synthetic') {
     const [oh, om] = data.sessionOpenUtc.split(':').map(Number) as [number, number];
     const [ch, cm] = data.sessionCloseUtc.split(':').map(Number) as [number, number];

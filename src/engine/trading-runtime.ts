@@ -8,7 +8,7 @@ import type { StrategyEmitted } from '../machines/strategy.machine.ts';
 import type { ChildSpec } from '../machines/supervisor.machine.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
-import type { Bar } from '../messages/market-data.ts';
+import type { Bar, Quote } from '../messages/market-data.ts';
 import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { ReplacementRiskView } from '../risk/replacement-view.ts';
@@ -91,12 +91,12 @@ export class TradingRuntime {
       strategies: [o.strategy],
       ...(o.gateways ? { gateways: o.gateways } : {}),
       ...(o.clientIdTag ? { orderIdPrefix: (id: string) => `${id}-${o.clientIdTag}` } : {}),
-      bars$: this.feed.bars$,
+      data$: this.feed.data$,
       start: o.start,
       onOrderEvent: (e) => this.#onOrderEvent(e),
       onStrategyEvent: (e) => this.#onStrategyEvent(e),
       onOmsEvent: (e) => {
-        if (e.type === 'oms.refused')
+        if (e.type === 'oms.refused' || e.type === 'oms.late_report')
           log.append(e.tsEvent, e.type, 'oms', { clientOrderId: e.clientOrderId }, e);
         if (e.type === 'oms.cancel_all_requested') log.append(e.tsEvent, e.type, 'oms', {}, e);
       },
@@ -133,9 +133,20 @@ export class TradingRuntime {
     this.#log.append(bar.tsEvent, bar.type, 'feed', { instrumentId: bar.instrumentId }, bar);
   }
 
-  /** Show a (marked) bar to the strategy actors. */
-  publish(bar: Bar): void {
-    this.feed.publish(bar);
+  /**
+   * The top of book changed: mark the portfolio at the mid (rounded down to the tick), give the risk engine the
+   * exact mid (a half tick allowed), and log the quote.
+   */
+  markQuote(q: Quote): void {
+    const mid2 = q.bidPx + q.askPx;
+    this.portfolio.mark(q.instrumentId, Math.floor(mid2 / 2));
+    this.riskState.setMid(q.instrumentId, mid2 / 2);
+    this.#log.append(q.tsEvent, q.type, 'feed', { instrumentId: q.instrumentId }, q);
+  }
+
+  /** Show a (marked) bar or quote to the strategy actors. */
+  publish(e: Bar | Quote): void {
+    this.feed.publish(e);
   }
 
   /** Orders working now (sent and not yet filled, canceled, expired or rejected), over all strategies. */

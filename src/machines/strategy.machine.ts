@@ -2,7 +2,7 @@ import { EMPTY } from 'rxjs';
 import { assign, emit, enqueueActions, fromEventObservable, setup } from 'xstate';
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
-import type { Bar } from '../messages/market-data.ts';
+import type { Bar, Quote } from '../messages/market-data.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import {
   applyOrderEventToWorking,
@@ -21,7 +21,8 @@ import type {
 } from '../strategies/strategy.ts';
 
 /**
- * Hosts one {@link Strategy}: receives closed bars from an RxJS market-data stream (the invoked
+ * Hosts one {@link Strategy}: receives closed bars (`onBar`) and top-of-book quotes (`onQuote`, for strategies that
+ * have it) from an RxJS market-data stream (the invoked
  * `marketData` actor, provided by the wiring), tracks its own positions and working orders from its
  * orders' events (and shows each to the strategy's `onOrderEvent`), and turns the strategy's actions into
  * `strategy.order_requested`, `strategy.cancel_requested` and `strategy.replace_requested`; a cancel or
@@ -46,6 +47,7 @@ export interface StrategyContext {
 
 export type StrategyEvent =
   | Bar
+  | Quote
   | { readonly type: 'strategy.order_event'; readonly event: OrderEvent }
   | { readonly type: 'strategy.halt'; readonly reason: string }
   /** After a restart: the positions and working orders the node knows this strategy has. */
@@ -199,13 +201,14 @@ export const strategyMachine = setup({
     emitted: {} as StrategyEmitted
   },
   actors: {
-    /** The market-data stream; provided by the wiring with `fromEventObservable(() => bars$)`. */
-    marketData: fromEventObservable<Bar, void>(() => EMPTY)
+    /** The market-data stream (bars and quotes); provided by the wiring with `fromEventObservable(() => data$)`. */
+    marketData: fromEventObservable<Bar | Quote, void>(() => EMPTY)
   },
   actions: {
     observeBar: assign(({ context, event }) =>
       event.type === 'market.bar' ? { now: event.tsEvent, bars: context.bars + 1 } : {}
     ),
+    observeQuote: assign(({ event }) => (event.type === 'market.quote' ? { now: event.tsEvent } : {})),
     /** Keep the strategy's indicators warm while halted; its intents are discarded. */
     warm: ({ context, event }) => {
       if (event.type === 'market.bar') context.strategy.onBar(event, viewOf(context));
@@ -218,6 +221,18 @@ export const strategyMachine = setup({
       for (const e of r.emitted) enqueue(emit(e));
       enqueue(assign(r.update));
     }),
+    /** A quote, to a strategy that trades on quotes (`onQuote`). */
+    decideOnQuote: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'market.quote' || context.strategy.onQuote === undefined) return;
+      const actions = context.strategy.onQuote(event, viewOf(context));
+      if (actions.length === 0) return;
+      const r = act(context, actions, event.tsEvent);
+      for (const e of r.emitted) enqueue(emit(e));
+      enqueue(assign(r.update));
+    }),
+    warmQuote: ({ context, event }) => {
+      if (event.type === 'market.quote') context.strategy.onQuote?.(event, viewOf(context));
+    },
     /** Show the strategy its order's event (the view already updated) and act on its answer. */
     react: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'strategy.order_event' || context.strategy.onOrderEvent === undefined) return;
@@ -265,6 +280,7 @@ export const strategyMachine = setup({
     running: {
       on: {
         'market.bar': { actions: ['observeBar', 'decide'] },
+        'market.quote': { actions: ['observeQuote', 'decideOnQuote'] },
         'strategy.order_event': { actions: ['applyOrderEvent', 'react'] },
         'strategy.halt': 'halted'
       }
@@ -272,6 +288,7 @@ export const strategyMachine = setup({
     halted: {
       on: {
         'market.bar': { actions: ['observeBar', 'warm'] },
+        'market.quote': { actions: ['observeQuote', 'warmQuote'] },
         'strategy.order_event': { actions: ['applyOrderEvent', 'warmOrder'] },
         'strategy.resume': 'running'
       }

@@ -1,6 +1,7 @@
 import { validateConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { MarketMakerStrategy, marketMakerParamsSchema } from './market-maker.strategy.ts';
 import { MeanReversionStrategy, meanReversionParamsSchema } from './mean-reversion.strategy.ts';
 import { MlLogisticStrategy, mlLogisticParamsSchema } from './ml-logistic.strategy.ts';
 import { MomentumStrategy, momentumParamsSchema } from './momentum.strategy.ts';
@@ -20,7 +21,9 @@ const factories: Record<string, Factory> = {
   pairs: (id, params, file) =>
     new PairsStrategy(id, validateConfig(pairsParamsSchema, params, file, 'strategy.params')),
   'ml-logistic': (id, params, file) =>
-    new MlLogisticStrategy(id, validateConfig(mlLogisticParamsSchema, params, file, 'strategy.params'))
+    new MlLogisticStrategy(id, validateConfig(mlLogisticParamsSchema, params, file, 'strategy.params')),
+  'market-maker': (id, params, file) =>
+    new MarketMakerStrategy(id, validateConfig(marketMakerParamsSchema, params, file, 'strategy.params'))
 };
 
 /** Strategy types that `strategy.type` may name. */

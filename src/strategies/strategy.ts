@@ -1,5 +1,5 @@
 import type { Nanos } from '../core/nanos.ts';
-import type { Bar } from '../messages/market-data.ts';
+import type { Bar, Quote } from '../messages/market-data.ts';
 import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 import type { OrderType, Side, TimeInForce } from '../messages/primitives.ts';
 
@@ -85,6 +85,11 @@ export interface Strategy {
   readonly id: string;
   /** Called for every closed bar of a subscribed instrument. */
   onBar(bar: Bar, view: StrategyView): readonly StrategyAction[];
+  /**
+   * Optional: called for every top-of-book change of a subscribed instrument when the data has quotes (a tick
+   * backtest on LOBSTER data; `view.now()` is the quote's time). Strategies without it never see quotes.
+   */
+  onQuote?(quote: Quote, view: StrategyView): readonly StrategyAction[];
   /**
    * Optional: called for every event of the strategy's own orders (accepted, filled, canceled, replaced, …),
    * after the view has been updated with it; may answer with actions, e.g. re-quote after a fill.

@@ -1,22 +1,26 @@
 import { type Observable, Subject } from 'rxjs';
-import type { Bar } from '../messages/market-data.ts';
+import type { Bar, Quote } from '../messages/market-data.ts';
+
+/** What strategy actors are fed: closed bars and top-of-book quotes. */
+export type StrategyMarketData = Bar | Quote;
 
 /** A hot market-data stream: the engine (or a live feed) publishes, strategy actors subscribe. */
 export interface MarketDataStream {
-  readonly bars$: Observable<Bar>;
-  publish(bar: Bar): void;
+  /** Bars and quotes, in the order they were published. */
+  readonly data$: Observable<StrategyMarketData>;
+  publish(e: StrategyMarketData): void;
   complete(): void;
 }
 
 /**
- * Create the bar stream. Delivery is synchronous: `publish` returns once every subscriber (strategy actor)
- * has handled the bar, which keeps a backtest single-threaded and deterministic.
+ * Create the market-data stream. Delivery is synchronous: `publish` returns once every subscriber (strategy
+ * actor) has handled the event, which keeps a backtest single-threaded and deterministic.
  */
 export function marketData(): MarketDataStream {
-  const subject = new Subject<Bar>();
+  const subject = new Subject<StrategyMarketData>();
   return {
-    bars$: subject.asObservable(),
-    publish: (bar) => subject.next(bar),
+    data$: subject.asObservable(),
+    publish: (e) => subject.next(e),
     complete: () => subject.complete()
   };
 }

@@ -67,7 +67,7 @@ describe('trading node', () => {
       venue: nowhere,
       config,
       strategies: [strategy],
-      bars$: bars,
+      data$: bars,
       start: 0n,
       onOrderEvent: () => {},
       onOmsEvent: () => {},

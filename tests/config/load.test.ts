@@ -63,7 +63,7 @@ describe('config loading', () => {
     expect(e.message).toMatch(/^c\.yaml: strategy\.params\.fast: fast must be shorter than slow/);
     const u = errorOf(() => createStrategy({ type: 'nope', params: {} }, 'c.yaml'));
     expect(u.message).toMatch(
-      /strategy\.type: expected one of sma-crossover, momentum, mean-reversion, pairs, ml-logistic, got "nope"/
+      /strategy\.type: expected one of sma-crossover, momentum, mean-reversion, pairs, ml-logistic, market-maker, got "nope"/
     );
   });
 

@@ -261,7 +261,9 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(ids).toHaveLength(1);
     expect(byClient.get(ids[0]!.origClientOrderId)?.status).toBe('replaced');
     expect(byClient.get(ids[0]!.clientOrderId)?.status).toBe('canceled');
-    expect(records(r, 'order.canceled').map((x) => x.payload['clientOrderId'])).toEqual([ids[0]!.clientOrderId]);
+    expect(records(r, 'order.canceled').map((x) => x.payload['clientOrderId'])).toEqual([
+      ids[0]!.clientOrderId
+    ]);
     expect(r.leftWorking).toBe(0);
   });
 

@@ -17,9 +17,15 @@ const T0 = 1_700_000_000_000_000_000n;
 const PREFIX = 'm-sess';
 
 /** Buys one lot on every bar it sees; counts the bars and the order events it is shown (stateless as far as its decisions go). */
-function buyer(): { strategy: Strategy; calls: () => number; orderCalls: () => number } {
+function buyer(): {
+  strategy: Strategy;
+  calls: () => number;
+  orderCalls: () => number;
+  quoteCalls: () => number;
+} {
   let n = 0;
   let orderEvents = 0;
+  let quotes = 0;
   return {
     strategy: {
       id: 'm',
@@ -40,10 +46,15 @@ function buyer(): { strategy: Strategy; calls: () => number; orderCalls: () => n
         orderEvents++;
         return [];
       },
+      onQuote: () => {
+        quotes++;
+        return [];
+      },
       snapshot: () => ({ n })
     },
     calls: () => n,
-    orderCalls: () => orderEvents
+    orderCalls: () => orderEvents,
+    quoteCalls: () => quotes
   };
 }
 
@@ -60,6 +71,16 @@ const BAR: StrategyEvent = {
   low: 99,
   close: 100,
   volume: 7
+};
+const QUOTE: StrategyEvent = {
+  type: 'market.quote',
+  instrumentId: X,
+  tsEvent: T0 + 2n * NS_PER_MIN,
+  tsInit: T0 + 2n * NS_PER_MIN,
+  bidPx: 99,
+  bidSz: 5,
+  askPx: 101,
+  askSz: 7
 };
 const FILL: StrategyEvent = {
   type: 'strategy.order_event',
@@ -94,6 +115,7 @@ const RESTORE_HIGH: StrategyEvent = {
 const RESTORE_LOW: StrategyEvent = { type: 'strategy.restore', positions: {}, open: {}, issued: 0 };
 const EVENTS: StrategyEvent[] = [
   BAR,
+  QUOTE,
   { type: 'strategy.halt', reason: 'test' },
   { type: 'strategy.resume' },
   RESTORE_HIGH,
@@ -156,6 +178,7 @@ function replay(events: readonly StrategyEvent[]) {
     const n = emitted.length;
     const calls = probe.calls();
     const orderCalls = probe.orderCalls();
+    const quoteCalls = probe.quoteCalls();
     actor.send(e);
     const after = actor.getSnapshot();
     const to = after.value as StateName;
@@ -171,7 +194,10 @@ function replay(events: readonly StrategyEvent[]) {
     const isBar = e.type === 'market.bar';
     expect(after.context.bars, where).toBe(before.context.bars + (isBar ? 1 : 0));
     expect(probe.calls(), where).toBe(calls + (isBar ? 1 : 0));
-    expect(after.context.now, where).toBe(isBar ? e.tsEvent : before.context.now);
+    const isQuote = e.type === 'market.quote';
+    expect(after.context.now, where).toBe(isBar || isQuote ? e.tsEvent : before.context.now);
+    // every quote is shown to onQuote in both states (this strategy answers none)
+    expect(probe.quoteCalls(), where).toBe(quoteCalls + (isQuote ? 1 : 0));
     // every order event is shown to the strategy in both states (its answer is discarded while halted)
     expect(probe.orderCalls(), where).toBe(orderCalls + (e.type === 'strategy.order_event' ? 1 : 0));
 
@@ -234,9 +260,11 @@ describe('strategyMachine: model-based paths (xstate/graph)', () => {
     expect(definedTransitions()).toEqual([
       '(root):strategy.restore',
       'halted:market.bar',
+      'halted:market.quote',
       'halted:strategy.order_event',
       'halted:strategy.resume',
       'running:market.bar',
+      'running:market.quote',
       'running:strategy.halt',
       'running:strategy.order_event'
     ]);
@@ -276,7 +304,20 @@ describe('strategyMachine: model-based paths (xstate/graph)', () => {
   });
 
   it('a long mixed run keeps the numbering unique and increasing', () => {
-    const script = [BAR, BAR, EVENTS[1]!, BAR, RESTORE_HIGH, EVENTS[2]!, BAR, RESTORE_LOW, FILL, BAR];
+    const script: StrategyEvent[] = [
+      BAR,
+      BAR,
+      { type: 'strategy.halt', reason: 'test' },
+      BAR,
+      QUOTE,
+      RESTORE_HIGH,
+      { type: 'strategy.resume' },
+      BAR,
+      QUOTE,
+      RESTORE_LOW,
+      FILL,
+      BAR
+    ];
     const r = replay(script);
     expect(r.emitted.map((o) => o.clientOrderId)).toEqual([
       `${PREFIX}-1`,

@@ -8,7 +8,7 @@ import {
   type StrategyInput,
   strategyMachine
 } from '../../src/machines/strategy.machine.ts';
-import type { Bar } from '../../src/messages/market-data.ts';
+import type { Bar, Quote } from '../../src/messages/market-data.ts';
 import type { OrderEvent } from '../../src/messages/order-events.ts';
 import type {
   OrderIntent,
@@ -115,7 +115,7 @@ const oe = (over: Partial<OrderEvent>): StrategyEvent => ({
 
 describe('strategyMachine', () => {
   it('feeds bars from the invoked market-data stream to onBar with a view at the bar close', () => {
-    const subject = new Subject<Bar>();
+    const subject = new Subject<Bar | Quote>();
     const { strategy, seen } = scripted('s', [[], [intent('buy', 2)]]);
     const machine = strategyMachine.provide({ actors: { marketData: fromEventObservable(() => subject) } });
     const actor = createActor(machine, { input: { strategy, start: T0 } });
@@ -551,5 +551,61 @@ describe('strategyMachine: cancel, replace and order events', () => {
       })
     );
     expect(s.ids()).toEqual(['s-1', 's-2']);
+  });
+});
+
+describe('strategyMachine: quotes', () => {
+  const q = (bidPx: number, askPx: number, minute: number): Quote => ({
+    type: 'market.quote',
+    instrumentId: X,
+    tsEvent: T0 + BigInt(minute) * NS_PER_MIN,
+    tsInit: T0 + BigInt(minute) * NS_PER_MIN,
+    bidPx,
+    bidSz: 10,
+    askPx,
+    askSz: 10
+  });
+
+  it('shows quotes to onQuote at their time and acts on the answer; a bar-only strategy never sees them', () => {
+    const seen: bigint[] = [];
+    const quoting: Strategy = {
+      id: 'q',
+      onBar: () => [],
+      onQuote: (quote, view) => {
+        seen.push(view.now());
+        return quote.askPx - quote.bidPx > 2
+          ? [
+              {
+                instrumentId: X,
+                side: 'buy',
+                qty: 1,
+                orderType: 'limit',
+                limitPx: quote.bidPx + 1,
+                tif: 'day',
+                reason: 'improve'
+              }
+            ]
+          : [];
+      },
+      snapshot: () => ({})
+    };
+    const s = start(quoting);
+    s.send(q(100, 101, 1));
+    s.send(q(100, 104, 2));
+    expect(seen).toEqual([q(0, 0, 1).tsEvent, q(0, 0, 2).tsEvent]);
+    expect(s.emitted).toMatchObject([
+      {
+        type: 'strategy.order_requested',
+        clientOrderId: 'q-1',
+        tsEvent: q(0, 0, 2).tsEvent,
+        intent: { limitPx: 101 }
+      }
+    ]);
+    expect(s.ctx().bars).toBe(0);
+
+    const { strategy, seen: barViews } = scripted('b');
+    const b = start(strategy);
+    b.send(q(100, 104, 1));
+    expect([barViews, b.emitted, b.ctx().now]).toEqual([[], [], q(0, 0, 1).tsEvent]);
   });
 });

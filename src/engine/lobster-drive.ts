@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import type { EquityPoint } from '../analytics/types.ts';
+import { decodeLobsterMessages, decodeLobsterOrderbook } from '../book/lobster.codec.ts';
+import { LobsterReplayer } from '../book/lobster-replayer.ts';
+import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { type Instrument, moneyToNumber } from '../core/instrument.ts';
+import type { Nanos } from '../core/nanos.ts';
+import { lobsterDate } from '../data/import/lobster.ts';
+import { nyWallToNs } from '../data/us-eastern.ts';
+import type { Quote } from '../messages/market-data.ts';
+import type { SimulatedClock } from '../time/clock.ts';
+import type { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
+import type { TradingRuntime } from './trading-runtime.ts';
+
+type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
+
+/** What a LOBSTER run did. */
+export interface LobsterDriveResult {
+  /** Messages replayed. */
+  readonly messages: number;
+  /** Top-of-book changes shown to the strategy. */
+  readonly quotes: number;
+}
+
+/** New York midnight of the data's trading date, epoch ns (LOBSTER times are seconds after it). */
+export function lobsterDayStart(data: LobsterData): Nanos {
+  const date = data.date ?? lobsterDate(data.messages);
+  if (date === undefined) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `data.date is required: no YYYY-MM-DD in the file name ${data.messages}`,
+      { file: data.messages }
+    );
+  }
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return nyWallToNs(y, m, d, 0);
+}
+
+/** LOBSTER prices are dollars × 10,000: the instrument's tick must be 0.0001 for them to be its ticks. */
+function checkTick(inst: Instrument): void {
+  if (inst.tick.mantissa !== 1n || inst.tick.scale !== 4) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `instrument ${inst.id}: LOBSTER prices are in units of 0.0001, so its tickSize must be 0.0001 (is ${inst.tickSize})`,
+      { instrumentId: inst.id, tickSize: inst.tickSize }
+    );
+  }
+}
+
+/**
+ * Replay a LOBSTER message file event by event through the execution emulator's L3 book and the trading
+ * runtime, on the simulated clock. Per message at time t: reports and commands due before t are delivered at
+ * their own times (timers fire in between), the message is applied to the emulated book (own resting orders
+ * keep their place in the queue and fill only after what is ahead of them), and when the top of book changed
+ * (prices or sizes, own orders included, as a public feed would show them) the portfolio and risk are marked
+ * at the mid and the quote is logged and shown to the strategy. The equity curve is sampled, and the kill
+ * switch fed, every `equityEveryMs` of data time.
+ */
+export function driveLobster(
+  data: LobsterData,
+  inst: Instrument,
+  run: {
+    readonly venue: ExecutionEmulator;
+    readonly rt: TradingRuntime;
+    readonly clock: SimulatedClock;
+    /** Sampled here; its first point is moved to the first message's time. */
+    readonly equity: EquityPoint[];
+    /** Deliver the venue's reports due by the clock's time. */
+    readonly drain: () => void;
+  }
+): LobsterDriveResult {
+  const { venue, rt, clock, equity, drain } = run;
+  checkTick(inst);
+  const dayStart = lobsterDayStart(data);
+  const msgs = decodeLobsterMessages(readFileSync(data.messages));
+  if (data.orderbook !== undefined) {
+    const ob = decodeLobsterOrderbook(readFileSync(data.orderbook));
+    const start = new LobsterReplayer();
+    start.initBefore(ob, 0, msgs);
+    venue.loadBook(inst.id, start.book.snapshot());
+  }
+  const book = venue.l3!.book(inst.id);
+  const every = BigInt(data.equityEveryMs) * 1_000_000n;
+  let nextSample: Nanos | undefined;
+  let bid = Number.NaN;
+  let bidSz = 0;
+  let ask = Number.NaN;
+  let askSz = 0;
+  let quotes = 0;
+  for (let i = 0; i < msgs.length; i++) {
+    const ts = dayStart + BigInt(msgs.timeNs[i]!);
+    if (nextSample === undefined) {
+      nextSample = ts + every;
+      equity[0] = { ts, equity: equity[0]!.equity };
+    }
+    // the venue's business before this message, each at its own time
+    for (let due = venue.nextDueAt(); due !== undefined && due < ts; due = venue.nextDueAt()) {
+      if (due > clock.now()) clock.advanceTo(due);
+      drain();
+    }
+    if (ts > clock.now()) clock.advanceTo(ts);
+    for (; nextSample <= ts; nextSample += every) {
+      const eq = rt.portfolio.equity();
+      equity.push({ ts: nextSample, equity: moneyToNumber(eq) });
+      rt.observe(nextSample, eq);
+    }
+    venue.onLobster(inst.id, msgs, i, dayStart);
+    drain();
+    const b = book.bestBid();
+    const a = book.bestAsk();
+    const bs = book.bestBidQty();
+    const as = book.bestAskQty();
+    if (b === bid && a === ask && bs === bidSz && as === askSz) continue;
+    bid = b;
+    ask = a;
+    bidSz = bs;
+    askSz = as;
+    // a one-sided or crossed book is no quote
+    if (!(b < a)) continue;
+    const q: Quote = {
+      type: 'market.quote',
+      instrumentId: inst.id,
+      tsEvent: ts,
+      tsInit: ts,
+      bidPx: b,
+      bidSz: bs,
+      askPx: a,
+      askSz: as
+    };
+    quotes++;
+    rt.markQuote(q);
+    rt.publish(q);
+    drain();
+  }
+  return { messages: msgs.length, quotes };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Quote } from '../../src/messages/market-data.ts';
+import { MarketMakerStrategy, marketMakerParamsSchema } from '../../src/strategies/market-maker.strategy.ts';
+import type { StrategyView, WorkingOrderView } from '../../src/strategies/strategy.ts';
+
+const X = 'X@SIM';
+const quote = (bidPx: number, askPx: number): Quote => ({
+  type: 'market.quote',
+  instrumentId: X,
+  tsEvent: 1n,
+  tsInit: 1n,
+  bidPx,
+  bidSz: 100,
+  askPx,
+  askSz: 100
+});
+function view(position: number, orders: WorkingOrderView[] = []): StrategyView {
+  return { position: () => position, workingQty: () => 0, openOrders: () => orders, now: () => 1n };
+}
+const order = (
+  id: string,
+  side: 'buy' | 'sell',
+  limitPx: number,
+  status: WorkingOrderView['status'] = 'ACKNOWLEDGED'
+): WorkingOrderView => ({ clientOrderId: id, instrumentId: X, side, leaves: 10, limitPx, status });
+const mm = (over: Record<string, unknown> = {}) =>
+  new MarketMakerStrategy(
+    'mm',
+    marketMakerParamsSchema.parse({ qty: 10, maxInventory: 20, requoteTicks: 2, ...over })
+  );
+const brief = (actions: readonly unknown[]) =>
+  actions.map((a) => {
+    const x = a as { kind?: string; side?: string; limitPx?: number; clientOrderId?: string };
+    return x.kind === undefined
+      ? `${x.side}@${x.limitPx}`
+      : `${x.kind}:${x.clientOrderId}${x.limitPx !== undefined ? `@${x.limitPx}` : ''}`;
+  });
+
+describe('MarketMakerStrategy', () => {
+  it('joins the best bid and ask (or offsetTicks behind) when it has nothing working; ignores bars', () => {
+    expect(brief(mm().onQuote(quote(100, 104), view(0)))).toEqual(['buy@100', 'sell@104']);
+    expect(brief(mm({ offsetTicks: 1 }).onQuote(quote(100, 104), view(0)))).toEqual(['buy@99', 'sell@105']);
+    expect(mm().onBar()).toEqual([]);
+  });
+
+  it('re-prices a resting quote only when its target moved by requoteTicks or more', () => {
+    const working = [order('b', 'buy', 100), order('s', 'sell', 104)];
+    expect(brief(mm().onQuote(quote(101, 105), view(0, working)))).toEqual([]);
+    expect(brief(mm().onQuote(quote(102, 103), view(0, working)))).toEqual(['replace:b@102']);
+  });
+
+  it('leaves orders alone while the venue owes an answer', () => {
+    const pending = [order('b', 'buy', 100, 'PENDING_REPLACE'), order('s', 'sell', 110, 'PENDING_NEW')];
+    expect(mm().onQuote(quote(105, 108), view(0, pending))).toEqual([]);
+  });
+
+  it('withdraws the side that would pass maxInventory, and skews both quotes against inventory', () => {
+    const working = [order('b', 'buy', 100), order('s', 'sell', 104)];
+    expect(brief(mm().onQuote(quote(100, 104), view(20, working)))).toEqual(['cancel:b']);
+    expect(brief(mm().onQuote(quote(100, 104), view(-20)))).toEqual(['buy@100']);
+    // long 20 = two quantities: both targets 2 × 3 ticks lower (sell sooner, buy lower)
+    expect(brief(mm({ skewTicks: 3, maxInventory: 100 }).onQuote(quote(100, 104), view(20)))).toEqual([
+      'buy@94',
+      'sell@98'
+    ]);
+  });
+
+  it('never quotes into its own other side (the public quote shows our own orders)', () => {
+    // our sell rests at 101; the market bid rises to 101 (locked by our own order)
+    expect(brief(mm().onQuote(quote(101, 101 + 3), view(0, [order('s', 'sell', 101)])))).toEqual([
+      'replace:s@104'
+    ]);
+    expect(
+      brief(mm().onQuote(quote(101, 102), view(0, [order('s', 'sell', 101, 'PENDING_CANCEL')])))
+    ).toEqual([]);
+  });
+});
