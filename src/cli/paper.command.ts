@@ -9,6 +9,7 @@ import { runLive } from '../engine/live-runner.ts';
 import { type AlpacaEndpoints, connectAlpaca } from '../gateways/alpaca/alpaca-connection.ts';
 import { MetricsServer } from '../metrics/metrics.server.ts';
 import { TradingMetrics } from '../metrics/trading-metrics.ts';
+import { createStrategy } from '../strategies/registry.ts';
 import { LiveClock } from '../time/clock.ts';
 import { LocalPaperMarket } from '../venue/alpaca-local/local-paper-market.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
@@ -108,7 +109,10 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     process.once('SIGTERM', onSignal);
   }
   const name = live.venue === 'local' ? 'alpaca-local' : 'alpaca';
-  const connection = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed });
+  const strategy = createStrategy(config.strategy, a.configFile);
+  // quotes only for a strategy that trades on them
+  const quotes = strategy.onQuote !== undefined;
+  const connection = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed, quotes });
   io.out(
     `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
   );
@@ -155,6 +159,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       config,
       configFile: a.configFile,
       clock,
+      strategy,
       connection: { ...connection, name },
       ...(a.outDir ? { outDir: a.outDir } : {}),
       signal: stop.signal,

@@ -79,7 +79,7 @@ export interface LiveRunOptions {
   readonly outDir?: string;
   /** Stops the session (SIGINT, a test); so does `config.live.durationMs` when not 0. */
   readonly signal?: AbortSignal;
-  /** Test hook: replace the configured strategy. */
+  /** The strategy to run, when the caller built it already; default: the configured one. */
   readonly strategy?: Strategy;
   /** Called after each bar has been shown to the strategy. */
   readonly onBar?: (bar: Bar, bars: number) => void;
@@ -264,7 +264,16 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
 
   subs.push(
     connection.marketData.marketData$.subscribe((md) => {
-      if (md.type !== 'market.bar' || !runtime.trades(md.instrumentId)) return;
+      if (!runtime.trades(md.instrumentId)) return;
+      if (md.type === 'market.quote') {
+        // a strategy with onQuote (the connection subscribed quotes for it) sees them as in a tick backtest
+        if (strategy.onQuote === undefined || !(md.bidPx < md.askPx)) return;
+        drain();
+        runtime.markQuote(md);
+        runtime.publish(md);
+        return;
+      }
+      if (md.type !== 'market.bar') return;
       drain();
       runtime.mark(md);
       runtime.publish(md);

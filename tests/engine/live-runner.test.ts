@@ -30,6 +30,17 @@ function ourPositions(
   return out;
 }
 
+/** A GTC limit buy intent. */
+const limitBuy = (instrumentId: string, qty: number, limitPx: number, reason: string): OrderIntent => ({
+  instrumentId,
+  side: 'buy',
+  qty,
+  orderType: 'limit',
+  limitPx,
+  tif: 'gtc',
+  reason
+});
+
 /** Buys `qty` once, on the `at`-th bar, as a limit order `below` ticks under the close (GTC). */
 function restingBuy(at: number, below: number, qty = 3): Strategy {
   let n = 0;
@@ -37,17 +48,7 @@ function restingBuy(at: number, below: number, qty = 3): Strategy {
     id: 'resting',
     onBar(bar: Bar, _v: StrategyView): readonly OrderIntent[] {
       if (++n !== at) return [];
-      return [
-        {
-          instrumentId: bar.instrumentId,
-          side: 'buy',
-          qty,
-          orderType: 'limit',
-          limitPx: bar.close - below,
-          tif: 'gtc',
-          reason: 'far bid'
-        }
-      ];
+      return [limitBuy(bar.instrumentId, qty, bar.close - below, 'far bid')];
     },
     snapshot: () => ({})
   };
@@ -217,17 +218,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
         const [o] = view.openOrders(bar.instrumentId);
         if (!placed) {
           placed = true;
-          return [
-            {
-              instrumentId: bar.instrumentId,
-              side: 'buy',
-              qty: 2,
-              orderType: 'limit',
-              limitPx: bar.close - 2_000,
-              tif: 'gtc',
-              reason: 'rest'
-            }
-          ];
+          return [limitBuy(bar.instrumentId, 2, bar.close - 2_000, 'rest')];
         }
         if (o?.status !== 'ACKNOWLEDGED') return [];
         // first answer: re-price (a replacement id ends in -2); once replaced: cancel
@@ -265,6 +256,32 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       ids[0]!.clientOrderId
     ]);
     expect(r.leftWorking).toBe(0);
+  });
+
+  it("a strategy with onQuote gets the venue's quotes in paper mode too, and what it sends from them reaches the venue", async () => {
+    const seen: { bid: number; ask: number; now: bigint; ts: bigint }[] = [];
+    let sent = false;
+    const strategy: Strategy = {
+      id: 'quoting',
+      onBar: () => [],
+      onQuote(q, view) {
+        seen.push({ bid: q.bidPx, ask: q.askPx, now: view.now(), ts: q.tsEvent });
+        if (sent || !q.instrumentId.startsWith('AAA')) return [];
+        sent = true;
+        return [limitBuy(q.instrumentId, 1, q.bidPx - 500, 'from a quote')];
+      },
+      snapshot: () => ({})
+    };
+    const p = await startLocalPaper({ strategy, stopAtEnd: false });
+    await until(() => seen.length >= 20 && p.market.published > 20, 10_000, 'quotes');
+    p.stop.abort();
+    const r = await p.result;
+    expect(seen.every((x) => x.bid < x.ask && x.now === x.ts)).toBe(true);
+    const orders = await p.rest.listOrders({ status: 'all' });
+    expect(orders.map((o) => [o.client_order_id.startsWith('quoting-'), o.limit_price !== null])).toEqual([
+      [true, true]
+    ]);
+    expect(records(r, 'market.quote').length).toBe(seen.length);
   });
 
   it('fills the trading stream lost are recovered by reconciliation', async () => {

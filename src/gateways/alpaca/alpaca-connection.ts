@@ -35,6 +35,8 @@ export interface AlpacaConnectionOptions extends AlpacaEndpoints {
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   /** Open orders per GET /v2/orders page (1–500), for the orphan sweep and {@link AlpacaConnection.openOrders}. Default 500. */
   readonly openOrdersPageSize?: number;
+  /** Subscribe quotes as well as minute bars (for strategies with `onQuote`). Default false. */
+  readonly quotes?: boolean;
 }
 
 /** What a venue says about the account and the market before a session starts. */
@@ -118,7 +120,11 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
   });
   const dataFeed = new WsFeed({
     url: o.dataUrl,
-    adapter: alpacaAdapter(instruments, { key: o.keyId, secret: o.secretKey }, { bars: true }),
+    adapter: alpacaAdapter(
+      instruments,
+      { key: o.keyId, secret: o.secretKey },
+      { bars: true, quotes: o.quotes ?? false }
+    ),
     clock: o.clock,
     rng: rng.fork('market-data'),
     ...(o.backoff ? { backoff: o.backoff } : {})

@@ -25,7 +25,7 @@ export interface LocalPaperMarketOptions {
  * A whole Alpaca on loopback for `--mode paper --venue local`: the local trading venue (REST +
  * `trade_updates` over the execution emulator) and the local market-data stream, both fed by a pump that
  * replays a bar history as if it were happening now. Each timestamp's bars are re-stamped to the wall clock
- * (same duration), and for each bar the venue first sees a one-tick-wide quote around its close and a print
+ * (same duration), and for each bar the venue (and data clients subscribed to quotes) first sees a one-tick-wide quote around its close and a print
  * at the close (so an order sent on the bar fills there, as it would against the next quote), then the bar
  * goes out on the data stream. The client side is the real Alpaca stack, unchanged.
  */
@@ -106,7 +106,8 @@ export class LocalPaperMarket {
       const inst = this.#bySymbol.get(bar.instrumentId);
       if (!inst) continue;
       const restamped: Bar = { ...bar, tsOpen: now - (bar.tsEvent - bar.tsOpen), tsEvent: now, tsInit: now };
-      const size = lotsToQty(inst, Math.max(1, bar.volume));
+      const lots = Math.max(1, bar.volume);
+      const size = lotsToQty(inst, lots);
       this.venue.quote(
         inst.symbol,
         ticksToPrice(inst, bar.close - 1),
@@ -116,6 +117,17 @@ export class LocalPaperMarket {
         now
       );
       this.venue.trade(inst.symbol, ticksToPrice(inst, bar.close), size, now);
+      // the same quote goes to data clients subscribed to quotes, just before the bar
+      this.data.publishQuote({
+        type: 'market.quote',
+        instrumentId: inst.id,
+        tsEvent: now,
+        tsInit: now,
+        bidPx: bar.close - 1,
+        bidSz: lots,
+        askPx: bar.close + 1,
+        askSz: lots
+      });
       this.data.publishBar(restamped);
       this.published++;
     }

@@ -108,6 +108,7 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     seed: 5,
     timeoutMs: 2_000,
     backoff: { minMs: 10, maxMs: 20 },
+    quotes: o.strategy.onQuote !== undefined,
     ...(o.openOrdersPageSize === undefined ? {} : { openOrdersPageSize: o.openOrdersPageSize })
   });
   const stop = new AbortController();
