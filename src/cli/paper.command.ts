@@ -110,9 +110,10 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   }
   const name = live.venue === 'local' ? 'alpaca-local' : 'alpaca';
   const strategy = createStrategy(config.strategy, a.configFile);
-  // quotes only for a strategy that trades on them
+  // quotes and trades only for a strategy that trades on them
   const quotes = strategy.onQuote !== undefined;
-  const connection = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed, quotes });
+  const trades = strategy.onTrade !== undefined;
+  const connection = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed, quotes, trades });
   io.out(
     `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
   );

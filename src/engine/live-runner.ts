@@ -273,6 +273,13 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
         runtime.publish(md);
         return;
       }
+      if (md.type === 'market.trade') {
+        if (strategy.onTrade === undefined) return;
+        drain();
+        runtime.logTrade(md);
+        runtime.publish(md);
+        return;
+      }
       if (md.type !== 'market.bar') return;
       drain();
       runtime.mark(md);

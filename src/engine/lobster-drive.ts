@@ -8,7 +8,7 @@ import { type Instrument, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import { lobsterDate } from '../data/import/lobster.ts';
 import { nyWallToNs } from '../data/us-eastern.ts';
-import type { Quote } from '../messages/market-data.ts';
+import type { Quote, Trade } from '../messages/market-data.ts';
 import type { SimulatedClock } from '../time/clock.ts';
 import type { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import type { TradingRuntime } from './trading-runtime.ts';
@@ -21,6 +21,8 @@ export interface LobsterDriveResult {
   readonly messages: number;
   /** Top-of-book changes shown to the strategy. */
   readonly quotes: number;
+  /** Executions (LOBSTER types 4 and 5) shown to the strategy as trades. */
+  readonly trades: number;
 }
 
 /** New York midnight of the data's trading date, epoch ns (LOBSTER times are seconds after it). */
@@ -54,7 +56,8 @@ function checkTick(inst: Instrument): void {
  * their own times (timers fire in between), the message is applied to the emulated book (own resting orders
  * keep their place in the queue and fill only after what is ahead of them), and when the top of book changed
  * (prices or sizes, own orders included, as a public feed would show them) the portfolio and risk are marked
- * at the mid and the quote is logged and shown to the strategy. The equity curve is sampled, and the kill
+ * at the mid and the quote is logged and shown to the strategy; an execution is first logged and shown as a
+ * trade (aggressor: the side opposite the resting order's). The equity curve is sampled, and the kill
  * switch fed, every `equityEveryMs` of data time.
  */
 export function driveLobster(
@@ -88,6 +91,7 @@ export function driveLobster(
   let ask = Number.NaN;
   let askSz = 0;
   let quotes = 0;
+  let trades = 0;
   for (let i = 0; i < msgs.length; i++) {
     const ts = dayStart + BigInt(msgs.timeNs[i]!);
     if (nextSample === undefined) {
@@ -107,6 +111,24 @@ export function driveLobster(
     }
     venue.onLobster(inst.id, msgs, i, dayStart);
     drain();
+    const type = msgs.type[i]!;
+    if (type === 4 || type === 5) {
+      // an execution of a resting order (5: a hidden one): the aggressor took the other side
+      const t: Trade = {
+        type: 'market.trade',
+        instrumentId: inst.id,
+        tsEvent: ts,
+        tsInit: ts,
+        px: msgs.price[i]!,
+        sz: msgs.size[i]!,
+        aggressor: msgs.direction[i] === 1 ? 'sell' : 'buy',
+        tradeId: String(i)
+      };
+      trades++;
+      rt.logTrade(t);
+      rt.publish(t);
+      drain();
+    }
     const b = book.bestBid();
     const a = book.bestAsk();
     const bs = book.bestBidQty();
@@ -133,5 +155,5 @@ export function driveLobster(
     rt.publish(q);
     drain();
   }
-  return { messages: msgs.length, quotes };
+  return { messages: msgs.length, quotes, trades };
 }

@@ -8,14 +8,14 @@ import type { StrategyEmitted } from '../machines/strategy.machine.ts';
 import type { ChildSpec } from '../machines/supervisor.machine.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
-import type { Bar, Quote } from '../messages/market-data.ts';
+import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { ReplacementRiskView } from '../risk/replacement-view.ts';
 import { RiskEngine, type RiskVerdict } from '../risk/risk-engine.ts';
 import { RiskState } from '../risk/risk-state.ts';
 import type { Strategy } from '../strategies/strategy.ts';
-import { type MarketDataStream, marketData } from '../streams/market-data.stream.ts';
+import { type MarketDataStream, marketData, type StrategyMarketData } from '../streams/market-data.stream.ts';
 import type { Clock } from '../time/clock.ts';
 import type { OrderVenue } from '../venue/venue.ts';
 
@@ -141,11 +141,16 @@ export class TradingRuntime {
     const mid2 = q.bidPx + q.askPx;
     this.portfolio.mark(q.instrumentId, Math.floor(mid2 / 2));
     this.riskState.setMid(q.instrumentId, mid2 / 2);
-    this.#log.append(q.tsEvent, q.type, 'feed', { instrumentId: q.instrumentId }, q);
+    this.logTrade(q);
   }
 
-  /** Show a (marked) bar or quote to the strategy actors. */
-  publish(e: Bar | Quote): void {
+  /** Log a trade (print) before it is shown to the strategies (a quote is logged by {@link markQuote}). */
+  logTrade(e: Quote | Trade): void {
+    this.#log.append(e.tsEvent, e.type, 'feed', { instrumentId: e.instrumentId }, e);
+  }
+
+  /** Show a (marked) bar, quote or trade to the strategy actors. */
+  publish(e: StrategyMarketData): void {
     this.feed.publish(e);
   }
 

@@ -2,7 +2,7 @@ import { EMPTY } from 'rxjs';
 import { assign, emit, enqueueActions, fromEventObservable, setup } from 'xstate';
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
-import type { Bar, Quote } from '../messages/market-data.ts';
+import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import {
   applyOrderEventToWorking,
@@ -21,8 +21,8 @@ import type {
 } from '../strategies/strategy.ts';
 
 /**
- * Hosts one {@link Strategy}: receives closed bars (`onBar`) and top-of-book quotes (`onQuote`, for strategies that
- * have it) from an RxJS market-data stream (the invoked
+ * Hosts one {@link Strategy}: receives closed bars (`onBar`), top-of-book quotes and trades (`onQuote`, `onTrade`,
+ * for strategies that have them) from an RxJS market-data stream (the invoked
  * `marketData` actor, provided by the wiring), tracks its own positions and working orders from its
  * orders' events (and shows each to the strategy's `onOrderEvent`), and turns the strategy's actions into
  * `strategy.order_requested`, `strategy.cancel_requested` and `strategy.replace_requested`; a cancel or
@@ -48,6 +48,7 @@ export interface StrategyContext {
 export type StrategyEvent =
   | Bar
   | Quote
+  | Trade
   | { readonly type: 'strategy.order_event'; readonly event: OrderEvent }
   | { readonly type: 'strategy.halt'; readonly reason: string }
   /** After a restart: the positions and working orders the node knows this strategy has. */
@@ -185,6 +186,13 @@ function applyOrderEvent(ctx: StrategyContext, e: OrderEvent): Partial<StrategyC
   return { positions, open: applyOrderEventToWorking(ctx.open, e) };
 }
 
+/** The strategy's answer to a quote (`onQuote`) or trade (`onTrade`); undefined for other events or without the hook. */
+function tickActions(ctx: StrategyContext, e: StrategyEvent): readonly StrategyAction[] | undefined {
+  if (e.type === 'market.quote') return ctx.strategy.onQuote?.(e, viewOf(ctx));
+  if (e.type === 'market.trade') return ctx.strategy.onTrade?.(e, viewOf(ctx));
+  return undefined;
+}
+
 /** What a strategy actor is started with. */
 export interface StrategyInput {
   readonly strategy: Strategy;
@@ -202,13 +210,15 @@ export const strategyMachine = setup({
   },
   actors: {
     /** The market-data stream (bars and quotes); provided by the wiring with `fromEventObservable(() => data$)`. */
-    marketData: fromEventObservable<Bar | Quote, void>(() => EMPTY)
+    marketData: fromEventObservable<Bar | Quote | Trade, void>(() => EMPTY)
   },
   actions: {
     observeBar: assign(({ context, event }) =>
       event.type === 'market.bar' ? { now: event.tsEvent, bars: context.bars + 1 } : {}
     ),
-    observeQuote: assign(({ event }) => (event.type === 'market.quote' ? { now: event.tsEvent } : {})),
+    observeTick: assign(({ event }) =>
+      event.type === 'market.quote' || event.type === 'market.trade' ? { now: event.tsEvent } : {}
+    ),
     /** Keep the strategy's indicators warm while halted; its intents are discarded. */
     warm: ({ context, event }) => {
       if (event.type === 'market.bar') context.strategy.onBar(event, viewOf(context));
@@ -221,18 +231,16 @@ export const strategyMachine = setup({
       for (const e of r.emitted) enqueue(emit(e));
       enqueue(assign(r.update));
     }),
-    /** A quote, to a strategy that trades on quotes (`onQuote`). */
-    decideOnQuote: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'market.quote' || context.strategy.onQuote === undefined) return;
-      const actions = context.strategy.onQuote(event, viewOf(context));
-      if (actions.length === 0) return;
-      const r = act(context, actions, event.tsEvent);
+    /** A quote or trade, to a strategy that has `onQuote` / `onTrade`. */
+    decideOnTick: enqueueActions(({ context, event, enqueue }) => {
+      const actions = tickActions(context, event);
+      if (actions === undefined || actions.length === 0) return;
+      const r = act(context, actions, (event as Quote | Trade).tsEvent);
       for (const e of r.emitted) enqueue(emit(e));
       enqueue(assign(r.update));
     }),
-    warmQuote: ({ context, event }) => {
-      if (event.type === 'market.quote') context.strategy.onQuote?.(event, viewOf(context));
-    },
+    /** Halted: quotes and trades still reach the strategy; its actions are discarded. */
+    warmTick: ({ context, event }) => void tickActions(context, event),
     /** Show the strategy its order's event (the view already updated) and act on its answer. */
     react: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'strategy.order_event' || context.strategy.onOrderEvent === undefined) return;
@@ -280,7 +288,8 @@ export const strategyMachine = setup({
     running: {
       on: {
         'market.bar': { actions: ['observeBar', 'decide'] },
-        'market.quote': { actions: ['observeQuote', 'decideOnQuote'] },
+        'market.quote': { actions: ['observeTick', 'decideOnTick'] },
+        'market.trade': { actions: ['observeTick', 'decideOnTick'] },
         'strategy.order_event': { actions: ['applyOrderEvent', 'react'] },
         'strategy.halt': 'halted'
       }
@@ -288,7 +297,8 @@ export const strategyMachine = setup({
     halted: {
       on: {
         'market.bar': { actions: ['observeBar', 'warm'] },
-        'market.quote': { actions: ['observeQuote', 'warmQuote'] },
+        'market.quote': { actions: ['observeTick', 'warmTick'] },
+        'market.trade': { actions: ['observeTick', 'warmTick'] },
         'strategy.order_event': { actions: ['applyOrderEvent', 'warmOrder'] },
         'strategy.resume': 'running'
       }

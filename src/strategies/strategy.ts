@@ -1,5 +1,5 @@
 import type { Nanos } from '../core/nanos.ts';
-import type { Bar, Quote } from '../messages/market-data.ts';
+import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 import type { OrderType, Side, TimeInForce } from '../messages/primitives.ts';
 
@@ -90,6 +90,11 @@ export interface Strategy {
    * backtest on LOBSTER data; `view.now()` is the quote's time). Strategies without it never see quotes.
    */
   onQuote?(quote: Quote, view: StrategyView): readonly StrategyAction[];
+  /**
+   * Optional: called for every trade (print) of a subscribed instrument when the data has them (a LOBSTER
+   * execution, before the quote it changes; an Alpaca trade in paper mode).
+   */
+  onTrade?(trade: Trade, view: StrategyView): readonly StrategyAction[];
   /**
    * Optional: called for every event of the strategy's own orders (accepted, filled, canceled, replaced, …),
    * after the view has been updated with it; may answer with actions, e.g. re-quote after a fill.

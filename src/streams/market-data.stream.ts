@@ -1,12 +1,12 @@
 import { type Observable, Subject } from 'rxjs';
-import type { Bar, Quote } from '../messages/market-data.ts';
+import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 
-/** What strategy actors are fed: closed bars and top-of-book quotes. */
-export type StrategyMarketData = Bar | Quote;
+/** What strategy actors are fed: closed bars, top-of-book quotes and trades (prints). */
+export type StrategyMarketData = Bar | Quote | Trade;
 
 /** A hot market-data stream: the engine (or a live feed) publishes, strategy actors subscribe. */
 export interface MarketDataStream {
-  /** Bars and quotes, in the order they were published. */
+  /** Bars, quotes and trades, in the order they were published. */
   readonly data$: Observable<StrategyMarketData>;
   publish(e: StrategyMarketData): void;
   complete(): void;

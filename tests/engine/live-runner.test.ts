@@ -258,12 +258,17 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.leftWorking).toBe(0);
   });
 
-  it("a strategy with onQuote gets the venue's quotes in paper mode too, and what it sends from them reaches the venue", async () => {
+  it("a strategy with onQuote and onTrade gets the venue's quotes and prints in paper mode too, and what it sends from them reaches the venue", async () => {
     const seen: { bid: number; ask: number; now: bigint; ts: bigint }[] = [];
     let sent = false;
+    const prints: number[] = [];
     const strategy: Strategy = {
       id: 'quoting',
       onBar: () => [],
+      onTrade: (t) => {
+        prints.push(t.px);
+        return [];
+      },
       onQuote(q, view) {
         seen.push({ bid: q.bidPx, ask: q.askPx, now: view.now(), ts: q.tsEvent });
         if (sent || !q.instrumentId.startsWith('AAA')) return [];
@@ -282,6 +287,9 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       [true, true]
     ]);
     expect(records(r, 'market.quote').length).toBe(seen.length);
+    // and its onTrade the prints
+    expect(prints.length).toBeGreaterThan(0);
+    expect(records(r, 'market.trade').length).toBe(prints.length);
   });
 
   it('fills the trading stream lost are recovered by reconciliation', async () => {

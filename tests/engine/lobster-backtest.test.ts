@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeLobsterOrderbook } from '../../src/book/lobster.codec.ts';
+import { decodeLobsterMessages, decodeLobsterOrderbook } from '../../src/book/lobster.codec.ts';
 import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
@@ -79,6 +79,33 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
     expect(first.tsEvent / 1_000_000_000n).toBe(BigInt(Date.UTC(2012, 5, 21, 13, 30, 0) / 1000));
     // every quote is in the log, as the strategy saw it
     expect(records(r.log).filter((x) => x.type === 'market.quote')).toHaveLength(s.seen.length);
+  });
+
+  it('shows every execution to onTrade as a print (aggressor opposite the resting order), in file order', async () => {
+    const msgs = decodeLobsterMessages(readFileSync(FIRST999));
+    const execs: { px: number; sz: number; aggressor: string }[] = [];
+    for (let i = 0; i < msgs.length; i++)
+      if (msgs.type[i] === 4 || msgs.type[i] === 5)
+        execs.push({
+          px: msgs.price[i]!,
+          sz: msgs.size[i]!,
+          aggressor: msgs.direction[i] === 1 ? 'sell' : 'buy'
+        });
+    const trades: { px: number; sz: number; aggressor: string }[] = [];
+    const s: Strategy = {
+      id: 'prints',
+      onBar: () => [],
+      onQuote: () => [],
+      onTrade: (t) => {
+        trades.push({ px: t.px, sz: t.sz, aggressor: t.aggressor });
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    const r = await runBacktest({ config: tickConfig(), configFile: 't.yaml', strategy: s });
+    expect(execs.length).toBeGreaterThan(20);
+    expect(trades).toEqual(execs);
+    expect(records(r.log).filter((x) => x.type === 'market.trade')).toHaveLength(execs.length);
   });
 
   it('the same config and seed give a byte-identical event log; another seed moves the latency jitter', async () => {

@@ -16,16 +16,18 @@ const X = 'X@SIM';
 const T0 = 1_700_000_000_000_000_000n;
 const PREFIX = 'm-sess';
 
-/** Buys one lot on every bar it sees; counts the bars and the order events it is shown (stateless as far as its decisions go). */
+/** Buys one lot on every bar it sees; counts the bars, quotes, trades and order events it is shown (stateless as far as its decisions go). */
 function buyer(): {
   strategy: Strategy;
   calls: () => number;
   orderCalls: () => number;
   quoteCalls: () => number;
+  tradeCalls: () => number;
 } {
   let n = 0;
   let orderEvents = 0;
   let quotes = 0;
+  let trades = 0;
   return {
     strategy: {
       id: 'm',
@@ -50,11 +52,16 @@ function buyer(): {
         quotes++;
         return [];
       },
+      onTrade: () => {
+        trades++;
+        return [];
+      },
       snapshot: () => ({ n })
     },
     calls: () => n,
     orderCalls: () => orderEvents,
-    quoteCalls: () => quotes
+    quoteCalls: () => quotes,
+    tradeCalls: () => trades
   };
 }
 
@@ -81,6 +88,16 @@ const QUOTE: StrategyEvent = {
   bidSz: 5,
   askPx: 101,
   askSz: 7
+};
+const TRADE: StrategyEvent = {
+  type: 'market.trade',
+  instrumentId: X,
+  tsEvent: T0 + 3n * NS_PER_MIN,
+  tsInit: T0 + 3n * NS_PER_MIN,
+  px: 100,
+  sz: 3,
+  aggressor: 'buy',
+  tradeId: 't1'
 };
 const FILL: StrategyEvent = {
   type: 'strategy.order_event',
@@ -116,6 +133,7 @@ const RESTORE_LOW: StrategyEvent = { type: 'strategy.restore', positions: {}, op
 const EVENTS: StrategyEvent[] = [
   BAR,
   QUOTE,
+  TRADE,
   { type: 'strategy.halt', reason: 'test' },
   { type: 'strategy.resume' },
   RESTORE_HIGH,
@@ -179,6 +197,7 @@ function replay(events: readonly StrategyEvent[]) {
     const calls = probe.calls();
     const orderCalls = probe.orderCalls();
     const quoteCalls = probe.quoteCalls();
+    const tradeCalls = probe.tradeCalls();
     actor.send(e);
     const after = actor.getSnapshot();
     const to = after.value as StateName;
@@ -195,9 +214,11 @@ function replay(events: readonly StrategyEvent[]) {
     expect(after.context.bars, where).toBe(before.context.bars + (isBar ? 1 : 0));
     expect(probe.calls(), where).toBe(calls + (isBar ? 1 : 0));
     const isQuote = e.type === 'market.quote';
-    expect(after.context.now, where).toBe(isBar || isQuote ? e.tsEvent : before.context.now);
-    // every quote is shown to onQuote in both states (this strategy answers none)
+    const isTrade = e.type === 'market.trade';
+    expect(after.context.now, where).toBe(isBar || isQuote || isTrade ? e.tsEvent : before.context.now);
+    // every quote and trade is shown to onQuote / onTrade in both states (this strategy answers none)
     expect(probe.quoteCalls(), where).toBe(quoteCalls + (isQuote ? 1 : 0));
+    expect(probe.tradeCalls(), where).toBe(tradeCalls + (isTrade ? 1 : 0));
     // every order event is shown to the strategy in both states (its answer is discarded while halted)
     expect(probe.orderCalls(), where).toBe(orderCalls + (e.type === 'strategy.order_event' ? 1 : 0));
 
@@ -261,10 +282,12 @@ describe('strategyMachine: model-based paths (xstate/graph)', () => {
       '(root):strategy.restore',
       'halted:market.bar',
       'halted:market.quote',
+      'halted:market.trade',
       'halted:strategy.order_event',
       'halted:strategy.resume',
       'running:market.bar',
       'running:market.quote',
+      'running:market.trade',
       'running:strategy.halt',
       'running:strategy.order_event'
     ]);

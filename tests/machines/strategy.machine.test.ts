@@ -17,6 +17,7 @@ import type {
   StrategyView,
   WorkingOrderView
 } from '../../src/strategies/strategy.ts';
+import type { StrategyMarketData } from '../../src/streams/market-data.stream.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 
 const X = 'X@SIM';
@@ -115,7 +116,7 @@ const oe = (over: Partial<OrderEvent>): StrategyEvent => ({
 
 describe('strategyMachine', () => {
   it('feeds bars from the invoked market-data stream to onBar with a view at the bar close', () => {
-    const subject = new Subject<Bar | Quote>();
+    const subject = new Subject<StrategyMarketData>();
     const { strategy, seen } = scripted('s', [[], [intent('buy', 2)]]);
     const machine = strategyMachine.provide({ actors: { marketData: fromEventObservable(() => subject) } });
     const actor = createActor(machine, { input: { strategy, start: T0 } });

@@ -37,6 +37,8 @@ export interface AlpacaConnectionOptions extends AlpacaEndpoints {
   readonly openOrdersPageSize?: number;
   /** Subscribe quotes as well as minute bars (for strategies with `onQuote`). Default false. */
   readonly quotes?: boolean;
+  /** Subscribe trades as well (for strategies with `onTrade`). Default false. */
+  readonly trades?: boolean;
 }
 
 /** What a venue says about the account and the market before a session starts. */
@@ -123,7 +125,7 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
     adapter: alpacaAdapter(
       instruments,
       { key: o.keyId, secret: o.secretKey },
-      { bars: true, quotes: o.quotes ?? false }
+      { bars: true, quotes: o.quotes ?? false, trades: o.trades ?? false }
     ),
     clock: o.clock,
     rng: rng.fork('market-data'),

@@ -25,7 +25,7 @@ export interface LocalPaperMarketOptions {
  * A whole Alpaca on loopback for `--mode paper --venue local`: the local trading venue (REST +
  * `trade_updates` over the execution emulator) and the local market-data stream, both fed by a pump that
  * replays a bar history as if it were happening now. Each timestamp's bars are re-stamped to the wall clock
- * (same duration), and for each bar the venue (and data clients subscribed to quotes) first sees a one-tick-wide quote around its close and a print
+ * (same duration), and for each bar the venue (and data clients subscribed to quotes and trades) first sees a one-tick-wide quote around its close and a print
  * at the close (so an order sent on the bar fills there, as it would against the next quote), then the bar
  * goes out on the data stream. The client side is the real Alpaca stack, unchanged.
  */
@@ -117,7 +117,7 @@ export class LocalPaperMarket {
         now
       );
       this.venue.trade(inst.symbol, ticksToPrice(inst, bar.close), size, now);
-      // the same quote goes to data clients subscribed to quotes, just before the bar
+      // the same quote and print go to data clients subscribed to quotes and trades, just before the bar
       this.data.publishQuote({
         type: 'market.quote',
         instrumentId: inst.id,
@@ -127,6 +127,16 @@ export class LocalPaperMarket {
         bidSz: lots,
         askPx: bar.close + 1,
         askSz: lots
+      });
+      this.data.publishTrade({
+        type: 'market.trade',
+        instrumentId: inst.id,
+        tsEvent: now,
+        tsInit: now,
+        px: bar.close,
+        sz: lots,
+        aggressor: 'none',
+        tradeId: `${inst.symbol}-${this.published}`
       });
       this.data.publishBar(restamped);
       this.published++;

@@ -109,6 +109,7 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
     timeoutMs: 2_000,
     backoff: { minMs: 10, maxMs: 20 },
     quotes: o.strategy.onQuote !== undefined,
+    trades: o.strategy.onTrade !== undefined,
     ...(o.openOrdersPageSize === undefined ? {} : { openOrdersPageSize: o.openOrdersPageSize })
   });
   const stop = new AbortController();
