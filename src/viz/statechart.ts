@@ -33,24 +33,45 @@ export function edgesOf(machine: AnyStateMachine): Edge[] {
   return edges;
 }
 
-/** Mermaid `stateDiagram-v2` text for a machine: paste into any Mermaid renderer, or a Markdown file. */
+/**
+ * Mermaid `stateDiagram-v2` text for a machine: paste into any Mermaid renderer, or a Markdown file. Handlers on
+ * the machine itself (not on a state) are drawn as self-loops of a single state named after the machine when it
+ * has no states (the OMS), and listed in a note ("in every state: …") when it has; a root wildcard (`*`) is the
+ * "any other event → refused" note.
+ */
 export function toMermaid(machine: AnyStateMachine): string {
   const root = machine.root as unknown as NodeLike;
   const lines = ['stateDiagram-v2'];
-  const initial = root.initial?.target[0]?.key;
+  const stateless = Object.keys(root.states).length === 0;
+  const self = machine.id;
+  const initial = stateless ? self : root.initial?.target[0]?.key;
   if (initial) lines.push(`  [*] --> ${initial}`);
   const seen = new Set<string>();
+  const label = (e: Edge): string =>
+    `${e.event.replace(/^xstate\.after\.([^.]+).*$/, 'after $1')}${e.guard ? ` [${e.guard}]` : ''}`;
+  const everywhere: string[] = [];
+  let wildcard = false;
   for (const e of edgesOf(machine)) {
-    if (e.from === '(any)') continue;
-    const label = `${e.event.replace(/^xstate\.after\.([^.]+).*$/, 'after $1')}${e.guard ? ` [${e.guard}]` : ''}`;
-    const line = `  ${e.from} --> ${e.to}: ${label}`;
+    if (e.from === '(any)') {
+      if (e.event === '*') wildcard = true;
+      else if (stateless) {
+        const line = `  ${self} --> ${self}: ${label(e)}`;
+        if (!seen.has(line)) {
+          seen.add(line);
+          lines.push(line);
+        }
+      } else if (!everywhere.includes(e.event)) everywhere.push(e.event);
+      continue;
+    }
+    const line = `  ${e.from} --> ${e.to}: ${label(e)}`;
     if (!seen.has(line)) {
       seen.add(line);
       lines.push(line);
     }
   }
   for (const [key, n] of Object.entries(root.states)) if (n.type === 'final') lines.push(`  ${key} --> [*]`);
-  if (root.transitions.size > 0)
-    lines.push(`  note right of ${initial ?? 'root'}: any other event → refused (typed error)`);
+  const anchor = initial ?? self;
+  if (everywhere.length > 0) lines.push(`  note left of ${anchor}: in every state: ${everywhere.join(', ')}`);
+  if (wildcard) lines.push(`  note right of ${anchor}: any other event → refused (typed error)`);
   return `${lines.join('\n')}\n`;
 }

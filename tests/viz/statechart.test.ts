@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { AnyStateMachine } from 'xstate';
+import { omsMachine } from '../../src/machines/oms.machine.ts';
+import { orderMachine } from '../../src/machines/order.machine.ts';
+import { strategyMachine } from '../../src/machines/strategy.machine.ts';
+import { edgesOf, toMermaid } from '../../src/viz/statechart.ts';
+
+/** Every event a machine handles, on the machine itself or on a top-level state. */
+function handled(m: AnyStateMachine): Set<string> {
+  const out = new Set(Object.keys(m.root.on));
+  for (const n of Object.values(m.root.states)) for (const e of Object.keys(n.on)) out.add(e);
+  return out;
+}
+
+/** The lines a Mermaid state diagram of ours may contain. */
+const LINE =
+  /^(stateDiagram-v2| {2}\[\*\] --> \S+| {2}\S+ --> \[\*\]| {2}\S+ --> \S+: .+| {2}note (left|right) of \S+: .+)$/;
+
+describe('state-chart visualisation', () => {
+  it.each([
+    ['order', orderMachine],
+    ['oms', omsMachine],
+    ['strategy', strategyMachine]
+  ] as const)('%s: every handled event has an edge, and the Mermaid text is well formed', (_name, m) => {
+    expect(new Set(edgesOf(m).map((e) => e.event))).toEqual(handled(m));
+    const text = toMermaid(m);
+    for (const line of text.trimEnd().split('\n')) expect(line).toMatch(LINE);
+  });
+
+  it('a machine without states (the OMS) is one state whose handlers are self-loops, guards shown', () => {
+    const text = toMermaid(omsMachine);
+    expect(text).toMatch(/^stateDiagram-v2\n {2}\[\*\] --> oms\n/);
+    for (const e of Object.keys(omsMachine.root.on)) expect(text).toContain(`oms --> oms: ${e}`);
+    expect(text).toContain('oms --> oms: exec.report [isLateAnswer]');
+    expect(text).not.toContain('refused');
+  });
+
+  it('handlers on the machine itself are listed for every state; a root wildcard is the refusal note', () => {
+    expect(toMermaid(strategyMachine)).toContain('note left of running: in every state: strategy.restore');
+    const order = toMermaid(orderMachine);
+    expect(order).toContain('note right of NEW: any other event → refused (typed error)');
+    expect(order).toContain('FILLED --> [*]');
+    expect(order).not.toContain('in every state');
+  });
+});
