@@ -47,7 +47,8 @@ export function dailyReturns(equity: readonly EquityPoint[]): number[] {
   return out;
 }
 
-function simpleReturn(prev: number, cur: number): number {
+/** `cur / prev − 1`, dividing by |prev| (a rise stays positive); 0 for a zero or non-finite base. */
+export function simpleReturn(prev: number, cur: number): number {
   if (prev === 0 || !Number.isFinite(prev) || !Number.isFinite(cur)) return 0;
   return (cur - prev) / Math.abs(prev);
 }

@@ -2,6 +2,7 @@ import { annualizedReturn, calendarDays } from './annualized-return.ts';
 import { annualizedVolatility } from './annualized-volatility.ts';
 import { calmarRatio } from './calmar-ratio.ts';
 import { dailyReturns } from './daily-returns.ts';
+import { intradayReturns } from './intraday-returns.ts';
 import { maxDrawdown } from './max-drawdown.ts';
 import { sharpeRatio } from './sharpe-ratio.ts';
 import { sortinoRatio } from './sortino-ratio.ts';
@@ -16,6 +17,8 @@ export interface SummaryOptions {
   readonly riskFree?: number;
   /** Periods per year used to annualise daily-return statistics; default 252. */
   readonly periodsPerYear?: number;
+  /** Trading session length (ns) for annualising intraday returns; default 6.5 hours. */
+  readonly sessionNs?: bigint;
 }
 
 /**
@@ -30,6 +33,14 @@ export function computeSummary(
 ): PerformanceSummary {
   const ratioOpts = { riskFree: opts.riskFree ?? 0, periodsPerYear: opts.periodsPerYear ?? 252 };
   const returns = dailyReturns(equity);
+  // a run within one or two days has no daily-return series: volatility, Sharpe and Sortino use the curve's own
+  // samples, annualised as 252 sessions of `sessionNs` (VaR and CVaR stay daily)
+  const intraday = returns.length < 2 ? intradayReturns(equity, opts.sessionNs) : undefined;
+  const ratioReturns = intraday?.returns ?? returns;
+  const ratioPeriods = intraday
+    ? ratioOpts.periodsPerYear * intraday.periodsPerDay
+    : ratioOpts.periodsPerYear;
+  const ratioBasisOpts = { ...ratioOpts, periodsPerYear: ratioPeriods };
   const dd = maxDrawdown(equity);
   const cagr = annualizedReturn(equity);
   const ts = tradeStats(trades);
@@ -38,9 +49,10 @@ export function computeSummary(
     endEquity: finite(equity[equity.length - 1]?.equity),
     totalReturn: totalReturn(equity),
     annualizedReturn: cagr,
-    annualizedVolatility: finite(annualizedVolatility(returns, ratioOpts.periodsPerYear)),
-    sharpe: sharpeRatio(returns, ratioOpts),
-    sortino: sortinoRatio(returns, ratioOpts),
+    annualizedVolatility: finite(annualizedVolatility(ratioReturns, ratioPeriods)),
+    sharpe: sharpeRatio(ratioReturns, ratioBasisOpts),
+    sortino: sortinoRatio(ratioReturns, ratioBasisOpts),
+    ratioBasis: intraday ? 'intraday' : 'daily',
     calmar: calmarRatio(cagr, dd.maxDrawdown),
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationDays: dd.maxDurationDays,

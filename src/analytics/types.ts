@@ -31,6 +31,12 @@ export interface PerformanceSummary {
   annualizedVolatility: number;
   sharpe: number;
   sortino: number;
+  /**
+   * What volatility, Sharpe and Sortino were computed from: `daily` returns, or, for a run with fewer than two
+   * daily returns (a tick backtest of an hour), the equity samples' `intraday` returns annualised as 252
+   * sessions of 6.5 hours.
+   */
+  ratioBasis: 'daily' | 'intraday';
   calmar: number;
   /** Fraction, positive. */
   maxDrawdown: number;

@@ -23,14 +23,19 @@ export function formatRatio(x: number): string {
 
 /** One labelled, formatted metric of a {@link PerformanceSummary}. */
 export interface SummaryRow {
-  readonly key: keyof PerformanceSummary;
+  readonly key: NumericKey;
   readonly label: string;
   readonly value: string;
 }
 
+/** The summary's numeric metrics. */
+type NumericKey = {
+  [K in keyof PerformanceSummary]: PerformanceSummary[K] extends number ? K : never;
+}[keyof PerformanceSummary];
+
 /** The summary's metrics in display order, labelled and formatted (shared by the terminal table and the HTML report). */
 export function summaryRows(s: PerformanceSummary): SummaryRow[] {
-  const row = (key: keyof PerformanceSummary, label: string, fmt: (x: number) => string): SummaryRow => ({
+  const row = (key: NumericKey, label: string, fmt: (x: number) => string): SummaryRow => ({
     key,
     label,
     value: fmt(s[key])
@@ -38,14 +43,15 @@ export function summaryRows(s: PerformanceSummary): SummaryRow[] {
   const money = (x: number) => formatNumber(x, 2);
   const int = (x: number) => formatNumber(x, 0);
   const days = (x: number) => formatNumber(x, 1);
+  const basis = s.ratioBasis === 'intraday' ? ' (intraday)' : '';
   return [
     row('startEquity', 'Start equity', money),
     row('endEquity', 'End equity', money),
     row('totalReturn', 'Total return', formatPct),
     row('annualizedReturn', 'Annualized return (CAGR)', formatPct),
-    row('annualizedVolatility', 'Annualized volatility', formatPct),
-    row('sharpe', 'Sharpe ratio', formatRatio),
-    row('sortino', 'Sortino ratio', formatRatio),
+    row('annualizedVolatility', `Annualized volatility${basis}`, formatPct),
+    row('sharpe', `Sharpe ratio${basis}`, formatRatio),
+    row('sortino', `Sortino ratio${basis}`, formatRatio),
     row('calmar', 'Calmar ratio', formatRatio),
     row('maxDrawdown', 'Max drawdown', formatPct),
     row('maxDrawdownDurationDays', 'Max drawdown duration (days)', days),

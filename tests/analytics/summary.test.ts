@@ -54,15 +54,39 @@ describe('computeSummary', () => {
     expect(computeSummary(eq, [], { riskFree: 2.52 }).sharpe).toBeCloseTo(0.04 * Math.sqrt(60 * 252), 10);
   });
 
+  it('a run within a day (a tick backtest) gets its ratios from the per-sample returns, annualised as 252 sessions of 6.5 h', () => {
+    // one hour sampled every second, alternating +2 bp and −1 bp
+    const eq: EquityPoint[] = [{ ts: T0, equity: 1_000_000 }];
+    const rs: number[] = [];
+    for (let i = 1; i <= 3600; i++) {
+      const r = i % 2 ? 0.0002 : -0.0001;
+      rs.push(r);
+      eq.push({ ts: T0 + BigInt(i) * 1_000_000_000n, equity: eq[i - 1]!.equity * (1 + r) });
+    }
+    const s = computeSummary(eq, []);
+    const m = rs.reduce((a, b) => a + b, 0) / rs.length;
+    const sd = Math.sqrt(rs.reduce((a, b) => a + (b - m) ** 2, 0) / (rs.length - 1));
+    const ppy = 252 * 23_400; // seconds in 252 sessions of 6.5 hours
+    expect(s.ratioBasis).toBe('intraday');
+    expect(s.sharpe).toBeCloseTo((m / sd) * Math.sqrt(ppy), 6);
+    expect(s.annualizedVolatility).toBeCloseTo(sd * Math.sqrt(ppy), 9);
+    // the same curve over several days keeps the daily basis
+    expect(computeSummary(daily([100, 110, 99, 99, 118.8]), []).ratioBasis).toBe('daily');
+    // a curve with two points has nothing to compute from either way
+    expect(computeSummary(eq.slice(0, 2), []).sharpe).toBe(0);
+  });
+
   it('returns zeros, never NaN, for empty and degenerate input', () => {
     const cases: EquityPoint[][] = [[], daily([100]), daily([100, 100, 100]), daily([0, 0]), daily([-5, 10])];
     for (const eq of cases) {
       const s = computeSummary(eq, []);
-      for (const [k, v] of Object.entries(s)) expect(Number.isFinite(v), `${k}=${v}`).toBe(true);
+      const { ratioBasis, ...numbers } = s;
+      expect(ratioBasis).toBe('daily');
+      for (const [k, v] of Object.entries(numbers)) expect(Number.isFinite(v), `${k}=${v}`).toBe(true);
       expect(s.sharpe).toBe(0);
       expect(s.profitFactor).toBe(0);
     }
-    const empty = computeSummary([], []);
+    const { ratioBasis: _basis, ...empty } = computeSummary([], []);
     expect(Object.values(empty).every((v) => v === 0)).toBe(true);
   });
 

@@ -29,6 +29,7 @@ const SAMPLE: PerformanceSummary = {
   annualizedVolatility: 0.18,
   sharpe: 1.23456,
   sortino: -0.5,
+  ratioBasis: 'daily',
   calmar: 2,
   maxDrawdown: 0.2,
   maxDrawdownDurationDays: 42.25,
