@@ -155,5 +155,11 @@ export function driveLobster(
     rt.publish(q);
     drain();
   }
+  // the curve ends at the last message, not at the last whole sampling step before it
+  const last = equity[equity.length - 1]!;
+  if (msgs.length > 0) {
+    const end = dayStart + BigInt(msgs.timeNs[msgs.length - 1]!);
+    if (end > last.ts) equity.push({ ts: end, equity: moneyToNumber(rt.portfolio.equity()) });
+  }
   return { messages: msgs.length, quotes, trades };
 }

@@ -148,6 +148,10 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
     expect(recs.some((x) => x.type === 'order.replaced')).toBe(true);
     expect(recs.some((x) => x.type === 'oms.late_report')).toBe(true);
     expect(r.equity.length).toBeGreaterThan(3000); // sampled every second of the hour
+    // and the curve ends at the last message (2012-06-21 is EDT: New York midnight is 04:00 UTC)
+    const msgs = decodeLobsterMessages(readFileSync(HOUR));
+    const midnight = BigInt(Date.UTC(2012, 5, 21, 4, 0, 0)) * 1_000_000n;
+    expect(r.equity.at(-1)!.ts).toBe(midnight + BigInt(msgs.timeNs[msgs.length - 1]!));
   });
 
   it('refuses what a tick run cannot honour, with TRD_ERR_CONFIG_INVALID', async () => {
