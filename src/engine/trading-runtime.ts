@@ -246,7 +246,9 @@ export class TradingRuntime {
       );
     }
     if (e.type === 'order.rejected') node.sendToKillSwitch({ type: 'order.rejected', tsEvent: e.tsEvent });
-    if (e.type === 'order.rejected' || e.type === 'order.denied') this.counts.rejected++;
+    if (e.type === 'order.rejected' || e.type === 'order.denied' || e.type === 'order.replace_denied') {
+      this.counts.rejected++;
+    }
     node.sendToStrategy(e.strategyId, { type: 'strategy.order_event', event: e });
   }
 
@@ -316,8 +318,9 @@ export class TradingRuntime {
 
   /**
    * A strategy's cancel-replace, checked by pre-trade risk as the order it would become (its remaining quantity at
-   * the new price, with the original's leaves left out of the open quantities). A denied replace is logged
-   * (`risk.failed`) and counted as rejected; the order stays as it was.
+   * the new price, with the original's leaves left out of the open quantities). The verdict goes to the order with
+   * the replace: a denied one is logged (`risk.failed`), recorded by the order as `order.replace_denied` (which
+   * the strategy's `onOrderEvent` sees) and counted as rejected; the order stays as it was.
    */
   #replace(req: Extract<StrategyEmitted, { type: 'strategy.replace_requested' }>, now: Nanos): void {
     this.#issued.set(req.strategyId, (this.#issued.get(req.strategyId) ?? 0) + 1);
@@ -360,10 +363,9 @@ export class TradingRuntime {
       );
       const risk = this.riskEngine.check(asOrder, view);
       this.#logRisk(now, req.newClientOrderId, risk);
-      if (!risk.ok) {
-        this.counts.rejected++;
-        return;
-      }
+      // denied: the order records order.replace_denied (shown to the strategy) and stays as it was
+      this.node.sendToOms({ type: 'order.replace', command, risk });
+      return;
     }
     // an order the OMS no longer has is refused there (TRD_ERR_UNKNOWN_ORDER), and logged
     this.node.sendToOms({ type: 'order.replace', command });

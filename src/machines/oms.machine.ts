@@ -215,7 +215,8 @@ export const omsMachine = setup({
       }
     }),
     addAlias: assign(({ context, event }) => {
-      if (event.type === 'order.replace') {
+      // a replace risk denied never reaches the venue, so its new id never names the order
+      if (event.type === 'order.replace' && event.risk?.ok !== false) {
         const root = rootOf(context, event);
         if (root !== undefined) context.index.alias(event.command.newClientOrderId, root);
       }

@@ -61,7 +61,15 @@ export interface OrderContext {
 export type OrderMachineEvent =
   | { readonly type: 'order.submit'; readonly command: SubmitOrder; readonly risk: RiskDecision }
   | { readonly type: 'order.cancel'; readonly command: CancelOrder }
-  | { readonly type: 'order.replace'; readonly command: ReplaceOrder }
+  | {
+      readonly type: 'order.replace';
+      readonly command: ReplaceOrder;
+      /**
+       * Pre-trade risk's verdict on the order the replace would make. Denied: the order stays as it is and emits
+       * `order.replace_denied` (actor `system`, why `risk`); nothing goes to the venue. Absent: not checked.
+       */
+      readonly risk?: RiskDecision;
+    }
   | { readonly type: 'venue.accepted'; readonly report: ExecutionReport }
   | { readonly type: 'venue.rejected'; readonly report: ExecutionReport }
   | { readonly type: 'venue.filled'; readonly report: ExecutionReport }
@@ -96,10 +104,18 @@ function fillOf(e: Ev): ExecutionReport | undefined {
   return e.type === 'venue.filled' ? e.report : undefined;
 }
 
+/** The risk verdict that denied a submit or a replace, if one did. */
+function deniedBy(e: Ev): Extract<RiskDecision, { ok: false }> | undefined {
+  return (e.type === 'order.submit' || e.type === 'order.replace') && e.risk?.ok === false
+    ? e.risk
+    : undefined;
+}
+
 /** Who acted and why, for the audit trail. */
 function whoAndWhy(e: Ev, type: OrderEventType): { actor: ActorKind; why: Why } {
-  if (e.type === 'order.submit')
-    return e.risk.ok ? { actor: 'strategy', why: 'signal' } : { actor: 'system', why: 'risk' };
+  if (e.type === 'order.submit' || (e.type === 'order.replace' && e.risk !== undefined)) {
+    return e.risk?.ok !== false ? { actor: 'strategy', why: 'signal' } : { actor: 'system', why: 'risk' };
+  }
   if (e.type === 'order.cancel' || e.type === 'order.replace') {
     return { actor: e.command.actor ?? 'strategy', why: e.command.why ?? 'signal' };
   }
@@ -119,11 +135,10 @@ function auditRecord(
 ): OrderEvent {
   const fill = fillOf(e);
   const { actor, why } = whoAndWhy(e, type);
+  const denied = deniedBy(e);
   const reason =
-    e.type === 'order.submit'
-      ? e.risk.ok
-        ? e.command.reason
-        : `${e.risk.validator}: ${e.risk.reason}`
+    denied !== undefined
+      ? `${denied.validator}: ${denied.reason}`
       : 'command' in e && 'reason' in e.command
         ? e.command.reason
         : hasReport(e)
@@ -250,7 +265,8 @@ type GuardName =
   | 'hasFills'
   | 'isAcked'
   | 'isFullyFilled'
-  | 'replaceStillValid';
+  | 'replaceStillValid'
+  | 'replaceDenied';
 
 /** Apply an event's facts to the context (fills, acks, replace results). Pure. */
 function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
@@ -260,7 +276,9 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
     case 'order.cancel':
       return { tsLast: e.command.tsInit };
     case 'order.replace':
-      return { tsLast: e.command.tsInit, pendingReplace: e.command };
+      return e.risk?.ok === false
+        ? { tsLast: e.command.tsInit, reason: e.risk.reason }
+        : { tsLast: e.command.tsInit, pendingReplace: e.command };
     case 'venue.filled': {
       const r = e.report;
       return {
@@ -307,17 +325,25 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
   }
 }
 
-/** A working order (acknowledged, or partially filled): fills, venue cancels and expiry, and the trader's cancel/replace. */
-const working = {
-  'venue.filled': onFill('PARTIAL_FILL'),
-  'venue.canceled': go('CANCELED', 'order.canceled'),
-  'venue.expired': go('EXPIRED', 'order.expired'),
-  'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
-  'order.replace': go('PENDING_REPLACE', 'order.pending_replace', {
-    guard: 'replaceStillValid',
-    venue: 'replace'
-  })
-};
+/**
+ * A working order (acknowledged, or partially filled, as `state`): fills, venue cancels and expiry, and the trader's
+ * cancel/replace. A replace that risk denied leaves the order where it is, with an `order.replace_denied` record.
+ */
+function working(state: 'ACKNOWLEDGED' | 'PARTIAL_FILL') {
+  return {
+    'venue.filled': onFill('PARTIAL_FILL'),
+    'venue.canceled': go('CANCELED', 'order.canceled'),
+    'venue.expired': go('EXPIRED', 'order.expired'),
+    'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
+    'order.replace': [
+      {
+        guard: 'replaceDenied' as const,
+        actions: { type: 'record' as const, params: { type: 'order.replace_denied' as const, to: state } }
+      },
+      go('PENDING_REPLACE', 'order.pending_replace', { guard: 'replaceStillValid', venue: 'replace' })
+    ]
+  };
+}
 
 export const orderMachine = setup({
   types: {
@@ -347,6 +373,7 @@ export const orderMachine = setup({
       context.pendingReplace?.qty !== undefined &&
       context.filledQty >= context.pendingReplace.qty,
     canQueryAgain: ({ context }) => context.statusQueries < MAX_STATUS_QUERIES,
+    replaceDenied: ({ event }) => event.type === 'order.replace' && event.risk?.ok === false,
     replaceStillValid: ({ context, event }) =>
       event.type === 'order.replace' &&
       (event.command.qty === undefined || event.command.qty > context.filledQty)
@@ -440,8 +467,8 @@ export const orderMachine = setup({
         'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' })
       }
     },
-    ACKNOWLEDGED: { on: working },
-    PARTIAL_FILL: { on: working },
+    ACKNOWLEDGED: { on: working('ACKNOWLEDGED') },
+    PARTIAL_FILL: { on: working('PARTIAL_FILL') },
     PENDING_CANCEL: {
       after: { inFlightTimeout: inFlight('PENDING_CANCEL') },
       on: {

@@ -41,6 +41,7 @@ export const orderEventTypeSchema = z.enum([
   'order.pending_replace',
   'order.replaced',
   'order.replace_rejected',
+  'order.replace_denied',
   'order.expired',
   'order.status_queried',
   'order.closed'

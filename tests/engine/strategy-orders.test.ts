@@ -110,7 +110,7 @@ describe('strategies cancel and replace their own orders through risk, the OMS a
     expect(r).toMatchObject({ orders: 1, rejected: 0, fills: 0 });
   });
 
-  it('a replace that breaks a risk limit is denied and logged; the order stays as it was', async () => {
+  it('a replace that breaks a risk limit is denied, logged and shown to the strategy; the order stays as it was', async () => {
     const { s, r, recs } = await run(
       (k, o) =>
         k === 1 ? [{ kind: 'replace', clientOrderId: o.clientOrderId, qty: 50, reason: 'too big' }] : [],
@@ -121,6 +121,20 @@ describe('strategies cancel and replace their own orders through risk, the OMS a
       'risk.failed:quoter-2'
     ]);
     expect(types(recs, 'order.pending_replace', 'order.replaced')).toEqual([]);
+    // the order itself records the denial (under its own id), and the strategy sees it
+    const denied = recs.filter((x) => x.type === 'order.replace_denied');
+    expect(denied.map((x) => x.payload)).toMatchObject([
+      {
+        clientOrderId: 'quoter-1',
+        from: 'ACKNOWLEDGED',
+        to: 'ACKNOWLEDGED',
+        actor: 'system',
+        why: 'risk',
+        qty: 5
+      }
+    ]);
+    expect((denied[0]!.payload as OrderEvent).reason).toMatch(/^maxOrderQty: /);
+    expect(s.events).toContain('order.replace_denied:quoter-1');
     expect(s.finalOrders().map((o) => [o.clientOrderId, o.leaves])).toEqual([['quoter-1', 5]]);
     expect(r.rejected).toBe(1);
   });

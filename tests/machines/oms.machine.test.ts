@@ -132,6 +132,28 @@ describe('omsMachine', () => {
     expect(t.requests).toEqual(['submit:a', 'replace:a->a2']);
   });
 
+  it('a replace risk denied stays with the order: nothing goes to the venue and its new id names nothing', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'a' }) });
+    const denied = {
+      ok: false,
+      validator: 'maxOrderQty',
+      reason: 'qty 20 > 10',
+      code: 'TRD_ERR_RISK'
+    } as const;
+    t.oms.send({ type: 'order.replace', command: replaceA({ qty: 20 }), risk: denied });
+    expect(t.requests).toEqual(['submit:a']);
+    expect([t.status('a'), t.orderEvents.at(-1)?.type]).toEqual(['ACKNOWLEDGED', 'order.replace_denied']);
+    expect(t.oms.getSnapshot().context.index.toJSON().ids).not.toHaveProperty('a2');
+    // so a report naming it is a stray, refused
+    t.oms.send({
+      type: 'exec.report',
+      report: report('replaced', { clientOrderId: 'a2', venueOrderId: 'x' })
+    });
+    expect(t.omsEvents.at(-1)).toMatchObject({ type: 'oms.refused', code: 'TRD_ERR_UNKNOWN_ORDER' });
+  });
+
   it('mass-cancels the working orders of one strategy, audited as who/why', () => {
     const t = setup();
     for (const [id, s] of [

@@ -10,7 +10,7 @@ import {
 } from '../../src/machines/order.machine.ts';
 import type { OrderStatus } from '../../src/messages/order-events.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
-import { ev, submitCmd } from '../support/order-fixtures.ts';
+import { DENIED, ev, submitCmd } from '../support/order-fixtures.ts';
 
 type Snap = ReturnType<typeof orderMachine.transition>;
 
@@ -25,6 +25,7 @@ function eventsFor(s: Snap): OrderMachineEvent[] {
     ev.cancel(),
     ev.replace(3),
     ev.replace(1),
+    ev.replace(3, DENIED),
     ev.accepted(),
     ev.rejected(),
     ev.fill(`e${filled + 1}`),
@@ -115,6 +116,15 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
       } else {
         expect([rec.from, rec.to]).toEqual([from, to]);
         expect(rec.filledQty).toBe(after.context.filledQty);
+      }
+      // a replace risk denied changes nothing but the record
+      if (rec.type === 'order.replace_denied') {
+        expect([to, after.context.qty, after.context.pendingReplace]).toEqual([
+          from,
+          before.context.qty,
+          before.context.pendingReplace
+        ]);
+        expect([rec.actor, rec.why]).toEqual(['system', 'risk']);
       }
       // a timeout decides nothing: it only queries, and the order stays where it was
       if (e.type.startsWith('xstate.after.inFlightTimeout') && rec.type !== 'order.refused') {

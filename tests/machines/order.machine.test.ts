@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { type OrderEmitted, orderMachine, type VenueRequest } from '../../src/machines/order.machine.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
-import { ev, submitCmd } from '../support/order-fixtures.ts';
+import { DENIED, ev, submitCmd } from '../support/order-fixtures.ts';
 
 function start(clock = new SimulatedClock(0n)) {
   const sent: VenueRequest['kind'][] = [];
@@ -144,6 +144,50 @@ describe('orderMachine', () => {
     o.actor.send(ev.replaceRejected());
     const ctx = o.actor.getSnapshot().context;
     expect([o.status(), ctx.clientOrderId, ctx.qty]).toEqual(['ACKNOWLEDGED', 'o-1', 2]);
+  });
+
+  it('a replace risk denied is recorded as order.replace_denied; the order keeps its terms and nothing goes out', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.replace(3, DENIED));
+    const ctx = o.actor.getSnapshot().context;
+    expect([o.status(), ctx.clientOrderId, ctx.qty, ctx.limitPx, ctx.pendingReplace]).toEqual([
+      'ACKNOWLEDGED',
+      'o-1',
+      2,
+      1000,
+      undefined
+    ]);
+    expect(o.sent).toEqual(['submit']);
+    expect(o.emitted.at(-1)).toMatchObject({
+      type: 'order.replace_denied',
+      from: 'ACKNOWLEDGED',
+      to: 'ACKNOWLEDGED',
+      actor: 'system',
+      why: 'risk',
+      reason: 'maxOrderQty: qty 3 > 2',
+      cause: 'order.replace',
+      leavesQty: 2
+    });
+    // a partially filled order stays partially filled, and an approved replace still goes out afterwards
+    o.actor.send(ev.fill('e1'));
+    o.actor.send(ev.replace(3, DENIED));
+    expect([o.status(), o.emitted.at(-1)?.type]).toEqual(['PARTIAL_FILL', 'order.replace_denied']);
+    o.actor.send(ev.replace(3, { ok: true }));
+    expect([o.status(), o.sent]).toEqual(['PENDING_REPLACE', ['submit', 'replace']]);
+    expect(o.emitted.at(-1)).toMatchObject({
+      type: 'order.pending_replace',
+      actor: 'strategy',
+      why: 'signal'
+    });
+  });
+
+  it('a denied replace of an order that is not working is refused like any replace there', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.replace(3, DENIED));
+    expect([o.status(), o.emitted.at(-1)?.type]).toEqual(['PENDING_NEW', 'order.refused']);
   });
 
   it('expiry of a partially filled order', () => {

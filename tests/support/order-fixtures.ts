@@ -1,4 +1,5 @@
 import type { OrderMachineEvent } from '../../src/machines/order.machine.ts';
+import type { RiskDecision } from '../../src/machines/order.types.ts';
 import type { SubmitOrder } from '../../src/messages/commands.ts';
 import type { ExecutionReport } from '../../src/messages/execution-report.ts';
 
@@ -61,8 +62,10 @@ export const ev = {
       clientOrderId: 'o-1'
     }
   }),
-  replace: (qty = 3): OrderMachineEvent => ({
+  /** A replace of `o-1` to `qty` at 1001; `risk` is pre-trade risk's verdict on it, when the caller checked it. */
+  replace: (qty = 3, risk?: RiskDecision): OrderMachineEvent => ({
     type: 'order.replace',
+    ...(risk !== undefined ? { risk } : {}),
     command: {
       type: 'order.replace',
       commandId: 'c-3',
@@ -98,4 +101,12 @@ export const ev = {
     report: report('replace_rejected')
   }),
   expired: (): OrderMachineEvent => ({ type: 'venue.expired', report: report('expired') })
+};
+
+/** A pre-trade risk denial, as the risk engine gives it. */
+export const DENIED: RiskDecision = {
+  ok: false,
+  validator: 'maxOrderQty',
+  reason: 'qty 3 > 2',
+  code: 'TRD_ERR_RISK_ORDER_SIZE'
 };
