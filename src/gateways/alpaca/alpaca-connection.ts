@@ -120,20 +120,8 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
     clock: o.clock,
     openOrdersPageSize: pageSize
   });
-  const dataFeed = new WsFeed({
-    url: o.dataUrl,
-    adapter: alpacaAdapter(
-      instruments,
-      { key: o.keyId, secret: o.secretKey },
-      { bars: true, quotes: o.quotes ?? false, trades: o.trades ?? false }
-    ),
-    clock: o.clock,
-    rng: rng.fork('market-data'),
-    ...(o.backoff ? { backoff: o.backoff } : {})
-  });
-  const marketData = new WsMarketDataGateway(dataFeed, instruments);
+  const { dataFeed, marketData } = connectAlpacaData({ ...o, rng: rng.fork('market-data') });
   tradeStream.start();
-  dataFeed.start();
   return {
     name: 'alpaca',
     execution,
@@ -206,4 +194,46 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
       await rest.close();
     }
   };
+}
+
+/** Options of {@link connectAlpacaData}. */
+export interface AlpacaDataOptions {
+  /** Market-data stream v2, e.g. `wss://stream.data.alpaca.markets/v2/iex`. */
+  readonly dataUrl: string;
+  readonly keyId: string;
+  readonly secretKey: string;
+  readonly instruments: readonly Instrument[];
+  readonly clock: Clock;
+  /** Reconnect jitter. */
+  readonly rng: Rng;
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  /** Subscribe quotes as well as minute bars. Default false. */
+  readonly quotes?: boolean;
+  /** Subscribe trades as well. Default false. */
+  readonly trades?: boolean;
+}
+
+/**
+ * Alpaca's market-data stream alone (minute bars, and quotes and trades when asked) behind a market-data gateway,
+ * started: the data side of {@link connectAlpaca}, and the market data of a session that trades elsewhere (FIX).
+ * Nothing is subscribed yet; stop it with `dataFeed.stop()`.
+ */
+export function connectAlpacaData(o: AlpacaDataOptions): {
+  dataFeed: WsFeed;
+  marketData: WsMarketDataGateway;
+} {
+  const dataFeed = new WsFeed({
+    url: o.dataUrl,
+    adapter: alpacaAdapter(
+      new InstrumentMap('ALPACA', o.instruments),
+      { key: o.keyId, secret: o.secretKey },
+      { bars: true, quotes: o.quotes ?? false, trades: o.trades ?? false }
+    ),
+    clock: o.clock,
+    rng: o.rng,
+    ...(o.backoff ? { backoff: o.backoff } : {})
+  });
+  const marketData = new WsMarketDataGateway(dataFeed, new InstrumentMap('ALPACA', o.instruments));
+  dataFeed.start();
+  return { dataFeed, marketData };
 }

@@ -485,6 +485,125 @@ export function decodeOrderCancelReject(
   };
 }
 
+// ── order status ─────────────────────────────────────────────────────────
+
+/** An OrderStatusRequest (H): which order, on which instrument and side, optionally with the venue's id. */
+export interface OrderStatusQuery {
+  readonly clientOrderId: string;
+  readonly instrumentId: string;
+  readonly side: Side;
+  readonly venueOrderId?: string;
+}
+
+/** OrderStatusQuery → OrderStatusRequest (H). */
+export function encodeOrderStatusRequest(q: OrderStatusQuery, inst: Instrument): FixAppMessage {
+  const f: FixField[] = [];
+  if (q.venueOrderId !== undefined) f.push([Tag.OrderID, q.venueOrderId]);
+  f.push([Tag.ClOrdID, q.clientOrderId], [Tag.Symbol, inst.symbol], [Tag.Side, SIDE_TO_FIX[q.side]]);
+  return { msgType: MsgType.OrderStatusRequest, fields: f };
+}
+
+/** OrderStatusRequest (H) → OrderStatusQuery (for an acceptor / simulated venue). */
+export function decodeOrderStatusRequest(msg: FixMessage, instruments: InstrumentMap): OrderStatusQuery {
+  const inst = instruments.bySymbol(req(msg, Tag.Symbol));
+  const orderId = msg.get(Tag.OrderID);
+  return {
+    clientOrderId: req(msg, Tag.ClOrdID),
+    instrumentId: inst.id,
+    side: mapped(msg, Tag.Side, SIDE_FROM_FIX),
+    ...(orderId === undefined || orderId === NO_ORDER_ID ? {} : { venueOrderId: orderId })
+  };
+}
+
+/** FIX 4.2 OrdStatus values an order status carries. */
+export type OrdStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'expired';
+/** OrdStatus (39) of each status. */
+export const ORDSTATUS_TO_FIX: Readonly<Record<OrdStatus, string>> = {
+  new: '0',
+  partially_filled: '1',
+  filled: '2',
+  canceled: '4',
+  rejected: '8',
+  expired: 'C'
+};
+const ORDSTATUS_FROM_FIX = invert(ORDSTATUS_TO_FIX);
+
+/** An order's state as a venue states it in answer to an OrderStatusRequest. */
+export interface OrderStatusReport {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string | undefined;
+  readonly instrumentId: string;
+  readonly side: Side;
+  readonly status: OrdStatus;
+  readonly cumQty: number;
+  readonly leavesQty: number;
+  /** Average fill price in ticks (may be fractional; 0 before the first fill). */
+  readonly avgPx: number;
+  readonly execId: string;
+  readonly tsEvent: Nanos;
+}
+
+/**
+ * OrderStatusReport → ExecutionReport (8) with ExecTransType=3 (STATUS), FIX 4.2's answer to an
+ * OrderStatusRequest: ExecType and OrdStatus state the order's current status; nothing is executed by it.
+ */
+export function encodeOrderStatus(s: OrderStatusReport, inst: Instrument): FixAppMessage {
+  const st = ORDSTATUS_TO_FIX[s.status];
+  return {
+    msgType: MsgType.ExecutionReport,
+    fields: [
+      [Tag.OrderID, s.venueOrderId ?? NO_ORDER_ID],
+      [Tag.ClOrdID, s.clientOrderId],
+      [Tag.ExecID, s.execId],
+      [Tag.ExecTransType, '3'],
+      [Tag.ExecType, st],
+      [Tag.OrdStatus, st],
+      [Tag.Symbol, inst.symbol],
+      [Tag.Side, SIDE_TO_FIX[s.side]],
+      [Tag.LeavesQty, lotsToQty(inst, s.leavesQty)],
+      [Tag.CumQty, lotsToQty(inst, s.cumQty)],
+      [Tag.AvgPx, avgPxToFix(inst, s.avgPx)],
+      [Tag.TransactTime, formatUtcTimestamp(s.tsEvent)]
+    ]
+  };
+}
+
+/** An average price in (possibly fractional) ticks as a decimal string, to 1/10,000 of a tick. */
+function avgPxToFix(inst: Instrument, avgTicks: number): string {
+  const scaled = Math.round(avgTicks * 10_000);
+  return formatDecimal(
+    BigInt(scaled) * parseDecimal(inst.tickSize).mantissa,
+    parseDecimal(inst.tickSize).scale + 4
+  );
+}
+
+/**
+ * An ExecutionReport (8) with ExecTransType=3 (STATUS) → OrderStatusReport; undefined for any other report.
+ * AvgPx comes back in (fractional) ticks.
+ */
+export function decodeOrderStatus(
+  msg: FixMessage,
+  instruments: InstrumentMap
+): OrderStatusReport | undefined {
+  if (msg.get(Tag.ExecTransType) !== '3') return undefined;
+  const inst = instruments.bySymbol(req(msg, Tag.Symbol));
+  const orderId = req(msg, Tag.OrderID);
+  const tick = parseDecimal(inst.tickSize);
+  const avg = parseDecimal(msg.get(Tag.AvgPx) ?? '0');
+  return {
+    clientOrderId: req(msg, Tag.ClOrdID),
+    venueOrderId: orderId === NO_ORDER_ID ? undefined : orderId,
+    instrumentId: inst.id,
+    side: mapped(msg, Tag.Side, SIDE_FROM_FIX),
+    status: mapped(msg, Tag.OrdStatus, ORDSTATUS_FROM_FIX),
+    cumQty: qty(inst, msg, Tag.CumQty),
+    leavesQty: qty(inst, msg, Tag.LeavesQty),
+    avgPx: (Number(avg.mantissa) * 10 ** (tick.scale - avg.scale)) / Number(tick.mantissa),
+    execId: req(msg, Tag.ExecID),
+    tsEvent: msg.has(Tag.TransactTime) ? ts(msg, Tag.TransactTime) : ts(msg, Tag.SendingTime)
+  };
+}
+
 // ── market data ──────────────────────────────────────────────────────────
 
 const ENTRY_TYPES: Record<MarketDataSubscription['entries'][number], string> = {

@@ -1,27 +1,40 @@
 import { Subject } from 'rxjs';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
-import type { ExecutionReport } from '../../messages/execution-report.ts';
+import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { ExecutionGateway } from '../gateway.ts';
 import {
   decodeExecutionReport,
   decodeOrderCancelReject,
+  decodeOrderStatus,
   encodeNewOrderSingle,
   encodeOrderCancelReplaceRequest,
   encodeOrderCancelRequest,
+  encodeOrderStatusRequest,
   type FixAppMessage,
   type InstrumentMap,
-  type OrderFacts
+  type OrderFacts,
+  type OrderStatusReport
 } from './app-messages.ts';
 import type { FixSessionActor } from './fix-session.ts';
 import { MsgType } from './tags.ts';
 
 interface Tracked extends OrderFacts {
+  readonly clientOrderId: string;
   readonly instrumentId: string;
+  venueOrderId?: string | undefined;
   cumQty: number;
   leavesQty: number;
+  /** Σ lastPx·lastQty of the fills reported (ticks·lots). */
+  notional: number;
+  acked: boolean;
+  final: boolean;
+  /** The latest state report delivered for it. */
+  last: ExecutionReport | undefined;
 }
+
+const FINAL_EXEC_TYPES: ReadonlySet<string> = new Set(['canceled', 'rejected', 'expired']);
 
 /**
  * {@link ExecutionGateway} over a FIX 4.2 session actor: canonical commands become NewOrderSingle /
@@ -29,6 +42,15 @@ interface Tracked extends OrderFacts {
  * canonical reports. It remembers each order's side, type and quantities, which FIX 4.2 restates on
  * cancels and replaces and omits from OrderCancelReject. PossDup resends reach `reports$` too; the order
  * actors de-duplicate fills by execId.
+ *
+ * Reconciliation by client order id ({@link query}, {@link reconcile}): an OrderStatusRequest (H) goes out and
+ * the venue's status answer (ExecutionReport with ExecTransType=3) is compared with what this gateway has
+ * reported for the order. Whatever the venue knows and we had not heard becomes canonical reports, once: an
+ * acceptance, the missing filled quantity as one fill at the price the venue's AvgPx implies (exec id
+ * `<orderId>:status:<cumQty>`, so a repeated answer is recognised), a cancel, an expiry or a reject. When the
+ * answer adds nothing, a {@link query} delivers the order's latest report again (same exec id), as the
+ * `OrderVenue` contract asks; a {@link reconcile} stays silent. A venue that has never seen the order answers
+ * with a reject (`OrdRejReason` 5), which reaches `reports$` as any reject does. Nothing is ever re-sent.
  */
 export class FixExecutionGateway implements ExecutionGateway {
   readonly #session: FixSessionActor;
@@ -36,6 +58,8 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly #clock: Clock;
   readonly #orders = new Map<string, Tracked>();
   readonly #reports = new Subject<ExecutionReport>();
+  /** Client order ids with a {@link query} waiting for its status answer. */
+  readonly #queried = new Set<string>();
   readonly #errors = new Subject<TradestateError>();
   readonly reports$ = this.#reports.asObservable();
   readonly errors$ = this.#errors.asObservable();
@@ -60,6 +84,7 @@ export class FixExecutionGateway implements ExecutionGateway {
   submit(cmd: SubmitOrder): void {
     const inst = this.#instruments.byId(cmd.instrumentId);
     this.#orders.set(cmd.clientOrderId, {
+      clientOrderId: cmd.clientOrderId,
       instrumentId: cmd.instrumentId,
       side: cmd.side,
       orderType: cmd.orderType,
@@ -68,7 +93,11 @@ export class FixExecutionGateway implements ExecutionGateway {
       limitPx: cmd.limitPx,
       stopPx: cmd.stopPx,
       cumQty: 0,
-      leavesQty: cmd.qty
+      leavesQty: cmd.qty,
+      notional: 0,
+      acked: false,
+      final: false,
+      last: undefined
     });
     this.#send(encodeNewOrderSingle(cmd, inst));
   }
@@ -81,6 +110,116 @@ export class FixExecutionGateway implements ExecutionGateway {
   replace(cmd: ReplaceOrder): void {
     const o = this.#order(cmd.clientOrderId);
     this.#send(encodeOrderCancelReplaceRequest(cmd, this.#instruments.byId(cmd.instrumentId), o));
+  }
+
+  /**
+   * Ask the venue for order `clientOrderId`'s status (OrderStatusRequest); see the class doc for what the answer
+   * delivers. An order this gateway never sent goes to `errors$` (`TRD_ERR_UNKNOWN_ORDER`).
+   */
+  query(clientOrderId: string): void {
+    const o = this.#orders.get(clientOrderId);
+    if (!o) {
+      this.#errors.next(
+        new TradestateError(
+          ErrorCode.UNKNOWN_ORDER,
+          `query: no order ${clientOrderId} sent through this gateway`,
+          {
+            clientOrderId
+          }
+        )
+      );
+      return;
+    }
+    this.#queried.add(clientOrderId);
+    this.#status(o);
+  }
+
+  /** Ask the venue for the status of every order not final; answers that add nothing stay silent. */
+  async reconcile(): Promise<void> {
+    for (const o of this.#orders.values()) if (!o.final) this.#status(o);
+  }
+
+  /** Orders sent through here and not final (diagnostics). */
+  get workingOrderCount(): number {
+    let n = 0;
+    for (const o of this.#orders.values()) if (!o.final) n++;
+    return n;
+  }
+
+  #status(o: Tracked): void {
+    const inst = this.#instruments.byId(o.instrumentId);
+    this.#send(
+      encodeOrderStatusRequest(
+        {
+          clientOrderId: o.clientOrderId,
+          instrumentId: o.instrumentId,
+          side: o.side,
+          ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {})
+        },
+        inst
+      )
+    );
+  }
+
+  /** A status answer: report what the venue knows and we had not heard (see the class doc). */
+  #onStatus(s: OrderStatusReport): void {
+    const o = this.#orders.get(s.clientOrderId);
+    const queried = this.#queried.delete(s.clientOrderId);
+    if (!o) return;
+    const now = this.#clock.now();
+    const base = {
+      type: 'exec.report' as const,
+      venue: this.#instruments.venue,
+      instrumentId: o.instrumentId,
+      clientOrderId: o.clientOrderId,
+      ...(s.venueOrderId !== undefined ? { venueOrderId: s.venueOrderId } : {}),
+      side: o.side,
+      tsEvent: s.tsEvent,
+      tsInit: now
+    };
+    const out: ExecutionReport[] = [];
+    const id = s.venueOrderId ?? o.clientOrderId;
+    if (!o.acked && !o.final && s.status !== 'rejected') {
+      out.push({
+        ...base,
+        execType: 'accepted',
+        execId: `${id}:status:new`,
+        ...NO_EXECUTION,
+        cumQty: o.cumQty,
+        leavesQty: o.leavesQty
+      });
+    }
+    if (s.cumQty > o.cumQty) {
+      const lastQty = s.cumQty - o.cumQty;
+      const lastPx = Math.round((s.avgPx * s.cumQty - o.notional) / lastQty);
+      out.push({
+        ...base,
+        execType: 'fill',
+        execId: `${id}:status:${s.cumQty}`,
+        ...NO_EXECUTION,
+        lastQty,
+        lastPx,
+        cumQty: s.cumQty,
+        leavesQty: s.status === 'filled' ? 0 : s.leavesQty
+      });
+    }
+    if (!o.final && (s.status === 'canceled' || s.status === 'expired' || s.status === 'rejected')) {
+      const execType = s.status === 'canceled' ? 'canceled' : s.status === 'expired' ? 'expired' : 'rejected';
+      out.push({
+        ...base,
+        execType,
+        execId: `${id}:status:${s.status}`,
+        ...NO_EXECUTION,
+        cumQty: s.cumQty,
+        leavesQty: 0
+      });
+    }
+    for (const r of out) {
+      this.#track(r);
+      this.#reports.next(r);
+    }
+    // nothing new: a query still gets the latest report again (same exec id), a reconcile nothing
+    if (out.length === 0 && queried && o.last !== undefined) this.#reports.next({ ...o.last, tsInit: now });
   }
 
   #order(id: string): Tracked {
@@ -97,6 +236,11 @@ export class FixExecutionGateway implements ExecutionGateway {
   #onApp(msgType: string, msg: Parameters<typeof decodeExecutionReport>[0]): void {
     const now = this.#clock.now();
     if (msgType === MsgType.ExecutionReport) {
+      const status = decodeOrderStatus(msg, this.#instruments);
+      if (status) {
+        this.#onStatus(status);
+        return;
+      }
       const r = decodeExecutionReport(msg, this.#instruments, now);
       if (!r) return;
       this.#track(r);
@@ -118,20 +262,24 @@ export class FixExecutionGateway implements ExecutionGateway {
   }
 
   #track(r: ExecutionReport): void {
-    const o = this.#orders.get(r.clientOrderId);
-    if (o) {
-      o.cumQty = r.cumQty;
-      o.leavesQty = r.leavesQty;
-      if (r.venueOrderId) this.#orders.set(r.clientOrderId, { ...o, venueOrderId: r.venueOrderId });
-    } else if (r.execType === 'replaced' && r.origClientOrderId) {
+    let o = this.#orders.get(r.clientOrderId);
+    if (!o && r.execType === 'replaced' && r.origClientOrderId) {
       const prev = this.#orders.get(r.origClientOrderId);
-      if (prev)
-        this.#orders.set(r.clientOrderId, {
-          ...prev,
-          cumQty: r.cumQty,
-          leavesQty: r.leavesQty,
-          venueOrderId: r.venueOrderId
-        });
+      if (prev) {
+        // the order lives on under its new id; the old id stays for late answers to it
+        o = { ...prev, clientOrderId: r.clientOrderId };
+        this.#orders.set(r.clientOrderId, o);
+        prev.final = true;
+      }
     }
+    if (!o) return;
+    // a PossDup resend of a fill already counted adds nothing
+    if (r.execType === 'fill' && r.cumQty > o.cumQty) o.notional += r.lastPx * r.lastQty;
+    o.cumQty = r.cumQty;
+    o.leavesQty = r.leavesQty;
+    if (r.venueOrderId !== undefined) o.venueOrderId = r.venueOrderId;
+    if (r.execType !== 'cancel_rejected' && r.execType !== 'replace_rejected') o.last = r;
+    if (r.execType !== 'rejected') o.acked = true;
+    if (FINAL_EXEC_TYPES.has(r.execType) || (r.execType === 'fill' && r.leavesQty === 0)) o.final = true;
   }
 }

@@ -99,6 +99,7 @@ export const MsgType = {
   NewOrderSingle: 'D',
   OrderCancelRequest: 'F',
   OrderCancelReplaceRequest: 'G',
+  OrderStatusRequest: 'H',
   Quote: 'S',
   MarketDataRequest: 'V',
   MarketDataSnapshotFullRefresh: 'W',

@@ -1,0 +1,358 @@
+import { isTradestateError } from '../../core/errors.ts';
+import type { Instrument } from '../../core/instrument.ts';
+import { type Nanos, NS_PER_MS } from '../../core/nanos.ts';
+import { Rng } from '../../core/rng.ts';
+import {
+  decodeNewOrderSingle,
+  decodeOrderCancelReplaceRequest,
+  decodeOrderCancelRequest,
+  decodeOrderStatusRequest,
+  encodeExecutionReport,
+  encodeOrderStatus,
+  type FixAppMessage,
+  InstrumentMap,
+  ORDSTATUS_TO_FIX,
+  type OrdStatus
+} from '../../gateways/fix/app-messages.ts';
+import type { FixDictionary } from '../../gateways/fix/dictionary.ts';
+import type { FixField } from '../../gateways/fix/encoder.ts';
+import { createFixSession, type FixSessionActor } from '../../gateways/fix/fix-session.ts';
+import type { FixMessage } from '../../gateways/fix/parser.ts';
+import { type FixSessionStore, MemorySessionStore } from '../../gateways/fix/session-store.ts';
+import { MsgType, Tag } from '../../gateways/fix/tags.ts';
+import { formatUtcTimestamp } from '../../gateways/fix/time.ts';
+import type { ExecutionReport } from '../../messages/execution-report.ts';
+import type { Quote, Trade } from '../../messages/market-data.ts';
+import type { Side } from '../../messages/primitives.ts';
+import type { Clock } from '../../time/clock.ts';
+import { parseEmulatorConfig } from '../emulator/emulator-config.ts';
+import { ExecutionEmulator } from '../emulator/execution-emulator.venue.ts';
+
+/** Options of {@link FixLocalVenue}. */
+export interface FixLocalVenueOptions {
+  readonly instruments: readonly Instrument[];
+  /** Order times, latency timers and report times. */
+  readonly clock: Clock;
+  /** The FIX 4.2 data dictionary both ends validate with. */
+  readonly dictionary: FixDictionary;
+  /** Venue order ids and the emulator's seeded latency and fills. Default 1. */
+  readonly seed?: number;
+  /** Our SenderCompID (the client's TargetCompID). Default `TSVENUE`. */
+  readonly senderCompId?: string;
+  /** The client's SenderCompID. Default `TRADESTATE`. */
+  readonly targetCompId?: string;
+  /** Sequence numbers and sent messages (resends). Default: in memory. */
+  readonly store?: FixSessionStore;
+  /** Emulator settings on top of: quote fill model, no commission. */
+  readonly emulator?: Record<string, unknown>;
+}
+
+/** Counters of a {@link FixLocalVenue}. */
+export interface FixLocalVenueStats {
+  /** NewOrderSingles handed to the emulator (one it cannot decode counts as `rejected` instead). */
+  orders: number;
+  cancels: number;
+  replaces: number;
+  statusRequests: number;
+  /** Application messages answered with a reject (unknown symbol, bad value, unknown order). */
+  rejected: number;
+}
+
+/** What the venue has told the client about one order, for status answers. */
+interface OrderState {
+  readonly inst: Instrument;
+  readonly side: Side;
+  venueOrderId: string | undefined;
+  status: OrdStatus;
+  cumQty: number;
+  leavesQty: number;
+  notional: number;
+}
+
+/** OrdRejReason (103) values used here. */
+const REJ_UNKNOWN_SYMBOL = '1';
+const REJ_UNKNOWN_ORDER = '5';
+const REJ_OTHER = '0';
+
+/**
+ * A FIX 4.2 venue on loopback for `--mode paper --venue local-fix` and tests: one acceptor session (our FIX
+ * session layer: logon, heartbeats, sequence numbers, resend and gap fill) in front of the
+ * {@link ExecutionEmulator}.
+ *
+ * - NewOrderSingle (D), OrderCancelRequest (F) and OrderCancelReplaceRequest (G) become canonical commands
+ *   to the emulator; what it reports goes back as ExecutionReport (8) or OrderCancelReject (9, whose ClOrdID
+ *   echoes the cancel request's).
+ * - OrderStatusRequest (H) is answered with the order's status (ExecutionReport, ExecTransType=3), or, for an
+ *   order the venue has never seen, with a reject (OrdRejReason 5, `unknown order`).
+ * - A message that decodes but cannot be honoured (unknown symbol, a value with no meaning here) is answered
+ *   with a reject naming the problem; the session layer has already rejected malformed messages. Nothing
+ *   a client sends stops the venue.
+ * - Market data comes from {@link quote} and {@link trade} (canonical); reports due later (emulator latency)
+ *   go out on a timer of the injected clock.
+ */
+export class FixLocalVenue {
+  /** The emulator underneath (fills, latency, queue position). */
+  readonly emulator: ExecutionEmulator;
+  readonly instruments: InstrumentMap;
+  readonly stats: FixLocalVenueStats = { orders: 0, cancels: 0, replaces: 0, statusRequests: 0, rejected: 0 };
+  readonly senderCompId: string;
+  readonly targetCompId: string;
+  readonly #o: FixLocalVenueOptions;
+  readonly #orders = new Map<string, OrderState>();
+  /** The latest cancel request's ClOrdID per order, echoed by an OrderCancelReject. */
+  readonly #cancelIds = new Map<string, string>();
+  #session: FixSessionActor | undefined;
+  #port = 0;
+  #timer: unknown;
+  #rejectSeq = 0;
+  #drop = 0;
+
+  constructor(o: FixLocalVenueOptions) {
+    this.#o = o;
+    this.senderCompId = o.senderCompId ?? 'TSVENUE';
+    this.targetCompId = o.targetCompId ?? 'TRADESTATE';
+    this.instruments = new InstrumentMap('FIXLOCAL', o.instruments);
+    const byId = new Map(o.instruments.map((i) => [i.id, i] as const));
+    const config = parseEmulatorConfig({
+      name: 'FIXLOCAL',
+      fillModel: 'quote',
+      commission: { bps: 0 },
+      ...o.emulator
+    });
+    this.emulator = new ExecutionEmulator(config, byId, new Rng(o.seed ?? 1).fork('fix-local-emulator'));
+  }
+
+  /** Listen on 127.0.0.1:`port` (0 = any free port); resolves once listening. */
+  async start(port = 0): Promise<void> {
+    if (this.#session) return;
+    const session = createFixSession(
+      {
+        role: 'acceptor',
+        senderCompId: this.senderCompId,
+        targetCompId: this.targetCompId,
+        heartBtIntSec: 30,
+        resetOnLogon: false,
+        dictionary: this.#o.dictionary,
+        host: '127.0.0.1',
+        port
+      },
+      this.#o.store ?? new MemorySessionStore(),
+      this.#o.clock
+    );
+    this.#session = session;
+    session.on('fix.app', (e) => this.#onApp(e.msg));
+    session.start();
+    this.#port = await new Promise<number>((resolve) => {
+      session.on('fix.listening', (e) => resolve(e.port));
+      session.send({ type: 'session.start' });
+    });
+  }
+
+  /** Log out any client, stop listening and stop the report timer. */
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const s = this.#session;
+    this.#session = undefined;
+    if (!s) return;
+    s.send({ type: 'session.stop', text: 'venue closing' });
+    await new Promise((r) => setTimeout(r, 20));
+    s.stop();
+  }
+
+  /** The port listened on (after {@link start}). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /**
+   * Drill: the next `n` execution reports are not sent (recorded as sent, as a venue that lost them would), so a
+   * client must recover them by an OrderStatusRequest.
+   */
+  dropReports(n: number): void {
+    this.#drop += n;
+  }
+
+  /** A top-of-book quote (the emulator's quote fill model trades resting orders against it). */
+  quote(q: Quote): void {
+    this.emulator.onQuote(q);
+    this.#pump();
+  }
+
+  /** A print. */
+  trade(t: Trade): void {
+    this.emulator.onTrade(t);
+    this.#pump();
+  }
+
+  // ---- client → venue --------------------------------------------------------------------------------------
+
+  #onApp(msg: FixMessage): void {
+    const now = this.#o.clock.now();
+    try {
+      switch (msg.msgType) {
+        case MsgType.NewOrderSingle: {
+          const cmd = decodeNewOrderSingle(msg, this.instruments);
+          this.stats.orders++;
+          this.emulator.submit(cmd, now);
+          break;
+        }
+        case MsgType.OrderCancelRequest: {
+          const cmd = decodeOrderCancelRequest(msg, this.instruments);
+          this.stats.cancels++;
+          this.#cancelIds.set(cmd.clientOrderId, cmd.commandId);
+          this.emulator.cancel(cmd, now);
+          break;
+        }
+        case MsgType.OrderCancelReplaceRequest: {
+          this.stats.replaces++;
+          this.emulator.replace(decodeOrderCancelReplaceRequest(msg, this.instruments), now);
+          break;
+        }
+        case MsgType.OrderStatusRequest: {
+          this.stats.statusRequests++;
+          const q = decodeOrderStatusRequest(msg, this.instruments);
+          const o = this.#orders.get(q.clientOrderId);
+          if (!o) this.#reject(msg, REJ_UNKNOWN_ORDER, 'unknown order');
+          else this.#send(encodeOrderStatus(this.#statusOf(q.clientOrderId, o, now), o.inst));
+          break;
+        }
+        default:
+          // the session layer answers message types the dictionary does not know; the rest we do not trade
+          this.#reject(msg, REJ_OTHER, `message type ${msg.msgType} is not supported by this venue`);
+          return;
+      }
+    } catch (e) {
+      const unknownSymbol = isTradestateError(e) && e.code === 'TRD_ERR_UNKNOWN_INSTRUMENT';
+      this.#reject(
+        msg,
+        unknownSymbol ? REJ_UNKNOWN_SYMBOL : REJ_OTHER,
+        e instanceof Error ? e.message : String(e)
+      );
+      return;
+    }
+    this.#pump();
+  }
+
+  #statusOf(clientOrderId: string, o: OrderState, now: Nanos) {
+    return {
+      clientOrderId,
+      venueOrderId: o.venueOrderId,
+      instrumentId: o.inst.id,
+      side: o.side,
+      status: o.status,
+      cumQty: o.cumQty,
+      leavesQty: o.leavesQty,
+      avgPx: o.cumQty > 0 ? o.notional / o.cumQty : 0,
+      execId: `FIXLOCAL-s${++this.#rejectSeq}`,
+      tsEvent: now
+    };
+  }
+
+  /** An ExecutionReport rejecting what `msg` asked for, built from its raw fields (they may name nothing we know). */
+  #reject(msg: FixMessage, ordRejReason: string, text: string): void {
+    this.stats.rejected++;
+    const f: FixField[] = [
+      [Tag.OrderID, 'NONE'],
+      [Tag.ClOrdID, msg.get(Tag.ClOrdID) ?? 'NONE'],
+      [Tag.ExecID, `FIXLOCAL-r${++this.#rejectSeq}`],
+      [Tag.ExecTransType, '0'],
+      [Tag.ExecType, '8'],
+      [Tag.OrdStatus, '8'],
+      [Tag.OrdRejReason, ordRejReason],
+      [Tag.Symbol, msg.get(Tag.Symbol) ?? 'NONE'],
+      [Tag.Side, msg.get(Tag.Side) ?? '1'],
+      [Tag.LeavesQty, '0'],
+      [Tag.CumQty, '0'],
+      [Tag.AvgPx, '0'],
+      [Tag.TransactTime, formatUtcTimestamp(this.#o.clock.now())],
+      [Tag.Text, text.slice(0, 200)]
+    ];
+    this.#send({ msgType: MsgType.ExecutionReport, fields: f });
+  }
+
+  // ---- venue → client --------------------------------------------------------------------------------------
+
+  /** Send every report due by the clock's now, then set a timer for the next one. */
+  #pump(): void {
+    const clock = this.#o.clock;
+    const now = clock.now();
+    for (const r of this.emulator.drainDue(now)) this.#onReport(r);
+    if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const due = this.emulator.nextDueAt();
+    if (due === undefined || !this.#session) return;
+    const ms = due <= now ? 0 : Number((due - now + NS_PER_MS - 1n) / NS_PER_MS);
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#pump();
+    }, ms);
+  }
+
+  #onReport(r: ExecutionReport): void {
+    const inst = this.instruments.byId(r.instrumentId);
+    let report = r;
+    if (r.execType === 'cancel_rejected') {
+      report = { ...r, execId: this.#cancelIds.get(r.clientOrderId) ?? r.execId };
+    }
+    const state = this.#apply(report, inst);
+    if (this.#drop > 0) {
+      this.#drop--;
+      return;
+    }
+    const target = report.execType === 'replace_rejected' ? report.origClientOrderId : report.clientOrderId;
+    const known = target === undefined ? undefined : this.#orders.get(target);
+    this.#send(
+      encodeExecutionReport(report, inst, {
+        avgPx: state && state.cumQty > 0 ? state.notional / state.cumQty : 0,
+        ...(known && (report.execType === 'cancel_rejected' || report.execType === 'replace_rejected')
+          ? { ordStatus: ORDSTATUS_TO_FIX[known.status] }
+          : {})
+      })
+    );
+  }
+
+  /** Record what `r` tells the client about its order; the order's state after it (if it has one). */
+  #apply(r: ExecutionReport, inst: Instrument): OrderState | undefined {
+    if (r.execType === 'cancel_rejected' || r.execType === 'replace_rejected') return undefined;
+    let o = this.#orders.get(r.clientOrderId);
+    if (!o && r.execType === 'replaced' && r.origClientOrderId !== undefined) {
+      const prev = this.#orders.get(r.origClientOrderId);
+      if (prev) {
+        o = { ...prev };
+        this.#orders.set(r.clientOrderId, o);
+        prev.status = 'canceled';
+        prev.leavesQty = 0;
+      }
+    }
+    if (!o) {
+      o = {
+        inst,
+        side: r.side,
+        venueOrderId: undefined,
+        status: 'new',
+        cumQty: 0,
+        leavesQty: r.leavesQty,
+        notional: 0
+      };
+      this.#orders.set(r.clientOrderId, o);
+    }
+    if (r.venueOrderId !== undefined) o.venueOrderId = r.venueOrderId;
+    if (r.execType === 'fill') o.notional += r.lastPx * r.lastQty;
+    o.cumQty = r.cumQty;
+    o.leavesQty = r.leavesQty;
+    o.status =
+      STATUS_AFTER[r.execType] ?? (r.leavesQty === 0 ? 'filled' : o.cumQty > 0 ? 'partially_filled' : 'new');
+    return o;
+  }
+
+  #send(m: FixAppMessage): void {
+    this.#session?.send({ type: 'session.send', msgType: m.msgType, fields: m.fields });
+  }
+}
+
+const STATUS_AFTER: Partial<Record<ExecutionReport['execType'], OrdStatus>> = {
+  canceled: 'canceled',
+  expired: 'expired',
+  rejected: 'rejected'
+};

@@ -1,0 +1,215 @@
+import { Subject } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TradestateError } from '../../../src/core/errors.ts';
+import { makeInstrument } from '../../../src/core/instrument.ts';
+import { connectFix, type FixConnection } from '../../../src/gateways/fix/fix-connection.ts';
+import { MemorySessionStore } from '../../../src/gateways/fix/session-store.ts';
+import type { ExecutionReport, SubmitOrder } from '../../../src/messages/index.ts';
+import type { MarketData } from '../../../src/messages/market-data.ts';
+import { LiveClock } from '../../../src/time/clock.ts';
+import { FixLocalVenue } from '../../../src/venue/fix-local/fix-local.venue.ts';
+import { dict } from '../../gateways/fix-support.ts';
+import { until } from '../../support/until.ts';
+
+const spec = { venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' } as const;
+const AAPL = makeInstrument({ symbol: 'AAPL', ...spec });
+/** Known to the client, not to the venue. */
+const MSFT = makeInstrument({ symbol: 'MSFT', ...spec });
+const clock = new LiveClock();
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+const noMarketData = {
+  subscribe: () => {},
+  marketData$: new Subject<MarketData>(),
+  errors$: new Subject<TradestateError>()
+};
+
+async function setup() {
+  const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 7 });
+  await venue.start();
+  cleanup.push(() => venue.stop());
+  const conn: FixConnection = connectFix({
+    host: '127.0.0.1',
+    port: venue.port,
+    senderCompId: venue.targetCompId,
+    targetCompId: venue.senderCompId,
+    heartBtIntSec: 30,
+    resetOnLogon: true,
+    dictionary: dict,
+    store: new MemorySessionStore(),
+    instruments: [AAPL, MSFT],
+    clock,
+    venue: 'FIX',
+    marketData: noMarketData,
+    logonTimeoutMs: 3000
+  });
+  cleanup.push(() => conn.close());
+  const reports: ExecutionReport[] = [];
+  const errors: TradestateError[] = [];
+  conn.execution.reports$.subscribe((r) => reports.push(r));
+  conn.execution.errors$.subscribe((e) => errors.push(e));
+  await conn.preflight();
+  // a one-tick market around 100.00
+  const quote = (bid: number, ask: number): void =>
+    venue.quote({
+      type: 'market.quote',
+      instrumentId: AAPL.id,
+      tsEvent: clock.now(),
+      tsInit: clock.now(),
+      bidPx: bid,
+      bidSz: 500,
+      askPx: ask,
+      askSz: 500
+    });
+  quote(9_999, 10_001);
+  return { venue, conn, reports, errors, quote };
+}
+
+let seq = 0;
+function order(over: Partial<SubmitOrder> = {}): SubmitOrder {
+  const id = `c${++seq}`;
+  return {
+    type: 'order.submit',
+    commandId: id,
+    tsInit: clock.now(),
+    strategyId: 's1',
+    instrumentId: AAPL.id,
+    clientOrderId: id,
+    side: 'buy',
+    orderType: 'limit',
+    qty: 10,
+    limitPx: 9_000,
+    tif: 'day',
+    ...over
+  };
+}
+
+const of = (reports: ExecutionReport[], id: string) =>
+  reports.filter((r) => r.clientOrderId === id).map((r) => r.execType);
+
+describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
+  it('logs on, fills a marketable order, rests, replaces and cancels another, and refuses what it cannot do', async () => {
+    const { conn, reports, venue } = await setup();
+    const x = conn.execution;
+    const take = order({ limitPx: 10_001 });
+    x.submit(take);
+    await until(() => of(reports, take.clientOrderId).includes('fill'), 3000, 'the marketable order to fill');
+    const fill = reports.find((r) => r.clientOrderId === take.clientOrderId && r.execType === 'fill')!;
+    expect([fill.lastPx, fill.lastQty, fill.leavesQty, fill.venue]).toEqual([10_001, 10, 0, 'FIX']);
+
+    const rest = order();
+    x.submit(rest);
+    await until(() => of(reports, rest.clientOrderId).includes('accepted'), 3000, 'the resting order');
+    x.replace({
+      type: 'order.replace',
+      commandId: 'r1',
+      tsInit: clock.now(),
+      strategyId: 's1',
+      instrumentId: AAPL.id,
+      clientOrderId: rest.clientOrderId,
+      newClientOrderId: `${rest.clientOrderId}.r`,
+      qty: 5,
+      limitPx: 9_001
+    });
+    await until(() => of(reports, `${rest.clientOrderId}.r`).includes('replaced'), 3000, 'the replace');
+    const cancel = {
+      type: 'order.cancel' as const,
+      commandId: 'k1',
+      tsInit: clock.now(),
+      strategyId: 's1',
+      instrumentId: AAPL.id,
+      clientOrderId: `${rest.clientOrderId}.r`
+    };
+    x.cancel(cancel);
+    await until(() => of(reports, cancel.clientOrderId).includes('canceled'), 3000, 'the cancel');
+    // a second cancel of the same order: an OrderCancelReject, mapped back to the order
+    x.cancel({ ...cancel, commandId: 'k2' });
+    await until(
+      () => of(reports, cancel.clientOrderId).includes('cancel_rejected'),
+      3000,
+      'the cancel reject'
+    );
+    const cxlRej = reports.find((r) => r.execType === 'cancel_rejected')!;
+    expect([cxlRej.clientOrderId, cxlRej.execId]).toEqual([cancel.clientOrderId, 'k2']);
+
+    // a symbol the venue does not list: rejected with the reason, the session still up
+    const msft = order({ instrumentId: MSFT.id });
+    x.submit(msft);
+    await until(() => of(reports, msft.clientOrderId).includes('rejected'), 3000, 'the reject');
+    expect(reports.find((r) => r.clientOrderId === msft.clientOrderId)!.reason).toMatch(
+      /unknown symbol MSFT/
+    );
+    expect(venue.stats).toMatchObject({ orders: 2, cancels: 2, replaces: 1, rejected: 1 });
+    expect(x.workingOrderCount).toBe(0);
+  });
+
+  it('recovers a fill the venue never sent by an OrderStatusRequest; a repeated answer adds nothing', async () => {
+    const { conn, reports, venue, quote } = await setup();
+    const x = conn.execution;
+    const o = order({ limitPx: 10_000 });
+    x.submit(o);
+    await until(() => of(reports, o.clientOrderId).includes('accepted'), 3000, 'the ack');
+    // the fill report is lost at the venue
+    venue.dropReports(1);
+    quote(9_998, 10_000);
+    venue.trade({
+      type: 'market.trade',
+      instrumentId: AAPL.id,
+      tsEvent: clock.now(),
+      tsInit: clock.now(),
+      px: 9_999,
+      sz: 100,
+      aggressor: 'sell',
+      tradeId: 't1'
+    });
+    await until(() => venue.emulator.stats.reports >= 2, 3000, 'the fill at the venue');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(of(reports, o.clientOrderId)).toEqual(['accepted']);
+    expect(x.workingOrderCount).toBe(1);
+    await x.reconcile();
+    await until(() => of(reports, o.clientOrderId).includes('fill'), 3000, 'the recovered fill');
+    const f = reports.find((r) => r.execType === 'fill')!;
+    expect([f.lastQty, f.cumQty, f.leavesQty]).toEqual([10, 10, 0]);
+    expect(f.lastPx).toBeGreaterThanOrEqual(9_999);
+    expect(f.execId).toMatch(/:status:10$/);
+    expect(x.workingOrderCount).toBe(0);
+    // a query of the (now final) order: the venue's answer adds nothing, so the latest report comes again
+    const n = reports.length;
+    x.query(o.clientOrderId);
+    await until(() => reports.length > n, 3000, 'the query answer');
+    expect(reports.at(-1)).toMatchObject({ execType: 'fill', execId: f.execId });
+    expect(venue.stats.statusRequests).toBe(2);
+  });
+
+  it('a lost ack comes back once on query; an order the venue never saw is rejected as unknown', async () => {
+    const { conn, reports, venue, errors } = await setup();
+    const o = order();
+    venue.dropReports(1);
+    conn.execution.submit(o);
+    await until(() => venue.stats.orders === 1, 3000, 'the order at the venue');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reports).toEqual([]);
+    conn.execution.query(o.clientOrderId);
+    await until(() => reports.length > 0, 3000, 'the status answer');
+    expect(of(reports, o.clientOrderId)).toEqual(['accepted']);
+    expect(reports[0]!.venueOrderId).toBeDefined();
+    // an OrderStatusRequest for an id the venue has never seen: a reject, OrdRejReason 5
+    conn.session.send({
+      type: 'session.send',
+      msgType: 'H',
+      fields: [
+        [11, 'ghost'],
+        [55, 'AAPL'],
+        [54, '1']
+      ]
+    });
+    await until(() => of(reports, 'ghost').length > 0, 3000, 'the unknown-order answer');
+    expect(reports.at(-1)).toMatchObject({ execType: 'rejected', reason: 'unknown order' });
+    // the gateway itself refuses to query what it never sent
+    conn.execution.query('never-sent');
+    expect(errors.map((e) => e.code)).toEqual(['TRD_ERR_UNKNOWN_ORDER']);
+  });
+});
