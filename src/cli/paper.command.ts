@@ -1,17 +1,27 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatMoney, lotsToQty } from '../core/instrument.ts';
+import { Rng } from '../core/rng.ts';
 import { DashboardServer } from '../dashboard/dashboard.server.ts';
 import { DashboardState } from '../dashboard/dashboard-state.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
-import { runLive } from '../engine/live-runner.ts';
-import { type AlpacaEndpoints, connectAlpaca } from '../gateways/alpaca/alpaca-connection.ts';
+import { type LiveConnection, runLive } from '../engine/live-runner.ts';
+import {
+  type AlpacaEndpoints,
+  connectAlpaca,
+  connectAlpacaData
+} from '../gateways/alpaca/alpaca-connection.ts';
+import { type FixDictionary, loadFixDictionary } from '../gateways/fix/dictionary.ts';
+import { connectFix } from '../gateways/fix/fix-connection.ts';
+import { FileSessionStore, MemorySessionStore } from '../gateways/fix/session-store.ts';
 import { MetricsServer } from '../metrics/metrics.server.ts';
 import { TradingMetrics } from '../metrics/trading-metrics.ts';
 import { createStrategy } from '../strategies/registry.ts';
 import { LiveClock } from '../time/clock.ts';
 import { LocalPaperMarket } from '../venue/alpaca-local/local-paper-market.ts';
+import { FixLocalVenue } from '../venue/fix-local/fix-local.venue.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 
 /** The embedded paper-trading configuration (Alpaca paper; `--venue local` replays its data locally). */
@@ -24,7 +34,7 @@ export interface PaperArgs {
   readonly seed: number;
   readonly outDir: string | undefined;
   /** Overrides `live.venue`. */
-  readonly venue?: 'alpaca' | 'local';
+  readonly venue?: RunConfig['live']['venue'];
   /** Overrides `live.durationMs`. */
   readonly durationMs?: number;
   /** Serve Prometheus metrics on this port (overrides `live.metrics`; 0 = any free port). */
@@ -35,6 +45,28 @@ export interface PaperArgs {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Stops the session; default: SIGINT or SIGTERM. */
   readonly signal?: AbortSignal;
+}
+
+/** What each `live.venue` is called in the log and the summary. */
+const VENUE_NAMES = {
+  alpaca: 'alpaca',
+  local: 'alpaca-local',
+  fix: 'fix',
+  'local-fix': 'fix-local'
+} as const;
+
+/** The FIX data dictionary `live.fix.dictionary` names (required for the FIX venues). */
+function fixDictionary(config: RunConfig, configFile: string): FixDictionary {
+  const path = config.live.fix.dictionary;
+  if (path === undefined) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `${configFile}: live.venue ${config.live.venue} needs live.fix.dictionary, the venue's FIX 4.2 data dictionary ` +
+        '(QuickFIX XML, e.g. FIX42.xml), to validate and order FIX messages',
+      { file: configFile, path: 'live.fix.dictionary' }
+    );
+  }
+  return loadFixDictionary(path);
 }
 
 /** Credentials from the environment variables the config names; a clear error when either is missing. */
@@ -65,8 +97,10 @@ function alpacaEndpoints(
 /**
  * `tradestate run --mode paper`: the configured strategy trades through the Alpaca client stack, against
  * Alpaca's paper API (`live.venue: alpaca`, keys from the environment) or the built-in local venue replaying
- * the config's data (`--venue local`, no network). Stops on SIGINT/SIGTERM, after `--duration`, or (local) when
- * the replayed history ends; working orders are cancelled first.
+ * the config's data (`--venue local`, no network); or through a FIX 4.2 session (`live.fix`) to a FIX venue
+ * (`--venue fix`, bars from Alpaca's data stream) or to the built-in FIX venue on loopback (`--venue local-fix`,
+ * the config's data replayed as its market and as the bars, no network). Stops on SIGINT/SIGTERM, after
+ * `--duration`, or (local venues) when the replayed history ends; working orders are cancelled first.
  */
 export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   const live = {
@@ -83,23 +117,54 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   const config: RunConfig = { ...a.config, live };
   const instruments = instrumentsFor(config);
   const clock = new LiveClock();
+  const strategy = createStrategy(config.strategy, a.configFile);
+  // quotes and trades only for a strategy that trades on them
+  const quotes = strategy.onQuote !== undefined;
+  const trades = strategy.onTrade !== undefined;
+  const fixVenue = live.venue === 'fix' || live.venue === 'local-fix';
+  const dictionary = fixVenue ? fixDictionary(config, a.configFile) : undefined;
   let market: LocalPaperMarket | undefined;
+  let localFix: FixLocalVenue | undefined;
   let endpoints: AlpacaEndpoints;
-  if (live.venue === 'local') {
+  if (live.venue === 'local' || live.venue === 'local-fix') {
     const { source } = await openBars(config, instruments, a.seed);
+    if (live.venue === 'local-fix') {
+      localFix = new FixLocalVenue({
+        instruments,
+        clock,
+        dictionary: dictionary!,
+        seed: a.seed,
+        senderCompId: live.fix.targetCompId,
+        targetCompId: live.fix.senderCompId
+      });
+      await localFix.start();
+    }
+    const venue = localFix;
     market = new LocalPaperMarket({
       instruments,
       clock,
       bars: source,
       intervalMs: live.localBarIntervalMs,
       seed: a.seed,
-      initialCash: String(config.portfolio.cash)
+      initialCash: String(config.portfolio.cash),
+      ...(venue
+        ? {
+            onMarket: (q, t) => {
+              venue.quote(q);
+              venue.trade(t);
+            }
+          }
+        : {})
     });
     await market.start();
     endpoints = market.endpoints;
   } else {
     endpoints = alpacaEndpoints(config, a.env ?? process.env);
   }
+  const closeLocal = async (): Promise<void> => {
+    await market?.stop();
+    await localFix?.stop();
+  };
 
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -108,23 +173,70 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  const name = live.venue === 'local' ? 'alpaca-local' : 'alpaca';
-  const strategy = createStrategy(config.strategy, a.configFile);
-  // quotes and trades only for a strategy that trades on them
-  const quotes = strategy.onQuote !== undefined;
-  const trades = strategy.onTrade !== undefined;
-  const connection = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed, quotes, trades });
-  io.out(
-    `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
-  );
-  const status = await connection.preflight().catch(async (e: unknown) => {
-    await connection.close();
-    throw e;
-  });
-  io.out(
-    `  account ${status.account} ${status.status}, cash ${status.cash ?? '?'}, buying power ${status.buyingPower ?? '?'}; ` +
-      `market ${status.marketOpen ? `open until ${status.nextClose}` : `closed, opens ${status.nextOpen}`}\n`
-  );
+  const name = VENUE_NAMES[live.venue];
+  let connection: LiveConnection;
+  if (fixVenue) {
+    const f = live.fix;
+    const port = localFix ? localFix.port : f.port;
+    const { dataFeed, marketData } = connectAlpacaData({
+      ...endpoints,
+      instruments,
+      clock,
+      rng: new Rng(a.seed).fork('market-data'),
+      quotes,
+      trades
+    });
+    const fix = connectFix({
+      host: localFix ? '127.0.0.1' : f.host,
+      port,
+      senderCompId: f.senderCompId,
+      targetCompId: f.targetCompId,
+      heartBtIntSec: f.heartBtIntSec,
+      // the local venue starts fresh every time; a real venue's sequence numbers carry over in the store
+      resetOnLogon: localFix ? true : f.resetOnLogon,
+      dictionary: dictionary!,
+      store: localFix
+        ? new MemorySessionStore()
+        : new FileSessionStore(resolve(f.storeDir, `${f.senderCompId}-${f.targetCompId}`)),
+      instruments,
+      clock,
+      venue: f.venueName,
+      marketData,
+      closeMarketData: () => dataFeed.stop(),
+      logonTimeoutMs: f.logonTimeoutMs
+    });
+    io.out(
+      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (FIX 4.2 ${f.senderCompId}→${f.targetCompId} at ${localFix ? '127.0.0.1' : f.host}:${port})\n`
+    );
+    const logon = await fix.preflight().catch(async (e: unknown) => {
+      await fix.close();
+      await closeLocal();
+      throw e;
+    });
+    io.out(`  logged on: next MsgSeqNum out ${logon.nextOut}, in ${logon.nextIn}\n`);
+    connection = {
+      name,
+      execution: fix.execution,
+      marketData: fix.marketData,
+      preflight: async () => ({ protocol: 'FIX.4.2', ...logon }),
+      close: () => fix.close()
+    };
+  } else {
+    const alpaca = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed, quotes, trades });
+    io.out(
+      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
+    );
+    const status = await alpaca.preflight().catch(async (e: unknown) => {
+      await alpaca.close();
+      await closeLocal();
+      throw e;
+    });
+    io.out(
+      `  account ${status.account} ${status.status}, cash ${status.cash ?? '?'}, buying power ${status.buyingPower ?? '?'}; ` +
+        `market ${status.marketOpen ? `open until ${status.nextClose}` : `closed, opens ${status.nextOpen}`}\n`
+    );
+    connection = { ...alpaca, name, preflight: async () => status };
+  }
   let server: MetricsServer | undefined;
   let metrics: TradingMetrics | undefined;
   if (live.metrics.enabled) {
@@ -148,7 +260,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     } catch (e) {
       await server?.stop();
       await connection.close();
-      await market?.stop();
+      await closeLocal();
       throw e;
     }
     io.out(`  dashboard: ${dashboardServer.url}\n`);
@@ -161,7 +273,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       configFile: a.configFile,
       clock,
       strategy,
-      connection: { ...connection, name },
+      connection,
       ...(a.outDir ? { outDir: a.outDir } : {}),
       signal: stop.signal,
       ...(metrics ? { metrics } : {}),
@@ -201,7 +313,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await market?.stop();
+    await closeLocal();
     await replay;
     await server?.stop();
     await dashboardServer?.stop();

@@ -15,17 +15,19 @@ import { ProgressBar } from './progress.ts';
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/backtest.yaml', import.meta.url));
 
 export const RUN_HELP = `Usage: tradestate run [--mode backtest|paper|live] [--config FILE] [--seed N] [--out DIR] [--speed S]
-       tradestate run --mode paper [--venue alpaca|local] [--duration D] [--config FILE] [--out DIR]
+       tradestate run --mode paper [--venue alpaca|local|fix|local-fix] [--duration D] [--config FILE] [--out DIR]
 
 Run a strategy. With no options, backtests the embedded default (config/backtest.yaml).
 --mode paper trades the strategy through the Alpaca client stack: on Alpaca's paper API with the key pair
 in APCA_API_KEY_ID / APCA_API_SECRET_KEY, or with --venue local against the built-in Alpaca-compatible
-venue replaying the config's data (no network). Ctrl-C stops it after cancelling working orders.
+venue replaying the config's data (no network); with --venue fix over a FIX 4.2 session (live.fix) to a
+FIX venue, or with --venue local-fix to the built-in FIX 4.2 venue on loopback (config/paper-fix.yaml).
+Ctrl-C stops it after cancelling working orders.
 
 Options:
   --mode MODE     backtest (default), paper or live (live: not available)
   --config FILE   YAML run configuration (default: config/backtest.yaml; paper: config/paper.yaml)
-  --venue V       paper mode: alpaca (default, the config's live.venue) or local
+  --venue V       paper mode: alpaca (default, the config's live.venue), local, fix or local-fix
   --duration D    paper mode: stop after D (90s, 5m, 1h, or ms); default: until interrupted
   --metrics-port N  paper mode: serve Prometheus metrics on 127.0.0.1:N/metrics (0: any free port)
   --dashboard-port N  paper mode: serve a live web dashboard on http://127.0.0.1:N/ (0: any free port)
@@ -95,8 +97,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const mp = portOption('--metrics-port', values['metrics-port']);
   const dp = portOption('--dashboard-port', values['dashboard-port']);
   const venue = values.venue;
-  if (venue !== undefined && venue !== 'alpaca' && venue !== 'local') {
-    throw new TradestateError(ErrorCode.CLI_USAGE, `--venue must be alpaca or local, got "${venue}"`);
+  if (
+    venue !== undefined &&
+    venue !== 'alpaca' &&
+    venue !== 'local' &&
+    venue !== 'fix' &&
+    venue !== 'local-fix'
+  ) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--venue must be alpaca, local, fix or local-fix, got "${venue}"`
+    );
   }
   const durationMs = values.duration !== undefined ? parseDuration(values.duration) : undefined;
   let seed: number | undefined;

@@ -69,8 +69,16 @@ export function parseRunConfig(text: string, file: string): RunConfig {
       { cause: e }
     );
   }
-  const cfg = validateConfig(runConfigSchema, raw ?? {}, file);
+  const parsed = validateConfig(runConfigSchema, raw ?? {}, file);
   const base = dirname(resolve(file));
+  const dictionary = parsed.live.fix.dictionary;
+  const cfg =
+    dictionary === undefined || isAbsolute(dictionary)
+      ? parsed
+      : {
+          ...parsed,
+          live: { ...parsed.live, fix: { ...parsed.live.fix, dictionary: resolve(base, dictionary) } }
+        };
   if (cfg.data.kind === 'yahoo-csv') {
     return {
       ...cfg,

@@ -126,8 +126,38 @@ export const executionConfigSchema = z.strictObject({
  * Credentials never live in the file: they are read from the environment variables it names.
  */
 export const liveConfigSchema = z.strictObject({
-  /** `alpaca`: Alpaca's paper API; `local`: the built-in Alpaca-compatible venue replaying `data` (no network). */
-  venue: z.enum(['alpaca', 'local']).default('alpaca'),
+  /**
+   * `alpaca`: Alpaca's paper API; `local`: the built-in Alpaca-compatible venue replaying `data` (no network);
+   * `fix`: orders over a FIX 4.2 session to `fix.host:port`, bars from Alpaca's data stream; `local-fix`: the
+   * built-in FIX 4.2 venue on loopback, with `data` replayed as the market (no network).
+   */
+  venue: z.enum(['alpaca', 'local', 'fix', 'local-fix']).default('alpaca'),
+  /** The FIX 4.2 order-entry session of `venue: fix` (and `local-fix`, which listens on a free port instead). */
+  fix: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(1).max(65_535).default(9878),
+      senderCompId: z.string().min(1).max(64).default('TRADESTATE'),
+      targetCompId: z.string().min(1).max(64).default('VENUE'),
+      heartBtIntSec: z.number().int().min(1).max(300).default(30),
+      /** Send ResetSeqNumFlag=Y on every Logon (both sides restart at 1; most venues allow it once a day). */
+      resetOnLogon: z.boolean().default(false),
+      /**
+       * The venue's FIX 4.2 data dictionary (QuickFIX XML; relative to this file), which both validates what
+       * arrives and orders what goes out. Required for `fix` and `local-fix`.
+       */
+      dictionary: z.string().min(1).optional(),
+      /** Where sequence numbers and sent messages are kept across sessions (relative to the working directory). */
+      storeDir: z.string().min(1).default('fix-store'),
+      /** How long to wait for the Logon answer at start (ms). */
+      logonTimeoutMs: z.number().int().min(100).default(10_000),
+      /** Names the venue in execution reports and the log. */
+      venueName: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,32}$/)
+        .default('FIX')
+    })
+    .prefault({}),
   alpaca: z
     .strictObject({
       tradingUrl: z.string().url().default('https://paper-api.alpaca.markets'),

@@ -1,9 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
+import { FIX42_XML } from '../gateways/fix-support.ts';
+import { freePort } from '../support/free-port.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 import { until } from '../support/until.ts';
 
@@ -143,6 +145,81 @@ describe('tradestate CLI', () => {
       .map((l) => JSON.parse(l).type);
     expect(types[0]).toBe('run.started');
     expect(types.at(-1)).toBe('run.completed');
+  });
+
+  it('--venue local-fix trades the FIX paper config over a FIX 4.2 session to the built-in FIX venue', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tradestate-paper-fix-'));
+    const bin = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'tradestate.js'),
+        'run',
+        '--mode',
+        'paper',
+        '--config',
+        join(REPO_ROOT, 'config', 'paper-fix.yaml'),
+        '--duration',
+        '2s',
+        '--out',
+        out
+      ],
+      { encoding: 'utf8' }
+    );
+    expect(bin.stderr).toBe('');
+    expect(bin.status).toBe(0);
+    expect(bin.stdout).toMatch(
+      /^tradestate paper paper-fix: AAPL, MSFT, SPY on fix-local \(FIX 4\.2 TRADESTATE→VENUE at 127\.0\.0\.1:\d+\)$/m
+    );
+    expect(bin.stdout).toMatch(/^ {2}logged on: next MsgSeqNum out 2, in 2$/m);
+    const m =
+      /stopped by duration — (\d+) bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
+        bin.stdout
+      );
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![3])).toBe(Number(m![2]));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ mode: 'paper', venue: 'fix-local', stoppedBy: 'duration' });
+    expect(summary.counts.leftWorking).toBe(0);
+    const recs = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // fills came back as FIX execution reports from the FIX venue
+    const fill = recs.find((r) => r.type === 'exec.report' && r.payload.execType === 'fill');
+    expect(fill.payload).toMatchObject({ venue: 'FIX', execId: expect.stringMatching(/^FIXLOCAL-x\d+$/) });
+    expect(recs.find((r) => r.type === 'venue.connected').payload).toMatchObject({ protocol: 'FIX.4.2' });
+  });
+
+  it('--venue fix: no dictionary is a config error; no answer to the Logon is TRD_ERR_VENUE_UNAVAILABLE', async () => {
+    const noDict = await cli('run', '--mode', 'paper', '--venue', 'fix');
+    expect(noDict.code).not.toBe(0);
+    expect(noDict.err).toMatch(/live\.fix\.dictionary.*\[TRD_ERR_CONFIG_INVALID\]/);
+    // a port nobody listens on, market data on another, keys present: the logon times out
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-fix-'));
+    const port = await freePort();
+    const cfg = join(dir, 'fix.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'name: nofix',
+        'data: { kind: synthetic, symbols: [AAPL], start: "2024-03-05", sessions: 1 }',
+        'strategy: { type: sma-crossover, params: { fast: 5, slow: 20, qty: 1 } }',
+        'live:',
+        '  venue: fix',
+        `  alpaca: { dataUrl: "ws://127.0.0.1:${port}/v2/iex" }`,
+        `  fix: { dictionary: ${JSON.stringify(FIX42_XML)}, port: ${port}, logonTimeoutMs: 300, storeDir: ${JSON.stringify(join(dir, 'store'))} }`
+      ].join('\n')
+    );
+    vi.stubEnv('APCA_API_KEY_ID', 'k');
+    vi.stubEnv('APCA_API_SECRET_KEY', 's');
+    try {
+      const r = await cli('run', '--mode', 'paper', '--config', cfg, '--out', join(dir, 'out'));
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/no logon within 300 ms.*\[TRD_ERR_VENUE_UNAVAILABLE\]/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('SIGTERM to the bin stops a paper session cleanly (the launcher runs the CLI in its own process)', async () => {

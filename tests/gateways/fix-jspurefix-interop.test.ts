@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
 import type { ExecutionReport, SubmitOrder } from '../../src/messages/index.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { freePort } from '../support/free-port.ts';
+import { proxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
 import { type JspurefixPeer, startJspurefix } from './jspurefix-peer.ts';
@@ -30,40 +30,6 @@ const MAP = new InstrumentMap('JSP', [AAPL]);
 const clock = new LiveClock();
 const dir = mkdtempSync(join(tmpdir(), 'jsp-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A loopback TCP proxy whose connections can be cut, to drop a live FIX connection. */
-async function proxy(target: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
-  const pairs = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port: target });
-    pairs.add(client);
-    pairs.add(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const kill = (): void => {
-      client.destroy();
-      upstream.destroy();
-      pairs.delete(client);
-      pairs.delete(upstream);
-    };
-    client.on('error', kill).on('close', kill);
-    upstream.on('error', kill).on('close', kill);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  return {
-    port: typeof a === 'object' && a ? a.port : 0,
-    cut: () => {
-      for (const s of pairs) s.destroy();
-      pairs.clear();
-    },
-    close: () =>
-      new Promise((r) => {
-        for (const s of pairs) s.destroy();
-        server.close(() => r());
-      })
-  };
-}
 
 function submit(id: string, qty = 100): SubmitOrder {
   return {

@@ -1,7 +1,7 @@
 import { type Instrument, lotsToQty, ticksToPrice } from '../../core/instrument.ts';
 import type { BarSource } from '../../data/bar-source.ts';
 import type { AlpacaEndpoints } from '../../gateways/alpaca/alpaca-connection.ts';
-import type { Bar } from '../../messages/market-data.ts';
+import type { Bar, Quote, Trade } from '../../messages/market-data.ts';
 import type { Clock } from '../../time/clock.ts';
 import { AlpacaDataServer } from './alpaca-data.server.ts';
 import { AlpacaLocalVenue } from './alpaca-local.venue.ts';
@@ -19,6 +19,11 @@ export interface LocalPaperMarketOptions {
   readonly seed: number;
   /** Account cash (exact decimal). Default: the venue's. */
   readonly initialCash?: string;
+  /**
+   * Also called with each bar's quote and print (before the bar goes out), for another venue that trades on
+   * the same market (the local FIX venue of `--venue local-fix`).
+   */
+  readonly onMarket?: (quote: Quote, trade: Trade) => void;
 }
 
 /**
@@ -118,7 +123,7 @@ export class LocalPaperMarket {
       );
       this.venue.trade(inst.symbol, ticksToPrice(inst, bar.close), size, now);
       // the same quote and print go to data clients subscribed to quotes and trades, just before the bar
-      this.data.publishQuote({
+      const quote: Quote = {
         type: 'market.quote',
         instrumentId: inst.id,
         tsEvent: now,
@@ -127,8 +132,8 @@ export class LocalPaperMarket {
         bidSz: lots,
         askPx: bar.close + 1,
         askSz: lots
-      });
-      this.data.publishTrade({
+      };
+      const trade: Trade = {
         type: 'market.trade',
         instrumentId: inst.id,
         tsEvent: now,
@@ -137,7 +142,10 @@ export class LocalPaperMarket {
         sz: lots,
         aggressor: 'none',
         tradeId: `${inst.symbol}-${this.published}`
-      });
+      };
+      this.#o.onMarket?.(quote, trade);
+      this.data.publishQuote(quote);
+      this.data.publishTrade(trade);
       this.data.publishBar(restamped);
       this.published++;
     }

@@ -9,6 +9,7 @@ import type { MarketData } from '../../../src/messages/market-data.ts';
 import { LiveClock } from '../../../src/time/clock.ts';
 import { FixLocalVenue } from '../../../src/venue/fix-local/fix-local.venue.ts';
 import { dict } from '../../gateways/fix-support.ts';
+import { proxy } from '../../support/tcp-proxy.ts';
 import { until } from '../../support/until.ts';
 
 const spec = { venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' } as const;
@@ -27,24 +28,27 @@ const noMarketData = {
   errors$: new Subject<TradestateError>()
 };
 
-async function setup() {
+async function setup(o: { resetOnLogon?: boolean; viaProxy?: boolean } = {}) {
   const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 7 });
   await venue.start();
   cleanup.push(() => venue.stop());
+  const link = o.viaProxy ? await proxy(venue.port) : undefined;
+  if (link) cleanup.push(() => link.close());
   const conn: FixConnection = connectFix({
     host: '127.0.0.1',
-    port: venue.port,
+    port: link?.port ?? venue.port,
     senderCompId: venue.targetCompId,
     targetCompId: venue.senderCompId,
     heartBtIntSec: 30,
-    resetOnLogon: true,
+    resetOnLogon: o.resetOnLogon ?? true,
     dictionary: dict,
     store: new MemorySessionStore(),
     instruments: [AAPL, MSFT],
     clock,
     venue: 'FIX',
     marketData: noMarketData,
-    logonTimeoutMs: 3000
+    logonTimeoutMs: 3000,
+    reconnect: { minMs: 20, maxMs: 50, factor: 2 }
   });
   cleanup.push(() => conn.close());
   const reports: ExecutionReport[] = [];
@@ -65,7 +69,21 @@ async function setup() {
       askSz: 500
     });
   quote(9_999, 10_001);
-  return { venue, conn, reports, errors, quote };
+  const logons: number[] = [];
+  conn.session.on('fix.loggedOn', (e) => void logons.push(e.nextIn));
+  /** A print at `px` that trades resting buys at or above it. */
+  const print = (px: number): void =>
+    venue.trade({
+      type: 'market.trade',
+      instrumentId: AAPL.id,
+      tsEvent: clock.now(),
+      tsInit: clock.now(),
+      px,
+      sz: 100,
+      aggressor: 'sell',
+      tradeId: `t${px}`
+    });
+  return { venue, conn, reports, errors, quote, print, link, logons };
 }
 
 let seq = 0;
@@ -211,5 +229,46 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     // the gateway itself refuses to query what it never sent
     conn.execution.query('never-sent');
     expect(errors.map((e) => e.code)).toEqual(['TRD_ERR_UNKNOWN_ORDER']);
+  });
+
+  it('a fill made while the connection was down arrives after the reconnect, resent by the session layer', async () => {
+    const { conn, reports, venue, quote, print, link, logons } = await setup({
+      resetOnLogon: false,
+      viaProxy: true
+    });
+    const o = order({ limitPx: 10_000 });
+    conn.execution.submit(o);
+    await until(() => of(reports, o.clientOrderId).includes('accepted'), 3000, 'the ack');
+    link!.cut();
+    quote(9_998, 10_000);
+    print(9_999);
+    await until(() => venue.emulator.stats.reports >= 2, 3000, 'the fill at the venue');
+    await until(() => logons.length === 1, 3000, 'the logon after the cut');
+    await until(() => of(reports, o.clientOrderId).includes('fill'), 3000, 'the resent fill');
+    const fill = reports.find((r) => r.execType === 'fill')!;
+    // the venue's own report (its exec id), not a reconstruction
+    expect(fill.execId).toMatch(/^FIXLOCAL-x/);
+    expect([fill.lastQty, fill.lastPx]).toEqual([10, 10_000]);
+    expect(of(reports, o.clientOrderId).filter((t) => t === 'fill')).toHaveLength(1);
+  });
+
+  it('with sequence numbers reset on logon, the reconnect asks for every working order and recovers its fill', async () => {
+    const { conn, reports, venue, quote, print, link, logons } = await setup({
+      resetOnLogon: true,
+      viaProxy: true
+    });
+    const o = order({ limitPx: 10_000 });
+    conn.execution.submit(o);
+    await until(() => of(reports, o.clientOrderId).includes('accepted'), 3000, 'the ack');
+    link!.cut();
+    quote(9_998, 10_000);
+    print(9_999);
+    await until(() => venue.emulator.stats.reports >= 2, 3000, 'the fill at the venue');
+    await until(() => logons.length === 1, 3000, 'the logon after the cut');
+    await until(() => of(reports, o.clientOrderId).includes('fill'), 3000, 'the reconciled fill');
+    expect(venue.stats.statusRequests).toBe(1);
+    const fill = reports.find((r) => r.execType === 'fill')!;
+    expect([fill.lastQty, fill.lastPx, fill.leavesQty]).toEqual([10, 10_000, 0]);
+    expect(fill.execId).toMatch(/:status:10$/);
   });
 });
