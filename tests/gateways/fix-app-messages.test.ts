@@ -11,6 +11,8 @@ import {
   decodeOrderCancelReject,
   decodeOrderCancelReplaceRequest,
   decodeOrderCancelRequest,
+  decodeOrderStatus,
+  decodeOrderStatusRequest,
   decodeQuote,
   encodeExecutionReport,
   encodeMarketDataIncremental,
@@ -19,10 +21,13 @@ import {
   encodeNewOrderSingle,
   encodeOrderCancelReplaceRequest,
   encodeOrderCancelRequest,
+  encodeOrderStatus,
+  encodeOrderStatusRequest,
   encodeQuote,
   type FixAppMessage,
   InstrumentMap,
-  type OrderFacts
+  type OrderFacts,
+  type OrderStatusReport
 } from '../../src/gateways/fix/app-messages.ts';
 import { FixEncoder } from '../../src/gateways/fix/encoder.ts';
 import { type FixMessage, parseFix } from '../../src/gateways/fix/parser.ts';
@@ -186,6 +191,51 @@ const reportArb: fc.Arbitrary<ExecutionReport> = fc
 function jsonRoundTrip(m: Parameters<typeof messageToJson>[0]): void {
   expect(messageFromJson(messageToJson(m))).toEqual(m);
 }
+
+describe('order status: OrderStatusRequest (H) and the status answer (8, ExecTransType=3)', () => {
+  it('round-trips through the wire, valid against the dictionary, in field order (property)', () => {
+    const statusArb = fc.record({
+      clientOrderId: idArb,
+      venueOrderId: fc.option(idArb, { nil: undefined }),
+      instrumentId: fc.constantFrom(AAPL.id, BTC.id),
+      side: fc.constantFrom('buy' as const, 'sell' as const),
+      status: fc.constantFrom(
+        'new' as const,
+        'partially_filled' as const,
+        'filled' as const,
+        'canceled' as const,
+        'rejected' as const,
+        'expired' as const
+      ),
+      cumQty: fc.integer({ min: 0, max: 1e9 }),
+      leavesQty: fc.integer({ min: 0, max: 1e9 }),
+      // an average of integer-tick fills: a ratio of integers, carried to 1/10,000 of a tick
+      avgPx: fc.integer({ min: 0, max: 1e10 }).map((n) => n / 10_000),
+      execId: idArb,
+      tsEvent: fc.constant(NOW)
+    });
+    fc.assert(
+      fc.property(statusArb, (st: OrderStatusReport) => {
+        const inst = MAP.byId(st.instrumentId);
+        const answer = wire(encodeOrderStatus(st, inst));
+        expect(inOrder(answer)).toBe(true);
+        expect(decodeOrderStatus(answer, MAP)).toEqual({ ...st, avgPx: expect.closeTo(st.avgPx, 6) });
+        // an ordinary report is not a status answer, and a status answer is no canonical report
+        expect(decodeExecutionReport(answer, MAP, NOW)).toBeUndefined();
+        const q = {
+          clientOrderId: st.clientOrderId,
+          instrumentId: st.instrumentId,
+          side: st.side,
+          ...(st.venueOrderId !== undefined ? { venueOrderId: st.venueOrderId } : {})
+        };
+        const req = wire(encodeOrderStatusRequest(q, inst));
+        expect(inOrder(req)).toBe(true);
+        expect(decodeOrderStatusRequest(req, MAP)).toEqual(q);
+      }),
+      { numRuns: 300 }
+    );
+  });
+});
 
 describe('orders: canonical ↔ FIX ↔ canonical (property)', () => {
   it('NewOrderSingle', () => {
