@@ -8,7 +8,7 @@ import {
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode } from '../../core/errors.ts';
 import { type Instrument, type Money, notional, priceToTicks, qtyToLots } from '../../core/instrument.ts';
-import { type Nanos, NS_PER_MS, nsFromIso } from '../../core/nanos.ts';
+import { type Nanos, nsFromIso } from '../../core/nanos.ts';
 import { Rng } from '../../core/rng.ts';
 import { alpacaStreamActionSchema } from '../../gateways/alpaca/alpaca-trading.codec.ts';
 import { InstrumentMap, moneyFromFix } from '../../gateways/fix/app-messages.ts';
@@ -18,6 +18,7 @@ import { Portfolio, type Position } from '../../portfolio/portfolio.ts';
 import type { Clock } from '../../time/clock.ts';
 import { type EmulatorConfigInput, parseEmulatorConfig } from '../emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../emulator/execution-emulator.venue.ts';
+import { ReportPump } from '../emulator/report-pump.ts';
 import { closeServers, listenOnLoopback } from '../loopback-server.ts';
 import {
   ALPACA_ERROR_CODE,
@@ -185,7 +186,7 @@ export class AlpacaLocalVenue {
   #faults: Fault[] = [];
   #paused = false;
   #held: Buffer[] = [];
-  #timer: unknown;
+  readonly #reports: ReportPump;
   #cancelSeq = 0;
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
@@ -207,6 +208,7 @@ export class AlpacaLocalVenue {
       ...opts.emulator
     });
     this.emulator = new ExecutionEmulator(config, byId, root.fork('alpaca-emulator'));
+    this.#reports = new ReportPump(this.emulator, this.#clock, (r) => this.#onReport(r));
     this.#portfolio = new Portfolio(moneyFromFix(opts.initialCash ?? '100000'), byId);
     this.#accountId = uuidFromRng(this.#ids);
     this.#accountNumber = `PA${String(this.#ids.nextU32()).padStart(10, '0')}`;
@@ -230,8 +232,7 @@ export class AlpacaLocalVenue {
 
   /** Close every stream and HTTP connection (hung requests included) and stop listening. */
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#reports.stop();
     const server = this.#server;
     const wss = this.#wss;
     this.#server = undefined;
@@ -290,7 +291,7 @@ export class AlpacaLocalVenue {
       askSz: qtyToLots(inst, String(askSize))
     });
     this.#lastAsk.set(inst.id, askTicks);
-    this.#pump();
+    this.#reports.pump();
   }
 
   /** A print for `symbol` at `ts` (default: the clock's now); it also marks positions. */
@@ -315,12 +316,12 @@ export class AlpacaLocalVenue {
       tradeId: `local-${t}`
     });
     this.#portfolio.mark(inst.id, ticks);
-    this.#pump();
+    this.#reports.pump();
   }
 
   /** Deliver every report due by the clock's now (the timer does this by itself; for simulated clocks). */
   flush(): void {
-    this.#pump();
+    this.#reports.pump();
   }
 
   // ---- drills ---------------------------------------------------------------------------------------------
@@ -595,7 +596,7 @@ export class AlpacaLocalVenue {
     this.#register(rec);
     const answer = encodeOrder(rec);
     this.emulator.submit(cmd, now);
-    this.#pump();
+    this.#reports.pump();
     return { status: 200, body: answer };
   }
 
@@ -624,7 +625,7 @@ export class AlpacaLocalVenue {
     const now = this.#clock.now();
     rec.status = 'pending_cancel';
     this.emulator.cancel(this.#cancelCommand(rec, now), now);
-    this.#pump();
+    this.#reports.pump();
     return { status: 204 };
   }
 
@@ -637,7 +638,7 @@ export class AlpacaLocalVenue {
       this.emulator.cancel(this.#cancelCommand(rec, now), now);
       out.push({ id: rec.id, status: 200 });
     }
-    this.#pump();
+    this.#reports.pump();
     return { status: 207, body: out };
   }
 
@@ -678,7 +679,7 @@ export class AlpacaLocalVenue {
     old.status = 'pending_replace';
     const answer = encodeOrder(next);
     this.emulator.replace(cmd, now);
-    this.#pump();
+    this.#reports.pump();
     return { status: 200, body: answer };
   }
 
@@ -716,21 +717,6 @@ export class AlpacaLocalVenue {
   }
 
   // ---- reports → records, portfolio, trade updates ---------------------------------------------------------
-
-  /** Take every report due by the clock's now, then set a timer for the next one. */
-  #pump(): void {
-    const now = this.#clock.now();
-    for (const r of this.emulator.drainDue(now)) this.#onReport(r);
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const due = this.emulator.nextDueAt();
-    if (due === undefined) return;
-    const ms = due <= now ? 0 : Number((due - now + NS_PER_MS - 1n) / NS_PER_MS);
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, ms);
-  }
 
   #onReport(r: ExecutionReport): void {
     const rec = this.#byClientId.get(r.clientOrderId);

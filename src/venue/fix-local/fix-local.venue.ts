@@ -1,6 +1,6 @@
 import { isTradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
-import { type Nanos, NS_PER_MS } from '../../core/nanos.ts';
+import type { Nanos } from '../../core/nanos.ts';
 import { Rng } from '../../core/rng.ts';
 import {
   decodeNewOrderSingle,
@@ -27,6 +27,7 @@ import type { Side } from '../../messages/primitives.ts';
 import type { Clock } from '../../time/clock.ts';
 import { parseEmulatorConfig } from '../emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../emulator/execution-emulator.venue.ts';
+import { ReportPump } from '../emulator/report-pump.ts';
 
 /** Options of {@link FixLocalVenue}. */
 export interface FixLocalVenueOptions {
@@ -103,7 +104,7 @@ export class FixLocalVenue {
   readonly #cancelIds = new Map<string, string>();
   #session: FixSessionActor | undefined;
   #port = 0;
-  #timer: unknown;
+  readonly #reports: ReportPump;
   #rejectSeq = 0;
   #drop = 0;
 
@@ -120,6 +121,7 @@ export class FixLocalVenue {
       ...o.emulator
     });
     this.emulator = new ExecutionEmulator(config, byId, new Rng(o.seed ?? 1).fork('fix-local-emulator'));
+    this.#reports = new ReportPump(this.emulator, o.clock, (r) => this.#onReport(r));
   }
 
   /** Listen on 127.0.0.1:`port` (0 = any free port); resolves once listening. */
@@ -150,8 +152,7 @@ export class FixLocalVenue {
 
   /** Log out any client, stop listening and stop the report timer. */
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#reports.stop();
     const s = this.#session;
     this.#session = undefined;
     if (!s) return;
@@ -176,13 +177,13 @@ export class FixLocalVenue {
   /** A top-of-book quote (the emulator's quote fill model trades resting orders against it). */
   quote(q: Quote): void {
     this.emulator.onQuote(q);
-    this.#pump();
+    this.#reports.pump();
   }
 
   /** A print. */
   trade(t: Trade): void {
     this.emulator.onTrade(t);
-    this.#pump();
+    this.#reports.pump();
   }
 
   // ---- client → venue --------------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ export class FixLocalVenue {
       );
       return;
     }
-    this.#pump();
+    this.#reports.pump();
   }
 
   #statusOf(clientOrderId: string, o: OrderState, now: Nanos) {
@@ -272,22 +273,6 @@ export class FixLocalVenue {
   }
 
   // ---- venue → client --------------------------------------------------------------------------------------
-
-  /** Send every report due by the clock's now, then set a timer for the next one. */
-  #pump(): void {
-    const clock = this.#o.clock;
-    const now = clock.now();
-    for (const r of this.emulator.drainDue(now)) this.#onReport(r);
-    if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const due = this.emulator.nextDueAt();
-    if (due === undefined || !this.#session) return;
-    const ms = due <= now ? 0 : Number((due - now + NS_PER_MS - 1n) / NS_PER_MS);
-    this.#timer = clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, ms);
-  }
 
   #onReport(r: ExecutionReport): void {
     const inst = this.instruments.byId(r.instrumentId);
