@@ -18,23 +18,11 @@ import {
   type OrderStatusReport
 } from './app-messages.ts';
 import type { FixSessionActor } from './fix-session.ts';
+import { applyReport, isFinal, type ReportedOrder, reportedOrder } from './reported-order.ts';
 import { MsgType } from './tags.ts';
 
-interface Tracked extends OrderFacts {
-  readonly clientOrderId: string;
-  readonly instrumentId: string;
-  venueOrderId?: string | undefined;
-  cumQty: number;
-  leavesQty: number;
-  /** Σ lastPx·lastQty of the fills reported (ticks·lots). */
-  notional: number;
-  acked: boolean;
-  final: boolean;
-  /** The latest state report delivered for it. */
-  last: ExecutionReport | undefined;
-}
-
-const FINAL_EXEC_TYPES: ReadonlySet<string> = new Set(['canceled', 'rejected', 'expired']);
+/** An order sent through the gateway: its terms (FIX 4.2 restates them) and what has been reported about it. */
+type Tracked = OrderFacts & ReportedOrder;
 
 /**
  * {@link ExecutionGateway} over a FIX 4.2 session actor: canonical commands become NewOrderSingle /
@@ -84,20 +72,12 @@ export class FixExecutionGateway implements ExecutionGateway {
   submit(cmd: SubmitOrder): void {
     const inst = this.#instruments.byId(cmd.instrumentId);
     this.#orders.set(cmd.clientOrderId, {
-      clientOrderId: cmd.clientOrderId,
-      instrumentId: cmd.instrumentId,
-      side: cmd.side,
+      ...reportedOrder(cmd.clientOrderId, cmd.instrumentId, cmd.side, cmd.qty),
       orderType: cmd.orderType,
       tif: cmd.tif,
       qty: cmd.qty,
       limitPx: cmd.limitPx,
-      stopPx: cmd.stopPx,
-      cumQty: 0,
-      leavesQty: cmd.qty,
-      notional: 0,
-      acked: false,
-      final: false,
-      last: undefined
+      stopPx: cmd.stopPx
     });
     this.#send(encodeNewOrderSingle(cmd, inst));
   }
@@ -136,13 +116,13 @@ export class FixExecutionGateway implements ExecutionGateway {
 
   /** Ask the venue for the status of every order not final; answers that add nothing stay silent. */
   async reconcile(): Promise<void> {
-    for (const o of this.#orders.values()) if (!o.final) this.#status(o);
+    for (const o of this.#orders.values()) if (!isFinal(o)) this.#status(o);
   }
 
   /** Orders sent through here and not final (diagnostics). */
   get workingOrderCount(): number {
     let n = 0;
-    for (const o of this.#orders.values()) if (!o.final) n++;
+    for (const o of this.#orders.values()) if (!isFinal(o)) n++;
     return n;
   }
 
@@ -177,45 +157,36 @@ export class FixExecutionGateway implements ExecutionGateway {
       tsEvent: s.tsEvent,
       tsInit: now
     };
-    const out: ExecutionReport[] = [];
     const id = s.venueOrderId ?? o.clientOrderId;
-    if (!o.acked && !o.final && s.status !== 'rejected') {
-      out.push({
+    const out: ExecutionReport[] = [];
+    const add = (
+      execType: ExecutionReport['execType'],
+      tag: string,
+      cumQty: number,
+      leavesQty: number,
+      fill?: { lastQty: number; lastPx: number }
+    ): void =>
+      void out.push({
         ...base,
-        execType: 'accepted',
-        execId: `${id}:status:new`,
+        execType,
+        execId: `${id}:status:${tag}`,
         ...NO_EXECUTION,
-        cumQty: o.cumQty,
-        leavesQty: o.leavesQty
+        ...fill,
+        cumQty,
+        leavesQty
       });
-    }
+    const final = isFinal(o);
+    if (o.status === 'pending' && s.status !== 'rejected') add('accepted', 'new', o.cumQty, o.leavesQty);
     if (s.cumQty > o.cumQty) {
       const lastQty = s.cumQty - o.cumQty;
       const lastPx = Math.round((s.avgPx * s.cumQty - o.notional) / lastQty);
-      out.push({
-        ...base,
-        execType: 'fill',
-        execId: `${id}:status:${s.cumQty}`,
-        ...NO_EXECUTION,
-        lastQty,
-        lastPx,
-        cumQty: s.cumQty,
-        leavesQty: s.status === 'filled' ? 0 : s.leavesQty
-      });
+      add('fill', String(s.cumQty), s.cumQty, s.status === 'filled' ? 0 : s.leavesQty, { lastQty, lastPx });
     }
-    if (!o.final && (s.status === 'canceled' || s.status === 'expired' || s.status === 'rejected')) {
-      const execType = s.status === 'canceled' ? 'canceled' : s.status === 'expired' ? 'expired' : 'rejected';
-      out.push({
-        ...base,
-        execType,
-        execId: `${id}:status:${s.status}`,
-        ...NO_EXECUTION,
-        cumQty: s.cumQty,
-        leavesQty: 0
-      });
+    if (!final && (s.status === 'canceled' || s.status === 'expired' || s.status === 'rejected')) {
+      add(s.status, s.status, s.cumQty, 0);
     }
     for (const r of out) {
-      this.#track(r);
+      applyReport(this.#orders, r);
       this.#reports.next(r);
     }
     // nothing new: a query still gets the latest report again (same exec id), a reconcile nothing
@@ -243,7 +214,7 @@ export class FixExecutionGateway implements ExecutionGateway {
       }
       const r = decodeExecutionReport(msg, this.#instruments, now);
       if (!r) return;
-      this.#track(r);
+      applyReport(this.#orders, r);
       this.#reports.next(r);
     } else if (msgType === MsgType.OrderCancelReject) {
       const r = decodeOrderCancelReject(
@@ -259,27 +230,5 @@ export class FixExecutionGateway implements ExecutionGateway {
       );
       this.#reports.next(r);
     }
-  }
-
-  #track(r: ExecutionReport): void {
-    let o = this.#orders.get(r.clientOrderId);
-    if (!o && r.execType === 'replaced' && r.origClientOrderId) {
-      const prev = this.#orders.get(r.origClientOrderId);
-      if (prev) {
-        // the order lives on under its new id; the old id stays for late answers to it
-        o = { ...prev, clientOrderId: r.clientOrderId };
-        this.#orders.set(r.clientOrderId, o);
-        prev.final = true;
-      }
-    }
-    if (!o) return;
-    // a PossDup resend of a fill already counted adds nothing
-    if (r.execType === 'fill' && r.cumQty > o.cumQty) o.notional += r.lastPx * r.lastQty;
-    o.cumQty = r.cumQty;
-    o.leavesQty = r.leavesQty;
-    if (r.venueOrderId !== undefined) o.venueOrderId = r.venueOrderId;
-    if (r.execType !== 'cancel_rejected' && r.execType !== 'replace_rejected') o.last = r;
-    if (r.execType !== 'rejected') o.acked = true;
-    if (FINAL_EXEC_TYPES.has(r.execType) || (r.execType === 'fill' && r.leavesQty === 0)) o.final = true;
   }
 }

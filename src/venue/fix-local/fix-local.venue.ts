@@ -12,18 +12,24 @@ import {
   type FixAppMessage,
   InstrumentMap,
   ORDSTATUS_TO_FIX,
+  type OrderStatusReport,
   type OrdStatus
 } from '../../gateways/fix/app-messages.ts';
 import type { FixDictionary } from '../../gateways/fix/dictionary.ts';
 import type { FixField } from '../../gateways/fix/encoder.ts';
 import { createFixSession, type FixSessionActor } from '../../gateways/fix/fix-session.ts';
 import type { FixMessage } from '../../gateways/fix/parser.ts';
+import {
+  applyReport,
+  averagePx,
+  type ReportedOrder,
+  reportedOrder
+} from '../../gateways/fix/reported-order.ts';
 import { type FixSessionStore, MemorySessionStore } from '../../gateways/fix/session-store.ts';
 import { MsgType, Tag } from '../../gateways/fix/tags.ts';
 import { formatUtcTimestamp } from '../../gateways/fix/time.ts';
 import type { ExecutionReport } from '../../messages/execution-report.ts';
 import type { Quote, Trade } from '../../messages/market-data.ts';
-import type { Side } from '../../messages/primitives.ts';
 import type { Clock } from '../../time/clock.ts';
 import { parseEmulatorConfig } from '../emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../emulator/execution-emulator.venue.ts';
@@ -59,17 +65,6 @@ export interface FixLocalVenueStats {
   rejected: number;
 }
 
-/** What the venue has told the client about one order, for status answers. */
-interface OrderState {
-  readonly inst: Instrument;
-  readonly side: Side;
-  venueOrderId: string | undefined;
-  status: OrdStatus;
-  cumQty: number;
-  leavesQty: number;
-  notional: number;
-}
-
 /** OrdRejReason (103) values used here. */
 const REJ_UNKNOWN_SYMBOL = '1';
 const REJ_UNKNOWN_ORDER = '5';
@@ -99,13 +94,15 @@ export class FixLocalVenue {
   readonly senderCompId: string;
   readonly targetCompId: string;
   readonly #o: FixLocalVenueOptions;
-  readonly #orders = new Map<string, OrderState>();
+  /** What the venue has told the client about each order, for status answers. */
+  readonly #orders = new Map<string, ReportedOrder>();
   /** The latest cancel request's ClOrdID per order, echoed by an OrderCancelReject. */
   readonly #cancelIds = new Map<string, string>();
   #session: FixSessionActor | undefined;
   #port = 0;
   readonly #reports: ReportPump;
-  #rejectSeq = 0;
+  /** Exec ids of the venue's own answers (rejects and status). */
+  #seq = 0;
   #drop = 0;
 
   constructor(o: FixLocalVenueOptions) {
@@ -215,7 +212,7 @@ export class FixLocalVenue {
           const q = decodeOrderStatusRequest(msg, this.instruments);
           const o = this.#orders.get(q.clientOrderId);
           if (!o) this.#reject(msg, REJ_UNKNOWN_ORDER, 'unknown order');
-          else this.#send(encodeOrderStatus(this.#statusOf(q.clientOrderId, o, now), o.inst));
+          else this.#send(encodeOrderStatus(this.#statusOf(o, now), this.instruments.byId(o.instrumentId)));
           break;
         }
         default:
@@ -235,17 +232,17 @@ export class FixLocalVenue {
     this.#reports.pump();
   }
 
-  #statusOf(clientOrderId: string, o: OrderState, now: Nanos) {
+  #statusOf(o: ReportedOrder, now: Nanos): OrderStatusReport {
     return {
-      clientOrderId,
+      clientOrderId: o.clientOrderId,
       venueOrderId: o.venueOrderId,
-      instrumentId: o.inst.id,
+      instrumentId: o.instrumentId,
       side: o.side,
-      status: o.status,
+      status: statusOf(o),
       cumQty: o.cumQty,
       leavesQty: o.leavesQty,
-      avgPx: o.cumQty > 0 ? o.notional / o.cumQty : 0,
-      execId: `FIXLOCAL-s${++this.#rejectSeq}`,
+      avgPx: averagePx(o),
+      execId: `FIXLOCAL-s${++this.#seq}`,
       tsEvent: now
     };
   }
@@ -256,7 +253,7 @@ export class FixLocalVenue {
     const f: FixField[] = [
       [Tag.OrderID, 'NONE'],
       [Tag.ClOrdID, msg.get(Tag.ClOrdID) ?? 'NONE'],
-      [Tag.ExecID, `FIXLOCAL-r${++this.#rejectSeq}`],
+      [Tag.ExecID, `FIXLOCAL-r${++this.#seq}`],
       [Tag.ExecTransType, '0'],
       [Tag.ExecType, '8'],
       [Tag.OrdStatus, '8'],
@@ -280,7 +277,18 @@ export class FixLocalVenue {
     if (r.execType === 'cancel_rejected') {
       report = { ...r, execId: this.#cancelIds.get(r.clientOrderId) ?? r.execId };
     }
-    const state = this.#apply(report, inst);
+    // the first report of an order opens its record (a replace moves an existing one, a reject of a cancel or
+    // replace opens none)
+    const t = report.execType;
+    if (t === 'accepted' || t === 'rejected' || t === 'fill' || t === 'canceled' || t === 'expired') {
+      if (!this.#orders.has(report.clientOrderId)) {
+        this.#orders.set(
+          report.clientOrderId,
+          reportedOrder(report.clientOrderId, report.instrumentId, report.side, report.leavesQty)
+        );
+      }
+    }
+    const state = applyReport(this.#orders, report);
     if (this.#drop > 0) {
       this.#drop--;
       return;
@@ -289,46 +297,12 @@ export class FixLocalVenue {
     const known = target === undefined ? undefined : this.#orders.get(target);
     this.#send(
       encodeExecutionReport(report, inst, {
-        avgPx: state && state.cumQty > 0 ? state.notional / state.cumQty : 0,
+        avgPx: state ? averagePx(state) : 0,
         ...(known && (report.execType === 'cancel_rejected' || report.execType === 'replace_rejected')
-          ? { ordStatus: ORDSTATUS_TO_FIX[known.status] }
+          ? { ordStatus: ORDSTATUS_TO_FIX[statusOf(known)] }
           : {})
       })
     );
-  }
-
-  /** Record what `r` tells the client about its order; the order's state after it (if it has one). */
-  #apply(r: ExecutionReport, inst: Instrument): OrderState | undefined {
-    if (r.execType === 'cancel_rejected' || r.execType === 'replace_rejected') return undefined;
-    let o = this.#orders.get(r.clientOrderId);
-    if (!o && r.execType === 'replaced' && r.origClientOrderId !== undefined) {
-      const prev = this.#orders.get(r.origClientOrderId);
-      if (prev) {
-        o = { ...prev };
-        this.#orders.set(r.clientOrderId, o);
-        prev.status = 'canceled';
-        prev.leavesQty = 0;
-      }
-    }
-    if (!o) {
-      o = {
-        inst,
-        side: r.side,
-        venueOrderId: undefined,
-        status: 'new',
-        cumQty: 0,
-        leavesQty: r.leavesQty,
-        notional: 0
-      };
-      this.#orders.set(r.clientOrderId, o);
-    }
-    if (r.venueOrderId !== undefined) o.venueOrderId = r.venueOrderId;
-    if (r.execType === 'fill') o.notional += r.lastPx * r.lastQty;
-    o.cumQty = r.cumQty;
-    o.leavesQty = r.leavesQty;
-    o.status =
-      STATUS_AFTER[r.execType] ?? (r.leavesQty === 0 ? 'filled' : o.cumQty > 0 ? 'partially_filled' : 'new');
-    return o;
   }
 
   #send(m: FixAppMessage): void {
@@ -336,8 +310,7 @@ export class FixLocalVenue {
   }
 }
 
-const STATUS_AFTER: Partial<Record<ExecutionReport['execType'], OrdStatus>> = {
-  canceled: 'canceled',
-  expired: 'expired',
-  rejected: 'rejected'
-};
+/** The status a venue states: an order it has reported on is never pending. */
+function statusOf(o: ReportedOrder): OrdStatus {
+  return o.status === 'pending' ? 'new' : o.status;
+}
