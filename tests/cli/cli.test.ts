@@ -16,6 +16,17 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
+/** `tradestate run --mode paper …` through the bin launcher, to completion. */
+function paperBin(...args: string[]) {
+  return spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper', ...args],
+    {
+      encoding: 'utf8'
+    }
+  );
+}
+
 describe('tradestate CLI', () => {
   it('prints help for the CLI and every command', async () => {
     const main = await cli('--help');
@@ -101,24 +112,7 @@ describe('tradestate CLI', () => {
 
   it('--mode paper --venue local trades the paper config on the built-in Alpaca and writes its results', () => {
     const out = mkdtempSync(join(tmpdir(), 'tradestate-paper-'));
-    const bin = spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'tradestate.js'),
-        'run',
-        '--mode',
-        'paper',
-        '--venue',
-        'local',
-        '--duration',
-        '2s',
-        '--metrics-port',
-        '0',
-        '--out',
-        out
-      ],
-      { encoding: 'utf8' }
-    );
+    const bin = paperBin('--venue', 'local', '--duration', '2s', '--metrics-port', '0', '--out', out);
     expect(bin.stderr).toBe('');
     expect(bin.status).toBe(0);
     expect(bin.stdout).toMatch(
@@ -149,21 +143,13 @@ describe('tradestate CLI', () => {
 
   it('--venue local-fix trades the FIX paper config over a FIX 4.2 session to the built-in FIX venue', () => {
     const out = mkdtempSync(join(tmpdir(), 'tradestate-paper-fix-'));
-    const bin = spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'tradestate.js'),
-        'run',
-        '--mode',
-        'paper',
-        '--config',
-        join(REPO_ROOT, 'config', 'paper-fix.yaml'),
-        '--duration',
-        '2s',
-        '--out',
-        out
-      ],
-      { encoding: 'utf8' }
+    const bin = paperBin(
+      '--config',
+      join(REPO_ROOT, 'config', 'paper-fix.yaml'),
+      '--duration',
+      '2s',
+      '--out',
+      out
     );
     expect(bin.stderr).toBe('');
     expect(bin.status).toBe(0);
