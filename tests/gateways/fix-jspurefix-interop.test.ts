@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import {
   decodeNewOrderSingle,
@@ -28,8 +25,6 @@ const AAPL = makeInstrument({
 });
 const MAP = new InstrumentMap('JSP', [AAPL]);
 const clock = new LiveClock();
-const dir = mkdtempSync(join(tmpdir(), 'jsp-interop-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function submit(id: string, qty = 100): SubmitOrder {
   return {
@@ -59,7 +54,7 @@ describe('tradestate initiator ↔ jspurefix acceptor (loopback TCP)', () => {
       senderCompId: 'JSPV',
       targetCompId: 'TS',
       resetSeqNumFlag: false,
-      storeDir: join(dir, 'acceptor'),
+      keepStore: true,
       on: {
         app: (msgType, o) => {
           seen.push(
@@ -176,7 +171,7 @@ describe('tradestate initiator ↔ jspurefix acceptor (loopback TCP)', () => {
       );
       gw.submit(submit('o2', 7));
       // under load jspurefix may hold the cut session until its heartbeat check notices (HeartBtInt 5 s)
-      await until(() => logons === 2, 20_000, 'logon after the cut');
+      await until(() => logons >= 2, 20_000, 'logon after the cut');
       await until(() => reports.length === 5, 8000, 'reports of o2 after resend');
       expect(reports.slice(3).map((r) => [r.execType, r.clientOrderId, r.cumQty])).toEqual([
         ['accepted', 'o2', 0],

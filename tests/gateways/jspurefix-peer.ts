@@ -22,8 +22,14 @@ export interface PeerOptions {
   readonly targetCompId: string;
   readonly heartBtIntSec?: number;
   readonly resetSeqNumFlag?: boolean;
-  /** File store directory (sequence numbers and messages survive reconnects); memory otherwise. */
-  readonly storeDir?: string;
+  /**
+   * Keep sequence numbers and sent messages across reconnects (one in-memory store for every connection);
+   * otherwise each connection starts from 1. Not jspurefix's file store: it persists sequence numbers with
+   * overlapping, non-atomic `writeFile`s, so a connection accepted moments after a cut can read an empty or
+   * stale file and log on with MsgSeqNum 1. We then (rightly) log out as "too low", and jspurefix, which
+   * advances past a gap as soon as it asks for the resend, never gets the missing messages.
+   */
+  readonly keepStore?: boolean;
   readonly on: Partial<PeerEvents>;
 }
 
@@ -60,12 +66,14 @@ export async function startJspurefix(o: PeerOptions): Promise<JspurefixPeer> {
     SenderCompId: o.senderCompId,
     TargetCompID: o.targetCompId,
     BeginString: 'FIX.4.2',
-    BodyLengthChars: 4,
-    ...(o.storeDir ? { store: { type: 'file', directory: o.storeDir } } : {})
+    BodyLengthChars: 4
   };
+  let kept: unknown;
+  const keptStore = { create: (id: unknown) => (kept ??= new jsp.MemorySessionStore(id)) };
   let current: InstanceType<typeof jsp.AsciiSession> | undefined;
   class PeerSession extends jsp.AsciiSession {
-    constructor(config: unknown) {
+    constructor(config: { sessionStoreFactory?: unknown }) {
+      if (o.keepStore) config.sessionStoreFactory = keptStore;
       super(config);
       current = this;
     }
@@ -91,7 +99,8 @@ export async function startJspurefix(o: PeerOptions): Promise<JspurefixPeer> {
   sys.registerGlobal(quietLogs());
   const container = await sys.makeSystem(description);
   container.register(jsp.DITokens.FixSession, {
-    useFactory: (c: { resolve(t: unknown): unknown }) => new PeerSession(c.resolve(jsp.DITokens.IJsFixConfig))
+    useFactory: (c: { resolve(t: unknown): unknown }) =>
+      new PeerSession(c.resolve(jsp.DITokens.IJsFixConfig) as { sessionStoreFactory?: unknown })
   });
   const entity = container.resolve(jsp.DITokens.FixEntity);
   const finished = Promise.resolve(entity.start()).catch((e: unknown) => e);
