@@ -1,19 +1,53 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { fromCallback } from 'xstate';
 import { FixFramer } from '../gateways/fix/framer.ts';
-import { decodeInbound, type InboundItem } from '../gateways/fix/session.ts';
+import { decodeInbound, type FixTlsOptions, type InboundItem } from '../gateways/fix/session.ts';
 import type {
   FixSessionEvent,
   FixTransportCommand,
   FixTransportInput
 } from '../machines/fix-session.machine.ts';
 
+/** Open an initiator connection: plain TCP, or TLS when configured (then "connected" means handshake done). */
+function dial(host: string, port: number, tls: FixTlsOptions | undefined): { socket: Socket; ready: string } {
+  if (tls === undefined) return { socket: connect({ host, port }), ready: 'connect' };
+  const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
+  const socket = tlsConnect({
+    host,
+    port,
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    ...(servername !== undefined ? { servername } : {})
+  });
+  return { socket, ready: 'secureConnect' };
+}
+
+/** The acceptor's listening server: plain TCP, or TLS (a connection is handed over once its handshake is done). */
+function listen(tls: FixTlsOptions | undefined, onConnection: (s: Socket) => void): Server {
+  if (tls === undefined) return createServer(onConnection);
+  const require = tls.requireClientCert === true;
+  return createTlsServer(
+    {
+      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+      ...(tls.key !== undefined ? { key: tls.key } : {}),
+      requestCert: require,
+      rejectUnauthorized: require
+    },
+    onConnection
+  );
+}
+
 /**
- * The FIX session's TCP transport (node:net). Initiator: connects on `transport.connect`. Acceptor:
- * listens on the configured host/port (0 = any free port; the bound port is reported by
- * `transport.listening`) and serves one connection at a time (a second one is refused while a session
- * is up). Inbound bytes go through a {@link FixFramer} and {@link decodeInbound}; every frame or piece
- * of garbage becomes one `transport.inbound` event tagged with its connection id.
+ * The FIX session's transport: TCP (node:net), or TLS over it (node:tls) when the session config has `tls`.
+ * Initiator: connects on `transport.connect`. Acceptor: listens on the configured host/port (0 = any free
+ * port; the bound port is reported by `transport.listening`) and serves one connection at a time (a second
+ * one is refused while a session is up). Inbound bytes go through a {@link FixFramer} and
+ * {@link decodeInbound}; every frame or piece of garbage becomes one `transport.inbound` event tagged with its
+ * connection id. A connection that ends on an error (refused, reset, a failed TLS handshake or certificate
+ * check) reports that error's message as the disconnect reason.
  */
 export const fixTcpTransport = fromCallback<FixTransportCommand, FixTransportInput>(
   ({ input, sendBack, receive }) => {
@@ -40,13 +74,14 @@ export const fixTcpTransport = fromCallback<FixTransportCommand, FixTransportInp
           if (socket !== s) return;
         }
       });
-      s.on('error', () => {
-        // 'close' follows
+      let failure: string | undefined;
+      s.on('error', (e: Error) => {
+        failure ??= e.message; // 'close' follows
       });
       s.on('close', () => {
         lingering.delete(s);
         if (socket === s) socket = undefined;
-        send({ type: 'transport.disconnected', connId, reason: 'closed' });
+        send({ type: 'transport.disconnected', connId, reason: failure ?? 'closed' });
       });
     };
 
@@ -58,7 +93,7 @@ export const fixTcpTransport = fromCallback<FixTransportCommand, FixTransportInp
     };
 
     if (input.role === 'acceptor') {
-      const srv = createServer((s) => {
+      const srv = listen(input.config.tls, (s) => {
         if (socket || stopped) {
           s.destroy();
           return;
@@ -80,8 +115,8 @@ export const fixTcpTransport = fromCallback<FixTransportCommand, FixTransportInp
         case 'transport.connect': {
           if (socket) closeGracefully(socket);
           const id = cmd.connId;
-          const s = connect({ host: input.host, port: input.port });
-          s.once('connect', () => send({ type: 'transport.connected', connId: id }));
+          const { socket: s, ready } = dial(input.host, input.port, input.config.tls);
+          s.once(ready, () => send({ type: 'transport.connected', connId: id }));
           attach(s, id);
           break;
         }

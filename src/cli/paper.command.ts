@@ -15,6 +15,7 @@ import {
 } from '../gateways/alpaca/alpaca-connection.ts';
 import { type FixDictionary, loadFixDictionary } from '../gateways/fix/dictionary.ts';
 import { connectFix } from '../gateways/fix/fix-connection.ts';
+import { loadFixTls } from '../gateways/fix/fix-tls.ts';
 import { FileSessionStore, MemorySessionStore } from '../gateways/fix/session-store.ts';
 import { MetricsServer } from '../metrics/metrics.server.ts';
 import { TradingMetrics } from '../metrics/trading-metrics.ts';
@@ -123,6 +124,8 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   const trades = strategy.onTrade !== undefined;
   const fixVenue = live.venue === 'fix' || live.venue === 'local-fix';
   const dictionary = fixVenue ? fixDictionary(config, a.configFile) : undefined;
+  // TLS is for a real venue; the built-in one listens in plain TCP on loopback
+  const tls = live.venue === 'fix' && live.fix.tls ? loadFixTls(live.fix.tls) : undefined;
   let market: LocalPaperMarket | undefined;
   let localFix: FixLocalVenue | undefined;
   let endpoints: AlpacaEndpoints;
@@ -203,10 +206,11 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       venue: f.venueName,
       marketData,
       closeMarketData: () => dataFeed.stop(),
-      logonTimeoutMs: f.logonTimeoutMs
+      logonTimeoutMs: f.logonTimeoutMs,
+      ...(tls ? { tls } : {})
     });
     io.out(
-      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (FIX 4.2 ${f.senderCompId}→${f.targetCompId} at ${localFix ? '127.0.0.1' : f.host}:${port})\n`
+      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (FIX 4.2 ${f.senderCompId}→${f.targetCompId} at ${localFix ? '127.0.0.1' : f.host}:${port}${tls ? ' over TLS' : ''})\n`
     );
     const logon = await fix.preflight().catch(async (e: unknown) => {
       await fix.close();

@@ -71,14 +71,28 @@ export function parseRunConfig(text: string, file: string): RunConfig {
   }
   const parsed = validateConfig(runConfigSchema, raw ?? {}, file);
   const base = dirname(resolve(file));
-  const dictionary = parsed.live.fix.dictionary;
-  const cfg =
-    dictionary === undefined || isAbsolute(dictionary)
-      ? parsed
-      : {
-          ...parsed,
-          live: { ...parsed.live, fix: { ...parsed.live.fix, dictionary: resolve(base, dictionary) } }
-        };
+  const near = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const { dictionary, tls } = parsed.live.fix;
+  const cfg = {
+    ...parsed,
+    live: {
+      ...parsed.live,
+      fix: {
+        ...parsed.live.fix,
+        ...(dictionary !== undefined ? { dictionary: near(dictionary) } : {}),
+        ...(tls !== undefined
+          ? {
+              tls: {
+                ...tls,
+                ...(tls.caFile !== undefined ? { caFile: near(tls.caFile) } : {}),
+                ...(tls.certFile !== undefined ? { certFile: near(tls.certFile) } : {}),
+                ...(tls.keyFile !== undefined ? { keyFile: near(tls.keyFile) } : {})
+              }
+            }
+          : {})
+      }
+    }
+  };
   if (cfg.data.kind === 'yahoo-csv') {
     return {
       ...cfg,
@@ -86,25 +100,24 @@ export function parseRunConfig(text: string, file: string): RunConfig {
         ...cfg.data,
         files: cfg.data.files.map((f) => ({
           ...f,
-          path: isAbsolute(f.path) ? f.path : resolve(base, f.path)
+          path: near(f.path)
         }))
       }
     };
   }
   if (cfg.data.kind === 'lobster') {
-    const abs = (f: string): string => (isAbsolute(f) ? f : resolve(base, f));
     const { orderbook } = cfg.data;
     return {
       ...cfg,
       data: {
         ...cfg.data,
-        messages: abs(cfg.data.messages),
-        ...(orderbook ? { orderbook: abs(orderbook) } : {})
+        messages: near(cfg.data.messages),
+        ...(orderbook ? { orderbook: near(orderbook) } : {})
       }
     };
   }
-  if (cfg.data.kind === 'parquet' && !isAbsolute(cfg.data.store)) {
-    return { ...cfg, data: { ...cfg.data, store: resolve(base, cfg.data.store) } };
+  if (cfg.data.kind === 'parquet') {
+    return { ...cfg, data: { ...cfg.data, store: near(cfg.data.store) } };
   }
   return cfg;
 }

@@ -151,6 +151,23 @@ export const liveConfigSchema = z.strictObject({
       storeDir: z.string().min(1).default('fix-store'),
       /** How long to wait for the Logon answer at start (ms). */
       logonTimeoutMs: z.number().int().min(100).default(10_000),
+      /**
+       * Connect over TLS (the venue's certificate is always verified). Paths are PEM files relative to this
+       * file: `caFile` the CA(s) to trust instead of Node's public roots, `certFile` + `keyFile` our client
+       * certificate when the venue wants mutual TLS, `servername` the name the venue's certificate carries
+       * when `host` is an address or differs from it. `{}` = TLS with the public roots. Not for `local-fix`.
+       */
+      tls: z
+        .strictObject({
+          caFile: z.string().min(1).optional(),
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+          servername: z.string().min(1).optional()
+        })
+        .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+          message: 'certFile and keyFile go together'
+        })
+        .optional(),
       /** Names the venue in execution reports and the log. */
       venueName: z
         .string()

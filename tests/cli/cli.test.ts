@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
+import { makeInstrument } from '../../src/core/instrument.ts';
+import { loadFixDictionary } from '../../src/gateways/fix/dictionary.ts';
+import { LiveClock } from '../../src/time/clock.ts';
+import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
 import { FIX42_XML } from '../gateways/fix-support.ts';
 import { freePort } from '../support/free-port.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
@@ -205,6 +209,76 @@ describe('tradestate CLI', () => {
       expect(r.err).toMatch(/no logon within 300 ms.*\[TRD_ERR_VENUE_UNAVAILABLE\]/);
     } finally {
       vi.unstubAllEnvs();
+    }
+  });
+
+  it('--venue fix over TLS: an unreadable TLS file is a config error; a venue certificate that does not verify is TRD_ERR_VENUE_UNAVAILABLE saying why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-fix-tls-'));
+    const tlsFile = (name: string): string => join(REPO_ROOT, 'tests', 'fixtures', 'tls', name);
+    const venue = new FixLocalVenue({
+      instruments: [
+        makeInstrument({ symbol: 'AAPL', venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' })
+      ],
+      clock: new LiveClock(),
+      dictionary: loadFixDictionary(FIX42_XML),
+      senderCompId: 'VENUE',
+      tls: {
+        cert: readFileSync(tlsFile('venue.pem'), 'utf8'),
+        key: readFileSync(tlsFile('venue.key'), 'utf8')
+      }
+    });
+    await venue.start();
+    const config = (caFile: string): string => {
+      const f = join(dir, `tls-${caFile.length}.yaml`);
+      writeFileSync(
+        f,
+        [
+          'name: fixtls',
+          'data: { kind: synthetic, symbols: [AAPL], start: "2024-03-05", sessions: 1 }',
+          'strategy: { type: sma-crossover, params: { fast: 5, slow: 20, qty: 1 } }',
+          'live:',
+          '  venue: fix',
+          `  alpaca: { dataUrl: "ws://127.0.0.1:${venue.port}/v2/iex" }`,
+          `  fix: { dictionary: ${JSON.stringify(FIX42_XML)}, port: ${venue.port}, logonTimeoutMs: 1000, storeDir: ${JSON.stringify(join(dir, 'store'))},`,
+          `         tls: { caFile: ${JSON.stringify(caFile)} } }`
+        ].join('\n')
+      );
+      return f;
+    };
+    vi.stubEnv('APCA_API_KEY_ID', 'k');
+    vi.stubEnv('APCA_API_SECRET_KEY', 's');
+    try {
+      const missing = await cli(
+        'run',
+        '--mode',
+        'paper',
+        '--config',
+        config('no-such-ca.pem'),
+        '--out',
+        join(dir, 'a')
+      );
+      expect(missing.code).not.toBe(0);
+      expect(missing.err).toMatch(
+        /live\.fix\.tls\.caFile: cannot read .*no-such-ca\.pem.*\[TRD_ERR_CONFIG_INVALID\]/
+      );
+      const rogue = await cli(
+        'run',
+        '--mode',
+        'paper',
+        '--config',
+        config(tlsFile('rogue-ca.pem')),
+        '--out',
+        join(dir, 'b')
+      );
+      expect(rogue.code).not.toBe(0);
+      expect(rogue.out).toContain('over TLS');
+      expect(rogue.err).toMatch(
+        /no logon within 1000 ms \(last disconnect: .*certificate.*\).*\[TRD_ERR_VENUE_UNAVAILABLE\]/
+      );
+      expect(venue.stats.orders).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+      await venue.stop();
     }
   });
 

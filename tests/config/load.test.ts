@@ -77,4 +77,24 @@ describe('config loading', () => {
     const cfg = loadRunConfig(f);
     expect(cfg.data.kind === 'yahoo-csv' && cfg.data.files[0]?.path).toBe(join(dir, 'data/orcl.txt'));
   });
+
+  it('live.fix: the dictionary and TLS files resolve against the config file; a cert needs its key', () => {
+    const base =
+      'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 3 }\nstrategy: { type: x }\n';
+    const cfg = parseRunConfig(
+      `${base}live: { venue: fix, fix: { dictionary: FIX42.xml, tls: { caFile: tls/ca.pem, certFile: /abs/me.pem, keyFile: me.key, servername: fix.example } } }`,
+      '/etc/ts/paper.yaml'
+    );
+    expect(cfg.live.fix.dictionary).toBe('/etc/ts/FIX42.xml');
+    expect(cfg.live.fix.tls).toEqual({
+      caFile: '/etc/ts/tls/ca.pem',
+      certFile: '/abs/me.pem',
+      keyFile: '/etc/ts/me.key',
+      servername: 'fix.example'
+    });
+    expect(parseRunConfig(`${base}live: { venue: fix }`, 'c.yaml').live.fix.tls).toBeUndefined();
+    const e = errorOf(() => parseRunConfig(`${base}live: { fix: { tls: { certFile: me.pem } } }`, 'c.yaml'));
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.message).toMatch(/live\.fix\.tls.*certFile and keyFile go together/);
+  });
 });

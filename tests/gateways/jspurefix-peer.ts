@@ -30,6 +30,8 @@ export interface PeerOptions {
    * advances past a gap as soon as it asks for the resend, never gets the missing messages.
    */
   readonly keepStore?: boolean;
+  /** Acceptor: serve TLS with this certificate and key (PEM text); clients are not asked for certificates. */
+  readonly tls?: { readonly key: string; readonly cert: string };
   readonly on: Partial<PeerEvents>;
 }
 
@@ -54,7 +56,19 @@ export async function startJspurefix(o: PeerOptions): Promise<JspurefixPeer> {
       type: o.role,
       name: `jsp-${o.role}`,
       reconnectSeconds: 1,
-      tcp: { host: '127.0.0.1', port: o.port },
+      tcp: {
+        host: '127.0.0.1',
+        port: o.port,
+        ...(o.tls
+          ? {
+              tls: {
+                requestCert: false,
+                rejectUnauthorized: false,
+                nodeTlsServerOptions: { key: o.tls.key, cert: o.tls.cert }
+              }
+            }
+          : {})
+      },
       protocol: 'ascii',
       dictionary: 'qf42'
     },

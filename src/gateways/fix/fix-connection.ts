@@ -6,6 +6,7 @@ import { InstrumentMap } from './app-messages.ts';
 import type { FixDictionary } from './dictionary.ts';
 import { FixExecutionGateway } from './fix-execution-gateway.ts';
 import { createFixSession, type FixSessionActor } from './fix-session.ts';
+import type { FixTlsOptions } from './session.ts';
 import type { FixSessionStore } from './session-store.ts';
 
 /** Options of {@link connectFix}. */
@@ -33,6 +34,8 @@ export interface FixConnectionOptions {
   readonly logonTimeoutMs?: number;
   /** Reconnect backoff of the initiator. Default: 1 s doubling to 30 s. */
   readonly reconnect?: { readonly minMs: number; readonly maxMs: number; readonly factor: number };
+  /** Connect over TLS (the venue's certificate is verified against `tls.ca`, or Node's public roots). */
+  readonly tls?: FixTlsOptions;
 }
 
 /** A FIX 4.2 order-entry session and a market-data feed, as a live session trades through them. */
@@ -69,7 +72,8 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
       host: o.host,
       port: o.port,
       resendApplicationMessages: false,
-      reconnect: o.reconnect ?? { minMs: 1000, maxMs: 30_000, factor: 2 }
+      reconnect: o.reconnect ?? { minMs: 1000, maxMs: 30_000, factor: 2 },
+      ...(o.tls ? { tls: o.tls } : {})
     },
     o.store,
     o.clock
@@ -77,6 +81,10 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
   const execution = new FixExecutionGateway(session, new InstrumentMap(o.venue, o.instruments), o.clock);
   session.start();
   // every logon after the first (a reconnect): ask for the status of every order not final
+  let lastDisconnect: string | undefined;
+  session.on('fix.disconnected', (e) => {
+    lastDisconnect = e.reason;
+  });
   let logons = 0;
   session.on('fix.loggedOn', () => {
     if (++logons > 1) void execution.reconcile();
@@ -97,11 +105,24 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
             new TradestateError(
               ErrorCode.VENUE_UNAVAILABLE,
               `FIX session ${o.senderCompId}→${o.targetCompId} at ${o.host}:${o.port}: ${why}`,
-              { host: o.host, port: o.port, senderCompId: o.senderCompId, targetCompId: o.targetCompId }
+              {
+                host: o.host,
+                port: o.port,
+                senderCompId: o.senderCompId,
+                targetCompId: o.targetCompId,
+                tls: o.tls !== undefined,
+                ...(lastDisconnect !== undefined ? { lastDisconnect } : {})
+              }
             )
           );
         };
-        const timer = setTimeout(() => fail(`no logon within ${ms} ms`), ms);
+        const timer = setTimeout(
+          () =>
+            fail(
+              `no logon within ${ms} ms${lastDisconnect === undefined ? '' : ` (last disconnect: ${lastDisconnect})`}`
+            ),
+          ms
+        );
         const on = session.on('fix.loggedOn', (e) => {
           clearTimeout(timer);
           on.unsubscribe();

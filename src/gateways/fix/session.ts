@@ -34,6 +34,25 @@ export interface FixSessionConfig {
   readonly resendApplicationMessages?: boolean;
   /** When to send a TestRequest after silence, as a multiple of HeartBtInt (default 1.2). */
   readonly testRequestFactor?: number;
+  /** Run the session over TLS (node:tls) instead of plain TCP. */
+  readonly tls?: FixTlsOptions;
+}
+
+/**
+ * TLS for a FIX session's connection, as PEM text (the config layer reads the files). Certificates are always
+ * verified: there is no switch to turn verification off, so a test venue needs its CA in `ca`.
+ */
+export interface FixTlsOptions {
+  /** The CA certificates to trust (PEM, one or more); default: Node's bundled public roots. */
+  readonly ca?: string;
+  /** Our certificate chain (PEM): the acceptor's server certificate, or the initiator's client certificate. */
+  readonly cert?: string;
+  /** The private key of `cert` (PEM). */
+  readonly key?: string;
+  /** Initiator: the name the venue's certificate must carry (SNI and the identity check); default `host`. */
+  readonly servername?: string;
+  /** Acceptor: require a client certificate signed by `ca` (mutual TLS). */
+  readonly requireClientCert?: boolean;
 }
 
 /** What the transport hands the session for each cut frame. */

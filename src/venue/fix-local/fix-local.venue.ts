@@ -25,6 +25,7 @@ import {
   type ReportedOrder,
   reportedOrder
 } from '../../gateways/fix/reported-order.ts';
+import type { FixTlsOptions } from '../../gateways/fix/session.ts';
 import { type FixSessionStore, MemorySessionStore } from '../../gateways/fix/session-store.ts';
 import { MsgType, Tag } from '../../gateways/fix/tags.ts';
 import { formatUtcTimestamp } from '../../gateways/fix/time.ts';
@@ -52,6 +53,8 @@ export interface FixLocalVenueOptions {
   readonly store?: FixSessionStore;
   /** Emulator settings on top of: quote fill model, no commission. */
   readonly emulator?: Record<string, unknown>;
+  /** Accept over TLS with this server certificate (and, with `requireClientCert`, only verified clients). */
+  readonly tls?: FixTlsOptions;
 }
 
 /** Counters of a {@link FixLocalVenue}. */
@@ -133,7 +136,8 @@ export class FixLocalVenue {
         resetOnLogon: false,
         dictionary: this.#o.dictionary,
         host: '127.0.0.1',
-        port
+        port,
+        ...(this.#o.tls ? { tls: this.#o.tls } : {})
       },
       this.#o.store ?? new MemorySessionStore(),
       this.#o.clock
