@@ -128,7 +128,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   const tls = live.venue === 'fix' && live.fix.tls ? loadFixTls(live.fix.tls) : undefined;
   let market: LocalPaperMarket | undefined;
   let localFix: FixLocalVenue | undefined;
-  let endpoints: AlpacaEndpoints;
+  let endpoints: AlpacaEndpoints | undefined;
   if (live.venue === 'local' || live.venue === 'local-fix') {
     const { source } = await openBars(config, instruments, a.seed);
     if (live.venue === 'local-fix') {
@@ -161,7 +161,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     });
     await market.start();
     endpoints = market.endpoints;
-  } else {
+  } else if (live.venue === 'alpaca' || live.fix.marketData === 'alpaca') {
     endpoints = alpacaEndpoints(config, a.env ?? process.env);
   }
   const closeLocal = async (): Promise<void> => {
@@ -181,14 +181,18 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   if (fixVenue) {
     const f = live.fix;
     const port = localFix ? localFix.port : f.port;
-    const { dataFeed, marketData } = connectAlpacaData({
-      ...endpoints,
-      instruments,
-      clock,
-      rng: new Rng(a.seed).fork('market-data'),
-      quotes,
-      trades
-    });
+    // bars from Alpaca's data stream (or the local replay's copy of it), or from the FIX session itself
+    const alpacaData =
+      f.marketData === 'alpaca'
+        ? connectAlpacaData({
+            ...endpoints!,
+            instruments,
+            clock,
+            rng: new Rng(a.seed).fork('market-data'),
+            quotes,
+            trades
+          })
+        : undefined;
     const fix = connectFix({
       host: localFix ? '127.0.0.1' : f.host,
       port,
@@ -204,8 +208,9 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       instruments,
       clock,
       venue: f.venueName,
-      marketData,
-      closeMarketData: () => dataFeed.stop(),
+      ...(alpacaData
+        ? { marketData: alpacaData.marketData, closeMarketData: () => alpacaData.dataFeed.stop() }
+        : {}),
       logonTimeoutMs: f.logonTimeoutMs,
       ...(tls ? { tls } : {})
     });
@@ -226,9 +231,10 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       close: () => fix.close()
     };
   } else {
-    const alpaca = connectAlpaca({ ...endpoints, instruments, clock, seed: a.seed, quotes, trades });
+    const ep = endpoints!; // set for alpaca and local
+    const alpaca = connectAlpaca({ ...ep, instruments, clock, seed: a.seed, quotes, trades });
     io.out(
-      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${endpoints.tradingUrl})\n`
+      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${ep.tradingUrl})\n`
     );
     const status = await alpaca.preflight().catch(async (e: unknown) => {
       await alpaca.close();

@@ -168,6 +168,11 @@ export const liveConfigSchema = z.strictObject({
           message: 'certFile and keyFile go together'
         })
         .optional(),
+      /**
+       * Where bars come from: `alpaca` (its data stream; keys as for `venue: alpaca`), or `fix` (MarketDataRequest
+       * on this session: top of book and trades, 1-minute bars cut from the venue's trades; no other feed).
+       */
+      marketData: z.enum(['alpaca', 'fix']).default('alpaca'),
       /** Names the venue in execution reports and the log. */
       venueName: z
         .string()

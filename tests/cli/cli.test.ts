@@ -282,6 +282,44 @@ describe('tradestate CLI', () => {
     }
   });
 
+  it('--venue fix with live.fix.marketData fix: no Alpaca keys needed; bars are asked of the FIX venue (MarketDataRequest)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-fix-md-'));
+    const venue = new FixLocalVenue({
+      instruments: [
+        makeInstrument({ symbol: 'AAPL', venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' })
+      ],
+      clock: new LiveClock(),
+      dictionary: loadFixDictionary(FIX42_XML),
+      senderCompId: 'VENUE'
+    });
+    await venue.start();
+    const cfg = join(dir, 'fixmd.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'name: fixmd',
+        'data: { kind: synthetic, symbols: [AAPL], start: "2024-03-05", sessions: 1 }',
+        'strategy: { type: sma-crossover, params: { fast: 5, slow: 20, qty: 1 } }',
+        'live:',
+        '  venue: fix',
+        '  durationMs: 300',
+        `  fix: { dictionary: ${JSON.stringify(FIX42_XML)}, port: ${venue.port}, marketData: fix, logonTimeoutMs: 3000, storeDir: ${JSON.stringify(join(dir, 'store'))} }`
+      ].join('\n')
+    );
+    vi.stubEnv('APCA_API_KEY_ID', '');
+    vi.stubEnv('APCA_API_SECRET_KEY', '');
+    try {
+      const r = await cli('run', '--mode', 'paper', '--config', cfg, '--out', join(dir, 'out'));
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/logged on/);
+      expect(venue.marketData.stats).toEqual({ requests: 1, rejected: 0 });
+    } finally {
+      vi.unstubAllEnvs();
+      await venue.stop();
+    }
+  });
+
   it('SIGTERM to the bin stops a paper session cleanly (the launcher runs the CLI in its own process)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tradestate-sigterm-'));
     const child = spawn(

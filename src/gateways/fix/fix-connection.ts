@@ -5,6 +5,7 @@ import type { MarketDataGateway } from '../gateway.ts';
 import { InstrumentMap } from './app-messages.ts';
 import type { FixDictionary } from './dictionary.ts';
 import { FixExecutionGateway } from './fix-execution-gateway.ts';
+import { FixMarketDataGateway } from './fix-market-data-gateway.ts';
 import { createFixSession, type FixSessionActor } from './fix-session.ts';
 import type { FixTlsOptions } from './session.ts';
 import type { FixSessionStore } from './session-store.ts';
@@ -26,9 +27,12 @@ export interface FixConnectionOptions {
   readonly clock: Clock;
   /** Names the venue in reports. */
   readonly venue: string;
-  /** Where bars (and quotes and trades) come from: FIX 4.2 has no bars, so another feed supplies them. */
-  readonly marketData: MarketDataGateway;
-  /** Stops the market-data feed (at {@link FixConnection.close}). */
+  /**
+   * Where bars (and quotes and trades) come from: another feed (Alpaca's), or, when absent, this FIX session
+   * itself ({@link FixMarketDataGateway}: MarketDataRequest, top of book and trades, bars cut from the trades).
+   */
+  readonly marketData?: MarketDataGateway;
+  /** Stops the market-data feed given in `marketData` (at {@link FixConnection.close}). */
   readonly closeMarketData?: () => void;
   /** How long {@link FixConnection.preflight} waits for the Logon answer (ms). Default 10,000. */
   readonly logonTimeoutMs?: number;
@@ -56,7 +60,7 @@ export interface FixConnection {
 /**
  * Connect a FIX 4.2 initiator (our session layer: logon, heartbeats, test requests, sequence numbers kept in
  * `store`, resend and gap fill, reconnect with backoff) with a {@link FixExecutionGateway} on top, and pair it
- * with a market-data gateway. The session starts at {@link FixConnection.preflight}. Orders are never re-sent
+ * with a market-data gateway (another feed's, or FIX market data over the same session). The session starts at {@link FixConnection.preflight}. Orders are never re-sent
  * by the session (its own application messages are gap-filled on a ResendRequest), so an order whose fate a
  * disconnect hides is settled by an OrderStatusRequest by client order id (`execution.query`/`reconcile`).
  */
@@ -78,7 +82,10 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
     o.store,
     o.clock
   );
-  const execution = new FixExecutionGateway(session, new InstrumentMap(o.venue, o.instruments), o.clock);
+  const instruments = new InstrumentMap(o.venue, o.instruments);
+  const execution = new FixExecutionGateway(session, instruments, o.clock);
+  const fixData = o.marketData ? undefined : new FixMarketDataGateway(session, instruments, o.clock);
+  const marketData = o.marketData ?? fixData!;
   session.start();
   // every logon after the first (a reconnect): ask for the status of every order not final
   let lastDisconnect: string | undefined;
@@ -93,7 +100,7 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
     name: o.venue,
     session,
     execution,
-    marketData: o.marketData,
+    marketData,
     preflight: () =>
       new Promise((resolve, reject) => {
         const ms = o.logonTimeoutMs ?? 10_000;
@@ -134,6 +141,7 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
       }),
     close: async () => {
       o.closeMarketData?.();
+      fixData?.stop();
       if (session.getSnapshot().status === 'active') {
         const done = new Promise<void>((r) => {
           const t = setTimeout(r, 1000);

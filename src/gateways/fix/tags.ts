@@ -75,6 +75,7 @@ export const Tag = {
   MDEntryDate: 272,
   MDEntryTime: 273,
   MDUpdateAction: 279,
+  MDReqRejReason: 281,
   MDEntryID: 278,
   QuoteID: 117,
   EncodedTextLen: 354,
@@ -103,7 +104,8 @@ export const MsgType = {
   Quote: 'S',
   MarketDataRequest: 'V',
   MarketDataSnapshotFullRefresh: 'W',
-  MarketDataIncrementalRefresh: 'X'
+  MarketDataIncrementalRefresh: 'X',
+  MarketDataRequestReject: 'Y'
 } as const;
 
 /** FIX 4.2 SessionRejectReason (373) codes. */

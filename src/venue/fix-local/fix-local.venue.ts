@@ -35,6 +35,7 @@ import type { Clock } from '../../time/clock.ts';
 import { parseEmulatorConfig } from '../emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../emulator/execution-emulator.venue.ts';
 import { ReportPump } from '../emulator/report-pump.ts';
+import { MarketDataPublisher } from './market-data.publisher.ts';
 
 /** Options of {@link FixLocalVenue}. */
 export interface FixLocalVenueOptions {
@@ -87,7 +88,8 @@ const REJ_OTHER = '0';
  *   with a reject naming the problem; the session layer has already rejected malformed messages. Nothing
  *   a client sends stops the venue.
  * - Market data comes from {@link quote} and {@link trade} (canonical); reports due later (emulator latency)
- *   go out on a timer of the injected clock.
+ *   go out on a timer of the injected clock. The same quotes and trades go to clients that subscribed with a
+ *   MarketDataRequest (V): a snapshot (W), then incremental refreshes (X); see {@link MarketDataPublisher}.
  */
 export class FixLocalVenue {
   /** The emulator underneath (fills, latency, queue position). */
@@ -104,6 +106,8 @@ export class FixLocalVenue {
   #session: FixSessionActor | undefined;
   #port = 0;
   readonly #reports: ReportPump;
+  /** MarketDataRequest answers and the quote and trade feed to subscribers. */
+  readonly marketData: MarketDataPublisher;
   /** Exec ids of the venue's own answers (rejects and status). */
   #seq = 0;
   #drop = 0;
@@ -122,6 +126,7 @@ export class FixLocalVenue {
     });
     this.emulator = new ExecutionEmulator(config, byId, new Rng(o.seed ?? 1).fork('fix-local-emulator'));
     this.#reports = new ReportPump(this.emulator, o.clock, (r) => this.#onReport(r));
+    this.marketData = new MarketDataPublisher(this.instruments, (m) => this.#send(m));
   }
 
   /** Listen on 127.0.0.1:`port` (0 = any free port); resolves once listening. */
@@ -144,6 +149,7 @@ export class FixLocalVenue {
     );
     this.#session = session;
     session.on('fix.app', (e) => this.#onApp(e.msg));
+    session.on('fix.disconnected', () => this.marketData.reset());
     session.start();
     this.#port = await new Promise<number>((resolve) => {
       session.on('fix.listening', (e) => resolve(e.port));
@@ -178,12 +184,14 @@ export class FixLocalVenue {
   /** A top-of-book quote (the emulator's quote fill model trades resting orders against it). */
   quote(q: Quote): void {
     this.emulator.onQuote(q);
+    this.marketData.quote(q);
     this.#reports.pump();
   }
 
   /** A print. */
   trade(t: Trade): void {
     this.emulator.onTrade(t);
+    this.marketData.trade(t);
     this.#reports.pump();
   }
 
@@ -211,6 +219,9 @@ export class FixLocalVenue {
           this.emulator.replace(decodeOrderCancelReplaceRequest(msg, this.instruments), now);
           break;
         }
+        case MsgType.MarketDataRequest:
+          this.marketData.request(msg); // answers (W) or rejects (Y) itself
+          return;
         case MsgType.OrderStatusRequest: {
           this.stats.statusRequests++;
           const q = decodeOrderStatusRequest(msg, this.instruments);
