@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { loadFixDictionary } from '../../src/gateways/fix/dictionary.ts';
+import type { FixTlsOptions } from '../../src/gateways/fix/session.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
 import { FIX42_XML } from '../gateways/fix-support.ts';
@@ -29,6 +30,21 @@ function paperBin(...args: string[]) {
       encoding: 'utf8'
     }
   );
+}
+
+/** The built-in FIX venue (SenderCompID VENUE, as the config's default TargetCompID) for an AAPL paper run. */
+async function fixVenue(tls?: FixTlsOptions): Promise<FixLocalVenue> {
+  const venue = new FixLocalVenue({
+    instruments: [
+      makeInstrument({ symbol: 'AAPL', venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' })
+    ],
+    clock: new LiveClock(),
+    dictionary: loadFixDictionary(FIX42_XML),
+    senderCompId: 'VENUE',
+    ...(tls ? { tls } : {})
+  });
+  await venue.start();
+  return venue;
 }
 
 describe('tradestate CLI', () => {
@@ -215,19 +231,10 @@ describe('tradestate CLI', () => {
   it('--venue fix over TLS: an unreadable TLS file is a config error; a venue certificate that does not verify is TRD_ERR_VENUE_UNAVAILABLE saying why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tradestate-fix-tls-'));
     const tlsFile = (name: string): string => join(REPO_ROOT, 'tests', 'fixtures', 'tls', name);
-    const venue = new FixLocalVenue({
-      instruments: [
-        makeInstrument({ symbol: 'AAPL', venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' })
-      ],
-      clock: new LiveClock(),
-      dictionary: loadFixDictionary(FIX42_XML),
-      senderCompId: 'VENUE',
-      tls: {
-        cert: readFileSync(tlsFile('venue.pem'), 'utf8'),
-        key: readFileSync(tlsFile('venue.key'), 'utf8')
-      }
+    const venue = await fixVenue({
+      cert: readFileSync(tlsFile('venue.pem'), 'utf8'),
+      key: readFileSync(tlsFile('venue.key'), 'utf8')
     });
-    await venue.start();
     const config = (caFile: string): string => {
       const f = join(dir, `tls-${caFile.length}.yaml`);
       writeFileSync(
@@ -284,15 +291,7 @@ describe('tradestate CLI', () => {
 
   it('--venue fix with live.fix.marketData fix: no Alpaca keys needed; bars are asked of the FIX venue (MarketDataRequest)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tradestate-fix-md-'));
-    const venue = new FixLocalVenue({
-      instruments: [
-        makeInstrument({ symbol: 'AAPL', venue: 'FIXLOCAL', tickSize: '0.01', lotSize: '1', currency: 'USD' })
-      ],
-      clock: new LiveClock(),
-      dictionary: loadFixDictionary(FIX42_XML),
-      senderCompId: 'VENUE'
-    });
-    await venue.start();
+    const venue = await fixVenue();
     const cfg = join(dir, 'fixmd.yaml');
     writeFileSync(
       cfg,

@@ -1,12 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, type TradestateError } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { NS_PER_MIN, NS_PER_SEC } from '../../src/core/nanos.ts';
-import { connectFix, type FixConnection } from '../../src/gateways/fix/fix-connection.ts';
-import { MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
 import type { MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
+import { cleanupAfterEach, loopbackFixClient } from '../support/fix-loopback.ts';
 import { proxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
@@ -16,10 +15,7 @@ const AAPL = makeInstrument({ symbol: 'AAPL', ...spec });
 const MSFT = makeInstrument({ symbol: 'MSFT', ...spec }); // the client knows it, the venue does not
 const clock = new LiveClock();
 const T0 = 1_709_650_800n * NS_PER_SEC; // 2024-03-05T15:00:00Z: replayed history, long past for the clock
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 async function setup() {
   const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 5 });
@@ -28,22 +24,11 @@ async function setup() {
   const link = await proxy(venue.port);
   cleanup.push(() => link.close());
   // no marketData given: the connection's market data is FIX market data on the same session
-  const conn: FixConnection = connectFix({
-    host: '127.0.0.1',
-    port: link.port,
+  const conn = loopbackFixClient(cleanup, link.port, [AAPL, MSFT], {
     senderCompId: venue.targetCompId,
     targetCompId: venue.senderCompId,
-    heartBtIntSec: 30,
-    resetOnLogon: true,
-    dictionary: dict,
-    store: new MemorySessionStore(),
-    instruments: [AAPL, MSFT],
-    clock,
-    venue: 'FIX',
-    logonTimeoutMs: 5000,
-    reconnect: { minMs: 20, maxMs: 50, factor: 2 }
+    clock
   });
-  cleanup.push(() => conn.close());
   const got: MarketData[] = [];
   const errors: TradestateError[] = [];
   conn.marketData.marketData$.subscribe((m) => got.push(m));

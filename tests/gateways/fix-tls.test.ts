@@ -3,18 +3,16 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Subject } from 'rxjs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isTradestateError, type TradestateError } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
-import { connectFix, type FixConnection } from '../../src/gateways/fix/fix-connection.ts';
+import type { FixConnection } from '../../src/gateways/fix/fix-connection.ts';
 import { loadFixTls } from '../../src/gateways/fix/fix-tls.ts';
 import type { FixTlsOptions } from '../../src/gateways/fix/session.ts';
-import { MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
 import type { ExecutionReport } from '../../src/messages/index.ts';
-import type { MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
+import { cleanupAfterEach, loopbackFixClient, noMarketData } from '../support/fix-loopback.ts';
 import { freePort } from '../support/free-port.ts';
 import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
@@ -36,16 +34,7 @@ const AAPL = makeInstrument({
   currency: 'USD'
 });
 const clock = new LiveClock();
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-const noMarketData = {
-  subscribe: () => {},
-  marketData$: new Subject<MarketData>(),
-  errors$: new Subject<TradestateError>()
-};
+const cleanup = cleanupAfterEach();
 
 async function venue(tls: FixTlsOptions | undefined): Promise<FixLocalVenue> {
   const v = new FixLocalVenue({
@@ -66,16 +55,9 @@ function client(
   tls: FixTlsOptions | undefined,
   { sender = 'TRADESTATE', target = 'TSVENUE', logonTimeoutMs = 5000 } = {}
 ) {
-  const conn: FixConnection = connectFix({
-    host: '127.0.0.1',
-    port,
+  return loopbackFixClient(cleanup, port, [AAPL], {
     senderCompId: sender,
     targetCompId: target,
-    heartBtIntSec: 30,
-    resetOnLogon: true,
-    dictionary: dict,
-    store: new MemorySessionStore(),
-    instruments: [AAPL],
     clock,
     venue: 'TLS',
     marketData: noMarketData,
@@ -83,8 +65,6 @@ function client(
     reconnect: { minMs: 50, maxMs: 200, factor: 2 },
     ...(tls ? { tls } : {})
   });
-  cleanup.push(() => conn.close());
-  return conn;
 }
 
 const FAILS = { logonTimeoutMs: 800 };

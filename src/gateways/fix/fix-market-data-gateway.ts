@@ -4,7 +4,7 @@ import { BookSide } from '../../book/side.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import { type Nanos, NS_PER_SEC } from '../../core/nanos.ts';
 import { TradeBarAggregator } from '../../data/trade-bars.ts';
-import type { BookDelta, MarketData, Trade } from '../../messages/market-data.ts';
+import type { BookDelta, MarketData, Quote, Trade } from '../../messages/market-data.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { MarketDataGateway } from '../gateway.ts';
 import type { MarketDataSubscription } from '../subscription.ts';
@@ -43,8 +43,8 @@ export class FixMarketDataGateway implements MarketDataGateway {
   readonly #clock: Clock;
   readonly #bars: TradeBarAggregator;
   readonly #books = new Map<string, L2Book>();
-  /** Last quote sent per instrument, `bid/bidSz/ask/askSz`, to send only changes. */
-  readonly #lastTop = new Map<string, string>();
+  /** Last quote sent per instrument, to send only changes. */
+  readonly #lastTop = new Map<string, Quote>();
   readonly #subs = new Map<string, MarketDataSubscription>();
   readonly #data = new Subject<MarketData>();
   readonly #errors = new Subject<TradestateError>();
@@ -159,20 +159,23 @@ export class FixMarketDataGateway implements MarketDataGateway {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     if (deltas.length > 0 && !Number.isNaN(bid) && !Number.isNaN(ask)) {
-      const top = `${bid}/${book.bestBidQty()}/${ask}/${book.bestAskQty()}`;
-      if (this.#lastTop.get(instrumentId) !== top) {
-        this.#lastTop.set(instrumentId, top);
+      const bidSz = book.bestBidQty();
+      const askSz = book.bestAskQty();
+      const prev = this.#lastTop.get(instrumentId);
+      if (!prev || prev.bidPx !== bid || prev.bidSz !== bidSz || prev.askPx !== ask || prev.askSz !== askSz) {
         const last = deltas[deltas.length - 1]!;
-        this.#data.next({
+        const q: Quote = {
           type: 'market.quote',
           instrumentId,
           tsEvent: last.tsEvent,
           tsInit: last.tsInit,
           bidPx: bid,
-          bidSz: book.bestBidQty(),
+          bidSz,
           askPx: ask,
-          askSz: book.bestAskQty()
-        });
+          askSz
+        };
+        this.#lastTop.set(instrumentId, q);
+        this.#data.next(q);
       }
     }
     const now = this.#clock.now();

@@ -1,14 +1,11 @@
-import { Subject } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TradestateError } from '../../../src/core/errors.ts';
 import { makeInstrument } from '../../../src/core/instrument.ts';
-import { connectFix, type FixConnection } from '../../../src/gateways/fix/fix-connection.ts';
-import { MemorySessionStore } from '../../../src/gateways/fix/session-store.ts';
 import type { ExecutionReport, SubmitOrder } from '../../../src/messages/index.ts';
-import type { MarketData } from '../../../src/messages/market-data.ts';
 import { LiveClock } from '../../../src/time/clock.ts';
 import { FixLocalVenue } from '../../../src/venue/fix-local/fix-local.venue.ts';
 import { dict } from '../../gateways/fix-support.ts';
+import { cleanupAfterEach, loopbackFixClient, noMarketData } from '../../support/fix-loopback.ts';
 import { proxy } from '../../support/tcp-proxy.ts';
 import { until } from '../../support/until.ts';
 
@@ -17,16 +14,7 @@ const AAPL = makeInstrument({ symbol: 'AAPL', ...spec });
 /** Known to the client, not to the venue. */
 const MSFT = makeInstrument({ symbol: 'MSFT', ...spec });
 const clock = new LiveClock();
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-const noMarketData = {
-  subscribe: () => {},
-  marketData$: new Subject<MarketData>(),
-  errors$: new Subject<TradestateError>()
-};
+const cleanup = cleanupAfterEach();
 
 async function setup(o: { resetOnLogon?: boolean; viaProxy?: boolean } = {}) {
   const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 7 });
@@ -34,23 +22,14 @@ async function setup(o: { resetOnLogon?: boolean; viaProxy?: boolean } = {}) {
   cleanup.push(() => venue.stop());
   const link = o.viaProxy ? await proxy(venue.port) : undefined;
   if (link) cleanup.push(() => link.close());
-  const conn: FixConnection = connectFix({
-    host: '127.0.0.1',
-    port: link?.port ?? venue.port,
+  const conn = loopbackFixClient(cleanup, link?.port ?? venue.port, [AAPL, MSFT], {
     senderCompId: venue.targetCompId,
     targetCompId: venue.senderCompId,
-    heartBtIntSec: 30,
     resetOnLogon: o.resetOnLogon ?? true,
-    dictionary: dict,
-    store: new MemorySessionStore(),
-    instruments: [AAPL, MSFT],
     clock,
-    venue: 'FIX',
     marketData: noMarketData,
-    logonTimeoutMs: 3000,
-    reconnect: { minMs: 20, maxMs: 50, factor: 2 }
+    logonTimeoutMs: 3000
   });
-  cleanup.push(() => conn.close());
   const reports: ExecutionReport[] = [];
   const errors: TradestateError[] = [];
   conn.execution.reports$.subscribe((r) => reports.push(r));
