@@ -52,6 +52,11 @@ export interface TradingNode {
   killSwitch(): AnyActorRef;
   /** The state of the working order a client order id names (a cancel-replace successor names its original), if any. */
   order(clientOrderId: string): OrderContext | undefined;
+  /**
+   * The session is stopping: halt every strategy for good (a strategy restarted later comes back halted), so
+   * nothing it does from here on (a bar, its order's cancel) sends an order. Its intents are discarded.
+   */
+  haltStrategies(reason: string): void;
   stop(): void;
 }
 
@@ -64,6 +69,8 @@ export interface TradingNode {
 export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   let node: Actor<typeof tradingNodeMachine> | undefined;
   const get = (id: string): AnyActorRef | undefined => node?.system.get(id);
+  /** Why the session halted every strategy for good, once it did. */
+  let stopping: string | undefined;
 
   const killSwitch = killSwitchMachine.provide({
     actions: {
@@ -126,8 +133,9 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
       const id = ev.childId.slice('strategy:'.length);
       listenStrategy(id);
       get(ev.childId)?.send(opts.restoreStrategy(id));
-      // a strategy restarted while the kill switch holds trading halted comes back halted too
-      if (get(NodeIds.killSwitch)?.getSnapshot().value === 'HALTED')
+      // a strategy restarted while the kill switch holds trading halted, or the session stops, comes back halted
+      if (stopping !== undefined) get(ev.childId)?.send({ type: 'strategy.halt', reason: stopping });
+      else if (get(NodeIds.killSwitch)?.getSnapshot().value === 'HALTED')
         get(ev.childId)?.send({ type: 'strategy.halt', reason: 'kill switch' });
     }
   });
@@ -143,6 +151,10 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
       const oms = get(NodeIds.oms) as Actor<typeof omsMachine> | undefined;
       const root = oms?.getSnapshot().context.index.rootOfClient(clientOrderId);
       return root === undefined ? undefined : get(orderSystemId(root))?.getSnapshot().context;
+    },
+    haltStrategies: (reason) => {
+      stopping = reason;
+      for (const s of opts.strategies) get(NodeIds.strategy(s.id))?.send({ type: 'strategy.halt', reason });
     },
     stop: () => node?.stop()
   };

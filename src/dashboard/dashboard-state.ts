@@ -84,8 +84,8 @@ export interface DashboardSnapshot {
   readonly runId: string | null;
   readonly venue: string | null;
   readonly strategy: string | null;
-  /** `waiting` before `run.started`, `running`, `completed` after `run.completed`. */
-  readonly status: 'waiting' | 'running' | 'completed';
+  /** `waiting` before `run.started`, `running`, `stopping` from `run.stopping` (a paper session winding down), `completed` after `run.completed`. */
+  readonly status: 'waiting' | 'running' | 'stopping' | 'completed';
   /** Event time of the last record (ns, decimal string), null before the first. */
   readonly lastTs: string | null;
   readonly records: number;
@@ -204,6 +204,10 @@ export class DashboardState implements EventLogObserver {
         this.#runId = stringField(pl['runId']) ?? null;
         this.#venue = stringField(pl['venue']) ?? null;
         this.#strategy = stringField(pl['strategy']) ?? null;
+        break;
+      case 'run.stopping':
+        this.#status = 'stopping';
+        urgent = true;
         break;
       case 'run.completed':
         this.#status = 'completed';

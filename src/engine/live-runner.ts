@@ -128,7 +128,8 @@ export interface LiveRunResult {
  * trading-stream reconnect); the streams reconnect themselves with backoff; gateway errors are logged and
  * counted by the kill switch, whose halt cancels every working order.
  *
- * Stops on `signal` or after `live.durationMs`: cancels working orders, waits up to `live.shutdownGraceMs`
+ * Stops on `signal` or after `live.durationMs`: halts the strategy (it sees no more market data, and what it
+ * asks for from then on is discarded), cancels working orders, waits up to `live.shutdownGraceMs`
  * for their reports, reconciles once more, writes `run.completed` and `summary.json`.
  */
 export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
@@ -261,10 +262,11 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const { portfolio } = runtime;
   const equity: EquityPoint[] = [{ ts: start, equity: moneyToNumber(portfolio.equity()) }];
   let bars = 0;
+  let stopping = false;
 
   subs.push(
     connection.marketData.marketData$.subscribe((md) => {
-      if (!runtime.trades(md.instrumentId)) return;
+      if (stopping || !runtime.trades(md.instrumentId)) return;
       if (md.type === 'market.quote') {
         // a strategy with onQuote (the connection subscribed quotes for it) sees them as in a tick backtest
         if (strategy.onQuote === undefined || !(md.bidPx < md.askPx)) return;
@@ -302,6 +304,11 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   });
 
   const stoppedBy = await waitForStop(live.durationMs, opts.signal);
+  // from here the strategy sees no market data and whatever it asks for is discarded: a bar or a cancel
+  // arriving during the shutdown must not send an order the cancel-all has already gone past
+  stopping = true;
+  runtime.node.haltStrategies('session stopped');
+  log.append(clock.now(), 'run.stopping', 'engine', {}, { stoppedBy });
   const leftWorking = await shutdown(runtime, clock, live.shutdownGraceMs, drain);
   try {
     await connection.execution.reconcile();

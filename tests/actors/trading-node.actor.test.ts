@@ -52,30 +52,36 @@ const nowhere: OrderVenue = {
   drain: () => []
 };
 
+/** A node running `strategy` on `bars`, with a 1 s restart backoff; what its strategies ask for is collected. */
+function nodeOf(strategy: Strategy) {
+  const clock = new SimulatedClock(0n);
+  const bars = new Subject<Bar>();
+  const requested: StrategyEmitted[] = [];
+  const supervisor: SupervisorEmitted['type'][] = [];
+  const config = smallConfig({
+    supervision: { intensity: 3, periodMs: 60_000, backoff: { minMs: 1_000, maxMs: 1_000, factor: 1 } }
+  });
+  const node = startTradingNode({
+    clock,
+    venue: nowhere,
+    config,
+    strategies: [strategy],
+    data$: bars,
+    start: 0n,
+    onOrderEvent: () => {},
+    onOmsEvent: () => {},
+    onStrategyEvent: (e) => void requested.push(e),
+    onKillSwitchEvent: () => {},
+    onSupervisorEvent: (e) => void supervisor.push(e.type),
+    restoreStrategy: () => ({ type: 'strategy.restore', positions: {}, open: {}, issued: requested.length })
+  });
+  return { clock, bars, requested, supervisor, node };
+}
+
 describe('trading node', () => {
   it('a strategy restarted while the kill switch holds trading halted comes back halted', () => {
-    const clock = new SimulatedClock(0n);
-    const bars = new Subject<Bar>();
-    const requested: StrategyEmitted[] = [];
-    const supervisor: SupervisorEmitted['type'][] = [];
     const strategy = eager([2]);
-    const config = smallConfig({
-      supervision: { intensity: 3, periodMs: 60_000, backoff: { minMs: 1_000, maxMs: 1_000, factor: 1 } }
-    });
-    const node = startTradingNode({
-      clock,
-      venue: nowhere,
-      config,
-      strategies: [strategy],
-      data$: bars,
-      start: 0n,
-      onOrderEvent: () => {},
-      onOmsEvent: () => {},
-      onStrategyEvent: (e) => void requested.push(e),
-      onKillSwitchEvent: () => {},
-      onSupervisorEvent: (e) => void supervisor.push(e.type),
-      restoreStrategy: () => ({ type: 'strategy.restore', positions: {}, open: {}, issued: requested.length })
-    });
+    const { clock, bars, requested, supervisor, node } = nodeOf(strategy);
     try {
       bars.next(bar(1));
       expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']);
@@ -93,6 +99,27 @@ describe('trading node', () => {
       bars.next(bar(4));
       expect(strategy.seen).toBe(seen + 2); // the restarted strategy sees the bars…
       expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']); // …and asks for nothing
+    } finally {
+      node.stop();
+    }
+  });
+
+  it('a stopping session halts its strategies for good: nothing is asked for, not even after a restart', () => {
+    const strategy = eager([3]);
+    const { clock, bars, requested, supervisor, node } = nodeOf(strategy);
+    try {
+      bars.next(bar(1));
+      node.haltStrategies('session stopped');
+      bars.next(bar(2));
+      expect(strategy.seen).toBe(2);
+      bars.next(bar(3)); // throws: the supervisor restarts the strategy
+      clock.advanceTo(3n * NS_PER_MIN + 1_000_000_000n);
+      expect(supervisor).toContain('supervisor.child_restarted');
+      bars.next(bar(4));
+      expect(strategy.seen).toBe(4);
+      // the kill switch never tripped: only the stop keeps the restarted strategy halted
+      expect(node.killSwitch().getSnapshot().value).not.toBe('HALTED');
+      expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']);
     } finally {
       node.stop();
     }

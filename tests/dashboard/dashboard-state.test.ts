@@ -71,6 +71,8 @@ describe('DashboardState', () => {
     s.append(T + 8n, 'gateway.error', 'gateway', {}, { code: 'TRD_ERR_WS_STALE', message: 'stale' });
     s.append(T + 8n, 'killswitch.tripped', 'kill-switch', {}, { to: 'HALTED', trigger: 'errors' });
     s.bar(T + 9n, AAPL.id, 10_020);
+    s.append(T + 10n, 'run.stopping', 'engine', {}, { stoppedBy: 'duration' });
+    expect(s.state.snapshot().status).toBe('stopping');
     s.append(T + 10n, 'run.completed', 'engine', {}, { bars: 2 });
 
     const snap = s.state.snapshot();
@@ -81,7 +83,7 @@ describe('DashboardState', () => {
       strategy: 'probe',
       status: 'completed',
       lastTs: (T + 10n).toString(),
-      records: 16,
+      records: 17,
       bars: 2,
       orders: 3,
       fills: 1,

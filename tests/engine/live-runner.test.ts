@@ -3,6 +3,7 @@ import { barsFromArray } from '../../src/data/bar-source.ts';
 import { instrumentsFor, openBars } from '../../src/engine/bar-sources.ts';
 import { runLive } from '../../src/engine/live-runner.ts';
 import { connectAlpaca } from '../../src/gateways/alpaca/alpaca-connection.ts';
+import type { MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
 import { LiveClock } from '../../src/time/clock.ts';
@@ -206,6 +207,48 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     const [order] = await p.rest.listOrders({ status: 'all' });
     expect(order?.status).toBe('canceled');
     expect(records(r, 'oms.cancel_all_requested')[0]?.payload).toMatchObject({ actor: 'system', count: 1 });
+  });
+
+  it('once the session stops the strategy sends nothing: no bar reaches it, and its re-bid on the shutdown cancel is discarded', async () => {
+    let acked = false;
+    let sawCancel = false;
+    const bid = (instrumentId: string, close: number) => limitBuy(instrumentId, 1, close - 2_000, 'bid');
+    let last = 0;
+    // keeps one far bid working: places it on a bar when it has none, and again whenever it is canceled
+    const strategy: Strategy = {
+      id: 'rebid',
+      onBar(bar, view) {
+        if (!bar.instrumentId.startsWith('AAA')) return [];
+        last = bar.close;
+        return view.openOrders(bar.instrumentId).length === 0 ? [bid(bar.instrumentId, bar.close)] : [];
+      },
+      onOrderEvent(e) {
+        if (e.type === 'order.accepted') acked = true;
+        if (e.type !== 'order.canceled') return [];
+        sawCancel = true;
+        return [bid(e.instrumentId, last)];
+      },
+      snapshot: () => ({})
+    };
+    const p = await startLocalPaper({ strategy, stopAtEnd: false });
+    await until(() => acked, 5_000, 'the bid to be acknowledged');
+    p.stop.abort();
+    const atStop = p.market.published;
+    const r = await p.result;
+    // the market went on publishing during the shutdown: the gate, not a quiet market, kept the bars out
+    expect(p.market.published).toBeGreaterThan(atStop);
+    expect(sawCancel).toBe(true);
+    expect(r.orders).toBe(1);
+    expect(r.leftWorking).toBe(0);
+    const venue = await p.rest.listOrders({ status: 'all' });
+    expect(venue.map((o) => o.status)).toEqual(['canceled']);
+    const types = (r.log as MemoryEventLog).records.map((x) => x.type);
+    const stopping = types.indexOf('run.stopping');
+    expect(stopping).toBeGreaterThan(0);
+    expect(types.indexOf('oms.cancel_all_requested')).toBeGreaterThan(stopping);
+    const after = types.slice(stopping);
+    expect(after).not.toContain('order.submit');
+    expect(after).not.toContain('market.bar');
   });
 
   it('a strategy re-prices and then cancels its resting order at the venue (PATCH, DELETE): the same code as a backtest', async () => {
