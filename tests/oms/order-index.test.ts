@@ -31,6 +31,13 @@ describe('OrderIndex', () => {
       ix.remove(id);
     }
     expect(['a', 'b', 'c', 'd'].map((id) => ix.recentlyClosed(id))).toEqual([false, true, true, true]);
+    // around the ring twice more: always exactly the last three
+    const more = ['e', 'f', 'g', 'h', 'i', 'j', 'k'];
+    for (const id of more) {
+      ix.add(id, owner);
+      ix.remove(id);
+    }
+    expect(['a', 'b', 'c', 'd', ...more].filter((id) => ix.recentlyClosed(id))).toEqual(['i', 'j', 'k']);
   });
 
   it('mass-cancel selection by strategy and instrument, in creation order', () => {
