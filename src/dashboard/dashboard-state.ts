@@ -2,7 +2,7 @@ import { type Instrument, lotsToQty, type Money, moneyToNumber, ticksToPrice } f
 import type { Nanos } from '../core/nanos.ts';
 import type { LogIds } from '../log/event-log.ts';
 import type { EventLogObserver } from '../log/metered-event-log.ts';
-import { asRecord, type LogPayload, numberField, stringField } from '../log/record-fields.ts';
+import { asRecord, errorSource, type LogPayload, numberField, stringField } from '../log/record-fields.ts';
 import type { KillSwitchStateName } from '../metrics/trading-metrics.ts';
 import type { Position } from '../portfolio/portfolio.ts';
 
@@ -233,17 +233,12 @@ export class DashboardState implements EventLogObserver {
         urgent = true;
         break;
       }
-      case 'order.refused':
-      case 'oms.refused':
-        this.#onError(ts, type, pl);
-        break;
       default:
-        if (type.startsWith('order.')) {
+        if (errorSource(type) !== undefined) this.#onError(ts, type, pl);
+        else if (type.startsWith('order.')) {
           if (type === 'order.filled') this.#fills++;
           if (type === 'order.rejected') this.#rejects++;
           this.#onOrderEvent(ts, ids, pl, undefined);
-        } else if (type.endsWith('.error')) {
-          this.#onError(ts, type, pl);
         }
     }
     this.#changed(urgent);

@@ -16,3 +16,19 @@ export const stringField = (v: unknown): string | undefined => (typeof v === 'st
 /** `v` when it is a finite number. */
 export const numberField = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+/** Components whose `<source>.error` records are errors of a session (the live runner's `raised` sources). */
+const ERROR_SOURCES: ReadonlySet<string> = new Set(['gateway', 'feed', 'reconciler', 'recovery']);
+
+/**
+ * The source of an error record: `oms` for `oms.refused`, `order` for `order.refused`, the component of a
+ * `<source>.error` from a known source; otherwise undefined. The metrics' `errors_total` and the dashboard's
+ * error count both count exactly these records.
+ */
+export function errorSource(type: string): string | undefined {
+  if (type === 'oms.refused') return 'oms';
+  if (type === 'order.refused') return 'order';
+  if (!type.endsWith('.error')) return undefined;
+  const source = type.slice(0, -'.error'.length);
+  return ERROR_SOURCES.has(source) ? source : undefined;
+}

@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { type Instrument, lotsToQty, type Money, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { LogIds } from '../log/event-log.ts';
-import { asRecord, type LogPayload, numberField, stringField } from '../log/record-fields.ts';
+import { asRecord, errorSource, type LogPayload, numberField, stringField } from '../log/record-fields.ts';
 import { orderEventTypeSchema } from '../messages/order-events.ts';
 import { ORDER_DONE_STATES } from '../oms/working-orders.ts';
 import type { Position } from '../portfolio/portfolio.ts';
@@ -53,9 +53,6 @@ const KILL_SWITCH_VALUE: Readonly<Record<KillSwitchStateName, number>> = {
 
 /** Order lifecycle event types counted by `order_events_total` (anything else `order.*` is ignored). */
 const ORDER_EVENT_TYPES: ReadonlySet<string> = new Set([...orderEventTypeSchema.options, 'order.refused']);
-
-/** Sources whose `<source>.error` records are counted by `errors_total`. */
-const ERROR_SOURCES: ReadonlySet<string> = new Set(['gateway', 'feed', 'reconciler', 'recovery']);
 
 const CODE_RE = /^TRD_ERR_[A-Z0-9_]{1,64}$/;
 const LABEL_RE = /^[A-Za-z0-9_.:@/-]{1,64}$/;
@@ -145,7 +142,7 @@ export class TradingMetrics {
     ]);
     this.#errors = counter(
       'errors_total',
-      'Errors raised by the gateway, the feed, the reconciler (and refused order/OMS events), by code.',
+      'Errors raised by the gateway, the feed, the reconciler and stale-order recovery, and refused order and OMS events, by source and code.',
       ['source', 'code']
     );
     this.#reconciles = counter('reconcile_passes_total', 'Completed order reconciliation passes.', []);
@@ -287,18 +284,10 @@ export class TradingMetrics {
       case 'killswitch.reset':
         this.#onKillSwitch(type, pl);
         return;
-      case 'oms.refused':
-        this.#errors.inc({ source: 'oms', code: codeLabel(pl['code']) });
-        return;
     }
-    if (ORDER_EVENT_TYPES.has(type)) {
-      this.#onOrderEvent(ts, type, ids, pl);
-      return;
-    }
-    if (type.endsWith('.error')) {
-      const source = type.slice(0, -'.error'.length);
-      if (ERROR_SOURCES.has(source)) this.#errors.inc({ source, code: codeLabel(pl['code']) });
-    }
+    if (ORDER_EVENT_TYPES.has(type)) this.#onOrderEvent(ts, type, ids, pl);
+    const source = errorSource(type);
+    if (source !== undefined) this.#errors.inc({ source, code: codeLabel(pl['code']) });
   }
 
   #onSubmit(ts: Nanos, ids: LogIds, pl: LogPayload): void {
@@ -321,10 +310,7 @@ export class TradingMetrics {
 
   #onOrderEvent(ts: Nanos, type: string, ids: LogIds, pl: LogPayload): void {
     this.#orderEvents.inc({ type });
-    if (type === 'order.refused') {
-      this.#errors.inc({ source: 'order', code: codeLabel(pl['code']) });
-      return;
-    }
+    if (type === 'order.refused') return; // an error (counted by observe), not a transition
     const instrument = this.#instrument(ids.instrumentId ?? pl['instrumentId']);
     if (type === 'order.filled') {
       const side = sideLabel(pl['side']);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { MONEY_ONE } from '../../src/core/instrument.ts';
 import type { Nanos } from '../../src/core/nanos.ts';
+import { DashboardState } from '../../src/dashboard/dashboard-state.ts';
 import { type EventLog, type LogIds, MemoryEventLog } from '../../src/log/event-log.ts';
-import { MeteredEventLog } from '../../src/log/metered-event-log.ts';
+import { fanOut, MeteredEventLog } from '../../src/log/metered-event-log.ts';
 import { TradingMetrics } from '../../src/metrics/trading-metrics.ts';
+import { Portfolio } from '../../src/portfolio/portfolio.ts';
 import { AAPL } from '../venue/alpaca-local/support.ts';
 
 const aapl = AAPL;
@@ -43,6 +46,22 @@ describe('MeteredEventLog', () => {
     expect(await counter(metrics, 'tradestate_bars_total')).toBe(2);
     expect(await counter(metrics, 'tradestate_errors_total')).toBe(1);
     expect(await counter(metrics, 'tradestate_metrics_errors_total')).toBe(0);
+  });
+
+  it("the dashboard's error count and errors_total count the same records", async () => {
+    const metrics = new TradingMetrics({ instruments: [aapl] });
+    const portfolio = new Portfolio(MONEY_ONE, new Map([[aapl.id, aapl]]));
+    const dashboard = new DashboardState({ instruments: [aapl], portfolio: () => portfolio });
+    const log = new MeteredEventLog(new MemoryEventLog(), fanOut(metrics, dashboard));
+    const err = { code: 'TRD_ERR_VENUE_UNAVAILABLE', message: 'x' };
+    for (const source of ['gateway', 'feed', 'reconciler', 'recovery', 'something', 'run'])
+      log.append(1n, `${source}.error`, source, {}, err);
+    log.append(2n, 'order.refused', 'order', { clientOrderId: 'a' }, { ...err, clientOrderId: 'a' });
+    log.append(3n, 'oms.refused', 'oms', { clientOrderId: 'b' }, { ...err, clientOrderId: 'b' });
+    log.append(4n, 'order.rejected', 'order', { clientOrderId: 'c' }, { clientOrderId: 'c' });
+    log.append(5n, 'risk.failed', 'risk', { clientOrderId: 'd' }, { validator: 'maxOrderQty' });
+    expect(await counter(metrics, 'tradestate_errors_total')).toBe(6);
+    expect(dashboard.snapshot().errorCount).toBe(6);
   });
 
   it('a throwing observer loses no line and is counted', async () => {
