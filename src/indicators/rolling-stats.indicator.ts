@@ -2,7 +2,10 @@
  * Rolling mean and standard deviation over the last `period` values, O(1) per update, no allocation after
  * construction. Uses the sliding-window form of Welford's update (add the new value, remove the oldest, each
  * against the running mean), which stays accurate where a running sum of squares would lose digits (prices in
- * ticks squared pass 2^53 quickly).
+ * ticks squared pass 2^53 quickly). One case it cannot handle alone: an outlier leaving the window takes most
+ * of Σ(x − mean)² with it, and what is left carries the outlier's rounding error (after 113,515 left the window
+ * 113,515, 1, 2, 1 the std of 1, 2, 1 was off by 1e-6). When an update shrinks that sum a millionfold, the window
+ * is summed again from its values (O(period), rare).
  */
 export class RollingStats {
   readonly period: number;
@@ -22,13 +25,16 @@ export class RollingStats {
 
   /** Add a value (finite); the oldest leaves once `period` values are held. Returns {@link mean}. */
   update(x: number): number {
+    let resum = false;
     if (this.#count === this.period) {
       const old = this.#buf[this.#head]!;
       // replace `old` by `x` in one step: the mean moves by (x − old)/n
       const prev = this.#mean;
+      const m2 = this.#m2;
       this.#mean = prev + (x - old) / this.period;
-      this.#m2 += (x - old) * (x - this.#mean + old - prev);
-      if (this.#m2 < 0) this.#m2 = 0; // rounding on a flat window
+      this.#m2 = m2 + (x - old) * (x - this.#mean + old - prev);
+      // most of the sum left with `old` (or rounding took it below zero): what is left is mostly rounding
+      resum = this.#m2 < m2 * 1e-6;
     } else {
       this.#count++;
       const d = x - this.#mean;
@@ -37,7 +43,24 @@ export class RollingStats {
     }
     this.#buf[this.#head] = x;
     this.#head = (this.#head + 1) % this.period;
+    if (resum) this.#resum();
     return this.mean;
+  }
+
+  /** Mean and Σ (x − mean)² of the (full) window again, two passes over its values. */
+  #resum(): void {
+    const buf = this.#buf;
+    const n = this.period;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += buf[i]!;
+    const mean = sum / n;
+    let m2 = 0;
+    for (let i = 0; i < n; i++) {
+      const d = buf[i]! - mean;
+      m2 += d * d;
+    }
+    this.#mean = mean;
+    this.#m2 = m2;
   }
 
   /** True once `period` values have been seen. */

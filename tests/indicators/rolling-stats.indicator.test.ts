@@ -36,6 +36,16 @@ describe('RollingStats', () => {
     expect(s.zScore(10_049)).toBe(Number.NEGATIVE_INFINITY);
   });
 
+  it('an outlier leaving the window leaves no rounding behind (the property below found 113515, 1, 2, 1)', () => {
+    const s = new RollingStats(3);
+    for (const x of [113_515, 1, 2, 1]) s.update(x);
+    expect(s.mean).toBeCloseTo(4 / 3, 12);
+    expect(s.std).toBeCloseTo(Math.sqrt(1 / 3), 12);
+    for (const x of [50_000_000, 7, 7, 7]) s.update(x);
+    expect(s.std).toBe(0);
+    expect(s.zScore(7)).toBe(0);
+  });
+
   it('matches the naive window over long random series of tick prices (property)', () => {
     fc.assert(
       fc.property(
