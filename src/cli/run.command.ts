@@ -5,6 +5,7 @@ import { loadRunConfig } from '../config/load.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../core/nanos.ts';
+import { parseTimeArg } from '../data/timeframe.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
@@ -35,6 +36,9 @@ Options:
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
   --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
   --snapshot-at T write every component's state at time T (ISO-8601 or integer ns) to snapshot.json
+  --from T        backtest: trade only from T on (YYYY-MM-DD, ISO or integer ns); on tick data the
+                  messages before T still build the book
+  --to T          backtest: stop before T (exclusive; a date includes that day)
   -h, --help      show this help
 `;
 
@@ -58,6 +62,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       out: { type: 'string' },
       speed: { type: 'string', default: 'fast' },
       'snapshot-at': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       venue: { type: 'string' },
       duration: { type: 'string' },
       'metrics-port': { type: 'string' },
@@ -82,6 +88,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       { mode }
     );
   }
+  if (mode === 'paper' && (values.from !== undefined || values.to !== undefined)) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, '--from and --to apply to backtests only');
+  }
+  const window = {
+    ...(values.from !== undefined ? { from: parseTimeArg(values.from, 'start') } : {}),
+    ...(values.to !== undefined ? { to: parseTimeArg(values.to, 'end') } : {})
+  };
   if (
     mode === 'backtest' &&
     (values.venue !== undefined ||
@@ -157,7 +170,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     );
   }
   const { runIdOf } = await import('../engine/backtest.ts');
-  const runId = runIdOf(config, seed ?? config.seed);
+  const runId = runIdOf(config, seed ?? config.seed, window);
   const outDir = resolve(values.out ?? `results/${runId}`);
   const progress = io.stdout ? new ProgressBar(io.stdout, 'backtest') : undefined;
   const t0 = performance.now();
@@ -168,6 +181,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     outDir,
     speed,
     ...(snapshotAt !== undefined ? { snapshotAt } : {}),
+    window,
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();

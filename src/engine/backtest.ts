@@ -26,7 +26,8 @@ import { TradingRuntime } from './trading-runtime.ts';
 
 /**
  * A half-open time window of a backtest: only bars with `from ≤ tsEvent < to` are traded (an absent bound
- * does not limit).
+ * does not limit). On tick data (LOBSTER) the same holds per message, and the messages before `from` still
+ * build the book (see {@link driveLobster}).
  */
 export interface BacktestWindow {
   readonly from?: Nanos;
@@ -47,7 +48,7 @@ export interface BacktestOptions {
   readonly snapshotAt?: Nanos;
   /** `fast` (default) or N× real time (1 = real time). */
   readonly speed?: 'fast' | number;
-  /** Trade only the bars with `from ≤ tsEvent < to`; the run id then names the window. */
+  /** Trade only the bars (LOBSTER messages) with `from ≤ tsEvent < to`; the run id then names the window. */
   readonly window?: BacktestWindow;
   /** Test hooks: replace the configured strategy or bar source. */
   readonly strategy?: Strategy;
@@ -131,13 +132,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const instruments = instrumentsFor(config);
   const byId = new Map(instruments.map((i) => [i.id, i] as const));
   const tickData = config.data.kind === 'lobster' ? config.data : undefined;
-  if (
-    tickData &&
-    (window || opts.snapshotAt !== undefined || opts.bars || (opts.speed ?? 'fast') !== 'fast')
-  ) {
+  if (tickData && (opts.snapshotAt !== undefined || opts.bars || (opts.speed ?? 'fast') !== 'fast')) {
     throw new TradestateError(
       ErrorCode.CONFIG_INVALID,
-      'a LOBSTER (tick) backtest runs the whole file as fast as possible: no window, snapshot, bar source or speed',
+      'a LOBSTER (tick) backtest runs its file (or a window of it) as fast as possible: no snapshot, bar source or speed',
       { kind: 'lobster' }
     );
   }
@@ -200,7 +198,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       rt,
       clock,
       equity,
-      drain: drainVenue
+      drain: drainVenue,
+      ...(window ? { window } : {})
     }));
   } else {
     // a window drops bars, so the up-front total no longer holds

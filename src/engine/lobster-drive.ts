@@ -17,8 +17,10 @@ type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
 
 /** What a LOBSTER run did. */
 export interface LobsterDriveResult {
-  /** Messages replayed. */
+  /** Messages replayed inside the window (all of them without one). */
   readonly messages: number;
+  /** Messages before the window: applied to the book only, the strategy saw nothing of them. */
+  readonly warmup: number;
   /** Top-of-book changes shown to the strategy. */
   readonly quotes: number;
   /** Executions (LOBSTER types 4 and 5) shown to the strategy as trades. */
@@ -37,6 +39,20 @@ export function lobsterDayStart(data: LobsterData): Nanos {
   }
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   return nyWallToNs(y, m, d, 0);
+}
+
+/**
+ * The time range of a LOBSTER message file, `[first message, last message]` as a half-open range (epoch ns):
+ * what a walk-forward over tick data cuts into folds. Undefined for a file without messages.
+ */
+export function lobsterTimeRange(data: LobsterData): { from: Nanos; to: Nanos } | undefined {
+  const msgs = decodeLobsterMessages(readFileSync(data.messages));
+  if (msgs.length === 0) return undefined;
+  const dayStart = lobsterDayStart(data);
+  return {
+    from: dayStart + BigInt(msgs.timeNs[0]!),
+    to: dayStart + BigInt(msgs.timeNs[msgs.length - 1]!) + 1n
+  };
 }
 
 /** LOBSTER prices are dollars × 10,000: the instrument's tick must be 0.0001 for them to be its ticks. */
@@ -59,6 +75,10 @@ function checkTick(inst: Instrument): void {
  * at the mid and the quote is logged and shown to the strategy; an execution is first logged and shown as a
  * trade (aggressor: the side opposite the resting order's). The equity curve is sampled, and the kill
  * switch fed, every `equityEveryMs` of data time.
+ *
+ * With a `window`, only messages with `from ≤ time < to` are traded: the ones before `from` build the book
+ * (nothing is shown, logged or timed: the clock starts at the first message in the window, whose top of book
+ * the strategy sees as its first quote), and the replay stops at the first message at or after `to`.
  */
 export function driveLobster(
   data: LobsterData,
@@ -71,9 +91,13 @@ export function driveLobster(
     readonly equity: EquityPoint[];
     /** Deliver the venue's reports due by the clock's time. */
     readonly drain: () => void;
+    /** Trade only the messages with `from ≤ time < to` (either bound may be absent). */
+    readonly window?: { readonly from?: Nanos; readonly to?: Nanos };
   }
 ): LobsterDriveResult {
   const { venue, rt, clock, equity, drain } = run;
+  const from = run.window?.from;
+  const to = run.window?.to;
   checkTick(inst);
   const dayStart = lobsterDayStart(data);
   const msgs = decodeLobsterMessages(readFileSync(data.messages));
@@ -92,8 +116,19 @@ export function driveLobster(
   let askSz = 0;
   let quotes = 0;
   let trades = 0;
+  let warmup = 0;
+  let end = msgs.length;
   for (let i = 0; i < msgs.length; i++) {
     const ts = dayStart + BigInt(msgs.timeNs[i]!);
+    if (from !== undefined && ts < from) {
+      venue.onLobster(inst.id, msgs, i, dayStart);
+      warmup++;
+      continue;
+    }
+    if (to !== undefined && ts >= to) {
+      end = i;
+      break;
+    }
     if (nextSample === undefined) {
       nextSample = ts + every;
       equity[0] = { ts, equity: equity[0]!.equity };
@@ -157,9 +192,10 @@ export function driveLobster(
   }
   // the curve ends at the last message, not at the last whole sampling step before it
   const last = equity[equity.length - 1]!;
-  if (msgs.length > 0) {
-    const end = dayStart + BigInt(msgs.timeNs[msgs.length - 1]!);
-    if (end > last.ts) equity.push({ ts: end, equity: moneyToNumber(rt.portfolio.equity()) });
+  const messages = end - warmup;
+  if (messages > 0) {
+    const lastTs = dayStart + BigInt(msgs.timeNs[end - 1]!);
+    if (lastTs > last.ts) equity.push({ ts: lastTs, equity: moneyToNumber(rt.portfolio.equity()) });
   }
-  return { messages: msgs.length, quotes, trades };
+  return { messages, warmup, quotes, trades };
 }

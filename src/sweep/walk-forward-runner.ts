@@ -21,6 +21,7 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
+import { lobsterTimeRange } from '../engine/lobster-drive.ts';
 import { applyParams, assertKnownPath, type GridPoint, gridSize, type ParamAxis } from './param-grid.ts';
 import { errorOf, type SweepCounts, type SweepMetrics } from './sweep.worker.ts';
 import { runSweep, SWEEP_OBJECTIVES, type SweepObjective, type SweepOptions } from './sweep-runner.ts';
@@ -106,8 +107,19 @@ export interface WalkForwardOutcome {
   readonly elapsedMs: number;
 }
 
-/** The first and last bar close of the configured data, read from the bar source once. */
+/** The first and last bar close of the configured data, read from the bar source once (tick data: its first and last message). */
 async function dataRange(config: ReturnType<typeof applyParams>, seed: number): Promise<TimeRange> {
+  if (config.data.kind === 'lobster') {
+    const range = lobsterTimeRange(config.data);
+    if (range === undefined) {
+      throw new TradestateError(
+        ErrorCode.WALK_FORWARD_INVALID,
+        'the configured LOBSTER file has no messages to walk forward over',
+        { file: config.data.messages }
+      );
+    }
+    return range;
+  }
   const { source } = await openBars(config, instrumentsFor(config), seed);
   let first: Nanos | undefined;
   let last: Nanos | undefined;

@@ -76,6 +76,8 @@ describe('tradestate CLI', () => {
       ['run', '--mode', 'paper', '--metrics-port', 'x'],
       ['run', '--seed', 'x'],
       ['run', '--speed', '0'],
+      ['run', '--from', 'yesterday'],
+      ['run', '--mode', 'paper', '--to', '2024-01-03'],
       ['frobnicate'],
       ['chart', 'nope']
     ]) {
@@ -105,6 +107,26 @@ describe('tradestate CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Sharpe ratio/);
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).seed).toBe(3);
+  });
+
+  it('--from and --to backtest a window: only its bars are traded, and the run id names it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cli-window-'));
+    const r = await cli('run', '--from', '2024-01-03', '--to', '2024-01-04T16:00:00Z', '--out', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^tradestate backtest default-s42-w20240103T000000Z\.\.20240104T160000Z-[0-9a-f]{8} \(seed 42\)$/m
+    );
+    const bars = readFileSync(join(dir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === 'market.bar')
+      .map((x) => BigInt(x.ts));
+    // the 3rd's session and the 4th's bars closing 14:31 to 15:59 UTC, 3 symbols
+    expect(bars).toHaveLength(3 * (390 + 89));
+    expect(bars[0]).toBe(BigInt(Date.UTC(2024, 0, 3, 14, 31)) * 1_000_000n);
+    expect(bars.at(-1)).toBe(BigInt(Date.UTC(2024, 0, 4, 15, 59)) * 1_000_000n);
+    expect(r.out).toMatch(new RegExp(`^${(3 * 479).toLocaleString('en-US')} bars,`, 'm'));
   });
 
   it('prints the order state chart as Mermaid', async () => {

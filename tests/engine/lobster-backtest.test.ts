@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeLobsterMessages, decodeLobsterOrderbook } from '../../src/book/lobster.codec.ts';
 import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
+import { isoFromNs } from '../../src/core/nanos.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Quote } from '../../src/messages/market-data.ts';
@@ -163,13 +164,72 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
       message: expect.stringContaining('tickSize must be 0.0001')
     });
     await expect(
-      runBacktest({ config: tickConfig(), configFile: 't.yaml', window: { from: 1n } })
-    ).rejects.toMatchObject({ code: 'TRD_ERR_CONFIG_INVALID' });
+      runBacktest({ config: tickConfig(), configFile: 't.yaml', snapshotAt: 1n })
+    ).rejects.toMatchObject({
+      code: 'TRD_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('no snapshot')
+    });
     const noDate = tickConfig({ data: { kind: 'lobster', symbol: 'AAPL', messages: join(dir, 'aapl.csv') } });
     await expect(runBacktest({ config: noDate, configFile: 't.yaml' })).rejects.toMatchObject({
       code: 'TRD_ERR_CONFIG_INVALID',
       message: expect.stringContaining('data.date is required')
     });
+  });
+
+  it('a window trades only the messages inside it; the ones before build the book, so its quotes are the full run’s', async () => {
+    const msgs = decodeLobsterMessages(readFileSync(FIRST999));
+    const midnight = BigInt(Date.UTC(2012, 5, 21, 4, 0, 0)) * 1_000_000n;
+    const at = (i: number) => midnight + BigInt(msgs.timeNs[i]!);
+    const from = at(300);
+    const to = at(700);
+    const inside = Array.from({ length: msgs.length }, (_, i) => at(i)).filter((t) => t >= from && t < to);
+    const key = (q: Quote) => [q.tsEvent, q.bidPx, q.bidSz, q.askPx, q.askSz];
+
+    const full = quoteRecorder();
+    await runBacktest({ config: tickConfig(), configFile: 't.yaml', strategy: full });
+    const part = quoteRecorder();
+    const r = await runBacktest({
+      config: tickConfig(),
+      configFile: 't.yaml',
+      strategy: part,
+      window: { from, to }
+    });
+    expect(r.messages).toBe(inside.length);
+    const fullIn = full.seen.map((x) => x.q).filter((q) => q.tsEvent >= from && q.tsEvent < to);
+    const got = part.seen.map((x) => x.q);
+    // the strategy's first quote is the book as the window opens; after it, exactly the full run's quotes
+    expect(got[0]!.tsEvent).toBe(inside[0]);
+    expect(got.slice(got.length - fullIn.length).map(key)).toEqual(fullIn.map(key));
+    if (got.length === fullIn.length + 1) {
+      // the first message in the window did not move the top: the full run's last quote before it, re-shown
+      const before = full.seen
+        .map((x) => x.q)
+        .filter((q) => q.tsEvent < from)
+        .at(-1)!;
+      expect(key(got[0]!).slice(1)).toEqual(key(before).slice(1));
+    } else expect(got.length).toBe(fullIn.length);
+    expect(part.seen.every(({ q, now }) => now === q.tsEvent && now >= from && now < to)).toBe(true);
+    expect(r.equity[0]!.ts).toBe(inside[0]);
+    expect(r.equity.at(-1)!.ts).toBe(inside.at(-1));
+  });
+
+  it('a trading window sends nothing before it opens or after it closes, and the run id names it', async () => {
+    const msgs = decodeLobsterMessages(readFileSync(FIRST999));
+    const midnight = BigInt(Date.UTC(2012, 5, 21, 4, 0, 0)) * 1_000_000n;
+    const from = midnight + BigInt(msgs.timeNs[200]!);
+    const to = midnight + BigInt(msgs.timeNs[800]!);
+    const full = await runBacktest({ config: tickConfig(), configFile: 't.yaml' });
+    const r = await runBacktest({ config: tickConfig(), configFile: 't.yaml', window: { from, to } });
+    const submits = records(r.log).filter((x) => x.type === 'order.submit');
+    expect(submits.length).toBeGreaterThan(0);
+    expect(submits.every((x) => x.ts >= from && x.ts < to)).toBe(true);
+    expect(records(full.log).some((x) => x.type === 'order.submit' && x.ts < from)).toBe(true);
+    expect(r.runId).not.toBe(full.runId);
+    const compact = (t: bigint) =>
+      isoFromNs(t)
+        .replace(/\.?0*Z$/, 'Z')
+        .replace(/[-:]/g, '');
+    expect(r.runId).toContain(`-w${compact(from)}..${compact(to)}-`);
   });
 
   it('without an orderbook file the book starts empty and the run still completes uncrossed', async () => {

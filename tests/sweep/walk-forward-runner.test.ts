@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NS_PER_DAY, nsFromIso } from '../../src/core/nanos.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
+import type { MemoryEventLog } from '../../src/log/event-log.ts';
 import { applyParams, parseParamSpecs } from '../../src/sweep/param-grid.ts';
 import { runSweep } from '../../src/sweep/sweep-runner.ts';
 import {
@@ -8,6 +9,7 @@ import {
   type WalkForwardOutcome,
   walkForwardJson
 } from '../../src/sweep/walk-forward-runner.ts';
+import { sharedData } from '../support/shared-data.ts';
 
 const FILE = 'walk-forward-test.yaml';
 
@@ -146,5 +148,43 @@ describe('runWalkForward', () => {
     await expect(
       runWalkForward({ ...base, axes: parseParamSpecs(['strategy.params.fats=1,2']), workers: 1 })
     ).rejects.toMatchObject({ code: 'TRD_ERR_CONFIG_INVALID' });
+  });
+
+  it('walks forward over tick data: folds cut the LOBSTER file’s own time range, each test run a windowed tick backtest', async () => {
+    const messages = sharedData('lobster', 'AAPL_2012-06-21_34200000_57600000_message_10.first999.csv');
+    const orderbook = sharedData('lobster', 'AAPL_2012-06-21_34200000_57600000_orderbook_10.first999.csv');
+    const tick = {
+      name: 'wf-tick',
+      seed: 3,
+      instruments: { defaults: { venue: 'NASDAQ', tickSize: '0.0001' } },
+      data: { kind: 'lobster', symbol: 'AAPL', messages, orderbook },
+      strategy: { type: 'market-maker', params: { qty: 50, maxInventory: 100, requoteTicks: 100 } },
+      execution: {
+        commission: { bps: 0.2, minimum: 0 },
+        latency: { networkMs: 0.05, ackMs: 0.1, fillMs: 0.1 }
+      }
+    };
+    const S = 1_000_000_000n;
+    const wf = await runWalkForward({
+      config: tick,
+      configFile: FILE,
+      axes: parseParamSpecs(['strategy.params.requoteTicks=100,300']),
+      folds: { train: 15n * S, test: 15n * S },
+      workers: 1
+    });
+    // the file runs from 34,200.004241176 s to 34,249.086375027 s after New York midnight (04:00 UTC, EDT)
+    const midnight = nsFromIso('2012-06-21T04:00:00Z');
+    expect(wf.range).toEqual({ from: midnight + 34_200_004_241_176n, to: midnight + 34_249_086_375_028n });
+    expect(wf.folds.map((f) => f.status)).toEqual(['completed', 'completed']);
+    for (const f of wf.folds) {
+      const config = applyParams(tick, f.best!.params, FILE);
+      const direct = await runBacktest({ config, configFile: FILE, window: f.test });
+      expect(f.oos!.runId).toBe(direct.runId);
+      expect(f.oos!.metrics).toEqual(direct.summary);
+      expect(direct.messages).toBeGreaterThan(0);
+      const submits = (direct.log as MemoryEventLog).records.filter((r) => r.type === 'order.submit');
+      expect(submits.length).toBeGreaterThan(0);
+      expect(submits.every((r) => r.ts >= f.test.from && r.ts < f.test.to)).toBe(true);
+    }
   });
 });
