@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { type Actor, type AnyActorRef, createActor, fromEventObservable } from 'xstate';
+import { type Actor, type AnyActorRef, createActor, enqueueActions, fromEventObservable } from 'xstate';
 import type { RunConfig } from '../config/schema.ts';
 import type { Nanos } from '../core/nanos.ts';
 import {
@@ -34,8 +34,6 @@ export interface TradingNodeOptions {
   readonly onStrategyEvent: (e: StrategyEmitted) => void;
   readonly onKillSwitchEvent: (e: KillSwitchEmitted) => void;
   readonly onSupervisorEvent: (e: SupervisorEmitted) => void;
-  /** Called when the kill switch halts trading: cancel everything (the node sends the mass cancel itself). */
-  readonly onHalt?: () => void;
   /** Client order ids of strategy `s` are `<orderIdPrefix(s)>-<n>`; default the strategy id. */
   readonly orderIdPrefix?: (strategyId: string) => string;
   /** A restarted strategy asks for the positions and working orders the node knows it has. */
@@ -72,22 +70,28 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   /** Why the session halted every strategy for good, once it did. */
   let stopping: string | undefined;
 
+  // built-in sendTo, not a custom action calling send(): the OMS and the strategies handle these at once either
+  // way, but what they emit while a custom action runs makes XState print a development warning
   const killSwitch = killSwitchMachine.provide({
     actions: {
-      cancelAllOrders: () => {
+      cancelAllOrders: enqueueActions(({ enqueue, system }) => {
         const now = opts.clock.now();
-        get(NodeIds.oms)?.send({
-          type: 'order.cancel_all',
-          commandId: `killswitch:${now}`,
-          tsInit: now,
-          actor: 'system',
-          why: 'risk',
-          reason: 'kill switch halted trading'
-        } satisfies OmsEvent);
-        for (const s of opts.strategies)
-          get(NodeIds.strategy(s.id))?.send({ type: 'strategy.halt', reason: 'kill switch' });
-        opts.onHalt?.();
-      }
+        const oms = system.get(NodeIds.oms) as AnyActorRef | undefined;
+        if (oms) {
+          enqueue.sendTo(oms, {
+            type: 'order.cancel_all',
+            commandId: `killswitch:${now}`,
+            tsInit: now,
+            actor: 'system',
+            why: 'risk',
+            reason: 'kill switch halted trading'
+          } satisfies OmsEvent);
+        }
+        for (const s of opts.strategies) {
+          const ref = system.get(NodeIds.strategy(s.id)) as AnyActorRef | undefined;
+          if (ref) enqueue.sendTo(ref, { type: 'strategy.halt', reason: 'kill switch' });
+        }
+      })
     }
   });
   const strategyLogic = strategyMachine.provide({
