@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { readBytes } from '../core/read-file.ts';
 import { decodeLobsterMessages, decodeLobsterOrderbook, type LobsterOrderbook } from './lobster.codec.ts';
 import { LobsterReplayer, RowCheck } from './lobster-replayer.ts';
 
@@ -132,9 +132,9 @@ export function verify(
 }
 
 function readData(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new TradestateError(ErrorCode.DATA_NOT_FOUND, `cannot read ${path}`, { path }, { cause: e });
-  }
+  return readBytes(path, {
+    code: ErrorCode.DATA_NOT_FOUND,
+    message: `cannot read ${path}`,
+    context: { path }
+  });
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { readText } from '../core/read-file.ts';
 import { type RunConfig, runConfigSchema } from './schema.ts';
 
 /**
@@ -38,17 +38,11 @@ export function validateConfig<S extends z.ZodType>(
 
 /** Read and validate a YAML run configuration. Relative data paths are resolved against the config file's folder. */
 export function loadRunConfig(file: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TradestateError(
-      ErrorCode.CONFIG_NOT_FOUND,
-      `${file}: cannot read config file`,
-      { file },
-      { cause: e }
-    );
-  }
+  const text = readText(file, {
+    code: ErrorCode.CONFIG_NOT_FOUND,
+    message: `${file}: cannot read config file`,
+    context: { file }
+  });
   return parseRunConfig(text, file);
 }
 

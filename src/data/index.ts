@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
+import { readText } from '../core/read-file.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { getBars } from './access.ts';
 import { type BarSource, barsFromArray } from './bar-source.ts';
@@ -49,17 +49,11 @@ export async function openBarSource(
   if (spec.kind === 'yahoo-csv') {
     const sources: BarSource[] = [];
     for (const f of spec.files) {
-      let text: string;
-      try {
-        text = readFileSync(f.path, 'utf8');
-      } catch (e) {
-        throw new TradestateError(
-          ErrorCode.DATA_NOT_FOUND,
-          `cannot read data file ${f.path}`,
-          { file: f.path },
-          { cause: e }
-        );
-      }
+      const text = readText(f.path, {
+        code: ErrorCode.DATA_NOT_FOUND,
+        message: `cannot read data file ${f.path}`,
+        context: { file: f.path }
+      });
       const bars: Bar[] = parseYahooCsv(text, instruments(f.symbol), {
         adjust: spec.adjust ?? false,
         file: f.path

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { type Instrument, makeInstrument } from '../../core/instrument.ts';
+import { readText } from '../../core/read-file.ts';
 import { type AlpacaBarsRequest, type AlpacaClientOptions, downloadAlpacaBars } from '../alpaca-bars.ts';
 import { type FillPolicy, fillGaps, flagOutliers, type GapReport } from '../clean.ts';
 import { barsToColumns } from '../columns.ts';
@@ -75,12 +75,11 @@ export async function importFile(
   path: string,
   opts: ImportOptions
 ): Promise<ImportResult> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new TradestateError(ErrorCode.DATA_NOT_FOUND, `cannot read ${path}`, { file: path }, { cause: e });
-  }
+  const text = readText(path, {
+    code: ErrorCode.DATA_NOT_FOUND,
+    message: `cannot read ${path}`,
+    context: { file: path }
+  });
   const meta: SymbolMeta = { ...defaultMeta(opts.format, opts.symbol), ...opts.meta, symbol: opts.symbol };
   const inst: Instrument = makeInstrument(meta);
   const file = basename(path);

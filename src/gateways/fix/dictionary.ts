@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
+import { readText } from '../../core/read-file.ts';
 import { childrenNamed, parseXml, type XmlElement } from './xml.ts';
 
 /** FIX data types of a QuickFIX dictionary. */
@@ -92,17 +92,11 @@ export function loadFixDictionary(path: string): FixDictionary {
   const key = resolve(path);
   const hit = cache.get(key);
   if (hit) return hit;
-  let text: string;
-  try {
-    text = readFileSync(key, 'latin1');
-  } catch (e) {
-    throw new TradestateError(
-      ErrorCode.DATA_NOT_FOUND,
-      `FIX dictionary not found: ${key}`,
-      { path: key },
-      { cause: e }
-    );
-  }
+  const text = readText(
+    key,
+    { code: ErrorCode.DATA_NOT_FOUND, message: `FIX dictionary not found: ${key}`, context: { path: key } },
+    'latin1'
+  );
   const dict = compileFixDictionary(text);
   cache.set(key, dict);
   return dict;

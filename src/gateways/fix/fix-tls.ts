@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
+import { readText } from '../../core/read-file.ts';
 import type { FixTlsOptions } from './session.ts';
 
 /** `live.fix.tls` as the config gives it: PEM file paths (already resolved against the config file). */
@@ -18,17 +18,11 @@ export function loadFixTls(files: FixTlsFiles, where = 'live.fix.tls'): FixTlsOp
   const pem = (key: 'caFile' | 'certFile' | 'keyFile'): string | undefined => {
     const path = files[key];
     if (path === undefined) return undefined;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new TradestateError(
-        ErrorCode.CONFIG_INVALID,
-        `${where}.${key}: cannot read ${path}`,
-        { path: `${where}.${key}`, file: path },
-        { cause: e }
-      );
-    }
+    const text = readText(path, {
+      code: ErrorCode.CONFIG_INVALID,
+      message: `${where}.${key}: cannot read ${path}`,
+      context: { path: `${where}.${key}`, file: path }
+    });
     if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) {
       throw new TradestateError(ErrorCode.CONFIG_INVALID, `${where}.${key}: ${path} is not a PEM file`, {
         path: `${where}.${key}`,
