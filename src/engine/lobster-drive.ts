@@ -11,6 +11,7 @@ import { nyWallToNs } from '../data/us-eastern.ts';
 import type { Quote, Trade } from '../messages/market-data.ts';
 import type { SimulatedClock } from '../time/clock.ts';
 import type { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
+import type { BacktestWindow } from './backtest.ts';
 import type { TradingRuntime } from './trading-runtime.ts';
 
 type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
@@ -19,8 +20,6 @@ type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
 export interface LobsterDriveResult {
   /** Messages replayed inside the window (all of them without one). */
   readonly messages: number;
-  /** Messages before the window: applied to the book only, the strategy saw nothing of them. */
-  readonly warmup: number;
   /** Top-of-book changes shown to the strategy. */
   readonly quotes: number;
   /** Executions (LOBSTER types 4 and 5) shown to the strategy as trades. */
@@ -92,7 +91,7 @@ export function driveLobster(
     /** Deliver the venue's reports due by the clock's time. */
     readonly drain: () => void;
     /** Trade only the messages with `from ≤ time < to` (either bound may be absent). */
-    readonly window?: { readonly from?: Nanos; readonly to?: Nanos };
+    readonly window?: BacktestWindow;
   }
 ): LobsterDriveResult {
   const { venue, rt, clock, equity, drain } = run;
@@ -116,13 +115,14 @@ export function driveLobster(
   let askSz = 0;
   let quotes = 0;
   let trades = 0;
-  let warmup = 0;
+  /** The window's first and one-past-last message (messages are in time order). */
+  let first = 0;
   let end = msgs.length;
   for (let i = 0; i < msgs.length; i++) {
     const ts = dayStart + BigInt(msgs.timeNs[i]!);
     if (from !== undefined && ts < from) {
       venue.onLobster(inst.id, msgs, i, dayStart);
-      warmup++;
+      first = i + 1;
       continue;
     }
     if (to !== undefined && ts >= to) {
@@ -192,10 +192,10 @@ export function driveLobster(
   }
   // the curve ends at the last message, not at the last whole sampling step before it
   const last = equity[equity.length - 1]!;
-  const messages = end - warmup;
+  const messages = end - first;
   if (messages > 0) {
     const lastTs = dayStart + BigInt(msgs.timeNs[end - 1]!);
     if (lastTs > last.ts) equity.push({ ts: lastTs, equity: moneyToNumber(rt.portfolio.equity()) });
   }
-  return { messages, warmup, quotes, trades };
+  return { messages, quotes, trades };
 }
