@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { EquityPoint } from '../analytics/types.ts';
 import { decodeLobsterMessages, decodeLobsterOrderbook } from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
@@ -6,6 +5,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
+import { readBytes } from '../core/read-file.ts';
 import { lobsterDate } from '../data/import/lobster.ts';
 import { nyWallToNs } from '../data/us-eastern.ts';
 import type { Quote, Trade } from '../messages/market-data.ts';
@@ -45,13 +45,22 @@ export function lobsterDayStart(data: LobsterData): Nanos {
  * what a walk-forward over tick data cuts into folds. Undefined for a file without messages.
  */
 export function lobsterTimeRange(data: LobsterData): { from: Nanos; to: Nanos } | undefined {
-  const msgs = decodeLobsterMessages(readFileSync(data.messages));
+  const msgs = decodeLobsterMessages(lobsterFile(data.messages));
   if (msgs.length === 0) return undefined;
   const dayStart = lobsterDayStart(data);
   return {
     from: dayStart + BigInt(msgs.timeNs[0]!),
     to: dayStart + BigInt(msgs.timeNs[msgs.length - 1]!) + 1n
   };
+}
+
+/** A LOBSTER file's bytes; one that cannot be read is `TRD_ERR_DATA_NOT_FOUND` naming it. */
+function lobsterFile(path: string): Uint8Array {
+  return readBytes(path, {
+    code: ErrorCode.DATA_NOT_FOUND,
+    message: `cannot read LOBSTER file ${path}`,
+    context: { file: path }
+  });
 }
 
 /** LOBSTER prices are dollars × 10,000: the instrument's tick must be 0.0001 for them to be its ticks. */
@@ -99,9 +108,9 @@ export function driveLobster(
   const to = run.window?.to;
   checkTick(inst);
   const dayStart = lobsterDayStart(data);
-  const msgs = decodeLobsterMessages(readFileSync(data.messages));
+  const msgs = decodeLobsterMessages(lobsterFile(data.messages));
   if (data.orderbook !== undefined) {
-    const ob = decodeLobsterOrderbook(readFileSync(data.orderbook));
+    const ob = decodeLobsterOrderbook(lobsterFile(data.orderbook));
     const start = new LobsterReplayer();
     start.initBefore(ob, 0, msgs);
     venue.loadBook(inst.id, start.book.snapshot());

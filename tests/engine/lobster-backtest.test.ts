@@ -155,7 +155,7 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
     expect(r.equity.at(-1)!.ts).toBe(midnight + BigInt(msgs.timeNs[msgs.length - 1]!));
   });
 
-  it('refuses what a tick run cannot honour, with TRD_ERR_CONFIG_INVALID', async () => {
+  it('refuses what a tick run cannot honour, with TRD_ERR_CONFIG_INVALID; a file it cannot read is TRD_ERR_DATA_NOT_FOUND', async () => {
     const wrongTick = tickConfig({
       instruments: { defaults: { venue: 'NASDAQ' }, overrides: { AAPL: { tickSize: '0.01' } } }
     });
@@ -169,6 +169,16 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
       code: 'TRD_ERR_CONFIG_INVALID',
       message: expect.stringContaining('no snapshot')
     });
+    for (const data of [
+      { messages: join(dir, 'AAPL_2012-06-21_1_2_message_5.csv') },
+      { messages: FIRST999, orderbook: join(dir, 'AAPL_2012-06-21_1_2_orderbook_5.csv') }
+    ]) {
+      const missing = tickConfig({ data: { kind: 'lobster', symbol: 'AAPL', ...data } });
+      await expect(runBacktest({ config: missing, configFile: 't.yaml' })).rejects.toMatchObject({
+        code: 'TRD_ERR_DATA_NOT_FOUND',
+        message: expect.stringContaining(`cannot read LOBSTER file ${join(dir, 'AAPL_2012-06-21_1_2_')}`)
+      });
+    }
     const noDate = tickConfig({ data: { kind: 'lobster', symbol: 'AAPL', messages: join(dir, 'aapl.csv') } });
     await expect(runBacktest({ config: noDate, configFile: 't.yaml' })).rejects.toMatchObject({
       code: 'TRD_ERR_CONFIG_INVALID',
