@@ -264,6 +264,9 @@ export class TradingRuntime {
       case 'strategy.replace_requested':
         this.#replace(req, now);
         return;
+      case 'strategy.intents_discarded':
+        this.#log.append(now, req.type, 'strategy', { strategyId: req.strategyId }, req);
+        return;
       case 'strategy.intent_refused':
         this.#log.append(
           now,

@@ -43,6 +43,8 @@ export interface StrategyContext {
   readonly nextOrder: number;
   readonly now: Nanos;
   readonly bars: number;
+  /** Why the strategy is halted (the first halt's reason); undefined while it runs. */
+  readonly haltReason: string | undefined;
 }
 
 export type StrategyEvent =
@@ -68,7 +70,8 @@ interface Emitted {
   readonly tsEvent: Nanos;
 }
 
-export type StrategyEmitted =
+/** What a running strategy asks of the node (or is refused): each names a client order id. */
+export type StrategyRequest =
   | (Emitted & { readonly type: 'strategy.order_requested'; readonly intent: OrderIntent })
   | (Emitted & {
       readonly type: 'strategy.cancel_requested';
@@ -88,6 +91,18 @@ export type StrategyEmitted =
       readonly message: string;
       readonly intent: CancelIntent | ReplaceIntent;
     });
+
+/** A halted strategy answered with these actions; none of them was acted on. */
+export interface StrategyIntentsDiscarded {
+  readonly type: 'strategy.intents_discarded';
+  readonly strategyId: string;
+  /** The halt's reason. */
+  readonly reason: string;
+  readonly intents: readonly StrategyAction[];
+  readonly tsEvent: Nanos;
+}
+
+export type StrategyEmitted = StrategyRequest | StrategyIntentsDiscarded;
 
 function viewOf(ctx: StrategyContext): StrategyView {
   return {
@@ -186,6 +201,25 @@ function applyOrderEvent(ctx: StrategyContext, e: OrderEvent): Partial<StrategyC
   return { positions, open: applyOrderEventToWorking(ctx.open, e) };
 }
 
+/**
+ * A halted strategy's answer: nothing is acted on, but a non-empty answer is emitted as
+ * `strategy.intents_discarded` so the log shows what the strategy wanted while it was halted.
+ */
+function discarded(
+  ctx: StrategyContext,
+  actions: readonly StrategyAction[] | undefined,
+  tsEvent: Nanos
+): StrategyIntentsDiscarded | undefined {
+  if (actions === undefined || actions.length === 0) return undefined;
+  return {
+    type: 'strategy.intents_discarded',
+    strategyId: ctx.strategy.id,
+    reason: ctx.haltReason ?? 'halted',
+    intents: actions,
+    tsEvent
+  };
+}
+
 /** The strategy's answer to a quote (`onQuote`) or trade (`onTrade`); undefined for other events or without the hook. */
 function tickActions(ctx: StrategyContext, e: StrategyEvent): readonly StrategyAction[] | undefined {
   if (e.type === 'market.quote') return ctx.strategy.onQuote?.(e, viewOf(ctx));
@@ -219,10 +253,12 @@ export const strategyMachine = setup({
     observeTick: assign(({ event }) =>
       event.type === 'market.quote' || event.type === 'market.trade' ? { now: event.tsEvent } : {}
     ),
-    /** Keep the strategy's indicators warm while halted; its intents are discarded. */
-    warm: ({ context, event }) => {
-      if (event.type === 'market.bar') context.strategy.onBar(event, viewOf(context));
-    },
+    /** Keep the strategy's indicators warm while halted; its intents are discarded (and said so). */
+    warm: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'market.bar') return;
+      const d = discarded(context, context.strategy.onBar(event, viewOf(context)), event.tsEvent);
+      if (d !== undefined) enqueue(emit(d));
+    }),
     decide: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'market.bar') return;
       const actions = context.strategy.onBar(event, viewOf(context));
@@ -239,8 +275,11 @@ export const strategyMachine = setup({
       for (const e of r.emitted) enqueue(emit(e));
       enqueue(assign(r.update));
     }),
-    /** Halted: quotes and trades still reach the strategy; its actions are discarded. */
-    warmTick: ({ context, event }) => void tickActions(context, event),
+    /** Halted: quotes and trades still reach the strategy; its actions are discarded (and said so). */
+    warmTick: enqueueActions(({ context, event, enqueue }) => {
+      const d = discarded(context, tickActions(context, event), (event as Quote | Trade).tsEvent);
+      if (d !== undefined) enqueue(emit(d));
+    }),
     /** Show the strategy its order's event (the view already updated) and act on its answer. */
     react: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'strategy.order_event' || context.strategy.onOrderEvent === undefined) return;
@@ -250,11 +289,15 @@ export const strategyMachine = setup({
       for (const e of r.emitted) enqueue(emit(e));
       enqueue(assign(r.update));
     }),
-    /** Halted: the strategy still sees its orders' events; its actions are discarded. */
-    warmOrder: ({ context, event }) => {
-      if (event.type === 'strategy.order_event')
-        context.strategy.onOrderEvent?.(event.event, viewOf(context));
-    },
+    /** Halted: the strategy still sees its orders' events; its actions are discarded (and said so). */
+    warmOrder: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'strategy.order_event') return;
+      const answer = context.strategy.onOrderEvent?.(event.event, viewOf(context));
+      const d = discarded(context, answer, event.event.tsEvent);
+      if (d !== undefined) enqueue(emit(d));
+    }),
+    noteHalt: assign(({ event }) => (event.type === 'strategy.halt' ? { haltReason: event.reason } : {})),
+    clearHalt: assign({ haltReason: undefined }),
     restore: assign(({ context, event }) =>
       event.type === 'strategy.restore'
         ? {
@@ -277,7 +320,8 @@ export const strategyMachine = setup({
     open: {},
     nextOrder: 0,
     now: input.start,
-    bars: 0
+    bars: 0,
+    haltReason: undefined
   }),
   invoke: { src: 'marketData' },
   on: {
@@ -291,7 +335,7 @@ export const strategyMachine = setup({
         'market.quote': { actions: ['observeTick', 'decideOnTick'] },
         'market.trade': { actions: ['observeTick', 'decideOnTick'] },
         'strategy.order_event': { actions: ['applyOrderEvent', 'react'] },
-        'strategy.halt': 'halted'
+        'strategy.halt': { target: 'halted', actions: 'noteHalt' }
       }
     },
     halted: {
@@ -300,7 +344,7 @@ export const strategyMachine = setup({
         'market.quote': { actions: ['observeTick', 'warmTick'] },
         'market.trade': { actions: ['observeTick', 'warmTick'] },
         'strategy.order_event': { actions: ['applyOrderEvent', 'warmOrder'] },
-        'strategy.resume': 'running'
+        'strategy.resume': { target: 'running', actions: 'clearHalt' }
       }
     }
   }

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { startTradingNode } from '../../src/actors/trading-node.actor.ts';
 import { NS_PER_MIN } from '../../src/core/nanos.ts';
-import type { StrategyEmitted } from '../../src/machines/strategy.machine.ts';
+import type { StrategyIntentsDiscarded, StrategyRequest } from '../../src/machines/strategy.machine.ts';
 import type { SupervisorEmitted } from '../../src/machines/supervisor.machine.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
@@ -56,7 +56,8 @@ const nowhere: OrderVenue = {
 function nodeOf(strategy: Strategy) {
   const clock = new SimulatedClock(0n);
   const bars = new Subject<Bar>();
-  const requested: StrategyEmitted[] = [];
+  const requested: StrategyRequest[] = [];
+  const discarded: StrategyIntentsDiscarded[] = [];
   const supervisor: SupervisorEmitted['type'][] = [];
   const config = smallConfig({
     supervision: { intensity: 3, periodMs: 60_000, backoff: { minMs: 1_000, maxMs: 1_000, factor: 1 } }
@@ -70,18 +71,19 @@ function nodeOf(strategy: Strategy) {
     start: 0n,
     onOrderEvent: () => {},
     onOmsEvent: () => {},
-    onStrategyEvent: (e) => void requested.push(e),
+    onStrategyEvent: (e) =>
+      void (e.type === 'strategy.intents_discarded' ? discarded.push(e) : requested.push(e)),
     onKillSwitchEvent: () => {},
     onSupervisorEvent: (e) => void supervisor.push(e.type),
     restoreStrategy: () => ({ type: 'strategy.restore', positions: {}, open: {}, issued: requested.length })
   });
-  return { clock, bars, requested, supervisor, node };
+  return { clock, bars, requested, discarded, supervisor, node };
 }
 
 describe('trading node', () => {
   it('a strategy restarted while the kill switch holds trading halted comes back halted', () => {
     const strategy = eager([2]);
-    const { clock, bars, requested, supervisor, node } = nodeOf(strategy);
+    const { clock, bars, requested, discarded, supervisor, node } = nodeOf(strategy);
     try {
       bars.next(bar(1));
       expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']);
@@ -99,6 +101,11 @@ describe('trading node', () => {
       bars.next(bar(4));
       expect(strategy.seen).toBe(seen + 2); // the restarted strategy sees the bars…
       expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']); // …and asks for nothing
+      // what it wanted is said, with the halt's reason
+      expect(discarded.map((d) => [d.tsEvent, d.reason, d.intents.length])).toEqual([
+        [bar(3).tsEvent, 'kill switch', 1],
+        [bar(4).tsEvent, 'kill switch', 1]
+      ]);
     } finally {
       node.stop();
     }
@@ -106,7 +113,7 @@ describe('trading node', () => {
 
   it('a stopping session halts its strategies for good: nothing is asked for, not even after a restart', () => {
     const strategy = eager([3]);
-    const { clock, bars, requested, supervisor, node } = nodeOf(strategy);
+    const { clock, bars, requested, discarded, supervisor, node } = nodeOf(strategy);
     try {
       bars.next(bar(1));
       node.haltStrategies('session stopped');
@@ -120,6 +127,10 @@ describe('trading node', () => {
       // the kill switch never tripped: only the stop keeps the restarted strategy halted
       expect(node.killSwitch().getSnapshot().value).not.toBe('HALTED');
       expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']);
+      expect(discarded.map((d) => [d.tsEvent, d.reason])).toEqual([
+        [bar(2).tsEvent, 'session stopped'],
+        [bar(4).tsEvent, 'session stopped']
+      ]);
     } finally {
       node.stop();
     }

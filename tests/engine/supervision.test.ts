@@ -150,5 +150,18 @@ describe('supervision in a running node', () => {
     // after the trip, nothing new reaches the venue
     const laterSubmits = recs.filter((x) => x.type === 'order.submitted' && x.seq > trip.seq);
     expect(laterSubmits).toEqual([]);
+    // …but what the halted strategy still wanted is in the log, one line per answer, all after the trip
+    const discarded = recs.filter((x) => x.type === 'strategy.intents_discarded');
+    expect(discarded.length).toBeGreaterThan(0);
+    for (const d of discarded) {
+      expect(d.seq).toBeGreaterThan(trip.seq);
+      expect(d.payload).toMatchObject({
+        strategyId: 'churn',
+        reason: 'kill switch',
+        intents: [{ qty: 500 }]
+      });
+    }
+    const wanted = recs.filter((x) => x.type === 'strategy.order_requested' || x.type === 'order.submit');
+    expect(wanted.every((x) => x.seq < trip.seq)).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import {
   type StrategyEmitted,
   type StrategyEvent,
   type StrategyInput,
+  type StrategyRequest,
   strategyMachine
 } from '../../src/machines/strategy.machine.ts';
 import type { Strategy } from '../../src/strategies/strategy.ts';
@@ -187,13 +188,15 @@ const nOf = (id: string): number => {
 function replay(events: readonly StrategyEvent[]) {
   const probe = buyer();
   const actor = createActor(strategyMachine, { input: inputOf(probe.strategy) });
-  const emitted: StrategyEmitted[] = [];
-  actor.on('*', (e) => void emitted.push(e as StrategyEmitted));
+  const all: StrategyEmitted[] = [];
+  actor.on('*', (e) => void all.push(e as StrategyEmitted));
+  /** The requests (every emitted event but the discards). */
+  const emitted: StrategyRequest[] = [];
   actor.start();
   const step = (e: StrategyEvent) => {
     const before = actor.getSnapshot();
     const from = before.value as StateName;
-    const n = emitted.length;
+    const n = all.length;
     const calls = probe.calls();
     const orderCalls = probe.orderCalls();
     const quoteCalls = probe.quoteCalls();
@@ -201,13 +204,18 @@ function replay(events: readonly StrategyEvent[]) {
     actor.send(e);
     const after = actor.getSnapshot();
     const to = after.value as StateName;
-    const out = emitted.slice(n);
+    const out = all.slice(n);
+    for (const o of out) if (o.type !== 'strategy.intents_discarded') emitted.push(o);
     const where = `${from} --${e.type}--> ${to}`;
 
     // only halt and resume move the machine, and only from running and halted respectively
     const expectedTo: StateName =
       e.type === 'strategy.halt' ? 'halted' : e.type === 'strategy.resume' ? 'running' : from;
     expect(to, where).toBe(expectedTo);
+    // the halt's reason is kept while halted, and forgotten on resume
+    expect(after.context.haltReason, where).toBe(
+      to === 'running' ? undefined : from === 'halted' ? before.context.haltReason : 'test'
+    );
 
     // every bar is counted and shown to the strategy in both states; nothing else is
     const isBar = e.type === 'market.bar';
@@ -239,6 +247,19 @@ function replay(events: readonly StrategyEvent[]) {
         ...before.context.open,
         [id]: { instrumentId: X, leaves: 1 }
       });
+    } else if (isBar && from === 'halted') {
+      // halted: the same intent is said to be discarded, with the halt's reason, and nothing is numbered
+      expect(out, where).toEqual([
+        {
+          type: 'strategy.intents_discarded',
+          strategyId: 'm',
+          reason: 'test',
+          intents: [{ instrumentId: X, side: 'buy', qty: 1, orderType: 'market', tif: 'day', reason: 'm' }],
+          tsEvent: e.tsEvent
+        }
+      ]);
+      expect(after.context.nextOrder, where).toBe(before.context.nextOrder);
+      expect(after.context.open, where).toEqual(before.context.open);
     } else {
       expect(out, where).toEqual([]);
       if (e.type !== 'strategy.restore')

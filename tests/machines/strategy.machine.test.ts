@@ -6,6 +6,8 @@ import {
   type StrategyEmitted,
   type StrategyEvent,
   type StrategyInput,
+  type StrategyIntentsDiscarded,
+  type StrategyRequest,
   strategyMachine
 } from '../../src/machines/strategy.machine.ts';
 import type { Bar, Quote } from '../../src/messages/market-data.ts';
@@ -77,13 +79,18 @@ function scripted(id: string, script: readonly (readonly OrderIntent[])[] = []) 
 
 function start(strategy: Strategy, over: Partial<StrategyInput> = {}) {
   const actor = createActor(strategyMachine, { input: { strategy, start: T0, ...over } });
-  const emitted: StrategyEmitted[] = [];
-  actor.on('*', (e) => void emitted.push(e as StrategyEmitted));
+  const emitted: StrategyRequest[] = [];
+  const discarded: StrategyIntentsDiscarded[] = [];
+  actor.on('*', (e) => {
+    const x = e as StrategyEmitted;
+    if (x.type === 'strategy.intents_discarded') discarded.push(x);
+    else emitted.push(x);
+  });
   actor.start();
   const send = (e: StrategyEvent) => actor.send(e);
   const ids = () => emitted.map((e) => e.clientOrderId);
   const ctx = () => actor.getSnapshot().context;
-  return { actor, emitted, send, ids, ctx };
+  return { actor, emitted, discarded, send, ids, ctx };
 }
 
 /** An order event for one of this strategy's orders (defaults: a buy acknowledged with 5 leaves). */
@@ -317,6 +324,23 @@ describe('strategyMachine', () => {
     expect(s.actor.getSnapshot().value).toBe('halted');
     s.send(bar(2));
     s.send(bar(3));
+    // what it wanted while halted is said (with the halt's reason), never acted on
+    expect(s.discarded).toEqual([
+      {
+        type: 'strategy.intents_discarded',
+        strategyId: 's',
+        reason: 'kill switch',
+        intents: [intent('buy', 2)],
+        tsEvent: bar(2).tsEvent
+      },
+      {
+        type: 'strategy.intents_discarded',
+        strategyId: 's',
+        reason: 'kill switch',
+        intents: [intent('sell', 3)],
+        tsEvent: bar(3).tsEvent
+      }
+    ]);
     expect(seen.map((v) => [v.tsEvent, v.working, v.now])).toEqual([
       [bar(1).tsEvent, 0, bar(1).tsEvent],
       [bar(2).tsEvent, 1, bar(2).tsEvent],
@@ -337,7 +361,8 @@ describe('strategyMachine', () => {
     s.send(bar(4));
     expect(s.ids()).toEqual(['s-1', 's-2']);
     expect(s.emitted[1]!.intent).toEqual(intent('buy', 4));
-    expect(s.ctx()).toMatchObject({ bars: 4, nextOrder: 2 });
+    expect(s.ctx()).toMatchObject({ bars: 4, nextOrder: 2, haltReason: undefined });
+    expect(s.discarded).toHaveLength(2);
   });
 
   it('resume while running changes nothing', () => {
@@ -540,6 +565,9 @@ describe('strategyMachine: cancel, replace and order events', () => {
     s.send(oe({ clientOrderId: 's-1', orderType: 'limit', limitPx: 100 }));
     expect(s.views).toHaveLength(2);
     expect(s.ids()).toEqual(['s-1']);
+    expect(s.discarded.map((d) => [d.reason, d.intents, d.tsEvent])).toEqual([
+      ['kill switch', [limit('sell', 1, 105)], T0]
+    ]);
     s.send({ type: 'strategy.resume' });
     s.send(
       oe({
