@@ -6,7 +6,7 @@ import { InstrumentMap } from './app-messages.ts';
 import type { FixDictionary } from './dictionary.ts';
 import { FixExecutionGateway } from './fix-execution-gateway.ts';
 import { FixMarketDataGateway } from './fix-market-data-gateway.ts';
-import { createFixSession, type FixSessionActor } from './fix-session.ts';
+import { createFixSession, type FixSessionActor, stopFixSession } from './fix-session.ts';
 import type { FixTlsOptions } from './session.ts';
 import type { FixSessionStore } from './session-store.ts';
 
@@ -142,20 +142,7 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
     close: async () => {
       o.closeMarketData?.();
       fixData?.stop();
-      if (session.getSnapshot().status === 'active') {
-        const done = new Promise<void>((r) => {
-          const t = setTimeout(r, 1000);
-          const done = (): void => {
-            clearTimeout(t);
-            r();
-          };
-          session.subscribe({ complete: done });
-          session.on('fix.disconnected', done);
-        });
-        session.send({ type: 'session.stop', text: 'session end' });
-        await done;
-      }
-      session.stop();
+      await stopFixSession(session, 'session end');
     }
   };
 }

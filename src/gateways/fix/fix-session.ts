@@ -16,3 +16,25 @@ export function createFixSession(
   const machine = fixSessionMachine.provide({ actors: { transport: fixTcpTransport } });
   return createActor(machine, { input: { config, store, clock }, clock });
 }
+
+/**
+ * Stop `session` cleanly: a logged-on session sends Logout (`text`) and waits for the peer's Logout (or its own
+ * logout timeout) before it closes; an acceptor with no client just stops listening. Resolves once the session
+ * has stopped, or after `waitMs` at most, and then stops the actor in any case.
+ */
+export async function stopFixSession(session: FixSessionActor, text: string, waitMs = 1000): Promise<void> {
+  if (session.getSnapshot().status === 'active') {
+    const stopped = new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, waitMs);
+      function finish(): void {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve();
+      }
+      const sub = session.subscribe({ complete: finish, error: finish });
+    });
+    session.send({ type: 'session.stop', text });
+    await stopped;
+  }
+  session.stop();
+}

@@ -17,7 +17,7 @@ import {
 } from '../../gateways/fix/app-messages.ts';
 import type { FixDictionary } from '../../gateways/fix/dictionary.ts';
 import type { FixField } from '../../gateways/fix/encoder.ts';
-import { createFixSession, type FixSessionActor } from '../../gateways/fix/fix-session.ts';
+import { createFixSession, type FixSessionActor, stopFixSession } from '../../gateways/fix/fix-session.ts';
 import type { FixMessage } from '../../gateways/fix/parser.ts';
 import {
   applyReport,
@@ -163,9 +163,7 @@ export class FixLocalVenue {
     const s = this.#session;
     this.#session = undefined;
     if (!s) return;
-    s.send({ type: 'session.stop', text: 'venue closing' });
-    await new Promise((r) => setTimeout(r, 20));
-    s.stop();
+    await stopFixSession(s, 'venue closing');
   }
 
   /** The port listened on (after {@link start}). */

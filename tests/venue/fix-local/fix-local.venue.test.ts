@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { TradestateError } from '../../../src/core/errors.ts';
 import { makeInstrument } from '../../../src/core/instrument.ts';
@@ -243,5 +244,52 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     expect(venue.stats.statusRequests).toBe(1);
     expect([fill.lastQty, fill.lastPx, fill.leavesQty]).toEqual([10, 10_000, 0]);
     expect(fill.execId).toMatch(/:status:10$/);
+  });
+
+  it("stop logs the client out and waits for the client's Logout before it closes", async () => {
+    const { venue, conn, link } = await setup({ viaProxy: true });
+    const logouts: string[] = [];
+    conn.session.on('fix.logout', (e) => void logouts.push(e.text));
+    link!.hold(); // the client's answer waits in the proxy
+    let stopped = false;
+    const t0 = performance.now();
+    const stopping = venue.stop().then(() => void (stopped = true));
+    await until(() => logouts.length === 1, 3000, "the venue's Logout at the client");
+    expect(logouts).toEqual(['venue closing']);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(stopped).toBe(false); // still waiting for the answer
+    link!.release();
+    await stopping;
+    const ms = performance.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(150);
+    expect(ms).toBeLessThan(900); // the answer ended it, not the 1 s cap
+  });
+
+  it('stop gives a client that never answers the Logout 1 s, then closes anyway', async () => {
+    const { venue, link } = await setup({ viaProxy: true });
+    link!.hold();
+    const t0 = performance.now();
+    await venue.stop();
+    const ms = performance.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(950);
+    expect(ms).toBeLessThan(2500);
+  });
+
+  it('stop with no client connected stops listening at once', async () => {
+    const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 7 });
+    await venue.start();
+    const t0 = performance.now();
+    await venue.stop();
+    expect(performance.now() - t0).toBeLessThan(200);
+    await expect(
+      new Promise((resolve, reject) => {
+        const s = connect(venue.port, '127.0.0.1');
+        s.on('connect', () => {
+          s.destroy();
+          resolve('connected');
+        });
+        s.on('error', reject);
+      })
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
