@@ -189,6 +189,24 @@ export const liveConfigSchema = z.strictObject({
       secretKeyEnv: z.string().min(1).default('APCA_API_SECRET_KEY')
     })
     .prefault({}),
+  /**
+   * The bars a paper session shows its strategy. Venues stream minute bars (Alpaca's data stream; the FIX
+   * gateway cuts them from trades); they are rolled up, with the backtest's bucket rules, into `timeframe`
+   * (whole minutes up to `1d`; default: the data's own, i.e. `data.timeframe` for parquet, `1d` for yahoo-csv,
+   * else `1m`), so a strategy backtested on 5-minute or daily bars gets the same bars live. `calendar`: `nyse`
+   * (New York sessions; default unless the data is synthetic) or `24x7` (UTC days, epoch-aligned buckets);
+   * `session`: `regular` keeps only 09:30–16:00 New York (early closes applied) as a backtest does, `all` keeps
+   * extended hours. A bucket is emitted with the bar that completes it, or `graceMs` after its end when its
+   * last minute had no trades.
+   */
+  bars: z
+    .strictObject({
+      timeframe: z.string().min(1).optional(),
+      calendar: z.enum(['nyse', '24x7']).optional(),
+      session: z.enum(['regular', 'all']).default('regular'),
+      graceMs: z.number().int().min(0).max(600_000).default(10_000)
+    })
+    .prefault({}),
   /** Reconcile every order with the venue by client order id this often (ms), and after every reconnect. */
   reconcileEveryMs: z.number().int().min(100).default(30_000),
   /** On stop: cancel working orders and wait at most this long (ms) for their last reports. */

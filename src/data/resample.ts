@@ -152,6 +152,16 @@ export class BarResampler {
     return out;
   }
 
+  /** Whether a bar opening at `tsOpen` is inside the sessions kept (see {@link ResampleOptions.session}). */
+  keeps(tsOpen: Nanos): boolean {
+    return this.#bucket(tsOpen) !== undefined;
+  }
+
+  /** The bucket now being filled (`[start, end)`), if any. */
+  get openBucket(): { readonly start: Nanos; readonly end: Nanos } | undefined {
+    return this.#cur;
+  }
+
   /** Emit the last, possibly partial, bucket (end of data). */
   flush(): Bar | undefined {
     return this.#cur ? this.#emit() : undefined;

@@ -20,6 +20,7 @@ import type { Strategy } from '../strategies/strategy.ts';
 import type { Clock } from '../time/clock.ts';
 import { GatewayOrderVenue } from '../venue/gateway-venue.ts';
 import { instrumentsFor } from './bar-sources.ts';
+import { liveBars } from './live-bars.ts';
 import { TradingRuntime } from './trading-runtime.ts';
 
 /** A venue connection a live session trades through. */
@@ -137,6 +138,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const live = config.live;
   const instruments = instrumentsFor(config);
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
+  const { timeframe, rollup } = liveBars(config);
   // before anything else: wrong keys, an unreachable venue or a blocked account end the session here
   let venueStatus: unknown;
   try {
@@ -169,7 +171,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       mode: 'paper',
       venue: connection.name,
       strategy: strategy.id,
-      instruments: instruments.map((i) => i.id)
+      instruments: instruments.map((i) => i.id),
+      bars: timeframe.label
     }
   );
 
@@ -264,6 +267,17 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   let bars = 0;
   let stopping = false;
 
+  /** One bar, at the strategy's timeframe, to the strategy. */
+  const showBar = (bar: Bar): void => {
+    drain();
+    runtime.mark(bar);
+    runtime.publish(bar);
+    bars++;
+    const eq = portfolio.equity();
+    equity.push({ ts: bar.tsEvent, equity: moneyToNumber(eq) });
+    runtime.observe(bar.tsEvent, eq);
+    opts.onBar?.(bar, bars);
+  };
   subs.push(
     connection.marketData.marketData$.subscribe((md) => {
       if (stopping || !runtime.trades(md.instrumentId)) return;
@@ -283,16 +297,22 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
         return;
       }
       if (md.type !== 'market.bar') return;
-      drain();
-      runtime.mark(md);
-      runtime.publish(md);
-      bars++;
-      const eq = portfolio.equity();
-      equity.push({ ts: md.tsEvent, equity: moneyToNumber(eq) });
-      runtime.observe(md.tsEvent, eq);
-      opts.onBar?.(md, bars);
+      if (rollup === undefined) return showBar(md);
+      const step = rollup.push(md, clock.now());
+      if (step.late) {
+        // a bar of a bucket the strategy has already been shown: bars are never revised
+        const { instrumentId, tsOpen, tsEvent } = md;
+        log.append(clock.now(), 'market.bar_late', 'feed', { instrumentId }, { tsOpen, tsEvent });
+      }
+      for (const bar of step.bars) showBar(bar);
     })
   );
+  // a bucket whose last minute had no trades is closed by the clock
+  const closeQuietBuckets =
+    rollup &&
+    setInterval(() => {
+      if (!stopping) for (const bar of rollup.flush(clock.now())) showBar(bar);
+    }, 250).unref();
   connection.marketData.subscribe({
     type: 'md.subscription',
     action: 'subscribe',
@@ -307,6 +327,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   // from here the strategy sees no market data and whatever it asks for is discarded: a bar or a cancel
   // arriving during the shutdown must not send an order the cancel-all has already gone past
   stopping = true;
+  clearInterval(closeQuietBuckets);
   runtime.node.haltStrategies('session stopped');
   log.append(clock.now(), 'run.stopping', 'engine', {}, { stoppedBy });
   const leftWorking = await shutdown(runtime, clock, live.shutdownGraceMs, drain);

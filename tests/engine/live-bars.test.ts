@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { RunConfig } from '../../src/config/schema.ts';
+import { NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../../src/core/nanos.ts';
+import { instrumentsFor } from '../../src/engine/bar-sources.ts';
+import { liveBars } from '../../src/engine/live-bars.ts';
+import { runLive } from '../../src/engine/live-runner.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { Strategy } from '../../src/strategies/strategy.ts';
+import { LiveClock } from '../../src/time/clock.ts';
+import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
+import { dict } from '../gateways/fix-support.ts';
+import { cleanupAfterEach, loopbackFixClient } from '../support/fix-loopback.ts';
+import { smallConfig } from '../support/run-config.ts';
+import { until } from '../support/until.ts';
+import { records } from './support/local-paper.ts';
+
+const cleanup = cleanupAfterEach();
+
+const withLive = (live: Record<string, unknown>, over: Record<string, unknown> = {}): RunConfig =>
+  smallConfig({ live, ...over });
+const yahoo = { kind: 'yahoo-csv', files: [{ symbol: 'ORCL', path: 'x.csv' }] };
+const parquet = (timeframe: string) => ({ kind: 'parquet', store: 's', symbols: ['ORCL'], timeframe });
+
+describe('live bars: the strategy gets the timeframe it was backtested on', () => {
+  it('defaults to the data’s timeframe and calendar; a real venue rolls minute bars up, a local one passes its bars', () => {
+    const of = (c: RunConfig) => {
+      const b = liveBars(c);
+      return [b.timeframe.label, b.rollup !== undefined];
+    };
+    expect(of(withLive({ venue: 'alpaca' }))).toEqual(['1m', true]);
+    expect(of(withLive({ venue: 'alpaca' }, { data: yahoo }))).toEqual(['1d', true]);
+    expect(of(withLive({ venue: 'fix' }, { data: parquet('15m') }))).toEqual(['15m', true]);
+    expect(of(withLive({ venue: 'alpaca', bars: { timeframe: '5m' } }))).toEqual(['5m', true]);
+    expect(of(withLive({ venue: 'local' }, { data: parquet('1h') }))).toEqual(['1h', false]);
+    expect(of(withLive({ venue: 'local-fix', bars: { timeframe: '1d' } }, { data: yahoo }))).toEqual([
+      '1d',
+      false
+    ]);
+  });
+
+  it('refuses what it cannot make, with TRD_ERR_CONFIG_INVALID', () => {
+    const refused = (c: () => RunConfig, message: RegExp) =>
+      expect(() => liveBars(c())).toThrow(
+        expect.objectContaining({ code: 'TRD_ERR_CONFIG_INVALID', message: expect.stringMatching(message) })
+      );
+    refused(() => withLive({ venue: 'alpaca', bars: { timeframe: '30s' } }), /whole minutes/);
+    refused(() => withLive({ venue: 'alpaca', bars: { timeframe: 'weekly' } }), /not a timeframe/);
+    refused(() => withLive({ venue: 'alpaca', bars: { timeframe: '1w' } }), /not supported/);
+    refused(() => withLive({ venue: 'alpaca', bars: { timeframe: '2d' } }), /1d only/);
+    refused(() => withLive({ venue: 'local', bars: { timeframe: '5m' } }), /replays the data's own 1m bars/);
+  });
+
+  it('a paper session over FIX shows a 5-minute strategy 5-minute bars made from the venue’s trades', async () => {
+    const config = withLive(
+      { venue: 'fix', bars: { timeframe: '5m', calendar: '24x7', graceMs: 60_000 }, shutdownGraceMs: 200 },
+      {
+        data: { kind: 'synthetic', symbols: ['AAPL'], start: '2024-03-05', sessions: 1 },
+        instruments: { defaults: { venue: 'FIXLOCAL' } }
+      }
+    );
+    const instruments = instrumentsFor(config);
+    const clock = new LiveClock();
+    const venue = new FixLocalVenue({ instruments, clock, dictionary: dict, seed: 5 });
+    await venue.start();
+    cleanup.push(() => venue.stop());
+    const conn = loopbackFixClient(cleanup, venue.port, instruments, {
+      senderCompId: venue.targetCompId,
+      targetCompId: venue.senderCompId,
+      clock
+    });
+    const seen: Bar[] = [];
+    const strategy: Strategy = {
+      id: 'five',
+      onBar: (bar) => {
+        seen.push(bar);
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    const stop = new AbortController();
+    const result = runLive({
+      config,
+      configFile: 'test.yaml',
+      clock,
+      signal: stop.signal,
+      strategy,
+      connection: {
+        name: 'fix',
+        execution: conn.execution,
+        marketData: conn.marketData,
+        preflight: () => conn.preflight(),
+        close: () => conn.close()
+      }
+    });
+    await until(() => venue.marketData.stats.requests === 1, 5_000, 'the session to subscribe');
+    // replayed history: three trades a minute for eleven minutes (prices and sizes vary)
+    const T0 = nsFromIso('2024-03-05T15:00:00Z');
+    const trades: { at: bigint; px: number; sz: number }[] = [];
+    for (let m = 0; m <= 10; m++)
+      for (const [k, sec] of [5, 25, 45].entries())
+        trades.push({
+          at: T0 + BigInt(m) * NS_PER_MIN + BigInt(sec) * NS_PER_SEC,
+          px: 10_000 + ((m * 7 + k * 3) % 11),
+          sz: 1 + k + m
+        });
+    for (const t of trades)
+      venue.trade({
+        type: 'market.trade',
+        instrumentId: instruments[0]!.id,
+        tsEvent: t.at,
+        tsInit: t.at,
+        px: t.px,
+        sz: t.sz,
+        aggressor: 'buy',
+        tradeId: `t${t.at}`
+      });
+    // minute 5's first trade closes minute 4, which completes [0, 5); minute 10's closes 9, completing [5, 10)
+    await until(() => seen.length === 2, 5_000, 'two 5-minute bars');
+    await new Promise((r) => setTimeout(r, 300)); // and no more: [10, 15) is not over
+    stop.abort();
+    const r = await result;
+    const want = (from: number) => {
+      const ts = trades.filter(
+        (t) => t.at >= T0 + BigInt(from) * NS_PER_MIN && t.at < T0 + BigInt(from + 5) * NS_PER_MIN
+      );
+      return [
+        BigInt(from) * NS_PER_MIN,
+        BigInt(from + 5) * NS_PER_MIN,
+        ts[0]!.px,
+        Math.max(...ts.map((t) => t.px)),
+        Math.min(...ts.map((t) => t.px)),
+        ts.at(-1)!.px,
+        ts.reduce((a, t) => a + t.sz, 0)
+      ];
+    };
+    expect(
+      seen.map((b) => [b.tsOpen - T0, b.tsEvent - T0, b.open, b.high, b.low, b.close, b.volume])
+    ).toEqual([want(0), want(5)]);
+    expect(r.bars).toBe(2);
+    expect(records(r, 'run.started')[0]!.payload).toMatchObject({ bars: '5m' });
+    expect(records(r, 'market.bar').map((x) => x.payload['tsEvent'])).toEqual([
+      T0 + 5n * NS_PER_MIN,
+      T0 + 10n * NS_PER_MIN
+    ]);
+    expect(r.errors).toEqual([]);
+  });
+});
