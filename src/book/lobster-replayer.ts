@@ -69,6 +69,13 @@ export class LobsterReplayer {
   /** Trading state from the last type-7 message: 'trading' | 'halted' | 'quoting'. */
   tradingState: 'trading' | 'halted' | 'quoting' = 'trading';
 
+  /**
+   * Called after a level was made to match an orderbook row ({@link checkRow}): the market's liquidity at
+   * (`side`, `price`) is now `qty` (0: a stale level dropped). An emulator keeping its own copy of the market
+   * applies the same (`L3FillModel.revealLevel`).
+   */
+  onReveal: ((side: BookSide, price: number, qty: number) => void) | undefined;
+
   #bidHorizon = Number.NEGATIVE_INFINITY;
   #askHorizon = Number.POSITIVE_INFINITY;
 
@@ -309,58 +316,74 @@ export class LobsterReplayer {
     return result;
   }
 
-  /** Make the level at `price` total `qty` by adjusting its unknown liquidity (and, if needed, its newest orders). */
+  /** Make the level at `price` total `qty` (see {@link seedLevel}), and say so to {@link onReveal}. */
   #seed(side: BookSide, price: number, qty: number): void {
-    const book = this.book;
     this.revealedLevels++;
-    const lad = book.ladder(side);
-    const uid = LobsterReplayer.unknownId(side, price);
-    const lv = lad.find(price);
-    const total = lv >= 0 ? lad.qty[lv]! : 0;
-    if (qty === total) return;
-    const us = book.slotOf(uid);
-    if (qty > total) {
-      const u = us >= 0 ? book.orderQty[us]! : 0;
-      if (us >= 0) book.removeSlot(us);
-      this.#addUnknownAtFront(side, price, u + qty - total);
-      return;
-    }
-    let excess = total - qty;
-    if (us >= 0) {
-      const u = book.orderQty[us]!;
-      const take = u < excess ? u : excess;
-      book.reduceSlot(us, take);
-      excess -= take;
-    }
-    while (excess > 0) {
-      const l2 = lad.find(price);
-      const tail = lad.tail[l2]!;
-      const q = book.orderQty[tail]!;
-      const take = q < excess ? q : excess;
-      book.reduceSlot(tail, take);
-      excess -= take;
-    }
+    seedLevel(this.book, side, price, qty);
+    this.onReveal?.(side, price, qty);
   }
+}
 
-  /** Add unknown liquidity that predates the level's known orders: it goes to the front of the queue. */
-  #addUnknownAtFront(side: BookSide, price: number, qty: number): void {
-    const book = this.book;
-    const lad = book.ladder(side);
-    const lv = lad.find(price);
-    const uid = LobsterReplayer.unknownId(side, price);
-    if (lv < 0) {
-      book.add(uid, side, price, qty);
-      return;
-    }
-    // Re-queue the known orders behind the unknown one, preserving their order.
-    const ids: number[] = [];
-    const qtys: number[] = [];
-    for (let o = lad.head[lv]!; o >= 0; o = book.orderNext[o]!) {
-      ids.push(book.orderId[o]!);
-      qtys.push(book.orderQty[o]!);
-    }
-    for (const id of ids) book.cancel(id);
-    book.add(uid, side, price, qty);
-    for (let k = 0; k < ids.length; k++) book.add(ids[k]!, side, price, qtys[k]!);
+/**
+ * Make the market's liquidity at (`side`, `price`) total `qty` in `book`, for a level an orderbook row reveals:
+ * more than the book has is unknown liquidity (id {@link LobsterReplayer.unknownId}) at the FRONT of the queue,
+ * since it predates every order the file showed there; less is taken from the unknown liquidity first, then from
+ * the level's newest market orders. Orders of an owner other than 0 (own orders in an emulator's book) are not
+ * market liquidity: they are neither counted nor touched, and keep their place relative to the market's orders.
+ */
+export function seedLevel(book: L3Book, side: BookSide, price: number, qty: number): void {
+  const lad = book.ladder(side);
+  const lv = lad.find(price);
+  let total = 0;
+  if (lv >= 0)
+    for (let o = lad.head[lv]!; o >= 0; o = book.orderNext[o]!)
+      if (book.orderOwner[o] === 0) total += book.orderQty[o]!;
+  if (qty === total) return;
+  const uid = LobsterReplayer.unknownId(side, price);
+  const us = book.slotOf(uid);
+  if (qty > total) {
+    const u = us >= 0 ? book.orderQty[us]! : 0;
+    if (us >= 0) book.removeSlot(us);
+    addAtFront(book, side, price, uid, u + qty - total);
+    return;
   }
+  let excess = total - qty;
+  if (us >= 0) {
+    const u = book.orderQty[us]!;
+    const take = u < excess ? u : excess;
+    book.reduceSlot(us, take);
+    excess -= take;
+  }
+  while (excess > 0) {
+    // the newest market order of the level (own orders are skipped)
+    let o = lad.tail[lad.find(price)]!;
+    while (book.orderOwner[o] !== 0) o = book.orderPrev[o]!;
+    const q = book.orderQty[o]!;
+    const take = q < excess ? q : excess;
+    book.reduceSlot(o, take);
+    excess -= take;
+  }
+}
+
+/** Put market order `id` at the front of its level's queue: the orders there are re-queued behind it, in order. */
+function addAtFront(book: L3Book, side: BookSide, price: number, id: number, qty: number): void {
+  const lad = book.ladder(side);
+  const lv = lad.find(price);
+  if (lv < 0) {
+    book.add(id, side, price, qty);
+    return;
+  }
+  const ids: number[] = [];
+  const qtys: number[] = [];
+  const owners: number[] = [];
+  const flags: number[] = [];
+  for (let o = lad.head[lv]!; o >= 0; o = book.orderNext[o]!) {
+    ids.push(book.orderId[o]!);
+    qtys.push(book.orderQty[o]!);
+    owners.push(book.orderOwner[o]!);
+    flags.push(book.orderFlags[o]!);
+  }
+  for (const x of ids) book.cancel(x);
+  book.add(id, side, price, qty);
+  for (let k = 0; k < ids.length; k++) book.add(ids[k]!, side, price, qtys[k]!, owners[k]!, flags[k]!);
 }

@@ -1,5 +1,5 @@
 import type { L3Book, L3BookSnapshot } from '../../book/l3-book.ts';
-import { LobsterReplayer } from '../../book/lobster-replayer.ts';
+import { LobsterReplayer, seedLevel } from '../../book/lobster-replayer.ts';
 import { BookSide } from '../../book/side.ts';
 import { type Nanos, NS_PER_DAY } from '../../core/nanos.ts';
 import { ExecKind } from '../../matching/exec-events.ts';
@@ -122,6 +122,15 @@ export class L3FillModel implements FillModel {
   /** Start from a snapshot of market orders (e.g. a LOBSTER row as unknown liquidity). */
   loadBook(instrumentId: string, snap: L3BookSnapshot): void {
     this.engine(instrumentId).book.loadSnapshot(snap);
+  }
+
+  /**
+   * An orderbook row revealed the market's liquidity at (`side`, `price`): `qty` lots (0: the level is stale,
+   * its orders cancelled where a level-N file has no events). The market part of the level is set to it (see
+   * {@link seedLevel}); own orders there keep their size and their place behind the market's earlier orders.
+   */
+  revealLevel(instrumentId: string, side: BookSide, price: number, qty: number): void {
+    seedLevel(this.engine(instrumentId).book, side, price, qty);
   }
 
   /** Lots the data still counts for market order `id` that own orders already took. */
