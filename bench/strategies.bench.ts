@@ -61,7 +61,13 @@ function bars(): Bar[] {
   return out;
 }
 
-const FLAT: StrategyView = { position: () => 0, workingQty: () => 0, openOrders: () => [], now: () => 0n };
+const FLAT: StrategyView = {
+  position: () => 0,
+  workingQty: () => 0,
+  openOrders: () => [],
+  now: () => 0n,
+  book: () => undefined
+};
 
 export async function run(emit: (fig: Figure) => void): Promise<void> {
   const bs = bars();

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { type Actor, type AnyActorRef, createActor, enqueueActions, fromEventObservable } from 'xstate';
+import type { BookView } from '../book/book-view.ts';
 import type { RunConfig } from '../config/schema.ts';
 import type { Nanos } from '../core/nanos.ts';
 import {
@@ -36,6 +37,8 @@ export interface TradingNodeOptions {
   readonly onSupervisorEvent: (e: SupervisorEmitted) => void;
   /** Client order ids of strategy `s` are `<orderIdPrefix(s)>-<n>`; default the strategy id. */
   readonly orderIdPrefix?: (strategyId: string) => string;
+  /** Order books the strategies' views show (tick backtests on order-level data); default none. */
+  readonly books?: (instrumentId: string) => BookView | undefined;
   /** A restarted strategy asks for the positions and working orders the node knows it has. */
   readonly restoreStrategy: (strategyId: string) => Extract<StrategyEvent, { type: 'strategy.restore' }>;
 }
@@ -114,7 +117,8 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
             input: {
               strategy,
               start: opts.start,
-              ...(opts.orderIdPrefix ? { orderIdPrefix: opts.orderIdPrefix(strategy.id) } : {})
+              ...(opts.orderIdPrefix ? { orderIdPrefix: opts.orderIdPrefix(strategy.id) } : {}),
+              ...(opts.books ? { books: opts.books } : {})
             },
             restart: 'permanent' as const
           }))

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeSummary } from '../analytics/summary.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
+import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, moneyToNumber } from '../core/instrument.ts';
@@ -21,7 +22,7 @@ import { SimulatedClock } from '../time/clock.ts';
 import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
-import { driveLobster } from './lobster-drive.ts';
+import { driveLobster, tickBooks } from './lobster-drive.ts';
 import { TradingRuntime } from './trading-runtime.ts';
 
 /**
@@ -178,7 +179,19 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       ...(window ? { window: windowJson(window) } : {})
     }
   );
-  const rt = new TradingRuntime({ config, instruments, clock, venue, strategy, log, start: 0n });
+  // a tick backtest's strategy may read the emulated L3 book (market orders and its own) through view.book
+  const depth = tickData ? new LobsterReplayer() : undefined;
+  const books = depth ? tickBooks(depth, instruments[0]!.id) : undefined;
+  const rt = new TradingRuntime({
+    config,
+    instruments,
+    clock,
+    venue,
+    strategy,
+    log,
+    start: 0n,
+    ...(books ? { books } : {})
+  });
   const { portfolio, riskEngine } = rt;
 
   /** Deliver the venue's reports whose (latency-delayed) time has come. */
@@ -199,7 +212,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       clock,
       equity,
       drain: drainVenue,
-      ...(window ? { window } : {})
+      ...(window ? { window } : {}),
+      ...(depth ? { depth } : {})
     }));
   } else {
     // a window drops bars, so the up-front total no longer holds

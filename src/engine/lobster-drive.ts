@@ -1,4 +1,5 @@
 import type { EquityPoint } from '../analytics/types.ts';
+import { type BookView, bookViewOf } from '../book/book-view.ts';
 import { decodeLobsterMessages, decodeLobsterOrderbook } from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { RunConfig } from '../config/schema.ts';
@@ -63,6 +64,19 @@ function lobsterFile(path: string): Uint8Array {
   });
 }
 
+/**
+ * What `view.book` shows a tick backtest's strategy: the market's book of the replayed instrument as the data
+ * shows it after the event being handled (the depth feed's view: the data's orders, not the strategy's own
+ * emulated ones, which `view.openOrders` has); nothing for other instruments. {@link driveLobster} keeps it.
+ */
+export function tickBooks(
+  depth: LobsterReplayer,
+  instrumentId: string
+): (id: string) => BookView | undefined {
+  const view = bookViewOf(depth.book);
+  return (id) => (id === instrumentId ? view : undefined);
+}
+
 /** LOBSTER prices are dollars × 10,000: the instrument's tick must be 0.0001 for them to be its ticks. */
 function checkTick(inst: Instrument): void {
   if (inst.tick.mantissa !== 1n || inst.tick.scale !== 4) {
@@ -101,6 +115,11 @@ export function driveLobster(
     readonly drain: () => void;
     /** Trade only the messages with `from ≤ time < to` (either bound may be absent). */
     readonly window?: BacktestWindow;
+    /**
+     * The market's book ({@link tickBooks}), replayed here message by message and, with an orderbook file,
+     * checked against its rows; what a row reveals is applied to the emulated book too. Default: a private one.
+     */
+    readonly depth?: LobsterReplayer;
   }
 ): LobsterDriveResult {
   const { venue, rt, clock, equity, drain } = run;
@@ -109,12 +128,23 @@ export function driveLobster(
   checkTick(inst);
   const dayStart = lobsterDayStart(data);
   const msgs = decodeLobsterMessages(lobsterFile(data.messages));
-  if (data.orderbook !== undefined) {
-    const ob = decodeLobsterOrderbook(lobsterFile(data.orderbook));
-    const start = new LobsterReplayer();
-    start.initBefore(ob, 0, msgs);
-    venue.loadBook(inst.id, start.book.snapshot());
+  const ob = data.orderbook === undefined ? undefined : decodeLobsterOrderbook(lobsterFile(data.orderbook));
+  // The market's book as the data shows it: the depth strategies see, and with an orderbook file checked
+  // against its rows (a level that surfaces from beyond the file's depth is taken from the row, a stale one
+  // dropped), so its top levels are the venue's. What a row reveals is true of the emulated book too.
+  const depth = run.depth ?? new LobsterReplayer();
+  depth.reset();
+  if (ob !== undefined) {
+    depth.initBefore(ob, 0, msgs);
+    venue.loadBook(inst.id, depth.book.snapshot());
   }
+  const l3 = venue.l3!;
+  depth.onReveal = (side, price, qty) => l3.revealLevel(inst.id, side, price, qty);
+  const depthRows = ob !== undefined ? Math.min(ob.rows, msgs.length) : 0;
+  const stepDepth = (i: number): void => {
+    depth.apply(msgs, i);
+    if (i < depthRows) depth.checkRow(ob!, i);
+  };
   const book = venue.l3!.book(inst.id);
   const every = BigInt(data.equityEveryMs) * 1_000_000n;
   let nextSample: Nanos | undefined;
@@ -131,6 +161,7 @@ export function driveLobster(
     const ts = dayStart + BigInt(msgs.timeNs[i]!);
     if (from !== undefined && ts < from) {
       venue.onLobster(inst.id, msgs, i, dayStart);
+      stepDepth(i);
       first = i + 1;
       continue;
     }
@@ -154,6 +185,7 @@ export function driveLobster(
       rt.observe(nextSample, eq);
     }
     venue.onLobster(inst.id, msgs, i, dayStart);
+    stepDepth(i);
     drain();
     const type = msgs.type[i]!;
     if (type === 4 || type === 5) {

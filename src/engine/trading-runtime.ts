@@ -1,4 +1,5 @@
 import { startTradingNode, type TradingNode } from '../actors/trading-node.actor.ts';
+import type { BookView } from '../book/book-view.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { type Instrument, moneyFromNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
@@ -38,6 +39,8 @@ export interface TradingRuntimeOptions {
    * sessions at a live venue (Alpaca refuses a reused `client_order_id`). None in a backtest.
    */
   readonly clientIdTag?: string;
+  /** Order books the strategy's view shows (`view.book`): a tick backtest's emulated L3 book. Default none. */
+  readonly books?: (instrumentId: string) => BookView | undefined;
 }
 
 /** Counters of a run. */
@@ -91,6 +94,7 @@ export class TradingRuntime {
       strategies: [o.strategy],
       ...(o.gateways ? { gateways: o.gateways } : {}),
       ...(o.clientIdTag ? { orderIdPrefix: (id: string) => `${id}-${o.clientIdTag}` } : {}),
+      ...(o.books ? { books: o.books } : {}),
       data$: this.feed.data$,
       start: o.start,
       onOrderEvent: (e) => this.#onOrderEvent(e),

@@ -1,5 +1,6 @@
 import { EMPTY } from 'rxjs';
 import { assign, emit, enqueueActions, fromEventObservable, setup } from 'xstate';
+import type { BookView } from '../book/book-view.ts';
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar, Quote, Trade } from '../messages/market-data.ts';
@@ -43,6 +44,8 @@ export interface StrategyContext {
   readonly nextOrder: number;
   readonly now: Nanos;
   readonly bars: number;
+  /** Order books the strategy may look at (tick backtests on order-level data). */
+  readonly books: ((instrumentId: string) => BookView | undefined) | undefined;
   /** Why the strategy is halted (the first halt's reason); undefined while it runs. */
   readonly haltReason: string | undefined;
 }
@@ -124,7 +127,8 @@ function viewOf(ctx: StrategyContext): StrategyView {
       }
       return out;
     },
-    now: () => ctx.now
+    now: () => ctx.now,
+    book: (instrumentId) => ctx.books?.(instrumentId)
   };
 }
 
@@ -233,6 +237,8 @@ export interface StrategyInput {
   readonly start: Nanos;
   /** Client order id prefix; default the strategy id. */
   readonly orderIdPrefix?: string;
+  /** The books `view.book` shows (default: none). */
+  readonly books?: (instrumentId: string) => BookView | undefined;
 }
 
 export const strategyMachine = setup({
@@ -321,6 +327,7 @@ export const strategyMachine = setup({
     nextOrder: 0,
     now: input.start,
     bars: 0,
+    books: input.books,
     haltReason: undefined
   }),
   invoke: { src: 'marketData' },

@@ -16,7 +16,15 @@ export const marketMakerParamsSchema = z.strictObject({
    */
   requoteTicks: z.number().int().positive().default(1),
   /** Lean the quotes against inventory: each `qty` of position moves both targets this many ticks. */
-  skewTicks: z.number().int().min(0).default(0)
+  skewTicks: z.number().int().min(0).default(0),
+  /**
+   * Step back from the side about to be run over, where the data has depth (`view.book`: tick backtests):
+   * when the order imbalance over the top `imbalanceLevels` levels is above `imbalanceThreshold` (buyers
+   * dominate) the ask is quoted `imbalanceTicks` further out, below −threshold the bid. 0 levels = off.
+   */
+  imbalanceLevels: z.number().int().min(0).max(50).default(0),
+  imbalanceThreshold: z.number().min(0).max(1).default(0.6),
+  imbalanceTicks: z.number().int().min(0).default(0)
 });
 export type MarketMakerParams = z.infer<typeof marketMakerParamsSchema>;
 
@@ -27,6 +35,7 @@ const settled = (o: WorkingOrderView): boolean => o.status === 'ACKNOWLEDGED' ||
  * A passive two-sided quoter for tick data: keeps one limit buy at the best bid and one limit sell at the best
  * ask (or `offsetTicks` behind them, skewed against inventory), re-pricing with cancel-replace when the target
  * moves by `requoteTicks` or more, and withdrawing the side that would take the position past `maxInventory`.
+ * With depth (`imbalanceLevels`), it backs off the side a lopsided book is about to run over.
  * It waits for the venue between requests (an order not yet acknowledged, or with a cancel/replace pending, is
  * left alone), so it never has two requests in flight for one order. Its resting orders join the back of their
  * level in the L3 emulator and fill only once the queue ahead of them has traded or cancelled.
@@ -62,8 +71,9 @@ export class MarketMakerStrategy implements Strategy {
       if (o.side === 'buy' && o.limitPx > ownBid) ownBid = o.limitPx;
       if (o.side === 'sell' && o.limitPx < ownAsk) ownAsk = o.limitPx;
     }
-    const bid = q.bidPx - p.offsetTicks - skew;
-    const ask = q.askPx + p.offsetTicks - skew;
+    const imb = p.imbalanceLevels > 0 ? (view.book(q.instrumentId)?.imbalance(p.imbalanceLevels) ?? 0) : 0;
+    const bid = q.bidPx - p.offsetTicks - skew - (imb < -p.imbalanceThreshold ? p.imbalanceTicks : 0);
+    const ask = q.askPx + p.offsetTicks - skew + (imb > p.imbalanceThreshold ? p.imbalanceTicks : 0);
     this.#side(out, q, orders, 'buy', bid, pos + p.qty <= p.maxInventory && bid < ownAsk);
     this.#side(out, q, orders, 'sell', ask, pos - p.qty >= -p.maxInventory && ask > ownBid);
     return out;

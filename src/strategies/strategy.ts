@@ -1,3 +1,4 @@
+import type { BookView } from '../book/book-view.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
@@ -75,6 +76,13 @@ export interface StrategyView {
   /** The strategy's working orders (on one instrument, or all), oldest first. */
   openOrders(instrumentId?: string): readonly WorkingOrderView[];
   now(): Nanos;
+  /**
+   * The order book of `instrumentId` as the venue shows it at this event, where the data has depth: a tick
+   * backtest on order-level data (LOBSTER), whose emulated book holds the market's orders and ours. Undefined
+   * where there is none (bar data; paper trading, whose venues send bars and quotes), so a strategy that reads it
+   * must also work without it.
+   */
+  book(instrumentId: string): BookView | undefined;
 }
 
 /**

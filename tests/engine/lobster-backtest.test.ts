@@ -242,6 +242,72 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
     expect(r.runId).toContain(`-w${compact(from)}..${compact(to)}-`);
   });
 
+  it('view.book shows the market’s book: at every quote its 10 levels are the orderbook file’s row, and the quotes are the file’s top changes', async () => {
+    type Lv = { px: number; qty: number };
+    const seen: {
+      q: Quote;
+      top: number[];
+      bids: readonly Lv[];
+      asks: readonly Lv[];
+      imb: number;
+      other: unknown;
+    }[] = [];
+    const s: Strategy = {
+      id: 'depth',
+      onBar: () => [],
+      onQuote(q, view) {
+        const b = view.book(q.instrumentId)!;
+        seen.push({
+          q,
+          top: [b.bestBid(), b.bestBidQty(), b.bestAsk(), b.bestAskQty()],
+          bids: b.levels('buy', 10),
+          asks: b.levels('sell', 10),
+          imb: b.imbalance(3),
+          other: view.book('MSFT@NASDAQ')
+        });
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    const r = await runBacktest({ config: tickConfig(), configFile: 't.yaml', strategy: s });
+    const msgs = decodeLobsterMessages(readFileSync(FIRST999));
+    const ob = decodeLobsterOrderbook(readFileSync(FIRST999_BOOK));
+    const L = ob.levels;
+    /** Row `row`'s levels of one side (offset 0: asks, 2: bids), best first. */
+    const side = (row: number, off: number): Lv[] => {
+      const out: Lv[] = [];
+      for (let k = 0; k < L; k++) {
+        const qty = ob.data[row * 4 * L + 4 * k + off + 1]!;
+        if (qty > 0) out.push({ px: ob.data[row * 4 * L + 4 * k + off]!, qty });
+      }
+      return out;
+    };
+    const top = (row: number) => ob.data.subarray(row * 4 * L, row * 4 * L + 4).join();
+    // a quote goes out after each message that changed the top (the first message always shows it)
+    const changes: number[] = [];
+    for (let j = 0; j < ob.rows; j++) if (j === 0 || top(j) !== top(j - 1)) changes.push(j);
+    expect(seen.length).toBe(changes.length);
+    expect(seen.length).toBe(r.quotes);
+    const dayStart = seen[0]!.q.tsEvent - BigInt(msgs.timeNs[0]!);
+    for (let k = 0; k < seen.length; k++) {
+      const x = seen[k]!;
+      const j = changes[k]!;
+      const where = `quote ${k} (after message ${j})`;
+      expect(x.q.tsEvent, where).toBe(dayStart + BigInt(msgs.timeNs[j]!));
+      // the quote (the emulated venue's top) is the file's top, and so is the book's
+      const [ap, aq, bp, bq] = ob.data.subarray(j * 4 * L, j * 4 * L + 4);
+      expect([x.q.bidPx, x.q.bidSz, x.q.askPx, x.q.askSz], where).toEqual([bp, bq, ap, aq]);
+      expect(x.top, where).toEqual([bp, bq, ap, aq]);
+      // every level of the row
+      expect(x.bids, where).toEqual(side(j, 2));
+      expect(x.asks, where).toEqual(side(j, 0));
+      const d3 = (lv: readonly Lv[]) => lv.slice(0, 3).reduce((a, l) => a + l.qty, 0);
+      expect(x.imb, where).toBeCloseTo((d3(x.bids) - d3(x.asks)) / (d3(x.bids) + d3(x.asks)), 12);
+    }
+    expect(seen.length).toBeGreaterThan(400);
+    expect(seen.every((x) => x.other === undefined)).toBe(true); // no book for an instrument not replayed
+  });
+
   it('without an orderbook file the book starts empty and the run still completes uncrossed', async () => {
     const s = quoteRecorder();
     const config = tickConfig({ data: { kind: 'lobster', symbol: 'AAPL', messages: HOUR } });

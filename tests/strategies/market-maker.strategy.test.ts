@@ -15,7 +15,13 @@ const quote = (bidPx: number, askPx: number): Quote => ({
   askSz: 100
 });
 function view(position: number, orders: WorkingOrderView[] = []): StrategyView {
-  return { position: () => position, workingQty: () => 0, openOrders: () => orders, now: () => 1n };
+  return {
+    position: () => position,
+    workingQty: () => 0,
+    openOrders: () => orders,
+    now: () => 1n,
+    book: () => undefined
+  };
 }
 const order = (
   id: string,
@@ -63,6 +69,44 @@ describe('MarketMakerStrategy', () => {
       'buy@94',
       'sell@98'
     ]);
+  });
+
+  it('with depth, backs off the side a lopsided book is about to run over; without depth it cannot', () => {
+    let imbalance = 0;
+    const asked: number[] = [];
+    const withBook = (): StrategyView => ({
+      ...view(0),
+      book: (id) => {
+        expect(id).toBe(X);
+        return {
+          bestBid: () => 100,
+          bestAsk: () => 104,
+          bestBidQty: () => 1,
+          bestAskQty: () => 1,
+          levels: () => [],
+          depthQty: () => 0,
+          imbalance: (n) => {
+            asked.push(n);
+            return imbalance;
+          },
+          microprice: () => Number.NaN,
+          depthWeightedMid: () => Number.NaN
+        };
+      }
+    });
+    const leaning = mm({ imbalanceLevels: 3, imbalanceThreshold: 0.5, imbalanceTicks: 2 });
+    imbalance = 0.8; // buyers dominate: the ask steps back
+    expect(brief(leaning.onQuote(quote(100, 104), withBook()))).toEqual(['buy@100', 'sell@106']);
+    imbalance = -0.8; // sellers dominate: the bid steps back
+    expect(brief(leaning.onQuote(quote(100, 104), withBook()))).toEqual(['buy@98', 'sell@104']);
+    imbalance = 0.5; // not beyond the threshold
+    expect(brief(leaning.onQuote(quote(100, 104), withBook()))).toEqual(['buy@100', 'sell@104']);
+    expect(asked).toEqual([3, 3, 3]);
+    // no depth (paper trading, bar data): quotes as without the feature; off by default
+    expect(brief(leaning.onQuote(quote(100, 104), view(0)))).toEqual(['buy@100', 'sell@104']);
+    imbalance = 0.9;
+    expect(brief(mm().onQuote(quote(100, 104), withBook()))).toEqual(['buy@100', 'sell@104']);
+    expect(asked).toEqual([3, 3, 3]);
   });
 
   it('never quotes into its own other side (the public quote shows our own orders)', () => {

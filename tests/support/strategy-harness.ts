@@ -52,6 +52,9 @@ export class FillingView implements StrategyView {
   now(): Nanos {
     return this.#now;
   }
+  book(): undefined {
+    return undefined;
+  }
   apply(intents: readonly OrderIntent[]): void {
     for (const i of intents) {
       this.#pos.set(i.instrumentId, this.position(i.instrumentId) + (i.side === 'buy' ? i.qty : -i.qty));
