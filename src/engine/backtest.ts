@@ -179,7 +179,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       ...(window ? { window: windowJson(window) } : {})
     }
   );
-  // a tick backtest's strategy may read the emulated L3 book (market orders and its own) through view.book
+  // a tick backtest's strategy reads the market's book (the data's, checked against its orderbook rows) in view.book
   const depth = tickData ? new LobsterReplayer() : undefined;
   const books = depth ? tickBooks(depth, instruments[0]!.id) : undefined;
   const rt = new TradingRuntime({
