@@ -78,6 +78,8 @@ export const ErrorCode = {
   SWEEP_INVALID: 'TRD_ERR_SWEEP_INVALID',
   /** A sweep point's worker thread died, or its backtest threw something other than a typed error. */
   SWEEP_WORKER_FAILED: 'TRD_ERR_SWEEP_WORKER_FAILED',
+  /** A remote sweep worker's data files differ from the coordinator's (same path, other bytes, or missing). */
+  SWEEP_DATA_MISMATCH: 'TRD_ERR_SWEEP_DATA_MISMATCH',
   /** A Redis server could not be reached, or the connection dropped with commands outstanding. */
   REDIS_UNAVAILABLE: 'TRD_ERR_REDIS_UNAVAILABLE',
   /** A Redis server answered a command with an error reply (`-ERR …`). */

@@ -21,9 +21,10 @@
 import { hostname } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
+import { dataDifference } from '../data/data-digest.ts';
 import { runIdOf } from '../engine/backtest.ts';
 import { RedisClient } from '../net/redis.client.ts';
-import { type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
+import { refusedJob, type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
 import { fromWire, toWire } from './sweep-wire.ts';
 
 /** The coordinator's side of a Redis sweep. */
@@ -233,7 +234,14 @@ export async function runSweepWorker(o: SweepWorkerOptions): Promise<number> {
             continue;
           }
           const { sweep, job } = fromWire(env) as Envelope;
-          const result = await runner.run(job);
+          // a point is answered only for the coordinator's data: same paths, same bytes
+          const differs = job.data && dataDifference(job.config.data, job.data);
+          const result = differs
+            ? refusedJob(job, {
+                code: ErrorCode.SWEEP_DATA_MISMATCH,
+                message: `worker ${id}#${n}: ${differs}`
+              })
+            : await runner.run(job);
           const results = keys(prefix, sweep).results;
           await redis.command('MULTI');
           await redis.command(

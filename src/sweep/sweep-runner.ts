@@ -6,7 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { type DataFileDigest, digestData } from '../data/data-digest.ts';
 import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
 import { applyParams, assertKnownPath, gridOf, type ParamAxis } from './param-grid.ts';
 import { type RedisSweepOptions, runJobsOnRedis } from './redis-sweep.ts';
@@ -132,6 +134,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const exitAt = new Set(opts.testHooks?.exitAt ?? []);
   const throwAt = new Set(opts.testHooks?.throwAt ?? []);
   const jobs: SweepJob[] = [];
+  // remote workers check they read the same data as here (one digest per distinct data section)
+  const digests = new Map<string, readonly DataFileDigest[]>();
+  const dataOf = (config: RunConfig): readonly DataFileDigest[] => {
+    const key = JSON.stringify(config.data);
+    let d = digests.get(key);
+    if (d === undefined) digests.set(key, (d = digestData(config.data)));
+    return d;
+  };
   points.forEach((params, index) => {
     try {
       const config = applyParams(opts.config, params, opts.configFile);
@@ -143,7 +153,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
         seed: opts.seed ?? config.seed,
         params,
         ...(opts.window ? { window: opts.window } : {}),
-        ...(hook ? { hook } : {})
+        ...(hook ? { hook } : {}),
+        ...(opts.redis ? { data: dataOf(config) } : {})
       });
     } catch (e) {
       land({ index, params, error: errorOf(e) });

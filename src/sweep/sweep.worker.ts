@@ -10,6 +10,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError } from '../core/errors.ts';
+import type { DataFileDigest } from '../data/data-digest.ts';
 import { type BacktestWindow, runBacktest, runIdOf } from '../engine/backtest.ts';
 import { workerExecArgv } from '../threads/worker-exec-argv.ts';
 import type { GridPoint } from './param-grid.ts';
@@ -27,6 +28,11 @@ export interface SweepJob {
   readonly params: GridPoint;
   /** Trade only the bars inside this window (see {@link BacktestWindow}). */
   readonly window?: BacktestWindow;
+  /**
+   * The coordinator's digests of the data files the point reads (Redis sweeps): a remote worker whose files
+   * differ refuses the point (`TRD_ERR_SWEEP_DATA_MISMATCH`) instead of answering for other data.
+   */
+  readonly data?: readonly DataFileDigest[];
   /**
    * @internal Test hook: `exit` ends the worker thread (as a crash would) when it receives the job; `throw`
    * makes the job's backtest throw an untyped error.
@@ -75,6 +81,11 @@ export function errorOf(e: unknown): { code: string; message: string } {
   return { code: ErrorCode.SWEEP_WORKER_FAILED, message: e instanceof Error ? e.message : String(e) };
 }
 
+/** The result of a job this worker refuses: `error`, with the run id a backtest of the point would have had. */
+export function refusedJob(job: SweepJob, error: { code: string; message: string }): SweepPointResult {
+  return { index: job.index, runId: runIdOf(job.config, job.seed, job.window), params: job.params, error };
+}
+
 /** Run one job's backtest in memory on this thread (what a worker does with each job it receives). */
 export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
   const { index, params } = job;
@@ -106,7 +117,7 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
       counts: { bars: r.bars, orders: r.orders, fills: r.fills, rejected: r.rejected, events: r.events }
     };
   } catch (e) {
-    return { index, runId: runIdOf(job.config, job.seed, job.window), params, error: errorOf(e) };
+    return refusedJob(job, errorOf(e));
   }
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { parseParamSpecs } from '../../src/sweep/param-grid.ts';
 import { runSweepWorker } from '../../src/sweep/redis-sweep.ts';
 import { runSweep, sweepJson } from '../../src/sweep/sweep-runner.ts';
 import { startRedis } from '../support/redis.ts';
-import { REPO_ROOT } from '../support/shared-data.ts';
+import { REPO_ROOT, sharedData } from '../support/shared-data.ts';
 
 type Redis = Awaited<ReturnType<typeof startRedis>>;
 let server: Redis;
@@ -158,6 +158,42 @@ describe('distributed sweeps through a real Redis', () => {
       }
     } finally {
       await extra.stop();
+    }
+  });
+
+  it('a worker whose data files differ from the coordinator’s refuses every point: TRD_ERR_SWEEP_DATA_MISMATCH naming the file', async () => {
+    const csv = join(dir, 'orcl.csv');
+    const lines = readFileSync(sharedData('ohlcv', 'backtrader', 'orcl-1995-2014.txt'), 'utf8').split('\n');
+    writeFileSync(csv, `${lines.slice(0, 200).join('\n')}\n`);
+    const daily = {
+      ...raw,
+      data: { kind: 'yahoo-csv', files: [{ symbol: 'ORCL', path: csv }] },
+      strategy: { type: 'sma-crossover', params: { fast: 5, slow: 20, qty: 10 } }
+    };
+    const dailyAxes = parseParamSpecs(['strategy.params.fast=3,5']);
+    const redis = { url: server.url, pollMs: 100 };
+    // the same bytes: the points run
+    void worker('same');
+    const same = await runSweep({ config: daily, configFile: FILE, axes: dailyAxes, redis });
+    expect(same.failed).toBe(0);
+    expect(same.results.every((r) => (r.counts?.bars ?? 0) === 199)).toBe(true);
+    for (const stop of stops.splice(0)) stop();
+    await Promise.allSettled(running.splice(0));
+    // the points are queued with the coordinator's digests; the worker's copy then differs (another machine's)
+    const sweep = runSweep({ config: daily, configFile: FILE, axes: dailyAxes, redis });
+    await eventually(
+      async () => (await admin.command('LLEN', 'tradestate:sweep:jobs')) === 2,
+      5_000,
+      'the points'
+    );
+    writeFileSync(csv, `${lines.slice(0, 201).join('\n')}\n`);
+    void worker('other');
+    const s = await sweep;
+    expect(s.failed).toBe(2);
+    for (const r of s.results) {
+      expect(r.metrics).toBeUndefined();
+      expect(r.error?.code).toBe('TRD_ERR_SWEEP_DATA_MISMATCH');
+      expect(r.error?.message).toContain(`worker other#0: ${csv} differs here`);
     }
   });
 

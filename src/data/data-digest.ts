@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/schema.ts';
+
+/** One data file a run reads, and the SHA-256 of its bytes (`missing` when it cannot be read). */
+export interface DataFileDigest {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** Every file under `dir`, recursively (none when it does not exist). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The files a backtest of `data` reads, sorted: the CSVs, the LOBSTER message and orderbook files, or a Parquet
+ * store's metadata and the partitions of its symbols (all of them when renames are followed). None for
+ * synthetic data, which the configuration and seed alone determine.
+ */
+export function dataFilesOf(data: RunConfig['data']): string[] {
+  switch (data.kind) {
+    case 'synthetic':
+      return [];
+    case 'yahoo-csv':
+      return [...new Set(data.files.map((f) => f.path))].sort();
+    case 'lobster':
+      return [data.messages, ...(data.orderbook ? [data.orderbook] : [])].sort();
+    case 'parquet': {
+      const root = data.store;
+      const wanted = new Set(data.symbols.map((s) => `symbol=${encodeURIComponent(s)}`));
+      const files = filesUnder(join(root, '_meta'));
+      const datasets = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [];
+      for (const d of datasets) {
+        if (!d.isDirectory() || d.name === '_meta') continue;
+        for (const p of readdirSync(join(root, d.name), { withFileTypes: true }))
+          if (p.isDirectory() && (data.followRenames || wanted.has(p.name)))
+            files.push(...filesUnder(join(root, d.name, p.name)));
+      }
+      return files.sort();
+    }
+  }
+}
+
+const cache = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+
+/** SHA-256 of one file's bytes, remembered while its size and modification time stay the same. */
+function fileDigest(path: string): string {
+  let st: { size: number; mtimeMs: number };
+  try {
+    st = statSync(path);
+  } catch {
+    return 'missing';
+  }
+  const hit = cache.get(path);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha256;
+  let sha256: string;
+  try {
+    sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'missing';
+  }
+  cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
+  return sha256;
+}
+
+/** The digests of every file a backtest of `data` reads ({@link dataFilesOf}). */
+export function digestData(data: RunConfig['data']): DataFileDigest[] {
+  return dataFilesOf(data).map((path) => ({ path, sha256: fileDigest(path) }));
+}
+
+/**
+ * How the data here differs from `expected` (a coordinator's {@link digestData}), in one line naming the first
+ * file that differs; undefined when every file is the same.
+ */
+export function dataDifference(
+  data: RunConfig['data'],
+  expected: readonly DataFileDigest[]
+): string | undefined {
+  const here = digestData(data);
+  const mine = new Map(here.map((f) => [f.path, f.sha256]));
+  for (const f of expected) {
+    const h = mine.get(f.path);
+    if (h === undefined) return `${f.path} is not part of the data here`;
+    if (h === 'missing') return `${f.path} is missing here`;
+    if (h !== f.sha256)
+      return `${f.path} differs here (sha256 ${h.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…)`;
+  }
+  const theirs = new Set(expected.map((f) => f.path));
+  const extra = here.find((f) => !theirs.has(f.path));
+  return extra === undefined
+    ? undefined
+    : `${extra.path} is part of the data here but not on the coordinator`;
+}
