@@ -7,6 +7,7 @@ import { Rng } from '../core/rng.ts';
 import { DashboardServer } from '../dashboard/dashboard.server.ts';
 import { DashboardState } from '../dashboard/dashboard-state.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
+import { liveBars } from '../engine/live-bars.ts';
 import { type LiveConnection, runLive } from '../engine/live-runner.ts';
 import {
   type AlpacaEndpoints,
@@ -116,6 +117,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       : {})
   };
   const config: RunConfig = { ...a.config, live };
+  liveBars(config); // bars it cannot make: refused before anything starts
   const instruments = instrumentsFor(config);
   const clock = new LiveClock();
   const strategy = createStrategy(config.strategy, a.configFile);

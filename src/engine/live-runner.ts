@@ -20,7 +20,7 @@ import type { Strategy } from '../strategies/strategy.ts';
 import type { Clock } from '../time/clock.ts';
 import { GatewayOrderVenue } from '../venue/gateway-venue.ts';
 import { instrumentsFor } from './bar-sources.ts';
-import { liveBars } from './live-bars.ts';
+import { type LiveBars, liveBars } from './live-bars.ts';
 import { TradingRuntime } from './trading-runtime.ts';
 
 /** A venue connection a live session trades through. */
@@ -138,10 +138,13 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const live = config.live;
   const instruments = instrumentsFor(config);
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
-  const { timeframe, rollup } = liveBars(config);
-  // before anything else: wrong keys, an unreachable venue or a blocked account end the session here
+  // before anything else: bars it cannot make, wrong keys, an unreachable venue or a blocked account end the
+  // session here (its streams closed)
   let venueStatus: unknown;
+  let timeframe: LiveBars['timeframe'];
+  let rollup: LiveBars['rollup'];
   try {
+    ({ timeframe, rollup } = liveBars(config));
     venueStatus = await connection.preflight?.();
   } catch (e) {
     await connection.close();

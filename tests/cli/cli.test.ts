@@ -219,6 +219,25 @@ describe('tradestate CLI', () => {
     expect(recs.find((r) => r.type === 'venue.connected').payload).toMatchObject({ protocol: 'FIX.4.2' });
   });
 
+  it('--mode paper refuses bars it cannot make before anything starts: TRD_ERR_CONFIG_INVALID', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-bars-'));
+    const cfg = join(dir, 'bars.yaml');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        name: 'bars',
+        data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 1 },
+        strategy: { type: 'sma-crossover', params: { fast: 5, slow: 20, qty: 10 } },
+        live: { venue: 'local', bars: { timeframe: '5m' } }
+      })
+    );
+    const r = await cli('run', '--mode', 'paper', '--config', cfg);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(
+      /live\.bars\.timeframe 5m: the local venue replays the data's own 1m bars.*\[TRD_ERR_CONFIG_INVALID\]/
+    );
+  });
+
   it('--venue fix: no dictionary is a config error; no answer to the Logon is TRD_ERR_VENUE_UNAVAILABLE', async () => {
     const noDict = await cli('run', '--mode', 'paper', '--venue', 'fix');
     expect(noDict.code).not.toBe(0);

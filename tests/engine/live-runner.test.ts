@@ -425,6 +425,22 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       ).rejects.toMatchObject({ code: 'TRD_ERR_AUTH_FAILED' });
       expect(connection.tradeStream.status).toBe('stopped');
       expect(connection.dataFeed.status).toBe('stopped');
+      // bars it cannot make end it the same way, before the venue is asked anything
+      const again = connectAlpaca({ ...market.endpoints, instruments, clock, seed: 1 });
+      const halfMinute = {
+        ...config,
+        live: { ...config.live, bars: { ...config.live.bars, timeframe: '30s' } }
+      };
+      await expect(
+        runLive({
+          config: halfMinute,
+          configFile: 'test.yaml',
+          clock,
+          connection: { ...again, name: 'alpaca-local' }
+        })
+      ).rejects.toMatchObject({ code: 'TRD_ERR_CONFIG_INVALID' });
+      expect(again.tradeStream.status).toBe('stopped');
+      expect(again.dataFeed.status).toBe('stopped');
     } finally {
       await market.stop();
     }
