@@ -9,9 +9,9 @@ export interface BookLevel {
 }
 
 /**
- * A read-only look at one instrument's order book as the venue shows it (our own resting orders included, as
- * a public depth feed would show them), at the moment of the event being handled. Prices in ticks, sizes in
- * lots; a side that is empty gives NaN prices and 0 sizes.
+ * A read-only look at one instrument's order book at the moment of the event being handled (in a tick backtest:
+ * the market's orders as the data shows them, as a depth feed would). Prices in ticks, sizes in lots; a side
+ * that is empty gives NaN prices and 0 sizes.
  */
 export interface BookView {
   bestBid(): number;

@@ -140,12 +140,12 @@ export function driveLobster(
   }
   const l3 = venue.l3!;
   depth.onReveal = (side, price, qty) => l3.revealLevel(inst.id, side, price, qty);
+  const book = l3.book(inst.id);
   const depthRows = ob !== undefined ? Math.min(ob.rows, msgs.length) : 0;
   const stepDepth = (i: number): void => {
     depth.apply(msgs, i);
     if (i < depthRows) depth.checkRow(ob!, i);
   };
-  const book = venue.l3!.book(inst.id);
   const every = BigInt(data.equityEveryMs) * 1_000_000n;
   let nextSample: Nanos | undefined;
   let bid = Number.NaN;

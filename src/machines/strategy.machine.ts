@@ -206,29 +206,37 @@ function applyOrderEvent(ctx: StrategyContext, e: OrderEvent): Partial<StrategyC
 }
 
 /**
- * A halted strategy's answer: nothing is acted on, but a non-empty answer is emitted as
- * `strategy.intents_discarded` so the log shows what the strategy wanted while it was halted.
+ * The strategy's answer to an event it is shown, with the event's time: `onBar` for a bar, `onQuote` / `onTrade`
+ * for a quote or trade and `onOrderEvent` for one of its orders' events, when it has the hook; undefined otherwise.
  */
-function discarded(
+function answerOf(
   ctx: StrategyContext,
-  actions: readonly StrategyAction[] | undefined,
-  tsEvent: Nanos
-): StrategyIntentsDiscarded | undefined {
-  if (actions === undefined || actions.length === 0) return undefined;
-  return {
-    type: 'strategy.intents_discarded',
-    strategyId: ctx.strategy.id,
-    reason: ctx.haltReason ?? 'halted',
-    intents: actions,
-    tsEvent
-  };
-}
-
-/** The strategy's answer to a quote (`onQuote`) or trade (`onTrade`); undefined for other events or without the hook. */
-function tickActions(ctx: StrategyContext, e: StrategyEvent): readonly StrategyAction[] | undefined {
-  if (e.type === 'market.quote') return ctx.strategy.onQuote?.(e, viewOf(ctx));
-  if (e.type === 'market.trade') return ctx.strategy.onTrade?.(e, viewOf(ctx));
-  return undefined;
+  e: StrategyEvent
+): { readonly actions: readonly StrategyAction[]; readonly tsEvent: Nanos } | undefined {
+  const s = ctx.strategy;
+  let actions: readonly StrategyAction[] | undefined;
+  let tsEvent: Nanos;
+  switch (e.type) {
+    case 'market.bar':
+      actions = s.onBar(e, viewOf(ctx));
+      tsEvent = e.tsEvent;
+      break;
+    case 'market.quote':
+      actions = s.onQuote?.(e, viewOf(ctx));
+      tsEvent = e.tsEvent;
+      break;
+    case 'market.trade':
+      actions = s.onTrade?.(e, viewOf(ctx));
+      tsEvent = e.tsEvent;
+      break;
+    case 'strategy.order_event':
+      actions = s.onOrderEvent?.(e.event, viewOf(ctx));
+      tsEvent = e.event.tsEvent;
+      break;
+    default:
+      return undefined;
+  }
+  return actions === undefined ? undefined : { actions, tsEvent };
 }
 
 /** What a strategy actor is started with. */
@@ -259,48 +267,30 @@ export const strategyMachine = setup({
     observeTick: assign(({ event }) =>
       event.type === 'market.quote' || event.type === 'market.trade' ? { now: event.tsEvent } : {}
     ),
-    /** Keep the strategy's indicators warm while halted; its intents are discarded (and said so). */
-    warm: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'market.bar') return;
-      const d = discarded(context, context.strategy.onBar(event, viewOf(context)), event.tsEvent);
-      if (d !== undefined) enqueue(emit(d));
-    }),
-    decide: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'market.bar') return;
-      const actions = context.strategy.onBar(event, viewOf(context));
-      if (actions.length === 0) return;
-      const r = act(context, actions, event.tsEvent);
+    /** Show the strategy the event (its view already updated) and act on its answer. */
+    respond: enqueueActions(({ context, event, enqueue }) => {
+      const a = answerOf(context, event);
+      if (a === undefined || a.actions.length === 0) return;
+      const r = act(context, a.actions, a.tsEvent);
       for (const e of r.emitted) enqueue(emit(e));
       enqueue(assign(r.update));
     }),
-    /** A quote or trade, to a strategy that has `onQuote` / `onTrade`. */
-    decideOnTick: enqueueActions(({ context, event, enqueue }) => {
-      const actions = tickActions(context, event);
-      if (actions === undefined || actions.length === 0) return;
-      const r = act(context, actions, (event as Quote | Trade).tsEvent);
-      for (const e of r.emitted) enqueue(emit(e));
-      enqueue(assign(r.update));
-    }),
-    /** Halted: quotes and trades still reach the strategy; its actions are discarded (and said so). */
-    warmTick: enqueueActions(({ context, event, enqueue }) => {
-      const d = discarded(context, tickActions(context, event), (event as Quote | Trade).tsEvent);
-      if (d !== undefined) enqueue(emit(d));
-    }),
-    /** Show the strategy its order's event (the view already updated) and act on its answer. */
-    react: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'strategy.order_event' || context.strategy.onOrderEvent === undefined) return;
-      const actions = context.strategy.onOrderEvent(event.event, viewOf(context));
-      if (actions.length === 0) return;
-      const r = act(context, actions, event.event.tsEvent);
-      for (const e of r.emitted) enqueue(emit(e));
-      enqueue(assign(r.update));
-    }),
-    /** Halted: the strategy still sees its orders' events; its actions are discarded (and said so). */
-    warmOrder: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'strategy.order_event') return;
-      const answer = context.strategy.onOrderEvent?.(event.event, viewOf(context));
-      const d = discarded(context, answer, event.event.tsEvent);
-      if (d !== undefined) enqueue(emit(d));
+    /**
+     * Halted: the strategy is still shown the event (its indicators stay warm), but its answer is discarded, and
+     * a non-empty one is emitted as `strategy.intents_discarded` so the log shows what it wanted.
+     */
+    discard: enqueueActions(({ context, event, enqueue }) => {
+      const a = answerOf(context, event);
+      if (a === undefined || a.actions.length === 0) return;
+      enqueue(
+        emit({
+          type: 'strategy.intents_discarded',
+          strategyId: context.strategy.id,
+          reason: context.haltReason ?? 'halted',
+          intents: a.actions,
+          tsEvent: a.tsEvent
+        })
+      );
     }),
     noteHalt: assign(({ event }) => (event.type === 'strategy.halt' ? { haltReason: event.reason } : {})),
     clearHalt: assign({ haltReason: undefined }),
@@ -338,19 +328,19 @@ export const strategyMachine = setup({
   states: {
     running: {
       on: {
-        'market.bar': { actions: ['observeBar', 'decide'] },
-        'market.quote': { actions: ['observeTick', 'decideOnTick'] },
-        'market.trade': { actions: ['observeTick', 'decideOnTick'] },
-        'strategy.order_event': { actions: ['applyOrderEvent', 'react'] },
+        'market.bar': { actions: ['observeBar', 'respond'] },
+        'market.quote': { actions: ['observeTick', 'respond'] },
+        'market.trade': { actions: ['observeTick', 'respond'] },
+        'strategy.order_event': { actions: ['applyOrderEvent', 'respond'] },
         'strategy.halt': { target: 'halted', actions: 'noteHalt' }
       }
     },
     halted: {
       on: {
-        'market.bar': { actions: ['observeBar', 'warm'] },
-        'market.quote': { actions: ['observeTick', 'warmTick'] },
-        'market.trade': { actions: ['observeTick', 'warmTick'] },
-        'strategy.order_event': { actions: ['applyOrderEvent', 'warmOrder'] },
+        'market.bar': { actions: ['observeBar', 'discard'] },
+        'market.quote': { actions: ['observeTick', 'discard'] },
+        'market.trade': { actions: ['observeTick', 'discard'] },
+        'strategy.order_event': { actions: ['applyOrderEvent', 'discard'] },
         'strategy.resume': { target: 'running', actions: 'clearHalt' }
       }
     }
