@@ -1,5 +1,6 @@
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
+import { byInstrument } from './bar-source.ts';
 import { BarResampler, type ResampleOptions } from './resample.ts';
 import type { Timeframe } from './timeframe.ts';
 
@@ -101,8 +102,6 @@ export class BarRollup {
       st.doneUntil = bar.tsEvent;
       out.push(bar);
     }
-    return out.sort((a, b) =>
-      a.instrumentId < b.instrumentId ? -1 : a.instrumentId > b.instrumentId ? 1 : 0
-    );
+    return out.sort(byInstrument);
   }
 }

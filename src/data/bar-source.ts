@@ -7,10 +7,18 @@ import type { Bar } from '../messages/market-data.ts';
  */
 export type BarSource = AsyncIterable<readonly Bar[]>;
 
+/** Order by instrument id. */
+export function byInstrument(
+  a: { readonly instrumentId: string },
+  b: { readonly instrumentId: string }
+): number {
+  return a.instrumentId < b.instrumentId ? -1 : a.instrumentId > b.instrumentId ? 1 : 0;
+}
+
 /** Deterministic order of bars: by event time, then by instrument id (the tiebreak). */
 export function compareBars(a: Bar, b: Bar): number {
   if (a.tsEvent !== b.tsEvent) return a.tsEvent < b.tsEvent ? -1 : 1;
-  return a.instrumentId < b.instrumentId ? -1 : a.instrumentId > b.instrumentId ? 1 : 0;
+  return byInstrument(a, b);
 }
 
 /** Wrap an in-memory, already sorted array of bars as a {@link BarSource}. */

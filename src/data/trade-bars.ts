@@ -1,5 +1,6 @@
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar, Trade } from '../messages/market-data.ts';
+import { byInstrument } from './bar-source.ts';
 
 interface Open {
   start: Nanos;
@@ -56,9 +57,7 @@ export class TradeBarAggregator {
         out.push(this.#bar(id, cur));
       }
     }
-    return out.sort((a, b) =>
-      a.instrumentId < b.instrumentId ? -1 : a.instrumentId > b.instrumentId ? 1 : 0
-    );
+    return out.sort(byInstrument);
   }
 
   #bar(instrumentId: string, b: Open): Bar {
