@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.ts';
+import { storeDatasetSymbols, storeDatasets, storeMetaFile, storeSymbolDir } from './store-layout.ts';
 
 /** One data file a run reads, and the SHA-256 of its bytes (`missing` when it cannot be read). */
 export interface DataFileDigest {
@@ -36,16 +37,12 @@ export function dataFilesOf(data: RunConfig['data']): string[] {
       return [data.messages, ...(data.orderbook ? [data.orderbook] : [])].sort();
     case 'parquet': {
       const root = data.store;
-      const wanted = new Set(data.symbols.map((s) => `symbol=${encodeURIComponent(s)}`));
-      const files = filesUnder(join(root, '_meta'));
-      const datasets = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [];
-      for (const d of datasets) {
-        if (!d.isDirectory() || d.name === '_meta') continue;
-        for (const p of readdirSync(join(root, d.name), { withFileTypes: true }))
-          if (p.isDirectory() && (data.followRenames || wanted.has(p.name)))
-            files.push(...filesUnder(join(root, d.name, p.name)));
+      const files = existsSync(storeMetaFile(root)) ? [storeMetaFile(root)] : [];
+      for (const dataset of storeDatasets(root)) {
+        const symbols = data.followRenames ? storeDatasetSymbols(root, dataset) : data.symbols;
+        for (const s of symbols) files.push(...filesUnder(storeSymbolDir(root, dataset, s)));
       }
-      return files.sort();
+      return [...new Set(files)].sort();
     }
   }
 }

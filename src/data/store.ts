@@ -14,6 +14,7 @@ import {
 } from './columns.ts';
 import { LruCache } from './lru.ts';
 import { columnsOf, type Dataset, STORAGE_DDL, type SymbolMeta, symbolMetaSchema } from './schema.ts';
+import { storeDatasetSymbols, storeDatasets, storeMetaFile, storeSymbolDir } from './store-layout.ts';
 import { parseTimeframe, type Timeframe } from './timeframe.ts';
 
 /**
@@ -85,7 +86,7 @@ export class ParquetStore {
   // ---------------------------------------------------------------- metadata
 
   #metaPath(): string {
-    return join(this.root, '_meta', 'symbols.json');
+    return storeMetaFile(this.root);
   }
 
   /** All symbols' metadata. */
@@ -144,31 +145,22 @@ export class ParquetStore {
 
   /** Path of a partition file. */
   partitionFile(dataset: string, symbol: string, key: string): string {
-    return join(this.root, dataset, `symbol=${encodeURIComponent(symbol)}`, key, 'data.parquet');
+    return join(storeSymbolDir(this.root, dataset, symbol), key, 'data.parquet');
   }
 
   /** Datasets present (`bars_1m`, `bars_1d`, `l3`…). */
   datasets(): string[] {
-    if (!existsSync(this.root)) return [];
-    return readdirSync(this.root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.startsWith('_'))
-      .map((d) => d.name)
-      .sort();
+    return storeDatasets(this.root);
   }
 
   /** Symbols stored in a dataset. */
   datasetSymbols(dataset: string): string[] {
-    const dir = join(this.root, dataset);
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((n) => n.startsWith('symbol='))
-      .map((n) => decodeURIComponent(n.slice('symbol='.length)))
-      .sort();
+    return storeDatasetSymbols(this.root, dataset);
   }
 
   /** Sorted partition keys of one symbol in a dataset. */
   partitions(dataset: string, symbol: string): string[] {
-    const dir = join(this.root, dataset, `symbol=${encodeURIComponent(symbol)}`);
+    const dir = storeSymbolDir(this.root, dataset, symbol);
     if (!existsSync(dir)) return [];
     return readdirSync(dir)
       .filter((k) => existsSync(join(dir, k, 'data.parquet')))

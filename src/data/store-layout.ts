@@ -1,0 +1,36 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/*
+ * Where a Parquet store keeps what (see `ParquetStore`); plain paths, no DuckDB, so tools that only need to find
+ * the files (the sweep's data digest) share the layout with the store instead of restating it.
+ */
+
+/** `<root>/_meta/symbols.json`: symbol → venue, tick, lot, currency, calendar. */
+export function storeMetaFile(root: string): string {
+  return join(root, '_meta', 'symbols.json');
+}
+
+/** `<root>/<dataset>/symbol=<symbol>`: one symbol's partitions of a dataset. */
+export function storeSymbolDir(root: string, dataset: string, symbol: string): string {
+  return join(root, dataset, `symbol=${encodeURIComponent(symbol)}`);
+}
+
+/** Datasets present (`bars_1m`, `bars_1d`, `l3`…), sorted. */
+export function storeDatasets(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_'))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Symbols stored in a dataset, sorted. */
+export function storeDatasetSymbols(root: string, dataset: string): string[] {
+  const dir = join(root, dataset);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.startsWith('symbol='))
+    .map((n) => decodeURIComponent(n.slice('symbol='.length)))
+    .sort();
+}
