@@ -426,6 +426,15 @@ describe('execution reports: canonical ↔ FIX ↔ canonical (property)', () => 
     expect(decodeExecutionReport(status, MAP, NOW)).toBeUndefined();
   });
 
+  it('AvgPx: a whole number of ticks at the tick’s precision, an average between ticks to 1/10,000 of a tick', () => {
+    const r = { ...fc.sample(reportArb, { numRuns: 1, seed: 42 })[0]!, instrumentId: AAPL.id };
+    const avgPx = (avg: number) => wire(encodeExecutionReport(r, AAPL, { avgPx: avg })).get(6);
+    // two fills, at 100 and 101 ticks: the average is between ticks (this threw a RangeError before)
+    expect(avgPx(100.5)).toBe('1.005000');
+    expect(avgPx(100 + 1 / 3)).toBe('1.003333');
+    expect(avgPx(100)).toBe('1.00');
+  });
+
   it('prices off the tick and unknown symbols are typed errors', () => {
     // one fixed report: random text fields could hold '|' or '=' and break the text substitution below
     const r = fc.sample(reportArb, { numRuns: 1, seed: 42 })[0]!;

@@ -317,7 +317,7 @@ const NO_ORDER_ID = 'NONE';
 
 /** Extra FIX facts a venue knows that the canonical report does not carry. */
 export interface ReportExtras {
-  /** Average fill price in ticks (AvgPx is required in FIX 4.2; 0 when unknown). */
+  /** Average fill price in (possibly fractional) ticks (AvgPx is required in FIX 4.2; 0 when unknown). */
   readonly avgPx?: number;
   /** OrdStatus override (otherwise derived from execType and quantities). */
   readonly ordStatus?: string;
@@ -388,7 +388,7 @@ export function encodeExecutionReport(
     [Tag.LastPx, ticksToPrice(inst, r.lastPx)],
     [Tag.LeavesQty, lotsToQty(inst, r.leavesQty)],
     [Tag.CumQty, lotsToQty(inst, r.cumQty)],
-    [Tag.AvgPx, ticksToPrice(inst, x.avgPx ?? 0)],
+    [Tag.AvgPx, avgPxToFix(inst, x.avgPx ?? 0)],
     [Tag.TransactTime, formatUtcTimestamp(r.tsEvent)],
     [Tag.Commission, moneyToFix(r.commission)],
     [Tag.CommType, '3']
@@ -568,13 +568,13 @@ export function encodeOrderStatus(s: OrderStatusReport, inst: Instrument): FixAp
   };
 }
 
-/** An average price in (possibly fractional) ticks as a decimal string, to 1/10,000 of a tick. */
+/**
+ * An average price in (possibly fractional) ticks as a decimal string: at the tick's precision when it is a whole
+ * number of ticks, else to 1/10,000 of a tick.
+ */
 function avgPxToFix(inst: Instrument, avgTicks: number): string {
-  const scaled = Math.round(avgTicks * 10_000);
-  return formatDecimal(
-    BigInt(scaled) * parseDecimal(inst.tickSize).mantissa,
-    parseDecimal(inst.tickSize).scale + 4
-  );
+  if (Number.isInteger(avgTicks)) return ticksToPrice(inst, avgTicks);
+  return formatDecimal(BigInt(Math.round(avgTicks * 10_000)) * inst.tick.mantissa, inst.tick.scale + 4);
 }
 
 /**
