@@ -9,6 +9,15 @@ import type {
   FixTransportInput
 } from '../machines/fix-session.machine.ts';
 
+/** The CA, certificate and key `tls` sets, as node:tls options (absent ones left out). */
+function credentials(tls: FixTlsOptions): { ca?: string; cert?: string; key?: string } {
+  return {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {})
+  };
+}
+
 /** Open an initiator connection: plain TCP, or TLS when configured (then "connected" means handshake done). */
 function dial(host: string, port: number, tls: FixTlsOptions | undefined): { socket: Socket; ready: string } {
   if (tls === undefined) return { socket: connect({ host, port }), ready: 'connect' };
@@ -16,9 +25,7 @@ function dial(host: string, port: number, tls: FixTlsOptions | undefined): { soc
   const socket = tlsConnect({
     host,
     port,
-    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    ...credentials(tls),
     ...(servername !== undefined ? { servername } : {})
   });
   return { socket, ready: 'secureConnect' };
@@ -30,9 +37,7 @@ function listen(tls: FixTlsOptions | undefined, onConnection: (s: Socket) => voi
   const require = tls.requireClientCert === true;
   return createTlsServer(
     {
-      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-      ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-      ...(tls.key !== undefined ? { key: tls.key } : {}),
+      ...credentials(tls),
       requestCert: require,
       rejectUnauthorized: require
     },
