@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../config/load.ts';
+import { liveConfigSchema } from '../config/schema.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../core/nanos.ts';
@@ -110,16 +111,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const mp = portOption('--metrics-port', values['metrics-port']);
   const dp = portOption('--dashboard-port', values['dashboard-port']);
   const venue = values.venue;
-  if (
-    venue !== undefined &&
-    venue !== 'alpaca' &&
-    venue !== 'local' &&
-    venue !== 'fix' &&
-    venue !== 'local-fix'
-  ) {
+  const venues = liveConfigSchema.shape.venue.unwrap().options;
+  const isVenue = (v: string): v is (typeof venues)[number] => (venues as readonly string[]).includes(v);
+  if (venue !== undefined && !isVenue(venue)) {
     throw new TradestateError(
       ErrorCode.CLI_USAGE,
-      `--venue must be alpaca, local, fix or local-fix, got "${venue}"`
+      `--venue must be ${venues.slice(0, -1).join(', ')} or ${venues.at(-1)}, got "${venue}"`
     );
   }
   const durationMs = values.duration !== undefined ? parseDuration(values.duration) : undefined;
