@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Clock } from '../../time/clock.ts';
@@ -17,7 +17,7 @@ import {
   type OrderFacts,
   type OrderStatusReport
 } from './app-messages.ts';
-import type { FixSessionActor } from './fix-session.ts';
+import { type FixSessionActor, onFixApp } from './fix-session.ts';
 import { applyReport, isFinal, type ReportedOrder, reportedOrder } from './reported-order.ts';
 import { MsgType } from './tags.ts';
 
@@ -56,17 +56,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     this.#session = session;
     this.#instruments = instruments;
     this.#clock = clock;
-    session.on('fix.app', (e) => {
-      try {
-        this.#onApp(e.msg.msgType, e.msg);
-      } catch (err) {
-        this.#errors.next(
-          isTradestateError(err)
-            ? err
-            : new TradestateError(ErrorCode.FIX_VALIDATION, String(err), { msgType: e.msg.msgType })
-        );
-      }
-    });
+    onFixApp(session, this.#errors, (msg) => this.#onApp(msg.msgType, msg));
   }
 
   submit(cmd: SubmitOrder): void {

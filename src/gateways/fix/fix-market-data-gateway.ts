@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { L2Book } from '../../book/l2-book.ts';
 import { BookSide } from '../../book/side.ts';
-import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { type Nanos, NS_PER_SEC } from '../../core/nanos.ts';
 import { TradeBarAggregator } from '../../data/trade-bars.ts';
 import type { BookDelta, MarketData, Quote, Trade } from '../../messages/market-data.ts';
@@ -14,7 +14,7 @@ import {
   encodeMarketDataRequest,
   type InstrumentMap
 } from './app-messages.ts';
-import type { FixSessionActor } from './fix-session.ts';
+import { type FixSessionActor, onFixApp } from './fix-session.ts';
 import type { FixMessage } from './parser.ts';
 import { MsgType, Tag } from './tags.ts';
 
@@ -72,17 +72,7 @@ export class FixMarketDataGateway implements MarketDataGateway {
     session.on('fix.disconnected', () => {
       this.#loggedOn = false;
     });
-    session.on('fix.app', (e) => {
-      try {
-        this.#onApp(e.msg);
-      } catch (err) {
-        this.#errors.next(
-          isTradestateError(err)
-            ? err
-            : new TradestateError(ErrorCode.FIX_VALIDATION, String(err), { msgType: e.msg.msgType })
-        );
-      }
-    });
+    onFixApp(session, this.#errors, (msg) => this.#onApp(msg));
     this.#timer = setInterval(() => this.#flush(), o.flushEveryMs ?? 250);
     this.#timer.unref();
   }

@@ -1,7 +1,9 @@
 import { type Actor, createActor } from 'xstate';
 import { fixTcpTransport } from '../../actors/fix-tcp.actor.ts';
+import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import { fixSessionMachine } from '../../machines/fix-session.machine.ts';
 import type { Clock } from '../../time/clock.ts';
+import type { FixMessage } from './parser.ts';
 import type { FixSessionConfig } from './session.ts';
 import type { FixSessionStore } from './session-store.ts';
 
@@ -37,4 +39,27 @@ export async function stopFixSession(session: FixSessionActor, text: string, wai
     await stopped;
   }
   session.stop();
+}
+
+/**
+ * Handle every application message `session` delivers with `handle`; whatever it throws goes to `errors` as a
+ * typed error (an untyped one becomes `TRD_ERR_FIX_VALIDATION` naming the MsgType), so one bad message never
+ * stops a gateway.
+ */
+export function onFixApp(
+  session: FixSessionActor,
+  errors: { next(e: TradestateError): void },
+  handle: (msg: FixMessage) => void
+): void {
+  session.on('fix.app', (e) => {
+    try {
+      handle(e.msg);
+    } catch (err) {
+      errors.next(
+        isTradestateError(err)
+          ? err
+          : new TradestateError(ErrorCode.FIX_VALIDATION, String(err), { msgType: e.msg.msgType })
+      );
+    }
+  });
 }
