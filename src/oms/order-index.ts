@@ -1,4 +1,5 @@
 import type { AnyActorRef } from 'xstate';
+import { LastN } from '../core/last-n.ts';
 
 /** Who owns a working order and what it trades. */
 export interface OrderOwner {
@@ -28,19 +29,11 @@ export class OrderIndex {
   /** Root → entry, in creation order. */
   readonly #orders = new Map<string, Entry>();
   /** Client order ids of the most recently closed orders, for telling late answers from strays. */
-  readonly #closed = new Set<string>();
-  /**
-   * The same ids in a ring, oldest at `#closedHead` once full: forgetting the oldest is O(1). (Deleting from the
-   * front of the Set while iterating it was not: V8 walks the deleted entries until it rehashes, 5 % of an
-   * order's lifecycle.)
-   */
-  readonly #closedRing: string[] = [];
-  #closedHead = 0;
-  readonly #closedCap: number;
+  readonly #closed: LastN;
 
   /** `closedCap`: how many client order ids of closed orders to remember. */
   constructor(closedCap = 8_192) {
-    this.#closedCap = closedCap;
+    this.#closed = new LastN(closedCap);
   }
 
   /** Working orders. */
@@ -117,25 +110,10 @@ export class OrderIndex {
     if (e === undefined) return;
     for (const id of e.clientIds) {
       this.#byClient.delete(id);
-      this.#rememberClosed(id);
+      this.#closed.add(id);
     }
     for (const id of e.venueIds) this.#byVenue.delete(id);
     this.#orders.delete(root);
-  }
-
-  #rememberClosed(id: string): void {
-    const closed = this.#closed;
-    if (closed.has(id) || this.#closedCap === 0) return;
-    closed.add(id);
-    const ring = this.#closedRing;
-    if (ring.length < this.#closedCap) {
-      ring.push(id);
-      return;
-    }
-    const head = this.#closedHead;
-    closed.delete(ring[head]!);
-    ring[head] = id;
-    this.#closedHead = head + 1 === ring.length ? 0 : head + 1;
   }
 
   /** Roots of the working orders of `strategyId` / on `instrumentId` (either may be omitted), in creation order. */

@@ -1,6 +1,7 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
+import { LastN } from '../../core/last-n.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Side } from '../../messages/primitives.ts';
@@ -1193,29 +1194,6 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       this.#errors.next(asError(e, ErrorCode.MESSAGE_INVALID));
     }
     this.#evictFinished();
-  }
-}
-
-/** A set of the last `max` strings added (the oldest are forgotten first). */
-class LastN {
-  readonly #items = new Set<string>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  has(k: string): boolean {
-    return this.#items.has(k);
-  }
-
-  add(k: string): void {
-    if (this.#items.has(k)) return;
-    this.#items.add(k);
-    for (const old of this.#items) {
-      if (this.#items.size <= this.#max) break;
-      this.#items.delete(old);
-    }
   }
 }
 
