@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/schema.ts';
 import { NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../../src/core/nanos.ts';
-import { instrumentsFor } from '../../src/engine/bar-sources.ts';
 import { liveBars } from '../../src/engine/live-bars.ts';
-import { runLive } from '../../src/engine/live-runner.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import type { Strategy } from '../../src/strategies/strategy.ts';
-import { LiveClock } from '../../src/time/clock.ts';
-import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
-import { dict } from '../gateways/fix-support.ts';
-import { cleanupAfterEach, loopbackFixClient } from '../support/fix-loopback.ts';
+import { cleanupAfterEach } from '../support/fix-loopback.ts';
 import { smallConfig } from '../support/run-config.ts';
 import { until } from '../support/until.ts';
+import { fixPaperSession } from './support/fix-paper.ts';
 import { records } from './support/local-paper.ts';
 
 const cleanup = cleanupAfterEach();
@@ -58,16 +54,6 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
         instruments: { defaults: { venue: 'FIXLOCAL' } }
       }
     );
-    const instruments = instrumentsFor(config);
-    const clock = new LiveClock();
-    const venue = new FixLocalVenue({ instruments, clock, dictionary: dict, seed: 5 });
-    await venue.start();
-    cleanup.push(() => venue.stop());
-    const conn = loopbackFixClient(cleanup, venue.port, instruments, {
-      senderCompId: venue.targetCompId,
-      targetCompId: venue.senderCompId,
-      clock
-    });
     const seen: Bar[] = [];
     const strategy: Strategy = {
       id: 'five',
@@ -77,23 +63,7 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
       },
       snapshot: () => ({})
     };
-    const stop = new AbortController();
-    const result = runLive({
-      config,
-      configFile: 'test.yaml',
-      clock,
-      signal: stop.signal,
-      strategy,
-      connection: {
-        name: 'fix',
-        execution: conn.execution,
-        marketData: conn.marketData,
-        preflight: () => conn.preflight(),
-        close: () => conn.close()
-      }
-    });
-    await until(() => venue.marketData.stats.requests === 1, 5_000, 'the session to subscribe');
-    // replayed history: three trades a minute for eleven minutes (prices and sizes vary)
+    const { venue, instruments, stop, result } = await fixPaperSession(cleanup, config, strategy);
     const T0 = nsFromIso('2024-03-05T15:00:00Z');
     const trades: { at: bigint; px: number; sz: number }[] = [];
     for (let m = 0; m <= 10; m++)

@@ -24,15 +24,12 @@ import {
   encodeOrderStatus,
   encodeOrderStatusRequest,
   encodeQuote,
-  type FixAppMessage,
   InstrumentMap,
   type OrderFacts,
   type OrderStatusReport
 } from '../../src/gateways/fix/app-messages.ts';
 import { FixEncoder } from '../../src/gateways/fix/encoder.ts';
 import { type FixMessage, parseFix } from '../../src/gateways/fix/parser.ts';
-import { encodeOutbound } from '../../src/gateways/fix/session.ts';
-import { validateFix } from '../../src/gateways/fix/validate.ts';
 import { subscriptionFromJson, subscriptionToJson } from '../../src/gateways/subscription.ts';
 import {
   type BookDelta,
@@ -45,7 +42,7 @@ import {
   type SubmitOrder,
   type Trade
 } from '../../src/messages/index.ts';
-import { dict } from './fix-support.ts';
+import { dict, wire } from './fix-support.ts';
 
 const AAPL = makeInstrument({
   symbol: 'AAPL',
@@ -63,23 +60,9 @@ const BTC = makeInstrument({
 });
 const MAP = new InstrumentMap('FIXSIM', [AAPL, BTC]);
 const NOW = 1_704_164_645_000_000_000n;
-const ENC = new FixEncoder();
+const _ENC = new FixEncoder();
 
 /** Encode as a full message (header + body) and parse it back, checking it against the dictionary. */
-function wire(m: FixAppMessage, seq = 7): FixMessage {
-  const bytes = encodeOutbound(
-    ENC,
-    { senderCompId: 'CLI', targetCompId: 'SRV' },
-    m.msgType,
-    seq,
-    NOW,
-    m.fields
-  );
-  const msg = parseFix(bytes);
-  const problem = validateFix(msg, dict);
-  if (problem) throw new Error(`${msg.toString()} → ${JSON.stringify(problem)}`);
-  return msg;
-}
 
 /** Body order must follow the dictionary (FIX standard field order). */
 function inOrder(msg: FixMessage): boolean {

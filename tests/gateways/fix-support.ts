@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { FixAppMessage } from '../../src/gateways/fix/app-messages.ts';
 import { loadFixDictionary } from '../../src/gateways/fix/dictionary.ts';
 import { encodeFields, FixEncoder, type FixField } from '../../src/gateways/fix/encoder.ts';
+import { type FixMessage, parseFix } from '../../src/gateways/fix/parser.ts';
+import { encodeOutbound } from '../../src/gateways/fix/session.ts';
+import { validateFix } from '../../src/gateways/fix/validate.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 export const FIX42_XML = sharedData('fix', 'FIX42.xml');
@@ -46,3 +50,23 @@ export function fixup(text: string): Uint8Array {
   for (const b of Buffer.from(msg, 'latin1')) sum += b;
   return Buffer.from(`${msg}10=${String(sum & 255).padStart(3, '0')}\x01`, 'latin1');
 }
+
+/**
+ * An application message as it goes on the wire and comes off it: encoded with a header (CLI→SRV, `seq`,
+ * SendingTime `at`), parsed back, and validated against the FIX 4.2 dictionary (throws on any problem).
+ */
+export function wire(m: FixAppMessage, seq = 7, at = 1_704_164_645_000_000_000n): FixMessage {
+  const bytes = encodeOutbound(
+    WIRE_ENC,
+    { senderCompId: 'CLI', targetCompId: 'SRV' },
+    m.msgType,
+    seq,
+    at,
+    m.fields
+  );
+  const msg = parseFix(bytes);
+  const problem = validateFix(msg, dict);
+  if (problem) throw new Error(`${msg.toString()} → ${JSON.stringify(problem)}`);
+  return msg;
+}
+const WIRE_ENC = new FixEncoder();
