@@ -212,7 +212,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       venue: f.venueName,
       ...(alpacaData
         ? { marketData: alpacaData.marketData, closeMarketData: () => alpacaData.dataFeed.stop() }
-        : {}),
+        : { depth: f.depth }),
       logonTimeoutMs: f.logonTimeoutMs,
       ...(tls ? { tls } : {})
     });

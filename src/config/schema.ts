@@ -170,14 +170,24 @@ export const liveConfigSchema = z.strictObject({
         .optional(),
       /**
        * Where bars come from: `alpaca` (its data stream; keys as for `venue: alpaca`), or `fix` (MarketDataRequest
-       * on this session: top of book and trades, 1-minute bars cut from the venue's trades; no other feed).
+       * on this session: the book to `depth` levels and trades, 1-minute bars cut from the venue's trades; no
+       * other feed).
        */
       marketData: z.enum(['alpaca', 'fix']).default('alpaca'),
+      /**
+       * With `marketData: fix`, the MarketDepth (264) asked for: 1 = top of book, N = the best N levels, 0 = the
+       * full book. The strategy sees the book as `view.book` (as in a LOBSTER backtest).
+       */
+      depth: z.number().int().min(0).max(1000).default(1),
       /** Names the venue in execution reports and the log. */
       venueName: z
         .string()
         .regex(/^[A-Za-z0-9._-]{1,32}$/)
         .default('FIX')
+    })
+    .refine((f) => f.depth === 1 || f.marketData === 'fix', {
+      message: 'depth is the MarketDepth of FIX market data: it needs marketData: fix',
+      path: ['depth']
     })
     .prefault({}),
   alpaca: z

@@ -257,6 +257,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     log,
     start,
     gateways: [reconciler],
+    // a feed that carries depth (FIX market data) shows the strategy its book, as a LOBSTER backtest does
+    ...(connection.marketData.book ? { books: (id: string) => connection.marketData.book?.(id) } : {}),
     // a tag per session: a venue never sees a client order id twice, however often the strategy runs
     clientIdTag: (start / 1_000_000n).toString(36)
   });

@@ -39,7 +39,10 @@ export interface TradingRuntimeOptions {
    * sessions at a live venue (Alpaca refuses a reused `client_order_id`). None in a backtest.
    */
   readonly clientIdTag?: string;
-  /** Order books the strategy's view shows (`view.book`): a tick backtest's market book. Default none. */
+  /**
+   * Order books the strategy's view shows (`view.book`): a tick backtest's market book, or a live feed's
+   * depth. Default none.
+   */
   readonly books?: (instrumentId: string) => BookView | undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { BookView } from '../book/book-view.ts';
 import type { TradestateError } from '../core/errors.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
@@ -23,4 +24,6 @@ export interface MarketDataGateway {
   subscribe(sub: MarketDataSubscription): void;
   readonly marketData$: Observable<MarketData>;
   readonly errors$: Observable<TradestateError>;
+  /** One instrument's order book as the feed shows it, for feeds that carry depth (a strategy's `view.book`). */
+  book?(instrumentId: string): BookView | undefined;
 }

@@ -77,9 +77,10 @@ export interface StrategyView {
   openOrders(instrumentId?: string): readonly WorkingOrderView[];
   now(): Nanos;
   /**
-   * The order book of `instrumentId` as the venue shows it at this event, where the data has depth: a tick
-   * backtest on order-level data (LOBSTER), whose emulated book holds the market's orders and ours. Undefined
-   * where there is none (bar data; paper trading, whose venues send bars and quotes), so a strategy that reads it
+   * The order book of `instrumentId` as the market data shows it at this event, where the data has depth: a
+   * tick backtest on order-level data (LOBSTER), or paper trading over FIX market data (`live.fix.marketData:
+   * fix`, to `live.fix.depth` levels). It is the feed's view: the market's orders, not the strategy's own
+   * (`openOrders` has those). Undefined where there is none (bar data; Alpaca), so a strategy that reads it
    * must also work without it.
    */
   book(instrumentId: string): BookView | undefined;

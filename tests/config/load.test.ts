@@ -78,9 +78,11 @@ describe('config loading', () => {
     expect(cfg.data.kind === 'yahoo-csv' && cfg.data.files[0]?.path).toBe(join(dir, 'data/orcl.txt'));
   });
 
+  /** A minimal run config to append `live:` settings to. */
+  const base =
+    'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 3 }\nstrategy: { type: x }\n';
+
   it('live.fix: the dictionary and TLS files resolve against the config file; a cert needs its key', () => {
-    const base =
-      'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 3 }\nstrategy: { type: x }\n';
     const cfg = parseRunConfig(
       `${base}live: { venue: fix, fix: { dictionary: FIX42.xml, tls: { caFile: tls/ca.pem, certFile: /abs/me.pem, keyFile: me.key, servername: fix.example } } }`,
       '/etc/ts/paper.yaml'
@@ -96,5 +98,18 @@ describe('config loading', () => {
     const e = errorOf(() => parseRunConfig(`${base}live: { fix: { tls: { certFile: me.pem } } }`, 'c.yaml'));
     expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
     expect(e.message).toMatch(/live\.fix\.tls.*certFile and keyFile go together/);
+  });
+
+  it('live.fix.depth: 1 by default; other depths only for FIX market data', () => {
+    expect(parseRunConfig(`${base}live: { venue: fix }`, 'c.yaml').live.fix.depth).toBe(1);
+    expect(
+      parseRunConfig(`${base}live: { fix: { marketData: fix, depth: 0 } }`, 'c.yaml').live.fix.depth
+    ).toBe(0);
+    const e = errorOf(() => parseRunConfig(`${base}live: { fix: { depth: 10 } }`, 'c.yaml'));
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.message).toMatch(/live\.fix\.depth.*needs marketData: fix/);
+    expect(
+      errorOf(() => parseRunConfig(`${base}live: { fix: { marketData: fix, depth: -1 } }`, 'c.yaml')).code
+    ).toBe('TRD_ERR_CONFIG_INVALID');
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { BookLevel } from '../../src/book/book-view.ts';
+import { nsFromIso } from '../../src/core/nanos.ts';
 import { barsFromArray } from '../../src/data/bar-source.ts';
 import { instrumentsFor, openBars } from '../../src/engine/bar-sources.ts';
 import { runLive } from '../../src/engine/live-runner.ts';
@@ -8,9 +10,12 @@ import type { Bar } from '../../src/messages/market-data.ts';
 import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { LocalPaperMarket } from '../../src/venue/alpaca-local/local-paper-market.ts';
+import { cleanupAfterEach } from '../support/fix-loopback.ts';
+import { aaplOrderbookRows } from '../support/lobster-rows.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
 import { until } from '../support/until.ts';
+import { fixPaperSession } from './support/fix-paper.ts';
 import { records, startLocalPaper } from './support/local-paper.ts';
 
 /** Venue positions as {symbol: signed qty}. */
@@ -302,7 +307,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
   });
 
   it("a strategy with onQuote and onTrade gets the venue's quotes and prints in paper mode too, and what it sends from them reaches the venue", async () => {
-    const seen: { bid: number; ask: number; now: bigint; ts: bigint }[] = [];
+    const seen: { bid: number; ask: number; now: bigint; ts: bigint; book: boolean }[] = [];
     let sent = false;
     const prints: number[] = [];
     const strategy: Strategy = {
@@ -313,7 +318,13 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
         return [];
       },
       onQuote(q, view) {
-        seen.push({ bid: q.bidPx, ask: q.askPx, now: view.now(), ts: q.tsEvent });
+        seen.push({
+          bid: q.bidPx,
+          ask: q.askPx,
+          now: view.now(),
+          ts: q.tsEvent,
+          book: view.book(q.instrumentId) !== undefined
+        });
         if (sent || !q.instrumentId.startsWith('AAA')) return [];
         sent = true;
         return [limitBuy(q.instrumentId, 1, q.bidPx - 500, 'from a quote')];
@@ -325,6 +336,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     p.stop.abort();
     const r = await p.result;
     expect(seen.every((x) => x.bid < x.ask && x.now === x.ts)).toBe(true);
+    expect(seen.some((x) => x.book)).toBe(false); // Alpaca sends no depth
     const orders = await p.rest.listOrders({ status: 'all' });
     expect(orders.map((o) => [o.client_order_id.startsWith('quoting-'), o.limit_price !== null])).toEqual([
       [true, true]
@@ -489,5 +501,54 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       await market.stop();
       await replay;
     }
+  });
+});
+
+describe('runLive over FIX market data with depth (live.fix.depth)', () => {
+  const cleanup = cleanupAfterEach();
+
+  it("the strategy's view.book is the venue's book at each quote: the real LOBSTER AAPL rows, 10 levels a side", async () => {
+    const ob = aaplOrderbookRows();
+    const config = smallConfig({
+      data: { kind: 'synthetic', symbols: ['AAPL'], start: '2012-06-21', sessions: 1 },
+      // LOBSTER prices are dollars × 10,000: with a 0.0001 tick they are the instrument's ticks
+      instruments: { defaults: { venue: 'FIXLOCAL', tickSize: '0.0001', lotSize: '1', currency: 'USD' } },
+      live: { venue: 'fix', fix: { marketData: 'fix', depth: 10 }, shutdownGraceMs: 200 }
+    });
+    const seen: { top: number[]; bids: BookLevel[]; asks: BookLevel[]; imbalance: number }[] = [];
+    const strategy: Strategy = {
+      id: 'depth',
+      onBar: () => [],
+      onQuote(q, view) {
+        const b = view.book(q.instrumentId)!;
+        seen.push({
+          top: [q.bidPx, q.bidSz, q.askPx, q.askSz],
+          bids: [...b.levels('buy', 10)],
+          asks: [...b.levels('sell', 10)],
+          imbalance: b.imbalance(10)
+        });
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    const { venue, instruments, stop, result } = await fixPaperSession(cleanup, config, strategy, 10);
+    const id = instruments[0]!.id;
+    for (let r = 0; r < ob.rows; r++)
+      venue.book(id, ob.side(r, 'buy'), ob.side(r, 'sell'), nsFromIso('2012-06-21T13:30:00Z') + BigInt(r));
+    // each change of the top is a quote, and the book the strategy reads there is that row's, all 10 levels
+    const want: { top: number[]; bids: BookLevel[]; asks: BookLevel[]; imbalance: number }[] = [];
+    for (let r = 0; r < ob.rows; r++) {
+      if (want.length > 0 && JSON.stringify(want.at(-1)!.top) === JSON.stringify(ob.top(r))) continue;
+      const bids = ob.side(r, 'buy');
+      const asks = ob.side(r, 'sell');
+      const bq = bids.reduce((a, l) => a + l.qty, 0);
+      const aq = asks.reduce((a, l) => a + l.qty, 0);
+      want.push({ top: ob.top(r), bids, asks, imbalance: (bq - aq) / (bq + aq) });
+    }
+    await until(() => seen.length === want.length, 10_000, `${want.length} quotes`);
+    stop.abort();
+    const r = await result;
+    expect(seen).toEqual(want);
+    expect(r.errors).toEqual([]);
   });
 });

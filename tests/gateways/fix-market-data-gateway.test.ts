@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { BookView } from '../../src/book/book-view.ts';
 import { ErrorCode, type TradestateError } from '../../src/core/errors.ts';
-import { makeInstrument } from '../../src/core/instrument.ts';
+import { type Instrument, makeInstrument } from '../../src/core/instrument.ts';
 import { NS_PER_MIN, NS_PER_SEC } from '../../src/core/nanos.ts';
+import { MsgType } from '../../src/gateways/fix/tags.ts';
 import type { MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
 import { cleanupAfterEach, loopbackFixClient } from '../support/fix-loopback.ts';
+import { aaplOrderbookRows } from '../support/lobster-rows.ts';
 import { proxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
@@ -17,17 +20,19 @@ const clock = new LiveClock();
 const T0 = 1_709_650_800n * NS_PER_SEC; // 2024-03-05T15:00:00Z: replayed history, long past for the clock
 const cleanup = cleanupAfterEach();
 
-async function setup() {
-  const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 5 });
+async function setup(o: { inst?: Instrument; depth?: number } = {}) {
+  const inst = o.inst ?? AAPL;
+  const venue = new FixLocalVenue({ instruments: [inst], clock, dictionary: dict, seed: 5 });
   await venue.start();
   cleanup.push(() => venue.stop());
   const link = await proxy(venue.port);
   cleanup.push(() => link.close());
   // no marketData given: the connection's market data is FIX market data on the same session
-  const conn = loopbackFixClient(cleanup, link.port, [AAPL, MSFT], {
+  const conn = loopbackFixClient(cleanup, link.port, [inst, MSFT], {
     senderCompId: venue.targetCompId,
     targetCompId: venue.senderCompId,
-    clock
+    clock,
+    ...(o.depth === undefined ? {} : { depth: o.depth })
   });
   const got: MarketData[] = [];
   const errors: TradestateError[] = [];
@@ -36,7 +41,7 @@ async function setup() {
   const quote = (at: bigint, bidPx: number, bidSz: number, askPx: number, askSz: number): void =>
     venue.quote({
       type: 'market.quote',
-      instrumentId: AAPL.id,
+      instrumentId: inst.id,
       tsEvent: at,
       tsInit: at,
       bidPx,
@@ -47,7 +52,7 @@ async function setup() {
   const trade = (at: bigint, px: number, sz: number): void =>
     venue.trade({
       type: 'market.trade',
-      instrumentId: AAPL.id,
+      instrumentId: inst.id,
       tsEvent: at,
       tsInit: at,
       px,
@@ -167,5 +172,100 @@ describe('FixMarketDataGateway ↔ FixLocalVenue (MarketDataRequest, W snapshot,
       [7_000, 10, 7_002, 10],
       [7_001, 10, 7_002, 10]
     ]);
+  });
+});
+
+describe('FixMarketDataGateway depth (MarketDepth 264): the real LOBSTER AAPL book over a FIX 4.2 session', () => {
+  // LOBSTER prices are dollars × 10,000: with a 0.0001 tick they are the instrument's ticks
+  const LOB = makeInstrument({
+    symbol: 'AAPL',
+    venue: 'FIXLOCAL',
+    tickSize: '0.0001',
+    lotSize: '1',
+    currency: 'USD'
+  });
+  const ob = aaplOrderbookRows();
+  const side = ob.side;
+  const publish = (venue: FixLocalVenue, r: number): void =>
+    venue.book(LOB.id, side(r, 'buy'), side(r, 'sell'), T0 + BigInt(r));
+
+  for (const depth of [10, 3]) {
+    it(`depth ${depth}: after every snapshot or refresh the gateway's book is the file's row cut to ${depth} levels, and every change of the top is a quote`, async () => {
+      const { venue, conn, got } = await setup({ inst: LOB, depth });
+      const view = (): BookView => conn.marketData.book!(LOB.id)!;
+      /** The rows a subscriber at this depth hears about: the first (in the snapshot), then each that differs within it. */
+      const cut = (r: number) =>
+        JSON.stringify([side(r, 'buy').slice(0, depth), side(r, 'sell').slice(0, depth)]);
+      const heard = [0];
+      for (let r = 1; r < ob.rows; r++) if (cut(r) !== cut(heard.at(-1)!)) heard.push(r);
+      expect(heard.length).toBeGreaterThan(depth === 3 ? 400 : 900); // the sample moves the top levels a lot
+      // checked as each message is handled (the gateway's own listener ran first), not only at the end
+      const mismatched: number[] = [];
+      let k = 0;
+      conn.session.on('fix.app', (e) => {
+        if (
+          e.msg.msgType !== MsgType.MarketDataSnapshotFullRefresh &&
+          e.msg.msgType !== MsgType.MarketDataIncrementalRefresh
+        )
+          return;
+        const r = heard[k++]!;
+        const b = view();
+        if (
+          JSON.stringify([b.levels('buy', 100), b.levels('sell', 100)]) !==
+          JSON.stringify([side(r, 'buy').slice(0, depth), side(r, 'sell').slice(0, depth)])
+        )
+          mismatched.push(r);
+      });
+      publish(venue, 0); // before the subscription: its snapshot carries it
+      conn.marketData.subscribe({
+        type: 'md.subscription',
+        action: 'subscribe',
+        requestId: 'depth',
+        instrumentIds: [LOB.id],
+        entries: ['trade'],
+        depth: 1, // the gateway asks for its own depth whatever a subscription says
+        updates: true
+      });
+      await conn.preflight();
+      await until(() => k === 1, 3000, 'the snapshot');
+      for (let r = 1; r < ob.rows; r++) publish(venue, r);
+      await until(() => k === heard.length, 10_000, `${heard.length} messages`);
+      expect(mismatched).toEqual([]);
+      expect(view().bestBid()).toBe(side(ob.rows - 1, 'buy')[0]!.px);
+      const tops: number[][] = [];
+      for (let r = 0; r < ob.rows; r++)
+        if (JSON.stringify(ob.top(r)) !== JSON.stringify(tops.at(-1))) tops.push(ob.top(r));
+      expect(quotes(got)).toEqual(tops);
+    });
+  }
+
+  it('the book empties when the session drops and the re-logon snapshot refills it', async () => {
+    const { venue, conn, link } = await setup({ inst: LOB, depth: 5 });
+    conn.marketData.subscribe({
+      type: 'md.subscription',
+      action: 'subscribe',
+      requestId: 'r',
+      instrumentIds: [LOB.id],
+      entries: ['trade'],
+      depth: 1,
+      updates: true
+    });
+    await conn.preflight();
+    publish(venue, 0);
+    await until(() => conn.marketData.book?.(LOB.id)?.bestBid() === side(0, 'buy')[0]!.px, 3000, 'the book');
+    const view = conn.marketData.book!(LOB.id)!;
+    const atDrop: number[] = [];
+    conn.session.on(
+      'fix.disconnected',
+      () => void atDrop.push(view.depthQty('buy', 5), view.depthQty('sell', 5))
+    );
+    link.cut();
+    await until(() => atDrop.length > 0, 3000, 'the drop');
+    expect(atDrop).toEqual([0, 0]); // no stale book while there is no feed
+    publish(venue, 1); // while down: the re-logon's snapshot carries it
+    await until(() => view.levels('buy', 5).length === 5, 5000, 'the snapshot after the re-logon');
+    expect(view.levels('buy', 5)).toEqual(side(1, 'buy').slice(0, 5));
+    expect(view.levels('sell', 5)).toEqual(side(1, 'sell').slice(0, 5));
+    expect(conn.marketData.book?.(MSFT.id)).toBeUndefined(); // nothing was received for it
   });
 });

@@ -34,6 +34,8 @@ export interface FixConnectionOptions {
   readonly marketData?: MarketDataGateway;
   /** Stops the market-data feed given in `marketData` (at {@link FixConnection.close}). */
   readonly closeMarketData?: () => void;
+  /** Without `marketData`: the MarketDepth the FIX market data asks for (see {@link FixMarketDataOptions}). */
+  readonly depth?: number;
   /** How long {@link FixConnection.preflight} waits for the Logon answer (ms). Default 10,000. */
   readonly logonTimeoutMs?: number;
   /** Reconnect backoff of the initiator. Default: 1 s doubling to 30 s. */
@@ -84,7 +86,14 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
   );
   const instruments = new InstrumentMap(o.venue, o.instruments);
   const execution = new FixExecutionGateway(session, instruments, o.clock);
-  const fixData = o.marketData ? undefined : new FixMarketDataGateway(session, instruments, o.clock);
+  const fixData = o.marketData
+    ? undefined
+    : new FixMarketDataGateway(
+        session,
+        instruments,
+        o.clock,
+        o.depth === undefined ? {} : { depth: o.depth }
+      );
   const marketData = o.marketData ?? fixData!;
   session.start();
   // every logon after the first (a reconnect): ask for the status of every order not final

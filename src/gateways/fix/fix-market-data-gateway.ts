@@ -1,4 +1,5 @@
 import { Subject } from 'rxjs';
+import { type BookView, bookViewOf } from '../../book/book-view.ts';
 import { L2Book } from '../../book/l2-book.ts';
 import { BookSide } from '../../book/side.ts';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
@@ -26,12 +27,15 @@ export interface FixMarketDataOptions {
   readonly graceNs?: Nanos;
   /** How often bars whose time is up are closed (ms). Default 250. */
   readonly flushEveryMs?: number;
+  /** MarketDepth (264) asked for: 1 = top of book, N = the best N levels, 0 = the full book. Default 1. */
+  readonly depth?: number;
 }
 
 /**
- * Market data over the FIX 4.2 session: MarketDataRequest (V) for top of book and trades, answered by
- * MarketDataSnapshotFullRefresh (W) and MarketDataIncrementalRefresh (X). Each instrument's levels are kept in
- * an {@link L2Book}; whenever its best bid or ask changes (both sides present) a `market.quote` goes out.
+ * Market data over the FIX 4.2 session: MarketDataRequest (V) for the book to `depth` levels and trades,
+ * answered by MarketDataSnapshotFullRefresh (W) and MarketDataIncrementalRefresh (X). Each instrument's levels
+ * are kept in an {@link L2Book}, which {@link book} shows (a strategy's `view.book` in paper mode); whenever
+ * its best bid or ask changes (both sides present) a `market.quote` goes out.
  * Trades go out as `market.trade`, and are also cut into time bars (`market.bar`, {@link TradeBarAggregator})
  * since FIX 4.2 has no bars: a bar closes when a later bar's trade arrives, or by the clock `graceNs` after
  * both its end and its first trade (so a replay of old trades still gathers a minute's trades into one bar). The subscription is sent at every logon (a reconnect starts from a fresh snapshot). A
@@ -42,7 +46,8 @@ export class FixMarketDataGateway implements MarketDataGateway {
   readonly #instruments: InstrumentMap;
   readonly #clock: Clock;
   readonly #bars: TradeBarAggregator;
-  readonly #books = new Map<string, L2Book>();
+  readonly #books = new Map<string, { readonly book: L2Book; readonly view: BookView }>();
+  readonly #depth: number;
   /** Last quote sent per instrument, to send only changes. */
   readonly #lastTop = new Map<string, Quote>();
   readonly #subs = new Map<string, MarketDataSubscription>();
@@ -62,15 +67,17 @@ export class FixMarketDataGateway implements MarketDataGateway {
     this.#session = session;
     this.#instruments = instruments;
     this.#clock = clock;
+    this.#depth = o.depth ?? 1;
     this.#bars = new TradeBarAggregator(o.barNs ?? 60n * NS_PER_SEC, o.graceNs ?? 2n * NS_PER_SEC);
     session.on('fix.loggedOn', () => {
       this.#loggedOn = true;
-      this.#books.clear();
+      for (const b of this.#books.values()) b.book.clear(); // the snapshot refills it
       this.#lastTop.clear();
       for (const sub of this.#subs.values()) this.#request(sub);
     });
     session.on('fix.disconnected', () => {
       this.#loggedOn = false;
+      for (const b of this.#books.values()) b.book.clear(); // no book is better than a stale one
     });
     onFixApp(session, this.#errors, (msg) => this.#onApp(msg));
     this.#timer = setInterval(() => this.#flush(), o.flushEveryMs ?? 250);
@@ -78,13 +85,23 @@ export class FixMarketDataGateway implements MarketDataGateway {
   }
 
   /**
-   * Subscribe (or, with `action: unsubscribe`, stop) `sub.instrumentIds`. Whatever `sub.entries` says, the
-   * request asks for bid, offer and trade at depth 1: quotes and bars are both made from them.
+   * Subscribe (or, with `action: unsubscribe`, stop) `sub.instrumentIds`. Whatever `sub.entries` and
+   * `sub.depth` say, the request asks for bid, offer and trade at the gateway's depth: quotes, the book and bars
+   * are all made from them.
    */
   subscribe(sub: MarketDataSubscription): void {
     if (sub.action === 'unsubscribe') this.#subs.delete(sub.requestId);
     else this.#subs.set(sub.requestId, sub);
     this.#request(sub);
+  }
+
+  /**
+   * One instrument's book as the venue has sent it (the levels within the depth asked for), read live: a view
+   * taken once stays current, and is empty while the session is down. Undefined for an instrument nothing has
+   * been received for.
+   */
+  book(instrumentId: string): BookView | undefined {
+    return this.#books.get(instrumentId)?.view;
   }
 
   /** Stop the flush timer (bars still open stay open). */
@@ -95,7 +112,7 @@ export class FixMarketDataGateway implements MarketDataGateway {
   #request(sub: MarketDataSubscription): void {
     if (!this.#loggedOn) return; // sent at the logon
     const m = encodeMarketDataRequest(
-      { ...sub, entries: ['bid', 'offer', 'trade'], depth: 1, updates: true },
+      { ...sub, entries: ['bid', 'offer', 'trade'], depth: this.#depth, updates: true },
       this.#instruments
     );
     this.#session.send({ type: 'session.send', msgType: m.msgType, fields: m.fields });
@@ -138,8 +155,11 @@ export class FixMarketDataGateway implements MarketDataGateway {
 
   #book(instrumentId: string): L2Book {
     let b = this.#books.get(instrumentId);
-    if (!b) this.#books.set(instrumentId, (b = new L2Book()));
-    return b;
+    if (!b) {
+      const book = new L2Book();
+      this.#books.set(instrumentId, (b = { book, view: bookViewOf(book) }));
+    }
+    return b.book;
   }
 
   /** Apply one instrument's level changes, then publish its quote (if the top moved), trades and finished bars. */

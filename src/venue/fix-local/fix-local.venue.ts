@@ -1,3 +1,4 @@
+import type { BookLevel } from '../../book/book-view.ts';
 import { isTradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
 import type { Nanos } from '../../core/nanos.ts';
@@ -183,6 +184,29 @@ export class FixLocalVenue {
   quote(q: Quote): void {
     this.emulator.onQuote(q);
     this.marketData.quote(q);
+    this.#reports.pump();
+  }
+
+  /**
+   * The market's book to depth (each side best first; prices in ticks, sizes in lots; a level of size 0 is no
+   * level), published to clients that asked for more than the top. The emulator trades on its top, as on a {@link quote}.
+   */
+  book(instrumentId: string, bids: readonly BookLevel[], asks: readonly BookLevel[], tsEvent: Nanos): void {
+    const bid = bids.find((l) => l.qty > 0);
+    const ask = asks.find((l) => l.qty > 0);
+    if (bid && ask) {
+      this.emulator.onQuote({
+        type: 'market.quote',
+        instrumentId,
+        tsEvent,
+        tsInit: tsEvent,
+        bidPx: bid.px,
+        bidSz: bid.qty,
+        askPx: ask.px,
+        askSz: ask.qty
+      });
+    }
+    this.marketData.book(instrumentId, bids, asks, tsEvent, tsEvent);
     this.#reports.pump();
   }
 
