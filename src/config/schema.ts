@@ -204,7 +204,8 @@ export const liveConfigSchema = z.strictObject({
    * gateway cuts them from trades); they are rolled up, with the backtest's bucket rules, into `timeframe`
    * (whole minutes up to `1d`; default: the data's own, i.e. `data.timeframe` for parquet, `1d` for yahoo-csv,
    * else `1m`), so a strategy backtested on 5-minute or daily bars gets the same bars live. `calendar`: `nyse`
-   * (New York sessions; default unless the data is synthetic) or `24x7` (UTC days, epoch-aligned buckets);
+   * (New York sessions) or `24x7` (UTC days, epoch-aligned buckets) for every instrument; default: each symbol's
+   * own in a Parquet store, else `24x7` for synthetic data and `nyse` otherwise;
    * `session`: `regular` keeps only 09:30–16:00 New York (early closes applied) as a backtest does, `all` keeps
    * extended hours. A bucket is emitted with the bar that completes it, or `graceMs` after its end when its
    * last minute had no trades.

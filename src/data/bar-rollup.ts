@@ -13,6 +13,8 @@ export interface BarRollupOptions extends ResampleOptions {
    * (a minute with no trades has no bar). Default 0.
    */
   readonly graceNs?: Nanos;
+  /** Per instrument id, a calendar other than `calendar` (a store's symbols keep their own). */
+  readonly calendars?: ReadonlyMap<string, ResampleOptions['calendar']>;
 }
 
 /** What {@link BarRollup.push} made of one input bar. */
@@ -65,7 +67,12 @@ export class BarRollup {
   push(b: Bar, now: Nanos): RollupStep {
     let st = this.#open.get(b.instrumentId);
     if (st === undefined) {
-      st = { resampler: new BarResampler(this.#o.timeframe, this.#o), openedAt: now, doneUntil: undefined };
+      const calendar = this.#o.calendars?.get(b.instrumentId) ?? this.#o.calendar;
+      st = {
+        resampler: new BarResampler(this.#o.timeframe, { ...this.#o, calendar }),
+        openedAt: now,
+        doneUntil: undefined
+      };
       this.#open.set(b.instrumentId, st);
     }
     const r = st.resampler;

@@ -1,5 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type SymbolMeta, symbolMetaSchema } from './schema.ts';
 
 /*
  * Where a Parquet store keeps what (see `ParquetStore`); plain paths, no DuckDB, so tools that only need to find
@@ -9,6 +10,16 @@ import { join } from 'node:path';
 /** `<root>/_meta/symbols.json`: symbol → venue, tick, lot, currency, calendar. */
 export function storeMetaFile(root: string): string {
   return join(root, '_meta', 'symbols.json');
+}
+
+/** Every stored symbol's metadata (`symbols.json`, validated); none when the store has no such file. */
+export function readStoreSymbols(root: string): Record<string, SymbolMeta> {
+  const p = storeMetaFile(root);
+  if (!existsSync(p)) return {};
+  const raw = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+  const out: Record<string, SymbolMeta> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = symbolMetaSchema.parse(v);
+  return out;
 }
 
 /** `<root>/<dataset>/symbol=<symbol>`: one symbol's partitions of a dataset. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
@@ -14,7 +14,13 @@ import {
 } from './columns.ts';
 import { LruCache } from './lru.ts';
 import { columnsOf, type Dataset, STORAGE_DDL, type SymbolMeta, symbolMetaSchema } from './schema.ts';
-import { storeDatasetSymbols, storeDatasets, storeMetaFile, storeSymbolDir } from './store-layout.ts';
+import {
+  readStoreSymbols,
+  storeDatasetSymbols,
+  storeDatasets,
+  storeMetaFile,
+  storeSymbolDir
+} from './store-layout.ts';
 import { parseTimeframe, type Timeframe } from './timeframe.ts';
 
 /**
@@ -91,12 +97,7 @@ export class ParquetStore {
 
   /** All symbols' metadata. */
   symbols(): Record<string, SymbolMeta> {
-    const p = this.#metaPath();
-    if (!existsSync(p)) return {};
-    const raw = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
-    const out: Record<string, SymbolMeta> = {};
-    for (const [k, v] of Object.entries(raw)) out[k] = symbolMetaSchema.parse(v);
-    return out;
+    return readStoreSymbols(this.root);
   }
 
   /** Metadata of one symbol, or throw `TRD_ERR_DATA_NOT_FOUND`. */

@@ -2,12 +2,30 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { NS_PER_MIN, NS_PER_MS } from '../core/nanos.ts';
 import { BarRollup } from '../data/bar-rollup.ts';
+import type { ResampleOptions } from '../data/resample.ts';
+import { readStoreSymbols } from '../data/store-layout.ts';
 import { parseTimeframe, type Timeframe } from '../data/timeframe.ts';
+import { instrumentsFor } from './bar-sources.ts';
 
 /** The timeframe of the bars `config.data` gives a backtest. */
 function dataTimeframe(config: RunConfig): Timeframe {
   const d = config.data;
   return parseTimeframe(d.kind === 'parquet' ? d.timeframe : d.kind === 'yahoo-csv' ? '1d' : '1m');
+}
+
+/**
+ * Each instrument's calendar as the backtest's bars had it, by instrument id: a Parquet store's symbols keep
+ * their own (`symbols.json`); other data has none (a symbol the store does not list, e.g. a renamed ticker, neither).
+ */
+function dataCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
+  const out = new Map<string, ResampleOptions['calendar']>();
+  if (config.data.kind !== 'parquet') return out;
+  const stored = readStoreSymbols(config.data.store);
+  for (const inst of instrumentsFor(config)) {
+    const meta = stored[inst.symbol];
+    if (meta) out.set(inst.id, meta.calendar);
+  }
+  return out;
 }
 
 /** The bars a paper session shows its strategy, and the rollup that makes them (none: the venue's bars as they come). */
@@ -18,7 +36,8 @@ export interface LiveBars {
 
 /**
  * How a paper session makes its strategy's bars from the venue's (`live.bars`): by default at the backtest's
- * timeframe, calendar and session. A real venue's minute bars go through a {@link BarRollup}. The local venues
+ * timeframe, calendar and session (the calendar: `live.bars.calendar` for every instrument if set, else each
+ * symbol's own in a Parquet store, else round the clock for synthetic data and the NYSE otherwise). A real venue's minute bars go through a {@link BarRollup}. The local venues
  * replay the data's own bars restamped to the wall clock (a history replayed in minutes has no real minutes to
  * bucket), so there the bars pass as they come, and a timeframe other than the data's is refused. Refused too
  * (`TRD_ERR_CONFIG_INVALID`): a timeframe that is not whole minutes, or one the resampler cannot make.
@@ -54,6 +73,7 @@ export function liveBars(config: RunConfig): LiveBars {
     const rollup = new BarRollup({
       timeframe: tf,
       calendar: b.calendar ?? (config.data.kind === 'synthetic' ? '24x7' : 'nyse'),
+      ...(b.calendar === undefined ? { calendars: dataCalendars(config) } : {}),
       session: b.session,
       graceNs: BigInt(b.graceMs) * NS_PER_MS
     });

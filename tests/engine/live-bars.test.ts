@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/schema.ts';
 import { NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../../src/core/nanos.ts';
@@ -32,6 +35,57 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
       '1d',
       false
     ]);
+  });
+
+  it('a Parquet store’s symbols keep their own calendar, as in their backtest; live.bars.calendar overrides it', () => {
+    const store = mkdtempSync(join(tmpdir(), 'ts-live-cal-'));
+    cleanup.push(() => rmSync(store, { recursive: true, force: true }));
+    mkdirSync(join(store, '_meta'));
+    const meta = (symbol: string, calendar: string) => ({
+      symbol,
+      venue: 'SIM',
+      tickSize: '0.01',
+      lotSize: '1',
+      currency: 'USD',
+      calendar
+    });
+    writeFileSync(
+      join(store, '_meta', 'symbols.json'),
+      JSON.stringify({ ORCL: meta('ORCL', 'nyse'), BTCUSD: meta('BTCUSD', '24x7') })
+    );
+    const data = { kind: 'parquet', store, symbols: ['BTCUSD', 'ORCL', 'XYZ'], timeframe: '5m' };
+    /** 03:00–03:05 UTC on a weekday: outside the NYSE's regular session, inside a round-the-clock day. */
+    const night = (c: RunConfig) => {
+      const { rollup } = liveBars(c);
+      const at = nsFromIso('2024-03-05T03:00:00Z');
+      const out: string[] = [];
+      for (const sym of ['BTCUSD', 'ORCL', 'XYZ'])
+        for (let m = 0; m < 5; m++) {
+          const tsOpen = at + BigInt(m) * NS_PER_MIN;
+          const bar: Bar = {
+            type: 'market.bar',
+            instrumentId: `${sym}@SIM`,
+            tsOpen,
+            tsEvent: tsOpen + NS_PER_MIN,
+            tsInit: tsOpen + NS_PER_MIN,
+            open: 100,
+            high: 100,
+            low: 100,
+            close: 100,
+            volume: 1
+          };
+          for (const b of rollup!.push(bar, bar.tsEvent).bars) out.push(b.instrumentId);
+        }
+      return out;
+    };
+    // XYZ is not in the store: the default, the NYSE
+    expect(night(withLive({ venue: 'alpaca' }, { data }))).toEqual(['BTCUSD@SIM']);
+    expect(night(withLive({ venue: 'alpaca', bars: { calendar: '24x7' } }, { data }))).toEqual([
+      'BTCUSD@SIM',
+      'ORCL@SIM',
+      'XYZ@SIM'
+    ]);
+    expect(night(withLive({ venue: 'alpaca', bars: { calendar: 'nyse' } }, { data }))).toEqual([]);
   });
 
   it('refuses what it cannot make, with TRD_ERR_CONFIG_INVALID', () => {
