@@ -9,6 +9,7 @@ import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Quote } from '../../src/messages/market-data.ts';
 import type { Strategy } from '../../src/strategies/strategy.ts';
+import { aaplOrderbookRows } from '../support/lobster-rows.ts';
 import { REPO_ROOT, sharedData } from '../support/shared-data.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-lobster-'));
@@ -271,18 +272,8 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
     };
     const r = await runBacktest({ config: tickConfig(), configFile: 't.yaml', strategy: s });
     const msgs = decodeLobsterMessages(readFileSync(FIRST999));
-    const ob = decodeLobsterOrderbook(readFileSync(FIRST999_BOOK));
-    const L = ob.levels;
-    /** Row `row`'s levels of one side (offset 0: asks, 2: bids), best first. */
-    const side = (row: number, off: number): Lv[] => {
-      const out: Lv[] = [];
-      for (let k = 0; k < L; k++) {
-        const qty = ob.data[row * 4 * L + 4 * k + off + 1]!;
-        if (qty > 0) out.push({ px: ob.data[row * 4 * L + 4 * k + off]!, qty });
-      }
-      return out;
-    };
-    const top = (row: number) => ob.data.subarray(row * 4 * L, row * 4 * L + 4).join();
+    const ob = aaplOrderbookRows();
+    const top = (row: number) => ob.top(row).join();
     // a quote goes out after each message that changed the top (the first message always shows it)
     const changes: number[] = [];
     for (let j = 0; j < ob.rows; j++) if (j === 0 || top(j) !== top(j - 1)) changes.push(j);
@@ -295,12 +286,11 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
       const where = `quote ${k} (after message ${j})`;
       expect(x.q.tsEvent, where).toBe(dayStart + BigInt(msgs.timeNs[j]!));
       // the quote (the emulated venue's top) is the file's top, and so is the book's
-      const [ap, aq, bp, bq] = ob.data.subarray(j * 4 * L, j * 4 * L + 4);
-      expect([x.q.bidPx, x.q.bidSz, x.q.askPx, x.q.askSz], where).toEqual([bp, bq, ap, aq]);
-      expect(x.top, where).toEqual([bp, bq, ap, aq]);
+      expect([x.q.bidPx, x.q.bidSz, x.q.askPx, x.q.askSz], where).toEqual(ob.top(j));
+      expect(x.top, where).toEqual(ob.top(j));
       // every level of the row
-      expect(x.bids, where).toEqual(side(j, 2));
-      expect(x.asks, where).toEqual(side(j, 0));
+      expect(x.bids, where).toEqual(ob.side(j, 'buy'));
+      expect(x.asks, where).toEqual(ob.side(j, 'sell'));
       const d3 = (lv: readonly Lv[]) => lv.slice(0, 3).reduce((a, l) => a + l.qty, 0);
       expect(x.imb, where).toBeCloseTo((d3(x.bids) - d3(x.asks)) / (d3(x.bids) + d3(x.asks)), 12);
     }
