@@ -15,7 +15,7 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * Happy path: NEW → PENDING_NEW → ACKNOWLEDGED → PARTIAL_FILL → FILLED.
  * Also: PENDING_NEW → REJECTED; ACKNOWLEDGED/PARTIAL_FILL → PENDING_CANCEL → CANCELED;
  * fill before ack (PENDING_NEW → PARTIAL_FILL/FILLED); unsolicited cancel (ACKNOWLEDGED → CANCELED);
- * fills while PENDING_CANCEL/PENDING_REPLACE; late fills after CANCELED/EXPIRED (applied and flagged
+ * fills while PENDING_CANCEL/PENDING_REPLACE; a cancel during PENDING_REPLACE held until the replace is answered; late fills after CANCELED/EXPIRED (applied and flagged
  * `late`, until `lateFillGrace` has passed and the order is CLOSED); cancel/replace reject restoring the
  * prior state (derived from what the order has seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED,
  * else PENDING_NEW); expiry.
@@ -51,6 +51,7 @@ export interface OrderContext {
   readonly commission: bigint;
   readonly execIds: readonly string[];
   readonly status: OrderStatus;
+  /** The replace sent and not yet answered (while PENDING_CANCEL: a cancel is held until it is). */
   readonly pendingReplace: ReplaceOrder | undefined;
   readonly tsLast: Nanos;
   readonly reason: string | undefined;
@@ -266,7 +267,8 @@ type GuardName =
   | 'isAcked'
   | 'isFullyFilled'
   | 'replaceStillValid'
-  | 'replaceDenied';
+  | 'replaceDenied'
+  | 'replacePending';
 
 /** Apply an event's facts to the context (fills, acks, replace results). Pure. */
 function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
@@ -374,6 +376,7 @@ export const orderMachine = setup({
       context.filledQty >= context.pendingReplace.qty,
     canQueryAgain: ({ context }) => context.statusQueries < MAX_STATUS_QUERIES,
     replaceDenied: ({ event }) => event.type === 'order.replace' && event.risk?.ok === false,
+    replacePending: ({ context }) => context.pendingReplace !== undefined,
     replaceStillValid: ({ context, event }) =>
       event.type === 'order.replace' &&
       (event.command.qty === undefined || event.command.qty > context.filledQty)
@@ -472,6 +475,16 @@ export const orderMachine = setup({
     PENDING_CANCEL: {
       after: { inFlightTimeout: inFlight('PENDING_CANCEL') },
       on: {
+        // a cancel held behind a replace (see PENDING_REPLACE) goes out once the replace is answered, for the
+        // order as the venue now has it (the new client id, or the old one if the replace was rejected)
+        'venue.replaced': [
+          go('FILLED', 'order.replaced', { guard: 'isFullyFilled' }),
+          go('PENDING_CANCEL', 'order.replaced', { guard: 'replacePending', venue: 'cancel' })
+        ],
+        'venue.replace_rejected': go('PENDING_CANCEL', 'order.replace_rejected', {
+          guard: 'replacePending',
+          venue: 'cancel'
+        }),
         'venue.accepted': go('PENDING_CANCEL', 'order.accepted'),
         'venue.filled': onFill('PENDING_CANCEL'),
         'venue.canceled': go('CANCELED', 'order.canceled'),
@@ -488,7 +501,9 @@ export const orderMachine = setup({
         'venue.replace_rejected': restore('order.replace_rejected'),
         'venue.canceled': go('CANCELED', 'order.canceled'),
         'venue.expired': go('EXPIRED', 'order.expired'),
-        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' })
+        // held, not sent: the venue may apply the replace first, after which a cancel naming the old client id
+        // finds no working order (FIX: OrigClOrdID must be the last accepted ClOrdID, which is not known yet)
+        'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel')
       }
     },
     CANCELED: {

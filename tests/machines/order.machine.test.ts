@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { type OrderEmitted, orderMachine, type VenueRequest } from '../../src/machines/order.machine.ts';
+import {
+  type OrderEmitted,
+  type OrderMachineEvent,
+  orderMachine,
+  type VenueRequest
+} from '../../src/machines/order.machine.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
 import { DENIED, ev, submitCmd } from '../support/order-fixtures.ts';
 
@@ -181,6 +186,44 @@ describe('orderMachine', () => {
       actor: 'strategy',
       why: 'signal'
     });
+  });
+
+  it('a cancel during a pending replace is held until the replace is answered, then sent for the order as the venue has it', () => {
+    // the cancel names a client id: sent at once it would name the old one, which the venue no longer has
+    // once it has applied the replace (seen over FIX: cancel rejected, "order not working", order left working)
+    const targets: string[] = [];
+    const machine = orderMachine.provide({
+      actions: {
+        sendToVenue: ({ context }, params: { kind: VenueRequest['kind'] }) =>
+          void targets.push(`${params.kind} ${context.clientOrderId}`)
+      }
+    });
+    const run = (answer: OrderMachineEvent) => {
+      targets.length = 0;
+      const actor = createActor(machine, { input: submitCmd });
+      actor.start();
+      for (const e of [ev.submit(), ev.accepted(), ev.replace(3), ev.cancel()]) actor.send(e);
+      const held = [actor.getSnapshot().value, [...targets]];
+      actor.send(answer);
+      return { held, after: [actor.getSnapshot().value, actor.getSnapshot().context.clientOrderId, targets] };
+    };
+    const replaced = run(ev.replaced());
+    expect(replaced.held).toEqual(['PENDING_CANCEL', ['submit o-1', 'replace o-1']]);
+    expect(replaced.after).toEqual([
+      'PENDING_CANCEL',
+      'o-1.r1',
+      ['submit o-1', 'replace o-1', 'cancel o-1.r1']
+    ]);
+    const rejected = run(ev.replaceRejected());
+    expect(rejected.after).toEqual(['PENDING_CANCEL', 'o-1', ['submit o-1', 'replace o-1', 'cancel o-1']]);
+    // a cancel not held (sent from a working order) is not sent again by a stray replace answer
+    const o = start();
+    for (const e of [ev.submit(), ev.accepted(), ev.cancel(), ev.replaced()]) o.actor.send(e);
+    expect([o.status(), o.sent, o.emitted.at(-1)?.type]).toEqual([
+      'PENDING_CANCEL',
+      ['submit', 'cancel'],
+      'order.refused'
+    ]);
   });
 
   it('a denied replace of an order that is not working is refused like any replace there', () => {
