@@ -10,9 +10,15 @@ import {
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
+import type { OrderStatus } from '../messages/order-events.ts';
 import type { Why } from '../messages/primitives.ts';
 import { OrderIndex } from '../oms/order-index.ts';
-import { type OrderMachineEvent, orderEventFromReport, orderMachine } from './order.machine.ts';
+import {
+  CLOSING_STATUSES,
+  type OrderMachineEvent,
+  orderEventFromReport,
+  orderMachine
+} from './order.machine.ts';
 import type { ActorKind } from './order.types.ts';
 
 /** The system id of an order actor. */
@@ -183,7 +189,13 @@ export const omsMachine = setup({
     }),
     cancelAll: enqueueActions(({ enqueue, context, event, system }) => {
       if (event.type !== 'order.cancel_all') return;
-      const roots = context.index.matching(event.strategyId, event.instrumentId);
+      // an order already canceled or expired only awaits late fills: there is nothing left to cancel
+      const roots = context.index
+        .matching(event.strategyId, event.instrumentId)
+        .filter(
+          (root) =>
+            !CLOSING_STATUSES.includes(system.get(orderSystemId(root))?.getSnapshot().value as OrderStatus)
+        );
       enqueue(
         emit({
           type: 'oms.cancel_all_requested',

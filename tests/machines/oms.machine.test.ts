@@ -159,11 +159,14 @@ describe('omsMachine', () => {
     for (const [id, s] of [
       ['a', 's1'],
       ['b', 's2'],
-      ['c', 's1']
+      ['c', 's1'],
+      ['d', 's1']
     ] as const) {
       t.oms.send({ type: 'order.submit', command: submit(id, s), risk: { ok: true } });
       t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: id }) });
     }
+    // d is canceled already (it only awaits late fills): nothing to cancel, and no refusal either
+    t.oms.send({ type: 'exec.report', report: report('canceled', { clientOrderId: 'd' }) });
     t.oms.send({
       type: 'order.cancel_all',
       commandId: 'k1',
@@ -173,8 +176,15 @@ describe('omsMachine', () => {
       why: 'risk',
       reason: 'kill switch'
     });
-    expect(['a', 'b', 'c'].map(t.status)).toEqual(['PENDING_CANCEL', 'ACKNOWLEDGED', 'PENDING_CANCEL']);
+    expect(['a', 'b', 'c', 'd'].map(t.status)).toEqual([
+      'PENDING_CANCEL',
+      'ACKNOWLEDGED',
+      'PENDING_CANCEL',
+      'CANCELED'
+    ]);
     expect(t.requests.filter((r) => r.startsWith('cancel'))).toEqual(['cancel:a', 'cancel:c']);
+    expect(t.omsEvents.find((e) => e.type === 'oms.cancel_all_requested')).toMatchObject({ count: 2 });
+    expect(t.orderEvents.filter((e) => e.type === 'order.refused')).toEqual([]);
     const audit = t.orderEvents.filter((e): e is OrderEvent => e.type === 'order.pending_cancel');
     expect(audit.map((e) => [e.clientOrderId, e.actor, e.why, e.reason])).toEqual([
       ['a', 'system', 'risk', 'kill switch'],
