@@ -3,6 +3,7 @@ import type { BarSource } from '../../data/bar-source.ts';
 import type { AlpacaEndpoints } from '../../gateways/alpaca/alpaca-connection.ts';
 import type { Bar, Quote, Trade } from '../../messages/market-data.ts';
 import type { Clock } from '../../time/clock.ts';
+import { Pause } from '../../time/pause.ts';
 import { AlpacaDataServer } from './alpaca-data.server.ts';
 import { AlpacaLocalVenue } from './alpaca-local.venue.ts';
 
@@ -40,7 +41,7 @@ export class LocalPaperMarket {
   readonly #o: LocalPaperMarketOptions;
   readonly #bySymbol: ReadonlyMap<string, Instrument>;
   #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new Pause();
   /** Bars published so far. */
   published = 0;
 
@@ -80,7 +81,7 @@ export class LocalPaperMarket {
    * `intervalMs` until the history ends or {@link stop}. Resolves with the number of bars published.
    */
   async run(): Promise<number> {
-    while (!this.#stopped && !this.data.hasSubscribers) await this.#sleep(5);
+    while (!this.#stopped && !this.data.hasSubscribers) await this.#pause.sleep(5);
     let group: Bar[] = [];
     for await (const batch of this.#o.bars) {
       for (const bar of batch) {
@@ -88,7 +89,7 @@ export class LocalPaperMarket {
         if (group.length > 0 && bar.tsEvent !== group[0]!.tsEvent) {
           this.#publish(group);
           group = [];
-          await this.#sleep(this.#o.intervalMs);
+          await this.#pause.sleep(this.#o.intervalMs);
         }
         group.push(bar);
       }
@@ -100,7 +101,7 @@ export class LocalPaperMarket {
   /** Stop the pump and both servers. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#pause.wake();
     await this.data.stop();
     await this.venue.stop();
   }
@@ -149,19 +150,5 @@ export class LocalPaperMarket {
       this.data.publishBar(restamped);
       this.published++;
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(t);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
   }
 }
