@@ -8,7 +8,8 @@ import { DashboardServer } from '../dashboard/dashboard.server.ts';
 import { DashboardState } from '../dashboard/dashboard-state.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
 import { liveBars } from '../engine/live-bars.ts';
-import { type LiveConnection, runLive } from '../engine/live-runner.ts';
+import { DATA_END, type LiveConnection, runLive } from '../engine/live-runner.ts';
+import { LobsterPaperMarket } from '../engine/lobster-paper-market.ts';
 import {
   type AlpacaEndpoints,
   connectAlpaca,
@@ -129,21 +130,42 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   // TLS is for a real venue; the built-in one listens in plain TCP on loopback
   const tls = live.venue === 'fix' && live.fix.tls ? loadFixTls(live.fix.tls) : undefined;
   let market: LocalPaperMarket | undefined;
+  let tape: LobsterPaperMarket | undefined;
   let localFix: FixLocalVenue | undefined;
   let endpoints: AlpacaEndpoints | undefined;
-  if (live.venue === 'local' || live.venue === 'local-fix') {
-    const { source } = await openBars(config, instruments, a.seed);
-    if (live.venue === 'local-fix') {
-      localFix = new FixLocalVenue({
-        instruments,
+  const local = live.venue === 'local' || live.venue === 'local-fix';
+  const lobster = config.data.kind === 'lobster' ? config.data : undefined;
+  if (lobster && local && (live.venue !== 'local-fix' || live.fix.marketData !== 'fix')) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `${a.configFile}: LOBSTER data is replayed as a live market only into the built-in FIX venue, which also ` +
+        'sends its book and prints: use --venue local-fix with live.fix.marketData: fix',
+      { venue: live.venue, marketData: live.fix.marketData }
+    );
+  }
+  if (live.venue === 'local-fix') {
+    localFix = new FixLocalVenue({
+      instruments,
+      clock,
+      dictionary: dictionary!,
+      seed: a.seed,
+      senderCompId: live.fix.targetCompId,
+      targetCompId: live.fix.senderCompId
+    });
+    // the tick tape reads its files now: a bad file fails before anything listens
+    if (lobster)
+      tape = new LobsterPaperMarket({
+        data: lobster,
+        instrument: instruments[0]!,
+        venue: localFix,
         clock,
-        dictionary: dictionary!,
-        seed: a.seed,
-        senderCompId: live.fix.targetCompId,
-        targetCompId: live.fix.senderCompId
+        speed: live.localSpeed
       });
-      await localFix.start();
-    }
+  }
+  if (tape) await localFix!.start();
+  else if (local) {
+    const { source } = await openBars(config, instruments, a.seed);
+    await localFix?.start();
     const venue = localFix;
     market = new LocalPaperMarket({
       instruments,
@@ -167,6 +189,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     endpoints = alpacaEndpoints(config, a.env ?? process.env);
   }
   const closeLocal = async (): Promise<void> => {
+    tape?.stop();
     await market?.stop();
     await localFix?.stop();
   };
@@ -278,7 +301,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     io.out(`  dashboard: ${dashboardServer.url}\n`);
   }
   // a local history that ends ends the session
-  const replay = market?.run().then(() => stop.abort());
+  const replay = (market?.run() ?? tape?.run())?.then(() => stop.abort(DATA_END));
   try {
     const r = await runLive({
       config,

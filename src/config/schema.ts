@@ -237,6 +237,8 @@ export const liveConfigSchema = z.strictObject({
   durationMs: z.number().int().min(0).default(0),
   /** `local` venue: wall-clock pause between two replayed bar timestamps (ms). */
   localBarIntervalMs: z.number().int().min(0).default(25),
+  /** `local-fix` on LOBSTER data: seconds of data replayed per wall-clock second (1 = as it happened). */
+  localSpeed: z.number().positive().max(1e9).default(1),
   /** Prometheus metrics at `http://host:port/metrics` (docs/grafana has a dashboard). Off unless enabled. */
   metrics: z
     .strictObject({

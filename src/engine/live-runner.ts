@@ -97,7 +97,13 @@ export interface LiveRunOptions {
 }
 
 /** Why the session ended. */
-export type StopReason = 'duration' | 'signal';
+export type StopReason = 'duration' | 'signal' | 'data-end';
+
+/**
+ * The abort reason that ends a session because its market ended (a local replay's history ran out): the
+ * session then stops by `data-end` rather than `signal`.
+ */
+export const DATA_END = 'data-end';
 
 export interface LiveRunResult {
   readonly runId: string;
@@ -504,17 +510,21 @@ function checkCash(
   return { check, mismatch: (unexplained < 0n ? -unexplained : unexplained) > tolerance };
 }
 
-/** Resolve when the duration (ms; 0 = none) has passed or `signal` aborts, whichever is first. */
+/**
+ * Resolve when the duration (ms; 0 = none) has passed or `signal` aborts, whichever is first (aborted with
+ * {@link DATA_END}: the market ended).
+ */
 function waitForStop(durationMs: number, signal: AbortSignal | undefined): Promise<StopReason> {
   return new Promise((resolve) => {
+    const why = (): StopReason => (signal?.reason === DATA_END ? 'data-end' : 'signal');
     if (signal?.aborted) {
-      resolve('signal');
+      resolve(why());
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => {
       if (timer !== undefined) clearTimeout(timer);
-      resolve('signal');
+      resolve(why());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     if (durationMs > 0) {

@@ -1,6 +1,10 @@
 import type { EquityPoint } from '../analytics/types.ts';
 import { type BookView, bookViewOf } from '../book/book-view.ts';
-import { decodeLobsterMessages, decodeLobsterOrderbook } from '../book/lobster.codec.ts';
+import {
+  decodeLobsterMessages,
+  decodeLobsterOrderbook,
+  type LobsterMessages
+} from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
@@ -15,7 +19,7 @@ import type { ExecutionEmulator } from '../venue/emulator/execution-emulator.ven
 import type { BacktestWindow } from './backtest.ts';
 import type { TradingRuntime } from './trading-runtime.ts';
 
-type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
+export type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
 
 /** What a LOBSTER run did. */
 export interface LobsterDriveResult {
@@ -56,7 +60,7 @@ export function lobsterTimeRange(data: LobsterData): { from: Nanos; to: Nanos } 
 }
 
 /** A LOBSTER file's bytes; one that cannot be read is `TRD_ERR_DATA_NOT_FOUND` naming it. */
-function lobsterFile(path: string): Uint8Array {
+export function lobsterFile(path: string): Uint8Array {
   return readBytes(path, {
     code: ErrorCode.DATA_NOT_FOUND,
     message: `cannot read LOBSTER file ${path}`,
@@ -77,8 +81,32 @@ export function tickBooks(
   return (id) => (id === instrumentId ? view : undefined);
 }
 
+/**
+ * Message `i` as a print if it is an execution of a resting order (LOBSTER type 4, or 5 for a hidden one):
+ * the aggressor took the other side. Stamped `ts`; its trade id is the message's index.
+ */
+export function lobsterTrade(
+  msgs: LobsterMessages,
+  i: number,
+  instrumentId: string,
+  ts: Nanos
+): Trade | undefined {
+  const type = msgs.type[i]!;
+  if (type !== 4 && type !== 5) return undefined;
+  return {
+    type: 'market.trade',
+    instrumentId,
+    tsEvent: ts,
+    tsInit: ts,
+    px: msgs.price[i]!,
+    sz: msgs.size[i]!,
+    aggressor: msgs.direction[i] === 1 ? 'sell' : 'buy',
+    tradeId: String(i)
+  };
+}
+
 /** LOBSTER prices are dollars × 10,000: the instrument's tick must be 0.0001 for them to be its ticks. */
-function checkTick(inst: Instrument): void {
+export function checkTick(inst: Instrument): void {
   if (inst.tick.mantissa !== 1n || inst.tick.scale !== 4) {
     throw new TradestateError(
       ErrorCode.CONFIG_INVALID,
@@ -187,19 +215,8 @@ export function driveLobster(
     venue.onLobster(inst.id, msgs, i, dayStart);
     stepDepth(i);
     drain();
-    const type = msgs.type[i]!;
-    if (type === 4 || type === 5) {
-      // an execution of a resting order (5: a hidden one): the aggressor took the other side
-      const t: Trade = {
-        type: 'market.trade',
-        instrumentId: inst.id,
-        tsEvent: ts,
-        tsInit: ts,
-        px: msgs.price[i]!,
-        sz: msgs.size[i]!,
-        aggressor: msgs.direction[i] === 1 ? 'sell' : 'buy',
-        tradeId: String(i)
-      };
+    const t = lobsterTrade(msgs, i, inst.id, ts);
+    if (t !== undefined) {
       trades++;
       rt.logTrade(t);
       rt.publish(t);

@@ -219,6 +219,57 @@ describe('tradestate CLI', () => {
     expect(recs.find((r) => r.type === 'venue.connected').payload).toMatchObject({ protocol: 'FIX.4.2' });
   });
 
+  it('paper-lobster.yaml paper-trades the market maker on real LOBSTER order flow over FIX 4.2, with depth, until the file ends', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tradestate-paper-lobster-'));
+    const bin = paperBin('--config', join(REPO_ROOT, 'config', 'paper-lobster.yaml'), '--out', out);
+    expect(bin.stderr).toBe('');
+    expect(bin.status).toBe(0);
+    expect(bin.stdout).toMatch(
+      /^tradestate paper paper-lobster: AAPL on fix-local \(FIX 4\.2 TRADESTATE→VENUE/m
+    );
+    const m = /stopped by data-end — \d+ bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
+      bin.stdout
+    );
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeGreaterThan(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ mode: 'paper', venue: 'fix-local', stoppedBy: 'data-end' });
+    expect(summary.counts.leftWorking).toBe(0); // a cancel-all during a pending replace still cancels
+    const recs = readFileSync(join(out, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // the strategy quoted from the venue's FIX book: its quotes are the file's top changes, in order
+    const quotes = recs.filter((r) => r.type === 'market.quote');
+    expect(quotes.length).toBeGreaterThan(400);
+    expect(quotes[0].payload).toMatchObject({ bidPx: 5853300, bidSz: 18, askPx: 5859400, askSz: 200 });
+    expect(recs.filter((r) => r.type === 'order.refused')).toEqual([]);
+  });
+
+  it('--mode paper replays LOBSTER data only into the built-in FIX venue with its own market data: TRD_ERR_CONFIG_INVALID otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-lobster-paper-'));
+    const cfg = join(dir, 'alpaca-data.yaml');
+    // the shipped config, but bars from the (local) Alpaca data stream, which has no LOBSTER replay
+    writeFileSync(
+      cfg,
+      readFileSync(join(REPO_ROOT, 'config', 'paper-lobster.yaml'), 'utf8')
+        .replaceAll('../../shared/', `${join(REPO_ROOT, '..', 'shared')}/`)
+        .replace('marketData: fix', 'marketData: alpaca')
+        .replace('depth: 10', 'depth: 1')
+    );
+    for (const args of [
+      ['--venue', 'local', '--config', join(REPO_ROOT, 'config', 'paper-lobster.yaml')],
+      ['--config', cfg]
+    ]) {
+      const r = await cli('run', '--mode', 'paper', ...args);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(
+        /LOBSTER data is replayed as a live market only into the built-in FIX venue.*\[TRD_ERR_CONFIG_INVALID\]/
+      );
+    }
+  });
+
   it('--mode paper refuses bars it cannot make before anything starts: TRD_ERR_CONFIG_INVALID', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tradestate-bars-'));
     const cfg = join(dir, 'bars.yaml');

@@ -77,7 +77,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     const p = await startLocalPaper({ strategy: probeStrategy(40) });
     const r = await p.result;
     const replayed = await p.replayed;
-    expect(r.stoppedBy).toBe('signal');
+    expect(r.stoppedBy).toBe('data-end'); // the replayed history ran out
     expect(r.bars).toBe(replayed); // every bar the market published reached the strategy
     expect(replayed).toBe(780); // 390 minutes × 2 symbols
     expect(r.orders).toBe(19); // one order per 40 bars

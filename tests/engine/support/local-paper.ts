@@ -2,7 +2,7 @@ import { afterEach } from 'vitest';
 import type { LiveConfig, RunConfig } from '../../../src/config/schema.ts';
 import type { DashboardState } from '../../../src/dashboard/dashboard-state.ts';
 import { instrumentsFor, openBars } from '../../../src/engine/bar-sources.ts';
-import { type LiveRunResult, runLive } from '../../../src/engine/live-runner.ts';
+import { DATA_END, type LiveRunResult, runLive } from '../../../src/engine/live-runner.ts';
 import { type AlpacaConnection, connectAlpaca } from '../../../src/gateways/alpaca/alpaca-connection.ts';
 import { AlpacaRestClient } from '../../../src/gateways/alpaca/alpaca-rest.client.ts';
 import type { MemoryEventLog } from '../../../src/log/event-log.ts';
@@ -114,7 +114,7 @@ export async function startLocalPaper(o: LocalPaperOptions): Promise<LocalPaper>
   });
   const stop = new AbortController();
   const replayed = market.run();
-  if (o.stopAtEnd !== false) void replayed.then(() => setTimeout(() => stop.abort(), 50));
+  if (o.stopAtEnd !== false) void replayed.then(() => setTimeout(() => stop.abort(DATA_END), 50));
   const result = runLive({
     config,
     configFile: 'test.yaml',
