@@ -11,21 +11,14 @@ import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
 import { dict } from '../gateways/fix-support.ts';
 import { caught } from '../support/caught.ts';
 import { cleanupAfterEach, loopbackFixClient } from '../support/fix-loopback.ts';
-import { aaplOrderbookRows } from '../support/lobster-rows.ts';
+import { aaplOrderbookRows, LOBSTER_AAPL } from '../support/lobster-rows.ts';
 import { smallConfig } from '../support/run-config.ts';
 import { sharedData } from '../support/shared-data.ts';
 import { until } from '../support/until.ts';
 
 const MESSAGES = sharedData('lobster', 'AAPL_2012-06-21_34200000_57600000_message_10.first999.csv');
 const ORDERBOOK = sharedData('lobster', 'AAPL_2012-06-21_34200000_57600000_orderbook_10.first999.csv');
-// LOBSTER prices are dollars × 10,000: with a 0.0001 tick they are the instrument's ticks
-const AAPL = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'FIXLOCAL',
-  tickSize: '0.0001',
-  lotSize: '1',
-  currency: 'USD'
-});
+const AAPL = LOBSTER_AAPL;
 const clock = new LiveClock();
 const cleanup = cleanupAfterEach();
 

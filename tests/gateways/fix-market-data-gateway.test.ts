@@ -8,7 +8,7 @@ import type { MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
 import { cleanupAfterEach, loopbackFixClient } from '../support/fix-loopback.ts';
-import { aaplOrderbookRows } from '../support/lobster-rows.ts';
+import { aaplOrderbookRows, LOBSTER_AAPL } from '../support/lobster-rows.ts';
 import { proxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 import { dict } from './fix-support.ts';
@@ -176,14 +176,7 @@ describe('FixMarketDataGateway ↔ FixLocalVenue (MarketDataRequest, W snapshot,
 });
 
 describe('FixMarketDataGateway depth (MarketDepth 264): the real LOBSTER AAPL book over a FIX 4.2 session', () => {
-  // LOBSTER prices are dollars × 10,000: with a 0.0001 tick they are the instrument's ticks
-  const LOB = makeInstrument({
-    symbol: 'AAPL',
-    venue: 'FIXLOCAL',
-    tickSize: '0.0001',
-    lotSize: '1',
-    currency: 'USD'
-  });
+  const LOB = LOBSTER_AAPL;
   const ob = aaplOrderbookRows();
   const side = ob.side;
   const publish = (venue: FixLocalVenue, r: number): void =>

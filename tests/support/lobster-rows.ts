@@ -1,8 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { BookLevel } from '../../src/book/book-view.ts';
 import { decodeLobsterOrderbook, lobsterLevel } from '../../src/book/lobster.codec.ts';
+import { type Instrument, makeInstrument } from '../../src/core/instrument.ts';
 import type { Side } from '../../src/messages/primitives.ts';
 import { sharedData } from './shared-data.ts';
+
+/** AAPL on the built-in FIX venue with a 0.0001 tick: LOBSTER prices (dollars × 10,000) are its ticks. */
+export const LOBSTER_AAPL: Instrument = makeInstrument({
+  symbol: 'AAPL',
+  venue: 'FIXLOCAL',
+  tickSize: '0.0001',
+  lotSize: '1',
+  currency: 'USD'
+});
 
 /** The rows of a LOBSTER orderbook file as book sides (prices in the file's units: dollars × 10,000). */
 export interface LobsterRows {
