@@ -15,8 +15,8 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * Happy path: NEW → PENDING_NEW → ACKNOWLEDGED → PARTIAL_FILL → FILLED.
  * Also: PENDING_NEW → REJECTED; ACKNOWLEDGED/PARTIAL_FILL → PENDING_CANCEL → CANCELED;
  * fill before ack (PENDING_NEW → PARTIAL_FILL/FILLED); unsolicited cancel (ACKNOWLEDGED → CANCELED);
- * fills while PENDING_CANCEL/PENDING_REPLACE; a cancel during PENDING_REPLACE held until the replace is answered; late fills after CANCELED/EXPIRED (applied and flagged
- * `late`, until `lateFillGrace` has passed and the order is CLOSED); cancel/replace reject restoring the
+ * fills while PENDING_CANCEL/PENDING_REPLACE; a cancel during PENDING_REPLACE held until the replace is
+ * answered; late fills after CANCELED/EXPIRED (applied and flagged `late`, until `lateFillGrace` has passed and the order is CLOSED); cancel/replace reject restoring the
  * prior state (derived from what the order has seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED,
  * else PENDING_NEW); expiry.
  *

@@ -70,8 +70,7 @@ export class FixMarketDataGateway implements MarketDataGateway {
     this.#depth = o.depth ?? 1;
     this.#bars = new TradeBarAggregator(o.barNs ?? 60n * NS_PER_SEC, o.graceNs ?? 2n * NS_PER_SEC);
     session.on('fix.loggedOn', () => {
-      this.#loggedOn = true;
-      for (const b of this.#books.values()) b.book.clear(); // the snapshot refills it
+      this.#loggedOn = true; // the books were emptied at the disconnect; each snapshot refills its own
       this.#lastTop.clear();
       for (const sub of this.#subs.values()) this.#request(sub);
     });
