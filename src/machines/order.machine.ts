@@ -16,9 +16,9 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * Also: PENDING_NEW → REJECTED; ACKNOWLEDGED/PARTIAL_FILL → PENDING_CANCEL → CANCELED;
  * fill before ack (PENDING_NEW → PARTIAL_FILL/FILLED); unsolicited cancel (ACKNOWLEDGED → CANCELED);
  * fills while PENDING_CANCEL/PENDING_REPLACE; a cancel during PENDING_REPLACE held until the replace is
- * answered; late fills after CANCELED/EXPIRED (applied and flagged `late`, until `lateFillGrace` has passed and the order is CLOSED); cancel/replace reject restoring the
- * prior state (derived from what the order has seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED,
- * else PENDING_NEW); expiry.
+ * answered; late fills after CANCELED/EXPIRED (applied and flagged `late`, until `lateFillGrace` has passed
+ * and the order is CLOSED); cancel/replace reject restoring the prior state (derived from what the order has
+ * seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED, else PENDING_NEW); expiry.
  *
  * Final states: FILLED, REJECTED, CLOSED. Every accepted event emits exactly one past-tense
  * {@link OrderEvent}; every other event emits an {@link OrderRefused} with a `TRD_ERR_*` code — nothing is
