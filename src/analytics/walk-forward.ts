@@ -5,7 +5,7 @@
  */
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
-import { computeSummary } from './summary.ts';
+import { computeSummary, type SummaryOptions } from './summary.ts';
 import type { EquityPoint, PerformanceSummary, RoundTrip } from './types.ts';
 
 /** A half-open time range `[from, to)` in epoch nanoseconds. */
@@ -187,9 +187,12 @@ function finiteMean(xs: readonly (number | undefined)[]): number {
  * their in-sample objective and their out-of-sample metrics; overall, the metrics of the stitched
  * out-of-sample equity curve, the walk-forward efficiency and the fraction of folds that made money out of
  * sample. A fold completed when it has an out-of-sample equity curve and no error; failed folds are listed
- * and otherwise left out.
+ * and otherwise left out. `opts` annualises as the runs' own summaries do (the data's calendar).
  */
-export function walkForwardSummary(results: readonly WalkForwardFoldResult[]): WalkForwardSummary {
+export function walkForwardSummary(
+  results: readonly WalkForwardFoldResult[],
+  opts: SummaryOptions = {}
+): WalkForwardSummary {
   const folds: WalkForwardFoldSummary[] = results.map((r) => {
     const done = r.error === undefined && r.oosEquity !== undefined;
     return {
@@ -200,7 +203,7 @@ export function walkForwardSummary(results: readonly WalkForwardFoldResult[]): W
       bestParams: r.bestParams,
       isMetric: r.isMetric,
       isAnnualizedReturn: r.isAnnualizedReturn,
-      oosMetrics: done ? computeSummary(r.oosEquity!, r.oosTrades ?? []) : undefined,
+      oosMetrics: done ? computeSummary(r.oosEquity!, r.oosTrades ?? [], opts) : undefined,
       error: done ? undefined : (r.error ?? { code: ErrorCode.WALK_FORWARD_INVALID, message: 'no result' })
     };
   });
@@ -209,7 +212,8 @@ export function walkForwardSummary(results: readonly WalkForwardFoldResult[]): W
   const stitched = stitchEquity(ok.map((r) => r.oosEquity!));
   const oos = computeSummary(
     stitched,
-    ok.flatMap((r) => r.oosTrades ?? [])
+    ok.flatMap((r) => r.oosTrades ?? []),
+    opts
   );
   const meanOos = finiteMean(okSummaries.map((f) => f.oosMetrics!.annualizedReturn));
   const meanIs = finiteMean(ok.map((r) => r.isAnnualizedReturn));

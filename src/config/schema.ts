@@ -10,15 +10,18 @@ const decimalString = z
   .union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()])
   .transform((v) => String(v));
 
-/** Defaults applied to every instrument unless overridden per symbol. */
+/**
+ * Defaults applied to every instrument unless overridden per symbol. Tick size, lot size and currency left out
+ * come from the data (a Parquet store's `symbols.json`; LOBSTER's 0.0001 tick), else 0.01, 1 and USD.
+ */
 const instrumentDefaultsSchema = z.strictObject({
   venue: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,32}$/)
     .default('SIM'),
-  tickSize: decimalString.default('0.01'),
-  lotSize: decimalString.default('1'),
-  currency: z.string().min(3).max(5).default('USD')
+  tickSize: decimalString.optional(),
+  lotSize: decimalString.optional(),
+  currency: z.string().min(3).max(5).optional()
 });
 
 const syntheticSchema = z.strictObject({
@@ -266,15 +269,10 @@ export const runConfigSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff).default(42),
   instruments: z
     .strictObject({
-      defaults: instrumentDefaultsSchema.default({
-        venue: 'SIM',
-        tickSize: '0.01',
-        lotSize: '1',
-        currency: 'USD'
-      }),
+      defaults: instrumentDefaultsSchema.prefault({}),
       overrides: z.record(z.string(), instrumentDefaultsSchema.partial()).default({})
     })
-    .default({ defaults: { venue: 'SIM', tickSize: '0.01', lotSize: '1', currency: 'USD' }, overrides: {} }),
+    .prefault({}),
   data: dataSourceSchema,
   strategy: strategyConfigSchema,
   portfolio: z.strictObject({ cash: z.number().positive() }).default({ cash: 1_000_000 }),

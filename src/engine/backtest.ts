@@ -23,6 +23,7 @@ import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
 import { driveLobster, tickBooks } from './lobster-drive.ts';
+import { summaryOptionsFor } from './summary-basis.ts';
 import { TradingRuntime } from './trading-runtime.ts';
 
 /**
@@ -273,7 +274,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   opts.onProgress?.(bars, total);
 
   const trips = portfolio.tripsForAnalytics();
-  const summary = computeSummary(equity, trips);
+  const summary = computeSummary(equity, trips, summaryOptionsFor(config));
   rt.logCompleted(clock.now(), bars);
   const events = log.count;
   const { orders, fills, rejected } = rt.counts;

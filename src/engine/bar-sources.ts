@@ -3,6 +3,8 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, makeInstrument } from '../core/instrument.ts';
 import type { BarSource } from '../data/bar-source.ts';
 import { type OpenBarSourceSpec, openBarSource } from '../data/index.ts';
+import type { ResampleOptions } from '../data/resample.ts';
+import { readStoreSymbols } from '../data/store-layout.ts';
 import { syntheticBars } from '../synthetic/synthetic-bars.ts';
 
 /** The configured instruments, sorted by id. */
@@ -14,19 +16,45 @@ export function instrumentsFor(config: RunConfig): Instrument[] {
       : data.kind === 'lobster'
         ? [data.symbol]
         : data.symbols;
-  // LOBSTER prices are dollars × 10,000: one tick is 0.0001 unless the config says otherwise (then refused)
-  const kindDefaults = data.kind === 'lobster' ? { tickSize: '0.0001' } : {};
+  // what the data says, below the config's own defaults and overrides: a Parquet store records each symbol's tick,
+  // lot and currency; LOBSTER prices are dollars × 10,000, so one tick is 0.0001 (a config saying otherwise is
+  // refused when the data is read)
+  const stored = data.kind === 'parquet' ? readStoreSymbols(data.store) : {};
+  const fromData = (symbol: string): Partial<Record<'tickSize' | 'lotSize' | 'currency', string>> => {
+    if (data.kind === 'lobster') return { tickSize: '0.0001' };
+    const meta = stored[symbol];
+    return meta ? { tickSize: meta.tickSize, lotSize: meta.lotSize, currency: meta.currency } : {};
+  };
   return [...new Set(symbols)]
     .map((symbol) =>
       makeInstrument({
         symbol,
+        ...BUILT_IN_INSTRUMENT,
+        ...fromData(symbol),
         ...config.instruments.defaults,
-        ...kindDefaults,
         ...config.instruments.overrides[symbol]
       })
     )
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/**
+ * Each instrument's calendar as the backtest's bars had it, by instrument id: a Parquet store's symbols keep
+ * their own (`symbols.json`); other data has none (a symbol the store does not list, e.g. a renamed ticker, neither).
+ */
+export function dataCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
+  const out = new Map<string, ResampleOptions['calendar']>();
+  if (config.data.kind !== 'parquet') return out;
+  const stored = readStoreSymbols(config.data.store);
+  for (const inst of instrumentsFor(config)) {
+    const meta = stored[inst.symbol];
+    if (meta) out.set(inst.id, meta.calendar);
+  }
+  return out;
+}
+
+/** Tick size, lot size and currency of an instrument neither the config nor the data describes. */
+const BUILT_IN_INSTRUMENT = { tickSize: '0.01', lotSize: '1', currency: 'USD' } as const;
 
 /** Open the configured bar source; `total` is the bar count when known up front (for progress). */
 export async function openBars(
@@ -43,9 +71,7 @@ export async function openBars(
     );
   }
   if (data.kind === 'synthetic') {
-    const [oh, om] = data.sessionOpenUtc.split(':').map(Number) as [number, number];
-    const [ch, cm] = data.sessionCloseUtc.split(':').map(Number) as [number, number];
-    const total = data.sessions * (ch * 60 + cm - oh * 60 - om) * instruments.length;
+    const total = data.sessions * syntheticSessionMinutes(data) * instruments.length;
     return { source: syntheticBars(data, instruments, seed), total };
   }
   const spec: OpenBarSourceSpec =
@@ -67,4 +93,13 @@ export async function openBars(
     return inst;
   });
   return { source, total: undefined };
+}
+
+/** Minutes from the synthetic data's session open to its close (UTC `HH:MM` each). */
+export function syntheticSessionMinutes(data: { sessionOpenUtc: string; sessionCloseUtc: string }): number {
+  const minutes = (hhmm: string): number => {
+    const [h, m] = hhmm.split(':').map(Number) as [number, number];
+    return h * 60 + m;
+  };
+  return minutes(data.sessionCloseUtc) - minutes(data.sessionOpenUtc);
 }

@@ -2,30 +2,13 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { NS_PER_MIN, NS_PER_MS } from '../core/nanos.ts';
 import { BarRollup } from '../data/bar-rollup.ts';
-import type { ResampleOptions } from '../data/resample.ts';
-import { readStoreSymbols } from '../data/store-layout.ts';
 import { parseTimeframe, type Timeframe } from '../data/timeframe.ts';
-import { instrumentsFor } from './bar-sources.ts';
+import { dataCalendars } from './bar-sources.ts';
 
 /** The timeframe of the bars `config.data` gives a backtest. */
 function dataTimeframe(config: RunConfig): Timeframe {
   const d = config.data;
   return parseTimeframe(d.kind === 'parquet' ? d.timeframe : d.kind === 'yahoo-csv' ? '1d' : '1m');
-}
-
-/**
- * Each instrument's calendar as the backtest's bars had it, by instrument id: a Parquet store's symbols keep
- * their own (`symbols.json`); other data has none (a symbol the store does not list, e.g. a renamed ticker, neither).
- */
-function dataCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
-  const out = new Map<string, ResampleOptions['calendar']>();
-  if (config.data.kind !== 'parquet') return out;
-  const stored = readStoreSymbols(config.data.store);
-  for (const inst of instrumentsFor(config)) {
-    const meta = stored[inst.symbol];
-    if (meta) out.set(inst.id, meta.calendar);
-  }
-  return out;
 }
 
 /** The bars a paper session shows its strategy, and the rollup that makes them (none: the venue's bars as they come). */

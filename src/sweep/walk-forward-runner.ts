@@ -22,6 +22,7 @@ import { isoFromNs, type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { instrumentsFor, openBars } from '../engine/bar-sources.ts';
 import { lobsterTimeRange } from '../engine/lobster-drive.ts';
+import { summaryOptionsFor } from '../engine/summary-basis.ts';
 import { applyParams, assertKnownPath, type GridPoint, gridSize, type ParamAxis } from './param-grid.ts';
 import { errorOf, type SweepCounts, type SweepMetrics } from './sweep.worker.ts';
 import { runSweep, SWEEP_OBJECTIVES, type SweepObjective, type SweepOptions } from './sweep-runner.ts';
@@ -271,7 +272,7 @@ export async function runWalkForward(opts: WalkForwardOptions): Promise<WalkForw
     spec,
     range,
     folds: outcomes,
-    summary: walkForwardSummary(results),
+    summary: walkForwardSummary(results, summaryOptionsFor(base)),
     workers,
     elapsedMs: performance.now() - t0
   };

@@ -12,7 +12,7 @@ import {
 } from '../../src/analytics/walk-forward.ts';
 import { NS_PER_DAY, NS_PER_HOUR } from '../../src/core/nanos.ts';
 import { caught } from '../support/caught.ts';
-import { daily, T0 } from './helpers.ts';
+import { daily, fromReturns, T0 } from './helpers.ts';
 
 const D = NS_PER_DAY;
 /** 365.25 days: what annualisation counts as a year. */
@@ -299,6 +299,16 @@ describe('walkForwardSummary', () => {
     expect(s.meanIsAnnualizedReturn).toBeCloseTo(0.3, 12);
     expect(s.efficiency).toBeCloseTo(0.05 / 3 / 0.3, 12);
     expect(s.positiveFraction).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('annualises the folds and the stitched curve as it is told (a round-the-clock market: 365 days a year)', () => {
+    const oos = fromReturns([0.01, -0.02, 0.015, 0.005, -0.01]);
+    const results: WalkForwardFoldResult[] = [{ fold: fold(0), isAnnualizedReturn: 0.1, oosEquity: oos }];
+    const crypto = { periodsPerYear: 365 };
+    const s = walkForwardSummary(results, crypto);
+    expect(s.folds[0]!.oosMetrics).toEqual(computeSummary(oos, [], crypto));
+    expect(s.oos).toEqual(computeSummary(s.stitched, [], crypto));
+    expect(s.oos.sharpe / walkForwardSummary(results).oos.sharpe).toBeCloseTo(Math.sqrt(365 / 252), 12);
   });
 
   it('is NaN-safe: no completed fold, a non-positive or non-finite in-sample mean', () => {

@@ -2,9 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { annualizedVolatility } from '../../src/analytics/annualized-volatility.ts';
+import { dailyReturns } from '../../src/analytics/daily-returns.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { parseRunConfig } from '../../src/config/load.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
+import { instrumentsFor } from '../../src/engine/bar-sources.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const strategy = { type: 'sma-crossover', params: { fast: 20, slow: 100, qty: 1000 } };
@@ -49,6 +52,45 @@ describe('backtest over the Parquet data layer', () => {
       fromCsv.fills
     ]);
     expect(fromStore.summary).toEqual(fromCsv.summary);
+  });
+
+  it('takes a crypto symbol’s lot from the store and annualises its round-the-clock returns over 365 days', async () => {
+    const csv = sharedData('ohlcv', 'crypto_1m', 'binanceus_BTCUSDT_1m_20230301_20230321.csv');
+    const store = join(mkdtempSync(join(tmpdir(), 'ts-store-')), 'store');
+    const io = { out: () => {}, err: () => {}, isTTY: false };
+    expect(
+      await runCli(['data', 'import', csv, '--format', 'crypto', '--symbol', 'BTCUSDT', '--store', store], io)
+    ).toBe(0);
+    const cfg = (instruments?: object) =>
+      parseRunConfig(
+        JSON.stringify({
+          name: 'btc',
+          data: { kind: 'parquet', store, symbols: ['BTCUSDT'], timeframe: '1h' },
+          // 0.05 BTC in lots of 0.000001
+          strategy: { type: 'sma-crossover', params: { fast: 6, slow: 24, qty: 50_000 } },
+          ...(instruments ? { instruments } : {})
+        }),
+        'btc.yaml'
+      );
+    // no tick, lot or currency in the config: the store's (0.01, 0.000001, USD)
+    const [inst] = instrumentsFor(cfg());
+    expect([inst!.tickSize, inst!.lotSize, inst!.currency]).toEqual(['0.01', '0.000001', 'USD']);
+    const r = await runBacktest({ config: cfg(), configFile: 'btc.yaml' });
+    expect(r.bars).toBe(21 * 24);
+    expect(r.fills).toBeGreaterThan(0);
+    // weekends trade too: 20 daily returns over 21 days, each year holding 365 of them, not 252
+    const daily = dailyReturns(r.equity);
+    expect(daily.length).toBeGreaterThanOrEqual(20);
+    expect(r.summary.annualizedVolatility).toBeGreaterThan(0);
+    expect(r.summary.annualizedVolatility / annualizedVolatility(daily, 252)).toBeCloseTo(
+      Math.sqrt(365 / 252),
+      9
+    );
+    // what the config says still wins, and a lot the data was not stored in is refused
+    expect(instrumentsFor(cfg({ overrides: { BTCUSDT: { lotSize: '0.001' } } }))[0]!.lotSize).toBe('0.001');
+    await expect(
+      runBacktest({ config: cfg({ defaults: { lotSize: '1' } }), configFile: 'btc.yaml' })
+    ).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
   });
 
   it('follows ticker changes when asked: a backtest of AABA runs on the YHOO history in the store', async () => {
