@@ -21,6 +21,7 @@ import { loadFixTls } from '../gateways/fix/fix-tls.ts';
 import { FileSessionStore, MemorySessionStore } from '../gateways/fix/session-store.ts';
 import { MetricsServer } from '../metrics/metrics.server.ts';
 import { TradingMetrics } from '../metrics/trading-metrics.ts';
+import { formatNumber } from '../report/format.ts';
 import { createStrategy } from '../strategies/registry.ts';
 import { LiveClock } from '../time/clock.ts';
 import { LocalPaperMarket } from '../venue/alpaca-local/local-paper-market.ts';
@@ -317,9 +318,10 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
         if (io.isTTY && n % 50 === 0) io.out(`  ${n} bars\r`);
       }
     });
+    const n = (x: number): string => formatNumber(x, 0);
     io.out(
-      `${r.runId}: stopped by ${r.stoppedBy} — ${r.bars} bars, ${r.orders} orders, ${r.fills} fills, ` +
-        `${r.rejected} rejected, ${r.errors.length} gateway errors, ${r.events} events\n`
+      `${r.runId}: stopped by ${r.stoppedBy} — ${n(r.bars)} bars, ${n(r.orders)} orders, ${n(r.fills)} fills, ` +
+        `${n(r.rejected)} rejected, ${n(r.errors.length)} gateway errors, ${n(r.events)} events\n`
     );
     for (const p of r.portfolio.positions()) {
       const inst = instruments.find((i) => i.id === p.instrumentId);

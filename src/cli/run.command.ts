@@ -8,6 +8,7 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../core/nanos.ts';
 import { parseTimeArg } from '../data/timeframe.ts';
 import { runBacktest } from '../engine/backtest.ts';
+import { formatNumber } from '../report/format.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 import { PAPER_CONFIG, runPaper } from './paper.command.ts';
@@ -185,7 +186,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const secs = (performance.now() - t0) / 1000;
   io.out(`tradestate backtest ${result.runId} (seed ${result.seed})\n`);
   io.out(formatSummaryTable(result.summary));
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = (x: number): string => formatNumber(x, 0);
   const data =
     result.messages > 0
       ? `${n(result.messages)} messages, ${n(result.quotes)} quotes`
@@ -195,7 +196,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       ? `${n(Math.round(result.messages / secs))} messages/s`
       : `${n(Math.round(result.bars / secs))} bars/s`;
   io.out(
-    `\n${data}, ${result.orders} orders, ${result.fills} fills, ${result.rejected} rejected, ` +
+    `\n${data}, ${n(result.orders)} orders, ${n(result.fills)} fills, ${n(result.rejected)} rejected, ` +
       `${n(result.events)} events in ${secs.toFixed(2)} s (${rate})\n`
   );
   io.out(`results: ${outDir}/{summary.json,events.jsonl,report.html}\n`);

@@ -21,6 +21,9 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
+/** A count as the CLI prints it (`1,493`). */
+const count = (s: string): number => Number(s.replaceAll(',', ''));
+
 /** `tradestate run --mode paper …` through the bin launcher, to completion. */
 function paperBin(...args: string[]) {
   return spawnSync(
@@ -162,15 +165,15 @@ describe('tradestate CLI', () => {
     );
     expect(bin.stdout).toMatch(/^ {2}metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     const m =
-      /stopped by duration — (\d+) bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
+      /stopped by duration — ([\d,]+) bars, ([\d,]+) orders, ([\d,]+) fills, 0 rejected, 0 gateway errors/.exec(
         bin.stdout
       );
     expect(m).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThan(30);
+    expect(count(m![1])).toBeGreaterThan(30);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ mode: 'paper', venue: 'alpaca-local', stoppedBy: 'duration' });
-    expect(summary.counts.bars).toBe(Number(m![1]));
-    expect(summary.counts.fills).toBe(Number(m![3]));
+    expect(summary.counts.bars).toBe(count(m![1]));
+    expect(summary.counts.fills).toBe(count(m![3]));
     expect(summary.counts.leftWorking).toBe(0);
     expect(bin.stdout).toMatch(/^ {2}positions reconciled with the venue$/m);
     expect(bin.stdout).toMatch(/^ {2}cash reconciled with the venue \(session change -?\d+\.\d{8}\)$/m);
@@ -200,12 +203,12 @@ describe('tradestate CLI', () => {
     );
     expect(bin.stdout).toMatch(/^ {2}logged on: next MsgSeqNum out 2, in 2$/m);
     const m =
-      /stopped by duration — (\d+) bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
+      /stopped by duration — ([\d,]+) bars, ([\d,]+) orders, ([\d,]+) fills, 0 rejected, 0 gateway errors/.exec(
         bin.stdout
       );
     expect(m).not.toBeNull();
-    expect(Number(m![2])).toBeGreaterThan(0);
-    expect(Number(m![3])).toBe(Number(m![2]));
+    expect(count(m![2])).toBeGreaterThan(0);
+    expect(count(m![3])).toBe(count(m![2]));
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ mode: 'paper', venue: 'fix-local', stoppedBy: 'duration' });
     expect(summary.counts.leftWorking).toBe(0);
@@ -227,12 +230,13 @@ describe('tradestate CLI', () => {
     expect(bin.stdout).toMatch(
       /^tradestate paper paper-lobster: AAPL on fix-local \(FIX 4\.2 TRADESTATE→VENUE/m
     );
-    const m = /stopped by data-end — \d+ bars, (\d+) orders, (\d+) fills, 0 rejected, 0 gateway errors/.exec(
-      bin.stdout
-    );
+    const m =
+      /stopped by data-end — [\d,]+ bars, ([\d,]+) orders, ([\d,]+) fills, 0 rejected, 0 gateway errors/.exec(
+        bin.stdout
+      );
     expect(m).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThan(0);
-    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(count(m![1])).toBeGreaterThan(0);
+    expect(count(m![2])).toBeGreaterThan(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ mode: 'paper', venue: 'fix-local', stoppedBy: 'data-end' });
     expect(summary.counts.leftWorking).toBe(0); // a cancel-all during a pending replace still cancels
@@ -427,7 +431,7 @@ describe('tradestate CLI', () => {
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stdout).toMatch(/stopped by signal — \d+ bars/);
+    expect(stdout).toMatch(/stopped by signal — [\d,]+ bars/);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({
       stoppedBy: 'signal',
       counts: { leftWorking: 0 }
