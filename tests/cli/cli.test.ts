@@ -22,7 +22,7 @@ async function cli(...argv: string[]) {
 }
 
 /** A count as the CLI prints it (`1,493`). */
-const count = (s: string): number => Number(s.replaceAll(',', ''));
+const count = (s: string | undefined): number => Number(s?.replaceAll(',', ''));
 
 /** `tradestate run --mode paper …` through the bin launcher, to completion. */
 function paperBin(...args: string[]) {
