@@ -1,51 +1,52 @@
 import { isTradestateError } from '../core/errors.ts';
-import { DEFAULT_STORE, runDataCommand } from '../data/data-cli.ts';
-import { AUDIT_HELP, auditCommand } from './audit.command.ts';
-import { BOOK_HELP, bookCommand } from './book.command.ts';
-import { CHART_HELP, chartCommand } from './chart.command.ts';
+import { DEFAULT_STORE } from '../data/store-layout.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
-import { RUN_HELP, runCommand } from './run.command.ts';
-import { SWEEP_HELP, sweepCommand } from './sweep.command.ts';
-import { SWEEP_WORKER_HELP, sweepWorkerCommand } from './sweep-worker.command.ts';
-import { WALK_FORWARD_HELP, walkForwardCommand } from './walk-forward.command.ts';
 
-type Command = { summary: string; help: string; run: (argv: string[], io: CliIo) => Promise<number> };
-
-const commands: Record<string, Command> = {
-  run: { summary: 'run a backtest (or, later, paper/live trading)', help: RUN_HELP, run: runCommand },
-  sweep: {
-    summary: 'backtest a grid of parameters on worker threads and rank the points',
-    help: SWEEP_HELP,
-    run: sweepCommand
-  },
-  'sweep-worker': {
-    summary: 'run points of distributed sweeps (sweep --redis) taken from a Redis server',
-    help: SWEEP_WORKER_HELP,
-    run: sweepWorkerCommand
-  },
-  'walk-forward': {
-    summary: 'optimise on rolling train windows, trade the best parameters on the test windows after them',
-    help: WALK_FORWARD_HELP,
-    run: walkForwardCommand
-  },
-  chart: { summary: 'print a state chart (Mermaid or JSON)', help: CHART_HELP, run: chartCommand },
-  audit: { summary: 'query the order audit trail of a run', help: AUDIT_HELP, run: auditCommand },
-  book: { summary: 'order-book tools: replay LOBSTER L3 data', help: BOOK_HELP, run: bookCommand },
-  data: {
-    summary: `historical data: import, ls, get (Parquet store, default ${DEFAULT_STORE}/)`,
-    help: 'Usage: tradestate data import|ls|get [options] (see tradestate data --help)\n',
-    // the data commands write whole lines
-    run: (argv, io) =>
-      runDataCommand(argv, { ...io, out: (s) => io.out(line(s)), err: (s) => io.err(line(s)) })
-  }
-};
+type CommandRun = (argv: string[], io: CliIo) => Promise<number>;
+/** A subcommand: its one-line summary, and its module, loaded only when it runs (start-up stays small). */
+type Command = { summary: string; load: () => Promise<CommandRun> };
 
 const line = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
 
-/** Add a subcommand (used by modules that own their CLI surface). */
-export function registerCommand(name: string, command: Command): void {
-  commands[name] = command;
-}
+const commands: Record<string, Command> = {
+  run: {
+    summary: 'run a backtest (or, later, paper/live trading)',
+    load: async () => (await import('./run.command.ts')).runCommand
+  },
+  sweep: {
+    summary: 'backtest a grid of parameters on worker threads and rank the points',
+    load: async () => (await import('./sweep.command.ts')).sweepCommand
+  },
+  'sweep-worker': {
+    summary: 'run points of distributed sweeps (sweep --redis) taken from a Redis server',
+    load: async () => (await import('./sweep-worker.command.ts')).sweepWorkerCommand
+  },
+  'walk-forward': {
+    summary: 'optimise on rolling train windows, trade the best parameters on the test windows after them',
+    load: async () => (await import('./walk-forward.command.ts')).walkForwardCommand
+  },
+  chart: {
+    summary: 'print a state chart (Mermaid or JSON)',
+    load: async () => (await import('./chart.command.ts')).chartCommand
+  },
+  audit: {
+    summary: 'query the order audit trail of a run',
+    load: async () => (await import('./audit.command.ts')).auditCommand
+  },
+  book: {
+    summary: 'order-book tools: replay LOBSTER L3 data',
+    load: async () => (await import('./book.command.ts')).bookCommand
+  },
+  data: {
+    summary: `historical data: import, ls, get (Parquet store, default ${DEFAULT_STORE}/)`,
+    load: async () => {
+      const { runDataCommand } = await import('../data/data-cli.ts');
+      // the data commands write whole lines
+      return (argv, io) =>
+        runDataCommand(argv, { ...io, out: (s) => io.out(line(s)), err: (s) => io.err(line(s)) });
+    }
+  }
+};
 
 export function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((k) => k.length));
@@ -76,7 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_USAGE;
   }
   try {
-    return await cmd.run(rest, io);
+    return await (await cmd.load())(rest, io);
   } catch (e) {
     if (isTradestateError(e)) {
       io.err(`tradestate: ${e.message} [${e.code}]\n`);

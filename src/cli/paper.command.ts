@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatMoney, lotsToQty } from '../core/instrument.ts';
@@ -29,7 +28,6 @@ import { FixLocalVenue } from '../venue/fix-local/fix-local.venue.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 
 /** The embedded paper-trading configuration (Alpaca paper; `--venue local` replays its data locally). */
-export const PAPER_CONFIG = fileURLToPath(new URL('../../config/paper.yaml', import.meta.url));
 
 /** What `tradestate run --mode paper` was asked for. */
 export interface PaperArgs {

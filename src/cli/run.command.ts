@@ -11,11 +11,12 @@ import { runBacktest } from '../engine/backtest.ts';
 import { formatNumber } from '../report/format.ts';
 import { formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
-import { PAPER_CONFIG, runPaper } from './paper.command.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/backtest.yaml', import.meta.url));
+/** The config `--mode paper` runs when not given `--config`. */
+export const PAPER_CONFIG = fileURLToPath(new URL('../../config/paper.yaml', import.meta.url));
 
 export const RUN_HELP = `Usage: tradestate run [--mode backtest|paper|live] [--config FILE] [--seed N] [--out DIR] [--speed S]
        tradestate run --mode paper [--venue alpaca|local|fix|local-fix] [--duration D] [--config FILE] [--out DIR]
@@ -153,6 +154,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const configFile = values.config ?? (mode === 'paper' ? PAPER_CONFIG : DEFAULT_CONFIG);
   const config = loadRunConfig(configFile);
   if (mode === 'paper') {
+    // the live stack (gateways, HTTP and WebSocket clients, metrics) loads only for a paper session
+    const { runPaper } = await import('./paper.command.ts');
     return runPaper(
       {
         config,

@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { z } from 'zod';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, qtyToLots, ticksFromFloat } from '../core/instrument.ts';
@@ -123,6 +122,8 @@ export async function downloadAlpacaBars(
     if (req.feed) q.set('feed', req.feed);
     if (pageToken) q.set('page_token', pageToken);
     const url = `${base}/v2/stocks/bars?${q.toString()}`;
+    // undici loads with the first download, not with every backtest that imports the data layer
+    const { request } = await import('undici');
     let body: unknown;
     for (let attempt = 0; ; attempt++) {
       const res = await request(url, {

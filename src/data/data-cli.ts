@@ -5,6 +5,7 @@ import { isoFromNs } from '../core/nanos.ts';
 import { getBars } from './access.ts';
 import { IMPORT_FORMATS, type ImportFormat, importFile } from './import/index.ts';
 import { ParquetStore } from './store.ts';
+import { DEFAULT_STORE } from './store-layout.ts';
 import { parseTimeArg, parseTimeframe } from './timeframe.ts';
 
 export interface DataCliIo {
@@ -16,7 +17,6 @@ export interface DataCliIo {
 const EXIT_OK = 0;
 const EXIT_FAIL = 1;
 const EXIT_USAGE = 2;
-export const DEFAULT_STORE = 'data-store';
 /** Imports of at least this many rows draw a progress bar on a terminal. */
 export const PROGRESS_MIN_ROWS = 10_000;
 

@@ -7,6 +7,9 @@ import { type SymbolMeta, symbolMetaSchema } from './schema.ts';
  * the files (the sweep's data digest) share the layout with the store instead of restating it.
  */
 
+/** The store the data commands use when not given `--store`, relative to the working directory. */
+export const DEFAULT_STORE = 'data-store';
+
 /** `<root>/_meta/symbols.json`: symbol → venue, tick, lot, currency, calendar. */
 export function storeMetaFile(root: string): string {
   return join(root, '_meta', 'symbols.json');

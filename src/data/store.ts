@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from '@duckdb/node-api';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
 import {
@@ -72,6 +72,8 @@ export class ParquetStore {
     opts: { cacheBytes?: number; threads?: number } = {}
   ): Promise<ParquetStore> {
     const abs = resolve(root); // directories are created by the first write, not by reading
+    // DuckDB (a native module) loads with the first store opened, not with every command that could open one
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await DuckDBInstance.create(':memory:', { threads: String(opts.threads ?? 2) });
     const conn = await db.connect();
     const readers = [await db.connect(), await db.connect(), await db.connect()];
