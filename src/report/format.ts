@@ -42,7 +42,8 @@ export function summaryRows(s: PerformanceSummary): SummaryRow[] {
   });
   const money = (x: number) => formatNumber(x, 2);
   const int = (x: number) => formatNumber(x, 0);
-  const days = (x: number) => formatNumber(x, 1);
+  // a run within a day (a tick backtest of an hour) keeps its length: 0.042, not 0.0
+  const days = (x: number) => formatNumber(x, x !== 0 && Math.abs(x) < 1 ? 3 : 1);
   const basis = s.ratioBasis === 'intraday' ? ' (intraday)' : '';
   return [
     row('startEquity', 'Start equity', money),

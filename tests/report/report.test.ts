@@ -90,6 +90,13 @@ describe('formatSummaryTable', () => {
     expect(lines).toHaveLength(2 + 17);
   });
 
+  it('gives a run shorter than a day its length in thousandths of a day', () => {
+    const hour = formatSummaryTable({ ...SAMPLE, days: 1 / 24, maxDrawdownDurationDays: 0.0125 }).split('\n');
+    expect(hour.find((l) => l.startsWith('Days '))!.trimEnd()).toMatch(/ 0\.042$/);
+    expect(hour.find((l) => l.startsWith('Max drawdown duration (days) '))!.trimEnd()).toMatch(/ 0\.013$/);
+    expect(formatSummaryTable({ ...SAMPLE, days: 0 })).toMatch(/^Days +0\.0$/m);
+  });
+
   it('aligns every row to the same width', () => {
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
   });
