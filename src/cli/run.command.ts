@@ -203,6 +203,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       `${n(result.events)} events in ${secs.toFixed(2)} s (${rate})\n`
   );
   io.out(`results: ${outDir}/{summary.json,events.jsonl,report.html}\n`);
+  if (result.bars === 0 && result.messages === 0) {
+    io.err('warning: the data gave the strategy nothing to trade: check data.start/end and --from/--to\n');
+  }
   if (result.snapshot) io.out(`snapshot at ${isoFromNs(result.snapshot.ts)}: ${outDir}/snapshot.json\n`);
   return EXIT_OK;
 }

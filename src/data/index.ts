@@ -87,6 +87,13 @@ export async function openBarSource(
       : finestCommon(store, spec.symbols.map(storedAs));
     const start = spec.start ? parseTimeArg(spec.start, 'start') : undefined;
     const end = spec.end ? parseTimeArg(spec.end, 'end') : undefined;
+    if (start !== undefined && end !== undefined && start >= end) {
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `data.start ${spec.start} is not before data.end ${spec.end}: no bar could be read`,
+        { start: spec.start, end: spec.end }
+      );
+    }
     const inner = getBars(store, spec.symbols, start, end, tf, {
       instrumentId: (s) => instruments(s).id,
       ...(renames ? { symbolMap: renames } : {})

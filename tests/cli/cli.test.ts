@@ -130,6 +130,17 @@ describe('tradestate CLI', () => {
     expect(bars[0]).toBe(BigInt(Date.UTC(2024, 0, 3, 14, 31)) * 1_000_000n);
     expect(bars.at(-1)).toBe(BigInt(Date.UTC(2024, 0, 4, 15, 59)) * 1_000_000n);
     expect(r.out).toMatch(new RegExp(`^${(3 * 479).toLocaleString('en-US')} bars,`, 'm'));
+    expect(r.err).toBe('');
+  });
+
+  it('a window with no data runs, but says it had nothing to trade', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cli-empty-'));
+    const r = await cli('run', '--from', '2030-01-01', '--out', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^0 bars, 0 orders/m);
+    expect(r.err).toMatch(
+      /^warning: the data gave the strategy nothing to trade: check data\.start\/end and --from\/--to$/m
+    );
   });
 
   it('prints the order state chart as Mermaid', async () => {

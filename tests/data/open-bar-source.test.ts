@@ -70,5 +70,20 @@ describe('openBarSource', () => {
     await expect(openBarSource({ ...spec, symbols: ['NOPE'] }, inst)).rejects.toMatchObject({
       code: 'TRD_ERR_DATA_NOT_FOUND'
     });
+    // a range that ends before it starts is a mistake, not an empty backtest (an end date includes its day)
+    await expect(
+      openBarSource({ ...spec, start: '2025-07-11', end: '2025-07-09' }, inst)
+    ).rejects.toMatchObject({
+      code: 'TRD_ERR_CONFIG_INVALID',
+      message: expect.stringMatching(/data\.start/)
+    });
+    // one day is a range: start and end on the same date read that day's session (383 of its 390 minutes stored)
+    const day = await collect(await openBarSource({ ...spec, start: '2025-07-10', end: '2025-07-10' }, inst));
+    expect(day).toHaveLength(383);
+    expect(
+      day.every(
+        (b) => b.tsOpen >= nsFromIso('2025-07-10T13:30:00Z') && b.tsEvent <= nsFromIso('2025-07-10T20:00:00Z')
+      )
+    ).toBe(true);
   });
 });
