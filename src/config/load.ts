@@ -36,7 +36,10 @@ export function validateConfig<S extends z.ZodType>(
   );
 }
 
-/** Read and validate a YAML run configuration. Relative data paths are resolved against the config file's folder. */
+/**
+ * Read and validate a YAML run configuration. Relative paths (data, the strategy module, FIX files) are resolved
+ * against the config file's folder.
+ */
 export function loadRunConfig(file: string): RunConfig {
   const text = readText(file, {
     code: ErrorCode.CONFIG_NOT_FOUND,
@@ -44,6 +47,11 @@ export function loadRunConfig(file: string): RunConfig {
     context: { file }
   });
   return parseRunConfig(text, file);
+}
+
+/** A path written in the config file `file`: absolute as it is, else relative to the file's folder. */
+export function nearConfig(file: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(dirname(resolve(file)), p);
 }
 
 /** Parse YAML text as a run configuration (see {@link loadRunConfig}). */
@@ -64,11 +72,12 @@ export function parseRunConfig(text: string, file: string): RunConfig {
     );
   }
   const parsed = validateConfig(runConfigSchema, raw ?? {}, file);
-  const base = dirname(resolve(file));
-  const near = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const near = (p: string): string => nearConfig(file, p);
   const { dictionary, tls } = parsed.live.fix;
+  const { module } = parsed.strategy;
   const cfg = {
     ...parsed,
+    strategy: { ...parsed.strategy, ...(module !== undefined ? { module: near(module) } : {}) },
     live: {
       ...parsed.live,
       fix: {

@@ -97,14 +97,23 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [
   lobsterSchema
 ]);
 
-export const strategyConfigSchema = z.strictObject({
-  type: z.string().min(1),
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,40}$/)
-    .optional(),
-  params: z.record(z.string(), z.unknown()).default({})
-});
+/**
+ * The strategy: a built-in `type`, or your own `module` (a `.ts` file, relative to the config file, whose default
+ * export is a `StrategyPlugin`, see src/strategies/plugin.ts), and its `params`.
+ */
+export const strategyConfigSchema = z
+  .strictObject({
+    type: z.string().min(1).optional(),
+    module: z.string().min(1).optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,40}$/)
+      .optional(),
+    params: z.record(z.string(), z.unknown()).default({})
+  })
+  .refine((s) => (s.type === undefined) !== (s.module === undefined), {
+    message: 'give either type (a built-in strategy) or module (your own), not both or neither'
+  });
 
 export const executionConfigSchema = z.strictObject({
   commission: z

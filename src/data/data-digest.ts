@@ -69,20 +69,26 @@ function fileDigest(path: string): string {
   return sha256;
 }
 
-/** The digests of every file a backtest of `data` reads ({@link dataFilesOf}). */
-export function digestData(data: RunConfig['data']): DataFileDigest[] {
-  return dataFilesOf(data).map((path) => ({ path, sha256: fileDigest(path) }));
+/** What a run reads from files: its data and, when it is your own, its strategy module. */
+export type RunInputs = Pick<RunConfig, 'data' | 'strategy'>;
+
+/** The files a run reads, sorted: {@link dataFilesOf} and the strategy module (not the modules it imports). */
+export function runFilesOf(run: RunInputs): string[] {
+  const files = dataFilesOf(run.data);
+  return run.strategy.module === undefined ? files : [...new Set([...files, run.strategy.module])].sort();
+}
+
+/** The digests of every file a run reads ({@link runFilesOf}). */
+export function digestRunFiles(run: RunInputs): DataFileDigest[] {
+  return runFilesOf(run).map((path) => ({ path, sha256: fileDigest(path) }));
 }
 
 /**
- * How the data here differs from `expected` (a coordinator's {@link digestData}), in one line naming the first
- * file that differs; undefined when every file is the same.
+ * How the files here differ from `expected` (a coordinator's {@link digestRunFiles}), in one line naming the
+ * first file that differs; undefined when every file is the same.
  */
-export function dataDifference(
-  data: RunConfig['data'],
-  expected: readonly DataFileDigest[]
-): string | undefined {
-  const here = digestData(data);
+export function runFilesDifference(run: RunInputs, expected: readonly DataFileDigest[]): string | undefined {
+  const here = digestRunFiles(run);
   const mine = new Map(here.map((f) => [f.path, f.sha256]));
   for (const f of expected) {
     const h = mine.get(f.path);

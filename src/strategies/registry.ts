@@ -6,6 +6,7 @@ import { MeanReversionStrategy, meanReversionParamsSchema } from './mean-reversi
 import { MlLogisticStrategy, mlLogisticParamsSchema } from './ml-logistic.strategy.ts';
 import { MomentumStrategy, momentumParamsSchema } from './momentum.strategy.ts';
 import { PairsStrategy, pairsParamsSchema } from './pairs.strategy.ts';
+import { loadStrategyPlugin, pluginId } from './plugin.ts';
 import { SmaCrossoverStrategy, smaCrossoverParamsSchema } from './sma-crossover.strategy.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -36,15 +37,26 @@ export function registerStrategy(type: string, factory: Factory): void {
   factories[type] = factory;
 }
 
-/** Build the configured strategy; unknown types and bad params are `TRD_ERR_CONFIG_INVALID` naming the key path. */
+/**
+ * Build the configured strategy: a built-in (or registered) `type`, or the default export of `module`
+ * ({@link loadStrategyPlugin}). Unknown types and bad params are `TRD_ERR_CONFIG_INVALID` naming the key path.
+ */
 export function createStrategy(cfg: RunConfig['strategy'], file: string): Strategy {
-  const f = factories[cfg.type];
+  if (cfg.module !== undefined) {
+    const plugin = loadStrategyPlugin(cfg.module, file);
+    const params = plugin.params
+      ? validateConfig(plugin.params, cfg.params, file, 'strategy.params')
+      : cfg.params;
+    return plugin.create(cfg.id ?? pluginId(cfg.module), params);
+  }
+  const type = cfg.type ?? '';
+  const f = factories[type];
   if (!f) {
     throw new TradestateError(
       ErrorCode.CONFIG_INVALID,
-      `${file}: strategy.type: expected one of ${strategyTypes().join(', ')}, got "${cfg.type}"`,
+      `${file}: strategy.type: expected one of ${strategyTypes().join(', ')}, got "${type}"`,
       { file, path: 'strategy.type' }
     );
   }
-  return f(cfg.id ?? cfg.type, cfg.params, file);
+  return f(cfg.id ?? type, cfg.params, file);
 }

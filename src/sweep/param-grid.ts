@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { loadRunConfig, parseRunConfig } from '../config/load.ts';
+import { loadRunConfig, nearConfig, parseRunConfig } from '../config/load.ts';
 import { type RunConfig, runConfigSchema } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { createStrategy } from '../strategies/registry.ts';
@@ -236,17 +236,25 @@ export function assertKnownPath(base: unknown, path: string, file: string): void
     ...('keys' in i ? { keys: i.keys } : {})
   }));
   let v = verdict(issues, path);
-  const strategy = probe['strategy'] as { type?: unknown; params?: unknown } | undefined;
+  const strategy = probe['strategy'] as { type?: unknown; module?: unknown; params?: unknown } | undefined;
   if (v === 'undecided' && path.startsWith('strategy.params.') && strategy && typeof strategy === 'object') {
     try {
-      createStrategy({ ...strategy, params: strategy.params ?? {} } as RunConfig['strategy'], file);
+      const module = typeof strategy.module === 'string' ? nearConfig(file, strategy.module) : undefined;
+      createStrategy(
+        {
+          ...strategy,
+          ...(module ? { module } : {}),
+          params: strategy.params ?? {}
+        } as RunConfig['strategy'],
+        file
+      );
     } catch (e) {
       const found = e instanceof TradestateError ? e.context['issues'] : undefined;
       if (Array.isArray(found)) v = verdict(found as { path: string }[], path);
       if (v === 'unknown') {
         throw new TradestateError(
           ErrorCode.CONFIG_INVALID,
-          `${file}: ${path}: not a parameter of strategy "${String(strategy.type)}"`,
+          `${file}: ${path}: not a parameter of strategy "${String(strategy.type ?? strategy.module)}"`,
           { file, path }
         );
       }

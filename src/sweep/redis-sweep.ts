@@ -21,7 +21,7 @@
 import { hostname } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
-import { dataDifference } from '../data/data-digest.ts';
+import { runFilesDifference } from '../data/data-digest.ts';
 import { runIdOf } from '../engine/backtest.ts';
 import { RedisClient } from '../net/redis.client.ts';
 import { refusedJob, type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
@@ -234,8 +234,8 @@ export async function runSweepWorker(o: SweepWorkerOptions): Promise<number> {
             continue;
           }
           const { sweep, job } = fromWire(env) as Envelope;
-          // a point is answered only for the coordinator's data: same paths, same bytes
-          const differs = job.data && dataDifference(job.config.data, job.data);
+          // a point is answered only for the coordinator's data and strategy module: same paths, same bytes
+          const differs = job.data && runFilesDifference(job.config, job.data);
           const result = differs
             ? refusedJob(job, {
                 code: ErrorCode.SWEEP_DATA_MISMATCH,

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type DataFileDigest, digestData } from '../data/data-digest.ts';
+import { type DataFileDigest, digestRunFiles } from '../data/data-digest.ts';
 import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
 import { applyParams, assertKnownPath, gridOf, type ParamAxis } from './param-grid.ts';
 import { type RedisSweepOptions, runJobsOnRedis } from './redis-sweep.ts';
@@ -134,12 +134,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const exitAt = new Set(opts.testHooks?.exitAt ?? []);
   const throwAt = new Set(opts.testHooks?.throwAt ?? []);
   const jobs: SweepJob[] = [];
-  // remote workers check they read the same data as here (one digest per distinct data section)
+  // remote workers check they read the same data and strategy module as here (one digest per distinct pair)
   const digests = new Map<string, readonly DataFileDigest[]>();
   const dataOf = (config: RunConfig): readonly DataFileDigest[] => {
-    const key = JSON.stringify(config.data);
+    const key = JSON.stringify([config.data, config.strategy.module]);
     let d = digests.get(key);
-    if (d === undefined) digests.set(key, (d = digestData(config.data)));
+    if (d === undefined) digests.set(key, (d = digestRunFiles(config)));
     return d;
   };
   points.forEach((params, index) => {

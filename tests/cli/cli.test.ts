@@ -143,6 +143,27 @@ describe('tradestate CLI', () => {
     );
   });
 
+  it('the bin backtests a strategy module of your own, loaded through the type-stripping preload', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ts-cli-plugin-'));
+    const bin = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'tradestate.js'),
+        'run',
+        '--config',
+        join(REPO_ROOT, 'config', 'buy-the-dip.yaml'),
+        '--out',
+        out
+      ],
+      { encoding: 'utf8' }
+    );
+    expect(bin.status, bin.stderr).toBe(0);
+    expect(bin.stdout).toMatch(/^tradestate backtest buy-the-dip-s42-[0-9a-f]{8} \(seed 42\)$/m);
+    const m = /^[\d,]+ bars, ([\d,]+) orders, ([\d,]+) fills, 0 rejected/m.exec(bin.stdout);
+    expect(count(m?.[1])).toBeGreaterThan(10);
+    expect(count(m?.[2])).toBe(count(m?.[1]));
+  });
+
   it('prints the order state chart as Mermaid', async () => {
     const r = await cli('chart', 'order');
     expect(r.out).toMatch(/^stateDiagram-v2\n {2}\[\*\] --> NEW\n/);

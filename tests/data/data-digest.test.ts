@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../src/config/schema.ts';
-import { dataDifference, dataFilesOf, digestData } from '../../src/data/data-digest.ts';
+import { dataFilesOf, digestRunFiles, runFilesDifference, runFilesOf } from '../../src/data/data-digest.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-digest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Data = RunConfig['data'];
+/** A run of `data` with a built-in strategy. */
+const run = (data: Data, module?: string) => ({
+  data,
+  strategy: { ...(module ? { module } : { type: 'sma-crossover' }), params: {} }
+});
 const put = (rel: string, text: string): string => {
   const p = join(dir, rel);
   mkdirSync(join(p, '..'), { recursive: true });
@@ -50,21 +55,34 @@ describe('data digests (what a remote sweep worker must read the same)', () => {
   it('digests bytes, sees a change, and says which file differs or is missing', () => {
     const p = put('d/x.csv', 'one');
     const data = { kind: 'yahoo-csv', files: [{ symbol: 'X', path: p }] } as Data;
-    const before = digestData(data);
+    const before = digestRunFiles(run(data));
     expect(before).toEqual([{ path: p, sha256: sha('one') }]);
-    expect(dataDifference(data, before)).toBeUndefined();
+    expect(runFilesDifference(run(data), before)).toBeUndefined();
     writeFileSync(p, 'one more');
-    expect(digestData(data)).toEqual([{ path: p, sha256: sha('one more') }]);
-    expect(dataDifference(data, before)).toMatch(
+    expect(digestRunFiles(run(data))).toEqual([{ path: p, sha256: sha('one more') }]);
+    expect(runFilesDifference(run(data), before)).toMatch(
       new RegExp(`^${p} differs here \\(sha256 ${sha('one more').slice(0, 12)}…`)
     );
     rmSync(p);
-    expect(digestData(data)).toEqual([{ path: p, sha256: 'missing' }]);
-    expect(dataDifference(data, before)).toBe(`${p} is missing here`);
+    expect(digestRunFiles(run(data))).toEqual([{ path: p, sha256: 'missing' }]);
+    expect(runFilesDifference(run(data), before)).toBe(`${p} is missing here`);
     // the coordinator's data names a file this config does not read, or the other way round
     const q = put('d/y.csv', 'y');
     const other = { kind: 'yahoo-csv', files: [{ symbol: 'Y', path: q }] } as Data;
-    expect(dataDifference(other, before)).toBe(`${p} is not part of the data here`);
-    expect(dataDifference(other, [])).toBe(`${q} is part of the data here but not on the coordinator`);
+    expect(runFilesDifference(run(other), before)).toBe(`${p} is not part of the data here`);
+    expect(runFilesDifference(run(other), [])).toBe(
+      `${q} is part of the data here but not on the coordinator`
+    );
+  });
+
+  it('a run of your own strategy module also reads that module', () => {
+    const csv = put('m/x.csv', 'x');
+    const mod = put('m/a.strategy.ts', 'export default 1;');
+    const data = { kind: 'yahoo-csv', files: [{ symbol: 'X', path: csv }] } as Data;
+    expect(runFilesOf(run(data, mod))).toEqual([mod, csv]);
+    expect(runFilesOf(run({ kind: 'synthetic' } as Data, mod))).toEqual([mod]);
+    const before = digestRunFiles(run(data, mod));
+    writeFileSync(mod, 'export default 2;');
+    expect(runFilesDifference(run(data, mod), before)).toMatch(new RegExp(`^${mod} differs here`));
   });
 });
