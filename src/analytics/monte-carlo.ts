@@ -99,3 +99,38 @@ export function bootstrapReturns(
     probabilityOfLoss: finals.filter((r) => r < 0).length / finals.length
   };
 }
+
+/** A run's Monte Carlo block: its daily returns bootstrapped into `paths` alternative histories of its length. */
+export interface MonteCarloSummary {
+  readonly method: 'bootstrap-daily-returns';
+  readonly paths: number;
+  /** Daily returns drawn per path: as many as the run had. */
+  readonly horizon: number;
+  /** Final return and maximum drawdown at the 5th, 25th, 50th, 75th and 95th percentiles. */
+  readonly percentiles: readonly BootstrapPercentile[];
+  /** Fraction of paths ending with a loss. */
+  readonly probabilityOfLoss: number;
+}
+
+/** Fewest daily returns worth resampling: with less, the paths only replay a handful of days. */
+export const MONTE_CARLO_MIN_RETURNS = 20;
+
+/**
+ * Bootstrap a run's daily returns ({@link bootstrapReturns}) into a {@link MonteCarloSummary}; undefined with
+ * fewer than {@link MONTE_CARLO_MIN_RETURNS} returns or no paths.
+ */
+export function monteCarloSummary(
+  dailyReturns: readonly number[],
+  rng: Rng,
+  paths: number
+): MonteCarloSummary | undefined {
+  if (paths === 0 || dailyReturns.length < MONTE_CARLO_MIN_RETURNS) return undefined;
+  const r = bootstrapReturns(dailyReturns, rng, { paths });
+  return {
+    method: 'bootstrap-daily-returns',
+    paths,
+    horizon: dailyReturns.length,
+    percentiles: r.percentiles,
+    probabilityOfLoss: r.probabilityOfLoss
+  };
+}

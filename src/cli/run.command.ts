@@ -9,7 +9,7 @@ import { isoFromNs, nsFromIso } from '../core/nanos.ts';
 import { parseTimeArg } from '../data/timeframe.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatNumber } from '../report/format.ts';
-import { formatSummaryTable } from '../report/summary-table.ts';
+import { formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -42,6 +42,8 @@ Options:
   --from T        backtest: trade only from T on (YYYY-MM-DD, ISO or integer ns); on tick data the
                   messages before T still build the book
   --to T          backtest: stop before T (exclusive; a date includes that day)
+  --monte-carlo N backtest: resample the daily returns into N paths (default 1000; 0: none; needs
+                  20+ daily returns) and report percentiles of final return and drawdown
   -h, --help      show this help
 `;
 
@@ -71,6 +73,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       duration: { type: 'string' },
       'metrics-port': { type: 'string' },
       'dashboard-port': { type: 'string' },
+      'monte-carlo': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -91,8 +94,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       { mode }
     );
   }
-  if (mode === 'paper' && (values.from !== undefined || values.to !== undefined)) {
-    throw new TradestateError(ErrorCode.CLI_USAGE, '--from and --to apply to backtests only');
+  if (
+    mode === 'paper' &&
+    (values.from !== undefined || values.to !== undefined || values['monte-carlo'] !== undefined)
+  ) {
+    throw new TradestateError(ErrorCode.CLI_USAGE, '--from, --to and --monte-carlo apply to backtests only');
+  }
+  const mcArg = values['monte-carlo'];
+  if (mcArg !== undefined && (!/^\d+$/.test(mcArg) || Number(mcArg) > 1_000_000)) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--monte-carlo must be a number of paths from 0 to 1000000, got "${mcArg}"`
+    );
   }
   const window = {
     ...(values.from !== undefined ? { from: parseTimeArg(values.from, 'start') } : {}),
@@ -183,12 +196,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     speed,
     ...(snapshotAt !== undefined ? { snapshotAt } : {}),
     window,
+    ...(mcArg !== undefined ? { monteCarloPaths: Number(mcArg) } : {}),
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();
   const secs = (performance.now() - t0) / 1000;
   io.out(`tradestate backtest ${result.runId} (seed ${result.seed})\n`);
   io.out(formatSummaryTable(result.summary));
+  if (result.monteCarlo) io.out(`\n\n${formatMonteCarloTable(result.monteCarlo)}`);
   const n = (x: number): string => formatNumber(x, 0);
   const data =
     result.messages > 0

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dailyReturns } from '../analytics/daily-returns.ts';
+import { type MonteCarloSummary, monteCarloSummary } from '../analytics/monte-carlo.ts';
 import { computeSummary } from '../analytics/summary.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
@@ -36,6 +38,9 @@ export interface BacktestWindow {
   readonly to?: Nanos;
 }
 
+/** Monte Carlo paths of a backtest unless told otherwise. */
+export const DEFAULT_MONTE_CARLO_PATHS = 1000;
+
 export interface BacktestOptions {
   readonly config: RunConfig;
   /** The config file's path, named in errors. */
@@ -52,6 +57,11 @@ export interface BacktestOptions {
   readonly speed?: 'fast' | number;
   /** Trade only the bars (LOBSTER messages) with `from ≤ tsEvent < to`; the run id then names the window. */
   readonly window?: BacktestWindow;
+  /**
+   * Monte Carlo paths bootstrapped from the run's daily returns (seeded by the run's seed; default 1,000; 0 for
+   * none, as sweeps do): `monteCarlo` in the result, summary.json and report.html.
+   */
+  readonly monteCarloPaths?: number;
   /** Test hooks: replace the configured strategy or bar source. */
   readonly strategy?: Strategy;
   readonly bars?: BarSource;
@@ -62,6 +72,8 @@ export interface BacktestResult {
   readonly outDir: string | undefined;
   readonly seed: number;
   readonly summary: PerformanceSummary;
+  /** The daily returns bootstrapped (`monteCarloPaths`); undefined under 20 daily returns or with 0 paths. */
+  readonly monteCarlo: MonteCarloSummary | undefined;
   readonly bars: number;
   /** Tick data (LOBSTER): messages replayed and top-of-book changes shown to the strategy; 0 for bar data. */
   readonly messages: number;
@@ -275,6 +287,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   const trips = portfolio.tripsForAnalytics();
   const summary = computeSummary(equity, trips, summaryOptionsFor(config));
+  // its own stream of the run's seed: the venue's draws, and so the trades, do not depend on it
+  const monteCarlo = monteCarloSummary(
+    dailyReturns(equity),
+    new Rng(seed).fork('monte-carlo'),
+    opts.monteCarloPaths ?? DEFAULT_MONTE_CARLO_PATHS
+  );
   rt.logCompleted(clock.now(), bars);
   const events = log.count;
   const { orders, fills, rejected } = rt.counts;
@@ -284,7 +302,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(monteCarlo ? { monteCarlo } : {}), counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),
@@ -292,6 +310,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         title: `tradestate backtest ${config.name}`,
         runId,
         summary,
+        ...(monteCarlo ? { monteCarlo } : {}),
         equity,
         config: backtestPart(config)
       })
@@ -303,6 +322,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     outDir: opts.outDir,
     seed,
     summary,
+    monteCarlo,
     bars,
     messages,
     quotes,

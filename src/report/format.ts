@@ -1,3 +1,4 @@
+import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PerformanceSummary } from '../analytics/types.ts';
 
 /** `1234567.891` → `1,234,567.89` (fixed `digits`, ASCII, locale-independent); `∞`/`−∞` and `n/a` for non-finite. */
@@ -64,4 +65,24 @@ export function summaryRows(s: PerformanceSummary): SummaryRow[] {
     row('avgTradePnl', 'Avg trade P&L', money),
     row('days', 'Days', days)
   ];
+}
+
+/** The Monte Carlo block, formatted: what was resampled, P(loss), and a row per percentile. */
+export interface MonteCarloRows {
+  readonly caption: string;
+  readonly header: readonly [string, string, string];
+  readonly rows: readonly (readonly [string, string, string])[];
+}
+
+/** A {@link MonteCarloSummary} as a caption and rows (shared by the terminal and the HTML report). */
+export function monteCarloRows(mc: MonteCarloSummary): MonteCarloRows {
+  return {
+    caption:
+      `Monte Carlo: ${formatNumber(mc.paths, 0)} paths of ${formatNumber(mc.horizon, 0)} daily returns ` +
+      `resampled with replacement; P(loss) ${formatPct(mc.probabilityOfLoss)}`,
+    header: ['Percentile', 'Final return', 'Max drawdown'],
+    rows: mc.percentiles.map(
+      (p) => [`${p.percentile}th`, formatPct(p.finalReturn), formatPct(p.maxDrawdown)] as const
+    )
+  };
 }

@@ -1,8 +1,9 @@
 import { drawdownSeries } from '../analytics/max-drawdown.ts';
+import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import { msFromNs } from '../core/nanos.ts';
 import { downsampleMinMax, type XY } from './downsample.ts';
-import { formatNumber, summaryRows } from './format.ts';
+import { formatNumber, monteCarloRows, summaryRows } from './format.ts';
 
 /** Input of {@link renderHtmlReport}. */
 export interface HtmlReportInput {
@@ -15,6 +16,8 @@ export interface HtmlReportInput {
   readonly config: unknown;
   /** Optional audience / account line shown under the title. */
   readonly generatedFor?: string;
+  /** The run's Monte Carlo block, shown as a table of percentiles when present. */
+  readonly monteCarlo?: MonteCarloSummary;
 }
 
 /** Most points drawn per chart series. */
@@ -27,7 +30,7 @@ export const MAX_CHART_POINTS = 2000;
  * All text is HTML-escaped. Deterministic: the same input gives the same bytes.
  */
 export function renderHtmlReport(input: HtmlReportInput): string {
-  const { title, runId, summary, equity, config, generatedFor } = input;
+  const { title, runId, summary, equity, config, generatedFor, monteCarlo } = input;
   const rows = summaryRows(summary)
     .map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`)
     .join('\n');
@@ -70,7 +73,7 @@ ${rows}
 </tbody>
 </table>
 </section>
-<section>
+${monteCarlo ? renderMonteCarlo(monteCarlo) : ''}<section>
 <h2>Equity and drawdown</h2>
 ${renderCharts(equity)}
 </section>
@@ -82,6 +85,31 @@ ${renderCharts(equity)}
 </section>
 </body>
 </html>
+`;
+}
+
+/** The Monte Carlo section: its caption and a table of percentiles. */
+function renderMonteCarlo(mc: MonteCarloSummary): string {
+  const { caption, header, rows } = monteCarloRows(mc);
+  const head = header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
+  const body = rows
+    .map(
+      ([p, ret, dd]) =>
+        `<tr><th scope="row">${escapeHtml(p)}</th><td>${escapeHtml(ret)}</td><td>${escapeHtml(dd)}</td></tr>`
+    )
+    .join('\n');
+  return `<section>
+<h2>Monte Carlo</h2>
+<p class="meta">${escapeHtml(caption)}</p>
+<table class="metrics">
+<thead>
+<tr>${head}</tr>
+</thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</section>
 `;
 }
 

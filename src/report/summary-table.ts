@@ -1,5 +1,6 @@
+import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PerformanceSummary } from '../analytics/types.ts';
-import { summaryRows } from './format.ts';
+import { monteCarloRows, summaryRows } from './format.ts';
 
 /**
  * An aligned plain-text table of a summary for the terminal: labels left-aligned, values right-aligned,
@@ -15,4 +16,12 @@ export function formatSummaryTable(summary: PerformanceSummary): string {
     `${'-'.repeat(lw)}  ${'-'.repeat(vw)}`,
     ...rows.map((r) => line(r.label, r.value))
   ].join('\n');
+}
+
+/** The Monte Carlo block for the terminal: its caption, then an aligned table (no trailing newline). */
+export function formatMonteCarloTable(mc: MonteCarloSummary): string {
+  const { caption, header, rows } = monteCarloRows(mc);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => r.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [caption, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

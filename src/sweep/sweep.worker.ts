@@ -95,7 +95,9 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
       config: job.config,
       configFile: job.configFile,
       seed: job.seed,
-      ...(job.window ? { window: job.window } : {})
+      ...(job.window ? { window: job.window } : {}),
+      // a point keeps only its metrics
+      monteCarloPaths: 0
     });
     const s = r.summary;
     return {

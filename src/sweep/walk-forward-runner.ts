@@ -235,7 +235,8 @@ export async function runWalkForward(opts: WalkForwardOptions): Promise<WalkForw
         config,
         configFile: opts.configFile,
         seed: opts.seed ?? config.seed,
-        window: fold.test
+        window: fold.test,
+        monteCarloPaths: 0
       });
       const trips = run.portfolio.tripsForAnalytics();
       outcomes.push({

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapReturns } from '../../src/analytics/monte-carlo.ts';
+import {
+  bootstrapReturns,
+  MONTE_CARLO_MIN_RETURNS,
+  monteCarloSummary
+} from '../../src/analytics/monte-carlo.ts';
 import { isTradestateError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 
@@ -65,5 +69,28 @@ describe('bootstrapReturns', () => {
         expect(isTradestateError(e, 'TRD_ERR_NUMBER_INVALID')).toBe(true);
       }
     }
+  });
+});
+
+describe('monteCarloSummary', () => {
+  const returns = Array.from({ length: 30 }, (_, i) => SAMPLE[i % SAMPLE.length]!);
+
+  it('is the bootstrap of the run’s own length, without the per-path arrays', () => {
+    const mc = monteCarloSummary(returns, new Rng(3), 400)!;
+    const full = bootstrapReturns(returns, new Rng(3), { paths: 400 });
+    expect(mc).toEqual({
+      method: 'bootstrap-daily-returns',
+      paths: 400,
+      horizon: 30,
+      percentiles: full.percentiles,
+      probabilityOfLoss: full.probabilityOfLoss
+    });
+    expect(mc.percentiles.map((p) => p.percentile)).toEqual([5, 25, 50, 75, 95]);
+  });
+
+  it('gives nothing for no paths or fewer daily returns than are worth resampling', () => {
+    expect(monteCarloSummary(returns, new Rng(3), 0)).toBeUndefined();
+    expect(monteCarloSummary(returns.slice(0, MONTE_CARLO_MIN_RETURNS - 1), new Rng(3), 100)).toBeUndefined();
+    expect(monteCarloSummary(returns.slice(0, MONTE_CARLO_MIN_RETURNS), new Rng(3), 100)).toBeDefined();
   });
 });

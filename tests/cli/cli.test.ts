@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
+// the CLI loads the paper stack on demand: load it with the file, so the timed sessions do not pay for it
+import '../../src/cli/paper.command.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { loadFixDictionary } from '../../src/gateways/fix/dictionary.ts';
 import type { FixTlsOptions } from '../../src/gateways/fix/session.ts';
@@ -131,6 +133,27 @@ describe('tradestate CLI', () => {
     expect(bars.at(-1)).toBe(BigInt(Date.UTC(2024, 0, 4, 15, 59)) * 1_000_000n);
     expect(r.out).toMatch(new RegExp(`^${(3 * 479).toLocaleString('en-US')} bars,`, 'm'));
     expect(r.err).toBe('');
+  });
+
+  it('--monte-carlo N resamples the run into N paths (0: none); it is for backtests only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cli-mc-'));
+    const r = await cli('run', '--monte-carlo', '200', '--out', dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(
+      /^Monte Carlo: 200 paths of 20 daily returns resampled with replacement; P\(loss\) [\d.]+%$/m
+    );
+    expect(r.out).toMatch(/^ +50th +-?[\d.]+% +[\d.]+%$/m);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).monteCarlo.paths).toBe(200);
+    const none = await cli('run', '--monte-carlo', '0', '--out', dir);
+    expect(none.out).not.toMatch(/Monte Carlo/);
+    for (const argv of [
+      ['run', '--monte-carlo', 'many'],
+      ['run', '--mode', 'paper', '--monte-carlo', '10']
+    ]) {
+      const bad = await cli(...argv);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--monte-carlo/);
+    }
   });
 
   it('a window with no data runs, but says it had nothing to trade', async () => {

@@ -2,8 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dailyReturns } from '../../src/analytics/daily-returns.ts';
+import { monteCarloSummary } from '../../src/analytics/monte-carlo.ts';
 import { parseRunConfig } from '../../src/config/load.ts';
-import { runBacktest } from '../../src/engine/backtest.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { DEFAULT_MONTE_CARLO_PATHS, runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
@@ -56,6 +59,39 @@ describe('backtest engine', () => {
     });
     const html = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
     expect(html).toMatch(/<svg/);
+  });
+
+  it('bootstraps the run’s daily returns from its own seed stream, leaving the trades as they were', async () => {
+    const cfg = smallConfig({
+      data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-04', sessions: 25 }
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'ts-mc-'));
+    const on = await runBacktest({ config: cfg, configFile: 'test.yaml', outDir: join(dir, 'on') });
+    const off = await runBacktest({
+      config: cfg,
+      configFile: 'test.yaml',
+      outDir: join(dir, 'off'),
+      monteCarloPaths: 0
+    });
+    const mc = on.monteCarlo!;
+    expect(mc).toEqual(
+      monteCarloSummary(dailyReturns(on.equity), new Rng(7).fork('monte-carlo'), DEFAULT_MONTE_CARLO_PATHS)
+    );
+    expect([mc.paths, mc.horizon]).toEqual([1000, 25]);
+    expect(off.monteCarlo).toBeUndefined();
+    // the venue's random draws do not move: the same events, byte for byte
+    expect(
+      readFileSync(join(dir, 'on', 'events.jsonl')).equals(readFileSync(join(dir, 'off', 'events.jsonl')))
+    ).toBe(true);
+    const summary = (d: string) => JSON.parse(readFileSync(join(dir, d, 'summary.json'), 'utf8'));
+    expect(summary('on').monteCarlo).toEqual(JSON.parse(JSON.stringify(mc)));
+    expect(summary('off').monteCarlo).toBeUndefined();
+    expect(readFileSync(join(dir, 'on', 'report.html'), 'utf8')).toMatch(/<h2>Monte Carlo<\/h2>/);
+    expect(readFileSync(join(dir, 'off', 'report.html'), 'utf8')).not.toMatch(/Monte Carlo/);
+    // too short to resample: 3 sessions give 2 daily returns
+    expect(
+      (await runBacktest({ config: smallConfig(), configFile: 'test.yaml' })).monteCarlo
+    ).toBeUndefined();
   });
 
   it('shows a strategy no bar before it closes, and fills its orders no earlier than the next bar open', async () => {

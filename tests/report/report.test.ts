@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { MonteCarloSummary } from '../../src/analytics/monte-carlo.ts';
 import { computeSummary } from '../../src/analytics/summary.ts';
 import type { EquityPoint, PerformanceSummary } from '../../src/analytics/types.ts';
 import { NS_PER_DAY, NS_PER_SEC, nsFromIso } from '../../src/core/nanos.ts';
@@ -12,7 +13,7 @@ import {
   prettyJson,
   renderHtmlReport
 } from '../../src/report/html-report.ts';
-import { formatSummaryTable } from '../../src/report/summary-table.ts';
+import { formatMonteCarloTable, formatSummaryTable } from '../../src/report/summary-table.ts';
 
 const T0 = nsFromIso('2024-01-02T00:00:00Z');
 const curve: EquityPoint[] = [100_000, 101_000, 99_500, 102_250, 98_000, 104_000].map((equity, i) => ({
@@ -253,5 +254,40 @@ describe('renderHtmlReport', () => {
     const flat = niceTicks(100, 100, 5);
     expect(flat[0]!).toBeLessThan(100);
     expect(flat[flat.length - 1]!).toBeGreaterThan(100);
+  });
+});
+
+describe('the Monte Carlo block', () => {
+  const mc: MonteCarloSummary = {
+    method: 'bootstrap-daily-returns',
+    paths: 1000,
+    horizon: 252,
+    percentiles: [
+      { percentile: 5, finalReturn: -0.1234, maxDrawdown: 0.05 },
+      { percentile: 95, finalReturn: 0.3, maxDrawdown: 0.25 }
+    ],
+    probabilityOfLoss: 0.271
+  };
+
+  it('prints a caption and an aligned table of percentiles in the terminal', () => {
+    expect(formatMonteCarloTable(mc)).toBe(
+      [
+        'Monte Carlo: 1,000 paths of 252 daily returns resampled with replacement; P(loss) 27.10%',
+        'Percentile  Final return  Max drawdown',
+        '----------  ------------  ------------',
+        '       5th       -12.34%         5.00%',
+        '      95th        30.00%        25.00%'
+      ].join('\n')
+    );
+  });
+
+  it('is a section of the HTML report, escaped like the rest', () => {
+    const input = { title: 't', runId: 'r', summary: SAMPLE, equity: [], config: {} };
+    const html = renderHtmlReport({ ...input, monteCarlo: mc });
+    expect(html).toMatch(
+      /<h2>Monte Carlo<\/h2>\n<p class="meta">Monte Carlo: 1,000 paths of 252 daily returns/
+    );
+    expect(html).toContain('<tr><th scope="row">5th</th><td>-12.34%</td><td>5.00%</td></tr>');
+    expect(renderHtmlReport(input)).not.toContain('Monte Carlo');
   });
 });
