@@ -18,25 +18,25 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.#a = next();
-    this.#b = next();
-    this.#c = next();
-    this.#d = next();
+    this.#a = next() | 0;
+    this.#b = next() | 0;
+    this.#c = next() | 0;
+    this.#d = next() | 0;
   }
 
   /** Next unsigned 32-bit integer. */
   nextU32(): number {
-    const r = Math.imul(rotl(Math.imul(this.#b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.#b << 9) >>> 0;
+    // the state stays in signed 32-bit form (small integers to V8, never boxed as doubles); the same bits as
+    // the unsigned form, converted only on the way out
+    const b = this.#b;
+    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
     this.#c ^= this.#a;
-    this.#d ^= this.#b;
+    this.#d ^= b;
     this.#b ^= this.#c;
     this.#a ^= this.#d;
     this.#c ^= t;
-    this.#d = rotl(this.#d >>> 0, 11);
-    this.#a >>>= 0;
-    this.#b >>>= 0;
-    this.#c >>>= 0;
+    this.#d = rotl(this.#d, 11);
     return r;
   }
 
@@ -80,6 +80,7 @@ export class Rng {
   }
 }
 
+/** Rotate a 32-bit integer left by `k` (signed 32-bit result). */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
