@@ -27,8 +27,6 @@ import { LocalPaperMarket } from '../venue/alpaca-local/local-paper-market.ts';
 import { FixLocalVenue } from '../venue/fix-local/fix-local.venue.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 
-/** The embedded paper-trading configuration (Alpaca paper; `--venue local` replays its data locally). */
-
 /** What `tradestate run --mode paper` was asked for. */
 export interface PaperArgs {
   readonly config: RunConfig;

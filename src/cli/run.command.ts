@@ -15,7 +15,7 @@ import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/backtest.yaml', import.meta.url));
-/** The config `--mode paper` runs when not given `--config`. */
+/** The embedded paper-trading configuration (Alpaca paper; `--venue local` replays its data locally). */
 export const PAPER_CONFIG = fileURLToPath(new URL('../../config/paper.yaml', import.meta.url));
 
 export const RUN_HELP = `Usage: tradestate run [--mode backtest|paper|live] [--config FILE] [--seed N] [--out DIR] [--speed S]

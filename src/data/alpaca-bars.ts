@@ -106,6 +106,8 @@ export async function downloadAlpacaBars(
   const now = opts.now ?? Date.now;
   const maxRetries = opts.maxRetries ?? 5;
   const tf = parseTimeframe(req.timeframe);
+  // undici loads with the first download, not with every backtest that imports the data layer
+  const { request } = await import('undici');
   const out = new Map<string, Bar[]>();
   let pageToken: string | undefined;
   let pages = 0;
@@ -122,8 +124,6 @@ export async function downloadAlpacaBars(
     if (req.feed) q.set('feed', req.feed);
     if (pageToken) q.set('page_token', pageToken);
     const url = `${base}/v2/stocks/bars?${q.toString()}`;
-    // undici loads with the first download, not with every backtest that imports the data layer
-    const { request } = await import('undici');
     let body: unknown;
     for (let attempt = 0; ; attempt++) {
       const res = await request(url, {
