@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type SymbolMeta, symbolMetaSchema } from './schema.ts';
 
 /*
@@ -19,11 +21,23 @@ export function storeMetaFile(root: string): string {
 export function readStoreSymbols(root: string): Record<string, SymbolMeta> {
   const p = storeMetaFile(root);
   if (!existsSync(p)) return {};
-  const raw = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
-  const out: Record<string, SymbolMeta> = {};
-  for (const [k, v] of Object.entries(raw)) out[k] = symbolMetaSchema.parse(v);
-  return out;
+  const bad = (why: string): TradestateError =>
+    new TradestateError(ErrorCode.DATA_INVALID, `${p}: not a store's symbol list: ${why}`, { file: p });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  const parsed = storeSymbolsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw bad(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
 }
+
+const storeSymbolsSchema = z.record(z.string(), symbolMetaSchema);
 
 /** `<root>/<dataset>/symbol=<symbol>`: one symbol's partitions of a dataset. */
 export function storeSymbolDir(root: string, dataset: string, symbol: string): string {
