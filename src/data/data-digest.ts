@@ -49,8 +49,11 @@ export function dataFilesOf(data: RunConfig['data']): string[] {
 
 const cache = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
 
-/** SHA-256 of one file's bytes, remembered while its size and modification time stay the same. */
-function fileDigest(path: string): string {
+/**
+ * SHA-256 (hex) of one file's bytes, `missing` when it cannot be read; remembered while its size and
+ * modification time stay the same.
+ */
+export function fileDigest(path: string): string {
   let st: { size: number; mtimeMs: number };
   try {
     st = statSync(path);

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
-import { runBacktest } from '../../src/engine/backtest.ts';
+import { runBacktest, runIdOf } from '../../src/engine/backtest.ts';
 import type { MemoryEventLog } from '../../src/log/event-log.ts';
 import { createStrategy } from '../../src/strategies/registry.ts';
 import { parseParamSpecs, readBaseConfig } from '../../src/sweep/param-grid.ts';
@@ -124,6 +124,21 @@ describe('a strategy module of your own (strategy.module)', () => {
       code: 'TRD_ERR_CONFIG_INVALID',
       message: expect.stringMatching(/not a parameter/)
     });
+  });
+
+  it('the run id follows the module’s bytes: an edited strategy is another run, not an overwrite', () => {
+    const code = readFileSync(DIP_MODULE, 'utf8');
+    const file = configWith({ module: 'mine.strategy.ts' }, { 'mine.strategy.ts': code });
+    const config = loadRunConfig(file);
+    const id = runIdOf(config, 42);
+    writeFileSync(config.strategy.module!, `${code}// tweaked\n`);
+    expect(runIdOf(config, 42)).not.toBe(id);
+    writeFileSync(config.strategy.module!, code);
+    expect(runIdOf(config, 42)).toBe(id);
+    // a built-in strategy's id is what it always was: name, seed and config only
+    expect(runIdOf(loadRunConfig(join(REPO_ROOT, 'config', 'backtest.yaml')), 42)).toBe(
+      'default-s42-032b208c'
+    );
   });
 
   it('parses the same from YAML text given the file it came from', () => {
