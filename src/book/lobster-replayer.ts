@@ -150,6 +150,15 @@ export class LobsterReplayer {
     this.stats.messages++;
   }
 
+  /**
+   * Apply message `i`, then, when the orderbook file has row `i`, check the book against it ({@link checkRow}):
+   * how a replay keeps the market's book true to the file. Undefined when there is no row to check.
+   */
+  step(msgs: LobsterMessages, i: number, ob: LobsterOrderbook | undefined): RowCheck | undefined {
+    this.apply(msgs, i);
+    return ob !== undefined && i < ob.rows ? this.checkRow(ob, i) : undefined;
+  }
+
   #apply(msgs: LobsterMessages, i: number): void {
     const book = this.book;
     const t = msgs.type[i]!;

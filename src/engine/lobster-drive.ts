@@ -169,11 +169,6 @@ export function driveLobster(
   const l3 = venue.l3!;
   depth.onReveal = (side, price, qty) => l3.revealLevel(inst.id, side, price, qty);
   const book = l3.book(inst.id);
-  const depthRows = ob !== undefined ? Math.min(ob.rows, msgs.length) : 0;
-  const stepDepth = (i: number): void => {
-    depth.apply(msgs, i);
-    if (i < depthRows) depth.checkRow(ob!, i);
-  };
   const every = BigInt(data.equityEveryMs) * 1_000_000n;
   let nextSample: Nanos | undefined;
   let bid = Number.NaN;
@@ -189,7 +184,7 @@ export function driveLobster(
     const ts = dayStart + BigInt(msgs.timeNs[i]!);
     if (from !== undefined && ts < from) {
       venue.onLobster(inst.id, msgs, i, dayStart);
-      stepDepth(i);
+      depth.step(msgs, i, ob);
       first = i + 1;
       continue;
     }
@@ -213,7 +208,7 @@ export function driveLobster(
       rt.observe(nextSample, eq);
     }
     venue.onLobster(inst.id, msgs, i, dayStart);
-    stepDepth(i);
+    depth.step(msgs, i, ob);
     drain();
     const t = lobsterTrade(msgs, i, inst.id, ts);
     if (t !== undefined) {

@@ -69,7 +69,6 @@ export class LobsterPaperMarket {
     if (ob !== undefined && msgs.length > 0) market.initBefore(ob, 0, msgs);
     const view = bookViewOf(market.book);
     const levels = ob?.levels ?? 10;
-    const rows = ob === undefined ? 0 : Math.min(ob.rows, msgs.length);
     const wall0 = performance.now();
     const t0 = msgs.length > 0 ? msgs.timeNs[0]! : 0;
     for (let i = 0; i < msgs.length && !this.#stopped; i++) {
@@ -77,8 +76,7 @@ export class LobsterPaperMarket {
       if (wait >= 1) await this.#pause.sleep(wait);
       else if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r));
       if (this.#stopped) break;
-      market.apply(msgs, i);
-      if (i < rows) market.checkRow(ob!, i);
+      market.step(msgs, i, ob);
       const now = clock.now();
       const print = lobsterTrade(msgs, i, instrument.id, now);
       if (print !== undefined) venue.trade(print);
