@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { readText } from '../core/read-file.ts';
 import { type SymbolMeta, symbolMetaSchema } from './schema.ts';
 
 /*
@@ -23,9 +24,14 @@ export function readStoreSymbols(root: string): Record<string, SymbolMeta> {
   if (!existsSync(p)) return {};
   const bad = (why: string): TradestateError =>
     new TradestateError(ErrorCode.DATA_INVALID, `${p}: not a store's symbol list: ${why}`, { file: p });
+  const text = readText(p, {
+    code: ErrorCode.DATA_NOT_FOUND,
+    message: `cannot read ${p}`,
+    context: { file: p }
+  });
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(p, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw bad((e as Error).message);
   }
