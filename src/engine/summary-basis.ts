@@ -1,7 +1,8 @@
 import type { SummaryOptions } from '../analytics/summary.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { NS_PER_DAY, NS_PER_MIN } from '../core/nanos.ts';
-import { dataCalendars, syntheticSessionMinutes } from './bar-sources.ts';
+import { readStoreSymbols } from '../data/store-layout.ts';
+import { syntheticSessionMinutes } from './bar-sources.ts';
 
 /**
  * How a run's returns annualise, from its data's calendar: 365 days a year of 24-hour sessions when any instrument
@@ -10,11 +11,14 @@ import { dataCalendars, syntheticSessionMinutes } from './bar-sources.ts';
  * (the session length annualises the intraday returns of a run shorter than two days).
  */
 export function summaryOptionsFor(config: RunConfig): SummaryOptions {
-  if ([...dataCalendars(config).values()].includes('24x7')) {
-    return { periodsPerYear: 365, sessionNs: NS_PER_DAY };
+  const data = config.data;
+  if (data.kind === 'parquet') {
+    const stored = readStoreSymbols(data.store);
+    if (data.symbols.some((s) => stored[s]?.calendar === '24x7'))
+      return { periodsPerYear: 365, sessionNs: NS_PER_DAY };
   }
-  if (config.data.kind === 'synthetic') {
-    return { periodsPerYear: 252, sessionNs: BigInt(syntheticSessionMinutes(config.data)) * NS_PER_MIN };
+  if (data.kind === 'synthetic') {
+    return { periodsPerYear: 252, sessionNs: BigInt(syntheticSessionMinutes(data)) * NS_PER_MIN };
   }
   return { periodsPerYear: 252 };
 }
