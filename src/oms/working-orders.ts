@@ -24,18 +24,32 @@ export const ORDER_DONE_STATES: ReadonlySet<string> = new Set([
 /** Signed quantity: buys positive, sells negative. */
 export const signedQty = (side: 'buy' | 'sell', qty: number): number => (side === 'buy' ? qty : -qty);
 
-/** Apply an order event to a working-orders map (returns a new map; the input is not changed). */
+/**
+ * Apply an order event to a working-orders map (returns a new map; the input is not changed). The order keeps its
+ * place; a replaced order's entry goes, its replacement joins at the end. Built key by key rather than spread and
+ * `delete`d, which would turn every map the OMS holds into a slow dictionary-mode object.
+ */
 export function applyOrderEventToWorking(open: WorkingOrders, e: OrderEvent): WorkingOrders {
-  const next = { ...open };
-  if (e.origClientOrderId !== undefined) delete next[e.origClientOrderId];
-  if (ORDER_DONE_STATES.has(e.to)) delete next[e.clientOrderId];
-  else
-    next[e.clientOrderId] = {
-      instrumentId: e.instrumentId,
-      leaves: signedQty(e.side, e.leavesQty),
-      ...(e.limitPx !== undefined ? { limitPx: e.limitPx } : {}),
-      status: e.to
-    };
+  const id = e.clientOrderId;
+  const working = ORDER_DONE_STATES.has(e.to)
+    ? undefined
+    : {
+        instrumentId: e.instrumentId,
+        leaves: signedQty(e.side, e.leavesQty),
+        ...(e.limitPx !== undefined ? { limitPx: e.limitPx } : {}),
+        status: e.to
+      };
+  const next: Record<string, WorkingOrder> = {};
+  let placed = false;
+  for (const k in open) {
+    if (k === e.origClientOrderId) continue;
+    if (k !== id) next[k] = open[k]!;
+    else if (working !== undefined) {
+      next[k] = working;
+      placed = true;
+    }
+  }
+  if (working !== undefined && !placed) next[id] = working;
   return next;
 }
 
