@@ -1,5 +1,6 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
+import { MIN_TAIL_RETURNS } from './types.ts';
 import { quantileSorted } from './value-at-risk.ts';
 
 /** Options of {@link bootstrapReturns}. */
@@ -112,19 +113,17 @@ export interface MonteCarloSummary {
   readonly probabilityOfLoss: number;
 }
 
-/** Fewest daily returns worth resampling: with less, the paths only replay a handful of days. */
-export const MONTE_CARLO_MIN_RETURNS = 20;
-
 /**
  * Bootstrap a run's daily returns ({@link bootstrapReturns}) into a {@link MonteCarloSummary}; undefined with
- * fewer than {@link MONTE_CARLO_MIN_RETURNS} returns or no paths.
+ * fewer than {@link MIN_TAIL_RETURNS} returns (with less, the paths only replay a handful of days and the 5th
+ * percentile lies outside them) or no paths.
  */
 export function monteCarloSummary(
   dailyReturns: readonly number[],
   rng: Rng,
   paths: number
 ): MonteCarloSummary | undefined {
-  if (paths === 0 || dailyReturns.length < MONTE_CARLO_MIN_RETURNS) return undefined;
+  if (paths === 0 || dailyReturns.length < MIN_TAIL_RETURNS) return undefined;
   const r = bootstrapReturns(dailyReturns, rng, { paths });
   return {
     method: 'bootstrap-daily-returns',

@@ -8,7 +8,7 @@ import { sharpeRatio } from './sharpe-ratio.ts';
 import { sortinoRatio } from './sortino-ratio.ts';
 import { totalReturn } from './total-return.ts';
 import { tradeStats } from './trade-stats.ts';
-import type { EquityPoint, PerformanceSummary, RoundTrip } from './types.ts';
+import { type EquityPoint, MIN_TAIL_RETURNS, type PerformanceSummary, type RoundTrip } from './types.ts';
 import { historicalCvar, historicalVar } from './value-at-risk.ts';
 
 /** Options of {@link computeSummary}. */
@@ -24,7 +24,8 @@ export interface SummaryOptions {
 /**
  * Every headline statistic of a run from its time-sorted equity curve (any sampling frequency; return
  * statistics use UTC-day closes, drawdowns the full-resolution curve) and its closed round trips.
- * Empty or degenerate input yields zeros, never NaN.
+ * Empty or degenerate input yields zeros, never NaN; what a run too short for it cannot estimate is `null` (see
+ * {@link PerformanceSummary}).
  */
 export function computeSummary(
   equity: readonly EquityPoint[],
@@ -42,7 +43,9 @@ export function computeSummary(
     : ratioOpts.periodsPerYear;
   const ratioBasisOpts = { ...ratioOpts, periodsPerYear: ratioPeriods };
   const dd = maxDrawdown(equity);
-  const cagr = annualizedReturn(equity);
+  const days = calendarDays(equity);
+  const cagr = days < 1 ? null : annualizedReturn(equity);
+  const tail = returns.length >= MIN_TAIL_RETURNS;
   const ts = tradeStats(trades);
   return {
     startEquity: finite(equity[0]?.equity),
@@ -53,16 +56,16 @@ export function computeSummary(
     sharpe: sharpeRatio(ratioReturns, ratioBasisOpts),
     sortino: sortinoRatio(ratioReturns, ratioBasisOpts),
     ratioBasis: intraday ? 'intraday' : 'daily',
-    calmar: calmarRatio(cagr, dd.maxDrawdown),
+    calmar: cagr === null ? null : calmarRatio(cagr, dd.maxDrawdown),
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationDays: dd.maxDurationDays,
-    var95: historicalVar(returns, 0.95),
-    cvar95: historicalCvar(returns, 0.95),
+    var95: tail ? historicalVar(returns, 0.95) : null,
+    cvar95: tail ? historicalCvar(returns, 0.95) : null,
     tradeCount: ts.tradeCount,
     winRate: ts.winRate,
     profitFactor: ts.profitFactor,
     avgTradePnl: finite(ts.avgTradePnl),
-    days: calendarDays(equity)
+    days
   };
 }
 

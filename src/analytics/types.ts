@@ -1,3 +1,6 @@
+/** Daily returns needed for a 95% tail statistic (VaR, CVaR, a Monte Carlo percentile): 1 / (1 − 0.95). */
+export const MIN_TAIL_RETURNS = 20;
+
 /** One point of an account equity curve. */
 export interface EquityPoint {
   /** Epoch nanoseconds. */
@@ -19,14 +22,21 @@ export interface RoundTrip {
   readonly pnl: number;
 }
 
-/** Headline performance statistics of one run. Every field is a finite number except `profitFactor`. */
+/**
+ * Headline performance statistics of one run. Every field is a finite number except `profitFactor` and the
+ * statistics a short run cannot estimate, which are `null` rather than a figure that means nothing: an annual
+ * rate (and Calmar) from less than a day, a daily 95% tail from fewer than twenty daily returns.
+ */
 export interface PerformanceSummary {
   startEquity: number;
   endEquity: number;
   /** Fraction: `end / start - 1`. */
   totalReturn: number;
-  /** CAGR over calendar time (365.25 days per year), fraction. */
-  annualizedReturn: number;
+  /**
+   * CAGR over calendar time (365.25 days per year), fraction; `null` for a run that spans less than a day (an
+   * hour compounded to a year says nothing: −0.7% in an hour is −100% a year).
+   */
+  annualizedReturn: number | null;
   /** Sample standard deviation of daily returns × √periodsPerYear, fraction. */
   annualizedVolatility: number;
   sharpe: number;
@@ -37,15 +47,19 @@ export interface PerformanceSummary {
    * sessions of 6.5 hours.
    */
   ratioBasis: 'daily' | 'intraday';
-  calmar: number;
+  /** Annualised return over maximum drawdown; `null` when {@link annualizedReturn} is. */
+  calmar: number | null;
   /** Fraction, positive. */
   maxDrawdown: number;
   /** Longest underwater period: peak to recovery (or to end if never recovered), calendar days. */
   maxDrawdownDurationDays: number;
-  /** Daily historical VaR at 95%, fraction, positive = loss. */
-  var95: number;
-  /** Daily historical CVaR (expected shortfall) at 95%, fraction, positive = loss. */
-  cvar95: number;
+  /**
+   * Daily historical VaR at 95%, fraction, positive = loss; `null` with fewer than {@link MIN_TAIL_RETURNS} daily
+   * returns (the 5% tail of fewer than 20 lies below the sample's minimum).
+   */
+  var95: number | null;
+  /** Daily historical CVaR (expected shortfall) at 95%, fraction, positive = loss; `null` as {@link var95}. */
+  cvar95: number | null;
   tradeCount: number;
   /** Fraction of trades with pnl > 0. */
   winRate: number;

@@ -177,8 +177,8 @@ export function stitchEquity(curves: readonly (readonly EquityPoint[])[]): Equit
 }
 
 /** Mean of the finite values; NaN when there is none. */
-function finiteMean(xs: readonly (number | undefined)[]): number {
-  const f = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+function finiteMean(xs: readonly (number | null | undefined)[]): number {
+  const f = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   return f.length === 0 ? Number.NaN : f.reduce((a, b) => a + b, 0) / f.length;
 }
 

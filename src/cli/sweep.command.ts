@@ -71,7 +71,7 @@ export function formatSweepTable(s: SweepOutcome, k: number): string {
       String(n + 1),
       ...s.axes.map((a) => String(r.params[a.path])),
       formatRatio(m.sharpe),
-      ...extra.map((e) => formatRatio(m[e.key])),
+      ...extra.map((e) => formatRatio(m[e.key] ?? Number.NaN)),
       formatPct(m.totalReturn),
       formatPct(m.maxDrawdown),
       formatNumber(m.trades, 0)

@@ -29,17 +29,20 @@ export interface SummaryRow {
   readonly value: string;
 }
 
-/** The summary's numeric metrics. */
+/** The summary's numeric metrics (some `null` when the run is too short to estimate them). */
 type NumericKey = {
-  [K in keyof PerformanceSummary]: PerformanceSummary[K] extends number ? K : never;
+  [K in keyof PerformanceSummary]: PerformanceSummary[K] extends number | null ? K : never;
 }[keyof PerformanceSummary];
+
+/** How a metric the run cannot estimate is shown. */
+export const NOT_AVAILABLE = 'n/a';
 
 /** The summary's metrics in display order, labelled and formatted (shared by the terminal table and the HTML report). */
 export function summaryRows(s: PerformanceSummary): SummaryRow[] {
   const row = (key: NumericKey, label: string, fmt: (x: number) => string): SummaryRow => ({
     key,
     label,
-    value: fmt(s[key])
+    value: s[key] === null ? NOT_AVAILABLE : fmt(s[key])
   });
   const money = (x: number) => formatNumber(x, 2);
   const int = (x: number) => formatNumber(x, 0);

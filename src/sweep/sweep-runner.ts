@@ -75,10 +75,9 @@ export interface SweepOutcome {
   readonly elapsedMs: number;
 }
 
-/** The objective's value for a result, oriented so that higher is better (NaN for a failed point). */
+/** The objective's value for a result, oriented so that higher is better (NaN for a failed point or a null metric). */
 function score(r: SweepPointResult, objective: SweepObjective): number {
-  if (!r.metrics) return Number.NaN;
-  const v = r.metrics[objective];
+  const v = r.metrics?.[objective] ?? Number.NaN;
   return objective === 'maxDrawdown' ? -v : v;
 }
 

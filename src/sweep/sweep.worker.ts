@@ -43,11 +43,13 @@ export interface SweepJob {
 /** Headline metrics of one point (from its {@link PerformanceSummary}). */
 export interface SweepMetrics {
   readonly totalReturn: number;
-  readonly annualizedReturn: number;
+  /** `null` when the run is too short to annualise ({@link PerformanceSummary}). */
+  readonly annualizedReturn: number | null;
   readonly annualizedVolatility: number;
   readonly sharpe: number;
   readonly sortino: number;
-  readonly calmar: number;
+  /** `null` as {@link annualizedReturn}. */
+  readonly calmar: number | null;
   /** Fraction, positive. */
   readonly maxDrawdown: number;
   readonly trades: number;

@@ -220,14 +220,15 @@ export async function runWalkForward(opts: WalkForwardOptions): Promise<WalkForw
     const best = {
       index: bestIndex,
       params: r.params,
-      objective: metrics[objective],
+      // a run too short to annualise has no Calmar: NaN, which ranks last and writes as null
+      objective: metrics[objective] ?? Number.NaN,
       runId: r.runId!,
       metrics
     };
     const chosen = {
       bestParams: r.params,
       isMetric: best.objective,
-      isAnnualizedReturn: metrics.annualizedReturn
+      isAnnualizedReturn: metrics.annualizedReturn ?? Number.NaN
     };
     try {
       const config = applyParams(opts.config, r.params, opts.configFile);

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bootstrapReturns,
-  MONTE_CARLO_MIN_RETURNS,
-  monteCarloSummary
-} from '../../src/analytics/monte-carlo.ts';
+import { bootstrapReturns, monteCarloSummary } from '../../src/analytics/monte-carlo.ts';
+import { MIN_TAIL_RETURNS } from '../../src/analytics/types.ts';
 import { isTradestateError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 
@@ -90,7 +87,7 @@ describe('monteCarloSummary', () => {
 
   it('gives nothing for no paths or fewer daily returns than are worth resampling', () => {
     expect(monteCarloSummary(returns, new Rng(3), 0)).toBeUndefined();
-    expect(monteCarloSummary(returns.slice(0, MONTE_CARLO_MIN_RETURNS - 1), new Rng(3), 100)).toBeUndefined();
-    expect(monteCarloSummary(returns.slice(0, MONTE_CARLO_MIN_RETURNS), new Rng(3), 100)).toBeDefined();
+    expect(monteCarloSummary(returns.slice(0, MIN_TAIL_RETURNS - 1), new Rng(3), 100)).toBeUndefined();
+    expect(monteCarloSummary(returns.slice(0, MIN_TAIL_RETURNS), new Rng(3), 100)).toBeDefined();
   });
 });

@@ -38,14 +38,24 @@ describe('computeSummary', () => {
     expect(s.sortino).toBeCloseTo(Math.sqrt(252), 10);
     expect(s.annualizedVolatility).toBeCloseTo(Math.sqrt(4.2), 10);
     expect(s.maxDrawdown).toBeCloseTo(0.1, 12);
-    expect(s.calmar).toBeCloseTo(s.annualizedReturn / 0.1, 0);
+    expect(s.calmar).toBeCloseTo(s.annualizedReturn! / 0.1, 0);
     expect(s.maxDrawdownDurationDays).toBe(3);
-    expect(s.var95).toBeCloseTo(0.085, 12);
-    expect(s.cvar95).toBeCloseTo(0.1, 12);
+    // four daily returns have no 5% tail (statistics.test.ts computes it from the same four: 0.085, 0.1)
+    expect([s.var95, s.cvar95]).toEqual([null, null]);
     expect(s).toMatchObject({ tradeCount: 5, days: 4 });
     expect(s.winRate).toBeCloseTo(0.4, 12);
     expect(s.profitFactor).toBeCloseTo(1.5, 12);
     expect(s.avgTradePnl).toBeCloseTo(2, 12);
+  });
+
+  it('reports the daily 95% VaR and CVaR from twenty daily returns on, null below', () => {
+    const rs = Array.from({ length: 20 }, (_, i) => ((i * 7) % 20) / 1000 - 0.01);
+    const full = computeSummary(fromReturns(rs), []);
+    expect(full.var95).toBeCloseTo(historicalVar(rs, 0.95), 15);
+    expect(full.cvar95).toBeCloseTo(historicalCvar(rs, 0.95), 15);
+    expect(full.var95).toBeGreaterThan(0);
+    const short = computeSummary(fromReturns(rs.slice(0, 19)), []);
+    expect([short.var95, short.cvar95]).toEqual([null, null]);
   });
 
   it('passes riskFree and periodsPerYear through', () => {
@@ -70,24 +80,32 @@ describe('computeSummary', () => {
     expect(s.ratioBasis).toBe('intraday');
     expect(s.sharpe).toBeCloseTo((m / sd) * Math.sqrt(ppy), 6);
     expect(s.annualizedVolatility).toBeCloseTo(sd * Math.sqrt(ppy), 9);
+    // an hour compounded to a year is no annual rate: CAGR and Calmar are null, not −100% or +10,000%
+    expect([s.annualizedReturn, s.calmar, s.var95, s.cvar95]).toEqual([null, null, null, null]);
+    expect(s.totalReturn).toBeGreaterThan(0);
     // the same curve over several days keeps the daily basis
     expect(computeSummary(daily([100, 110, 99, 99, 118.8]), []).ratioBasis).toBe('daily');
     // a curve with two points has nothing to compute from either way
     expect(computeSummary(eq.slice(0, 2), []).sharpe).toBe(0);
   });
 
-  it('returns zeros, never NaN, for empty and degenerate input', () => {
+  it('returns zeros or null, never NaN, for empty and degenerate input', () => {
     const cases: EquityPoint[][] = [[], daily([100]), daily([100, 100, 100]), daily([0, 0]), daily([-5, 10])];
     for (const eq of cases) {
       const s = computeSummary(eq, []);
-      const { ratioBasis, ...numbers } = s;
+      const { ratioBasis, annualizedReturn, calmar, var95, cvar95, ...numbers } = s;
       expect(ratioBasis).toBe('daily');
       for (const [k, v] of Object.entries(numbers)) expect(Number.isFinite(v), `${k}=${v}`).toBe(true);
+      // under twenty daily returns: no tail; under a day: no annual rate
+      expect([var95, cvar95]).toEqual([null, null]);
+      if (s.days < 1) expect([annualizedReturn, calmar]).toEqual([null, null]);
+      else expect(Number.isFinite(annualizedReturn) && Number.isFinite(calmar)).toBe(true);
       expect(s.sharpe).toBe(0);
       expect(s.profitFactor).toBe(0);
     }
-    const { ratioBasis: _basis, ...empty } = computeSummary([], []);
+    const { ratioBasis: _basis, annualizedReturn, calmar, var95, cvar95, ...empty } = computeSummary([], []);
     expect(Object.values(empty).every((v) => v === 0)).toBe(true);
+    expect([annualizedReturn, calmar, var95, cvar95]).toEqual([null, null, null, null]);
   });
 
   it('property: max drawdown is in [0, 1] for positive equity and equals the deepest point of the underwater curve', () => {
@@ -122,7 +140,8 @@ describe('computeSummary', () => {
           'cvar95',
           'days'
         ] as const) {
-          expect(relClose(a[k], b[k]), `${k}: ${a[k]} vs ${b[k]}`).toBe(true);
+          const [x, y] = [a[k], b[k]];
+          expect(x === null ? y === null : y !== null && relClose(x, y), `${k}: ${x} vs ${y}`).toBe(true);
         }
       })
     );

@@ -340,6 +340,9 @@ describe('walkForwardSummary', () => {
     ]);
     expect(flat.completed).toBe(1);
     expect(flat.positiveFraction).toBe(0);
-    expect(flat.efficiency).toBe(0);
+    // but it spans no time, so it has no annual rate to set against the in-sample one
+    expect(flat.folds[0]!.oosMetrics!.annualizedReturn).toBeNull();
+    expect(flat.meanOosAnnualizedReturn).toBeNaN();
+    expect(flat.efficiency).toBeNaN();
   });
 });

@@ -101,6 +101,16 @@ describe('formatSummaryTable', () => {
   it('aligns every row to the same width', () => {
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
   });
+
+  it('shows n/a for what the run was too short to estimate, in the table and the HTML report', () => {
+    const short = { ...SAMPLE, annualizedReturn: null, calmar: null, var95: null, cvar95: null };
+    const rows = formatSummaryTable(short).split('\n');
+    for (const label of ['Annualized return (CAGR)', 'Calmar ratio', 'VaR 95% (daily)', 'CVaR 95% (daily)'])
+      expect(rows.find((l) => l.startsWith(`${label} `))!.trimEnd(), label).toMatch(/ n\/a$/);
+    expect(rows.find((l) => l.startsWith('Total return '))!.trimEnd()).toMatch(/ 12\.35%$/);
+    const html = renderHtmlReport({ title: 't', runId: 'r', summary: short, equity: curve, config: {} });
+    expect(html).toContain('<th scope="row">Calmar ratio</th><td>n/a</td>');
+  });
 });
 
 describe('downsampleMinMax', () => {
