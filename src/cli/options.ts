@@ -1,4 +1,7 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { isoFromNs } from '../core/nanos.ts';
+import { parseTimeArg } from '../data/timeframe.ts';
+import type { BacktestWindow } from '../engine/backtest.ts';
 
 /** A whole number from `text` within [min, max], or a usage error naming the option. */
 export function intOption(option: string, text: string, min: number, max: number): number {
@@ -17,4 +20,21 @@ export function paramsLabel(params: Readonly<Record<string, unknown>>): string {
   return Object.entries(params)
     .map(([k, v]) => `${k.split('.').at(-1)}=${v}`)
     .join(' ');
+}
+
+/**
+ * `--from T` / `--to T` (YYYY-MM-DD, ISO-8601 or integer ns; a date `--to` includes its day) as a backtest window
+ * holding only the bounds given, or a usage error when `from` is not before `to`.
+ */
+export function windowOption(values: { readonly from?: string; readonly to?: string }): BacktestWindow {
+  const from = values.from === undefined ? undefined : parseTimeArg(values.from, 'start');
+  const to = values.to === undefined ? undefined : parseTimeArg(values.to, 'end');
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--from (${isoFromNs(from)}) must be before --to (${isoFromNs(to)})`,
+      { from, to }
+    );
+  }
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }

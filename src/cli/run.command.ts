@@ -6,11 +6,11 @@ import { liveConfigSchema } from '../config/schema.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../core/nanos.ts';
-import { parseTimeArg } from '../data/timeframe.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { formatNumber } from '../report/format.ts';
 import { formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
+import { windowOption } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
@@ -107,10 +107,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       `--monte-carlo must be a number of paths from 0 to 1000000, got "${mcArg}"`
     );
   }
-  const window = {
-    ...(values.from !== undefined ? { from: parseTimeArg(values.from, 'start') } : {}),
-    ...(values.to !== undefined ? { to: parseTimeArg(values.to, 'end') } : {})
-  };
+  const window = windowOption(values);
   if (
     mode === 'backtest' &&
     (values.venue !== undefined ||

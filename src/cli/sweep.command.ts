@@ -14,12 +14,12 @@ import {
   sweepJson
 } from '../sweep/sweep-runner.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK } from './io.ts';
-import { intOption, paramsLabel } from './options.ts';
+import { intOption, paramsLabel, windowOption } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** `tradestate sweep --help` */
 export const SWEEP_HELP = `Usage: tradestate sweep --config FILE --param SPEC [--param SPEC ...] [--workers N] [--objective O]
-                       [--seed N] [--out DIR] [--top K] [--redis URL [--lease DUR]]
+                       [--seed N] [--from T] [--to T] [--out DIR] [--top K] [--redis URL [--lease DUR]]
 
 Backtest every combination of the swept parameters on worker threads and rank them. Each point is the
 config file with the swept dotted paths set, validated like the file itself; a point that is invalid or
@@ -33,6 +33,8 @@ Options:
   --workers N     worker threads (default: one per CPU, never more than points)
   --objective O   rank by sharpe (default), sortino, totalReturn, calmar or maxDrawdown (lower is better)
   --seed N        seed of every point (default: each point's config seed)
+  --from T        trade only from T on (YYYY-MM-DD, ISO or integer ns), as \`tradestate run --from\`
+  --to T          stop before T (exclusive; a date includes that day)
   --out DIR       where to write sweep.json and sweep.csv (default: results/<config name>-sweep)
   --top K         rows of the printed ranking (default 10)
   --redis URL     distribute the points through this Redis server (redis://[user[:pass]@]host[:port][/db])
@@ -92,6 +94,8 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
       workers: { type: 'string' },
       objective: { type: 'string', default: 'sharpe' },
       seed: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       out: { type: 'string' },
       top: { type: 'string', default: '10' },
       redis: { type: 'string' },
@@ -121,6 +125,7 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
   const workers = values.workers === undefined ? undefined : intOption('workers', values.workers, 1, 1024);
   const seed = values.seed === undefined ? undefined : intOption('seed', values.seed, 0, 0xffffffff);
   const top = intOption('top', values.top, 1, MAX_SWEEP_POINTS);
+  const window = windowOption(values);
   const axes = parseParamSpecs(specs);
   if (seed !== undefined && axes.some((a) => a.path === 'seed')) {
     throw new TradestateError(ErrorCode.CLI_USAGE, '--seed and --param seed=… contradict each other');
@@ -140,6 +145,7 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
     axes,
     objective,
     ...(seed !== undefined ? { seed } : {}),
+    ...(window.from !== undefined || window.to !== undefined ? { window } : {}),
     ...(workers !== undefined ? { workers } : {}),
     ...(values.redis !== undefined
       ? { redis: { url: values.redis, ...(leaseMs !== undefined ? { leaseMs } : {}) } }

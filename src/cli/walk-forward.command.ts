@@ -4,13 +4,12 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos, NS_PER_MS } from '../core/nanos.ts';
-import { parseTimeArg } from '../data/timeframe.ts';
 import { formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
 import { SWEEP_OBJECTIVES, type SweepObjective } from '../sweep/sweep-runner.ts';
 import { runWalkForward, type WalkForwardOutcome, walkForwardJson } from '../sweep/walk-forward-runner.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK } from './io.ts';
-import { intOption, paramsLabel } from './options.ts';
+import { intOption, paramsLabel, windowOption } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** `tradestate walk-forward --help` */
@@ -151,8 +150,7 @@ export async function walkForwardCommand(argv: string[], io: CliIo): Promise<num
   }
   const workers = values.workers === undefined ? undefined : intOption('workers', values.workers, 1, 1024);
   const seed = values.seed === undefined ? undefined : intOption('seed', values.seed, 0, 0xffffffff);
-  const from = values.from === undefined ? undefined : parseTimeArg(values.from, 'start');
-  const to = values.to === undefined ? undefined : parseTimeArg(values.to, 'end');
+  const { from, to } = windowOption(values);
   const axes = parseParamSpecs(specs);
   if (seed !== undefined && axes.some((a) => a.path === 'seed')) {
     throw usage('--seed and --param seed=… contradict each other');

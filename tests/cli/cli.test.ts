@@ -82,6 +82,7 @@ describe('tradestate CLI', () => {
       ['run', '--seed', 'x'],
       ['run', '--speed', '0'],
       ['run', '--from', 'yesterday'],
+      ['run', '--from', '2024-01-04', '--to', '2024-01-03'],
       ['run', '--mode', 'paper', '--to', '2024-01-03'],
       ['frobnicate'],
       ['chart', 'nope']

@@ -79,6 +79,45 @@ describe('tradestate sweep', () => {
     expect(csv[doc.ranking[0] + 1]).toMatch(new RegExp(`^${doc.ranking[0]},1,`));
   });
 
+  it('--from/--to backtest every point on that window only, as tradestate run does', async () => {
+    const { dir, file } = configFile();
+    const window = ['--from', '2024-03-04T15:00:00Z', '--to', '2024-03-04T18:00:00Z'];
+    const r = await cli(
+      'sweep',
+      '--config',
+      file,
+      '--param',
+      'strategy.params.fast=5',
+      ...window,
+      '--out',
+      dir
+    );
+    expect([r.code, r.err]).toEqual([0, '']);
+    const doc = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+    expect(doc.window).toEqual({
+      from: '2024-03-04T15:00:00.000000000Z',
+      to: '2024-03-04T18:00:00.000000000Z'
+    });
+    const point = doc.results[0];
+    // two symbols, three hours of minute bars
+    expect(point.counts.bars).toBe(2 * 180);
+    const run = await cli(
+      'run',
+      '--config',
+      file,
+      ...window,
+      '--monte-carlo',
+      '0',
+      '--out',
+      join(dir, 'run')
+    );
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'));
+    expect(point.runId).toBe(summary.runId);
+    expect(point.metrics.totalReturn).toBe(summary.metrics.totalReturn);
+    expect(point.metrics.sharpe).toBe(summary.metrics.sharpe);
+  });
+
   it('prints its help and is listed in the main help', async () => {
     const h = await cli('sweep', '--help');
     expect([h.code, h.out]).toEqual([0, expect.stringMatching(/^Usage: tradestate sweep/)]);
@@ -97,6 +136,18 @@ describe('tradestate sweep', () => {
       ['sweep', '--config', file, '--param', 'strategy.params.fast=3', '--objective', 'profit'],
       ['sweep', '--config', file, '--param', 'strategy.params.fast=3', '--top', 'x'],
       ['sweep', '--config', file, '--param', 'seed=1,2', '--seed', '3'],
+      ['sweep', '--config', file, '--param', 'strategy.params.fast=3', '--from', 'yesterday'],
+      [
+        'sweep',
+        '--config',
+        file,
+        '--param',
+        'strategy.params.fast=3',
+        '--from',
+        '2024-03-05',
+        '--to',
+        '2024-03-04'
+      ],
       ['sweep', '--config', file, '--bogus'],
       ['sweep', 'positional']
     ]) {

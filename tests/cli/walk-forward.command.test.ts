@@ -105,6 +105,7 @@ describe('tradestate walk-forward', () => {
       ['walk-forward', ...ok, '--objective', 'profit'],
       ['walk-forward', ...ok, '--workers', '0'],
       ['walk-forward', ...ok, '--from', 'yesterday'],
+      ['walk-forward', ...ok, '--from', '2024-03-05', '--to', '2024-03-05T00:00:00Z'],
       [
         'walk-forward',
         '--config',
