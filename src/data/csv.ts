@@ -27,6 +27,33 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * One CSV line's cells split on `delim`, honouring double quotes: a quoted cell may hold the delimiter, and `""`
+ * inside quotes is one quote. Cells are not trimmed.
+ */
+export function splitCsvLine(line: string, delim: string): string[] {
+  if (!line.includes('"')) return line.split(delim);
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch !== '"') cell += ch;
+      else if (line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delim) {
+      cells.push(cell);
+      cell = '';
+    } else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
 /** Plain non-negative decimal (what CSV prices look like), e.g. `37.840000`. */
 export const DECIMAL_RE = /^\d+(?:\.\d+)?$/;
 /** Plain non-negative integer. */

@@ -3,6 +3,7 @@ import { isTradestateError } from '../core/errors.ts';
 import { lotsToQty, makeInstrument, ticksToPrice } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import { getBars } from './access.ts';
+import { EPOCH_UNITS, type EpochUnit } from './import/generic-csv.ts';
 import { IMPORT_FORMATS, type ImportFormat, importFile } from './import/index.ts';
 import { ParquetStore } from './store.ts';
 import { DEFAULT_STORE } from './store-layout.ts';
@@ -32,18 +33,31 @@ Run 'tradestate data <command> --help' for a command's options.`,
   import: `Usage: tradestate data import <file> --format ${IMPORT_FORMATS.join('|')} --symbol <SYM> [options]
 
 Options:
-  --format <fmt>     yahoo (Date,Open,High,Low,Close,Adj Close,Volume), backtrader-min (Date,Time,…; repairs
-                     the 7-name header of 8-column rows), crypto (Binance or Kraken 1m), spy (yfinance with
-                     UTC offsets, extended hours flagged), lobster (message file → L3 events)
+  --format <fmt>     csv (any OHLCV CSV with a header, below), yahoo (Date,Open,High,Low,Close,Adj Close,Volume),
+                     backtrader-min (Date,Time,…; repairs the 7-name header of 8-column rows), crypto (Binance
+                     or Kraken 1m), spy (yfinance with UTC offsets, extended hours flagged), lobster (message
+                     file → L3 events)
   --symbol <SYM>     symbol to store under
   --store <dir>      store directory (default ${DEFAULT_STORE})
   --adjust           yahoo: scale OHLC by Adj Close / Close
   --fill <policy>    gaps: none (flag, default) | forward-fill | skip
-  --tz <zone>        backtrader-min wall clock: Europe/Berlin (default) | America/New_York | UTC
+  --tz <zone>        wall clock of stamps without a zone: UTC (csv default) | America/New_York |
+                     Europe/Berlin (backtrader-min default)
   --date <day>       lobster: trading date when not in the file name
   --tick <size>      tick size (default 0.01)      --lot <size>   lot size (format default)
   --venue <venue>    venue (format default)
-  -h, --help         this help`,
+  -h, --help         this help
+
+csv: columns in any order, by name (any case): a stamp (timestamp, datetime, open_time, ts, time, date or t;
+or date and time columns), open|o, high|h, low|l, close|c|last, and volume|vol|v (optional); others are
+ignored. Delimiter , ; or tab (a decimal comma with ; or tab); quoted cells. Stamps: ISO-8601 (with Z or
+an offset: exact; without: wall time in --tz), a date (YYYY-MM-DD, YYYY.MM.DD, YYYYMMDD: daily bars), or an
+integer epoch. Rows ascending, or newest first (reversed).
+  --stamp open|close     a stamp is the bar's open (default) or its close
+  --time-unit <u>        integer stamps in s | ms | us | ns (default: by digits: 10 s, 13 ms, 16 µs, 19 ns)
+  --timeframe <tf>       bar width, e.g. 5m (default: the smallest step between stamps; minutes to 1d)
+  --calendar <c>         24x7 (default: a daily bar is its UTC day) | nyse (the NYSE session; intraday bars
+                         outside 09:30–16:00 New York flagged extended hours)`,
   ls: `Usage: tradestate data ls [--store <dir>]
 
 Lists every dataset and symbol in the store with partitions, rows and UTC time range.`,
@@ -102,6 +116,10 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
       tick: { type: 'string' },
       lot: { type: 'string' },
       venue: { type: 'string' },
+      stamp: { type: 'string' },
+      'time-unit': { type: 'string' },
+      timeframe: { type: 'string' },
+      calendar: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   });
@@ -121,6 +139,31 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
   if (values.tz && !['Europe/Berlin', 'America/New_York', 'UTC'].includes(values.tz)) {
     return usage(io, 'import', '--tz must be Europe/Berlin, America/New_York or UTC');
   }
+  const csvOnly = (['stamp', 'time-unit', 'timeframe', 'calendar'] as const).filter(
+    (k) => values[k] !== undefined
+  );
+  if (values.format !== 'csv' && csvOnly.length > 0) {
+    return usage(io, 'import', `--${csvOnly[0]} applies to --format csv only`);
+  }
+  if (values.stamp !== undefined && !['open', 'close'].includes(values.stamp)) {
+    return usage(io, 'import', '--stamp must be open or close');
+  }
+  if (
+    values['time-unit'] !== undefined &&
+    !(EPOCH_UNITS as readonly string[]).includes(values['time-unit'])
+  ) {
+    return usage(io, 'import', `--time-unit must be one of ${EPOCH_UNITS.join(', ')}`);
+  }
+  if (values.calendar !== undefined && !['nyse', '24x7'].includes(values.calendar)) {
+    return usage(io, 'import', '--calendar must be nyse or 24x7');
+  }
+  if (values.timeframe !== undefined) {
+    try {
+      parseTimeframe(values.timeframe);
+    } catch (e) {
+      return usage(io, 'import', `--timeframe: ${(e as Error).message}`);
+    }
+  }
   const store = await ParquetStore.open(values.store ?? DEFAULT_STORE);
   let drawn = false;
   try {
@@ -128,6 +171,7 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
     if (values.tick) meta.tickSize = values.tick;
     if (values.lot) meta.lotSize = values.lot;
     if (values.venue) meta.venue = values.venue;
+    if (values.calendar) meta.calendar = values.calendar;
     const r = await importFile(store, file, {
       format: values.format as ImportFormat,
       symbol: values.symbol,
@@ -136,6 +180,11 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
       fill: (values.fill ?? 'none') as 'none',
       ...(values.tz ? { tz: values.tz as 'UTC' } : {}),
       ...(values.date ? { date: values.date } : {}),
+      csv: {
+        ...(values.stamp ? { stamp: values.stamp as 'open' | 'close' } : {}),
+        ...(values['time-unit'] ? { timeUnit: values['time-unit'] as EpochUnit } : {}),
+        ...(values.timeframe ? { timeframe: values.timeframe } : {})
+      },
       onProgress: (done, total) => {
         // a bar only on a terminal, and only for a long import (≥ PROGRESS_MIN_ROWS rows)
         if (!io.isTTY || total < PROGRESS_MIN_ROWS) return;

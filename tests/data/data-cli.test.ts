@@ -33,6 +33,62 @@ describe('tradestate data', () => {
     );
     expect((await run(['get', '--symbol', 'X', '--store', store])).code).toBe(2);
     expect((await run(['ls', '--bogus'])).code).toBe(2);
+    // the csv options: for --format csv only, and only their values
+    const csv = ['import', 'x.csv', '--format', 'csv', '--symbol', 'X', '--store', store];
+    for (const [args, why] of [
+      [
+        ['import', 'x.csv', '--format', 'yahoo', '--symbol', 'X', '--stamp', 'close'],
+        /--stamp applies to --format csv only/
+      ],
+      [[...csv, '--stamp', 'middle'], /--stamp must be open or close/],
+      [[...csv, '--time-unit', 'days'], /--time-unit must be one of s, ms, us, ns/],
+      [[...csv, '--calendar', 'lse'], /--calendar must be nyse or 24x7/],
+      [[...csv, '--timeframe', 'often'], /--timeframe: not a timeframe/]
+    ] as const) {
+      const r = await run([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(why);
+    }
+  });
+
+  it('imports a CSV of your own: columns by name, its wall clock, bars stamped at their close', async () => {
+    const r = await run([
+      'import',
+      sharedData('ohlcv', 'backtrader', '2006-min-005.txt'),
+      '--format',
+      'csv',
+      '--tz',
+      'Europe/Berlin',
+      '--stamp',
+      'close',
+      '--venue',
+      'EUREX',
+      '--symbol',
+      'STOXX5',
+      '--store',
+      store
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^imported 2142 rows of STOXX5 into bars_5m/);
+    expect(r.err).toBe('warning: 2006-min-005.txt: ignored columns OpenInterest');
+    const get = await run([
+      'get',
+      '--symbol',
+      'STOXX5',
+      '--from',
+      '2006-01-02',
+      '--to',
+      '2006-01-02T08:10:00Z',
+      '--timeframe',
+      '5m',
+      '--store',
+      store
+    ]);
+    expect(get.out.split('\n')).toEqual([
+      'instrument,ts_open,ts_event,open,high,low,close,volume',
+      'STOXX5@EUREX,2006-01-02T08:00:00.000000000Z,2006-01-02T08:05:00.000000000Z,3578.73,3587.88,3578.73,3582.99,0',
+      'STOXX5@EUREX,2006-01-02T08:05:00.000000000Z,2006-01-02T08:10:00.000000000Z,3583.01,3588.40,3583.01,3588.03,0'
+    ]);
   });
 
   it('import → ls → get round trip, with the default store directory name', async () => {

@@ -52,6 +52,42 @@ describe('backtest over the Parquet data layer', () => {
       fromCsv.fills
     ]);
     expect(fromStore.summary).toEqual(fromCsv.summary);
+
+    // the same file read as a CSV of your own (--format csv: columns by name, Adj Close ignored) on the NYSE
+    // calendar trades exactly the same
+    const own = join(store, '..', 'own');
+    err = '';
+    const args = [
+      '--format',
+      'csv',
+      '--calendar',
+      'nyse',
+      '--venue',
+      'NYSE',
+      '--symbol',
+      'ORCL',
+      '--store',
+      own
+    ];
+    expect(await runCli(['data', 'import', csv, ...args], io), err).toBe(0);
+    expect(err).toBe('warning: orcl-1995-2014.txt: ignored columns Adj Close\n');
+    const fromOwn = await runBacktest({
+      config: parseRunConfig(
+        JSON.stringify({
+          name: 'pq',
+          data: { kind: 'parquet', store: own, symbols: ['ORCL'], timeframe: '1d' },
+          strategy
+        }),
+        'pq.yaml'
+      ),
+      configFile: 'pq.yaml'
+    });
+    expect([fromOwn.bars, fromOwn.orders, fromOwn.fills]).toEqual([
+      fromCsv.bars,
+      fromCsv.orders,
+      fromCsv.fills
+    ]);
+    expect(fromOwn.summary).toEqual(fromCsv.summary);
   });
 
   it('takes a crypto symbol’s lot from the store and annualises its round-the-clock returns over 365 days', async () => {

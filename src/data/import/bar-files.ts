@@ -21,7 +21,8 @@ export interface ImportedBars {
 /** Time zones the file importers understand (no tz database: rules are coded). */
 export type SourceTz = 'UTC' | 'America/New_York' | 'Europe/Berlin';
 
-interface RawBar {
+/** One bar as an importer reads it: exact ticks and lots, stamps, {@link BarFlag}s. */
+export interface RawBar {
   tsOpen: Nanos;
   tsEvent: Nanos;
   open: number;
@@ -32,7 +33,8 @@ interface RawBar {
   flags: number;
 }
 
-function toColumns(rows: RawBar[]): BarColumns {
+/** Bars as the store's columns. */
+export function toColumns(rows: RawBar[]): BarColumns {
   const c = barsToColumns(
     rows.map((r) => ({
       type: 'market.bar' as const,
@@ -46,7 +48,13 @@ function toColumns(rows: RawBar[]): BarColumns {
 }
 
 /** Check OHLC consistency and strict time order; throw naming file, line and column. */
-function checkBar(r: RawBar, prev: RawBar | undefined, file: string, line: number, tsColumn: string): void {
+export function checkBar(
+  r: RawBar,
+  prev: RawBar | undefined,
+  file: string,
+  line: number,
+  tsColumn: string
+): void {
   if (r.high < Math.max(r.open, r.close, r.low)) {
     throw dataError({ file, line, column: 'High' }, 'High is below Open, Close or Low', r.high);
   }
@@ -77,7 +85,7 @@ export function plainDecimal(text: string): string {
 }
 
 /** A quantity text to lots: exact when on the lot, else the nearest lot (half-even) and a counted rounding. */
-function qtyTextToLots(inst: Instrument, text: string, rounded: { n: number }): number {
+export function qtyTextToLots(inst: Instrument, text: string, rounded: { n: number }): number {
   const d = parseDecimal(plainDecimal(text));
   const scale = Math.max(d.scale, inst.lot.scale);
   const v = d.mantissa * pow10(scale - d.scale);
@@ -215,13 +223,19 @@ export function parseBacktraderIntraday(
   return { timeframe: tf, cols: toColumns(rows), warnings };
 }
 
-/** The smallest positive step between consecutive stamps, as a timeframe. */
-export function inferTimeframe(stamps: readonly Nanos[], file: string): Timeframe {
+/** The smallest positive step between consecutive stamps; undefined when there is none. */
+export function smallestStep(stamps: readonly Nanos[]): Nanos | undefined {
   let min: Nanos | undefined;
   for (let i = 1; i < stamps.length; i++) {
     const d = stamps[i]! - stamps[i - 1]!;
     if (d > 0n && (min === undefined || d < min)) min = d;
   }
+  return min;
+}
+
+/** The smallest positive step between consecutive stamps, as a timeframe. */
+export function inferTimeframe(stamps: readonly Nanos[], file: string): Timeframe {
+  const min = smallestStep(stamps);
   if (min === undefined) {
     throw new TradestateError(
       ErrorCode.DATA_INVALID,

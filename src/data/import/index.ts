@@ -16,9 +16,10 @@ import {
   parseYfinanceCsv,
   type SourceTz
 } from './bar-files.ts';
+import { type GenericCsvOptions, parseGenericCsv } from './generic-csv.ts';
 import { lobsterDate, parseLobsterMessages } from './lobster.ts';
 
-export const IMPORT_FORMATS = ['yahoo', 'backtrader-min', 'crypto', 'spy', 'lobster'] as const;
+export const IMPORT_FORMATS = ['csv', 'yahoo', 'backtrader-min', 'crypto', 'spy', 'lobster'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** Default instrument parameters per format (override with `meta`). */
@@ -32,6 +33,9 @@ export function defaultMeta(format: ImportFormat, symbol: string): SymbolMeta {
       currency: 'USD',
       calendar: '24x7'
     };
+  }
+  if (format === 'csv') {
+    return { symbol, venue: 'CSV', tickSize: '0.01', lotSize: '1', currency: 'USD', calendar: '24x7' };
   }
   if (format === 'backtrader-min') {
     return { symbol, venue: 'EUREX', tickSize: '0.01', lotSize: '1', currency: 'EUR', calendar: '24x7' };
@@ -51,8 +55,10 @@ export interface ImportOptions {
   readonly adjust?: boolean;
   /** Gap policy for intraday bars (default `none`: flag only). */
   readonly fill?: FillPolicy;
-  /** backtrader-min wall-clock zone. */
+  /** backtrader-min and csv: the wall-clock zone of stamps written without one. */
   readonly tz?: SourceTz;
+  /** csv: how to read the stamps (see {@link parseGenericCsv}; the calendar is `meta.calendar`). */
+  readonly csv?: Pick<GenericCsvOptions, 'stamp' | 'timeUnit' | 'timeframe'>;
   /** LOBSTER trading date (default from the file name). */
   readonly date?: string;
   /** Progress while writing: rows written so far of the total. */
@@ -114,6 +120,14 @@ export async function importFile(
   }
   let imported: ImportedBars;
   switch (opts.format) {
+    case 'csv':
+      imported = parseGenericCsv(text, inst, {
+        file,
+        ...opts.csv,
+        ...(opts.tz ? { tz: opts.tz } : {}),
+        calendar: meta.calendar
+      });
+      break;
     case 'yahoo':
       imported = importYahooDaily(text, inst, { file, adjust: opts.adjust ?? false });
       break;
