@@ -20,6 +20,7 @@ import type {
   WorkingOrderView
 } from '../../src/strategies/strategy.ts';
 import type { StrategyMarketData } from '../../src/streams/market-data.stream.ts';
+import { orderEvent as anOrderEvent } from '../support/order-fixtures.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 
 const X = 'X@SIM';
@@ -95,26 +96,14 @@ function start(strategy: Strategy, over: Partial<StrategyInput> = {}) {
 
 /** An order event for one of this strategy's orders (defaults: a buy acknowledged with 5 leaves). */
 function orderEvent(over: Partial<OrderEvent>): OrderEvent {
-  return {
-    type: 'order.accepted',
+  const base = {
     clientOrderId: 's-1',
     strategyId: 's',
     instrumentId: X,
-    side: 'buy',
     orderType: 'market',
-    qty: 5,
-    filledQty: 0,
-    leavesQty: 5,
-    notionalTicks: 0,
-    commission: 0n,
-    from: 'PENDING_NEW',
-    to: 'ACKNOWLEDGED',
-    cause: 'venue.accepted',
-    actor: 'venue',
-    why: 'venue',
-    tsEvent: T0,
-    ...over
-  } as OrderEvent;
+    qty: 5
+  } as const;
+  return anOrderEvent({ ...base, limitPx: undefined, leavesQty: 5, tsEvent: T0, ...over });
 }
 const oe = (over: Partial<OrderEvent>): StrategyEvent => ({
   type: 'strategy.order_event',

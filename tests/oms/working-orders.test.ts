@@ -1,30 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEvent } from '../../src/messages/order-events.ts';
 import { applyOrderEventToWorking, workingQtyOf } from '../../src/oms/working-orders.ts';
-
-function ev(over: Partial<OrderEvent>): OrderEvent {
-  return {
-    type: 'order.accepted',
-    clientOrderId: 'a',
-    strategyId: 's1',
-    instrumentId: 'X@SIM',
-    side: 'buy',
-    orderType: 'limit',
-    qty: 10,
-    limitPx: 100,
-    filledQty: 0,
-    leavesQty: 10,
-    notionalTicks: 0,
-    commission: 0n,
-    from: 'PENDING_NEW',
-    to: 'ACKNOWLEDGED',
-    cause: 'venue.accepted',
-    actor: 'venue',
-    why: 'venue',
-    tsEvent: 0n,
-    ...over
-  } as OrderEvent;
-}
+import { orderEvent as ev } from '../support/order-fixtures.ts';
 
 describe('applyOrderEventToWorking', () => {
   it('adds, updates in place, replaces and removes orders without changing its input', () => {

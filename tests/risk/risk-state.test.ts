@@ -1,32 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEvent } from '../../src/messages/order-events.ts';
 import { RiskEngine } from '../../src/risk/risk-engine.ts';
 import { RiskState } from '../../src/risk/risk-state.ts';
+import { orderEvent as ev } from '../support/order-fixtures.ts';
 import { cfg, instruments, order } from './risk-fixtures.ts';
-
-function ev(over: Partial<OrderEvent>): OrderEvent {
-  return {
-    type: 'order.accepted',
-    clientOrderId: 'a',
-    strategyId: 's1',
-    instrumentId: 'X@SIM',
-    side: 'buy',
-    orderType: 'limit',
-    qty: 10,
-    limitPx: 100,
-    filledQty: 0,
-    leavesQty: 10,
-    notionalTicks: 0,
-    commission: 0n,
-    from: 'PENDING_NEW',
-    to: 'ACKNOWLEDGED',
-    cause: 'venue.accepted',
-    actor: 'venue',
-    why: 'venue',
-    tsEvent: 0n,
-    ...over
-  } as OrderEvent;
-}
 
 describe('RiskState (the ready-made RiskView)', () => {
   it('tracks working quantities, best own prices, fills and gross exposure from order events', () => {

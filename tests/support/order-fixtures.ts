@@ -2,6 +2,7 @@ import type { OrderMachineEvent } from '../../src/machines/order.machine.ts';
 import type { RiskDecision } from '../../src/machines/order.types.ts';
 import type { SubmitOrder } from '../../src/messages/commands.ts';
 import type { ExecutionReport } from '../../src/messages/execution-report.ts';
+import type { OrderEvent } from '../../src/messages/order-events.ts';
 
 export const submitCmd: SubmitOrder = {
   type: 'order.submit',
@@ -110,3 +111,28 @@ export const DENIED: RiskDecision = {
   reason: 'qty 3 > 2',
   code: 'TRD_ERR_RISK_ORDER_SIZE'
 };
+
+/** An order event (defaults: strategy `s1`'s limit buy `a` of 10 at 100 on `X@SIM`, just acknowledged). */
+export function orderEvent(over: Partial<OrderEvent>): OrderEvent {
+  return {
+    type: 'order.accepted',
+    clientOrderId: 'a',
+    strategyId: 's1',
+    instrumentId: 'X@SIM',
+    side: 'buy',
+    orderType: 'limit',
+    qty: 10,
+    limitPx: 100,
+    filledQty: 0,
+    leavesQty: 10,
+    notionalTicks: 0,
+    commission: 0n,
+    from: 'PENDING_NEW',
+    to: 'ACKNOWLEDGED',
+    cause: 'venue.accepted',
+    actor: 'venue',
+    why: 'venue',
+    tsEvent: 0n,
+    ...over
+  } as OrderEvent;
+}
