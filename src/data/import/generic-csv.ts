@@ -44,9 +44,12 @@ export interface GenericCsvOptions {
   readonly calendar?: 'nyse' | '24x7';
 }
 
+/** Names of a column holding the whole stamp (a `date` and a `time` column together are read as one only without these). */
+const STAMP_NAMES = ['timestamp', 'datetime', 'open_time', 'ts'] as const;
+
 /** Header names each column answers to (compared lower-case, without quotes, spaces, `_` or MetaTrader's `<>`). */
 const ALIASES = {
-  time: ['timestamp', 'datetime', 'opentime', 'ts', 'time', 'date', 't'],
+  time: [...STAMP_NAMES, 'time', 'date', 't'],
   open: ['open', 'o'],
   high: ['high', 'h'],
   low: ['low', 'l'],
@@ -79,15 +82,14 @@ function layoutOf(headerLine: string, file: string): Layout {
   const names = header.map(normalise);
   const find = (f: Field): number | undefined => {
     for (const a of ALIASES[f]) {
-      const i = names.indexOf(a);
+      const i = names.indexOf(normalise(a));
       if (i >= 0) return i;
     }
     return undefined;
   };
   const date = names.indexOf('date');
   const tod = names.indexOf('time');
-  const pair =
-    date >= 0 && tod >= 0 && !names.some((n) => ['timestamp', 'datetime', 'opentime', 'ts'].includes(n));
+  const pair = date >= 0 && tod >= 0 && !STAMP_NAMES.some((a) => names.includes(normalise(a)));
   const time = pair ? date : find('time');
   const need = (f: Exclude<Field, 'time' | 'volume'>): number => {
     const i = find(f);
