@@ -14,7 +14,7 @@ import type { OrderStatus } from '../messages/order-events.ts';
 import type { Why } from '../messages/primitives.ts';
 import { OrderIndex } from '../oms/order-index.ts';
 import {
-  CLOSING_STATUSES,
+  CANCELABLE_STATUSES,
   type OrderMachineEvent,
   orderEventFromReport,
   orderMachine
@@ -189,12 +189,12 @@ export const omsMachine = setup({
     }),
     cancelAll: enqueueActions(({ enqueue, context, event, system }) => {
       if (event.type !== 'order.cancel_all') return;
-      // an order already canceled or expired only awaits late fills: there is nothing left to cancel
+      // an order with a cancel in flight, or already canceled or expired (awaiting only late fills), has nothing
+      // left to cancel: sending it another would only be refused
       const roots = context.index
         .matching(event.strategyId, event.instrumentId)
-        .filter(
-          (root) =>
-            !CLOSING_STATUSES.includes(system.get(orderSystemId(root))?.getSnapshot().value as OrderStatus)
+        .filter((root) =>
+          CANCELABLE_STATUSES.includes(system.get(orderSystemId(root))?.getSnapshot().value as OrderStatus)
         );
       enqueue(
         emit({

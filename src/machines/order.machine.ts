@@ -546,3 +546,13 @@ export function orderEventFromReport(report: ExecutionReport): ReportEvent {
 export const FINAL_STATUSES: readonly OrderStatus[] = ['FILLED', 'REJECTED', 'CLOSED'];
 /** Statuses that accept only late fills. */
 export const CLOSING_STATUSES: readonly OrderStatus[] = ['CANCELED', 'EXPIRED'];
+/**
+ * Statuses that accept `order.cancel`: not NEW (nothing sent yet), PENDING_CANCEL (a cancel is already in flight)
+ * or any status after it.
+ */
+export const CANCELABLE_STATUSES: readonly OrderStatus[] = [
+  'PENDING_NEW',
+  'ACKNOWLEDGED',
+  'PARTIAL_FILL',
+  'PENDING_REPLACE'
+];

@@ -160,13 +160,23 @@ describe('omsMachine', () => {
       ['a', 's1'],
       ['b', 's2'],
       ['c', 's1'],
-      ['d', 's1']
+      ['d', 's1'],
+      ['e', 's1']
     ] as const) {
       t.oms.send({ type: 'order.submit', command: submit(id, s), risk: { ok: true } });
       t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: id }) });
     }
     // d is canceled already (it only awaits late fills): nothing to cancel, and no refusal either
     t.oms.send({ type: 'exec.report', report: report('canceled', { clientOrderId: 'd' }) });
+    // e's strategy has a cancel in flight: a second one is not sent (the order would refuse it)
+    const cancelE = {
+      commandId: 'x-e',
+      tsInit: 4n,
+      strategyId: 's1',
+      instrumentId: 'ORCL@SIM',
+      clientOrderId: 'e'
+    };
+    t.oms.send({ type: 'order.cancel', command: { type: 'order.cancel', ...cancelE } });
     t.oms.send({
       type: 'order.cancel_all',
       commandId: 'k1',
@@ -176,17 +186,19 @@ describe('omsMachine', () => {
       why: 'risk',
       reason: 'kill switch'
     });
-    expect(['a', 'b', 'c', 'd'].map(t.status)).toEqual([
+    expect(['a', 'b', 'c', 'd', 'e'].map(t.status)).toEqual([
       'PENDING_CANCEL',
       'ACKNOWLEDGED',
       'PENDING_CANCEL',
-      'CANCELED'
+      'CANCELED',
+      'PENDING_CANCEL'
     ]);
-    expect(t.requests.filter((r) => r.startsWith('cancel'))).toEqual(['cancel:a', 'cancel:c']);
+    expect(t.requests.filter((r) => r.startsWith('cancel'))).toEqual(['cancel:e', 'cancel:a', 'cancel:c']);
     expect(t.omsEvents.find((e) => e.type === 'oms.cancel_all_requested')).toMatchObject({ count: 2 });
     expect(t.orderEvents.filter((e) => e.type === 'order.refused')).toEqual([]);
     const audit = t.orderEvents.filter((e): e is OrderEvent => e.type === 'order.pending_cancel');
     expect(audit.map((e) => [e.clientOrderId, e.actor, e.why, e.reason])).toEqual([
+      ['e', 'strategy', 'signal', undefined],
       ['a', 'system', 'risk', 'kill switch'],
       ['c', 'system', 'risk', 'kill switch']
     ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import {
+  CANCELABLE_STATUSES,
   type OrderEmitted,
   type OrderMachineEvent,
   orderMachine,
@@ -22,6 +23,13 @@ function start(clock = new SimulatedClock(0n)) {
 }
 
 describe('orderMachine', () => {
+  it('CANCELABLE_STATUSES are exactly the states with an order.cancel transition', () => {
+    const withCancel = Object.entries(orderMachine.states)
+      .filter(([, node]) => Object.keys(node.on).includes('order.cancel'))
+      .map(([status]) => status);
+    expect(withCancel).toEqual([...CANCELABLE_STATUSES]);
+  });
+
   it('walks the happy path NEW → PENDING_NEW → ACKNOWLEDGED → PARTIAL_FILL → FILLED and stops', () => {
     const o = start();
     o.actor.send(ev.submit());
