@@ -49,3 +49,35 @@ export function tradeStats(trades: readonly RoundTrip[]): TradeStats {
     avgTradePnl: n === 0 ? 0 : (grossProfit - grossLoss) / n
   };
 }
+
+/** Closed round trips of one instrument, summarised. */
+export interface InstrumentStats {
+  readonly instrumentId: string;
+  readonly tradeCount: number;
+  /** Fraction of trades with pnl > 0. */
+  readonly winRate: number;
+  /** Gross profit / gross loss (`Infinity` with profits and no losses, 0 with no trades). */
+  readonly profitFactor: number;
+  /** Σ pnl, net of commission, in account currency. */
+  readonly netPnl: number;
+}
+
+/** {@link tradeStats} per instrument, in instrument id order: where a multi-symbol strategy made and lost money. */
+export function statsByInstrument(trades: readonly RoundTrip[]): InstrumentStats[] {
+  const by = new Map<string, RoundTrip[]>();
+  for (const t of trades) {
+    const list = by.get(t.instrumentId);
+    if (list) list.push(t);
+    else by.set(t.instrumentId, [t]);
+  }
+  return [...by.keys()].sort().map((instrumentId) => {
+    const s = tradeStats(by.get(instrumentId)!);
+    return {
+      instrumentId,
+      tradeCount: s.tradeCount,
+      winRate: s.winRate,
+      profitFactor: s.profitFactor,
+      netPnl: s.grossProfit - s.grossLoss
+    };
+  });
+}

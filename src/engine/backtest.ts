@@ -3,7 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dailyReturns } from '../analytics/daily-returns.ts';
 import { type MonteCarloSummary, monteCarloSummary } from '../analytics/monte-carlo.ts';
+import { type PeriodReturns, returnsByPeriod } from '../analytics/period-returns.ts';
 import { computeSummary } from '../analytics/summary.ts';
+import { type InstrumentStats, statsByInstrument } from '../analytics/trade-stats.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { RunConfig } from '../config/schema.ts';
@@ -75,6 +77,10 @@ export interface BacktestResult {
   readonly summary: PerformanceSummary;
   /** The daily returns bootstrapped (`monteCarloPaths`); undefined under 20 daily returns or with 0 paths. */
   readonly monteCarlo: MonteCarloSummary | undefined;
+  /** Returns by UTC month and year. */
+  readonly returns: PeriodReturns;
+  /** Closed round trips per instrument. */
+  readonly byInstrument: readonly InstrumentStats[];
   readonly bars: number;
   /** Tick data (LOBSTER): messages replayed and top-of-book changes shown to the strategy; 0 for bar data. */
   readonly messages: number;
@@ -297,6 +303,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
   const trips = portfolio.tripsForAnalytics();
   const summary = computeSummary(equity, trips, summaryOptionsFor(config));
+  const returns = returnsByPeriod(equity);
+  const byInstrument = statsByInstrument(trips);
   // its own stream of the run's seed: the venue's draws, and so the trades, do not depend on it
   const monteCarlo = monteCarloSummary(
     dailyReturns(equity),
@@ -312,7 +320,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(monteCarlo ? { monteCarlo } : {}), counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),
@@ -321,6 +329,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         runId,
         summary,
         ...(monteCarlo ? { monteCarlo } : {}),
+        returns,
+        byInstrument,
         equity,
         config: backtestPart(config)
       })
@@ -333,6 +343,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     seed,
     summary,
     monteCarlo,
+    returns,
+    byInstrument,
     bars,
     messages,
     quotes,

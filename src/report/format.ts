@@ -1,4 +1,6 @@
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
+import type { PeriodReturns } from '../analytics/period-returns.ts';
+import type { InstrumentStats } from '../analytics/trade-stats.ts';
 import type { PerformanceSummary } from '../analytics/types.ts';
 
 /** `1234567.891` → `1,234,567.89` (fixed `digits`, ASCII, locale-independent); `∞`/`−∞` and `n/a` for non-finite. */
@@ -88,4 +90,54 @@ export function monteCarloRows(mc: MonteCarloSummary): MonteCarloRows {
       (p) => [`${p.percentile}th`, formatPct(p.finalReturn), formatPct(p.maxDrawdown)] as const
     )
   };
+}
+
+/** One formatted cell of a table, with the sign of its value (for colouring). */
+export interface SignedCell {
+  readonly text: string;
+  readonly sign: -1 | 0 | 1;
+}
+
+const signed = (x: number, text: string): SignedCell => ({ text, sign: x > 0 ? 1 : x < 0 ? -1 : 0 });
+const BLANK: SignedCell = { text: '', sign: 0 };
+
+/** Month columns of {@link monthlyGrid}. */
+export const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec'
+] as const;
+
+/** Monthly returns as a year × month grid with each year's return last; a month without data is blank. */
+export function monthlyGrid(r: PeriodReturns): { year: string; months: SignedCell[]; total: SignedCell }[] {
+  return r.yearly.map((y) => {
+    const months: SignedCell[] = MONTHS.map(() => BLANK);
+    for (const m of r.monthly) {
+      if (m.period.startsWith(`${y.period}-`))
+        months[Number(m.period.slice(5)) - 1] = signed(m.return, formatPct(m.return));
+    }
+    return { year: y.period, months, total: signed(y.return, formatPct(y.return)) };
+  });
+}
+
+/** Per-instrument statistics as formatted rows: instrument, trades, win rate, profit factor, net P&L. */
+export function instrumentRows(
+  stats: readonly InstrumentStats[]
+): [string, string, string, string, SignedCell][] {
+  return stats.map((s) => [
+    s.instrumentId,
+    formatNumber(s.tradeCount, 0),
+    formatPct(s.winRate),
+    formatRatio(s.profitFactor),
+    signed(s.netPnl, formatNumber(s.netPnl, 2))
+  ]);
 }

@@ -1,9 +1,19 @@
 import { drawdownSeries } from '../analytics/max-drawdown.ts';
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
+import type { PeriodReturns } from '../analytics/period-returns.ts';
+import type { InstrumentStats } from '../analytics/trade-stats.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import { msFromNs } from '../core/nanos.ts';
 import { downsampleMinMax, type XY } from './downsample.ts';
-import { formatNumber, monteCarloRows, summaryRows } from './format.ts';
+import {
+  formatNumber,
+  instrumentRows,
+  MONTHS,
+  monteCarloRows,
+  monthlyGrid,
+  type SignedCell,
+  summaryRows
+} from './format.ts';
 
 /** Input of {@link renderHtmlReport}. */
 export interface HtmlReportInput {
@@ -18,6 +28,10 @@ export interface HtmlReportInput {
   readonly generatedFor?: string;
   /** The run's Monte Carlo block, shown as a table of percentiles when present. */
   readonly monteCarlo?: MonteCarloSummary;
+  /** Returns by month and year, shown as a year × month grid when present. */
+  readonly returns?: PeriodReturns;
+  /** Closed trades per instrument, shown as a table when present and not empty. */
+  readonly byInstrument?: readonly InstrumentStats[];
 }
 
 /** Most points drawn per chart series. */
@@ -30,7 +44,7 @@ export const MAX_CHART_POINTS = 2000;
  * All text is HTML-escaped. Deterministic: the same input gives the same bytes.
  */
 export function renderHtmlReport(input: HtmlReportInput): string {
-  const { title, runId, summary, equity, config, generatedFor, monteCarlo } = input;
+  const { title, runId, summary, equity, config, generatedFor, monteCarlo, returns, byInstrument } = input;
   const rows = summaryRows(summary)
     .map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`)
     .join('\n');
@@ -50,6 +64,11 @@ table.metrics{border-collapse:collapse;margin-bottom:2rem;min-width:420px}
 table.metrics th,table.metrics td{padding:.3rem .75rem;border-bottom:1px solid #d0d7de}
 table.metrics th{text-align:left;font-weight:500}
 table.metrics td{text-align:right;font-variant-numeric:tabular-nums}
+table.metrics thead th{text-align:right;font-weight:600}
+table.monthly th,table.monthly td{padding:.25rem .4rem;font-size:.85rem}
+.scroll{overflow-x:auto}
+td.pos{color:#1a7f37}
+td.neg{color:#cf222e}
 svg{width:100%;height:auto;display:block}
 svg text{font-size:11px;fill:#57606a}
 svg .title{font-size:12px;fill:#1f2328;font-weight:600}
@@ -77,7 +96,7 @@ ${monteCarlo ? renderMonteCarlo(monteCarlo) : ''}<section>
 <h2>Equity and drawdown</h2>
 ${renderCharts(equity)}
 </section>
-<section>
+${returns && returns.monthly.length > 0 ? renderMonthly(returns) : ''}${byInstrument && byInstrument.length > 0 ? renderByInstrument(byInstrument) : ''}<section>
 <details>
 <summary>Configuration</summary>
 <pre>${escapeHtml(prettyJson(config))}</pre>
@@ -101,6 +120,63 @@ function renderMonteCarlo(mc: MonteCarloSummary): string {
   return `<section>
 <h2>Monte Carlo</h2>
 <p class="meta">${escapeHtml(caption)}</p>
+<table class="metrics">
+<thead>
+<tr>${head}</tr>
+</thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</section>
+`;
+}
+
+/** A table cell coloured by the sign of its value. */
+function signedTd(c: SignedCell): string {
+  return `<td${c.sign > 0 ? ' class="pos"' : c.sign < 0 ? ' class="neg"' : ''}>${escapeHtml(c.text)}</td>`;
+}
+
+/** The monthly returns section: a row per year, a column per month, the year's return last. */
+function renderMonthly(r: PeriodReturns): string {
+  const head = ['Year', ...MONTHS, 'Year total'].map((h) => `<th scope="col">${h}</th>`).join('');
+  const body = monthlyGrid(r)
+    .map(
+      (y) =>
+        `<tr><th scope="row">${escapeHtml(y.year)}</th>${y.months.map(signedTd).join('')}${signedTd(y.total)}</tr>`
+    )
+    .join('\n');
+  return `<section>
+<h2>Monthly returns</h2>
+<p class="meta">Each UTC month from the previous month's last equity; the first from the starting equity.</p>
+<div class="scroll">
+<table class="metrics monthly">
+<thead>
+<tr>${head}</tr>
+</thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</div>
+</section>
+`;
+}
+
+/** The per-instrument section: closed trades, win rate, profit factor and net P&L of each instrument. */
+function renderByInstrument(stats: readonly InstrumentStats[]): string {
+  const head = ['Instrument', 'Trades', 'Win rate', 'Profit factor', 'Net P&L']
+    .map((h) => `<th scope="col">${escapeHtml(h)}</th>`)
+    .join('');
+  const body = instrumentRows(stats)
+    .map(
+      ([id, n, win, pf, pnl]) =>
+        `<tr><th scope="row">${escapeHtml(id)}</th><td>${n}</td><td>${escapeHtml(win)}</td><td>${escapeHtml(pf)}</td>${signedTd(pnl)}</tr>`
+    )
+    .join('\n');
+  return `<section>
+<h2>By instrument</h2>
+<p class="meta">Closed round trips, net of commission.</p>
 <table class="metrics">
 <thead>
 <tr>${head}</tr>

@@ -7,7 +7,7 @@ import { drawdownSeries, maxDrawdown } from '../../src/analytics/max-drawdown.ts
 import { sharpeRatio } from '../../src/analytics/sharpe-ratio.ts';
 import { downsideDeviation, sortinoRatio } from '../../src/analytics/sortino-ratio.ts';
 import { totalReturn } from '../../src/analytics/total-return.ts';
-import { tradeStats } from '../../src/analytics/trade-stats.ts';
+import { statsByInstrument, tradeStats } from '../../src/analytics/trade-stats.ts';
 import type { RoundTrip } from '../../src/analytics/types.ts';
 import { historicalCvar, historicalVar, quantileSorted } from '../../src/analytics/value-at-risk.ts';
 import { NS_PER_DAY } from '../../src/core/nanos.ts';
@@ -202,5 +202,32 @@ describe('trade stats', () => {
     const none = tradeStats([]);
     expect(none).toMatchObject({ tradeCount: 0, winRate: 0, profitFactor: 0, avgTradePnl: 0 });
     expect(tradeStats([trip(0)]).profitFactor).toBe(0);
+  });
+});
+
+describe('statsByInstrument', () => {
+  const trip = (instrumentId: string, pnl: number): RoundTrip => ({
+    instrumentId,
+    side: 'long',
+    entryTs: 0n,
+    exitTs: 1n,
+    qty: 1,
+    pnl
+  });
+
+  it('summarises each instrument’s closed trades, in id order', () => {
+    const s = statsByInstrument([
+      trip('B@X', 10),
+      trip('A@X', -4),
+      trip('B@X', -5),
+      trip('A@X', -1),
+      trip('C@X', 3)
+    ]);
+    expect(s).toEqual([
+      { instrumentId: 'A@X', tradeCount: 2, winRate: 0, profitFactor: 0, netPnl: -5 },
+      { instrumentId: 'B@X', tradeCount: 2, winRate: 0.5, profitFactor: 2, netPnl: 5 },
+      { instrumentId: 'C@X', tradeCount: 1, winRate: 1, profitFactor: Number.POSITIVE_INFINITY, netPnl: 3 }
+    ]);
+    expect(statsByInstrument([])).toEqual([]);
   });
 });

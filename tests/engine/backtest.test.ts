@@ -59,6 +59,20 @@ describe('backtest engine', () => {
     });
     const html = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
     expect(html).toMatch(/<svg/);
+    // returns by month and year, and closed trades per instrument, in the file and the report
+    expect(summary.returns).toEqual({
+      monthly: [{ period: '2024-03', return: expect.any(Number) }],
+      yearly: [{ period: '2024', return: expect.any(Number) }]
+    });
+    expect(summary.returns.yearly[0].return).toBeCloseTo(summary.metrics.totalReturn, 12);
+    expect(summary.byInstrument.map((s: { instrumentId: string }) => s.instrumentId)).toEqual([
+      'AAA@SIM',
+      'BBB@SIM'
+    ]);
+    const trades = summary.byInstrument.reduce((n: number, s: { tradeCount: number }) => n + s.tradeCount, 0);
+    expect(trades).toBe(summary.metrics.tradeCount);
+    expect(html).toContain('<h2>Monthly returns</h2>');
+    expect(html).toContain('<th scope="row">AAA@SIM</th>');
   });
 
   it('bootstraps the run’s daily returns from its own seed stream, leaving the trades as they were', async () => {
@@ -163,5 +177,16 @@ describe('backtest engine', () => {
     expect(r.summary.days).toBeGreaterThan(7000);
     for (const v of [r.summary.sharpe, r.summary.maxDrawdown, r.summary.annualizedReturn])
       expect(Number.isFinite(v)).toBe(true);
+    // 20 years of 12 months; compounded, they are the run's total return
+    expect(r.returns.yearly.map((y) => y.period)).toEqual(
+      Array.from({ length: 20 }, (_, i) => String(1995 + i))
+    );
+    expect(r.returns.monthly).toHaveLength(240);
+    const compound = r.returns.monthly.reduce((a, m) => a * (1 + m.return), 1) - 1;
+    expect(compound).toBeCloseTo(r.summary.totalReturn, 9);
+    const pnl = r.portfolio.tripsForAnalytics().reduce((a, t) => a + t.pnl, 0);
+    expect(r.byInstrument).toHaveLength(1);
+    expect(r.byInstrument[0]!).toMatchObject({ instrumentId: 'ORCL@SIM', tradeCount: r.summary.tradeCount });
+    expect(r.byInstrument[0]!.netPnl).toBeCloseTo(pnl, 6);
   });
 });

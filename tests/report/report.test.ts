@@ -165,6 +165,50 @@ describe('renderHtmlReport', () => {
   };
   const html = renderHtmlReport({ title: 'Backtest <EMA>', runId: 'run-42', summary, equity: curve, config });
 
+  it('shows monthly returns as a year × month grid and the closed trades per instrument, when given', () => {
+    expect(html).not.toContain('Monthly returns');
+    expect(html).not.toContain('By instrument');
+    const out = renderHtmlReport({
+      title: 't',
+      runId: 'r',
+      summary,
+      equity: curve,
+      config: {},
+      returns: {
+        monthly: [
+          { period: '2023-12', return: 0.01 },
+          { period: '2024-01', return: -0.02 },
+          { period: '2024-03', return: 0 }
+        ],
+        yearly: [
+          { period: '2023', return: 0.01 },
+          { period: '2024', return: -0.02 }
+        ]
+      },
+      byInstrument: [
+        { instrumentId: 'A<B>@X', tradeCount: 3, winRate: 2 / 3, profitFactor: 2, netPnl: 1234.5 },
+        { instrumentId: 'C@X', tradeCount: 1, winRate: 0, profitFactor: 0, netPnl: -7 }
+      ]
+    });
+    const row = (year: string) => new RegExp(`<tr><th scope="row">${year}</th>(.*?)</tr>`).exec(out)![1]!;
+    const cells = (year: string) =>
+      [...row(year).matchAll(/<td(?: class="(\w+)")?>([^<]*)<\/td>/g)].map((m) => [m[1] ?? '', m[2]]);
+    // 12 months and the year; blank where there is no month; coloured by sign
+    expect(cells('2023')).toHaveLength(13);
+    expect(cells('2023')[11]).toEqual(['pos', '1.00%']);
+    expect(cells('2023')[12]).toEqual(['pos', '1.00%']);
+    expect(cells('2024').slice(0, 4)).toEqual([
+      ['neg', '-2.00%'],
+      ['', ''],
+      ['', '0.00%'],
+      ['', '']
+    ]);
+    expect(out).toContain(
+      '<th scope="row">A&lt;B&gt;@X</th><td>3</td><td>66.67%</td><td>2.00</td><td class="pos">1,234.50</td>'
+    );
+    expect(out).toContain('<td class="neg">-7.00</td>');
+  });
+
   it('is a self-contained document with header, metrics, charts and config', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('Run <code>run-42</code>');
