@@ -96,7 +96,7 @@ export function parseRunConfig(text: string, file: string): RunConfig {
       }
     }
   };
-  if (cfg.data.kind === 'yahoo-csv') {
+  if (cfg.data.kind === 'yahoo-csv' || cfg.data.kind === 'csv') {
     return {
       ...cfg,
       data: {

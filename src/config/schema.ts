@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EPOCH_UNITS } from '../data/import/generic-csv.ts';
 import {
   killSwitchConfigSchema,
   riskEngineConfigSchema,
@@ -58,6 +59,25 @@ const yahooSchema = z.strictObject({
   adjust: z.boolean().default(false)
 });
 
+/**
+ * OHLCV CSV files of any common layout, one symbol each, read as `tradestate data import --format csv` reads them
+ * (src/data/import/generic-csv.ts: columns by name, ISO, wall-clock or epoch stamps), without a store.
+ */
+const csvSchema = z.strictObject({
+  kind: z.literal('csv'),
+  files: z.array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) })).min(1),
+  /** Wall-clock zone of stamps written without one. */
+  tz: z.enum(['UTC', 'America/New_York', 'Europe/Berlin']).default('UTC'),
+  /** Whether a stamp is the bar's open or its close. */
+  stamp: z.enum(['open', 'close']).default('open'),
+  /** Unit of integer epoch stamps (default: by magnitude). */
+  timeUnit: z.enum(EPOCH_UNITS).optional(),
+  /** The bars' width (default: the smallest step between stamps). */
+  timeframe: z.enum(['1m', '5m', '15m', '30m', '1h', '1d']).optional(),
+  /** `24x7`: a daily bar is its UTC day, returns annualise over 365 days; `nyse`: the NYSE session, 252. */
+  calendar: z.enum(['24x7', 'nyse']).default('24x7')
+});
+
 const parquetSchema = z.strictObject({
   kind: z.literal('parquet'),
   store: z.string().min(1),
@@ -93,6 +113,7 @@ const lobsterSchema = z.strictObject({
 export const dataSourceSchema = z.discriminatedUnion('kind', [
   syntheticSchema,
   yahooSchema,
+  csvSchema,
   parquetSchema,
   lobsterSchema
 ]);

@@ -32,6 +32,7 @@ export function dataFilesOf(data: RunConfig['data']): string[] {
     case 'synthetic':
       return [];
     case 'yahoo-csv':
+    case 'csv':
       return [...new Set(data.files.map((f) => f.path))].sort();
     case 'lobster':
       return [data.messages, ...(data.orderbook ? [data.orderbook] : [])].sort();

@@ -5,6 +5,9 @@ import type { Bar } from '../messages/market-data.ts';
 import { getBars } from './access.ts';
 import { type BarSource, barsFromArray } from './bar-source.ts';
 import { SymbolMap } from './clean.ts';
+import { barAt } from './columns.ts';
+import type { ImportedBars } from './import/bar-files.ts';
+import { type GenericCsvOptions, parseGenericCsv } from './import/generic-csv.ts';
 import { mergeBarSources } from './merge.ts';
 import { ParquetStore } from './store.ts';
 import { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
@@ -35,29 +38,46 @@ export type OpenBarSourceSpec =
       /** Read each symbol across its ticker changes (the built-in table, src/data/clean.ts). */
       followRenames?: boolean;
     }
-  | { kind: 'yahoo-csv'; files: { symbol: string; path: string }[]; adjust?: boolean };
+  | { kind: 'yahoo-csv'; files: { symbol: string; path: string }[]; adjust?: boolean }
+  | { kind: 'csv'; files: { symbol: string; path: string }[]; read: Omit<GenericCsvOptions, 'file'> };
+
+function readDataFile(path: string): string {
+  return readText(path, {
+    code: ErrorCode.DATA_NOT_FOUND,
+    message: `cannot read data file ${path}`,
+    context: { file: path }
+  });
+}
+
+/** One CSV file of any layout read as {@link parseGenericCsv} reads it (`TRD_ERR_DATA_NOT_FOUND` when unreadable). */
+export function readCsvFile(
+  path: string,
+  inst: Instrument,
+  read: Omit<GenericCsvOptions, 'file'>
+): ImportedBars {
+  return parseGenericCsv(readDataFile(path), inst, { ...read, file: path });
+}
 
 /**
  * The one entry point the backtest uses: bars from the Parquet store (lazy, merged across symbols,
- * resampled if asked) or from Yahoo/backtrader CSV files, as a {@link BarSource} in strict
+ * resampled if asked), from Yahoo/backtrader CSV files or from CSV files of any layout ({@link parseGenericCsv}), as a {@link BarSource} in strict
  * (tsEvent, instrumentId) order with the caller's instrument ids.
  */
 export async function openBarSource(
   spec: OpenBarSourceSpec,
   instruments: (symbol: string) => Instrument
 ): Promise<BarSource> {
-  if (spec.kind === 'yahoo-csv') {
+  if (spec.kind === 'yahoo-csv' || spec.kind === 'csv') {
     const sources: BarSource[] = [];
     for (const f of spec.files) {
-      const text = readText(f.path, {
-        code: ErrorCode.DATA_NOT_FOUND,
-        message: `cannot read data file ${f.path}`,
-        context: { file: f.path }
-      });
-      const bars: Bar[] = parseYahooCsv(text, instruments(f.symbol), {
-        adjust: spec.adjust ?? false,
-        file: f.path
-      });
+      const inst = instruments(f.symbol);
+      let bars: Bar[];
+      if (spec.kind === 'yahoo-csv') {
+        bars = parseYahooCsv(readDataFile(f.path), inst, { adjust: spec.adjust ?? false, file: f.path });
+      } else {
+        const { cols } = readCsvFile(f.path, inst, spec.read);
+        bars = Array.from({ length: cols.length }, (_, i) => barAt(cols, i, inst.id));
+      }
       sources.push(barsFromArray(bars));
     }
     return mergeBarSources(sources);

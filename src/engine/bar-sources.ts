@@ -2,6 +2,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, makeInstrument } from '../core/instrument.ts';
 import type { BarSource } from '../data/bar-source.ts';
+import type { GenericCsvOptions } from '../data/import/generic-csv.ts';
 import { type OpenBarSourceSpec, openBarSource } from '../data/index.ts';
 import type { ResampleOptions } from '../data/resample.ts';
 import { readStoreSymbols } from '../data/store-layout.ts';
@@ -11,7 +12,7 @@ import { syntheticBars } from '../synthetic/synthetic-bars.ts';
 export function instrumentsFor(config: RunConfig): Instrument[] {
   const data = config.data;
   const symbols =
-    data.kind === 'yahoo-csv'
+    data.kind === 'yahoo-csv' || data.kind === 'csv'
       ? data.files.map((f) => f.symbol)
       : data.kind === 'lobster'
         ? [data.symbol]
@@ -40,10 +41,16 @@ export function instrumentsFor(config: RunConfig): Instrument[] {
 
 /**
  * Each instrument's calendar as the backtest's bars had it, by instrument id: a Parquet store's symbols keep
- * their own (`symbols.json`); other data has none (a symbol the store does not list, e.g. a renamed ticker, neither).
+ * their own (`symbols.json`), CSV files the configured one; other data has none (a symbol the store does not list,
+ * e.g. a renamed ticker, neither).
  */
 export function dataCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
   const out = new Map<string, ResampleOptions['calendar']>();
+  const data = config.data;
+  if (data.kind === 'csv') {
+    for (const inst of instrumentsFor(config)) out.set(inst.id, data.calendar);
+    return out;
+  }
   if (config.data.kind !== 'parquet') return out;
   const stored = readStoreSymbols(config.data.store);
   for (const inst of instrumentsFor(config)) {
@@ -77,15 +84,17 @@ export async function openBars(
   const spec: OpenBarSourceSpec =
     data.kind === 'yahoo-csv'
       ? { kind: 'yahoo-csv', files: data.files, adjust: data.adjust }
-      : {
-          kind: 'parquet',
-          store: data.store,
-          symbols: data.symbols,
-          timeframe: data.timeframe,
-          followRenames: data.followRenames,
-          ...(data.start !== undefined ? { start: data.start } : {}),
-          ...(data.end !== undefined ? { end: data.end } : {})
-        };
+      : data.kind === 'csv'
+        ? { kind: 'csv', files: data.files, read: csvReadOptions(data) }
+        : {
+            kind: 'parquet',
+            store: data.store,
+            symbols: data.symbols,
+            timeframe: data.timeframe,
+            followRenames: data.followRenames,
+            ...(data.start !== undefined ? { start: data.start } : {}),
+            ...(data.end !== undefined ? { end: data.end } : {})
+          };
   const source = await openBarSource(spec, (symbol) => {
     const inst = instruments.find((i) => i.symbol === symbol);
     if (!inst)
@@ -102,4 +111,15 @@ export function syntheticSessionMinutes(data: { sessionOpenUtc: string; sessionC
     return h * 60 + m;
   };
   return minutes(data.sessionCloseUtc) - minutes(data.sessionOpenUtc);
+}
+
+/** How the generic CSV reader reads a `csv` data source's files. */
+export function csvReadOptions(data: Extract<RunConfig['data'], { kind: 'csv' }>): GenericCsvOptions {
+  return {
+    tz: data.tz,
+    stamp: data.stamp,
+    calendar: data.calendar,
+    ...(data.timeUnit !== undefined ? { timeUnit: data.timeUnit } : {}),
+    ...(data.timeframe !== undefined ? { timeframe: data.timeframe } : {})
+  };
 }

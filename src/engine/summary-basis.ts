@@ -6,12 +6,13 @@ import { syntheticSessionMinutes } from './bar-sources.ts';
 
 /**
  * How a run's returns annualise, from its data's calendar: 365 days a year of 24-hour sessions when any instrument
- * trades round the clock (a Parquet symbol on the 24x7 calendar: the equity moves on weekends too, so a year holds
+ * trades round the clock (a Parquet symbol or CSV data on the 24x7 calendar: the equity moves on weekends too, so a year holds
  * 365 daily returns), else 252 sessions, each the synthetic data's configured session or the 6.5-hour US equity day
  * (the session length annualises the intraday returns of a run shorter than two days).
  */
 export function summaryOptionsFor(config: RunConfig): SummaryOptions {
   const data = config.data;
+  if (data.kind === 'csv' && data.calendar === '24x7') return { periodsPerYear: 365, sessionNs: NS_PER_DAY };
   if (data.kind === 'parquet') {
     const stored = readStoreSymbols(data.store);
     if (data.symbols.some((s) => stored[s]?.calendar === '24x7'))
