@@ -107,20 +107,30 @@ ${returns && returns.monthly.length > 0 ? renderMonthly(returns) : ''}${byInstru
 `;
 }
 
-/** The Monte Carlo section: its caption and a table of percentiles. */
-function renderMonteCarlo(mc: MonteCarloSummary): string {
-  const { caption, header, rows } = monteCarloRows(mc);
+/** A table cell: text, or text coloured by the sign of its value. */
+type Cell = string | SignedCell;
+
+function td(c: Cell): string {
+  if (typeof c === 'string') return `<td>${escapeHtml(c)}</td>`;
+  return `<td${c.sign > 0 ? ' class="pos"' : c.sign < 0 ? ' class="neg"' : ''}>${escapeHtml(c.text)}</td>`;
+}
+
+/**
+ * A titled, captioned table section: column headers, then rows each led by a row header. `wide` tables (the
+ * monthly grid) are set smaller and scroll sideways on a narrow page rather than overflow it.
+ */
+function tableSection(
+  title: string,
+  caption: string,
+  header: readonly string[],
+  rows: readonly (readonly [string, ...Cell[]])[],
+  wide = false
+): string {
   const head = header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
   const body = rows
-    .map(
-      ([p, ret, dd]) =>
-        `<tr><th scope="row">${escapeHtml(p)}</th><td>${escapeHtml(ret)}</td><td>${escapeHtml(dd)}</td></tr>`
-    )
+    .map(([name, ...cells]) => `<tr><th scope="row">${escapeHtml(name)}</th>${cells.map(td).join('')}</tr>`)
     .join('\n');
-  return `<section>
-<h2>Monte Carlo</h2>
-<p class="meta">${escapeHtml(caption)}</p>
-<table class="metrics">
+  const table = `<table class="metrics${wide ? ' monthly' : ''}">
 <thead>
 <tr>${head}</tr>
 </thead>
@@ -128,65 +138,39 @@ function renderMonteCarlo(mc: MonteCarloSummary): string {
 ${body}
 </tbody>
 </table>
-</section>
+`;
+  return `<section>
+<h2>${escapeHtml(title)}</h2>
+<p class="meta">${escapeHtml(caption)}</p>
+${wide ? `<div class="scroll">\n${table}</div>\n` : table}</section>
 `;
 }
 
-/** A table cell coloured by the sign of its value. */
-function signedTd(c: SignedCell): string {
-  return `<td${c.sign > 0 ? ' class="pos"' : c.sign < 0 ? ' class="neg"' : ''}>${escapeHtml(c.text)}</td>`;
+/** The Monte Carlo section: its caption and a table of percentiles. */
+function renderMonteCarlo(mc: MonteCarloSummary): string {
+  const { caption, header, rows } = monteCarloRows(mc);
+  return tableSection('Monte Carlo', caption, header, rows);
 }
 
 /** The monthly returns section: a row per year, a column per month, the year's return last. */
 function renderMonthly(r: PeriodReturns): string {
-  const head = ['Year', ...MONTHS, 'Year total'].map((h) => `<th scope="col">${h}</th>`).join('');
-  const body = monthlyGrid(r)
-    .map(
-      (y) =>
-        `<tr><th scope="row">${escapeHtml(y.year)}</th>${y.months.map(signedTd).join('')}${signedTd(y.total)}</tr>`
-    )
-    .join('\n');
-  return `<section>
-<h2>Monthly returns</h2>
-<p class="meta">Each UTC month from the previous month's last equity; the first from the starting equity.</p>
-<div class="scroll">
-<table class="metrics monthly">
-<thead>
-<tr>${head}</tr>
-</thead>
-<tbody>
-${body}
-</tbody>
-</table>
-</div>
-</section>
-`;
+  return tableSection(
+    'Monthly returns',
+    "Each UTC month from the previous month's last equity; the first from the starting equity.",
+    ['Year', ...MONTHS, 'Year total'],
+    monthlyGrid(r).map((y) => [y.year, ...y.months, y.total]),
+    true
+  );
 }
 
 /** The per-instrument section: closed trades, win rate, profit factor and net P&L of each instrument. */
 function renderByInstrument(stats: readonly InstrumentStats[]): string {
-  const head = ['Instrument', 'Trades', 'Win rate', 'Profit factor', 'Net P&L']
-    .map((h) => `<th scope="col">${escapeHtml(h)}</th>`)
-    .join('');
-  const body = instrumentRows(stats)
-    .map(
-      ([id, n, win, pf, pnl]) =>
-        `<tr><th scope="row">${escapeHtml(id)}</th><td>${n}</td><td>${escapeHtml(win)}</td><td>${escapeHtml(pf)}</td>${signedTd(pnl)}</tr>`
-    )
-    .join('\n');
-  return `<section>
-<h2>By instrument</h2>
-<p class="meta">Closed round trips, net of commission.</p>
-<table class="metrics">
-<thead>
-<tr>${head}</tr>
-</thead>
-<tbody>
-${body}
-</tbody>
-</table>
-</section>
-`;
+  return tableSection(
+    'By instrument',
+    'Closed round trips, net of commission.',
+    ['Instrument', 'Trades', 'Win rate', 'Profit factor', 'Net P&L'],
+    instrumentRows(stats)
+  );
 }
 
 /** Escape `& < > " '` for HTML text and attribute values. */
