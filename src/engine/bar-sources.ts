@@ -40,22 +40,32 @@ export function instrumentsFor(config: RunConfig): Instrument[] {
 }
 
 /**
- * Each instrument's calendar as the backtest's bars had it, by instrument id: a Parquet store's symbols keep
- * their own (`symbols.json`), CSV files the configured one; other data has none (a symbol the store does not list,
- * e.g. a renamed ticker, neither).
+ * Each symbol's calendar as the data gives it, by symbol: a Parquet store's symbols keep their own
+ * (`symbols.json`), CSV files the configured one; other data has none (a symbol the store does not list, e.g. a
+ * renamed ticker, neither).
  */
-export function dataCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
+export function symbolCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
   const out = new Map<string, ResampleOptions['calendar']>();
   const data = config.data;
-  if (data.kind === 'csv') {
-    for (const inst of instrumentsFor(config)) out.set(inst.id, data.calendar);
-    return out;
+  if (data.kind === 'csv') for (const f of data.files) out.set(f.symbol, data.calendar);
+  if (data.kind === 'parquet') {
+    const stored = readStoreSymbols(data.store);
+    for (const s of data.symbols) {
+      const meta = stored[s];
+      if (meta) out.set(s, meta.calendar);
+    }
   }
-  if (config.data.kind !== 'parquet') return out;
-  const stored = readStoreSymbols(config.data.store);
+  return out;
+}
+
+/** {@link symbolCalendars} by instrument id: each instrument's calendar as the backtest's bars had it. */
+export function dataCalendars(config: RunConfig): Map<string, ResampleOptions['calendar']> {
+  const bySymbol = symbolCalendars(config);
+  const out = new Map<string, ResampleOptions['calendar']>();
+  if (bySymbol.size === 0) return out;
   for (const inst of instrumentsFor(config)) {
-    const meta = stored[inst.symbol];
-    if (meta) out.set(inst.id, meta.calendar);
+    const calendar = bySymbol.get(inst.symbol);
+    if (calendar) out.set(inst.id, calendar);
   }
   return out;
 }

@@ -1,8 +1,7 @@
 import type { SummaryOptions } from '../analytics/summary.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { NS_PER_DAY, NS_PER_MIN } from '../core/nanos.ts';
-import { readStoreSymbols } from '../data/store-layout.ts';
-import { syntheticSessionMinutes } from './bar-sources.ts';
+import { symbolCalendars, syntheticSessionMinutes } from './bar-sources.ts';
 
 /**
  * How a run's returns annualise, from its data's calendar: 365 days a year of 24-hour sessions when any instrument
@@ -12,12 +11,8 @@ import { syntheticSessionMinutes } from './bar-sources.ts';
  */
 export function summaryOptionsFor(config: RunConfig): SummaryOptions {
   const data = config.data;
-  if (data.kind === 'csv' && data.calendar === '24x7') return { periodsPerYear: 365, sessionNs: NS_PER_DAY };
-  if (data.kind === 'parquet') {
-    const stored = readStoreSymbols(data.store);
-    if (data.symbols.some((s) => stored[s]?.calendar === '24x7'))
-      return { periodsPerYear: 365, sessionNs: NS_PER_DAY };
-  }
+  if ([...symbolCalendars(config).values()].includes('24x7'))
+    return { periodsPerYear: 365, sessionNs: NS_PER_DAY };
   if (data.kind === 'synthetic') {
     return { periodsPerYear: 252, sessionNs: BigInt(syntheticSessionMinutes(data)) * NS_PER_MIN };
   }
