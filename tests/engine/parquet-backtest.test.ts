@@ -6,34 +6,44 @@ import { annualizedVolatility } from '../../src/analytics/annualized-volatility.
 import { dailyReturns } from '../../src/analytics/daily-returns.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { parseRunConfig } from '../../src/config/load.ts';
-import { runBacktest } from '../../src/engine/backtest.ts';
+import { type BacktestResult, runBacktest } from '../../src/engine/backtest.ts';
 import { instrumentsFor } from '../../src/engine/bar-sources.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const strategy = { type: 'sma-crossover', params: { fast: 20, slow: 100, qty: 1000 } };
 
+/** `tradestate data import FILE ARGS` into a fresh store, which must succeed: the store and what went to stderr. */
+async function importToStore(file: string, ...args: string[]): Promise<{ store: string; err: string }> {
+  const store = join(mkdtempSync(join(tmpdir(), 'ts-store-')), 'store');
+  let err = '';
+  const io = { out: () => {}, err: (s: string) => void (err += s), isTTY: false };
+  expect(await runCli(['data', 'import', file, ...args, '--store', store], io), err).toBe(0);
+  return { store, err };
+}
+
+/** The strategy backtested on the daily ORCL bars of a store. */
+function orclFrom(store: string): Promise<BacktestResult> {
+  const config = parseRunConfig(
+    JSON.stringify({
+      name: 'pq',
+      data: { kind: 'parquet', store, symbols: ['ORCL'], timeframe: '1d' },
+      strategy
+    }),
+    'pq.yaml'
+  );
+  return runBacktest({ config, configFile: 'pq.yaml' });
+}
+
+function expectSameTrades(a: BacktestResult, b: BacktestResult): void {
+  expect([a.bars, a.orders, a.fills]).toEqual([b.bars, b.orders, b.fills]);
+  expect(a.summary).toEqual(b.summary);
+}
+
 describe('backtest over the Parquet data layer', () => {
   it('imports ORCL with `tradestate data import`, backtests it from the store, and trades exactly as from the CSV', async () => {
     const csv = sharedData('ohlcv', 'backtrader', 'orcl-1995-2014.txt');
-    const store = join(mkdtempSync(join(tmpdir(), 'ts-store-')), 'store');
-    let err = '';
-    const io = { out: () => {}, err: (s: string) => void (err += s), isTTY: false };
-    expect(
-      await runCli(['data', 'import', csv, '--format', 'yahoo', '--symbol', 'ORCL', '--store', store], io),
-      err
-    ).toBe(0);
-
-    const fromStore = await runBacktest({
-      config: parseRunConfig(
-        JSON.stringify({
-          name: 'pq',
-          data: { kind: 'parquet', store, symbols: ['ORCL'], timeframe: '1d' },
-          strategy
-        }),
-        'pq.yaml'
-      ),
-      configFile: 'pq.yaml'
-    });
+    const { store } = await importToStore(csv, '--format', 'yahoo', '--symbol', 'ORCL');
+    const fromStore = await orclFrom(store);
     const fromCsv = await runBacktest({
       config: parseRunConfig(
         JSON.stringify({
@@ -46,18 +56,12 @@ describe('backtest over the Parquet data layer', () => {
       configFile: 'csv.yaml'
     });
     expect(fromStore.bars).toBe(5036);
-    expect([fromStore.bars, fromStore.orders, fromStore.fills]).toEqual([
-      fromCsv.bars,
-      fromCsv.orders,
-      fromCsv.fills
-    ]);
-    expect(fromStore.summary).toEqual(fromCsv.summary);
+    expectSameTrades(fromStore, fromCsv);
 
     // the same file read as a CSV of your own (--format csv: columns by name, Adj Close ignored) on the NYSE
     // calendar trades exactly the same
-    const own = join(store, '..', 'own');
-    err = '';
-    const args = [
+    const own = await importToStore(
+      csv,
       '--format',
       'csv',
       '--calendar',
@@ -65,38 +69,15 @@ describe('backtest over the Parquet data layer', () => {
       '--venue',
       'NYSE',
       '--symbol',
-      'ORCL',
-      '--store',
-      own
-    ];
-    expect(await runCli(['data', 'import', csv, ...args], io), err).toBe(0);
-    expect(err).toBe('warning: orcl-1995-2014.txt: ignored columns Adj Close\n');
-    const fromOwn = await runBacktest({
-      config: parseRunConfig(
-        JSON.stringify({
-          name: 'pq',
-          data: { kind: 'parquet', store: own, symbols: ['ORCL'], timeframe: '1d' },
-          strategy
-        }),
-        'pq.yaml'
-      ),
-      configFile: 'pq.yaml'
-    });
-    expect([fromOwn.bars, fromOwn.orders, fromOwn.fills]).toEqual([
-      fromCsv.bars,
-      fromCsv.orders,
-      fromCsv.fills
-    ]);
-    expect(fromOwn.summary).toEqual(fromCsv.summary);
+      'ORCL'
+    );
+    expect(own.err).toBe('warning: orcl-1995-2014.txt: ignored columns Adj Close\n');
+    expectSameTrades(await orclFrom(own.store), fromCsv);
   });
 
   it('takes a crypto symbol’s lot from the store and annualises its round-the-clock returns over 365 days', async () => {
     const csv = sharedData('ohlcv', 'crypto_1m', 'binanceus_BTCUSDT_1m_20230301_20230321.csv');
-    const store = join(mkdtempSync(join(tmpdir(), 'ts-store-')), 'store');
-    const io = { out: () => {}, err: () => {}, isTTY: false };
-    expect(
-      await runCli(['data', 'import', csv, '--format', 'crypto', '--symbol', 'BTCUSDT', '--store', store], io)
-    ).toBe(0);
+    const { store } = await importToStore(csv, '--format', 'crypto', '--symbol', 'BTCUSDT');
     const cfg = (instruments?: object) =>
       parseRunConfig(
         JSON.stringify({
@@ -131,11 +112,7 @@ describe('backtest over the Parquet data layer', () => {
 
   it('follows ticker changes when asked: a backtest of AABA runs on the YHOO history in the store', async () => {
     const csv = sharedData('ohlcv', 'backtrader', 'yhoo-1996-2015.txt');
-    const store = join(mkdtempSync(join(tmpdir(), 'ts-store-')), 'store');
-    const io = { out: () => {}, err: () => {}, isTTY: false };
-    expect(
-      await runCli(['data', 'import', csv, '--format', 'yahoo', '--symbol', 'YHOO', '--store', store], io)
-    ).toBe(0);
+    const { store } = await importToStore(csv, '--format', 'yahoo', '--symbol', 'YHOO');
     const cfg = (followRenames: boolean) =>
       parseRunConfig(
         JSON.stringify({
