@@ -32,16 +32,9 @@ export function computeSummary(
   trades: readonly RoundTrip[],
   opts: SummaryOptions = {}
 ): PerformanceSummary {
-  const ratioOpts = { riskFree: opts.riskFree ?? 0, periodsPerYear: opts.periodsPerYear ?? 252 };
   const returns = dailyReturns(equity);
-  // a run within one or two days has no daily-return series: volatility, Sharpe and Sortino use the curve's own
-  // samples, annualised as 252 sessions of `sessionNs` (VaR and CVaR stay daily)
-  const intraday = returns.length < 2 ? intradayReturns(equity, opts.sessionNs) : undefined;
-  const ratioReturns = intraday?.returns ?? returns;
-  const ratioPeriods = intraday
-    ? ratioOpts.periodsPerYear * intraday.periodsPerDay
-    : ratioOpts.periodsPerYear;
-  const ratioBasisOpts = { ...ratioOpts, periodsPerYear: ratioPeriods };
+  const { returns: ratioReturns, periodsPerYear: ratioPeriods, basis } = ratioSeries(equity, opts, returns);
+  const ratioBasisOpts = { riskFree: opts.riskFree ?? 0, periodsPerYear: ratioPeriods };
   const dd = maxDrawdown(equity);
   const days = calendarDays(equity);
   const cagr = days < 1 ? null : annualizedReturn(equity);
@@ -55,7 +48,7 @@ export function computeSummary(
     annualizedVolatility: finite(annualizedVolatility(ratioReturns, ratioPeriods)),
     sharpe: sharpeRatio(ratioReturns, ratioBasisOpts),
     sortino: sortinoRatio(ratioReturns, ratioBasisOpts),
-    ratioBasis: intraday ? 'intraday' : 'daily',
+    ratioBasis: basis,
     calmar: cagr === null ? null : calmarRatio(cagr, dd.maxDrawdown),
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationDays: dd.maxDurationDays,
@@ -67,6 +60,34 @@ export function computeSummary(
     avgTradePnl: finite(ts.avgTradePnl),
     days
   };
+}
+
+/** The returns that volatility, Sharpe and Sortino are computed from, and how many of them make a year. */
+export interface RatioSeries {
+  readonly returns: number[];
+  readonly periodsPerYear: number;
+  readonly basis: PerformanceSummary['ratioBasis'];
+}
+
+/**
+ * The return series of an equity curve that its ratios use: daily returns, or, for a run within one or two days
+ * (no daily-return series), the curve's own samples annualised as `periodsPerYear` sessions of `sessionNs`. Two
+ * curves sampled at the same instants give aligned series on the same basis.
+ */
+export function ratioSeries(
+  equity: readonly EquityPoint[],
+  opts: SummaryOptions = {},
+  daily: number[] = dailyReturns(equity)
+): RatioSeries {
+  const periodsPerYear = opts.periodsPerYear ?? 252;
+  const intraday = daily.length < 2 ? intradayReturns(equity, opts.sessionNs) : undefined;
+  return intraday
+    ? {
+        returns: intraday.returns,
+        periodsPerYear: periodsPerYear * intraday.periodsPerDay,
+        basis: 'intraday'
+      }
+    : { returns: daily, periodsPerYear, basis: 'daily' };
 }
 
 function finite(x: number | undefined): number {

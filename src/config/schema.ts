@@ -155,6 +155,29 @@ export const executionConfigSchema = z.strictObject({
 });
 
 /**
+ * How a backtest's results are measured. Left out, the run is measured as `{}` would be; only a section that is
+ * given is part of the run id (so ids of configs without one do not change).
+ */
+export const analyticsConfigSchema = z.strictObject({
+  /** Annual risk-free rate (fraction) taken out of returns by Sharpe, Sortino and alpha. */
+  riskFree: z.number().min(-0.1).max(1).default(0),
+  /**
+   * What the run is compared with: `equal-weight` buys and holds every symbol of the data in equal parts from its
+   * first price, `{ symbol: S }` only S (one of the data's symbols), `none` nothing.
+   */
+  benchmark: z
+    .union([z.enum(['equal-weight', 'none']), z.strictObject({ symbol: z.string().min(1) })])
+    .default('equal-weight')
+});
+
+export type AnalyticsConfig = z.infer<typeof analyticsConfigSchema>;
+
+/** The analytics section of `config`, defaults filled in when it has none. */
+export function analyticsOf(config: { readonly analytics?: AnalyticsConfig | undefined }): AnalyticsConfig {
+  return config.analytics ?? analyticsConfigSchema.parse({});
+}
+
+/**
  * Paper and live trading (`--mode paper`): which venue, where it is, how often to reconcile, how to stop.
  * Credentials never live in the file: they are read from the environment variables it names.
  */
@@ -309,6 +332,8 @@ export const runConfigSchema = z.strictObject({
   execution: executionConfigSchema.prefault({}),
   /** Pre-trade risk validators (src/risk/risk-config.ts). */
   risk: riskEngineConfigSchema.prefault({}),
+  /** Benchmark and risk-free rate of the results (see {@link analyticsConfigSchema}). */
+  analytics: analyticsConfigSchema.optional(),
   /** Kill-switch triggers; none configured means it trips only manually or by supervisor escalation. */
   killSwitch: killSwitchConfigSchema.prefault({}),
   /** Restart policy of the strategy actors' supervisor. */

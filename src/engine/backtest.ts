@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type BenchmarkSpec, type BenchmarkSummary, benchmarkSummary } from '../analytics/benchmark.ts';
 import { dailyReturns } from '../analytics/daily-returns.ts';
 import { type MonteCarloSummary, monteCarloSummary } from '../analytics/monte-carlo.ts';
 import { type PeriodReturns, returnsByPeriod } from '../analytics/period-returns.ts';
@@ -8,9 +9,9 @@ import { computeSummary } from '../analytics/summary.ts';
 import { type InstrumentStats, statsByInstrument } from '../analytics/trade-stats.ts';
 import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
-import type { RunConfig } from '../config/schema.ts';
+import { analyticsOf, type RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type Instrument, moneyToNumber } from '../core/instrument.ts';
+import type { Instrument } from '../core/instrument.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
 import { Rng } from '../core/rng.ts';
 import type { BarSource } from '../data/bar-source.ts';
@@ -27,6 +28,7 @@ import { SimulatedClock } from '../time/clock.ts';
 import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
+import { EquityCurve } from './equity-curve.ts';
 import { driveLobster, tickBooks } from './lobster-drive.ts';
 import { summaryOptionsFor } from './summary-basis.ts';
 import { TradingRuntime } from './trading-runtime.ts';
@@ -79,6 +81,8 @@ export interface BacktestResult {
   readonly monteCarlo: MonteCarloSummary | undefined;
   /** Returns by UTC month and year. */
   readonly returns: PeriodReturns;
+  /** The run against its benchmark (`analytics.benchmark`); undefined with `none`. */
+  readonly benchmark: BenchmarkSummary | undefined;
   /** Closed round trips per instrument. */
   readonly byInstrument: readonly InstrumentStats[];
   readonly bars: number;
@@ -90,6 +94,8 @@ export interface BacktestResult {
   readonly rejected: number;
   readonly events: number;
   readonly equity: readonly EquityPoint[];
+  /** The benchmark's equity curve, point for point with `equity`; undefined with no benchmark. */
+  readonly benchmarkEquity: readonly EquityPoint[] | undefined;
   readonly portfolio: Portfolio;
   /** The state of every registered component at `snapshotAt`, when asked. */
   readonly snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
@@ -160,6 +166,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   }
   const runId = runIdOf(config, seed, window);
   const instruments = instrumentsFor(config);
+  const benchmarkSpec = benchmarkOf(config, instruments);
   const byId = new Map(instruments.map((i) => [i.id, i] as const));
   const tickData = config.data.kind === 'lobster' ? config.data : undefined;
   if (tickData && (opts.snapshotAt !== undefined || opts.bars || (opts.speed ?? 'fast') !== 'fast')) {
@@ -228,7 +235,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     for (const report of venue.drainDue(clock.now())) rt.deliver(report);
   };
 
-  const equity: EquityPoint[] = [{ ts: 0n, equity: moneyToNumber(portfolio.equity()) }];
+  const curve = new EquityCurve(portfolio, benchmarkSpec?.symbols);
   let bars = 0;
   let quotes = 0;
   let messages = 0;
@@ -239,7 +246,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       venue,
       rt,
       clock,
-      equity,
+      curve,
       drain: drainVenue,
       ...(window ? { window } : {}),
       ...(depth ? { depth } : {})
@@ -255,19 +262,20 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       const tsEvent = group[0]!.tsEvent;
       let tsOpen = group[0]!.tsOpen;
       for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
-      if (equity.length === 1) equity[0] = { ts: tsOpen, equity: equity[0]!.equity };
+      curve.begin(tsOpen);
       // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
       for (const bar of group) venue.onBar(bar);
       drainVenue();
       // 2. the bars close: mark, log, and only now show them to the strategy
-      for (const bar of group) rt.mark(bar);
+      for (const bar of group) {
+        rt.mark(bar);
+        curve.mark(bar.instrumentId, bar.close);
+      }
       for (const bar of group) {
         rt.publish(bar);
         drainVenue();
       }
-      const eq = portfolio.equity();
-      equity.push({ ts: tsEvent, equity: moneyToNumber(eq) });
-      rt.observe(tsEvent, eq);
+      rt.observe(tsEvent, curve.sample(tsEvent));
       bars += group.length;
       if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
     };
@@ -302,7 +310,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   opts.onProgress?.(bars, total);
 
   const trips = portfolio.tripsForAnalytics();
-  const summary = computeSummary(equity, trips, summaryOptionsFor(config));
+  const equity = curve.points;
+  const summaryOpts = summaryOptionsFor(config);
+  const summary = computeSummary(equity, trips, summaryOpts);
+  const benchmark =
+    benchmarkSpec && curve.benchmark
+      ? benchmarkSummary(benchmarkSpec, equity, curve.benchmark, summaryOpts)
+      : undefined;
   const returns = returnsByPeriod(equity);
   const byInstrument = statsByInstrument(trips);
   // its own stream of the run's seed: the venue's draws, and so the trades, do not depend on it
@@ -320,7 +334,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(
       join(opts.outDir, 'report.html'),
@@ -328,6 +342,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         title: `tradestate backtest ${config.name}`,
         runId,
         summary,
+        ...(benchmark && curve.benchmark ? { benchmark, benchmarkEquity: curve.benchmark } : {}),
         ...(monteCarlo ? { monteCarlo } : {}),
         returns,
         byInstrument,
@@ -344,6 +359,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     summary,
     monteCarlo,
     returns,
+    benchmark,
     byInstrument,
     bars,
     messages,
@@ -353,9 +369,32 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     rejected,
     events,
     equity,
+    benchmarkEquity: curve.benchmark,
     portfolio,
     log
   };
+}
+
+/**
+ * The run's benchmark (`analytics.benchmark`): every instrument in equal parts, one of them, or none. A symbol the
+ * data does not have is refused.
+ */
+export function benchmarkOf(
+  config: RunConfig,
+  instruments: readonly Instrument[]
+): BenchmarkSpec | undefined {
+  const b = analyticsOf(config).benchmark;
+  if (b === 'none') return undefined;
+  if (b === 'equal-weight') return { kind: 'equal-weight', symbols: instruments.map((i) => i.id) };
+  const inst = instruments.find((i) => i.id === b.symbol || i.symbol === b.symbol);
+  if (!inst) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `analytics.benchmark: symbol ${b.symbol} is not in the data (${instruments.map((i) => i.symbol).join(', ')})`,
+      { symbol: b.symbol }
+    );
+  }
+  return { kind: 'symbol', symbols: [inst.id] };
 }
 
 /** A window as JSON: ISO bounds, `null` for an open one. */

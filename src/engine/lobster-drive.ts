@@ -1,4 +1,3 @@
-import type { EquityPoint } from '../analytics/types.ts';
 import { type BookView, bookViewOf } from '../book/book-view.ts';
 import {
   decodeLobsterMessages,
@@ -8,7 +7,7 @@ import {
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type Instrument, moneyToNumber } from '../core/instrument.ts';
+import type { Instrument } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import { readBytes } from '../core/read-file.ts';
 import { lobsterDate } from '../data/import/lobster.ts';
@@ -17,6 +16,7 @@ import type { Quote, Trade } from '../messages/market-data.ts';
 import type { SimulatedClock } from '../time/clock.ts';
 import type { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
 import type { BacktestWindow } from './backtest.ts';
+import type { EquityCurve } from './equity-curve.ts';
 import type { TradingRuntime } from './trading-runtime.ts';
 
 export type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
@@ -137,8 +137,8 @@ export function driveLobster(
     readonly venue: ExecutionEmulator;
     readonly rt: TradingRuntime;
     readonly clock: SimulatedClock;
-    /** Sampled here; its first point is moved to the first message's time. */
-    readonly equity: EquityPoint[];
+    /** Sampled here (and told every mid); its first point is dated the first message's time. */
+    readonly curve: EquityCurve;
     /** Deliver the venue's reports due by the clock's time. */
     readonly drain: () => void;
     /** Trade only the messages with `from ≤ time < to` (either bound may be absent). */
@@ -150,7 +150,7 @@ export function driveLobster(
     readonly depth?: LobsterReplayer;
   }
 ): LobsterDriveResult {
-  const { venue, rt, clock, equity, drain } = run;
+  const { venue, rt, clock, curve, drain } = run;
   const from = run.window?.from;
   const to = run.window?.to;
   checkTick(inst);
@@ -194,7 +194,7 @@ export function driveLobster(
     }
     if (nextSample === undefined) {
       nextSample = ts + every;
-      equity[0] = { ts, equity: equity[0]!.equity };
+      curve.begin(ts);
     }
     // the venue's business before this message, each at its own time
     for (let due = venue.nextDueAt(); due !== undefined && due < ts; due = venue.nextDueAt()) {
@@ -202,11 +202,7 @@ export function driveLobster(
       drain();
     }
     if (ts > clock.now()) clock.advanceTo(ts);
-    for (; nextSample <= ts; nextSample += every) {
-      const eq = rt.portfolio.equity();
-      equity.push({ ts: nextSample, equity: moneyToNumber(eq) });
-      rt.observe(nextSample, eq);
-    }
+    for (; nextSample <= ts; nextSample += every) rt.observe(nextSample, curve.sample(nextSample));
     venue.onLobster(inst.id, msgs, i, dayStart);
     depth.step(msgs, i, ob);
     drain();
@@ -240,15 +236,15 @@ export function driveLobster(
     };
     quotes++;
     rt.markQuote(q);
+    curve.mark(inst.id, (b + a) / 2);
     rt.publish(q);
     drain();
   }
   // the curve ends at the last message, not at the last whole sampling step before it
-  const last = equity[equity.length - 1]!;
   const messages = end - first;
   if (messages > 0) {
     const lastTs = dayStart + BigInt(msgs.timeNs[end - 1]!);
-    if (lastTs > last.ts) equity.push({ ts: lastTs, equity: moneyToNumber(rt.portfolio.equity()) });
+    if (lastTs > curve.lastTs) curve.sample(lastTs);
   }
   return { messages, quotes, trades };
 }

@@ -1,3 +1,4 @@
+import type { BenchmarkSummary, RelativeStats } from '../analytics/benchmark.ts';
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PeriodReturns } from '../analytics/period-returns.ts';
 import type { InstrumentStats } from '../analytics/trade-stats.ts';
@@ -72,15 +73,49 @@ export function summaryRows(s: PerformanceSummary): SummaryRow[] {
   ];
 }
 
-/** The Monte Carlo block, formatted: what was resampled, P(loss), and a row per percentile. */
-export interface MonteCarloRows {
+/** A captioned table of formatted cells, each row led by its label (shared by the terminal and the HTML report). */
+export interface CaptionedRows {
   readonly caption: string;
   readonly header: readonly [string, string, string];
   readonly rows: readonly (readonly [string, string, string])[];
 }
 
-/** A {@link MonteCarloSummary} as a caption and rows (shared by the terminal and the HTML report). */
-export function monteCarloRows(mc: MonteCarloSummary): MonteCarloRows {
+/** Strategy and benchmark side by side: the metrics both have, then the strategy's statistics relative to it. */
+export function benchmarkRows(s: PerformanceSummary, b: BenchmarkSummary): CaptionedRows {
+  const ours = summaryRows(s);
+  const theirs = summaryRows(b.metrics);
+  const both = (
+    ['totalReturn', 'annualizedReturn', 'annualizedVolatility', 'sharpe', 'maxDrawdown'] as const
+  ).map((key) => {
+    const i = ours.findIndex((r) => r.key === key);
+    return [ours[i]!.label, ours[i]!.value, theirs[i]!.value] as const;
+  });
+  // the relative statistics come from the same returns as Sharpe: daily, or intraday for a run within a day or two
+  const basis = s.ratioBasis === 'intraday' ? ' (intraday)' : '';
+  const rel = (key: keyof RelativeStats, label: string, fmt: (x: number) => string) => {
+    const v = b.relative[key];
+    return [`${label}${basis}`, v === null ? NOT_AVAILABLE : fmt(v), ''] as const;
+  };
+  const held =
+    b.symbols.length === 1
+      ? `${b.symbols[0]} from its`
+      : `${b.symbols.join(', ')} in equal parts from each one's`;
+  return {
+    caption: `Benchmark: buy and hold of ${held} first price, no costs`,
+    header: ['Metric', 'Strategy', 'Benchmark'],
+    rows: [
+      ...both,
+      rel('alpha', 'Alpha (annualized)', formatPct),
+      rel('beta', 'Beta', formatRatio),
+      rel('correlation', 'Correlation', formatRatio),
+      rel('trackingError', 'Tracking error (annualized)', formatPct),
+      rel('informationRatio', 'Information ratio', formatRatio)
+    ]
+  };
+}
+
+/** A {@link MonteCarloSummary} as a caption (what was resampled, P(loss)) and a row per percentile. */
+export function monteCarloRows(mc: MonteCarloSummary): CaptionedRows {
   return {
     caption:
       `Monte Carlo: ${formatNumber(mc.paths, 0)} paths of ${formatNumber(mc.horizon, 0)} daily returns ` +

@@ -1,3 +1,4 @@
+import type { BenchmarkSummary } from '../analytics/benchmark.ts';
 import { drawdownSeries } from '../analytics/max-drawdown.ts';
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PeriodReturns } from '../analytics/period-returns.ts';
@@ -6,6 +7,7 @@ import type { EquityPoint, PerformanceSummary } from '../analytics/types.ts';
 import { msFromNs } from '../core/nanos.ts';
 import { downsampleMinMax, type XY } from './downsample.ts';
 import {
+  benchmarkRows,
   formatNumber,
   instrumentRows,
   MONTHS,
@@ -32,6 +34,10 @@ export interface HtmlReportInput {
   readonly returns?: PeriodReturns;
   /** Closed trades per instrument, shown as a table when present and not empty. */
   readonly byInstrument?: readonly InstrumentStats[];
+  /** The run against its benchmark: a side-by-side table, and its curve drawn with the equity (`benchmarkEquity`). */
+  readonly benchmark?: BenchmarkSummary;
+  /** The benchmark's equity curve, point for point with `equity`. */
+  readonly benchmarkEquity?: readonly EquityPoint[];
 }
 
 /** Most points drawn per chart series. */
@@ -44,7 +50,18 @@ export const MAX_CHART_POINTS = 2000;
  * All text is HTML-escaped. Deterministic: the same input gives the same bytes.
  */
 export function renderHtmlReport(input: HtmlReportInput): string {
-  const { title, runId, summary, equity, config, generatedFor, monteCarlo, returns, byInstrument } = input;
+  const {
+    title,
+    runId,
+    summary,
+    equity,
+    config,
+    generatedFor,
+    monteCarlo,
+    returns,
+    byInstrument,
+    benchmark
+  } = input;
   const rows = summaryRows(summary)
     .map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`)
     .join('\n');
@@ -65,6 +82,7 @@ table.metrics th,table.metrics td{padding:.3rem .75rem;border-bottom:1px solid #
 table.metrics th{text-align:left;font-weight:500}
 table.metrics td{text-align:right;font-variant-numeric:tabular-nums}
 table.metrics thead th{text-align:right;font-weight:600}
+table.metrics thead th:first-child{text-align:left}
 table.monthly th,table.monthly td{padding:.25rem .4rem;font-size:.85rem}
 .scroll{overflow-x:auto}
 td.pos{color:#1a7f37}
@@ -75,6 +93,7 @@ svg .title{font-size:12px;fill:#1f2328;font-weight:600}
 .grid{stroke:#eaeef2;stroke-width:1}
 .axis{stroke:#8c959f;stroke-width:1}
 .equity-line{fill:none;stroke:#0969da;stroke-width:1.5}
+.benchmark-line{fill:none;stroke:#8c959f;stroke-width:1.25;stroke-dasharray:5 3}
 .drawdown-area{fill:#cf222e;fill-opacity:.25;stroke:#cf222e;stroke-width:1}
 pre{background:#f6f8fa;padding:1rem;overflow:auto;border-radius:6px}
 </style>
@@ -92,9 +111,9 @@ ${rows}
 </tbody>
 </table>
 </section>
-${monteCarlo ? renderMonteCarlo(monteCarlo) : ''}<section>
+${benchmark ? renderBenchmark(summary, benchmark) : ''}${monteCarlo ? renderMonteCarlo(monteCarlo) : ''}<section>
 <h2>Equity and drawdown</h2>
-${renderCharts(equity)}
+${renderCharts(equity, input.benchmarkEquity)}
 </section>
 ${returns && returns.monthly.length > 0 ? renderMonthly(returns) : ''}${byInstrument && byInstrument.length > 0 ? renderByInstrument(byInstrument) : ''}<section>
 <details>
@@ -150,6 +169,12 @@ ${wide ? `<div class="scroll">\n${table}</div>\n` : table}</section>
 function renderMonteCarlo(mc: MonteCarloSummary): string {
   const { caption, header, rows } = monteCarloRows(mc);
   return tableSection('Monte Carlo', caption, header, rows);
+}
+
+/** The benchmark section: strategy and benchmark side by side, then alpha, beta and the rest. */
+function renderBenchmark(summary: PerformanceSummary, b: BenchmarkSummary): string {
+  const { caption, header, rows } = benchmarkRows(summary, b);
+  return tableSection('Benchmark', caption, header, rows);
 }
 
 /** The monthly returns section: a row per year, a column per month, the year's return last. */
@@ -223,9 +248,16 @@ const DD_H = 140;
 const H = DD_TOP + DD_H + 44;
 const PLOT_W = W - LEFT - RIGHT;
 
-function renderCharts(equity: readonly EquityPoint[]): string {
+function renderCharts(equity: readonly EquityPoint[], benchmark?: readonly EquityPoint[]): string {
   if (equity.length === 0) return '<p class="empty">No equity data.</p>';
   const full: XY[] = equity.map((p) => ({ x: msFromNs(p.ts), y: p.equity }));
+  const benchPts =
+    benchmark && benchmark.length > 0
+      ? downsampleMinMax(
+          benchmark.map((p) => ({ x: msFromNs(p.ts), y: p.equity })),
+          MAX_CHART_POINTS
+        )
+      : undefined;
   const dd = drawdownSeries(equity);
   const eqPts = downsampleMinMax(full, MAX_CHART_POINTS);
   const ddPts = downsampleMinMax(
@@ -238,7 +270,7 @@ function renderCharts(equity: readonly EquityPoint[]): string {
 
   let eMin = Number.POSITIVE_INFINITY;
   let eMax = Number.NEGATIVE_INFINITY;
-  for (const p of eqPts) {
+  for (const p of benchPts ? [...eqPts, ...benchPts] : eqPts) {
     if (Number.isFinite(p.y)) {
       eMin = Math.min(eMin, p.y);
       eMax = Math.max(eMax, p.y);
@@ -269,9 +301,19 @@ function renderCharts(equity: readonly EquityPoint[]): string {
       `<text x="${LEFT - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${tickLabel(t, eTicks)}</text>`
     );
   }
-  parts.push(
-    `<path class="equity-line" d="${eqPts.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(sx(p.x))},${f(sy(p.y))}`).join('')}"/>`
-  );
+  const line = (pts: readonly XY[]) =>
+    pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(sx(p.x))},${f(sy(p.y))}`).join('');
+  if (benchPts) {
+    parts.push(`<path class="benchmark-line" d="${line(benchPts)}"/>`);
+    // legend, top right: the strategy solid, the benchmark dashed
+    const lx = W - RIGHT - 190;
+    const ly = EQ_TOP - 12;
+    parts.push(`<line class="equity-line" x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}"/>`);
+    parts.push(`<text x="${lx + 22}" y="${ly}" dominant-baseline="middle">Strategy</text>`);
+    parts.push(`<line class="benchmark-line" x1="${lx + 90}" x2="${lx + 108}" y1="${ly}" y2="${ly}"/>`);
+    parts.push(`<text x="${lx + 112}" y="${ly}" dominant-baseline="middle">Benchmark</text>`);
+  }
+  parts.push(`<path class="equity-line" d="${line(eqPts)}"/>`);
   // Drawdown panel.
   parts.push(`<text class="title" x="${LEFT}" y="${DD_TOP - 8}">Drawdown (%)</text>`);
   for (const t of dTicks) {

@@ -1,6 +1,7 @@
+import type { BenchmarkSummary } from '../analytics/benchmark.ts';
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PerformanceSummary } from '../analytics/types.ts';
-import { monteCarloRows, summaryRows } from './format.ts';
+import { benchmarkRows, type CaptionedRows, monteCarloRows, summaryRows } from './format.ts';
 
 /**
  * An aligned plain-text table of a summary for the terminal: labels left-aligned, values right-aligned,
@@ -20,8 +21,18 @@ export function formatSummaryTable(summary: PerformanceSummary): string {
 
 /** The Monte Carlo block for the terminal: its caption, then an aligned table (no trailing newline). */
 export function formatMonteCarloTable(mc: MonteCarloSummary): string {
-  const { caption, header, rows } = monteCarloRows(mc);
+  return formatCaptioned(monteCarloRows(mc), false);
+}
+
+/** Strategy against benchmark for the terminal: its caption, then an aligned table (no trailing newline). */
+export function formatBenchmarkTable(summary: PerformanceSummary, benchmark: BenchmarkSummary): string {
+  return formatCaptioned(benchmarkRows(summary, benchmark), true);
+}
+
+/** A caption over an aligned table: values right-aligned, the first column too unless `labels` (left). */
+function formatCaptioned({ caption, header, rows }: CaptionedRows, labels: boolean): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  const cell = (c: string, i: number) => (labels && i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!));
+  const line = (r: readonly string[]) => r.map(cell).join('  ').trimEnd();
   return [caption, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

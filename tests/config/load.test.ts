@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/cli/run.command.ts';
 import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
+import { analyticsOf } from '../../src/config/schema.ts';
 import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
 import { createStrategy } from '../../src/strategies/registry.ts';
 
@@ -44,6 +45,22 @@ describe('config loading', () => {
       )
     );
     expect(e.message).toMatch(/portfolo/);
+  });
+
+  it('analytics: a benchmark symbol or equal-weight or none, a risk-free rate; left out, the defaults', () => {
+    const base =
+      'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 3 }\nstrategy: { type: x }\n';
+    const cfg = parseRunConfig(`${base}analytics: { benchmark: { symbol: A }, riskFree: 0.03 }`, 'c.yaml');
+    expect(cfg.analytics).toEqual({ benchmark: { symbol: 'A' }, riskFree: 0.03 });
+    const plain = parseRunConfig(base, 'c.yaml');
+    expect(plain.analytics).toBeUndefined();
+    expect(analyticsOf(plain)).toEqual({ benchmark: 'equal-weight', riskFree: 0 });
+    expect(parseRunConfig(`${base}analytics: { benchmark: none }`, 'c.yaml').analytics?.benchmark).toBe(
+      'none'
+    );
+    const e = errorOf(() => parseRunConfig(`${base}analytics: { benchmark: SPY }`, 'c.yaml'));
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.context).toMatchObject({ path: 'analytics.benchmark' });
   });
 
   it('reports YAML syntax errors with line and column', () => {

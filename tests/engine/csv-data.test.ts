@@ -39,11 +39,11 @@ describe('data.kind csv: a backtest straight from CSV files of any layout', () =
     expect(r.fills).toBeGreaterThan(0);
     expect(dataFilesOf(c.data)).toEqual([sharedData('ohlcv', 'spy_yahoo', 'SPY_5min_20250519_20250714.csv')]);
     expect(liveBars(c).timeframe.label).toBe('5m');
-    expect(summaryOptionsFor(c)).toEqual({ periodsPerYear: 252 });
+    expect(summaryOptionsFor(c)).toEqual({ riskFree: 0, periodsPerYear: 252 });
     expect([...dataCalendars(c)]).toEqual([['SPY@ARCA', 'nyse']]);
     // round the clock: 365 days a year
     const crypto = config({ kind: 'csv', files: [{ symbol: 'BTC', path: 'x.csv' }] });
-    expect(summaryOptionsFor(crypto)).toEqual({ periodsPerYear: 365, sessionNs: NS_PER_DAY });
+    expect(summaryOptionsFor(crypto)).toEqual({ riskFree: 0, periodsPerYear: 365, sessionNs: NS_PER_DAY });
     expect(
       liveBars(config({ kind: 'csv', files: [{ symbol: 'BTC', path: 'x.csv' }], timeframe: '1h' })).timeframe
         .label

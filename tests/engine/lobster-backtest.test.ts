@@ -81,6 +81,13 @@ describe('tick backtests on LOBSTER data (L3 emulator, quotes to strategies)', (
     expect(first.tsEvent / 1_000_000_000n).toBe(BigInt(Date.UTC(2012, 5, 21, 13, 30, 0) / 1000));
     // every quote is in the log, as the strategy saw it
     expect(records(r.log).filter((x) => x.type === 'market.quote')).toHaveLength(s.seen.length);
+    // the benchmark holds AAPL from the first quote's mid to the last's, sampled with the equity curve
+    const last = s.seen[s.seen.length - 1]!.q;
+    const mid = (q: typeof first) => (q.bidPx + q.askPx) / 2;
+    expect(r.benchmark!.symbols).toEqual(['AAPL@NASDAQ']);
+    expect(r.benchmarkEquity!.map((p) => p.ts)).toEqual(r.equity.map((p) => p.ts));
+    expect(r.benchmark!.metrics.totalReturn).toBeCloseTo(mid(last) / mid(first) - 1, 12);
+    expect(r.benchmark!.metrics.ratioBasis).toBe('intraday');
   });
 
   it('shows every execution to onTrade as a print (aggressor opposite the resting order), in file order', async () => {

@@ -27,14 +27,19 @@ describe('summaryOptionsFor: how a run annualises, from its data’s calendar', 
   it('365 days of 24 hours when any symbol trades round the clock, else 252 NYSE sessions', () => {
     const root = store({ BTCUSD: '24x7', ORCL: 'nyse' });
     const parquet = (symbols: string[]) => config({ kind: 'parquet', store: root, symbols, timeframe: '1h' });
-    expect(summaryOptionsFor(parquet(['BTCUSD']))).toEqual({ periodsPerYear: 365, sessionNs: NS_PER_DAY });
-    expect(summaryOptionsFor(parquet(['ORCL', 'BTCUSD']))).toEqual({
+    expect(summaryOptionsFor(parquet(['BTCUSD']))).toEqual({
+      riskFree: 0,
       periodsPerYear: 365,
       sessionNs: NS_PER_DAY
     });
-    expect(summaryOptionsFor(parquet(['ORCL']))).toEqual({ periodsPerYear: 252 });
+    expect(summaryOptionsFor(parquet(['ORCL', 'BTCUSD']))).toEqual({
+      riskFree: 0,
+      periodsPerYear: 365,
+      sessionNs: NS_PER_DAY
+    });
+    expect(summaryOptionsFor(parquet(['ORCL']))).toEqual({ riskFree: 0, periodsPerYear: 252 });
     // a symbol the store does not list has no calendar of its own
-    expect(summaryOptionsFor(parquet(['XYZ']))).toEqual({ periodsPerYear: 252 });
+    expect(summaryOptionsFor(parquet(['XYZ']))).toEqual({ riskFree: 0, periodsPerYear: 252 });
   });
 
   it('synthetic weekday sessions annualise with their configured length', () => {
@@ -47,6 +52,7 @@ describe('summaryOptionsFor: how a run annualises, from its data’s calendar', 
       sessionCloseUtc: '16:30'
     });
     expect(summaryOptionsFor(synthetic)).toEqual({
+      riskFree: 0,
       periodsPerYear: 252,
       sessionNs: 8n * NS_PER_HOUR + NS_PER_HOUR / 2n
     });
