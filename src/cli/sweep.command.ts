@@ -6,6 +6,8 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatNumber, formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, type ParamAxis, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
 import {
+  formatObjective,
+  OBJECTIVE_LABELS,
   runSweep,
   SWEEP_OBJECTIVES,
   type SweepObjective,
@@ -31,7 +33,8 @@ Options:
                   strings) or PATH=START:STOP:STEP (inclusive), e.g. strategy.params.fast=5,10,20,
                   strategy.params.slow=50:100:25, execution.slippage.bps=1,2; at most ${MAX_SWEEP_POINTS.toLocaleString('en-US')} points
   --workers N     worker threads (default: one per CPU, never more than points)
-  --objective O   rank by sharpe (default), sortino, totalReturn, calmar or maxDrawdown (lower is better)
+  --objective O   rank by sharpe (default), sortino, totalReturn, calmar, maxDrawdown (lower is better),
+                  or against the benchmark (analytics.benchmark): alpha or informationRatio
   --seed N        seed of every point (default: each point's config seed)
   --from T        trade only from T on (YYYY-MM-DD, ISO or integer ns), as \`tradestate run --from\`
   --to T          stop before T (exclusive; a date includes that day)
@@ -51,17 +54,20 @@ function paramHeaders(axes: readonly ParamAxis[]): string[] {
   return axes.map((a, i) => (last.filter((l) => l === last[i]).length === 1 ? last[i]! : a.path));
 }
 
-/** The top `k` of the ranking as an aligned table: rank, swept values, Sharpe, total return, max drawdown, trades. */
+/** Objectives the sweep table always shows. */
+const SHOWN: readonly SweepObjective[] = ['sharpe', 'totalReturn', 'maxDrawdown'];
+
+/**
+ * The top `k` of the ranking as an aligned table: rank, swept values, Sharpe, the objective when it is another,
+ * total return, max drawdown, trades.
+ */
 export function formatSweepTable(s: SweepOutcome, k: number): string {
-  const extra: { label: string; key: SweepObjective }[] =
-    s.objective === 'sortino' || s.objective === 'calmar'
-      ? [{ label: s.objective === 'sortino' ? 'Sortino' : 'Calmar', key: s.objective }]
-      : [];
+  const extra = SHOWN.includes(s.objective) ? [] : [s.objective];
   const header = [
     'Rank',
     ...paramHeaders(s.axes),
     'Sharpe',
-    ...extra.map((e) => e.label),
+    ...extra.map((o) => OBJECTIVE_LABELS[o]),
     'Total return',
     'Max drawdown',
     'Trades'
@@ -73,7 +79,7 @@ export function formatSweepTable(s: SweepOutcome, k: number): string {
       String(n + 1),
       ...s.axes.map((a) => String(r.params[a.path])),
       formatRatio(m.sharpe),
-      ...extra.map((e) => formatRatio(m[e.key] ?? Number.NaN)),
+      ...extra.map((o) => formatObjective(o, m[o])),
       formatPct(m.totalReturn),
       formatPct(m.maxDrawdown),
       formatNumber(m.trades, 0)

@@ -6,7 +6,12 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import { formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
-import { SWEEP_OBJECTIVES, type SweepObjective } from '../sweep/sweep-runner.ts';
+import {
+  formatObjective,
+  OBJECTIVE_LABELS,
+  SWEEP_OBJECTIVES,
+  type SweepObjective
+} from '../sweep/sweep-runner.ts';
 import { runWalkForward, type WalkForwardOutcome, walkForwardJson } from '../sweep/walk-forward-runner.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK } from './io.ts';
 import { intOption, paramsLabel, windowOption } from './options.ts';
@@ -31,7 +36,8 @@ Options:
   --test D        length of each test window
   --step D        how far each fold moves on (default: --test, test windows back to back)
   --anchored      every train window starts at the beginning and grows (default: rolling, fixed length)
-  --objective O   choose by sharpe (default), sortino, totalReturn, calmar or maxDrawdown (lower is better)
+  --objective O   choose by sharpe (default), sortino, totalReturn, calmar, maxDrawdown (lower is better),
+                  or against the benchmark (analytics.benchmark): alpha or informationRatio
   --workers N     worker threads of each train sweep (default: one per CPU)
   --seed N        seed of every run (default: each point's config seed)
   --from T        start of the range, YYYY-MM-DD or ISO (default: the data's first bar)
@@ -55,26 +61,17 @@ function shortTime(ns: Nanos): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}${tail}`;
 }
 
-const OBJECTIVE_LABEL: Record<SweepObjective, string> = {
-  sharpe: 'Sharpe',
-  sortino: 'Sortino',
-  totalReturn: 'return',
-  calmar: 'Calmar',
-  maxDrawdown: 'max DD'
-};
-
 /**
  * The folds as an aligned table (fold, train and test ranges, chosen parameters, in-sample objective,
  * out-of-sample return and Sharpe; a failed fold shows its reason) and the overall line.
  */
 export function formatWalkForward(o: WalkForwardOutcome): string {
-  const isPct = o.objective === 'totalReturn' || o.objective === 'maxDrawdown';
   const header = [
     'Fold',
     'Train',
     'Test',
     'Best params',
-    `IS ${OBJECTIVE_LABEL[o.objective]}`,
+    `IS ${OBJECTIVE_LABELS[o.objective]}`,
     'OOS return',
     'OOS Sharpe'
   ];
@@ -83,7 +80,7 @@ export function formatWalkForward(o: WalkForwardOutcome): string {
     `${shortTime(f.train.from)} → ${shortTime(f.train.to)}`,
     `${shortTime(f.test.from)} → ${shortTime(f.test.to)}`,
     f.best ? paramsLabel(f.best.params) : '-',
-    f.best ? (isPct ? formatPct(f.best.objective) : formatRatio(f.best.objective)) : '-',
+    f.best ? formatObjective(o.objective, f.best.objective) : '-',
     f.oos ? formatPct(f.oos.metrics.totalReturn) : 'failed',
     f.oos ? formatRatio(f.oos.metrics.sharpe) : '-'
   ]);

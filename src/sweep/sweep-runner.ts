@@ -10,12 +10,23 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type DataFileDigest, digestRunFiles } from '../data/data-digest.ts';
 import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
+import { formatPct, formatRatio } from '../report/format.ts';
 import { applyParams, assertKnownPath, gridOf, type ParamAxis } from './param-grid.ts';
 import { type RedisSweepOptions, runJobsOnRedis } from './redis-sweep.ts';
 import { errorOf, type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
 
-/** What the ranking sorts by: higher is better, except `maxDrawdown` (lower is better). */
-export type SweepObjective = 'sharpe' | 'sortino' | 'totalReturn' | 'calmar' | 'maxDrawdown';
+/**
+ * What the ranking sorts by: higher is better, except `maxDrawdown` (lower is better). `alpha` and
+ * `informationRatio` are against the run's benchmark (`analytics.benchmark`).
+ */
+export type SweepObjective =
+  | 'sharpe'
+  | 'sortino'
+  | 'totalReturn'
+  | 'calmar'
+  | 'maxDrawdown'
+  | 'alpha'
+  | 'informationRatio';
 
 /** Every {@link SweepObjective}. */
 export const SWEEP_OBJECTIVES: readonly SweepObjective[] = [
@@ -23,8 +34,27 @@ export const SWEEP_OBJECTIVES: readonly SweepObjective[] = [
   'sortino',
   'totalReturn',
   'calmar',
-  'maxDrawdown'
+  'maxDrawdown',
+  'alpha',
+  'informationRatio'
 ];
+
+/** Each objective as a table heading names it. */
+export const OBJECTIVE_LABELS: Readonly<Record<SweepObjective, string>> = {
+  sharpe: 'Sharpe',
+  sortino: 'Sortino',
+  totalReturn: 'Total return',
+  calmar: 'Calmar',
+  maxDrawdown: 'Max drawdown',
+  alpha: 'Alpha',
+  informationRatio: 'Info ratio'
+};
+
+/** An objective's value as tables show it: a percentage for returns, drawdown and alpha, else a ratio. */
+export function formatObjective(objective: SweepObjective, v: number | null): string {
+  const pct = objective === 'totalReturn' || objective === 'maxDrawdown' || objective === 'alpha';
+  return pct ? formatPct(v ?? Number.NaN) : formatRatio(v ?? Number.NaN);
+}
 
 /** What {@link runSweep} sweeps, and how. */
 export interface SweepOptions {
@@ -310,6 +340,9 @@ const METRIC_COLUMNS = [
   'sortino',
   'calmar',
   'maxDrawdown',
+  'alpha',
+  'beta',
+  'informationRatio',
   'trades',
   'winRate',
   'endEquity'

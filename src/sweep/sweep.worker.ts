@@ -52,6 +52,10 @@ export interface SweepMetrics {
   readonly calmar: number | null;
   /** Fraction, positive. */
   readonly maxDrawdown: number;
+  /** Against the run's benchmark (`RelativeStats` in analytics/benchmark.ts); `null` without one or when it cannot be estimated. */
+  readonly alpha: number | null;
+  readonly beta: number | null;
+  readonly informationRatio: number | null;
   readonly trades: number;
   readonly winRate: number;
   readonly endEquity: number;
@@ -102,6 +106,7 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
       monteCarloPaths: 0
     });
     const s = r.summary;
+    const rel = r.benchmark?.relative;
     return {
       index,
       runId: r.runId,
@@ -114,6 +119,9 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
         sortino: s.sortino,
         calmar: s.calmar,
         maxDrawdown: s.maxDrawdown,
+        alpha: rel?.alpha ?? null,
+        beta: rel?.beta ?? null,
+        informationRatio: rel?.informationRatio ?? null,
         trades: s.tradeCount,
         winRate: s.winRate,
         endEquity: s.endEquity

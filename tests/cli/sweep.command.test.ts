@@ -79,7 +79,7 @@ describe('tradestate sweep', () => {
     expect(csv[doc.ranking[0] + 1]).toMatch(new RegExp(`^${doc.ranking[0]},1,`));
   });
 
-  it('--from/--to backtest every point on that window only, as tradestate run does', async () => {
+  it('--from/--to backtest every point on that window only, as tradestate run does; --objective informationRatio', async () => {
     const { dir, file } = configFile();
     const window = ['--from', '2024-03-04T15:00:00Z', '--to', '2024-03-04T18:00:00Z'];
     const r = await cli(
@@ -89,10 +89,15 @@ describe('tradestate sweep', () => {
       '--param',
       'strategy.params.fast=5',
       ...window,
+      '--objective',
+      'informationRatio',
       '--out',
       dir
     );
     expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out.split('\n')[1]).toMatch(
+      /^Rank\s+fast\s+Sharpe\s+Info ratio\s+Total return\s+Max drawdown\s+Trades$/
+    );
     const doc = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
     expect(doc.window).toEqual({
       from: '2024-03-04T15:00:00.000000000Z',
@@ -116,6 +121,10 @@ describe('tradestate sweep', () => {
     expect(point.runId).toBe(summary.runId);
     expect(point.metrics.totalReturn).toBe(summary.metrics.totalReturn);
     expect(point.metrics.sharpe).toBe(summary.metrics.sharpe);
+    // against the run's benchmark, as the run itself reports it
+    expect(point.metrics.informationRatio).toBe(summary.benchmark.relative.informationRatio);
+    expect(point.metrics.alpha).toBe(summary.benchmark.relative.alpha);
+    expect(typeof point.metrics.informationRatio).toBe('number');
   });
 
   it('prints its help and is listed in the main help', async () => {

@@ -49,6 +49,9 @@ describe('runSweep', () => {
         sortino: direct.summary.sortino,
         calmar: direct.summary.calmar,
         maxDrawdown: direct.summary.maxDrawdown,
+        alpha: direct.benchmark!.relative.alpha,
+        beta: direct.benchmark!.relative.beta,
+        informationRatio: direct.benchmark!.relative.informationRatio,
         trades: direct.summary.tradeCount,
         winRate: direct.summary.winRate,
         endEquity: direct.summary.endEquity
@@ -140,6 +143,10 @@ describe('rankResults', () => {
       sortino: 0,
       calmar: 0,
       maxDrawdown,
+      alpha: null,
+      beta: null,
+      // a point without a benchmark estimate ranks last
+      informationRatio: index === 3 ? null : sharpe,
       trades: 0,
       winRate: 0,
       endEquity: 0
@@ -160,5 +167,9 @@ describe('rankResults', () => {
 
   it('lower is better for maxDrawdown', () => {
     expect(rankResults(results, 'maxDrawdown')).toEqual([4, 1, 5, 0, 3]);
+  });
+
+  it('a null objective (no benchmark, or too short a run) ranks last', () => {
+    expect(rankResults(results, 'informationRatio')).toEqual([1, 0, 5, 3, 4]);
   });
 });
