@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 // the CLI loads the paper stack on demand: load it with the file, so the timed sessions do not pay for it
 import '../../src/cli/paper.command.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
@@ -12,16 +11,10 @@ import type { FixTlsOptions } from '../../src/gateways/fix/session.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { FixLocalVenue } from '../../src/venue/fix-local/fix-local.venue.ts';
 import { FIX42_XML } from '../gateways/fix-support.ts';
+import { cli } from '../support/cli.ts';
 import { freePort } from '../support/free-port.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 import { until } from '../support/until.ts';
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false });
-  return { code, out, err };
-}
 
 /** A count as the CLI prints it (`1,493`). */
 const count = (s: string | undefined): number => Number(s?.replaceAll(',', ''));
