@@ -197,6 +197,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();
+  for (const w of result.warnings) io.err(`warning: ${w}\n`);
   const secs = (performance.now() - t0) / 1000;
   io.out(`tradestate backtest ${result.runId} (seed ${result.seed})\n`);
   io.out(formatSummaryTable(result.summary));

@@ -65,7 +65,9 @@ export function readCsvFile(
  */
 export async function openBarSource(
   spec: OpenBarSourceSpec,
-  instruments: (symbol: string) => Instrument
+  instruments: (symbol: string) => Instrument,
+  /** Told what the generic CSV reader noticed and worked around (ignored columns, reversed rows, …). */
+  onWarning?: (warning: string) => void
 ): Promise<BarSource> {
   if (spec.kind === 'yahoo-csv' || spec.kind === 'csv') {
     const sources: BarSource[] = [];
@@ -75,7 +77,8 @@ export async function openBarSource(
       if (spec.kind === 'yahoo-csv') {
         bars = parseYahooCsv(readDataFile(f.path), inst, { adjust: spec.adjust ?? false, file: f.path });
       } else {
-        const { cols } = readCsvFile(f.path, inst, spec.read);
+        const { cols, warnings } = readCsvFile(f.path, inst, spec.read);
+        for (const w of warnings) onWarning?.(w);
         bars = Array.from({ length: cols.length }, (_, i) => barAt(cols, i, inst.id));
       }
       sources.push(barsFromArray(bars));

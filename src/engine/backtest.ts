@@ -86,6 +86,8 @@ export interface BacktestResult {
   /** Closed round trips per instrument. */
   readonly byInstrument: readonly InstrumentStats[];
   readonly bars: number;
+  /** What reading the data noticed and worked around (also `data.warning` records in the log). */
+  readonly warnings: readonly string[];
   /** Tick data (LOBSTER): messages replayed and top-of-book changes shown to the strategy; 0 for bar data. */
   readonly messages: number;
   readonly quotes: number;
@@ -179,8 +181,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const opened = tickData
     ? undefined
     : opts.bars
-      ? { source: opts.bars, total: undefined }
+      ? { source: opts.bars, total: undefined, warnings: [] }
       : await openBars(config, instruments, seed);
+  const warnings = opened?.warnings ?? [];
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
@@ -215,6 +218,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       ...(window ? { window: windowJson(window) } : {})
     }
   );
+  for (const message of warnings) log.append(0n, 'data.warning', 'feed', {}, { message });
   // a tick backtest's strategy reads the market's book (the data's, checked against its orderbook rows) in view.book
   const depth = tickData ? new LobsterReplayer() : undefined;
   const books = depth ? tickBooks(depth, instruments[0]!.id) : undefined;
@@ -361,6 +365,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     returns,
     benchmark,
     byInstrument,
+    warnings,
     bars,
     messages,
     quotes,

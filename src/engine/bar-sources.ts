@@ -73,12 +73,15 @@ export function dataCalendars(config: RunConfig): Map<string, ResampleOptions['c
 /** Tick size, lot size and currency of an instrument neither the config nor the data describes. */
 const BUILT_IN_INSTRUMENT = { tickSize: '0.01', lotSize: '1', currency: 'USD' } as const;
 
-/** Open the configured bar source; `total` is the bar count when known up front (for progress). */
+/**
+ * Open the configured bar source; `total` is the bar count when known up front (for progress), `warnings` what
+ * reading the data noticed and worked around (a CSV of your own: ignored columns, newest-first rows, …).
+ */
 export async function openBars(
   config: RunConfig,
   instruments: readonly Instrument[],
   seed: number
-): Promise<{ source: BarSource; total: number | undefined }> {
+): Promise<{ source: BarSource; total: number | undefined; warnings: readonly string[] }> {
   const data = config.data;
   if (data.kind === 'lobster') {
     throw new TradestateError(
@@ -89,7 +92,7 @@ export async function openBars(
   }
   if (data.kind === 'synthetic') {
     const total = data.sessions * syntheticSessionMinutes(data) * instruments.length;
-    return { source: syntheticBars(data, instruments, seed), total };
+    return { source: syntheticBars(data, instruments, seed), total, warnings: [] };
   }
   const spec: OpenBarSourceSpec =
     data.kind === 'yahoo-csv'
@@ -105,13 +108,18 @@ export async function openBars(
             ...(data.start !== undefined ? { start: data.start } : {}),
             ...(data.end !== undefined ? { end: data.end } : {})
           };
-  const source = await openBarSource(spec, (symbol) => {
-    const inst = instruments.find((i) => i.symbol === symbol);
-    if (!inst)
-      throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `no instrument for ${symbol}`, { symbol });
-    return inst;
-  });
-  return { source, total: undefined };
+  const warnings: string[] = [];
+  const source = await openBarSource(
+    spec,
+    (symbol) => {
+      const inst = instruments.find((i) => i.symbol === symbol);
+      if (!inst)
+        throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `no instrument for ${symbol}`, { symbol });
+      return inst;
+    },
+    (w) => warnings.push(w)
+  );
+  return { source, total: undefined, warnings };
 }
 
 /** Minutes from the synthetic data's session open to its close (UTC `HH:MM` each). */

@@ -9,7 +9,9 @@ import { runBacktest } from '../../src/engine/backtest.ts';
 import { dataCalendars } from '../../src/engine/bar-sources.ts';
 import { liveBars } from '../../src/engine/live-bars.ts';
 import { summaryOptionsFor } from '../../src/engine/summary-basis.ts';
+import type { MemoryEventLog } from '../../src/log/event-log.ts';
 import { caught } from '../support/caught.ts';
+import { cli } from '../support/cli.ts';
 import { REPO_ROOT, sharedData } from '../support/shared-data.ts';
 
 const strategy = { type: 'sma-crossover', params: { fast: 20, slow: 100, qty: 1000 } };
@@ -69,5 +71,30 @@ describe('data.kind csv: a backtest straight from CSV files of any layout', () =
     const opt = caught(() => config({ kind: 'csv', files: [{ symbol: 'X', path: bad }], stamp: 'middle' }));
     expect(opt.code).toBe('TRD_ERR_CONFIG_INVALID');
     expect(opt.message).toMatch(/data\.stamp/);
+  });
+
+  it('what the reader worked around is a warning: in the result, the log (data.warning) and on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-csv-'));
+    const file = join(dir, 'newest-first.csv');
+    // newest first, with a column the reader does not use
+    writeFileSync(file, 'ts,o,h,l,c,v,oi\n1704205860,2,2,2,2,1,9\n1704205800,1,1,1,1,1,9\n');
+    const expected = [`${file}: ignored columns oi`, `${file}: rows were newest first; read oldest first`];
+    const r = await runBacktest({
+      config: config({ kind: 'csv', files: [{ symbol: 'X', path: file }] }),
+      configFile: 'csv.yaml',
+      monteCarloPaths: 0
+    });
+    expect(r.bars).toBe(2);
+    expect(r.warnings).toEqual(expected);
+    const logged = (r.log as MemoryEventLog).records.filter((x) => x.type === 'data.warning');
+    expect(logged.map((x) => (x.payload as { message: string }).message)).toEqual(expected);
+    const yaml = join(dir, 'c.yaml');
+    writeFileSync(
+      yaml,
+      JSON.stringify({ name: 'csv', data: { kind: 'csv', files: [{ symbol: 'X', path: file }] }, strategy })
+    );
+    const run = await cli('run', '--config', yaml, '--out', join(dir, 'out'));
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(expected.map((w) => `warning: ${w}\n`).join(''));
   });
 });
