@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { RunConfig } from '../config/schema.ts';
+import { strategyModuleFiles } from '../strategies/module-files.ts';
 import { storeDatasetSymbols, storeDatasets, storeMetaFile, storeSymbolDir } from './store-layout.ts';
 
 /** One data file a run reads, and the SHA-256 of its bytes (`missing` when it cannot be read). */
@@ -76,10 +77,28 @@ export function fileDigest(path: string): string {
 /** What a run reads from files: its data and, when it is your own, its strategy module. */
 export type RunInputs = Pick<RunConfig, 'data' | 'strategy'>;
 
-/** The files a run reads, sorted: {@link dataFilesOf} and the strategy module (not the modules it imports). */
+/**
+ * The files a run reads, sorted: {@link dataFilesOf} and the strategy module with the files of its own that it
+ * imports ({@link strategyModuleFiles}).
+ */
 export function runFilesOf(run: RunInputs): string[] {
   const files = dataFilesOf(run.data);
-  return run.strategy.module === undefined ? files : [...new Set([...files, run.strategy.module])].sort();
+  const module = run.strategy.module;
+  if (module === undefined) return files;
+  return [...new Set([...files, module, ...strategyModuleFiles(module)])].sort();
+}
+
+/**
+ * SHA-256 (hex) of a strategy module as a whole: its own bytes' digest when it imports no file of its own, else
+ * the digest of every file's path (relative to the module) and digest ({@link strategyModuleFiles}), so editing a
+ * helper it imports changes it too.
+ */
+export function moduleDigest(entry: string): string {
+  const files = strategyModuleFiles(entry);
+  if (files.length <= 1) return fileDigest(entry);
+  const base = dirname(resolve(entry));
+  const parts = files.map((f) => [relative(base, f), fileDigest(f)]);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 /** The digests of every file a run reads ({@link runFilesOf}). */

@@ -15,7 +15,7 @@ import type { Instrument } from '../core/instrument.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
 import { Rng } from '../core/rng.ts';
 import type { BarSource } from '../data/bar-source.ts';
-import { fileDigest } from '../data/data-digest.ts';
+import { moduleDigest } from '../data/data-digest.ts';
 import { windowed } from '../data/windowed.ts';
 import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
@@ -118,7 +118,8 @@ function hasWindow(w: BacktestWindow | undefined): w is BacktestWindow {
 
 /**
  * A run id that depends only on what determines the run: name, seed, config, the bytes of a strategy module of
- * your own (an edited strategy is another run, not an overwrite of the last one's results) and, when there is
+ * your own and of the files of yours it imports ({@link moduleDigest}: an edited strategy is another run, not an
+ * overwrite of the last one's results) and, when there is
  * one, the window (`default-s42-1a2b3c4d`; windowed `default-s42-w20240304T143100Z..20240311T143100Z-5e6f7a8b`,
  * an open bound left empty). Without a window or a module the id is what it was before either existed.
  */
@@ -133,7 +134,7 @@ export function runIdOf(config: RunConfig, seed: number, window?: BacktestWindow
         ...backtestPart(config),
         seed,
         ...(w ? { window: w } : {}),
-        ...(module !== undefined ? { moduleSha256: fileDigest(module) } : {})
+        ...(module !== undefined ? { moduleSha256: moduleDigest(module) } : {})
       })
     )
     .digest('hex')
