@@ -1,7 +1,7 @@
 import { startTradingNode, type TradingNode } from '../actors/trading-node.actor.ts';
 import type { BookView } from '../book/book-view.ts';
 import type { RunConfig } from '../config/schema.ts';
-import { type Instrument, moneyFromNumber } from '../core/instrument.ts';
+import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { EventLog } from '../log/event-log.ts';
 import type { OrderEmitted } from '../machines/order.machine.ts';
@@ -89,7 +89,7 @@ export class TradingRuntime {
     this.riskEngine = new RiskEngine(config.risk, instruments, (validator, instrumentId, fraction) =>
       log.append(clock.now(), 'risk.warning', 'risk', { instrumentId }, { validator, fraction })
     );
-    this.riskState = new RiskState(instruments, clock);
+    this.riskState = new RiskState(instruments, clock, () => moneyToNumber(this.portfolio.equity()));
     this.node = startTradingNode({
       clock,
       venue: o.venue,
@@ -369,7 +369,8 @@ export class TradingRuntime {
         o.instrumentId,
         index,
         o.side,
-        Math.max(0, leaves)
+        Math.max(0, leaves),
+        moneyToNumber(this.#byId.get(o.instrumentId)!.tickLotValue)
       );
       const risk = this.riskEngine.check(asOrder, view);
       this.#logRisk(now, req.newClientOrderId, risk);

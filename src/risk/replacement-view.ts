@@ -12,13 +12,22 @@ export class ReplacementRiskView implements RiskView {
   readonly #index: number;
   readonly #buyLeaves: number;
   readonly #sellLeaves: number;
+  readonly #unit: number;
 
   /**
    * `leaves` of the order being replaced (on `instrumentId`, the risk engine's instrument `index`, on `side`) are
-   * left out of the open quantities.
+   * left out of the open quantities; `unit` is the instrument's value of one tick × one lot in account currency.
    */
-  constructor(base: RiskView, instrumentId: string, index: number, side: 'buy' | 'sell', leaves: number) {
+  constructor(
+    base: RiskView,
+    instrumentId: string,
+    index: number,
+    side: 'buy' | 'sell',
+    leaves: number,
+    unit: number
+  ) {
     this.#base = base;
+    this.#unit = unit;
     this.#instrumentId = instrumentId;
     this.#index = index;
     this.#buyLeaves = side === 'buy' ? leaves : 0;
@@ -44,6 +53,19 @@ export class ReplacementRiskView implements RiskView {
   }
   /** The base's gross exposure with the replaced order's instrument recomputed without its leaves. */
   grossExposure(): number {
+    return this.#base.grossExposure() - this.#leftOut();
+  }
+  /** The base's gross notional less the replaced order's share of it (valued at the mid, as the base does). */
+  grossNotional(): number {
+    const m = this.#base.mid(this.#instrumentId, this.#index);
+    const g = this.#base.grossNotional();
+    return m === undefined ? g : g - this.#leftOut() * Math.abs(m) * this.#unit;
+  }
+  equity(): number | undefined {
+    return this.#base.equity();
+  }
+  /** How much the replaced order's leaves add to its instrument's worst-case exposure (lots). */
+  #leftOut(): number {
     const b = this.#base;
     const id = this.#instrumentId;
     const i = this.#index;
@@ -51,8 +73,7 @@ export class ReplacementRiskView implements RiskView {
     const buy = b.openBuyQty(id, i);
     const sell = b.openSellQty(id, i);
     return (
-      b.grossExposure() -
-      worstCaseExposure(pos, buy, sell) +
+      worstCaseExposure(pos, buy, sell) -
       worstCaseExposure(pos, Math.max(0, buy - this.#buyLeaves), Math.max(0, sell - this.#sellLeaves))
     );
   }

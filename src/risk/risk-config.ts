@@ -12,6 +12,7 @@ export const RISK_VALIDATORS = [
   'maxOrderQty',
   'maxNotional',
   'maxPosition',
+  'maxLeverage',
   'priceBand',
   'selfTrade',
   'throttle'
@@ -59,6 +60,11 @@ export const riskEngineConfigSchema = z.strictObject({
   maxNotional: z.number().positive().max(1e15).optional(),
   /** A number is the per-symbol limit (backward compatible); or `{ perSymbol, total }`. */
   maxPosition: maxPositionSchema.default({ perSymbol: 10_000_000 }),
+  /**
+   * Buying power: the largest gross notional of worst-case positions (every instrument at its mid) as a multiple of
+   * account equity; 1 is a cash account, 2 Reg T overnight margin, 4 US intraday. Off when absent.
+   */
+  maxLeverage: z.number().positive().max(1000).optional(),
   /** Limit prices further than this from the mid (basis points of the mid) are rejected. */
   priceBandBps: z.number().int().positive().max(100_000).optional(),
   /** What a check that needs a mid does when there is none (price band on a limit, notional of a market order). */

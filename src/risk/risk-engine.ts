@@ -1,5 +1,5 @@
 import { ErrorCode } from '../core/errors.ts';
-import { type Instrument, moneyFromNumber } from '../core/instrument.ts';
+import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import type { RiskDecision } from '../machines/order.types.ts';
 import type { SubmitOrder } from '../messages/commands.ts';
 import { RISK_VALIDATORS, type RiskEngineConfig, type RiskValidatorName } from './risk-config.ts';
@@ -51,16 +51,18 @@ const V_TRADING = 0;
 const V_QTY = 1;
 const V_NOTIONAL = 2;
 const V_POSITION = 3;
-const V_BAND = 4;
-const V_SELF = 5;
-const V_THROTTLE = 6;
-const V_INSTRUMENT = 7;
+const V_LEVERAGE = 4;
+const V_BAND = 5;
+const V_SELF = 6;
+const V_THROTTLE = 7;
+const V_INSTRUMENT = 8;
 const NAMES: readonly RiskCheckName[] = [...RISK_VALIDATORS, 'instrument'];
 const CODE_OF: Record<RiskValidatorName, number> = {
   tradingState: V_TRADING,
   maxOrderQty: V_QTY,
   maxNotional: V_NOTIONAL,
   maxPosition: V_POSITION,
+  maxLeverage: V_LEVERAGE,
   priceBand: V_BAND,
   selfTrade: V_SELF,
   throttle: V_THROTTLE
@@ -77,7 +79,7 @@ const TWO_53 = 2 ** 53;
  *
  * Validators (see docs/RISK.md for exact semantics): `tradingState` (HALTED rejects all; REDUCING only
  * position-reducing orders), `maxOrderQty`, `maxNotional` (exact), `maxPosition` (worst-case per symbol and
- * gross total), `priceBand` (limit price within ±N bps of the mid), `selfTrade` (no crossing the strategy's
+ * gross total), `maxLeverage` (gross worst-case notional over equity), `priceBand` (limit price within ±N bps of the mid), `selfTrade` (no crossing the strategy's
  * own resting orders), `throttle` (token buckets per instrument and per strategy, on the view's clock).
  */
 export class RiskEngine {
@@ -93,6 +95,9 @@ export class RiskEngine {
   readonly #maxNotionalMoney: bigint | undefined;
   readonly #perSymbol: number;
   readonly #total: number;
+  readonly #maxLeverage: number;
+  /** Account currency per tick × lot, per instrument. */
+  readonly #unit: Float64Array;
   readonly #bandBps: number;
   readonly #noMidPasses: boolean;
   readonly #selfTrade: boolean;
@@ -120,6 +125,9 @@ export class RiskEngine {
   #pos = 0;
   #buy = 0;
   #sell = 0;
+  /** Worst-case absolute position of the order's instrument before and after it ({@link #worstCase}). */
+  #before = 0;
+  #after = 0;
   #warnN = 0;
   readonly #warnV = new Uint8Array(8);
   readonly #warnF = new Float64Array(8);
@@ -146,6 +154,8 @@ export class RiskEngine {
     }
     this.#perSymbol = cfg.maxPosition.perSymbol ?? Number.POSITIVE_INFINITY;
     this.#total = cfg.maxPosition.total ?? Number.POSITIVE_INFINITY;
+    this.#maxLeverage = cfg.maxLeverage ?? Number.NaN;
+    this.#unit = Float64Array.from(instruments, (inst) => moneyToNumber(inst.tickLotValue));
     this.#bandBps = cfg.priceBandBps ?? Number.NaN;
     this.#noMidPasses = cfg.whenNoMid === 'pass';
     this.#selfTrade = cfg.selfTrade;
@@ -234,6 +244,8 @@ export class RiskEngine {
         return this.#maxNotional(cmd, view);
       case V_POSITION:
         return this.#maxPosition(cmd, view);
+      case V_LEVERAGE:
+        return this.#maxLeverageCheck(cmd, view);
       case V_BAND:
         return this.#priceBand(cmd, view);
       case V_SELF:
@@ -295,28 +307,32 @@ export class RiskEngine {
     return true;
   }
 
+  /** The order's reference price ×2 (mids may be half ticks): limit price, else stop price, else the mid; NaN if none. */
+  #ref2(cmd: SubmitOrder, view: RiskView): number {
+    if (cmd.limitPx !== undefined) return 2 * cmd.limitPx;
+    if (cmd.stopPx !== undefined) return 2 * cmd.stopPx;
+    const m = view.mid(cmd.instrumentId, this.#idx);
+    return m === undefined ? Number.NaN : 2 * m;
+  }
+
+  /** A check that needs a reference price has none: passes with `whenNoMid: pass`, else rejects. */
+  #noReference(cmd: SubmitOrder, v: number, what: string): boolean {
+    if (this.#noMidPasses) return true;
+    return this.#no(
+      cmd,
+      v,
+      ErrorCode.RISK_NO_REFERENCE_PRICE,
+      `no mid to price the ${cmd.orderType} order's ${what}`,
+      0,
+      0
+    );
+  }
+
   #maxNotional(cmd: SubmitOrder, view: RiskView): boolean {
     const limit2 = this.#notional2[this.#idx]!;
     if (Number.isNaN(limit2)) return true; // off
-    // reference price ×2 (mids may be half ticks): limit price, else stop price, else the mid
-    let ref2: number;
-    if (cmd.limitPx !== undefined) ref2 = 2 * cmd.limitPx;
-    else if (cmd.stopPx !== undefined) ref2 = 2 * cmd.stopPx;
-    else {
-      const m = view.mid(cmd.instrumentId, this.#idx);
-      if (m === undefined) {
-        if (this.#noMidPasses) return true;
-        return this.#no(
-          cmd,
-          V_NOTIONAL,
-          ErrorCode.RISK_NO_REFERENCE_PRICE,
-          `no mid to price the ${cmd.orderType} order's notional`,
-          0,
-          0
-        );
-      }
-      ref2 = 2 * m;
-    }
+    const ref2 = this.#ref2(cmd, view);
+    if (Number.isNaN(ref2)) return this.#noReference(cmd, V_NOTIONAL, 'notional');
     const tl2 = Math.abs(ref2) * cmd.qty;
     if (tl2 > limit2 && !this.#notionalWithinExact(tl2, ref2, cmd.qty)) {
       const money = (exactProduct2(ref2, cmd.qty) * this.#tickLot[this.#idx]!) / 2n;
@@ -339,14 +355,21 @@ export class RiskEngine {
     return exactProduct2(ref2, qty) <= this.#notional2Exact[this.#idx]!;
   }
 
-  #maxPosition(cmd: SubmitOrder, view: RiskView): boolean {
+  /** Load the instrument's worst-case absolute position before and after the order into `#before` / `#after`. */
+  #worstCase(cmd: SubmitOrder, view: RiskView): void {
     this.#loadPosition(cmd, view);
     const up = Math.abs(this.#pos + this.#buy);
     const down = Math.abs(this.#pos - this.#sell);
-    const before = up > down ? up : down;
+    this.#before = up > down ? up : down;
     const up2 = cmd.side === 'buy' ? Math.abs(this.#pos + this.#buy + cmd.qty) : up;
     const down2 = cmd.side === 'sell' ? Math.abs(this.#pos - this.#sell - cmd.qty) : down;
-    const after = up2 > down2 ? up2 : down2;
+    this.#after = up2 > down2 ? up2 : down2;
+  }
+
+  #maxPosition(cmd: SubmitOrder, view: RiskView): boolean {
+    this.#worstCase(cmd, view);
+    const before = this.#before;
+    const after = this.#after;
     if (after <= before) return true; // never blocks an order that does not add exposure
     if (after > this.#perSymbol) {
       return this.#no(
@@ -375,6 +398,37 @@ export class RiskEngine {
       if (g > fraction) fraction = g;
     }
     this.#warn(V_POSITION, fraction);
+    return true;
+  }
+
+  /**
+   * Gross worst-case notional after the order over equity: the view's gross notional with this instrument's worst
+   * case revalued at the order's reference price. Like `maxPosition`, never blocks an order that adds no exposure.
+   */
+  #maxLeverageCheck(cmd: SubmitOrder, view: RiskView): boolean {
+    const max = this.#maxLeverage;
+    if (Number.isNaN(max)) return true; // off
+    this.#worstCase(cmd, view);
+    if (this.#after <= this.#before) return true;
+    const ref2 = this.#ref2(cmd, view);
+    if (Number.isNaN(ref2)) return this.#noReference(cmd, V_LEVERAGE, 'notional for leverage');
+    const unit = this.#unit[this.#idx]!;
+    const m = view.mid(cmd.instrumentId, this.#idx);
+    const mine = m === undefined ? 0 : this.#before * Math.abs(m) * unit;
+    const gross = view.grossNotional() - mine + (this.#after * Math.abs(ref2) * unit) / 2;
+    const equity = view.equity() ?? Number.NaN;
+    const leverage = equity > 0 ? gross / equity : Number.POSITIVE_INFINITY;
+    if (leverage > max) {
+      return this.#no(
+        cmd,
+        V_LEVERAGE,
+        ErrorCode.RISK_MAX_LEVERAGE,
+        `gross notional ${gross.toFixed(2)} would be ${equity > 0 ? `${leverage.toFixed(2)}× equity ${equity.toFixed(2)}` : `against equity ${equity}`}, above maxLeverage ${max}`,
+        leverage,
+        max
+      );
+    }
+    this.#warn(V_LEVERAGE, leverage / max);
     return true;
   }
 

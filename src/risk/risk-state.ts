@@ -1,4 +1,4 @@
-import type { Instrument } from '../core/instrument.ts';
+import { type Instrument, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import type { Side } from '../messages/primitives.ts';
@@ -37,14 +37,20 @@ export class RiskState implements RiskView {
   readonly #openBuy: Float64Array;
   readonly #openSell: Float64Array;
   readonly #mid: Float64Array;
+  /** Account currency per tick × lot, per instrument. */
+  readonly #unit: Float64Array;
+  readonly #equity: (() => number) | undefined;
   readonly #orders = new Map<string, OwnOrder>();
   readonly #strategies = new Map<string, StrategyBook>();
   readonly #n: number;
   #gross = 0;
   #state: TradingState = 'ACTIVE';
 
-  constructor(instruments: readonly Instrument[], clock: { now(): Nanos }) {
+  /** `equity` reads the account's equity (currency) when a check needs it (`maxLeverage`); without it, unknown. */
+  constructor(instruments: readonly Instrument[], clock: { now(): Nanos }, equity?: () => number) {
     this.#clock = clock;
+    this.#equity = equity;
+    this.#unit = Float64Array.from(instruments, (inst) => moneyToNumber(inst.tickLotValue));
     this.#n = instruments.length;
     instruments.forEach((inst, i) => void this.#index.set(inst.id, i));
     this.#pos = new Float64Array(this.#n);
@@ -70,6 +76,21 @@ export class RiskState implements RiskView {
   }
   grossExposure(): number {
     return this.#gross;
+  }
+  grossNotional(): number {
+    let g = 0;
+    for (let i = 0; i < this.#n; i++) {
+      const m = this.#mid[i]!;
+      if (Number.isNaN(m)) continue;
+      g +=
+        worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!) *
+        Math.abs(m) *
+        this.#unit[i]!;
+    }
+    return g;
+  }
+  equity(): number | undefined {
+    return this.#equity?.();
   }
   mid(_id: string, i: number): number | undefined {
     const m = this.#mid[i]!;

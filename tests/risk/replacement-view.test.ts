@@ -10,6 +10,9 @@ const base: RiskView = {
   openBuyQty: (id) => (id === 'X' ? 6 : 0),
   openSellQty: (id) => (id === 'X' ? 2 : 5),
   grossExposure: () => worstCaseExposure(4, 6, 2) + worstCaseExposure(-3, 0, 5),
+  // one tick × one lot is 0.5 currency on both
+  grossNotional: () => (worstCaseExposure(4, 6, 2) * 100 + worstCaseExposure(-3, 0, 5) * 50) * 0.5,
+  equity: () => 12_345,
   mid: (id) => (id === 'X' ? 100 : 50),
   bestOwnBid: () => 99,
   bestOwnAsk: () => 101
@@ -17,25 +20,29 @@ const base: RiskView = {
 
 describe('ReplacementRiskView', () => {
   it('leaves the replaced order out of its side and instrument only', () => {
-    const v = new ReplacementRiskView(base, 'X', 0, 'buy', 5);
+    const v = new ReplacementRiskView(base, 'X', 0, 'buy', 5, 0.5);
     expect([
       v.openBuyQty('X', 0),
       v.openSellQty('X', 0),
       v.openBuyQty('Y', 1),
       v.openSellQty('Y', 1)
     ]).toEqual([1, 2, 0, 5]);
-    const s = new ReplacementRiskView(base, 'Y', 1, 'sell', 5);
+    const s = new ReplacementRiskView(base, 'Y', 1, 'sell', 5, 0.5);
     expect([s.openSellQty('Y', 1), s.openBuyQty('X', 0), s.openSellQty('X', 0)]).toEqual([0, 6, 2]);
   });
 
   it('recomputes gross exposure for that instrument: |4 + 6| → |4 + 1| on X, Y unchanged', () => {
-    const v = new ReplacementRiskView(base, 'X', 0, 'buy', 5);
+    const v = new ReplacementRiskView(base, 'X', 0, 'buy', 5, 0.5);
     expect(base.grossExposure()).toBe(10 + 8);
     expect(v.grossExposure()).toBe(5 + 8);
+    // and gross notional, X valued at its mid 100: (10 → 5) × 100 × 0.5 less
+    expect(base.grossNotional()).toBe((10 * 100 + 8 * 50) * 0.5);
+    expect(v.grossNotional()).toBe((5 * 100 + 8 * 50) * 0.5);
+    expect(v.equity()).toBe(12_345);
   });
 
   it('passes everything else through', () => {
-    const v = new ReplacementRiskView(base, 'X', 0, 'buy', 5);
+    const v = new ReplacementRiskView(base, 'X', 0, 'buy', 5, 0.5);
     expect([
       v.now(),
       v.tradingState(),

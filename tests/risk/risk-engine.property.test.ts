@@ -18,6 +18,9 @@ const step = fc.record({
   buy: fc.integer({ min: 0, max: 1_000 }),
   sell: fc.integer({ min: 0, max: 1_000 }),
   otherGross: fc.integer({ min: 0, max: 4_000 }),
+  /** The other instrument's share of the gross notional (currency), and the account's equity. */
+  otherNotional: fc.integer({ min: 0, max: 400_000 }),
+  equity: fc.option(fc.integer({ min: -10_000, max: 500_000 })),
   mid: fc.option(fc.integer({ min: 19_000, max: 21_000 }).map((m2) => m2 / 2)),
   ownBid: fc.option(fc.integer({ min: 9_500, max: 10_500 })),
   ownAsk: fc.option(fc.integer({ min: 9_500, max: 10_500 })),
@@ -38,12 +41,17 @@ const limits = fc.record({
   priceBandBps: fc.integer({ min: 1, max: 2_000 }),
   rate: fc.integer({ min: 1, max: 20 }),
   burst: fc.integer({ min: 1, max: 10 }),
-  order: fc.shuffledSubarray([...RISK_VALIDATORS], { minLength: 7, maxLength: 7 })
+  maxLeverage: fc.integer({ min: 1, max: 40 }).map((x) => x / 4),
+  order: fc.shuffledSubarray([...RISK_VALIDATORS], {
+    minLength: RISK_VALIDATORS.length,
+    maxLength: RISK_VALIDATORS.length
+  })
 });
 
 describe('RiskEngine: a passing order never breaches a limit (fast-check)', () => {
   it('holds for random limits, views, orders and times, in any validator order', () => {
     let passed = 0;
+    let leverageRejected = 0;
     fc.assert(
       fc.property(limits, fc.array(step, { minLength: 1, maxLength: 60 }), (l, steps) => {
         const engine = new RiskEngine(
@@ -52,6 +60,7 @@ describe('RiskEngine: a passing order never breaches a limit (fast-check)', () =
             maxOrderQty: l.maxOrderQty,
             maxNotional: l.maxNotional,
             maxPosition: { perSymbol: l.perSymbol, total: l.total },
+            maxLeverage: l.maxLeverage,
             priceBandBps: l.priceBandBps,
             throttle: { perSymbolPerSec: l.rate, burst: l.burst }
           }),
@@ -73,6 +82,10 @@ describe('RiskEngine: a passing order never breaches a limit (fast-check)', () =
           });
           const before = worstCaseExposure(s.pos, s.buy, s.sell);
           view.gross = s.otherGross + before;
+          // X and Y: one tick × one lot is 0.01 currency
+          const mine = s.mid === null ? 0 : before * s.mid * 0.01;
+          view.notional = s.otherNotional + mine;
+          view.equityValue = s.equity ?? undefined;
           const cmd = order({
             instrumentId: s.instrumentId,
             strategyId: s.strategyId,
@@ -108,6 +121,11 @@ describe('RiskEngine: a passing order never breaches a limit (fast-check)', () =
           if (after > before) {
             expect(after).toBeLessThanOrEqual(l.perSymbol);
             expect(s.otherGross + after).toBeLessThanOrEqual(l.total);
+            // leverage: gross notional with this instrument at the order's price, within maxLeverage × equity
+            expect(s.equity).toBeGreaterThan(0);
+            expect(s.otherNotional + after * (px2 / 2) * 0.01).toBeLessThanOrEqual(
+              l.maxLeverage * s.equity! * (1 + 1e-12)
+            );
           }
           if (s.orderType === 'limit') {
             // band (a mid exists, or the check rejected)
@@ -121,6 +139,7 @@ describe('RiskEngine: a passing order never breaches a limit (fast-check)', () =
             expect(s.side === 'buy' ? s.ownAsk : s.ownBid).toBeNull();
           }
         }
+        leverageRejected += engine.stats().byValidator.maxLeverage.rejected;
         // throttle: in any window of T ns, at most burst + rate·T passes per symbol
         for (const ts of Object.values(passes)) {
           for (let a = 0; a < ts.length; a++) {
@@ -135,5 +154,6 @@ describe('RiskEngine: a passing order never breaches a limit (fast-check)', () =
     );
     // not vacuous: plenty of orders got through every validator
     expect(passed).toBeGreaterThan(150);
+    expect(leverageRejected).toBeGreaterThan(50);
   });
 });

@@ -32,6 +32,60 @@ describe('RiskEngine: maxOrderQty', () => {
   });
 });
 
+describe('RiskEngine: maxLeverage (buying power)', () => {
+  // X: one tick-lot is $0.01, so 10_000 ticks ($100) × 10 lots = $1,000; the fake account's equity is $1,000,000
+  it('a cash account (1×): gross worst-case notional up to equity passes, beyond it rejects; warns from 90 %', () => {
+    const { engine, view, warnings } = setup({ order: ['maxLeverage'], maxLeverage: 1 });
+    expect(engine.check(order({ qty: 8_999 }), view)).toBe(RISK_PASS);
+    expect(warnings).toEqual([]);
+    expect(engine.check(order({ qty: 10_000 }), view).ok).toBe(true);
+    expect(warnings).toEqual([['maxLeverage', 'X@SIM', 1]]);
+    const d = rejected(engine.check(order({ qty: 10_001 }), view));
+    expect(d).toMatchObject({ validator: 'maxLeverage', code: ErrorCode.RISK_MAX_LEVERAGE, limit: 1 });
+    expect(d.value).toBeCloseTo(1.0001, 12);
+    expect(d.reason).toMatch(
+      /gross notional 1000100\.00 would be 1\.00× equity 1000000\.00, above maxLeverage 1/
+    );
+  });
+
+  it('counts the other instruments and this one’s working orders, valued at the mid; the order at its price', () => {
+    const { engine, view } = setup({ order: ['maxLeverage'], maxLeverage: 2 });
+    // $1.5M elsewhere; X long 2,000 with 1,000 more bid: worst case 3,000 lots at the $100 mid = $300k
+    Object.assign(view.of('X@SIM'), { pos: 2_000, buy: 1_000 });
+    view.notional = 1_500_000 + 300_000;
+    // room for $200k more: 2,000 lots at $100, or fewer at a higher limit
+    expect(engine.check(order({ qty: 2_000 }), view).ok).toBe(true);
+    expect(engine.check(order({ qty: 2_001 }), view).ok).toBe(false);
+    // the whole worst case is revalued at the order's price: 5,000 lots × $40 = $200k < $500k room
+    expect(engine.check(order({ qty: 2_000, limitPx: 4_000 }), view).ok).toBe(true);
+    // selling reduces the worst case: it passes however far over the limit the account is
+    view.notional = 10_000_000;
+    expect(engine.check(order({ side: 'sell', qty: 1_000 }), view).ok).toBe(true);
+    expect(engine.check(order({ qty: 1 }), view).ok).toBe(false);
+  });
+
+  it('no equity, or none left, admits nothing that adds exposure; a market order needs a mid (whenNoMid)', () => {
+    const { engine, view } = setup({ order: ['maxLeverage'], maxLeverage: 4 });
+    view.equityValue = 0;
+    expect(rejected(engine.check(order({ qty: 1 }), view)).value).toBe(Number.POSITIVE_INFINITY);
+    view.equityValue = undefined;
+    expect(engine.check(order({ qty: 1 }), view).ok).toBe(false);
+    view.equityValue = 1_000_000;
+    view.of('X@SIM').mid = undefined;
+    const d = rejected(engine.check(order({ orderType: 'market', limitPx: undefined }), view));
+    expect(d).toMatchObject({ validator: 'maxLeverage', code: ErrorCode.RISK_NO_REFERENCE_PRICE });
+    const lenient = new RiskEngine(
+      cfg({ order: ['maxLeverage'], maxLeverage: 1, whenNoMid: 'pass' }),
+      instruments
+    );
+    expect(lenient.check(order({ orderType: 'market', limitPx: undefined }), view).ok).toBe(true);
+    // off unless configured
+    expect(
+      new RiskEngine(cfg({ order: ['maxLeverage'] }), instruments).check(order({ qty: 1e9 }), view).ok
+    ).toBe(true);
+  });
+});
+
 describe('RiskEngine: maxNotional (exact)', () => {
   // X: 0.01 × 1 → one tick-lot is $0.01; 10_000 ticks ($100) × 10 lots = $1000
   it('compares ticks × lots × tick-lot value exactly: equal passes, one tick more rejects', () => {

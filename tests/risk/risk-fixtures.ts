@@ -48,6 +48,8 @@ export class FakeView implements RiskView {
   t: Nanos = 1_000_000_000n;
   state: TradingState = 'ACTIVE';
   gross = 0;
+  notional = 0;
+  equityValue: number | undefined = 1_000_000;
   readonly inst: Record<string, Inst> = {};
   calls = 0;
 
@@ -74,6 +76,12 @@ export class FakeView implements RiskView {
   }
   grossExposure(): number {
     return this.gross;
+  }
+  grossNotional(): number {
+    return this.notional;
+  }
+  equity(): number | undefined {
+    return this.equityValue;
   }
   mid(id: string): number | undefined {
     return this.of(id).mid;

@@ -27,6 +27,13 @@ describe('RiskState (the ready-made RiskView)', () => {
     expect(s.grossExposure()).toBe(46);
     s.setMid('X@SIM', 101.5);
     expect([s.mid('X@SIM', 0), s.mid('Y@SIM', 1), s.now()]).toEqual([101.5, undefined, 5n]);
+    // gross notional counts instruments with a mid: X's worst case 16 lots × 101.5 ticks × $0.01; Y has none yet
+    expect(s.grossNotional()).toBeCloseTo(16 * 101.5 * 0.01, 10);
+    s.setMid('Y@SIM', 50);
+    expect(s.grossNotional()).toBeCloseTo(16 * 101.5 * 0.01 + 30 * 50 * 0.01, 10);
+    // equity only from the account it is given
+    expect(s.equity()).toBeUndefined();
+    expect(new RiskState(instruments, { now: () => 0n }, () => 123.45).equity()).toBe(123.45);
   });
 
   it('feeds the engine: a replace moves the resting price, self-trade follows', () => {

@@ -80,7 +80,7 @@ describe('strategyModuleFiles: the files a strategy module is made of', () => {
   });
 
   it('the run id and the Redis digest follow a helper’s bytes; a module of one file keeps its own digest', async () => {
-    const { dir, entry } = project();
+    const { dir } = project();
     const file = join(dir, 'run.yaml');
     writeFileSync(
       file,

