@@ -216,7 +216,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     `\n${data}, ${n(result.orders)} orders, ${n(result.fills)} fills, ${n(result.rejected)} rejected, ` +
       `${n(result.events)} events in ${secs.toFixed(2)} s (${rate})\n`
   );
-  io.out(`results: ${outDir}/{summary.json,events.jsonl,report.html}\n`);
+  io.out(`results: ${outDir}/{summary.json,events.jsonl,trades.csv,report.html}\n`);
   if (result.bars === 0 && result.messages === 0) {
     io.err('warning: the data gave the strategy nothing to trade: check data.start/end and --from/--to\n');
   }

@@ -27,6 +27,13 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** One CSV cell as written: empty for null or undefined, quoted (quotes doubled) when it holds `"`, `,` or a newline. */
+export function csvField(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
 /**
  * One CSV line's cells split on `delim`, honouring double quotes: a quoted cell may hold the delimiter, and `""`
  * inside quotes is one quote. Cells are not trimmed.

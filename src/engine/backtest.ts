@@ -22,6 +22,7 @@ import type { Bar } from '../messages/market-data.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { ReplayClock } from '../replay/replay-clock.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
+import { tradesCsv } from '../report/trades-csv.ts';
 import { createStrategy } from '../strategies/registry.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import { SimulatedClock } from '../time/clock.ts';
@@ -52,7 +53,7 @@ export interface BacktestOptions {
   readonly configFile: string;
   /** Overrides `config.seed`. */
   readonly seed?: number;
-  /** Where `summary.json`, `events.jsonl` and `report.html` go; omit to keep everything in memory. */
+  /** Where `summary.json`, `events.jsonl`, `trades.csv` and `report.html` go; omit to keep everything in memory. */
   readonly outDir?: string;
   /** Called every few thousand bars with the bars done so far and the total when known. */
   readonly onProgress?: (done: number, total: number | undefined) => void;
@@ -341,6 +342,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       join(opts.outDir, 'summary.json'),
       `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
+    writeFileSync(join(opts.outDir, 'trades.csv'), tradesCsv(portfolio.trips, byId));
     writeFileSync(
       join(opts.outDir, 'report.html'),
       renderHtmlReport({

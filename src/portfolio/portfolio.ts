@@ -19,6 +19,11 @@ export interface Position {
   tripEntryTs: Nanos | undefined;
   tripSide: 'long' | 'short';
   tripPnl: Money;
+  /** Σ price × lots (ticks·lots) and Σ lots of the open round trip's entries (fills that grew it) and exits. */
+  tripEntryTicks: number;
+  tripEntryLots: number;
+  tripExitTicks: number;
+  tripExitLots: number;
 }
 
 /** A closed round trip (flat → position → flat, or a reversal). */
@@ -30,6 +35,10 @@ export interface ClosedTrip {
   readonly qty: number;
   /** Net of commissions. */
   readonly pnl: Money;
+  /** Average entry price (ticks, fractional): over the fills that grew the position. */
+  readonly entryPx: number;
+  /** Average exit price (ticks, fractional): over the fills that shrank it. */
+  readonly exitPx: number;
 }
 
 /**
@@ -81,6 +90,8 @@ export class Portfolio {
       const pnl = proceeds - costPortion;
       p.realized += pnl;
       p.tripPnl += pnl;
+      p.tripExitTicks += px * closing;
+      p.tripExitLots += closing;
       p.cost -= costPortion;
       p.qty += p.qty > 0 ? -closing : closing;
       remaining = dq > 0 ? dq - closing : dq + closing;
@@ -93,6 +104,8 @@ export class Portfolio {
       }
       p.qty += remaining;
       p.cost += notional(inst, px, Math.abs(remaining)) * (remaining > 0 ? 1n : -1n);
+      p.tripEntryTicks += px * Math.abs(remaining);
+      p.tripEntryLots += Math.abs(remaining);
       this.#maxTripQty.set(instrumentId, Math.max(this.#maxTripQty.get(instrumentId) ?? 0, Math.abs(p.qty)));
     }
     p.lastPx = px;
@@ -162,18 +175,24 @@ export class Portfolio {
   }
 
   #closeTrip(p: Position, ts: Nanos): void {
-    if (p.tripEntryTs === undefined) return;
-    const qty = this.#maxTripQty.get(p.instrumentId) ?? 0;
-    this.trips.push({
-      instrumentId: p.instrumentId,
-      side: p.tripSide,
-      entryTs: p.tripEntryTs,
-      exitTs: ts,
-      qty,
-      pnl: p.tripPnl
-    });
+    if (p.tripEntryTs !== undefined) {
+      this.trips.push({
+        instrumentId: p.instrumentId,
+        side: p.tripSide,
+        entryTs: p.tripEntryTs,
+        exitTs: ts,
+        qty: this.#maxTripQty.get(p.instrumentId) ?? 0,
+        pnl: p.tripPnl,
+        entryPx: p.tripEntryTicks / p.tripEntryLots,
+        exitPx: p.tripExitTicks / p.tripExitLots
+      });
+    }
     p.tripEntryTs = undefined;
     p.tripPnl = 0n;
+    p.tripEntryTicks = 0;
+    p.tripEntryLots = 0;
+    p.tripExitTicks = 0;
+    p.tripExitLots = 0;
     p.cost = 0n;
     this.#maxTripQty.set(p.instrumentId, 0);
   }
@@ -199,7 +218,11 @@ export class Portfolio {
         lastPx: undefined,
         tripEntryTs: undefined,
         tripSide: 'long',
-        tripPnl: 0n
+        tripPnl: 0n,
+        tripEntryTicks: 0,
+        tripEntryLots: 0,
+        tripExitTicks: 0,
+        tripExitLots: 0
       };
       this.#positions.set(id, p);
     }

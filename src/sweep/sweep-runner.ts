@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { csvField } from '../data/csv.ts';
 import { type DataFileDigest, digestRunFiles } from '../data/data-digest.ts';
 import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
 import { formatPct, formatRatio } from '../report/format.ts';
@@ -348,12 +349,6 @@ const METRIC_COLUMNS = [
   'endEquity'
 ] as const;
 const COUNT_COLUMNS = ['bars', 'orders', 'fills', 'rejected', 'events'] as const;
-
-function csvField(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 /**
  * The sweep as CSV (`sweep.csv`): a header, then one row per point in grid order: index, rank (1 = best,

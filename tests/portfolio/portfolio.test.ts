@@ -37,6 +37,22 @@ describe('Portfolio', () => {
     expect(p.position(inst.id)?.qty).toBe(0);
   });
 
+  it('a round trip carries its average entry and exit prices, over the fills that grew and shrank it', () => {
+    const p = new Portfolio(cash, map);
+    p.applyFill(inst.id, 'buy', 10, 10000, 0n, 1n);
+    p.applyFill(inst.id, 'buy', 30, 10040, 0n, 2n); // entry (10 × 100 + 30 × 100.40) / 40 = 100.30
+    p.applyFill(inst.id, 'sell', 20, 10100, 0n, 3n);
+    p.applyFill(inst.id, 'buy', 10, 10200, 0n, 4n); // grows it again (30 held): entry over 50 lots
+    p.applyFill(inst.id, 'sell', 60, 10300, 0n, 5n); // exits 30, and opens a 30 short at 103.00
+    p.applyFill(inst.id, 'buy', 30, 10250, 0n, 6n);
+    const [long, short] = p.trips;
+    expect(long).toMatchObject({ side: 'long', qty: 40 });
+    expect(long!.entryPx).toBeCloseTo((10 * 10000 + 30 * 10040 + 10 * 10200) / 50, 10);
+    expect(long!.exitPx).toBeCloseTo((20 * 10100 + 30 * 10300) / 50, 10);
+    // the reversal's remainder starts the next trip at the reversing fill's price
+    expect(short).toMatchObject({ side: 'short', qty: 30, entryPx: 10300, exitPx: 10250 });
+  });
+
   it('property: without commission, equity = start cash + realized + unrealized', () => {
     fc.assert(
       fc.property(
