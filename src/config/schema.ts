@@ -137,14 +137,8 @@ export const strategyConfigSchema = z
   });
 
 export const executionConfigSchema = z.strictObject({
-  commission: z
-    .strictObject({
-      /** Basis points of notional. */
-      bps: z.number().min(0).max(1000).default(1),
-      /** Minimum per fill, in account currency. */
-      minimum: z.number().min(0).default(0)
-    })
-    .default({ bps: 1, minimum: 0 }),
+  /** Basis points of notional, per unit of quantity, minimum and cap per fill (see the emulator's schema). */
+  commission: emulatorConfigSchema.shape.commission,
   slippage: z.strictObject({ bps: z.number().min(0).max(1000).default(0) }).default({ bps: 0 }),
   /** Network, ack and fill latencies with seeded jitter (ms); see docs/EMULATOR.md. */
   latency: emulatorConfigSchema.shape.latency,

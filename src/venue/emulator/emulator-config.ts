@@ -42,11 +42,18 @@ export const emulatorConfigSchema = z.strictObject({
     .prefault({}),
   /** Adverse slippage in basis points of the fill price on taker fills, rounded up to whole ticks. */
   slippageBps: z.number().min(0).max(1000).default(0),
-  /** Commission: basis points of notional per fill, with a per-fill minimum in account currency. */
+  /**
+   * Commission per fill: basis points of notional plus a fee per unit of quantity (per share, per contract), at
+   * least `minimum` and at most `maximumBps` of notional (the cap wins over the minimum, as at Interactive
+   * Brokers: `{ bps: 0, perUnit: 0.005, minimum: 1, maximumBps: 100 }` is their fixed US-stock schedule).
+   */
   commission: z
     .strictObject({
       bps: z.number().min(0).max(1000).default(1),
-      minimum: z.number().min(0).default(0)
+      /** Account currency per unit of quantity (lots × lot size). */
+      perUnit: z.number().min(0).max(1000).optional(),
+      minimum: z.number().min(0).default(0),
+      maximumBps: z.number().min(0).max(10_000).optional()
     })
     .prefault({}),
   /**

@@ -1,6 +1,6 @@
 import type { L3BookSnapshot } from '../../book/l3-book.ts';
 import type { LobsterMessages } from '../../book/lobster.codec.ts';
-import { type Instrument, type Money, moneyFromNumber } from '../../core/instrument.ts';
+import type { Instrument } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_DAY } from '../../core/nanos.ts';
 import type { Rng } from '../../core/rng.ts';
 import { nyseDayOrderClose } from '../../data/nyse-calendar.ts';
@@ -14,7 +14,14 @@ import type { EmulatorHost, FillModel, WorkingOrder } from './fill-model.ts';
 import { type L3Event, l3EventFromDelta, l3EventFromLobster } from './l3-event.ts';
 import { L3FillModel } from './l3-fill.model.ts';
 import { LatencyModel } from './latency.ts';
-import { adverse, commissionOf, impactTicks, slippageTicks } from './pricing.ts';
+import {
+  adverse,
+  type CommissionSchedule,
+  commissionOf,
+  commissionSchedule,
+  impactTicks,
+  slippageTicks
+} from './pricing.ts';
 import { QuoteFillModel } from './quote-fill.model.ts';
 
 type Inbound =
@@ -59,7 +66,7 @@ export class ExecutionEmulator implements OrderVenue {
   readonly #instruments: ReadonlyMap<string, Instrument>;
   readonly #latency: LatencyModel;
   readonly #model: FillModel;
-  readonly #commissionMin: Money;
+  readonly #commission: CommissionSchedule;
   readonly #working = new Map<string, WorkingOrder>();
   readonly #byInstrument = new Map<string, Set<WorkingOrder>>();
   /** Commands in flight, in arrival order (arrivals never decrease: one ordered session). */
@@ -85,7 +92,7 @@ export class ExecutionEmulator implements OrderVenue {
     this.config = config;
     this.#instruments = instruments;
     this.#latency = new LatencyModel(config.latency, rng);
-    this.#commissionMin = moneyFromNumber(config.commission.minimum);
+    this.#commission = commissionSchedule(config.commission);
     this.#host = {
       instrument: (id) => this.#instruments.get(id)!,
       workingOf: (id) => this.#byInstrument.get(id) ?? [],
@@ -419,7 +426,7 @@ export class ExecutionEmulator implements OrderVenue {
     }
     w.filled += qty;
     const inst = this.#instruments.get(w.cmd.instrumentId)!;
-    const commission = commissionOf(inst, p, qty, this.config.commission.bps, this.#commissionMin);
+    const commission = commissionOf(inst, p, qty, this.#commission);
     if (w.filled >= w.qty) this.#forget(w);
     this.#report(w, 'fill', t, { lastPx: p, lastQty: qty, commission, liquidity });
     return w.qty - w.filled;

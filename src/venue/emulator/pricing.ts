@@ -1,5 +1,5 @@
-import { divRoundHalfEven } from '../../core/decimal.ts';
-import { type Instrument, type Money, notional } from '../../core/instrument.ts';
+import { divRoundHalfEven, pow10 } from '../../core/decimal.ts';
+import { type Instrument, type Money, moneyFromNumber, notional } from '../../core/instrument.ts';
 
 /** Impact model settings (the `impact` block of the emulator config). */
 export interface ImpactSettings {
@@ -59,10 +59,52 @@ export function adverse(px: number, ticks: number, buy: boolean): number {
   return buy ? px + ticks : Math.max(1, px - ticks);
 }
 
-/** Commission of one fill: bps of notional (bps resolved to 0.01), rounded half-even, at least `minimum`. */
-export function commissionOf(inst: Instrument, px: number, qty: number, bps: number, minimum: Money): Money {
-  const c = divRoundHalfEven(notional(inst, px, qty) * BigInt(Math.round(bps * 100)), 1_000_000n);
-  return c > minimum ? c : minimum;
+/** A commission schedule in exact Money (see the emulator config's `commission`). */
+export interface CommissionSchedule {
+  /** Basis points of notional (resolved to 0.01 bps). */
+  readonly bps: number;
+  /** Money per unit of quantity. */
+  readonly perUnit: Money;
+  readonly minimum: Money;
+  /** Cap in basis points of notional, or undefined for none. */
+  readonly maximumBps: number | undefined;
+}
+
+/** The config's commission (account currency) as exact Money. */
+export function commissionSchedule(c: {
+  bps: number;
+  perUnit?: number | undefined;
+  minimum: number;
+  maximumBps?: number | undefined;
+}): CommissionSchedule {
+  return {
+    bps: c.bps,
+    perUnit: moneyFromNumber(c.perUnit ?? 0),
+    minimum: moneyFromNumber(c.minimum),
+    maximumBps: c.maximumBps
+  };
+}
+
+/** `bps` basis points of `m`, rounded half-even (bps resolved to 0.01). */
+function bpsOf(m: Money, bps: number): Money {
+  return divRoundHalfEven(m * BigInt(Math.round(bps * 100)), 1_000_000n);
+}
+
+/**
+ * Commission of one fill: bps of notional plus `perUnit` × units (lots × lot size), each rounded half-even, at
+ * least `minimum`, then at most `maximumBps` of notional.
+ */
+export function commissionOf(inst: Instrument, px: number, qty: number, c: CommissionSchedule): Money {
+  const n = notional(inst, px, qty);
+  let fee = bpsOf(n, c.bps);
+  if (c.perUnit !== 0n)
+    fee += divRoundHalfEven(c.perUnit * BigInt(qty) * inst.lot.mantissa, pow10(inst.lot.scale));
+  if (fee < c.minimum) fee = c.minimum;
+  if (c.maximumBps !== undefined) {
+    const cap = bpsOf(n, c.maximumBps);
+    if (fee > cap) fee = cap;
+  }
+  return fee;
 }
 
 /** ⌊v × p⌋ for a participation fraction p ∈ (0, 1], exact (p resolved to 1e-6). */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isTradestateError } from '../../../src/core/errors.ts';
-import { MONEY_ONE } from '../../../src/core/instrument.ts';
+import { MONEY_ONE, makeInstrument, moneyFromDecimal } from '../../../src/core/instrument.ts';
 import { emulatorConfigSchema, parseEmulatorConfig } from '../../../src/venue/emulator/emulator-config.ts';
 import {
   adverse,
   commissionOf,
+  commissionSchedule,
   impactTicks,
   isqrt,
   participationCap,
@@ -83,12 +84,38 @@ describe('pricing', () => {
   });
 
   it('commission: bps of notional rounded half-even, with a minimum', () => {
+    const bps = (b: number, minimum = 0) => commissionSchedule({ bps: b, minimum });
     // 100.00 × 10 = 1000.00; 1 bps = 0.1 → 10 000 000 units
-    expect(commissionOf(inst, 10_000, 10, 1, 0n)).toBe(MONEY_ONE / 10n);
-    expect(commissionOf(inst, 10_000, 10, 1, MONEY_ONE)).toBe(MONEY_ONE);
+    expect(commissionOf(inst, 10_000, 10, bps(1))).toBe(MONEY_ONE / 10n);
+    expect(commissionOf(inst, 10_000, 10, bps(1, 1))).toBe(MONEY_ONE);
     // 0.01 × 1 lot × 0.5 bps = 0.0000005 → 50 units exactly; 0.01 × 1 × 0.01 bps = 0.00000001 → 1 unit
-    expect(commissionOf(inst, 1, 1, 0.5, 0n)).toBe(50n);
-    expect(commissionOf(inst, 1, 1, 0.01, 0n)).toBe(1n);
+    expect(commissionOf(inst, 1, 1, bps(0.5))).toBe(50n);
+    expect(commissionOf(inst, 1, 1, bps(0.01))).toBe(1n);
+  });
+
+  it('commission per unit with a minimum and a cap: Interactive Brokers’ fixed US-stock schedule', () => {
+    const ib = commissionSchedule({ bps: 0, perUnit: 0.005, minimum: 1, maximumBps: 100 });
+    const usd = (x: string) => moneyFromDecimal(x);
+    expect(commissionOf(inst, 5_000, 1_000, ib)).toBe(usd('5')); // 1,000 shares at $50: $0.005 × 1,000
+    expect(commissionOf(inst, 5_000, 100, ib)).toBe(usd('1')); // $0.50 → the $1 minimum
+    expect(commissionOf(inst, 50, 1_000, ib)).toBe(usd('5')); // 1,000 shares at $0.50: 1 % of $500 caps nothing
+    expect(commissionOf(inst, 10, 1_000, ib)).toBe(usd('1')); // at $0.10: the cap, 1 % of $100, below the minimum
+    expect(commissionOf(inst, 1, 50, ib)).toBe(usd('0.005')); // 1 % of $0.50: the cap wins over the minimum
+    // fractional lots: 0.5 units a lot → $0.005 × 1.5 units, half-even to 10⁻⁸
+    const half = makeInstrument({
+      symbol: 'H',
+      venue: 'SIM',
+      tickSize: '0.01',
+      lotSize: '0.5',
+      currency: 'USD'
+    });
+    expect(commissionOf(half, 10_000, 3, commissionSchedule({ bps: 0, perUnit: 0.005, minimum: 0 }))).toBe(
+      usd('0.0075')
+    );
+    // bps and per unit add up: 1 bps of $1,000 + $0.01 × 10
+    expect(commissionOf(inst, 10_000, 10, commissionSchedule({ bps: 1, perUnit: 0.01, minimum: 0 }))).toBe(
+      usd('0.2')
+    );
   });
 
   it('participation caps are exact floors; isqrt is exact', () => {
