@@ -7,7 +7,7 @@ import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
-import { formatNumber } from '../report/format.ts';
+import { exposureLine, formatNumber } from '../report/format.ts';
 import { formatBenchmarkTable, formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
 import { windowOption } from './options.ts';
@@ -201,6 +201,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const secs = (performance.now() - t0) / 1000;
   io.out(`tradestate backtest ${result.runId} (seed ${result.seed})\n`);
   io.out(formatSummaryTable(result.summary));
+  io.out(`\n${exposureLine(result.exposure)}`);
   if (result.benchmark) io.out(`\n\n${formatBenchmarkTable(result.summary, result.benchmark)}`);
   if (result.monteCarlo) io.out(`\n\n${formatMonteCarloTable(result.monteCarlo)}`);
   const n = (x: number): string => formatNumber(x, 0);

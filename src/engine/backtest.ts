@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchmarkSpec, type BenchmarkSummary, benchmarkSummary } from '../analytics/benchmark.ts';
 import { dailyReturns } from '../analytics/daily-returns.ts';
+import { type ExposureStats, exposureStats } from '../analytics/exposure.ts';
 import { type MonteCarloSummary, monteCarloSummary } from '../analytics/monte-carlo.ts';
 import { type PeriodReturns, returnsByPeriod } from '../analytics/period-returns.ts';
 import { computeSummary } from '../analytics/summary.ts';
@@ -82,6 +83,8 @@ export interface BacktestResult {
   readonly monteCarlo: MonteCarloSummary | undefined;
   /** Returns by UTC month and year. */
   readonly returns: PeriodReturns;
+  /** Time in the market and gross leverage over the run. */
+  readonly exposure: ExposureStats;
   /** The run against its benchmark (`analytics.benchmark`); undefined with `none`. */
   readonly benchmark: BenchmarkSummary | undefined;
   /** Closed round trips per instrument. */
@@ -319,6 +322,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const equity = curve.points;
   const summaryOpts = summaryOptionsFor(config);
   const summary = computeSummary(equity, trips, summaryOpts);
+  const exposure = exposureStats(equity, curve.gross);
   const benchmark =
     benchmarkSpec && curve.benchmark
       ? benchmarkSummary(benchmarkSpec, equity, curve.benchmark, summaryOpts)
@@ -340,7 +344,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   if (opts.outDir) {
     writeFileSync(
       join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, exposure, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
     );
     writeFileSync(join(opts.outDir, 'trades.csv'), tradesCsv(portfolio.trips, byId));
     writeFileSync(
@@ -349,6 +353,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         title: `tradestate backtest ${config.name}`,
         runId,
         summary,
+        exposure,
         ...(benchmark && curve.benchmark ? { benchmark, benchmarkEquity: curve.benchmark } : {}),
         ...(monteCarlo ? { monteCarlo } : {}),
         returns,
@@ -366,6 +371,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     summary,
     monteCarlo,
     returns,
+    exposure,
     benchmark,
     byInstrument,
     warnings,

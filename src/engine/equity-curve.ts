@@ -12,6 +12,8 @@ export class EquityCurve {
   readonly points: EquityPoint[];
   /** The benchmark's curve, point for point with {@link points}; undefined without a benchmark. */
   readonly benchmark: EquityPoint[] | undefined;
+  /** The gross value of the positions (account currency) at each point of {@link points}. */
+  readonly gross: number[] = [0];
   readonly #portfolio: Portfolio;
   readonly #hold: BuyAndHold | undefined;
 
@@ -45,6 +47,7 @@ export class EquityCurve {
   sample(ts: Nanos): Money {
     const eq = this.#portfolio.equity();
     this.points.push({ ts, equity: moneyToNumber(eq) });
+    this.gross.push(moneyToNumber(this.#portfolio.grossValue()));
     if (this.benchmark) this.benchmark.push({ ts, equity: this.#hold!.value() });
     return eq;
   }

@@ -134,6 +134,16 @@ export class Portfolio {
     return e;
   }
 
+  /** Σ over positions of |market value| at the last mark: long and short both count. */
+  grossValue(): Money {
+    let g = 0n;
+    for (const p of this.#positions.values()) {
+      if (p.qty !== 0 && p.lastPx !== undefined)
+        g += notional(this.#inst(p.instrumentId), p.lastPx, Math.abs(p.qty));
+    }
+    return g;
+  }
+
   realized(): Money {
     let r = 0n;
     for (const p of this.#positions.values()) r += p.realized;

@@ -1,4 +1,5 @@
 import type { BenchmarkSummary, RelativeStats } from '../analytics/benchmark.ts';
+import type { ExposureStats } from '../analytics/exposure.ts';
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PeriodReturns } from '../analytics/period-returns.ts';
 import type { InstrumentStats } from '../analytics/trade-stats.ts';
@@ -71,6 +72,14 @@ export function summaryRows(s: PerformanceSummary): SummaryRow[] {
     row('avgTradePnl', 'Avg trade P&L', money),
     row('days', 'Days', days)
   ];
+}
+
+/** Time in the market and gross leverage, as one sentence (the terminal and the HTML report). */
+export function exposureLine(e: ExposureStats): string {
+  return (
+    `Exposure: in the market ${formatPct(e.timeInMarket)} of the time; gross leverage ` +
+    `${formatRatio(e.averageLeverage)} on average, ${formatRatio(e.maxLeverage)} at most`
+  );
 }
 
 /** A captioned table of formatted cells, each row led by its label (shared by the terminal and the HTML report). */

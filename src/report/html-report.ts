@@ -1,4 +1,5 @@
 import type { BenchmarkSummary } from '../analytics/benchmark.ts';
+import type { ExposureStats } from '../analytics/exposure.ts';
 import { drawdownSeries } from '../analytics/max-drawdown.ts';
 import type { MonteCarloSummary } from '../analytics/monte-carlo.ts';
 import type { PeriodReturns } from '../analytics/period-returns.ts';
@@ -8,6 +9,7 @@ import { msFromNs } from '../core/nanos.ts';
 import { downsampleMinMax, type XY } from './downsample.ts';
 import {
   benchmarkRows,
+  exposureLine,
   formatNumber,
   instrumentRows,
   MONTHS,
@@ -34,6 +36,8 @@ export interface HtmlReportInput {
   readonly returns?: PeriodReturns;
   /** Closed trades per instrument, shown as a table when present and not empty. */
   readonly byInstrument?: readonly InstrumentStats[];
+  /** Time in the market and gross leverage, shown under the metrics. */
+  readonly exposure?: ExposureStats;
   /** The run against its benchmark: a side-by-side table, and its curve drawn with the equity (`benchmarkEquity`). */
   readonly benchmark?: BenchmarkSummary;
   /** The benchmark's equity curve, point for point with `equity`. */
@@ -110,7 +114,7 @@ pre{background:#f6f8fa;padding:1rem;overflow:auto;border-radius:6px}
 ${rows}
 </tbody>
 </table>
-</section>
+${input.exposure ? `<p class="meta">${escapeHtml(exposureLine(input.exposure))}</p>\n` : ''}</section>
 ${benchmark ? renderBenchmark(summary, benchmark) : ''}${monteCarlo ? renderMonteCarlo(monteCarlo) : ''}<section>
 <h2>Equity and drawdown</h2>
 ${renderCharts(equity, input.benchmarkEquity)}
