@@ -123,9 +123,9 @@ function hasWindow(w: BacktestWindow | undefined): w is BacktestWindow {
 /**
  * A run id that depends only on what determines the run: name, seed, config, the bytes of a strategy module of
  * your own and of the files of yours it imports ({@link moduleDigest}: an edited strategy is another run, not an
- * overwrite of the last one's results) and, when there is
- * one, the window (`default-s42-1a2b3c4d`; windowed `default-s42-w20240304T143100Z..20240311T143100Z-5e6f7a8b`,
- * an open bound left empty). Without a window or a module the id is what it was before either existed.
+ * overwrite of the last one's results) and, when there is one, the window (`default-s42-1a2b3c4d`; windowed
+ * `default-s42-w20240304T143100Z..20240311T143100Z-5e6f7a8b`, an open bound left empty). Without a window or a
+ * module the id is what it was before either existed.
  */
 export function runIdOf(config: RunConfig, seed: number, window?: BacktestWindow): string {
   const w = hasWindow(window)

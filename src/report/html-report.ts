@@ -64,7 +64,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     monteCarlo,
     returns,
     byInstrument,
-    benchmark
+    benchmark,
+    benchmarkEquity,
+    exposure
   } = input;
   const rows = summaryRows(summary)
     .map((r) => `<tr><th scope="row">${escapeHtml(r.label)}</th><td>${escapeHtml(r.value)}</td></tr>`)
@@ -114,10 +116,10 @@ pre{background:#f6f8fa;padding:1rem;overflow:auto;border-radius:6px}
 ${rows}
 </tbody>
 </table>
-${input.exposure ? `<p class="meta">${escapeHtml(exposureLine(input.exposure))}</p>\n` : ''}</section>
+${exposure ? `<p class="meta">${escapeHtml(exposureLine(exposure))}</p>\n` : ''}</section>
 ${benchmark ? renderBenchmark(summary, benchmark) : ''}${monteCarlo ? renderMonteCarlo(monteCarlo) : ''}<section>
 <h2>Equity and drawdown</h2>
-${renderCharts(equity, input.benchmarkEquity)}
+${renderCharts(equity, benchmarkEquity)}
 </section>
 ${returns && returns.monthly.length > 0 ? renderMonthly(returns) : ''}${byInstrument && byInstrument.length > 0 ? renderByInstrument(byInstrument) : ''}<section>
 <details>
