@@ -47,11 +47,12 @@ export async function run(emit: (fig: Figure) => void): Promise<void> {
       return this.t;
     }
   };
-  const view = new RiskState(instruments, clock);
+  const view = new RiskState(instruments, clock, () => 40_000_000);
   const cfg = riskEngineConfigSchema.parse({
     maxOrderQty: 5_000,
     maxNotional: 400_000,
     maxPosition: { perSymbol: 20_000, total: 600_000 },
+    maxLeverage: 4,
     priceBandBps: 300,
     throttle: { perSymbolPerSec: 50, perStrategyPerSec: 200, burst: 40 }
   });

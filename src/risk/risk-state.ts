@@ -44,6 +44,8 @@ export class RiskState implements RiskView {
   readonly #strategies = new Map<string, StrategyBook>();
   readonly #n: number;
   #gross = 0;
+  /** Σ worst case × |mid| × unit over instruments with a mid, kept incrementally like {@link #gross}. */
+  #grossNotional = 0;
   #state: TradingState = 'ACTIVE';
 
   /** `equity` reads the account's equity (currency) when a check needs it (`maxLeverage`); without it, unknown. */
@@ -78,16 +80,7 @@ export class RiskState implements RiskView {
     return this.#gross;
   }
   grossNotional(): number {
-    let g = 0;
-    for (let i = 0; i < this.#n; i++) {
-      const m = this.#mid[i]!;
-      if (Number.isNaN(m)) continue;
-      g +=
-        worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!) *
-        Math.abs(m) *
-        this.#unit[i]!;
-    }
-    return g;
+    return this.#grossNotional;
   }
   equity(): number | undefined {
     return this.#equity?.();
@@ -112,7 +105,15 @@ export class RiskState implements RiskView {
   /** Set the mid (ticks) of an instrument; `undefined` forgets it. Unknown instruments are ignored. */
   setMid(instrumentId: string, midTicks: number | undefined): void {
     const i = this.#index.get(instrumentId);
-    if (i !== undefined) this.#mid[i] = midTicks ?? Number.NaN;
+    if (i === undefined) return;
+    const wc = worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!);
+    this.#grossNotional += wc * (this.#value(midTicks) - this.#value(this.#mid[i])) * this.#unit[i]!;
+    this.#mid[i] = midTicks ?? Number.NaN;
+  }
+
+  /** |mid|, 0 for none. */
+  #value(mid: number | undefined): number {
+    return mid === undefined || Number.isNaN(mid) ? 0 : Math.abs(mid);
   }
 
   /** Override the filled position of an instrument (lots). */
@@ -159,7 +160,9 @@ export class RiskState implements RiskView {
     this.#pos[i] = this.#pos[i]! + dPos;
     this.#openBuy[i] = this.#openBuy[i]! + dBuy;
     this.#openSell[i] = this.#openSell[i]! + dSell;
-    this.#gross += worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!) - before;
+    const d = worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!) - before;
+    this.#gross += d;
+    if (d !== 0) this.#grossNotional += d * this.#value(this.#mid[i]) * this.#unit[i]!;
   }
 
   #book(strategyId: string): StrategyBook {

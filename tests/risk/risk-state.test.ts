@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RiskEngine } from '../../src/risk/risk-engine.ts';
 import { RiskState } from '../../src/risk/risk-state.ts';
+import { worstCaseExposure } from '../../src/risk/risk-view.ts';
 import { orderEvent as ev } from '../support/order-fixtures.ts';
 import { cfg, instruments, order } from './risk-fixtures.ts';
 
@@ -34,6 +36,60 @@ describe('RiskState (the ready-made RiskView)', () => {
     // equity only from the account it is given
     expect(s.equity()).toBeUndefined();
     expect(new RiskState(instruments, { now: () => 0n }, () => 123.45).equity()).toBe(123.45);
+  });
+
+  it('property: the gross notional kept incrementally equals the sum recomputed from scratch', () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('mid' as const),
+        i: fc.nat(1),
+        mid: fc.option(fc.integer({ min: 1, max: 50_000 }))
+      }),
+      fc.record({
+        kind: fc.constant('pos' as const),
+        i: fc.nat(1),
+        lots: fc.integer({ min: -500, max: 500 })
+      }),
+      fc.record({
+        kind: fc.constant('order' as const),
+        i: fc.nat(1),
+        id: fc.nat(5),
+        side: fc.constantFrom('buy' as const, 'sell' as const),
+        leaves: fc.integer({ min: 0, max: 300 })
+      })
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), (steps) => {
+        const s = new RiskState(instruments, { now: () => 0n });
+        const mids: (number | undefined)[] = [undefined, undefined];
+        for (const st of steps) {
+          const id = instruments[st.i]!.id;
+          if (st.kind === 'mid') {
+            s.setMid(id, st.mid ?? undefined);
+            mids[st.i] = st.mid ?? undefined;
+          } else if (st.kind === 'pos') s.setPosition(id, st.lots);
+          else
+            s.onOrderEvent(
+              ev({
+                clientOrderId: `o${st.id}`,
+                instrumentId: id,
+                side: st.side,
+                leavesQty: st.leaves,
+                to: st.leaves === 0 ? 'CANCELED' : 'ACKNOWLEDGED'
+              })
+            );
+        }
+        let expected = 0;
+        for (let i = 0; i < 2; i++) {
+          const id = instruments[i]!.id;
+          const m = mids[i];
+          if (m === undefined) continue;
+          expected +=
+            worstCaseExposure(s.position(id, i), s.openBuyQty(id, i), s.openSellQty(id, i)) * m * 0.01;
+        }
+        expect(s.grossNotional()).toBeCloseTo(expected, 6);
+      })
+    );
   });
 
   it('feeds the engine: a replace moves the resting price, self-trade follows', () => {
