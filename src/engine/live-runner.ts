@@ -20,6 +20,7 @@ import type { Strategy } from '../strategies/strategy.ts';
 import type { Clock } from '../time/clock.ts';
 import { GatewayOrderVenue } from '../venue/gateway-venue.ts';
 import { instrumentsFor } from './bar-sources.ts';
+import { EquityCurve } from './equity-curve.ts';
 import { type LiveBars, liveBars } from './live-bars.ts';
 import { TradingRuntime } from './trading-runtime.ts';
 
@@ -274,7 +275,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });
   opts.dashboard?.attach({ portfolio: () => runtime.portfolio });
   const { portfolio } = runtime;
-  const equity: EquityPoint[] = [{ ts: start, equity: moneyToNumber(portfolio.equity()) }];
+  const curve = new EquityCurve(portfolio);
+  curve.begin(start);
   let bars = 0;
   let stopping = false;
 
@@ -284,9 +286,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     runtime.mark(bar);
     runtime.publish(bar);
     bars++;
-    const eq = portfolio.equity();
-    equity.push({ ts: bar.tsEvent, equity: moneyToNumber(eq) });
-    runtime.observe(bar.tsEvent, eq);
+    runtime.observe(bar.tsEvent, curve.sample(bar.tsEvent));
     opts.onBar?.(bar, bars);
   };
   subs.push(
@@ -424,7 +424,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     leftWorking,
     positions,
     cash: cash?.check,
-    equity,
+    equity: curve.points,
     portfolio,
     errors,
     log: baseLog
