@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { alignedTable } from '../report/aligned-table.ts';
 import { formatNumber, formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, type ParamAxis, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
 import {
@@ -85,9 +86,7 @@ export function formatSweepTable(s: SweepOutcome, k: number): string {
       formatNumber(m.trades, 0)
     ];
   });
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) => cells.map((x, c) => x.padStart(widths[c]!)).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return alignedTable(header, rows);
 }
 
 /** `tradestate sweep …` */

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos, NS_PER_MS } from '../core/nanos.ts';
+import { alignedTable } from '../report/aligned-table.ts';
 import { formatPct, formatRatio } from '../report/format.ts';
 import { MAX_SWEEP_POINTS, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
 import {
@@ -84,14 +85,8 @@ export function formatWalkForward(o: WalkForwardOutcome): string {
     f.oos ? formatPct(f.oos.metrics.totalReturn) : 'failed',
     f.oos ? formatRatio(f.oos.metrics.sharpe) : '-'
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const left = new Set([1, 2, 3]);
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((x, c) => (left.has(c) ? x.padEnd(widths[c]!) : x.padStart(widths[c]!)))
-      .join('  ')
-      .trimEnd();
-  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  // train, test and parameters read left to right
+  const lines = [alignedTable(header, rows, new Set([1, 2, 3]))];
   for (const f of o.folds) {
     if (f.error) lines.push(`fold ${f.index + 1} failed: ${f.error.message} [${f.error.code}]`);
   }
