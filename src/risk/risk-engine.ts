@@ -125,7 +125,7 @@ export class RiskEngine {
   #pos = 0;
   #buy = 0;
   #sell = 0;
-  /** Worst-case absolute position of the order's instrument before and after it ({@link #worstCase}). */
+  /** Worst-case absolute position of the order's instrument before and after it ({@link #loadPosition}). */
   #before = 0;
   #after = 0;
   #warnN = 0;
@@ -260,6 +260,13 @@ export class RiskEngine {
     this.#pos = view.position(cmd.instrumentId, this.#idx);
     this.#buy = view.openBuyQty(cmd.instrumentId, this.#idx);
     this.#sell = view.openSellQty(cmd.instrumentId, this.#idx);
+    // the instrument's worst-case absolute position before and after the order (maxPosition, maxLeverage)
+    const up = Math.abs(this.#pos + this.#buy);
+    const down = Math.abs(this.#pos - this.#sell);
+    this.#before = up > down ? up : down;
+    const up2 = cmd.side === 'buy' ? Math.abs(this.#pos + this.#buy + cmd.qty) : up;
+    const down2 = cmd.side === 'sell' ? Math.abs(this.#pos - this.#sell - cmd.qty) : down;
+    this.#after = up2 > down2 ? up2 : down2;
     this.#posLoaded = true;
   }
 
@@ -355,19 +362,8 @@ export class RiskEngine {
     return exactProduct2(ref2, qty) <= this.#notional2Exact[this.#idx]!;
   }
 
-  /** Load the instrument's worst-case absolute position before and after the order into `#before` / `#after`. */
-  #worstCase(cmd: SubmitOrder, view: RiskView): void {
-    this.#loadPosition(cmd, view);
-    const up = Math.abs(this.#pos + this.#buy);
-    const down = Math.abs(this.#pos - this.#sell);
-    this.#before = up > down ? up : down;
-    const up2 = cmd.side === 'buy' ? Math.abs(this.#pos + this.#buy + cmd.qty) : up;
-    const down2 = cmd.side === 'sell' ? Math.abs(this.#pos - this.#sell - cmd.qty) : down;
-    this.#after = up2 > down2 ? up2 : down2;
-  }
-
   #maxPosition(cmd: SubmitOrder, view: RiskView): boolean {
-    this.#worstCase(cmd, view);
+    this.#loadPosition(cmd, view);
     const before = this.#before;
     const after = this.#after;
     if (after <= before) return true; // never blocks an order that does not add exposure
@@ -408,7 +404,7 @@ export class RiskEngine {
   #maxLeverageCheck(cmd: SubmitOrder, view: RiskView): boolean {
     const max = this.#maxLeverage;
     if (Number.isNaN(max)) return true; // off
-    this.#worstCase(cmd, view);
+    this.#loadPosition(cmd, view);
     if (this.#after <= this.#before) return true;
     const ref2 = this.#ref2(cmd, view);
     if (Number.isNaN(ref2)) return this.#noReference(cmd, V_LEVERAGE, 'notional for leverage');
