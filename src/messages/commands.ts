@@ -34,7 +34,12 @@ export const submitOrderSchema = z
     /** For `gtd`: when the order expires. */
     expireAt: nanosSchema.optional(),
     /** Why the strategy sent it (signal name), for the audit trail. */
-    reason: z.string().max(128).optional()
+    reason: z.string().max(128).optional(),
+    /**
+     * One-cancels-other group: the first fill of an order cancels the strategy's other working orders on the
+     * instrument with the same group (at a venue that supports it; see `OrderVenue.oco`).
+     */
+    ocoGroup: idSchema.optional()
   })
   .readonly()
   .superRefine((c, ctx) => {

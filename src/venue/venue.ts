@@ -9,6 +9,12 @@ import type { ExecutionReport } from '../messages/execution-report.ts';
  */
 export interface OrderVenue {
   readonly name: string;
+  /**
+   * True when the venue itself honours `SubmitOrder.ocoGroup`: the first fill of an order cancels the same
+   * strategy's other working orders in its group on that instrument, in the same event. Elsewhere the strategy
+   * host sends those cancels when it sees the fill.
+   */
+  readonly oco?: boolean;
   submit(cmd: SubmitOrder, now: Nanos): void;
   cancel(cmd: CancelOrder, now: Nanos): void;
   replace(cmd: ReplaceOrder, now: Nanos): void;

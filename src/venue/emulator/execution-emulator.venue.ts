@@ -62,6 +62,8 @@ export interface EmulatorStats {
  */
 export class ExecutionEmulator implements OrderVenue {
   readonly config: EmulatorConfig;
+  /** OCO groups are honoured here (see {@link OrderVenue.oco}). */
+  readonly oco = true;
   readonly stats: EmulatorStats = { commands: 0, marketEvents: 0, reports: 0 };
   readonly #instruments: ReadonlyMap<string, Instrument>;
   readonly #latency: LatencyModel;
@@ -81,6 +83,8 @@ export class ExecutionEmulator implements OrderVenue {
   #clock = -(2n ** 62n);
   #execSeq = 0;
   #orderSeq = 0;
+  /** Orders an OCO fill canceled whose fill model has not yet been told (see {@link #settleOco}). */
+  readonly #ocoCanceled: WorkingOrder[] = [];
   readonly #host: EmulatorHost;
 
   /**
@@ -191,6 +195,7 @@ export class ExecutionEmulator implements OrderVenue {
   onBar(bar: Bar): void {
     const inst = this.#data(bar.instrumentId, bar.tsOpen);
     if (inst) this.#model.onBar?.(bar, inst);
+    this.#settleOco(bar.tsOpen);
     // the bar's data unfolds up to its close: fills inside the bar are dated at the close
     if (bar.tsEvent > this.#clock) this.#clock = bar.tsEvent;
   }
@@ -199,18 +204,21 @@ export class ExecutionEmulator implements OrderVenue {
   onQuote(q: Quote): void {
     const inst = this.#data(q.instrumentId, q.tsEvent);
     if (inst) this.#model.onQuote?.(q, inst);
+    this.#settleOco(q.tsEvent);
   }
 
   /** A print. */
   onTrade(t: Trade): void {
     const inst = this.#data(t.instrumentId, t.tsEvent);
     if (inst) this.#model.onTrade?.(t, inst);
+    this.#settleOco(t.tsEvent);
   }
 
   /** An order-level market event (L3 model). */
   onL3Event(e: L3Event): void {
     const inst = this.#data(e.instrumentId, e.ts);
     if (inst) this.#model.onL3?.(e, inst);
+    this.#settleOco(e.ts);
   }
 
   /** A canonical L3 book delta (with a numeric `orderId`); L2 deltas and `clear` are ignored. */
@@ -343,6 +351,7 @@ export class ExecutionEmulator implements OrderVenue {
     set.add(w);
     this.#report(w, 'accepted', t);
     this.#model.arrive(w, t);
+    this.#settleOco(t);
   }
 
   #onCancel(cmd: CancelOrder, t: Nanos): void {
@@ -388,6 +397,7 @@ export class ExecutionEmulator implements OrderVenue {
     this.#working.set(w.clientOrderId, w);
     this.#report(w, 'replaced', t, { origClientOrderId: cmd.clientOrderId });
     this.#model.replaced(w, oldPx, oldLeaves, t);
+    this.#settleOco(t);
   }
 
   #onQuery(clientOrderId: string, instrumentId: string, t: Nanos): void {
@@ -429,7 +439,31 @@ export class ExecutionEmulator implements OrderVenue {
     const commission = commissionOf(inst, p, qty, this.#commission);
     if (w.filled >= w.qty) this.#forget(w);
     this.#report(w, 'fill', t, { lastPx: p, lastQty: qty, commission, liquidity });
+    if (w.cmd.ocoGroup !== undefined) this.#ocoCancel(w, t);
     return w.qty - w.filled;
+  }
+
+  /**
+   * `w` of an OCO group filled: cancel the strategy's other working orders of the group on the instrument, at
+   * once (so a bar that reaches both of a bracket's exits fills only the first to arrive, the stop-loss). The
+   * fill model is in the middle of a call: it is told afterwards ({@link #settleOco}).
+   */
+  #ocoCancel(w: WorkingOrder, t: Nanos): void {
+    const set = this.#byInstrument.get(w.cmd.instrumentId);
+    if (!set) return;
+    const group = w.cmd.ocoGroup;
+    for (const o of set) {
+      if (o === w || o.cmd.ocoGroup !== group || o.cmd.strategyId !== w.cmd.strategyId) continue;
+      this.#close(o, t, 'canceled', `OCO: ${w.clientOrderId} filled`);
+      this.#ocoCanceled.push(o);
+    }
+  }
+
+  /** Tell the fill model about the orders OCO fills canceled during its last call. */
+  #settleOco(t: Nanos): void {
+    const done = this.#ocoCanceled;
+    for (let i = 0; i < done.length; i++) this.#model.remove(done[i]!, t);
+    done.length = 0;
   }
 
   #close(w: WorkingOrder, t: Nanos, execType: 'canceled' | 'expired', reason: string): void {

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { bar, brief, emulator, fills, l3, MS, order, quote, T0, trade } from './support.ts';
+
+const at = (ms: number) => T0 + BigInt(ms) * MS;
+
+/** A long position's exits, as a bracket sends them: the stop-loss first, then the take-profit, in group `g`. */
+const stopLoss = (stopPx: number, over = {}) =>
+  order({ clientOrderId: 'sl', side: 'sell', orderType: 'stop', stopPx, qty: 10, ocoGroup: 'g', ...over });
+const takeProfit = (limitPx: number, over = {}) =>
+  order({ clientOrderId: 'tp', side: 'sell', orderType: 'limit', limitPx, qty: 10, ocoGroup: 'g', ...over });
+
+const canceledOf = (rs: readonly { execType: string; clientOrderId: string; reason?: string }[]) =>
+  rs.filter((r) => r.execType === 'canceled').map((r) => [r.clientOrderId, r.reason]);
+
+describe('ExecutionEmulator: one-cancels-other groups', () => {
+  it('bars: a bar that reaches both exits fills only the stop-loss (it arrived first); the take-profit is canceled', () => {
+    const v = emulator();
+    v.submit(stopLoss(9900), T0 - MS);
+    v.submit(takeProfit(10100), T0 - MS);
+    v.drain();
+    v.onBar(bar(0, 10000, 10200, 9800, 10000));
+    const rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['sl', 'fill', 9900, 10, 0],
+      ['tp', 'canceled', 0, 0, 0]
+    ]);
+    expect(rs[1]!.reason).toBe('OCO: sl filled');
+    expect(v.workingCount).toBe(0);
+  });
+
+  it('bars: a take-profit that fills first cancels the stop, which then never fills on a later crash', () => {
+    const v = emulator();
+    v.submit(stopLoss(9900), T0 - MS);
+    v.submit(takeProfit(10100), T0 - MS);
+    v.drain();
+    v.onBar(bar(0, 10000, 10200, 9950, 10150));
+    expect(brief(v.drain())).toEqual([
+      ['tp', 'fill', 10100, 10, 0],
+      ['sl', 'canceled', 0, 0, 0]
+    ]);
+    v.onBar(bar(1, 10000, 10000, 9000, 9000));
+    expect(v.drain()).toEqual([]);
+  });
+
+  it('a partial fill cancels the rest of the group; the filled order keeps working', () => {
+    const v = emulator({ liquidity: { maxParticipation: 0.004 } }); // 4 lots of a 1,000-lot bar
+    v.submit(stopLoss(9900), T0 - MS);
+    v.submit(takeProfit(10100), T0 - MS);
+    v.drain();
+    v.onBar(bar(0, 10000, 10200, 9950, 10150));
+    expect(brief(v.drain())).toEqual([
+      ['tp', 'fill', 10100, 4, 6],
+      ['sl', 'canceled', 0, 0, 0]
+    ]);
+    v.onBar(bar(1, 10050, 10200, 10050, 10150));
+    expect(brief(v.drain())).toEqual([['tp', 'fill', 10100, 4, 2]]);
+  });
+
+  it('only the same strategy, instrument and group: other orders are untouched', () => {
+    const v = emulator();
+    v.submit(stopLoss(9900), T0 - MS);
+    v.submit(takeProfit(10100), T0 - MS);
+    v.submit(stopLoss(9900, { clientOrderId: 'other-strategy', strategyId: 't' }), T0 - MS);
+    v.submit(stopLoss(9900, { clientOrderId: 'other-group', ocoGroup: 'h' }), T0 - MS);
+    v.submit(stopLoss(9900, { clientOrderId: 'no-group', ocoGroup: undefined }), T0 - MS);
+    v.drain();
+    v.onBar(bar(0, 10000, 10200, 10050, 10150));
+    expect(brief(v.drain())).toEqual([
+      ['tp', 'fill', 10100, 10, 0],
+      ['sl', 'canceled', 0, 0, 0]
+    ]);
+    expect(v.workingCount).toBe(3);
+  });
+
+  it('quotes: the take-profit fills on a bid through it, and the stop no longer triggers on a print below', () => {
+    const v = emulator({ fillModel: 'quote' });
+    v.onQuote(quote(at(0), 9999, 500, 10001, 300));
+    v.submit(stopLoss(9900), at(1));
+    v.submit(takeProfit(10100), at(1));
+    v.onQuote(quote(at(2), 10100, 500, 10102, 300));
+    expect(brief(fills(v.drain()))).toEqual([['tp', 'fill', 10100, 10, 0]]);
+    v.onTrade(trade(at(3), 9800, 100));
+    v.onQuote(quote(at(4), 9800, 500, 9802, 300));
+    expect(v.drain()).toEqual([]);
+  });
+
+  it('L3: a triggered stop that fills cancels the resting take-profit and takes it out of the book', () => {
+    const v = emulator({ fillModel: 'l3' });
+    v.onL3Event(l3(at(0), 'add', 1, 'buy', 9999, 100));
+    v.onL3Event(l3(at(0), 'add', 2, 'buy', 9899, 500));
+    v.onL3Event(l3(at(0), 'add', 3, 'sell', 10001, 300));
+    v.submit(stopLoss(9950), at(1));
+    v.submit(takeProfit(10100), at(1));
+    v.drain();
+    expect(v.l3!.book(order().instrumentId).ladder(1).count).toBe(2); // 100.01 and our 101.00
+    // a seller takes out 99.99, then prints at 98.99: that print triggers our stop, which sells into the 98.99 bid
+    v.onL3Event(l3(at(2), 'execute', 1, 'buy', 9999, 100));
+    expect(v.drain()).toEqual([]);
+    v.onL3Event(l3(at(3), 'execute', 2, 'buy', 9899, 100));
+    const rs = v.drain();
+    expect(brief(fills(rs))).toEqual([['sl', 'fill', 9899, 10, 0]]);
+    expect(canceledOf(rs)).toEqual([['tp', 'OCO: sl filled']]);
+    expect(v.l3!.book(order().instrumentId).ladder(1).count).toBe(1);
+    // a buyer lifting 101.00 later finds nothing of ours there
+    v.onL3Event(l3(at(4), 'add', 4, 'buy', 10100, 500));
+    expect(fills(v.drain())).toEqual([]);
+  });
+});
