@@ -118,7 +118,8 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
               strategy,
               start: opts.start,
               ...(opts.orderIdPrefix ? { orderIdPrefix: opts.orderIdPrefix(strategy.id) } : {}),
-              ...(opts.books ? { books: opts.books } : {})
+              ...(opts.books ? { books: opts.books } : {}),
+              venueOco: opts.venue.oco === true
             },
             restart: 'permanent' as const
           }))

@@ -39,6 +39,8 @@ export const ErrorCode = {
   BOOK_NOT_SYNCED: 'TRD_ERR_BOOK_NOT_SYNCED',
   BOOK_INVALID_UPDATE: 'TRD_ERR_BOOK_INVALID_UPDATE',
   ORDER_INVALID: 'TRD_ERR_ORDER_INVALID',
+  /** A bracket whose exits are on the wrong side of each other or of its entry, or that has no exit. */
+  BRACKET_INVALID: 'TRD_ERR_BRACKET_INVALID',
   PRICE_BAND: 'TRD_ERR_PRICE_BAND',
   MARKET_CLOSED: 'TRD_ERR_MARKET_CLOSED',
   FIX_PARSE: 'TRD_ERR_FIX_PARSE',

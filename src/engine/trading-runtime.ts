@@ -279,7 +279,10 @@ export class TradingRuntime {
           now,
           req.type,
           'strategy',
-          { clientOrderId: req.clientOrderId, strategyId: req.strategyId },
+          {
+            ...(req.clientOrderId !== undefined ? { clientOrderId: req.clientOrderId } : {}),
+            strategyId: req.strategyId
+          },
           req
         );
         return;
@@ -301,7 +304,8 @@ export class TradingRuntime {
       qty: i.qty,
       tif: i.tif,
       reason: i.reason,
-      ...prices(i.limitPx, i.stopPx)
+      ...prices(i.limitPx, i.stopPx),
+      ...(i.ocoGroup !== undefined ? { ocoGroup: i.ocoGroup } : {})
     };
     const risk = this.riskEngine.check(command, this.riskState);
     this.counts.orders++;

@@ -6,12 +6,21 @@ import type { Nanos } from '../core/nanos.ts';
 import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import {
+  bracketProblem,
+  type Contingencies,
+  contingentActions,
+  joinOco,
+  NO_CONTINGENCIES,
+  openBracket
+} from '../oms/contingent-orders.ts';
+import {
   applyOrderEventToWorking,
   signedQty,
   type WorkingOrders,
   workingQtyOf
 } from '../oms/working-orders.ts';
 import type {
+  BracketIntent,
   CancelIntent,
   OrderIntent,
   ReplaceIntent,
@@ -28,7 +37,9 @@ import type {
  * orders' events (and shows each to the strategy's `onOrderEvent`), and turns the strategy's actions into
  * `strategy.order_requested`, `strategy.cancel_requested` and `strategy.replace_requested`; a cancel or
  * replace naming an order the strategy does not have working is refused here (`strategy.intent_refused`),
- * so a strategy can never touch another's orders. New orders and replacements get deterministic client order ids
+ * so a strategy can never touch another's orders. It also runs the strategy's contingent orders: a bracket's
+ * exits go out when its entry is done, and on a venue without native OCO the first fill of an OCO group's member
+ * cancels the rest of the group. New orders and replacements get deterministic client order ids
  * (`<prefix>-<n>`; the prefix is the strategy id, plus a session tag in paper trading so a venue never sees
  * an id twice across sessions). A restart restores the numbering with the positions and working orders.
  * Halting stops new requests; market data keeps the indicators warm.
@@ -48,6 +59,10 @@ export interface StrategyContext {
   readonly books: ((instrumentId: string) => BookView | undefined) | undefined;
   /** Why the strategy is halted (the first halt's reason); undefined while it runs. */
   readonly haltReason: string | undefined;
+  /** Brackets waiting on their entries and the OCO groups of working orders. */
+  readonly contingent: Contingencies;
+  /** The venue honours OCO groups itself. */
+  readonly venueOco: boolean;
 }
 
 export type StrategyEvent =
@@ -88,11 +103,13 @@ export type StrategyRequest =
       readonly newClientOrderId: string;
       readonly intent: ReplaceIntent;
     })
-  | (Emitted & {
+  | (Omit<Emitted, 'clientOrderId'> & {
       readonly type: 'strategy.intent_refused';
+      /** The order a refused cancel or replace named; none for a refused bracket (nothing was numbered). */
+      readonly clientOrderId?: string;
       readonly code: string;
       readonly message: string;
-      readonly intent: CancelIntent | ReplaceIntent;
+      readonly intent: CancelIntent | ReplaceIntent | BracketIntent;
     });
 
 /** A halted strategy answered with these actions; none of them was acted on. */
@@ -146,7 +163,36 @@ function act(
   const strategyId = ctx.strategy.id;
   let n = ctx.nextOrder;
   const open = { ...ctx.open };
+  let contingent = ctx.contingent;
+  const submit = (intent: OrderIntent): string => {
+    const clientOrderId = `${ctx.prefix}-${++n}`;
+    open[clientOrderId] = {
+      instrumentId: intent.instrumentId,
+      leaves: signedQty(intent.side, intent.qty),
+      ...(intent.limitPx !== undefined ? { limitPx: intent.limitPx } : {})
+    };
+    if (intent.ocoGroup !== undefined) contingent = joinOco(contingent, clientOrderId, intent.ocoGroup);
+    enqueue({ type: 'strategy.order_requested', strategyId, clientOrderId, intent, tsEvent });
+    return clientOrderId;
+  };
   for (const a of actions) {
+    if (a.kind === 'bracket') {
+      const problem = bracketProblem(a);
+      if (problem !== undefined) {
+        enqueue({
+          type: 'strategy.intent_refused',
+          strategyId,
+          code: ErrorCode.BRACKET_INVALID,
+          message: `bracket: ${problem}`,
+          intent: a,
+          tsEvent
+        });
+        continue;
+      }
+      const entryId = submit({ ...a.entry, reason: a.reason });
+      contingent = openBracket(contingent, entryId, a);
+      continue;
+    }
     if (a.kind === 'cancel' || a.kind === 'replace') {
       const o = open[a.clientOrderId];
       if (o === undefined) {
@@ -181,15 +227,9 @@ function act(
       }
       continue;
     }
-    const clientOrderId = `${ctx.prefix}-${++n}`;
-    open[clientOrderId] = {
-      instrumentId: a.instrumentId,
-      leaves: signedQty(a.side, a.qty),
-      ...(a.limitPx !== undefined ? { limitPx: a.limitPx } : {})
-    };
-    enqueue({ type: 'strategy.order_requested', strategyId, clientOrderId, intent: a, tsEvent });
+    submit(a);
   }
-  return { emitted, update: { nextOrder: n, open } };
+  return { emitted, update: { nextOrder: n, open, contingent } };
 }
 
 /** Apply one of this strategy's order events to its positions and working orders. */
@@ -239,6 +279,23 @@ function answerOf(
   return actions === undefined ? undefined : { actions, tsEvent };
 }
 
+/**
+ * The contingent orders an order event calls for (a bracket's exits, OCO cancels) and the context that follows
+ * them; `ctx` itself for any other event.
+ */
+function contingentStep(
+  ctx: StrategyContext,
+  e: StrategyEvent
+): { readonly ctx: StrategyContext; readonly actions: readonly StrategyAction[]; readonly tsEvent: Nanos } {
+  if (e.type !== 'strategy.order_event') return { ctx, actions: [], tsEvent: ctx.now };
+  const c = contingentActions(ctx.contingent, e.event, ctx.open, ctx.venueOco);
+  return {
+    ctx: c.next === ctx.contingent ? ctx : { ...ctx, contingent: c.next },
+    actions: c.actions,
+    tsEvent: e.event.tsEvent
+  };
+}
+
 /** What a strategy actor is started with. */
 export interface StrategyInput {
   readonly strategy: Strategy;
@@ -247,6 +304,8 @@ export interface StrategyInput {
   readonly orderIdPrefix?: string;
   /** The books `view.book` shows (default: none). */
   readonly books?: (instrumentId: string) => BookView | undefined;
+  /** The venue honours OCO groups itself ({@link OrderVenue.oco}); default false: this actor sends the cancels. */
+  readonly venueOco?: boolean;
 }
 
 export const strategyMachine = setup({
@@ -267,28 +326,44 @@ export const strategyMachine = setup({
     observeTick: assign(({ event }) =>
       event.type === 'market.quote' || event.type === 'market.trade' ? { now: event.tsEvent } : {}
     ),
-    /** Show the strategy the event (its view already updated) and act on its answer. */
+    /**
+     * Send what the event makes due of the strategy's contingent orders, then show the strategy the event (its view
+     * already updated, those orders included) and act on its answer.
+     */
     respond: enqueueActions(({ context, event, enqueue }) => {
-      const a = answerOf(context, event);
-      if (a === undefined || a.actions.length === 0) return;
-      const r = act(context, a.actions, a.tsEvent);
-      for (const e of r.emitted) enqueue(emit(e));
-      enqueue(assign(r.update));
+      const step = contingentStep(context, event);
+      let ctx = step.ctx;
+      if (step.actions.length > 0) {
+        const r = act(ctx, step.actions, step.tsEvent);
+        for (const e of r.emitted) enqueue(emit(e));
+        ctx = { ...ctx, ...r.update };
+      }
+      const a = answerOf(ctx, event);
+      if (a !== undefined && a.actions.length > 0) {
+        const r = act(ctx, a.actions, a.tsEvent);
+        for (const e of r.emitted) enqueue(emit(e));
+        ctx = { ...ctx, ...r.update };
+      }
+      if (ctx !== context)
+        enqueue(assign({ nextOrder: ctx.nextOrder, open: ctx.open, contingent: ctx.contingent }));
     }),
     /**
      * Halted: the strategy is still shown the event (its indicators stay warm), but its answer is discarded, and
      * a non-empty one is emitted as `strategy.intents_discarded` so the log shows what it wanted.
      */
     discard: enqueueActions(({ context, event, enqueue }) => {
-      const a = answerOf(context, event);
-      if (a === undefined || a.actions.length === 0) return;
+      const step = contingentStep(context, event);
+      if (step.ctx !== context) enqueue(assign({ contingent: step.ctx.contingent }));
+      const a = answerOf(step.ctx, event);
+      const intents = a === undefined ? step.actions : [...step.actions, ...a.actions];
+      if (intents.length === 0) return;
       enqueue(
         emit({
           type: 'strategy.intents_discarded',
           strategyId: context.strategy.id,
           reason: context.haltReason ?? 'halted',
-          intents: a.actions,
-          tsEvent: a.tsEvent
+          intents,
+          tsEvent: a?.tsEvent ?? step.tsEvent
         })
       );
     }),
@@ -318,7 +393,9 @@ export const strategyMachine = setup({
     now: input.start,
     bars: 0,
     books: input.books,
-    haltReason: undefined
+    haltReason: undefined,
+    contingent: NO_CONTINGENCIES,
+    venueOco: input.venueOco ?? false
   }),
   invoke: { src: 'marketData' },
   on: {

@@ -18,7 +18,36 @@ export interface OrderIntent {
   readonly limitPx?: number;
   readonly stopPx?: number;
   readonly tif: TimeInForce;
+  /**
+   * One-cancels-other: the strategy's working orders on one instrument that share a group cancel one another
+   * when one of them fills (its first fill, partial or not). The execution emulator does this at the venue, in
+   * the same event as the fill; on a venue without native OCO the strategy host sends the cancels when it sees
+   * the fill. A bracket's exits are one such group.
+   */
+  readonly ocoGroup?: string;
   /** The signal that caused it, kept in the audit trail. */
+  readonly reason: string;
+}
+
+/**
+ * A bracket: an entry order and the exits that protect what it fills — a stop-loss (a stop order at `stopLossPx`)
+ * and/or a take-profit (a limit order at `takeProfitPx`), on the other side. The exits are sent once the entry is
+ * done (filled; or canceled or expired after a partial fill), for the quantity it filled, as one OCO group named
+ * after the entry's client order id: the first fill of either cancels the other. Prices are in ticks; the
+ * take-profit must be on the profitable side of the stop-loss (and of the entry's limit, when it has one), or
+ * the bracket is refused (`strategy.intent_refused`, `TRD_ERR_BRACKET_INVALID`) and nothing is sent.
+ */
+export interface BracketIntent {
+  readonly kind: 'bracket';
+  /** The entry (any order type); it is sent with the bracket's `reason`. */
+  readonly entry: Omit<OrderIntent, 'kind' | 'ocoGroup' | 'reason'>;
+  /** Stop price (ticks) of the protective stop. */
+  readonly stopLossPx?: number;
+  /** Limit price (ticks) of the profit-taking limit. */
+  readonly takeProfitPx?: number;
+  /** Time in force of the exits (default `gtc`). */
+  readonly exitTif?: TimeInForce;
+  /** The signal that caused it; the exits' reasons name their role, the entry and this. */
   readonly reason: string;
 }
 
@@ -48,7 +77,7 @@ export interface ReplaceIntent {
 }
 
 /** Everything a strategy can ask for. */
-export type StrategyAction = OrderIntent | CancelIntent | ReplaceIntent;
+export type StrategyAction = OrderIntent | BracketIntent | CancelIntent | ReplaceIntent;
 
 /** One of the strategy's working orders, as it knows it from its orders' events. */
 export interface WorkingOrderView {

@@ -306,6 +306,55 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.leftWorking).toBe(0);
   });
 
+  it('a bracket on a venue without native OCO: the strategy host cancels the other exit when one fills', async () => {
+    let sent = false;
+    let exited = false;
+    const strategy: Strategy = {
+      id: 'bracket',
+      onBar(bar) {
+        if (sent || !bar.instrumentId.startsWith('AAA')) return [];
+        sent = true;
+        const d = Math.round(bar.close / 100); // 1%
+        return [
+          {
+            kind: 'bracket',
+            entry: { instrumentId: bar.instrumentId, side: 'buy', qty: 4, orderType: 'market', tif: 'day' },
+            stopLossPx: bar.close - d,
+            takeProfitPx: bar.close + d,
+            reason: 'enter'
+          }
+        ];
+      },
+      onOrderEvent(e) {
+        if (e.type === 'order.canceled') exited = true;
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    const p = await startLocalPaper({ strategy, stopAtEnd: false });
+    await until(() => exited, 10_000, 'the OCO cancel');
+    p.stop.abort();
+    const r = await p.result;
+    const cancels = records(r, 'order.cancel').map(
+      (x) => x.payload as { clientOrderId: string; reason: string }
+    );
+    const filled = records(r, 'order.filled')
+      .map((x) => x.payload as { clientOrderId: string; to: string })
+      .filter((e) => e.to === 'FILLED')
+      .map((e) => e.clientOrderId);
+    expect(filled).toHaveLength(2); // the entry and one exit
+    const [entry, winner] = filled as [string, string];
+    expect(entry).toMatch(/^bracket-.*-1$/);
+    const loser = records(r, 'order.submit')
+      .map((x) => x.payload as { clientOrderId: string; ocoGroup?: string })
+      .find((c) => c.ocoGroup === entry && c.clientOrderId !== winner)!.clientOrderId;
+    expect(cancels).toEqual([
+      expect.objectContaining({ clientOrderId: loser, reason: `OCO: ${winner} filled` })
+    ]);
+    expect(await venuePositions(p)).toEqual({});
+    expect(r.leftWorking).toBe(0);
+  });
+
   it("a strategy with onQuote and onTrade gets the venue's quotes and prints in paper mode too, and what it sends from them reaches the venue", async () => {
     const seen: { bid: number; ask: number; now: bigint; ts: bigint; book: boolean }[] = [];
     let sent = false;

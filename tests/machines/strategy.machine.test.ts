@@ -627,3 +627,95 @@ describe('strategyMachine: quotes', () => {
     expect([barViews, b.emitted, b.ctx().now]).toEqual([[], [], q(0, 0, 1).tsEvent]);
   });
 });
+
+describe('strategyMachine: brackets and OCO groups', () => {
+  /** Sends a valid bracket and an invalid one on its first bar; records what it sees of its own orders. */
+  function bracketing() {
+    const seen: string[][] = [];
+    const strategy: Strategy = {
+      id: 'b',
+      onBar: (_bar, view) =>
+        view.openOrders().length > 0
+          ? []
+          : [
+              {
+                kind: 'bracket',
+                entry: { instrumentId: X, side: 'buy', qty: 5, orderType: 'market', tif: 'day' },
+                stopLossPx: 90,
+                takeProfitPx: 120,
+                reason: 'go'
+              },
+              { kind: 'bracket', entry: intent('buy', 1), stopLossPx: 120, takeProfitPx: 90, reason: 'bad' }
+            ],
+      onOrderEvent: (_e, view) => {
+        seen.push(view.openOrders().map((o) => o.clientOrderId));
+        return [];
+      },
+      snapshot: () => ({})
+    };
+    return { strategy, seen };
+  }
+  const ev = (id: string, over: Partial<OrderEvent>): StrategyEvent =>
+    oe({ clientOrderId: id, strategyId: 'b', ...over });
+  const exitEvent = (id: string, over: Partial<OrderEvent>) =>
+    ev(id, { side: 'sell', orderType: id === 'b-2' ? 'stop' : 'limit', ...over });
+
+  /** Bar 1, then the entry filling in full: returns the actor with both exits requested. */
+  function entered(venueOco: boolean) {
+    const { strategy, seen } = bracketing();
+    const s = start(strategy, { venueOco });
+    s.send(bar(1));
+    s.send(
+      ev('b-1', { type: 'order.filled', lastQty: 5, lastPx: 100, filledQty: 5, leavesQty: 0, to: 'FILLED' })
+    );
+    return { s, seen };
+  }
+
+  it('sends the entry, refuses a bad bracket without numbering it, and sends the exits when the entry fills', () => {
+    const { s, seen } = entered(false);
+    expect(s.emitted.map((e) => [e.type, e.clientOrderId])).toEqual([
+      ['strategy.order_requested', 'b-1'],
+      ['strategy.intent_refused', undefined],
+      ['strategy.order_requested', 'b-2'],
+      ['strategy.order_requested', 'b-3']
+    ]);
+    expect(s.emitted[1]).toMatchObject({ code: 'TRD_ERR_BRACKET_INVALID' });
+    expect(s.emitted[0]).toMatchObject({ intent: { side: 'buy', qty: 5, reason: 'go' } });
+    expect(s.emitted.slice(2)).toMatchObject([
+      { intent: { side: 'sell', qty: 5, orderType: 'stop', stopPx: 90, ocoGroup: 'b-1', tif: 'gtc' } },
+      { intent: { side: 'sell', qty: 5, orderType: 'limit', limitPx: 120, ocoGroup: 'b-1', tif: 'gtc' } }
+    ]);
+    // the strategy is shown the fill with its exits already working
+    expect(seen).toEqual([['b-2', 'b-3']]);
+    expect(s.ctx()).toMatchObject({ nextOrder: 3, positions: { [X]: 5 } });
+  });
+
+  it('without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
+    for (const venueOco of [false, true]) {
+      const { s } = entered(venueOco);
+      for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { leavesQty: 5 }));
+      s.send(
+        exitEvent('b-3', { type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 3, to: 'PARTIAL_FILL' })
+      );
+      const cancels = s.emitted.filter((e) => e.type === 'strategy.cancel_requested');
+      expect(cancels.map((e) => [e.clientOrderId, e.intent.reason])).toEqual(
+        venueOco ? [] : [['b-2', 'OCO: b-3 filled']]
+      );
+    }
+  });
+
+  it('halted: the exits an entry fill calls for are discarded with the halt, and the bracket is gone', () => {
+    const { strategy } = bracketing();
+    const s = start(strategy);
+    s.send(bar(1));
+    s.send({ type: 'strategy.halt', reason: 'kill switch' });
+    s.send(
+      ev('b-1', { type: 'order.filled', lastQty: 5, lastPx: 100, filledQty: 5, leavesQty: 0, to: 'FILLED' })
+    );
+    expect(s.discarded).toMatchObject([
+      { reason: 'kill switch', intents: [{ stopPx: 90 }, { limitPx: 120 }] }
+    ]);
+    expect(s.ctx().contingent.brackets).toEqual({});
+    expect(s.ctx().nextOrder).toBe(1);
+  });
+});

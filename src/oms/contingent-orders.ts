@@ -1,0 +1,143 @@
+import type { OrderEvent } from '../messages/order-events.ts';
+import type { Side, TimeInForce } from '../messages/primitives.ts';
+import type { BracketIntent, CancelIntent, OrderIntent } from '../strategies/strategy.ts';
+import { ORDER_DONE_STATES, type WorkingOrders } from './working-orders.ts';
+
+/** A bracket whose entry is still working: its exits go out when the entry is done. */
+export interface PendingBracket {
+  readonly instrumentId: string;
+  /** The exits' side (the entry's opposite). */
+  readonly exitSide: Side;
+  readonly stopLossPx: number | undefined;
+  readonly takeProfitPx: number | undefined;
+  readonly exitTif: TimeInForce;
+  /** The exits' OCO group: the entry's first client order id. */
+  readonly group: string;
+  readonly reason: string;
+}
+
+/**
+ * A strategy's contingent orders: brackets waiting on their entry (by the entry's current client order id) and
+ * the OCO group of each working order that has one (by client order id). Both follow cancel-replaces.
+ */
+export interface Contingencies {
+  readonly brackets: Readonly<Record<string, PendingBracket>>;
+  readonly oco: Readonly<Record<string, string>>;
+}
+
+export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {} };
+
+/**
+ * Why a bracket cannot be sent, or undefined when it can: it needs an exit, and the take-profit must be on the
+ * profitable side of the stop-loss and of the entry's limit price (above them for a buy entry, below for a sell);
+ * the stop-loss must be on the losing side of the entry's limit.
+ */
+export function bracketProblem(b: BracketIntent): string | undefined {
+  const { stopLossPx: sl, takeProfitPx: tp, entry } = b;
+  if (sl === undefined && tp === undefined) return 'a bracket needs a stopLossPx or a takeProfitPx';
+  const up = entry.side === 'buy' ? 1 : -1;
+  const word = entry.side === 'buy' ? 'above' : 'below';
+  if (sl !== undefined && tp !== undefined && (tp - sl) * up <= 0)
+    return `takeProfitPx ${tp} must be ${word} stopLossPx ${sl} for a ${entry.side} entry`;
+  const limit = entry.limitPx;
+  if (limit !== undefined && tp !== undefined && (tp - limit) * up <= 0)
+    return `takeProfitPx ${tp} must be ${word} the entry's limitPx ${limit}`;
+  if (limit !== undefined && sl !== undefined && (limit - sl) * up <= 0)
+    return `stopLossPx ${sl} must be ${entry.side === 'buy' ? 'below' : 'above'} the entry's limitPx ${limit}`;
+  return undefined;
+}
+
+/** Register bracket `b`, whose entry was sent as `entryId`. */
+export function openBracket(c: Contingencies, entryId: string, b: BracketIntent): Contingencies {
+  const pending: PendingBracket = {
+    instrumentId: b.entry.instrumentId,
+    exitSide: b.entry.side === 'buy' ? 'sell' : 'buy',
+    stopLossPx: b.stopLossPx,
+    takeProfitPx: b.takeProfitPx,
+    exitTif: b.exitTif ?? 'gtc',
+    group: entryId,
+    reason: b.reason
+  };
+  return { ...c, brackets: { ...c.brackets, [entryId]: pending } };
+}
+
+/** Note that order `clientOrderId` was sent in OCO group `group`. */
+export function joinOco(c: Contingencies, clientOrderId: string, group: string): Contingencies {
+  return { ...c, oco: { ...c.oco, [clientOrderId]: group } };
+}
+
+/** A copy of `r` without `drop` and, when `add` is given, with `add[0]` set to `add[1]`. */
+function rekey<T>(
+  r: Readonly<Record<string, T>>,
+  drop: string,
+  add?: readonly [string, T]
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k in r) if (k !== drop) out[k] = r[k]!;
+  if (add) out[add[0]] = add[1];
+  return out;
+}
+
+/** The exits of a bracket whose entry filled `qty` lots: the stop-loss first, so it wins a bar that reaches both. */
+function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
+  const base = { instrumentId: b.instrumentId, side: b.exitSide, qty, tif: b.exitTif, ocoGroup: b.group };
+  const out: OrderIntent[] = [];
+  if (b.stopLossPx !== undefined)
+    out.push({
+      ...base,
+      orderType: 'stop',
+      stopPx: b.stopLossPx,
+      reason: `stop-loss of ${b.group}: ${b.reason}`
+    });
+  if (b.takeProfitPx !== undefined)
+    out.push({
+      ...base,
+      orderType: 'limit',
+      limitPx: b.takeProfitPx,
+      reason: `take-profit of ${b.group}: ${b.reason}`
+    });
+  return out;
+}
+
+/**
+ * Follow one of the strategy's order events: a bracket's entry that is done releases its exits (new orders, in
+ * the bracket's OCO group) for what it filled, or is dropped when it filled nothing; a replaced order keeps its
+ * bracket or group under its new id. Where the venue does not honour OCO groups (`venueOco` false), the first
+ * fill of a group member cancels its siblings that are still working (`open`) and not already being canceled.
+ */
+export function contingentActions(
+  c: Contingencies,
+  e: OrderEvent,
+  open: WorkingOrders,
+  venueOco: boolean
+): { readonly next: Contingencies; readonly actions: readonly (OrderIntent | CancelIntent)[] } {
+  const id = e.clientOrderId;
+  const orig = e.origClientOrderId;
+  let { brackets, oco } = c;
+  const actions: (OrderIntent | CancelIntent)[] = [];
+  if (e.type === 'order.replaced' && orig !== undefined) {
+    if (brackets[orig] !== undefined) brackets = rekey(brackets, orig, [id, brackets[orig]!]);
+    if (oco[orig] !== undefined) oco = rekey(oco, orig, [id, oco[orig]!]);
+  }
+  const done = ORDER_DONE_STATES.has(e.to);
+  const bracket = brackets[id];
+  if (bracket !== undefined && done) {
+    brackets = rekey(brackets, id);
+    if (e.filledQty > 0) actions.push(...exitsOf(bracket, e.filledQty));
+  }
+  const group = oco[id];
+  if (group !== undefined) {
+    if (!venueOco && e.type === 'order.filled' && (e.lastQty ?? 0) > 0) {
+      for (const k in oco) {
+        if (k === id || oco[k] !== group) continue;
+        const o = open[k];
+        if (o !== undefined && o.status !== 'PENDING_CANCEL')
+          actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
+      }
+    }
+    if (done) oco = rekey(oco, id);
+  }
+  return brackets === c.brackets && oco === c.oco && actions.length === 0
+    ? { next: c, actions }
+    : { next: { brackets, oco }, actions };
+}

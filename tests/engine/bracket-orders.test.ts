@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/engine/backtest.ts';
+import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
+import type { OrderEvent } from '../../src/messages/order-events.ts';
+import type { Strategy, StrategyAction, StrategyView } from '../../src/strategies/strategy.ts';
+import { smallConfig } from '../support/run-config.ts';
+
+const A = 'AAA@SIM';
+
+/** Enters long with a bracket `bps` wide on each side at its first AAA bar; then waits. */
+function bracketOnce(bps: number): Strategy & { readonly events: OrderEvent[] } {
+  let sent = false;
+  const events: OrderEvent[] = [];
+  return {
+    id: 'br',
+    events,
+    onBar(bar: Bar, _view: StrategyView): readonly StrategyAction[] {
+      if (sent || bar.instrumentId !== A) return [];
+      sent = true;
+      const d = Math.round((bar.close * bps) / 10_000);
+      return [
+        {
+          kind: 'bracket',
+          entry: { instrumentId: A, side: 'buy', qty: 10, orderType: 'market', tif: 'day' },
+          stopLossPx: bar.close - d,
+          takeProfitPx: bar.close + d,
+          reason: 'enter'
+        }
+      ];
+    },
+    onOrderEvent(e: OrderEvent): readonly StrategyAction[] {
+      events.push(e);
+      return [];
+    },
+    snapshot: () => ({ sent })
+  };
+}
+
+async function run(bps: number) {
+  const strategy = bracketOnce(bps);
+  const r = await runBacktest({ config: smallConfig(), configFile: 't.yaml', strategy });
+  return { strategy, r, recs: (r.log as MemoryEventLog).records as LogRecord[] };
+}
+
+describe('bracket orders in a bar backtest (execution emulator with native OCO)', () => {
+  it('the entry fills, both exits go out in one OCO group, one fills and the venue cancels the other', async () => {
+    const { strategy, r, recs } = await run(50);
+    const submits = recs
+      .filter((x) => x.type === 'order.submit')
+      .map((x) => x.payload as Record<string, unknown>);
+    expect(submits.map((c) => [c.clientOrderId, c.orderType, c.side, c.qty, c.ocoGroup])).toEqual([
+      ['br-1', 'market', 'buy', 10, undefined],
+      ['br-2', 'stop', 'sell', 10, 'br-1'],
+      ['br-3', 'limit', 'sell', 10, 'br-1']
+    ]);
+    const done = strategy.events.filter((e) => e.type === 'order.filled' && e.to === 'FILLED');
+    expect(done.map((e) => e.clientOrderId).slice(0, 1)).toEqual(['br-1']);
+    expect(done).toHaveLength(2); // the entry and exactly one exit
+    const winner = done[1]!.clientOrderId;
+    const loser = winner === 'br-2' ? 'br-3' : 'br-2';
+    const canceled = strategy.events.filter((e) => e.type === 'order.canceled');
+    expect(canceled.map((e) => [e.clientOrderId, e.reason])).toEqual([[loser, `OCO: ${winner} filled`]]);
+    // the venue canceled it: the strategy asked for nothing, and nothing was refused
+    expect(recs.filter((x) => x.type === 'order.cancel' || x.type === 'order.refused')).toEqual([]);
+    expect(r.portfolio.position(A)?.qty ?? 0).toBe(0);
+    // the exit filled at or beyond its price (a stop may gap through)
+    const exit = done[1]!;
+    const px = exit.notionalTicks / exit.filledQty;
+    const entryPx = done[0]!.notionalTicks / 10;
+    if (winner === 'br-3') expect(px).toBeGreaterThan(entryPx);
+    else expect(px).toBeLessThan(entryPx);
+  });
+
+  it('the same config and seed give the same log, byte for byte', async () => {
+    const a = await run(50);
+    const b = await run(50);
+    expect(JSON.stringify(a.recs, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(
+      JSON.stringify(b.recs, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+    );
+  });
+});

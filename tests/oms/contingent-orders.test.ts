@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import type { OrderEvent } from '../../src/messages/order-events.ts';
+import {
+  bracketProblem,
+  type Contingencies,
+  contingentActions,
+  joinOco,
+  NO_CONTINGENCIES,
+  openBracket
+} from '../../src/oms/contingent-orders.ts';
+import type { WorkingOrders } from '../../src/oms/working-orders.ts';
+import type { BracketIntent } from '../../src/strategies/strategy.ts';
+import { orderEvent } from '../support/order-fixtures.ts';
+
+const X = 'X@SIM';
+
+const bracket = (
+  over: Partial<BracketIntent> = {},
+  entry: Partial<BracketIntent['entry']> = {}
+): BracketIntent => ({
+  kind: 'bracket',
+  entry: { instrumentId: X, side: 'buy', qty: 10, orderType: 'limit', limitPx: 1000, tif: 'day', ...entry },
+  stopLossPx: 950,
+  takeProfitPx: 1100,
+  reason: 'breakout',
+  ...over
+});
+
+/** An event of order `id` (a buy of 10 by default). */
+const ev = (id: string, over: Partial<OrderEvent>): OrderEvent =>
+  orderEvent({ clientOrderId: id, strategyId: 's', instrumentId: X, qty: 10, ...over });
+const filled = (id: string, lastQty: number, filledQty: number, over: Partial<OrderEvent> = {}) =>
+  ev(id, {
+    type: 'order.filled',
+    lastQty,
+    lastPx: 1000,
+    filledQty,
+    leavesQty: 10 - filledQty,
+    to: filledQty === 10 ? 'FILLED' : 'PARTIAL_FILL',
+    ...over
+  });
+
+const working = (...ids: [string, string?][]): WorkingOrders =>
+  Object.fromEntries(
+    ids.map(([id, status = 'ACKNOWLEDGED']) => [id, { instrumentId: X, leaves: -10, status }])
+  ) as WorkingOrders;
+
+describe('bracketProblem', () => {
+  it('accepts exits on the right sides, for a buy and for a sell entry, with or without an entry limit', () => {
+    expect(bracketProblem(bracket())).toBeUndefined();
+    expect(bracketProblem(bracket({ stopLossPx: undefined }))).toBeUndefined();
+    expect(bracketProblem(bracket({ takeProfitPx: undefined }))).toBeUndefined();
+    expect(bracketProblem(bracket({}, { orderType: 'market', limitPx: undefined }))).toBeUndefined();
+    expect(
+      bracketProblem(bracket({ stopLossPx: 1050, takeProfitPx: 900 }, { side: 'sell' }))
+    ).toBeUndefined();
+  });
+
+  it('refuses a bracket without exits, or with exits on the wrong side of each other or of the entry', () => {
+    const problems = [
+      bracket({ stopLossPx: undefined, takeProfitPx: undefined }),
+      bracket({ stopLossPx: 1100, takeProfitPx: 950 }),
+      bracket({ stopLossPx: 1000, takeProfitPx: 1000 }, { orderType: 'market', limitPx: undefined }),
+      bracket({ takeProfitPx: 1000 }),
+      bracket({ stopLossPx: 1000 }),
+      bracket({ stopLossPx: 950, takeProfitPx: 1100 }, { side: 'sell' }),
+      bracket({ stopLossPx: 1050, takeProfitPx: 1010 }, { side: 'sell' })
+    ].map(bracketProblem);
+    expect(problems).toEqual([
+      'a bracket needs a stopLossPx or a takeProfitPx',
+      'takeProfitPx 950 must be above stopLossPx 1100 for a buy entry',
+      'takeProfitPx 1000 must be above stopLossPx 1000 for a buy entry',
+      "takeProfitPx 1000 must be above the entry's limitPx 1000",
+      "stopLossPx 1000 must be below the entry's limitPx 1000",
+      'takeProfitPx 1100 must be below stopLossPx 950 for a sell entry',
+      "takeProfitPx 1010 must be below the entry's limitPx 1000"
+    ]);
+  });
+});
+
+describe('contingentActions: brackets', () => {
+  const opened = openBracket(NO_CONTINGENCIES, 's-1', bracket());
+
+  it('an entry that fills in parts sends nothing until it is done, then both exits for all it filled', () => {
+    const a = contingentActions(opened, filled('s-1', 4, 4), {}, true);
+    expect(a.actions).toEqual([]);
+    expect(a.next).toBe(opened);
+    const b = contingentActions(a.next, filled('s-1', 6, 10), {}, true);
+    const exit = { instrumentId: X, side: 'sell', qty: 10, tif: 'gtc', ocoGroup: 's-1' };
+    expect(b.actions).toEqual([
+      { ...exit, orderType: 'stop', stopPx: 950, reason: 'stop-loss of s-1: breakout' },
+      { ...exit, orderType: 'limit', limitPx: 1100, reason: 'take-profit of s-1: breakout' }
+    ]);
+    expect(b.next.brackets).toEqual({});
+  });
+
+  it('an entry canceled after a partial fill protects what filled; one that filled nothing is dropped', () => {
+    const part = ev('s-1', { type: 'order.canceled', filledQty: 3, leavesQty: 0, to: 'CANCELED' });
+    expect(contingentActions(opened, part, {}, true).actions.map((x) => ('qty' in x ? x.qty : 0))).toEqual([
+      3, 3
+    ]);
+    for (const to of ['CANCELED', 'EXPIRED', 'REJECTED'] as const) {
+      const r = contingentActions(opened, ev('s-1', { type: 'order.canceled', filledQty: 0, to }), {}, true);
+      expect([r.actions, r.next.brackets]).toEqual([[], {}]);
+    }
+  });
+
+  it('a sell entry protects with a buy stop above and a buy limit below; exits get the bracket exitTif', () => {
+    const c = openBracket(
+      NO_CONTINGENCIES,
+      's-2',
+      bracket({ stopLossPx: 1050, takeProfitPx: 900, exitTif: 'day' }, { side: 'sell' })
+    );
+    const r = contingentActions(c, filled('s-2', 10, 10, { side: 'sell' }), {}, true);
+    expect(r.actions).toMatchObject([
+      { side: 'buy', orderType: 'stop', stopPx: 1050, tif: 'day' },
+      { side: 'buy', orderType: 'limit', limitPx: 900, tif: 'day' }
+    ]);
+  });
+
+  it('a replaced entry keeps its bracket under the new id, and the exits keep the first id as their group', () => {
+    const r = contingentActions(
+      opened,
+      ev('s-3', { type: 'order.replaced', origClientOrderId: 's-1', to: 'ACKNOWLEDGED' }),
+      {},
+      true
+    );
+    expect(Object.keys(r.next.brackets)).toEqual(['s-3']);
+    const done = contingentActions(r.next, filled('s-3', 10, 10), {}, true);
+    expect(done.actions.map((x) => ('ocoGroup' in x ? x.ocoGroup : undefined))).toEqual(['s-1', 's-1']);
+  });
+
+  it('events of other orders leave it alone', () => {
+    const r = contingentActions(opened, filled('s-9', 10, 10), {}, false);
+    expect(r).toEqual({ next: opened, actions: [] });
+  });
+});
+
+describe('contingentActions: OCO groups', () => {
+  const group: Contingencies = joinOco(joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g'), 'tp', 'g'), 'x', 'h');
+  const open = working(['sl'], ['tp'], ['x']);
+
+  it('without venue OCO: the first fill of a member cancels the working rest of its group, and only that', () => {
+    const r = contingentActions(group, filled('tp', 4, 4, { side: 'sell' }), open, false);
+    expect(r.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }]);
+    expect(r.next.oco).toEqual(group.oco); // tp still works
+  });
+
+  it('with venue OCO the venue cancels: nothing is sent', () => {
+    expect(contingentActions(group, filled('tp', 10, 10, { side: 'sell' }), open, true).actions).toEqual([]);
+  });
+
+  it('no cancel for a sibling already being canceled or no longer working', () => {
+    const fill = filled('tp', 4, 4, { side: 'sell' });
+    expect(contingentActions(group, fill, working(['sl', 'PENDING_CANCEL'], ['tp']), false).actions).toEqual(
+      []
+    );
+    expect(contingentActions(group, fill, working(['tp']), false).actions).toEqual([]);
+  });
+
+  it('a member that is done leaves its group; a replaced one stays in it under its new id', () => {
+    const done = contingentActions(group, filled('tp', 10, 10, { side: 'sell' }), open, false);
+    expect(done.next.oco).toEqual({ sl: 'g', x: 'h' });
+    const moved = contingentActions(
+      group,
+      ev('sl2', { type: 'order.replaced', origClientOrderId: 'sl', to: 'ACKNOWLEDGED' }),
+      open,
+      false
+    );
+    expect(moved.next.oco).toEqual({ tp: 'g', x: 'h', sl2: 'g' });
+    const fill = contingentActions(
+      moved.next,
+      filled('tp', 1, 1, { side: 'sell' }),
+      working(['sl2'], ['tp']),
+      false
+    );
+    expect(fill.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl2', reason: 'OCO: tp filled' }]);
+  });
+});
