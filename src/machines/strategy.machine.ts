@@ -281,13 +281,15 @@ function answerOf(
 
 /**
  * The contingent orders an order event calls for (a bracket's exits, OCO cancels) and the context that follows
- * them; `ctx` itself for any other event.
+ * them; undefined for any other event (market data allocates nothing here).
  */
 function contingentStep(
   ctx: StrategyContext,
   e: StrategyEvent
-): { readonly ctx: StrategyContext; readonly actions: readonly StrategyAction[]; readonly tsEvent: Nanos } {
-  if (e.type !== 'strategy.order_event') return { ctx, actions: [], tsEvent: ctx.now };
+):
+  | { readonly ctx: StrategyContext; readonly actions: readonly StrategyAction[]; readonly tsEvent: Nanos }
+  | undefined {
+  if (e.type !== 'strategy.order_event') return undefined;
   const c = contingentActions(ctx.contingent, e.event, ctx.open, ctx.venueOco);
   return {
     ctx: c.next === ctx.contingent ? ctx : { ...ctx, contingent: c.next },
@@ -332,8 +334,8 @@ export const strategyMachine = setup({
      */
     respond: enqueueActions(({ context, event, enqueue }) => {
       const step = contingentStep(context, event);
-      let ctx = step.ctx;
-      if (step.actions.length > 0) {
+      let ctx = step?.ctx ?? context;
+      if (step !== undefined && step.actions.length > 0) {
         const r = act(ctx, step.actions, step.tsEvent);
         for (const e of r.emitted) enqueue(emit(e));
         ctx = { ...ctx, ...r.update };
@@ -353,17 +355,18 @@ export const strategyMachine = setup({
      */
     discard: enqueueActions(({ context, event, enqueue }) => {
       const step = contingentStep(context, event);
-      if (step.ctx !== context) enqueue(assign({ contingent: step.ctx.contingent }));
-      const a = answerOf(step.ctx, event);
-      const intents = a === undefined ? step.actions : [...step.actions, ...a.actions];
-      if (intents.length === 0) return;
+      if (step !== undefined && step.ctx !== context) enqueue(assign({ contingent: step.ctx.contingent }));
+      const a = answerOf(step?.ctx ?? context, event);
+      const intents = [...(step?.actions ?? []), ...(a?.actions ?? [])];
+      const at = a ?? step;
+      if (intents.length === 0 || at === undefined) return;
       enqueue(
         emit({
           type: 'strategy.intents_discarded',
           strategyId: context.strategy.id,
           reason: context.haltReason ?? 'halted',
           intents,
-          tsEvent: a?.tsEvent ?? step.tsEvent
+          tsEvent: at.tsEvent
         })
       );
     }),
