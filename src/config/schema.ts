@@ -137,7 +137,7 @@ export const strategyConfigSchema = z
   });
 
 export const executionConfigSchema = z.strictObject({
-  /** Basis points of notional, per unit of quantity, minimum and cap per fill (see the emulator's schema). */
+  /** Basis points of notional, per unit of quantity, minimum and cap per order (see the emulator's schema). */
   commission: emulatorConfigSchema.shape.commission,
   slippage: z.strictObject({ bps: z.number().min(0).max(1000).default(0) }).default({ bps: 0 }),
   /** Network, ack and fill latencies with seeded jitter (ms); see docs/EMULATOR.md. */

@@ -43,9 +43,11 @@ export const emulatorConfigSchema = z.strictObject({
   /** Adverse slippage in basis points of the fill price on taker fills, rounded up to whole ticks. */
   slippageBps: z.number().min(0).max(1000).default(0),
   /**
-   * Commission per fill: basis points of notional plus a fee per unit of quantity (per share, per contract), at
-   * least `minimum` and at most `maximumBps` of notional (the cap wins over the minimum, as at Interactive
-   * Brokers: `{ bps: 0, perUnit: 0.005, minimum: 1, maximumBps: 100 }` is their fixed US-stock schedule).
+   * Commission: basis points of notional plus a fee per unit of quantity (per share, per contract); an order pays
+   * at least `minimum` and at most `maximumBps` of its notional over all its fills (the cap wins over the minimum,
+   * as at Interactive Brokers: `{ bps: 0, perUnit: 0.005, minimum: 1, maximumBps: 100 }` is their fixed US-stock
+   * schedule). A partial fill is charged what takes the order's total to that: the minimum comes with its first
+   * fill, and later fills pay nothing until the raw fees pass it.
    */
   commission: z
     .strictObject({

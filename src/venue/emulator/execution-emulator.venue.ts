@@ -17,7 +17,7 @@ import { LatencyModel } from './latency.ts';
 import {
   adverse,
   type CommissionSchedule,
-  commissionOf,
+  chargeFill,
   commissionSchedule,
   impactTicks,
   slippageTicks
@@ -343,7 +343,8 @@ export class ExecutionEmulator implements OrderVenue {
       dayExpiresAt: undefined,
       lastDelivery: t,
       ahead: Number.POSITIVE_INFINITY,
-      engineId: 0
+      engineId: 0,
+      fees: { raw: 0n, notional: 0n, charged: 0n }
     };
     this.#working.set(w.clientOrderId, w);
     let set = this.#byInstrument.get(cmd.instrumentId);
@@ -436,7 +437,7 @@ export class ExecutionEmulator implements OrderVenue {
     }
     w.filled += qty;
     const inst = this.#instruments.get(w.cmd.instrumentId)!;
-    const commission = commissionOf(inst, p, qty, this.#commission);
+    const commission = chargeFill(w.fees, inst, p, qty, this.#commission);
     if (w.filled >= w.qty) this.#forget(w);
     this.#report(w, 'fill', t, { lastPx: p, lastQty: qty, commission, liquidity });
     if (w.cmd.ocoGroup !== undefined) this.#ocoCancel(w, t);

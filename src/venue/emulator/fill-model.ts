@@ -3,6 +3,7 @@ import type { Nanos } from '../../core/nanos.ts';
 import type { SubmitOrder } from '../../messages/commands.ts';
 import type { Bar, Quote, Trade } from '../../messages/market-data.ts';
 import type { L3Event } from './l3-event.ts';
+import type { OrderFees } from './pricing.ts';
 
 /** An order working at the emulated venue (owned by the emulator; fill models read and annotate it). */
 export interface WorkingOrder {
@@ -27,6 +28,8 @@ export interface WorkingOrder {
   ahead: number;
   /** L3 model: the order's id in the matching engine. */
   engineId: number;
+  /** Its commission so far (the schedule's minimum and cap are per order). */
+  readonly fees: OrderFees;
 }
 
 /** Left to fill. */

@@ -90,20 +90,59 @@ function bpsOf(m: Money, bps: number): Money {
   return divRoundHalfEven(m * BigInt(Math.round(bps * 100)), 1_000_000n);
 }
 
-/**
- * Commission of one fill: bps of notional plus `perUnit` × units (lots × lot size), each rounded half-even, at
- * least `minimum`, then at most `maximumBps` of notional.
- */
-export function commissionOf(inst: Instrument, px: number, qty: number, c: CommissionSchedule): Money {
-  const n = notional(inst, px, qty);
+/** The fee of one fill before the order's minimum and cap: bps of its notional plus `perUnit` × units. */
+function rawFee(inst: Instrument, n: Money, qty: number, c: CommissionSchedule): Money {
   let fee = bpsOf(n, c.bps);
   if (c.perUnit !== 0n)
     fee += divRoundHalfEven(c.perUnit * BigInt(qty) * inst.lot.mantissa, pow10(inst.lot.scale));
-  if (fee < c.minimum) fee = c.minimum;
+  return fee;
+}
+
+/** An order's commission from its raw fees and notional so far: at least `minimum`, then at most `maximumBps`. */
+function clampFee(raw: Money, n: Money, c: CommissionSchedule): Money {
+  let fee = raw < c.minimum ? c.minimum : raw;
   if (c.maximumBps !== undefined) {
     const cap = bpsOf(n, c.maximumBps);
     if (fee > cap) fee = cap;
   }
+  return fee;
+}
+
+/**
+ * Commission of an order filled in one piece: bps of notional plus `perUnit` × units (lots × lot size), each
+ * rounded half-even, at least `minimum`, then at most `maximumBps` of notional.
+ */
+export function commissionOf(inst: Instrument, px: number, qty: number, c: CommissionSchedule): Money {
+  const n = notional(inst, px, qty);
+  return clampFee(rawFee(inst, n, qty, c), n, c);
+}
+
+/**
+ * What an order has been charged so far, for a schedule whose minimum and cap are per order (as at Interactive
+ * Brokers): each fill adds its raw fee and notional, and is charged what takes the order's total to
+ * `clamp(Σ raw, minimum, maximumBps × Σ notional)`. That total never falls, so no fill is charged a negative
+ * amount; an order filled in one piece pays {@link commissionOf}.
+ */
+export interface OrderFees {
+  raw: Money;
+  notional: Money;
+  charged: Money;
+}
+
+/** Add a fill of `qty` at `px` to an order's fees; returns this fill's commission. */
+export function chargeFill(
+  fees: OrderFees,
+  inst: Instrument,
+  px: number,
+  qty: number,
+  c: CommissionSchedule
+): Money {
+  const n = notional(inst, px, qty);
+  fees.raw += rawFee(inst, n, qty, c);
+  fees.notional += n;
+  const total = clampFee(fees.raw, fees.notional, c);
+  const fee = total - fees.charged;
+  fees.charged = total;
   return fee;
 }
 

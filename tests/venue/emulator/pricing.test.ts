@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTradestateError } from '../../../src/core/errors.ts';
 import { MONEY_ONE, makeInstrument, moneyFromDecimal } from '../../../src/core/instrument.ts';
 import { emulatorConfigSchema, parseEmulatorConfig } from '../../../src/venue/emulator/emulator-config.ts';
 import {
   adverse,
+  chargeFill,
   commissionOf,
   commissionSchedule,
   impactTicks,
@@ -115,6 +117,55 @@ describe('pricing', () => {
     // bps and per unit add up: 1 bps of $1,000 + $0.01 × 10
     expect(commissionOf(inst, 10_000, 10, commissionSchedule({ bps: 1, perUnit: 0.01, minimum: 0 }))).toBe(
       usd('0.2')
+    );
+  });
+
+  it('the minimum and the cap are per order: a split order pays the minimum once, the cap on its whole notional', () => {
+    const ib = commissionSchedule({ bps: 0, perUnit: 0.005, minimum: 1, maximumBps: 100 });
+    const usd = (x: string) => moneyFromDecimal(x);
+    const fees = { raw: 0n, notional: 0n, charged: 0n };
+    const charge = (px: number, qty: number) => chargeFill(fees, inst, px, qty, ib);
+    // 50 shares at $50, three times: the first pays the $1 minimum, the next two nothing ($0.75 raw so far)
+    expect([charge(5_000, 50), charge(5_000, 50), charge(5_000, 50)]).toEqual([usd('1'), 0n, 0n]);
+    // 100 more: $1.25 raw in all, so this fill pays the $0.25 above the minimum already charged
+    expect(charge(5_000, 100)).toBe(usd('0.25'));
+    expect(fees.charged).toBe(commissionOf(inst, 5_000, 250, ib));
+    // a cheap stock at $0.001 a share: the cap (1 % of the notional so far) binds until it passes the minimum
+    const tiny = commissionSchedule({ bps: 0, perUnit: 0.001, minimum: 1, maximumBps: 100 });
+    const penny = { raw: 0n, notional: 0n, charged: 0n };
+    const cheap = (qty: number) => chargeFill(penny, inst, 50, qty, tiny); // 100 shares at $0.50: $50
+    expect([cheap(100), cheap(100), cheap(100)]).toEqual([usd('0.5'), usd('0.5'), 0n]);
+  });
+
+  it('property: however an order is split at one price, its fills add up to the one-piece commission', () => {
+    const schedule = fc.record({
+      bps: fc.integer({ min: 0, max: 50 }),
+      perUnit: fc.constantFrom(0, 0.001, 0.005, 0.01),
+      minimum: fc.constantFrom(0, 0.35, 1, 5),
+      maximumBps: fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined })
+    });
+    fc.assert(
+      fc.property(
+        schedule,
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 1, maxLength: 12 }),
+        (s, px, parts) => {
+          const c = commissionSchedule(s);
+          const fees = { raw: 0n, notional: 0n, charged: 0n };
+          let sum = 0n;
+          for (const q of parts) {
+            const fee = chargeFill(fees, inst, px, q, c);
+            expect(fee).toBeGreaterThanOrEqual(0n);
+            sum += fee;
+          }
+          const total = parts.reduce((a, b) => a + b, 0);
+          // per-fill rounding of the raw fees may differ from rounding the whole by at most a unit per fill
+          const whole = commissionOf(inst, px, total, c);
+          const diff = sum > whole ? sum - whole : whole - sum;
+          expect(diff).toBeLessThanOrEqual(BigInt(2 * parts.length));
+          expect(sum).toBe(fees.charged);
+        }
+      )
     );
   });
 
