@@ -5,6 +5,7 @@
  */
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
+import { type BenchmarkSpec, type BenchmarkSummary, benchmarkSummary } from './benchmark.ts';
 import { computeSummary, type SummaryOptions } from './summary.ts';
 import type { EquityPoint, PerformanceSummary, RoundTrip } from './types.ts';
 
@@ -108,6 +109,8 @@ export interface WalkForwardFoldResult {
   readonly oosEquity?: readonly EquityPoint[];
   /** Their closed round trips on the test window. */
   readonly oosTrades?: readonly RoundTrip[];
+  /** The run's benchmark on the test window, point for point with `oosEquity` (none when the run had none). */
+  readonly oosBenchmark?: { readonly spec: BenchmarkSpec; readonly equity: readonly EquityPoint[] };
   /** Why the fold failed. */
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -135,6 +138,11 @@ export interface WalkForwardSummary {
   readonly stitched: readonly EquityPoint[];
   /** Metrics of the stitched curve with every completed fold's out-of-sample round trips. */
   readonly oos: PerformanceSummary;
+  /**
+   * The stitched curve against the folds' benchmark curves stitched the same way (so the benchmark too restarts
+   * from where the strategy's last fold ended, window by window); undefined unless every completed fold has one.
+   */
+  readonly benchmark: BenchmarkSummary | undefined;
   /** Mean out-of-sample annualised return of the completed folds (NaN when there is none). */
   readonly meanOosAnnualizedReturn: number;
   /** Mean in-sample annualised return of the chosen points of the completed folds (NaN when there is none). */
@@ -176,6 +184,22 @@ export function stitchEquity(curves: readonly (readonly EquityPoint[])[]): Equit
   return out;
 }
 
+/**
+ * The completed folds' benchmark curves stitched like their equity curves, summarised against `stitched`; undefined
+ * when a fold has no benchmark or the two stitched curves do not share their instants.
+ */
+function stitchedBenchmark(
+  ok: readonly WalkForwardFoldResult[],
+  stitched: readonly EquityPoint[],
+  opts: SummaryOptions
+): BenchmarkSummary | undefined {
+  const spec = ok[0]?.oosBenchmark?.spec;
+  if (spec === undefined || ok.some((r) => r.oosBenchmark === undefined)) return undefined;
+  const curve = stitchEquity(ok.map((r) => r.oosBenchmark!.equity));
+  if (curve.length !== stitched.length || curve.some((p, i) => p.ts !== stitched[i]!.ts)) return undefined;
+  return benchmarkSummary(spec, stitched, curve, opts);
+}
+
 /** Mean of the finite values; NaN when there is none. */
 function finiteMean(xs: readonly (number | null | undefined)[]): number {
   const f = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -215,6 +239,7 @@ export function walkForwardSummary(
     ok.flatMap((r) => r.oosTrades ?? []),
     opts
   );
+  const benchmark = stitchedBenchmark(ok, stitched, opts);
   const meanOos = finiteMean(okSummaries.map((f) => f.oosMetrics!.annualizedReturn));
   const meanIs = finiteMean(ok.map((r) => r.isAnnualizedReturn));
   const efficiency = Number.isFinite(meanOos) && meanIs > 0 ? meanOos / meanIs : Number.NaN;
@@ -225,6 +250,7 @@ export function walkForwardSummary(
     failed: folds.length - okSummaries.length,
     stitched,
     oos,
+    benchmark,
     meanOosAnnualizedReturn: meanOos,
     meanIsAnnualizedReturn: meanIs,
     efficiency: Number.isFinite(efficiency) ? efficiency : Number.NaN,

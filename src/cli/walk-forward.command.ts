@@ -6,6 +6,7 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs, type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import { alignedTable } from '../report/aligned-table.ts';
 import { formatPct, formatRatio } from '../report/format.ts';
+import { formatBenchmarkTable } from '../report/summary-table.ts';
 import { MAX_SWEEP_POINTS, parseParamSpecs, readBaseConfig } from '../sweep/param-grid.ts';
 import {
   formatObjective,
@@ -97,6 +98,7 @@ export function formatWalkForward(o: WalkForwardOutcome): string {
       `Sharpe ${formatRatio(s.oos.sharpe)}, max drawdown ${formatPct(s.oos.maxDrawdown)}, ` +
       `efficiency ${formatPct(s.efficiency)}, positive folds ${formatPct(s.positiveFraction)}`
   );
+  if (s.benchmark) lines.push('', formatBenchmarkTable(s.oos, s.benchmark));
   return lines.join('\n');
 }
 

@@ -258,7 +258,20 @@ export async function runWalkForward(opts: WalkForwardOptions): Promise<WalkForw
         },
         error: undefined
       });
-      results.push({ fold, ...chosen, oosEquity: run.equity, oosTrades: trips });
+      results.push({
+        fold,
+        ...chosen,
+        oosEquity: run.equity,
+        oosTrades: trips,
+        ...(run.benchmark && run.benchmarkEquity
+          ? {
+              oosBenchmark: {
+                spec: { kind: run.benchmark.kind, symbols: run.benchmark.symbols },
+                equity: run.benchmarkEquity
+              }
+            }
+          : {})
+      });
     } catch (e) {
       const error = errorOf(e);
       outcomes.push({ ...fold, status: 'failed', sweep: sweepInfo, best, oos: undefined, error });
@@ -297,8 +310,9 @@ function finite(_k: string, v: unknown): unknown {
 /**
  * The analysis as JSON (`walk-forward.json`): inputs (config file, seed, objective, axes, fold lengths,
  * range), every fold (windows, status, the train sweep's ranking, the chosen point and its in-sample
- * metrics, the out-of-sample run's id, metrics and counts, or the error), the overall out-of-sample metrics,
- * efficiency and fraction of positive folds, and the stitched out-of-sample curve at UTC-day closes. Times
+ * metrics, the out-of-sample run's id, metrics and counts, or the error), the overall out-of-sample metrics
+ * (and, with a benchmark, the stitched benchmark's metrics and the relative statistics), efficiency and fraction
+ * of positive folds, and the stitched out-of-sample curve at UTC-day closes. Times
  * are ISO strings; nothing depends on timing or the worker count.
  */
 export function walkForwardJson(o: WalkForwardOutcome): string {
@@ -331,6 +345,7 @@ export function walkForwardJson(o: WalkForwardOutcome): string {
       meanOosAnnualizedReturn: s.meanOosAnnualizedReturn,
       positiveFraction: s.positiveFraction,
       oos: s.oos,
+      ...(s.benchmark ? { benchmark: s.benchmark } : {}),
       equity: dailyCloses(s.stitched).map((p) => ({ ts: isoFromNs(p.ts), equity: p.equity }))
     }
   };

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { benchmarkSummary, relativeStats } from '../../src/analytics/benchmark.ts';
 import { computeSummary } from '../../src/analytics/summary.ts';
 import type { EquityPoint, RoundTrip } from '../../src/analytics/types.ts';
 import {
@@ -309,6 +310,38 @@ describe('walkForwardSummary', () => {
     expect(s.folds[0]!.oosMetrics).toEqual(computeSummary(oos, [], crypto));
     expect(s.oos).toEqual(computeSummary(s.stitched, [], crypto));
     expect(s.oos.sharpe / walkForwardSummary(results).oos.sharpe).toBeCloseTo(Math.sqrt(365 / 252), 12);
+  });
+
+  it("stitches the folds' benchmark curves like their equity curves and measures the stitched run against them", () => {
+    const spec = { kind: 'symbol', symbols: ['SPY@SIM'] } as const;
+    const rs = [0.01, -0.02, 0.015, 0.005, -0.01, 0.02, 0.003];
+    const bs = [0.005, -0.01, 0.01, 0.002, -0.004, 0.012, 0.001];
+    // two folds back to back: the second starts at the instant the first ended
+    const eq = fromReturns(rs);
+    const bm = fromReturns(bs);
+    const tail = (c: typeof eq, k: number) => c.slice(k).map((p) => ({ ts: p.ts, equity: p.equity * 3 }));
+    const results: WalkForwardFoldResult[] = [
+      { fold: fold(0), oosEquity: eq.slice(0, 4), oosBenchmark: { spec, equity: bm.slice(0, 4) } },
+      { fold: fold(1), oosEquity: tail(eq, 3), oosBenchmark: { spec, equity: tail(bm, 3) } }
+    ];
+    const s = walkForwardSummary(results);
+    // the stitched curves are the unbroken ones (each fold rescaled to where the one before ended)
+    expectClose(
+      s.stitched.map((p) => p.equity),
+      eq.map((p) => p.equity)
+    );
+    const whole = benchmarkSummary(spec, eq, bm);
+    const b = s.benchmark!;
+    expect([b.kind, b.symbols]).toEqual([spec.kind, spec.symbols]);
+    expect(b.metrics.totalReturn).toBeCloseTo(whole.metrics.totalReturn, 12);
+    expect(b.metrics.sharpe!).toBeCloseTo(whole.metrics.sharpe!, 10);
+    const want = relativeStats(eq, bm);
+    for (const k of ['alpha', 'beta', 'correlation', 'trackingError', 'informationRatio'] as const)
+      expect(b.relative[k]!).toBeCloseTo(want[k]!, 10);
+    // a fold without a benchmark: none overall
+    const partial = walkForwardSummary([results[0]!, { ...results[1]!, oosBenchmark: undefined }]);
+    expect(partial.benchmark).toBeUndefined();
+    expect(walkForwardSummary([results[0]!]).benchmark).toBeDefined();
   });
 
   it('is NaN-safe: no completed fold, a non-positive or non-finite in-sample mean', () => {

@@ -55,6 +55,10 @@ describe('tradestate walk-forward', () => {
     expect(r.out).toMatch(
       /\nOut of sample \(2 of 2 folds\): return -?[\d.]+%, Sharpe -?[\d.]+, max drawdown [\d.]+%, efficiency (-?[\d.]+%|n\/a), positive folds (0\.00|50\.00|100\.00)%\n/
     );
+    expect(r.out).toMatch(
+      /\n\nBenchmark: buy and hold of AAA@SIM, BBB@SIM in equal parts from each one's first price, no costs\n/
+    );
+    expect(r.out).toMatch(/\nAlpha \(annualized\)\s+-?[\d.]+%/);
     expect(r.out).toMatch(/\n10 backtests in [\d.]+ s on 2 workers\n/);
     expect(r.out).toContain(`results: ${out}/walk-forward.json\n`);
 
@@ -68,7 +72,11 @@ describe('tradestate walk-forward', () => {
       step: '5d',
       anchored: false,
       range: { from: '2024-03-04T14:31:00.000000000Z', to: '2024-03-19T15:30:00.000000001Z' },
-      overall: { completed: 2, failed: 0 }
+      overall: {
+        completed: 2,
+        failed: 0,
+        benchmark: { kind: 'equal-weight', symbols: ['AAA@SIM', 'BBB@SIM'] }
+      }
     });
     expect(doc.folds.map((f: { status: string }) => f.status)).toEqual(['completed', 'completed']);
     // the table shows what the file holds

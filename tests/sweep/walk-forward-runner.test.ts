@@ -73,6 +73,7 @@ describe('runWalkForward', () => {
   });
 
   it('each fold takes the best point of a sweep on its train window and trades it on its test window', async () => {
+    const benchmarkReturns: number[] = [];
     for (const f of one.folds) {
       const sweep = await runSweep({
         config: rawConfig(),
@@ -107,6 +108,7 @@ describe('runWalkForward', () => {
         events: direct.events
       });
       expect(direct.bars).toBeGreaterThan(0);
+      benchmarkReturns.push(direct.benchmark!.metrics.totalReturn);
       const summary = one.summary.folds[f.index]!;
       expect(summary.oosMetrics).toEqual(direct.summary);
       expect(summary.bestParams).toEqual(best.params);
@@ -114,6 +116,10 @@ describe('runWalkForward', () => {
     // the stitched curve chains both test runs: its return compounds theirs
     const [a, b] = one.folds.map((f) => f.oos!.metrics.totalReturn) as [number, number];
     expect(one.summary.oos.totalReturn).toBeCloseTo((1 + a) * (1 + b) - 1, 12);
+    // and so does the stitched benchmark, measured against the stitched curve
+    const [ba, bb] = benchmarkReturns as [number, number];
+    expect(one.summary.benchmark!.metrics.totalReturn).toBeCloseTo((1 + ba) * (1 + bb) - 1, 12);
+    expect(one.summary.benchmark!.relative.beta).not.toBeNull();
   });
 
   it('a fold whose every point fails is reported as failed and the other completes', async () => {
