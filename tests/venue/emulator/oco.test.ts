@@ -12,12 +12,18 @@ const takeProfit = (limitPx: number, over = {}) =>
 const canceledOf = (rs: readonly { execType: string; clientOrderId: string; reason?: string }[]) =>
   rs.filter((r) => r.execType === 'canceled').map((r) => [r.clientOrderId, r.reason]);
 
+/** A bar venue with a stop-loss at 99.00 and a take-profit at 101.00 working, both there before the first bar. */
+function barExits(cfg: Parameters<typeof emulator>[0] = {}) {
+  const v = emulator(cfg);
+  v.submit(stopLoss(9900), T0 - MS);
+  v.submit(takeProfit(10100), T0 - MS);
+  v.drain();
+  return v;
+}
+
 describe('ExecutionEmulator: one-cancels-other groups', () => {
   it('bars: a bar that reaches both exits fills only the stop-loss (it arrived first); the take-profit is canceled', () => {
-    const v = emulator();
-    v.submit(stopLoss(9900), T0 - MS);
-    v.submit(takeProfit(10100), T0 - MS);
-    v.drain();
+    const v = barExits();
     v.onBar(bar(0, 10000, 10200, 9800, 10000));
     const rs = v.drain();
     expect(brief(rs)).toEqual([
@@ -29,10 +35,7 @@ describe('ExecutionEmulator: one-cancels-other groups', () => {
   });
 
   it('bars: a take-profit that fills first cancels the stop, which then never fills on a later crash', () => {
-    const v = emulator();
-    v.submit(stopLoss(9900), T0 - MS);
-    v.submit(takeProfit(10100), T0 - MS);
-    v.drain();
+    const v = barExits();
     v.onBar(bar(0, 10000, 10200, 9950, 10150));
     expect(brief(v.drain())).toEqual([
       ['tp', 'fill', 10100, 10, 0],
@@ -43,10 +46,7 @@ describe('ExecutionEmulator: one-cancels-other groups', () => {
   });
 
   it('a partial fill cancels the rest of the group; the filled order keeps working', () => {
-    const v = emulator({ liquidity: { maxParticipation: 0.004 } }); // 4 lots of a 1,000-lot bar
-    v.submit(stopLoss(9900), T0 - MS);
-    v.submit(takeProfit(10100), T0 - MS);
-    v.drain();
+    const v = barExits({ liquidity: { maxParticipation: 0.004 } }); // 4 lots of a 1,000-lot bar
     v.onBar(bar(0, 10000, 10200, 9950, 10150));
     expect(brief(v.drain())).toEqual([
       ['tp', 'fill', 10100, 4, 6],
