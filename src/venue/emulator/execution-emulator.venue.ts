@@ -463,6 +463,7 @@ export class ExecutionEmulator implements OrderVenue {
   /** Tell the fill model about the orders OCO fills canceled during its last call. */
   #settleOco(t: Nanos): void {
     const done = this.#ocoCanceled;
+    if (done.length === 0) return;
     for (let i = 0; i < done.length; i++) this.#model.remove(done[i]!, t);
     done.length = 0;
   }

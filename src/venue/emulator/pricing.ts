@@ -129,7 +129,10 @@ export interface OrderFees {
   charged: Money;
 }
 
-/** Add a fill of `qty` at `px` to an order's fees; returns this fill's commission. */
+/**
+ * Add a fill of `qty` at `px` to an order's fees; returns this fill's commission. A schedule with neither a
+ * minimum nor a cap charges each fill its own fee and leaves `fees` as it is.
+ */
 export function chargeFill(
   fees: OrderFees,
   inst: Instrument,
@@ -138,7 +141,10 @@ export function chargeFill(
   c: CommissionSchedule
 ): Money {
   const n = notional(inst, px, qty);
-  fees.raw += rawFee(inst, n, qty, c);
+  const raw = rawFee(inst, n, qty, c);
+  // no minimum, no cap: every fill pays its own fee, and nothing need be added up
+  if (c.minimum === 0n && c.maximumBps === undefined) return raw;
+  fees.raw += raw;
   fees.notional += n;
   const total = clampFee(fees.raw, fees.notional, c);
   const fee = total - fees.charged;
