@@ -115,7 +115,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       : {})
   };
   const config: RunConfig = { ...a.config, live };
-  liveBars(config); // bars it cannot make: refused before anything starts
+  const bars = liveBars(config); // bars it cannot make: refused before anything starts
   const instruments = instrumentsFor(config);
   const clock = new LiveClock();
   const strategy = createStrategy(config.strategy, a.configFile);
@@ -305,6 +305,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       configFile: a.configFile,
       clock,
       strategy,
+      bars,
       connection,
       ...(a.outDir ? { outDir: a.outDir } : {}),
       signal: stop.signal,

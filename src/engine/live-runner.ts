@@ -83,6 +83,8 @@ export interface LiveRunOptions {
   readonly signal?: AbortSignal;
   /** The strategy to run, when the caller built it already; default: the configured one. */
   readonly strategy?: Strategy;
+  /** The session's bars, when the caller worked them out already ({@link liveBars}); default: from the config. */
+  readonly bars?: LiveBars;
   /** Called after each bar has been shown to the strategy. */
   readonly onBar?: (bar: Bar, bars: number) => void;
   /**
@@ -151,7 +153,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   let timeframe: LiveBars['timeframe'];
   let rollup: LiveBars['rollup'];
   try {
-    ({ timeframe, rollup } = liveBars(config));
+    ({ timeframe, rollup } = opts.bars ?? liveBars(config));
     venueStatus = await connection.preflight?.();
   } catch (e) {
     await connection.close();

@@ -2,7 +2,7 @@ import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_DAY, NS_PER_MIN, NS_PER_MS } from '../../core/nanos.ts';
 import { BarFlag } from '../columns.ts';
-import { dataError, priceTextToTicks, splitCsvLine, splitLines } from '../csv.ts';
+import { DECIMAL_RE, dataError, priceTextToTicks, splitCsvLine, splitLines } from '../csv.ts';
 import { nysePhase, nyseSessionUtc } from '../nyse-calendar.ts';
 import { parseTimeframe, type Timeframe } from '../timeframe.ts';
 import {
@@ -125,8 +125,8 @@ function layoutOf(headerLine: string, file: string): Layout {
 /** A stamp read from a row: its instant, and the calendar date it names when it is text. */
 interface Stamp {
   readonly ns: Nanos;
-  /** `[y, m, d]` as written (text stamps), else the UTC date of an epoch stamp. */
-  readonly date: readonly [number, number, number];
+  /** `[y, m, d]` as written (text stamps); none for an epoch stamp (its UTC date, {@link utcDate}, when needed). */
+  readonly date?: readonly [number, number, number];
   readonly dateOnly: boolean;
 }
 
@@ -162,7 +162,7 @@ function parseStamp(text: string, o: GenericCsvOptions): Stamp | string {
     if (compact) return dateStamp(Number(compact[1]), Number(compact[2]), Number(compact[3]));
     const unit = o.timeUnit ?? epochUnit(text.replace(/^0+(?=\d)/, '').length);
     const ns = BigInt(text) * EPOCH_NS[unit];
-    return inRange({ ns, date: utcDate(ns), dateOnly: false });
+    return inRange({ ns, dateOnly: false });
   }
   const d = DATE_RE.exec(text);
   if (d) return dateStamp(Number(d[1]), Number(d[2]), Number(d[3]));
@@ -175,16 +175,14 @@ function parseStamp(text: string, o: GenericCsvOptions): Stamp | string {
   if (!validDate(y!, mo!, day!) || hh! > 23 || mm! > 59 || ss > 59) return 'not a valid date and time';
   const frac = BigInt((m[7] ?? '').padEnd(9, '0') || '0');
   const zone = m[8];
-  let ns: Nanos;
-  if (zone === undefined) ns = wallToNs(o.tz ?? 'UTC', y!, mo!, day!, hh! * 60 + mm!, ss) + frac;
-  else {
-    const z =
-      zone === 'Z'
-        ? 0
-        : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
-    const wall = BigInt(Date.UTC(y!, mo! - 1, day!, hh!, mm!, ss)) * NS_PER_MS + frac;
-    ns = wall - BigInt(z) * NS_PER_MIN;
-  }
+  // a stated offset: the wall clock read as UTC, less the offset; none: the wall clock in the file's zone
+  const wall =
+    wallToNs(zone === undefined ? (o.tz ?? 'UTC') : 'UTC', y!, mo!, day!, hh! * 60 + mm!, ss) + frac;
+  const offset =
+    zone === undefined || zone === 'Z'
+      ? 0
+      : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  const ns = wall - BigInt(offset) * NS_PER_MIN;
   return inRange({ ns, date: [y!, mo!, day!], dateOnly: false });
 }
 
@@ -206,8 +204,6 @@ function numberText(cell: string, delim: string): string {
   const t = cell.trim();
   return plainDecimal(delim !== ',' && /^\d+,\d+$/.test(t) ? t.replace(',', '.') : t);
 }
-
-const NUMBER_RE = /^\d+(?:\.\d+)?$/;
 
 /**
  * OHLCV bars from a CSV file of any common layout — your own data, a broker's or an exchange's export, pandas'
@@ -263,7 +259,7 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
     const num = (col: number, what: 'price' | 'volume'): number => {
       const t = numberText(cells[col]!, l.delim);
       const column = l.header[col]!;
-      if (!NUMBER_RE.test(t))
+      if (!DECIMAL_RE.test(t))
         throw dataError({ file, line, column }, `expected a non-negative decimal ${what}`, t);
       try {
         return what === 'price' ? priceTextToTicks(inst, t) : qtyTextToLots(inst, t, rounded);
@@ -297,7 +293,7 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
     throw dataError(
       { file, line: r.line, column: l.header[l.time]! },
       `a date without a time in ${tf.label} bars`,
-      r.stamp.date.join('-')
+      (r.stamp.date ?? utcDate(r.stamp.ns)).join('-')
     );
   }
   const nyse = o.calendar === 'nyse';
@@ -309,7 +305,7 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
       const flags = nyse && nysePhase(tsOpen) !== 'regular' ? BarFlag.EXTENDED_HOURS : 0;
       r = { ...bar, tsOpen, tsEvent: tsOpen + tf.ns, flags };
     } else {
-      const [y, m, d] = stamp.date;
+      const [y, m, d] = stamp.date ?? utcDate(stamp.ns);
       const day = BigInt(Date.UTC(y, m - 1, d)) * NS_PER_MS;
       const s = nyse ? nyseSessionUtc(y, m, d) : { open: day, close: day + NS_PER_DAY };
       r = { ...bar, tsOpen: s.open, tsEvent: s.close, flags: 0 };
