@@ -10,7 +10,7 @@ import { runBacktest } from '../engine/backtest.ts';
 import { exposureLine, formatNumber } from '../report/format.ts';
 import { formatBenchmarkTable, formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
-import { windowOption } from './options.ts';
+import { intOption, windowOption } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
@@ -101,12 +101,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     throw new TradestateError(ErrorCode.CLI_USAGE, '--from, --to and --monte-carlo apply to backtests only');
   }
   const mcArg = values['monte-carlo'];
-  if (mcArg !== undefined && (!/^\d+$/.test(mcArg) || Number(mcArg) > 1_000_000)) {
-    throw new TradestateError(
-      ErrorCode.CLI_USAGE,
-      `--monte-carlo must be a number of paths from 0 to 1000000, got "${mcArg}"`
-    );
-  }
+  const monteCarloPaths = mcArg === undefined ? undefined : intOption('monte-carlo', mcArg, 0, 1_000_000);
   const window = windowOption(values);
   if (
     mode === 'backtest' &&
@@ -193,7 +188,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     speed,
     ...(snapshotAt !== undefined ? { snapshotAt } : {}),
     window,
-    ...(mcArg !== undefined ? { monteCarloPaths: Number(mcArg) } : {}),
+    ...(monteCarloPaths !== undefined ? { monteCarloPaths } : {}),
     onProgress: (done, total) => progress?.update(done, total)
   });
   progress?.done();

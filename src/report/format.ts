@@ -5,9 +5,12 @@ import type { PeriodReturns } from '../analytics/period-returns.ts';
 import type { InstrumentStats } from '../analytics/trade-stats.ts';
 import type { PerformanceSummary } from '../analytics/types.ts';
 
+/** How a metric the run cannot estimate is shown. */
+export const NOT_AVAILABLE = 'n/a';
+
 /** `1234567.891` → `1,234,567.89` (fixed `digits`, ASCII, locale-independent); `∞`/`−∞` and `n/a` for non-finite. */
 export function formatNumber(x: number, digits = 2): string {
-  if (Number.isNaN(x)) return 'n/a';
+  if (Number.isNaN(x)) return NOT_AVAILABLE;
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
   const fixed = Math.abs(x).toFixed(digits);
   const [int = '0', frac] = fixed.split('.');
@@ -37,9 +40,6 @@ export interface SummaryRow {
 type NumericKey = {
   [K in keyof PerformanceSummary]: PerformanceSummary[K] extends number | null ? K : never;
 }[keyof PerformanceSummary];
-
-/** How a metric the run cannot estimate is shown. */
-export const NOT_AVAILABLE = 'n/a';
 
 /** The summary's metrics in display order, labelled and formatted (shared by the terminal table and the HTML report). */
 export function summaryRows(s: PerformanceSummary): SummaryRow[] {
