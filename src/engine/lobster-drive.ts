@@ -2,7 +2,8 @@ import { type BookView, bookViewOf } from '../book/book-view.ts';
 import {
   decodeLobsterMessages,
   decodeLobsterOrderbook,
-  type LobsterMessages
+  type LobsterMessages,
+  type LobsterOrderbook
 } from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { RunConfig } from '../config/schema.ts';
@@ -60,12 +61,23 @@ export function lobsterTimeRange(data: LobsterData): { from: Nanos; to: Nanos } 
 }
 
 /** A LOBSTER file's bytes; one that cannot be read is `TRD_ERR_DATA_NOT_FOUND` naming it. */
-export function lobsterFile(path: string): Uint8Array {
+function lobsterFile(path: string): Uint8Array {
   return readBytes(path, {
     code: ErrorCode.DATA_NOT_FOUND,
     message: `cannot read LOBSTER file ${path}`,
     context: { file: path }
   });
+}
+
+/** The decoded message file of `data` and its orderbook file, when it names one. */
+export function readLobster(data: LobsterData): {
+  readonly msgs: LobsterMessages;
+  readonly ob: LobsterOrderbook | undefined;
+} {
+  return {
+    msgs: decodeLobsterMessages(lobsterFile(data.messages)),
+    ob: data.orderbook === undefined ? undefined : decodeLobsterOrderbook(lobsterFile(data.orderbook))
+  };
 }
 
 /**
@@ -155,8 +167,7 @@ export function driveLobster(
   const to = run.window?.to;
   checkTick(inst);
   const dayStart = lobsterDayStart(data);
-  const msgs = decodeLobsterMessages(lobsterFile(data.messages));
-  const ob = data.orderbook === undefined ? undefined : decodeLobsterOrderbook(lobsterFile(data.orderbook));
+  const { msgs, ob } = readLobster(data);
   // The market's book as the data shows it: the depth strategies see, and with an orderbook file checked
   // against its rows (a level that surfaces from beyond the file's depth is taken from the row, a stale one
   // dropped), so its top levels are the venue's. What a row reveals is true of the emulated book too.

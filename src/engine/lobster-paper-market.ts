@@ -1,16 +1,11 @@
 import { bookViewOf } from '../book/book-view.ts';
-import {
-  decodeLobsterMessages,
-  decodeLobsterOrderbook,
-  type LobsterMessages,
-  type LobsterOrderbook
-} from '../book/lobster.codec.ts';
+import type { LobsterMessages, LobsterOrderbook } from '../book/lobster.codec.ts';
 import { LobsterReplayer } from '../book/lobster-replayer.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { Clock } from '../time/clock.ts';
 import { Pause } from '../time/pause.ts';
 import type { FixLocalVenue } from '../venue/fix-local/fix-local.venue.ts';
-import { checkTick, type LobsterData, lobsterFile, lobsterTrade } from './lobster-drive.ts';
+import { checkTick, type LobsterData, lobsterTrade, readLobster } from './lobster-drive.ts';
 
 /** Options of {@link LobsterPaperMarket}. */
 export interface LobsterPaperMarketOptions {
@@ -51,9 +46,9 @@ export class LobsterPaperMarket {
   constructor(o: LobsterPaperMarketOptions) {
     checkTick(o.instrument);
     this.#o = o;
-    this.#msgs = decodeLobsterMessages(lobsterFile(o.data.messages));
-    this.#ob =
-      o.data.orderbook === undefined ? undefined : decodeLobsterOrderbook(lobsterFile(o.data.orderbook));
+    const { msgs, ob } = readLobster(o.data);
+    this.#msgs = msgs;
+    this.#ob = ob;
   }
 
   /**

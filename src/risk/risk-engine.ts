@@ -3,7 +3,7 @@ import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrum
 import type { RiskDecision } from '../machines/order.types.ts';
 import type { SubmitOrder } from '../messages/commands.ts';
 import { RISK_VALIDATORS, type RiskEngineConfig, type RiskValidatorName } from './risk-config.ts';
-import type { RiskView } from './risk-view.ts';
+import { type RiskView, worstCaseExposure } from './risk-view.ts';
 
 /** A validator name, or `instrument` for the pre-check that the instrument is known. */
 export type RiskCheckName = RiskValidatorName | 'instrument';
@@ -261,12 +261,9 @@ export class RiskEngine {
     this.#buy = view.openBuyQty(cmd.instrumentId, this.#idx);
     this.#sell = view.openSellQty(cmd.instrumentId, this.#idx);
     // the instrument's worst-case absolute position before and after the order (maxPosition, maxLeverage)
-    const up = Math.abs(this.#pos + this.#buy);
-    const down = Math.abs(this.#pos - this.#sell);
-    this.#before = up > down ? up : down;
-    const up2 = cmd.side === 'buy' ? Math.abs(this.#pos + this.#buy + cmd.qty) : up;
-    const down2 = cmd.side === 'sell' ? Math.abs(this.#pos - this.#sell - cmd.qty) : down;
-    this.#after = up2 > down2 ? up2 : down2;
+    const buy = cmd.side === 'buy' ? cmd.qty : 0;
+    this.#before = worstCaseExposure(this.#pos, this.#buy, this.#sell);
+    this.#after = worstCaseExposure(this.#pos, this.#buy + buy, this.#sell + cmd.qty - buy);
     this.#posLoaded = true;
   }
 
