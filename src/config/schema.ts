@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_TZS } from '../data/import/bar-files.ts';
 import { EPOCH_UNITS } from '../data/import/generic-csv.ts';
 import {
   killSwitchConfigSchema,
@@ -52,9 +53,14 @@ const syntheticSchema = z.strictObject({
   jumpSize: z.number().min(0).max(0.5).default(0.02)
 });
 
+/** One file per symbol. */
+const dataFilesSchema = z
+  .array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) }))
+  .min(1);
+
 const yahooSchema = z.strictObject({
   kind: z.literal('yahoo-csv'),
-  files: z.array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) })).min(1),
+  files: dataFilesSchema,
   /** Apply the Adj Close / Close ratio to OHLC (splits and dividends). */
   adjust: z.boolean().default(false)
 });
@@ -65,9 +71,9 @@ const yahooSchema = z.strictObject({
  */
 const csvSchema = z.strictObject({
   kind: z.literal('csv'),
-  files: z.array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) })).min(1),
+  files: dataFilesSchema,
   /** Wall-clock zone of stamps written without one. */
-  tz: z.enum(['UTC', 'America/New_York', 'Europe/Berlin']).default('UTC'),
+  tz: z.enum(SOURCE_TZS).default('UTC'),
   /** Whether a stamp is the bar's open or its close. */
   stamp: z.enum(['open', 'close']).default('open'),
   /** Unit of integer epoch stamps (default: by magnitude). */

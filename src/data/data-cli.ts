@@ -3,6 +3,7 @@ import { isTradestateError } from '../core/errors.ts';
 import { lotsToQty, makeInstrument, ticksToPrice } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import { getBars } from './access.ts';
+import { SOURCE_TZS, type SourceTz } from './import/bar-files.ts';
 import { EPOCH_UNITS, type EpochUnit } from './import/generic-csv.ts';
 import { IMPORT_FORMATS, type ImportFormat, importFile } from './import/index.ts';
 import { ParquetStore } from './store.ts';
@@ -136,7 +137,7 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
   if (values.fill && !['none', 'forward-fill', 'skip'].includes(values.fill)) {
     return usage(io, 'import', '--fill must be none, forward-fill or skip');
   }
-  if (values.tz && !['Europe/Berlin', 'America/New_York', 'UTC'].includes(values.tz)) {
+  if (values.tz && !(SOURCE_TZS as readonly string[]).includes(values.tz)) {
     return usage(io, 'import', '--tz must be Europe/Berlin, America/New_York or UTC');
   }
   const csvOnly = (['stamp', 'time-unit', 'timeframe', 'calendar'] as const).filter(
@@ -178,7 +179,7 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
       meta,
       adjust: values.adjust ?? false,
       fill: (values.fill ?? 'none') as 'none',
-      ...(values.tz ? { tz: values.tz as 'UTC' } : {}),
+      ...(values.tz ? { tz: values.tz as SourceTz } : {}),
       ...(values.date ? { date: values.date } : {}),
       csv: {
         ...(values.stamp ? { stamp: values.stamp as 'open' | 'close' } : {}),

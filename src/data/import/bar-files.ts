@@ -19,7 +19,8 @@ export interface ImportedBars {
 }
 
 /** Time zones the file importers understand (no tz database: rules are coded). */
-export type SourceTz = 'UTC' | 'America/New_York' | 'Europe/Berlin';
+export const SOURCE_TZS = ['UTC', 'America/New_York', 'Europe/Berlin'] as const;
+export type SourceTz = (typeof SOURCE_TZS)[number];
 
 /** One bar as an importer reads it: exact ticks and lots, stamps, {@link BarFlag}s. */
 export interface RawBar {
