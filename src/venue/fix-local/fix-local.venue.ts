@@ -112,6 +112,8 @@ export class FixLocalVenue {
   /** Exec ids of the venue's own answers (rejects and status). */
   #seq = 0;
   #drop = 0;
+  /** The last top of book the emulator was given, per instrument (none while a side is empty). */
+  readonly #tops = new Map<string, Quote>();
 
   constructor(o: FixLocalVenueOptions) {
     this.#o = o;
@@ -182,6 +184,7 @@ export class FixLocalVenue {
 
   /** A top-of-book quote (the emulator's quote fill model trades resting orders against it). */
   quote(q: Quote): void {
+    this.#tops.set(q.instrumentId, q);
     this.emulator.onQuote(q);
     this.marketData.quote(q);
     this.#reports.pump();
@@ -189,13 +192,23 @@ export class FixLocalVenue {
 
   /**
    * The market's book to depth (each side best first; prices in ticks, sizes in lots; a level of size 0 is no
-   * level), published to clients that asked for more than the top. The emulator trades on its top, as on a {@link quote}.
+   * level), published to clients that asked for more than the top. The emulator trades on its top, as on a
+   * {@link quote}, but only when the top changed (a price or a size): every quote shows the quote fill model
+   * fresh displayed size, so a change below the touch must not let a capped order take the same size again.
    */
   book(instrumentId: string, bids: readonly BookLevel[], asks: readonly BookLevel[], tsEvent: Nanos): void {
     const bid = bids.find((l) => l.qty > 0);
     const ask = asks.find((l) => l.qty > 0);
-    if (bid && ask) {
-      this.emulator.onQuote({
+    const last = this.#tops.get(instrumentId);
+    if (!bid || !ask) this.#tops.delete(instrumentId);
+    else if (
+      last === undefined ||
+      last.bidPx !== bid.px ||
+      last.bidSz !== bid.qty ||
+      last.askPx !== ask.px ||
+      last.askSz !== ask.qty
+    ) {
+      const q: Quote = {
         type: 'market.quote',
         instrumentId,
         tsEvent,
@@ -204,7 +217,9 @@ export class FixLocalVenue {
         bidSz: bid.qty,
         askPx: ask.px,
         askSz: ask.qty
-      });
+      };
+      this.#tops.set(instrumentId, q);
+      this.emulator.onQuote(q);
     }
     this.marketData.book(instrumentId, bids, asks, tsEvent, tsEvent);
     this.#reports.pump();

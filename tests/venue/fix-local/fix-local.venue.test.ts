@@ -17,8 +17,16 @@ const MSFT = makeInstrument({ symbol: 'MSFT', ...spec });
 const clock = new LiveClock();
 const cleanup = cleanupAfterEach();
 
-async function setup(o: { resetOnLogon?: boolean; viaProxy?: boolean } = {}) {
-  const venue = new FixLocalVenue({ instruments: [AAPL], clock, dictionary: dict, seed: 7 });
+async function setup(
+  o: { resetOnLogon?: boolean; viaProxy?: boolean; emulator?: Record<string, unknown> } = {}
+) {
+  const venue = new FixLocalVenue({
+    instruments: [AAPL],
+    clock,
+    dictionary: dict,
+    seed: 7,
+    emulator: o.emulator
+  });
   await venue.start();
   cleanup.push(() => venue.stop());
   const link = o.viaProxy ? await proxy(venue.port) : undefined;
@@ -142,6 +150,26 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     );
     expect(venue.stats).toMatchObject({ orders: 2, cancels: 2, replaces: 1, rejected: 1 });
     expect(x.workingOrderCount).toBe(0);
+  });
+
+  it('a book whose top did not change is no new quote: a capped order does not take the same displayed size again', async () => {
+    const { conn, reports, venue } = await setup({ emulator: { liquidity: { maxParticipation: 0.5 } } });
+    const level = (px: number, qty: number) => ({ px, qty });
+    const book = (askSz: number, deeper: number) =>
+      venue.book(AAPL.id, [level(9_999, 500)], [level(10_001, askSz), level(10_002, deeper)], clock.now());
+    book(100, 300);
+    const take = order({ limitPx: 10_001, qty: 200 });
+    conn.execution.submit(take);
+    const fills = () =>
+      reports.filter((r) => r.clientOrderId === take.clientOrderId && r.lastQty > 0).map((r) => r.lastQty);
+    await until(() => fills().length === 1, 3000, 'the first fill');
+    // messages below the touch: the top shows the same 100, of which the order already took its half
+    book(100, 250);
+    book(100, 200);
+    // the touch's size changes: a new quote, half of it again
+    book(90, 200);
+    await until(() => fills().reduce((a, b) => a + b) >= 95, 3000, 'the fill on the new quote');
+    expect(fills()).toEqual([50, 45]);
   });
 
   it('recovers a fill the venue never sent by an OrderStatusRequest; a repeated answer adds nothing', async () => {
