@@ -18,7 +18,8 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * fills while PENDING_CANCEL/PENDING_REPLACE; a cancel during PENDING_REPLACE held until the replace is
  * answered; late fills after CANCELED/EXPIRED (applied and flagged `late`, until `lateFillGrace` has passed
  * and the order is CLOSED); cancel/replace reject restoring the prior state (derived from what the order has
- * seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED, else PENDING_NEW); expiry.
+ * seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED, else PENDING_NEW); expiry; a venue's restatement of a
+ * working order's size (FIX ExecType D; e.g. a one-updates-other group reducing it), in the state it is in.
  *
  * Final states: FILLED, REJECTED, CLOSED. Every accepted event emits exactly one past-tense
  * {@link OrderEvent}; every other event emits an {@link OrderRefused} with a `TRD_ERR_*` code — nothing is
@@ -78,7 +79,8 @@ export type OrderMachineEvent =
   | { readonly type: 'venue.cancel_rejected'; readonly report: ExecutionReport }
   | { readonly type: 'venue.replaced'; readonly report: ExecutionReport }
   | { readonly type: 'venue.replace_rejected'; readonly report: ExecutionReport }
-  | { readonly type: 'venue.expired'; readonly report: ExecutionReport };
+  | { readonly type: 'venue.expired'; readonly report: ExecutionReport }
+  | { readonly type: 'venue.restated'; readonly report: ExecutionReport };
 
 export type OrderEmitted = OrderEvent | OrderRefused;
 
@@ -268,7 +270,8 @@ type GuardName =
   | 'isFullyFilled'
   | 'replaceStillValid'
   | 'replaceDenied'
-  | 'replacePending';
+  | 'replacePending'
+  | 'restatesWorking';
 
 /** Apply an event's facts to the context (fills, acks, replace results). Pure. */
 function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
@@ -314,6 +317,14 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
     }
     case 'venue.replace_rejected':
       return { pendingReplace: undefined, tsLast: e.report.tsEvent, reason: e.report.reason };
+    case 'venue.restated':
+      return {
+        statusQueries: 0,
+        acked: true,
+        qty: ctx.filledQty + e.report.leavesQty,
+        tsLast: e.report.tsEvent,
+        reason: e.report.reason ?? ctx.reason
+      };
     default:
       // timer events (xstate.after.*) carry no facts
       if (!hasReport(e)) return {};
@@ -328,12 +339,25 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
 }
 
 /**
- * A working order (acknowledged, or partially filled, as `state`): fills, venue cancels and expiry, and the trader's
- * cancel/replace. A replace that risk denied leaves the order where it is, with an `order.replace_denied` record.
+ * A venue restating the size of an order that stays in `state`: its quantity becomes what it filled plus the
+ * report's leaves. A restatement that leaves nothing is refused: a venue ends an order with a cancel.
+ */
+function restate(state: OrderStatus) {
+  return [
+    go(state, 'order.restated', { guard: 'restatesWorking' }),
+    { actions: { type: 'refuse' as const, params: { code: ErrorCode.INVALID_TRANSITION } } }
+  ];
+}
+
+/**
+ * A working order (acknowledged, or partially filled, as `state`): fills, venue cancels, expiry and restatements,
+ * and the trader's cancel/replace. A replace that risk denied leaves the order where it is, with an
+ * `order.replace_denied` record.
  */
 function working(state: 'ACKNOWLEDGED' | 'PARTIAL_FILL') {
   return {
     'venue.filled': onFill('PARTIAL_FILL'),
+    'venue.restated': restate(state),
     'venue.canceled': go('CANCELED', 'order.canceled'),
     'venue.expired': go('EXPIRED', 'order.expired'),
     'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' }),
@@ -377,6 +401,7 @@ export const orderMachine = setup({
     canQueryAgain: ({ context }) => context.statusQueries < MAX_STATUS_QUERIES,
     replaceDenied: ({ event }) => event.type === 'order.replace' && event.risk?.ok === false,
     replacePending: ({ context }) => context.pendingReplace !== undefined,
+    restatesWorking: ({ event }) => event.type === 'venue.restated' && event.report.leavesQty > 0,
     replaceStillValid: ({ context, event }) =>
       event.type === 'order.replace' &&
       (event.command.qty === undefined || event.command.qty > context.filledQty)
@@ -490,7 +515,8 @@ export const orderMachine = setup({
         'venue.canceled': go('CANCELED', 'order.canceled'),
         'venue.cancel_rejected': restore('order.cancel_rejected'),
         'venue.rejected': go('REJECTED', 'order.rejected'),
-        'venue.expired': go('EXPIRED', 'order.expired')
+        'venue.expired': go('EXPIRED', 'order.expired'),
+        'venue.restated': restate('PENDING_CANCEL')
       }
     },
     PENDING_REPLACE: {
@@ -501,6 +527,7 @@ export const orderMachine = setup({
         'venue.replace_rejected': restore('order.replace_rejected'),
         'venue.canceled': go('CANCELED', 'order.canceled'),
         'venue.expired': go('EXPIRED', 'order.expired'),
+        'venue.restated': restate('PENDING_REPLACE'),
         // held, not sent: the venue may apply the replace first, after which a cancel naming the old client id
         // finds no working order (FIX: OrigClOrdID must be the last accepted ClOrdID, which is not known yet)
         'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel')
@@ -539,6 +566,8 @@ export function orderEventFromReport(report: ExecutionReport): ReportEvent {
       return { type: 'venue.replace_rejected', report };
     case 'expired':
       return { type: 'venue.expired', report };
+    case 'restated':
+      return { type: 'venue.restated', report };
   }
 }
 

@@ -19,7 +19,9 @@ export const execTypeSchema = z.enum([
   'cancel_rejected',
   'replaced',
   'replace_rejected',
-  'expired'
+  'expired',
+  /** The venue changed the order's size on its own (FIX ExecType D): `cumQty + leavesQty` is its new quantity. */
+  'restated'
 ]);
 export type ExecType = z.infer<typeof execTypeSchema>;
 

@@ -43,6 +43,7 @@ export const orderEventTypeSchema = z.enum([
   'order.replace_rejected',
   'order.replace_denied',
   'order.expired',
+  'order.restated',
   'order.status_queried',
   'order.closed'
 ]);

@@ -134,7 +134,8 @@ const reportArb: fc.Arbitrary<ExecutionReport> = fc
       'fill' as const,
       'canceled' as const,
       'replaced' as const,
-      'expired' as const
+      'expired' as const,
+      'restated' as const
     ),
     clientOrderId: idArb,
     orig: fc.option(idArb, { nil: undefined }),
@@ -407,6 +408,33 @@ describe('execution reports: canonical ↔ FIX ↔ canonical (property)', () => 
       ]
     });
     expect(decodeExecutionReport(status, MAP, NOW)).toBeUndefined();
+    // an unsolicited restatement (ExecType D) of a working order's size
+    const restated = wire({
+      msgType: '8',
+      fields: [
+        [37, 'OAVVA18KA8302522'],
+        [11, '7314956'],
+        [17, 'EAVVA18KA1117185'],
+        [20, '0'],
+        [150, 'D'],
+        [39, '1'],
+        [55, 'AAPL'],
+        [54, '2'],
+        [151, '3'],
+        [14, '4'],
+        [6, '1.25'],
+        [58, 'OUO: 7314955 filled 5'],
+        [60, '20181106-08:00:22']
+      ]
+    });
+    expect(decodeExecutionReport(restated, MAP, NOW)).toMatchObject({
+      execType: 'restated',
+      clientOrderId: '7314956',
+      cumQty: 4,
+      leavesQty: 3,
+      lastQty: 0,
+      reason: 'OUO: 7314955 filled 5'
+    });
   });
 
   it('AvgPx: a whole number of ticks at the tick’s precision, an average between ticks to 1/10,000 of a tick', () => {

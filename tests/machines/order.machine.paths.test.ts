@@ -36,6 +36,8 @@ function eventsFor(s: Snap): OrderMachineEvent[] {
     ev.replaced(),
     ev.replaceRejected(),
     ev.expired(),
+    ev.restated(1, filled),
+    ev.restated(0, filled),
     { type: 'xstate.after.lateFillGrace.order.CANCELED' } as unknown as OrderMachineEvent,
     { type: 'xstate.after.lateFillGrace.order.EXPIRED' } as unknown as OrderMachineEvent,
     ...(['PENDING_NEW', 'PENDING_CANCEL', 'PENDING_REPLACE'] as const).map(
@@ -125,6 +127,16 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
           before.context.pendingReplace
         ]);
         expect([rec.actor, rec.why]).toEqual(['system', 'risk']);
+      }
+      // a restatement keeps the state and makes the quantity what has filled plus what the venue still works
+      if (rec.type === 'order.restated') {
+        const leaves = e.type === 'venue.restated' ? e.report.leavesQty : Number.NaN;
+        expect([to, after.context.qty, rec.leavesQty]).toEqual([
+          from,
+          after.context.filledQty + leaves,
+          leaves
+        ]);
+        expect(leaves).toBeGreaterThan(0);
       }
       // a timeout decides nothing: it only queries, and the order stays where it was
       if (e.type.startsWith('xstate.after.inFlightTimeout') && rec.type !== 'order.refused') {

@@ -306,6 +306,48 @@ describe('orderMachine', () => {
     ]);
   });
 
+  it('a venue restatement sets the quantity to filled plus its leaves, in the state the order is in', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.restated(1));
+    expect(o.status()).toBe('ACKNOWLEDGED');
+    expect(o.emitted.at(-1)).toMatchObject({
+      type: 'order.restated',
+      from: 'ACKNOWLEDGED',
+      to: 'ACKNOWLEDGED',
+      qty: 1,
+      leavesQty: 1,
+      filledQty: 0,
+      actor: 'venue',
+      venueAnswer: 'restated',
+      reason: 'OUO: tp filled 1'
+    });
+    // the order is now for 1: a fill of 2 is an overfill, a fill of 1 completes it
+    o.actor.send(ev.fill('e1', 2));
+    expect(o.emitted.at(-1)).toMatchObject({ type: 'order.refused', code: 'TRD_ERR_OVERFILL' });
+    o.actor.send(ev.fill('e2', 1));
+    expect([o.status(), o.sent]).toEqual(['FILLED', ['submit']]);
+  });
+
+  it('a restatement while a cancel is pending keeps it pending; one that leaves nothing is refused', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.restated(1));
+    expect(o.emitted.at(-1)).toMatchObject({ type: 'order.refused', code: 'TRD_ERR_INVALID_TRANSITION' });
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.cancel());
+    o.actor.send(ev.restated(1));
+    expect([o.status(), o.actor.getSnapshot().context.qty]).toEqual(['PENDING_CANCEL', 1]);
+    o.actor.send(ev.restated(0));
+    expect(o.emitted.at(-1)).toMatchObject({
+      type: 'order.refused',
+      code: 'TRD_ERR_INVALID_TRANSITION',
+      event: 'venue.restated'
+    });
+    expect(o.actor.getSnapshot().context.qty).toBe(1);
+  });
+
   it('refuses duplicate fills and overfills', () => {
     const o = start();
     o.actor.send(ev.submit());

@@ -101,7 +101,17 @@ export const ev = {
     type: 'venue.replace_rejected',
     report: report('replace_rejected')
   }),
-  expired: (): OrderMachineEvent => ({ type: 'venue.expired', report: report('expired') })
+  expired: (): OrderMachineEvent => ({ type: 'venue.expired', report: report('expired') }),
+  /** The venue restates `o-1` to `leavesQty` still working (cumQty: `cumQty`). */
+  restated: (leavesQty: number, cumQty = 0): OrderMachineEvent => ({
+    type: 'venue.restated',
+    report: report('restated', {
+      leavesQty,
+      cumQty,
+      execId: `x-restated-${leavesQty}`,
+      reason: 'OUO: tp filled 1'
+    })
+  })
 };
 
 /** A pre-trade risk denial, as the risk engine gives it. */

@@ -310,7 +310,8 @@ const EXECTYPE_FROM_FIX: Record<string, ExecType> = {
   '4': 'canceled',
   '5': 'replaced',
   '8': 'rejected',
-  C: 'expired'
+  C: 'expired',
+  D: 'restated'
 };
 
 const NO_ORDER_ID = 'NONE';
@@ -399,7 +400,7 @@ export function encodeExecutionReport(
 
 /**
  * FIX ExecutionReport (8) → canonical. Returns undefined for reports with no canonical meaning
- * (pending/done-for-day/restated/status, ExecTransType cancel or correct). tsInit is the receiver's clock.
+ * (pending/done-for-day/status, ExecTransType cancel or correct). A restatement (ExecType D) is `restated`. tsInit is the receiver's clock.
  */
 export function decodeExecutionReport(
   msg: FixMessage,

@@ -575,6 +575,9 @@ export function applyReport(rec: AlpacaOrderRecord, r: ExecutionReport): AlpacaT
     case 'replace_rejected':
       if (isOpenStatus(rec.status)) rec.status = workingStatus(rec);
       return 'order_replace_rejected';
+    case 'restated':
+      // only an OCO group restates an order, and Alpaca's order API has none to pass on (no trade event says it)
+      throw new Error(`unreachable: the local Alpaca venue restated ${r.clientOrderId}`);
   }
 }
 
