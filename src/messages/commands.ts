@@ -20,6 +20,16 @@ const commandBase = {
   clientOrderId: idSchema
 };
 
+/**
+ * What a fill of one order of an OCO group does to the group's other working orders:
+ * - `cancel` (one-cancels-other; IB OCA type 1, Nautilus OCO): the first fill, partial or not, cancels them;
+ * - `reduce` (one-updates-other; IB OCA type 3, Nautilus OUO): each fill reduces their leaves by the quantity it
+ *   filled, and one reduced to nothing is canceled. A bracket's exits use it, so after a partial take-profit the
+ *   stop-loss still protects exactly what is left of the position.
+ */
+export const ocoModeSchema = z.enum(['cancel', 'reduce']);
+export type OcoMode = z.infer<typeof ocoModeSchema>;
+
 /** Imperative: submit a new order. */
 export const submitOrderSchema = z
   .object({
@@ -37,9 +47,12 @@ export const submitOrderSchema = z
     reason: z.string().max(128).optional(),
     /**
      * One-cancels-other group: the first fill of an order cancels the strategy's other working orders on the
-     * instrument with the same group (at a venue that supports it; see `OrderVenue.oco`).
+     * instrument with the same group (at a venue that supports it; see `OrderVenue.oco`), or reduces them by
+     * what it filled when `ocoMode` is `reduce`.
      */
-    ocoGroup: idSchema.optional()
+    ocoGroup: idSchema.optional(),
+    /** What a fill of this order does to the rest of its `ocoGroup` (default `cancel`; see {@link OcoMode}). */
+    ocoMode: ocoModeSchema.optional()
   })
   .readonly()
   .superRefine((c, ctx) => {

@@ -85,6 +85,8 @@ export class ExecutionEmulator implements OrderVenue {
   #orderSeq = 0;
   /** Orders an OCO fill canceled whose fill model has not yet been told (see {@link #settleOco}). */
   readonly #ocoCanceled: WorkingOrder[] = [];
+  /** Orders an OCO fill reduced (`reduce` groups) whose fill model has not yet been told. */
+  readonly #ocoRestated: WorkingOrder[] = [];
   readonly #host: EmulatorHost;
 
   /**
@@ -424,6 +426,10 @@ export class ExecutionEmulator implements OrderVenue {
     liquidity: 'maker' | 'taker',
     refVolume: number
   ): number {
+    const leaves = w.qty - w.filled;
+    // an OCO sibling the fill of another order ended or reduced earlier in this call of the fill model
+    if (leaves <= 0 || this.#working.get(w.clientOrderId) !== w) return 0;
+    if (qty > leaves) qty = leaves;
     let p = px;
     if (liquidity === 'taker') {
       const cfg = this.config;
@@ -440,30 +446,47 @@ export class ExecutionEmulator implements OrderVenue {
     const commission = chargeFill(w.fees, inst, p, qty, this.#commission);
     if (w.filled >= w.qty) this.#forget(w);
     this.#report(w, 'fill', t, { lastPx: p, lastQty: qty, commission, liquidity });
-    if (w.cmd.ocoGroup !== undefined) this.#ocoCancel(w, t);
+    if (w.cmd.ocoGroup !== undefined) this.#ocoFilled(w, qty, t);
     return w.qty - w.filled;
   }
 
   /**
-   * `w` of an OCO group filled: cancel the strategy's other working orders of the group on the instrument, at
-   * once (so a bar that reaches both of a bracket's exits fills only the first to arrive, the stop-loss). The
-   * fill model is in the middle of a call: it is told afterwards ({@link #settleOco}).
+   * `w` of an OCO group filled `qty`: the strategy's other working orders of the group on the instrument are
+   * canceled (`cancel` groups), or reduced by `qty` and restated (`reduce` groups; canceled when that leaves
+   * nothing), at once: so a bar that reaches both of a bracket's exits never fills more than the position they
+   * close, the stop-loss (sent first) first. The fill model is in the middle of a call: it is told afterwards
+   * ({@link #settleOco}).
    */
-  #ocoCancel(w: WorkingOrder, t: Nanos): void {
+  #ocoFilled(w: WorkingOrder, qty: number, t: Nanos): void {
     const set = this.#byInstrument.get(w.cmd.instrumentId);
     if (!set) return;
     const group = w.cmd.ocoGroup;
+    const reduce = w.cmd.ocoMode === 'reduce';
     for (const o of set) {
       if (o === w || o.cmd.ocoGroup !== group || o.cmd.strategyId !== w.cmd.strategyId) continue;
+      if (reduce && o.qty - o.filled > qty) {
+        o.qty -= qty;
+        this.#report(o, 'restated', t, { reason: `OUO: ${w.clientOrderId} filled ${qty}` });
+        this.#ocoRestated.push(o);
+        continue;
+      }
       this.#close(o, t, 'canceled', `OCO: ${w.clientOrderId} filled`);
       this.#ocoCanceled.push(o);
     }
   }
 
-  /** Tell the fill model about the orders OCO fills canceled during its last call. */
+  /** Tell the fill model about the orders OCO fills reduced or canceled during its last call. */
   #settleOco(t: Nanos): void {
+    const cut = this.#ocoRestated;
     const done = this.#ocoCanceled;
-    if (done.length === 0) return;
+    if (cut.length === 0 && done.length === 0) return;
+    for (let i = 0; i < cut.length; i++) {
+      const o = cut[i]!;
+      // one filled to the end after its restatement is done with: the model drops it like a canceled one
+      if (this.#working.get(o.clientOrderId) === o) this.#model.restated?.(o, t);
+      else if (!done.includes(o)) done.push(o);
+    }
+    cut.length = 0;
     for (let i = 0; i < done.length; i++) this.#model.remove(done[i]!, t);
     done.length = 0;
   }
@@ -484,7 +507,8 @@ export class ExecutionEmulator implements OrderVenue {
     t: Nanos,
     extra: Partial<ExecutionReport> = {}
   ): void {
-    const done = execType !== 'accepted' && execType !== 'replaced' && execType !== 'fill';
+    const done =
+      execType !== 'accepted' && execType !== 'replaced' && execType !== 'fill' && execType !== 'restated';
     let at = t + (execType === 'fill' ? this.#latency.fill() : this.#latency.ack());
     if (at < w.lastDelivery) at = w.lastDelivery;
     w.lastDelivery = at;

@@ -52,8 +52,9 @@ export interface EmulatorHost {
   readonly maxParticipation: number;
   /**
    * Record a fill of `qty` at `px` (before costs) at venue time `t`. For taker fills the emulator applies
-   * slippage and impact (with reference volume `refVolume`), capped at the order's limit.
-   * Returns the quantity still left to fill.
+   * slippage and impact (with reference volume `refVolume`), capped at the order's limit. A fill is cut to the
+   * order's leaves, and an order the venue already ended (an OCO sibling canceled earlier in the same call of the
+   * model) fills nothing. Returns the quantity still left to fill.
    */
   fill(
     w: WorkingOrder,
@@ -80,6 +81,11 @@ export interface FillModel {
   canReplace(w: WorkingOrder): boolean;
   /** `w` was replaced (fields already updated; `oldPx`/`oldLeaves` are the previous ones): re-evaluate. */
   replaced(w: WorkingOrder, oldPx: number | undefined, oldLeaves: number, t: Nanos): void;
+  /**
+   * The venue reduced `w`'s quantity on its own (a one-updates-other group; `w.qty` already updated, leaves > 0):
+   * it keeps its place. Models that read the leaves from `w` need nothing.
+   */
+  restated?(w: WorkingOrder, t: Nanos): void;
   onBar?(bar: Bar, inst: Instrument): void;
   onQuote?(q: Quote, inst: Instrument): void;
   onTrade?(t: Trade, inst: Instrument): void;

@@ -171,6 +171,19 @@ export class L3FillModel implements FillModel {
     this.#absorb(eng, t);
   }
 
+  restated(w: WorkingOrder, t: Nanos): void {
+    const eng = this.engine(w.cmd.instrumentId);
+    if (eng.book.has(w.engineId)) {
+      // a size decrease at the same price keeps the order's place in its queue
+      eng.replace(w.engineId, w.qty - w.filled, w.limitPx!, tod(t));
+      this.#absorb(eng, t);
+    } else {
+      // a pending stop cannot be replaced in the engine, and has no queue place to keep: send it again
+      this.remove(w, t);
+      this.arrive(w, t);
+    }
+  }
+
   queueAhead(w: WorkingOrder): number | undefined {
     const q = this.engine(w.cmd.instrumentId).book.queuePosition(w.engineId);
     return q < 0 ? undefined : q;

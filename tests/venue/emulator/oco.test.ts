@@ -106,3 +106,97 @@ describe('ExecutionEmulator: one-cancels-other groups', () => {
     expect(fills(v.drain())).toEqual([]);
   });
 });
+
+describe('ExecutionEmulator: one-updates-other (reduce) groups', () => {
+  const reduce = { ocoMode: 'reduce' } as const;
+  /** The bar venue of {@link barExits} with the exits in a reduce group. */
+  function barReduce(cfg: Parameters<typeof emulator>[0] = {}) {
+    const v = emulator(cfg);
+    v.submit(stopLoss(9900, reduce), T0 - MS);
+    v.submit(takeProfit(10100, reduce), T0 - MS);
+    v.drain();
+    return v;
+  }
+  const restatedOf = (rs: readonly { execType: string; clientOrderId: string; reason?: string }[]) =>
+    rs.filter((r) => r.execType === 'restated').map((r) => [r.clientOrderId, r.reason]);
+
+  it('bars: a partial take-profit restates the stop-loss to what is left; a later crash fills only that', () => {
+    const v = barReduce({ liquidity: { maxParticipation: 0.004 } }); // 4 lots of a 1,000-lot bar
+    v.onBar(bar(0, 10000, 10200, 9950, 10150));
+    let rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['tp', 'fill', 10100, 4, 6],
+      ['sl', 'restated', 0, 0, 6]
+    ]);
+    expect(restatedOf(rs)).toEqual([['sl', 'OUO: tp filled 4']]);
+    expect(rs[1]!.cumQty).toBe(0);
+    // the crash: the stop sells 4 of its 6, and the take-profit shrinks by as much
+    v.onBar(bar(1, 10000, 10000, 9000, 9000));
+    rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['sl', 'fill', 9900, 4, 2],
+      ['tp', 'restated', 0, 0, 2]
+    ]);
+    expect(rs[1]!.cumQty).toBe(4);
+    // both exits together never sell more than the 10 they protect
+    v.onBar(bar(2, 10000, 10200, 9000, 10000));
+    rs = v.drain();
+    const sold = [...fills(rs)].reduce((a, r) => a + r.lastQty, 0);
+    expect(4 + 4 + sold).toBe(10);
+    expect(v.workingCount).toBe(0);
+  });
+
+  it('bars: a bar that reaches both fills the stop-loss for all of it; the take-profit, left nothing, is canceled', () => {
+    const v = barReduce();
+    v.onBar(bar(0, 10000, 10200, 9800, 10000));
+    const rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['sl', 'fill', 9900, 10, 0],
+      ['tp', 'canceled', 0, 0, 0]
+    ]);
+    expect(rs[1]!.reason).toBe('OCO: sl filled');
+  });
+
+  it('L3: a take-profit lifted in part shrinks the pending stop, which later sells only what is left', () => {
+    const v = emulator({ fillModel: 'l3' });
+    v.onL3Event(l3(at(0), 'add', 1, 'buy', 9999, 100));
+    v.onL3Event(l3(at(0), 'add', 2, 'buy', 9899, 500));
+    v.onL3Event(l3(at(0), 'add', 3, 'sell', 10001, 300));
+    v.submit(stopLoss(9950, reduce), at(1));
+    v.submit(takeProfit(10100, reduce), at(1));
+    v.drain();
+    // the 100.01 offer leaves; a buyer for 4 lots at 101.00 takes 4 of our 10
+    v.onL3Event(l3(at(2), 'delete', 3, 'sell', 10001, 300));
+    v.onL3Event(l3(at(2), 'add', 4, 'buy', 10100, 4));
+    let rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['tp', 'fill', 10100, 4, 6],
+      ['sl', 'restated', 0, 0, 6]
+    ]);
+    // the stop triggers on a print at 98.99 and sells 6, not 10; the take-profit, left nothing, leaves the book
+    v.onL3Event(l3(at(3), 'execute', 1, 'buy', 9999, 100));
+    v.onL3Event(l3(at(4), 'execute', 2, 'buy', 9899, 100));
+    rs = v.drain();
+    expect(brief(fills(rs))).toEqual([['sl', 'fill', 9899, 6, 0]]);
+    expect(canceledOf(rs)).toEqual([['tp', 'OCO: sl filled']]);
+    const book = v.l3!.book(order().instrumentId);
+    expect(book.ladder(1).count).toBe(0);
+    // the matching engine's stop was 6 too: the 98.99 bid lost the data's 100 and our 6, not 10
+    expect([book.bestBid(), book.bestBidQty()]).toEqual([9899, 394]);
+    expect(v.workingCount).toBe(0);
+  });
+});
+
+describe('ExecutionEmulator: an OCO sibling ended within one market event', () => {
+  it('quotes: one print through two sells of a group fills the first; the second, canceled by that fill, fills nothing', () => {
+    const v = emulator({ fillModel: 'quote' });
+    v.onQuote(quote(at(0), 9999, 500, 10001, 300));
+    v.submit(takeProfit(10100, { clientOrderId: 'a' }), at(1));
+    v.submit(takeProfit(10105, { clientOrderId: 'b' }), at(1));
+    v.drain();
+    v.onTrade(trade(at(2), 10110, 100, 'buy'));
+    const rs = v.drain();
+    expect(brief(fills(rs))).toEqual([['a', 'fill', 10100, 10, 0]]);
+    expect(canceledOf(rs)).toEqual([['b', 'OCO: a filled']]);
+  });
+});
