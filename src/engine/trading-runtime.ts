@@ -305,7 +305,7 @@ export class TradingRuntime {
       tif: i.tif,
       reason: i.reason,
       ...prices(i.limitPx, i.stopPx),
-      ...(i.ocoGroup !== undefined ? { ocoGroup: i.ocoGroup } : {})
+      ...(i.ocoGroup !== undefined ? { ocoGroup: i.ocoGroup, ocoMode: i.ocoMode ?? 'cancel' } : {})
     };
     const risk = this.riskEngine.check(command, this.riskState);
     this.counts.orders++;

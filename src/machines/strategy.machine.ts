@@ -11,6 +11,7 @@ import {
   contingentActions,
   joinOco,
   NO_CONTINGENCIES,
+  ocoOf,
   openBracket
 } from '../oms/contingent-orders.ts';
 import {
@@ -139,7 +140,8 @@ function viewOf(ctx: StrategyContext): StrategyView {
           side: o.leaves < 0 ? 'sell' : 'buy',
           leaves: Math.abs(o.leaves),
           ...(o.limitPx !== undefined ? { limitPx: o.limitPx } : {}),
-          status: o.status ?? 'NEW'
+          status: o.status ?? 'NEW',
+          ...ocoOf(ctx.contingent, clientOrderId)
         });
       }
       return out;
@@ -169,9 +171,11 @@ function act(
     open[clientOrderId] = {
       instrumentId: intent.instrumentId,
       leaves: signedQty(intent.side, intent.qty),
+      filled: 0,
       ...(intent.limitPx !== undefined ? { limitPx: intent.limitPx } : {})
     };
-    if (intent.ocoGroup !== undefined) contingent = joinOco(contingent, clientOrderId, intent.ocoGroup);
+    if (intent.ocoGroup !== undefined)
+      contingent = joinOco(contingent, clientOrderId, intent.ocoGroup, intent.ocoMode ?? 'cancel');
     enqueue({ type: 'strategy.order_requested', strategyId, clientOrderId, intent, tsEvent });
     return clientOrderId;
   };

@@ -1,6 +1,7 @@
+import type { OcoMode } from '../messages/commands.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import type { Side, TimeInForce } from '../messages/primitives.ts';
-import type { BracketIntent, CancelIntent, OrderIntent } from '../strategies/strategy.ts';
+import type { BracketIntent, CancelIntent, OrderIntent, ReplaceIntent } from '../strategies/strategy.ts';
 import { ORDER_DONE_STATES, type WorkingOrders } from './working-orders.ts';
 
 /** A bracket whose entry is still working: its exits go out when the entry is done. */
@@ -13,7 +14,14 @@ export interface PendingBracket {
   readonly exitTif: TimeInForce;
   /** The exits' OCO group: the entry's first client order id. */
   readonly group: string;
+  readonly ocoMode: OcoMode;
   readonly reason: string;
+}
+
+/** An order's OCO group and what a fill of it does to the rest of the group. */
+export interface OcoMembership {
+  readonly ocoGroup: string;
+  readonly ocoMode: OcoMode;
 }
 
 /**
@@ -22,7 +30,7 @@ export interface PendingBracket {
  */
 export interface Contingencies {
   readonly brackets: Readonly<Record<string, PendingBracket>>;
-  readonly oco: Readonly<Record<string, string>>;
+  readonly oco: Readonly<Record<string, OcoMembership>>;
 }
 
 export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {} };
@@ -56,14 +64,25 @@ export function openBracket(c: Contingencies, entryId: string, b: BracketIntent)
     takeProfitPx: b.takeProfitPx,
     exitTif: b.exitTif ?? 'gtc',
     group: entryId,
+    ocoMode: b.ocoMode ?? 'reduce',
     reason: b.reason
   };
   return { ...c, brackets: { ...c.brackets, [entryId]: pending } };
 }
 
-/** Note that order `clientOrderId` was sent in OCO group `group`. */
-export function joinOco(c: Contingencies, clientOrderId: string, group: string): Contingencies {
-  return { ...c, oco: { ...c.oco, [clientOrderId]: group } };
+/** Note that order `clientOrderId` was sent in OCO group `group`, with mode `mode`. */
+export function joinOco(
+  c: Contingencies,
+  clientOrderId: string,
+  group: string,
+  mode: OcoMode
+): Contingencies {
+  return { ...c, oco: { ...c.oco, [clientOrderId]: { ocoGroup: group, ocoMode: mode } } };
+}
+
+/** Order `clientOrderId`'s OCO group and mode, or an empty object: spread it into a view of the order. */
+export function ocoOf(c: Contingencies, clientOrderId: string): OcoMembership | Record<string, never> {
+  return c.oco[clientOrderId] ?? {};
 }
 
 /** A copy of `r` without `drop` and, when `add` is given, with `add[0]` set to `add[1]`. */
@@ -80,7 +99,14 @@ function rekey<T>(
 
 /** The exits of a bracket whose entry filled `qty` lots: the stop-loss first, so it wins a bar that reaches both. */
 function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
-  const base = { instrumentId: b.instrumentId, side: b.exitSide, qty, tif: b.exitTif, ocoGroup: b.group };
+  const base = {
+    instrumentId: b.instrumentId,
+    side: b.exitSide,
+    qty,
+    tif: b.exitTif,
+    ocoGroup: b.group,
+    ocoMode: b.ocoMode
+  };
   const out: OrderIntent[] = [];
   if (b.stopLossPx !== undefined)
     out.push({
@@ -102,19 +128,25 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
 /**
  * Follow one of the strategy's order events: a bracket's entry that is done releases its exits (new orders, in
  * the bracket's OCO group) for what it filled, or is dropped when it filled nothing; a replaced order keeps its
- * bracket or group under its new id. Where the venue does not honour OCO groups (`venueOco` false), the first
- * fill of a group member cancels its siblings that are still working (`open`) and not already being canceled.
+ * bracket or group under its new id. Where the venue does not honour OCO groups (`venueOco` false), a fill of a
+ * group member acts on its siblings that are still working (`open`) and not already being canceled: in a
+ * `cancel` group they are canceled; in a `reduce` group each is replaced by one smaller by the fill (a size
+ * decrease keeps its queue place), or canceled when that leaves nothing or when its size cannot be changed now
+ * (not yet acknowledged, or a replace already in flight).
  */
 export function contingentActions(
   c: Contingencies,
   e: OrderEvent,
   open: WorkingOrders,
   venueOco: boolean
-): { readonly next: Contingencies; readonly actions: readonly (OrderIntent | CancelIntent)[] } {
+): {
+  readonly next: Contingencies;
+  readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
+} {
   const id = e.clientOrderId;
   const orig = e.origClientOrderId;
   let { brackets, oco } = c;
-  const actions: (OrderIntent | CancelIntent)[] = [];
+  const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
   if (e.type === 'order.replaced' && orig !== undefined) {
     if (brackets[orig] !== undefined) brackets = rekey(brackets, orig, [id, brackets[orig]!]);
     if (oco[orig] !== undefined) oco = rekey(oco, orig, [id, oco[orig]!]);
@@ -125,14 +157,27 @@ export function contingentActions(
     brackets = rekey(brackets, id);
     if (e.filledQty > 0) actions.push(...exitsOf(bracket, e.filledQty));
   }
-  const group = oco[id];
-  if (group !== undefined) {
-    if (!venueOco && e.type === 'order.filled' && (e.lastQty ?? 0) > 0) {
+  const member = oco[id];
+  const fill = e.type === 'order.filled' ? (e.lastQty ?? 0) : 0;
+  if (member !== undefined) {
+    if (!venueOco && fill > 0) {
       for (const k in oco) {
-        if (k === id || oco[k] !== group) continue;
+        if (k === id || oco[k]!.ocoGroup !== member.ocoGroup) continue;
         const o = open[k];
-        if (o !== undefined && o.status !== 'PENDING_CANCEL')
-          actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
+        if (o === undefined || o.status === 'PENDING_CANCEL') continue;
+        const left = Math.abs(o.leaves) - fill;
+        if (
+          member.ocoMode === 'reduce' &&
+          left > 0 &&
+          (o.status === 'ACKNOWLEDGED' || o.status === 'PARTIAL_FILL')
+        )
+          actions.push({
+            kind: 'replace',
+            clientOrderId: k,
+            qty: o.filled + left,
+            reason: `OUO: ${id} filled ${fill}`
+          });
+        else actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
       }
     }
     if (done) oco = rekey(oco, id);

@@ -1,9 +1,14 @@
 import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 
-/** One working order: instrument, signed leaves (buy positive), its limit price, whether a cancel/replace is pending. */
+/**
+ * One working order: instrument, signed leaves (buy positive), lots filled, its limit price, whether a
+ * cancel/replace is pending.
+ */
 export interface WorkingOrder {
   readonly instrumentId: string;
   readonly leaves: number;
+  /** Lots filled so far (its quantity is `filled + |leaves|`). */
+  readonly filled: number;
   readonly limitPx?: number;
   /** The order's status as of its last event (none yet: requested, not yet submitted). */
   readonly status?: OrderStatus;
@@ -36,6 +41,7 @@ export function applyOrderEventToWorking(open: WorkingOrders, e: OrderEvent): Wo
     : {
         instrumentId: e.instrumentId,
         leaves: signedQty(e.side, e.leavesQty),
+        filled: e.filledQty,
         ...(e.limitPx !== undefined ? { limitPx: e.limitPx } : {}),
         status: e.to
       };

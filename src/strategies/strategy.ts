@@ -1,5 +1,6 @@
 import type { BookView } from '../book/book-view.ts';
 import type { Nanos } from '../core/nanos.ts';
+import type { OcoMode } from '../messages/commands.ts';
 import type { Bar, Quote, Trade } from '../messages/market-data.ts';
 import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 import type { OrderType, Side, TimeInForce } from '../messages/primitives.ts';
@@ -20,11 +21,14 @@ export interface OrderIntent {
   readonly tif: TimeInForce;
   /**
    * One-cancels-other: the strategy's working orders on one instrument that share a group cancel one another
-   * when one of them fills (its first fill, partial or not). The execution emulator does this at the venue, in
-   * the same event as the fill; on a venue without native OCO the strategy host sends the cancels when it sees
-   * the fill. A bracket's exits are one such group.
+   * when one of them fills (its first fill, partial or not), or with `ocoMode: 'reduce'` reduce one another by
+   * what each fill filled. The execution emulator does this at the venue, in the same event as the fill; on a
+   * venue without native OCO the strategy host sends the cancels (or size-decreasing replaces) when it sees the
+   * fill. A bracket's exits are one such group.
    */
   readonly ocoGroup?: string;
+  /** What a fill does to the rest of the `ocoGroup` (default `cancel`; see {@link OcoMode}). */
+  readonly ocoMode?: OcoMode;
   /** The signal that caused it, kept in the audit trail. */
   readonly reason: string;
 }
@@ -33,20 +37,26 @@ export interface OrderIntent {
  * A bracket: an entry order and the exits that protect what it fills — a stop-loss (a stop order at `stopLossPx`)
  * and/or a take-profit (a limit order at `takeProfitPx`), on the other side. The exits are sent once the entry is
  * done (filled; or canceled or expired after a partial fill), for the quantity it filled, as one OCO group named
- * after the entry's client order id: the first fill of either cancels the other. Prices are in ticks; the
+ * after the entry's client order id: a fill of either reduces the other by as much (`ocoMode`), so the two never
+ * close more than the entry opened. Prices are in ticks; the
  * take-profit must be on the profitable side of the stop-loss (and of the entry's limit, when it has one), or
  * the bracket is refused (`strategy.intent_refused`, `TRD_ERR_BRACKET_INVALID`) and nothing is sent.
  */
 export interface BracketIntent {
   readonly kind: 'bracket';
   /** The entry (any order type); it is sent with the bracket's `reason`. */
-  readonly entry: Omit<OrderIntent, 'kind' | 'ocoGroup' | 'reason'>;
+  readonly entry: Omit<OrderIntent, 'kind' | 'ocoGroup' | 'ocoMode' | 'reason'>;
   /** Stop price (ticks) of the protective stop. */
   readonly stopLossPx?: number;
   /** Limit price (ticks) of the profit-taking limit. */
   readonly takeProfitPx?: number;
   /** Time in force of the exits (default `gtc`). */
   readonly exitTif?: TimeInForce;
+  /**
+   * What a fill of one exit does to the other (default `reduce`: a partial take-profit leaves the stop-loss
+   * covering exactly what is still held; `cancel`: the first fill of either cancels the other).
+   */
+  readonly ocoMode?: OcoMode;
   /** The signal that caused it; the exits' reasons name their role, the entry and this. */
   readonly reason: string;
 }
@@ -94,6 +104,9 @@ export interface WorkingOrderView {
    * the venue's answer.
    */
   readonly status: OrderStatus;
+  /** Its OCO group and mode, when it has one (a bracket's exits are in the group named after their entry). */
+  readonly ocoGroup?: string;
+  readonly ocoMode?: OcoMode;
 }
 
 /** The read-only view a strategy gets of its own state; identical in backtest and live. */

@@ -37,9 +37,15 @@ function bracketOnce(bps: number): Strategy & { readonly events: OrderEvent[] } 
   };
 }
 
-async function run(bps: number) {
+async function run(bps: number, maxParticipation?: number) {
   const strategy = bracketOnce(bps);
-  const r = await runBacktest({ config: smallConfig(), configFile: 't.yaml', strategy });
+  const config =
+    maxParticipation === undefined
+      ? smallConfig()
+      : smallConfig({
+          execution: { commission: { bps: 1 }, slippage: { bps: 2 }, liquidity: { maxParticipation } }
+        });
+  const r = await runBacktest({ config, configFile: 't.yaml', strategy });
   return { strategy, r, recs: (r.log as MemoryEventLog).records as LogRecord[] };
 }
 
@@ -70,6 +76,27 @@ describe('bracket orders in a bar backtest (execution emulator with native OCO)'
     const entryPx = done[0]!.notionalTicks / 10;
     if (winner === 'br-3') expect(px).toBeGreaterThan(entryPx);
     else expect(px).toBeLessThan(entryPx);
+  });
+
+  it('exits filling in parts shrink each other (restated by the venue), so together they sell exactly the 10 bought', async () => {
+    const { strategy, r, recs } = await run(50, 0.0004);
+    const exits = strategy.events.filter((e) => e.clientOrderId !== 'br-1');
+    const restated = exits.filter((e) => e.type === 'order.restated');
+    expect(restated.length).toBeGreaterThan(0);
+    for (const e of restated) {
+      expect([e.actor, e.from, e.to]).toEqual(['venue', e.from, e.from]);
+      expect(e.reason).toMatch(/^OUO: br-[23] filled \d+$/);
+    }
+    // the exits never sell more than was bought, and each restated exit covers exactly what is still held
+    let sold = 0;
+    for (const e of exits) {
+      sold += e.type === 'order.filled' ? (e.lastQty ?? 0) : 0;
+      expect(sold).toBeLessThanOrEqual(10);
+      if (e.type === 'order.restated') expect(sold + e.leavesQty).toBe(10);
+    }
+    expect(sold).toBe(10 - (r.portfolio.position(A)?.qty ?? 0));
+    expect(sold).toBeGreaterThan(0);
+    expect(recs.filter((x) => x.type === 'order.refused')).toEqual([]);
   });
 
   it('the same config and seed give the same log, byte for byte', async () => {

@@ -127,7 +127,7 @@ const FILL: StrategyEvent = {
 const RESTORE_HIGH: StrategyEvent = {
   type: 'strategy.restore',
   positions: { [X]: 2 },
-  open: { [`${PREFIX}-5`]: { instrumentId: X, leaves: 3 } },
+  open: { [`${PREFIX}-5`]: { instrumentId: X, leaves: 3, filled: 0 } },
   issued: 5
 };
 const RESTORE_LOW: StrategyEvent = { type: 'strategy.restore', positions: {}, open: {}, issued: 0 };
@@ -245,7 +245,7 @@ function replay(events: readonly StrategyEvent[]) {
       expect(after.context.nextOrder, where).toBe(before.context.nextOrder + 1);
       expect(after.context.open, where).toEqual({
         ...before.context.open,
-        [id]: { instrumentId: X, leaves: 1 }
+        [id]: { instrumentId: X, leaves: 1, filled: 0 }
       });
     } else if (isBar && from === 'halted') {
       // halted: the same intent is said to be discarded, with the halt's reason, and nothing is numbered

@@ -187,9 +187,9 @@ describe('strategyMachine', () => {
     const s = start(strategy);
     s.send(bar(1));
     expect(s.ctx().open).toEqual({
-      's-1': { instrumentId: X, leaves: 5 },
-      's-2': { instrumentId: X, leaves: -1 },
-      's-3': { instrumentId: Y, leaves: -7 }
+      's-1': { instrumentId: X, leaves: 5, filled: 0 },
+      's-2': { instrumentId: X, leaves: -1, filled: 0 },
+      's-3': { instrumentId: Y, leaves: -7, filled: 0 }
     });
     s.send(bar(2));
     s.send(bar(3, Y));
@@ -208,7 +208,7 @@ describe('strategyMachine', () => {
     s.send(oe({ clientOrderId: 's-1' }));
     expect([s.ctx().positions, s.ctx().open['s-1']]).toEqual([
       {},
-      { instrumentId: X, leaves: 5, status: 'ACKNOWLEDGED' }
+      { instrumentId: X, leaves: 5, filled: 0, status: 'ACKNOWLEDGED' }
     ]);
     // s-1 fills 3 of 5
     s.send(
@@ -224,8 +224,8 @@ describe('strategyMachine', () => {
     );
     expect(s.ctx().positions).toEqual({ [X]: 3 });
     expect(s.ctx().open).toEqual({
-      's-1': { instrumentId: X, leaves: 2, status: 'PARTIAL_FILL' },
-      's-2': { instrumentId: X, leaves: -1 }
+      's-1': { instrumentId: X, leaves: 2, filled: 3, status: 'PARTIAL_FILL' },
+      's-2': { instrumentId: X, leaves: -1, filled: 0 }
     });
     // and 1 more (cumulative 4): the position moves by lastQty, not by filledQty
     s.send(
@@ -241,8 +241,8 @@ describe('strategyMachine', () => {
     );
     expect(s.ctx().positions).toEqual({ [X]: 4 });
     expect(s.ctx().open).toEqual({
-      's-1': { instrumentId: X, leaves: 1, status: 'PARTIAL_FILL' },
-      's-2': { instrumentId: X, leaves: -1 }
+      's-1': { instrumentId: X, leaves: 1, filled: 4, status: 'PARTIAL_FILL' },
+      's-2': { instrumentId: X, leaves: -1, filled: 0 }
     });
     // s-2 (a sell) fills completely
     s.send(
@@ -258,7 +258,9 @@ describe('strategyMachine', () => {
       })
     );
     expect(s.ctx().positions).toEqual({ [X]: 3 });
-    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1, status: 'PARTIAL_FILL' } });
+    expect(s.ctx().open).toEqual({
+      's-1': { instrumentId: X, leaves: 1, filled: 4, status: 'PARTIAL_FILL' }
+    });
     // s-1 canceled: gone, the position stays
     s.send(oe({ type: 'order.canceled', clientOrderId: 's-1', leavesQty: 0, to: 'CANCELED' }));
     expect(s.ctx().open).toEqual({});
@@ -275,7 +277,7 @@ describe('strategyMachine', () => {
       const s = start(strategy);
       s.send(bar(1));
       s.send(oe({ type: 'order.rejected', clientOrderId: 's-1', side: 'sell', leavesQty: 0, to }));
-      expect(s.ctx().open).toEqual({ 's-2': { instrumentId: X, leaves: 1 } });
+      expect(s.ctx().open).toEqual({ 's-2': { instrumentId: X, leaves: 1, filled: 0 } });
       expect(s.ctx().positions).toEqual({});
     }
   );
@@ -295,7 +297,9 @@ describe('strategyMachine', () => {
         to: 'ACKNOWLEDGED'
       })
     );
-    expect(s.ctx().open).toEqual({ 's-1.r1': { instrumentId: X, leaves: 3, status: 'ACKNOWLEDGED' } });
+    expect(s.ctx().open).toEqual({
+      's-1.r1': { instrumentId: X, leaves: 3, filled: 0, status: 'ACKNOWLEDGED' }
+    });
   });
 
   it('halted: bars still reach onBar but intents are discarded; resume continues the numbering', () => {
@@ -337,7 +341,7 @@ describe('strategyMachine', () => {
     ]);
     expect(s.ids()).toEqual(['s-1']);
     expect(s.ctx()).toMatchObject({ bars: 3, nextOrder: 1, now: bar(3).tsEvent });
-    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1 } });
+    expect(s.ctx().open).toEqual({ 's-1': { instrumentId: X, leaves: 1, filled: 0 } });
     // a second halt changes nothing
     s.send({ type: 'strategy.halt', reason: 'again' });
     expect(s.actor.getSnapshot().value).toBe('halted');
@@ -369,7 +373,7 @@ describe('strategyMachine', () => {
     s.send({
       type: 'strategy.restore',
       positions: { [X]: 4 },
-      open: { 's-sess1-7': { instrumentId: X, leaves: -2 } },
+      open: { 's-sess1-7': { instrumentId: X, leaves: -2, filled: 0 } },
       issued: 7
     });
     expect(s.ctx()).toMatchObject({ nextOrder: 7, positions: { [X]: 4 } });
@@ -377,8 +381,8 @@ describe('strategyMachine', () => {
     expect(seen[0]).toEqual({ tsEvent: bar(1).tsEvent, position: 4, working: -2, now: bar(1).tsEvent });
     expect(s.ids()).toEqual(['s-sess1-8']);
     expect(s.ctx().open).toEqual({
-      's-sess1-7': { instrumentId: X, leaves: -2 },
-      's-sess1-8': { instrumentId: X, leaves: 1 }
+      's-sess1-7': { instrumentId: X, leaves: -2, filled: 0 },
+      's-sess1-8': { instrumentId: X, leaves: 1, filled: 0 }
     });
   });
 
@@ -544,7 +548,7 @@ describe('strategyMachine: cancel, replace and order events', () => {
       ['strategy.order_requested', 's-2', 'sell']
     ]);
     expect(s.emitted[1]!.tsEvent).toBe(T0);
-    expect(s.ctx().open['s-2']).toEqual({ instrumentId: X, leaves: -2, limitPx: 105 });
+    expect(s.ctx().open['s-2']).toEqual({ instrumentId: X, leaves: -2, filled: 0, limitPx: 105 });
   });
 
   it('while halted, onOrderEvent still sees its orders but its answers are discarded', () => {
@@ -630,7 +634,7 @@ describe('strategyMachine: quotes', () => {
 
 describe('strategyMachine: brackets and OCO groups', () => {
   /** Sends a valid bracket and an invalid one on its first bar; records what it sees of its own orders. */
-  function bracketing() {
+  function bracketing(ocoMode?: 'cancel' | 'reduce') {
     const seen: string[][] = [];
     const strategy: Strategy = {
       id: 'b',
@@ -643,6 +647,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
                 entry: { instrumentId: X, side: 'buy', qty: 5, orderType: 'market', tif: 'day' },
                 stopLossPx: 90,
                 takeProfitPx: 120,
+                ...(ocoMode !== undefined ? { ocoMode } : {}),
                 reason: 'go'
               },
               { kind: 'bracket', entry: intent('buy', 1), stopLossPx: 120, takeProfitPx: 90, reason: 'bad' }
@@ -661,8 +666,8 @@ describe('strategyMachine: brackets and OCO groups', () => {
     ev(id, { side: 'sell', orderType: id === 'b-2' ? 'stop' : 'limit', ...over });
 
   /** Bar 1, then the entry filling in full: returns the actor with both exits requested. */
-  function entered(venueOco: boolean) {
-    const { strategy, seen } = bracketing();
+  function entered(venueOco: boolean, ocoMode?: 'cancel' | 'reduce') {
+    const { strategy, seen } = bracketing(ocoMode);
     const s = start(strategy, { venueOco });
     s.send(bar(1));
     s.send(
@@ -690,9 +695,42 @@ describe('strategyMachine: brackets and OCO groups', () => {
     expect(s.ctx()).toMatchObject({ nextOrder: 3, positions: { [X]: 5 } });
   });
 
-  it('without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
+  it('without venue OCO a partial take-profit shrinks the stop-loss to what is left; with it, the venue does', () => {
     for (const venueOco of [false, true]) {
       const { s } = entered(venueOco);
+      for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
+      expect(s.ctx().open['b-2']).toMatchObject({ leaves: -5, filled: 0 });
+      s.send(
+        exitEvent('b-3', {
+          type: 'order.filled',
+          qty: 5,
+          lastQty: 2,
+          filledQty: 2,
+          leavesQty: 3,
+          to: 'PARTIAL_FILL'
+        })
+      );
+      const asked = s.emitted.filter(
+        (e) => e.type === 'strategy.cancel_requested' || e.type === 'strategy.replace_requested'
+      );
+      expect(asked.map((e) => [e.type, e.clientOrderId, e.intent])).toEqual(
+        venueOco
+          ? []
+          : [
+              [
+                'strategy.replace_requested',
+                'b-2',
+                { kind: 'replace', clientOrderId: 'b-2', qty: 3, reason: 'OUO: b-3 filled 2' }
+              ]
+            ]
+      );
+      expect(s.ctx().contingent.oco['b-2']).toEqual({ ocoGroup: 'b-1', ocoMode: 'reduce' });
+    }
+  });
+
+  it('a cancel-mode bracket: without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
+    for (const venueOco of [false, true]) {
+      const { s } = entered(venueOco, 'cancel');
       for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { leavesQty: 5 }));
       s.send(
         exitEvent('b-3', { type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 3, to: 'PARTIAL_FILL' })
@@ -701,7 +739,25 @@ describe('strategyMachine: brackets and OCO groups', () => {
       expect(cancels.map((e) => [e.clientOrderId, e.intent.reason])).toEqual(
         venueOco ? [] : [['b-2', 'OCO: b-3 filled']]
       );
+      expect(s.ctx().open['b-3']).toMatchObject({ leaves: -3, filled: 2 });
     }
+  });
+
+  it('openOrders shows each exit with its OCO group and mode', () => {
+    const { s } = entered(true);
+    s.send(exitEvent('b-2', { leavesQty: 5 }));
+    const views: unknown[] = [];
+    s.ctx().strategy.onOrderEvent = (_e, view) => {
+      views.push(view.openOrders());
+      return [];
+    };
+    s.send(exitEvent('b-3', { leavesQty: 5 }));
+    expect(views).toMatchObject([
+      [
+        { clientOrderId: 'b-2', ocoGroup: 'b-1', ocoMode: 'reduce' },
+        { clientOrderId: 'b-3', ocoGroup: 'b-1', ocoMode: 'reduce' }
+      ]
+    ]);
   });
 
   it('halted: the exits an entry fill calls for are discarded with the halt, and the bracket is gone', () => {

@@ -40,9 +40,13 @@ const filled = (id: string, lastQty: number, filledQty: number, over: Partial<Or
     ...over
   });
 
-const working = (...ids: [string, string?][]): WorkingOrders =>
+/** Working sells of 10 (`leaves` of them left) in the given statuses. */
+const working = (...ids: [string, string?, number?][]): WorkingOrders =>
   Object.fromEntries(
-    ids.map(([id, status = 'ACKNOWLEDGED']) => [id, { instrumentId: X, leaves: -10, status }])
+    ids.map(([id, status = 'ACKNOWLEDGED', leaves = 10]) => [
+      id,
+      { instrumentId: X, leaves: -leaves, filled: 10 - leaves, status }
+    ])
   ) as WorkingOrders;
 
 describe('bracketProblem', () => {
@@ -86,7 +90,7 @@ describe('contingentActions: brackets', () => {
     expect(a.actions).toEqual([]);
     expect(a.next).toBe(opened);
     const b = contingentActions(a.next, filled('s-1', 6, 10), {}, true);
-    const exit = { instrumentId: X, side: 'sell', qty: 10, tif: 'gtc', ocoGroup: 's-1' };
+    const exit = { instrumentId: X, side: 'sell', qty: 10, tif: 'gtc', ocoGroup: 's-1', ocoMode: 'reduce' };
     expect(b.actions).toEqual([
       { ...exit, orderType: 'stop', stopPx: 950, reason: 'stop-loss of s-1: breakout' },
       { ...exit, orderType: 'limit', limitPx: 1100, reason: 'take-profit of s-1: breakout' }
@@ -130,6 +134,12 @@ describe('contingentActions: brackets', () => {
     expect(done.actions.map((x) => ('ocoGroup' in x ? x.ocoGroup : undefined))).toEqual(['s-1', 's-1']);
   });
 
+  it("a bracket's ocoMode cancel makes its exits a cancel group", () => {
+    const c = openBracket(NO_CONTINGENCIES, 's-1', bracket({ ocoMode: 'cancel' }));
+    const r = contingentActions(c, filled('s-1', 10, 10), {}, true);
+    expect(r.actions.map((x) => ('ocoMode' in x ? x.ocoMode : undefined))).toEqual(['cancel', 'cancel']);
+  });
+
   it('events of other orders leave it alone', () => {
     const r = contingentActions(opened, filled('s-9', 10, 10), {}, false);
     expect(r).toEqual({ next: opened, actions: [] });
@@ -137,7 +147,12 @@ describe('contingentActions: brackets', () => {
 });
 
 describe('contingentActions: OCO groups', () => {
-  const group: Contingencies = joinOco(joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g'), 'tp', 'g'), 'x', 'h');
+  const group: Contingencies = joinOco(
+    joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'cancel'), 'tp', 'g', 'cancel'),
+    'x',
+    'h',
+    'cancel'
+  );
   const open = working(['sl'], ['tp'], ['x']);
 
   it('without venue OCO: the first fill of a member cancels the working rest of its group, and only that', () => {
@@ -160,14 +175,15 @@ describe('contingentActions: OCO groups', () => {
 
   it('a member that is done leaves its group; a replaced one stays in it under its new id', () => {
     const done = contingentActions(group, filled('tp', 10, 10, { side: 'sell' }), open, false);
-    expect(done.next.oco).toEqual({ sl: 'g', x: 'h' });
+    const g = { ocoGroup: 'g', ocoMode: 'cancel' };
+    expect(done.next.oco).toEqual({ sl: g, x: { ocoGroup: 'h', ocoMode: 'cancel' } });
     const moved = contingentActions(
       group,
       ev('sl2', { type: 'order.replaced', origClientOrderId: 'sl', to: 'ACKNOWLEDGED' }),
       open,
       false
     );
-    expect(moved.next.oco).toEqual({ tp: 'g', x: 'h', sl2: 'g' });
+    expect(moved.next.oco).toEqual({ tp: g, x: { ocoGroup: 'h', ocoMode: 'cancel' }, sl2: g });
     const fill = contingentActions(
       moved.next,
       filled('tp', 1, 1, { side: 'sell' }),
@@ -175,5 +191,45 @@ describe('contingentActions: OCO groups', () => {
       false
     );
     expect(fill.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl2', reason: 'OCO: tp filled' }]);
+  });
+});
+
+describe('contingentActions: reduce (one-updates-other) groups', () => {
+  const group: Contingencies = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'), 'tp', 'g', 'reduce');
+
+  it('without venue OCO: a partial fill replaces each working sibling by one smaller by the fill', () => {
+    const r = contingentActions(group, filled('tp', 4, 4, { side: 'sell' }), working(['sl'], ['tp']), false);
+    expect(r.actions).toEqual([{ kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: tp filled 4' }]);
+    // a sibling that had filled 3 of its 10 and has 7 left: 3 + (7 − 4)
+    const part = contingentActions(
+      group,
+      filled('tp', 4, 4, { side: 'sell' }),
+      working(['sl', 'PARTIAL_FILL', 7], ['tp']),
+      false
+    );
+    expect(part.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: tp filled 4' }
+    ]);
+  });
+
+  it('a fill that leaves a sibling nothing cancels it', () => {
+    const r = contingentActions(group, filled('tp', 10, 10, { side: 'sell' }), working(['sl']), false);
+    expect(r.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }]);
+    expect(r.next.oco).toEqual({ sl: { ocoGroup: 'g', ocoMode: 'reduce' } });
+  });
+
+  it('a sibling whose size cannot change now (unacknowledged, or a replace in flight) is canceled instead', () => {
+    const fill = filled('tp', 4, 4, { side: 'sell' });
+    const requested: WorkingOrders = { sl: { instrumentId: X, leaves: -10, filled: 0 } };
+    for (const open of [working(['sl', 'PENDING_NEW']), working(['sl', 'PENDING_REPLACE']), requested])
+      expect(contingentActions(group, fill, open, false).actions).toEqual([
+        { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }
+      ]);
+  });
+
+  it('with venue OCO the venue restates: nothing is sent', () => {
+    expect(
+      contingentActions(group, filled('tp', 4, 4, { side: 'sell' }), working(['sl'], ['tp']), true).actions
+    ).toEqual([]);
   });
 });
