@@ -12,27 +12,33 @@ const takeProfit = (limitPx: number, over = {}) =>
 const canceledOf = (rs: readonly { execType: string; clientOrderId: string; reason?: string }[]) =>
   rs.filter((r) => r.execType === 'canceled').map((r) => [r.clientOrderId, r.reason]);
 
-/** A bar venue with a stop-loss at 99.00 and a take-profit at 101.00 working, both there before the first bar. */
-function barExits(cfg: Parameters<typeof emulator>[0] = {}) {
+/**
+ * A bar venue with a stop-loss at 99.00 and a take-profit at 101.00 working, both there before the first bar, in a
+ * group of mode `ocoMode`.
+ */
+function barExits(cfg: Parameters<typeof emulator>[0] = {}, ocoMode: 'cancel' | 'reduce' = 'cancel') {
   const v = emulator(cfg);
-  v.submit(stopLoss(9900), T0 - MS);
-  v.submit(takeProfit(10100), T0 - MS);
+  v.submit(stopLoss(9900, { ocoMode }), T0 - MS);
+  v.submit(takeProfit(10100, { ocoMode }), T0 - MS);
   v.drain();
   return v;
 }
 
 describe('ExecutionEmulator: one-cancels-other groups', () => {
-  it('bars: a bar that reaches both exits fills only the stop-loss (it arrived first); the take-profit is canceled', () => {
-    const v = barExits();
-    v.onBar(bar(0, 10000, 10200, 9800, 10000));
-    const rs = v.drain();
-    expect(brief(rs)).toEqual([
-      ['sl', 'fill', 9900, 10, 0],
-      ['tp', 'canceled', 0, 0, 0]
-    ]);
-    expect(rs[1]!.reason).toBe('OCO: sl filled');
-    expect(v.workingCount).toBe(0);
-  });
+  it.each(['cancel', 'reduce'] as const)(
+    'bars (%s): a bar that reaches both exits fills only the stop-loss (it arrived first, for all of it); the take-profit is canceled',
+    (mode) => {
+      const v = barExits({}, mode);
+      v.onBar(bar(0, 10000, 10200, 9800, 10000));
+      const rs = v.drain();
+      expect(brief(rs)).toEqual([
+        ['sl', 'fill', 9900, 10, 0],
+        ['tp', 'canceled', 0, 0, 0]
+      ]);
+      expect(rs[1]!.reason).toBe('OCO: sl filled');
+      expect(v.workingCount).toBe(0);
+    }
+  );
 
   it('bars: a take-profit that fills first cancels the stop, which then never fills on a later crash', () => {
     const v = barExits();
@@ -109,19 +115,11 @@ describe('ExecutionEmulator: one-cancels-other groups', () => {
 
 describe('ExecutionEmulator: one-updates-other (reduce) groups', () => {
   const reduce = { ocoMode: 'reduce' } as const;
-  /** The bar venue of {@link barExits} with the exits in a reduce group. */
-  function barReduce(cfg: Parameters<typeof emulator>[0] = {}) {
-    const v = emulator(cfg);
-    v.submit(stopLoss(9900, reduce), T0 - MS);
-    v.submit(takeProfit(10100, reduce), T0 - MS);
-    v.drain();
-    return v;
-  }
   const restatedOf = (rs: readonly { execType: string; clientOrderId: string; reason?: string }[]) =>
     rs.filter((r) => r.execType === 'restated').map((r) => [r.clientOrderId, r.reason]);
 
   it('bars: a partial take-profit restates the stop-loss to what is left; a later crash fills only that', () => {
-    const v = barReduce({ liquidity: { maxParticipation: 0.004 } }); // 4 lots of a 1,000-lot bar
+    const v = barExits({ liquidity: { maxParticipation: 0.004 } }, 'reduce'); // 4 lots of a 1,000-lot bar
     v.onBar(bar(0, 10000, 10200, 9950, 10150));
     let rs = v.drain();
     expect(brief(rs)).toEqual([
@@ -144,17 +142,6 @@ describe('ExecutionEmulator: one-updates-other (reduce) groups', () => {
     const sold = [...fills(rs)].reduce((a, r) => a + r.lastQty, 0);
     expect(4 + 4 + sold).toBe(10);
     expect(v.workingCount).toBe(0);
-  });
-
-  it('bars: a bar that reaches both fills the stop-loss for all of it; the take-profit, left nothing, is canceled', () => {
-    const v = barReduce();
-    v.onBar(bar(0, 10000, 10200, 9800, 10000));
-    const rs = v.drain();
-    expect(brief(rs)).toEqual([
-      ['sl', 'fill', 9900, 10, 0],
-      ['tp', 'canceled', 0, 0, 0]
-    ]);
-    expect(rs[1]!.reason).toBe('OCO: sl filled');
   });
 
   it('L3: a take-profit lifted in part shrinks the pending stop, which later sells only what is left', () => {
