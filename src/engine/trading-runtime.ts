@@ -334,7 +334,9 @@ export class TradingRuntime {
    * A strategy's cancel-replace, checked by pre-trade risk as the order it would become (its remaining quantity at
    * the new price, with the original's leaves left out of the open quantities). The verdict goes to the order with
    * the replace: a denied one is logged (`risk.failed`), recorded by the order as `order.replace_denied` (which
-   * the strategy's `onOrderEvent` sees) and counted as rejected; the order stays as it was.
+   * the strategy's `onOrderEvent` sees) and counted as rejected; the order stays as it was. A pure size decrease
+   * (a smaller quantity, the same prices) only lowers exposure and, like a cancel, is not checked: a reducing-only
+   * book or a spent throttle must not keep an exit larger than the position it closes (a reduce group's replace).
    */
   #replace(req: Extract<StrategyEmitted, { type: 'strategy.replace_requested' }>, now: Nanos): void {
     this.#issued.set(req.strategyId, (this.#issued.get(req.strategyId) ?? 0) + 1);
@@ -355,7 +357,13 @@ export class TradingRuntime {
     };
     this.#logCommand(now, command);
     const o = this.node.order(req.clientOrderId);
-    if (o !== undefined) {
+    const decrease =
+      o !== undefined &&
+      i.qty !== undefined &&
+      i.qty < o.qty &&
+      (i.limitPx === undefined || i.limitPx === o.limitPx) &&
+      (i.stopPx === undefined || i.stopPx === o.stopPx);
+    if (o !== undefined && !decrease) {
       // risk sees the replacement as a new order for what would remain
       const leaves = o.qty - o.filledQty;
       const after = (i.qty ?? o.qty) - o.filledQty;
@@ -382,7 +390,7 @@ export class TradingRuntime {
       this.node.sendToOms({ type: 'order.replace', command, risk });
       return;
     }
-    // an order the OMS no longer has is refused there (TRD_ERR_UNKNOWN_ORDER), and logged
+    // a size decrease goes unchecked; an order the OMS no longer has is refused there (TRD_ERR_UNKNOWN_ORDER), and logged
     this.node.sendToOms({ type: 'order.replace', command });
   }
 

@@ -97,10 +97,10 @@ describe('strategies cancel and replace their own orders through risk, the OMS a
       ['quoter-2', 3, 3]
     ]);
     expect(replaced[1]!.limitPx).toBe(replaced[0]!.limitPx! + 1);
-    // the replaces passed risk as the order they would become
+    // the re-price passed risk as the order it would become; the size decrease, which only lowers exposure, is
+    // not checked (like a cancel)
     expect(types(recs, 'risk.passed', 'risk.failed')).toEqual([
       'risk.passed:quoter-1',
-      'risk.passed:quoter-2',
       'risk.passed:quoter-3'
     ]);
     expect(recs.filter((x) => x.type.endsWith('refused'))).toEqual([]);
@@ -137,6 +137,34 @@ describe('strategies cancel and replace their own orders through risk, the OMS a
     expect(s.events).toContain('order.replace_denied:quoter-1');
     expect(s.finalOrders().map((o) => [o.clientOrderId, o.leaves])).toEqual([['quoter-1', 5]]);
     expect(r.rejected).toBe(1);
+  });
+
+  it('a size decrease goes through a throttle that denies a re-price', async () => {
+    // one order per 10,000 s: the submit spends it
+    const { recs } = await run(
+      (k, o) =>
+        k === 1
+          ? [{ kind: 'replace', clientOrderId: o.clientOrderId, qty: 3, reason: 'smaller' }]
+          : k === 3
+            ? [
+                {
+                  kind: 'replace',
+                  clientOrderId: o.clientOrderId,
+                  limitPx: (o.limitPx ?? 0) + 1,
+                  reason: 'up'
+                }
+              ]
+            : [],
+      { throttle: { perStrategyPerSec: 0.0001, burst: 1 } }
+    );
+    expect(types(recs, 'risk.passed', 'risk.failed')).toEqual([
+      'risk.passed:quoter-1',
+      'risk.failed:quoter-3'
+    ]);
+    expect(types(recs, 'order.replaced', 'order.replace_denied')).toEqual([
+      'order.replaced:quoter-2',
+      'order.replace_denied:quoter-2'
+    ]);
   });
 
   it('risk sees a re-price as the order it becomes, not as a second order on top of the first', async () => {
