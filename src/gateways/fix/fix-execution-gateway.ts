@@ -22,7 +22,8 @@ import { applyReport, isFinal, type ReportedOrder, reportedOrder } from './repor
 import { MsgType } from './tags.ts';
 
 /** An order sent through the gateway: its terms (FIX 4.2 restates them) and what has been reported about it. */
-type Tracked = OrderFacts & ReportedOrder;
+/** An order sent through the gateway: what its reports said, and its terms as the venue last accepted them. */
+type Tracked = ReportedOrder & { -readonly [K in keyof OrderFacts]: OrderFacts[K] };
 
 /**
  * {@link ExecutionGateway} over a FIX 4.2 session actor: canonical commands become NewOrderSingle /
@@ -45,6 +46,8 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly #instruments: InstrumentMap;
   readonly #clock: Clock;
   readonly #orders = new Map<string, Tracked>();
+  /** Replaces sent and not yet answered, by their new client order id. */
+  readonly #replacing = new Map<string, ReplaceOrder>();
   readonly #reports = new Subject<ExecutionReport>();
   /** Client order ids with a {@link query} waiting for its status answer. */
   readonly #queried = new Set<string>();
@@ -79,6 +82,7 @@ export class FixExecutionGateway implements ExecutionGateway {
 
   replace(cmd: ReplaceOrder): void {
     const o = this.#order(cmd.clientOrderId);
+    this.#replacing.set(cmd.newClientOrderId, cmd);
     this.#send(encodeOrderCancelReplaceRequest(cmd, this.#instruments.byId(cmd.instrumentId), o));
   }
 
@@ -204,7 +208,8 @@ export class FixExecutionGateway implements ExecutionGateway {
       }
       const r = decodeExecutionReport(msg, this.#instruments, now);
       if (!r) return;
-      applyReport(this.#orders, r);
+      const o = applyReport(this.#orders, r);
+      if (o !== undefined) this.#updateTerms(o, r);
       this.#reports.next(r);
     } else if (msgType === MsgType.OrderCancelReject) {
       const r = decodeOrderCancelReject(
@@ -218,7 +223,22 @@ export class FixExecutionGateway implements ExecutionGateway {
         },
         now
       );
+      if (r.execType === 'replace_rejected') this.#replacing.delete(r.clientOrderId);
       this.#reports.next(r);
     }
+  }
+
+  /**
+   * A replace or a restatement changed the order's terms: a later replace restates them all (FIX 4.2), so it
+   * must not send the quantity or prices the order had before.
+   */
+  #updateTerms(o: Tracked, r: ExecutionReport): void {
+    if (r.execType !== 'replaced' && r.execType !== 'restated') return;
+    o.qty = r.cumQty + r.leavesQty;
+    const c = r.execType === 'replaced' ? this.#replacing.get(r.clientOrderId) : undefined;
+    if (c === undefined) return;
+    this.#replacing.delete(r.clientOrderId);
+    if (c.limitPx !== undefined) o.limitPx = c.limitPx;
+    if (c.stopPx !== undefined) o.stopPx = c.stopPx;
   }
 }

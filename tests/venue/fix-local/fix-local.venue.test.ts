@@ -121,13 +121,29 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
       limitPx: 9_001
     });
     await until(() => of(reports, `${rest.clientOrderId}.r`).includes('replaced'), 3000, 'the replace');
+    // a price-only replace restates the order as it now is: 5 lots, not the 10 it was sent with
+    x.replace({
+      type: 'order.replace',
+      commandId: 'r2',
+      tsInit: clock.now(),
+      strategyId: 's1',
+      instrumentId: AAPL.id,
+      clientOrderId: `${rest.clientOrderId}.r`,
+      newClientOrderId: `${rest.clientOrderId}.r2`,
+      limitPx: 9_002
+    });
+    await until(() => of(reports, `${rest.clientOrderId}.r2`).includes('replaced'), 3000, 'the re-price');
+    const rep = reports.find(
+      (r) => r.clientOrderId === `${rest.clientOrderId}.r2` && r.execType === 'replaced'
+    )!;
+    expect([rep.cumQty, rep.leavesQty]).toEqual([0, 5]);
     const cancel = {
       type: 'order.cancel' as const,
       commandId: 'k1',
       tsInit: clock.now(),
       strategyId: 's1',
       instrumentId: AAPL.id,
-      clientOrderId: `${rest.clientOrderId}.r`
+      clientOrderId: `${rest.clientOrderId}.r2`
     };
     x.cancel(cancel);
     await until(() => of(reports, cancel.clientOrderId).includes('canceled'), 3000, 'the cancel');
@@ -148,7 +164,7 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     expect(reports.find((r) => r.clientOrderId === msft.clientOrderId)!.reason).toMatch(
       /unknown symbol MSFT/
     );
-    expect(venue.stats).toMatchObject({ orders: 2, cancels: 2, replaces: 1, rejected: 1 });
+    expect(venue.stats).toMatchObject({ orders: 2, cancels: 2, replaces: 2, rejected: 1 });
     expect(x.workingOrderCount).toBe(0);
   });
 
