@@ -19,7 +19,8 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * answered; late fills after CANCELED/EXPIRED (applied and flagged `late`, until `lateFillGrace` has passed
  * and the order is CLOSED); cancel/replace reject restoring the prior state (derived from what the order has
  * seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED, else PENDING_NEW); expiry; a venue's restatement of a
- * working order's size (FIX ExecType D; e.g. a one-updates-other group reducing it), in the state it is in.
+ * working order's size (FIX ExecType D; e.g. a one-updates-other group reducing it) to cumQty + leavesQty, in the
+ * state it is in.
  *
  * Final states: FILLED, REJECTED, CLOSED. Every accepted event emits exactly one past-tense
  * {@link OrderEvent}; every other event emits an {@link OrderRefused} with a `TRD_ERR_*` code — nothing is
@@ -321,7 +322,7 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
       return {
         statusQueries: 0,
         acked: true,
-        qty: ctx.filledQty + e.report.leavesQty,
+        qty: e.report.cumQty + e.report.leavesQty,
         tsLast: e.report.tsEvent,
         reason: e.report.reason ?? ctx.reason
       };
@@ -339,8 +340,9 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
 }
 
 /**
- * A venue restating the size of an order that stays in `state`: its quantity becomes what it filled plus the
- * report's leaves. A restatement that leaves nothing is refused: a venue ends an order with a cancel.
+ * A venue restating the size of an order that stays in `state`: its quantity becomes the venue's, the report's
+ * cumQty + leavesQty (so fills the venue counted and we have not yet seen still fit). A restatement that leaves
+ * nothing, or less than we saw filled, is refused: a venue ends an order with a cancel.
  */
 function restate(state: OrderStatus) {
   return [
@@ -401,7 +403,10 @@ export const orderMachine = setup({
     canQueryAgain: ({ context }) => context.statusQueries < MAX_STATUS_QUERIES,
     replaceDenied: ({ event }) => event.type === 'order.replace' && event.risk?.ok === false,
     replacePending: ({ context }) => context.pendingReplace !== undefined,
-    restatesWorking: ({ event }) => event.type === 'venue.restated' && event.report.leavesQty > 0,
+    restatesWorking: ({ context, event }) =>
+      event.type === 'venue.restated' &&
+      event.report.leavesQty > 0 &&
+      event.report.cumQty + event.report.leavesQty > context.filledQty,
     replaceStillValid: ({ context, event }) =>
       event.type === 'order.replace' &&
       (event.command.qty === undefined || event.command.qty > context.filledQty)

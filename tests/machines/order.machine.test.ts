@@ -330,6 +330,18 @@ describe('orderMachine', () => {
     expect([o.status(), o.sent]).toEqual(['FILLED', ['submit']]);
   });
 
+  it("a restatement takes the venue's quantity (cumQty + leaves), so a fill it counted that we have not seen still fits", () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    // the venue filled 1 (report lost for now) and then restated the order to 1 more: 2 in all
+    o.actor.send(ev.restated(1, 1));
+    expect([o.status(), o.actor.getSnapshot().context.qty]).toEqual(['ACKNOWLEDGED', 2]);
+    o.actor.send(ev.fill('late', 1));
+    o.actor.send(ev.fill('last', 1));
+    expect(o.status()).toBe('FILLED');
+  });
+
   it('a restatement while a cancel is pending keeps it pending; one that leaves nothing is refused', () => {
     const o = start();
     o.actor.send(ev.submit());
