@@ -342,13 +342,11 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
 /**
  * A venue restating the size of an order that stays in `state`: its quantity becomes the venue's, the report's
  * cumQty + leavesQty (so fills the venue counted and we have not yet seen still fit). A restatement that leaves
- * nothing, or less than we saw filled, is refused: a venue ends an order with a cancel.
+ * nothing, or less than we saw filled, is refused (by the root `*`, as any event no transition takes): a venue
+ * ends an order with a cancel.
  */
 function restate(state: OrderStatus) {
-  return [
-    go(state, 'order.restated', { guard: 'restatesWorking' }),
-    { actions: { type: 'refuse' as const, params: { code: ErrorCode.INVALID_TRANSITION } } }
-  ];
+  return go(state, 'order.restated', { guard: 'restatesWorking' });
 }
 
 /**
