@@ -13,6 +13,7 @@ import type { SubmitOrder } from '../src/messages/commands.ts';
 import { riskEngineConfigSchema } from '../src/risk/risk-config.ts';
 import { RiskEngine } from '../src/risk/risk-engine.ts';
 import { RiskState } from '../src/risk/risk-state.ts';
+import { orderEvent } from '../tests/support/order-fixtures.ts';
 import type { Figure } from './figure.ts';
 
 const N = 1_000_000;
@@ -72,26 +73,17 @@ export async function run(emit: (fig: Figure) => void): Promise<void> {
       const i = Math.floor(rand() * INSTRUMENTS);
       for (const side of ['buy', 'sell'] as const) {
         const px = mids[i]! + (side === 'buy' ? -1 : 1) * (5 + Math.floor(rand() * 50));
-        view.onOrderEvent({
-          type: 'order.accepted',
-          clientOrderId: `r${oid++}`,
-          strategyId: `strat${s}`,
-          instrumentId: instruments[i]!.id,
-          side,
-          orderType: 'limit',
-          qty: 100,
-          limitPx: px,
-          filledQty: 0,
-          leavesQty: 100,
-          notionalTicks: 0,
-          commission: 0n,
-          from: 'PENDING_NEW',
-          to: 'ACKNOWLEDGED',
-          cause: 'venue.accepted',
-          actor: 'venue',
-          why: 'venue',
-          tsEvent: 0n
-        });
+        view.onOrderEvent(
+          orderEvent({
+            clientOrderId: `r${oid++}`,
+            strategyId: `strat${s}`,
+            instrumentId: instruments[i]!.id,
+            side,
+            qty: 100,
+            limitPx: px,
+            leavesQty: 100
+          })
+        );
       }
     }
   }
