@@ -25,15 +25,21 @@ export interface OcoMembership {
 }
 
 /**
- * A strategy's contingent orders: brackets waiting on their entry (by the entry's current client order id) and
- * the OCO group of each working order that has one (by client order id). Both follow cancel-replaces.
+ * A strategy's contingent orders: brackets waiting on their entry (by the entry's current client order id), the
+ * OCO group of each working order that has one (by client order id), and the lots owed off each reduce-group
+ * member whose size could not change when a sibling filled (by client order id). All follow cancel-replaces.
  */
 export interface Contingencies {
   readonly brackets: Readonly<Record<string, PendingBracket>>;
   readonly oco: Readonly<Record<string, OcoMembership>>;
+  /** Lots to take off each order once it can be replaced (acknowledged, nothing in flight). */
+  readonly owed: Readonly<Record<string, number>>;
 }
 
-export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {} };
+export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {}, owed: {} };
+
+/** Statuses in which an order's size can be changed now: acknowledged, with no cancel or replace in flight. */
+const CHANGEABLE: ReadonlySet<string> = new Set(['ACKNOWLEDGED', 'PARTIAL_FILL']);
 
 /**
  * Why a bracket cannot be sent, or undefined when it can: it needs an exit, and the take-profit must be on the
@@ -126,13 +132,32 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
 }
 
 /**
+ * Reduce order `id` (`filled` lots filled, `leaves` left) by `by` lots, because of `cause`: a replace by one that
+ * much smaller (a size decrease keeps its queue place), or a cancel when that leaves nothing.
+ */
+function reduction(
+  id: string,
+  filled: number,
+  leaves: number,
+  by: number,
+  cause: string
+): CancelIntent | ReplaceIntent {
+  const left = leaves - by;
+  return left > 0
+    ? { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `OUO: ${cause} ${by}` }
+    : { kind: 'cancel', clientOrderId: id, reason: `OCO: ${cause}` };
+}
+
+/**
  * Follow one of the strategy's order events: a bracket's entry that is done releases its exits (new orders, in
  * the bracket's OCO group) for what it filled, or is dropped when it filled nothing; a replaced order keeps its
- * bracket or group under its new id. Where the venue does not honour OCO groups (`venueOco` false), a fill of a
- * group member acts on its siblings that are still working (`open`) and not already being canceled: in a
- * `cancel` group they are canceled; in a `reduce` group each is replaced by one smaller by the fill (a size
- * decrease keeps its queue place), or canceled when that leaves nothing or when its size cannot be changed now
- * (not yet acknowledged, or a replace already in flight).
+ * bracket, group and what it owes under its new id. Where the venue does not honour OCO groups (`venueOco`
+ * false), a fill of `q` lots of a group member acts on its siblings that are still working (`open`): in a
+ * `cancel` group those not already being canceled are canceled; in a `reduce` group each is replaced by one `q`
+ * smaller, or canceled when that leaves nothing. A reduce sibling whose size cannot change now (not yet
+ * acknowledged, or a cancel or replace in flight) owes the `q` lots instead, and is reduced by all it owes as soon
+ * as an event shows it acknowledged with nothing in flight (canceled then if that leaves nothing; canceled at
+ * once, unless already being canceled, if it owes all it has left); if it is done first, the debt goes with it.
  */
 export function contingentActions(
   c: Contingencies,
@@ -145,13 +170,19 @@ export function contingentActions(
 } {
   const id = e.clientOrderId;
   const orig = e.origClientOrderId;
-  let { brackets, oco } = c;
+  let { brackets, oco, owed } = c;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
   if (e.type === 'order.replaced' && orig !== undefined) {
     if (brackets[orig] !== undefined) brackets = rekey(brackets, orig, [id, brackets[orig]!]);
     if (oco[orig] !== undefined) oco = rekey(oco, orig, [id, oco[orig]!]);
+    if (owed[orig] !== undefined) owed = rekey(owed, orig, [id, owed[orig]!]);
   }
   const done = ORDER_DONE_STATES.has(e.to);
+  const debt = owed[id];
+  if (debt !== undefined && (done || CHANGEABLE.has(e.to))) {
+    owed = rekey(owed, id);
+    if (!done) actions.push(reduction(id, e.filledQty, e.leavesQty, debt, 'group filled'));
+  }
   const bracket = brackets[id];
   if (bracket !== undefined && done) {
     brackets = rekey(brackets, id);
@@ -164,25 +195,22 @@ export function contingentActions(
       for (const k in oco) {
         if (k === id || oco[k]!.ocoGroup !== member.ocoGroup) continue;
         const o = open[k];
-        if (o === undefined || o.status === 'PENDING_CANCEL') continue;
-        const left = Math.abs(o.leaves) - fill;
-        if (
-          member.ocoMode === 'reduce' &&
-          left > 0 &&
-          (o.status === 'ACKNOWLEDGED' || o.status === 'PARTIAL_FILL')
-        )
-          actions.push({
-            kind: 'replace',
-            clientOrderId: k,
-            qty: o.filled + left,
-            reason: `OUO: ${id} filled ${fill}`
-          });
-        else actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
+        if (o === undefined) continue;
+        if (member.ocoMode === 'cancel') {
+          if (o.status !== 'PENDING_CANCEL')
+            actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
+        } else if (o.status !== undefined && CHANGEABLE.has(o.status))
+          actions.push(reduction(k, o.filled, Math.abs(o.leaves), fill, `${id} filled`));
+        else if (o.status !== 'PENDING_CANCEL' && (owed[k] ?? 0) + fill >= Math.abs(o.leaves)) {
+          // all it has left is owed: cancel it now (a cancel is sent unacknowledged, or held behind a replace)
+          if (owed[k] !== undefined) owed = rekey(owed, k);
+          actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
+        } else owed = { ...owed, [k]: (owed[k] ?? 0) + fill };
       }
     }
     if (done) oco = rekey(oco, id);
   }
-  return brackets === c.brackets && oco === c.oco && actions.length === 0
+  return brackets === c.brackets && oco === c.oco && owed === c.owed && actions.length === 0
     ? { next: c, actions }
-    : { next: { brackets, oco }, actions };
+    : { next: { brackets, oco, owed }, actions };
 }

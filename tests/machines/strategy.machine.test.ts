@@ -728,6 +728,42 @@ describe('strategyMachine: brackets and OCO groups', () => {
     }
   });
 
+  it('without venue OCO a fill while the stop-loss is being replaced is owed, and paid once the replace is done', () => {
+    const { s } = entered(false);
+    for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
+    const tp = (lastQty: number, filledQty: number) =>
+      exitEvent('b-3', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty,
+        filledQty,
+        leavesQty: 5 - filledQty,
+        to: 'PARTIAL_FILL'
+      });
+    s.send(tp(2, 2)); // asks for b-2 → 3 as b-4
+    s.send(exitEvent('b-2', { type: 'order.pending_replace', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' }));
+    s.send(tp(1, 3)); // b-2 cannot change now: owes 1
+    expect(s.ctx().contingent.owed).toEqual({ 'b-2': 1 });
+    s.send(
+      exitEvent('b-4', {
+        type: 'order.replaced',
+        origClientOrderId: 'b-2',
+        qty: 3,
+        leavesQty: 3,
+        to: 'ACKNOWLEDGED'
+      })
+    );
+    const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
+    expect(replaces.map((e) => [e.clientOrderId, e.newClientOrderId, e.intent.qty, e.intent.reason])).toEqual(
+      [
+        ['b-2', 'b-4', 3, 'OUO: b-3 filled 2'],
+        ['b-4', 'b-5', 2, 'OUO: group filled 1']
+      ]
+    );
+    expect(s.emitted.filter((e) => e.type === 'strategy.cancel_requested')).toEqual([]);
+    expect(s.ctx().contingent.owed).toEqual({});
+  });
+
   it('a cancel-mode bracket: without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
     for (const venueOco of [false, true]) {
       const { s } = entered(venueOco, 'cancel');

@@ -218,13 +218,113 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
     expect(r.next.oco).toEqual({ sl: { ocoGroup: 'g', ocoMode: 'reduce' } });
   });
 
-  it('a sibling whose size cannot change now (unacknowledged, or a replace in flight) is canceled instead', () => {
+  it('a sibling whose size cannot change now owes the fill, and a second fill adds to the debt', () => {
     const fill = filled('tp', 4, 4, { side: 'sell' });
     const requested: WorkingOrders = { sl: { instrumentId: X, leaves: -10, filled: 0 } };
-    for (const open of [working(['sl', 'PENDING_NEW']), working(['sl', 'PENDING_REPLACE']), requested])
-      expect(contingentActions(group, fill, open, false).actions).toEqual([
-        { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }
-      ]);
+    for (const open of [
+      working(['sl', 'PENDING_NEW']),
+      working(['sl', 'PENDING_REPLACE']),
+      working(['sl', 'PENDING_CANCEL']),
+      requested
+    ]) {
+      const r = contingentActions(group, fill, open, false);
+      expect(r.actions).toEqual([]);
+      expect(r.next.owed).toEqual({ sl: 4 });
+      const again = contingentActions(r.next, filled('tp', 3, 7, { side: 'sell' }), open, false);
+      expect(again.next.owed).toEqual({ sl: 7 });
+    }
+  });
+
+  /** `group` after tp filled `q` while sl was not yet acknowledged. */
+  const owing = (q: number) =>
+    contingentActions(group, filled('tp', q, q, { side: 'sell' }), working(['sl', 'PENDING_NEW']), false)
+      .next;
+  const slEvent = (over: Partial<OrderEvent>) => ev('sl', { side: 'sell', ...over });
+
+  it('the debt is paid by a replace as soon as an event shows the sibling acknowledged, and only then', () => {
+    const c = owing(4);
+    const still = contingentActions(c, slEvent({ type: 'order.submitted', to: 'PENDING_NEW' }), {}, false);
+    expect(still).toEqual({ next: c, actions: [] });
+    const acked = contingentActions(c, slEvent({ type: 'order.accepted', to: 'ACKNOWLEDGED' }), {}, false);
+    expect(acked.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }
+    ]);
+    expect(acked.next.owed).toEqual({});
+    // its own fill while in flight keeps the debt; the answer to the replace (here rejected) pays it, counting
+    // that fill: 2 filled, 8 left, 4 owed → 6
+    const busy = { ...c, owed: { sl: 4 } };
+    const own = contingentActions(
+      busy,
+      slEvent({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 8, to: 'PENDING_REPLACE' }),
+      {},
+      false
+    );
+    expect(own.actions).toEqual([]);
+    expect(own.next.owed).toEqual({ sl: 4 });
+    const answered = contingentActions(
+      own.next,
+      slEvent({ type: 'order.replace_rejected', filledQty: 2, leavesQty: 8, to: 'PARTIAL_FILL' }),
+      {},
+      false
+    );
+    expect(answered.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }
+    ]);
+  });
+
+  it('a replaced sibling takes its debt to its new id and pays it from the new size', () => {
+    // tp filled 4: sl was replaced to 6; tp filled 3 more while that replace was in flight
+    const c = contingentActions(
+      group,
+      filled('tp', 3, 7, { side: 'sell' }),
+      working(['sl', 'PENDING_REPLACE']),
+      false
+    ).next;
+    const r = contingentActions(
+      c,
+      ev('sl2', {
+        type: 'order.replaced',
+        origClientOrderId: 'sl',
+        side: 'sell',
+        qty: 6,
+        leavesQty: 6,
+        to: 'ACKNOWLEDGED'
+      }),
+      {},
+      false
+    );
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 3, reason: 'OUO: group filled 3' }
+    ]);
+    expect(r.next.owed).toEqual({});
+    expect(r.next.oco).toEqual({
+      tp: { ocoGroup: 'g', ocoMode: 'reduce' },
+      sl2: { ocoGroup: 'g', ocoMode: 'reduce' }
+    });
+  });
+
+  it('a debt of all it has left cancels it: at once, or when its cancel is rejected', () => {
+    const fill = filled('tp', 10, 10, { side: 'sell' });
+    for (const status of ['PENDING_NEW', 'PENDING_REPLACE']) {
+      const r = contingentActions(group, fill, working(['sl', status]), false);
+      expect(r.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }]);
+      expect(r.next.owed).toEqual({});
+    }
+    const canceling = contingentActions(group, fill, working(['sl', 'PENDING_CANCEL']), false);
+    expect(canceling.actions).toEqual([]);
+    const rejected = contingentActions(
+      canceling.next,
+      slEvent({ type: 'order.cancel_rejected', to: 'ACKNOWLEDGED' }),
+      {},
+      false
+    );
+    expect(rejected.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: group filled' }]);
+  });
+
+  it('a sibling that is done before it can pay drops its debt', () => {
+    const r = contingentActions(owing(4), slEvent({ type: 'order.canceled', to: 'CANCELED' }), {}, false);
+    expect(r.actions).toEqual([]);
+    expect(r.next.owed).toEqual({});
   });
 
   it('with venue OCO the venue restates: nothing is sent', () => {
