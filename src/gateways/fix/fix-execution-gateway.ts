@@ -36,7 +36,9 @@ type Tracked = ReportedOrder & { -readonly [K in keyof OrderFacts]: OrderFacts[K
  * the venue's status answer (ExecutionReport with ExecTransType=3) is compared with what this gateway has
  * reported for the order. Whatever the venue knows and we had not heard becomes canonical reports, once: an
  * acceptance, the missing filled quantity as one fill at the price the venue's AvgPx implies (exec id
- * `<orderId>:status:<cumQty>`, so a repeated answer is recognised), a cancel, an expiry or a reject. When the
+ * `<orderId>:status:<cumQty>`, so a repeated answer is recognised), a cancel, an expiry or a reject, and a
+ * restatement when a working order's quantity (CumQty + LeavesQty) is not the one last accepted (unless a
+ * replace of it is in flight, whose answer will say). When the
  * answer adds nothing, a {@link query} delivers the order's latest report again (same exec id), as the
  * `OrderVenue` contract asks; a {@link reconcile} stays silent. A venue that has never seen the order answers
  * with a reject (`OrdRejReason` 5), which reaches `reports$` as any reject does. Nothing is ever re-sent.
@@ -179,12 +181,23 @@ export class FixExecutionGateway implements ExecutionGateway {
     if (!final && (s.status === 'canceled' || s.status === 'expired' || s.status === 'rejected')) {
       add(s.status, s.status, s.cumQty, 0);
     }
+    const total = s.cumQty + s.leavesQty;
+    if (!final && s.leavesQty > 0 && total !== o.qty && !this.#replacingOf(o.clientOrderId)) {
+      add('restated', `restated:${total}`, s.cumQty, s.leavesQty);
+    }
     for (const r of out) {
       applyReport(this.#orders, r);
+      this.#updateTerms(o, r);
       this.#reports.next(r);
     }
     // nothing new: a query still gets the latest report again (same exec id), a reconcile nothing
     if (out.length === 0 && queried && o.last !== undefined) this.#reports.next({ ...o.last, tsInit: now });
+  }
+
+  /** Whether a replace of order `clientOrderId` is waiting for its answer. */
+  #replacingOf(clientOrderId: string): boolean {
+    for (const c of this.#replacing.values()) if (c.clientOrderId === clientOrderId) return true;
+    return false;
   }
 
   #order(id: string): Tracked {

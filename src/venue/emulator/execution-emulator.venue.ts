@@ -85,7 +85,7 @@ export class ExecutionEmulator implements OrderVenue {
   #orderSeq = 0;
   /** Orders an OCO fill canceled whose fill model has not yet been told (see {@link #settleOco}). */
   readonly #ocoCanceled: WorkingOrder[] = [];
-  /** Orders an OCO fill reduced (`reduce` groups) whose fill model has not yet been told. */
+  /** Orders an OCO fill (`reduce` groups) or a {@link restate} reduced whose fill model has not yet been told. */
   readonly #ocoRestated: WorkingOrder[] = [];
   readonly #host: EmulatorHost;
 
@@ -157,6 +157,21 @@ export class ExecutionEmulator implements OrderVenue {
 
   query(clientOrderId: string, instrumentId: string, now: Nanos): void {
     this.#send({ kind: 'query', arrival: this.#arrival(now), clientOrderId, instrumentId });
+  }
+
+  /**
+   * The venue itself reduces working order `clientOrderId` by `by` lots at `now` (an operator's or a corporate
+   * action's restatement; FIX ExecType D): reported `restated` with the new leaves, or `canceled` when that leaves
+   * nothing. Commands that arrived by `now` are handled first. False when the order is not working.
+   */
+  restate(clientOrderId: string, by: number, now: Nanos, reason: string): boolean {
+    this.#advance(now);
+    if (now > this.#clock) this.#clock = now;
+    const w = this.#working.get(clientOrderId);
+    if (!w) return false;
+    this.#reduce(w, by, now, reason, reason);
+    this.#settleOco(now);
+    return true;
   }
 
   /** Every report delivered by the latest time seen (data, commands, drains), oldest first. */
@@ -464,15 +479,24 @@ export class ExecutionEmulator implements OrderVenue {
     const reduce = w.cmd.ocoMode === 'reduce';
     for (const o of set) {
       if (o === w || o.cmd.ocoGroup !== group || o.cmd.strategyId !== w.cmd.strategyId) continue;
-      if (reduce && o.qty - o.filled > qty) {
-        o.qty -= qty;
-        this.#report(o, 'restated', t, { reason: `OUO: ${w.clientOrderId} filled ${qty}` });
-        this.#ocoRestated.push(o);
-        continue;
-      }
-      this.#close(o, t, 'canceled', `OCO: ${w.clientOrderId} filled`);
-      this.#ocoCanceled.push(o);
+      const canceled = `OCO: ${w.clientOrderId} filled`;
+      this.#reduce(o, reduce ? qty : o.qty, t, `OUO: ${w.clientOrderId} filled ${qty}`, canceled);
     }
+  }
+
+  /**
+   * Reduce working order `o` by `by` lots, reported `restated` (`why`), or cancel it (`canceled`) when that leaves
+   * nothing. The fill model is told at the next {@link #settleOco}.
+   */
+  #reduce(o: WorkingOrder, by: number, t: Nanos, why: string, canceled: string): void {
+    if (o.qty - o.filled > by) {
+      o.qty -= by;
+      this.#report(o, 'restated', t, { reason: why });
+      this.#ocoRestated.push(o);
+      return;
+    }
+    this.#close(o, t, 'canceled', canceled);
+    this.#ocoCanceled.push(o);
   }
 
   /** Tell the fill model about the orders OCO fills reduced or canceled during its last call. */

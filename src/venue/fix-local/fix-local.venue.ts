@@ -182,6 +182,17 @@ export class FixLocalVenue {
     this.#drop += n;
   }
 
+  /**
+   * The venue reduces working order `clientOrderId` by `by` lots on its own (see
+   * {@link ExecutionEmulator.restate}): the client gets an unsolicited ExecutionReport with ExecType D, or a cancel
+   * when nothing is left. False when the order is not working.
+   */
+  restate(clientOrderId: string, by: number, reason = 'restated by the venue'): boolean {
+    const done = this.emulator.restate(clientOrderId, by, this.#o.clock.now(), reason);
+    this.#reports.pump();
+    return done;
+  }
+
   /** A top-of-book quote (the emulator's quote fill model trades resting orders against it). */
   quote(q: Quote): void {
     this.#tops.set(q.instrumentId, q);

@@ -35,6 +35,26 @@ describe('ExecutionEmulator: order entry (cancel, replace, query, rejects)', () 
     expect(v.drain()).toEqual([]); // 90.00 is far below: nothing
   });
 
+  it('restate: the venue reduces a working order (restated, the bar then fills only what is left) or cancels it', () => {
+    const v = emulator();
+    v.submit(order({ orderType: 'limit', limitPx: 10100, qty: 10 }), T0);
+    v.submit(order({ clientOrderId: 'o2', orderType: 'limit', limitPx: 9000, qty: 10 }), T0);
+    expect(v.restate('o1', 4, T0 + MS, 'corporate action')).toBe(true);
+    expect(v.restate('o2', 10, T0 + MS, 'operator')).toBe(true);
+    expect(v.restate('nope', 1, T0 + MS, 'operator')).toBe(false);
+    v.onBar(bar(0, 10000, 10100, 9900, 10000, 1000));
+    expect(v.restate('o1', 1, T0 + 61_000n * MS, 'too late')).toBe(false);
+    const rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['o1', 'accepted', 0, 0, 10],
+      ['o2', 'accepted', 0, 0, 10],
+      ['o1', 'restated', 0, 0, 6],
+      ['o2', 'canceled', 0, 0, 0],
+      ['o1', 'fill', 10000, 6, 0]
+    ]);
+    expect(rs.map((r) => r.reason).slice(2, 4)).toEqual(['corporate action', 'operator']);
+  });
+
   it('query: repeats the last report (same exec id, new delivery), or rejects an unknown order', () => {
     const v = emulator({ latency: { ackMs: 1 } });
     v.submit(order({ orderType: 'limit', limitPx: 9000 }), T0);

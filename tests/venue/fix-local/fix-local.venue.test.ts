@@ -226,6 +226,46 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     expect(venue.stats.statusRequests).toBe(2);
   });
 
+  it('an unsolicited restatement arrives as ExecType D; one the venue never sent is recovered by status, once', async () => {
+    const { conn, reports, venue } = await setup();
+    const x = conn.execution;
+    const [a, b] = [order(), order()];
+    x.submit(a);
+    x.submit(b);
+    await until(() => of(reports, b.clientOrderId).includes('accepted'), 3000, 'the acks');
+    expect(venue.restate(a.clientOrderId, 3, 'operator')).toBe(true);
+    await until(() => of(reports, a.clientOrderId).includes('restated'), 3000, 'the restatement');
+    expect(reports.at(-1)).toMatchObject({ cumQty: 0, leavesQty: 7, reason: 'operator' });
+    // b's restatement is lost: a reconcile finds its quantity is not the one last accepted
+    venue.dropReports(1);
+    venue.restate(b.clientOrderId, 4);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(of(reports, b.clientOrderId)).toEqual(['accepted']);
+    await x.reconcile();
+    await until(() => of(reports, b.clientOrderId).includes('restated'), 3000, 'the recovered restatement');
+    const r = reports.at(-1)!;
+    expect([r.cumQty, r.leavesQty, r.execId]).toEqual([0, 6, expect.stringMatching(/:status:restated:6$/)]);
+    // a second reconcile: the venue's answers now add nothing (a's restatement was heard, b's recovered)
+    const n = reports.length;
+    await x.reconcile();
+    await until(() => venue.stats.statusRequests === 4, 3000, 'the second answers');
+    await new Promise((res) => setTimeout(res, 50));
+    expect(reports.length).toBe(n);
+    // and a price-only replace restates the recovered size: 6 lots, not 10
+    x.replace({
+      type: 'order.replace',
+      commandId: 'rb',
+      tsInit: clock.now(),
+      strategyId: 's1',
+      instrumentId: AAPL.id,
+      clientOrderId: b.clientOrderId,
+      newClientOrderId: `${b.clientOrderId}.r`,
+      limitPx: 9_001
+    });
+    await until(() => of(reports, `${b.clientOrderId}.r`).includes('replaced'), 3000, 'the re-price');
+    expect(reports.at(-1)).toMatchObject({ cumQty: 0, leavesQty: 6 });
+  });
+
   it('a lost ack comes back once on query; an order the venue never saw is rejected as unknown', async () => {
     const { conn, reports, venue, errors } = await setup();
     const o = order();
