@@ -224,6 +224,15 @@ export class ExecutionEmulator implements OrderVenue {
     this.#settleOco(q.tsEvent);
   }
 
+  /**
+   * Market time `ts` on `instrumentId` with nothing the fill model trades on (a book change below the touch):
+   * commands that arrived by then are handled and DAY/GTD orders past their time expire.
+   */
+  onTime(instrumentId: string, ts: Nanos): void {
+    this.#data(instrumentId, ts);
+    this.#settleOco(ts);
+  }
+
   /** A print. */
   onTrade(t: Trade): void {
     const inst = this.#data(t.instrumentId, t.tsEvent);
@@ -248,7 +257,7 @@ export class ExecutionEmulator implements OrderVenue {
   onLobster(instrumentId: string, msgs: LobsterMessages, i: number, dayStart: Nanos): void {
     const e = l3EventFromLobster(instrumentId, msgs, i, dayStart);
     if (e) this.onL3Event(e);
-    else this.#data(instrumentId, dayStart + BigInt(msgs.timeNs[i]!));
+    else this.onTime(instrumentId, dayStart + BigInt(msgs.timeNs[i]!));
   }
 
   /** L3 model: start the book of `instrumentId` from a snapshot of market orders (e.g. a LOBSTER row). */

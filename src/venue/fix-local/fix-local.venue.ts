@@ -205,7 +205,8 @@ export class FixLocalVenue {
    * The market's book to depth (each side best first; prices in ticks, sizes in lots; a level of size 0 is no
    * level), published to clients that asked for more than the top. The emulator trades on its top, as on a
    * {@link quote}, but only when the top changed (a price or a size): every quote shows the quote fill model
-   * fresh displayed size, so a change below the touch must not let a capped order take the same size again.
+   * fresh displayed size, so a change below the touch must not let a capped order take the same size again;
+   * it is only the passing of time there (DAY/GTD orders past their time expire).
    */
   book(instrumentId: string, bids: readonly BookLevel[], asks: readonly BookLevel[], tsEvent: Nanos): void {
     const bid = bids.find((l) => l.qty > 0);
@@ -231,7 +232,7 @@ export class FixLocalVenue {
       };
       this.#tops.set(instrumentId, q);
       this.emulator.onQuote(q);
-    }
+    } else this.emulator.onTime(instrumentId, tsEvent);
     this.marketData.book(instrumentId, bids, asks, tsEvent, tsEvent);
     this.#reports.pump();
   }

@@ -188,6 +188,21 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     expect(fills()).toEqual([50, 45]);
   });
 
+  it('a book whose top did not change still passes time: a GTD order past its expiry expires on it', async () => {
+    const { conn, reports, venue } = await setup();
+    const level = (px: number, qty: number) => ({ px, qty });
+    const book = (deeper: number) =>
+      venue.book(AAPL.id, [level(9_999, 500)], [level(10_001, 100), level(10_002, deeper)], clock.now());
+    book(300);
+    const gtd = order({ tif: 'gtd', expireAt: clock.now() + 20_000_000n });
+    conn.execution.submit(gtd);
+    await until(() => of(reports, gtd.clientOrderId).includes('accepted'), 3000, 'the ack');
+    await new Promise((r) => setTimeout(r, 40));
+    book(250); // below the touch, after the expiry
+    await until(() => of(reports, gtd.clientOrderId).includes('expired'), 3000, 'the expiry');
+    expect(reports.at(-1)).toMatchObject({ reason: 'GTD order past its expiry', leavesQty: 0 });
+  });
+
   it('recovers a fill the venue never sent by an OrderStatusRequest; a repeated answer adds nothing', async () => {
     const { conn, reports, venue, quote } = await setup();
     const x = conn.execution;
