@@ -10,6 +10,7 @@ import type { ChildSpec } from '../machines/supervisor.machine.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
 import type { Bar, Quote, Trade } from '../messages/market-data.ts';
+import { intentOco } from '../oms/contingent-orders.ts';
 import { applyOrderEventToWorking, signedQty, type WorkingOrders } from '../oms/working-orders.ts';
 import { Portfolio } from '../portfolio/portfolio.ts';
 import { ReplacementRiskView } from '../risk/replacement-view.ts';
@@ -305,7 +306,7 @@ export class TradingRuntime {
       tif: i.tif,
       reason: i.reason,
       ...prices(i.limitPx, i.stopPx),
-      ...(i.ocoGroup !== undefined ? { ocoGroup: i.ocoGroup, ocoMode: i.ocoMode ?? 'cancel' } : {})
+      ...intentOco(i)
     };
     const risk = this.riskEngine.check(command, this.riskState);
     this.counts.orders++;

@@ -9,6 +9,7 @@ import {
   bracketProblem,
   type Contingencies,
   contingentActions,
+  intentOco,
   joinOco,
   NO_CONTINGENCIES,
   ocoOf,
@@ -174,8 +175,8 @@ function act(
       filled: 0,
       ...(intent.limitPx !== undefined ? { limitPx: intent.limitPx } : {})
     };
-    if (intent.ocoGroup !== undefined)
-      contingent = joinOco(contingent, clientOrderId, intent.ocoGroup, intent.ocoMode ?? 'cancel');
+    const oco = intentOco(intent);
+    if (oco !== undefined) contingent = joinOco(contingent, clientOrderId, oco.ocoGroup, oco.ocoMode);
     enqueue({ type: 'strategy.order_requested', strategyId, clientOrderId, intent, tsEvent });
     return clientOrderId;
   };

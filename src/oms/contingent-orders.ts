@@ -86,6 +86,11 @@ export function joinOco(
   return { ...c, oco: { ...c.oco, [clientOrderId]: { ocoGroup: group, ocoMode: mode } } };
 }
 
+/** The OCO group an order intent joins and its mode (`cancel` unless it says), or undefined when it joins none. */
+export function intentOco(i: OrderIntent): OcoMembership | undefined {
+  return i.ocoGroup === undefined ? undefined : { ocoGroup: i.ocoGroup, ocoMode: i.ocoMode ?? 'cancel' };
+}
+
 /** Order `clientOrderId`'s OCO group and mode, or an empty object: spread it into a view of the order. */
 export function ocoOf(c: Contingencies, clientOrderId: string): OcoMembership | Record<string, never> {
   return c.oco[clientOrderId] ?? {};

@@ -55,10 +55,10 @@ describe('bracket orders in a bar backtest (execution emulator with native OCO)'
     const submits = recs
       .filter((x) => x.type === 'order.submit')
       .map((x) => x.payload as Record<string, unknown>);
-    expect(submits.map((c) => [c.clientOrderId, c.orderType, c.side, c.qty, c.ocoGroup])).toEqual([
-      ['br-1', 'market', 'buy', 10, undefined],
-      ['br-2', 'stop', 'sell', 10, 'br-1'],
-      ['br-3', 'limit', 'sell', 10, 'br-1']
+    expect(submits.map((c) => [c.clientOrderId, c.orderType, c.side, c.qty, c.ocoGroup, c.ocoMode])).toEqual([
+      ['br-1', 'market', 'buy', 10, undefined, undefined],
+      ['br-2', 'stop', 'sell', 10, 'br-1', 'reduce'],
+      ['br-3', 'limit', 'sell', 10, 'br-1', 'reduce']
     ]);
     const done = strategy.events.filter((e) => e.type === 'order.filled' && e.to === 'FILLED');
     expect(done.map((e) => e.clientOrderId).slice(0, 1)).toEqual(['br-1']);

@@ -4,6 +4,7 @@ import {
   bracketProblem,
   type Contingencies,
   contingentActions,
+  intentOco,
   joinOco,
   NO_CONTINGENCIES,
   openBracket
@@ -143,6 +144,25 @@ describe('contingentActions: brackets', () => {
   it('events of other orders leave it alone', () => {
     const r = contingentActions(opened, filled('s-9', 10, 10), {}, false);
     expect(r).toEqual({ next: opened, actions: [] });
+  });
+});
+
+describe('intentOco', () => {
+  const plain = {
+    instrumentId: X,
+    side: 'sell',
+    qty: 5,
+    orderType: 'market',
+    tif: 'day',
+    reason: 'r'
+  } as const;
+  it("an intent's group is a cancel group unless it says reduce; no group, no membership", () => {
+    expect(intentOco({ ...plain, ocoGroup: 'g' })).toEqual({ ocoGroup: 'g', ocoMode: 'cancel' });
+    expect(intentOco({ ...plain, ocoGroup: 'g', ocoMode: 'reduce' })).toEqual({
+      ocoGroup: 'g',
+      ocoMode: 'reduce'
+    });
+    expect(intentOco(plain)).toBeUndefined();
   });
 });
 
