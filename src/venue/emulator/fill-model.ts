@@ -37,6 +37,25 @@ export function leavesOf(w: WorkingOrder): number {
   return w.qty - w.filled;
 }
 
+/**
+ * {@link EmulatorHost.fill}, returning the lots it really filled: the fill may be cut to the order's leaves, or be
+ * none of an order an OCO sibling's fill ended earlier in the same call. A model counts these, not what it asked
+ * for, against the liquidity it shares between orders.
+ */
+export function filled(
+  host: EmulatorHost,
+  w: WorkingOrder,
+  px: number,
+  qty: number,
+  t: Nanos,
+  liquidity: 'maker' | 'taker',
+  refVolume: number
+): number {
+  const before = w.filled;
+  host.fill(w, px, qty, t, liquidity, refVolume);
+  return w.filled - before;
+}
+
 /** True when the order trades at the market: a market order, or a stop that has triggered. */
 export function isMarketLike(w: WorkingOrder): boolean {
   const t = w.cmd.orderType;

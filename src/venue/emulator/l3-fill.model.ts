@@ -12,7 +12,7 @@ import {
   StpMode,
   TimeInForce
 } from '../../matching/order-types.ts';
-import type { EmulatorHost, FillModel, WorkingOrder } from './fill-model.ts';
+import { type EmulatorHost, type FillModel, filled, type WorkingOrder } from './fill-model.ts';
 import type { L3Event } from './l3-event.ts';
 
 /** Engine ids of own orders start here (market ids are LOBSTER's, unknown liquidity is negative). */
@@ -281,11 +281,12 @@ export class L3FillModel implements FillModel {
       const f = Math.min(q, budget - used);
       if (f <= 0) break;
       book.reduce(oid, f);
-      used += f;
-      this.stats.ownPassiveLots += f;
       const w = this.#own.get(oid)!;
       if (q === f) this.#own.delete(oid);
-      this.#host.fill(w, pxs[k]!, f, t, 'maker', budget);
+      // an OCO sibling ended or reduced by an earlier fill of this walk fills less (the book hears at settle)
+      const got = filled(this.#host, w, pxs[k]!, f, t, 'maker', budget);
+      used += got;
+      this.stats.ownPassiveLots += got;
     }
     return used;
   }

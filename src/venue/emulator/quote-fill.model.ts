@@ -4,6 +4,7 @@ import type { Quote, Trade } from '../../messages/market-data.ts';
 import {
   type EmulatorHost,
   type FillModel,
+  filled,
   isMarketLike,
   leavesOf,
   type WorkingOrder
@@ -114,10 +115,10 @@ export class QuoteFillModel implements FillModel {
         const avail = w.buy ? s.availAsk : s.availBid;
         const f = Math.min(leavesOf(w), participationCap(oppSz, cap), avail);
         if (f > 0) {
-          if (w.buy) s.availAsk -= f;
-          else s.availBid -= f;
           w.ahead = 0;
-          this.#host.fill(w, L, f, t, 'maker', oppSz);
+          const got = filled(this.#host, w, L, f, t, 'maker', oppSz);
+          if (w.buy) s.availAsk -= got;
+          else s.availBid -= got;
         }
         continue;
       }
@@ -170,10 +171,8 @@ export class QuoteFillModel implements FillModel {
         avail = tr.sz - used;
       }
       const f = Math.min(leavesOf(w), avail, cap);
-      if (f > 0) {
-        used += f;
-        host.fill(w, L, f, t, 'maker', tr.sz);
-      }
+      // what it really filled: none of an order an OCO sibling's fill ended earlier in this print
+      if (f > 0) used += filled(host, w, L, f, t, 'maker', tr.sz);
     }
   }
 
@@ -227,9 +226,10 @@ export class QuoteFillModel implements FillModel {
     if (tif === 'fok' && q < leaves) q = 0;
     let left = leaves;
     if (q > 0) {
-      if (w.buy) s.availAsk -= q;
-      else s.availBid -= q;
-      left = host.fill(w, px, q, t, 'taker', sz);
+      const got = filled(host, w, px, q, t, 'taker', sz);
+      if (w.buy) s.availAsk -= got;
+      else s.availBid -= got;
+      left = leavesOf(w); // an order being worked is not an ended sibling
     }
     if (left === 0) return;
     if (tif === 'ioc' || tif === 'fok') {

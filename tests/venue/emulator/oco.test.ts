@@ -186,4 +186,42 @@ describe('ExecutionEmulator: an OCO sibling ended within one market event', () =
     expect(brief(fills(rs))).toEqual([['a', 'fill', 10100, 10, 0]]);
     expect(canceledOf(rs)).toEqual([['b', 'OCO: a filled']]);
   });
+
+  it.each([
+    ['a quote', (v: ReturnType<typeof emulator>) => v.onQuote(quote(at(2), 10110, 25, 10112, 300))],
+    ['a print', (v: ReturnType<typeof emulator>) => v.onTrade(trade(at(2), 10110, 25, 'buy'))]
+  ])('quotes: the size a canceled sibling did not fill is left for the next order on %s', (_, event) => {
+    const v = emulator({ fillModel: 'quote' });
+    v.onQuote(quote(at(0), 9999, 500, 10001, 300));
+    v.submit(takeProfit(10100, { clientOrderId: 'a' }), at(1));
+    v.submit(takeProfit(10100, { clientOrderId: 'b' }), at(1));
+    v.submit(takeProfit(10100, { clientOrderId: 'c', qty: 300, ocoGroup: undefined }), at(1));
+    v.drain();
+    event(v);
+    const rs = v.drain();
+    // 25 on the bid: a takes 10, b (canceled by a's fill) nothing, c the other 15
+    expect(brief(fills(rs))).toEqual([
+      ['a', 'fill', 10100, 10, 0],
+      ['c', 'fill', 10100, 15, 285]
+    ]);
+  });
+
+  it('L3: a buyer walking our sells gives the lots a canceled sibling did not fill to the next of ours', () => {
+    const v = emulator({ fillModel: 'l3' });
+    v.onL3Event(l3(at(0), 'add', 1, 'buy', 9999, 100));
+    v.submit(takeProfit(10100, { clientOrderId: 'a' }), at(1));
+    v.submit(takeProfit(10100, { clientOrderId: 'b' }), at(1));
+    v.submit(takeProfit(10100, { clientOrderId: 'c', ocoGroup: undefined }), at(1));
+    v.drain();
+    v.onL3Event(l3(at(2), 'add', 2, 'buy', 10100, 25));
+    const rs = v.drain();
+    expect(brief(fills(rs))).toEqual([
+      ['a', 'fill', 10100, 10, 0],
+      ['c', 'fill', 10100, 10, 0]
+    ]);
+    expect(canceledOf(rs)).toEqual([['b', 'OCO: a filled']]);
+    // the buyer's other 5 rest on the bid; nothing of ours is left on the offer
+    const book = v.l3!.book(order().instrumentId);
+    expect([book.bestBid(), book.bestBidQty(), book.ladder(1).count]).toEqual([10100, 5, 0]);
+  });
 });
