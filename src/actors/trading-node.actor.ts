@@ -13,6 +13,8 @@ import type { OrderContext, OrderEmitted } from '../machines/order.machine.ts';
 import { type StrategyEmitted, type StrategyEvent, strategyMachine } from '../machines/strategy.machine.ts';
 import type { ChildSpec, SupervisorEmitted } from '../machines/supervisor.machine.ts';
 import { NodeIds, tradingNodeMachine } from '../machines/trading-node.machine.ts';
+import type { OrderEvent } from '../messages/order-events.ts';
+import { type Contingencies, NO_CONTINGENCIES } from '../oms/contingent-orders.ts';
 import type { Strategy } from '../strategies/strategy.ts';
 import type { StrategyMarketData } from '../streams/market-data.stream.ts';
 import type { Clock } from '../time/clock.ts';
@@ -128,8 +130,31 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
       }
     }
   );
+  /**
+   * Per strategy: its contingencies as its actor last held them, and the order events sent to the actor that it
+   * has not applied yet (`sentFrom` is the count of events sent to this incarnation before `unapplied[0]`). After a
+   * restart, those are the events it missed: the one it failed on and any sent while it was down.
+   */
+  const kept = new Map<string, { contingent: Contingencies; unapplied: OrderEvent[]; sentFrom: number }>();
+  for (const s of opts.strategies)
+    kept.set(s.id, { contingent: NO_CONTINGENCIES, unapplied: [], sentFrom: 0 });
   const listenStrategy = (id: string): void => {
-    get(NodeIds.strategy(id))?.on('*', (e: unknown) => opts.onStrategyEvent(e as StrategyEmitted));
+    const ref = get(NodeIds.strategy(id)) as Actor<typeof strategyMachine> | undefined;
+    if (!ref) return;
+    ref.on('*', (e: unknown) => opts.onStrategyEvent(e as StrategyEmitted));
+    const k = kept.get(id)!;
+    ref.subscribe({
+      next: (s) => {
+        if (s.status !== 'active') return;
+        k.contingent = s.context.contingent;
+        const drop = s.context.orderEvents - k.sentFrom;
+        if (drop > 0) {
+          k.unapplied.splice(0, drop);
+          k.sentFrom += drop;
+        }
+      },
+      error: () => {} // the supervisor restarts it
+    });
   };
   node.start();
   listenToOrderSystem(get(NodeIds.oms)!, opts);
@@ -140,12 +165,17 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
     opts.onSupervisorEvent(ev);
     if (ev.type === 'supervisor.child_restarted') {
       const id = ev.childId.slice('strategy:'.length);
+      const k = kept.get(id)!;
+      const missed = k.unapplied;
+      // the new incarnation has applied none: the count starts again after the restore
+      kept.set(id, { contingent: k.contingent, unapplied: [], sentFrom: 0 });
       listenStrategy(id);
-      get(ev.childId)?.send(opts.restoreStrategy(id));
       // a strategy restarted while the kill switch holds trading halted, or the session stops, comes back halted
+      // (first, so that what the missed events make due is discarded, not sent)
       if (stopping !== undefined) get(ev.childId)?.send({ type: 'strategy.halt', reason: stopping });
       else if (get(NodeIds.killSwitch)?.getSnapshot().value === 'HALTED')
         get(ev.childId)?.send({ type: 'strategy.halt', reason: 'kill switch' });
+      get(ev.childId)?.send({ ...opts.restoreStrategy(id), contingent: k.contingent, missed });
     }
   });
   for (const s of opts.strategies) listenStrategy(s.id);
@@ -153,7 +183,11 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   return {
     root: node,
     sendToOms: (e) => get(NodeIds.oms)?.send(e),
-    sendToStrategy: (id, e) => get(NodeIds.strategy(id))?.send(e),
+    sendToStrategy: (id, e) => {
+      // kept until the actor has applied it: one it fails on, or sent while it is down, is replayed on restore
+      if (e.type === 'strategy.order_event') kept.get(id)?.unapplied.push(e.event);
+      get(NodeIds.strategy(id))?.send(e);
+    },
     sendToKillSwitch: (e) => get(NodeIds.killSwitch)?.send(e),
     killSwitch: () => get(NodeIds.killSwitch)!,
     order: (clientOrderId) => {

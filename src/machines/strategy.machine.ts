@@ -8,6 +8,7 @@ import type { OrderEvent } from '../messages/order-events.ts';
 import {
   bracketProblem,
   type Contingencies,
+  catchUpContingencies,
   contingentActions,
   intentOco,
   joinOco,
@@ -43,7 +44,8 @@ import type {
  * exits go out when its entry is done, and on a venue without native OCO the first fill of an OCO group's member
  * cancels the rest of the group. New orders and replacements get deterministic client order ids
  * (`<prefix>-<n>`; the prefix is the strategy id, plus a session tag in paper trading so a venue never sees
- * an id twice across sessions). A restart restores the numbering with the positions and working orders.
+ * an id twice across sessions). A restart restores the numbering with the positions and working orders, and the
+ * contingent orders caught up with the order events the actor missed (`strategy.restore`).
  * Halting stops new requests; market data keeps the indicators warm.
  */
 export interface StrategyContext {
@@ -65,6 +67,8 @@ export interface StrategyContext {
   readonly contingent: Contingencies;
   /** The venue honours OCO groups itself. */
   readonly venueOco: boolean;
+  /** Order events applied so far (the node counts what it sent, so a restart knows which this actor missed). */
+  readonly orderEvents: number;
 }
 
 export type StrategyEvent =
@@ -73,13 +77,20 @@ export type StrategyEvent =
   | Trade
   | { readonly type: 'strategy.order_event'; readonly event: OrderEvent }
   | { readonly type: 'strategy.halt'; readonly reason: string }
-  /** After a restart: the positions and working orders the node knows this strategy has. */
+  /**
+   * After a restart: the positions and working orders the node knows this strategy has (after every order event
+   * it was sent), its contingent orders as its actor last held them, and the order events that actor missed (the
+   * one it failed on and those sent while it was down), which catch the contingencies up
+   * ({@link catchUpContingencies}); the strategy's `onOrderEvent` is not shown them.
+   */
   | {
       readonly type: 'strategy.restore';
       readonly positions: Readonly<Record<string, number>>;
       readonly open: WorkingOrders;
       /** Client order ids this strategy issued before (numbering continues after them). */
       readonly issued: number;
+      readonly contingent?: Contingencies;
+      readonly missed?: readonly OrderEvent[];
     }
   | { readonly type: 'strategy.resume' };
 
@@ -247,7 +258,7 @@ function applyOrderEvent(ctx: StrategyContext, e: OrderEvent): Partial<StrategyC
           [e.instrumentId]: (ctx.positions[e.instrumentId] ?? 0) + signedQty(e.side, fillQty)
         }
       : ctx.positions;
-  return { positions, open: applyOrderEventToWorking(ctx.open, e) };
+  return { positions, open: applyOrderEventToWorking(ctx.open, e), orderEvents: ctx.orderEvents + 1 };
 }
 
 /**
@@ -377,15 +388,47 @@ export const strategyMachine = setup({
     }),
     noteHalt: assign(({ event }) => (event.type === 'strategy.halt' ? { haltReason: event.reason } : {})),
     clearHalt: assign({ haltReason: undefined }),
-    restore: assign(({ context, event }) =>
-      event.type === 'strategy.restore'
-        ? {
-            positions: event.positions,
-            open: event.open,
-            nextOrder: Math.max(context.nextOrder, event.issued)
-          }
-        : {}
-    ),
+    /**
+     * Take the node's positions and working orders and the contingencies it kept; catch those up with the missed
+     * order events and send what they make due (discarded, and said so, while halted).
+     */
+    restore: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'strategy.restore') return;
+      let ctx: StrategyContext = {
+        ...context,
+        positions: event.positions,
+        open: event.open,
+        nextOrder: Math.max(context.nextOrder, event.issued),
+        contingent: event.contingent ?? context.contingent
+      };
+      const missed = event.missed ?? [];
+      const c = catchUpContingencies(ctx.contingent, missed, ctx.open, ctx.venueOco);
+      ctx = { ...ctx, contingent: c.next };
+      const tsEvent = missed.at(-1)?.tsEvent ?? context.now;
+      if (c.actions.length > 0 && context.haltReason !== undefined) {
+        enqueue(
+          emit({
+            type: 'strategy.intents_discarded',
+            strategyId: context.strategy.id,
+            reason: context.haltReason,
+            intents: c.actions,
+            tsEvent
+          })
+        );
+      } else if (c.actions.length > 0) {
+        const r = act(ctx, c.actions, tsEvent);
+        for (const e of r.emitted) enqueue(emit(e));
+        ctx = { ...ctx, ...r.update };
+      }
+      enqueue(
+        assign({
+          positions: ctx.positions,
+          open: ctx.open,
+          nextOrder: ctx.nextOrder,
+          contingent: ctx.contingent
+        })
+      );
+    }),
     applyOrderEvent: assign(({ context, event }) =>
       event.type === 'strategy.order_event' ? applyOrderEvent(context, event.event) : {}
     )
@@ -403,7 +446,8 @@ export const strategyMachine = setup({
     books: input.books,
     haltReason: undefined,
     contingent: NO_CONTINGENCIES,
-    venueOco: input.venueOco ?? false
+    venueOco: input.venueOco ?? false,
+    orderEvents: 0
   }),
   invoke: { src: 'marketData' },
   on: {

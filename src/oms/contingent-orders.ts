@@ -2,7 +2,7 @@ import type { OcoMode } from '../messages/commands.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import type { Side, TimeInForce } from '../messages/primitives.ts';
 import type { BracketIntent, CancelIntent, OrderIntent, ReplaceIntent } from '../strategies/strategy.ts';
-import { ORDER_DONE_STATES, type WorkingOrders } from './working-orders.ts';
+import { ORDER_DONE_STATES, type WorkingOrder, type WorkingOrders } from './working-orders.ts';
 
 /** A bracket whose entry is still working: its exits go out when the entry is done. */
 export interface PendingBracket {
@@ -218,4 +218,45 @@ export function contingentActions(
   return brackets === c.brackets && oco === c.oco && owed === c.owed && actions.length === 0
     ? { next: c, actions }
     : { next: { brackets, oco, owed }, actions };
+}
+
+/**
+ * Bring contingencies `c`, as a restarted strategy's actor last held them, up to date with the order events it
+ * missed (the one it failed on, and those sent while it was down), in order; `open` is its working orders after
+ * them. Each event does what it would have done live (a bracket's entry that ended releases its exits, a fill
+ * cancels its cancel-group siblings), except that reduce-group siblings are reduced once, by all the missed fills
+ * of the others, from their size now (each missed fill counted from one size would reduce them too little);
+ * those that cannot change now keep it owed.
+ */
+export function catchUpContingencies(
+  c: Contingencies,
+  missed: readonly OrderEvent[],
+  open: WorkingOrders,
+  venueOco: boolean
+): {
+  readonly next: Contingencies;
+  readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
+} {
+  // while replaying, no order can change size (what happened to it next is already in `open`): reductions add up
+  const frozen: Record<string, WorkingOrder> = {};
+  for (const k in open) {
+    const { status, ...o } = open[k]!;
+    frozen[k] = status !== undefined && CHANGEABLE.has(status) ? o : { ...o, status };
+  }
+  let next = c;
+  const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
+  for (const e of missed) {
+    const r = contingentActions(next, e, frozen, venueOco);
+    next = r.next;
+    actions.push(...r.actions);
+  }
+  let owed = next.owed;
+  for (const k in next.owed) {
+    const o = open[k];
+    if (o !== undefined && (o.status === undefined || !CHANGEABLE.has(o.status))) continue;
+    owed = rekey(owed, k);
+    if (o !== undefined)
+      actions.push(reduction(k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled'));
+  }
+  return { next: owed === next.owed ? next : { ...next, owed }, actions };
 }

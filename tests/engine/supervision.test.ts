@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
-import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
+import type { OrderIntent, Strategy, StrategyAction, StrategyView } from '../../src/strategies/strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
@@ -37,7 +37,67 @@ function crashingStrategy(crashAt: readonly number[]): Strategy & { positionsSee
   };
 }
 
+/**
+ * Sends a bracket with a market entry on its first AAA bar, and fails on the first event of its entry it is shown:
+ * the entry fills while the strategy is down.
+ */
+function bracketThenCrash(): Strategy {
+  let sent = false;
+  let failed = false;
+  return {
+    id: 'br',
+    onBar(bar: Bar): readonly StrategyAction[] {
+      if (sent || bar.instrumentId !== 'AAA@SIM') return [];
+      sent = true;
+      const d = Math.round(bar.close * 0.005);
+      return [
+        {
+          kind: 'bracket',
+          entry: { instrumentId: bar.instrumentId, side: 'buy', qty: 10, orderType: 'market', tif: 'day' },
+          stopLossPx: bar.close - d,
+          takeProfitPx: bar.close + d,
+          reason: 'enter'
+        }
+      ];
+    },
+    onOrderEvent(): readonly StrategyAction[] {
+      if (failed) return [];
+      failed = true;
+      throw new Error('boom in onOrderEvent');
+    },
+    snapshot: () => ({ sent })
+  };
+}
+
 describe('supervision in a running node', () => {
+  it('a restarted strategy keeps its brackets: an entry that filled while it was down releases the exits at the restart', async () => {
+    const r = await runBacktest({
+      config: smallConfig({
+        supervision: {
+          intensity: 3,
+          periodMs: 600_000,
+          backoff: { minMs: 180_000, maxMs: 180_000, factor: 1 }
+        }
+      }),
+      configFile: 't.yaml',
+      strategy: bracketThenCrash()
+    });
+    const recs = records(r.log);
+    const restartedAt = recs.find((x) => x.type === 'supervisor.child_restarted')!.ts;
+    const entryFilled = recs.find((x) => x.type === 'order.filled' && x.ids.clientOrderId === 'br-1')!;
+    expect(entryFilled.ts).toBeLessThan(restartedAt); // it filled while the strategy was down
+    const exits = recs
+      .filter((x) => x.type === 'order.submit' && x.ids.clientOrderId !== 'br-1')
+      .map((x) => x.payload as { clientOrderId: string; orderType: string; qty: number; ocoGroup?: string });
+    expect(exits.map((c) => [c.clientOrderId, c.orderType, c.qty, c.ocoGroup])).toEqual([
+      ['br-2', 'stop', 10, 'br-1'],
+      ['br-3', 'limit', 10, 'br-1']
+    ]);
+    const sentAt = recs.filter((x) => x.type === 'order.submit' && x.ids.clientOrderId === 'br-2')[0]!.ts;
+    expect(sentAt).toBe(restartedAt);
+    expect(recs.filter((x) => x.type === 'order.refused' || x.type === 'oms.refused')).toEqual([]);
+  });
+
   it('restarts a crashed strategy with backoff and restores its working orders', async () => {
     const strategy = crashingStrategy([10]);
     const r = await runBacktest({

@@ -796,6 +796,40 @@ describe('strategyMachine: brackets and OCO groups', () => {
     ]);
   });
 
+  it('restore: the kept contingencies catch up with the missed events, and what they make due is sent (running) or discarded (halted)', () => {
+    const entryFill = ev('b-1', {
+      type: 'order.filled',
+      lastQty: 5,
+      lastPx: 100,
+      filledQty: 5,
+      leavesQty: 0,
+      to: 'FILLED'
+    });
+    for (const halted of [false, true]) {
+      const { strategy } = bracketing();
+      const before = start(strategy);
+      before.send(bar(1)); // the bracket is sent: its entry b-1 is pending
+      const contingent = before.ctx().contingent;
+      expect(Object.keys(contingent.brackets)).toEqual(['b-1']);
+      const s = start(strategy); // a new incarnation
+      if (halted) s.send({ type: 'strategy.halt', reason: 'kill switch' });
+      const missed = entryFill.type === 'strategy.order_event' ? [entryFill.event] : [];
+      s.send({ type: 'strategy.restore', positions: { [X]: 5 }, open: {}, issued: 1, contingent, missed });
+      const requested = s.emitted.filter((e) => e.type === 'strategy.order_requested');
+      if (halted) {
+        expect(requested).toEqual([]);
+        expect(s.discarded.map((d) => [d.reason, d.intents.length])).toEqual([['kill switch', 2]]);
+      } else {
+        expect(requested.map((e) => [e.clientOrderId, e.intent.orderType, e.intent.qty])).toEqual([
+          ['b-2', 'stop', 5],
+          ['b-3', 'limit', 5]
+        ]);
+        expect(Object.keys(s.ctx().open)).toEqual(['b-2', 'b-3']);
+      }
+      expect(s.ctx().contingent.brackets).toEqual({});
+    }
+  });
+
   it('halted: the exits an entry fill calls for are discarded with the halt, and the bracket is gone', () => {
     const { strategy } = bracketing();
     const s = start(strategy);

@@ -3,6 +3,7 @@ import type { OrderEvent } from '../../src/messages/order-events.ts';
 import {
   bracketProblem,
   type Contingencies,
+  catchUpContingencies,
   contingentActions,
   intentOco,
   joinOco,
@@ -351,5 +352,59 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
     expect(
       contingentActions(group, filled('tp', 4, 4, { side: 'sell' }), working(['sl'], ['tp']), true).actions
     ).toEqual([]);
+  });
+});
+
+describe('catchUpContingencies: a restarted strategy and the order events it missed', () => {
+  const tpFill = (lastQty: number, filledQty: number) => filled('tp', lastQty, filledQty, { side: 'sell' });
+  const reduceGroup = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'), 'tp', 'g', 'reduce');
+
+  it('a bracket whose entry ended while it was down releases the exits for what it filled', () => {
+    const c = openBracket(NO_CONTINGENCIES, 's-1', bracket());
+    const r = catchUpContingencies(c, [filled('s-1', 4, 4), filled('s-1', 6, 10)], {}, true);
+    expect(r.actions).toMatchObject([
+      { orderType: 'stop', qty: 10, ocoGroup: 's-1' },
+      { orderType: 'limit', qty: 10, ocoGroup: 's-1' }
+    ]);
+    expect(r.next.brackets).toEqual({});
+  });
+
+  it('reduce siblings are reduced once by all the missed fills, from their size now', () => {
+    const r = catchUpContingencies(
+      reduceGroup,
+      [tpFill(2, 2), tpFill(3, 5)],
+      working(['sl'], ['tp', 'PARTIAL_FILL', 5]),
+      false
+    );
+    // replayed one by one against the size now, they would ask for 8, then 7
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
+    ]);
+    expect(r.next.owed).toEqual({});
+  });
+
+  it('a sibling that cannot change now keeps the debt; one no longer working drops it', () => {
+    const missed = [tpFill(2, 2), tpFill(3, 5)];
+    const busy = catchUpContingencies(reduceGroup, missed, working(['sl', 'PENDING_REPLACE']), false);
+    expect([busy.actions, busy.next.owed]).toEqual([[], { sl: 5 }]);
+    const gone = catchUpContingencies(reduceGroup, missed, {}, false);
+    expect([gone.actions, gone.next.owed]).toEqual([[], {}]);
+  });
+
+  it('a cancel group cancels the working siblings, not one already being canceled', () => {
+    const group = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'cancel'), 'tp', 'g', 'cancel');
+    expect(catchUpContingencies(group, [tpFill(2, 2)], working(['sl']), false).actions).toEqual([
+      { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }
+    ]);
+    expect(
+      catchUpContingencies(group, [tpFill(2, 2)], working(['sl', 'PENDING_CANCEL']), false).actions
+    ).toEqual([]);
+  });
+
+  it('nothing missed: nothing changes', () => {
+    expect(catchUpContingencies(reduceGroup, [], working(['sl']), false)).toEqual({
+      next: reduceGroup,
+      actions: []
+    });
   });
 });
