@@ -168,7 +168,9 @@ export function contingentActions(
   c: Contingencies,
   e: OrderEvent,
   open: WorkingOrders,
-  venueOco: boolean
+  venueOco: boolean,
+  /** Replaying an event the strategy missed ({@link catchUpContingencies}): it pays no debt. */
+  replay = false
 ): {
   readonly next: Contingencies;
   readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
@@ -184,7 +186,7 @@ export function contingentActions(
   }
   const done = ORDER_DONE_STATES.has(e.to);
   const debt = owed[id];
-  if (debt !== undefined && (done || CHANGEABLE.has(e.to))) {
+  if (debt !== undefined && (done || (!replay && CHANGEABLE.has(e.to)))) {
     owed = rekey(owed, id);
     if (!done) actions.push(reduction(id, e.filledQty, e.leavesQty, debt, 'group filled'));
   }
@@ -237,7 +239,8 @@ export function catchUpContingencies(
   readonly next: Contingencies;
   readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
 } {
-  // while replaying, no order can change size (what happened to it next is already in `open`): reductions add up
+  // while replaying, no order can change size (what happened to it next is already in `open`) and no debt is paid:
+  // reductions add up, to be paid once below; an order canceled here is being canceled for the rest of the replay
   const frozen: Record<string, WorkingOrder> = {};
   for (const k in open) {
     const { status, ...o } = open[k]!;
@@ -245,18 +248,24 @@ export function catchUpContingencies(
   }
   let next = c;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
+  const canceled = new Set<string>();
   for (const e of missed) {
-    const r = contingentActions(next, e, frozen, venueOco);
+    const r = contingentActions(next, e, frozen, venueOco, true);
     next = r.next;
-    actions.push(...r.actions);
+    for (const a of r.actions) {
+      actions.push(a);
+      if (a.kind !== 'cancel' || frozen[a.clientOrderId] === undefined) continue;
+      canceled.add(a.clientOrderId);
+      frozen[a.clientOrderId] = { ...frozen[a.clientOrderId]!, status: 'PENDING_CANCEL' };
+    }
   }
   let owed = next.owed;
   for (const k in next.owed) {
     const o = open[k];
-    if (o !== undefined && (o.status === undefined || !CHANGEABLE.has(o.status))) continue;
+    const payable = o?.status !== undefined && CHANGEABLE.has(o.status) && !canceled.has(k);
+    if (o !== undefined && !payable && !canceled.has(k)) continue;
     owed = rekey(owed, k);
-    if (o !== undefined)
-      actions.push(reduction(k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled'));
+    if (payable) actions.push(reduction(k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled'));
   }
   return { next: owed === next.owed ? next : { ...next, owed }, actions };
 }

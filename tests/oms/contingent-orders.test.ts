@@ -391,14 +391,40 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     expect([gone.actions, gone.next.owed]).toEqual([[], {}]);
   });
 
-  it('a cancel group cancels the working siblings, not one already being canceled', () => {
-    const group = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'cancel'), 'tp', 'g', 'cancel');
-    expect(catchUpContingencies(group, [tpFill(2, 2)], working(['sl']), false).actions).toEqual([
-      { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }
+  it('a debt from before the crash is paid once, with the missed fills, not at a missed ack and again after', () => {
+    const c = { ...reduceGroup, owed: { sl: 2 } }; // sl was not yet acknowledged when tp filled 2
+    const missed = [ev('sl', { type: 'order.accepted', side: 'sell', to: 'ACKNOWLEDGED' }), tpFill(3, 5)];
+    const r = catchUpContingencies(c, missed, working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
     ]);
+  });
+
+  it('a cancel group cancels the working siblings once, not one already being canceled', () => {
+    const group = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'cancel'), 'tp', 'g', 'cancel');
+    expect(catchUpContingencies(group, [tpFill(2, 2), tpFill(3, 5)], working(['sl']), false).actions).toEqual(
+      [{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }]
+    );
     expect(
       catchUpContingencies(group, [tpFill(2, 2)], working(['sl', 'PENDING_CANCEL']), false).actions
     ).toEqual([]);
+  });
+
+  it('a reduce sibling canceled in the replay (all it had was owed) gets nothing more', () => {
+    const three = joinOco(reduceGroup, 'x', 'g', 'reduce');
+    // tp's fill of 10 leaves sl and x nothing; x's own fill (before its cancel landed) would owe sl 2 more
+    const xFill = filled('x', 2, 2, { side: 'sell' });
+    const r = catchUpContingencies(
+      three,
+      [tpFill(10, 10), xFill],
+      working(['sl'], ['x', 'PARTIAL_FILL', 8]),
+      false
+    );
+    expect(r.actions).toEqual([
+      { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' },
+      { kind: 'cancel', clientOrderId: 'x', reason: 'OCO: tp filled' }
+    ]);
+    expect(r.next.owed).toEqual({});
   });
 
   it('nothing missed: nothing changes', () => {
