@@ -173,6 +173,12 @@ export class FixExecutionGateway implements ExecutionGateway {
       });
     const final = isFinal(o);
     if (o.status === 'pending' && s.status !== 'rejected') add('accepted', 'new', o.cumQty, o.leavesQty);
+    // a restatement first, from what we have heard filled, so that a missed fill after it fits the new size
+    const total = s.cumQty + s.leavesQty;
+    const live = s.status === 'new' || s.status === 'partially_filled' || s.status === 'filled';
+    if (!final && live && total !== o.qty && total > o.cumQty && !this.#replacingOf(o.clientOrderId)) {
+      add('restated', `restated:${total}`, o.cumQty, total - o.cumQty);
+    }
     if (s.cumQty > o.cumQty) {
       const lastQty = s.cumQty - o.cumQty;
       const lastPx = Math.round((s.avgPx * s.cumQty - o.notional) / lastQty);
@@ -180,10 +186,6 @@ export class FixExecutionGateway implements ExecutionGateway {
     }
     if (!final && (s.status === 'canceled' || s.status === 'expired' || s.status === 'rejected')) {
       add(s.status, s.status, s.cumQty, 0);
-    }
-    const total = s.cumQty + s.leavesQty;
-    if (!final && s.leavesQty > 0 && total !== o.qty && !this.#replacingOf(o.clientOrderId)) {
-      add('restated', `restated:${total}`, s.cumQty, s.leavesQty);
     }
     for (const r of out) {
       applyReport(this.#orders, r);

@@ -281,6 +281,29 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     expect(reports.at(-1)).toMatchObject({ cumQty: 0, leavesQty: 6 });
   });
 
+  it('a restatement and then a fill of what it left, both lost, are recovered in that order: the order ends filled', async () => {
+    const { conn, reports, venue, print } = await setup();
+    const x = conn.execution;
+    const c = order({ limitPx: 10_000 });
+    x.submit(c);
+    await until(() => of(reports, c.clientOrderId).includes('accepted'), 3000, 'the ack');
+    venue.dropReports(2);
+    venue.restate(c.clientOrderId, 4);
+    print(9_999); // sells through the buy: it fills the 6 left
+    await until(() => venue.emulator.stats.reports >= 3, 3000, 'the fill at the venue');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(of(reports, c.clientOrderId)).toEqual(['accepted']);
+    await x.reconcile();
+    await until(() => of(reports, c.clientOrderId).includes('fill'), 3000, 'the recovered reports');
+    const got = reports.filter((r) => r.clientOrderId === c.clientOrderId).slice(1);
+    // restated first, from the 0 heard filled, so the fill of 6 completes the order (it would wait for 4 more)
+    expect(got.map((r) => [r.execType, r.cumQty, r.leavesQty, r.lastQty])).toEqual([
+      ['restated', 0, 6, 0],
+      ['fill', 6, 0, 6]
+    ]);
+    expect(x.workingOrderCount).toBe(0);
+  });
+
   it('a lost ack comes back once on query; an order the venue never saw is rejected as unknown', async () => {
     const { conn, reports, venue, errors } = await setup();
     const o = order();
