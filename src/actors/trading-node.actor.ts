@@ -41,15 +41,23 @@ export interface TradingNodeOptions {
   readonly orderIdPrefix?: (strategyId: string) => string;
   /** Order books the strategies' views show (tick backtests on order-level data); default none. */
   readonly books?: (instrumentId: string) => BookView | undefined;
-  /** A restarted strategy asks for the positions and working orders the node knows it has. */
-  readonly restoreStrategy: (strategyId: string) => Extract<StrategyEvent, { type: 'strategy.restore' }>;
+  /**
+   * A restarted strategy asks for the positions and working orders the node knows it has (the node adds the
+   * contingencies it kept and the order events the strategy missed).
+   */
+  readonly restoreStrategy: (
+    strategyId: string
+  ) => Omit<Extract<StrategyEvent, { type: 'strategy.restore' }>, 'contingent' | 'missed'>;
 }
 
 /** A running trading node: the root actor and typed access to its long-lived children. */
 export interface TradingNode {
   readonly root: Actor<typeof tradingNodeMachine>;
   sendToOms(e: OmsEvent): void;
-  /** Send to a strategy actor (no-op while it is being restarted). */
+  /**
+   * Send to a strategy actor. An order event is also kept until the actor has applied it, so one it fails on or
+   * one sent while it is being restarted reaches its restore; anything else sent while it is down is dropped.
+   */
   sendToStrategy(strategyId: string, e: StrategyEvent): void;
   sendToKillSwitch(e: Parameters<Actor<typeof killSwitchMachine>['send']>[0]): void;
   killSwitch(): AnyActorRef;
@@ -67,7 +75,8 @@ export interface TradingNode {
  * Start a trading node: the kill switch, the OMS (order actors' I/O going to `venue`) and one supervised
  * actor per strategy, each fed by `data$` (bars and quotes) through XState's `fromEventObservable`. When the kill switch halts,
  * every working order is cancelled (mass cancel, audited as system/risk) and strategies are halted; a restarted
- * strategy gets its positions and working orders back before its next bar.
+ * strategy gets its positions and working orders back before its next bar, and its brackets and OCO groups
+ * caught up with the order events it missed.
  */
 export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   let node: Actor<typeof tradingNodeMachine> | undefined;
@@ -138,6 +147,8 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   const kept = new Map<string, { contingent: Contingencies; unapplied: OrderEvent[]; sentFrom: number }>();
   for (const s of opts.strategies)
     kept.set(s.id, { contingent: NO_CONTINGENCIES, unapplied: [], sentFrom: 0 });
+  /** The strategies' supervisor gave up (escalated): they are stopped for good. */
+  let escalated = false;
   const listenStrategy = (id: string): void => {
     const ref = get(NodeIds.strategy(id)) as Actor<typeof strategyMachine> | undefined;
     if (!ref) return;
@@ -163,6 +174,11 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   get(NodeIds.strategies)!.on('*', (e: unknown) => {
     const ev = e as SupervisorEmitted;
     opts.onSupervisorEvent(ev);
+    if (ev.type === 'supervisor.escalated') {
+      // no restart will come: keep nothing more for the strategies
+      escalated = true;
+      for (const k of kept.values()) k.unapplied.length = 0;
+    }
     if (ev.type === 'supervisor.child_restarted') {
       const id = ev.childId.slice('strategy:'.length);
       const k = kept.get(id)!;
@@ -185,7 +201,7 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
     sendToOms: (e) => get(NodeIds.oms)?.send(e),
     sendToStrategy: (id, e) => {
       // kept until the actor has applied it: one it fails on, or sent while it is down, is replayed on restore
-      if (e.type === 'strategy.order_event') kept.get(id)?.unapplied.push(e.event);
+      if (e.type === 'strategy.order_event' && !escalated) kept.get(id)?.unapplied.push(e.event);
       get(NodeIds.strategy(id))?.send(e);
     },
     sendToKillSwitch: (e) => get(NodeIds.killSwitch)?.send(e),

@@ -41,10 +41,10 @@ import type {
  * `strategy.order_requested`, `strategy.cancel_requested` and `strategy.replace_requested`; a cancel or
  * replace naming an order the strategy does not have working is refused here (`strategy.intent_refused`),
  * so a strategy can never touch another's orders. It also runs the strategy's contingent orders: a bracket's
- * exits go out when its entry is done, and on a venue without native OCO the first fill of an OCO group's member
- * cancels the rest of the group. New orders and replacements get deterministic client order ids
- * (`<prefix>-<n>`; the prefix is the strategy id, plus a session tag in paper trading so a venue never sees
- * an id twice across sessions). A restart restores the numbering with the positions and working orders, and the
+ * exits go out when its entry is done, and on a venue without native OCO a fill of an OCO group's member cancels
+ * the rest of the group, or reduces it by the fill (a reduce group; see {@link contingentActions}). New orders
+ * and replacements get deterministic client order ids (`<prefix>-<n>`; the prefix is the strategy id, plus a
+ * session tag in paper trading so a venue never sees an id twice across sessions). A restart restores the numbering with the positions and working orders, and the
  * contingent orders caught up with the order events the actor missed (`strategy.restore`).
  * Halting stops new requests; market data keeps the indicators warm.
  */
@@ -63,7 +63,7 @@ export interface StrategyContext {
   readonly books: ((instrumentId: string) => BookView | undefined) | undefined;
   /** Why the strategy is halted (the first halt's reason); undefined while it runs. */
   readonly haltReason: string | undefined;
-  /** Brackets waiting on their entries and the OCO groups of working orders. */
+  /** Brackets waiting on their entries, the OCO groups of working orders and what reduce groups owe. */
   readonly contingent: Contingencies;
   /** The venue honours OCO groups itself. */
   readonly venueOco: boolean;
@@ -296,7 +296,7 @@ function answerOf(
 }
 
 /**
- * The contingent orders an order event calls for (a bracket's exits, OCO cancels) and the context that follows
+ * The contingent orders an order event calls for (a bracket's exits, OCO cancels and reductions) and the context that follows
  * them; undefined for any other event (market data allocates nothing here).
  */
 function contingentStep(

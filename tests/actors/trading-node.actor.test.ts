@@ -5,9 +5,10 @@ import { NS_PER_MIN } from '../../src/core/nanos.ts';
 import type { StrategyIntentsDiscarded, StrategyRequest } from '../../src/machines/strategy.machine.ts';
 import type { SupervisorEmitted } from '../../src/machines/supervisor.machine.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
-import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
+import type { OrderIntent, Strategy, StrategyAction } from '../../src/strategies/strategy.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
 import type { OrderVenue } from '../../src/venue/venue.ts';
+import { orderEvent } from '../support/order-fixtures.ts';
 import { smallConfig } from '../support/run-config.ts';
 
 const X = 'AAA@SIM';
@@ -131,6 +132,73 @@ describe('trading node', () => {
         [bar(2).tsEvent, 'session stopped'],
         [bar(4).tsEvent, 'session stopped']
       ]);
+    } finally {
+      node.stop();
+    }
+  });
+
+  it('order events a strategy failed on or missed while down catch its brackets up at the restart, once', () => {
+    let failed = false;
+    const strategy: Strategy = {
+      id: 'b',
+      onBar: (): readonly StrategyAction[] => [
+        {
+          kind: 'bracket',
+          entry: { instrumentId: X, side: 'buy', qty: 5, orderType: 'market', tif: 'day' },
+          stopLossPx: 90,
+          takeProfitPx: 110,
+          reason: 'go'
+        }
+      ],
+      onOrderEvent(): readonly StrategyAction[] {
+        if (failed) return [];
+        failed = true;
+        throw new Error('boom');
+      },
+      snapshot: () => ({})
+    };
+    const { clock, bars, requested, supervisor, node } = nodeOf(strategy);
+    const entry = (over: Parameters<typeof orderEvent>[0]) =>
+      node.sendToStrategy('b', {
+        type: 'strategy.order_event',
+        event: orderEvent({
+          clientOrderId: 'b-1',
+          strategyId: 'b',
+          instrumentId: X,
+          qty: 5,
+          leavesQty: 5,
+          ...over
+        })
+      });
+    try {
+      bars.next(bar(1)); // the bracket's entry b-1 is asked for
+      entry({ type: 'order.accepted', to: 'ACKNOWLEDGED' }); // the strategy fails on it
+      expect(supervisor).toContain('supervisor.child_failed');
+      // the entry fills while the strategy is down
+      entry({ type: 'order.filled', lastQty: 5, lastPx: 100, filledQty: 5, leavesQty: 0, to: 'FILLED' });
+      expect(requested.map((r) => r.clientOrderId)).toEqual(['b-1']);
+      clock.advanceTo(bar(1).tsEvent + 1_000_000_000n); // the restart backoff
+      expect(supervisor).toContain('supervisor.child_restarted');
+      const exits = requested
+        .slice(1)
+        .map((r) => [r.clientOrderId, r.type, 'intent' in r ? r.intent : undefined]);
+      expect(exits).toMatchObject([
+        ['b-2', 'strategy.order_requested', { orderType: 'stop', qty: 5, ocoGroup: 'b-1' }],
+        ['b-3', 'strategy.order_requested', { orderType: 'limit', qty: 5, ocoGroup: 'b-1' }]
+      ]);
+      // applied now: another event is not replayed, and no exit is asked for twice
+      node.sendToStrategy('b', {
+        type: 'strategy.order_event',
+        event: orderEvent({
+          clientOrderId: 'b-2',
+          strategyId: 'b',
+          instrumentId: X,
+          side: 'sell',
+          qty: 5,
+          leavesQty: 5
+        })
+      });
+      expect(requested.map((r) => r.clientOrderId)).toEqual(['b-1', 'b-2', 'b-3']);
     } finally {
       node.stop();
     }

@@ -273,6 +273,11 @@ function replay(events: readonly StrategyEvent[]) {
     }
     expect(after.context.nextOrder, where).toBeGreaterThanOrEqual(before.context.nextOrder);
 
+    // the node counts on it: one more applied order event per order event, in both states, and nothing else
+    expect(after.context.orderEvents, where).toBe(
+      before.context.orderEvents + (e.type === 'strategy.order_event' ? 1 : 0)
+    );
+
     // an order event moves the position by the fill and drops the finished order
     if (e.type === 'strategy.order_event') {
       const { clientOrderId, lastQty = 0 } = e.event;

@@ -162,9 +162,11 @@ export class ExecutionEmulator implements OrderVenue {
   /**
    * The venue itself reduces working order `clientOrderId` by `by` lots at `now` (an operator's or a corporate
    * action's restatement; FIX ExecType D): reported `restated` with the new leaves, or `canceled` when that leaves
-   * nothing. Commands that arrived by `now` are handled first. False when the order is not working.
+   * nothing. Commands that arrived by `now` are handled first. False when the order is not working or `by` is not
+   * a positive whole number of lots.
    */
   restate(clientOrderId: string, by: number, now: Nanos, reason: string): boolean {
+    if (!Number.isInteger(by) || by <= 0) return false;
     this.#advance(now);
     if (now > this.#clock) this.#clock = now;
     const w = this.#working.get(clientOrderId);
@@ -508,7 +510,7 @@ export class ExecutionEmulator implements OrderVenue {
     this.#ocoCanceled.push(o);
   }
 
-  /** Tell the fill model about the orders OCO fills reduced or canceled during its last call. */
+  /** Tell the fill model about the orders OCO fills (or a {@link restate}) reduced or canceled since it was last told. */
   #settleOco(t: Nanos): void {
     const cut = this.#ocoRestated;
     const done = this.#ocoCanceled;

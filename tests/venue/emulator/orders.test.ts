@@ -42,6 +42,7 @@ describe('ExecutionEmulator: order entry (cancel, replace, query, rejects)', () 
     expect(v.restate('o1', 4, T0 + MS, 'corporate action')).toBe(true);
     expect(v.restate('o2', 10, T0 + MS, 'operator')).toBe(true);
     expect(v.restate('nope', 1, T0 + MS, 'operator')).toBe(false);
+    for (const by of [0, -2, 1.5]) expect(v.restate('o1', by, T0 + MS, 'not a reduction')).toBe(false);
     v.onBar(bar(0, 10000, 10100, 9900, 10000, 1000));
     expect(v.restate('o1', 1, T0 + 61_000n * MS, 'too late')).toBe(false);
     const rs = v.drain();
