@@ -44,8 +44,9 @@ import type {
  * exits go out when its entry is done, and on a venue without native OCO a fill of an OCO group's member cancels
  * the rest of the group, or reduces it by the fill (a reduce group; see {@link contingentActions}). New orders
  * and replacements get deterministic client order ids (`<prefix>-<n>`; the prefix is the strategy id, plus a
- * session tag in paper trading so a venue never sees an id twice across sessions). A restart restores the numbering with the positions and working orders, and the
- * contingent orders caught up with the order events the actor missed (`strategy.restore`).
+ * session tag in paper trading so a venue never sees an id twice across sessions). A restart restores the
+ * numbering with the positions and working orders, and the contingent orders caught up with the order events the
+ * actor missed (`strategy.restore`).
  * Halting stops new requests; market data keeps the indicators warm.
  */
 export interface StrategyContext {
@@ -171,7 +172,7 @@ function act(
   ctx: StrategyContext,
   actions: readonly StrategyAction[],
   tsEvent: Nanos
-): { readonly emitted: readonly StrategyEmitted[]; readonly update: Partial<StrategyContext> } {
+): { readonly emitted: readonly StrategyEmitted[]; readonly ctx: StrategyContext } {
   const emitted: StrategyEmitted[] = [];
   const enqueue = (e: StrategyEmitted): void => void emitted.push(e);
   const strategyId = ctx.strategy.id;
@@ -245,7 +246,22 @@ function act(
     }
     submit(a);
   }
-  return { emitted, update: { nextOrder: n, open, contingent } };
+  return { emitted, ctx: { ...ctx, nextOrder: n, open, contingent } };
+}
+
+/** What a halted strategy (or its contingent orders) asked for, said to be discarded with the halt's reason. */
+function discarded(
+  ctx: StrategyContext,
+  intents: readonly StrategyAction[],
+  tsEvent: Nanos
+): StrategyIntentsDiscarded {
+  return {
+    type: 'strategy.intents_discarded',
+    strategyId: ctx.strategy.id,
+    reason: ctx.haltReason ?? 'halted',
+    intents,
+    tsEvent
+  };
 }
 
 /** Apply one of this strategy's order events to its positions and working orders. */
@@ -354,13 +370,13 @@ export const strategyMachine = setup({
       if (step !== undefined && step.actions.length > 0) {
         const r = act(ctx, step.actions, step.tsEvent);
         for (const e of r.emitted) enqueue(emit(e));
-        ctx = { ...ctx, ...r.update };
+        ctx = r.ctx;
       }
       const a = answerOf(ctx, event);
       if (a !== undefined && a.actions.length > 0) {
         const r = act(ctx, a.actions, a.tsEvent);
         for (const e of r.emitted) enqueue(emit(e));
-        ctx = { ...ctx, ...r.update };
+        ctx = r.ctx;
       }
       if (ctx !== context)
         enqueue(assign({ nextOrder: ctx.nextOrder, open: ctx.open, contingent: ctx.contingent }));
@@ -375,16 +391,7 @@ export const strategyMachine = setup({
       const a = answerOf(step?.ctx ?? context, event);
       const intents = [...(step?.actions ?? []), ...(a?.actions ?? [])];
       const at = a ?? step;
-      if (intents.length === 0 || at === undefined) return;
-      enqueue(
-        emit({
-          type: 'strategy.intents_discarded',
-          strategyId: context.strategy.id,
-          reason: context.haltReason ?? 'halted',
-          intents,
-          tsEvent: at.tsEvent
-        })
-      );
+      if (intents.length > 0 && at !== undefined) enqueue(emit(discarded(context, intents, at.tsEvent)));
     }),
     noteHalt: assign(({ event }) => (event.type === 'strategy.halt' ? { haltReason: event.reason } : {})),
     clearHalt: assign({ haltReason: undefined }),
@@ -406,19 +413,11 @@ export const strategyMachine = setup({
       ctx = { ...ctx, contingent: c.next };
       const tsEvent = missed.at(-1)?.tsEvent ?? context.now;
       if (c.actions.length > 0 && context.haltReason !== undefined) {
-        enqueue(
-          emit({
-            type: 'strategy.intents_discarded',
-            strategyId: context.strategy.id,
-            reason: context.haltReason,
-            intents: c.actions,
-            tsEvent
-          })
-        );
+        enqueue(emit(discarded(context, c.actions, tsEvent)));
       } else if (c.actions.length > 0) {
         const r = act(ctx, c.actions, tsEvent);
         for (const e of r.emitted) enqueue(emit(e));
-        ctx = { ...ctx, ...r.update };
+        ctx = r.ctx;
       }
       enqueue(
         assign({

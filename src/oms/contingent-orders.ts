@@ -38,8 +38,15 @@ export interface Contingencies {
 
 export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {}, owed: {} };
 
-/** Statuses in which an order's size can be changed now: acknowledged, with no cancel or replace in flight. */
-const CHANGEABLE: ReadonlySet<string> = new Set(['ACKNOWLEDGED', 'PARTIAL_FILL']);
+/** Whether an order in `status` can have its size changed now: acknowledged, with no cancel or replace in flight. */
+const changeable = (status: string | undefined): boolean =>
+  status === 'ACKNOWLEDGED' || status === 'PARTIAL_FILL';
+
+/** What an order event (or a catch-up) calls for, and the contingencies that follow. */
+export interface ContingentStep {
+  readonly next: Contingencies;
+  readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
+}
 
 /**
  * Why a bracket cannot be sent, or undefined when it can: it needs an exit, and the take-profit must be on the
@@ -171,10 +178,7 @@ export function contingentActions(
   venueOco: boolean,
   /** Replaying an event the strategy missed ({@link catchUpContingencies}): it pays no debt. */
   replay = false
-): {
-  readonly next: Contingencies;
-  readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
-} {
+): ContingentStep {
   const id = e.clientOrderId;
   const orig = e.origClientOrderId;
   let { brackets, oco, owed } = c;
@@ -186,7 +190,7 @@ export function contingentActions(
   }
   const done = ORDER_DONE_STATES.has(e.to);
   const debt = owed[id];
-  if (debt !== undefined && (done || (!replay && CHANGEABLE.has(e.to)))) {
+  if (debt !== undefined && (done || (!replay && changeable(e.to)))) {
     owed = rekey(owed, id);
     if (!done) actions.push(reduction(id, e.filledQty, e.leavesQty, debt, 'group filled'));
   }
@@ -206,7 +210,7 @@ export function contingentActions(
         if (member.ocoMode === 'cancel') {
           if (o.status !== 'PENDING_CANCEL')
             actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
-        } else if (o.status !== undefined && CHANGEABLE.has(o.status))
+        } else if (changeable(o.status))
           actions.push(reduction(k, o.filled, Math.abs(o.leaves), fill, `${id} filled`));
         else if (o.status !== 'PENDING_CANCEL' && (owed[k] ?? 0) + fill >= Math.abs(o.leaves)) {
           // all it has left is owed: cancel it now (a cancel is sent unacknowledged, or held behind a replace)
@@ -235,16 +239,13 @@ export function catchUpContingencies(
   missed: readonly OrderEvent[],
   open: WorkingOrders,
   venueOco: boolean
-): {
-  readonly next: Contingencies;
-  readonly actions: readonly (OrderIntent | CancelIntent | ReplaceIntent)[];
-} {
+): ContingentStep {
   // while replaying, no order can change size (what happened to it next is already in `open`) and no debt is paid:
   // reductions add up, to be paid once below; an order canceled here is being canceled for the rest of the replay
   const frozen: Record<string, WorkingOrder> = {};
   for (const k in open) {
     const { status, ...o } = open[k]!;
-    frozen[k] = status !== undefined && CHANGEABLE.has(status) ? o : { ...o, status };
+    frozen[k] = changeable(status) ? o : { ...o, status };
   }
   let next = c;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
@@ -262,10 +263,10 @@ export function catchUpContingencies(
   let owed = next.owed;
   for (const k in next.owed) {
     const o = open[k];
-    const payable = o?.status !== undefined && CHANGEABLE.has(o.status) && !canceled.has(k);
-    if (o !== undefined && !payable && !canceled.has(k)) continue;
+    const working = o !== undefined && !canceled.has(k);
+    if (working && !changeable(o.status)) continue; // paid live, once it can change
     owed = rekey(owed, k);
-    if (payable) actions.push(reduction(k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled'));
+    if (working) actions.push(reduction(k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled'));
   }
   return { next: owed === next.owed ? next : { ...next, owed }, actions };
 }

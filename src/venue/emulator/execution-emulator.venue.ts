@@ -491,6 +491,7 @@ export class ExecutionEmulator implements OrderVenue {
     for (const o of set) {
       if (o === w || o.cmd.ocoGroup !== group || o.cmd.strategyId !== w.cmd.strategyId) continue;
       const canceled = `OCO: ${w.clientOrderId} filled`;
+      // a cancel group's sibling is reduced by all it has, i.e. canceled
       this.#reduce(o, reduce ? qty : o.qty, t, `OUO: ${w.clientOrderId} filled ${qty}`, canceled);
     }
   }
