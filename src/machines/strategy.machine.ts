@@ -14,7 +14,8 @@ import {
   joinOco,
   NO_CONTINGENCIES,
   ocoOf,
-  openBracket
+  openBracket,
+  unsent
 } from '../oms/contingent-orders.ts';
 import {
   applyOrderEventToWorking,
@@ -387,7 +388,8 @@ export const strategyMachine = setup({
      */
     discard: enqueueActions(({ context, event, enqueue }) => {
       const step = contingentStep(context, event);
-      if (step !== undefined && step.ctx !== context) enqueue(assign({ contingent: step.ctx.contingent }));
+      if (step !== undefined && step.ctx !== context)
+        enqueue(assign({ contingent: unsent(step.ctx.contingent, step.actions) }));
       const a = answerOf(step?.ctx ?? context, event);
       const intents = [...(step?.actions ?? []), ...(a?.actions ?? [])];
       const at = a ?? step;
@@ -414,6 +416,7 @@ export const strategyMachine = setup({
       const tsEvent = missed.at(-1)?.tsEvent ?? context.now;
       if (c.actions.length > 0 && context.haltReason !== undefined) {
         enqueue(emit(discarded(context, c.actions, tsEvent)));
+        ctx = { ...ctx, contingent: unsent(ctx.contingent, c.actions) };
       } else if (c.actions.length > 0) {
         const r = act(ctx, c.actions, tsEvent);
         for (const e of r.emitted) enqueue(emit(e));

@@ -1,7 +1,13 @@
 import type { OcoMode } from '../messages/commands.ts';
 import type { OrderEvent } from '../messages/order-events.ts';
 import type { Side, TimeInForce } from '../messages/primitives.ts';
-import type { BracketIntent, CancelIntent, OrderIntent, ReplaceIntent } from '../strategies/strategy.ts';
+import type {
+  BracketIntent,
+  CancelIntent,
+  OrderIntent,
+  ReplaceIntent,
+  StrategyAction
+} from '../strategies/strategy.ts';
 import { ORDER_DONE_STATES, type WorkingOrder, type WorkingOrders } from './working-orders.ts';
 
 /** A bracket whose entry is still working: its exits go out when the entry is done. */
@@ -24,19 +30,33 @@ export interface OcoMembership {
   readonly ocoMode: OcoMode;
 }
 
+/** A reduce-group reduction sent as a replace and not yet answered. */
+export interface SentReduction {
+  /** The lots it takes off. */
+  readonly lots: number;
+  /** It is the second try, after the venue refused the first: refused again, the order is canceled. */
+  readonly retry: boolean;
+}
+
 /**
  * A strategy's contingent orders: brackets waiting on their entry (by the entry's current client order id), the
- * OCO group of each working order that has one (by client order id), and the lots owed off each reduce-group
- * member whose size could not change when a sibling filled (by client order id). All follow cancel-replaces.
+ * OCO group of each working order that has one (by client order id), the lots owed off each reduce-group
+ * member whose size could not change when a sibling filled, and the reductions sent and not yet answered (both by
+ * client order id). All follow cancel-replaces.
  */
 export interface Contingencies {
   readonly brackets: Readonly<Record<string, PendingBracket>>;
   readonly oco: Readonly<Record<string, OcoMembership>>;
   /** Lots to take off each order once it can be replaced (acknowledged, nothing in flight). */
   readonly owed: Readonly<Record<string, number>>;
+  /**
+   * Reductions in flight, by the client order id they replace: until the venue answers, the order cannot be
+   * reduced again (later fills are owed), and if it refuses, the lots are owed again.
+   */
+  readonly reducing: Readonly<Record<string, SentReduction>>;
 }
 
-export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {}, owed: {} };
+export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {}, owed: {}, reducing: {} };
 
 /** Whether an order in `status` can have its size changed now: acknowledged, with no cancel or replace in flight. */
 const changeable = (status: string | undefined): boolean =>
@@ -143,21 +163,30 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
   return out;
 }
 
+/** The answers to a replace that leave the order as it was. */
+const REFUSED: ReadonlySet<string> = new Set(['order.replace_rejected', 'order.replace_denied']);
+
 /**
  * Reduce order `id` (`filled` lots filled, `leaves` left) by `by` lots, because of `cause`: a replace by one that
- * much smaller (a size decrease keeps its queue place), or a cancel when that leaves nothing.
+ * much smaller (a size decrease keeps its queue place), noted in `reducing` as in flight (`retry`: a second try),
+ * or a cancel when that leaves nothing.
  */
 function reduction(
+  reducing: Contingencies['reducing'],
   id: string,
   filled: number,
   leaves: number,
   by: number,
-  cause: string
-): CancelIntent | ReplaceIntent {
+  cause: string,
+  retry = false
+): { readonly action: CancelIntent | ReplaceIntent; readonly reducing: Contingencies['reducing'] } {
   const left = leaves - by;
   return left > 0
-    ? { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `OUO: ${cause} ${by}` }
-    : { kind: 'cancel', clientOrderId: id, reason: `OCO: ${cause}` };
+    ? {
+        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `OUO: ${cause} ${by}` },
+        reducing: { ...reducing, [id]: { lots: by, retry } }
+      }
+    : { action: { kind: 'cancel', clientOrderId: id, reason: `OCO: ${cause}` }, reducing };
 }
 
 /**
@@ -167,9 +196,12 @@ function reduction(
  * false), a fill of `q` lots of a group member acts on its siblings that are still working (`open`): in a
  * `cancel` group those not already being canceled are canceled; in a `reduce` group each is replaced by one `q`
  * smaller, or canceled when that leaves nothing. A reduce sibling whose size cannot change now (not yet
- * acknowledged, or a cancel or replace in flight) owes the `q` lots instead, and is reduced by all it owes as soon
- * as an event shows it acknowledged with nothing in flight (canceled then if that leaves nothing; canceled at
- * once, unless already being canceled, if it owes all it has left); if it is done first, the debt goes with it.
+ * acknowledged, a cancel or replace in flight, or a reduction of it not yet answered) owes the `q` lots instead,
+ * and is reduced by all it owes as soon as an event shows it acknowledged with nothing in flight (canceled then if
+ * that leaves nothing; canceled at once, unless already being canceled, if it owes all it has left); if it is done
+ * first, the debt goes with it. A reduction the venue refuses (`order.replace_rejected`, say because the order
+ * filled past the new size meanwhile) is owed again and sent once more from the order's size then; refused a
+ * second time, the order is canceled: an exit larger than the position it closes would open a new one.
  */
 export function contingentActions(
   c: Contingencies,
@@ -181,18 +213,36 @@ export function contingentActions(
 ): ContingentStep {
   const id = e.clientOrderId;
   const orig = e.origClientOrderId;
-  let { brackets, oco, owed } = c;
+  let { brackets, oco, owed, reducing } = c;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
+  const reduce = (k: string, filled: number, leaves: number, by: number, cause: string, retry = false) => {
+    const r = reduction(reducing, k, filled, leaves, by, cause, retry);
+    reducing = r.reducing;
+    actions.push(r.action);
+  };
   if (e.type === 'order.replaced' && orig !== undefined) {
     if (brackets[orig] !== undefined) brackets = rekey(brackets, orig, [id, brackets[orig]!]);
     if (oco[orig] !== undefined) oco = rekey(oco, orig, [id, oco[orig]!]);
     if (owed[orig] !== undefined) owed = rekey(owed, orig, [id, owed[orig]!]);
+    if (reducing[orig] !== undefined) reducing = rekey(reducing, orig); // the reduction took
   }
   const done = ORDER_DONE_STATES.has(e.to);
+  const sent = reducing[id];
+  let retry = false;
+  if (sent !== undefined && (done || REFUSED.has(e.type))) {
+    reducing = rekey(reducing, id);
+    if (!done && !sent.retry) {
+      owed = { ...owed, [id]: (owed[id] ?? 0) + sent.lots };
+      retry = true;
+    } else if (!done && e.to !== 'PENDING_CANCEL') {
+      if (owed[id] !== undefined) owed = rekey(owed, id);
+      actions.push({ kind: 'cancel', clientOrderId: id, reason: 'OCO: reduction refused twice' });
+    }
+  }
   const debt = owed[id];
-  if (debt !== undefined && (done || (!replay && changeable(e.to)))) {
+  if (debt !== undefined && (done || (!replay && changeable(e.to) && reducing[id] === undefined))) {
     owed = rekey(owed, id);
-    if (!done) actions.push(reduction(id, e.filledQty, e.leavesQty, debt, 'group filled'));
+    if (!done) reduce(id, e.filledQty, e.leavesQty, debt, 'group filled', retry);
   }
   const bracket = brackets[id];
   if (bracket !== undefined && done) {
@@ -210,20 +260,38 @@ export function contingentActions(
         if (member.ocoMode === 'cancel') {
           if (o.status !== 'PENDING_CANCEL')
             actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
-        } else if (changeable(o.status))
-          actions.push(reduction(k, o.filled, Math.abs(o.leaves), fill, `${id} filled`));
-        else if (o.status !== 'PENDING_CANCEL' && (owed[k] ?? 0) + fill >= Math.abs(o.leaves)) {
-          // all it has left is owed: cancel it now (a cancel is sent unacknowledged, or held behind a replace)
+        } else if (changeable(o.status) && reducing[k] === undefined)
+          reduce(k, o.filled, Math.abs(o.leaves), fill, `${id} filled`);
+        else if (
+          o.status !== 'PENDING_CANCEL' &&
+          (owed[k] ?? 0) + (reducing[k]?.lots ?? 0) + fill >= Math.abs(o.leaves)
+        ) {
+          // all it has left is owed or being taken off: cancel it now (a cancel is sent unacknowledged, or held
+          // behind a replace)
           if (owed[k] !== undefined) owed = rekey(owed, k);
+          if (reducing[k] !== undefined) reducing = rekey(reducing, k);
           actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
         } else owed = { ...owed, [k]: (owed[k] ?? 0) + fill };
       }
     }
     if (done) oco = rekey(oco, id);
   }
-  return brackets === c.brackets && oco === c.oco && owed === c.owed && actions.length === 0
+  return brackets === c.brackets &&
+    oco === c.oco &&
+    owed === c.owed &&
+    reducing === c.reducing &&
+    actions.length === 0
     ? { next: c, actions }
-    : { next: { brackets, oco, owed }, actions };
+    : { next: { brackets, oco, owed, reducing }, actions };
+}
+
+/** `c` without the reductions among `actions` noted as in flight: they were not sent (discarded while halted). */
+export function unsent(c: Contingencies, actions: readonly StrategyAction[]): Contingencies {
+  let { reducing } = c;
+  for (const a of actions)
+    if (a.kind === 'replace' && reducing[a.clientOrderId] !== undefined)
+      reducing = rekey(reducing, a.clientOrderId);
+  return reducing === c.reducing ? c : { ...c, reducing };
 }
 
 /**
@@ -260,13 +328,16 @@ export function catchUpContingencies(
       frozen[a.clientOrderId] = { ...frozen[a.clientOrderId]!, status: 'PENDING_CANCEL' };
     }
   }
-  let owed = next.owed;
+  let { owed, reducing } = next;
   for (const k in next.owed) {
     const o = open[k];
     const working = o !== undefined && !canceled.has(k);
-    if (working && !changeable(o.status)) continue; // paid live, once it can change
+    if (working && (!changeable(o.status) || reducing[k] !== undefined)) continue; // paid live, once it can change
     owed = rekey(owed, k);
-    if (working) actions.push(reduction(k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled'));
+    if (!working) continue;
+    const r = reduction(reducing, k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled');
+    reducing = r.reducing;
+    actions.push(r.action);
   }
-  return { next: owed === next.owed ? next : { ...next, owed }, actions };
+  return { next: owed === next.owed ? next : { ...next, owed, reducing }, actions };
 }

@@ -12,6 +12,7 @@ import {
 } from '../../src/machines/strategy.machine.ts';
 import type { Bar, Quote } from '../../src/messages/market-data.ts';
 import type { OrderEvent } from '../../src/messages/order-events.ts';
+import { joinOco, NO_CONTINGENCIES } from '../../src/oms/contingent-orders.ts';
 import type {
   OrderIntent,
   Strategy,
@@ -764,6 +765,85 @@ describe('strategyMachine: brackets and OCO groups', () => {
     expect(s.ctx().contingent.owed).toEqual({});
   });
 
+  it('without venue OCO a reduction the venue refuses is sent again from the size now; halted, it is not in flight', () => {
+    const { s } = entered(false);
+    for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
+    s.send(
+      exitEvent('b-3', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty: 2,
+        filledQty: 2,
+        leavesQty: 3,
+        to: 'PARTIAL_FILL'
+      })
+    ); // asks for b-2 → 3 as b-4
+    s.send(exitEvent('b-2', { type: 'order.pending_replace', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' }));
+    // the stop filled 1 while the replace was in flight, and the venue refused it
+    s.send(
+      exitEvent('b-2', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty: 1,
+        filledQty: 1,
+        leavesQty: 4,
+        to: 'PENDING_REPLACE'
+      })
+    );
+    s.send(
+      exitEvent('b-2', {
+        type: 'order.replace_rejected',
+        qty: 5,
+        filledQty: 1,
+        leavesQty: 4,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
+    // the stop's fill reduced the take-profit (2 filled + 3 − 1); the refused 2 are asked again, 1 filled + (4 − 2):
+    // each exit again leaves the 2 still held
+    expect(replaces.map((e) => [e.clientOrderId, e.newClientOrderId, e.intent.qty, e.intent.reason])).toEqual(
+      [
+        ['b-2', 'b-4', 3, 'OUO: b-3 filled 2'],
+        ['b-3', 'b-5', 4, 'OUO: b-2 filled 1'],
+        ['b-2', 'b-6', 3, 'OUO: group filled 2']
+      ]
+    );
+    expect(s.ctx().contingent.reducing).toEqual({
+      'b-3': { lots: 1, retry: false },
+      'b-2': { lots: 2, retry: true }
+    });
+    // halted: the retry refused too asks for a cancel, and the take-profit's next fill for a reduction; both are
+    // discarded, and neither is left in flight
+    s.send({ type: 'strategy.halt', reason: 'kill switch' });
+    s.send(
+      exitEvent('b-2', {
+        type: 'order.replace_rejected',
+        qty: 5,
+        filledQty: 1,
+        leavesQty: 4,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    expect(s.discarded.at(-1)).toMatchObject({
+      intents: [{ kind: 'cancel', clientOrderId: 'b-2', reason: 'OCO: reduction refused twice' }]
+    });
+    s.send(
+      exitEvent('b-3', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty: 1,
+        filledQty: 3,
+        leavesQty: 2,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    expect(s.discarded.at(-1)).toMatchObject({
+      intents: [{ kind: 'replace', clientOrderId: 'b-2', qty: 4 }]
+    });
+    expect(s.ctx().contingent.reducing).toEqual({ 'b-3': { lots: 1, retry: false } });
+  });
+
   it('a cancel-mode bracket: without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
     for (const venueOco of [false, true]) {
       const { s } = entered(venueOco, 'cancel');
@@ -827,6 +907,37 @@ describe('strategyMachine: brackets and OCO groups', () => {
         expect(Object.keys(s.ctx().open)).toEqual(['b-2', 'b-3']);
       }
       expect(s.ctx().contingent.brackets).toEqual({});
+    }
+  });
+
+  it('restore: a reduction the catch-up sends is in flight; one discarded while halted is not', () => {
+    const contingent = joinOco(joinOco(NO_CONTINGENCIES, 'b-2', 'b-1', 'reduce'), 'b-3', 'b-1', 'reduce');
+    const missed = [
+      orderEvent({
+        clientOrderId: 'b-3',
+        side: 'sell',
+        orderType: 'limit',
+        type: 'order.filled',
+        lastQty: 2,
+        lastPx: 120,
+        filledQty: 2,
+        leavesQty: 3,
+        to: 'PARTIAL_FILL'
+      })
+    ];
+    const open = {
+      'b-2': { instrumentId: X, leaves: -5, filled: 0, status: 'ACKNOWLEDGED' },
+      'b-3': { instrumentId: X, leaves: -3, filled: 2, status: 'PARTIAL_FILL' }
+    } as const;
+    for (const halted of [false, true]) {
+      const s = start(bracketing().strategy);
+      if (halted) s.send({ type: 'strategy.halt', reason: 'kill switch' });
+      s.send({ type: 'strategy.restore', positions: { [X]: 3 }, open, issued: 3, contingent, missed });
+      const replaces = halted ? s.discarded.flatMap((d) => d.intents) : s.emitted.map((e) => e.intent);
+      expect(replaces).toEqual([
+        { kind: 'replace', clientOrderId: 'b-2', qty: 3, reason: 'OUO: group filled 2' }
+      ]);
+      expect(s.ctx().contingent.reducing).toEqual(halted ? {} : { 'b-2': { lots: 2, retry: false } });
     }
   });
 

@@ -8,7 +8,8 @@ import {
   intentOco,
   joinOco,
   NO_CONTINGENCIES,
-  openBracket
+  openBracket,
+  unsent
 } from '../../src/oms/contingent-orders.ts';
 import type { WorkingOrders } from '../../src/oms/working-orders.ts';
 import type { BracketIntent } from '../../src/strategies/strategy.ts';
@@ -355,6 +356,114 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
   });
 });
 
+describe('contingentActions: a reduction in flight, and one the venue refuses', () => {
+  const group: Contingencies = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'), 'tp', 'g', 'reduce');
+  const tpFill = (lastQty: number, filledQty: number) => filled('tp', lastQty, filledQty, { side: 'sell' });
+  const slEvent = (over: Partial<OrderEvent>) => ev('sl', { side: 'sell', ...over });
+  /** tp filled 4 with sl acknowledged: sl is being replaced to 6. */
+  const sent = contingentActions(group, tpFill(4, 4), working(['sl'], ['tp', 'PARTIAL_FILL', 6]), false);
+  const refused = (over: Partial<OrderEvent> = {}) =>
+    slEvent({ type: 'order.replace_rejected', to: 'ACKNOWLEDGED', ...over });
+
+  it('a reduction sent is in flight until answered: a fill before then is owed, not a second replace', () => {
+    expect(sent.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: tp filled 4' }
+    ]);
+    expect(sent.next.reducing).toEqual({ sl: { lots: 4, retry: false } });
+    // tp fills 1 more before sl's order.pending_replace arrives: sl still looks acknowledged
+    const r = contingentActions(sent.next, tpFill(1, 5), working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
+    expect(r.actions).toEqual([]);
+    expect(r.next.owed).toEqual({ sl: 1 });
+    // nor is a debt paid at an event of sl's own before the answer (its fill, before its order.pending_replace)
+    const own = contingentActions(
+      r.next,
+      slEvent({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 8, to: 'PARTIAL_FILL' }),
+      {},
+      false
+    );
+    expect(own.actions).toEqual([]);
+    expect(own.next.owed).toEqual({ sl: 1 });
+    // taken: nothing more in flight, and the debt is paid from the new size (6, 2 of it filled: 2 + 4 − 1)
+    const took = contingentActions(
+      own.next,
+      ev('sl2', {
+        type: 'order.replaced',
+        origClientOrderId: 'sl',
+        side: 'sell',
+        qty: 6,
+        filledQty: 2,
+        leavesQty: 4,
+        to: 'PARTIAL_FILL'
+      }),
+      {},
+      false
+    );
+    expect(took.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 5, reason: 'OUO: group filled 1' }
+    ]);
+    expect(took.next.reducing).toEqual({ sl2: { lots: 1, retry: false } });
+    expect(took.next.owed).toEqual({});
+  });
+
+  it('refused, the reduction is owed again and sent once more from the size now, with what was owed since', () => {
+    const owing = contingentActions(sent.next, tpFill(1, 5), working(['sl', 'PENDING_REPLACE']), false).next;
+    const r = contingentActions(owing, refused(), {}, false);
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
+    ]);
+    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: true } });
+    expect(r.next.owed).toEqual({});
+    // refused again (say the venue cannot replace it in its state): canceled rather than left larger than the position
+    const again = contingentActions(r.next, refused(), {}, false);
+    expect(again.actions).toEqual([
+      { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: reduction refused twice' }
+    ]);
+    expect([again.next.reducing, again.next.owed]).toEqual([{}, {}]);
+    // a risk denial is a refusal too
+    expect(
+      contingentActions(sent.next, refused({ type: 'order.replace_denied' }), {}, false).actions
+    ).toEqual([{ kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }]);
+  });
+
+  it('refused because sl filled past the new size meanwhile: what it has left is canceled', () => {
+    // sl filled 6 of its 10 while being replaced to 6: the venue refuses (new qty not above filled); 4 left, 4 owed
+    const r = contingentActions(
+      sent.next,
+      refused({ filledQty: 6, leavesQty: 4, to: 'PARTIAL_FILL' }),
+      {},
+      false
+    );
+    expect(r.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: group filled' }]);
+    expect([r.next.reducing, r.next.owed]).toEqual([{}, {}]);
+  });
+
+  it('refused with a cancel held behind it: the debt waits; a fill owing all it has left cancels it at once', () => {
+    const held = contingentActions(sent.next, refused({ to: 'PENDING_CANCEL' }), {}, false);
+    expect(held.actions).toEqual([]);
+    expect([held.next.reducing, held.next.owed]).toEqual([{}, { sl: 4 }]);
+    // tp fills 6 more while the 4 are in flight: 4 + 6 is all sl has
+    const all = contingentActions(sent.next, tpFill(6, 10), working(['sl', 'PENDING_REPLACE']), false);
+    expect(all.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }]);
+    expect([all.next.reducing, all.next.owed]).toEqual([{}, {}]);
+  });
+
+  it('a sibling that is done drops its reduction in flight', () => {
+    const r = contingentActions(
+      sent.next,
+      slEvent({ type: 'order.filled', lastQty: 10, filledQty: 10, leavesQty: 0, to: 'FILLED' }),
+      {},
+      false
+    );
+    expect(r.actions).toEqual([]);
+    expect(r.next.reducing).toEqual({});
+  });
+
+  it('unsent: reductions discarded while halted are not in flight', () => {
+    expect(unsent(sent.next, sent.actions).reducing).toEqual({});
+    expect(unsent(sent.next, [])).toBe(sent.next);
+  });
+});
+
 describe('catchUpContingencies: a restarted strategy and the order events it missed', () => {
   const tpFill = (lastQty: number, filledQty: number) => filled('tp', lastQty, filledQty, { side: 'sell' });
   const reduceGroup = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'), 'tp', 'g', 'reduce');
@@ -425,6 +534,23 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
       { kind: 'cancel', clientOrderId: 'x', reason: 'OCO: tp filled' }
     ]);
     expect(r.next.owed).toEqual({});
+  });
+
+  it('a reduction refused while it was down is sent again from the size now; one still in flight keeps the debt', () => {
+    const c = { ...reduceGroup, reducing: { sl: { lots: 2, retry: false } } };
+    const refused = ev('sl', { type: 'order.replace_rejected', side: 'sell', to: 'ACKNOWLEDGED' });
+    const r = catchUpContingencies(
+      c,
+      [refused, tpFill(3, 5)],
+      working(['sl'], ['tp', 'PARTIAL_FILL', 5]),
+      false
+    );
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
+    ]);
+    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: false } });
+    const flying = catchUpContingencies(c, [tpFill(3, 5)], working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
+    expect([flying.actions, flying.next.owed]).toEqual([[], { sl: 3 }]);
   });
 
   it('nothing missed: nothing changes', () => {
