@@ -142,11 +142,16 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   /**
    * Per strategy: its contingencies as its actor last held them, and the order events sent to the actor that it
    * has not applied yet (`sentFrom` is the count of events sent to this incarnation before `unapplied[0]`). After a
-   * restart, those are the events it missed: the one it failed on and any sent while it was down.
+   * restart, those are the events it missed: the one it failed on and any sent while it was down. A restarted
+   * incarnation is `restoring` until a snapshot shows it took the restore: until then its snapshots (its empty
+   * start, a halt) are not its contingencies, and if the restore fails the next restart has all it had.
    */
-  const kept = new Map<string, { contingent: Contingencies; unapplied: OrderEvent[]; sentFrom: number }>();
+  const kept = new Map<
+    string,
+    { contingent: Contingencies; unapplied: OrderEvent[]; sentFrom: number; restoring: boolean }
+  >();
   for (const s of opts.strategies)
-    kept.set(s.id, { contingent: NO_CONTINGENCIES, unapplied: [], sentFrom: 0 });
+    kept.set(s.id, { contingent: NO_CONTINGENCIES, unapplied: [], sentFrom: 0, restoring: false });
   /** The strategies' supervisor gave up (escalated): they are stopped for good. */
   let escalated = false;
   const listenStrategy = (id: string): void => {
@@ -156,7 +161,8 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
     const k = kept.get(id)!;
     ref.subscribe({
       next: (s) => {
-        if (s.status !== 'active') return;
+        if (s.status !== 'active' || (k.restoring && s.context.restores === 0)) return;
+        k.restoring = false;
         k.contingent = s.context.contingent;
         const drop = s.context.orderEvents - k.sentFrom;
         if (drop > 0) {
@@ -182,9 +188,9 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
     if (ev.type === 'supervisor.child_restarted') {
       const id = ev.childId.slice('strategy:'.length);
       const k = kept.get(id)!;
-      const missed = k.unapplied;
-      // the new incarnation has applied none: the count starts again after the restore
-      kept.set(id, { contingent: k.contingent, unapplied: [], sentFrom: 0 });
+      const missed = [...k.unapplied];
+      // the new incarnation has applied none; the restore applies the missed ones (and counts them)
+      kept.set(id, { contingent: k.contingent, unapplied: k.unapplied, sentFrom: 0, restoring: true });
       listenStrategy(id);
       // a strategy restarted while the kill switch holds trading halted, or the session stops, comes back halted
       // (first, so that what the missed events make due is discarded, not sent)

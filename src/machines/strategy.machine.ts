@@ -69,8 +69,13 @@ export interface StrategyContext {
   readonly contingent: Contingencies;
   /** The venue honours OCO groups itself. */
   readonly venueOco: boolean;
-  /** Order events applied so far (the node counts what it sent, so a restart knows which this actor missed). */
+  /**
+   * Order events applied so far, the missed ones a restore caught up included (the node counts what it sent, so a
+   * restart knows which this actor missed).
+   */
   readonly orderEvents: number;
+  /** Restores this incarnation has taken (the node trusts a restarted actor's contingencies only after one). */
+  readonly restores: number;
 }
 
 export type StrategyEvent =
@@ -427,7 +432,9 @@ export const strategyMachine = setup({
           positions: ctx.positions,
           open: ctx.open,
           nextOrder: ctx.nextOrder,
-          contingent: ctx.contingent
+          contingent: ctx.contingent,
+          orderEvents: context.orderEvents + missed.length,
+          restores: context.restores + 1
         })
       );
     }),
@@ -449,7 +456,8 @@ export const strategyMachine = setup({
     haltReason: undefined,
     contingent: NO_CONTINGENCIES,
     venueOco: input.venueOco ?? false,
-    orderEvents: 0
+    orderEvents: 0,
+    restores: 0
   }),
   invoke: { src: 'marketData' },
   on: {

@@ -5,6 +5,7 @@ import { NS_PER_MIN } from '../../src/core/nanos.ts';
 import type { StrategyIntentsDiscarded, StrategyRequest } from '../../src/machines/strategy.machine.ts';
 import type { SupervisorEmitted } from '../../src/machines/supervisor.machine.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
+import type { WorkingOrders } from '../../src/oms/working-orders.ts';
 import type { OrderIntent, Strategy, StrategyAction } from '../../src/strategies/strategy.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
 import type { OrderVenue } from '../../src/venue/venue.ts';
@@ -53,8 +54,12 @@ const nowhere: OrderVenue = {
   drain: () => []
 };
 
-/** A node running `strategy` on `bars`, with a 1 s restart backoff; what its strategies ask for is collected. */
-function nodeOf(strategy: Strategy) {
+/**
+ * A node running `strategy` on `bars`, with a 1 s restart backoff; what its strategies ask for is collected. Each
+ * restore gives the working orders `open(n)` (n: restores so far; default none).
+ */
+function nodeOf(strategy: Strategy, open: (n: number) => WorkingOrders = () => ({})) {
+  let restores = 0;
   const clock = new SimulatedClock(0n);
   const bars = new Subject<Bar>();
   const requested: StrategyRequest[] = [];
@@ -76,7 +81,12 @@ function nodeOf(strategy: Strategy) {
       void (e.type === 'strategy.intents_discarded' ? discarded.push(e) : requested.push(e)),
     onKillSwitchEvent: () => {},
     onSupervisorEvent: (e) => void supervisor.push(e.type),
-    restoreStrategy: () => ({ type: 'strategy.restore', positions: {}, open: {}, issued: requested.length })
+    restoreStrategy: () => ({
+      type: 'strategy.restore',
+      positions: {},
+      open: open(restores++),
+      issued: requested.length
+    })
   });
   return { clock, bars, requested, discarded, supervisor, node };
 }
@@ -137,9 +147,10 @@ describe('trading node', () => {
     }
   });
 
-  it('order events a strategy failed on or missed while down catch its brackets up at the restart, once', () => {
+  /** Sends a bracket (entry b-1) on every bar, and fails on the first event of its orders it is shown. */
+  function bracketOnce(): Strategy {
     let failed = false;
-    const strategy: Strategy = {
+    return {
       id: 'b',
       onBar: (): readonly StrategyAction[] => [
         {
@@ -157,8 +168,11 @@ describe('trading node', () => {
       },
       snapshot: () => ({})
     };
-    const { clock, bars, requested, supervisor, node } = nodeOf(strategy);
-    const entry = (over: Parameters<typeof orderEvent>[0]) =>
+  }
+  /** Event `over` of the entry b-1 (a buy of 5), sent to the strategy through the node. */
+  const entryOf =
+    (node: ReturnType<typeof nodeOf>['node']) =>
+    (over: Parameters<typeof orderEvent>[0]): void =>
       node.sendToStrategy('b', {
         type: 'strategy.order_event',
         event: orderEvent({
@@ -170,6 +184,10 @@ describe('trading node', () => {
           ...over
         })
       });
+
+  it('order events a strategy failed on or missed while down catch its brackets up at the restart, once', () => {
+    const { clock, bars, requested, supervisor, node } = nodeOf(bracketOnce());
+    const entry = entryOf(node);
     try {
       bars.next(bar(1)); // the bracket's entry b-1 is asked for
       entry({ type: 'order.accepted', to: 'ACKNOWLEDGED' }); // the strategy fails on it
@@ -201,6 +219,47 @@ describe('trading node', () => {
       expect(requested.map((r) => r.clientOrderId)).toEqual(['b-1', 'b-2', 'b-3']);
     } finally {
       node.stop();
+    }
+  });
+
+  it('a restore that fails loses nothing: the next restart has the brackets and the missed events (running or halted)', () => {
+    // the first restore's working orders cannot be read: the restarted actor fails taking it
+    const unreadable = new Proxy({} as WorkingOrders, {
+      ownKeys: () => {
+        throw new Error('unreadable');
+      }
+    });
+    for (const halted of [false, true]) {
+      const { clock, bars, requested, discarded, supervisor, node } = nodeOf(bracketOnce(), (n) =>
+        n === 0 ? unreadable : {}
+      );
+      const entry = entryOf(node);
+      try {
+        bars.next(bar(1));
+        if (halted)
+          node.sendToKillSwitch({
+            type: 'killswitch.trip',
+            by: 'ops',
+            reason: 'test',
+            tsEvent: bar(1).tsEvent
+          });
+        entry({ type: 'order.accepted', to: 'ACKNOWLEDGED' }); // the strategy fails on it
+        entry({ type: 'order.filled', lastQty: 5, lastPx: 100, filledQty: 5, leavesQty: 0, to: 'FILLED' });
+        clock.advanceTo(bar(1).tsEvent + 1_000_000_000n); // restarted; the restore fails
+        expect(supervisor.filter((t) => t === 'supervisor.child_failed')).toHaveLength(2);
+        clock.advanceTo(bar(1).tsEvent + 3_000_000_000n); // restarted again
+        expect(supervisor.filter((t) => t === 'supervisor.child_restarted')).toHaveLength(2);
+        // the exits the entry's fill made due are asked for (or, halted, discarded) then, once
+        const exits = halted
+          ? discarded.flatMap((d) => d.intents)
+          : requested.slice(1).map((r) => ('intent' in r ? r.intent : undefined));
+        expect(exits).toMatchObject([
+          { orderType: 'stop', qty: 5, ocoGroup: 'b-1' },
+          { orderType: 'limit', qty: 5, ocoGroup: 'b-1' }
+        ]);
+      } finally {
+        node.stop();
+      }
     }
   });
 });

@@ -907,6 +907,8 @@ describe('strategyMachine: brackets and OCO groups', () => {
         expect(Object.keys(s.ctx().open)).toEqual(['b-2', 'b-3']);
       }
       expect(s.ctx().contingent.brackets).toEqual({});
+      // the missed event counts as applied (the node stops keeping it), and the node can see the restore was taken
+      expect(s.ctx()).toMatchObject({ orderEvents: 1, restores: 1 });
     }
   });
 
