@@ -300,7 +300,8 @@ export function unsent(c: Contingencies, actions: readonly StrategyAction[]): Co
  * them. Each event does what it would have done live (a bracket's entry that ended releases its exits, a fill
  * cancels its cancel-group siblings), except that reduce-group siblings are reduced once, by all the missed fills
  * of the others, from their size now (each missed fill counted from one size would reduce them too little);
- * those that cannot change now keep it owed.
+ * those that cannot change now keep it owed. An order a missed event replaced is acted on under the id it has now,
+ * once; one that is no longer working is left alone.
  */
 export function catchUpContingencies(
   c: Contingencies,
@@ -308,13 +309,25 @@ export function catchUpContingencies(
   open: WorkingOrders,
   venueOco: boolean
 ): ContingentStep {
+  // the orders the missed events replaced, each by its replacement; `current` follows the chain to the id now
+  const replacedBy = new Map<string, string>();
+  for (const e of missed)
+    if (e.type === 'order.replaced' && e.origClientOrderId !== undefined)
+      replacedBy.set(e.origClientOrderId, e.clientOrderId);
+  const current = (id: string): string => {
+    let k = id;
+    for (let n = replacedBy.get(k); n !== undefined; n = replacedBy.get(k)) k = n;
+    return k;
+  };
   // while replaying, no order can change size (what happened to it next is already in `open`) and no debt is paid:
-  // reductions add up, to be paid once below; an order canceled here is being canceled for the rest of the replay
+  // reductions add up, to be paid once below; an order canceled here is being canceled for the rest of the replay.
+  // An order replaced since is seen, until the event that replaced it, as what it is now.
   const frozen: Record<string, WorkingOrder> = {};
   for (const k in open) {
     const { status, ...o } = open[k]!;
     frozen[k] = changeable(status) ? o : { ...o, status };
   }
+  for (const k of replacedBy.keys()) if (frozen[current(k)] !== undefined) frozen[k] ??= frozen[current(k)]!;
   let next = c;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
   const canceled = new Set<string>();
@@ -322,10 +335,16 @@ export function catchUpContingencies(
     const r = contingentActions(next, e, frozen, venueOco, true);
     next = r.next;
     for (const a of r.actions) {
-      actions.push(a);
-      if (a.kind !== 'cancel' || frozen[a.clientOrderId] === undefined) continue;
-      canceled.add(a.clientOrderId);
-      frozen[a.clientOrderId] = { ...frozen[a.clientOrderId]!, status: 'PENDING_CANCEL' };
+      if (a.kind !== 'cancel') {
+        actions.push(a); // a bracket's exits (a replay pays no debt, so it sends no replace)
+        continue;
+      }
+      const k = current(a.clientOrderId);
+      for (const id of [a.clientOrderId, k])
+        if (frozen[id] !== undefined) frozen[id] = { ...frozen[id]!, status: 'PENDING_CANCEL' };
+      if (open[k] === undefined || canceled.has(k)) continue; // ended since, or canceled already
+      canceled.add(k);
+      actions.push(k === a.clientOrderId ? a : { ...a, clientOrderId: k });
     }
   }
   let { owed, reducing } = next;

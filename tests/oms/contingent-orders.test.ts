@@ -553,6 +553,50 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     expect([flying.actions, flying.next.owed]).toEqual([[], { sl: 3 }]);
   });
 
+  it('a sibling replaced in the missed events is canceled under its id now, once', () => {
+    const group = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'cancel'), 'tp', 'g', 'cancel');
+    // tp filled, then a replace of sl (a trailing stop, sent before the crash) was done, then tp filled again
+    const replaced = ev('sl2', {
+      type: 'order.replaced',
+      origClientOrderId: 'sl',
+      side: 'sell',
+      to: 'ACKNOWLEDGED'
+    });
+    const r = catchUpContingencies(
+      group,
+      [tpFill(2, 2), replaced, tpFill(3, 5)],
+      working(['sl2'], ['tp', 'PARTIAL_FILL', 5]),
+      false
+    );
+    expect(r.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl2', reason: 'OCO: tp filled' }]);
+    expect(r.next.oco).toEqual({
+      tp: { ocoGroup: 'g', ocoMode: 'cancel' },
+      sl2: { ocoGroup: 'g', ocoMode: 'cancel' }
+    });
+    // in a reduce group the debt follows it: sl2 pays 5 from its size now
+    const reduce = catchUpContingencies(
+      reduceGroup,
+      [tpFill(2, 2), replaced, tpFill(3, 5)],
+      working(['sl2'], ['tp', 'PARTIAL_FILL', 5]),
+      false
+    );
+    expect(reduce.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 5, reason: 'OUO: group filled 5' }
+    ]);
+  });
+
+  it('an order that ended later in the missed events is not canceled at an earlier one', () => {
+    // sl's reduction was refused a second time, then sl filled in full
+    const c = { ...reduceGroup, reducing: { sl: { lots: 2, retry: true } } };
+    const missed = [
+      ev('sl', { type: 'order.replace_rejected', side: 'sell', to: 'ACKNOWLEDGED' }),
+      ev('sl', { type: 'order.filled', side: 'sell', lastQty: 10, filledQty: 10, leavesQty: 0, to: 'FILLED' })
+    ];
+    const r = catchUpContingencies(c, missed, {}, false);
+    expect(r.actions).toEqual([]);
+    expect([r.next.reducing, r.next.owed]).toEqual([{}, {}]);
+  });
+
   it('nothing missed: nothing changes', () => {
     expect(catchUpContingencies(reduceGroup, [], working(['sl']), false)).toEqual({
       next: reduceGroup,
