@@ -387,6 +387,8 @@ export class TradingRuntime {
       );
       const risk = this.riskEngine.check(asOrder, view);
       this.#logRisk(now, req.newClientOrderId, risk);
+      // passed: until the venue answers, the order counts at the larger of its size and the new one
+      if (risk.ok && i.qty !== undefined) this.riskState.onReplaceSent(req.clientOrderId, i.qty);
       // denied: the order records order.replace_denied (shown to the strategy) and stays as it was
       this.node.sendToOms({ type: 'order.replace', command, risk });
       return;

@@ -311,12 +311,18 @@ export class RiskEngine {
     return true;
   }
 
-  /** The order's reference price ×2 (mids may be half ticks): limit price, else stop price, else the mid; NaN if none. */
+  /**
+   * The order's reference price ×2 (mids may be half ticks), the highest it may trade at: a buy limit's (or
+   * stop-limit's) limit, a sell stop's stop; a sell limit (or stop-limit) at its limit or the mid, whichever is
+   * higher, and a buy stop at its stop or the mid (a marketable one trades at the market, not at its own price);
+   * a market order at the mid. NaN without a price.
+   */
   #ref2(cmd: SubmitOrder, view: RiskView): number {
-    if (cmd.limitPx !== undefined) return 2 * cmd.limitPx;
-    if (cmd.stopPx !== undefined) return 2 * cmd.stopPx;
     const m = view.mid(cmd.instrumentId, this.#idx);
-    return m === undefined ? Number.NaN : 2 * m;
+    const own = cmd.limitPx ?? cmd.stopPx;
+    if (own === undefined) return m === undefined ? Number.NaN : 2 * m;
+    const upward = cmd.side === 'sell' ? cmd.limitPx !== undefined : cmd.limitPx === undefined;
+    return upward && m !== undefined && m > own ? 2 * m : 2 * own;
   }
 
   /** A check that needs a reference price has none: passes with `whenNoMid: pass`, else rejects. */

@@ -9,7 +9,11 @@ interface OwnOrder {
   readonly index: number;
   readonly side: Side;
   readonly limitPx: number | undefined;
+  /** What it counts as working: its leaves, or more while a replace to a larger size is in flight. */
   readonly leaves: number;
+  /** Its own leaves and fills, as its last event said. */
+  readonly leavesQty: number;
+  readonly filled: number;
 }
 
 interface StrategyBook {
@@ -22,13 +26,17 @@ interface StrategyBook {
 }
 
 const DONE: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED']);
+/** Answers to a replace that leave the order as it was. */
+const REPLACE_ANSWERED: ReadonlySet<string> = new Set(['order.replace_rejected', 'order.replace_denied']);
 
 /**
  * A ready-made {@link RiskView} over typed arrays indexed like the engine's instruments: positions, working
  * quantities, mids, the gross worst-case exposure (kept incrementally) and each strategy's best own resting
  * prices. Feed it the order audit events ({@link onOrderEvent}: working orders and fills), mids
  * ({@link setMid}) and the kill switch's state ({@link setTradingState}); {@link setPosition} overrides a
- * position (start of day, reconciliation).
+ * position (start of day, reconciliation). A replace that passed risk is noted when it is sent
+ * ({@link onReplaceSent}): until the venue answers, the order counts as the larger of what it is and what it may
+ * become, so an order checked meanwhile cannot use the room the replace was granted.
  */
 export class RiskState implements RiskView {
   readonly #clock: { now(): Nanos };
@@ -41,6 +49,8 @@ export class RiskState implements RiskView {
   readonly #unit: Float64Array;
   readonly #equity: (() => number) | undefined;
   readonly #orders = new Map<string, OwnOrder>();
+  /** The new total quantity of each order's replace in flight, by the client order id it replaces. */
+  readonly #replacing = new Map<string, number>();
   readonly #strategies = new Map<string, StrategyBook>();
   readonly #n: number;
   #gross = 0;
@@ -129,21 +139,45 @@ export class RiskState implements RiskView {
     if (e.type === 'order.filled' && e.lastQty !== undefined) {
       this.#update(i, e.side === 'buy' ? e.lastQty : -e.lastQty, 0, 0);
     }
+    // the venue answered a replace (done, refused), or the order ended: nothing is in flight any more
+    if (e.origClientOrderId !== undefined) this.#replacing.delete(e.origClientOrderId);
+    if (REPLACE_ANSWERED.has(e.type) || DONE.has(e.to)) this.#replacing.delete(e.clientOrderId);
     if (e.origClientOrderId !== undefined) this.#remove(e.origClientOrderId);
     this.#remove(e.clientOrderId);
-    if (!DONE.has(e.to) && e.leavesQty > 0) {
-      const o: OwnOrder = {
+    if (!DONE.has(e.to) && e.leavesQty > 0)
+      this.#add(e.clientOrderId, {
         strategyId: e.strategyId,
         index: i,
         side: e.side,
         limitPx: e.orderType === 'limit' ? e.limitPx : undefined,
-        leaves: e.leavesQty
-      };
-      this.#orders.set(e.clientOrderId, o);
-      this.#book(e.strategyId).orders.add(e.clientOrderId);
-      this.#update(i, 0, o.side === 'buy' ? o.leaves : 0, o.side === 'sell' ? o.leaves : 0);
-      this.#refreshBest(o.strategyId, i);
-    }
+        leaves: e.leavesQty,
+        leavesQty: e.leavesQty,
+        filled: e.filledQty
+      });
+  }
+
+  /**
+   * A replace of working order `clientOrderId` to `qty` lots in all passed risk and goes to the venue: until the
+   * venue answers (`order.replaced`, a refusal, or the order's end), the order counts as working the larger of its
+   * leaves and `qty` less what it has filled.
+   */
+  onReplaceSent(clientOrderId: string, qty: number): void {
+    const o = this.#orders.get(clientOrderId);
+    if (o === undefined) return;
+    this.#replacing.set(clientOrderId, qty);
+    this.#remove(clientOrderId);
+    this.#add(clientOrderId, o);
+  }
+
+  /** Count order `o` as working (at the larger size while a replace of it is in flight). */
+  #add(clientOrderId: string, o: OwnOrder): void {
+    const to = this.#replacing.get(clientOrderId);
+    const leaves = to === undefined ? o.leavesQty : Math.max(o.leavesQty, to - o.filled);
+    const own = leaves === o.leaves ? o : { ...o, leaves };
+    this.#orders.set(clientOrderId, own);
+    this.#book(own.strategyId).orders.add(clientOrderId);
+    this.#update(own.index, 0, own.side === 'buy' ? leaves : 0, own.side === 'sell' ? leaves : 0);
+    this.#refreshBest(own.strategyId, own.index);
   }
 
   #remove(clientOrderId: string): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
+import type { SubmitOrder } from '../../src/messages/commands.ts';
 import type { RiskValidatorName } from '../../src/risk/risk-config.ts';
 import { RISK_PASS, RiskEngine, type RiskRejection } from '../../src/risk/risk-engine.ts';
 import { cfg, FakeView, instruments, order } from './risk-fixtures.ts';
@@ -135,6 +136,29 @@ describe('RiskEngine: maxNotional (exact)', () => {
     const stop = order({ orderType: 'stop', limitPx: undefined, stopPx: 10_001, qty: 10 });
     expect(rejected(engine.check(stop, view)).validator).toBe('maxNotional');
     expect(engine.check({ ...stop, stopPx: 10_000 }, view).ok).toBe(true);
+  });
+
+  it('prices an order at the highest it may trade at: a marketable sell limit or buy stop at the mid', () => {
+    // mid $100: 10 lots at the mid is $1000, the limit
+    const { engine, view } = setup({ order: ['maxNotional'], maxNotional: 999 });
+    view.of('X@SIM').mid = 10_000;
+    const at = (over: Partial<SubmitOrder>) => engine.check(order({ qty: 10, ...over }), view).ok;
+    // a sell limit a cent below the market trades at the market, and so does a buy stop below it: $1000
+    expect(at({ side: 'sell', limitPx: 1 })).toBe(false);
+    expect(at({ orderType: 'stop', limitPx: undefined, stopPx: 1 })).toBe(false);
+    expect(at({ side: 'sell', orderType: 'stop_limit', stopPx: 1, limitPx: 1 })).toBe(false);
+    // a buy limit never pays above its limit, and a sell stop triggers at or below its stop: priced at those
+    expect(at({ limitPx: 9_990 })).toBe(true);
+    expect(at({ orderType: 'stop_limit', stopPx: 1, limitPx: 9_990 })).toBe(true);
+    expect(at({ side: 'sell', orderType: 'stop', limitPx: undefined, stopPx: 9_990 })).toBe(true);
+    // resting beyond the market, a sell limit and a buy stop are priced at their own, higher, price
+    expect(at({ side: 'sell', limitPx: 9_990 })).toBe(false);
+    view.of('X@SIM').mid = 9_000;
+    expect(at({ side: 'sell', limitPx: 9_990 })).toBe(true);
+    expect(at({ orderType: 'stop', limitPx: undefined, stopPx: 9_990 })).toBe(true);
+    // with no mid, their own price
+    view.of('X@SIM').mid = undefined;
+    expect(at({ side: 'sell', limitPx: 1 })).toBe(true);
   });
 });
 

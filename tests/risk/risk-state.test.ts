@@ -92,6 +92,77 @@ describe('RiskState (the ready-made RiskView)', () => {
     );
   });
 
+  it('a replace to a larger size counts at the larger size until the venue answers, then at what it answered', () => {
+    const s = new RiskState(instruments, { now: () => 0n });
+    const buys = () => s.openBuyQty('X@SIM', 0);
+    s.onOrderEvent(ev({ clientOrderId: 'b1', qty: 10, leavesQty: 10 }));
+    s.onReplaceSent('b1', 30); // passed risk as a 30-lot order
+    expect([buys(), s.grossExposure()]).toEqual([30, 30]);
+    s.onOrderEvent(ev({ clientOrderId: 'b1', type: 'order.pending_replace', to: 'PENDING_REPLACE' }));
+    expect(buys()).toBe(30);
+    // it fills 4 meanwhile: 6 left now, 26 if the replace takes
+    s.onOrderEvent(
+      ev({
+        clientOrderId: 'b1',
+        type: 'order.filled',
+        lastQty: 4,
+        filledQty: 4,
+        leavesQty: 6,
+        to: 'PENDING_REPLACE'
+      })
+    );
+    expect([s.position('X@SIM', 0), buys()]).toEqual([4, 26]);
+    s.onOrderEvent(
+      ev({
+        clientOrderId: 'b2',
+        origClientOrderId: 'b1',
+        type: 'order.replaced',
+        qty: 30,
+        filledQty: 4,
+        leavesQty: 26
+      })
+    );
+    expect(buys()).toBe(26);
+    // refused: back to its own size; a decrease in flight counts the size it has
+    s.onReplaceSent('b2', 50);
+    expect(buys()).toBe(46);
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b2', type: 'order.replace_rejected', qty: 30, filledQty: 4, leavesQty: 26 })
+    );
+    expect(buys()).toBe(26);
+    s.onReplaceSent('b2', 10);
+    expect(buys()).toBe(26);
+    // an order that ends takes its replace with it; an unknown order is ignored
+    s.onReplaceSent('b2', 50);
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b2', type: 'order.canceled', filledQty: 4, leavesQty: 0, to: 'CANCELED' })
+    );
+    s.onReplaceSent('nope', 50);
+    expect([buys(), s.grossExposure()]).toEqual([0, 4]);
+  });
+
+  it('REDUCING: an order sent while a replace to a larger size is in flight cannot sell more than is held', () => {
+    const s = new RiskState(instruments, { now: () => 0n });
+    const engine = new RiskEngine(cfg(), instruments);
+    s.setPosition('X@SIM', 10);
+    s.onOrderEvent(ev({ clientOrderId: 'a', side: 'sell', qty: 5, leavesQty: 5, limitPx: 10_000 }));
+    s.setTradingState('REDUCING');
+    s.onReplaceSent('a', 10); // the working sell of 5 goes to 10 (it passed: 10 ≤ the 10 held)
+    const sell5 = order({ clientOrderId: 'b', side: 'sell', qty: 5, limitPx: 10_000 });
+    expect(engine.check(sell5, s).ok).toBe(false);
+    s.onOrderEvent(
+      ev({
+        clientOrderId: 'a',
+        side: 'sell',
+        type: 'order.replace_rejected',
+        qty: 5,
+        leavesQty: 5,
+        limitPx: 10_000
+      })
+    );
+    expect(engine.check(sell5, s).ok).toBe(true);
+  });
+
   it('feeds the engine: a replace moves the resting price, self-trade follows', () => {
     const s = new RiskState(instruments, { now: () => 0n });
     const engine = new RiskEngine(cfg({ order: ['selfTrade'] }), instruments);
