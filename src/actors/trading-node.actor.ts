@@ -141,7 +141,8 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   );
   /**
    * Per strategy: its contingencies as its actor last held them, and the order events sent to the actor that it
-   * has not applied yet (`sentFrom` is the count of events sent to this incarnation before `unapplied[0]`). After a
+   * has not applied yet (`sentFrom` is the actor's `orderEvents` count at `unapplied[0]`: the events it has applied
+   * before it, missed ones a restore caught up included). After a
    * restart, those are the events it missed: the one it failed on and any sent while it was down. A restarted
    * incarnation is `restoring` until a snapshot shows it took the restore: until then its snapshots (its empty
    * start, a halt) are not its contingencies, and if the restore fails the next restart has all it had.

@@ -9,6 +9,7 @@ import {
   bracketProblem,
   type Contingencies,
   catchUpContingencies,
+  changeable,
   contingentActions,
   intentOco,
   joinOco,
@@ -65,7 +66,10 @@ export interface StrategyContext {
   readonly books: ((instrumentId: string) => BookView | undefined) | undefined;
   /** Why the strategy is halted (the first halt's reason); undefined while it runs. */
   readonly haltReason: string | undefined;
-  /** Brackets waiting on their entries, the OCO groups of working orders and what reduce groups owe. */
+  /**
+   * Brackets waiting on their entries, the OCO groups of working orders, what reduce groups owe and their
+   * reductions in flight.
+   */
   readonly contingent: Contingencies;
   /** The venue honours OCO groups itself. */
   readonly venueOco: boolean;
@@ -229,6 +233,8 @@ function act(
           tsEvent
         });
       } else if (a.kind === 'cancel') {
+        // in flight from now, not from its order.pending_cancel: nothing acts on it as acknowledged meanwhile
+        if (changeable(o.status)) open[a.clientOrderId] = { ...o, status: 'PENDING_CANCEL' };
         enqueue({
           type: 'strategy.cancel_requested',
           strategyId,
@@ -238,6 +244,7 @@ function act(
           tsEvent
         });
       } else {
+        if (changeable(o.status)) open[a.clientOrderId] = { ...o, status: 'PENDING_REPLACE' };
         enqueue({
           type: 'strategy.replace_requested',
           strategyId,

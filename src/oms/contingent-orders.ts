@@ -59,7 +59,7 @@ export interface Contingencies {
 export const NO_CONTINGENCIES: Contingencies = { brackets: {}, oco: {}, owed: {}, reducing: {} };
 
 /** Whether an order in `status` can have its size changed now: acknowledged, with no cancel or replace in flight. */
-const changeable = (status: string | undefined): boolean =>
+export const changeable = (status: string | undefined): boolean =>
   status === 'ACKNOWLEDGED' || status === 'PARTIAL_FILL';
 
 /** What an order event (or a catch-up) calls for, and the contingencies that follow. */
@@ -319,6 +319,11 @@ export function catchUpContingencies(
     for (let n = replacedBy.get(k); n !== undefined; n = replacedBy.get(k)) k = n;
     return k;
   };
+  // a reduction in flight of an order a missed event replaced took (the strategy sends none while another replace
+  // is in flight): the size the order has now already has it off
+  let start = c;
+  for (const k of replacedBy.keys())
+    if (start.reducing[k] !== undefined) start = { ...start, reducing: rekey(start.reducing, k) };
   // while replaying, no order can change size (what happened to it next is already in `open`) and no debt is paid:
   // reductions add up, to be paid once below; an order canceled here is being canceled for the rest of the replay.
   // An order replaced since is seen, until the event that replaced it, as what it is now.
@@ -328,7 +333,7 @@ export function catchUpContingencies(
     frozen[k] = changeable(status) ? o : { ...o, status };
   }
   for (const k of replacedBy.keys()) if (frozen[current(k)] !== undefined) frozen[k] ??= frozen[current(k)]!;
-  let next = c;
+  let next = start;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
   const canceled = new Set<string>();
   for (const e of missed) {
@@ -342,7 +347,8 @@ export function catchUpContingencies(
       const k = current(a.clientOrderId);
       for (const id of [a.clientOrderId, k])
         if (frozen[id] !== undefined) frozen[id] = { ...frozen[id]!, status: 'PENDING_CANCEL' };
-      if (open[k] === undefined || canceled.has(k)) continue; // ended since, or canceled already
+      // ended since, or being canceled already
+      if (open[k] === undefined || canceled.has(k) || open[k].status === 'PENDING_CANCEL') continue;
       canceled.add(k);
       actions.push(k === a.clientOrderId ? a : { ...a, clientOrderId: k });
     }

@@ -844,6 +844,49 @@ describe('strategyMachine: brackets and OCO groups', () => {
     expect(s.ctx().contingent.reducing).toEqual({ 'b-3': { lots: 1, retry: false } });
   });
 
+  it("without venue OCO a fill while the strategy's own replace of the other exit is unanswered is owed, even before its order.pending_replace", () => {
+    const { s } = entered(false);
+    s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 }));
+    // the strategy moves its stop as soon as it is acknowledged (a trailing stop)
+    let moved = false;
+    s.ctx().strategy.onOrderEvent = (e) => {
+      if (moved || e.clientOrderId !== 'b-2') return [];
+      moved = true;
+      return [{ kind: 'replace', clientOrderId: 'b-2', stopPx: 95, reason: 'trail' }];
+    };
+    s.send(exitEvent('b-2', { qty: 5, leavesQty: 5 }));
+    expect(s.ctx().open['b-2']?.status).toBe('PENDING_REPLACE');
+    // the take-profit fills 2 before b-2's order.pending_replace arrives: a second replace would be refused
+    s.send(
+      exitEvent('b-3', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty: 2,
+        filledQty: 2,
+        leavesQty: 3,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    expect(s.ctx().contingent.owed).toEqual({ 'b-2': 2 });
+    s.send(exitEvent('b-2', { type: 'order.pending_replace', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' }));
+    s.send(
+      exitEvent('b-4', {
+        type: 'order.replaced',
+        origClientOrderId: 'b-2',
+        qty: 5,
+        leavesQty: 5,
+        to: 'ACKNOWLEDGED'
+      })
+    );
+    const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
+    expect(replaces.map((e) => [e.clientOrderId, e.newClientOrderId, e.intent.qty, e.intent.reason])).toEqual(
+      [
+        ['b-2', 'b-4', undefined, 'trail'],
+        ['b-4', 'b-5', 3, 'OUO: group filled 2']
+      ]
+    );
+  });
+
   it('a cancel-mode bracket: without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
     for (const venueOco of [false, true]) {
       const { s } = entered(venueOco, 'cancel');
@@ -851,11 +894,15 @@ describe('strategyMachine: brackets and OCO groups', () => {
       s.send(
         exitEvent('b-3', { type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 3, to: 'PARTIAL_FILL' })
       );
+      // a second fill before b-2's order.pending_cancel arrives: b-2 is being canceled already
+      s.send(
+        exitEvent('b-3', { type: 'order.filled', lastQty: 1, filledQty: 3, leavesQty: 2, to: 'PARTIAL_FILL' })
+      );
       const cancels = s.emitted.filter((e) => e.type === 'strategy.cancel_requested');
       expect(cancels.map((e) => [e.clientOrderId, e.intent.reason])).toEqual(
         venueOco ? [] : [['b-2', 'OCO: b-3 filled']]
       );
-      expect(s.ctx().open['b-3']).toMatchObject({ leaves: -3, filled: 2 });
+      expect(s.ctx().open['b-3']).toMatchObject({ leaves: -2, filled: 3 });
     }
   });
 

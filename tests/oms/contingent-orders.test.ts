@@ -585,6 +585,41 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     ]);
   });
 
+  it('a reduction that took while it was down is not counted again against the size it left', () => {
+    // tp filled 4: sl 10 → 6 was in flight; while down, tp filled 3 more and the venue replaced sl by sl2 (6)
+    const c = { ...reduceGroup, reducing: { sl: { lots: 4, retry: false } } };
+    const replaced = ev('sl2', {
+      type: 'order.replaced',
+      origClientOrderId: 'sl',
+      side: 'sell',
+      qty: 6,
+      leavesQty: 6,
+      to: 'ACKNOWLEDGED'
+    });
+    const r = catchUpContingencies(
+      c,
+      [tpFill(3, 7), replaced],
+      {
+        ...working(['tp', 'PARTIAL_FILL', 3]),
+        sl2: { instrumentId: X, leaves: -6, filled: 0, status: 'ACKNOWLEDGED' }
+      },
+      false
+    );
+    // 3 still held: sl2 goes to 3, it is not canceled (4 in flight + 3 ≥ 6 counted the 4 twice)
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 3, reason: 'OUO: group filled 3' }
+    ]);
+  });
+
+  it('a cancel a missed refusal calls for is not sent to an order being canceled now', () => {
+    const c = { ...reduceGroup, reducing: { sl: { lots: 2, retry: true } } };
+    const refused = ev('sl', { type: 'order.replace_rejected', side: 'sell', to: 'ACKNOWLEDGED' });
+    expect(catchUpContingencies(c, [refused], working(['sl', 'PENDING_CANCEL']), false).actions).toEqual([]);
+    expect(catchUpContingencies(c, [refused], working(['sl']), false).actions).toEqual([
+      { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: reduction refused twice' }
+    ]);
+  });
+
   it('an order that ended later in the missed events is not canceled at an earlier one', () => {
     // sl's reduction was refused a second time, then sl filled in full
     const c = { ...reduceGroup, reducing: { sl: { lots: 2, retry: true } } };
