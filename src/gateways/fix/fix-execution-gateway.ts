@@ -196,6 +196,18 @@ export class FixExecutionGateway implements ExecutionGateway {
     if (out.length === 0 && queried && o.last !== undefined) this.#reports.next({ ...o.last, tsInit: now });
   }
 
+  /**
+   * A cancel confirmation names the cancel request in ClOrdID and the order in OrigClOrdID (FIX 4.2): the report
+   * is the order's. One whose ClOrdID is an order of ours (an unsolicited cancel) stays as it is.
+   */
+  #cancelOf(r: ExecutionReport): ExecutionReport {
+    const orig = r.origClientOrderId;
+    if (r.execType !== 'canceled' || orig === undefined) return r;
+    if (this.#orders.has(r.clientOrderId) || !this.#orders.has(orig)) return r;
+    const { origClientOrderId: _, ...rest } = r;
+    return { ...rest, clientOrderId: orig };
+  }
+
   /** Whether a replace of order `clientOrderId` is waiting for its answer. */
   #replacingOf(clientOrderId: string): boolean {
     for (const c of this.#replacing.values()) if (c.clientOrderId === clientOrderId) return true;
@@ -221,8 +233,9 @@ export class FixExecutionGateway implements ExecutionGateway {
         this.#onStatus(status);
         return;
       }
-      const r = decodeExecutionReport(msg, this.#instruments, now);
-      if (!r) return;
+      const d = decodeExecutionReport(msg, this.#instruments, now);
+      if (!d) return;
+      const r = this.#cancelOf(d);
       const o = applyReport(this.#orders, r);
       if (o !== undefined) this.#updateTerms(o, r);
       this.#reports.next(r);

@@ -338,9 +338,14 @@ export class FixLocalVenue {
   #onReport(r: ExecutionReport): void {
     const inst = this.instruments.byId(r.instrumentId);
     let report = r;
-    if (r.execType === 'cancel_rejected') {
-      report = { ...r, execId: this.#cancelIds.get(r.clientOrderId) ?? r.execId };
-    }
+    // the cancel request a cancel reject or confirmation answers (used once: a later cancel of the venue's own
+    // names none)
+    const cancelId =
+      r.execType === 'cancel_rejected' || r.execType === 'canceled'
+        ? this.#cancelIds.get(r.clientOrderId)
+        : undefined;
+    if (cancelId !== undefined) this.#cancelIds.delete(r.clientOrderId);
+    if (r.execType === 'cancel_rejected') report = { ...r, execId: cancelId ?? r.execId };
     // the first report of an order opens its record (a replace moves an existing one, a reject of a cancel or
     // replace opens none)
     const t = report.execType;
@@ -359,6 +364,9 @@ export class FixLocalVenue {
     }
     const target = report.execType === 'replace_rejected' ? report.origClientOrderId : report.clientOrderId;
     const known = target === undefined ? undefined : this.#orders.get(target);
+    // a cancel confirmation names the cancel request (ClOrdID) and the order it canceled (OrigClOrdID)
+    if (t === 'canceled' && cancelId !== undefined)
+      report = { ...report, clientOrderId: cancelId, origClientOrderId: report.clientOrderId };
     this.#send(
       encodeExecutionReport(report, inst, {
         avgPx: state ? averagePx(state) : 0,
