@@ -532,7 +532,10 @@ export const fixSessionMachine = setup({
       }
       const seq = msg.getInt(Tag.MsgSeqNum)!;
       if (context.cfg.role === 'acceptor') {
-        fx.heartBtIntSec = msg.getInt(Tag.HeartBtInt) ?? context.cfg.heartBtIntSec;
+        // a HeartBtInt of 0 (no heartbeats asked for) would fire both timers at once: ours is kept then; a peer that
+        // sends none still answers a TestRequest
+        const asked = msg.getInt(Tag.HeartBtInt);
+        fx.heartBtIntSec = asked !== undefined && asked > 0 ? asked : context.cfg.heartBtIntSec;
         fx.send(MsgType.Logon, adminBody.logon(fx.heartBtIntSec, reset));
       }
       if (seq === fx.nextIn) fx.nextIn = seq + 1;

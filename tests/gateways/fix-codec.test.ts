@@ -121,6 +121,14 @@ describe('parseFix rejects bad input with typed errors', () => {
     expect(codeOf(() => parseFixText(t.replace(`9=${len}`, `9=${len + 3}`)))).toBe(ErrorCode.FIX_BODY_LENGTH);
     expect(codeOf(() => parseFixText(t.replace(`9=${len}`, '9=x')))).toBe(ErrorCode.FIX_BODY_LENGTH);
   });
+  it('an empty body (9=0) is no message, whatever was parsed before', () => {
+    parseFix(build('0', [])); // a message whose third field is 35
+    const head = '8=FIX.4.2|9=0|';
+    const sum = [...Buffer.from(soh(head))].reduce((s, c) => s + c, 0) & 255;
+    expect(codeOf(() => parseFix(soh(`${head}10=${String(sum).padStart(3, '0')}|`)))).toBe(
+      ErrorCode.FIX_PARSE
+    );
+  });
   it('structure: no 8= first, 9 not second, 35 not third, bad tag, tag without =', () => {
     expect(codeOf(() => parseFix(fixup(`9=0|8=FIX.4.2|35=${good}10=000|`)))).toBe(ErrorCode.FIX_PARSE);
     expect(codeOf(() => parseFix(fixup(`8=FIX.4.2|35=A|9=0|${good.slice(2)}10=000|`)))).toBe(
@@ -214,6 +222,22 @@ describe('FixFramer', () => {
     const got = [];
     for (const byte of stream) got.push(...f.push(Uint8Array.of(byte)));
     expect(got.map((i) => i.kind)).toEqual(['frame', 'frame', 'frame']);
+  });
+
+  it('garbage not ending in SOH costs nothing after it, however the reads cut it', () => {
+    const junk = Buffer.concat([Buffer.from('junk'), a, b]);
+    for (let cut = 0; cut <= junk.length; cut++) {
+      const f = new FixFramer();
+      const got = [...f.push(junk.subarray(0, cut)), ...f.push(junk.subarray(cut))];
+      expect(got.filter((i) => i.kind === 'frame').map((i) => i.kind === 'frame' && bar(i.bytes))).toEqual([
+        bar(a),
+        bar(b)
+      ]);
+    }
+    // a message cut short, then two whole ones: both whole ones come through
+    const cutShort = Buffer.concat([b.subarray(0, 30), a, c]);
+    const frames = new FixFramer().push(cutShort).filter((i) => i.kind === 'frame');
+    expect(frames.map((i) => i.kind === 'frame' && bar(i.bytes))).toEqual([bar(a), bar(c)]);
   });
 
   it('skips garbage and a message with a wrong BodyLength, then resynchronises', () => {

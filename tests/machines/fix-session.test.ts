@@ -50,6 +50,22 @@ describe('fix session: logon', () => {
     expect(store.load()).toEqual({ nextOut: 2, nextIn: 2 });
   });
 
+  it('acceptor keeps its own HeartBtInt for a Logon asking for 0 (no heartbeats) and stays up', () => {
+    const h = new SessionHarness(sessionConfig('acceptor'));
+    h.actor.send({ type: 'session.start' });
+    h.connected();
+    h.peer('A', [
+      [98, 0],
+      [108, 0]
+    ]);
+    expect(h.lastSent().getInt(108)).toBe(h.ctx.heartBtIntSec);
+    expect(h.ctx.heartBtIntSec).toBeGreaterThan(0);
+    h.advanceMs(1);
+    // with 0 both timers fired at once: a Heartbeat, a TestRequest, and the link dropped
+    expect(h.sentTypes()).toEqual(['A']);
+    expect(JSON.stringify(h.state)).toContain('active');
+  });
+
   it('acceptor disconnects when the first message is not a Logon', () => {
     const h = new SessionHarness(sessionConfig('acceptor'));
     h.actor.send({ type: 'session.start' });

@@ -104,15 +104,28 @@ export class FixFramer {
   }
 }
 
-/** Next "8=" that is at a message boundary (preceded by SOH), at or after `from`; -1 if none. */
+/**
+ * Next message start at or after `from`, -1 if none: an "8=" after an SOH, or "8=FIX" after anything (garbage need
+ * not end in SOH; a start cut off at the end of what has arrived counts, to be completed by the next read), so
+ * that the same bytes frame the same whatever the reads they come in.
+ */
 function findStart(buf: Buffer, from: number): number {
   let i = from;
   for (;;) {
     i = buf.indexOf(56, i);
     if (i < 0) return -1;
     if (i > 0 && buf[i - 1] === SOH && (i + 1 >= buf.length || buf[i + 1] === 61)) return i;
+    if (beginsFix(buf, i)) return i;
     i++;
   }
+}
+
+const BEGIN_FIX = [56, 61, 70, 73, 88]; // "8=FIX"
+
+/** Whether the bytes at `i` are "8=FIX", or as much of it as has arrived. */
+function beginsFix(buf: Buffer, i: number): boolean {
+  for (let k = 0; k < BEGIN_FIX.length && i + k < buf.length; k++) if (buf[i + k] !== BEGIN_FIX[k]) return false;
+  return true;
 }
 
 function skip(out: FramerItem[], buf: Buffer, p: number, code: ErrorCode, why: string): number {

@@ -269,7 +269,8 @@ export function parseFix(buf: Uint8Array, start = 0, end = buf.length, opts?: Pa
       computed: sum & 255
     });
   }
-  if (f[6] !== 35) fail(ErrorCode.FIX_PARSE, 'third field is not MsgType (35)');
+  // (n === 6: an empty body; f[6] still holds the previous message's third field)
+  if (n < 9 || f[6] !== 35) fail(ErrorCode.FIX_PARSE, 'third field is not MsgType (35)');
   f[n] = 10;
   f[n + 1] = trailer + 3 - start;
   f[n + 2] = trailer + 6 - start;
