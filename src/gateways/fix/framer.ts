@@ -124,7 +124,8 @@ const BEGIN_FIX = [56, 61, 70, 73, 88]; // "8=FIX"
 
 /** Whether the bytes at `i` are "8=FIX", or as much of it as has arrived. */
 function beginsFix(buf: Buffer, i: number): boolean {
-  for (let k = 0; k < BEGIN_FIX.length && i + k < buf.length; k++) if (buf[i + k] !== BEGIN_FIX[k]) return false;
+  for (let k = 0; k < BEGIN_FIX.length && i + k < buf.length; k++)
+    if (buf[i + k] !== BEGIN_FIX[k]) return false;
   return true;
 }
 
