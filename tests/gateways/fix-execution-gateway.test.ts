@@ -80,3 +80,85 @@ describe('FixExecutionGateway: cancel confirmations (ExecType 4)', () => {
     expect(gw.workingOrderCount).toBe(0);
   });
 });
+
+describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () => {
+  /** A BusinessMessageReject of the request of type `refType` whose ClOrdID was `ref`. */
+  const bmr = (refType: string, ref: string): [number, string][] => [
+    [45, '2'],
+    [372, refType],
+    [379, ref],
+    [380, '4'],
+    [58, 'Application not available']
+  ];
+
+  it('a refused NewOrderSingle is the order’s reject; one the venue had accepted is left alone', () => {
+    const { h, gw, reports } = withOrder();
+    gw.submit({
+      type: 'order.submit',
+      commandId: 'o2',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o2',
+      side: 'buy',
+      orderType: 'limit',
+      qty: 10,
+      limitPx: 1250,
+      tif: 'day'
+    });
+    h.peer('j', bmr('D', 'o2'));
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'rejected',
+      clientOrderId: 'o2',
+      leavesQty: 0,
+      reason: 'business reject 4: Application not available'
+    });
+    expect(gw.workingOrderCount).toBe(1); // o1 only
+    const n = reports.length;
+    h.peer('j', bmr('D', 'o1')); // o1 was accepted: nothing to say
+    expect(reports.length).toBe(n);
+  });
+
+  it('a refused cancel or cancel-replace is its reject, and the order keeps working', () => {
+    const { h, gw, reports } = withOrder();
+    gw.cancel({
+      type: 'order.cancel',
+      commandId: 'c1',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o1'
+    });
+    h.peer('j', bmr('F', 'c1'));
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'cancel_rejected',
+      clientOrderId: 'o1',
+      leavesQty: 100
+    });
+    gw.replace({
+      type: 'order.replace',
+      commandId: 'r1',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o1',
+      newClientOrderId: 'o1b',
+      qty: 50
+    });
+    h.peer('j', bmr('G', 'o1b'));
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'replace_rejected',
+      clientOrderId: 'o1b',
+      origClientOrderId: 'o1'
+    });
+    expect(gw.workingOrderCount).toBe(1);
+  });
+
+  it('one naming nothing of ours is an error on errors$', () => {
+    const { h, gw } = withOrder();
+    const errors: string[] = [];
+    gw.errors$.subscribe((e) => errors.push(e.code));
+    h.peer('j', bmr('D', 'nobody'));
+    expect(errors).toEqual(['TRD_ERR_VENUE_REJECTED']);
+  });
+});

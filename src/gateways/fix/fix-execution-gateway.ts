@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
+import type { Nanos } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { Clock } from '../../time/clock.ts';
@@ -18,8 +19,9 @@ import {
   type OrderStatusReport
 } from './app-messages.ts';
 import { type FixSessionActor, onFixApp } from './fix-session.ts';
+import type { FixMessage } from './parser.ts';
 import { applyReport, isFinal, type ReportedOrder, reportedOrder } from './reported-order.ts';
-import { MsgType } from './tags.ts';
+import { MsgType, Tag } from './tags.ts';
 
 /** An order sent through the gateway: its terms (FIX 4.2 restates them) and what has been reported about it. */
 /** An order sent through the gateway: what its reports said, and its terms as the venue last accepted them. */
@@ -50,6 +52,8 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly #orders = new Map<string, Tracked>();
   /** Replaces sent and not yet answered, by their new client order id. */
   readonly #replacing = new Map<string, ReplaceOrder>();
+  /** Cancels sent and not yet answered: the order's client order id by the cancel request's ClOrdID. */
+  readonly #canceling = new Map<string, string>();
   readonly #reports = new Subject<ExecutionReport>();
   /** Client order ids with a {@link query} waiting for its status answer. */
   readonly #queried = new Set<string>();
@@ -79,6 +83,7 @@ export class FixExecutionGateway implements ExecutionGateway {
 
   cancel(cmd: CancelOrder): void {
     const o = this.#order(cmd.clientOrderId);
+    this.#canceling.set(cmd.commandId, cmd.clientOrderId);
     this.#send(encodeOrderCancelRequest(cmd, this.#instruments.byId(cmd.instrumentId), o));
   }
 
@@ -197,6 +202,73 @@ export class FixExecutionGateway implements ExecutionGateway {
   }
 
   /**
+   * A BusinessMessageReject (j) of one of our requests, named by BusinessRejectRefID (its ClOrdID): a refused
+   * NewOrderSingle is the order's `rejected` (if the venue had not accepted it), a refused cancel its
+   * `cancel_rejected`, a refused cancel-replace its `replace_rejected`; the order does not wait for a status query.
+   * One naming nothing of ours goes to `errors$` (`TRD_ERR_VENUE_REJECTED`).
+   */
+  #onBusinessReject(msg: FixMessage, now: Nanos): void {
+    const refType = msg.get(Tag.RefMsgType);
+    const ref = msg.get(Tag.BusinessRejectRefID);
+    const why = `business reject ${msg.get(Tag.BusinessRejectReason) ?? '?'}: ${msg.get(Tag.Text) ?? 'no text'}`;
+    const report = (
+      o: Tracked,
+      execType: 'rejected' | 'cancel_rejected' | 'replace_rejected',
+      ids: { clientOrderId: string; origClientOrderId?: string }
+    ): void => {
+      const r: ExecutionReport = {
+        type: 'exec.report',
+        execType,
+        venue: this.#instruments.venue,
+        instrumentId: o.instrumentId,
+        ...ids,
+        ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {}),
+        execId: `${ref}:reject:${refType}`,
+        side: o.side,
+        ...NO_EXECUTION,
+        cumQty: o.cumQty,
+        leavesQty: execType === 'rejected' ? 0 : o.leavesQty,
+        reason: why,
+        tsEvent: now,
+        tsInit: now
+      };
+      applyReport(this.#orders, r);
+      this.#reports.next(r);
+    };
+    const submitted = ref === undefined ? undefined : this.#orders.get(ref);
+    const canceled = ref === undefined ? undefined : this.#canceling.get(ref);
+    const replace = ref === undefined ? undefined : this.#replacing.get(ref);
+    if (refType === MsgType.NewOrderSingle && submitted !== undefined) {
+      if (submitted.status === 'pending')
+        report(submitted, 'rejected', { clientOrderId: submitted.clientOrderId });
+      return;
+    }
+    if (refType === MsgType.OrderCancelRequest && canceled !== undefined && this.#orders.has(canceled)) {
+      this.#canceling.delete(ref!);
+      report(this.#orders.get(canceled)!, 'cancel_rejected', { clientOrderId: canceled });
+      return;
+    }
+    if (
+      refType === MsgType.OrderCancelReplaceRequest &&
+      replace !== undefined &&
+      this.#orders.has(replace.clientOrderId)
+    ) {
+      this.#replacing.delete(ref!);
+      report(this.#orders.get(replace.clientOrderId)!, 'replace_rejected', {
+        clientOrderId: ref!,
+        origClientOrderId: replace.clientOrderId
+      });
+      return;
+    }
+    this.#errors.next(
+      new TradestateError(ErrorCode.VENUE_REJECTED, `${why} (RefMsgType ${refType}, ref ${ref ?? 'none'})`, {
+        refMsgType: refType ?? null,
+        ref: ref ?? null
+      })
+    );
+  }
+
+  /**
    * A cancel confirmation names the cancel request in ClOrdID and the order in OrigClOrdID (FIX 4.2): the report
    * is the order's. One whose ClOrdID is an order of ours (an unsolicited cancel) stays as it is.
    */
@@ -204,6 +276,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     const orig = r.origClientOrderId;
     if (r.execType !== 'canceled' || orig === undefined) return r;
     if (this.#orders.has(r.clientOrderId) || !this.#orders.has(orig)) return r;
+    this.#canceling.delete(r.clientOrderId);
     const { origClientOrderId: _, ...rest } = r;
     return { ...rest, clientOrderId: orig };
   }
@@ -239,6 +312,8 @@ export class FixExecutionGateway implements ExecutionGateway {
       const o = applyReport(this.#orders, r);
       if (o !== undefined) this.#updateTerms(o, r);
       this.#reports.next(r);
+    } else if (msgType === MsgType.BusinessMessageReject) {
+      this.#onBusinessReject(msg, now);
     } else if (msgType === MsgType.OrderCancelReject) {
       const r = decodeOrderCancelReject(
         msg,
@@ -252,6 +327,7 @@ export class FixExecutionGateway implements ExecutionGateway {
         now
       );
       if (r.execType === 'replace_rejected') this.#replacing.delete(r.clientOrderId);
+      else this.#canceling.delete(r.execId); // a cancel reject's execId is the cancel request's ClOrdID
       this.#reports.next(r);
     }
   }

@@ -83,6 +83,8 @@ export const Tag = {
   RefTagID: 371,
   RefMsgType: 372,
   SessionRejectReason: 373,
+  BusinessRejectRefID: 379,
+  BusinessRejectReason: 380,
   CxlRejResponseTo: 434
 } as const;
 
@@ -105,7 +107,8 @@ export const MsgType = {
   MarketDataRequest: 'V',
   MarketDataSnapshotFullRefresh: 'W',
   MarketDataIncrementalRefresh: 'X',
-  MarketDataRequestReject: 'Y'
+  MarketDataRequestReject: 'Y',
+  BusinessMessageReject: 'j'
 } as const;
 
 /** FIX 4.2 SessionRejectReason (373) codes. */
