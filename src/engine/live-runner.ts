@@ -272,6 +272,12 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     clientIdTag: (start / 1_000_000n).toString(36)
   });
   const runtime = rt;
+  // pre-trade risk sees what the account holds, not only this session's fills: a position limit counts the
+  // position held before, and a reducing-only kill switch lets it be sold (the portfolio, and so the strategy's
+  // view and the session's P&L, keep to this session's own trades; the reconciliation allows for the difference)
+  if (venueStart)
+    for (const [instrumentId, lots] of Object.entries(venueStart))
+      runtime.riskState.setPosition(instrumentId, lots);
   // gauges read the session's own state at scrape time (also after it ended: the kill switch's state
   // comes from its logged transitions, not from an actor that may be stopped)
   opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });

@@ -123,6 +123,44 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     expect(r.errors).toEqual([]);
   });
 
+  it('pre-trade risk counts what the account held before the session: a buy past the position limit with it is denied', async () => {
+    let sent = false;
+    const strategy: Strategy = {
+      id: 'adds',
+      onBar(bar) {
+        if (sent || !bar.instrumentId.startsWith('AAA')) return [];
+        sent = true;
+        return [
+          {
+            instrumentId: bar.instrumentId,
+            side: 'buy',
+            qty: 3,
+            orderType: 'market',
+            tif: 'day',
+            reason: 'add'
+          }
+        ];
+      },
+      snapshot: () => ({})
+    };
+    const p = await startLocalPaper({
+      strategy,
+      config: { risk: { maxPosition: 6 } },
+      before: async (market, rest) => {
+        // the account already holds 5 AAA: 3 more would be 8, past the limit of 6
+        market.venue.quote('AAA', '99.99', '100.01', '100', '100');
+        await rest.submitOrder(outsideBuy('before-2'));
+        await until(() => market.venue.stats.events >= 2, 2_000, 'the outside fill');
+      }
+    });
+    const r = await p.result;
+    expect(r.positions?.venueStart).toEqual({ 'AAA@SIM': 5 });
+    expect(records(r, 'risk.failed').map((x) => x.payload['code'])).toEqual(['TRD_ERR_RISK_MAX_POSITION']);
+    // nothing reached the venue
+    expect(r.fills).toBe(0);
+    expect(r.positions?.venueEnd).toEqual({ 'AAA@SIM': 5 });
+  });
+
   it('a venue position and cash change that is not ours is flagged: TRD_ERR_POSITION_MISMATCH and TRD_ERR_CASH_MISMATCH', async () => {
     const p = await startLocalPaper({ strategy: probeStrategy(1_000), stopAtEnd: false, intervalMs: 2 });
     await until(() => p.market.published > 20, 5_000, 'the market to start');
