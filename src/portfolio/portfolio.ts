@@ -80,11 +80,16 @@ export class Portfolio {
     const dq = signedQty(side, qty);
     this.#cash += side === 'buy' ? -value - commission : value - commission;
     p.commission += commission;
-    p.tripPnl -= commission;
     let remaining = dq;
+    /** The commission charged to the trip the fill opens or adds to (a flip splits it by quantity). */
+    let opening = commission;
     // reduce an opposite position first
     if (p.qty !== 0 && Math.sign(p.qty) !== Math.sign(dq)) {
       const closing = Math.min(Math.abs(p.qty), Math.abs(dq));
+      const closeFee =
+        closing === qty ? commission : divRoundHalfEven(commission * BigInt(closing), BigInt(qty));
+      p.tripPnl -= closeFee;
+      opening = commission - closeFee;
       const costPortion = divRoundHalfEven(p.cost * BigInt(closing), BigInt(Math.abs(p.qty)));
       const proceeds = notional(inst, px, closing) * (p.qty > 0 ? 1n : -1n);
       const pnl = proceeds - costPortion;
@@ -102,6 +107,7 @@ export class Portfolio {
         p.tripEntryTs = ts;
         p.tripSide = remaining > 0 ? 'long' : 'short';
       }
+      p.tripPnl -= opening;
       p.qty += remaining;
       p.cost += notional(inst, px, Math.abs(remaining)) * (remaining > 0 ? 1n : -1n);
       p.tripEntryTicks += px * Math.abs(remaining);

@@ -37,6 +37,23 @@ describe('Portfolio', () => {
     expect(p.position(inst.id)?.qty).toBe(0);
   });
 
+  it('a reversal splits its commission between the trip it closes and the one it opens, by quantity', () => {
+    const p = new Portfolio(cash, map);
+    p.applyFill(inst.id, 'buy', 10, 10000, MONEY_ONE, 1n); // $1
+    p.applyFill(inst.id, 'sell', 30, 10100, 3n * MONEY_ONE, 2n); // $3: 10 lots close the long, 20 open the short
+    p.applyFill(inst.id, 'buy', 20, 10050, 2n * MONEY_ONE, 3n); // $2
+    // long: +10.00 − 1 − 1 (its third of the $3); short: +10.00 − 2 − 2
+    expect(p.trips.map((t) => t.pnl)).toEqual([8n * MONEY_ONE, 6n * MONEY_ONE]);
+    // a third of $1 each way, rounded half-even: the parts add up to the commission
+    const q = new Portfolio(cash, map);
+    q.applyFill(inst.id, 'buy', 1, 10000, 0n, 1n);
+    q.applyFill(inst.id, 'sell', 3, 10000, MONEY_ONE, 2n);
+    q.applyFill(inst.id, 'buy', 2, 10000, 0n, 3n);
+    const [a, b] = q.trips.map((t) => t.pnl);
+    expect(a! + b!).toBe(-MONEY_ONE);
+    expect(q.commissions()).toBe(MONEY_ONE);
+  });
+
   it('a round trip carries its average entry and exit prices, over the fills that grew and shrank it', () => {
     const p = new Portfolio(cash, map);
     p.applyFill(inst.id, 'buy', 10, 10000, 0n, 1n);
