@@ -162,3 +162,72 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
     expect(errors).toEqual(['TRD_ERR_VENUE_REJECTED']);
   });
 });
+
+describe('FixExecutionGateway with refuseWhileDown (application messages gap-filled on a resend)', () => {
+  const order = (id: string, now: bigint) =>
+    ({
+      type: 'order.submit',
+      commandId: id,
+      tsInit: now,
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: id,
+      side: 'buy',
+      orderType: 'limit',
+      qty: 10,
+      limitPx: 1250,
+      tif: 'day'
+    }) as const;
+
+  it('a request made while the session is not logged on is refused at once and never sent; logged on, it goes', () => {
+    const h = new SessionHarness(sessionConfig('initiator'));
+    const gw = new FixExecutionGateway(h.actor, MAP, h.clock, { refuseWhileDown: true });
+    const reports: ExecutionReport[] = [];
+    gw.reports$.subscribe((r) => reports.push(r));
+    gw.submit(order('early', h.clock.now()));
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'rejected',
+      clientOrderId: 'early',
+      reason: 'FIX session not logged on: not sent'
+    });
+    h.logOnInitiator();
+    gw.submit(order('o1', h.clock.now()));
+    expect(h.sentTypes().filter((t) => t === 'D')).toHaveLength(1); // only o1, and the early one never
+    h.peer('8', er('o1', '0', '0', '10'));
+    h.dropped();
+    h.clearSent();
+    gw.cancel({
+      type: 'order.cancel',
+      commandId: 'c1',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o1'
+    });
+    gw.replace({
+      type: 'order.replace',
+      commandId: 'r1',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o1',
+      newClientOrderId: 'o1b',
+      qty: 5
+    });
+    expect(reports.slice(-2)).toMatchObject([
+      { execType: 'cancel_rejected', clientOrderId: 'o1', leavesQty: 10 },
+      { execType: 'replace_rejected', clientOrderId: 'o1b', origClientOrderId: 'o1' }
+    ]);
+    expect(h.sentTypes()).toEqual([]);
+    expect(gw.workingOrderCount).toBe(1);
+  });
+
+  it('without it, a request made while down is stored for the session (sent on a resend that carries it)', () => {
+    const h = new SessionHarness(sessionConfig('initiator'));
+    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
+    const reports: ExecutionReport[] = [];
+    gw.reports$.subscribe((r) => reports.push(r));
+    gw.submit(order('early', h.clock.now()));
+    expect(reports).toEqual([]);
+  });
+});

@@ -85,7 +85,8 @@ export function connectFix(o: FixConnectionOptions): FixConnection {
     o.clock
   );
   const instruments = new InstrumentMap(o.venue, o.instruments);
-  const execution = new FixExecutionGateway(session, instruments, o.clock);
+  // application messages are gap-filled on a resend: one made while down would never reach the venue
+  const execution = new FixExecutionGateway(session, instruments, o.clock, { refuseWhileDown: true });
   const fixData = o.marketData
     ? undefined
     : new FixMarketDataGateway(

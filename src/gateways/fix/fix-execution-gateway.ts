@@ -26,6 +26,22 @@ import { MsgType, Tag } from './tags.ts';
 /** An order sent through the gateway: its terms (FIX 4.2 restates them) and what has been reported about it. */
 /** An order sent through the gateway: what its reports said, and its terms as the venue last accepted them. */
 type Tracked = ReportedOrder & { -readonly [K in keyof OrderFacts]: OrderFacts[K] };
+const NOT_SENT = 'FIX session not logged on: not sent';
+
+/** A request of ours answered as refused without a venue report of it. */
+type Refusal = 'rejected' | 'cancel_rejected' | 'replace_rejected';
+type RefusedIds = { readonly clientOrderId: string; readonly origClientOrderId?: string };
+
+/** Options of {@link FixExecutionGateway}. */
+export interface FixExecutionGatewayOptions {
+  /**
+   * Refuse a request made while the session is not logged on (reported at once as rejected, cancel-rejected or
+   * replace-rejected, `FIX session not logged on: not sent`), rather than store it for the session: set it when the
+   * session gap-fills application messages on a resend (`resendApplicationMessages: false`), where a stored one
+   * would never reach the venue, and a cancel would be lost without a word. Default false.
+   */
+  readonly refuseWhileDown?: boolean;
+}
 
 /**
  * {@link ExecutionGateway} over a FIX 4.2 session actor: canonical commands become NewOrderSingle /
@@ -44,6 +60,8 @@ type Tracked = ReportedOrder & { -readonly [K in keyof OrderFacts]: OrderFacts[K
  * answer adds nothing, a {@link query} delivers the order's latest report again (same exec id), as the
  * `OrderVenue` contract asks; a {@link reconcile} stays silent. A venue that has never seen the order answers
  * with a reject (`OrdRejReason` 5), which reaches `reports$` as any reject does. Nothing is ever re-sent.
+ * A BusinessMessageReject of one of our requests is that request's refusal; with `refuseWhileDown`, so is a
+ * request made while the session is not logged on ({@link FixExecutionGatewayOptions}).
  */
 export class FixExecutionGateway implements ExecutionGateway {
   readonly #session: FixSessionActor;
@@ -54,6 +72,8 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly #replacing = new Map<string, ReplaceOrder>();
   /** Cancels sent and not yet answered: the order's client order id by the cancel request's ClOrdID. */
   readonly #canceling = new Map<string, string>();
+  readonly #refuseWhileDown: boolean;
+  #loggedOn = false;
   readonly #reports = new Subject<ExecutionReport>();
   /** Client order ids with a {@link query} waiting for its status answer. */
   readonly #queried = new Set<string>();
@@ -61,11 +81,28 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly reports$ = this.#reports.asObservable();
   readonly errors$ = this.#errors.asObservable();
 
-  constructor(session: FixSessionActor, instruments: InstrumentMap, clock: Clock) {
+  constructor(
+    session: FixSessionActor,
+    instruments: InstrumentMap,
+    clock: Clock,
+    o: FixExecutionGatewayOptions = {}
+  ) {
     this.#session = session;
     this.#instruments = instruments;
     this.#clock = clock;
+    this.#refuseWhileDown = o.refuseWhileDown ?? false;
+    session.on('fix.loggedOn', () => {
+      this.#loggedOn = true;
+    });
+    session.on('fix.disconnected', () => {
+      this.#loggedOn = false;
+    });
     onFixApp(session, this.#errors, (msg) => this.#onApp(msg.msgType, msg));
+  }
+
+  /** Whether a request must be refused now: the session is down and would never deliver it. */
+  #down(): boolean {
+    return this.#refuseWhileDown && !this.#loggedOn;
   }
 
   submit(cmd: SubmitOrder): void {
@@ -78,17 +115,45 @@ export class FixExecutionGateway implements ExecutionGateway {
       limitPx: cmd.limitPx,
       stopPx: cmd.stopPx
     });
+    if (this.#down()) {
+      const o = this.#orders.get(cmd.clientOrderId)!;
+      this.#refuse(
+        o,
+        'rejected',
+        { clientOrderId: o.clientOrderId },
+        `${cmd.commandId}:not-sent`,
+        NOT_SENT,
+        this.#clock.now()
+      );
+      return;
+    }
     this.#send(encodeNewOrderSingle(cmd, inst));
   }
 
   cancel(cmd: CancelOrder): void {
     const o = this.#order(cmd.clientOrderId);
+    if (this.#down()) {
+      this.#refuse(
+        o,
+        'cancel_rejected',
+        { clientOrderId: o.clientOrderId },
+        `${cmd.commandId}:not-sent`,
+        NOT_SENT,
+        this.#clock.now()
+      );
+      return;
+    }
     this.#canceling.set(cmd.commandId, cmd.clientOrderId);
     this.#send(encodeOrderCancelRequest(cmd, this.#instruments.byId(cmd.instrumentId), o));
   }
 
   replace(cmd: ReplaceOrder): void {
     const o = this.#order(cmd.clientOrderId);
+    if (this.#down()) {
+      const ids = { clientOrderId: cmd.newClientOrderId, origClientOrderId: o.clientOrderId };
+      this.#refuse(o, 'replace_rejected', ids, `${cmd.commandId}:not-sent`, NOT_SENT, this.#clock.now());
+      return;
+    }
     this.#replacing.set(cmd.newClientOrderId, cmd);
     this.#send(encodeOrderCancelReplaceRequest(cmd, this.#instruments.byId(cmd.instrumentId), o));
   }
@@ -211,30 +276,8 @@ export class FixExecutionGateway implements ExecutionGateway {
     const refType = msg.get(Tag.RefMsgType);
     const ref = msg.get(Tag.BusinessRejectRefID);
     const why = `business reject ${msg.get(Tag.BusinessRejectReason) ?? '?'}: ${msg.get(Tag.Text) ?? 'no text'}`;
-    const report = (
-      o: Tracked,
-      execType: 'rejected' | 'cancel_rejected' | 'replace_rejected',
-      ids: { clientOrderId: string; origClientOrderId?: string }
-    ): void => {
-      const r: ExecutionReport = {
-        type: 'exec.report',
-        execType,
-        venue: this.#instruments.venue,
-        instrumentId: o.instrumentId,
-        ...ids,
-        ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {}),
-        execId: `${ref}:reject:${refType}`,
-        side: o.side,
-        ...NO_EXECUTION,
-        cumQty: o.cumQty,
-        leavesQty: execType === 'rejected' ? 0 : o.leavesQty,
-        reason: why,
-        tsEvent: now,
-        tsInit: now
-      };
-      applyReport(this.#orders, r);
-      this.#reports.next(r);
-    };
+    const report = (o: Tracked, execType: Refusal, ids: RefusedIds): void =>
+      this.#refuse(o, execType, ids, `${ref}:reject:${refType}`, why, now);
     const submitted = ref === undefined ? undefined : this.#orders.get(ref);
     const canceled = ref === undefined ? undefined : this.#canceling.get(ref);
     const replace = ref === undefined ? undefined : this.#replacing.get(ref);
@@ -266,6 +309,28 @@ export class FixExecutionGateway implements ExecutionGateway {
         ref: ref ?? null
       })
     );
+  }
+
+  /** Report request `ids` of order `o` refused (`rejected` for a new order: it has nothing working then). */
+  #refuse(o: Tracked, execType: Refusal, ids: RefusedIds, execId: string, reason: string, now: Nanos): void {
+    const r: ExecutionReport = {
+      type: 'exec.report',
+      execType,
+      venue: this.#instruments.venue,
+      instrumentId: o.instrumentId,
+      ...ids,
+      ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {}),
+      execId,
+      side: o.side,
+      ...NO_EXECUTION,
+      cumQty: o.cumQty,
+      leavesQty: execType === 'rejected' ? 0 : o.leavesQty,
+      reason,
+      tsEvent: now,
+      tsInit: now
+    };
+    applyReport(this.#orders, r);
+    this.#reports.next(r);
   }
 
   /**

@@ -368,6 +368,44 @@ describe('FixLocalVenue ↔ connectFix over loopback FIX 4.2', () => {
     expect(fill.execId).toMatch(/:status:10$/);
   });
 
+  it('a cancel made while the connection is down is refused at once, never gap-filled away unsaid', async () => {
+    const t = await setup({ viaProxy: true });
+    const { conn, reports, venue } = t;
+    const o = order({ limitPx: 9_000 });
+    conn.execution.submit(o);
+    await until(() => of(reports, o.clientOrderId).includes('accepted'), 3000, 'the ack');
+    // the moment the session sees the cut, the strategy cancels
+    const off = conn.session.on('fix.disconnected', () =>
+      conn.execution.cancel({
+        type: 'order.cancel',
+        commandId: 'cx',
+        tsInit: clock.now(),
+        strategyId: 's1',
+        instrumentId: AAPL.id,
+        clientOrderId: o.clientOrderId
+      })
+    );
+    t.link!.cut();
+    await until(() => of(reports, o.clientOrderId).includes('cancel_rejected'), 3000, 'the refusal');
+    off.unsubscribe();
+    expect(reports.find((r) => r.execType === 'cancel_rejected')?.reason).toBe(
+      'FIX session not logged on: not sent'
+    );
+    await until(() => t.logons.length === 1, 3000, 'the logon after the cut');
+    // the order still works at the venue, which never got a cancel; cancelled now, it goes
+    expect(venue.stats.cancels).toBe(0);
+    conn.execution.cancel({
+      type: 'order.cancel',
+      commandId: 'cy',
+      tsInit: clock.now(),
+      strategyId: 's1',
+      instrumentId: AAPL.id,
+      clientOrderId: o.clientOrderId
+    });
+    await until(() => of(reports, o.clientOrderId).includes('canceled'), 3000, 'the cancel');
+    expect(venue.stats.cancels).toBe(1);
+  });
+
   it("stop logs the client out and waits for the client's Logout before it closes", async () => {
     const { venue, conn, link } = await setup({ viaProxy: true });
     const logouts: string[] = [];
