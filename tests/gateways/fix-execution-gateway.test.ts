@@ -231,3 +231,44 @@ describe('FixExecutionGateway with refuseWhileDown (application messages gap-fil
     expect(reports).toEqual([]);
   });
 });
+
+describe('FixExecutionGateway: a session Reject (3) of our request', () => {
+  it('is found by RefSeqNum among the requests sent and refuses that one; one of anything else is left alone', () => {
+    const { h, gw, reports } = withOrder();
+    gw.cancel({
+      type: 'order.cancel',
+      commandId: 'c1',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o1'
+    });
+    const seq = h.lastSent().getInt(34)!;
+    const n = reports.length;
+    h.peer('3', [
+      [45, String(seq - 1)], // the NewOrderSingle's: o1 was accepted since, nothing to say
+      [372, 'D'],
+      [373, '5'],
+      [58, 'Value is incorrect']
+    ]);
+    expect(reports.length).toBe(n);
+    h.peer('3', [
+      [45, String(seq)],
+      [372, 'F'],
+      [373, '1'],
+      [58, 'Required tag missing']
+    ]);
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'cancel_rejected',
+      clientOrderId: 'o1',
+      reason: 'session reject 1: Required tag missing'
+    });
+    const m = reports.length;
+    h.peer('3', [
+      [45, '1'], // our Logon
+      [373, '5']
+    ]);
+    expect(reports.length).toBe(m);
+    expect(gw.workingOrderCount).toBe(1);
+  });
+});

@@ -27,6 +27,14 @@ import { MsgType, Tag } from './tags.ts';
 /** An order sent through the gateway: what its reports said, and its terms as the venue last accepted them. */
 type Tracked = ReportedOrder & { -readonly [K in keyof OrderFacts]: OrderFacts[K] };
 const NOT_SENT = 'FIX session not logged on: not sent';
+/** Requests a session Reject can refuse: NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest. */
+const REQUESTS: ReadonlySet<string> = new Set([
+  MsgType.NewOrderSingle,
+  MsgType.OrderCancelRequest,
+  MsgType.OrderCancelReplaceRequest
+]);
+/** How many sent requests are remembered for a session Reject naming their sequence number. */
+const SENT_SEQ_KEPT = 10_000;
 
 /** A request of ours answered as refused without a venue report of it. */
 type Refusal = 'rejected' | 'cancel_rejected' | 'replace_rejected';
@@ -73,6 +81,8 @@ export class FixExecutionGateway implements ExecutionGateway {
   /** Cancels sent and not yet answered: the order's client order id by the cancel request's ClOrdID. */
   readonly #canceling = new Map<string, string>();
   readonly #refuseWhileDown: boolean;
+  /** The requests written while logged on, by sequence number (the latest {@link SENT_SEQ_KEPT}). */
+  readonly #sentSeq = new Map<number, { readonly msgType: string; readonly ref: string }>();
   #loggedOn = false;
   readonly #reports = new Subject<ExecutionReport>();
   /** Client order ids with a {@link query} waiting for its status answer. */
@@ -93,10 +103,12 @@ export class FixExecutionGateway implements ExecutionGateway {
     this.#refuseWhileDown = o.refuseWhileDown ?? false;
     session.on('fix.loggedOn', () => {
       this.#loggedOn = true;
+      this.#sentSeq.clear(); // numbers may start again (a reset logon): a Reject names this session's
     });
     session.on('fix.disconnected', () => {
       this.#loggedOn = false;
     });
+    session.on('fix.rejectReceived', (e) => this.#onSessionReject(e.msg));
     onFixApp(session, this.#errors, (msg) => this.#onApp(msg.msgType, msg));
   }
 
@@ -276,6 +288,22 @@ export class FixExecutionGateway implements ExecutionGateway {
     const refType = msg.get(Tag.RefMsgType);
     const ref = msg.get(Tag.BusinessRejectRefID);
     const why = `business reject ${msg.get(Tag.BusinessRejectReason) ?? '?'}: ${msg.get(Tag.Text) ?? 'no text'}`;
+    this.#onRequestRefused(refType, ref, why, now);
+  }
+
+  /**
+   * A session-level Reject (3) of one of our requests, found by RefSeqNum among the requests sent while logged on:
+   * that request's refusal, as for a BusinessMessageReject. One of anything else is the session's business.
+   */
+  #onSessionReject(msg: FixMessage): void {
+    const sent = this.#sentSeq.get(msg.getInt(Tag.RefSeqNum) ?? -1);
+    if (sent === undefined) return;
+    const why = `session reject ${msg.get(Tag.SessionRejectReason) ?? '?'}: ${msg.get(Tag.Text) ?? 'no text'}`;
+    this.#onRequestRefused(sent.msgType, sent.ref, why, this.#clock.now());
+  }
+
+  /** Request `ref` (its ClOrdID) of type `refType` was refused by the venue for `why`. */
+  #onRequestRefused(refType: string | undefined, ref: string | undefined, why: string, now: Nanos): void {
     const report = (o: Tracked, execType: Refusal, ids: RefusedIds): void =>
       this.#refuse(o, execType, ids, `${ref}:reject:${refType}`, why, now);
     const submitted = ref === undefined ? undefined : this.#orders.get(ref);
@@ -360,7 +388,14 @@ export class FixExecutionGateway implements ExecutionGateway {
   }
 
   #send(m: FixAppMessage): void {
+    const before = this.#session.getSnapshot().context.nextOut;
     this.#session.send({ type: 'session.send', msgType: m.msgType, fields: m.fields });
+    // a request written now took sequence number `before` (one queued behind another step took none yet: unknown)
+    if (!REQUESTS.has(m.msgType) || this.#session.getSnapshot().context.nextOut !== before + 1) return;
+    const ref = m.fields.find(([t]) => t === Tag.ClOrdID)?.[1];
+    if (ref === undefined) return;
+    this.#sentSeq.set(before, { msgType: m.msgType, ref: String(ref) });
+    if (this.#sentSeq.size > SENT_SEQ_KEPT) this.#sentSeq.delete(this.#sentSeq.keys().next().value!);
   }
 
   #onApp(msgType: string, msg: Parameters<typeof decodeExecutionReport>[0]): void {
