@@ -331,12 +331,38 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
       if (!hasReport(e)) return {};
       return {
         statusQueries: 0,
-        acked: ctx.acked || e.type === 'venue.accepted' || e.type === 'venue.cancel_rejected',
+        // a cancel reject naming the venue's order id shows the venue has the order; one without (the venue does not
+        // know it, or the gateway refused the cancel itself) shows nothing
+        acked:
+          ctx.acked ||
+          e.type === 'venue.accepted' ||
+          (e.type === 'venue.cancel_rejected' && e.report.venueOrderId !== undefined),
         venueOrderId: ctx.venueOrderId ?? e.report.venueOrderId,
         tsLast: e.report.tsEvent,
         reason: e.report.reason ?? ctx.reason
       };
   }
+}
+
+/**
+ * The venue's refusal of a cancel or replace that crossed its own end of the order (an OCO cancel, an expiry):
+ * recorded, flagged `late`, and nothing changes.
+ */
+function lateAnswers(state: 'CANCELED' | 'EXPIRED') {
+  return {
+    'venue.replace_rejected': {
+      actions: {
+        type: 'record' as const,
+        params: { type: 'order.replace_rejected' as const, to: state, late: true }
+      }
+    },
+    'venue.cancel_rejected': {
+      actions: {
+        type: 'record' as const,
+        params: { type: 'order.cancel_rejected' as const, to: state, late: true }
+      }
+    }
+  };
 }
 
 /**
@@ -538,11 +564,11 @@ export const orderMachine = setup({
     },
     CANCELED: {
       after: { lateFillGrace: go('CLOSED', 'order.closed') },
-      on: { 'venue.filled': onFill('CANCELED', true) }
+      on: { 'venue.filled': onFill('CANCELED', true), ...lateAnswers('CANCELED') }
     },
     EXPIRED: {
       after: { lateFillGrace: go('CLOSED', 'order.closed') },
-      on: { 'venue.filled': onFill('EXPIRED', true) }
+      on: { 'venue.filled': onFill('EXPIRED', true), ...lateAnswers('EXPIRED') }
     },
     FILLED: { type: 'final' },
     REJECTED: { type: 'final' },

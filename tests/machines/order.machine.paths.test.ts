@@ -144,10 +144,24 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
           'reconciliation'
         ]);
       }
-      // closing states (canceled/expired) accept only late fills and their timer
+      // closing states (canceled/expired) accept only late fills, late answers to a cancel or replace (recorded,
+      // nothing changes) and their timer
       if (CLOSING_STATUSES.includes(from) && rec.type !== 'order.refused') {
-        expect(['venue.filled', `xstate.after.lateFillGrace.order.${from}`]).toContain(e.type);
+        expect([
+          'venue.filled',
+          'venue.cancel_rejected',
+          'venue.replace_rejected',
+          `xstate.after.lateFillGrace.order.${from}`
+        ]).toContain(e.type);
         if (e.type === 'venue.filled' && rec.type === 'order.filled') expect(rec.late).toBe(true);
+        if (e.type === 'venue.cancel_rejected' || e.type === 'venue.replace_rejected') {
+          expect([rec.type, rec.late, to, after.context.qty]).toEqual([
+            e.type === 'venue.cancel_rejected' ? 'order.cancel_rejected' : 'order.replace_rejected',
+            true,
+            from,
+            before.context.qty
+          ]);
+        }
       }
       if (FINAL_STATUSES.includes(to)) expect(after.status).toBe('done');
     }

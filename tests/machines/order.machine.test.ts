@@ -8,7 +8,7 @@ import {
   type VenueRequest
 } from '../../src/machines/order.machine.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
-import { DENIED, ev, submitCmd } from '../support/order-fixtures.ts';
+import { DENIED, ev, report, submitCmd } from '../support/order-fixtures.ts';
 
 function start(clock = new SimulatedClock(0n)) {
   const sent: VenueRequest['kind'][] = [];
@@ -65,6 +65,46 @@ describe('orderMachine', () => {
       actor: 'system',
       reason: 'maxOrderSize: too big'
     });
+  });
+
+  it('a cancel reject shows the venue has the order only when it names the venue order id', () => {
+    const refusedHere = (): OrderMachineEvent => ({
+      type: 'venue.cancel_rejected',
+      report: { ...report('cancel_rejected'), venueOrderId: undefined, reason: 'not sent' }
+    });
+    const o = start();
+    o.actor.send(ev.submit());
+    // twice canceled while the gateway could not send: nothing said the venue had it
+    for (let i = 0; i < 2; i++) {
+      o.actor.send(ev.cancel());
+      o.actor.send(refusedHere());
+    }
+    expect([o.status(), o.actor.getSnapshot().context.acked]).toEqual(['PENDING_NEW', false]);
+    // so the venue's reject of the order (it never got it) still ends it
+    o.actor.send(ev.rejected());
+    expect(o.status()).toBe('REJECTED');
+    // a venue's cancel reject naming its order id does show it has the order
+    const v = start();
+    v.actor.send(ev.submit());
+    v.actor.send(ev.cancel());
+    v.actor.send(ev.cancelRejected());
+    expect(v.actor.getSnapshot().context.acked).toBe(true);
+  });
+
+  it('late answers to a cancel or replace after the venue canceled the order are recorded, and change nothing', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send(ev.replace());
+    o.actor.send(ev.canceled()); // an OCO cancel crossed the replace
+    o.actor.send(ev.replaceRejected());
+    o.actor.send(ev.cancelRejected());
+    expect(o.status()).toBe('CANCELED');
+    expect(o.emitted.slice(-2).map((e) => [e.type, 'late' in e ? e.late : undefined])).toEqual([
+      ['order.replace_rejected', true],
+      ['order.cancel_rejected', true]
+    ]);
+    expect(o.emitted.some((e) => e.type === 'order.refused')).toBe(false);
   });
 
   it('PENDING_NEW → REJECTED on a venue reject', () => {
