@@ -22,6 +22,10 @@ export interface PendingBracket {
   readonly group: string;
   readonly ocoMode: OcoMode;
   readonly reason: string;
+  /** When the exits go out: once the entry is done, or at its first fill and grown by each later one. */
+  readonly exitsOn: 'done' | 'fill';
+  /** Lots of the entry given to exits so far (`exitsOn: 'fill'`). */
+  readonly released: number;
 }
 
 /** An order's OCO group and what a fill of it does to the rest of the group. */
@@ -30,12 +34,19 @@ export interface OcoMembership {
   readonly ocoMode: OcoMode;
 }
 
-/** A reduce-group reduction sent as a replace and not yet answered. */
+/** A reduce-group reduction (or a bracket exit's growth) sent as a replace and not yet answered. */
 export interface SentReduction {
-  /** The lots it takes off. */
+  /** The lots it takes off (negative: adds). */
   readonly lots: number;
   /** It is the second try, after the venue refused the first: refused again, the order is canceled. */
   readonly retry: boolean;
+  /** The order's quantity it was computed from (lowered by each venue restatement since). */
+  readonly basis?: number;
+  /**
+   * Lots the venue restated the order down by while it was in flight: the replace's quantity is absolute (FIX),
+   * so if it takes it undoes them, and they are owed again.
+   */
+  readonly restated?: number;
 }
 
 /**
@@ -98,7 +109,9 @@ export function openBracket(c: Contingencies, entryId: string, b: BracketIntent)
     exitTif: b.exitTif ?? 'gtc',
     group: entryId,
     ocoMode: b.ocoMode ?? 'reduce',
-    reason: b.reason
+    reason: b.reason,
+    exitsOn: b.exitsOn ?? 'done',
+    released: 0
   };
   return { ...c, brackets: { ...c.brackets, [entryId]: pending } };
 }
@@ -133,6 +146,34 @@ function rekey<T>(
   for (const k in r) if (k !== drop) out[k] = r[k]!;
   if (add) out[add[0]] = add[1];
   return out;
+}
+
+/**
+ * Protect `qty` more lots the entry of bracket `b` filled: each of its exits still working (`open`) grows by as
+ * much (a replace now, or owed as a negative debt while it cannot change), or, with none working (the first
+ * release, or both ended), new exits for `qty` go out (into `actions`).
+ */
+function protect(
+  c: Pick<Contingencies, 'oco' | 'owed' | 'reducing'>,
+  b: PendingBracket,
+  qty: number,
+  open: WorkingOrders,
+  actions: (OrderIntent | CancelIntent | ReplaceIntent)[]
+): Pick<Contingencies, 'owed' | 'reducing'> {
+  let { owed, reducing } = c;
+  let members = 0;
+  for (const k in c.oco) {
+    const o = open[k];
+    if (c.oco[k]!.ocoGroup !== b.group || o === undefined || o.status === 'PENDING_CANCEL') continue;
+    members++;
+    if (changeable(o.status) && reducing[k] === undefined) {
+      const r = reduction(reducing, k, o.filled, Math.abs(o.leaves), -qty, 'entry filled');
+      reducing = r.reducing;
+      actions.push(r.action);
+    } else owed = { ...owed, [k]: (owed[k] ?? 0) - qty };
+  }
+  if (members === 0) actions.push(...exitsOf(b, qty));
+  return { owed, reducing };
 }
 
 /** The exits of a bracket whose entry filled `qty` lots: the stop-loss first, so it wins a bar that reaches both. */
@@ -181,10 +222,11 @@ function reduction(
   retry = false
 ): { readonly action: CancelIntent | ReplaceIntent; readonly reducing: Contingencies['reducing'] } {
   const left = leaves - by;
+  const reason = by < 0 ? `OTO: entry filled ${-by} more` : `OUO: ${cause} ${by}`;
   return left > 0
     ? {
-        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `OUO: ${cause} ${by}` },
-        reducing: { ...reducing, [id]: { lots: by, retry } }
+        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason },
+        reducing: { ...reducing, [id]: { lots: by, retry, basis: filled + leaves } }
       }
     : { action: { kind: 'cancel', clientOrderId: id, reason: `OCO: ${cause}` }, reducing };
 }
@@ -224,7 +266,17 @@ export function contingentActions(
     if (brackets[orig] !== undefined) brackets = rekey(brackets, orig, [id, brackets[orig]!]);
     if (oco[orig] !== undefined) oco = rekey(oco, orig, [id, oco[orig]!]);
     if (owed[orig] !== undefined) owed = rekey(owed, orig, [id, owed[orig]!]);
-    if (reducing[orig] !== undefined) reducing = rekey(reducing, orig); // the reduction took
+    const took = reducing[orig];
+    if (took !== undefined) {
+      reducing = rekey(reducing, orig); // the reduction took, undoing what the venue restated meanwhile
+      if (took.restated) owed = { ...owed, [id]: (owed[id] ?? 0) + took.restated };
+    }
+  }
+  // the venue restated an order while a replace of ours is in flight: that replace would undo it
+  const flying = reducing[id];
+  if (e.type === 'order.restated' && flying?.basis !== undefined && e.qty < flying.basis) {
+    const by = flying.basis - e.qty;
+    reducing = { ...reducing, [id]: { ...flying, basis: e.qty, restated: (flying.restated ?? 0) + by } };
   }
   const done = ORDER_DONE_STATES.has(e.to);
   const sent = reducing[id];
@@ -234,7 +286,7 @@ export function contingentActions(
     if (!done && !sent.retry) {
       owed = { ...owed, [id]: (owed[id] ?? 0) + sent.lots };
       retry = true;
-    } else if (!done && e.to !== 'PENDING_CANCEL') {
+    } else if (!done && sent.lots > 0 && e.to !== 'PENDING_CANCEL') {
       if (owed[id] !== undefined) owed = rekey(owed, id);
       actions.push({ kind: 'cancel', clientOrderId: id, reason: 'OCO: reduction refused twice' });
     }
@@ -242,12 +294,23 @@ export function contingentActions(
   const debt = owed[id];
   if (debt !== undefined && (done || (!replay && changeable(e.to) && reducing[id] === undefined))) {
     owed = rekey(owed, id);
-    if (!done) reduce(id, e.filledQty, e.leavesQty, debt, 'group filled', retry);
+    if (!done && debt !== 0) reduce(id, e.filledQty, e.leavesQty, debt, 'group filled', retry);
   }
   const bracket = brackets[id];
-  if (bracket !== undefined && done) {
-    brackets = rekey(brackets, id);
-    if (e.filledQty > 0) actions.push(...exitsOf(bracket, e.filledQty));
+  // exits for what the entry filled since the last release: once it is done, or (`exitsOn: 'fill'`) at each fill
+  // (a replay of missed events leaves those to the catch-up's end, which knows what the entry has filled by now)
+  if (bracket !== undefined && (done || (bracket.exitsOn === 'fill' && !replay))) {
+    const more = e.filledQty - bracket.released;
+    brackets = done
+      ? rekey(brackets, id)
+      : more > 0
+        ? { ...brackets, [id]: { ...bracket, released: e.filledQty } }
+        : brackets;
+    if (more > 0) {
+      const grown = protect({ oco, owed, reducing }, bracket, more, open, actions);
+      owed = grown.owed;
+      reducing = grown.reducing;
+    }
   }
   const member = oco[id];
   const fill = e.type === 'order.filled' ? (e.lastQty ?? 0) : 0;
@@ -352,6 +415,19 @@ export function catchUpContingencies(
       canceled.add(k);
       actions.push(k === a.clientOrderId ? a : { ...a, clientOrderId: k });
     }
+  }
+  // exits given at each fill: what the entry has filled by now beyond what went to them (owed by the exits that
+  // work, paid below from their size now; new exits when none does)
+  for (const entryId in next.brackets) {
+    const b = next.brackets[entryId]!;
+    const more = (open[entryId]?.filled ?? b.released) - b.released;
+    if (b.exitsOn !== 'fill' || more <= 0) continue;
+    const grown = protect(next, b, more, frozen, actions);
+    next = {
+      ...next,
+      ...grown,
+      brackets: { ...next.brackets, [entryId]: { ...b, released: b.released + more } }
+    };
   }
   let { owed, reducing } = next;
   for (const k in next.owed) {

@@ -36,9 +36,10 @@ export interface OrderIntent {
 /**
  * A bracket: an entry order and the exits that protect what it fills — a stop-loss (a stop order at `stopLossPx`)
  * and/or a take-profit (a limit order at `takeProfitPx`), on the other side. The exits are sent once the entry is
- * done (filled; or canceled or expired after a partial fill), for the quantity it filled, as one OCO group named
- * after the entry's client order id: a fill of either reduces the other by as much (`ocoMode`), so the two never
- * close more than the entry opened. Prices are in ticks; the
+ * done (filled; or canceled or expired after a partial fill), for the quantity it filled, or with `exitsOn: 'fill'`
+ * at its first fill and grown by each later one, as one OCO group named after the entry's client order id: a fill
+ * of either reduces the other by as much (`ocoMode`), so the two never close more than the entry opened. Prices
+ * are in ticks; the
  * take-profit must be on the profitable side of the stop-loss (and of the entry's limit, when it has one), or
  * the bracket is refused (`strategy.intent_refused`, `TRD_ERR_BRACKET_INVALID`) and nothing is sent.
  */
@@ -52,6 +53,12 @@ export interface BracketIntent {
   readonly takeProfitPx?: number;
   /** Time in force of the exits (default `gtc`). */
   readonly exitTif?: TimeInForce;
+  /**
+   * When the exits go out: `done` (default) once the entry is done, for all it filled; `fill` at the entry's first
+   * fill, for what it filled, each later fill growing them by as much (a size increase: an exit loses its queue
+   * place), so what a resting entry has filled is never unprotected.
+   */
+  readonly exitsOn?: 'done' | 'fill';
   /**
    * What a fill of one exit does to the other (default `reduce`: a partial take-profit leaves the stop-loss
    * covering exactly what is still held; `cancel`: the first fill of either cancels the other).

@@ -9,7 +9,7 @@ import { smallConfig } from '../support/run-config.ts';
 const A = 'AAA@SIM';
 
 /** Enters long with a bracket `bps` wide on each side at its first AAA bar; then waits. */
-function bracketOnce(bps: number): Strategy & { readonly events: OrderEvent[] } {
+function bracketOnce(bps: number, exitsOn?: 'fill'): Strategy & { readonly events: OrderEvent[] } {
   let sent = false;
   const events: OrderEvent[] = [];
   return {
@@ -25,7 +25,8 @@ function bracketOnce(bps: number): Strategy & { readonly events: OrderEvent[] } 
           entry: { instrumentId: A, side: 'buy', qty: 10, orderType: 'market', tif: 'day' },
           stopLossPx: bar.close - d,
           takeProfitPx: bar.close + d,
-          reason: 'enter'
+          reason: 'enter',
+          ...(exitsOn ? { exitsOn } : {})
         }
       ];
     },
@@ -37,8 +38,8 @@ function bracketOnce(bps: number): Strategy & { readonly events: OrderEvent[] } 
   };
 }
 
-async function run(bps: number, maxParticipation?: number) {
-  const strategy = bracketOnce(bps);
+async function run(bps: number, maxParticipation?: number, exitsOn?: 'fill') {
+  const strategy = bracketOnce(bps, exitsOn);
   const config =
     maxParticipation === undefined
       ? smallConfig()
@@ -96,6 +97,37 @@ describe('bracket orders in a bar backtest (execution emulator with native OCO)'
     }
     expect(sold).toBe(10 - (r.portfolio.position(A)?.qty ?? 0));
     expect(sold).toBeGreaterThan(0);
+    expect(recs.filter((x) => x.type === 'order.refused')).toEqual([]);
+  });
+
+  it("exitsOn 'fill': an entry filling in parts is protected from its first fill, the exits growing with it", async () => {
+    const { strategy, recs } = await run(50, 0.0004, 'fill');
+    const entryFills = strategy.events.filter((e) => e.clientOrderId === 'br-1' && e.type === 'order.filled');
+    expect(entryFills.length).toBeGreaterThan(1); // it filled in parts
+    const submits = recs
+      .filter((x) => x.type === 'order.submit')
+      .map((x) => x.payload as { clientOrderId: string; qty: number });
+    // the exits went out for the first fill, not for all 10
+    expect(submits.slice(1, 3).map((c) => [c.clientOrderId, c.qty])).toEqual([
+      ['br-2', entryFills[0]!.lastQty],
+      ['br-3', entryFills[0]!.lastQty]
+    ]);
+    const grown = recs
+      .filter((x) => x.type === 'order.replace')
+      .map((x) => x.payload as { reason: string; qty: number });
+    expect(grown.length).toBeGreaterThan(0);
+    for (const g of grown) expect(g.reason).toMatch(/^OTO: entry filled \d+ more$|^OUO: /);
+    // every exit, once the venue has its size, covers exactly what is held: the entry's fills less the exits'
+    let bought = 0;
+    let sold = 0;
+    for (const e of strategy.events) {
+      if (e.type === 'order.filled') {
+        if (e.clientOrderId === 'br-1') bought += e.lastQty ?? 0;
+        else sold += e.lastQty ?? 0;
+      }
+      expect(sold).toBeLessThanOrEqual(bought);
+    }
+    expect(bought).toBe(10);
     expect(recs.filter((x) => x.type === 'order.refused')).toEqual([]);
   });
 

@@ -810,8 +810,8 @@ describe('strategyMachine: brackets and OCO groups', () => {
       ]
     );
     expect(s.ctx().contingent.reducing).toEqual({
-      'b-3': { lots: 1, retry: false },
-      'b-2': { lots: 2, retry: true }
+      'b-3': { lots: 1, retry: false, basis: 5 },
+      'b-2': { lots: 2, retry: true, basis: 5 }
     });
     // halted: the retry refused too asks for a cancel, and the take-profit's next fill for a reduction; both are
     // discarded, and neither is left in flight
@@ -841,7 +841,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     expect(s.discarded.at(-1)).toMatchObject({
       intents: [{ kind: 'replace', clientOrderId: 'b-2', qty: 4 }]
     });
-    expect(s.ctx().contingent.reducing).toEqual({ 'b-3': { lots: 1, retry: false } });
+    expect(s.ctx().contingent.reducing).toEqual({ 'b-3': { lots: 1, retry: false, basis: 5 } });
   });
 
   it("without venue OCO a fill while the strategy's own replace of the other exit is unanswered is owed, even before its order.pending_replace", () => {
@@ -986,7 +986,9 @@ describe('strategyMachine: brackets and OCO groups', () => {
       expect(replaces).toEqual([
         { kind: 'replace', clientOrderId: 'b-2', qty: 3, reason: 'OUO: group filled 2' }
       ]);
-      expect(s.ctx().contingent.reducing).toEqual(halted ? {} : { 'b-2': { lots: 2, retry: false } });
+      expect(s.ctx().contingent.reducing).toEqual(
+        halted ? {} : { 'b-2': { lots: 2, retry: false, basis: 5 } }
+      );
     }
   });
 

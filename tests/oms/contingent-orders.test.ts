@@ -11,7 +11,7 @@ import {
   openBracket,
   unsent
 } from '../../src/oms/contingent-orders.ts';
-import type { WorkingOrders } from '../../src/oms/working-orders.ts';
+import type { WorkingOrder, WorkingOrders } from '../../src/oms/working-orders.ts';
 import type { BracketIntent } from '../../src/strategies/strategy.ts';
 import { orderEvent } from '../support/order-fixtures.ts';
 
@@ -146,6 +146,123 @@ describe('contingentActions: brackets', () => {
   it('events of other orders leave it alone', () => {
     const r = contingentActions(opened, filled('s-9', 10, 10), {}, false);
     expect(r).toEqual({ next: opened, actions: [] });
+  });
+});
+
+describe("contingentActions: a bracket with exitsOn 'fill'", () => {
+  const opened = openBracket(NO_CONTINGENCIES, 's-1', bracket({ exitsOn: 'fill' }));
+  const exit = { instrumentId: X, side: 'sell', tif: 'gtc', ocoGroup: 's-1', ocoMode: 'reduce' };
+  /** `opened` after the exits for the first 4 went out as sl and tp (in `status`, 4 lots each). */
+  const released = (status?: string) => {
+    const first = contingentActions(opened, filled('s-1', 4, 4, { to: 'PARTIAL_FILL' }), {}, false);
+    const c = joinOco(joinOco(first.next, 'sl', 's-1', 'reduce'), 'tp', 's-1', 'reduce');
+    const exits: WorkingOrders = {
+      sl: { instrumentId: X, leaves: -4, filled: 0, ...(status ? { status } : {}) } as WorkingOrder,
+      tp: { instrumentId: X, leaves: -4, filled: 0, ...(status ? { status } : {}) } as WorkingOrder
+    };
+    return { first, c, exits };
+  };
+
+  it('the first fill sends the exits for what it filled; the entry keeps its bracket', () => {
+    const { first } = released();
+    expect(first.actions).toEqual([
+      { ...exit, qty: 4, orderType: 'stop', stopPx: 950, reason: 'stop-loss of s-1: breakout' },
+      { ...exit, qty: 4, orderType: 'limit', limitPx: 1100, reason: 'take-profit of s-1: breakout' }
+    ]);
+    expect(first.next.brackets['s-1']).toMatchObject({ exitsOn: 'fill', released: 4 });
+  });
+
+  it('a later fill grows each working exit by as much; the last one drops the bracket', () => {
+    const { c, exits } = released('ACKNOWLEDGED');
+    const more = contingentActions(c, filled('s-1', 3, 7, { to: 'PARTIAL_FILL' }), exits, false);
+    expect(more.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 7, reason: 'OTO: entry filled 3 more' },
+      { kind: 'replace', clientOrderId: 'tp', qty: 7, reason: 'OTO: entry filled 3 more' }
+    ]);
+    expect(more.next.reducing).toEqual({
+      sl: { lots: -3, retry: false, basis: 4 },
+      tp: { lots: -3, retry: false, basis: 4 }
+    });
+    const last = contingentActions(
+      { ...more.next, reducing: {} },
+      filled('s-1', 3, 10),
+      {
+        sl: { instrumentId: X, leaves: -7, filled: 0, status: 'ACKNOWLEDGED' },
+        tp: { instrumentId: X, leaves: -5, filled: 2, status: 'PARTIAL_FILL' }
+      },
+      false
+    );
+    // the take-profit had filled 2 of its 7: 2 + 5 + 3
+    expect(last.actions).toMatchObject([
+      { clientOrderId: 'sl', qty: 10 },
+      { clientOrderId: 'tp', qty: 10 }
+    ]);
+    expect(last.next.brackets).toEqual({});
+  });
+
+  it('exits not yet acknowledged owe the growth, paid when they are', () => {
+    const { c, exits } = released('PENDING_NEW');
+    const more = contingentActions(c, filled('s-1', 3, 7, { to: 'PARTIAL_FILL' }), exits, false);
+    expect(more.actions).toEqual([]);
+    expect(more.next.owed).toEqual({ sl: -3, tp: -3 });
+    const acked = contingentActions(
+      more.next,
+      ev('sl', { type: 'order.accepted', side: 'sell', qty: 4, leavesQty: 4, to: 'ACKNOWLEDGED' }),
+      {},
+      false
+    );
+    expect(acked.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 7, reason: 'OTO: entry filled 3 more' }
+    ]);
+  });
+
+  it('with no exit working any more, a later fill sends new exits for it', () => {
+    const { c } = released('ACKNOWLEDGED');
+    const r = contingentActions(c, filled('s-1', 2, 6, { to: 'PARTIAL_FILL' }), {}, false);
+    expect(r.actions).toMatchObject([
+      { orderType: 'stop', qty: 2, ocoGroup: 's-1' },
+      { orderType: 'limit', qty: 2, ocoGroup: 's-1' }
+    ]);
+  });
+
+  it('a growth refused twice is let go: the exit is not canceled', () => {
+    const c = {
+      ...joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'),
+      reducing: { sl: { lots: -3, retry: true } }
+    };
+    const r = contingentActions(
+      c,
+      ev('sl', { type: 'order.replace_rejected', side: 'sell', to: 'ACKNOWLEDGED' }),
+      {},
+      false
+    );
+    expect([r.actions, r.next.reducing, r.next.owed]).toEqual([[], {}, {}]);
+  });
+
+  it('the catch-up grows the exits once by all the entry filled while the strategy was down', () => {
+    const { c, exits } = released('ACKNOWLEDGED');
+    const missed = [filled('s-1', 3, 7, { to: 'PARTIAL_FILL' }), filled('s-1', 2, 9, { to: 'PARTIAL_FILL' })];
+    const open = {
+      ...exits,
+      's-1': { instrumentId: X, leaves: 1, filled: 9, status: 'PARTIAL_FILL' }
+    } as WorkingOrders;
+    const r = catchUpContingencies(c, missed, open, false);
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 9, reason: 'OTO: entry filled 5 more' },
+      { kind: 'replace', clientOrderId: 'tp', qty: 9, reason: 'OTO: entry filled 5 more' }
+    ]);
+    expect(r.next.brackets['s-1']).toMatchObject({ released: 9 });
+    // a first fill missed: the exits go out for all it filled
+    const first = catchUpContingencies(
+      opened,
+      missed,
+      { 's-1': { instrumentId: X, leaves: 1, filled: 9, status: 'PARTIAL_FILL' } },
+      false
+    );
+    expect(first.actions).toMatchObject([
+      { orderType: 'stop', qty: 9 },
+      { orderType: 'limit', qty: 9 }
+    ]);
   });
 });
 
@@ -369,7 +486,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(sent.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: tp filled 4' }
     ]);
-    expect(sent.next.reducing).toEqual({ sl: { lots: 4, retry: false } });
+    expect(sent.next.reducing).toEqual({ sl: { lots: 4, retry: false, basis: 10 } });
     // tp fills 1 more before sl's order.pending_replace arrives: sl still looks acknowledged
     const r = contingentActions(sent.next, tpFill(1, 5), working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
     expect(r.actions).toEqual([]);
@@ -401,7 +518,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(took.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 5, reason: 'OUO: group filled 1' }
     ]);
-    expect(took.next.reducing).toEqual({ sl2: { lots: 1, retry: false } });
+    expect(took.next.reducing).toEqual({ sl2: { lots: 1, retry: false, basis: 6 } });
     expect(took.next.owed).toEqual({});
   });
 
@@ -411,7 +528,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
     ]);
-    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: true } });
+    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: true, basis: 10 } });
     expect(r.next.owed).toEqual({});
     // refused again (say the venue cannot replace it in its state): canceled rather than left larger than the position
     const again = contingentActions(r.next, refused(), {}, false);
@@ -456,6 +573,39 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     );
     expect(r.actions).toEqual([]);
     expect(r.next.reducing).toEqual({});
+  });
+
+  it('a venue restatement while a replace of ours is in flight is owed again if the replace takes (its size is absolute)', () => {
+    // sl 10 → 6 in flight; the venue restates sl to 8 meanwhile (say its own OCO took 2 off)
+    const restated = contingentActions(
+      sent.next,
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' }),
+      {},
+      false
+    );
+    expect(restated.next.reducing).toEqual({ sl: { lots: 4, retry: false, basis: 8, restated: 2 } });
+    // the replace to 6 takes, undoing the 2: they are taken off again
+    const took = contingentActions(
+      restated.next,
+      ev('sl2', {
+        type: 'order.replaced',
+        origClientOrderId: 'sl',
+        side: 'sell',
+        qty: 6,
+        leavesQty: 6,
+        to: 'ACKNOWLEDGED'
+      }),
+      {},
+      false
+    );
+    expect(took.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 4, reason: 'OUO: group filled 2' }
+    ]);
+    // refused, the restatement stands: only the 4 of the reduction are owed again (8 − 4)
+    const no = contingentActions(restated.next, refused({ qty: 8, leavesQty: 8 }), {}, false);
+    expect(no.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 4, reason: 'OUO: group filled 4' }
+    ]);
   });
 
   it('unsent: reductions discarded while halted are not in flight', () => {
@@ -548,7 +698,7 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
     ]);
-    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: false } });
+    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: false, basis: 10 } });
     const flying = catchUpContingencies(c, [tpFill(3, 5)], working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
     expect([flying.actions, flying.next.owed]).toEqual([[], { sl: 3 }]);
   });
