@@ -277,7 +277,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   // view and the session's P&L, keep to this session's own trades; the reconciliation allows for the difference)
   if (venueStart)
     for (const [instrumentId, lots] of Object.entries(venueStart))
-      runtime.riskState.setPosition(instrumentId, lots);
+      runtime.riskState.holdBefore(instrumentId, lots);
   // gauges read the session's own state at scrape time (also after it ended: the kill switch's state
   // comes from its logged transitions, not from an actor that may be stopped)
   opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });

@@ -57,6 +57,8 @@ export class RiskState implements RiskView {
   /** Σ worst case × |mid| × unit over instruments with a mid, kept incrementally like {@link #gross}. */
   #grossNotional = 0;
   #state: TradingState = 'ACTIVE';
+  /** Lots held before the session, per instrument ({@link holdBefore}); undefined while none. */
+  #held: Float64Array | undefined;
 
   /** `equity` reads the account's equity (currency) when a check needs it (`maxLeverage`); without it, unknown. */
   constructor(instruments: readonly Instrument[], clock: { now(): Nanos }, equity?: () => number) {
@@ -93,7 +95,13 @@ export class RiskState implements RiskView {
     return this.#grossNotional;
   }
   equity(): number | undefined {
-    return this.#equity?.();
+    const e = this.#equity?.();
+    if (e === undefined || this.#held === undefined) return e;
+    // what was held before the session, at its mid, like the exposure it adds to the gross notional
+    let v = 0;
+    for (let i = 0; i < this.#n; i++)
+      if (this.#held[i] !== 0) v += this.#held[i]! * this.#value(this.#mid[i]) * this.#unit[i]!;
+    return e + v;
   }
   mid(_id: string, i: number): number | undefined {
     const m = this.#mid[i]!;
@@ -124,6 +132,19 @@ export class RiskState implements RiskView {
   /** |mid|, 0 for none. */
   #value(mid: number | undefined): number {
     return mid === undefined || Number.isNaN(mid) ? 0 : Math.abs(mid);
+  }
+
+  /**
+   * The account held `lots` of an instrument before the session: its position starts there, and since the equity
+   * given to the constructor is the session's own (what it started with and made), their value at the mid is
+   * added to it, so `maxLeverage` weighs what they add to the gross notional against what they are worth.
+   */
+  holdBefore(instrumentId: string, lots: number): void {
+    const i = this.#index.get(instrumentId);
+    if (i === undefined) return;
+    this.#held ??= new Float64Array(this.#n);
+    this.#held[i] = this.#held[i]! + lots;
+    this.setPosition(instrumentId, this.#pos[i]! + lots);
   }
 
   /** Override the filled position of an instrument (lots). */

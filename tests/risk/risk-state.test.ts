@@ -163,6 +163,26 @@ describe('RiskState (the ready-made RiskView)', () => {
     expect(engine.check(sell5, s).ok).toBe(true);
   });
 
+  it('what the account held before the session counts in the position and, at its mid, in the equity', () => {
+    const engine = new RiskEngine(cfg({ order: ['maxLeverage'], maxLeverage: 1 }), instruments);
+    const buy100 = order({ qty: 100, limitPx: 10_000 });
+    // $100,000 of session equity; the account already holds 950 X at $100 ($95,000)
+    const held = new RiskState(instruments, { now: () => 0n }, () => 100_000);
+    held.setMid('X@SIM', 10_000);
+    held.holdBefore('X@SIM', 950);
+    expect([held.position('X@SIM', 0), held.equity()]).toEqual([950, 195_000]);
+    // 1,050 × $100 = $105,000 against $195,000
+    expect(engine.check(buy100, held).ok).toBe(true);
+    // counted as exposure but not as equity, the same buy would be 1.05× a $100,000 account
+    const onlyExposure = new RiskState(instruments, { now: () => 0n }, () => 100_000);
+    onlyExposure.setMid('X@SIM', 10_000);
+    onlyExposure.setPosition('X@SIM', 950);
+    expect(engine.check(buy100, onlyExposure).ok).toBe(false);
+    // the held value follows the mid
+    held.setMid('X@SIM', 11_000);
+    expect(held.equity()).toBe(100_000 + 950 * 110);
+  });
+
   it('feeds the engine: a replace moves the resting price, self-trade follows', () => {
     const s = new RiskState(instruments, { now: () => 0n });
     const engine = new RiskEngine(cfg({ order: ['selfTrade'] }), instruments);
