@@ -108,6 +108,8 @@ interface Tracked {
   readonly replacementVenueIds: string[];
   /** New client order ids of its replaces answered `replace_rejected` (see `#refusedReplacements`). */
   readonly refused: string[];
+  /** A request whose outcome its lookups could not settle (they failed, or showed it under way). */
+  unresolved?: 'submit' | 'replace';
 }
 
 /**
@@ -183,7 +185,10 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  * - A definitive REST refusal (4xx) becomes `rejected` / `cancel_rejected` / `replace_rejected`. A request
  *   with an unknown outcome (timeout, lost connection, 5xx) is NEVER resent: the order is looked up by
  *   client order id (a few times, some time apart) and the answer reconciled; a submit the venue still does
- *   not know after those lookups is reported `rejected`.
+ *   not know after those lookups (each a 404) is reported `rejected`, and a replace with no replacing order
+ *   `replace_rejected`. When a lookup failed, or showed the order `pending_replace`, nothing is decided: the
+ *   outcome stays unknown (said on `errors$`) and each {@link reconcile} looks it up again until the venue's
+ *   answer settles it.
  * - Every stream update and REST snapshot goes through the same bookkeeping: `accepted` once per order,
  *   fills only for lots beyond those already reported (fills an order's `filled_qty` shows but no event
  *   reported are emitted first, priced from `filled_avg_price`), one final report. Reports are
@@ -549,6 +554,20 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     if (o) this.#guard(() => this.#onOrder(o));
     const n = p && (await this.#fetch(p.newClientOrderId));
     if (n) this.#guard(() => this.#onOrder(n));
+    // a request whose outcome the lookups left unknown: a definite answer settles it now
+    if (t.unresolved === 'submit' && o === null && !t.acked && !t.final && t.venueOrderId === undefined)
+      await this.#notAtVenue(t);
+    else if (
+      t.unresolved === 'replace' &&
+      p &&
+      t.pending === p &&
+      n === null &&
+      o &&
+      o.status !== 'pending_replace'
+    ) {
+      t.unresolved = undefined;
+      this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
+    }
   }
 
   /** See {@link query}. */
@@ -622,13 +641,16 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     });
   }
 
-  /** GET by client order id; `null` when the venue does not know it or the lookup failed (→ errors$). */
-  async #fetch(clientOrderId: string): Promise<AlpacaOrder | null> {
+  /**
+   * GET by client order id: the order, `null` when the venue does not know it (404), `undefined` when the lookup
+   * failed (→ errors$): a failed lookup says nothing about the order.
+   */
+  async #fetch(clientOrderId: string): Promise<AlpacaOrder | null | undefined> {
     try {
       return await this.#rest.getOrderByClientOrderId(clientOrderId);
     } catch (e) {
       this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));
-      return null;
+      return undefined;
     }
   }
 
@@ -638,18 +660,23 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
    */
   async #lookUp(t: Tracked, what: 'submit' | 'cancel' | 'replace'): Promise<void> {
     const p = t.pending;
+    // what the lookups could not rule out: a failed one, or the order shown still being replaced
+    let undecided = false;
     for (let i = 0; i < this.#lookupAttempts; i++) {
       await this.#delay(this.#lookupDelayMs);
       if (what === 'replace' && p) {
         if (t.pending !== p) return; // the stream answered meanwhile
         const n = await this.#fetch(p.newClientOrderId);
+        if (n === undefined) undecided = true;
         if (n) {
           this.#guard(() => this.#onOrder(n));
           if (t.pending !== p) return;
         }
       }
       const o = await this.#fetch(t.clientOrderId);
+      if (o === undefined) undecided = true;
       if (!o) continue;
+      if (o.status === 'pending_replace') undecided = true;
       this.#guard(() => this.#snapshot(t, o));
       if (what === 'submit' || t.final) return;
       if (what === 'cancel') {
@@ -662,17 +689,32 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       }
       if (t.pending !== p) return;
     }
-    if (what === 'submit' && !t.acked && !t.final && t.venueOrderId === undefined) {
-      this.#markFinal(t);
-      this.#declaredRejected.add(t.clientOrderId);
-      this.#emitFor(
-        t,
-        this.#localFor(t, 'rejected', 'submit outcome unknown and the venue does not know the order')
+    const open = (): boolean => !t.acked && !t.final && t.venueOrderId === undefined;
+    if (undecided && ((what === 'submit' && open()) || (what === 'replace' && p && t.pending === p))) {
+      // nothing said the venue lacks it: still unknown, looked up again at each reconcile ({@link #refresh})
+      t.unresolved = what;
+      this.#errors.next(
+        new TradestateError(
+          ErrorCode.VENUE_OUTCOME_UNKNOWN,
+          `${what} of ${t.clientOrderId}: outcome still unknown after ${this.#lookupAttempts} lookups; looked up again at each reconcile`,
+          { clientOrderId: t.clientOrderId, request: what }
+        )
       );
-      await this.#sweep(); // the POST may have landed since the last lookup
-    } else if (what === 'replace' && p && t.pending === p) {
+    } else if (what === 'submit' && open()) await this.#notAtVenue(t);
+    else if (what === 'replace' && p && t.pending === p)
       this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
-    }
+  }
+
+  /** A submit whose outcome was unknown, and the venue does not know the order: rejected, said so. */
+  async #notAtVenue(t: Tracked): Promise<void> {
+    t.unresolved = undefined;
+    this.#markFinal(t);
+    this.#declaredRejected.add(t.clientOrderId);
+    this.#emitFor(
+      t,
+      this.#localFor(t, 'rejected', 'submit outcome unknown and the venue does not know the order')
+    );
+    await this.#sweep(); // the POST may have landed since the last lookup
   }
 
   // ── orphan sweep ────────────────────────────────────────────────────────────────────────────────────

@@ -313,6 +313,55 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     expect(server.requests.filter((r) => r.path === '/v2/orders:by_client_order_id')).toHaveLength(3);
   });
 
+  it('a submit whose answer is lost while every lookup fails stays unknown, and the next reconcile finds it', async () => {
+    const { server, stream, gw, errors, types } = await setup();
+    stream.stop(); // the trade updates are down too: only a lookup can tell
+    const lookups = (r: { path: string }) => r.path === '/v2/orders:by_client_order_id';
+    server.intercept = (r) =>
+      r.method === 'POST'
+        ? 'apply-and-destroy'
+        : lookups(r)
+          ? { status: 503, body: { message: 'down' } }
+          : undefined;
+    gw.submit(submit('o-21'));
+    await until(
+      () => errors.some((e) => e.message.includes('outcome still unknown')),
+      3000,
+      'the lookups giving up'
+    );
+    // a failed lookup says nothing: the order the venue got is not declared rejected
+    expect(types('o-21')).toEqual([]);
+    server.intercept = undefined;
+    await gw.reconcile();
+    expect(types('o-21')).toEqual(['accepted']);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a replace whose answer is lost while the venue shows it under way stays unknown until the venue settles it', async () => {
+    const { server, gw, errors, types } = await setup();
+    gw.submit(submit('o-22'));
+    await until(() => types('o-22').includes('accepted'));
+    const cid = (r: { query: URLSearchParams }) => r.query.get('client_order_id');
+    // the PATCH never lands; meanwhile the venue shows the order pending_replace
+    server.intercept = (r) => {
+      if (r.method === 'PATCH') return 'hang';
+      if (r.path !== '/v2/orders:by_client_order_id' || cid(r) !== 'o-22') return undefined;
+      const o = [...server.orders.values()].find((x) => x.client_order_id === 'o-22')!;
+      return { status: 200, body: { ...o, status: 'pending_replace' } };
+    };
+    gw.replace(replace('o-22', 'o-22b', { limitPx: 14_900 }));
+    await until(
+      () => errors.some((e) => e.message.includes('outcome still unknown')),
+      3000,
+      'the lookups giving up'
+    );
+    expect(types('o-22b')).toEqual([]); // not refused while it may still land
+    // the venue settles it: the order is as it was and there is no replacing order
+    server.intercept = undefined;
+    await gw.reconcile();
+    expect(types('o-22b')).toEqual(['replace_rejected']);
+  });
+
   it('a replace whose answer is lost is confirmed from the venue', async () => {
     const { server, gw, types } = await setup();
     gw.submit(submit('o-13'));
