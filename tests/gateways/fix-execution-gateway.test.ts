@@ -73,6 +73,23 @@ describe('FixExecutionGateway: cancel confirmations (ExecType 4)', () => {
     expect(gw.workingOrderCount).toBe(0);
   });
 
+  it('a cancel settled by a status answer (the confirmation lost) is not kept waiting', () => {
+    const { h, gw, reports } = withOrder();
+    gw.cancel({
+      type: 'order.cancel',
+      commandId: 'c1',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o1'
+    });
+    expect(gw.pendingRequestCount).toBe(1);
+    const status = er('o1', '4', '4', '0').map(([t, v]): [number, string] => (t === 20 ? [20, '3'] : [t, v]));
+    h.peer('8', status);
+    expect(reports.at(-1)).toMatchObject({ execType: 'canceled', clientOrderId: 'o1' });
+    expect([gw.workingOrderCount, gw.pendingRequestCount]).toEqual([0, 0]);
+  });
+
   it('an unsolicited cancel naming the order in ClOrdID stays the order’s', () => {
     const { h, gw, reports } = withOrder();
     h.peer('8', er('o1', '4', '4', '0'));

@@ -197,6 +197,11 @@ export class FixExecutionGateway implements ExecutionGateway {
     for (const o of this.#orders.values()) if (!isFinal(o)) this.#status(o);
   }
 
+  /** Cancels and replaces sent and not answered (diagnostics). */
+  get pendingRequestCount(): number {
+    return this.#canceling.size + this.#replacing.size;
+  }
+
   /** Orders sent through here and not final (diagnostics). */
   get workingOrderCount(): number {
     let n = 0;
@@ -272,6 +277,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     for (const r of out) {
       applyReport(this.#orders, r);
       this.#updateTerms(o, r);
+      this.#settle(o);
       this.#reports.next(r);
     }
     // nothing new: a query still gets the latest report again (same exec id), a reconcile nothing
@@ -374,6 +380,13 @@ export class FixExecutionGateway implements ExecutionGateway {
     return { ...rest, clientOrderId: orig };
   }
 
+  /** An order that is final has no cancel or replace waiting for an answer any more (what settled it may not say). */
+  #settle(o: Tracked): void {
+    if (!isFinal(o)) return;
+    for (const [k, id] of this.#canceling) if (id === o.clientOrderId) this.#canceling.delete(k);
+    for (const [k, c] of this.#replacing) if (c.clientOrderId === o.clientOrderId) this.#replacing.delete(k);
+  }
+
   /** Whether a replace of order `clientOrderId` is waiting for its answer. */
   #replacingOf(clientOrderId: string): boolean {
     for (const c of this.#replacing.values()) if (c.clientOrderId === clientOrderId) return true;
@@ -410,7 +423,10 @@ export class FixExecutionGateway implements ExecutionGateway {
       if (!d) return;
       const r = this.#cancelOf(d);
       const o = applyReport(this.#orders, r);
-      if (o !== undefined) this.#updateTerms(o, r);
+      if (o !== undefined) {
+        this.#updateTerms(o, r);
+        this.#settle(o);
+      }
       this.#reports.next(r);
     } else if (msgType === MsgType.BusinessMessageReject) {
       this.#onBusinessReject(msg, now);
