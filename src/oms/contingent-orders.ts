@@ -22,7 +22,7 @@ export interface PendingBracket {
   readonly group: string;
   readonly ocoMode: OcoMode;
   readonly reason: string;
-  /** When the exits go out: once the entry is done, or at its first fill and grown by each later one. */
+  /** When the exits go out: once the entry is done, or at each fill (a pair of its own for each). */
   readonly exitsOn: 'done' | 'fill';
   /** Lots of the entry given to exits so far (`exitsOn: 'fill'`). */
   readonly released: number;
@@ -34,9 +34,9 @@ export interface OcoMembership {
   readonly ocoMode: OcoMode;
 }
 
-/** A reduce-group reduction (or a bracket exit's growth) sent as a replace and not yet answered. */
+/** A reduce-group reduction sent as a replace and not yet answered. */
 export interface SentReduction {
-  /** The lots it takes off (negative: adds). */
+  /** The lots it takes off. */
   readonly lots: number;
   /** It is the second try, after the venue refused the first: refused again, the order is canceled. */
   readonly retry: boolean;
@@ -149,41 +149,17 @@ function rekey<T>(
 }
 
 /**
- * Protect `qty` more lots the entry of bracket `b` filled: each of its exits still working (`open`) grows by as
- * much (a replace now, or owed as a negative debt while it cannot change), or, with none working (the first
- * release, or both ended), new exits for `qty` go out (into `actions`).
+ * The exits of a bracket whose entry filled `qty` more lots, the stop-loss first (so it wins a bar that reaches
+ * both), in their own OCO group: the bracket's (the entry's first client order id) for its first exits, and
+ * `<group>+<lots released before>` for each later pair (`exitsOn: 'fill'`), which protects only its own lots.
  */
-function protect(
-  c: Pick<Contingencies, 'oco' | 'owed' | 'reducing'>,
-  b: PendingBracket,
-  qty: number,
-  open: WorkingOrders,
-  actions: (OrderIntent | CancelIntent | ReplaceIntent)[]
-): Pick<Contingencies, 'owed' | 'reducing'> {
-  let { owed, reducing } = c;
-  let members = 0;
-  for (const k in c.oco) {
-    const o = open[k];
-    if (c.oco[k]!.ocoGroup !== b.group || o === undefined || o.status === 'PENDING_CANCEL') continue;
-    members++;
-    if (changeable(o.status) && reducing[k] === undefined) {
-      const r = reduction(reducing, k, o.filled, Math.abs(o.leaves), -qty, 'entry filled');
-      reducing = r.reducing;
-      actions.push(r.action);
-    } else owed = { ...owed, [k]: (owed[k] ?? 0) - qty };
-  }
-  if (members === 0) actions.push(...exitsOf(b, qty));
-  return { owed, reducing };
-}
-
-/** The exits of a bracket whose entry filled `qty` lots: the stop-loss first, so it wins a bar that reaches both. */
 function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
   const base = {
     instrumentId: b.instrumentId,
     side: b.exitSide,
     qty,
     tif: b.exitTif,
-    ocoGroup: b.group,
+    ocoGroup: b.released === 0 ? b.group : `${b.group}+${b.released}`,
     ocoMode: b.ocoMode
   };
   const out: OrderIntent[] = [];
@@ -222,10 +198,9 @@ function reduction(
   retry = false
 ): { readonly action: CancelIntent | ReplaceIntent; readonly reducing: Contingencies['reducing'] } {
   const left = leaves - by;
-  const reason = by < 0 ? `OTO: entry filled ${-by} more` : `OUO: ${cause} ${by}`;
   return left > 0
     ? {
-        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason },
+        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `OUO: ${cause} ${by}` },
         reducing: { ...reducing, [id]: { lots: by, retry, basis: filled + leaves } }
       }
     : { action: { kind: 'cancel', clientOrderId: id, reason: `OCO: ${cause}` }, reducing };
@@ -286,7 +261,7 @@ export function contingentActions(
     if (!done && !sent.retry) {
       owed = { ...owed, [id]: (owed[id] ?? 0) + sent.lots };
       retry = true;
-    } else if (!done && sent.lots > 0 && e.to !== 'PENDING_CANCEL') {
+    } else if (!done && e.to !== 'PENDING_CANCEL') {
       if (owed[id] !== undefined) owed = rekey(owed, id);
       actions.push({ kind: 'cancel', clientOrderId: id, reason: 'OCO: reduction refused twice' });
     }
@@ -306,11 +281,7 @@ export function contingentActions(
       : more > 0
         ? { ...brackets, [id]: { ...bracket, released: e.filledQty } }
         : brackets;
-    if (more > 0) {
-      const grown = protect({ oco, owed, reducing }, bracket, more, open, actions);
-      owed = grown.owed;
-      reducing = grown.reducing;
-    }
+    if (more > 0) actions.push(...exitsOf(bracket, more));
   }
   const member = oco[id];
   const fill = e.type === 'order.filled' ? (e.lastQty ?? 0) : 0;
@@ -416,18 +387,13 @@ export function catchUpContingencies(
       actions.push(k === a.clientOrderId ? a : { ...a, clientOrderId: k });
     }
   }
-  // exits given at each fill: what the entry has filled by now beyond what went to them (owed by the exits that
-  // work, paid below from their size now; new exits when none does)
+  // exits given at each fill: exits for what the entry has filled by now beyond what went to exits
   for (const entryId in next.brackets) {
     const b = next.brackets[entryId]!;
     const more = (open[entryId]?.filled ?? b.released) - b.released;
     if (b.exitsOn !== 'fill' || more <= 0) continue;
-    const grown = protect(next, b, more, frozen, actions);
-    next = {
-      ...next,
-      ...grown,
-      brackets: { ...next.brackets, [entryId]: { ...b, released: b.released + more } }
-    };
+    actions.push(...exitsOf(b, more));
+    next = { ...next, brackets: { ...next.brackets, [entryId]: { ...b, released: b.released + more } } };
   }
   let { owed, reducing } = next;
   for (const k in next.owed) {

@@ -36,10 +36,10 @@ export interface OrderIntent {
 /**
  * A bracket: an entry order and the exits that protect what it fills — a stop-loss (a stop order at `stopLossPx`)
  * and/or a take-profit (a limit order at `takeProfitPx`), on the other side. The exits are sent once the entry is
- * done (filled; or canceled or expired after a partial fill), for the quantity it filled, or with `exitsOn: 'fill'`
- * at its first fill and grown by each later one, as one OCO group named after the entry's client order id: a fill
- * of either reduces the other by as much (`ocoMode`), so the two never close more than the entry opened. Prices
- * are in ticks; the
+ * done (filled; or canceled or expired after a partial fill), for the quantity it filled, as one OCO group named
+ * after the entry's client order id (with `exitsOn: 'fill'`, a pair at each fill, for that fill, each pair its own
+ * group): a fill of either reduces the other by as much (`ocoMode`), so the two never close more than the entry
+ * opened. Prices are in ticks; the
  * take-profit must be on the profitable side of the stop-loss (and of the entry's limit, when it has one), or
  * the bracket is refused (`strategy.intent_refused`, `TRD_ERR_BRACKET_INVALID`) and nothing is sent.
  */
@@ -54,9 +54,10 @@ export interface BracketIntent {
   /** Time in force of the exits (default `gtc`). */
   readonly exitTif?: TimeInForce;
   /**
-   * When the exits go out: `done` (default) once the entry is done, for all it filled; `fill` at the entry's first
-   * fill, for what it filled, each later fill growing them by as much (a size increase: an exit loses its queue
-   * place), so what a resting entry has filled is never unprotected.
+   * When the exits go out: `done` (default) once the entry is done, for all it filled; `fill` at each of the
+   * entry's fills, a stop-loss and take-profit pair for that fill in an OCO group of its own (`<entry id>` for the
+   * first, `<entry id>+<lots before>` for later ones), so what a resting entry has filled is never unprotected. An
+   * entry that fills in many parts makes as many pairs.
    */
   readonly exitsOn?: 'done' | 'fill';
   /**

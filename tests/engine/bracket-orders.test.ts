@@ -100,24 +100,26 @@ describe('bracket orders in a bar backtest (execution emulator with native OCO)'
     expect(recs.filter((x) => x.type === 'order.refused')).toEqual([]);
   });
 
-  it("exitsOn 'fill': an entry filling in parts is protected from its first fill, the exits growing with it", async () => {
+  it("exitsOn 'fill': an entry filling in parts is protected from its first fill, a pair of exits per fill", async () => {
     const { strategy, recs } = await run(50, 0.0004, 'fill');
     const entryFills = strategy.events.filter((e) => e.clientOrderId === 'br-1' && e.type === 'order.filled');
     expect(entryFills.length).toBeGreaterThan(1); // it filled in parts
-    const submits = recs
+    const exits = recs
       .filter((x) => x.type === 'order.submit')
-      .map((x) => x.payload as { clientOrderId: string; qty: number });
-    // the exits went out for the first fill, not for all 10
-    expect(submits.slice(1, 3).map((c) => [c.clientOrderId, c.qty])).toEqual([
-      ['br-2', entryFills[0]!.lastQty],
-      ['br-3', entryFills[0]!.lastQty]
-    ]);
-    const grown = recs
-      .filter((x) => x.type === 'order.replace')
-      .map((x) => x.payload as { reason: string; qty: number });
-    expect(grown.length).toBeGreaterThan(0);
-    for (const g of grown) expect(g.reason).toMatch(/^OTO: entry filled \d+ more$|^OUO: /);
-    // every exit, once the venue has its size, covers exactly what is held: the entry's fills less the exits'
+      .map((x) => x.payload as { clientOrderId: string; qty: number; ocoGroup?: string; orderType: string })
+      .slice(1);
+    // a stop-loss and a take-profit for each fill, for that fill's lots, in a group of their own
+    let before = 0;
+    expect(exits.length).toBe(2 * entryFills.length);
+    entryFills.forEach((f, i) => {
+      const group = i === 0 ? 'br-1' : `br-1+${before}`;
+      expect(exits.slice(2 * i, 2 * i + 2).map((x) => [x.orderType, x.qty, x.ocoGroup])).toEqual([
+        ['stop', f.lastQty, group],
+        ['limit', f.lastQty, group]
+      ]);
+      before += f.lastQty ?? 0;
+    });
+    // the exits never sell more than the entry has bought
     let bought = 0;
     let sold = 0;
     for (const e of strategy.events) {
@@ -128,7 +130,7 @@ describe('bracket orders in a bar backtest (execution emulator with native OCO)'
       expect(sold).toBeLessThanOrEqual(bought);
     }
     expect(bought).toBe(10);
-    expect(recs.filter((x) => x.type === 'order.refused')).toEqual([]);
+    expect(recs.filter((x) => x.type === 'order.refused' || x.type === 'order.replace')).toEqual([]);
   });
 
   it('the same config and seed give the same log, byte for byte', async () => {

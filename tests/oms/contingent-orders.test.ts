@@ -11,7 +11,7 @@ import {
   openBracket,
   unsent
 } from '../../src/oms/contingent-orders.ts';
-import type { WorkingOrder, WorkingOrders } from '../../src/oms/working-orders.ts';
+import type { WorkingOrders } from '../../src/oms/working-orders.ts';
 import type { BracketIntent } from '../../src/strategies/strategy.ts';
 import { orderEvent } from '../support/order-fixtures.ts';
 
@@ -151,118 +151,60 @@ describe('contingentActions: brackets', () => {
 
 describe("contingentActions: a bracket with exitsOn 'fill'", () => {
   const opened = openBracket(NO_CONTINGENCIES, 's-1', bracket({ exitsOn: 'fill' }));
-  const exit = { instrumentId: X, side: 'sell', tif: 'gtc', ocoGroup: 's-1', ocoMode: 'reduce' };
-  /** `opened` after the exits for the first 4 went out as sl and tp (in `status`, 4 lots each). */
-  const released = (status?: string) => {
-    const first = contingentActions(opened, filled('s-1', 4, 4, { to: 'PARTIAL_FILL' }), {}, false);
-    const c = joinOco(joinOco(first.next, 'sl', 's-1', 'reduce'), 'tp', 's-1', 'reduce');
-    const exits: WorkingOrders = {
-      sl: { instrumentId: X, leaves: -4, filled: 0, ...(status ? { status } : {}) } as WorkingOrder,
-      tp: { instrumentId: X, leaves: -4, filled: 0, ...(status ? { status } : {}) } as WorkingOrder
-    };
-    return { first, c, exits };
-  };
+  const exit = { instrumentId: X, side: 'sell', tif: 'gtc', ocoMode: 'reduce' };
+  const pair = (qty: number, ocoGroup: string) => [
+    { ...exit, qty, ocoGroup, orderType: 'stop', stopPx: 950, reason: 'stop-loss of s-1: breakout' },
+    { ...exit, qty, ocoGroup, orderType: 'limit', limitPx: 1100, reason: 'take-profit of s-1: breakout' }
+  ];
 
-  it('the first fill sends the exits for what it filled; the entry keeps its bracket', () => {
-    const { first } = released();
-    expect(first.actions).toEqual([
-      { ...exit, qty: 4, orderType: 'stop', stopPx: 950, reason: 'stop-loss of s-1: breakout' },
-      { ...exit, qty: 4, orderType: 'limit', limitPx: 1100, reason: 'take-profit of s-1: breakout' }
-    ]);
+  it('each fill sends a pair of exits for that fill, in a group of its own; the last one drops the bracket', () => {
+    const first = contingentActions(opened, filled('s-1', 4, 4), {}, false);
+    expect(first.actions).toEqual(pair(4, 's-1'));
     expect(first.next.brackets['s-1']).toMatchObject({ exitsOn: 'fill', released: 4 });
-  });
-
-  it('a later fill grows each working exit by as much; the last one drops the bracket', () => {
-    const { c, exits } = released('ACKNOWLEDGED');
-    const more = contingentActions(c, filled('s-1', 3, 7, { to: 'PARTIAL_FILL' }), exits, false);
-    expect(more.actions).toEqual([
-      { kind: 'replace', clientOrderId: 'sl', qty: 7, reason: 'OTO: entry filled 3 more' },
-      { kind: 'replace', clientOrderId: 'tp', qty: 7, reason: 'OTO: entry filled 3 more' }
-    ]);
-    expect(more.next.reducing).toEqual({
-      sl: { lots: -3, retry: false, basis: 4 },
-      tp: { lots: -3, retry: false, basis: 4 }
-    });
-    const last = contingentActions(
-      { ...more.next, reducing: {} },
-      filled('s-1', 3, 10),
-      {
-        sl: { instrumentId: X, leaves: -7, filled: 0, status: 'ACKNOWLEDGED' },
-        tp: { instrumentId: X, leaves: -5, filled: 2, status: 'PARTIAL_FILL' }
-      },
-      false
-    );
-    // the take-profit had filled 2 of its 7: 2 + 5 + 3
-    expect(last.actions).toMatchObject([
-      { clientOrderId: 'sl', qty: 10 },
-      { clientOrderId: 'tp', qty: 10 }
-    ]);
+    // the first pair is working (and may have filled): the next fill gets its own, touching nothing of the first
+    const open: WorkingOrders = {
+      sl: { instrumentId: X, leaves: -4, filled: 0, status: 'ACKNOWLEDGED' },
+      tp: { instrumentId: X, leaves: -2, filled: 2, status: 'PARTIAL_FILL' }
+    };
+    const c = joinOco(joinOco(first.next, 'sl', 's-1', 'reduce'), 'tp', 's-1', 'reduce');
+    const second = contingentActions(c, filled('s-1', 3, 7), open, false);
+    expect(second.actions).toEqual(pair(3, 's-1+4'));
+    const last = contingentActions(second.next, filled('s-1', 3, 10), open, false);
+    expect(last.actions).toEqual(pair(3, 's-1+7'));
     expect(last.next.brackets).toEqual({});
   });
 
-  it('exits not yet acknowledged owe the growth, paid when they are', () => {
-    const { c, exits } = released('PENDING_NEW');
-    const more = contingentActions(c, filled('s-1', 3, 7, { to: 'PARTIAL_FILL' }), exits, false);
-    expect(more.actions).toEqual([]);
-    expect(more.next.owed).toEqual({ sl: -3, tp: -3 });
+  it('an entry canceled after parts filled has them all protected, pair by pair; an event without a fill sends none', () => {
+    const first = contingentActions(opened, filled('s-1', 4, 4), {}, false);
     const acked = contingentActions(
-      more.next,
-      ev('sl', { type: 'order.accepted', side: 'sell', qty: 4, leavesQty: 4, to: 'ACKNOWLEDGED' }),
+      first.next,
+      ev('s-1', { type: 'order.accepted', filledQty: 4, leavesQty: 6, to: 'PARTIAL_FILL' }),
       {},
       false
     );
-    expect(acked.actions).toEqual([
-      { kind: 'replace', clientOrderId: 'sl', qty: 7, reason: 'OTO: entry filled 3 more' }
-    ]);
-  });
-
-  it('with no exit working any more, a later fill sends new exits for it', () => {
-    const { c } = released('ACKNOWLEDGED');
-    const r = contingentActions(c, filled('s-1', 2, 6, { to: 'PARTIAL_FILL' }), {}, false);
-    expect(r.actions).toMatchObject([
-      { orderType: 'stop', qty: 2, ocoGroup: 's-1' },
-      { orderType: 'limit', qty: 2, ocoGroup: 's-1' }
-    ]);
-  });
-
-  it('a growth refused twice is let go: the exit is not canceled', () => {
-    const c = {
-      ...joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'),
-      reducing: { sl: { lots: -3, retry: true } }
-    };
-    const r = contingentActions(
-      c,
-      ev('sl', { type: 'order.replace_rejected', side: 'sell', to: 'ACKNOWLEDGED' }),
+    expect(acked.actions).toEqual([]);
+    const canceled = contingentActions(
+      first.next,
+      ev('s-1', { type: 'order.canceled', filledQty: 6, leavesQty: 0, to: 'CANCELED' }),
       {},
       false
     );
-    expect([r.actions, r.next.reducing, r.next.owed]).toEqual([[], {}, {}]);
+    expect(canceled.actions).toEqual(pair(2, 's-1+4'));
+    expect(canceled.next.brackets).toEqual({});
   });
 
-  it('the catch-up grows the exits once by all the entry filled while the strategy was down', () => {
-    const { c, exits } = released('ACKNOWLEDGED');
-    const missed = [filled('s-1', 3, 7, { to: 'PARTIAL_FILL' }), filled('s-1', 2, 9, { to: 'PARTIAL_FILL' })];
-    const open = {
-      ...exits,
-      's-1': { instrumentId: X, leaves: 1, filled: 9, status: 'PARTIAL_FILL' }
-    } as WorkingOrders;
-    const r = catchUpContingencies(c, missed, open, false);
-    expect(r.actions).toEqual([
-      { kind: 'replace', clientOrderId: 'sl', qty: 9, reason: 'OTO: entry filled 5 more' },
-      { kind: 'replace', clientOrderId: 'tp', qty: 9, reason: 'OTO: entry filled 5 more' }
-    ]);
+  it('the catch-up sends one pair for all the entry filled while the strategy was down', () => {
+    const first = contingentActions(opened, filled('s-1', 4, 4), {}, false);
+    const missed = [filled('s-1', 3, 7), filled('s-1', 2, 9)];
+    const now = { 's-1': { instrumentId: X, leaves: 1, filled: 9, status: 'PARTIAL_FILL' } } as WorkingOrders;
+    const r = catchUpContingencies(first.next, missed, now, false);
+    expect(r.actions).toEqual(pair(5, 's-1+4'));
     expect(r.next.brackets['s-1']).toMatchObject({ released: 9 });
-    // a first fill missed: the exits go out for all it filled
-    const first = catchUpContingencies(
-      opened,
-      missed,
-      { 's-1': { instrumentId: X, leaves: 1, filled: 9, status: 'PARTIAL_FILL' } },
-      false
-    );
-    expect(first.actions).toMatchObject([
-      { orderType: 'stop', qty: 9 },
-      { orderType: 'limit', qty: 9 }
-    ]);
+    // the entry ended while it was down: the pair at its end, for what it filled since the last release
+    const ended = catchUpContingencies(first.next, [filled('s-1', 6, 10)], {}, false);
+    expect(ended.actions).toEqual(pair(6, 's-1+4'));
+    // a first fill missed: the first pair, in the bracket's own group
+    expect(catchUpContingencies(opened, missed, now, false).actions).toEqual(pair(9, 's-1'));
   });
 });
 
