@@ -53,6 +53,23 @@ export function exactMultiple(value: Decimal, step: Decimal, code: ErrorCode, wh
   return v / s;
 }
 
+/**
+ * How a rational is put onto an integer: `'half-even'` to the nearest, ties to even (banker's rounding,
+ * {@link divRoundHalfEven}); `'floor'` down, toward −∞; `'ceil'` up, toward +∞.
+ */
+export type Rounding = 'half-even' | 'floor' | 'ceil';
+
+/** Round a rational `num/den` to an integer the `mode` way (see {@link Rounding}). */
+export function divRound(num: bigint, den: bigint, mode: Rounding): bigint {
+  if (mode === 'half-even') return divRoundHalfEven(num, den);
+  if (den === 0n) throw new TradestateError(ErrorCode.NUMBER_INVALID, 'division by zero');
+  if (den < 0n) return divRound(-num, -den, mode);
+  const q = num / den; // truncated toward zero; the remainder has the sign of num
+  const r = num % den;
+  if (mode === 'floor') return r < 0n ? q - 1n : q;
+  return r > 0n ? q + 1n : q;
+}
+
 /** Round a rational `num/den` to the nearest integer, ties to even (banker's rounding): deterministic and unbiased. */
 export function divRoundHalfEven(num: bigint, den: bigint): bigint {
   if (den === 0n) throw new TradestateError(ErrorCode.NUMBER_INVALID, 'division by zero');

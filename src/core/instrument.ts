@@ -1,10 +1,12 @@
 import {
   type Decimal,
+  divRound,
   divRoundHalfEven,
   exactMultiple,
   formatDecimal,
   parseDecimal,
-  pow10
+  pow10,
+  type Rounding
 } from './decimal.ts';
 import { ErrorCode, TradestateError } from './errors.ts';
 
@@ -73,9 +75,44 @@ export function makeInstrument(spec: InstrumentSpec): Instrument {
   };
 }
 
-/** `"12.34"` → 1234 ticks for a 0.01 tick. Throws `TRD_ERR_PRICE_NOT_ON_TICK` when not exact. */
+/**
+ * `"12.34"` → 1234 ticks for a 0.01 tick. Throws `TRD_ERR_PRICE_NOT_ON_TICK` when not exact (prices we send,
+ * and books); {@link priceToTicksRounded} rounds instead.
+ */
 export function priceToTicks(inst: Instrument, price: string): number {
   return toSafe(exactMultiple(parseDecimal(price), inst.tick, ErrorCode.PRICE_NOT_ON_TICK, 'price'), 'price');
+}
+
+/** A price put onto the tick: its ticks, and whether it was on the tick already (nothing was rounded). */
+export interface TickRounded {
+  readonly ticks: number;
+  readonly exact: boolean;
+}
+
+/**
+ * A price of exactly `num/den` ticks put onto a whole tick, the `mode` way: to the nearest tick with ties
+ * to even (`'half-even'`, the default), or down (`'floor'`) or up (`'ceil'`). The one rounding of a price
+ * onto the tick: {@link priceToTicksRounded} and prices derived as fractions (a missed fill's from an
+ * average) both go through it. Throws `TRD_ERR_NUMBER_INVALID` beyond the safe integer range.
+ */
+export function ticksRounded(num: bigint, den: bigint, mode: Rounding = 'half-even'): TickRounded {
+  return { ticks: toSafe(divRound(num, den, mode), 'price'), exact: num % den === 0n };
+}
+
+/**
+ * A decimal price onto the instrument's tick instead of refusing it when it is off the tick (for prices the
+ * venue reports and we only record: market data, a fill's price improvement). `"388.985"` → 38898 ticks of
+ * 0.01 (half-even: a tie goes to the even tick), 38898 with `'floor'`, 38899 with `'ceil'`; a price on the
+ * tick is exact, as {@link priceToTicks}. Throws `TRD_ERR_NUMBER_INVALID` when not a plain decimal.
+ */
+export function priceToTicksRounded(
+  inst: Instrument,
+  price: string,
+  mode: Rounding = 'half-even'
+): TickRounded {
+  const d = parseDecimal(price);
+  // price / tick = (d.m / 10^d.s) / (t.m / 10^t.s)
+  return ticksRounded(d.mantissa * pow10(inst.tick.scale), inst.tick.mantissa * pow10(d.scale), mode);
 }
 
 /** `"100"` → 100 lots for a lot of 1. Throws `TRD_ERR_QTY_NOT_ON_LOT` when not exact. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { divRoundHalfEven, formatDecimal, parseDecimal } from '../../src/core/decimal.ts';
+import { divRound, divRoundHalfEven, formatDecimal, parseDecimal } from '../../src/core/decimal.ts';
 import { isTradestateError } from '../../src/core/errors.ts';
 import { makeInstrument, priceToTicks, ticksToPrice } from '../../src/core/instrument.ts';
 
@@ -26,6 +26,30 @@ describe('decimal', () => {
     expect(divRoundHalfEven(7n, 2n)).toBe(4n);
     expect(divRoundHalfEven(-5n, 2n)).toBe(-2n);
     expect(divRoundHalfEven(-7n, 2n)).toBe(-4n);
+  });
+
+  it('rounds down, up or half-even on request, for either sign', () => {
+    const all = (n: bigint, d: bigint) => [
+      divRound(n, d, 'floor'),
+      divRound(n, d, 'ceil'),
+      divRound(n, d, 'half-even')
+    ];
+    expect(all(7n, 2n)).toEqual([3n, 4n, 4n]);
+    expect(all(-7n, 2n)).toEqual([-4n, -3n, -4n]);
+    expect(all(7n, -2n)).toEqual([-4n, -3n, -4n]);
+    expect(all(6n, 3n)).toEqual([2n, 2n, 2n]);
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        (n, d) => {
+          const [lo, hi, near] = all(n, d) as [bigint, bigint, bigint];
+          expect(lo * d <= n && n < (lo + 1n) * d).toBe(true);
+          expect(hi - lo).toBe(n % d === 0n ? 0n : 1n);
+          expect(near === lo || near === hi).toBe(true);
+        }
+      )
+    );
   });
 
   it('price ↔ ticks round-trips for any tick-aligned price', () => {

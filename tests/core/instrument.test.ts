@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTradestateError } from '../../src/core/errors.ts';
-import { formatMoney, moneyFromDecimal } from '../../src/core/instrument.ts';
+import {
+  formatMoney,
+  makeInstrument,
+  moneyFromDecimal,
+  priceToTicks,
+  priceToTicksRounded,
+  ticksToPrice
+} from '../../src/core/instrument.ts';
 
 describe('moneyFromDecimal', () => {
   it('is exact up to 8 decimals and rounds half-even beyond', () => {
@@ -30,5 +37,52 @@ describe('moneyFromDecimal', () => {
         expect(isTradestateError(e, 'TRD_ERR_NUMBER_INVALID')).toBe(true);
       }
     }
+  });
+});
+
+describe('priceToTicksRounded', () => {
+  const cent = makeInstrument({ symbol: 'SPY', venue: 'X', tickSize: '0.01', lotSize: '1', currency: 'USD' });
+  const nickel = makeInstrument({ symbol: 'N', venue: 'X', tickSize: '0.05', lotSize: '1', currency: 'USD' });
+
+  it('puts a sub-penny price onto the tick: nearest with ties to even, or down, or up', () => {
+    // Alpaca's documented SPY bar: o 388.985, l 388.975 (both ties)
+    expect(priceToTicksRounded(cent, '388.985')).toEqual({ ticks: 38_898, exact: false });
+    expect(priceToTicksRounded(cent, '388.975')).toEqual({ ticks: 38_898, exact: false });
+    expect(priceToTicksRounded(cent, '388.9851').ticks).toBe(38_899);
+    expect(priceToTicksRounded(cent, '388.985', 'floor').ticks).toBe(38_898);
+    expect(priceToTicksRounded(cent, '388.981', 'ceil').ticks).toBe(38_899);
+    expect(priceToTicksRounded(cent, '389.13')).toEqual({ ticks: 38_913, exact: true });
+    expect(priceToTicksRounded(nickel, '1.025')).toEqual({ ticks: 20, exact: false }); // 20.5 → 20
+    expect(priceToTicksRounded(nickel, '1.075').ticks).toBe(22); // 21.5 → 22
+    expect(priceToTicksRounded(cent, '-0.005', 'floor').ticks).toBe(-1);
+  });
+
+  it('agrees with priceToTicks on the tick, and brackets the price off it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 99_999 }), (ticks, frac) => {
+        const on = ticksToPrice(nickel, ticks);
+        expect(priceToTicksRounded(nickel, on)).toEqual({ ticks: priceToTicks(nickel, on), exact: true });
+        const off = `${ticksToPrice(cent, ticks)}${String(frac).padStart(5, '0')}`; // 5 more digits
+        const [lo, hi, near] = (['floor', 'ceil', 'half-even'] as const).map(
+          (m) => priceToTicksRounded(cent, off, m).ticks
+        ) as [number, number, number];
+        expect([lo, hi]).toEqual(
+          ticks >= 0 ? [ticks, frac === 0 ? ticks : ticks + 1] : [frac === 0 ? ticks : ticks - 1, ticks]
+        );
+        expect(near === lo || near === hi).toBe(true);
+      })
+    );
+  });
+
+  it('refuses what is not a plain decimal, and prices beyond the safe range, with typed errors', () => {
+    for (const bad of ['1e3', '', 'abc']) {
+      expect(() => priceToTicksRounded(cent, bad)).toThrow();
+      try {
+        priceToTicksRounded(cent, bad);
+      } catch (e) {
+        expect(isTradestateError(e, 'TRD_ERR_NUMBER_INVALID')).toBe(true);
+      }
+    }
+    expect(() => priceToTicksRounded(cent, '1'.repeat(20))).toThrow(/safe integer/);
   });
 });

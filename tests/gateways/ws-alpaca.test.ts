@@ -401,6 +401,53 @@ describe('Alpaca market-data stream v2 through WsFeed against a local emulation'
   });
 });
 
+describe('Alpaca: sub-penny prices and a refused message inside a batch', () => {
+  it('sub-penny prints and quotes arrive on the tick; a bad message costs only itself and is reported once', async () => {
+    const subPenny: ScriptedPoint[] = [
+      {
+        point: { T: 't', S: 'AAPL', i: 7, x: 'D', p: 126.555, s: 3, t: '2021-02-22T15:51:44.5Z', z: 'C' },
+        expected: {
+          type: 'market.trade',
+          instrumentId: 'AAPL@ALPACA',
+          tsEvent: 1_614_009_104_500_000_000n,
+          px: 12_656, // nearest cent, a tie to the even one
+          sz: 3,
+          aggressor: 'none',
+          tradeId: '7'
+        }
+      },
+      {
+        point: { T: 'q', S: 'AMD', bp: 87.6649, bs: 1, ap: 87.6751, as: 4, t: '2021-02-22T15:51:45.5Z' },
+        expected: {
+          type: 'market.quote',
+          instrumentId: 'AMD@ALPACA',
+          tsEvent: 1_614_009_105_500_000_000n,
+          bidPx: 8_766, // bid down
+          bidSz: 1,
+          askPx: 8_768, // ask up
+          askSz: 4
+        }
+      },
+      // refused (a negative price): not canonical, and its frame-mates still arrive
+      { point: { T: 't', S: 'AAPL', i: 8, p: -1, s: 1, t: '2021-02-22T15:51:46Z' }, expected: undefined }
+    ];
+    const script = [...DOC_POINTS, ...subPenny, ...generated(40)];
+    const r = await run({ script, symbols: ['AAPL', 'AMD', 'SPY'], bars: true, plan: () => ({ batch: 6 }) });
+    await until(
+      () => r.server.done() && r.feed.buffered === 0 && r.got.length === sentCanon(r.server, script).length
+    );
+    expect(r.got.map(canon)).toEqual(sentCanon(r.server, script));
+    const bad = DOC_POINTS.length + 2;
+    const frame = r.server.conns[0]!.dataFrames.find((f) => f.includes(bad))!;
+    expect(frame.length).toBeGreaterThan(1);
+    expect(r.got.map(canon)).toEqual(expect.arrayContaining(subPenny.slice(0, 2).map((p) => p.expected)));
+    expect(r.errors.map((e) => [e.code, e.context['venue'], e.context['type'], e.context['symbol']])).toEqual(
+      [[ErrorCode.WS_FRAME_INVALID, 'alpaca', 't', 'AAPL']]
+    );
+    expect(r.feed.stats.malformed).toBe(1);
+  });
+});
+
 describe('Alpaca: bounded buffering with backpressure', () => {
   it('a slow consumer pauses the TCP socket itself (isPaused, no bytes read); nothing lost or reordered', async () => {
     const script = generated(3000);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isTradestateError } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { InstrumentMap } from '../../src/gateways/fix/app-messages.ts';
+import { alpacaAdapter } from '../../src/gateways/ws/adapters.ts';
 import { decodeAlpaca } from '../../src/gateways/ws/alpaca.codec.ts';
 import {
   BinanceBookSync,
@@ -11,6 +12,7 @@ import {
 } from '../../src/gateways/ws/binance.codec.ts';
 import { decodeCoinbase } from '../../src/gateways/ws/coinbase.codec.ts';
 import type { BookDelta, MarketData } from '../../src/messages/index.ts';
+import { entityExample, snapshotPageObjects } from './alpaca/support/alpaca-docs.ts';
 import { BINANCE, COINBASE, readRecording } from './recordings.ts';
 import { DOC_POINTS } from './support/alpaca-script.ts';
 
@@ -179,6 +181,108 @@ describe('Alpaca market-data frames (MESSAGE_SHAPES.md examples) → canonical',
   });
 });
 
+describe('Alpaca prices finer than the tick (sub-penny) are rounded onto it, bad messages cost only themselves', () => {
+  const cent = (symbol: string, lotSize = '1', tickSize = '0.01') =>
+    makeInstrument({ symbol, venue: 'ALPACA', tickSize, lotSize, currency: 'USD' });
+  // the instruments of config/paper.yaml: every symbol on a 0.01 tick
+  const paper = new InstrumentMap(
+    'ALPACA',
+    ['AAPL', 'AMD', 'SPY'].map((s) => cent(s))
+  );
+  const bar = entityExample('stream-bar-v2') as Record<string, unknown>; // SPY o 388.985 … l 388.975
+  const trade = entityExample('stream-trade-v2') as Record<string, unknown>; // AAPL 126.55
+  const quote = snapshotPageObjects('real-time-crypto-pricing-data').find((o) => o['T'] === 'q')!; // BAT/USD
+  const frame = (...msgs: unknown[]) => JSON.stringify(msgs);
+
+  it("the documented SPY bar on config/paper.yaml's cent tick: OHLC to the nearest cent, ties to even", () => {
+    const aapl = { ...bar, S: 'AAPL', o: 189.5, h: 189.6, l: 189.4, c: 189.55, v: 1000 };
+    const f = decodeAlpaca(frame(aapl, bar), paper, 0n);
+    expect(f.errors).toEqual([]);
+    expect(f.data).toHaveLength(2);
+    expect(f.data[0]).toMatchObject({ instrumentId: 'AAPL@ALPACA', open: 18_950, close: 18_955 });
+    expect(f.data[1]).toMatchObject({
+      type: 'market.bar',
+      instrumentId: 'SPY@ALPACA',
+      open: 38_898, // 388.985: a tie, to the even cent (half-up would say 388.99)
+      high: 38_913,
+      low: 38_898, // 388.975: a tie, to the even cent 388.98
+      close: 38_912,
+      volume: 49_378
+    });
+    // a trade price to the nearest cent the same way
+    const px = (p: number) => decodeAlpaca(frame({ ...trade, p }), paper, 0n).data[0];
+    expect([px(126.555), px(126.545), px(126.5551), px(126.55)].map((d) => (d as { px: number }).px)).toEqual(
+      [12_656, 12_654, 12_656, 12_655]
+    );
+  });
+
+  it('the documented crypto quote (BAT/USD 0.35718 × 0.3581): bid down, ask up, never tighter than the market', () => {
+    const at = (tickSize: string) =>
+      decodeAlpaca(frame(quote), new InstrumentMap('ALPACA', [cent('BAT/USD', '0.001', tickSize)]), 0n);
+    expect(at('0.001').data[0]).toMatchObject({
+      bidPx: 357,
+      askPx: 359,
+      bidSz: 13_445_460,
+      askSz: 13_561_902
+    });
+    expect(at('0.0001').data[0]).toMatchObject({ bidPx: 3_571, askPx: 3_581 }); // nearest would bid 0.3572
+    expect(at('0.01').data[0]).toMatchObject({ bidPx: 35, askPx: 36 });
+    expect(at('0.00001').data[0]).toMatchObject({ bidPx: 35_718, askPx: 35_810 }); // on the tick: exact
+  });
+
+  it('one bad message costs only itself: the rest of the frame is decoded, each refusal typed with its place', () => {
+    const f = decodeAlpaca(
+      frame(
+        trade,
+        { ...trade, p: 'abc' },
+        { ...bar, l: -1 },
+        { ...trade, S: 'IBM' },
+        { ...trade, s: 1.5 },
+        { T: 'o', S: 'SPY', t: '2021-02-22T19:15:00Z', b: [{ p: 388.985, s: 1 }] },
+        'not an object',
+        bar
+      ),
+      paper,
+      0n
+    );
+    expect(f.data.map((d) => [d.type, d.instrumentId])).toEqual([
+      ['market.trade', 'AAPL@ALPACA'],
+      ['market.bar', 'SPY@ALPACA']
+    ]);
+    expect(f.errors.map((e) => [e.code, e.context['index'], e.context['type'], e.context['venue']])).toEqual([
+      [ErrorCode.WS_FRAME_INVALID, 1, 't', 'alpaca'], // not a number
+      [ErrorCode.WS_FRAME_INVALID, 2, 'b', 'alpaca'], // negative
+      [ErrorCode.UNKNOWN_INSTRUMENT, 3, 't', 'alpaca'],
+      [ErrorCode.QTY_NOT_ON_LOT, 4, 't', 'alpaca'], // sizes stay exact
+      [ErrorCode.PRICE_NOT_ON_TICK, 5, 'o', 'alpaca'], // book levels stay exact
+      [ErrorCode.WS_FRAME_INVALID, 6, undefined, 'alpaca']
+    ]);
+    expect(() => decodeAlpaca('{"T":"t"}', paper, 0n)).toThrow(/not a JSON array/);
+  });
+
+  it('the adapter delivers the good messages and reports the frame once on the errors path', () => {
+    const a = alpacaAdapter(paper, { key: 'k', secret: 's' }, { bars: true });
+    const events = a.decode(frame(trade, { ...trade, p: 'abc' }, bar, { ...bar, S: 'IBM' }), 0n);
+    expect(events.map((e) => e.type)).toEqual(['frame.data', 'frame.invalid']);
+    expect(events[0]?.type === 'frame.data' && events[0].items.map((d) => d.instrumentId)).toEqual([
+      'AAPL@ALPACA',
+      'SPY@ALPACA'
+    ]);
+    const err = events[1]?.type === 'frame.invalid' ? events[1].error : undefined;
+    expect([err?.code, err?.context['refused'], err?.context['venue']]).toEqual([
+      ErrorCode.WS_FRAME_INVALID,
+      2,
+      'alpaca'
+    ]);
+    const one = a.decode(frame({ ...trade, S: 'IBM' }), 0n);
+    expect(
+      one.map((e) =>
+        e.type === 'frame.invalid' ? [e.type, e.error.code, e.error.context['refused']] : e.type
+      )
+    ).toEqual([['frame.invalid', ErrorCode.UNKNOWN_INSTRUMENT, undefined]]);
+  });
+});
+
 describe('WebSocket parser fuzzing (sample)', () => {
   const seeds = [
     ...readRecording('COINBASE.ws.28.0')
@@ -218,6 +322,12 @@ describe('WebSocket parser fuzzing (sample)', () => {
           const c = code(f);
           if (c !== undefined) expect(allowed.has(c), c).toBe(true);
         }
+        // Alpaca's refused messages come back with the frame, typed the same way
+        let refused: readonly unknown[] = [];
+        try {
+          refused = decodeAlpaca(text, COINBASE, 0n).errors;
+        } catch {}
+        for (const e of refused) expect(isTradestateError(e) && allowed.has(e.code), String(e)).toBe(true);
       }),
       { numRuns: 2000 }
     );

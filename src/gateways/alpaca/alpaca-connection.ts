@@ -9,6 +9,7 @@ import { WsFeed } from '../ws/ws-feed.ts';
 import { WsMarketDataGateway } from '../ws/ws-market-data.gateway.ts';
 import { AlpacaExecutionGateway } from './alpaca-execution.gateway.ts';
 import { AlpacaRestClient } from './alpaca-rest.client.ts';
+import { alpacaSymbolKey } from './alpaca-trading.codec.ts';
 import { TradeUpdatesStream } from './trade-updates.stream.ts';
 
 /** Where Alpaca is and who we are. */
@@ -82,7 +83,11 @@ export interface AlpacaConnection {
   openOrders(): Promise<OpenVenueOrder[]>;
   /** Cancel one order by its venue id (DELETE /v2/orders/{id}; never retried). */
   cancelVenueOrder(venueOrderId: string): Promise<void>;
-  /** The account's positions in our instruments, signed lots by instrument id (GET /v2/positions). */
+  /**
+   * The account's positions in our instruments, signed lots by instrument id (GET /v2/positions). A position
+   * is matched to an instrument by symbol without the `/` (Alpaca names a crypto position `BTCUSD`, its orders
+   * `BTC/USD`); positions in other symbols are left out.
+   */
   positions(): Promise<Record<string, number>>;
   /** The account's cash (GET /v2/account `cash`), exact. */
   cash(): Promise<Money>;
@@ -180,9 +185,10 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
       return moneyFromDecimal(account.cash);
     },
     positions: async () => {
+      const bySymbol = new Map(o.instruments.map((i) => [alpacaSymbolKey(i.symbol), i]));
       const out: Record<string, number> = {};
       for (const p of await rest.listPositions()) {
-        const inst = o.instruments.find((i) => i.symbol === p.symbol);
+        const inst = bySymbol.get(alpacaSymbolKey(p.symbol));
         if (inst) out[inst.id] = qtyToLots(inst, p.qty);
       }
       return out;

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { divRoundHalfEven, parseDecimal, pow10 } from '../../core/decimal.ts';
+import { parseDecimal, pow10 } from '../../core/decimal.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
-import { type Instrument, lotsToQty, priceToTicks, qtyToLots, ticksToPrice } from '../../core/instrument.ts';
+import {
+  type Instrument,
+  lotsToQty,
+  priceToTicksRounded,
+  qtyToLots,
+  type TickRounded,
+  ticksRounded,
+  ticksToPrice
+} from '../../core/instrument.ts';
 import { type Nanos, nsFromIso } from '../../core/nanos.ts';
 import type { ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
@@ -636,9 +644,13 @@ function lotsOf(inst: Instrument, s: string, field: string, orderId: string): nu
   return n;
 }
 
-/** Exact ticks of a decimal string field. Errors carry the field and the order. */
-function ticksOf(inst: Instrument, s: string, field: string, orderId: string): number {
-  return withContext(() => priceToTicks(inst, s), { field, value: s, orderId, instrumentId: inst.id });
+/**
+ * A price the venue executed at, on the tick: rounded half-even to the nearest tick when finer (price
+ * improvement, sub-penny fills), the same rounding as a fill derived by {@link missedFillReport}.
+ * Errors (not a plain decimal) carry the field and the order.
+ */
+function executedTicksOf(inst: Instrument, s: string, field: string, orderId: string): TickRounded {
+  return withContext(() => priceToTicksRounded(inst, s), { field, value: s, orderId, instrumentId: inst.id });
 }
 
 function withContext<T>(f: () => T, context: Record<string, unknown>): T {
@@ -674,9 +686,16 @@ function sideOf(o: AlpacaOrder): 'buy' | 'sell' {
   return o.side;
 }
 
+/**
+ * A symbol as Alpaca's answers are matched to instruments: without the `/` of a crypto pair (positions name
+ * `BTCUSD` where orders and instruments name `BTC/USD`), trimmed, in upper case.
+ */
+export function alpacaSymbolKey(symbol: string): string {
+  return symbol.trim().replaceAll('/', '').toUpperCase();
+}
+
 function checkSymbol(o: AlpacaOrder, inst: Instrument): void {
-  const norm = (s: string): string => s.trim().replace('/', '').toUpperCase();
-  if (norm(o.symbol) !== norm(inst.symbol))
+  if (alpacaSymbolKey(o.symbol) !== alpacaSymbolKey(inst.symbol))
     throw new TradestateError(
       ErrorCode.MESSAGE_INVALID,
       `${V}: order ${o.id} is for ${o.symbol}, not ${inst.symbol}`,
@@ -808,16 +827,17 @@ export function replacedOrderReport(
  * (pending_new, pending_cancel, pending_replace, stopped, calculated, suspended).
  *
  * new / accepted → accepted; fill / partial_fill → fill with lastQty/lastPx from the event's qty/price and
- * cumQty/leavesQty from the order; canceled / done_for_day → canceled; expired → expired; rejected →
- * rejected; replaced → replaced (client ids resolved by `links`, see {@link ReplaceLinks});
+ * cumQty/leavesQty from the order (a price finer than the tick, e.g. a sub-penny price improvement, is
+ * rounded half-even to the nearest tick like a reconciled fill's, and the reason says so; the quantity must
+ * be exact); canceled / done_for_day → canceled; expired → expired; rejected → rejected; replaced →
+ * replaced (client ids resolved by `links`, see {@link ReplaceLinks});
  * order_cancel_rejected → cancel_rejected; order_replace_rejected → replace_rejected (for the new client
  * order id when `links` knows it, with the old one as origClientOrderId).
  *
  * The exec id is the event's `execution_id` when present, else `order id:event:filled_qty:time`
  * (deterministic, so a replayed event keeps its id). tsEvent is the event's timestamp, else the order's
- * updated_at. Throws typed errors (`TRD_ERR_PRICE_NOT_ON_TICK`, `TRD_ERR_QTY_NOT_ON_LOT`,
- * `TRD_ERR_NUMBER_INVALID`, `TRD_ERR_MESSAGE_INVALID`, `TRD_ERR_UNKNOWN_ORDER`) with the field and order
- * in their context.
+ * updated_at. Throws typed errors (`TRD_ERR_QTY_NOT_ON_LOT`, `TRD_ERR_NUMBER_INVALID`,
+ * `TRD_ERR_MESSAGE_INVALID`, `TRD_ERR_UNKNOWN_ORDER`) with the field and order in their context.
  */
 export function tradeUpdateToReport(
   u: AlpacaTradeUpdate,
@@ -845,14 +865,15 @@ export function tradeUpdateToReport(
     case 'fill':
     case 'partial_fill': {
       const lastQty = lotsOf(inst, u.qty ?? '', 'qty', o.id);
-      const lastPx = ticksOf(inst, u.price ?? '', 'price', o.id);
+      const px = executedTicksOf(inst, u.price ?? '', 'price', o.id);
       if (lastQty <= 0)
         throw new TradestateError(ErrorCode.NUMBER_INVALID, `${V}: ${u.event} of nothing`, {
           orderId: o.id,
           qty: u.qty
         });
-      const r = statusReport(o, inst, venue, tsInit, shape('fill', false));
-      return { ...r, lastQty, lastPx };
+      const reason = px.exact ? undefined : `price ${u.price} rounded to the tick`.slice(0, 256);
+      const r = statusReport(o, inst, venue, tsInit, shape('fill', false, reason));
+      return { ...r, lastQty, lastPx: px.ticks };
     }
     case 'canceled':
       return statusReport(o, inst, venue, tsInit, shape('canceled', true));
@@ -948,8 +969,9 @@ export interface ReportedFills {
  * The fill an order snapshot reveals beyond what was reported (e.g. fills missed while the stream was
  * down), or `null` when `filled_qty` adds nothing. Its quantity is `filled_qty − reported.cumQty`; its price
  * is what makes the reported fills and this one average to `filled_avg_price`, exactly when that is a whole
- * number of ticks, else rounded half-even to the nearest tick (the reason says so). The exec id is
- * deterministic (`order id:reconciled:filled_qty`), and the report's cumQty is the order's `filled_qty`.
+ * number of ticks, else rounded half-even to the nearest tick (`ticksRounded`, as a streamed fill's price;
+ * the reason says so). The exec id is deterministic (`order id:reconciled:filled_qty`), and the report's
+ * cumQty is the order's `filled_qty`.
  */
 export function missedFillReport(
   o: AlpacaOrder,
@@ -980,12 +1002,11 @@ export function missedFillReport(
   const num =
     BigInt(cum) * avg.mantissa * pow10(tick.scale) - reported.notional * tick.mantissa * pow10(avg.scale);
   const den = tick.mantissa * pow10(avg.scale) * BigInt(missing);
-  const px = divRoundHalfEven(num, den);
-  if (px > BigInt(Number.MAX_SAFE_INTEGER) || px < BigInt(Number.MIN_SAFE_INTEGER))
-    throw new TradestateError(ErrorCode.NUMBER_INVALID, `${V}: derived price out of range`, {
-      orderId: o.id
-    });
-  const exact = num % den === 0n;
+  const { ticks, exact } = withContext(() => ticksRounded(num, den), {
+    field: 'filled_avg_price',
+    value: o.filled_avg_price,
+    orderId: o.id
+  });
   const r = statusReport(o, inst, venue, tsInit, {
     execType: 'fill',
     execId: alpacaExecId([o.id, 'reconciled', o.filled_qty]),
@@ -995,5 +1016,5 @@ export function missedFillReport(
       ? 'reconciled: fill missed by the stream, price from filled_avg_price'
       : 'reconciled: fill missed by the stream, price from filled_avg_price rounded to the tick'
   });
-  return { ...r, lastQty: missing, lastPx: Number(px) };
+  return { ...r, lastQty: missing, lastPx: ticks };
 }

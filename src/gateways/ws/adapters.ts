@@ -1,4 +1,4 @@
-import { isTradestateError } from '../../core/errors.ts';
+import { isTradestateError, TradestateError } from '../../core/errors.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import type { WsFrameEvent } from '../../machines/ws-feed.machine.ts';
 import type { Clock } from '../../time/clock.ts';
@@ -138,6 +138,21 @@ export function binanceAdapter(
   };
 }
 
+/**
+ * One error for the refused messages of a frame: the first one's, with `refused` (how many) in the context
+ * when there were more, so a frame counts once toward error limits however many of its messages failed.
+ */
+function refusedMessages(errors: readonly TradestateError[]): TradestateError | undefined {
+  const [first] = errors;
+  if (first === undefined || errors.length === 1) return first;
+  return new TradestateError(
+    first.code,
+    `${first.message} (and ${errors.length - 1} more messages of the frame refused)`,
+    { ...first.context, refused: errors.length },
+    { cause: first }
+  );
+}
+
 /** Alpaca error codes after which reconnecting cannot help (docs: market-data stream v2). */
 const ALPACA_FATAL = new Set([401, 404, 408, 409]);
 /**
@@ -154,6 +169,8 @@ const ALPACA_REFUSED = new Set([405, 410]);
 /**
  * Alpaca market-data stream v2: auth first (`402 auth failed` stops the feed), then subscribe trades and
  * quotes (bars too when asked) for every symbol. No books; trades, quotes and bars are `frame.data`.
+ * Messages of a frame the codec refuses cost only themselves: the rest of the frame is delivered, and the
+ * frame gives one `frame.invalid` (one error on `errors$`, as a frame that is not JSON does).
  */
 export function alpacaAdapter(
   instruments: InstrumentMap,
@@ -200,6 +217,8 @@ export function alpacaAdapter(
           });
       }
       if (f.data.length > 0) out.push({ type: 'frame.data', items: f.data });
+      const invalid = refusedMessages(f.errors);
+      if (invalid) out.push({ type: 'frame.invalid', error: invalid });
       return out;
     }
   };

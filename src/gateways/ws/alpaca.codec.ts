@@ -1,4 +1,6 @@
-import { priceToTicks, qtyToLots } from '../../core/instrument.ts';
+import type { Rounding } from '../../core/decimal.ts';
+import { isTradestateError, TradestateError } from '../../core/errors.ts';
+import { type Instrument, priceToTicks, priceToTicksRounded, qtyToLots } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_MIN, nsFromIso } from '../../core/nanos.ts';
 import { BOOK_FLAG_LAST, type BookDelta, type MarketData } from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
@@ -21,6 +23,11 @@ export type AlpacaControl =
 export interface AlpacaFrame {
   readonly control: AlpacaControl[];
   readonly data: MarketData[];
+  /**
+   * The messages of the frame that were refused, one typed error each (with `venue`, the message's `index`
+   * in the frame and, when it has them, its `type` and `symbol` in the context). The rest of the frame stands.
+   */
+  readonly errors: TradestateError[];
 }
 
 export const alpacaAuth = (key: string, secret: string): string =>
@@ -38,74 +45,128 @@ export function alpacaSubscribe(
  * b/u/d → Bar (minute bars: tsOpen = t, tsEvent = t + 1 min; daily bars: + 1 day is not assumed, tsEvent = t),
  * o (crypto order book) → book deltas; success/subscription/error → control. JSON numbers are converted to
  * exact decimals, then to ticks and lots of the instrument.
+ *
+ * Prices finer than the instrument's tick (Alpaca reports sub-penny prices, e.g. its documented SPY bar with
+ * open 388.985, while US equities are configured on 0.01) are rounded onto the tick, exactly, from the
+ * decimal: bar OHLC and trade prices to the nearest tick with ties to even (half-even, as the historical bars
+ * of `src/data/alpaca-bars.ts`), a quote's bid down and its ask up, so a quote never looks tighter than the
+ * market. Order-book levels stay exact (`TRD_ERR_PRICE_NOT_ON_TICK`): rounding could merge two levels into
+ * one. Sizes stay exact (`TRD_ERR_QTY_NOT_ON_LOT`). A price or size that is not a number, or is negative,
+ * is `TRD_ERR_WS_FRAME_INVALID`; an unknown symbol `TRD_ERR_UNKNOWN_INSTRUMENT`.
+ *
+ * A refused message costs only itself: it goes to {@link AlpacaFrame.errors} and the frame's other messages
+ * are decoded. Only a frame that is not a JSON array throws.
  */
 export function decodeAlpaca(text: string, instruments: InstrumentMap, tsInit: Nanos): AlpacaFrame {
   const j = parseJson(V, text);
   if (!Array.isArray(j)) throw frameError(V, 'frame is not a JSON array');
   const control: AlpacaControl[] = [];
   const data: MarketData[] = [];
-  for (const o of j) {
-    if (!isObj(o)) throw frameError(V, 'element is not an object');
-    const T = str(V, o, 'T');
-    switch (T) {
-      case 'success': {
-        const msg = str(V, o, 'msg');
-        if (msg === 'connected') control.push({ kind: 'connected' });
-        else if (msg === 'authenticated') control.push({ kind: 'authenticated' });
-        break;
-      }
-      case 'error':
-        control.push({
-          kind: 'error',
-          code: typeof o['code'] === 'number' ? o['code'] : 0,
-          msg: String(o['msg'] ?? '')
-        });
-        break;
-      case 'subscription': {
-        const list = (k: string): string[] => (Array.isArray(o[k]) ? (o[k] as unknown[]).map(String) : []);
-        control.push({
-          kind: 'subscription',
-          trades: list('trades'),
-          quotes: list('quotes'),
-          bars: list('bars')
-        });
-        break;
-      }
-      case 't': {
-        const inst = instruments.bySymbol(str(V, o, 'S'));
-        data.push({
+  const errors: TradestateError[] = [];
+  for (let index = 0; index < j.length; index++) {
+    const o: unknown = j[index];
+    let m: AlpacaControl | readonly MarketData[] | null;
+    try {
+      m = decodeMessage(o, instruments, tsInit);
+    } catch (e) {
+      if (!isTradestateError(e)) throw e;
+      errors.push(refused(e, o, index));
+      continue;
+    }
+    if (m === null) continue;
+    if ('kind' in m) control.push(m);
+    else data.push(...m);
+  }
+  return { control, data, errors };
+}
+
+/** One message's error, with where it was in the frame. */
+function refused(e: TradestateError, o: unknown, index: number): TradestateError {
+  const at: Record<string, unknown> = { venue: V, index };
+  if (isObj(o) && typeof o['T'] === 'string') at['type'] = o['T'];
+  if (isObj(o) && typeof o['S'] === 'string') at['symbol'] = o['S'];
+  return new TradestateError(e.code, e.message, { ...e.context, ...at }, { cause: e });
+}
+
+/** A non-negative price field onto the instrument's tick, rounded the `mode` way. */
+function priceOf(inst: Instrument, o: Record<string, unknown>, k: string, mode: Rounding): number {
+  return priceToTicksRounded(inst, nonNegative(o, k), mode).ticks;
+}
+
+/** A non-negative size field in exact lots. */
+function sizeOf(inst: Instrument, o: Record<string, unknown>, k: string): number {
+  return qtyToLots(inst, nonNegative(o, k));
+}
+
+function nonNegative(o: Record<string, unknown>, k: string): string {
+  const s = numToDecimal(V, o[k], k);
+  if (s.startsWith('-')) throw frameError(V, `field ${k} must not be negative`, { field: k, value: s });
+  return s;
+}
+
+/** One element of a frame: a control message, market data, or `null` for what is not canonical. */
+function decodeMessage(
+  o: unknown,
+  instruments: InstrumentMap,
+  tsInit: Nanos
+): AlpacaControl | readonly MarketData[] | null {
+  if (!isObj(o)) throw frameError(V, 'element is not an object');
+  const T = str(V, o, 'T');
+  switch (T) {
+    case 'success': {
+      const msg = str(V, o, 'msg');
+      if (msg === 'connected') return { kind: 'connected' };
+      if (msg === 'authenticated') return { kind: 'authenticated' };
+      return null;
+    }
+    case 'error':
+      return {
+        kind: 'error',
+        code: typeof o['code'] === 'number' ? o['code'] : 0,
+        msg: String(o['msg'] ?? '')
+      };
+    case 'subscription': {
+      const list = (k: string): string[] => (Array.isArray(o[k]) ? (o[k] as unknown[]).map(String) : []);
+      return { kind: 'subscription', trades: list('trades'), quotes: list('quotes'), bars: list('bars') };
+    }
+    case 't': {
+      const inst = instruments.bySymbol(str(V, o, 'S'));
+      return [
+        {
           type: 'market.trade',
           instrumentId: inst.id,
           tsEvent: nsFromIso(str(V, o, 't')),
           tsInit,
-          px: priceToTicks(inst, numToDecimal(V, o['p'], 'p')),
-          sz: qtyToLots(inst, numToDecimal(V, o['s'], 's')),
+          px: priceOf(inst, o, 'p', 'half-even'),
+          sz: sizeOf(inst, o, 's'),
           aggressor: o['tks'] === 'B' ? 'buy' : o['tks'] === 'S' ? 'sell' : 'none',
           tradeId: String(o['i'] ?? '')
-        });
-        break;
-      }
-      case 'q': {
-        const inst = instruments.bySymbol(str(V, o, 'S'));
-        data.push({
+        }
+      ];
+    }
+    case 'q': {
+      const inst = instruments.bySymbol(str(V, o, 'S'));
+      return [
+        {
           type: 'market.quote',
           instrumentId: inst.id,
           tsEvent: nsFromIso(str(V, o, 't')),
           tsInit,
-          bidPx: priceToTicks(inst, numToDecimal(V, o['bp'], 'bp')),
-          bidSz: qtyToLots(inst, numToDecimal(V, o['bs'], 'bs')),
-          askPx: priceToTicks(inst, numToDecimal(V, o['ap'], 'ap')),
-          askSz: qtyToLots(inst, numToDecimal(V, o['as'], 'as'))
-        });
-        break;
-      }
-      case 'b':
-      case 'u':
-      case 'd': {
-        const inst = instruments.bySymbol(str(V, o, 'S'));
-        const t = nsFromIso(str(V, o, 't'));
-        const px = (k: string): number => priceToTicks(inst, numToDecimal(V, o[k], k));
-        data.push({
+          bidPx: priceOf(inst, o, 'bp', 'floor'),
+          bidSz: sizeOf(inst, o, 'bs'),
+          askPx: priceOf(inst, o, 'ap', 'ceil'),
+          askSz: sizeOf(inst, o, 'as')
+        }
+      ];
+    }
+    case 'b':
+    case 'u':
+    case 'd': {
+      const inst = instruments.bySymbol(str(V, o, 'S'));
+      const t = nsFromIso(str(V, o, 't'));
+      const px = (k: string): number => priceOf(inst, o, k, 'half-even');
+      return [
+        {
           type: 'market.bar',
           instrumentId: inst.id,
           tsOpen: t,
@@ -115,46 +176,43 @@ export function decodeAlpaca(text: string, instruments: InstrumentMap, tsInit: N
           high: px('h'),
           low: px('l'),
           close: px('c'),
-          volume: qtyToLots(inst, numToDecimal(V, o['v'], 'v'))
-        });
-        break;
-      }
-      case 'o': {
-        const inst = instruments.bySymbol(str(V, o, 'S'));
-        const ts = nsFromIso(str(V, o, 't'));
-        const out: BookDelta[] = [];
-        for (const [side, key] of [
-          ['buy', 'b'],
-          ['sell', 'a']
-        ] as const) {
-          const rows = o[key];
-          if (rows === undefined) continue;
-          if (!Array.isArray(rows)) throw frameError(V, `${key} must be an array`);
-          for (const r of rows) {
-            if (!isObj(r)) throw frameError(V, 'level must be an object');
-            const sz = qtyToLots(inst, numToDecimal(V, r['s'], 's'));
-            out.push({
-              type: 'market.book_delta',
-              instrumentId: inst.id,
-              tsEvent: ts,
-              tsInit,
-              seq: 0,
-              action: sz === 0 ? 'delete' : 'modify',
-              side,
-              px: priceToTicks(inst, numToDecimal(V, r['p'], 'p')),
-              sz,
-              flags: 0
-            });
-          }
+          volume: sizeOf(inst, o, 'v')
         }
-        const last = out.at(-1);
-        if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
-        data.push(...out);
-        break;
-      }
-      default:
-        break; // statuses, corrections, LULD: not canonical market data
+      ];
     }
+    case 'o': {
+      const inst = instruments.bySymbol(str(V, o, 'S'));
+      const ts = nsFromIso(str(V, o, 't'));
+      const out: BookDelta[] = [];
+      for (const [side, key] of [
+        ['buy', 'b'],
+        ['sell', 'a']
+      ] as const) {
+        const rows = o[key];
+        if (rows === undefined) continue;
+        if (!Array.isArray(rows)) throw frameError(V, `${key} must be an array`);
+        for (const r of rows) {
+          if (!isObj(r)) throw frameError(V, 'level must be an object');
+          const sz = sizeOf(inst, r, 's');
+          out.push({
+            type: 'market.book_delta',
+            instrumentId: inst.id,
+            tsEvent: ts,
+            tsInit,
+            seq: 0,
+            action: sz === 0 ? 'delete' : 'modify',
+            side,
+            px: priceToTicks(inst, nonNegative(r, 'p')),
+            sz,
+            flags: 0
+          });
+        }
+      }
+      const last = out.at(-1);
+      if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+      return out;
+    }
+    default:
+      return null; // statuses, corrections, LULD: not canonical market data
   }
-  return { control, data };
 }

@@ -40,6 +40,7 @@ import {
   marketValueOf,
   newOrderRecord,
   notFound,
+  positionSymbol,
   type TradeUpdateMessage,
   unprocessable,
   uuidFromName,
@@ -535,7 +536,7 @@ export class AlpacaLocalVenue {
       allow('GET');
       const key = pathParam(p.slice('/v2/positions/'.length));
       const hit = this.#positions().find(
-        ([i]) => i.symbol === key || i.symbol.replace('/', '') === key || uuidFromName(i.symbol) === key
+        ([i]) => i.symbol === key || positionSymbol(i) === key || uuidFromName(i.symbol) === key
       );
       if (!hit) throw notFound('position does not exist');
       return { status: 200, body: this.#position(hit[0], hit[1]) };

@@ -640,9 +640,15 @@ function averageFromCost(inst: Instrument, cost: Money, lots: number): string {
   );
 }
 
+/** The symbol Alpaca shows a position under: a crypto pair without its `/` (`BTCUSD`; its orders say `BTC/USD`). */
+export function positionSymbol(inst: Instrument): string {
+  return inst.symbol.replaceAll('/', '');
+}
+
 /**
- * A position as `GET /v2/positions` shows it, from the venue's portfolio position (signed lots, signed Money
- * cost, marked at its last print or fill): short positions have negative qty, market value and cost basis.
+ * A position as `GET /v2/positions` shows it (named by {@link positionSymbol}), from the venue's portfolio
+ * position (signed lots, signed Money cost, marked at its last print or fill): short positions have negative
+ * qty, market value and cost basis.
  * There is no previous close: `lastday_price` is the current price, `change_today` 0, and the intraday P&L
  * equals the unrealized P&L.
  */
@@ -656,7 +662,7 @@ export function encodePosition(inst: Instrument, p: Position, qtyAvailable: numb
   const current = p.lastPx === undefined ? avg : ticksToPrice(inst, p.lastPx);
   return {
     asset_id: uuidFromName(inst.symbol),
-    symbol: inst.symbol,
+    symbol: positionSymbol(inst),
     exchange: inst.venue,
     asset_class: assetClassOf(inst),
     asset_marginable: false,

@@ -6,6 +6,7 @@ import {
   lotsToQty,
   makeInstrument,
   priceToTicks,
+  priceToTicksRounded,
   qtyToLots,
   ticksToPrice
 } from '../../../src/core/instrument.ts';
@@ -124,6 +125,24 @@ describe('documented wire examples (../shared/data/alpaca)', () => {
       tsInit: T0
     });
     expect(executionReportSchema.safeEncode(r!).success).toBe(true);
+  });
+
+  it('books the documented fill (105.8988475) on a cent tick at the nearest cent, its quantity exact', () => {
+    const m = decodeTradeStreamFrame(JSON.stringify(streamingDocFrames().fill));
+    if (m?.stream !== 'trade_updates') throw new Error('not a trade update');
+    const cents = makeInstrument({
+      symbol: 'SOLUSD',
+      venue: VENUE,
+      tickSize: '0.01',
+      lotSize: '0.01',
+      currency: 'USD'
+    });
+    expect(tradeUpdateToReport(m.data, cents, VENUE, T0)).toMatchObject({
+      execType: 'fill',
+      lastQty: 179_086, // 1790.86 in 0.01 lots, exact
+      lastPx: 10_590, // 105.8988475 → 105.90
+      reason: 'price 105.8988475 rounded to the tick'
+    });
   });
 
   it('types the documented fill for an instrument too coarse for it, naming the field', () => {
@@ -367,8 +386,39 @@ describe('updates → reports', () => {
     expect(alpacaExecId(['a'.repeat(100), 'b'.repeat(100)]).length).toBeLessThanOrEqual(128);
   });
 
-  it('types a price off the tick, a quantity off the lot and a symbol mismatch, with context', () => {
-    const off = update('fill', {}, { ...fillExtra, price: '150.255' });
+  it('rounds a fill price off the tick half-even, the quantity stays exact (150.0049 → 150.00, not refused)', () => {
+    const fill = (price: string) =>
+      tradeUpdateToReport(update('fill', { filled_qty: '1' }, { ...fillExtra, price }), AAPL, VENUE, T0);
+    expect(fill('150.0049')).toMatchObject({
+      execType: 'fill',
+      lastQty: 1,
+      lastPx: 15_000,
+      reason: 'price 150.0049 rounded to the tick'
+    });
+    expect(fill('150.255')?.lastPx).toBe(15_026); // a tie goes to the even tick
+    expect(fill('150.245')?.lastPx).toBe(15_024);
+    expect(fill('150.25')).not.toHaveProperty('reason'); // on the tick: exact, nothing said
+    // the stream's fill and the fill reconciliation derives from the same order agree
+    const o = {
+      ...equityOrder(),
+      qty: '10',
+      filled_qty: '10',
+      filled_avg_price: '150.0049',
+      status: 'filled' as const
+    };
+    const streamed = tradeUpdateToReport(
+      update('fill', o, { ...fillExtra, qty: '10', price: '150.0049' }),
+      AAPL,
+      VENUE,
+      T0
+    );
+    const reconciled = missedFillReport(o, AAPL, VENUE, T0, { cumQty: 0, notional: 0n });
+    expect([streamed?.lastQty, streamed?.lastPx]).toEqual([reconciled?.lastQty, reconciled?.lastPx]);
+    expect(executionReportSchema.safeEncode(streamed!).success).toBe(true);
+  });
+
+  it('types a quantity off the lot and a symbol mismatch, with context; a non-numeric price never gets there', () => {
+    const off = update('fill', {}, { ...fillExtra, qty: '0.5' });
     let err: unknown;
     try {
       tradeUpdateToReport(off, AAPL, VENUE, T0);
@@ -376,15 +426,12 @@ describe('updates → reports', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(TradestateError);
-    expect((err as TradestateError).code).toBe(ErrorCode.PRICE_NOT_ON_TICK);
+    expect((err as TradestateError).code).toBe(ErrorCode.QTY_NOT_ON_LOT);
     expect((err as TradestateError).context).toMatchObject({
-      field: 'price',
-      value: '150.255',
+      field: 'qty',
+      value: '0.5',
       orderId: off.order.id
     });
-    expect(
-      codeOf(() => tradeUpdateToReport(update('fill', {}, { ...fillExtra, qty: '0.5' }), AAPL, VENUE, T0))
-    ).toBe(ErrorCode.QTY_NOT_ON_LOT);
     expect(codeOf(() => tradeUpdateToReport(update('new', { symbol: 'MSFT' }), AAPL, VENUE, T0))).toBe(
       ErrorCode.MESSAGE_INVALID
     );
@@ -617,7 +664,7 @@ describe('properties', () => {
         } as AlpacaTradeUpdate;
         try {
           const r = tradeUpdateToReport(u, AAPL, VENUE, T0);
-          expect(r?.lastPx).toBe(priceToTicks(AAPL, price));
+          expect(r?.lastPx).toBe(priceToTicksRounded(AAPL, price).ticks);
         } catch (e) {
           if (!(e instanceof TradestateError)) throw e;
         }

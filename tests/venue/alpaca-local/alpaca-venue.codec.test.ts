@@ -457,6 +457,15 @@ describe('Alpaca local venue codec: numbers, ids, positions, account, clock', ()
     expect(s).toMatchObject({ side: 'short', qty: '-3', cost_basis: '-303', market_value: '-303' });
   });
 
+  it('a crypto position is named as Alpaca names it, without the "/" (BTCUSD, as position-crypto.yaml)', () => {
+    const pf = new Portfolio(10_000_000_000_000n, new Map([[BTC.id, BTC]]));
+    pf.applyFill(BTC.id, 'buy', 2_500, 6_000_000, 0n, T0);
+    const p = encodePosition(BTC, pf.position(BTC.id)!, 2_500);
+    expect(alpacaPositionSchema.parse(p)).toEqual(p);
+    expect(p).toMatchObject({ symbol: 'BTCUSD', asset_class: 'crypto', qty: '0.2500' });
+    expect(encodePosition(AAPL, { ...pf.position(BTC.id)!, instrumentId: AAPL.id }, 0).symbol).toBe('AAPL');
+  });
+
   it('account: equity = cash + long + short market value; the schema accepts it', () => {
     const a = encodeAccount({
       id: 'acc',

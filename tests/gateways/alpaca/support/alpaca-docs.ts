@@ -46,6 +46,21 @@ export function jsonBlocks(...path: string[]): unknown[] {
   return [...text.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]!) as unknown);
 }
 
+/**
+ * The JSON objects written out in a page of the 2026 docs snapshot (plain text there, no fences: a `{` line,
+ * then a `}` line), those that parse (examples cut short with `...` do not).
+ */
+export function snapshotPageObjects(page: string): Record<string, unknown>[] {
+  const text = read('docs_alpaca_markets_2026_snapshot', `${page}.md`);
+  return [...text.matchAll(/^\{\n[\s\S]*?^\}$/gm)].flatMap((m) => {
+    try {
+      return [JSON.parse(m[0]) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** The `example` of an entity YAML (entities/*.yaml), parsed (a trailing comma in the docs is tolerated). */
 export function entityExample(name: string): unknown {
   const y = parseYaml(read('entities', `${name}.yaml`)) as { example: string };
