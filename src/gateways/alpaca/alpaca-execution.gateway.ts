@@ -108,8 +108,11 @@ interface Tracked {
   readonly replacementVenueIds: string[];
   /** New client order ids of its replaces answered `replace_rejected` (see `#refusedReplacements`). */
   readonly refused: string[];
-  /** A request whose outcome its lookups could not settle (they failed, or showed it under way). */
-  unresolved?: 'submit' | 'replace';
+  /**
+   * A request whose outcome its lookups could not settle (they failed, or showed it under way): its submit, or
+   * that replace itself (a later replace is not taken for it once something else has answered it).
+   */
+  unresolved?: 'submit' | ReplaceOrder;
 }
 
 /**
@@ -558,8 +561,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     if (t.unresolved === 'submit' && o === null && !t.acked && !t.final && t.venueOrderId === undefined)
       await this.#notAtVenue(t);
     else if (
-      t.unresolved === 'replace' &&
-      p &&
+      p !== undefined &&
+      t.unresolved === p &&
       t.pending === p &&
       n === null &&
       o &&
@@ -692,7 +695,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     const open = (): boolean => !t.acked && !t.final && t.venueOrderId === undefined;
     if (undecided && ((what === 'submit' && open()) || (what === 'replace' && p && t.pending === p))) {
       // nothing said the venue lacks it: still unknown, looked up again at each reconcile ({@link #refresh})
-      t.unresolved = what;
+      t.unresolved = what === 'submit' ? 'submit' : p;
       this.#errors.next(
         new TradestateError(
           ErrorCode.VENUE_OUTCOME_UNKNOWN,

@@ -362,6 +362,37 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     expect(types('o-22b')).toEqual(['replace_rejected']);
   });
 
+  it('an unresolved replace answered on the stream does not make a later replace in flight look refused', async () => {
+    const { server, gw, errors, types } = await setup();
+    gw.submit(submit('o-23'));
+    await until(() => types('o-23').includes('accepted'));
+    const cid = (r: { query: URLSearchParams }) => r.query.get('client_order_id');
+    server.intercept = (r) => {
+      if (r.method === 'PATCH') return 'hang';
+      if (r.path !== '/v2/orders:by_client_order_id' || cid(r) !== 'o-23') return undefined;
+      return { status: 200, body: { ...server.byClientId('o-23')!, status: 'pending_replace' } };
+    };
+    gw.replace(replace('o-23', 'o-23b', { limitPx: 14_900 }));
+    await until(
+      () => errors.some((e) => e.message.includes('outcome still unknown')),
+      3000,
+      'the lookups giving up'
+    );
+    // the venue answers it on the stream: refused
+    server.intercept = (r) => (r.method === 'PATCH' ? 'hang' : undefined);
+    server.venueEvent('o-23', 'order_replace_rejected', 'new');
+    await until(() => types('o-23b').includes('replace_rejected'), 3000, 'the stream answer');
+    // a second replace, simply under way: a reconcile meanwhile decides nothing about it
+    gw.replace(replace('o-23', 'o-23c', { limitPx: 14_800 }));
+    await until(
+      () => server.requests.filter((r) => r.method === 'PATCH').length === 2,
+      1000,
+      'the second PATCH'
+    );
+    await gw.reconcile();
+    expect(types('o-23c')).toEqual([]);
+  });
+
   it('a replace whose answer is lost is confirmed from the venue', async () => {
     const { server, gw, types } = await setup();
     gw.submit(submit('o-13'));
