@@ -88,6 +88,17 @@ describe('FixExecutionGateway: cancel confirmations (ExecType 4)', () => {
     h.peer('8', status);
     expect(reports.at(-1)).toMatchObject({ execType: 'canceled', clientOrderId: 'o1' });
     expect([gw.workingOrderCount, gw.pendingRequestCount]).toEqual([0, 0]);
+    // a late refusal of that cancel is no news: nothing is reported, no error raised
+    const errors: string[] = [];
+    gw.errors$.subscribe((e) => errors.push(e.code));
+    const n = reports.length;
+    h.peer('j', [
+      [45, '3'],
+      [372, 'F'],
+      [379, 'c1'],
+      [380, '0']
+    ]);
+    expect([reports.length - n, errors]).toEqual([0, []]);
   });
 
   it('an unsolicited cancel naming the order in ClOrdID stays the order’s', () => {

@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
+import { LastN } from '../../core/last-n.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
@@ -80,6 +81,8 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly #replacing = new Map<string, ReplaceOrder>();
   /** Cancels sent and not yet answered: the order's client order id by the cancel request's ClOrdID. */
   readonly #canceling = new Map<string, string>();
+  /** Cancels and replaces dropped unanswered when their order ended (the latest 1,000): a late refusal is no news. */
+  readonly #settledRequests = new LastN(1_000);
   readonly #refuseWhileDown: boolean;
   /** The requests written while logged on, by sequence number (the latest {@link SENT_SEQ_KEPT}). */
   readonly #sentSeq = new Map<number, { readonly msgType: string; readonly ref: string }>();
@@ -337,6 +340,8 @@ export class FixExecutionGateway implements ExecutionGateway {
       });
       return;
     }
+    // a refusal of a cancel or replace of an order that has ended since: nothing is waiting for it
+    if (ref !== undefined && this.#settledRequests.has(ref)) return;
     this.#errors.next(
       new TradestateError(ErrorCode.VENUE_REJECTED, `${why} (RefMsgType ${refType}, ref ${ref ?? 'none'})`, {
         refMsgType: refType ?? null,
@@ -383,8 +388,16 @@ export class FixExecutionGateway implements ExecutionGateway {
   /** An order that is final has no cancel or replace waiting for an answer any more (what settled it may not say). */
   #settle(o: Tracked): void {
     if (!isFinal(o)) return;
-    for (const [k, id] of this.#canceling) if (id === o.clientOrderId) this.#canceling.delete(k);
-    for (const [k, c] of this.#replacing) if (c.clientOrderId === o.clientOrderId) this.#replacing.delete(k);
+    for (const [k, id] of this.#canceling)
+      if (id === o.clientOrderId) {
+        this.#canceling.delete(k);
+        this.#settledRequests.add(k);
+      }
+    for (const [k, c] of this.#replacing)
+      if (c.clientOrderId === o.clientOrderId) {
+        this.#replacing.delete(k);
+        this.#settledRequests.add(k);
+      }
   }
 
   /** Whether a replace of order `clientOrderId` is waiting for its answer. */
