@@ -31,6 +31,29 @@ const er = (
   [60, '20240102-03:04:05.000']
 ];
 
+/** A cancel of order `id`, as request `commandId`. */
+const cancelOf = (id: string, commandId: string, tsInit: bigint) =>
+  ({
+    type: 'order.cancel',
+    commandId,
+    tsInit,
+    strategyId: 's',
+    instrumentId: AAPL.id,
+    clientOrderId: id
+  }) as const;
+/** A replace of order `id` by `newId` for `qty`, as request `commandId`. */
+const replaceOf = (id: string, newId: string, qty: number, commandId: string, tsInit: bigint) =>
+  ({
+    type: 'order.replace',
+    commandId,
+    tsInit,
+    strategyId: 's',
+    instrumentId: AAPL.id,
+    clientOrderId: id,
+    newClientOrderId: newId,
+    qty
+  }) as const;
+
 /** A gateway logged on over the session harness, with order o1 (a 100-lot buy limit) acknowledged. */
 function withOrder() {
   const h = new SessionHarness(sessionConfig('initiator'));
@@ -58,14 +81,7 @@ function withOrder() {
 describe('FixExecutionGateway: cancel confirmations (ExecType 4)', () => {
   it('a confirmation naming the cancel request (ClOrdID) and the order (OrigClOrdID) is the order’s', () => {
     const { h, gw, reports } = withOrder();
-    gw.cancel({
-      type: 'order.cancel',
-      commandId: 'c1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1'
-    });
+    gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
     expect([h.lastSent().get(11), h.lastSent().get(41)]).toEqual(['c1', 'o1']);
     h.peer('8', er('c1', '4', '4', '0', 'o1'));
     expect(reports.at(-1)).toMatchObject({ execType: 'canceled', clientOrderId: 'o1' });
@@ -75,14 +91,7 @@ describe('FixExecutionGateway: cancel confirmations (ExecType 4)', () => {
 
   it('a cancel settled by a status answer (the confirmation lost) is not kept waiting', () => {
     const { h, gw, reports } = withOrder();
-    gw.cancel({
-      type: 'order.cancel',
-      commandId: 'c1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1'
-    });
+    gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
     expect(gw.pendingRequestCount).toBe(1);
     const status = er('o1', '4', '4', '0').map(([t, v]): [number, string] => (t === 20 ? [20, '3'] : [t, v]));
     h.peer('8', status);
@@ -149,30 +158,14 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
 
   it('a refused cancel or cancel-replace is its reject, and the order keeps working', () => {
     const { h, gw, reports } = withOrder();
-    gw.cancel({
-      type: 'order.cancel',
-      commandId: 'c1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1'
-    });
+    gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
     h.peer('j', bmr('F', 'c1'));
     expect(reports.at(-1)).toMatchObject({
       execType: 'cancel_rejected',
       clientOrderId: 'o1',
       leavesQty: 100
     });
-    gw.replace({
-      type: 'order.replace',
-      commandId: 'r1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1',
-      newClientOrderId: 'o1b',
-      qty: 50
-    });
+    gw.replace(replaceOf('o1', 'o1b', 50, 'r1', h.clock.now()));
     h.peer('j', bmr('G', 'o1b'));
     expect(reports.at(-1)).toMatchObject({
       execType: 'replace_rejected',
@@ -224,24 +217,8 @@ describe('FixExecutionGateway with refuseWhileDown (application messages gap-fil
     h.peer('8', er('o1', '0', '0', '10'));
     h.dropped();
     h.clearSent();
-    gw.cancel({
-      type: 'order.cancel',
-      commandId: 'c1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1'
-    });
-    gw.replace({
-      type: 'order.replace',
-      commandId: 'r1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1',
-      newClientOrderId: 'o1b',
-      qty: 5
-    });
+    gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
+    gw.replace(replaceOf('o1', 'o1b', 5, 'r1', h.clock.now()));
     expect(reports.slice(-2)).toMatchObject([
       { execType: 'cancel_rejected', clientOrderId: 'o1', leavesQty: 10 },
       { execType: 'replace_rejected', clientOrderId: 'o1b', origClientOrderId: 'o1' }
@@ -263,14 +240,7 @@ describe('FixExecutionGateway with refuseWhileDown (application messages gap-fil
 describe('FixExecutionGateway: a session Reject (3) of our request', () => {
   it('is found by RefSeqNum among the requests sent and refuses that one; one of anything else is left alone', () => {
     const { h, gw, reports } = withOrder();
-    gw.cancel({
-      type: 'order.cancel',
-      commandId: 'c1',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o1'
-    });
+    gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
     const seq = h.lastSent().getInt(34)!;
     const n = reports.length;
     h.peer('3', [

@@ -131,14 +131,11 @@ export class FixExecutionGateway implements ExecutionGateway {
       stopPx: cmd.stopPx
     });
     if (this.#down()) {
-      const o = this.#orders.get(cmd.clientOrderId)!;
-      this.#refuse(
-        o,
+      this.#notSent(
+        this.#orders.get(cmd.clientOrderId)!,
         'rejected',
-        { clientOrderId: o.clientOrderId },
-        `${cmd.commandId}:not-sent`,
-        NOT_SENT,
-        this.#clock.now()
+        { clientOrderId: cmd.clientOrderId },
+        cmd
       );
       return;
     }
@@ -148,14 +145,7 @@ export class FixExecutionGateway implements ExecutionGateway {
   cancel(cmd: CancelOrder): void {
     const o = this.#order(cmd.clientOrderId);
     if (this.#down()) {
-      this.#refuse(
-        o,
-        'cancel_rejected',
-        { clientOrderId: o.clientOrderId },
-        `${cmd.commandId}:not-sent`,
-        NOT_SENT,
-        this.#clock.now()
-      );
+      this.#notSent(o, 'cancel_rejected', { clientOrderId: o.clientOrderId }, cmd);
       return;
     }
     this.#canceling.set(cmd.commandId, cmd.clientOrderId);
@@ -166,7 +156,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     const o = this.#order(cmd.clientOrderId);
     if (this.#down()) {
       const ids = { clientOrderId: cmd.newClientOrderId, origClientOrderId: o.clientOrderId };
-      this.#refuse(o, 'replace_rejected', ids, `${cmd.commandId}:not-sent`, NOT_SENT, this.#clock.now());
+      this.#notSent(o, 'replace_rejected', ids, cmd);
       return;
     }
     this.#replacing.set(cmd.newClientOrderId, cmd);
@@ -348,6 +338,11 @@ export class FixExecutionGateway implements ExecutionGateway {
         ref: ref ?? null
       })
     );
+  }
+
+  /** Request `cmd` of order `o`, made while the session is down ({@link FixExecutionGatewayOptions}): refused, unsent. */
+  #notSent(o: Tracked, execType: Refusal, ids: RefusedIds, cmd: { readonly commandId: string }): void {
+    this.#refuse(o, execType, ids, `${cmd.commandId}:not-sent`, NOT_SENT, this.#clock.now());
   }
 
   /** Report request `ids` of order `o` refused (`rejected` for a new order: it has nothing working then). */
