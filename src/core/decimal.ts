@@ -70,6 +70,15 @@ export function divRound(num: bigint, den: bigint, mode: Rounding): bigint {
   return r > 0n ? q + 1n : q;
 }
 
+/** `a + b × k` exactly (k an integer), at the larger of their scales. */
+export function addTimes(a: Decimal, b: Decimal, k: bigint): Decimal {
+  const scale = Math.max(a.scale, b.scale);
+  return {
+    mantissa: a.mantissa * pow10(scale - a.scale) + b.mantissa * k * pow10(scale - b.scale),
+    scale
+  };
+}
+
 /** Round a rational `num/den` to the nearest integer, ties to even (banker's rounding): deterministic and unbiased. */
 export function divRoundHalfEven(num: bigint, den: bigint): bigint {
   if (den === 0n) throw new TradestateError(ErrorCode.NUMBER_INVALID, 'division by zero');

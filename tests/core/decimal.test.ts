@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { divRound, divRoundHalfEven, formatDecimal, parseDecimal } from '../../src/core/decimal.ts';
+import { addTimes, divRound, divRoundHalfEven, formatDecimal, parseDecimal } from '../../src/core/decimal.ts';
 import { isTradestateError } from '../../src/core/errors.ts';
 import { makeInstrument, priceToTicks, ticksToPrice } from '../../src/core/instrument.ts';
 
@@ -19,6 +19,12 @@ describe('decimal', () => {
         expect(isTradestateError(e, 'TRD_ERR_NUMBER_INVALID')).toBe(true);
       }
     }
+  });
+
+  it('adds a multiple exactly, at the larger scale', () => {
+    const r = addTimes(parseDecimal('14850.4851'), parseDecimal('150.0049'), -99n);
+    expect(formatDecimal(r.mantissa, r.scale)).toBe('0.0000');
+    expect(addTimes(parseDecimal('1.5'), parseDecimal('0.25'), 3n)).toEqual({ mantissa: 225n, scale: 2 });
   });
 
   it('rounds half to even', () => {

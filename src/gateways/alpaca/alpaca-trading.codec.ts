@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseDecimal, pow10 } from '../../core/decimal.ts';
+import { addTimes, type Decimal, parseDecimal, pow10 } from '../../core/decimal.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import {
   type Instrument,
@@ -16,6 +16,9 @@ import type { ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
 import type { TimeInForce } from '../../messages/primitives.ts';
 import { isObj, parseJson } from '../ws/codec-util.ts';
+
+/** Nothing, as a decimal. */
+const ZERO: Decimal = { mantissa: 0n, scale: 0 };
 
 /*
  * Alpaca Trading API v2 (paper/live): the wire objects of the REST API and of the `trade_updates` stream,
@@ -963,6 +966,12 @@ export interface ReportedFills {
   readonly cumQty: number;
   /** Σ lastPx × lastQty (ticks × lots) of those fills. */
   readonly notional: bigint;
+  /**
+   * Σ price × lots of those fills at the prices the venue gave, exactly (a streamed fill's price may have been
+   * rounded onto the tick for its report): when given, the missing lots' price is derived from it, so the
+   * rounding of earlier fills does not land on them.
+   */
+  readonly exact?: Decimal;
 }
 
 /**
@@ -997,11 +1006,19 @@ export function missedFillReport(
     value: o.filled_avg_price,
     orderId: o.id
   });
-  // price in ticks = (cum × avg / tick − reported notional) / missing, as one exact fraction
+  // price in ticks = (cum × avg − reported) / tick / missing, as one exact fraction
   const tick = inst.tick;
-  const num =
-    BigInt(cum) * avg.mantissa * pow10(tick.scale) - reported.notional * tick.mantissa * pow10(avg.scale);
-  const den = tick.mantissa * pow10(avg.scale) * BigInt(missing);
+  let num: bigint;
+  let den: bigint;
+  if (reported.exact !== undefined) {
+    const rest = addTimes(addTimes(ZERO, avg, BigInt(cum)), reported.exact, -1n); // cum × avg − exact
+    num = rest.mantissa * pow10(tick.scale);
+    den = tick.mantissa * pow10(rest.scale) * BigInt(missing);
+  } else {
+    num =
+      BigInt(cum) * avg.mantissa * pow10(tick.scale) - reported.notional * tick.mantissa * pow10(avg.scale);
+    den = tick.mantissa * pow10(avg.scale) * BigInt(missing);
+  }
   const { ticks, exact } = withContext(() => ticksRounded(num, den), {
     field: 'filled_avg_price',
     value: o.filled_avg_price,

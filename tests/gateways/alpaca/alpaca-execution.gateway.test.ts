@@ -268,6 +268,24 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     ]);
   });
 
+  it('a missed fill after sub-penny streamed fills is priced from the venue’s own prices, not from their rounding', async () => {
+    const { server, stream, gw, of, types } = await setup();
+    gw.submit(submit('o-24', { qty: 100, limitPx: 15_010 }));
+    await until(() => types('o-24').includes('accepted'));
+    server.fill('o-24', '99', '150.0049'); // price improvement: booked at 150.00, said so
+    await until(() => types('o-24').includes('fill'));
+    expect(of('o-24').at(-1)?.reason).toContain('rounded to the tick');
+    server.dropStreams();
+    server.fill('o-24', '1', '150.00'); // lost with the stream
+    await new Promise<void>((r) => stream.reconnected$.subscribe(() => r()));
+    await until(() => fills(of('o-24')).length === 2, 3000, 'the missed fill');
+    // from the rounded 99 it would have been 150.49: 39 ticks through the limit
+    expect(fills(of('o-24'))).toEqual([
+      [99, 15_000, 99, 1],
+      [1, 15_000, 100, 0]
+    ]);
+  });
+
   it('a fill and a cancel missed while down are both caught up, fill first', async () => {
     const { server, stream, gw, types, of } = await setup();
     gw.submit(submit('o-10'));
