@@ -832,8 +832,9 @@ export function replacedOrderReport(
  * new / accepted → accepted; fill / partial_fill → fill with lastQty/lastPx from the event's qty/price and
  * cumQty/leavesQty from the order (a price finer than the tick, e.g. a sub-penny price improvement, is
  * rounded half-even to the nearest tick like a reconciled fill's, and the reason says so; the quantity must
- * be exact); canceled / done_for_day → canceled; expired → expired; rejected → rejected; replaced →
- * replaced (client ids resolved by `links`, see {@link ReplaceLinks});
+ * be exact); canceled → canceled; done_for_day → nothing (the order works again the next trading day);
+ * expired → expired; rejected → rejected; replaced → replaced (client ids resolved by `links`, see
+ * {@link ReplaceLinks});
  * order_cancel_rejected → cancel_rejected; order_replace_rejected → replace_rejected (for the new client
  * order id when `links` knows it, with the old one as origClientOrderId).
  *
@@ -881,7 +882,8 @@ export function tradeUpdateToReport(
     case 'canceled':
       return statusReport(o, inst, venue, tsInit, shape('canceled', true));
     case 'done_for_day':
-      return statusReport(o, inst, venue, tsInit, shape('canceled', true, 'done_for_day'));
+      // done for the day, not for good: the order works again next trading day (a DAY order then expires)
+      return null;
     case 'expired':
       return statusReport(o, inst, venue, tsInit, shape('expired', true));
     case 'rejected':
@@ -918,7 +920,7 @@ const SNAPSHOT_EXEC: Partial<Record<AlpacaOrderStatus, { execType: ExecType; rea
   calculated: { execType: 'accepted' },
   suspended: { execType: 'accepted' },
   canceled: { execType: 'canceled' },
-  done_for_day: { execType: 'canceled', reason: 'done_for_day' },
+  done_for_day: { execType: 'accepted' }, // still working: it trades again next trading day
   expired: { execType: 'expired' },
   rejected: { execType: 'rejected' }
 };
@@ -935,7 +937,8 @@ function acceptedExecId(o: AlpacaOrder): string {
  * An order snapshot (a REST answer, for reconciliation) as the canonical report of its state, or `null`
  * while it is `pending_new`. Live orders (and filled ones) are `accepted` with the order's cumQty and
  * leavesQty: a snapshot carries no executions, see {@link missedFillReport} for fills it reveals.
- * canceled / done_for_day → canceled, expired → expired, rejected → rejected, replaced → replaced (as in
+ * done_for_day is working (it trades again the next trading day); canceled → canceled, expired → expired,
+ * rejected → rejected, replaced → replaced (as in
  * {@link tradeUpdateToReport}). The exec id is `order id:status:filled_qty:updated_at` (an acceptance's is
  * `order id:accepted`, whichever path reports it).
  */

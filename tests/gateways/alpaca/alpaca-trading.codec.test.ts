@@ -227,6 +227,9 @@ describe('documented wire examples (../shared/data/alpaca)', () => {
   it('maps the Equity example snapshot to an accepted report with its leaves', () => {
     const r = orderToReport(equityOrder(), AAPL, VENUE, T0);
     expect(r).toMatchObject({ execType: 'accepted', cumQty: 0, leavesQty: 2, side: 'buy', lastQty: 0 });
+    // done for the day is still working: Alpaca trades it again the next trading day
+    const resting = orderToReport({ ...equityOrder(), status: 'done_for_day' }, AAPL, VENUE, T0);
+    expect(resting).toMatchObject({ execType: 'accepted', leavesQty: 2 });
   });
 });
 
@@ -341,7 +344,7 @@ describe('updates → reports', () => {
     ['partial_fill', 'fill'],
     ['fill', 'fill'],
     ['canceled', 'canceled'],
-    ['done_for_day', 'canceled'],
+    ['done_for_day', null], // done for the day only: Alpaca trades it again the next trading day
     ['expired', 'expired'],
     ['rejected', 'rejected'],
     ['order_cancel_rejected', 'cancel_rejected'],
