@@ -868,6 +868,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
         this.#lateUpdate(u);
         return;
       }
+      // not ours, on a symbol this session does not trade (the account's other business): nothing to say
+      if (!this.#instruments.hasSymbol(o.symbol)) return;
       // not sent through this gateway (e.g. placed by hand): reported as the venue says it
       const r = tradeUpdateToReport(
         u,

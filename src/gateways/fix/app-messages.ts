@@ -49,6 +49,11 @@ export class InstrumentMap {
     }
   }
 
+  /** Whether `symbol` is one of these instruments. */
+  hasSymbol(symbol: string): boolean {
+    return this.#bySymbol.has(symbol);
+  }
+
   bySymbol(symbol: string): Instrument {
     const i = this.#bySymbol.get(symbol);
     if (!i) throw new TradestateError(ErrorCode.UNKNOWN_INSTRUMENT, `unknown symbol ${symbol}`, { symbol });

@@ -286,6 +286,26 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     ]);
   });
 
+  it("the account's orders on symbols this session does not trade are none of its business: no error", async () => {
+    const { server, gw, errors, reports } = await setup();
+    const other = new AlpacaRestClient({ baseUrl: server.httpUrl, keyId: KEY, secretKey: SECRET });
+    cleanup.push(() => other.close());
+    await other.submitOrder({
+      symbol: 'ZZZZ',
+      qty: '1',
+      side: 'buy',
+      type: 'market',
+      time_in_force: 'day',
+      client_order_id: 'by-hand-1'
+    });
+    server.fill('by-hand-1', '1', '10.00');
+    // ours still come through
+    gw.submit(submit('o-25'));
+    await until(() => reports.some((r) => r.clientOrderId === 'o-25'), 3000, 'our own order');
+    expect(reports.filter((r) => r.clientOrderId === 'by-hand-1')).toEqual([]);
+    expect(errors.map((e) => e.code)).not.toContain('TRD_ERR_UNKNOWN_INSTRUMENT');
+  });
+
   it('a fill and a cancel missed while down are both caught up, fill first', async () => {
     const { server, stream, gw, types, of } = await setup();
     gw.submit(submit('o-10'));
