@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { divRoundHalfEven, parseDecimal, pow10 } from '../core/decimal.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type Instrument, priceToTicks, ticksFromFloat } from '../core/instrument.ts';
+import { type Instrument, priceToTicksRounded } from '../core/instrument.ts';
 
 /** Where a bad value sits: the file, its 1-based line in the file (header = line 1) and the column. */
 export interface CellRef {
@@ -84,16 +84,12 @@ export function validateRow<S extends z.ZodType>(
 }
 
 /**
- * A decimal price text to integer ticks: exact ({@link priceToTicks}) when the text is on the tick,
- * otherwise the nearest tick ({@link ticksFromFloat}, half-even).
+ * A decimal price text to integer ticks: exact when the text is on the tick, otherwise the nearest tick, ties
+ * to even, computed on the decimal itself ({@link priceToTicksRounded}; never through a float, where "10.025"
+ * is 10.0249999…).
  */
 export function priceTextToTicks(inst: Instrument, text: string): number {
-  const d = parseDecimal(text);
-  const scale = Math.max(d.scale, inst.tick.scale);
-  const v = d.mantissa * pow10(scale - d.scale);
-  const s = inst.tick.mantissa * pow10(scale - inst.tick.scale);
-  if (v % s === 0n) return priceToTicks(inst, text);
-  return ticksFromFloat(inst, Number(text));
+  return priceToTicksRounded(inst, text).ticks;
 }
 
 /**
