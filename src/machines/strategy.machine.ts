@@ -16,6 +16,7 @@ import {
   NO_CONTINGENCIES,
   ocoOf,
   openBracket,
+  ownReplace,
   unsent
 } from '../oms/contingent-orders.ts';
 import {
@@ -244,7 +245,11 @@ function act(
           tsEvent
         });
       } else {
-        if (changeable(o.status)) open[a.clientOrderId] = { ...o, status: 'PENDING_REPLACE' };
+        if (changeable(o.status)) {
+          open[a.clientOrderId] = { ...o, status: 'PENDING_REPLACE' };
+          if (a.qty !== undefined)
+            contingent = ownReplace(contingent, a.clientOrderId, o.filled + Math.abs(o.leaves));
+        }
         enqueue({
           type: 'strategy.replace_requested',
           strategyId,

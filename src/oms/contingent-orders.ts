@@ -47,6 +47,8 @@ export interface SentReduction {
    * so if it takes it undoes them, and they are owed again.
    */
   readonly restated?: number;
+  /** The strategy's own replace (`lots` 0), followed only for restatements: a refusal of it owes nothing. */
+  readonly own?: boolean;
 }
 
 /**
@@ -258,7 +260,9 @@ export function contingentActions(
   let retry = false;
   if (sent !== undefined && (done || REFUSED.has(e.type))) {
     reducing = rekey(reducing, id);
-    if (!done && !sent.retry) {
+    if (sent.own) {
+      // the strategy's own replace refused: the order is as it was, nothing is owed
+    } else if (!done && !sent.retry) {
       owed = { ...owed, [id]: (owed[id] ?? 0) + sent.lots };
       retry = true;
     } else if (!done && e.to !== 'PENDING_CANCEL') {
@@ -319,6 +323,15 @@ export function contingentActions(
     : { next: { brackets, oco, owed, reducing }, actions };
 }
 
+/**
+ * Note the strategy's own size replace of order `clientOrderId` (its quantity `basis` when sent), unless it is one
+ * of our reductions: a venue restatement while it is in flight is owed again if it takes (its size is absolute).
+ */
+export function ownReplace(c: Contingencies, clientOrderId: string, basis: number): Contingencies {
+  if (c.reducing[clientOrderId] !== undefined) return c;
+  return { ...c, reducing: { ...c.reducing, [clientOrderId]: { lots: 0, retry: false, basis, own: true } } };
+}
+
 /** `c` without the reductions among `actions` noted as in flight: they were not sent (discarded while halted). */
 export function unsent(c: Contingencies, actions: readonly StrategyAction[]): Contingencies {
   let { reducing } = c;
@@ -354,10 +367,12 @@ export function catchUpContingencies(
     return k;
   };
   // a reduction in flight of an order a missed event replaced took (the strategy sends none while another replace
-  // is in flight): the size the order has now already has it off
+  // is in flight): the size the order has now already has it off, but a restatement that crossed it is still owed
   let start = c;
-  for (const k of replacedBy.keys())
-    if (start.reducing[k] !== undefined) start = { ...start, reducing: rekey(start.reducing, k) };
+  for (const k of replacedBy.keys()) {
+    const r = start.reducing[k];
+    if (r !== undefined) start = { ...start, reducing: { ...start.reducing, [k]: { ...r, lots: 0 } } };
+  }
   // while replaying, no order can change size (what happened to it next is already in `open`) and no debt is paid:
   // reductions add up, to be paid once below; an order canceled here is being canceled for the rest of the replay.
   // An order replaced since is seen, until the event that replaced it, as what it is now.

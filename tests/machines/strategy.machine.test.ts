@@ -887,6 +887,45 @@ describe('strategyMachine: brackets and OCO groups', () => {
     );
   });
 
+  it("the strategy's own size replace crossed by the venue's restatement: the restatement is taken off again", () => {
+    const { s } = entered(true); // the venue runs the group
+    s.send(exitEvent('b-2', { qty: 5, leavesQty: 5 }));
+    let sent = false;
+    s.ctx().strategy.onOrderEvent = (e) => {
+      if (sent || e.clientOrderId !== 'b-3') return [];
+      sent = true;
+      return [{ kind: 'replace', clientOrderId: 'b-3', qty: 4, reason: 'take less' }];
+    };
+    s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 })); // asks for b-3 → 4 as b-4
+    // the stop fills 2 and the venue restates the take-profit 5 → 3 while the replace is in flight
+    s.send(
+      exitEvent('b-2', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty: 2,
+        filledQty: 2,
+        leavesQty: 3,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    s.send(exitEvent('b-3', { type: 'order.restated', qty: 3, leavesQty: 3, to: 'PENDING_REPLACE' }));
+    // the replace takes with its absolute 4, undoing the 2: they are taken off again
+    s.send(
+      exitEvent('b-4', {
+        type: 'order.replaced',
+        origClientOrderId: 'b-3',
+        qty: 4,
+        leavesQty: 4,
+        to: 'ACKNOWLEDGED'
+      })
+    );
+    const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
+    expect(replaces.map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason])).toEqual([
+      ['b-3', 4, 'take less'],
+      ['b-4', 2, 'OUO: group filled 2']
+    ]);
+  });
+
   it('a cancel-mode bracket: without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
     for (const venueOco of [false, true]) {
       const { s } = entered(venueOco, 'cancel');

@@ -9,6 +9,7 @@ import {
   joinOco,
   NO_CONTINGENCIES,
   openBracket,
+  ownReplace,
   unsent
 } from '../../src/oms/contingent-orders.ts';
 import type { WorkingOrders } from '../../src/oms/working-orders.ts';
@@ -550,6 +551,38 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     ]);
   });
 
+  it("the strategy's own size replace crossed by a restatement: owed again if it takes, nothing if refused", () => {
+    // the strategy replaces sl (10) to 12; the venue restates it to 8 meanwhile
+    const own = ownReplace(group, 'sl', 10);
+    expect(own.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 10, own: true } });
+    expect(ownReplace(sent.next, 'sl', 10)).toBe(sent.next); // one of our reductions is followed already
+    const restated = contingentActions(
+      own,
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' }),
+      {},
+      false
+    );
+    const took = contingentActions(
+      restated.next,
+      ev('sl2', {
+        type: 'order.replaced',
+        origClientOrderId: 'sl',
+        side: 'sell',
+        qty: 12,
+        leavesQty: 12,
+        to: 'ACKNOWLEDGED'
+      }),
+      {},
+      false
+    );
+    expect(took.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 10, reason: 'OUO: group filled 2' }
+    ]);
+    // refused: nothing is owed, and it is no refusal of a reduction (no retry, no cancel)
+    const no = contingentActions(restated.next, refused({ qty: 8, leavesQty: 8 }), {}, false);
+    expect([no.actions, no.next.owed, no.next.reducing]).toEqual([[], {}, {}]);
+  });
+
   it('unsent: reductions discarded while halted are not in flight', () => {
     expect(unsent(sent.next, sent.actions).reducing).toEqual({});
     expect(unsent(sent.next, [])).toBe(sent.next);
@@ -700,6 +733,31 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     // 3 still held: sl2 goes to 3, it is not canceled (4 in flight + 3 ≥ 6 counted the 4 twice)
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 3, reason: 'OUO: group filled 3' }
+    ]);
+  });
+
+  it('a restatement that crossed a reduction while the strategy was down is still taken off', () => {
+    // sl 10 → 6 was in flight; while down the venue restated sl to 8, then the replace to 6 took (undoing the 2)
+    const c = { ...reduceGroup, reducing: { sl: { lots: 4, retry: false, basis: 10 } } };
+    const missed = [
+      ev('sl', { type: 'order.restated', side: 'sell', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' }),
+      ev('sl2', {
+        type: 'order.replaced',
+        origClientOrderId: 'sl',
+        side: 'sell',
+        qty: 6,
+        leavesQty: 6,
+        to: 'ACKNOWLEDGED'
+      })
+    ];
+    const r = catchUpContingencies(
+      c,
+      missed,
+      { sl2: { instrumentId: X, leaves: -6, filled: 0, status: 'ACKNOWLEDGED' } },
+      false
+    );
+    expect(r.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 4, reason: 'OUO: group filled 2' }
     ]);
   });
 
