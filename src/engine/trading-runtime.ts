@@ -229,6 +229,17 @@ export class TradingRuntime {
     if (e.type === 'order.refused') {
       log.append(e.tsEvent, e.type, 'order', { clientOrderId: e.clientOrderId }, e);
       node.sendToKillSwitch({ type: 'error.raised', code: e.code, tsEvent: e.tsEvent });
+      // a cancel or replace the order itself refused never reached the venue: its strategy stops waiting on it
+      const strategyId =
+        e.event === 'order.cancel' || e.event === 'order.replace'
+          ? node.order(e.clientOrderId)?.submitted.strategyId
+          : undefined;
+      if (strategyId !== undefined)
+        node.sendToStrategy(strategyId, {
+          type: 'strategy.request_refused',
+          clientOrderId: e.clientOrderId,
+          status: e.status
+        });
       return;
     }
     log.append(e.tsEvent, e.type, 'order', orderIds(e), e);

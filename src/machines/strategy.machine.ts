@@ -4,7 +4,7 @@ import type { BookView } from '../book/book-view.ts';
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar, Quote, Trade } from '../messages/market-data.ts';
-import type { OrderEvent } from '../messages/order-events.ts';
+import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
 import {
   bracketProblem,
   type Contingencies,
@@ -17,10 +17,12 @@ import {
   ocoOf,
   openBracket,
   ownReplace,
+  requestRefused,
   unsent
 } from '../oms/contingent-orders.ts';
 import {
   applyOrderEventToWorking,
+  ORDER_DONE_STATES,
   signedQty,
   type WorkingOrders,
   workingQtyOf
@@ -104,7 +106,16 @@ export type StrategyEvent =
       readonly contingent?: Contingencies;
       readonly missed?: readonly OrderEvent[];
     }
-  | { readonly type: 'strategy.resume' };
+  | { readonly type: 'strategy.resume' }
+  /**
+   * The order refused a cancel or replace of it that this strategy asked for (it never reached the venue): the
+   * order is in `status`, and no such request of it is in flight.
+   */
+  | {
+      readonly type: 'strategy.request_refused';
+      readonly clientOrderId: string;
+      readonly status: OrderStatus;
+    };
 
 interface Emitted {
   readonly strategyId: string;
@@ -450,6 +461,17 @@ export const strategyMachine = setup({
         })
       );
     }),
+    requestRefused: assign(({ context, event }) => {
+      if (event.type !== 'strategy.request_refused') return {};
+      const id = event.clientOrderId;
+      const o = context.open[id];
+      return {
+        contingent: requestRefused(context.contingent, id),
+        ...(o !== undefined && !ORDER_DONE_STATES.has(event.status)
+          ? { open: { ...context.open, [id]: { ...o, status: event.status } } }
+          : {})
+      };
+    }),
     applyOrderEvent: assign(({ context, event }) =>
       event.type === 'strategy.order_event' ? applyOrderEvent(context, event.event) : {}
     )
@@ -473,7 +495,8 @@ export const strategyMachine = setup({
   }),
   invoke: { src: 'marketData' },
   on: {
-    'strategy.restore': { actions: 'restore' }
+    'strategy.restore': { actions: 'restore' },
+    'strategy.request_refused': { actions: 'requestRefused' }
   },
   initial: 'running',
   states: {

@@ -324,11 +324,25 @@ export function contingentActions(
 }
 
 /**
+ * The order refused a cancel or replace of order `clientOrderId` itself (it never reached the venue; e.g. a size
+ * not above what has filled): a replace of ours is not in flight any more (a reduction's lots are owed again, paid
+ * at the order's next event that shows it can change; the strategy's own just ends).
+ */
+export function requestRefused(c: Contingencies, clientOrderId: string): Contingencies {
+  const sent = c.reducing[clientOrderId];
+  if (sent === undefined) return c;
+  const reducing = rekey(c.reducing, clientOrderId);
+  if (sent.own || sent.lots === 0) return { ...c, reducing };
+  return { ...c, reducing, owed: { ...c.owed, [clientOrderId]: (c.owed[clientOrderId] ?? 0) + sent.lots } };
+}
+
+/**
  * Note the strategy's own size replace of order `clientOrderId` (its quantity `basis` when sent), unless it is one
  * of our reductions: a venue restatement while it is in flight is owed again if it takes (its size is absolute).
  */
 export function ownReplace(c: Contingencies, clientOrderId: string, basis: number): Contingencies {
-  if (c.reducing[clientOrderId] !== undefined) return c;
+  const known = c.reducing[clientOrderId];
+  if (known !== undefined && !known.own) return c;
   return { ...c, reducing: { ...c.reducing, [clientOrderId]: { lots: 0, retry: false, basis, own: true } } };
 }
 

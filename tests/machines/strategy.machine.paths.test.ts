@@ -139,7 +139,9 @@ const EVENTS: StrategyEvent[] = [
   { type: 'strategy.resume' },
   RESTORE_HIGH,
   RESTORE_LOW,
-  FILL
+  FILL,
+  // the order refused a request of the one order RESTORE_HIGH leaves working
+  { type: 'strategy.request_refused', clientOrderId: `${PREFIX}-5`, status: 'ACKNOWLEDGED' }
 ];
 
 /** Bounded: whether anything was issued, anything works, anything is held (the counters grow forever). */
@@ -266,6 +268,17 @@ function replay(events: readonly StrategyEvent[]) {
         expect(after.context.nextOrder, where).toBe(before.context.nextOrder);
     }
 
+    // a refused request sends nothing, and only the order's status in the view changes
+    if (e.type === 'strategy.request_refused') {
+      const o = before.context.open[e.clientOrderId];
+      expect(after.context.open, where).toEqual(
+        o === undefined
+          ? before.context.open
+          : { ...before.context.open, [e.clientOrderId]: { ...o, status: e.status } }
+      );
+      expect(after.context.positions, where).toEqual(before.context.positions);
+    }
+
     // restore replaces positions and working orders and never lowers the numbering
     if (e.type === 'strategy.restore') {
       expect(after.context.nextOrder, where).toBe(Math.max(before.context.nextOrder, e.issued));
@@ -305,6 +318,7 @@ describe('strategyMachine: model-based paths (xstate/graph)', () => {
 
   it('the definition has the transitions this test exercises', () => {
     expect(definedTransitions()).toEqual([
+      '(root):strategy.request_refused',
       '(root):strategy.restore',
       'halted:market.bar',
       'halted:market.quote',

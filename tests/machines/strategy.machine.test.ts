@@ -926,6 +926,35 @@ describe('strategyMachine: brackets and OCO groups', () => {
     ]);
   });
 
+  it('a replace the order refused itself (never sent) is not in flight: the view and later reductions go on', () => {
+    const { s } = entered(false);
+    for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
+    s.ctx().strategy.onBar = () => [{ kind: 'replace', clientOrderId: 'b-3', qty: 4, reason: 'take less' }];
+    s.send(bar(2));
+    expect(s.ctx().open['b-3']?.status).toBe('PENDING_REPLACE');
+    expect(s.ctx().contingent.reducing['b-3']).toMatchObject({ own: true });
+    s.ctx().strategy.onBar = () => [];
+    s.send({ type: 'strategy.request_refused', clientOrderId: 'b-3', status: 'ACKNOWLEDGED' });
+    expect(s.ctx().open['b-3']?.status).toBe('ACKNOWLEDGED');
+    expect(s.ctx().contingent.reducing).toEqual({});
+    // the stop fills 2: the take-profit is reduced at once, not owed behind a replace that never went out
+    s.send(
+      exitEvent('b-2', {
+        type: 'order.filled',
+        qty: 5,
+        lastQty: 2,
+        filledQty: 2,
+        leavesQty: 3,
+        to: 'PARTIAL_FILL'
+      })
+    );
+    const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
+    expect(replaces.map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason])).toEqual([
+      ['b-3', 4, 'take less'],
+      ['b-3', 3, 'OUO: b-2 filled 2']
+    ]);
+  });
+
   it('a cancel-mode bracket: without venue OCO the first exit fill cancels the other; with it, the venue does', () => {
     for (const venueOco of [false, true]) {
       const { s } = entered(venueOco, 'cancel');

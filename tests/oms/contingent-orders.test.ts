@@ -10,6 +10,7 @@ import {
   NO_CONTINGENCIES,
   openBracket,
   ownReplace,
+  requestRefused,
   unsent
 } from '../../src/oms/contingent-orders.ts';
 import type { WorkingOrders } from '../../src/oms/working-orders.ts';
@@ -581,6 +582,17 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     // refused: nothing is owed, and it is no refusal of a reduction (no retry, no cancel)
     const no = contingentActions(restated.next, refused({ qty: 8, leavesQty: 8 }), {}, false);
     expect([no.actions, no.next.owed, no.next.reducing]).toEqual([[], {}, {}]);
+  });
+
+  it('a request the order refused itself is not in flight: a reduction is owed again, the strategy’s own just ends', () => {
+    const owedAgain = requestRefused(sent.next, 'sl');
+    expect([owedAgain.reducing, owedAgain.owed]).toEqual([{}, { sl: 4 }]);
+    const own = requestRefused(ownReplace(group, 'sl', 10), 'sl');
+    expect([own.reducing, own.owed]).toEqual([{}, {}]);
+    expect(requestRefused(group, 'sl')).toBe(group);
+    // a later own replace starts afresh from the size then
+    const again = ownReplace(ownReplace(group, 'sl', 10), 'sl', 8);
+    expect(again.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 8, own: true } });
   });
 
   it('unsent: reductions discarded while halted are not in flight', () => {
