@@ -466,7 +466,9 @@ export const strategyMachine = setup({
       const id = event.clientOrderId;
       const o = context.open[id];
       return {
-        contingent: requestRefused(context.contingent, id),
+        // refused while the order waits on another request (PENDING_*): that one is still in flight; refused while
+        // nothing is, it was the one we follow
+        ...(changeable(event.status) ? { contingent: requestRefused(context.contingent, id) } : {}),
         ...(o !== undefined && !ORDER_DONE_STATES.has(event.status)
           ? { open: { ...context.open, [id]: { ...o, status: event.status } } }
           : {})

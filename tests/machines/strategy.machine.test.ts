@@ -937,6 +937,14 @@ describe('strategyMachine: brackets and OCO groups', () => {
     s.send({ type: 'strategy.request_refused', clientOrderId: 'b-3', status: 'ACKNOWLEDGED' });
     expect(s.ctx().open['b-3']?.status).toBe('ACKNOWLEDGED');
     expect(s.ctx().contingent.reducing).toEqual({});
+    // a refusal while the order waits on another request refuses that other one: ours stays in flight
+    s.ctx().strategy.onBar = () => [{ kind: 'replace', clientOrderId: 'b-3', qty: 4, reason: 'take less' }];
+    s.send(bar(3));
+    s.ctx().strategy.onBar = () => [];
+    s.send({ type: 'strategy.request_refused', clientOrderId: 'b-3', status: 'PENDING_REPLACE' });
+    expect(s.ctx().contingent.reducing['b-3']).toMatchObject({ own: true });
+    s.send({ type: 'strategy.request_refused', clientOrderId: 'b-3', status: 'ACKNOWLEDGED' });
+    expect(s.ctx().contingent.reducing).toEqual({});
     // the stop fills 2: the take-profit is reduced at once, not owed behind a replace that never went out
     s.send(
       exitEvent('b-2', {
@@ -950,6 +958,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     );
     const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
     expect(replaces.map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason])).toEqual([
+      ['b-3', 4, 'take less'],
       ['b-3', 4, 'take less'],
       ['b-3', 3, 'OUO: b-2 filled 2']
     ]);
