@@ -34,6 +34,12 @@ const bracket = (
 /** An event of order `id` (a buy of 10 by default). */
 const ev = (id: string, over: Partial<OrderEvent>): OrderEvent =>
   orderEvent({ clientOrderId: id, strategyId: 's', instrumentId: X, qty: 10, ...over });
+/** Contingent actions for one live event (no venue OCO), with `open` working orders (none by default). */
+const live = (c: Contingencies, e: OrderEvent, open: WorkingOrders = {}) =>
+  contingentActions(c, e, open, false);
+/** sl (a sell) replaced by sl2, acknowledged unless `over` says. */
+const slReplaced = (over: Partial<OrderEvent>): OrderEvent =>
+  ev('sl2', { type: 'order.replaced', origClientOrderId: 'sl', side: 'sell', to: 'ACKNOWLEDGED', ...over });
 const filled = (id: string, lastQty: number, filledQty: number, over: Partial<OrderEvent> = {}) =>
   ev(id, {
     type: 'order.filled',
@@ -146,7 +152,7 @@ describe('contingentActions: brackets', () => {
   });
 
   it('events of other orders leave it alone', () => {
-    const r = contingentActions(opened, filled('s-9', 10, 10), {}, false);
+    const r = live(opened, filled('s-9', 10, 10));
     expect(r).toEqual({ next: opened, actions: [] });
   });
 });
@@ -160,7 +166,7 @@ describe("contingentActions: a bracket with exitsOn 'fill'", () => {
   ];
 
   it('each fill sends a pair of exits for that fill, in a group of its own; the last one drops the bracket', () => {
-    const first = contingentActions(opened, filled('s-1', 4, 4), {}, false);
+    const first = live(opened, filled('s-1', 4, 4));
     expect(first.actions).toEqual(pair(4, 's-1'));
     expect(first.next.brackets['s-1']).toMatchObject({ exitsOn: 'fill', released: 4 });
     // the first pair is working (and may have filled): the next fill gets its own, touching nothing of the first
@@ -177,26 +183,22 @@ describe("contingentActions: a bracket with exitsOn 'fill'", () => {
   });
 
   it('an entry canceled after parts filled has them all protected, pair by pair; an event without a fill sends none', () => {
-    const first = contingentActions(opened, filled('s-1', 4, 4), {}, false);
-    const acked = contingentActions(
+    const first = live(opened, filled('s-1', 4, 4));
+    const acked = live(
       first.next,
-      ev('s-1', { type: 'order.accepted', filledQty: 4, leavesQty: 6, to: 'PARTIAL_FILL' }),
-      {},
-      false
+      ev('s-1', { type: 'order.accepted', filledQty: 4, leavesQty: 6, to: 'PARTIAL_FILL' })
     );
     expect(acked.actions).toEqual([]);
-    const canceled = contingentActions(
+    const canceled = live(
       first.next,
-      ev('s-1', { type: 'order.canceled', filledQty: 6, leavesQty: 0, to: 'CANCELED' }),
-      {},
-      false
+      ev('s-1', { type: 'order.canceled', filledQty: 6, leavesQty: 0, to: 'CANCELED' })
     );
     expect(canceled.actions).toEqual(pair(2, 's-1+4'));
     expect(canceled.next.brackets).toEqual({});
   });
 
   it('the catch-up sends one pair for all the entry filled while the strategy was down', () => {
-    const first = contingentActions(opened, filled('s-1', 4, 4), {}, false);
+    const first = live(opened, filled('s-1', 4, 4));
     const missed = [filled('s-1', 3, 7), filled('s-1', 2, 9)];
     const now = { 's-1': { instrumentId: X, leaves: 1, filled: 9, status: 'PARTIAL_FILL' } } as WorkingOrders;
     const r = catchUpContingencies(first.next, missed, now, false);
@@ -326,9 +328,9 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
 
   it('the debt is paid by a replace as soon as an event shows the sibling acknowledged, and only then', () => {
     const c = owing(4);
-    const still = contingentActions(c, slEvent({ type: 'order.submitted', to: 'PENDING_NEW' }), {}, false);
+    const still = live(c, slEvent({ type: 'order.submitted', to: 'PENDING_NEW' }));
     expect(still).toEqual({ next: c, actions: [] });
-    const acked = contingentActions(c, slEvent({ type: 'order.accepted', to: 'ACKNOWLEDGED' }), {}, false);
+    const acked = live(c, slEvent({ type: 'order.accepted', to: 'ACKNOWLEDGED' }));
     expect(acked.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }
     ]);
@@ -336,19 +338,15 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
     // its own fill while in flight keeps the debt; the answer to the replace (here rejected) pays it, counting
     // that fill: 2 filled, 8 left, 4 owed → 6
     const busy = { ...c, owed: { sl: 4 } };
-    const own = contingentActions(
+    const own = live(
       busy,
-      slEvent({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 8, to: 'PENDING_REPLACE' }),
-      {},
-      false
+      slEvent({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 8, to: 'PENDING_REPLACE' })
     );
     expect(own.actions).toEqual([]);
     expect(own.next.owed).toEqual({ sl: 4 });
-    const answered = contingentActions(
+    const answered = live(
       own.next,
-      slEvent({ type: 'order.replace_rejected', filledQty: 2, leavesQty: 8, to: 'PARTIAL_FILL' }),
-      {},
-      false
+      slEvent({ type: 'order.replace_rejected', filledQty: 2, leavesQty: 8, to: 'PARTIAL_FILL' })
     );
     expect(answered.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }
@@ -363,19 +361,7 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
       working(['sl', 'PENDING_REPLACE']),
       false
     ).next;
-    const r = contingentActions(
-      c,
-      ev('sl2', {
-        type: 'order.replaced',
-        origClientOrderId: 'sl',
-        side: 'sell',
-        qty: 6,
-        leavesQty: 6,
-        to: 'ACKNOWLEDGED'
-      }),
-      {},
-      false
-    );
+    const r = live(c, slReplaced({ qty: 6, leavesQty: 6 }));
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 3, reason: 'OUO: group filled 3' }
     ]);
@@ -395,17 +381,12 @@ describe('contingentActions: reduce (one-updates-other) groups', () => {
     }
     const canceling = contingentActions(group, fill, working(['sl', 'PENDING_CANCEL']), false);
     expect(canceling.actions).toEqual([]);
-    const rejected = contingentActions(
-      canceling.next,
-      slEvent({ type: 'order.cancel_rejected', to: 'ACKNOWLEDGED' }),
-      {},
-      false
-    );
+    const rejected = live(canceling.next, slEvent({ type: 'order.cancel_rejected', to: 'ACKNOWLEDGED' }));
     expect(rejected.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: group filled' }]);
   });
 
   it('a sibling that is done before it can pay drops its debt', () => {
-    const r = contingentActions(owing(4), slEvent({ type: 'order.canceled', to: 'CANCELED' }), {}, false);
+    const r = live(owing(4), slEvent({ type: 'order.canceled', to: 'CANCELED' }));
     expect(r.actions).toEqual([]);
     expect(r.next.owed).toEqual({});
   });
@@ -436,29 +417,14 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(r.actions).toEqual([]);
     expect(r.next.owed).toEqual({ sl: 1 });
     // nor is a debt paid at an event of sl's own before the answer (its fill, before its order.pending_replace)
-    const own = contingentActions(
+    const own = live(
       r.next,
-      slEvent({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 8, to: 'PARTIAL_FILL' }),
-      {},
-      false
+      slEvent({ type: 'order.filled', lastQty: 2, filledQty: 2, leavesQty: 8, to: 'PARTIAL_FILL' })
     );
     expect(own.actions).toEqual([]);
     expect(own.next.owed).toEqual({ sl: 1 });
     // taken: nothing more in flight, and the debt is paid from the new size (6, 2 of it filled: 2 + 4 − 1)
-    const took = contingentActions(
-      own.next,
-      ev('sl2', {
-        type: 'order.replaced',
-        origClientOrderId: 'sl',
-        side: 'sell',
-        qty: 6,
-        filledQty: 2,
-        leavesQty: 4,
-        to: 'PARTIAL_FILL'
-      }),
-      {},
-      false
-    );
+    const took = live(own.next, slReplaced({ qty: 6, filledQty: 2, leavesQty: 4, to: 'PARTIAL_FILL' }));
     expect(took.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 5, reason: 'OUO: group filled 1' }
     ]);
@@ -468,38 +434,33 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
 
   it('refused, the reduction is owed again and sent once more from the size now, with what was owed since', () => {
     const owing = contingentActions(sent.next, tpFill(1, 5), working(['sl', 'PENDING_REPLACE']), false).next;
-    const r = contingentActions(owing, refused(), {}, false);
+    const r = live(owing, refused());
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
     ]);
     expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: true, basis: 10 } });
     expect(r.next.owed).toEqual({});
     // refused again (say the venue cannot replace it in its state): canceled rather than left larger than the position
-    const again = contingentActions(r.next, refused(), {}, false);
+    const again = live(r.next, refused());
     expect(again.actions).toEqual([
       { kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: reduction refused twice' }
     ]);
     expect([again.next.reducing, again.next.owed]).toEqual([{}, {}]);
     // a risk denial is a refusal too
-    expect(
-      contingentActions(sent.next, refused({ type: 'order.replace_denied' }), {}, false).actions
-    ).toEqual([{ kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }]);
+    expect(live(sent.next, refused({ type: 'order.replace_denied' })).actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: group filled 4' }
+    ]);
   });
 
   it('refused because sl filled past the new size meanwhile: what it has left is canceled', () => {
     // sl filled 6 of its 10 while being replaced to 6: the venue refuses (new qty not above filled); 4 left, 4 owed
-    const r = contingentActions(
-      sent.next,
-      refused({ filledQty: 6, leavesQty: 4, to: 'PARTIAL_FILL' }),
-      {},
-      false
-    );
+    const r = live(sent.next, refused({ filledQty: 6, leavesQty: 4, to: 'PARTIAL_FILL' }));
     expect(r.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: group filled' }]);
     expect([r.next.reducing, r.next.owed]).toEqual([{}, {}]);
   });
 
   it('refused with a cancel held behind it: the debt waits; a fill owing all it has left cancels it at once', () => {
-    const held = contingentActions(sent.next, refused({ to: 'PENDING_CANCEL' }), {}, false);
+    const held = live(sent.next, refused({ to: 'PENDING_CANCEL' }));
     expect(held.actions).toEqual([]);
     expect([held.next.reducing, held.next.owed]).toEqual([{}, { sl: 4 }]);
     // tp fills 6 more while the 4 are in flight: 4 + 6 is all sl has
@@ -509,11 +470,9 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
   });
 
   it('a sibling that is done drops its reduction in flight', () => {
-    const r = contingentActions(
+    const r = live(
       sent.next,
-      slEvent({ type: 'order.filled', lastQty: 10, filledQty: 10, leavesQty: 0, to: 'FILLED' }),
-      {},
-      false
+      slEvent({ type: 'order.filled', lastQty: 10, filledQty: 10, leavesQty: 0, to: 'FILLED' })
     );
     expect(r.actions).toEqual([]);
     expect(r.next.reducing).toEqual({});
@@ -521,32 +480,18 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
 
   it('a venue restatement while a replace of ours is in flight is owed again if the replace takes (its size is absolute)', () => {
     // sl 10 → 6 in flight; the venue restates sl to 8 meanwhile (say its own OCO took 2 off)
-    const restated = contingentActions(
+    const restated = live(
       sent.next,
-      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' }),
-      {},
-      false
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' })
     );
     expect(restated.next.reducing).toEqual({ sl: { lots: 4, retry: false, basis: 8, restated: 2 } });
     // the replace to 6 takes, undoing the 2: they are taken off again
-    const took = contingentActions(
-      restated.next,
-      ev('sl2', {
-        type: 'order.replaced',
-        origClientOrderId: 'sl',
-        side: 'sell',
-        qty: 6,
-        leavesQty: 6,
-        to: 'ACKNOWLEDGED'
-      }),
-      {},
-      false
-    );
+    const took = live(restated.next, slReplaced({ qty: 6, leavesQty: 6 }));
     expect(took.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 4, reason: 'OUO: group filled 2' }
     ]);
     // refused, the restatement stands: only the 4 of the reduction are owed again (8 − 4)
-    const no = contingentActions(restated.next, refused({ qty: 8, leavesQty: 8 }), {}, false);
+    const no = live(restated.next, refused({ qty: 8, leavesQty: 8 }));
     expect(no.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 4, reason: 'OUO: group filled 4' }
     ]);
@@ -557,30 +502,16 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     const own = ownReplace(group, 'sl', 10);
     expect(own.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 10, own: true } });
     expect(ownReplace(sent.next, 'sl', 10)).toBe(sent.next); // one of our reductions is followed already
-    const restated = contingentActions(
+    const restated = live(
       own,
-      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' }),
-      {},
-      false
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' })
     );
-    const took = contingentActions(
-      restated.next,
-      ev('sl2', {
-        type: 'order.replaced',
-        origClientOrderId: 'sl',
-        side: 'sell',
-        qty: 12,
-        leavesQty: 12,
-        to: 'ACKNOWLEDGED'
-      }),
-      {},
-      false
-    );
+    const took = live(restated.next, slReplaced({ qty: 12, leavesQty: 12 }));
     expect(took.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 10, reason: 'OUO: group filled 2' }
     ]);
     // refused: nothing is owed, and it is no refusal of a reduction (no retry, no cancel)
-    const no = contingentActions(restated.next, refused({ qty: 8, leavesQty: 8 }), {}, false);
+    const no = live(restated.next, refused({ qty: 8, leavesQty: 8 }));
     expect([no.actions, no.next.owed, no.next.reducing]).toEqual([[], {}, {}]);
   });
 
@@ -693,12 +624,7 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
   it('a sibling replaced in the missed events is canceled under its id now, once', () => {
     const group = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'cancel'), 'tp', 'g', 'cancel');
     // tp filled, then a replace of sl (a trailing stop, sent before the crash) was done, then tp filled again
-    const replaced = ev('sl2', {
-      type: 'order.replaced',
-      origClientOrderId: 'sl',
-      side: 'sell',
-      to: 'ACKNOWLEDGED'
-    });
+    const replaced = slReplaced({});
     const r = catchUpContingencies(
       group,
       [tpFill(2, 2), replaced, tpFill(3, 5)],
@@ -725,14 +651,7 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
   it('a reduction that took while it was down is not counted again against the size it left', () => {
     // tp filled 4: sl 10 → 6 was in flight; while down, tp filled 3 more and the venue replaced sl by sl2 (6)
     const c = { ...reduceGroup, reducing: { sl: { lots: 4, retry: false } } };
-    const replaced = ev('sl2', {
-      type: 'order.replaced',
-      origClientOrderId: 'sl',
-      side: 'sell',
-      qty: 6,
-      leavesQty: 6,
-      to: 'ACKNOWLEDGED'
-    });
+    const replaced = slReplaced({ qty: 6, leavesQty: 6 });
     const r = catchUpContingencies(
       c,
       [tpFill(3, 7), replaced],
@@ -753,14 +672,7 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     const c = { ...reduceGroup, reducing: { sl: { lots: 4, retry: false, basis: 10 } } };
     const missed = [
       ev('sl', { type: 'order.restated', side: 'sell', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' }),
-      ev('sl2', {
-        type: 'order.replaced',
-        origClientOrderId: 'sl',
-        side: 'sell',
-        qty: 6,
-        leavesQty: 6,
-        to: 'ACKNOWLEDGED'
-      })
+      slReplaced({ qty: 6, leavesQty: 6 })
     ];
     const r = catchUpContingencies(
       c,
