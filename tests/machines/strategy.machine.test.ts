@@ -666,6 +666,10 @@ describe('strategyMachine: brackets and OCO groups', () => {
   const exitEvent = (id: string, over: Partial<OrderEvent>) =>
     ev(id, { side: 'sell', orderType: id === 'b-2' ? 'stop' : 'limit', ...over });
 
+  /** Exit `id` (5 lots) filled `lastQty`, `filledQty` in all, now in `to`. */
+  const exitFill = (id: string, lastQty: number, filledQty: number, to: OrderEvent['to'] = 'PARTIAL_FILL') =>
+    exitEvent(id, { type: 'order.filled', qty: 5, lastQty, filledQty, leavesQty: 5 - filledQty, to });
+
   /** Bar 1, then the entry filling in full: returns the actor with both exits requested. */
   function entered(venueOco: boolean, ocoMode?: 'cancel' | 'reduce') {
     const { strategy, seen } = bracketing(ocoMode);
@@ -701,16 +705,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
       const { s } = entered(venueOco);
       for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
       expect(s.ctx().open['b-2']).toMatchObject({ leaves: -5, filled: 0 });
-      s.send(
-        exitEvent('b-3', {
-          type: 'order.filled',
-          qty: 5,
-          lastQty: 2,
-          filledQty: 2,
-          leavesQty: 3,
-          to: 'PARTIAL_FILL'
-        })
-      );
+      s.send(exitFill('b-3', 2, 2));
       const asked = s.emitted.filter(
         (e) => e.type === 'strategy.cancel_requested' || e.type === 'strategy.replace_requested'
       );
@@ -732,15 +727,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
   it('without venue OCO a fill while the stop-loss is being replaced is owed, and paid once the replace is done', () => {
     const { s } = entered(false);
     for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
-    const tp = (lastQty: number, filledQty: number) =>
-      exitEvent('b-3', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty,
-        filledQty,
-        leavesQty: 5 - filledQty,
-        to: 'PARTIAL_FILL'
-      });
+    const tp = (lastQty: number, filledQty: number) => exitFill('b-3', lastQty, filledQty);
     s.send(tp(2, 2)); // asks for b-2 → 3 as b-4
     s.send(exitEvent('b-2', { type: 'order.pending_replace', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' }));
     s.send(tp(1, 3)); // b-2 cannot change now: owes 1
@@ -768,28 +755,10 @@ describe('strategyMachine: brackets and OCO groups', () => {
   it('without venue OCO a reduction the venue refuses is sent again from the size now; halted, it is not in flight', () => {
     const { s } = entered(false);
     for (const id of ['b-2', 'b-3']) s.send(exitEvent(id, { qty: 5, leavesQty: 5 }));
-    s.send(
-      exitEvent('b-3', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty: 2,
-        filledQty: 2,
-        leavesQty: 3,
-        to: 'PARTIAL_FILL'
-      })
-    ); // asks for b-2 → 3 as b-4
+    s.send(exitFill('b-3', 2, 2)); // asks for b-2 → 3 as b-4
     s.send(exitEvent('b-2', { type: 'order.pending_replace', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' }));
     // the stop filled 1 while the replace was in flight, and the venue refused it
-    s.send(
-      exitEvent('b-2', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty: 1,
-        filledQty: 1,
-        leavesQty: 4,
-        to: 'PENDING_REPLACE'
-      })
-    );
+    s.send(exitFill('b-2', 1, 1, 'PENDING_REPLACE'));
     s.send(
       exitEvent('b-2', {
         type: 'order.replace_rejected',
@@ -828,16 +797,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     expect(s.discarded.at(-1)).toMatchObject({
       intents: [{ kind: 'cancel', clientOrderId: 'b-2', reason: 'OCO: reduction refused twice' }]
     });
-    s.send(
-      exitEvent('b-3', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty: 1,
-        filledQty: 3,
-        leavesQty: 2,
-        to: 'PARTIAL_FILL'
-      })
-    );
+    s.send(exitFill('b-3', 1, 3));
     expect(s.discarded.at(-1)).toMatchObject({
       intents: [{ kind: 'replace', clientOrderId: 'b-2', qty: 4 }]
     });
@@ -857,16 +817,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     s.send(exitEvent('b-2', { qty: 5, leavesQty: 5 }));
     expect(s.ctx().open['b-2']?.status).toBe('PENDING_REPLACE');
     // the take-profit fills 2 before b-2's order.pending_replace arrives: a second replace would be refused
-    s.send(
-      exitEvent('b-3', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty: 2,
-        filledQty: 2,
-        leavesQty: 3,
-        to: 'PARTIAL_FILL'
-      })
-    );
+    s.send(exitFill('b-3', 2, 2));
     expect(s.ctx().contingent.owed).toEqual({ 'b-2': 2 });
     s.send(exitEvent('b-2', { type: 'order.pending_replace', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' }));
     s.send(
@@ -898,16 +849,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     };
     s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 })); // asks for b-3 → 4 as b-4
     // the stop fills 2 and the venue restates the take-profit 5 → 3 while the replace is in flight
-    s.send(
-      exitEvent('b-2', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty: 2,
-        filledQty: 2,
-        leavesQty: 3,
-        to: 'PARTIAL_FILL'
-      })
-    );
+    s.send(exitFill('b-2', 2, 2));
     s.send(exitEvent('b-3', { type: 'order.restated', qty: 3, leavesQty: 3, to: 'PENDING_REPLACE' }));
     // the replace takes with its absolute 4, undoing the 2: they are taken off again
     s.send(
@@ -946,16 +888,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     s.send({ type: 'strategy.request_refused', clientOrderId: 'b-3', status: 'ACKNOWLEDGED' });
     expect(s.ctx().contingent.reducing).toEqual({});
     // the stop fills 2: the take-profit is reduced at once, not owed behind a replace that never went out
-    s.send(
-      exitEvent('b-2', {
-        type: 'order.filled',
-        qty: 5,
-        lastQty: 2,
-        filledQty: 2,
-        leavesQty: 3,
-        to: 'PARTIAL_FILL'
-      })
-    );
+    s.send(exitFill('b-2', 2, 2));
     const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
     expect(replaces.map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason])).toEqual([
       ['b-3', 4, 'take less'],
