@@ -49,6 +49,12 @@ export const orderEventTypeSchema = z.enum([
 ]);
 export type OrderEventType = z.infer<typeof orderEventTypeSchema>;
 
+/** The answers to a replace that leave the order as it was: the venue's refusal, or pre-trade risk's. */
+export const REPLACE_REFUSALS: ReadonlySet<OrderEventType> = new Set([
+  'order.replace_rejected',
+  'order.replace_denied'
+]);
+
 const orderEventFields = {
   clientOrderId: idSchema,
   strategyId: idSchema,

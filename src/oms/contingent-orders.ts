@@ -1,5 +1,5 @@
 import type { OcoMode } from '../messages/commands.ts';
-import type { OrderEvent } from '../messages/order-events.ts';
+import { type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
 import type { Side, TimeInForce } from '../messages/primitives.ts';
 import type {
   BracketIntent,
@@ -182,9 +182,6 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
   return out;
 }
 
-/** The answers to a replace that leave the order as it was. */
-const REFUSED: ReadonlySet<string> = new Set(['order.replace_rejected', 'order.replace_denied']);
-
 /**
  * Reduce order `id` (`filled` lots filled, `leaves` left) by `by` lots, because of `cause`: a replace by one that
  * much smaller (a size decrease keeps its queue place), noted in `reducing` as in flight (`retry`: a second try),
@@ -258,14 +255,13 @@ export function contingentActions(
   const done = ORDER_DONE_STATES.has(e.to);
   const sent = reducing[id];
   let retry = false;
-  if (sent !== undefined && (done || REFUSED.has(e.type))) {
+  if (sent !== undefined && (done || REPLACE_REFUSALS.has(e.type))) {
     reducing = rekey(reducing, id);
-    if (sent.own) {
-      // the strategy's own replace refused: the order is as it was, nothing is owed
-    } else if (!done && !sent.retry) {
+    // (the strategy's own replace refused leaves the order as it was: nothing is owed)
+    if (!done && !sent.own && !sent.retry) {
       owed = { ...owed, [id]: (owed[id] ?? 0) + sent.lots };
       retry = true;
-    } else if (!done && e.to !== 'PENDING_CANCEL') {
+    } else if (!done && !sent.own && e.to !== 'PENDING_CANCEL') {
       if (owed[id] !== undefined) owed = rekey(owed, id);
       actions.push({ kind: 'cancel', clientOrderId: id, reason: 'OCO: reduction refused twice' });
     }

@@ -1,6 +1,6 @@
 import { type Instrument, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
-import type { OrderEvent } from '../messages/order-events.ts';
+import { type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
 import type { Side } from '../messages/primitives.ts';
 import { type RiskView, type TradingState, worstCaseExposure } from './risk-view.ts';
 
@@ -26,8 +26,6 @@ interface StrategyBook {
 }
 
 const DONE: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED']);
-/** Answers to a replace that leave the order as it was. */
-const REPLACE_ANSWERED: ReadonlySet<string> = new Set(['order.replace_rejected', 'order.replace_denied']);
 
 /**
  * A ready-made {@link RiskView} over typed arrays indexed like the engine's instruments: positions, working
@@ -59,6 +57,8 @@ export class RiskState implements RiskView {
   #state: TradingState = 'ACTIVE';
   /** Lots held before the session, per instrument ({@link holdBefore}); undefined while none. */
   #held: Float64Array | undefined;
+  /** Σ held × mid × unit (signed), kept as mids move like {@link #grossNotional}. */
+  #heldValue = 0;
 
   /** `equity` reads the account's equity (currency) when a check needs it (`maxLeverage`); without it, unknown. */
   constructor(instruments: readonly Instrument[], clock: { now(): Nanos }, equity?: () => number) {
@@ -96,12 +96,8 @@ export class RiskState implements RiskView {
   }
   equity(): number | undefined {
     const e = this.#equity?.();
-    if (e === undefined || this.#held === undefined) return e;
     // what was held before the session, at its mid, like the exposure it adds to the gross notional
-    let v = 0;
-    for (let i = 0; i < this.#n; i++)
-      if (this.#held[i] !== 0) v += this.#held[i]! * this.#value(this.#mid[i]) * this.#unit[i]!;
-    return e + v;
+    return e === undefined ? e : e + this.#heldValue;
   }
   mid(_id: string, i: number): number | undefined {
     const m = this.#mid[i]!;
@@ -125,7 +121,9 @@ export class RiskState implements RiskView {
     const i = this.#index.get(instrumentId);
     if (i === undefined) return;
     const wc = worstCaseExposure(this.#pos[i]!, this.#openBuy[i]!, this.#openSell[i]!);
-    this.#grossNotional += wc * (this.#value(midTicks) - this.#value(this.#mid[i])) * this.#unit[i]!;
+    const dv = (this.#value(midTicks) - this.#value(this.#mid[i])) * this.#unit[i]!;
+    this.#grossNotional += wc * dv;
+    if (this.#held !== undefined) this.#heldValue += this.#held[i]! * dv;
     this.#mid[i] = midTicks ?? Number.NaN;
   }
 
@@ -144,6 +142,7 @@ export class RiskState implements RiskView {
     if (i === undefined) return;
     this.#held ??= new Float64Array(this.#n);
     this.#held[i] = this.#held[i]! + lots;
+    this.#heldValue += lots * this.#value(this.#mid[i]) * this.#unit[i]!;
     this.setPosition(instrumentId, this.#pos[i]! + lots);
   }
 
@@ -162,7 +161,7 @@ export class RiskState implements RiskView {
     }
     // the venue answered a replace (done, refused), or the order ended: nothing is in flight any more
     if (e.origClientOrderId !== undefined) this.#replacing.delete(e.origClientOrderId);
-    if (REPLACE_ANSWERED.has(e.type) || DONE.has(e.to)) this.#replacing.delete(e.clientOrderId);
+    if (REPLACE_REFUSALS.has(e.type) || DONE.has(e.to)) this.#replacing.delete(e.clientOrderId);
     if (e.origClientOrderId !== undefined) this.#remove(e.origClientOrderId);
     this.#remove(e.clientOrderId);
     if (!DONE.has(e.to) && e.leavesQty > 0)
