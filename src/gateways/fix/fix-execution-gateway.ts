@@ -269,8 +269,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     }
     for (const r of out) {
       applyReport(this.#orders, r);
-      this.#updateTerms(o, r);
-      this.#settle(o);
+      this.#applied(o, r);
       this.#reports.next(r);
     }
     // nothing new: a query still gets the latest report again (same exec id), a reconcile nothing
@@ -380,9 +379,14 @@ export class FixExecutionGateway implements ExecutionGateway {
     return { ...rest, clientOrderId: orig };
   }
 
+  /** Report `r` of order `o` was applied: its terms follow a replace or restatement, and an end settles its requests. */
+  #applied(o: Tracked, r: ExecutionReport): void {
+    this.#updateTerms(o, r);
+    if (isFinal(o)) this.#settle(o);
+  }
+
   /** An order that is final has no cancel or replace waiting for an answer any more (what settled it may not say). */
   #settle(o: Tracked): void {
-    if (!isFinal(o)) return;
     for (const [k, id] of this.#canceling)
       if (id === o.clientOrderId) {
         this.#canceling.delete(k);
@@ -431,10 +435,7 @@ export class FixExecutionGateway implements ExecutionGateway {
       if (!d) return;
       const r = this.#cancelOf(d);
       const o = applyReport(this.#orders, r);
-      if (o !== undefined) {
-        this.#updateTerms(o, r);
-        this.#settle(o);
-      }
+      if (o !== undefined) this.#applied(o, r);
       this.#reports.next(r);
     } else if (msgType === MsgType.BusinessMessageReject) {
       this.#onBusinessReject(msg, now);
