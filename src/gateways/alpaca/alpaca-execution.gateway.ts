@@ -1,7 +1,7 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { addTimes, type Decimal, parseDecimal } from '../../core/decimal.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
-import { type Instrument, qtyToLots } from '../../core/instrument.ts';
+import type { Instrument } from '../../core/instrument.ts';
 import { LastN } from '../../core/last-n.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
@@ -16,10 +16,12 @@ import {
   type AlpacaTradeUpdate,
   encodeOrderRequest,
   encodeReplaceRequest,
+  filledNotional,
   missedFillReport,
   orderToReport,
   type ReplaceLinks,
   replacedOrderReport,
+  tickNotional,
   tradeUpdateToReport
 } from './alpaca-trading.codec.ts';
 import type { TradeUpdatesStream } from './trade-updates.stream.ts';
@@ -87,9 +89,8 @@ interface Tracked {
   readonly base: number;
   /** Lots reported filled on this venue order, and Σ ticks × lots of those fills. */
   venueCum: number;
-  venueNotional: bigint;
   /** Σ price × lots of those fills at the venue's own prices, exactly (reports may round them onto the tick). */
-  venueExact: Decimal;
+  venueNotional: Decimal;
   venueOrderId: string | undefined;
   acked: boolean;
   /** Nothing more is reported for it (filled, canceled, expired, rejected, replaced). */
@@ -138,8 +139,7 @@ function tracked(
     qty,
     base,
     venueCum: 0,
-    venueNotional: 0n,
-    venueExact: { mantissa: 0n, scale: 0 },
+    venueNotional: { mantissa: 0n, scale: 0 },
     venueOrderId,
     acked,
     final: false,
@@ -1013,55 +1013,39 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   #fill(t: Tracked, o: AlpacaOrder, r: ExecutionReport, price: string | undefined): void {
     const venueCum = r.cumQty; // the order's filled_qty, after this fill
     if (venueCum <= t.venueCum) return; // reported already (a replay, or a reconciliation got there first)
-    const px = price === undefined ? undefined : parseDecimal(price);
+    // the venue's own price (the report's may be rounded onto the tick)
+    const px = price === undefined ? tickNotional(t.inst, BigInt(r.lastPx)) : parseDecimal(price);
     if (venueCum - t.venueCum > r.lastQty) {
       const missed = missedFillReport(o, t.inst, this.#venue, this.#now(), {
         cumQty: t.venueCum + r.lastQty,
-        notional: t.venueNotional + BigInt(r.lastPx) * BigInt(r.lastQty),
-        ...(px ? { exact: addTimes(t.venueExact, px, BigInt(r.lastQty)) } : {})
+        notional: addTimes(t.venueNotional, px, BigInt(r.lastQty))
       });
-      // the missed lots bring the order to its average before this fill: exactly, filled_qty × avg − this fill
-      const before = px && this.#allFills(t, o);
+      // the missed lots bring the order to all its fills but this one: filled_qty × avg − this fill
       if (missed)
         this.#addFill(
           t,
           { ...missed, cumQty: venueCum - r.lastQty },
-          before && addTimes(before, px!, -BigInt(r.lastQty))
+          addTimes(filledNotional(o, t.inst), px, -BigInt(r.lastQty))
         );
     }
     const lastQty = Math.min(r.lastQty, venueCum - t.venueCum);
-    this.#addFill(t, { ...r, lastQty }, px && addTimes(t.venueExact, px, BigInt(lastQty)));
-  }
-
-  /** Σ price × lots of all of order `o`'s fills, exactly: its filled_qty × filled_avg_price (none: unknown). */
-  #allFills(t: Tracked, o: AlpacaOrder): Decimal | undefined {
-    if (o.filled_avg_price === null) return undefined;
-    const lots = qtyToLots(t.inst, o.filled_qty);
-    return addTimes({ mantissa: 0n, scale: 0 }, parseDecimal(o.filled_avg_price), BigInt(lots));
+    this.#addFill(t, { ...r, lastQty }, addTimes(t.venueNotional, px, BigInt(lastQty)));
   }
 
   /** Fills a snapshot shows beyond those reported. */
   #catchUp(t: Tracked, o: AlpacaOrder): void {
     const r = missedFillReport(o, t.inst, this.#venue, this.#now(), {
       cumQty: t.venueCum,
-      notional: t.venueNotional,
-      exact: t.venueExact
+      notional: t.venueNotional
     });
-    if (r) this.#addFill(t, r, this.#allFills(t, o));
+    if (r) this.#addFill(t, r, filledNotional(o, t.inst));
   }
 
-  /** Report fill `r`; `exact` is Σ price × lots of the order's fills after it at the venue's prices, when known. */
-  #addFill(t: Tracked, r: ExecutionReport, exact?: Decimal): void {
+  /** Report fill `r`; `notional` is Σ price × lots of the order's fills with it, at the venue's own prices. */
+  #addFill(t: Tracked, r: ExecutionReport, notional: Decimal): void {
     if (this.#seen.has(r.execId) || r.lastQty <= 0) return;
     t.venueCum += r.lastQty;
-    t.venueNotional += BigInt(r.lastPx) * BigInt(r.lastQty);
-    t.venueExact =
-      exact ??
-      addTimes(
-        t.venueExact,
-        { mantissa: BigInt(r.lastPx) * t.inst.tick.mantissa, scale: t.inst.tick.scale },
-        BigInt(r.lastQty)
-      );
+    t.venueNotional = notional;
     t.acked = true;
     const full = cumOf(t) >= t.qty;
     if (full) this.#markFinal(t);

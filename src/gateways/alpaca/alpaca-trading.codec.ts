@@ -967,14 +967,41 @@ export function orderToReport(
 export interface ReportedFills {
   /** Lots reported filled on this venue order. */
   readonly cumQty: number;
-  /** Σ lastPx × lastQty (ticks × lots) of those fills. */
-  readonly notional: bigint;
   /**
-   * Σ price × lots of those fills at the prices the venue gave, exactly (a streamed fill's price may have been
-   * rounded onto the tick for its report): when given, the missing lots' price is derived from it, so the
-   * rounding of earlier fills does not land on them.
+   * Σ price × lots of those fills at the prices the venue gave, exactly (a streamed fill's report may have its
+   * price rounded onto the tick): the missing lots' price is derived from it, so that rounding does not land on
+   * them. {@link tickNotional} turns ticks × lots into it.
    */
-  readonly exact?: Decimal;
+  readonly notional: Decimal;
+}
+
+/** `ticksLots` (ticks × lots) of `inst` as an exact price × lots. */
+export function tickNotional(inst: Instrument, ticksLots: bigint): Decimal {
+  return { mantissa: ticksLots * inst.tick.mantissa, scale: inst.tick.scale };
+}
+
+/**
+ * Σ price × lots of all of an order's fills, exactly: its `filled_qty` (in lots) × `filled_avg_price`; nothing
+ * when it has filled nothing. Throws `TRD_ERR_MESSAGE_INVALID` for fills without an average price.
+ */
+export function filledNotional(o: AlpacaOrder, inst: Instrument): Decimal {
+  const cum = lotsOf(inst, o.filled_qty, 'filled_qty', o.id);
+  if (cum === 0) return ZERO;
+  if (o.filled_avg_price === null)
+    throw new TradestateError(
+      ErrorCode.MESSAGE_INVALID,
+      `${V}: order ${o.id} is filled with no average price`,
+      {
+        orderId: o.id,
+        filledQty: o.filled_qty
+      }
+    );
+  const avg = withContext(() => parseDecimal(o.filled_avg_price ?? ''), {
+    field: 'filled_avg_price',
+    value: o.filled_avg_price,
+    orderId: o.id
+  });
+  return addTimes(ZERO, avg, BigInt(cum));
 }
 
 /**
@@ -995,33 +1022,10 @@ export function missedFillReport(
   const cum = lotsOf(inst, o.filled_qty, 'filled_qty', o.id);
   const missing = cum - reported.cumQty;
   if (missing <= 0) return null;
-  if (o.filled_avg_price === null)
-    throw new TradestateError(
-      ErrorCode.MESSAGE_INVALID,
-      `${V}: order ${o.id} is filled with no average price`,
-      {
-        orderId: o.id,
-        filledQty: o.filled_qty
-      }
-    );
-  const avg = withContext(() => parseDecimal(o.filled_avg_price ?? ''), {
-    field: 'filled_avg_price',
-    value: o.filled_avg_price,
-    orderId: o.id
-  });
   // price in ticks = (cum × avg − reported) / tick / missing, as one exact fraction
-  const tick = inst.tick;
-  let num: bigint;
-  let den: bigint;
-  if (reported.exact !== undefined) {
-    const rest = addTimes(addTimes(ZERO, avg, BigInt(cum)), reported.exact, -1n); // cum × avg − exact
-    num = rest.mantissa * pow10(tick.scale);
-    den = tick.mantissa * pow10(rest.scale) * BigInt(missing);
-  } else {
-    num =
-      BigInt(cum) * avg.mantissa * pow10(tick.scale) - reported.notional * tick.mantissa * pow10(avg.scale);
-    den = tick.mantissa * pow10(avg.scale) * BigInt(missing);
-  }
+  const rest = addTimes(filledNotional(o, inst), reported.notional, -1n);
+  const num = rest.mantissa * pow10(inst.tick.scale);
+  const den = inst.tick.mantissa * pow10(rest.scale) * BigInt(missing);
   const { ticks, exact } = withContext(() => ticksRounded(num, den), {
     field: 'filled_avg_price',
     value: o.filled_avg_price,

@@ -33,6 +33,7 @@ import {
   missedFillReport,
   orderToReport,
   replacedOrderReport,
+  tickNotional,
   tradeUpdateToReport
 } from '../../../src/gateways/alpaca/alpaca-trading.codec.ts';
 import type { ReplaceOrder, SubmitOrder } from '../../../src/messages/commands.ts';
@@ -415,7 +416,7 @@ describe('updates → reports', () => {
       VENUE,
       T0
     );
-    const reconciled = missedFillReport(o, AAPL, VENUE, T0, { cumQty: 0, notional: 0n });
+    const reconciled = missedFillReport(o, AAPL, VENUE, T0, { cumQty: 0, notional: tickNotional(AAPL, 0n) });
     expect([streamed?.lastQty, streamed?.lastPx]).toEqual([reconciled?.lastQty, reconciled?.lastPx]);
     expect(executionReportSchema.safeEncode(streamed!).success).toBe(true);
   });
@@ -505,17 +506,20 @@ describe('updates → reports', () => {
       status: 'partially_filled' as const
     };
     // 10 @ 100.00 reported; 30 @ avg 100.50 → the 20 missed were at 100.75
-    const r = missedFillReport(o, AAPL, VENUE, T0, { cumQty: 10, notional: 10n * 10_000n });
+    const r = missedFillReport(o, AAPL, VENUE, T0, {
+      cumQty: 10,
+      notional: tickNotional(AAPL, 10n * 10_000n)
+    });
     expect(r).toMatchObject({ execType: 'fill', lastQty: 20, lastPx: 10_075, cumQty: 30, leavesQty: 10 });
     expect(r?.execId).toBe(`${o.id}:reconciled:30`);
     expect(r?.reason).not.toContain('rounded');
     const rounded = missedFillReport({ ...o, filled_avg_price: '100.503' }, AAPL, VENUE, T0, {
       cumQty: 10,
-      notional: 100_000n
+      notional: tickNotional(AAPL, 100_000n)
     });
     expect(rounded?.lastPx).toBe(10_075); // 100.7545 → 100.75
     expect(rounded?.reason).toContain('rounded');
-    expect(missedFillReport(o, AAPL, VENUE, T0, { cumQty: 30, notional: 0n })).toBeNull();
+    expect(missedFillReport(o, AAPL, VENUE, T0, { cumQty: 30, notional: tickNotional(AAPL, 0n) })).toBeNull();
   });
 });
 
@@ -641,7 +645,7 @@ describe('properties', () => {
           if (m?.stream === 'trade_updates') {
             for (const inst of [AAPL, SOLUSD]) tradeUpdateToReport(m.data, inst, VENUE, T0);
             orderToReport(m.data.order, AAPL, VENUE, T0);
-            missedFillReport(m.data.order, AAPL, VENUE, T0, { cumQty: 0, notional: 0n });
+            missedFillReport(m.data.order, AAPL, VENUE, T0, { cumQty: 0, notional: tickNotional(AAPL, 0n) });
           }
         } catch (e) {
           if (!(e instanceof TradestateError)) throw e;
@@ -702,7 +706,10 @@ describe('properties', () => {
           };
           const r = missedFillReport(o, AAPL, VENUE, T0, {
             cumQty: reported.reduce((s, f) => s + f.q, 0),
-            notional: reported.reduce((s, f) => s + BigInt(f.q) * BigInt(f.p), 0n)
+            notional: tickNotional(
+              AAPL,
+              reported.reduce((s, f) => s + BigInt(f.q) * BigInt(f.p), 0n)
+            )
           });
           expect(r?.lastQty).toBe(missed.reduce((s, f) => s + f.q, 0));
           if (one) expect(r?.lastPx).toBe(missed[0]!.p);
