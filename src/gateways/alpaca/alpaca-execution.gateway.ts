@@ -1,5 +1,6 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { addTimes, type Decimal, parseDecimal } from '../../core/decimal.ts';
+import { eachLimited } from '../../core/each-limited.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
 import { LastN } from '../../core/last-n.ts';
@@ -59,6 +60,12 @@ export interface AlpacaExecutionGatewayOptions {
   readonly orphanMemory?: number;
   /** Page size (`limit`, 1..500) of the sweep's GET /v2/orders?status=open. Default 500. */
   readonly openOrdersPageSize?: number;
+  /**
+   * How many orders a {@link AlpacaExecutionGateway.reconcile} looks up by client order id at once (those the
+   * open-orders listing did not settle), an integer ≥ 1, so a reconnect with many working orders stays under
+   * Alpaca's request rate limit. Default 4.
+   */
+  readonly reconcileConcurrency?: number;
   /**
    * How many finished orders (filled, canceled, expired, rejected, replaced) the gateway keeps, integer ≥ 1;
    * the oldest finished beyond that are forgotten (see "Memory" in the class doc). Default 10 000.
@@ -200,8 +207,11 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *   fills only for lots beyond those already reported (fills an order's `filled_qty` shows but no event
  *   reported are emitted first, priced from `filled_avg_price`), one final report. Reports are
  *   de-duplicated by execId.
- * - After the stream reconnects ({@link reconcile}), every order not final is fetched by client order id and
- *   reconciled, so fills and cancels missed while disconnected are reported exactly once.
+ * - After the stream reconnects ({@link reconcile}), every order not final is reconciled, so fills and cancels
+ *   missed while disconnected are reported exactly once: those the venue lists as open (the orphan sweep's
+ *   GET /v2/orders?status=open, up to 500 a request) from that listing, the rest (finished meanwhile, a
+ *   replace pending, an outcome unknown, or beyond the listing) fetched by client order id,
+ *   `reconcileConcurrency` at a time.
  * - {@link query} (the `OrderVenue` status query) reconciles one order the same way, then delivers its
  *   latest state report again, exec id unchanged (consumers de-duplicate by exec id), or `rejected` with
  *   reason {@link UNKNOWN_ORDER_REASON} when the venue has never seen the order.
@@ -216,7 +226,8 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *     accepted) or, if it failed, `'cancel_failed'` (the order is then left to an operator);
  *   - one never sent through this gateway (placed by hand, by another process) is not touched:
  *     {@link ErrorCode.ORPHAN_ORDER} with `action: 'left_alone'`, once per venue order id;
- *   - one the gateway tracks is left to the reconciliation by client order id.
+ *   - one the gateway tracks is reconciled from the listing when nothing about it waits on an answer (no
+ *     replace pending, no unknown outcome), and otherwise left to the reconciliation by client order id.
  *
  *   The sweep runs in every {@link reconcile} and once right after the lookups of an unknown-outcome submit
  *   give up. Such an order's trade updates never revive its `rejected`: none is reported, and a fill of it
@@ -281,8 +292,9 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   readonly #leftAlone: LastN;
   readonly #pageSize: number;
   /** The orphan sweep running, and the one waiting to run after it (requests meanwhile share it). */
-  #sweeping: Promise<void> | undefined;
-  #sweepQueued: Promise<void> | undefined;
+  readonly #reconcileConcurrency: number;
+  #sweeping: Promise<ReadonlySet<string>> | undefined;
+  #sweepQueued: Promise<ReadonlySet<string>> | undefined;
   readonly #subs: Subscription[] = [];
   readonly #reports = new Subject<ExecutionReport>();
   readonly #errors = new Subject<TradestateError>();
@@ -318,6 +330,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
         `finishedMemory must be an integer ≥ 1, got ${finished}`,
         { finishedMemory: finished }
       );
+    const lanes = o.reconcileConcurrency ?? 4;
+    if (!Number.isSafeInteger(lanes) || lanes < 1)
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `reconcileConcurrency must be an integer ≥ 1, got ${lanes}`,
+        { reconcileConcurrency: lanes }
+      );
+    this.#reconcileConcurrency = lanes;
     const page = o.openOrdersPageSize ?? 500;
     if (!Number.isSafeInteger(page) || page < 1 || page > 500)
       throw new TradestateError(
@@ -441,14 +461,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   }
 
   /**
-   * Fetch every order that is not final (and the replacing order of a pending replace) by client order id
-   * and reconcile it, and run the orphan sweep (see the class doc). Runs after each stream reconnect;
-   * resolves when done.
+   * Run the orphan sweep, which reconciles the working orders the venue lists as open, then fetch every
+   * other order that is not final (and the replacing order of a pending replace) by client order id and
+   * reconcile it (see the class doc). Runs after each stream reconnect; resolves when done.
    */
   async reconcile(): Promise<void> {
-    const jobs: Promise<void>[] = [this.#sweep()];
-    for (const t of this.#orders.values()) if (!t.final) jobs.push(this.#refresh(t));
-    await Promise.all(jobs);
+    const listed = await this.#sweep();
+    const rest = [...this.#orders.values()].filter((t) => !t.final && !listed.has(t.clientOrderId));
+    await eachLimited(rest, this.#reconcileConcurrency, (t) => this.#refresh(t));
   }
 
   /**
@@ -726,8 +746,11 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   // ── orphan sweep ────────────────────────────────────────────────────────────────────────────────────
 
-  /** Run the sweep; one asked for while one runs starts after it (asks meanwhile share that one). */
-  #sweep(): Promise<void> {
+  /**
+   * Run the sweep; one asked for while one runs starts after it (asks meanwhile share that one). Resolves to
+   * the client order ids of the working orders it reconciled from the listing.
+   */
+  #sweep(): Promise<ReadonlySet<string>> {
     if (this.#sweepQueued) return this.#sweepQueued;
     const running = this.#sweeping;
     if (!running) return this.#startSweep();
@@ -739,8 +762,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     return next;
   }
 
-  #startSweep(): Promise<void> {
-    const p: Promise<void> = this.#sweepOnce().finally(() => {
+  #startSweep(): Promise<ReadonlySet<string>> {
+    const p: Promise<ReadonlySet<string>> = this.#sweepOnce().finally(() => {
       if (this.#sweeping === p) this.#sweeping = undefined;
     });
     this.#sweeping = p;
@@ -749,12 +772,15 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   /**
    * Every page of GET /v2/orders?status=open (oldest first, {@link AlpacaRestClient.forEachOpenOrderPage});
-   * each open order not held by the gateway is dealt with once. Never rejects.
+   * each open order not held by the gateway is dealt with once, and each working order held by it with
+   * nothing waiting on an answer is reconciled from it. Never rejects; resolves to the client order ids of
+   * the orders so reconciled.
    */
-  async #sweepOnce(): Promise<void> {
+  async #sweepOnce(): Promise<ReadonlySet<string>> {
+    const listed = new Set<string>();
     try {
       const r = await this.#rest.forEachOpenOrderPage(this.#pageSize, async (orders) => {
-        await Promise.all(orders.map((o) => this.#onOpenOrder(o)));
+        await Promise.all(orders.map((o) => this.#onOpenOrder(o, listed)));
       });
       if (r.stuckAt !== undefined) {
         this.#errors.next(
@@ -769,10 +795,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     } catch (e) {
       this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));
     }
+    return listed;
   }
 
-  /** One open venue order: an orphan of ours is canceled, one not sent through here reported once. */
-  async #onOpenOrder(o: AlpacaOrder): Promise<void> {
+  /**
+   * One open venue order: an orphan of ours is canceled, one not sent through here reported once, a working
+   * one of ours with nothing waiting on an answer reconciled (and added to `listed`).
+   */
+  async #onOpenOrder(o: AlpacaOrder, listed: Set<string>): Promise<void> {
     const cid = o.client_order_id;
     const about = {
       clientOrderId: cid,
@@ -799,8 +829,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       this.#orphan(`${what}: canceled`, about, 'canceled');
       return;
     }
+    const t = this.#orders.get(cid);
+    if (t && !t.final && t.pending === undefined && t.unresolved === undefined) {
+      this.#guard(() => this.#snapshot(t, o));
+      listed.add(cid);
+      return;
+    }
     const ours =
-      this.#orders.has(cid) ||
+      t !== undefined ||
       this.#replacing.has(cid) ||
       this.#refusedReplacements.has(cid) ||
       this.#byVenueId.has(o.id) ||

@@ -312,6 +312,80 @@ describe('AlpacaExecutionGateway ⇄ AlpacaLocalVenue (loopback)', () => {
       expect(h.errors).toEqual([]);
     });
 
+    it('six working orders, four finished while disconnected: the reconcile lists the open ones once and fetches only the four, two at a time', async () => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const h = await harness({
+        gateway: { reconcileConcurrency: 2 },
+        wrapRest: (rest) => ({
+          submitOrder: (req) => rest.submitOrder(req),
+          replaceOrder: (id, req) => rest.replaceOrder(id, req),
+          cancelOrder: (id) => rest.cancelOrder(id),
+          forEachOpenOrderPage: (n, f) => rest.forEachOpenOrderPage(n, f),
+          async getOrderByClientOrderId(cid) {
+            maxInFlight = Math.max(maxInFlight, ++inFlight);
+            try {
+              return await rest.getOrderByClientOrderId(cid);
+            } finally {
+              inFlight--;
+            }
+          }
+        })
+      });
+      h.venue.quote('AAPL', '99.00', '100.50', '500', '500');
+      const cids = ['w-1', 'w-2', 'w-3', 'w-4', 'w-5', 'w-6'];
+      for (const cid of cids) h.gw.submit(submitCmd(cid)); // buy 10 @ 100.00 each: they rest
+      await h.until(() => cids.every((c) => h.types(c).includes('accepted')), 'all accepted');
+      await h.settle();
+      h.venue.dropStreamClients();
+      h.venue.quote('AAPL', '99.00', '99.95', '500', '34'); // 34 lots fill, in time priority: nobody listens
+      const w6 = await venueOrder(h, 'w-6');
+      await h.rest.cancelOrder(w6.id); // canceled by hand meanwhile
+      const venueView: unknown[] = [];
+      for (const cid of cids) {
+        const o = await venueOrder(h, cid);
+        venueView.push([cid, o.status, o.filled_qty]);
+      }
+      expect(venueView).toEqual([
+        ['w-1', 'filled', '10'],
+        ['w-2', 'filled', '10'],
+        ['w-3', 'filled', '10'],
+        ['w-4', 'partially_filled', '4'],
+        ['w-5', 'new', '0'],
+        ['w-6', 'canceled', '0']
+      ]);
+      const asked = h.requests.length;
+      maxInFlight = 0;
+      await h.reconnect();
+      await h.until(
+        () =>
+          ['w-1', 'w-2', 'w-3'].every((c) => h.of(c).at(-1)?.leavesQty === 0) &&
+          h.of('w-4').at(-1)?.cumQty === 4 &&
+          h.types('w-6').includes('canceled'),
+        'the reconcile'
+      );
+      await h.settle();
+      // the open orders (w-4 and w-5) from the listing; the four that finished by client order id
+      expect(h.requests.slice(asked).map((r) => `${r.method} ${r.url}`)).toEqual([
+        'GET /v2/orders?status=open&limit=500&direction=asc',
+        'GET /v2/orders:by_client_order_id?client_order_id=w-1',
+        'GET /v2/orders:by_client_order_id?client_order_id=w-2',
+        'GET /v2/orders:by_client_order_id?client_order_id=w-3',
+        'GET /v2/orders:by_client_order_id?client_order_id=w-6'
+      ]);
+      expect(maxInFlight).toBe(2);
+      for (const cid of ['w-1', 'w-2', 'w-3']) expect(fillsOf(h.of(cid)), cid).toEqual([[10, 10_000, 10, 0]]);
+      expect(fillsOf(h.of('w-4'))).toEqual([[4, 10_000, 4, 6]]);
+      expect(h.of('w-4').at(-1)?.reason).toBe(
+        'reconciled: fill missed by the stream, price from filled_avg_price'
+      );
+      expect(h.types('w-5')).toEqual(['accepted']);
+      expect(h.types('w-6')).toEqual(['accepted', 'canceled']);
+      const ids = h.reports.map((r) => r.execId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(h.errors).toEqual([]);
+    });
+
     it('paused, dropped, reconciled, then the held fill arrives late: still reported once', async () => {
       const h = await harness();
       h.venue.quote('AAPL', '99.00', '100.00', '500', '4');

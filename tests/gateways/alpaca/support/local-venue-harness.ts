@@ -7,7 +7,8 @@ import { type Nanos, NS_PER_MS } from '../../../../src/core/nanos.ts';
 import { Rng } from '../../../../src/core/rng.ts';
 import {
   AlpacaExecutionGateway,
-  type AlpacaExecutionGatewayOptions
+  type AlpacaExecutionGatewayOptions,
+  type AlpacaOrderApi
 } from '../../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
 import { AlpacaRestClient } from '../../../../src/gateways/alpaca/alpaca-rest.client.ts';
 import {
@@ -64,8 +65,10 @@ export interface HarnessOptions {
   /** Gateway options beyond the harness's own. */
   readonly gateway?: Pick<
     AlpacaExecutionGatewayOptions,
-    'orphanMemory' | 'openOrdersPageSize' | 'finishedMemory'
+    'orphanMemory' | 'openOrdersPageSize' | 'finishedMemory' | 'reconcileConcurrency'
   >;
+  /** What the gateway calls instead of the REST client itself (to watch its calls). Default: the client. */
+  readonly wrapRest?: (rest: AlpacaRestClient) => AlpacaOrderApi;
 }
 
 /** Everything of one interop run; {@link Harness.close} tears all of it down. */
@@ -161,7 +164,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     });
     closers.push(() => stream.stop());
     const gw = new AlpacaExecutionGateway({
-      rest,
+      rest: o.wrapRest ? o.wrapRest(rest) : rest,
       stream,
       instruments: venue.instruments,
       clock,
