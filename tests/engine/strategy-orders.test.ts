@@ -183,6 +183,33 @@ describe('strategies cancel and replace their own orders through risk, the OMS a
     expect(types(recs, 'order.replaced')).toEqual(['order.replaced:quoter-2']);
   });
 
+  it('a replace the order refuses itself (a size not above what has filled) never reaches the venue, and the strategy sees its order working again', async () => {
+    const seen: string[] = [];
+    const { s, recs } = await run((k, o) => {
+      seen.push(`${k}:${o.clientOrderId}:${o.status}`);
+      if (k === 1) return [{ kind: 'replace', clientOrderId: o.clientOrderId, qty: 0, reason: 'to nothing' }];
+      if (k === 2) return [{ kind: 'cancel', clientOrderId: o.clientOrderId, reason: 'done' }];
+      return [];
+    });
+    const refused = recs.filter((x) => x.type === 'order.refused');
+    expect(refused.map((x) => x.payload)).toMatchObject([
+      {
+        clientOrderId: 'quoter-1',
+        status: 'ACKNOWLEDGED',
+        event: 'order.replace',
+        code: 'TRD_ERR_INVALID_TRANSITION'
+      }
+    ]);
+    expect(types(recs, 'order.pending_replace', 'order.replaced')).toEqual([]);
+    // pending from the replace on (k 1), working again at the next bar (k 2): the runtime forwarded the refusal
+    expect(seen.slice(0, 2)).toEqual(['1:quoter-1:ACKNOWLEDGED', '2:quoter-1:ACKNOWLEDGED']);
+    expect(types(recs, 'order.cancel', 'order.canceled')).toEqual([
+      'order.cancel:quoter-1',
+      'order.canceled:quoter-1'
+    ]);
+    expect(s.finalOrders()).toEqual([]);
+  });
+
   it('a strategy cannot cancel an order it does not own: refused and logged, nothing reaches the OMS', async () => {
     const { recs } = await run((k) =>
       k === 1 ? [{ kind: 'cancel', clientOrderId: 'someone-else-1', reason: 'x' }] : []
