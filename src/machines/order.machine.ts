@@ -309,7 +309,8 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
           ? {
               chain: [...ctx.chain, ctx.clientOrderId],
               clientOrderId: p.newClientOrderId,
-              qty: p.qty ?? ctx.qty,
+              // the venue's size: a replace that crossed a restatement may have undone it (FIX OrderQty is absolute)
+              qty: e.report.leavesQty > 0 ? e.report.cumQty + e.report.leavesQty : (p.qty ?? ctx.qty),
               limitPx: p.limitPx ?? ctx.limitPx,
               stopPx: p.stopPx ?? ctx.stopPx
             }

@@ -115,7 +115,7 @@ describe('omsMachine', () => {
     t.oms.send({ type: 'order.replace', command: replaceA({ qty: 20 }) });
     t.oms.send({
       type: 'exec.report',
-      report: report('replaced', { clientOrderId: 'a2', origClientOrderId: 'a' })
+      report: report('replaced', { clientOrderId: 'a2', origClientOrderId: 'a', leavesQty: 20 })
     });
     t.oms.send({
       type: 'exec.report',

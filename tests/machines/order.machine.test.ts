@@ -382,6 +382,25 @@ describe('orderMachine', () => {
     expect(o.status()).toBe('FILLED');
   });
 
+  it("a replace takes the venue's size from its answer: a price-only replace that crossed a restatement may have undone it", () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    const sized = ev.replace();
+    if (sized.type !== 'order.replace') throw new Error('a replace');
+    const { qty: _, ...priceOnly } = sized.command;
+    o.actor.send({ ...sized, command: priceOnly });
+    // the venue restates 2 → 1, then applies the replace it had, sent as of 2 (FIX OrderQty is absolute)
+    o.actor.send(ev.restated(1));
+    expect(o.actor.getSnapshot().context.qty).toBe(1);
+    o.actor.send(ev.replaced(2));
+    expect([o.status(), o.actor.getSnapshot().context.qty]).toEqual(['ACKNOWLEDGED', 2]);
+    expect(o.emitted.at(-1)).toMatchObject({ type: 'order.replaced', qty: 2, leavesQty: 2, limitPx: 1001 });
+    // the 2 the venue works fill without an overfill
+    o.actor.send(ev.fill('e1', 2));
+    expect(o.status()).toBe('FILLED');
+  });
+
   it('a restatement while a cancel is pending keeps it pending; one that leaves nothing is refused', () => {
     const o = start();
     o.actor.send(ev.submit());

@@ -93,9 +93,10 @@ export const ev = {
     type: 'venue.cancel_rejected',
     report: report('cancel_rejected')
   }),
-  replaced: (): OrderMachineEvent => ({
+  /** The venue replaced `o-1` by `o-1.r1`, `leavesQty` working (the default matches {@link ev.replace}'s size). */
+  replaced: (leavesQty = 3): OrderMachineEvent => ({
     type: 'venue.replaced',
-    report: report('replaced', { clientOrderId: 'o-1.r1' })
+    report: report('replaced', { clientOrderId: 'o-1.r1', leavesQty })
   }),
   replaceRejected: (): OrderMachineEvent => ({
     type: 'venue.replace_rejected',
