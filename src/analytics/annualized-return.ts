@@ -17,7 +17,8 @@ export function calendarDays(equity: readonly EquityPoint[]): number {
 /**
  * Compound annual growth rate over calendar time: `(end / start)^(1 / years) − 1` with
  * `years = calendarDays / 365.25`. 0 for an empty or zero-length curve or a non-positive start;
- * −1 when the curve ends at or below zero.
+ * −1 when the curve ends at or below zero; `Infinity` when a gain over a short span compounds past the
+ * largest double (as a profit factor with no losses is).
  */
 export function annualizedReturn(equity: readonly EquityPoint[]): number {
   const first = equity[0];
@@ -25,6 +26,5 @@ export function annualizedReturn(equity: readonly EquityPoint[]): number {
   const years = calendarDays(equity) / DAYS_PER_YEAR;
   if (first === undefined || last === undefined || years <= 0 || !(first.equity > 0)) return 0;
   if (!(last.equity > 0)) return -1;
-  const r = (last.equity / first.equity) ** (1 / years) - 1;
-  return Number.isFinite(r) ? r : 0;
+  return (last.equity / first.equity) ** (1 / years) - 1;
 }

@@ -35,8 +35,9 @@ export interface BootstrapResult {
 /**
  * Monte Carlo i.i.d. bootstrap of periodic (e.g. daily) returns: each path draws `horizon` returns with
  * replacement using the injected seeded {@link Rng}, compounds them from 1 and records its final return and
- * maximum drawdown. The same seed gives the same result. An empty sample yields all-zero outcomes.
- * Throws `TRD_ERR_NUMBER_INVALID` for a non-positive or non-integer `paths`/`horizon` or a percentile outside [0, 100].
+ * maximum drawdown (equity saturates at ±`Number.MAX_VALUE`, so an overflowing path is a huge gain, not a NaN).
+ * The same seed gives the same result. An empty sample yields all-zero outcomes. Throws `TRD_ERR_NUMBER_INVALID`
+ * for a non-positive or non-integer `paths`, a negative or non-integer `horizon`, or a percentile outside [0, 100].
  */
 export function bootstrapReturns(
   returns: readonly number[],
@@ -79,12 +80,13 @@ export function bootstrapReturns(
     let mdd = 0;
     if (n > 0) {
       for (let t = 0; t < horizon; t++) {
-        eq *= 1 + returns[rng.int(n)]!;
+        // saturates at ±Number.MAX_VALUE, so a path of huge returns stays a huge gain with finite drawdowns
+        eq = Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, eq * (1 + returns[rng.int(n)]!)));
         if (eq > peak) peak = eq;
         else if (peak > 0) mdd = Math.max(mdd, (peak - eq) / peak);
       }
     }
-    finals.push(Number.isFinite(eq) ? eq - 1 : 0);
+    finals.push(eq - 1);
     dds.push(mdd);
   }
   finals.sort((a, b) => a - b);

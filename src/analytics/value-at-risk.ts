@@ -10,7 +10,8 @@ export function quantileSorted(sorted: readonly number[], p: number): number {
   const lo = Math.floor(h);
   const a = sorted[lo]!;
   const b = sorted[Math.min(lo + 1, n - 1)]!;
-  return a + (h - lo) * (b - a);
+  // (an exact rank, or equal neighbours, is that value: Infinity stays Infinity rather than 0 × ∞)
+  return h === lo || a === b ? a : a + (h - lo) * (b - a);
 }
 
 /**

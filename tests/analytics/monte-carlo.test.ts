@@ -50,6 +50,17 @@ describe('bootstrapReturns', () => {
     expect(down.probabilityOfLoss).toBe(1);
   });
 
+  it('paths of huge returns saturate at the largest double: a huge gain, finite drawdowns, ordered percentiles', () => {
+    // every path compounds at least ×1.1 each step; two 1e200 draws overflow a double
+    const res = bootstrapReturns([1e200, 1e200, 0.1], new Rng(1), { paths: 50, horizon: 3 });
+    expect(res.finalReturns.every((x) => x > 0.33)).toBe(true);
+    expect(res.finalReturns.at(-1)).toBe(Number.MAX_VALUE - 1);
+    expect(res.maxDrawdowns.every((d) => d === 0)).toBe(true);
+    for (const [a, b] of res.percentiles.slice(1).map((p, i) => [res.percentiles[i]!, p] as const))
+      expect(b.finalReturn).toBeGreaterThanOrEqual(a.finalReturn);
+    expect(res.probabilityOfLoss).toBe(0);
+  });
+
   it('an empty sample yields zeros; bad options throw a typed error', () => {
     const res = bootstrapReturns([], new Rng(1), { paths: 3 });
     expect(res.finalReturns).toEqual([0, 0, 0]);

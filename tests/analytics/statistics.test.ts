@@ -82,6 +82,8 @@ describe('returns and ratios', () => {
     expect(annualizedReturn(eq)).toBeCloseTo(0.1, 12);
     expect(annualizedReturn([eq[0]!])).toBe(0);
     expect(annualizedReturn([eq[0]!, { ...eq[1]!, equity: 0 }])).toBe(-1);
+    // 100 → 800 in one day: 8^365.25 ≈ 10^330 is past the largest double, a gain all the same (not 0)
+    expect(annualizedReturn([eq[0]!, { ts: T0 + NS_PER_DAY, equity: 800 }])).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('Sharpe ratio by hand: √37.8, sample std, zero when flat', () => {
@@ -167,6 +169,9 @@ describe('value at risk', () => {
   it('at 21 observations the 5% quantile is exactly the second worst', () => {
     const r = Array.from({ length: 21 }, (_, i) => (i - 10) / 100); // −0.10 … 0.10
     expect(quantileSorted(r, 0.05)).toBe(-0.09);
+    // an exact rank is that value, infinite or not; between a finite value and Infinity, Infinity
+    const tail = [1, 2, Number.POSITIVE_INFINITY];
+    expect([0.5, 0.75, 1].map((p) => quantileSorted(tail, p))).toEqual([2, Infinity, Infinity]);
     expect(historicalVar(r, 0.95)).toBe(0.09);
     expect(historicalCvar(r, 0.95)).toBeCloseTo(0.095, 12);
     expect(historicalVar(r, 0.5)).toBe(0);
