@@ -22,12 +22,22 @@ export interface BookPipelineResult {
   readonly report: BookWorkerReport;
   /** Wall time from the first record in to the last change out (ms); the worker's start-up is not in it. */
   readonly elapsedMs: number;
+  /**
+   * Times this thread slept the whole 1 ms bound without the ring it waited on moving (diagnostics: it waits on
+   * the ring the worker moves next, so these are only the worker's own stalls).
+   */
+  readonly timedOutWaits: number;
 }
 
 /**
  * Replay decoded LOBSTER messages with the book on a worker thread: this thread feeds the input ring and
  * collects the top-of-book changes from the output ring at the same time (it never blocks on one ring while
  * the other could move). The two threads share nothing but the rings.
+ *
+ * When neither ring moved, the output ring is empty, so the worker is not blocked on it: while records remain to
+ * go in, the input ring is full and the worker's next release wakes this thread (waiting on the output ring
+ * instead would sleep out the bound whenever the book's top did not change); once all are in, its next change,
+ * or its close of the output, does.
  */
 export async function replayInWorker(
   msgs: LobsterMessages,
@@ -41,6 +51,7 @@ export async function replayInWorker(
   let changes = new Float64Array(1024 * BOOK_OUT_WORDS);
   let count = 0;
   let sent = 0;
+  let timedOutWaits = 0;
   const outData = output.data;
   const t0 = performance.now();
   if (msgs.length === 0) input.close();
@@ -72,10 +83,17 @@ export async function replayInWorker(
         count += m;
         moved = true;
       }
-      if (!moved) output.waitReadable(1);
+      if (!moved && (sent < msgs.length ? input.waitWritable(1) : output.waitReadable(1)) === 'timed-out')
+        timedOutWaits++;
     }
     const elapsedMs = performance.now() - t0;
-    return { changes: changes.subarray(0, count * BOOK_OUT_WORDS), count, report: await report, elapsedMs };
+    return {
+      changes: changes.subarray(0, count * BOOK_OUT_WORDS),
+      count,
+      report: await report,
+      elapsedMs,
+      timedOutWaits
+    };
   } finally {
     await worker.terminate();
   }

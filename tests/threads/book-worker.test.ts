@@ -56,6 +56,27 @@ describe('book building on a worker thread, fed through lock-free rings', () => 
     expect(Array.from(r.changes)).toEqual(reference(part));
   });
 
+  it('a stretch with no top-of-book change does not stall the feed: it waits on the input ring, which the worker frees', async () => {
+    // two orders set the touch, then 20,000 adds deep in the book: nothing comes back on the output ring while
+    // ~2,500 refills of an 8-record input ring go in (waiting on the output ring slept out 1 ms at each)
+    const n = 20_002;
+    const deep: LobsterMessages = {
+      length: n,
+      timeNs: Float64Array.from({ length: n }, (_, i) => 34_200e9 + i),
+      type: new Uint8Array(n).fill(1),
+      orderId: Float64Array.from({ length: n }, (_, i) => i + 1),
+      size: new Float64Array(n).fill(100),
+      price: Float64Array.from({ length: n }, (_, i) =>
+        i === 0 ? 1_000_000 : i === 1 ? 1_010_000 : 900_000
+      ),
+      direction: Int8Array.from({ length: n }, (_, i) => (i === 1 ? -1 : 1))
+    };
+    const r = await replayInWorker(deep, { ringCapacity: 8 });
+    expect(r.report).toEqual({ messages: n, topChanges: 2 });
+    expect(Array.from(r.changes)).toEqual(reference(deep));
+    expect(r.timedOutWaits).toBeLessThan(250);
+  });
+
   it('the same loop on one thread (rings as plain queues) gives the same changes, and closes its output', () => {
     const n = 2_000;
     const input = SpscRing.create(4096, BOOK_IN_WORDS);
