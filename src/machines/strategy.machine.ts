@@ -258,8 +258,7 @@ function act(
       } else {
         if (changeable(o.status)) {
           open[a.clientOrderId] = { ...o, status: 'PENDING_REPLACE' };
-          if (a.qty !== undefined)
-            contingent = ownReplace(contingent, a.clientOrderId, o.filled + Math.abs(o.leaves));
+          contingent = ownReplace(contingent, a.clientOrderId, o.filled + Math.abs(o.leaves), a.qty);
         }
         enqueue({
           type: 'strategy.replace_requested',

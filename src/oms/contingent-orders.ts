@@ -42,9 +42,12 @@ export interface SentReduction {
   readonly retry: boolean;
   /** The order's quantity it was computed from (lowered by each venue restatement since). */
   readonly basis?: number;
+  /** The order's quantity the replace asks for (its size as sent, or for a price-only replace the size then). */
+  readonly target?: number;
   /**
-   * Lots the venue restated the order down by while it was in flight: the replace's quantity is absolute (FIX),
-   * so if it takes it undoes them, and they are owed again.
+   * Lots the venue restated the order down by while it was in flight. A replace's quantity is absolute on FIX
+   * (OrderQty, even on a price-only replace), so if it takes it may undo them: what the replaced order has beyond
+   * `target − restated` (at most `restated`) is owed again.
    */
   readonly restated?: number;
   /** The strategy's own replace (`lots` 0), followed only for restatements: a refusal of it owes nothing. */
@@ -182,10 +185,29 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
   return out;
 }
 
+/** Why an order is reduced: the reason of the replace (followed by the lots) and of the cancel. */
+interface Why {
+  readonly reduce: string;
+  readonly cancel: string;
+}
+
+/** A reduction because of something in the order's OCO group. */
+const ouo = (cause: string): Why => ({ reduce: `OUO: ${cause}`, cancel: `OCO: ${cause}` });
+
 /**
- * Reduce order `id` (`filled` lots filled, `leaves` left) by `by` lots, because of `cause`: a replace by one that
- * much smaller (a size decrease keeps its queue place), noted in `reducing` as in flight (`retry`: a second try),
- * or a cancel when that leaves nothing.
+ * Why order `id`'s debt is paid: its group's fills, or for an order outside any group (which owes only that) a
+ * venue restatement a replace undid.
+ */
+function debtWhy(oco: Contingencies['oco'], id: string): Why {
+  if (oco[id] !== undefined) return ouo('group filled');
+  const why = 'restated: the venue’s restatement, undone by a replace, taken off again';
+  return { reduce: why, cancel: why };
+}
+
+/**
+ * Reduce order `id` (`filled` lots filled, `leaves` left) by `by` lots, for `why`: a replace by one that much
+ * smaller (a size decrease keeps its queue place), noted in `reducing` as in flight (`retry`: a second try), or a
+ * cancel when that leaves nothing.
  */
 function reduction(
   reducing: Contingencies['reducing'],
@@ -193,16 +215,16 @@ function reduction(
   filled: number,
   leaves: number,
   by: number,
-  cause: string,
+  why: Why,
   retry = false
 ): { readonly action: CancelIntent | ReplaceIntent; readonly reducing: Contingencies['reducing'] } {
   const left = leaves - by;
   return left > 0
     ? {
-        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `OUO: ${cause} ${by}` },
-        reducing: { ...reducing, [id]: { lots: by, retry, basis: filled + leaves } }
+        action: { kind: 'replace', clientOrderId: id, qty: filled + left, reason: `${why.reduce} ${by}` },
+        reducing: { ...reducing, [id]: { lots: by, retry, basis: filled + leaves, target: filled + left } }
       }
-    : { action: { kind: 'cancel', clientOrderId: id, reason: `OCO: ${cause}` }, reducing };
+    : { action: { kind: 'cancel', clientOrderId: id, reason: why.cancel }, reducing };
 }
 
 /**
@@ -231,8 +253,8 @@ export function contingentActions(
   const orig = e.origClientOrderId;
   let { brackets, oco, owed, reducing } = c;
   const actions: (OrderIntent | CancelIntent | ReplaceIntent)[] = [];
-  const reduce = (k: string, filled: number, leaves: number, by: number, cause: string, retry = false) => {
-    const r = reduction(reducing, k, filled, leaves, by, cause, retry);
+  const reduce = (k: string, filled: number, leaves: number, by: number, why: Why, retry = false) => {
+    const r = reduction(reducing, k, filled, leaves, by, why, retry);
     reducing = r.reducing;
     actions.push(r.action);
   };
@@ -242,8 +264,9 @@ export function contingentActions(
     if (owed[orig] !== undefined) owed = rekey(owed, orig, [id, owed[orig]!]);
     const took = reducing[orig];
     if (took !== undefined) {
-      reducing = rekey(reducing, orig); // the reduction took, undoing what the venue restated meanwhile
-      if (took.restated) owed = { ...owed, [id]: (owed[id] ?? 0) + took.restated };
+      reducing = rekey(reducing, orig); // the replace took: what it undid of the venue's restatements is owed
+      const undone = undoneRestatement(took, e.qty);
+      if (undone > 0) owed = { ...owed, [id]: (owed[id] ?? 0) + undone };
     }
   }
   // the venue restated an order while a replace of ours is in flight: that replace would undo it
@@ -269,7 +292,7 @@ export function contingentActions(
   const debt = owed[id];
   if (debt !== undefined && (done || (!replay && changeable(e.to) && reducing[id] === undefined))) {
     owed = rekey(owed, id);
-    if (!done && debt !== 0) reduce(id, e.filledQty, e.leavesQty, debt, 'group filled', retry);
+    if (!done && debt !== 0) reduce(id, e.filledQty, e.leavesQty, debt, debtWhy(oco, id), retry);
   }
   const bracket = brackets[id];
   // exits for what the entry filled since the last release: once it is done, or (`exitsOn: 'fill'`) at each fill
@@ -295,7 +318,7 @@ export function contingentActions(
           if (o.status !== 'PENDING_CANCEL')
             actions.push({ kind: 'cancel', clientOrderId: k, reason: `OCO: ${id} filled` });
         } else if (changeable(o.status) && reducing[k] === undefined)
-          reduce(k, o.filled, Math.abs(o.leaves), fill, `${id} filled`);
+          reduce(k, o.filled, Math.abs(o.leaves), fill, ouo(`${id} filled`));
         else if (
           o.status !== 'PENDING_CANCEL' &&
           (owed[k] ?? 0) + (reducing[k]?.lots ?? 0) + fill >= Math.abs(o.leaves)
@@ -333,13 +356,33 @@ export function requestRefused(c: Contingencies, clientOrderId: string): Conting
 }
 
 /**
- * Note the strategy's own size replace of order `clientOrderId` (its quantity `basis` when sent), unless it is one
- * of our reductions: a venue restatement while it is in flight is owed again if it takes (its size is absolute).
+ * Note the strategy's own replace of order `clientOrderId` (its quantity `basis` when sent; `qty` its new size,
+ * absent for a price-only replace), unless it is one of our reductions: a venue restatement while it is in flight
+ * is owed again if the replace takes and undoes it.
  */
-export function ownReplace(c: Contingencies, clientOrderId: string, basis: number): Contingencies {
+export function ownReplace(
+  c: Contingencies,
+  clientOrderId: string,
+  basis: number,
+  qty: number = basis
+): Contingencies {
   const known = c.reducing[clientOrderId];
   if (known !== undefined && !known.own) return c;
-  return { ...c, reducing: { ...c.reducing, [clientOrderId]: { lots: 0, retry: false, basis, own: true } } };
+  return {
+    ...c,
+    reducing: { ...c.reducing, [clientOrderId]: { lots: 0, retry: false, basis, target: qty, own: true } }
+  };
+}
+
+/**
+ * Lots of the venue's restatements, made while replace `sent` was in flight, that the replace undid when it took,
+ * leaving the order at `qty`: beyond the size asked for less the restatements, and at most those (all of them
+ * when the size asked for is not known).
+ */
+function undoneRestatement(sent: SentReduction, qty: number): number {
+  const r = sent.restated ?? 0;
+  if (r === 0 || sent.target === undefined) return r;
+  return Math.min(r, Math.max(0, qty - (sent.target - r)));
 }
 
 /** `c` without the reductions among `actions` noted as in flight: they were not sent (discarded while halted). */
@@ -427,7 +470,7 @@ export function catchUpContingencies(
     if (working && (!changeable(o.status) || reducing[k] !== undefined)) continue; // paid live, once it can change
     owed = rekey(owed, k);
     if (!working) continue;
-    const r = reduction(reducing, k, o.filled, Math.abs(o.leaves), next.owed[k]!, 'group filled');
+    const r = reduction(reducing, k, o.filled, Math.abs(o.leaves), next.owed[k]!, debtWhy(next.oco, k));
     reducing = r.reducing;
     actions.push(r.action);
   }

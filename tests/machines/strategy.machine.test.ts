@@ -779,8 +779,8 @@ describe('strategyMachine: brackets and OCO groups', () => {
       ]
     );
     expect(s.ctx().contingent.reducing).toEqual({
-      'b-3': { lots: 1, retry: false, basis: 5 },
-      'b-2': { lots: 2, retry: true, basis: 5 }
+      'b-3': { lots: 1, retry: false, basis: 5, target: 4 },
+      'b-2': { lots: 2, retry: true, basis: 5, target: 3 }
     });
     // halted: the retry refused too asks for a cancel, and the take-profit's next fill for a reduction; both are
     // discarded, and neither is left in flight
@@ -801,7 +801,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
     expect(s.discarded.at(-1)).toMatchObject({
       intents: [{ kind: 'replace', clientOrderId: 'b-2', qty: 4 }]
     });
-    expect(s.ctx().contingent.reducing).toEqual({ 'b-3': { lots: 1, retry: false, basis: 5 } });
+    expect(s.ctx().contingent.reducing).toEqual({ 'b-3': { lots: 1, retry: false, basis: 5, target: 4 } });
   });
 
   it("without venue OCO a fill while the strategy's own replace of the other exit is unanswered is owed, even before its order.pending_replace", () => {
@@ -866,6 +866,41 @@ describe('strategyMachine: brackets and OCO groups', () => {
       ['b-3', 4, 'take less'],
       ['b-4', 2, 'OUO: group filled 2']
     ]);
+  });
+
+  it("the strategy's own price-only replace crossed by the venue's restatement: taken off again only if undone", () => {
+    const run = (venueQty: number) => {
+      const { s } = entered(true);
+      s.send(exitEvent('b-2', { qty: 5, leavesQty: 5 }));
+      let sent = false;
+      s.ctx().strategy.onOrderEvent = (e) => {
+        if (sent || e.clientOrderId !== 'b-3') return [];
+        sent = true;
+        return [{ kind: 'replace', clientOrderId: 'b-3', limitPx: 1_200, reason: 'closer' }];
+      };
+      s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 })); // asks for b-3 at a new price as b-4
+      s.send(exitFill('b-2', 2, 2));
+      s.send(exitEvent('b-3', { type: 'order.restated', qty: 3, leavesQty: 3, to: 'PENDING_REPLACE' }));
+      s.send(
+        exitEvent('b-4', {
+          type: 'order.replaced',
+          origClientOrderId: 'b-3',
+          qty: venueQty,
+          leavesQty: venueQty,
+          to: 'ACKNOWLEDGED'
+        })
+      );
+      return s.emitted
+        .filter((e) => e.type === 'strategy.replace_requested')
+        .map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason]);
+    };
+    // FIX: the replace carried the 5 the order had when sent, undoing the restatement: the 2 come off again
+    expect(run(5)).toEqual([
+      ['b-3', undefined, 'closer'],
+      ['b-4', 3, 'OUO: group filled 2']
+    ]);
+    // a venue that kept the restated 3: nothing more
+    expect(run(3)).toEqual([['b-3', undefined, 'closer']]);
   });
 
   it('a replace the order refused itself (never sent) is not in flight: the view and later reductions go on', () => {
@@ -997,7 +1032,7 @@ describe('strategyMachine: brackets and OCO groups', () => {
         { kind: 'replace', clientOrderId: 'b-2', qty: 3, reason: 'OUO: group filled 2' }
       ]);
       expect(s.ctx().contingent.reducing).toEqual(
-        halted ? {} : { 'b-2': { lots: 2, retry: false, basis: 5 } }
+        halted ? {} : { 'b-2': { lots: 2, retry: false, basis: 5, target: 3 } }
       );
     }
   });

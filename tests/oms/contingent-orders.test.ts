@@ -411,7 +411,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(sent.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: tp filled 4' }
     ]);
-    expect(sent.next.reducing).toEqual({ sl: { lots: 4, retry: false, basis: 10 } });
+    expect(sent.next.reducing).toEqual({ sl: { lots: 4, retry: false, basis: 10, target: 6 } });
     // tp fills 1 more before sl's order.pending_replace arrives: sl still looks acknowledged
     const r = contingentActions(sent.next, tpFill(1, 5), working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
     expect(r.actions).toEqual([]);
@@ -428,7 +428,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(took.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl2', qty: 5, reason: 'OUO: group filled 1' }
     ]);
-    expect(took.next.reducing).toEqual({ sl2: { lots: 1, retry: false, basis: 6 } });
+    expect(took.next.reducing).toEqual({ sl2: { lots: 1, retry: false, basis: 6, target: 5 } });
     expect(took.next.owed).toEqual({});
   });
 
@@ -438,7 +438,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
     ]);
-    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: true, basis: 10 } });
+    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: true, basis: 10, target: 5 } });
     expect(r.next.owed).toEqual({});
     // refused again (say the venue cannot replace it in its state): canceled rather than left larger than the position
     const again = live(r.next, refused());
@@ -484,7 +484,9 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
       sent.next,
       slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' })
     );
-    expect(restated.next.reducing).toEqual({ sl: { lots: 4, retry: false, basis: 8, restated: 2 } });
+    expect(restated.next.reducing).toEqual({
+      sl: { lots: 4, retry: false, basis: 8, target: 6, restated: 2 }
+    });
     // the replace to 6 takes, undoing the 2: they are taken off again
     const took = live(restated.next, slReplaced({ qty: 6, leavesQty: 6 }));
     expect(took.actions).toEqual([
@@ -497,10 +499,56 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     ]);
   });
 
+  it('a replace that took at the size asked for less the restatement did not undo it: only what it undid is owed', () => {
+    // sl 10 → 6 in flight, restated to 8 meanwhile: a venue that applied the reduction to the restated size
+    // leaves 4 (nothing owed); one that left 5 undid 1 of the 2
+    const restated = live(
+      sent.next,
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' })
+    );
+    const kept = live(restated.next, slReplaced({ qty: 4, leavesQty: 4 }));
+    expect([kept.actions, kept.next.owed, kept.next.reducing]).toEqual([[], {}, {}]);
+    expect(live(restated.next, slReplaced({ qty: 5, leavesQty: 5 })).actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 4, reason: 'OUO: group filled 1' }
+    ]);
+  });
+
+  it("the strategy's own price-only replace is followed too: FIX sends the size it had, undoing a restatement", () => {
+    const own = ownReplace(group, 'sl', 10); // a new stop price, no size: the size asked for is the 10 it has
+    expect(own.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 10, target: 10, own: true } });
+    const restated = live(
+      own,
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' })
+    );
+    // FIX: the replace carried OrderQty 10 and the venue went back to it: the 2 are taken off again
+    expect(live(restated.next, slReplaced({ qty: 10, leavesQty: 10 })).actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl2', qty: 8, reason: 'OUO: group filled 2' }
+    ]);
+    // a venue that kept the restated size (Alpaca's PATCH without a qty): nothing to do
+    const kept = live(restated.next, slReplaced({ qty: 8, leavesQty: 8 }));
+    expect([kept.actions, kept.next.owed, kept.next.reducing]).toEqual([[], {}, {}]);
+  });
+
+  it('an order outside any group that owes a restatement a replace undid is reduced with that reason', () => {
+    const alone = ownReplace(NO_CONTINGENCIES, 'sl', 10);
+    const restated = live(
+      alone,
+      slEvent({ type: 'order.restated', qty: 8, leavesQty: 8, to: 'PENDING_REPLACE' })
+    );
+    expect(live(restated.next, slReplaced({ qty: 10, leavesQty: 10 })).actions).toEqual([
+      {
+        kind: 'replace',
+        clientOrderId: 'sl2',
+        qty: 8,
+        reason: 'restated: the venue’s restatement, undone by a replace, taken off again 2'
+      }
+    ]);
+  });
+
   it("the strategy's own size replace crossed by a restatement: owed again if it takes, nothing if refused", () => {
     // the strategy replaces sl (10) to 12; the venue restates it to 8 meanwhile
-    const own = ownReplace(group, 'sl', 10);
-    expect(own.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 10, own: true } });
+    const own = ownReplace(group, 'sl', 10, 12);
+    expect(own.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 10, target: 12, own: true } });
     expect(ownReplace(sent.next, 'sl', 10)).toBe(sent.next); // one of our reductions is followed already
     const restated = live(
       own,
@@ -523,7 +571,7 @@ describe('contingentActions: a reduction in flight, and one the venue refuses', 
     expect(requestRefused(group, 'sl')).toBe(group);
     // a later own replace starts afresh from the size then
     const again = ownReplace(ownReplace(group, 'sl', 10), 'sl', 8);
-    expect(again.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 8, own: true } });
+    expect(again.reducing).toEqual({ sl: { lots: 0, retry: false, basis: 8, target: 8, own: true } });
   });
 
   it('unsent: reductions discarded while halted are not in flight', () => {
@@ -616,7 +664,7 @@ describe('catchUpContingencies: a restarted strategy and the order events it mis
     expect(r.actions).toEqual([
       { kind: 'replace', clientOrderId: 'sl', qty: 5, reason: 'OUO: group filled 5' }
     ]);
-    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: false, basis: 10 } });
+    expect(r.next.reducing).toEqual({ sl: { lots: 5, retry: false, basis: 10, target: 5 } });
     const flying = catchUpContingencies(c, [tpFill(3, 5)], working(['sl'], ['tp', 'PARTIAL_FILL', 5]), false);
     expect([flying.actions, flying.next.owed]).toEqual([[], { sl: 3 }]);
   });
