@@ -99,8 +99,22 @@ export interface AlpacaConnection {
  * Connect the Alpaca client stack: REST client, `trade_updates` stream, execution gateway, and the
  * market-data stream (minute bars of the instruments) behind the market-data gateway. The same code talks to
  * Alpaca's paper API and to the built-in local venue; only the endpoints differ. Nothing is subscribed yet.
+ * Throws `TRD_ERR_CONFIG_INVALID` for two instruments Alpaca's answers cannot tell apart (`BTC/USD` and
+ * `BTCUSD`: a position names both `BTCUSD`).
  */
 export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
+  const bySymbol = new Map<string, Instrument>();
+  for (const i of o.instruments) {
+    const key = alpacaSymbolKey(i.symbol);
+    const other = bySymbol.get(key);
+    if (other !== undefined)
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `instruments ${other.symbol} and ${i.symbol} are one symbol to Alpaca (${key}): keep one`,
+        { symbols: [other.symbol, i.symbol], key }
+      );
+    bySymbol.set(key, i);
+  }
   const rng = new Rng(o.seed);
   const instruments = new InstrumentMap('ALPACA', o.instruments);
   const rest = new AlpacaRestClient({
@@ -185,7 +199,6 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
       return moneyFromDecimal(account.cash);
     },
     positions: async () => {
-      const bySymbol = new Map(o.instruments.map((i) => [alpacaSymbolKey(i.symbol), i]));
       const out: Record<string, number> = {};
       for (const p of await rest.listPositions()) {
         const inst = bySymbol.get(alpacaSymbolKey(p.symbol));

@@ -51,6 +51,29 @@ describe('positions()', () => {
     expect(await c.positions()).toEqual({ 'AAPL@ALPACA': 5, 'BTC/USD@ALPACA': 261_937 });
   });
 
+  it('two instruments Alpaca names alike (BTC/USD and BTCUSD) are refused at connect: CONFIG_INVALID', () => {
+    const endpoints = {
+      tradingUrl: 'http://127.0.0.1:1',
+      tradingStreamUrl: 'ws://127.0.0.1:1',
+      keyId: KEY,
+      secretKey: SECRET
+    };
+    let err: unknown;
+    try {
+      connect(endpoints, [
+        inst('BTC/USD', '0.01', '0.00001'),
+        inst('AAPL', '0.01', '1'),
+        inst('btcusd', '0.01', '0.00001')
+      ]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: 'TRD_ERR_CONFIG_INVALID',
+      context: { symbols: ['BTC/USD', 'btcusd'], key: 'BTCUSD' }
+    });
+  });
+
   it('against the local Alpaca, which names a crypto position as Alpaca does (BTCUSD)', async () => {
     const { v } = await startVenue({ initialCash: '1000000' });
     cleanup.push(() => v.stop());
