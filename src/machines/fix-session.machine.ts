@@ -104,6 +104,13 @@ export type FixSessionEmitted =
   | { readonly type: 'fix.loggedOn'; readonly nextIn: number; readonly nextOut: number }
   | { readonly type: 'fix.disconnected'; readonly reason: string }
   | { readonly type: 'fix.app'; readonly msg: FixMessage; readonly possDup: boolean }
+  /** An application message took MsgSeqNum `seq` (written now, or stored for a resend while not logged on). */
+  | {
+      readonly type: 'fix.appSent';
+      readonly seq: number;
+      readonly msgType: string;
+      readonly fields: readonly FixField[];
+    }
   | { readonly type: 'fix.garbled'; readonly code: string; readonly message: string }
   | {
       readonly type: 'fix.rejectSent';
@@ -613,7 +620,9 @@ export const fixSessionMachine = setup({
     sendApp: enqueueActions(({ context, event, enqueue }, p: { write: boolean }) => {
       if (event.type !== 'session.send') return;
       const fx = new Fx(context);
+      const seq = fx.nextOut;
       fx.send(event.msgType, event.fields, p.write);
+      fx.emits.push({ type: 'fix.appSent', seq, msgType: event.msgType, fields: event.fields });
       flush(fx, enqueue as unknown as EnqueueLike);
     })
   }

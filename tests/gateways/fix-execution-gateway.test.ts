@@ -184,22 +184,23 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
   });
 });
 
-describe('FixExecutionGateway with refuseWhileDown (application messages gap-filled on a resend)', () => {
-  const order = (id: string, now: bigint) =>
-    ({
-      type: 'order.submit',
-      commandId: id,
-      tsInit: now,
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: id,
-      side: 'buy',
-      orderType: 'limit',
-      qty: 10,
-      limitPx: 1250,
-      tif: 'day'
-    }) as const;
+/** A limit buy of 10 @ 12.50 as order `id`. */
+const order = (id: string, now: bigint) =>
+  ({
+    type: 'order.submit',
+    commandId: id,
+    tsInit: now,
+    strategyId: 's',
+    instrumentId: AAPL.id,
+    clientOrderId: id,
+    side: 'buy',
+    orderType: 'limit',
+    qty: 10,
+    limitPx: 1250,
+    tif: 'day'
+  }) as const;
 
+describe('FixExecutionGateway with refuseWhileDown (application messages gap-filled on a resend)', () => {
   it('a request made while the session is not logged on is refused at once and never sent; logged on, it goes', () => {
     const h = new SessionHarness(sessionConfig('initiator'));
     const gw = new FixExecutionGateway(h.actor, MAP, h.clock, { refuseWhileDown: true });
@@ -268,5 +269,33 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
     ]);
     expect(reports.length).toBe(m);
     expect(gw.workingOrderCount).toBe(1);
+  });
+
+  it('a request made while the session handles a message (from a report handler) is found by its RefSeqNum too', () => {
+    const h = new SessionHarness(sessionConfig('initiator'));
+    h.logOnInitiator();
+    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
+    const reports: ExecutionReport[] = [];
+    gw.reports$.subscribe((r) => {
+      reports.push(r);
+      // the strategy cancels as soon as the order is accepted: sent while the session still handles that report
+      if (r.execType === 'accepted') gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
+    });
+    gw.submit(order('o1', h.clock.now()));
+    h.clearSent();
+    h.peer('8', er('o1', '0', '0', '10'));
+    const cancel = h.lastSent();
+    expect(cancel.msgType).toBe('F');
+    h.peer('3', [
+      [45, String(cancel.getInt(34))],
+      [372, 'F'],
+      [373, '1'],
+      [58, 'Required tag missing']
+    ]);
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'cancel_rejected',
+      clientOrderId: 'o1',
+      reason: 'session reject 1: Required tag missing'
+    });
   });
 });

@@ -19,6 +19,7 @@ import {
   type OrderFacts,
   type OrderStatusReport
 } from './app-messages.ts';
+import type { FixField } from './encoder.ts';
 import { type FixSessionActor, onFixApp } from './fix-session.ts';
 import type { FixMessage } from './parser.ts';
 import { applyReport, isFinal, type ReportedOrder, reportedOrder } from './reported-order.ts';
@@ -112,6 +113,7 @@ export class FixExecutionGateway implements ExecutionGateway {
       this.#loggedOn = false;
     });
     session.on('fix.rejectReceived', (e) => this.#onSessionReject(e.msg));
+    session.on('fix.appSent', (e) => this.#onSent(e.seq, e.msgType, e.fields));
     onFixApp(session, this.#errors, (msg) => this.#onApp(msg.msgType, msg));
   }
 
@@ -413,13 +415,15 @@ export class FixExecutionGateway implements ExecutionGateway {
   }
 
   #send(m: FixAppMessage): void {
-    const before = this.#session.getSnapshot().context.nextOut;
     this.#session.send({ type: 'session.send', msgType: m.msgType, fields: m.fields });
-    // a request written now took sequence number `before` (one queued behind another step took none yet: unknown)
-    if (!REQUESTS.has(m.msgType) || this.#session.getSnapshot().context.nextOut !== before + 1) return;
-    const ref = m.fields.find(([t]) => t === Tag.ClOrdID)?.[1];
+  }
+
+  /** A request took MsgSeqNum `seq` (when the session handled it, even queued behind another step): kept for a Reject. */
+  #onSent(seq: number, msgType: string, fields: readonly FixField[]): void {
+    if (!REQUESTS.has(msgType)) return;
+    const ref = fields.find(([t]) => t === Tag.ClOrdID)?.[1];
     if (ref === undefined) return;
-    this.#sentSeq.set(before, { msgType: m.msgType, ref: String(ref) });
+    this.#sentSeq.set(seq, { msgType, ref: String(ref) });
     if (this.#sentSeq.size > SENT_SEQ_KEPT) this.#sentSeq.delete(this.#sentSeq.keys().next().value!);
   }
 
