@@ -173,6 +173,13 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
       origClientOrderId: 'o1'
     });
     expect(gw.workingOrderCount).toBe(1);
+    // the venue resends both (PossDup after a gap): no second report, and no error either
+    const errors: string[] = [];
+    gw.errors$.subscribe((e) => errors.push(e.code));
+    const n = reports.length;
+    h.peer('j', bmr('F', 'c1'));
+    h.peer('j', bmr('G', 'o1b'));
+    expect([reports.length, errors]).toEqual([n, []]);
   });
 
   it('one naming nothing of ours is an error on errors$', () => {

@@ -82,7 +82,10 @@ export class FixExecutionGateway implements ExecutionGateway {
   readonly #replacing = new Map<string, ReplaceOrder>();
   /** Cancels sent and not yet answered: the order's client order id by the cancel request's ClOrdID. */
   readonly #canceling = new Map<string, string>();
-  /** Cancels and replaces dropped unanswered when their order ended (the latest 1,000): a late refusal is no news. */
+  /**
+   * Cancels and replaces refused already, or dropped unanswered when their order ended (the latest 1,000): a late
+   * or repeated refusal (a PossDup resend) is no news.
+   */
   readonly #settledRequests = new LastN(1_000);
   readonly #refuseWhileDown: boolean;
   /** The requests written while logged on, by sequence number (the latest {@link SENT_SEQ_KEPT}). */
@@ -316,6 +319,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     }
     if (refType === MsgType.OrderCancelRequest && canceled !== undefined && this.#orders.has(canceled)) {
       this.#canceling.delete(ref!);
+      this.#settledRequests.add(ref!);
       report(this.#orders.get(canceled)!, 'cancel_rejected', { clientOrderId: canceled });
       return;
     }
@@ -325,13 +329,14 @@ export class FixExecutionGateway implements ExecutionGateway {
       this.#orders.has(replace.clientOrderId)
     ) {
       this.#replacing.delete(ref!);
+      this.#settledRequests.add(ref!);
       report(this.#orders.get(replace.clientOrderId)!, 'replace_rejected', {
         clientOrderId: ref!,
         origClientOrderId: replace.clientOrderId
       });
       return;
     }
-    // a refusal of a cancel or replace of an order that has ended since: nothing is waiting for it
+    // a refusal of a cancel or replace refused already, or of an order that has ended since: nothing waits for it
     if (ref !== undefined && this.#settledRequests.has(ref)) return;
     this.#errors.next(
       new TradestateError(ErrorCode.VENUE_REJECTED, `${why} (RefMsgType ${refType}, ref ${ref ?? 'none'})`, {
