@@ -11,7 +11,13 @@ import type { MarketData } from '../messages/market-data.ts';
  *   venue acknowledged authentication (when the venue needs it) and the subscription (an ack, or the first
  *   data frame, counts);
  * - `watchdog`: alive —(`pingInterval` without a frame)→ probing (a ping goes out) —(`staleAfter` without a
- *   frame or pong)→ the feed is stale and the connection is dropped.
+ *   frame or pong)→ the feed is stale and the connection is dropped. While the consumer's buffer holds the
+ *   transport paused (`buffer.high` until `buffer.low`) the socket is not read, so no pong can arrive: the
+ *   watchdog is `suspended` (no ping, no stale timer) and starts afresh in `alive` once reading resumes.
+ *
+ * Subscriptions: the first subscribe request of a connection carries every wanted symbol; from then on
+ * (before the venue acked it, too) `feed.subscribe`/`feed.unsubscribe` go out at once, so the venue's set
+ * follows every change. Earlier changes (before the connection, or while authenticating) only edit `symbols`.
  *
  * Books: every subscribed symbol of a venue with order books has a {@link WsBook}. A snapshot marks it
  * synced at the snapshot's sequence; an incremental update is checked by Binance's rule (generic for any
@@ -19,6 +25,8 @@ import type { MarketData } from '../messages/market-data.ts';
  * anything else applies and sets `seq = last`. A gap (or an update for a book with no snapshot on a venue
  * that cannot re-request one) unsyncs the book and resyncs: `resyncBy: 'snapshot'` asks the transport for a
  * fresh snapshot of that symbol, `'reconnect'` drops the connection (a resubscription brings snapshots).
+ * Not a lost sync: an update for a symbol unsubscribed and subscribed again on this connection that comes
+ * before its new snapshot (the venue sent it before it handled the unsubscribe) is ignored.
  *
  * Reconnects wait `backoff`: equal jitter over an exponential cap, `min(maxMs, minMs·2^attempt)·(0.5 + 0.5·r)`
  * with `r` from a pure seeded generator kept in the context (same seed, same delays). The attempt counter
@@ -70,7 +78,18 @@ export interface WsFeedContext {
   readonly confirmed: readonly string[];
   readonly books: Readonly<Record<string, WsBook>>;
   readonly authed: boolean;
+  /** The subscribe request of this connection went out: subscription changes are sent at once. */
+  readonly requested: boolean;
+  /** The venue acknowledged the subscription of this connection (or data proved it): the session is live. */
   readonly subscribed: boolean;
+  /**
+   * Symbols unsubscribed on this connection. Updates the venue sent before it handled the unsubscribe may
+   * still arrive after a new subscribe: until the new snapshot, an unsynced book of one of these ignores its
+   * updates instead of treating them as a lost sync.
+   */
+  readonly retired: readonly string[];
+  /** The consumer's buffer holds the transport paused (`buffer.high` until `buffer.low`); across reconnects. */
+  readonly paused: boolean;
   /** Consecutive reconnects since the feed was last live (the backoff exponent). */
   readonly attempt: number;
   /** Reconnects in total. */
@@ -221,7 +240,9 @@ type IncrementalEvent = Extract<WsFeedEvent, { type: 'frame.incremental' }>;
 function classify(ctx: Ctx, e: IncrementalEvent): 'ignore' | 'orphan' | 'duplicate' | 'gap' | 'apply' {
   const b = ctx.books[e.symbol];
   if (!b) return ctx.cfg.books ? 'ignore' : 'apply'; // not (or no longer) subscribed
-  if (!b.synced) return ctx.cfg.resyncBy === 'reconnect' ? 'orphan' : 'ignore'; // a snapshot is on its way
+  // a snapshot is on its way (or, after a resubscription, this is a leftover of the old subscription)
+  if (!b.synced)
+    return ctx.cfg.resyncBy === 'reconnect' && !ctx.retired.includes(e.symbol) ? 'orphan' : 'ignore';
   if (b.seq === undefined || e.first === undefined || e.last === undefined) return 'apply';
   if (e.last <= b.seq) return 'duplicate';
   if (e.first > b.seq + 1) return 'gap';
@@ -253,6 +274,7 @@ export const wsFeedMachine = setup({
   guards: {
     needsAuth: ({ context }) => context.cfg.needsAuth,
     noSymbols: ({ context }) => context.symbols.length === 0,
+    paused: ({ context }) => context.paused,
     canReconnect: ({ context }) => context.reconnects < context.cfg.maxReconnects,
     allSynced: ({ context }) => Object.values(context.books).every((b) => b.synced),
     snapshotResync: ({ context }) => context.cfg.books && context.cfg.resyncBy === 'snapshot',
@@ -274,7 +296,7 @@ export const wsFeedMachine = setup({
       if (context.cfg.needsAuth) enqueue.sendTo('transport', { type: 'transport.authenticate' });
     }),
     subscribeAll: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ books: booksFor(context, context.symbols) });
+      enqueue.assign({ books: booksFor(context, context.symbols), requested: true });
       if (context.symbols.length > 0)
         enqueue.sendTo('transport', { type: 'transport.subscribe', symbols: context.symbols });
     }),
@@ -282,7 +304,9 @@ export const wsFeedMachine = setup({
     markLive: assign({ subscribed: true, attempt: 0 }),
     resetSession: assign(({ context }) => ({
       authed: false,
+      requested: false,
       subscribed: false,
+      retired: [],
       books: unsyncAll(context),
       lastBook: undefined,
       resyncPending: []
@@ -293,7 +317,7 @@ export const wsFeedMachine = setup({
       if (fresh.length === 0) return;
       const symbols = [...context.symbols, ...fresh];
       enqueue.assign({ symbols, books: { ...context.books, ...booksFor({ ...context, books: {} }, fresh) } });
-      if (context.subscribed) enqueue.sendTo('transport', { type: 'transport.subscribe', symbols: fresh });
+      if (context.requested) enqueue.sendTo('transport', { type: 'transport.subscribe', symbols: fresh });
     }),
     removeSymbols: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'feed.unsubscribe') return;
@@ -304,18 +328,25 @@ export const wsFeedMachine = setup({
       enqueue.assign({
         symbols: context.symbols.filter((s) => !gone.includes(s)),
         confirmed: context.confirmed.filter((s) => !gone.includes(s)),
-        books
+        books,
+        // the venue had them on this connection: their updates may still be in flight
+        ...(context.requested
+          ? { retired: [...context.retired.filter((s) => !gone.includes(s)), ...gone] }
+          : {})
       });
-      if (context.subscribed) enqueue.sendTo('transport', { type: 'transport.unsubscribe', symbols: gone });
+      if (context.requested) enqueue.sendTo('transport', { type: 'transport.unsubscribe', symbols: gone });
     }),
-    /** A snapshot: the book is synced at its sequence; the snapshot's items go out. */
+    /** A snapshot: the book is synced at its sequence (what follows is the new subscription's); its items go out. */
     applySnapshot: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'frame.snapshot') return;
       if (context.cfg.books && !context.books[event.symbol]) return; // unsubscribed meanwhile
       if (context.cfg.books)
         enqueue.assign({
           books: { ...context.books, [event.symbol]: { synced: true, seq: event.seq, retries: 0 } },
-          lastBook: event.symbol
+          lastBook: event.symbol,
+          ...(context.retired.includes(event.symbol)
+            ? { retired: context.retired.filter((s) => s !== event.symbol) }
+            : {})
         });
       enqueue.emit({ type: 'feed.data', items: event.items });
     }),
@@ -417,8 +448,14 @@ export const wsFeedMachine = setup({
     emitSocketError: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'socket.errored') enqueue.emit({ type: 'feed.socketError', message: event.message });
     }),
-    pause: enqueueActions(({ enqueue }) => enqueue.sendTo('transport', { type: 'transport.pause' })),
-    resume: enqueueActions(({ enqueue }) => enqueue.sendTo('transport', { type: 'transport.resume' })),
+    pause: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ paused: true });
+      enqueue.sendTo('transport', { type: 'transport.pause' });
+    }),
+    resume: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ paused: false });
+      enqueue.sendTo('transport', { type: 'transport.resume' });
+    }),
     /** Entering backoff: the next delay, equal jitter over the exponential cap. */
     planBackoff: enqueueActions(({ context, enqueue }) => {
       const [r, seed] = nextJitter(context.seed);
@@ -444,7 +481,10 @@ export const wsFeedMachine = setup({
       confirmed: [],
       books: full.books ? Object.fromEntries([...new Set(symbols)].map((s) => [s, UNSYNCED])) : {},
       authed: false,
+      requested: false,
       subscribed: false,
+      retired: [],
+      paused: false,
       attempt: 0,
       reconnects: 0,
       backoffMs: 0,
@@ -557,12 +597,18 @@ export const wsFeedMachine = setup({
           initial: 'alive',
           states: {
             alive: {
+              always: { guard: 'paused', target: 'suspended' },
               after: { pingInterval: 'probing' }
             },
             probing: {
+              always: { guard: 'paused', target: 'suspended' },
               entry: 'ping',
               on: { 'frame.*': 'alive' },
               after: { staleAfter: '#wsFeed.stale' }
+            },
+            // the transport is paused for backpressure: frames and pongs wait unread, which is not staleness
+            suspended: {
+              always: { guard: not('paused'), target: 'alive' }
             }
           }
         }

@@ -19,9 +19,13 @@ const SKL_UPDATE = FRAMES.find((f) => f.includes('"product_id":"SKL-USD"') && f.
 
 type Plan = (ws: ServerSocket, conn: number) => void;
 
-/** A loopback ws server replaying the recording; `plan` decides, per connection, which faults to inject. */
+/**
+ * A loopback ws server replaying the recording; `plan` decides, per connection, which faults to inject (it
+ * runs on every `subscribe`); `onUnsubscribe` runs on every `unsubscribe`.
+ */
 async function replayServer(
-  plan: Plan
+  plan: Plan,
+  onUnsubscribe: Plan = () => {}
 ): Promise<{ url: string; subscribes: number[]; close(): Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
@@ -34,7 +38,7 @@ async function replayServer(
       if (j.type === 'subscribe') {
         subscribes.push(n);
         plan(ws, n);
-      }
+      } else if (j.type === 'unsubscribe') onUnsubscribe(ws, n);
     });
   });
   const a = wss.address();
@@ -208,6 +212,106 @@ describe('WsFeed against a local replay server with faults', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(updates.length);
   }, 15_000);
+
+  it('a socket paused for a slow consumer longer than staleMs is not declared stale: no reconnect, no resync', async () => {
+    // 20 updates of 500 changes each: thousands of items per TCP read, far beyond highWater
+    const big = JSON.stringify({
+      ...(JSON.parse(BAND[1]!) as object),
+      changes: Array.from({ length: 500 }, (_, k) => ['buy', (14.7 - (k % 9) / 10_000).toFixed(4), '1.00'])
+    });
+    const server = await replayServer((ws) => {
+      ws.send(BAND[0]!);
+      for (let i = 0; i < 20; i++) ws.send(big);
+    });
+    cleanup.push(server.close);
+    const pingMs = 50;
+    const staleMs = 100;
+    const feed = new WsFeed({
+      url: server.url,
+      adapter: coinbaseAdapter(COINBASE),
+      clock: new LiveClock(),
+      rng: new Rng(1),
+      pingMs,
+      staleMs,
+      highWater: 100,
+      lowWater: 10,
+      backoff: { minMs: 10, maxMs: 20 }
+    });
+    cleanup.push(async () => feed.stop());
+    const errors: string[] = [];
+    feed.errors$.subscribe((e) => errors.push(e.code));
+    let updates = 0;
+    let pausedSince: number | undefined;
+    let longestPause = 0;
+    const sub = wsMarketData$(feed, ['BAND-GBP']).subscribe((d) => {
+      if (d.type === 'market.book_delta' && !(d.flags & 1)) updates++;
+      const now = performance.now();
+      if (!feed.snapshot.context.paused) pausedSince = undefined;
+      else longestPause = Math.max(longestPause, now - (pausedSince ??= now));
+      while (performance.now() - now < 0.1) {
+        // a slow consumer: 0.1 ms an item, a delivery batch of 512 takes ~50 ms
+      }
+    });
+    cleanup.push(async () => sub.unsubscribe());
+    await until(() => updates === 20 * 500 || feed.stats.stale > 0, 10_000);
+    // the socket was held paused past ping + stale timeouts (unread, a pong cannot arrive), yet:
+    expect(longestPause).toBeGreaterThan(pingMs + staleMs);
+    expect(errors).toEqual([]);
+    expect(feed.stats.stale).toBe(0);
+    expect(feed.stats.reconnects).toBe(0);
+    expect(server.subscribes).toEqual([1]);
+    expect(updates).toBe(20 * 500);
+  }, 15_000);
+
+  it('unsubscribe then subscribe a product again: updates still in flight from the old subscription are dropped, the connection stays', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    let i = 1;
+    const server = await replayServer(
+      (ws) => {
+        // every subscription: the snapshot, then the updates in small bursts
+        clearTimeout(timer);
+        ws.send(BAND[0]!);
+        i = 1;
+        const step = (): void => {
+          for (let k = 0; k < 5 && i < BAND.length && ws.readyState === ws.OPEN; k++) ws.send(BAND[i++]!);
+          if (i < BAND.length) timer = setTimeout(step, 1);
+        };
+        step();
+      },
+      (ws) => {
+        // the venue stops the product, but three more updates were already on the wire
+        clearTimeout(timer);
+        for (let k = 0; k < 3; k++) ws.send(BAND[i++]!);
+      }
+    );
+    cleanup.push(async () => {
+      clearTimeout(timer);
+      await server.close();
+    });
+    const feed = new WsFeed({
+      url: server.url,
+      adapter: coinbaseAdapter(COINBASE),
+      clock: new LiveClock(),
+      rng: new Rng(3),
+      pingMs: 1000,
+      staleMs: 5000,
+      backoff: { minMs: 10, maxMs: 20 }
+    });
+    cleanup.push(async () => feed.stop());
+    const check = checker();
+    const sub = wsMarketData$(feed, ['BAND-GBP']).subscribe((d) => check.on(d));
+    cleanup.push(async () => sub.unsubscribe());
+    await until(() => check.st.updates >= 50);
+    feed.unsubscribe(['BAND-GBP']);
+    feed.subscribe(['BAND-GBP']);
+    await until(() => check.st.snapshots === 2 && check.st.updates >= 50 + 100);
+    expect(server.subscribes).toEqual([1, 1]); // the same connection, subscribed again
+    expect(feed.stats.resyncs).toBe(0);
+    expect(feed.stats.reconnects).toBe(0);
+    expect(feed.snapshot.matches({ connected: { session: { live: 'synced' } } })).toBe(true);
+    expect(check.st.crossed).toBe(0);
+    expect(check.st.orphan).toBe(0);
+  });
 
   it('reconnect delays follow exponential backoff with seeded jitter (same seed, same delays)', async () => {
     const delaysFor = async (seed: number): Promise<number[]> => {

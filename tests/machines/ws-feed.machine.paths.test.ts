@@ -84,7 +84,9 @@ const serializeState = (s: Snap): string =>
     s.context.symbols,
     s.context.books,
     s.context.lastBook,
-    s.context.resyncPending
+    s.context.resyncPending,
+    s.context.retired,
+    s.context.paused
   ]);
 
 const stateName = (v: unknown): string =>
@@ -126,6 +128,8 @@ for (const [name, input] of Object.entries(CONFIGS)) {
         'connected.session.subscribing+watchdog.alive',
         'connected.session.live.synced+watchdog.alive',
         'connected.session.live.synced+watchdog.probing',
+        'connected.session.live.synced+watchdog.suspended',
+        'connected.session.subscribing+watchdog.suspended',
         'stale',
         'closing',
         'backoff',
@@ -211,6 +215,43 @@ for (const [name, input] of Object.entries(CONFIGS)) {
             );
             expect(ctx.reconnects, where).toBeLessThanOrEqual(ctx.cfg.maxReconnects);
           }
+          // once the subscribe request of the connection went out (acked or not), every change goes out at once;
+          // before it, a change only edits what that request will carry
+          const requestedBefore = stateName(before.value).match(/session\.(subscribing|live)/) !== null;
+          if (e.type === 'feed.subscribe' || e.type === 'feed.unsubscribe') {
+            const changed =
+              e.type === 'feed.subscribe'
+                ? e.symbols.filter((x) => !before.context.symbols.includes(x))
+                : e.symbols.filter((x) => before.context.symbols.includes(x));
+            const cmd = e.type === 'feed.subscribe' ? 'transport.subscribe' : 'transport.unsubscribe';
+            if (requestedBefore && changed.length > 0)
+              expect(cmds, where).toContainEqual({ type: cmd, symbols: changed });
+            else expect(cmds, where).toEqual([]);
+          }
+          // an update of a book resubscribed on this connection, before its new snapshot, is a leftover of the
+          // old subscription: ignored, never a reason to drop the connection
+          if (
+            e.type === 'frame.incremental' &&
+            before.context.retired.includes(e.symbol) &&
+            requestedBefore
+          ) {
+            expect(
+              out.some((o) => o.type === 'feed.resync'),
+              where
+            ).toBe(false);
+            expect(stateName(after.value), where).toMatch(/^connected/);
+          }
+          // the watchdog is suspended exactly while the consumer holds the transport paused (the socket is
+          // not read, so a missing pong says nothing): no ping, never stale
+          if (stateName(after.value).startsWith('connected'))
+            expect(stateName(after.value).includes('watchdog.suspended'), where).toBe(ctx.paused);
+          if (before.context.paused && stateName(before.value).startsWith('connected')) {
+            expect(after.value, where).not.toBe('stale');
+            expect(cmds, where).not.toContainEqual({ type: 'transport.ping' });
+          }
+          if (e.type === 'buffer.high') expect(ctx.paused, where).toBe(true);
+          if (e.type === 'buffer.low') expect(ctx.paused, where).toBe(false);
+
           // every reconnect resubscribes everything
           if (before.value === 'connecting' && e.type === 'socket.opened' && ctx.symbols.length > 0) {
             const expectSub = !input.needsAuth;

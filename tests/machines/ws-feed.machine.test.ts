@@ -118,6 +118,78 @@ describe('wsFeedMachine', () => {
     expect(f.commands.at(-1)).toEqual({ type: 'transport.subscribe', symbols: ['A', 'B'] }); // everything again
   });
 
+  it('a subscription change while the subscribe request is in flight goes out at once, not only once live', () => {
+    const f = start({ ...BINANCE_LIKE, needsAuth: true });
+    f.actor.send({ type: 'feed.start' });
+    f.actor.send({ type: 'socket.opened' });
+    // authenticating: nothing sent yet, so the change is folded into the coming subscribe request
+    f.actor.send({ type: 'feed.subscribe', symbols: ['B'] });
+    expect(f.commands.some((c) => c.type === 'transport.subscribe')).toBe(false);
+    f.actor.send({ type: 'frame.authenticated' });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.subscribe', symbols: ['A', 'B'] });
+    // subscribing: the request is out, the venue has not acked it yet
+    f.actor.send({ type: 'feed.subscribe', symbols: ['C'] });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.subscribe', symbols: ['C'] });
+    f.actor.send({ type: 'feed.unsubscribe', symbols: ['A'] });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.unsubscribe', symbols: ['A'] });
+    f.actor.send({ type: 'frame.subscribed' });
+    for (const s of ['B', 'C']) f.actor.send({ type: 'frame.snapshot', symbol: s, seq: 1, items: [item(1)] });
+    expect(f.actor.getSnapshot().matches({ connected: { session: { live: 'synced' } } })).toBe(true);
+    // the same after a reconnect: a change before the ack of the resubscription is sent at once
+    f.actor.send({ type: 'socket.closed', reason: 'dropped' });
+    f.advance(f.actor.getSnapshot().context.backoffMs);
+    f.actor.send({ type: 'socket.opened' });
+    f.actor.send({ type: 'frame.authenticated' });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.subscribe', symbols: ['B', 'C'] });
+    f.actor.send({ type: 'feed.unsubscribe', symbols: ['B'] });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.unsubscribe', symbols: ['B'] });
+    f.actor.send({ type: 'feed.subscribe', symbols: ['D'] });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.subscribe', symbols: ['D'] });
+  });
+
+  it('backpressure suspends the stale watchdog (no ping, never stale while paused); it restarts on buffer.low', () => {
+    const f = start(BINANCE_LIKE);
+    f.actor.send({ type: 'feed.start' });
+    f.actor.send({ type: 'socket.opened' });
+    f.actor.send({ type: 'frame.subscribed' });
+    f.advance(100);
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.ping' }); // probing: the pong is not read yet
+    f.actor.send({ type: 'buffer.high' });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.pause' });
+    expect(f.actor.getSnapshot().matches({ connected: { watchdog: 'suspended' } })).toBe(true);
+    f.advance(10_000); // the socket is not read: no pong can arrive, and that is not staleness
+    expect(f.actor.getSnapshot().matches({ connected: { session: 'live' } })).toBe(true);
+    expect(f.commands.filter((c) => c.type === 'transport.ping')).toHaveLength(1);
+    expect(f.emitted.some((e) => e.type === 'feed.stale')).toBe(false);
+    f.actor.send({ type: 'buffer.low' });
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.resume' });
+    // a fresh watchdog from now on
+    f.advance(99);
+    expect(f.commands.filter((c) => c.type === 'transport.ping')).toHaveLength(1);
+    f.advance(1);
+    expect(f.commands.at(-1)).toEqual({ type: 'transport.ping' });
+    f.advance(300);
+    expect(f.actor.getSnapshot().value).toBe('stale');
+  });
+
+  it('a connection opened while the consumer still holds the transport paused starts with the watchdog suspended', () => {
+    const f = start(BINANCE_LIKE);
+    f.actor.send({ type: 'feed.start' });
+    f.actor.send({ type: 'socket.opened' });
+    f.actor.send({ type: 'frame.subscribed' });
+    f.actor.send({ type: 'buffer.high' });
+    f.actor.send({ type: 'socket.closed', reason: 'dropped' });
+    f.advance(f.actor.getSnapshot().context.backoffMs);
+    f.actor.send({ type: 'socket.opened' }); // the transport pauses the new socket at once
+    expect(f.actor.getSnapshot().matches({ connected: { watchdog: 'suspended' } })).toBe(true);
+    f.advance(10_000);
+    expect(f.actor.getSnapshot().matches('connected')).toBe(true);
+    expect(f.emitted.some((e) => e.type === 'feed.stale')).toBe(false);
+    f.actor.send({ type: 'buffer.low' });
+    f.advance(400);
+    expect(f.actor.getSnapshot().value).toBe('stale');
+  });
+
   it('backoff: equal jitter within [cap/2, cap] of an exponential cap, seeded; stops after maxReconnects', () => {
     const delays = (seed: number): number[] => {
       const f = start({ ...BINANCE_LIKE, seed, maxReconnects: 8 });
@@ -200,5 +272,34 @@ describe('wsFeedMachine', () => {
     expect(f.actor.getSnapshot().value).toBe('closing');
     expect(f.emitted.find((e) => e.type === 'feed.resync')).toMatchObject({ reason: 'orphan' });
     expect(f.emitted.some((e) => e.type === 'feed.data')).toBe(false);
+  });
+
+  it('Coinbase-like: unsubscribe then subscribe again: updates still in flight from the old subscription are ignored until the new snapshot, not orphans', () => {
+    const f = start({ ...BINANCE_LIKE, resyncBy: 'reconnect', symbols: ['A', 'B'] });
+    f.actor.send({ type: 'feed.start' });
+    f.actor.send({ type: 'socket.opened' });
+    f.actor.send({ type: 'frame.subscribed' });
+    f.actor.send({ type: 'frame.snapshot', symbol: 'A', items: [item(1)] });
+    f.actor.send({ type: 'frame.snapshot', symbol: 'B', items: [item(2)] });
+    f.actor.send({ type: 'feed.unsubscribe', symbols: ['A'] });
+    f.actor.send({ type: 'frame.incremental', symbol: 'A', items: [item(3)] }); // sent before the venue saw it
+    f.actor.send({ type: 'feed.subscribe', symbols: ['A'] });
+    f.actor.send({ type: 'frame.incremental', symbol: 'A', items: [item(4)] }); // still the old subscription's
+    f.actor.send({ type: 'frame.incremental', symbol: 'B', items: [item(5)] });
+    expect(f.actor.getSnapshot().matches({ connected: { session: { live: 'syncing' } } })).toBe(true);
+    expect(f.commands.filter((c) => c.type === 'transport.close')).toEqual([]);
+    expect(f.emitted.filter((e) => e.type === 'feed.resync')).toEqual([]);
+    f.actor.send({ type: 'frame.snapshot', symbol: 'A', items: [item(6)] }); // the resubscription's snapshot
+    f.actor.send({ type: 'frame.incremental', symbol: 'A', items: [item(7)] });
+    expect(f.actor.getSnapshot().matches({ connected: { session: { live: 'synced' } } })).toBe(true);
+    const data = f.emitted.flatMap((e) =>
+      e.type === 'feed.data' ? e.items.map((i) => (i as { seq: number }).seq) : []
+    );
+    expect(data).toEqual([1, 2, 5, 6, 7]);
+    // a product subscribed for the first time on this connection still gets its snapshot first
+    f.actor.send({ type: 'feed.subscribe', symbols: ['C'] });
+    f.actor.send({ type: 'frame.incremental', symbol: 'C', items: [item(8)] });
+    expect(f.actor.getSnapshot().value).toBe('closing');
+    expect(f.emitted.at(-1)).toMatchObject({ type: 'feed.resync', reason: 'orphan' });
   });
 });

@@ -48,6 +48,9 @@ export function coinbaseAdapter(instruments: InstrumentMap): WsFeedAdapter {
  * buffered events, `seq` = the book's update id). Later events go out as `frame.incremental` with
  * `[U, u]` for the machine's sequence check; a gap there comes back as `requestSnapshot` (fetch again).
  * A failed fetch, or a snapshot that does not fit the buffered events, is `frame.snapshotFailed`.
+ * Only symbols subscribed on the connection are synced: depth events that were still in flight when an
+ * UNSUBSCRIBE was sent are dropped (they start no fetch), and a SUBSCRIBE starts the symbol's sync afresh
+ * (its next event fetches a new snapshot).
  */
 export function binanceAdapter(
   instruments: InstrumentMap,
@@ -56,6 +59,15 @@ export function binanceAdapter(
 ): WsFeedAdapter {
   let pending = new Map<string, BinanceBookSync>();
   let live = new Set<string>();
+  /** Symbols subscribed on this connection. */
+  let wanted = new Set<string>();
+  /** Forget a symbol's sync (a fetch under way is then ignored). */
+  const forget = (symbols: readonly string[]): void => {
+    for (const x of symbols) {
+      pending.delete(x);
+      live.delete(x);
+    }
+  };
   let push: (events: WsFrameEvent[]) => void = () => {};
   let generation = 0;
   const startSync = (symbol: string): BinanceBookSync => {
@@ -97,22 +109,25 @@ export function binanceAdapter(
     books: true,
     resyncBy: 'snapshot',
     hello: () => [],
-    subscribe: (s) => [JSON.stringify({ method: 'SUBSCRIBE', params: streams(s), id: ++requestId })],
+    subscribe: (s) => {
+      forget(s);
+      for (const x of s) wanted.add(x);
+      return [JSON.stringify({ method: 'SUBSCRIBE', params: streams(s), id: ++requestId })];
+    },
     unsubscribe: (s) => {
-      for (const x of s) {
-        pending.delete(x);
-        live.delete(x);
-      }
+      forget(s);
+      for (const x of s) wanted.delete(x);
       return [JSON.stringify({ method: 'UNSUBSCRIBE', params: streams(s), id: ++requestId })];
     },
     requestSnapshot: (symbol) => {
-      startSync(symbol);
+      if (wanted.has(symbol)) startSync(symbol);
       return [];
     },
     reset: (p) => {
       generation++;
       pending = new Map();
       live = new Set();
+      wanted = new Set();
       push = p;
     },
     decode: (text, tsInit) => {
@@ -128,6 +143,7 @@ export function binanceAdapter(
           return [];
       }
       const u = f.update;
+      if (!wanted.has(u.symbol)) return []; // sent before the venue handled our UNSUBSCRIBE
       if (live.has(u.symbol)) {
         const items = depthDeltas(instruments.bySymbol(u.symbol), u, tsInit);
         return [{ type: 'frame.incremental', symbol: u.symbol, first: u.firstId, last: u.finalId, items }];

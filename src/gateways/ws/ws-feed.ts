@@ -37,7 +37,10 @@ export interface WsFeedOptions {
   readonly rng: Rng;
   /** Without a frame for this long, a ping goes out. */
   readonly pingMs?: number;
-  /** No frame nor pong this long after the ping: the feed is stale, reconnect. */
+  /**
+   * No frame nor pong this long after the ping: the feed is stale, reconnect. Not judged while the socket is
+   * paused for backpressure (nothing is read then); the watchdog starts afresh when reading resumes.
+   */
   readonly staleMs?: number;
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
   readonly maxReconnects?: number;

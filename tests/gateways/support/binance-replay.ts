@@ -15,6 +15,11 @@ export interface BinanceFaults {
   readonly pauseMs?: number;
   /** Terminate the connection after sending this many frames. */
   readonly terminateAfter?: number;
+  /**
+   * Depth frames of a stream still sent after its UNSUBSCRIBE: the ones already on the wire when the venue
+   * handled the request.
+   */
+  readonly inFlightAfterUnsubscribe?: number;
 }
 
 interface Depth {
@@ -66,9 +71,13 @@ export interface BinanceReplay {
   readonly restHits: Map<string, number>;
   /** SUBSCRIBE requests, by connection number. */
   readonly subscribes: number[];
+  /** UNSUBSCRIBE requests, by connection number. */
+  readonly unsubscribes: number[];
+  /** Frames of unsubscribed streams still to be sent (in flight) on the live connections. */
+  inFlight(): number;
   /** The venue's books (the truth the client must converge to). */
   readonly books: Map<string, VenueBook>;
-  /** Highest u sent per symbol. */
+  /** Highest u per symbol the venue produced on the subscribed streams (sent, dropped or unsubscribed). */
   readonly lastSent: Map<string, number>;
   /** All depth frames of the recording have been sent. */
   done(): boolean;
@@ -82,6 +91,8 @@ export interface BinanceReplay {
  * snapshot, advanced by every recorded event sent since (dropped ones included — a drop is a network
  * fault, the venue's book moved on). The stream position carries over reconnects. `plan(conn)` gives the
  * faults of connection `conn` (1-based); `restDelayMs` delays snapshot answers (events buffer meanwhile).
+ * UNSUBSCRIBE (acked) stops a stream's frames on that connection (after `inFlightAfterUnsubscribe` more)
+ * while the venue's books move on; a later SUBSCRIBE on the connection resumes streams of the first one.
  */
 export async function binanceReplay(
   wsRec: string,
@@ -97,6 +108,8 @@ export async function binanceReplay(
   }
   const restHits = new Map<string, number>();
   const subscribes: number[] = [];
+  const unsubscribes: number[] = [];
+  const lingering = new Set<Map<string, number>>();
   const lastSent = new Map<string, number>();
   let cursor = 0;
   let total = 0;
@@ -125,12 +138,30 @@ export async function binanceReplay(
   wss.on('connection', (ws: ServerSocket) => {
     const n = ++conn;
     const faults = plan(n);
+    const wanted = new Set<string>();
+    /** Unsubscribed streams → frames of theirs still in flight. */
+    const unwanted = new Map<string, number>();
+    lingering.add(unwanted);
+    ws.on('close', () => lingering.delete(unwanted));
+    let streaming = false;
     ws.on('message', (m) => {
       const req = JSON.parse(String(m)) as { method: string; params: string[]; id: number };
+      if (req.method === 'UNSUBSCRIBE') {
+        unsubscribes.push(n);
+        for (const p of req.params)
+          if (wanted.delete(p)) unwanted.set(p, faults.inFlightAfterUnsubscribe ?? 0);
+        ws.send(JSON.stringify({ result: null, id: req.id }));
+        return;
+      }
       if (req.method !== 'SUBSCRIBE') return;
       subscribes.push(n);
       ws.send(JSON.stringify({ result: null, id: req.id }));
-      const wanted = new Set(req.params);
+      for (const p of req.params) {
+        wanted.add(p);
+        unwanted.delete(p);
+      }
+      if (streaming) return; // streams of the first SUBSCRIBE again: the replay below resumes sending them
+      streaming = true;
       const depth = frames.filter((f) => wanted.has((JSON.parse(f) as { stream: string }).stream));
       total = depth.length;
       let sentHere = 0;
@@ -143,9 +174,14 @@ export async function binanceReplay(
           }
           const i = cursor++;
           const f = depth[i]!;
-          const d = (JSON.parse(f) as { data: Depth }).data;
+          const { stream, data: d } = JSON.parse(f) as { stream: string; data: Depth };
           books.get(d.s)?.apply(d);
           lastSent.set(d.s, d.u);
+          if (!wanted.has(stream)) {
+            const left = unwanted.get(stream) ?? 0;
+            if (left === 0) continue; // unsubscribed: the venue's book moves on, nothing is sent
+            unwanted.set(stream, left - 1);
+          }
           sentHere++;
           if (faults.malformed?.has(i)) ws.send(f.slice(0, f.length >> 1));
           if (faults.drop?.has(i)) continue;
@@ -166,6 +202,8 @@ export async function binanceReplay(
     restUrl: `http://127.0.0.1:${httpPort}`,
     restHits,
     subscribes,
+    unsubscribes,
+    inFlight: () => [...lingering].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0),
     books,
     lastSent,
     done: () => total > 0 && cursor >= total,
