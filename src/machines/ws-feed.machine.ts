@@ -10,8 +10,9 @@ import type { MarketData } from '../messages/market-data.ts';
  * - `session`: authenticating → subscribing → live (syncing | synced). `live` is entered only once the
  *   venue acknowledged authentication (when the venue needs it) and the subscription (an ack, or the first
  *   data frame, counts);
- * - `watchdog`: alive —(`pingInterval` without a frame)→ probing (a ping goes out) —(`staleAfter` without a
- *   frame or pong)→ the feed is stale and the connection is dropped. While the consumer's buffer holds the
+ * - `watchdog`: alive —(`pingInterval`, frames or not: they do not restart it)→ probing (a ping goes out) —
+ *   (`staleAfter` without a frame or pong)→ the feed is stale and the connection is dropped. While the
+ *   consumer's buffer holds the
  *   transport paused (`buffer.high` until `buffer.low`) the socket is not read, so no pong can arrive: the
  *   watchdog is `suspended` (no ping, no stale timer) and starts afresh in `alive` once reading resumes.
  *

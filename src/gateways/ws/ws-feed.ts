@@ -35,7 +35,10 @@ export interface WsFeedOptions {
   readonly clock: Clock;
   /** Seeded randomness for reconnect jitter (seeds the machine's pure generator). */
   readonly rng: Rng;
-  /** Without a frame for this long, a ping goes out. */
+  /**
+   * A ping goes out this long after the watchdog last started (connected, or answered by a frame or pong),
+   * busy feed or not: frames do not put it off (that would cost a timer per frame on the hot path).
+   */
   readonly pingMs?: number;
   /**
    * No frame nor pong this long after the ping: the feed is stale, reconnect. Not judged while the socket is
