@@ -12,9 +12,9 @@ import type { MarketData } from '../messages/market-data.ts';
  *   data frame, counts);
  * - `watchdog`: alive —(`pingInterval`, frames or not: they do not restart it)→ probing (a ping goes out) —
  *   (`staleAfter` without a frame or pong)→ the feed is stale and the connection is dropped. While the
- *   consumer's buffer holds the
- *   transport paused (`buffer.high` until `buffer.low`) the socket is not read, so no pong can arrive: the
- *   watchdog is `suspended` (no ping, no stale timer) and starts afresh in `alive` once reading resumes.
+ *   consumer's buffer holds the transport paused (`buffer.high` until `buffer.low`) the socket is not read,
+ *   so no pong can arrive: the watchdog is `suspended` (no ping, no stale timer) and starts afresh in `alive`
+ *   once reading resumes.
  *
  * Subscriptions: the first subscribe request of a connection carries every wanted symbol; from then on
  * (before the venue acked it, too) `feed.subscribe`/`feed.unsubscribe` go out at once, so the venue's set
