@@ -1,6 +1,7 @@
 export { mergeBarSources } from '../data/merge.ts';
 export { type AlignedSlice, Aligner } from './align.ts';
 export {
+  MAX_WALL_WAIT_MS,
   ReplayClock,
   type ReplayEvent,
   type ReplayOptions,

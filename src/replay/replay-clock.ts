@@ -1,4 +1,4 @@
-import { ErrorCode, TradestateError } from '../core/errors.ts';
+import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import { type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import type { BarSource } from '../data/bar-source.ts';
 import { nyLocal, nyseDay, nysePhase, nyseSessionUtc, type SessionPhase } from '../data/nyse-calendar.ts';
@@ -26,9 +26,16 @@ export type ReplayEvent =
 export interface WallTimers {
   /** Wall time in ms. */
   now(): number;
+  /** Never asked for more than {@link MAX_WALL_WAIT_MS}: the replay waits longer in chunks. */
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(id: unknown): void;
 }
+
+/**
+ * The longest single wall wait the replay asks of {@link WallTimers.setTimeout}: 2^31−1 ms (~24.8 days),
+ * Node's limit — a longer delay fires after 1 ms (TimeoutOverflowWarning).
+ */
+export const MAX_WALL_WAIT_MS = 2 ** 31 - 1;
 
 export const systemTimers: WallTimers = {
   now: () => performance.now(),
@@ -51,7 +58,11 @@ export interface ReplayOptions {
   readonly calendar?: 'nyse';
   /**
    * At N× speed, a stretch of simulated time longer than this with nothing in it (a night, a weekend)
-   * is crossed without waiting (default: 1 hour; 0 = never compress).
+   * is crossed without waiting (default: 1 hour; 0 = never compress). The stretch runs from the clock to
+   * the next bar, timer or session boundary (to a `pauseAt` only when no bar follows), so a pause inside it
+   * does not shorten it; time-stepped `step` events do not count as something in it — they are all still
+   * emitted, without waiting. Pacing resumes at the far side; a timer armed inside the stretch while it is
+   * crossed (by a `step` handler) is paced from the instant it was armed.
    */
   readonly compressGapsOverNs?: Nanos;
 }
@@ -61,7 +72,12 @@ export interface Snapshottable {
   snapshot(): unknown;
 }
 
-export type ReplayState = 'idle' | 'running' | 'paused' | 'done';
+/**
+ * `idle` (not run yet), `running`, `paused`, `done` (the source is exhausted), `failed` (a run threw: bad
+ * data, a throwing source, subscriber or timer — terminal, the source is released) or `closed` (abandoned
+ * with {@link ReplayClock.close}).
+ */
+export type ReplayState = 'idle' | 'running' | 'paused' | 'done' | 'failed' | 'closed';
 
 /**
  * Drives a {@link SimulatedClock} through a {@link BarSource}: event-driven (jump to the next bar
@@ -69,6 +85,13 @@ export type ReplayState = 'idle' | 'running' | 'paused' | 'done';
  * clock reads its tsEvent (its close), after every timer due at or before that instant, so no consumer
  * — handler or timer — can observe a bar before it is knowable. Pause at a timestamp or on a condition,
  * resume, single-step, and snapshot registered components at the paused instant.
+ *
+ * One run at a time: {@link run}, {@link step}, {@link snapshotAt} and {@link close} while a run is in
+ * progress throw `TRD_ERR_INVALID_TRANSITION`. Any error out of a run (a source out of order →
+ * `TRD_ERR_DATA_INVALID`, a throwing source, subscriber or timer) is terminal: the state becomes `failed`,
+ * the source's iterator is returned (a file-backed source closes its handle), and later runs and steps
+ * throw again — the same code and context for a {@link TradestateError}, else `TRD_ERR_INVALID_TRANSITION`
+ * with the original as `cause`. A replay abandoned before its end must be {@link close}d.
  */
 export class ReplayClock {
   readonly clock: SimulatedClock;
@@ -93,6 +116,7 @@ export class ReplayClock {
   #wake: { id: unknown; resolve: () => void } | undefined;
   #delivered = 0;
   #lastTs: Nanos | undefined;
+  #failure: unknown;
 
   constructor(source: BarSource, opts: ReplayOptions = {}) {
     this.#it = source[Symbol.asyncIterator]();
@@ -171,26 +195,102 @@ export class ReplayClock {
     }
   }
 
-  /** Run until the end of the data or a pause. Resolves with the state reached. */
+  /**
+   * Run until the end of the data or a pause. Resolves with the state reached (`paused` or `done`);
+   * rejects with the error that failed the replay (see the class doc).
+   */
   async run(): Promise<ReplayState> {
-    if (this.#state === 'done') return 'done';
-    if (this.#state === 'running')
-      throw new TradestateError(ErrorCode.INVALID_TRANSITION, 'replay already running');
-    this.#state = 'running';
+    if (this.#enter()) return 'done';
+    return this.#drive(false);
+  }
+
+  /**
+   * Deliver exactly the next group of bars (with the timers and boundaries before it), then pause.
+   * Resolves `done` at once when no bar is left.
+   */
+  async step(): Promise<ReplayState> {
+    if (this.#enter()) return 'done';
+    return this.#drive(true);
+  }
+
+  /** Run to `ts` and snapshot the registered components there. */
+  async snapshotAt(ts: Nanos): Promise<{ ts: Nanos; components: Record<string, unknown> }> {
+    this.#enter(true);
+    this.pauseAt(ts);
+    await this.run();
+    return this.snapshot();
+  }
+
+  /**
+   * Abandon the replay: return the source's iterator (a file-backed source closes its handle) and end in
+   * state `closed`; later runs and steps throw `TRD_ERR_INVALID_TRANSITION`. Call it on a replay left idle
+   * or paused before its end. A replay that is `done` or `failed` has already released its source: no-op,
+   * its state is kept; so is a second close. Refused (`TRD_ERR_INVALID_TRANSITION`) while running —
+   * {@link pause} and await the run first.
+   */
+  async close(): Promise<void> {
+    const st = this.#state;
+    if (st === 'done' || st === 'failed' || st === 'closed') return;
+    if (st === 'running') {
+      throw new TradestateError(ErrorCode.INVALID_TRANSITION, 'replay running: pause it first', {
+        state: st
+      });
+    }
+    this.#state = 'closed';
+    await this.#it.return?.();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /**
+   * Checks that a run may start: throws when running, failed or closed; true when done. Unless `peek`,
+   * the state becomes `running` (synchronously, so a second call before the first awaits is refused).
+   */
+  #enter(peek = false): boolean {
+    const st = this.#state;
+    if (st === 'done') return true;
+    if (st === 'running') {
+      throw new TradestateError(ErrorCode.INVALID_TRANSITION, 'replay already running', { state: st });
+    }
+    if (st === 'closed')
+      throw new TradestateError(ErrorCode.INVALID_TRANSITION, 'replay closed', { state: st });
+    if (st === 'failed') {
+      const e = this.#failure;
+      if (isTradestateError(e)) {
+        throw new TradestateError(e.code, `replay failed: ${e.message}`, { ...e.context }, { cause: e });
+      }
+      throw new TradestateError(
+        ErrorCode.INVALID_TRANSITION,
+        `replay failed: ${e instanceof Error ? e.message : String(e)}`,
+        { state: st },
+        { cause: e }
+      );
+    }
+    if (!peek) this.#state = 'running';
+    return false;
+  }
+
+  /** The run loop (state already `running`); with `step`, pause after the next group of bars. */
+  async #drive(step: boolean): Promise<ReplayState> {
     this.#pauseRequested = false;
     this.#anchor = undefined;
     try {
+      if (step) {
+        const ts = await this.#peekTs();
+        if (ts === undefined) return (this.#state = 'done');
+        this.#pauseAt = ts;
+      }
       for (;;) {
         const ts = await this.#peekTs();
         const pauseAt = this.#pauseAt;
         if (pauseAt !== undefined && (ts === undefined || ts > pauseAt)) {
-          if (!(await this.#advanceTo(pauseAt))) return (this.#state = 'paused');
+          if (!(await this.#advanceTo(pauseAt, ts))) return (this.#state = 'paused');
           this.#pauseAt = undefined;
           return (this.#state = 'paused');
         }
         if (ts === undefined) return (this.#state = 'done');
         if (this.#lastTs !== undefined && ts <= this.#lastTs) this.#outOfOrder(ts);
-        if (!(await this.#advanceTo(ts, true))) return (this.#state = 'paused');
+        if (!(await this.#advanceTo(ts, ts))) return (this.#state = 'paused');
         const bars = await this.#takeGroup(ts);
         let stop = this.#emit({ kind: 'bars', ts, bars });
         // the step ending at this instant closes after its bars
@@ -199,27 +299,17 @@ export class ReplayClock {
         if (stop || this.#pauseRequested) return (this.#state = 'paused');
       }
     } catch (e) {
-      this.#state = 'paused';
+      // terminal: bars of the failing group may be consumed already, so resuming would lose or reorder them
+      this.#state = 'failed';
+      this.#failure = e;
+      try {
+        await this.#it.return?.();
+      } catch {
+        // the error that failed the replay is the one to report
+      }
       throw e;
     }
   }
-
-  /** Deliver exactly the next group of bars (with the timers and boundaries before it), then pause. */
-  async step(): Promise<ReplayState> {
-    const ts = await this.#peekTs();
-    if (ts === undefined) return (this.#state = 'done');
-    this.pauseAt(ts);
-    return this.run();
-  }
-
-  /** Run to `ts` and snapshot the registered components there. */
-  async snapshotAt(ts: Nanos): Promise<{ ts: Nanos; components: Record<string, unknown> }> {
-    this.pauseAt(ts);
-    await this.run();
-    return this.snapshot();
-  }
-
-  // ------------------------------------------------------------------ internals
 
   #emit(ev: ReplayEvent): boolean {
     for (const s of this.#subs) s(ev);
@@ -289,24 +379,27 @@ export class ReplayClock {
 
   /**
    * Move the clock to `target`, stopping at every timer, session boundary and step on the way
-   * (waiting wall time at N× speed); with `dataAtTarget`, a step at `target` itself is left to the
-   * caller, to follow the bars stamped `target`. Returns false when it stopped early (a pause was requested or a
-   * `pauseWhen` matched a step/session event), true when the clock reads `target`.
+   * (waiting wall time at N× speed). `dataTs` is the next bar's tsEvent (undefined at the end of the
+   * data): when it is `target`, a step at `target` itself is left to the caller, to follow the bars
+   * stamped `target`; gap compression measures to it. Returns false when it stopped early (a pause was
+   * requested or a `pauseWhen` matched a step/session event), true when the clock reads `target`.
    */
-  async #advanceTo(target: Nanos, dataAtTarget = false): Promise<boolean> {
+  async #advanceTo(target: Nanos, dataTs: Nanos | undefined): Promise<boolean> {
     for (;;) {
       const now = this.clock.now();
       if (now >= target && (now > target || this.#startedAt(target))) return true;
+      // the next instant with something in it (steps aside): the far side of a gap
+      let horizon = dataTs ?? target;
       const timerAt = this.clock.nextTimerAt();
-      const boundary = this.#nextBoundary(now, target);
-      // a step at the instant of data is emitted after the data (see run)
-      const step = this.#nextStep(now, dataAtTarget ? target - 1n : target);
-      let next = target;
-      if (timerAt !== undefined && timerAt < next) next = timerAt;
-      if (boundary !== undefined && boundary.ts < next) next = boundary.ts;
+      if (timerAt !== undefined && timerAt < horizon) horizon = timerAt;
+      const boundary = this.#nextBoundary(now, horizon);
+      if (boundary !== undefined && boundary.ts < horizon) horizon = boundary.ts;
+      // a step at the instant of data is emitted after the data (see #drive)
+      const step = this.#nextStep(now, dataTs === target ? target - 1n : target);
+      let next = horizon < target ? horizon : target;
       if (step !== undefined && step < next) next = step;
       if (next < now) next = now;
-      await this.#waitWall(next);
+      await this.#waitWall(next, horizon);
       if (this.#pauseRequested) return false;
       this.clock.advanceTo(next);
       let stop = false;
@@ -364,26 +457,37 @@ export class ReplayClock {
     return undefined;
   }
 
-  async #waitWall(simTs: Nanos): Promise<void> {
+  /**
+   * At N× speed, wait until the wall time of `simTs` (through the anchor). `horizon` is the next instant
+   * with something in it: when it is more than `compressNs` away, the stretch up to it is crossed at once.
+   */
+  async #waitWall(simTs: Nanos, horizon: Nanos): Promise<void> {
     if (this.#speed === 'fast') return;
     const speed = this.#speed;
     const wallNow = this.#timers.now();
-    if (!this.#anchor) this.#anchor = { wall: wallNow, sim: this.clock.now() };
-    let gap = simTs - this.clock.now();
-    if (this.#compressNs > 0n && gap > this.#compressNs) {
-      // a night or weekend: cross it at once, re-anchor at the far side
-      this.#anchor = { wall: wallNow, sim: simTs };
-      gap = 0n;
+    const now = this.clock.now();
+    if (!this.#anchor) this.#anchor = { wall: wallNow, sim: now };
+    if (this.#compressNs > 0n && horizon - now > this.#compressNs) {
+      // a night or weekend: cross it at once (the steps inside it too), re-anchor at the far side
+      this.#anchor = { wall: wallNow, sim: horizon };
+    } else if (this.#anchor.sim > now && this.#anchor.sim !== horizon) {
+      // inside a stretch being crossed, something new came before its far side (a timer a step armed): pace from here
+      this.#anchor = { wall: wallNow, sim: now };
     }
     const due = this.#anchor.wall + Number(simTs - this.#anchor.sim) / 1e6 / speed;
-    const ms = due - wallNow;
-    if (ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const id = this.#timers.setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = { id, resolve };
-    });
+    for (;;) {
+      const ms = due - this.#timers.now();
+      if (ms <= 0 || this.#pauseRequested) return;
+      // Node's setTimeout fires a longer delay after 1 ms: wait in chunks, re-checking the deadline
+      const chunk = Math.min(ms, MAX_WALL_WAIT_MS);
+      await new Promise<void>((resolve) => {
+        const id = this.#timers.setTimeout(() => {
+          this.#wake = undefined;
+          resolve();
+        }, chunk);
+        this.#wake = { id, resolve };
+      });
+      if (chunk === ms) return;
+    }
   }
 }

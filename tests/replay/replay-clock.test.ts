@@ -20,23 +20,46 @@ const bar = (id: string, tsEvent: bigint, close = 100): Bar => ({
   volume: 1
 });
 
+/** Node's setTimeout limit: a longer delay (TimeoutOverflowWarning) is set to 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Fake wall time: timers fire only when the test advances it. */
 class FakeTimers implements WallTimers {
   t = 0;
   waits: number[] = [];
   #q: { at: number; fn: () => void; id: number }[] = [];
   #id = 0;
+  /** With `node`, a delay over 2^31−1 ms fires after 1 ms, as Node's setTimeout does. */
+  readonly overflow: 'node' | 'exact';
+  constructor(overflow: 'node' | 'exact' = 'exact') {
+    this.overflow = overflow;
+  }
   now(): number {
     return this.t;
   }
   setTimeout(fn: () => void, ms: number): unknown {
     this.waits.push(ms);
     const id = ++this.#id;
-    this.#q.push({ at: this.t + ms, fn, id });
+    const delay = this.overflow === 'node' && ms > MAX_TIMEOUT_MS ? 1 : ms;
+    this.#q.push({ at: this.t + delay, fn, id });
     return id;
   }
   clearTimeout(id: unknown): void {
     this.#q = this.#q.filter((x) => x.id !== id);
+  }
+  /** Timers set and not yet fired. */
+  get pending(): number {
+    return this.#q.length;
+  }
+  /** Fire the earliest timer (jumping wall time to it), then let the replay react. */
+  async fireNext(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    this.#q.sort((a, b) => a.at - b.at);
+    const next = this.#q.shift();
+    if (!next) throw new Error('no timer pending');
+    this.t = Math.max(this.t, next.at);
+    next.fn();
+    await new Promise((r) => setImmediate(r));
   }
   /** Run every timer (jumping wall time) until none is left. */
   async drain(): Promise<void> {
@@ -266,5 +289,289 @@ describe('ReplayClock: speed, pause, snapshot, sessions, steps', () => {
   it('rejects a source that is not in order', async () => {
     const replay = new ReplayClock(barsFromArray([bar('A@X', 5n * MIN), bar('A@X', 3n * MIN)], 1));
     await expect(replay.run()).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+  });
+});
+
+/** Every bar as `id@minute`, in delivery order. */
+const barLabels = (evs: readonly ReplayEvent[]): string[] =>
+  evs.flatMap((e) => (e.kind === 'bars' ? e.bars.map((b) => `${b.instrumentId}@${b.tsEvent / MIN}`) : []));
+
+/** A source holding a resource (a file handle) until its iterator ends or is returned. */
+function fileLike(batches: readonly Bar[][], handle: { open: boolean }): BarSource {
+  return (async function* () {
+    handle.open = true;
+    try {
+      for (const b of batches) yield b;
+    } finally {
+      handle.open = false;
+    }
+  })();
+}
+
+/** The code a promise rejects with ('resolved' when it does not). */
+const codeOf = (p: Promise<unknown>): Promise<string | undefined> =>
+  p.then(
+    () => 'resolved',
+    (e: { code?: string }) => e.code
+  );
+
+describe('ReplayClock: a failure is terminal and releases the source', () => {
+  it('a bar going back in time inside a group: nothing at or after it is delivered, and run/step/snapshotAt keep refusing', async () => {
+    const replay = new ReplayClock(
+      barsFromArray([bar('A@X', 5n * MIN), bar('B@X', 10n * MIN), bar('A@X', 7n * MIN)])
+    );
+    const evs: ReplayEvent[] = [];
+    replay.subscribe((e) => evs.push(e));
+    expect(await codeOf(replay.run())).toBe('TRD_ERR_DATA_INVALID');
+    expect(replay.state).toBe('failed');
+    expect(await codeOf(replay.run())).toBe('TRD_ERR_DATA_INVALID');
+    expect(await codeOf(replay.step())).toBe('TRD_ERR_DATA_INVALID');
+    expect(await codeOf(replay.snapshotAt(20n * MIN))).toBe('TRD_ERR_DATA_INVALID');
+    // B@10 is neither lost-then-skipped nor followed by A@7 delivered with the clock at 10
+    expect(barLabels(evs)).toEqual(['A@X@5']);
+    expect(replay.delivered).toBe(1);
+    expect(replay.state).toBe('failed');
+  });
+
+  it('a duplicate instrument inside a group: no bar of the group is delivered, even after another run', async () => {
+    const replay = new ReplayClock(
+      barsFromArray(
+        [bar('A@X', 5n * MIN), bar('B@X', 5n * MIN), bar('A@X', 5n * MIN), bar('C@X', 6n * MIN)],
+        1
+      )
+    );
+    const evs: ReplayEvent[] = [];
+    replay.subscribe((e) => evs.push(e));
+    expect(await codeOf(replay.run())).toBe('TRD_ERR_DATA_INVALID');
+    expect(await codeOf(replay.run())).toBe('TRD_ERR_DATA_INVALID');
+    expect(barLabels(evs)).toEqual([]);
+  });
+
+  it('a throwing subscriber fails the replay: later calls throw a typed error carrying the original', async () => {
+    const handle = { open: false };
+    const replay = new ReplayClock(fileLike([[bar('A@X', 5n * MIN)], [bar('A@X', 6n * MIN)]], handle));
+    const bug = new Error('consumer bug');
+    replay.subscribe(() => {
+      throw bug;
+    });
+    await expect(replay.run()).rejects.toBe(bug);
+    expect(handle.open).toBe(false);
+    expect(replay.state).toBe('failed');
+    await expect(replay.run()).rejects.toMatchObject({ code: 'TRD_ERR_INVALID_TRANSITION', cause: bug });
+    await expect(replay.step()).rejects.toMatchObject({ code: 'TRD_ERR_INVALID_TRANSITION', cause: bug });
+  });
+
+  it('bad data: the source is returned (its handle closed) when the replay fails', async () => {
+    const handle = { open: false };
+    const replay = new ReplayClock(
+      fileLike([[bar('A@X', 5n * MIN)], [bar('A@X', 4n * MIN)], [bar('A@X', 9n * MIN)]], handle)
+    );
+    await expect(replay.run()).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+    expect(handle.open).toBe(false);
+  });
+
+  it('a source that throws fails the replay; it is not read again', async () => {
+    let reads = 0;
+    const source: BarSource = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          reads++;
+          if (reads === 2) throw new Error('disk error');
+          if (reads > 3) return { done: true, value: undefined };
+          return { done: false, value: [bar('A@X', BigInt(reads) * MIN)] };
+        }
+      })
+    };
+    const replay = new ReplayClock(source);
+    await expect(replay.run()).rejects.toThrow('disk error');
+    expect(await codeOf(replay.run())).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(reads).toBe(2);
+  });
+
+  it('close() releases the source of a replay abandoned while paused; the replay then refuses to run', async () => {
+    const handle = { open: false };
+    const replay = new ReplayClock(
+      fileLike([[bar('A@X', 1n * MIN)], [bar('A@X', 2n * MIN)], [bar('A@X', 3n * MIN)]], handle)
+    );
+    expect(await replay.step()).toBe('paused');
+    expect(handle.open).toBe(true);
+    await replay.close();
+    expect(handle.open).toBe(false);
+    expect(replay.state).toBe('closed');
+    await replay.close(); // idempotent
+    expect(await codeOf(replay.run())).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(await codeOf(replay.step())).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(replay.delivered).toBe(1);
+  });
+
+  it('close() is refused while running, and leaves a finished or failed replay as it is', async () => {
+    const handle = { open: false };
+    const replay = new ReplayClock(fileLike([[bar('A@X', 1n * MIN)], [bar('A@X', 2n * MIN)]], handle));
+    const running = replay.run();
+    expect(await codeOf(replay.close())).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(await running).toBe('done');
+    expect(replay.delivered).toBe(2);
+    await replay.close();
+    expect(replay.state).toBe('done');
+    const bad = new ReplayClock(barsFromArray([bar('A@X', 5n * MIN), bar('A@X', 3n * MIN)], 1));
+    await expect(bad.run()).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+    await bad.close();
+    expect(bad.state).toBe('failed');
+  });
+});
+
+describe('ReplayClock: step() and snapshotAt() during a run', () => {
+  const three = () => barsFromArray([bar('A@X', 1n * MIN), bar('A@X', 2n * MIN), bar('A@X', 3n * MIN)], 1);
+
+  it('step() while running is refused without side effects: no bar lost, the run not re-targeted', async () => {
+    const replay = new ReplayClock(three());
+    const evs: ReplayEvent[] = [];
+    replay.subscribe((e) => evs.push(e));
+    const running = replay.run();
+    expect(await codeOf(replay.step())).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(await running).toBe('done');
+    expect(barLabels(evs)).toEqual(['A@X@1', 'A@X@2', 'A@X@3']);
+  });
+
+  it('snapshotAt() while running is refused without side effects', async () => {
+    const replay = new ReplayClock(three());
+    const evs: ReplayEvent[] = [];
+    replay.subscribe((e) => evs.push(e));
+    const running = replay.run();
+    expect(await codeOf(replay.snapshotAt(1n * MIN))).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(await running).toBe('done');
+    expect(barLabels(evs)).toEqual(['A@X@1', 'A@X@2', 'A@X@3']);
+  });
+
+  it('a second step() before the first resolved is refused; the first delivers exactly one group', async () => {
+    const replay = new ReplayClock(three());
+    const evs: ReplayEvent[] = [];
+    replay.subscribe((e) => evs.push(e));
+    const first = replay.step();
+    expect(await codeOf(replay.step())).toBe('TRD_ERR_INVALID_TRANSITION');
+    expect(await first).toBe('paused');
+    expect(barLabels(evs)).toEqual(['A@X@1']);
+    expect(await replay.run()).toBe('done');
+    expect(barLabels(evs)).toEqual(['A@X@1', 'A@X@2', 'A@X@3']);
+  });
+});
+
+describe('ReplayClock: wall waits', () => {
+  const DAY = 1440n * MIN;
+
+  it('a wait longer than 2^31−1 ms is made in chunks, so Node’s overflow to 1 ms cannot race ahead', async () => {
+    const timers = new FakeTimers('node');
+    const replay = new ReplayClock(barsFromArray([bar('A@X', DAY), bar('A@X', 31n * DAY)]), {
+      speed: 1,
+      timers,
+      compressGapsOverNs: 0n
+    });
+    const at: number[] = [];
+    replay.subscribe((ev) => ev.kind === 'bars' && at.push(timers.t));
+    const run = replay.run();
+    await timers.drain();
+    expect(await run).toBe('done');
+    // 30 days of real time, to the millisecond
+    expect(at).toEqual([0, 30 * 86_400_000]);
+    expect(Math.max(...timers.waits)).toBeLessThanOrEqual(MAX_TIMEOUT_MS);
+  });
+
+  it('pause() during a chunked wait stops it: the far bar is not delivered', async () => {
+    const timers = new FakeTimers('node');
+    const replay = new ReplayClock(barsFromArray([bar('A@X', DAY), bar('A@X', 31n * DAY)]), {
+      speed: 1,
+      timers,
+      compressGapsOverNs: 0n
+    });
+    const run = replay.run();
+    await timers.fireNext(); // the first chunk ends; the replay waits the next one
+    expect(replay.delivered).toBe(1);
+    expect(timers.pending).toBe(1);
+    replay.pause();
+    expect(await run).toBe('paused');
+    expect(timers.pending).toBe(0);
+    expect(replay.delivered).toBe(1);
+    expect(replay.now()).toBe(DAY);
+  });
+});
+
+describe('ReplayClock: gap compression in time-stepped mode', () => {
+  const fri = nsFromIso('2025-07-11T19:59:00Z');
+  const mon = nsFromIso('2025-07-14T13:31:00Z');
+  const weekend = () => barsFromArray([bar('A@X', fri), bar('A@X', mon)]);
+
+  it('a weekend without data is crossed without waiting; its steps are all still emitted', async () => {
+    const timers = new FakeTimers();
+    const replay = new ReplayClock(weekend(), { speed: 60, timers, stepNs: MIN });
+    const steps: bigint[] = [];
+    replay.subscribe((ev) => ev.kind === 'step' && steps.push(ev.ts));
+    const run = replay.run();
+    await timers.drain();
+    expect(await run).toBe('done');
+    expect(timers.waits.filter((w) => w > 0)).toEqual([]);
+    expect(steps.length).toBe(Number((mon - fri) / MIN) + 1);
+    expect(steps[0]).toBe(fri);
+    expect(steps.at(-1)).toBe(mon);
+  });
+
+  it('the gap is measured to the next session boundary: the minutes next to one are paced', async () => {
+    const timers = new FakeTimers();
+    const replay = new ReplayClock(weekend(), { speed: 60, timers, stepNs: MIN, calendar: 'nyse' });
+    const run = replay.run();
+    await timers.drain();
+    await run;
+    // Fri 19:59 → 20:00 (close of after-hours) and Mon 13:30 (open) → 13:31: one minute each, 1 s at 60×;
+    // 20:00 → Mon 04:00 pre-market and 04:00 → 09:30 are crossed
+    expect(timers.waits.filter((w) => w > 0)).toEqual([1000, 1000]);
+  });
+
+  it('short gaps are still paced step by step', async () => {
+    const timers = new FakeTimers();
+    const replay = new ReplayClock(barsFromArray([bar('A@X', MIN), bar('A@X', 4n * MIN)]), {
+      speed: 60,
+      timers,
+      stepNs: MIN
+    });
+    const run = replay.run();
+    await timers.drain();
+    await run;
+    expect(timers.waits).toEqual([1000, 1000, 1000]);
+  });
+
+  it('a timer armed by a step inside a crossed gap is paced from that step, then the rest is crossed', async () => {
+    const timers = new FakeTimers();
+    const replay = new ReplayClock(weekend(), { speed: 60, timers, stepNs: MIN });
+    const sat = nsFromIso('2025-07-12T12:00:00Z');
+    let fired: number | undefined;
+    replay.subscribe((ev) => {
+      if (ev.kind === 'step' && ev.ts === sat)
+        replay.clock.setTimeout(() => {
+          fired = timers.t;
+        }, 5 * 60_000);
+    });
+    const run = replay.run();
+    await timers.drain();
+    await run;
+    expect(timers.waits.filter((w) => w > 0)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(fired).toBe(5000);
+  });
+
+  it('a pause inside a gap does not split it: the waits are those of a straight run', async () => {
+    const waits = async (pause: boolean) => {
+      const timers = new FakeTimers();
+      const replay = new ReplayClock(weekend(), { speed: 60, timers });
+      if (pause) {
+        replay.pauseAt(fri + 31n * MIN);
+        const p = replay.run();
+        await timers.drain();
+        expect(await p).toBe('paused');
+      }
+      const p = replay.run();
+      await timers.drain();
+      expect(await p).toBe('done');
+      return timers.waits.filter((w) => w > 0);
+    };
+    expect(await waits(false)).toEqual([]);
+    expect(await waits(true)).toEqual([]);
   });
 });
