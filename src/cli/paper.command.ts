@@ -343,6 +343,8 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     if (r.leftWorking > 0)
       io.out(`  WARNING: ${r.leftWorking} orders still working at the venue after the cancel\n`);
     if (a.outDir) io.out(`results: ${a.outDir}/{summary.json,events.jsonl}\n`);
+    // the out dir held an earlier session's log (the default one is the same for every session of a config)
+    if (r.previousLog) io.out(`  the earlier session's log there was kept as ${r.previousLog}\n`);
     return EXIT_OK;
   } finally {
     process.off('SIGINT', onSignal);

@@ -36,7 +36,9 @@ Options:
   --metrics-port N  paper mode: serve Prometheus metrics on 127.0.0.1:N/metrics (0: any free port)
   --dashboard-port N  paper mode: serve a live web dashboard on http://127.0.0.1:N/ (0: any free port)
   --seed N        seed for every random choice (default: the config's seed)
-  --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>)
+  --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>;
+                  paper: results/<config name>-paper, an earlier session's events.jsonl there kept as
+                  events.jsonl.1, .2, …)
   --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
   --snapshot-at T write every component's state at time T (ISO-8601 or integer ns) to snapshot.json
   --from T        backtest: trade only from T on (YYYY-MM-DD, ISO or integer ns); on tick data the

@@ -93,7 +93,12 @@ export const ErrorCode = {
    * A walk-forward analysis that cannot run as asked: a train, test or step length that is not positive, a
    * range that is empty or too short for one fold, or more folds than one analysis may have.
    */
-  WALK_FORWARD_INVALID: 'TRD_ERR_WALK_FORWARD_INVALID'
+  WALK_FORWARD_INVALID: 'TRD_ERR_WALK_FORWARD_INVALID',
+  /**
+   * The event log could not take a record: it was appended after the log was closed, or its file could not be
+   * opened, written (a full disk, a write that made no progress) or synced.
+   */
+  LOG_WRITE_FAILED: 'TRD_ERR_LOG_WRITE_FAILED'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

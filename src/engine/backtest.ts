@@ -18,7 +18,7 @@ import { Rng } from '../core/rng.ts';
 import type { BarSource } from '../data/bar-source.ts';
 import { moduleDigest } from '../data/data-digest.ts';
 import { windowed } from '../data/windowed.ts';
-import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import { appendRunFailed, type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { ReplayClock } from '../replay/replay-clock.ts';
@@ -191,10 +191,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   const warnings = opened?.warnings ?? [];
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
-  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const log: EventLog = opts.outDir
-    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
-    : new MemoryEventLog();
   const clock = new SimulatedClock(0n);
   const venue = new ExecutionEmulator(
     parseEmulatorConfig({
@@ -209,184 +205,231 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     byId,
     new Rng(seed).fork('venue')
   );
+  // a backtest's log is batch-written and overwrites an events.jsonl already in outDir: the same run gives the
+  // same bytes
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  const log: EventLog = opts.outDir
+    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
+    : new MemoryEventLog();
 
-  log.append(
-    0n,
-    'run.started',
-    'engine',
-    {},
-    {
-      runId,
-      seed,
-      strategy: strategy.id,
-      instruments: instruments.map((i) => i.id),
-      ...(window ? { window: windowJson(window) } : {})
-    }
-  );
-  for (const message of warnings) log.append(0n, 'data.warning', 'feed', {}, { message });
-  // a tick backtest's strategy reads the market's book (the data's, checked against its orderbook rows) in view.book
-  const depth = tickData ? new LobsterReplayer() : undefined;
-  const books = depth ? tickBooks(depth, instruments[0]!.id) : undefined;
-  const rt = new TradingRuntime({
-    config,
-    instruments,
-    clock,
-    venue,
-    strategy,
-    log,
-    start: 0n,
-    ...(books ? { books } : {})
-  });
-  const { portfolio, riskEngine } = rt;
-
-  /** Deliver the venue's reports whose (latency-delayed) time has come. */
-  const drainVenue = (): void => {
-    for (const report of venue.drainDue(clock.now())) rt.deliver(report);
-  };
-
-  const curve = new EquityCurve(portfolio, benchmarkSpec?.symbols);
-  let bars = 0;
-  let quotes = 0;
-  let messages = 0;
-  let total: number | undefined;
-  let snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
-  if (tickData) {
-    ({ quotes, messages } = driveLobster(tickData, instruments[0]!, {
-      venue,
-      rt,
+  // from here on the run ends with run.completed or, whatever fails, with run.failed: the log is closed either
+  // way (its buffered lines written) and the runtime stopped
+  let runtime: TradingRuntime | undefined;
+  let ended = false;
+  try {
+    log.append(
+      0n,
+      'run.started',
+      'engine',
+      {},
+      {
+        runId,
+        seed,
+        strategy: strategy.id,
+        instruments: instruments.map((i) => i.id),
+        ...(window ? { window: windowJson(window) } : {})
+      }
+    );
+    for (const message of warnings) log.append(0n, 'data.warning', 'feed', {}, { message });
+    // a tick backtest's strategy reads the market's book (the data's, checked against its orderbook rows) in view.book
+    const depth = tickData ? new LobsterReplayer() : undefined;
+    const books = depth ? tickBooks(depth, instruments[0]!.id) : undefined;
+    const rt = new TradingRuntime({
+      config,
+      instruments,
       clock,
-      curve,
-      drain: drainVenue,
-      ...(window ? { window } : {}),
-      ...(depth ? { depth } : {})
-    }));
-  } else {
-    // a window drops bars, so the up-front total no longer holds
-    const source = window ? windowed(opened!.source, window.from, window.to) : opened!.source;
-    total = window ? undefined : opened!.total;
-    /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
-    const runGroup = (delivered: readonly Bar[]): void => {
-      const group = delivered.filter((b) => rt.trades(b.instrumentId));
-      if (group.length === 0) return;
-      const tsEvent = group[0]!.tsEvent;
-      let tsOpen = group[0]!.tsOpen;
-      for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
-      curve.begin(tsOpen);
-      // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
-      for (const bar of group) venue.onBar(bar);
-      drainVenue();
-      // 2. the bars close: mark, log, and only now show them to the strategy
-      for (const bar of group) {
-        rt.mark(bar);
-        curve.mark(bar.instrumentId, bar.close);
-      }
-      for (const bar of group) {
-        rt.publish(bar);
-        drainVenue();
-      }
-      rt.observe(tsEvent, curve.sample(tsEvent));
-      bars += group.length;
-      if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
+      venue,
+      strategy,
+      log,
+      start: 0n,
+      ...(books ? { books } : {})
+    });
+    runtime = rt;
+    const { portfolio, riskEngine } = rt;
+
+    /** Deliver the venue's reports whose (latency-delayed) time has come. */
+    const drainVenue = (): void => {
+      for (const report of venue.drainDue(clock.now())) rt.deliver(report);
     };
 
-    // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
-    // timestamp's bars at their close, as fast as possible or paced at N× real time
-    const replay = new ReplayClock(source, { clock, speed: opts.speed ?? 'fast' });
-    replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
-    replay.register('strategy', { snapshot: () => strategy.snapshot() });
-    replay.register('risk', { snapshot: () => riskEngine.stats() });
-    replay.subscribe((ev) => {
-      if (ev.kind === 'bars') runGroup(ev.bars);
-    });
-    if (opts.snapshotAt !== undefined) {
-      // run to T (everything at T included), capture every registered component, then go on
-      replay.pauseAt(opts.snapshotAt);
+    const curve = new EquityCurve(portfolio, benchmarkSpec?.symbols);
+    let bars = 0;
+    let quotes = 0;
+    let messages = 0;
+    let total: number | undefined;
+    let snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
+    if (tickData) {
+      ({ quotes, messages } = driveLobster(tickData, instruments[0]!, {
+        venue,
+        rt,
+        clock,
+        curve,
+        drain: drainVenue,
+        ...(window ? { window } : {}),
+        ...(depth ? { depth } : {})
+      }));
+    } else {
+      // a window drops bars, so the up-front total no longer holds
+      const source = window ? windowed(opened!.source, window.from, window.to) : opened!.source;
+      total = window ? undefined : opened!.total;
+      /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
+      const runGroup = (delivered: readonly Bar[]): void => {
+        const group = delivered.filter((b) => rt.trades(b.instrumentId));
+        if (group.length === 0) return;
+        const tsEvent = group[0]!.tsEvent;
+        let tsOpen = group[0]!.tsOpen;
+        for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
+        curve.begin(tsOpen);
+        // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
+        for (const bar of group) venue.onBar(bar);
+        drainVenue();
+        // 2. the bars close: mark, log, and only now show them to the strategy
+        for (const bar of group) {
+          rt.mark(bar);
+          curve.mark(bar.instrumentId, bar.close);
+        }
+        for (const bar of group) {
+          rt.publish(bar);
+          drainVenue();
+        }
+        rt.observe(tsEvent, curve.sample(tsEvent));
+        bars += group.length;
+        if (opts.onProgress && bars % 4096 < 64) opts.onProgress(bars, total);
+      };
+
+      // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
+      // timestamp's bars at their close, as fast as possible or paced at N× real time
+      const snapshotAt = opts.snapshotAt;
+      let snapshotPending = snapshotAt !== undefined;
+      // a snapshot is an observation and leaves the log as it was: one asked for after the data is taken at the
+      // last bar (moving the clock on to it would fire timers before the end-of-run drain, and run.completed
+      // would carry the later time)
+      const fed =
+        snapshotAt === undefined
+          ? source
+          : withEnd(source, (lastTs) => {
+              const at = lastTs ?? clock.now();
+              if (snapshotPending && at < snapshotAt) replay.pauseAt(at);
+            });
+      const replay = new ReplayClock(fed, { clock, speed: opts.speed ?? 'fast' });
+      replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
+      replay.register('strategy', { snapshot: () => strategy.snapshot() });
+      replay.register('risk', { snapshot: () => riskEngine.stats() });
+      replay.subscribe((ev) => {
+        if (ev.kind === 'bars') runGroup(ev.bars);
+      });
+      if (snapshotAt !== undefined) {
+        // run to T (everything at T included), capture every registered component, then go on
+        replay.pauseAt(snapshotAt);
+        await replay.run();
+        snapshotPending = false;
+        snapshot = replay.snapshot();
+        if (opts.outDir)
+          writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
+      }
       await replay.run();
-      snapshot = replay.snapshot();
-      if (opts.outDir)
-        writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
     }
-    await replay.run();
-  }
-  rt.feed.complete();
-  // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
-  for (let due = venue.nextDueAt(); due !== undefined; due = venue.nextDueAt()) {
-    clock.advanceTo(due > clock.now() ? due : clock.now());
+    rt.feed.complete();
+    // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
+    for (let due = venue.nextDueAt(); due !== undefined; due = venue.nextDueAt()) {
+      clock.advanceTo(due > clock.now() ? due : clock.now());
+      drainVenue();
+    }
+    clock.advanceTo(clock.now() + 60_000_000_000n);
     drainVenue();
-  }
-  clock.advanceTo(clock.now() + 60_000_000_000n);
-  drainVenue();
-  opts.onProgress?.(bars, total);
+    opts.onProgress?.(bars, total);
 
-  const trips = portfolio.tripsForAnalytics();
-  const equity = curve.points;
-  const summaryOpts = summaryOptionsFor(config);
-  const summary = computeSummary(equity, trips, summaryOpts);
-  const exposure = exposureStats(equity, curve.gross);
-  const benchmark =
-    benchmarkSpec && curve.benchmark
-      ? benchmarkSummary(benchmarkSpec, equity, curve.benchmark, summaryOpts)
-      : undefined;
-  const returns = returnsByPeriod(equity);
-  const byInstrument = statsByInstrument(trips);
-  // its own stream of the run's seed: the venue's draws, and so the trades, do not depend on it
-  const monteCarlo = monteCarloSummary(
-    dailyReturns(equity),
-    new Rng(seed).fork('monte-carlo'),
-    opts.monteCarloPaths ?? DEFAULT_MONTE_CARLO_PATHS
-  );
-  rt.logCompleted(clock.now(), bars);
-  const events = log.count;
-  const { orders, fills, rejected } = rt.counts;
-  log.close();
-  rt.stop();
+    const trips = portfolio.tripsForAnalytics();
+    const equity = curve.points;
+    const summaryOpts = summaryOptionsFor(config);
+    const summary = computeSummary(equity, trips, summaryOpts);
+    const exposure = exposureStats(equity, curve.gross);
+    const benchmark =
+      benchmarkSpec && curve.benchmark
+        ? benchmarkSummary(benchmarkSpec, equity, curve.benchmark, summaryOpts)
+        : undefined;
+    const returns = returnsByPeriod(equity);
+    const byInstrument = statsByInstrument(trips);
+    // its own stream of the run's seed: the venue's draws, and so the trades, do not depend on it
+    const monteCarlo = monteCarloSummary(
+      dailyReturns(equity),
+      new Rng(seed).fork('monte-carlo'),
+      opts.monteCarloPaths ?? DEFAULT_MONTE_CARLO_PATHS
+    );
+    rt.logCompleted(clock.now(), bars);
+    const events = log.count;
+    const { orders, fills, rejected } = rt.counts;
+    ended = true;
+    try {
+      log.close();
+    } finally {
+      rt.stop();
+    }
 
-  if (opts.outDir) {
-    writeFileSync(
-      join(opts.outDir, 'summary.json'),
-      `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, exposure, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
-    );
-    writeFileSync(join(opts.outDir, 'trades.csv'), tradesCsv(portfolio.trips, byId));
-    writeFileSync(
-      join(opts.outDir, 'report.html'),
-      renderHtmlReport({
-        title: `tradestate backtest ${config.name}`,
-        runId,
-        summary,
-        exposure,
-        ...(benchmark && curve.benchmark ? { benchmark, benchmarkEquity: curve.benchmark } : {}),
-        ...(monteCarlo ? { monteCarlo } : {}),
-        returns,
-        byInstrument,
-        equity,
-        config: backtestPart(config)
-      })
-    );
+    if (opts.outDir) {
+      writeFileSync(
+        join(opts.outDir, 'summary.json'),
+        `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, exposure, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
+      );
+      writeFileSync(join(opts.outDir, 'trades.csv'), tradesCsv(portfolio.trips, byId));
+      writeFileSync(
+        join(opts.outDir, 'report.html'),
+        renderHtmlReport({
+          title: `tradestate backtest ${config.name}`,
+          runId,
+          summary,
+          exposure,
+          ...(benchmark && curve.benchmark ? { benchmark, benchmarkEquity: curve.benchmark } : {}),
+          ...(monteCarlo ? { monteCarlo } : {}),
+          returns,
+          byInstrument,
+          equity,
+          config: backtestPart(config)
+        })
+      );
+    }
+    return {
+      runId,
+      snapshot,
+      outDir: opts.outDir,
+      seed,
+      summary,
+      monteCarlo,
+      returns,
+      exposure,
+      benchmark,
+      byInstrument,
+      warnings,
+      bars,
+      messages,
+      quotes,
+      orders,
+      fills,
+      rejected,
+      events,
+      equity,
+      benchmarkEquity: curve.benchmark,
+      portfolio,
+      log
+    };
+  } catch (e) {
+    if (!ended) {
+      ended = true;
+      try {
+        appendRunFailed(log, clock.now(), e);
+      } catch {
+        // the run's own error is the one to report
+      }
+      try {
+        log.close();
+      } catch {
+        // likewise
+      } finally {
+        runtime?.stop();
+      }
+    }
+    throw e;
   }
-  return {
-    runId,
-    snapshot,
-    outDir: opts.outDir,
-    seed,
-    summary,
-    monteCarlo,
-    returns,
-    exposure,
-    benchmark,
-    byInstrument,
-    warnings,
-    bars,
-    messages,
-    quotes,
-    orders,
-    fills,
-    rejected,
-    events,
-    equity,
-    benchmarkEquity: curve.benchmark,
-    portfolio,
-    log
-  };
 }
 
 /**
@@ -409,6 +452,16 @@ export function benchmarkOf(
     );
   }
   return { kind: 'symbol', symbols: [inst.id] };
+}
+
+/** `source` as it is, calling `onEnd` with the last bar's `tsEvent` (undefined: there was none) once it ends. */
+async function* withEnd(source: BarSource, onEnd: (lastTs: Nanos | undefined) => void): BarSource {
+  let last: Nanos | undefined;
+  for await (const batch of source) {
+    if (batch.length > 0) last = batch[batch.length - 1]!.tsEvent;
+    yield batch;
+  }
+  onEnd(last);
 }
 
 /** A window as JSON: ISO bounds, `null` for an open one. */

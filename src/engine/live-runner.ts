@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { reconcilerChild } from '../actors/reconciler.actor.ts';
 import type { EquityPoint } from '../analytics/types.ts';
@@ -10,7 +10,7 @@ import { isoFromNs } from '../core/nanos.ts';
 import type { DashboardState } from '../dashboard/dashboard-state.ts';
 import type { OpenVenueOrder } from '../gateways/alpaca/alpaca-connection.ts';
 import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
-import { type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import { appendRunFailed, type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import { type EventLogObserver, fanOut, MeteredEventLog } from '../log/metered-event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { TradingMetrics } from '../metrics/trading-metrics.ts';
@@ -127,6 +127,11 @@ export interface LiveRunResult {
   readonly portfolio: Portfolio;
   readonly errors: readonly TradestateError[];
   readonly log: EventLog;
+  /**
+   * Where the log of an earlier session in `outDir` was moved (`<outDir>/events.jsonl.<n>`) before this one's
+   * was created, as `run.started` says (`previousLog`, the file name); undefined when there was none.
+   */
+  readonly previousLog: string | undefined;
 }
 
 /**
@@ -141,6 +146,11 @@ export interface LiveRunResult {
  * Stops on `signal` or after `live.durationMs`: halts the strategy (it sees no more market data, and what it
  * asks for from then on is discarded), cancels working orders, waits up to `live.shutdownGraceMs`
  * for their reports, reconciles once more, writes `run.completed` and `summary.json`.
+ *
+ * The log in `outDir` is write-ahead ({@link JsonlEventLog}); the log of an earlier session there (one that
+ * crashed, or the paper CLI's default out dir used again) is kept as `events.jsonl.<n>` and named in
+ * `run.started`. When the session fails after its log was opened, `run.failed` (with the error's code) is its
+ * last record, and the log, the runtime and the connection are closed before the error is rethrown.
  */
 export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   const { config, clock, connection } = opts;
@@ -161,10 +171,17 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   }
   const start = clock.now();
   const runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
-  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const baseLog: EventLog = opts.outDir
-    ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), { durability: 'write-ahead' })
-    : new MemoryEventLog();
+  let baseLog: EventLog;
+  try {
+    if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+    baseLog = opts.outDir
+      ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), { durability: 'write-ahead' })
+      : new MemoryEventLog();
+  } catch (e) {
+    await connection.close();
+    throw e;
+  }
+  const previousLog = baseLog instanceof JsonlEventLog ? baseLog.previousLog : undefined;
   // every observer of the log (metrics, dashboard) sees each record through one wrapper, after it was logged
   const observers: EventLogObserver[] = [];
   if (opts.metrics) observers.push(opts.metrics);
@@ -173,22 +190,6 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     observers.length === 0
       ? baseLog
       : new MeteredEventLog(baseLog, observers.length === 1 ? observers[0]! : fanOut(...observers));
-  log.append(
-    start,
-    'run.started',
-    'engine',
-    {},
-    {
-      runId,
-      mode: 'paper',
-      venue: connection.name,
-      strategy: strategy.id,
-      instruments: instruments.map((i) => i.id),
-      bars: timeframe.label
-    }
-  );
-
-  if (venueStatus !== undefined) log.append(start, 'venue.connected', 'engine', {}, venueStatus);
   const errors: TradestateError[] = [];
   const venuePositions = async (): Promise<Record<string, number> | undefined> => {
     try {
@@ -208,6 +209,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   };
   const subs: Subscription[] = [];
   let rt: TradingRuntime | undefined;
+  let closeQuietBuckets: ReturnType<typeof setInterval> | undefined;
   let drainQueued = false;
   const drain = (): void => {
     drainQueued = false;
@@ -239,211 +241,267 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     rt?.node.sendToKillSwitch({ type: 'error.raised', code: err.code, tsEvent: ts });
   };
 
-  // from here on no gateway or feed error goes unlogged (the streams have been connecting since the preflight)
-  subs.push(connection.execution.errors$.subscribe((e) => raised('gateway', e)));
-  subs.push(connection.marketData.errors$.subscribe((e) => raised('feed', e)));
-
-  const reconciler = reconcilerChild({
-    reconcile: () => connection.execution.reconcile(),
-    everyMs: live.reconcileEveryMs,
-    clock,
-    onError: (e) => raised('reconciler', e),
-    onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
-  });
-  await recoverStaleOrders(connection, strategy.id, live.staleOrders, log, clock, raised);
-  const venueStart = await venuePositions();
-  if (venueStart)
-    log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
-  const cashStart = await venueCash();
-  if (cashStart !== undefined)
-    log.append(clock.now(), 'cash.venue', 'reconciler', {}, { when: 'start', cash: formatMoney(cashStart) });
-  rt = new TradingRuntime({
-    config,
-    instruments,
-    clock,
-    venue,
-    strategy,
-    log,
-    start,
-    gateways: [reconciler],
-    // a feed that carries depth (FIX market data) shows the strategy its book, as a LOBSTER backtest does
-    ...(connection.marketData.book ? { books: (id: string) => connection.marketData.book?.(id) } : {}),
-    // a tag per session: a venue never sees a client order id twice, however often the strategy runs
-    clientIdTag: (start / 1_000_000n).toString(36)
-  });
-  const runtime = rt;
-  // pre-trade risk sees what the account holds, not only this session's fills: a position limit counts the
-  // position held before, and a reducing-only kill switch lets it be sold (the portfolio, and so the strategy's
-  // view and the session's P&L, keep to this session's own trades; the reconciliation allows for the difference)
-  if (venueStart)
-    for (const [instrumentId, lots] of Object.entries(venueStart))
-      runtime.riskState.holdBefore(instrumentId, lots);
-  // gauges read the session's own state at scrape time (also after it ended: the kill switch's state
-  // comes from its logged transitions, not from an actor that may be stopped)
-  opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });
-  opts.dashboard?.attach({ portfolio: () => runtime.portfolio });
-  const { portfolio } = runtime;
-  const curve = new EquityCurve(portfolio);
-  curve.begin(start);
-  let bars = 0;
-  let stopping = false;
-
-  /** One bar, at the strategy's timeframe, to the strategy. */
-  const showBar = (bar: Bar): void => {
-    drain();
-    runtime.mark(bar);
-    runtime.publish(bar);
-    bars++;
-    runtime.observe(bar.tsEvent, curve.sample(bar.tsEvent));
-    opts.onBar?.(bar, bars);
-  };
-  subs.push(
-    connection.marketData.marketData$.subscribe((md) => {
-      if (stopping || !runtime.trades(md.instrumentId)) return;
-      if (md.type === 'market.quote') {
-        // a strategy with onQuote (the connection subscribed quotes for it) sees them as in a tick backtest
-        if (strategy.onQuote === undefined || !(md.bidPx < md.askPx)) return;
-        drain();
-        runtime.markQuote(md);
-        runtime.publish(md);
-        return;
-      }
-      if (md.type === 'market.trade') {
-        if (strategy.onTrade === undefined) return;
-        drain();
-        runtime.logTrade(md);
-        runtime.publish(md);
-        return;
-      }
-      if (md.type !== 'market.bar') return;
-      if (rollup === undefined) return showBar(md);
-      const step = rollup.push(md, clock.now());
-      if (step.late) {
-        // a bar of a bucket the strategy has already been shown: bars are never revised
-        const { instrumentId, tsOpen, tsEvent } = md;
-        log.append(clock.now(), 'market.bar_late', 'feed', { instrumentId }, { tsOpen, tsEvent });
-      }
-      for (const bar of step.bars) showBar(bar);
-    })
-  );
-  // a bucket whose last minute had no trades is closed by the clock
-  const closeQuietBuckets =
-    rollup &&
-    setInterval(() => {
-      if (!stopping) for (const bar of rollup.flush(clock.now())) showBar(bar);
-    }, 250).unref();
-  connection.marketData.subscribe({
-    type: 'md.subscription',
-    action: 'subscribe',
-    requestId: `${runId}:bars`,
-    instrumentIds: instruments.map((i) => i.id),
-    entries: ['trade'],
-    depth: 1,
-    updates: true
-  });
-
-  const stoppedBy = await waitForStop(live.durationMs, opts.signal);
-  // from here the strategy sees no market data and whatever it asks for is discarded: a bar or a cancel
-  // arriving during the shutdown must not send an order the cancel-all has already gone past
-  stopping = true;
-  clearInterval(closeQuietBuckets);
-  runtime.node.haltStrategies('session stopped');
-  log.append(clock.now(), 'run.stopping', 'engine', {}, { stoppedBy });
-  const leftWorking = await shutdown(runtime, clock, live.shutdownGraceMs, drain);
+  // from here on the session either ends with run.completed or, whatever fails, with run.failed and
+  // everything closed
+  let ended = false;
   try {
-    await connection.execution.reconcile();
-  } catch (e) {
-    raised('reconciler', e);
-  }
-  await settle();
-  drain();
-  const venueEnd = venueStart && (await venuePositions());
-  const positions = venueStart && venueEnd ? checkPositions(venueStart, venueEnd, runtime) : undefined;
-  if (positions) {
-    log.append(clock.now(), 'positions.reconciled', 'reconciler', {}, positions);
-    if (Object.keys(positions.unexplained).length > 0) {
-      raised(
-        'reconciler',
-        new TradestateError(
-          ErrorCode.POSITION_MISMATCH,
-          `the venue's positions moved by more or less than our fills: ${JSON.stringify(positions.unexplained)}`,
-          { ...positions }
-        )
-      );
-    }
-  }
-  const cashEnd = cashStart === undefined ? undefined : await venueCash();
-  const cash =
-    cashStart !== undefined && cashEnd !== undefined
-      ? checkCash(cashStart, cashEnd, runtime.portfolio, moneyFromNumber(live.cashTolerance))
-      : undefined;
-  if (cash) {
-    log.append(clock.now(), 'cash.reconciled', 'reconciler', {}, cash.check);
-    if (cash.mismatch) {
-      raised(
-        'reconciler',
-        new TradestateError(
-          ErrorCode.CASH_MISMATCH,
-          `the venue's cash moved by ${cash.check.unexplained} more than our fills and commissions explain ` +
-            `(tolerance ${cash.check.tolerance})`,
-          { ...cash.check }
-        )
-      );
-    }
-  }
-  for (const s of subs) s.unsubscribe();
-  runtime.logCompleted(clock.now(), bars);
-  const events = log.count;
-  log.close();
-  runtime.stop();
-  venue.close();
-  await connection.close();
-
-  const { orders, fills, rejected } = runtime.counts;
-  if (opts.outDir) {
-    writeFileSync(
-      join(opts.outDir, 'summary.json'),
-      `${JSON.stringify(
-        {
-          runId,
-          mode: 'paper',
-          venue: connection.name,
-          stoppedBy,
-          counts: { bars, orders, fills, rejected, events, leftWorking, errors: errors.length },
-          reconciliation: positions,
-          cashReconciliation: cash?.check,
-          equity: moneyToNumber(portfolio.equity()),
-          portfolio: portfolio.snapshot()
-        },
-        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
-        2
-      )}\n`
+    log.append(
+      start,
+      'run.started',
+      'engine',
+      {},
+      {
+        runId,
+        mode: 'paper',
+        venue: connection.name,
+        strategy: strategy.id,
+        instruments: instruments.map((i) => i.id),
+        bars: timeframe.label,
+        ...(previousLog !== undefined ? { previousLog: basename(previousLog) } : {})
+      }
     );
+    if (venueStatus !== undefined) log.append(start, 'venue.connected', 'engine', {}, venueStatus);
+    // from here on no gateway or feed error goes unlogged (the streams have been connecting since the preflight)
+    subs.push(connection.execution.errors$.subscribe((e) => raised('gateway', e)));
+    subs.push(connection.marketData.errors$.subscribe((e) => raised('feed', e)));
+
+    const reconciler = reconcilerChild({
+      reconcile: () => connection.execution.reconcile(),
+      everyMs: live.reconcileEveryMs,
+      clock,
+      onError: (e) => raised('reconciler', e),
+      onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
+    });
+    await recoverStaleOrders(connection, strategy.id, live.staleOrders, log, clock, raised);
+    const venueStart = await venuePositions();
+    if (venueStart)
+      log.append(clock.now(), 'positions.venue', 'reconciler', {}, { when: 'start', positions: venueStart });
+    const cashStart = await venueCash();
+    if (cashStart !== undefined)
+      log.append(
+        clock.now(),
+        'cash.venue',
+        'reconciler',
+        {},
+        { when: 'start', cash: formatMoney(cashStart) }
+      );
+    rt = new TradingRuntime({
+      config,
+      instruments,
+      clock,
+      venue,
+      strategy,
+      log,
+      start,
+      gateways: [reconciler],
+      // a feed that carries depth (FIX market data) shows the strategy its book, as a LOBSTER backtest does
+      ...(connection.marketData.book ? { books: (id: string) => connection.marketData.book?.(id) } : {}),
+      // a tag per session: a venue never sees a client order id twice, however often the strategy runs
+      clientIdTag: (start / 1_000_000n).toString(36)
+    });
+    const runtime = rt;
+    // pre-trade risk sees what the account holds, not only this session's fills: a position limit counts the
+    // position held before, and a reducing-only kill switch lets it be sold (the portfolio, and so the strategy's
+    // view and the session's P&L, keep to this session's own trades; the reconciliation allows for the difference)
+    if (venueStart)
+      for (const [instrumentId, lots] of Object.entries(venueStart))
+        runtime.riskState.holdBefore(instrumentId, lots);
+    // gauges read the session's own state at scrape time (also after it ended: the kill switch's state
+    // comes from its logged transitions, not from an actor that may be stopped)
+    opts.metrics?.attach({ portfolio: () => runtime.portfolio, working: () => runtime.workingCount() });
+    opts.dashboard?.attach({ portfolio: () => runtime.portfolio });
+    const { portfolio } = runtime;
+    const curve = new EquityCurve(portfolio);
+    curve.begin(start);
+    let bars = 0;
+    let stopping = false;
+
+    /** One bar, at the strategy's timeframe, to the strategy. */
+    const showBar = (bar: Bar): void => {
+      drain();
+      runtime.mark(bar);
+      runtime.publish(bar);
+      bars++;
+      runtime.observe(bar.tsEvent, curve.sample(bar.tsEvent));
+      opts.onBar?.(bar, bars);
+    };
+    subs.push(
+      connection.marketData.marketData$.subscribe((md) => {
+        if (stopping || !runtime.trades(md.instrumentId)) return;
+        if (md.type === 'market.quote') {
+          // a strategy with onQuote (the connection subscribed quotes for it) sees them as in a tick backtest
+          if (strategy.onQuote === undefined || !(md.bidPx < md.askPx)) return;
+          drain();
+          runtime.markQuote(md);
+          runtime.publish(md);
+          return;
+        }
+        if (md.type === 'market.trade') {
+          if (strategy.onTrade === undefined) return;
+          drain();
+          runtime.logTrade(md);
+          runtime.publish(md);
+          return;
+        }
+        if (md.type !== 'market.bar') return;
+        if (rollup === undefined) return showBar(md);
+        const step = rollup.push(md, clock.now());
+        if (step.late) {
+          // a bar of a bucket the strategy has already been shown: bars are never revised
+          const { instrumentId, tsOpen, tsEvent } = md;
+          log.append(clock.now(), 'market.bar_late', 'feed', { instrumentId }, { tsOpen, tsEvent });
+        }
+        for (const bar of step.bars) showBar(bar);
+      })
+    );
+    // a bucket whose last minute had no trades is closed by the clock
+    closeQuietBuckets =
+      rollup &&
+      setInterval(() => {
+        if (!stopping) for (const bar of rollup.flush(clock.now())) showBar(bar);
+      }, 250).unref();
+    connection.marketData.subscribe({
+      type: 'md.subscription',
+      action: 'subscribe',
+      requestId: `${runId}:bars`,
+      instrumentIds: instruments.map((i) => i.id),
+      entries: ['trade'],
+      depth: 1,
+      updates: true
+    });
+
+    const stoppedBy = await waitForStop(live.durationMs, opts.signal);
+    // from here the strategy sees no market data and whatever it asks for is discarded: a bar or a cancel
+    // arriving during the shutdown must not send an order the cancel-all has already gone past
+    stopping = true;
+    clearInterval(closeQuietBuckets);
+    runtime.node.haltStrategies('session stopped');
+    log.append(clock.now(), 'run.stopping', 'engine', {}, { stoppedBy });
+    const leftWorking = await shutdown(runtime, clock, live.shutdownGraceMs, drain);
+    try {
+      await connection.execution.reconcile();
+    } catch (e) {
+      raised('reconciler', e);
+    }
+    await settle();
+    drain();
+    const venueEnd = venueStart && (await venuePositions());
+    const positions = venueStart && venueEnd ? checkPositions(venueStart, venueEnd, runtime) : undefined;
+    if (positions) {
+      log.append(clock.now(), 'positions.reconciled', 'reconciler', {}, positions);
+      if (Object.keys(positions.unexplained).length > 0) {
+        raised(
+          'reconciler',
+          new TradestateError(
+            ErrorCode.POSITION_MISMATCH,
+            `the venue's positions moved by more or less than our fills: ${JSON.stringify(positions.unexplained)}`,
+            { ...positions }
+          )
+        );
+      }
+    }
+    const cashEnd = cashStart === undefined ? undefined : await venueCash();
+    const cash =
+      cashStart !== undefined && cashEnd !== undefined
+        ? checkCash(cashStart, cashEnd, runtime.portfolio, moneyFromNumber(live.cashTolerance))
+        : undefined;
+    if (cash) {
+      log.append(clock.now(), 'cash.reconciled', 'reconciler', {}, cash.check);
+      if (cash.mismatch) {
+        raised(
+          'reconciler',
+          new TradestateError(
+            ErrorCode.CASH_MISMATCH,
+            `the venue's cash moved by ${cash.check.unexplained} more than our fills and commissions explain ` +
+              `(tolerance ${cash.check.tolerance})`,
+            { ...cash.check }
+          )
+        );
+      }
+    }
+    for (const s of subs) s.unsubscribe();
+    runtime.logCompleted(clock.now(), bars);
+    const events = log.count;
+    ended = true;
+    try {
+      log.close();
+    } finally {
+      runtime.stop();
+      venue.close();
+      await connection.close();
+    }
+
+    const { orders, fills, rejected } = runtime.counts;
+    if (opts.outDir) {
+      writeFileSync(
+        join(opts.outDir, 'summary.json'),
+        `${JSON.stringify(
+          {
+            runId,
+            mode: 'paper',
+            venue: connection.name,
+            stoppedBy,
+            counts: { bars, orders, fills, rejected, events, leftWorking, errors: errors.length },
+            reconciliation: positions,
+            cashReconciliation: cash?.check,
+            equity: moneyToNumber(portfolio.equity()),
+            portfolio: portfolio.snapshot()
+          },
+          (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+          2
+        )}\n`
+      );
+    }
+    return {
+      runId,
+      outDir: opts.outDir,
+      stoppedBy,
+      bars,
+      orders,
+      fills,
+      rejected,
+      events,
+      leftWorking,
+      positions,
+      cash: cash?.check,
+      equity: curve.points,
+      portfolio,
+      errors,
+      log: baseLog,
+      previousLog
+    };
+  } catch (e) {
+    if (!ended) await endFailed(e);
+    throw e;
   }
-  return {
-    runId,
-    outDir: opts.outDir,
-    stoppedBy,
-    bars,
-    orders,
-    fills,
-    rejected,
-    events,
-    leftWorking,
-    positions,
-    cash: cash?.check,
-    equity: curve.points,
-    portfolio,
-    errors,
-    log: baseLog
-  };
+
+  /** After a failure: unhook and stop everything, log `run.failed`, close the log and the connection. */
+  async function endFailed(e: unknown): Promise<void> {
+    ended = true;
+    for (const s of subs) s.unsubscribe();
+    clearInterval(closeQuietBuckets);
+    const quietly = (f: () => void): void => {
+      try {
+        f();
+      } catch {
+        // the session's own error is the one to report
+      }
+    };
+    quietly(() => rt?.stop());
+    quietly(() => appendRunFailed(log, clock.now(), e));
+    quietly(() => log.close());
+    quietly(() => venue.close());
+    await connection.close().catch(() => undefined);
+  }
 }
 
 /**
  * Orders of this strategy still open at the venue from an earlier session (its client order ids start with
- * `<strategyId>-`): a crashed session left them, and no order actor of ours knows them. Each is logged as
- * `recovery.stale_order` and, by default, canceled before trading starts (a cancel is never retried; one that
- * fails is reported and the order left as it is). Orders that are not ours are not touched.
+ * `<strategyId>-`): a crashed session left them, and no order actor of ours knows them. By default each is
+ * canceled before trading starts: write-ahead, the intent (`recovery.stale_cancel`, fsynced) is logged before
+ * the cancel is sent, and the outcome after (`recovery.stale_order`, `action` canceled or cancel_failed; `left`
+ * with `live.staleOrders: leave` or a connection that cannot cancel). A cancel is never retried; one that fails
+ * is reported and the order left as it is. Orders that are not ours are not touched.
  */
 async function recoverStaleOrders(
   connection: LiveConnection,
@@ -463,8 +521,11 @@ async function recoverStaleOrders(
   }
   for (const o of open) {
     if (!o.clientOrderId.startsWith(`${strategyId}-`)) continue;
+    const ids = { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId };
     let action: 'canceled' | 'left' | 'cancel_failed' = 'left';
     if (policy === 'cancel' && connection.cancelVenueOrder) {
+      // on disk before the venue hears of it (a log that cannot take it throws: nothing is sent)
+      log.append(clock.now(), 'recovery.stale_cancel', 'recovery', ids, { ...o });
       try {
         await connection.cancelVenueOrder(o.venueOrderId);
         action = 'canceled';
@@ -473,13 +534,7 @@ async function recoverStaleOrders(
         raised('recovery', e);
       }
     }
-    log.append(
-      clock.now(),
-      'recovery.stale_order',
-      'recovery',
-      { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId },
-      { ...o, action }
-    );
+    log.append(clock.now(), 'recovery.stale_order', 'recovery', ids, { ...o, action });
   }
 }
 

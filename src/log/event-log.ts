@@ -1,5 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  unlinkSync,
+  writeSync
+} from 'node:fs';
 import { dirname } from 'node:path';
+import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 
 /** Correlation ids carried by a log record (only those that apply). */
@@ -21,43 +32,158 @@ export interface LogRecord {
   readonly payload: unknown;
 }
 
-/** Where events go. Appends are synchronous and ordered; `seq` is assigned by the log. */
+/**
+ * Where events go. Appends are synchronous and ordered; `seq` is assigned by the log, one per record taken.
+ * Every log refuses the same records: one whose payload cannot be serialised as JSON (`TRD_ERR_DATA_INVALID`)
+ * and any after {@link close} (`TRD_ERR_LOG_WRITE_FAILED`); a refused record uses no `seq`.
+ */
 export interface EventLog {
   append(ts: Nanos, type: string, component: string, ids: LogIds, payload: unknown): void;
   /** Records appended so far. */
   readonly count: number;
+  /** Make everything appended durable and release the log; a second close does nothing. */
   close(): void;
 }
 
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
-/** Serialise a record as one JSON line (bigints as decimal strings, keys in a fixed order). */
+/**
+ * Serialise a record as one JSON line (bigints as decimal strings, keys in a fixed order). A record that cannot
+ * be (a circular payload, a `toJSON` that throws) is a `TRD_ERR_DATA_INVALID`.
+ */
 export function formatRecord(r: LogRecord): string {
-  return JSON.stringify(
-    { seq: r.seq, ts: r.ts.toString(), type: r.type, component: r.component, ids: r.ids, payload: r.payload },
-    bigintSafe
+  try {
+    return JSON.stringify(
+      {
+        seq: r.seq,
+        ts: r.ts.toString(),
+        type: r.type,
+        component: r.component,
+        ids: r.ids,
+        payload: r.payload
+      },
+      bigintSafe
+    );
+  } catch (e) {
+    throw unserialisable(r, e);
+  }
+}
+
+function unserialisable(r: LogRecord, e: unknown): TradestateError {
+  return new TradestateError(
+    ErrorCode.DATA_INVALID,
+    `event log: a ${r.type} record from ${r.component} cannot be serialised as JSON: ${String(e)}`,
+    { type: r.type, component: r.component },
+    { cause: e }
   );
+}
+
+/**
+ * Throw what {@link formatRecord} would throw for `r`, without building the line: walk its ids and payload as
+ * `JSON.stringify` does (own enumerable keys, `toJSON` first) and refuse an object inside itself. A fraction of
+ * the cost of serialising, for logs that keep records as objects.
+ */
+function checkSerialisable(r: LogRecord): void {
+  const ancestors: object[] = [];
+  const walk = (key: string, value: unknown): void => {
+    let v = value;
+    if (typeof v !== 'object' || v === null) return;
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      v = toJSON.call(v, key);
+      if (typeof v !== 'object' || v === null) return;
+    }
+    if (ancestors.includes(v)) throw new TypeError(`Converting circular structure to JSON (at ${key})`);
+    ancestors.push(v);
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walk(String(i), v[i]);
+    else for (const k of Object.keys(v)) walk(k, (v as Record<string, unknown>)[k]);
+    ancestors.pop();
+  };
+  try {
+    walk('ids', r.ids);
+    walk('payload', r.payload);
+  } catch (e) {
+    throw unserialisable(r, e);
+  }
+}
+
+/**
+ * Log the failure that ends a run as its last record, `run.failed` (component `engine`): the error's code,
+ * message and context when it is a {@link TradestateError}, else its name and message (and without the context
+ * when that cannot be serialised).
+ */
+export function appendRunFailed(log: EventLog, ts: Nanos, e: unknown): void {
+  const what = isTradestateError(e)
+    ? { code: e.code, message: e.message }
+    : e instanceof Error
+      ? { error: e.name, message: e.message }
+      : { error: String(e) };
+  if (isTradestateError(e)) {
+    try {
+      log.append(ts, 'run.failed', 'engine', {}, { ...what, context: e.context });
+      return;
+    } catch (err) {
+      if (!isTradestateError(err, ErrorCode.DATA_INVALID)) throw err;
+    }
+  }
+  log.append(ts, 'run.failed', 'engine', {}, what);
+}
+
+/** What a closed log says to an append or flush. */
+function closedError(path: string, what: string): TradestateError {
+  return new TradestateError(ErrorCode.LOG_WRITE_FAILED, `event log ${path} is closed: ${what} refused`, {
+    path,
+    what
+  });
+}
+
+/** A failed file operation of the log at `path` as a `TRD_ERR_LOG_WRITE_FAILED` (a typed error as it is). */
+function ioError(path: string, what: string, e: unknown): TradestateError {
+  if (isTradestateError(e)) return e;
+  const errno = (e as { code?: unknown }).code;
+  return new TradestateError(
+    ErrorCode.LOG_WRITE_FAILED,
+    `event log ${path}: cannot ${what}: ${String(e)}`,
+    { path, what, ...(typeof errno === 'string' ? { errno } : {}) },
+    { cause: e }
+  );
+}
+
+/** Run a file operation of the log at `path`, its failure a `TRD_ERR_LOG_WRITE_FAILED`. */
+function io<T>(path: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw ioError(path, what, e);
+  }
 }
 
 /** How a {@link JsonlEventLog} trades speed for durability. */
 export interface JsonlEventLogOptions {
   /**
    * `batch` (default): lines are buffered, written every 256 KiB and on close (with fsync) — a backtest's log,
-   * complete when the run ends. `write-ahead`: every line is written to the file as it is appended, so a
-   * crashed process loses nothing, and lines of the {@link syncTypes} are also fsynced before `append`
-   * returns — they precede a venue call, so the record is on disk before the order leaves.
+   * complete when the run ends; a file already at the path is overwritten (the same run writes the same bytes).
+   * `write-ahead`: every line is written to the file as it is appended, so a crashed process loses nothing,
+   * and lines of the {@link syncTypes} are also fsynced before `append` returns — they precede a venue call,
+   * so the record is on disk before the order leaves. A non-empty file already at the path (the log of an
+   * earlier, maybe crashed, session) is never truncated: it is moved to the first free `<path>.<n>`
+   * (n = 1, 2, …) first, named by {@link JsonlEventLog.previousLog}.
    */
   readonly durability?: 'batch' | 'write-ahead';
   /** Record types fsynced on append in `write-ahead` mode. Default {@link WRITE_AHEAD_SYNC_TYPES}. */
   readonly syncTypes?: readonly string[];
 }
 
-/** What a live session makes durable before acting: the orders, cancels and replaces it is about to send, mass cancels, start and end. */
+/**
+ * What a live session makes durable before acting: the orders, cancels and replaces it is about to send, the
+ * cancels of orders an earlier session left open, mass cancels, start and end.
+ */
 export const WRITE_AHEAD_SYNC_TYPES: readonly string[] = [
   'run.started',
   'order.submit',
   'order.cancel',
   'order.replace',
+  'recovery.stale_cancel',
   'oms.cancel_all_requested',
   'run.completed'
 ];
@@ -67,21 +193,40 @@ export const WRITE_AHEAD_SYNC_TYPES: readonly string[] = [
  * close (with fsync), so a run's `events.jsonl` is complete when the run ends; it contains nothing from the
  * wall clock, so the same config and seed give a byte-identical file. In `write-ahead` mode (paper and live)
  * every line reaches the file at once and the records that precede a venue call are fsynced first.
+ *
+ * Only whole lines count: each write goes on until all its bytes are in the file (a short write is
+ * continued), and one that fails or makes no progress is a `TRD_ERR_LOG_WRITE_FAILED` — its partial bytes
+ * are cut off again and the next line is written where it began, so no line ever follows a torn one. In
+ * write-ahead mode the record that failed is not in the log and took no `seq` (an fsync that fails is reported
+ * the same way, but its line was written and keeps its `seq`); in batch mode a failed flush keeps its lines
+ * for the next one (close gives up on them, reporting the error). Close releases the file even when its last
+ * flush or fsync fails.
  */
 export class JsonlEventLog implements EventLog {
+  /** Where the log of an earlier session at this path was moved (write-ahead mode only), if there was one. */
+  readonly previousLog: string | undefined;
+  readonly #path: string;
   readonly #fd: number;
   readonly #writeAhead: boolean;
   readonly #sync: ReadonlySet<string>;
   #buf: string[] = [];
   #bytes = 0;
   #seq = 0;
+  /** Bytes of whole lines in the file: where the next write begins. */
+  #size = 0;
+  /** A failed write may have left bytes after {@link #size} that could not be cut off yet. */
+  #torn = false;
   #closed = false;
 
   constructor(path: string, opts: JsonlEventLogOptions = {}) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.#fd = openSync(path, 'w');
+    this.#path = path;
     this.#writeAhead = opts.durability === 'write-ahead';
     this.#sync = new Set(opts.syncTypes ?? WRITE_AHEAD_SYNC_TYPES);
+    io(path, 'create its directory', () => mkdirSync(dirname(path), { recursive: true }));
+    this.previousLog = this.#writeAhead
+      ? io(path, 'move the earlier log aside', () => moveAside(path))
+      : undefined;
+    this.#fd = io(path, 'open', () => openSync(path, 'w'));
   }
 
   get count(): number {
@@ -89,12 +234,15 @@ export class JsonlEventLog implements EventLog {
   }
 
   append(ts: Nanos, type: string, component: string, ids: LogIds, payload: unknown): void {
-    const line = formatRecord({ seq: ++this.#seq, ts, type, component, ids, payload });
+    if (this.#closed) throw closedError(this.#path, `a ${type} record`);
+    const line = formatRecord({ seq: this.#seq + 1, ts, type, component, ids, payload });
     if (this.#writeAhead) {
-      writeSync(this.#fd, `${line}\n`);
-      if (this.#sync.has(type)) fsyncSync(this.#fd);
+      this.#write(`${line}\n`);
+      this.#seq++;
+      if (this.#sync.has(type)) io(this.#path, 'fsync', () => fsyncSync(this.#fd));
       return;
     }
+    this.#seq++;
     this.#buf.push(line);
     this.#bytes += line.length + 1;
     if (this.#bytes >= 256 * 1024) this.flush();
@@ -102,32 +250,119 @@ export class JsonlEventLog implements EventLog {
 
   /** Write buffered lines to the file. */
   flush(): void {
-    if (this.#buf.length === 0) return;
-    writeSync(this.#fd, `${this.#buf.join('\n')}\n`);
-    this.#buf = [];
-    this.#bytes = 0;
+    if (this.#closed) throw closedError(this.#path, 'a flush');
+    this.#flush();
   }
 
   close(): void {
     if (this.#closed) return;
-    this.flush();
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
     this.#closed = true;
+    try {
+      this.#flush();
+      if (this.#torn) io(this.#path, 'cut off a torn line', () => ftruncateSync(this.#fd, this.#size));
+      io(this.#path, 'fsync', () => fsyncSync(this.#fd));
+    } finally {
+      io(this.#path, 'close', () => closeSync(this.#fd));
+    }
+  }
+
+  #flush(): void {
+    if (this.#buf.length === 0) return;
+    this.#write(`${this.#buf.join('\n')}\n`);
+    this.#buf = [];
+    this.#bytes = 0;
+  }
+
+  /** Put `text` in the file right after the last whole line, all of it, or throw with nothing of it kept. */
+  #write(text: string): void {
+    const data = Buffer.from(text, 'utf8');
+    let done = 0;
+    if (this.#torn) {
+      try {
+        this.#cutTorn();
+      } catch {
+        // this line is written over the torn bytes anyway, and close cuts off what is left
+      }
+    }
+    try {
+      while (done < data.length) {
+        const n = writeSync(this.#fd, data, done, data.length - done, this.#size + done);
+        if (!(n > 0)) {
+          throw new TradestateError(
+            ErrorCode.LOG_WRITE_FAILED,
+            `event log ${this.#path}: a write made no progress (${done} of ${data.length} bytes written)`,
+            { path: this.#path, bytes: data.length, written: done }
+          );
+        }
+        done += n;
+      }
+    } catch (e) {
+      if (done > 0) {
+        this.#torn = true;
+        try {
+          this.#cutTorn();
+        } catch {
+          // tried again on the next write and on close
+        }
+      }
+      throw ioError(this.#path, 'write', e);
+    }
+    this.#size += data.length;
+  }
+
+  #cutTorn(): void {
+    ftruncateSync(this.#fd, this.#size);
+    this.#torn = false;
   }
 }
 
-/** An in-memory log, for tests and for runs that do not persist. */
+/**
+ * Move a non-empty file at `path` to the first free `<path>.<n>` (n = 1, 2, …) and return where it went;
+ * undefined when there is nothing to keep. A hard link never replaces a file, so a name taken meanwhile is skipped.
+ */
+function moveAside(path: string): string | undefined {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  if (size === 0) return undefined;
+  for (let n = 1; ; n++) {
+    const to = `${path}.${n}`;
+    try {
+      linkSync(path, to);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'EEXIST') continue;
+      throw e;
+    }
+    unlinkSync(path);
+    return to;
+  }
+}
+
+/**
+ * An in-memory log, for tests and for runs that do not persist. It takes and refuses the same records as a
+ * {@link JsonlEventLog} (each is checked to be serialisable, without being serialised), so a run behaves the
+ * same with either.
+ */
 export class MemoryEventLog implements EventLog {
   readonly records: LogRecord[] = [];
+  #closed = false;
 
   get count(): number {
     return this.records.length;
   }
 
   append(ts: Nanos, type: string, component: string, ids: LogIds, payload: unknown): void {
-    this.records.push({ seq: this.records.length + 1, ts, type, component, ids, payload });
+    if (this.#closed) throw closedError('(memory)', `a ${type} record`);
+    const record: LogRecord = { seq: this.records.length + 1, ts, type, component, ids, payload };
+    checkSerialisable(record);
+    this.records.push(record);
   }
 
-  close(): void {}
+  close(): void {
+    this.#closed = true;
+  }
 }

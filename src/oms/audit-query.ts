@@ -115,7 +115,8 @@ export interface BadLine {
 
 /**
  * Read an `events.jsonl` file (streaming, flat memory in the file size) into an {@link AuditTrail}. Lines that
- * are not order events are skipped; malformed lines are returned in `bad` with their line numbers.
+ * are not order events are skipped; malformed lines are returned in `bad` with their line numbers. A file that
+ * cannot be opened or read (missing, a directory, an I/O error) is a `TRD_ERR_DATA_NOT_FOUND`.
  */
 export async function readAuditTrail(
   path: string
@@ -123,6 +124,8 @@ export async function readAuditTrail(
   const trail = new AuditTrail();
   const bad: BadLine[] = [];
   let lines = 0;
+  const unreadable = (e: unknown): TradestateError =>
+    new TradestateError(ErrorCode.DATA_NOT_FOUND, `cannot read event log ${path}`, { path }, { cause: e });
   let rl: ReturnType<typeof createInterface>;
   try {
     const stream = createReadStream(path, { encoding: 'utf8' });
@@ -132,35 +135,35 @@ export async function readAuditTrail(
     });
     rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   } catch (e) {
-    throw new TradestateError(
-      ErrorCode.DATA_NOT_FOUND,
-      `cannot read event log ${path}`,
-      { path },
-      { cause: e }
-    );
+    throw unreadable(e);
   }
-  for await (const text of rl) {
-    lines++;
-    if (text.trim() === '') continue;
-    let rec: z.infer<typeof logLineSchema>;
-    try {
-      rec = logLineSchema.parse(JSON.parse(text));
-    } catch {
-      bad.push({ line: lines, code: ErrorCode.DATA_INVALID, message: 'not a log record' });
-      continue;
+  try {
+    for await (const text of rl) {
+      lines++;
+      if (text.trim() === '') continue;
+      let rec: z.infer<typeof logLineSchema>;
+      try {
+        rec = logLineSchema.parse(JSON.parse(text));
+      } catch {
+        bad.push({ line: lines, code: ErrorCode.DATA_INVALID, message: 'not a log record' });
+        continue;
+      }
+      if (rec.component !== 'order' || rec.type === 'order.refused') continue;
+      const ev = orderEventSchema.safeDecode(rec.payload as z.input<typeof orderEventSchema>);
+      if (!ev.success) {
+        const i = ev.error.issues[0];
+        bad.push({
+          line: lines,
+          code: ErrorCode.DATA_INVALID,
+          message: `${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}`
+        });
+        continue;
+      }
+      trail.add(ev.data);
     }
-    if (rec.component !== 'order' || rec.type === 'order.refused') continue;
-    const ev = orderEventSchema.safeDecode(rec.payload as z.input<typeof orderEventSchema>);
-    if (!ev.success) {
-      const i = ev.error.issues[0];
-      bad.push({
-        line: lines,
-        code: ErrorCode.DATA_INVALID,
-        message: `${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}`
-      });
-      continue;
-    }
-    trail.add(ev.data);
+  } catch (e) {
+    // it opened, but reading failed (a directory: EISDIR; an I/O error)
+    throw unreadable(e);
   }
   return { trail, bad, lines };
 }

@@ -233,6 +233,19 @@ describe('tradestate CLI', () => {
       .map((l) => JSON.parse(l).type);
     expect(types[0]).toBe('run.started');
     expect(types.at(-1)).toBe('run.completed');
+    // the next session in the same out dir (the default one is the same for every session) keeps this log
+    const first = readFileSync(join(out, 'events.jsonl'), 'utf8');
+    const again = paperBin('--venue', 'local', '--duration', '1s', '--out', out);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(
+      `\n  the earlier session's log there was kept as ${join(out, 'events.jsonl.1')}\n`
+    );
+    expect(readFileSync(join(out, 'events.jsonl.1'), 'utf8')).toBe(first);
+    expect(JSON.parse(readFileSync(join(out, 'events.jsonl'), 'utf8').split('\n')[0]!).payload).toMatchObject(
+      {
+        previousLog: 'events.jsonl.1'
+      }
+    );
   });
 
   it('--venue local-fix trades the FIX paper config over a FIX 4.2 session to the built-in FIX venue', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { dailyReturns } from '../../src/analytics/daily-returns.ts';
 import { monteCarloSummary } from '../../src/analytics/monte-carlo.ts';
 import { parseRunConfig } from '../../src/config/load.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { barsFromArray } from '../../src/data/bar-source.ts';
 import { DEFAULT_MONTE_CARLO_PATHS, runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
@@ -151,6 +152,56 @@ describe('backtest engine', () => {
     expect(recs.filter((x) => x.type === 'order.denied').length).toBe(r.orders);
     expect(recs.some((x) => x.type === 'exec.report')).toBe(false);
     expect(recs.find((x) => x.type === 'risk.failed')?.payload).toMatchObject({ validator: 'maxOrderQty' });
+  });
+
+  it('a run that fails (bars out of order) still closes events.jsonl: all it logged, then run.failed with the code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-fail-'));
+    const MIN = 60_000_000_000n;
+    const t0 = 1_709_562_600_000_000_000n; // 2024-03-04 14:30Z
+    const bar = (tsEvent: bigint): Bar => ({
+      type: 'market.bar',
+      instrumentId: 'AAA@SIM',
+      tsOpen: tsEvent - MIN,
+      tsEvent,
+      tsInit: tsEvent,
+      open: 100,
+      high: 100,
+      low: 100,
+      close: 100,
+      volume: 1
+    });
+    // 50 good bars, then one that goes back in time
+    const bars = Array.from({ length: 50 }, (_, i) => bar(t0 + BigInt(i + 1) * MIN));
+    bars.push(bar(t0));
+    const path = join(dir, 'events.jsonl');
+    await expect(
+      runBacktest({
+        config: smallConfig(),
+        configFile: 'test.yaml',
+        bars: barsFromArray(bars, 8),
+        outDir: dir
+      })
+    ).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+    // the log is closed (no descriptor left on it) and whole: every bar delivered, then the failure
+    const open = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+    expect(open).toEqual([]);
+    const recs = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
+    expect(recs[0].type).toBe('run.started');
+    expect(recs.filter((x) => x.type === 'market.bar').length).toBeGreaterThan(40);
+    expect(recs.map((x) => x.seq)).toEqual(recs.map((_, i) => i + 1));
+    expect(recs.at(-1)).toMatchObject({
+      type: 'run.failed',
+      payload: { code: 'TRD_ERR_DATA_INVALID' }
+    });
   });
 
   it('backtests ORCL 1995–2014 from the real Yahoo file', async () => {

@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BookLevel } from '../../src/book/book-view.ts';
 import { nsFromIso } from '../../src/core/nanos.ts';
 import { barsFromArray } from '../../src/data/bar-source.ts';
 import { instrumentsFor, openBars } from '../../src/engine/bar-sources.ts';
-import { runLive } from '../../src/engine/live-runner.ts';
-import { connectAlpaca } from '../../src/gateways/alpaca/alpaca-connection.ts';
-import type { MemoryEventLog } from '../../src/log/event-log.ts';
+import { type LiveConnection, type LiveRunResult, runLive } from '../../src/engine/live-runner.ts';
+import { type AlpacaConnection, connectAlpaca } from '../../src/gateways/alpaca/alpaca-connection.ts';
+import { AlpacaRestClient } from '../../src/gateways/alpaca/alpaca-rest.client.ts';
+import { type LogIds, type MemoryEventLog, WRITE_AHEAD_SYNC_TYPES } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import type { OrderIntent, Strategy, StrategyView } from '../../src/strategies/strategy.ts';
 import { LiveClock } from '../../src/time/clock.ts';
@@ -588,6 +592,147 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       await market.stop();
       await replay;
     }
+  });
+});
+
+describe('runLive and its write-ahead event log', () => {
+  const config = smallConfig({
+    data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 1 }
+  });
+  const instruments = instrumentsFor(config);
+  const markets: LocalPaperMarket[] = [];
+  afterEach(async () => {
+    for (const m of markets.splice(0)) await m.stop();
+  });
+
+  /** The local Alpaca with no history to replay: sessions on it stop as soon as they have started. */
+  async function idleMarket(): Promise<LocalPaperMarket> {
+    const market = new LocalPaperMarket({
+      instruments,
+      clock: new LiveClock(),
+      bars: barsFromArray([]),
+      intervalMs: 1,
+      seed: 1
+    });
+    markets.push(market);
+    await market.start();
+    return market;
+  }
+
+  /** A session of strategy `resting` on `market` writing to `outDir`, stopped before it trades. */
+  function session(
+    market: LocalPaperMarket,
+    outDir: string,
+    wrap: (c: LiveConnection) => LiveConnection = (c) => c
+  ): { connection: AlpacaConnection; result: Promise<LiveRunResult> } {
+    const clock = new LiveClock();
+    const connection = connectAlpaca({
+      ...market.endpoints,
+      instruments,
+      clock,
+      seed: 1,
+      backoff: { minMs: 10, maxMs: 20 }
+    });
+    const stop = new AbortController();
+    stop.abort();
+    const result = runLive({
+      config,
+      configFile: 'test.yaml',
+      clock,
+      connection: wrap({ ...connection, name: 'alpaca-local' }),
+      outDir,
+      signal: stop.signal,
+      strategy: restingBuy(1_000_000, 1)
+    });
+    return { connection, result };
+  }
+
+  const logLines = (
+    path: string
+  ): { seq: number; type: string; ids: LogIds; payload: Record<string, unknown> }[] =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
+
+  it('the cancel of an order a crashed session left open is on disk (recovery.stale_cancel, fsynced) before it is sent', async () => {
+    const market = await idleMarket();
+    const rest = new AlpacaRestClient({
+      baseUrl: market.endpoints.tradingUrl,
+      keyId: market.endpoints.keyId,
+      secretKey: market.endpoints.secretKey
+    });
+    try {
+      await rest.submitOrder({
+        symbol: 'AAA',
+        qty: '2',
+        side: 'buy',
+        type: 'limit',
+        limit_price: '1.00',
+        time_in_force: 'gtc',
+        client_order_id: 'resting-kq3z1-4'
+      });
+    } finally {
+      await rest.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'ts-live-stale-'));
+    const file = join(dir, 'events.jsonl');
+    // what the log held when each DELETE left for the venue
+    const atCancel: ReturnType<typeof logLines>[] = [];
+    const { result } = session(market, dir, (c) => ({
+      ...c,
+      cancelVenueOrder: (venueOrderId: string) => {
+        atCancel.push(logLines(file));
+        return c.cancelVenueOrder!(venueOrderId);
+      }
+    }));
+    await result;
+    expect(atCancel).toHaveLength(1);
+    expect(atCancel[0]!.at(-1)).toMatchObject({
+      type: 'recovery.stale_cancel',
+      ids: { clientOrderId: 'resting-kq3z1-4' }
+    });
+    expect(WRITE_AHEAD_SYNC_TYPES).toContain('recovery.stale_cancel');
+    // and once the venue answered, the outcome
+    const recovery = logLines(file).filter((r) => r.type.startsWith('recovery.'));
+    expect(recovery.map((r) => [r.type, r.ids.clientOrderId, r.payload['action']])).toEqual([
+      ['recovery.stale_cancel', 'resting-kq3z1-4', undefined],
+      ['recovery.stale_order', 'resting-kq3z1-4', 'canceled']
+    ]);
+  });
+
+  it('a session on the out dir of an earlier one keeps that log as events.jsonl.1 and names it in run.started', async () => {
+    const market = await idleMarket();
+    const dir = mkdtempSync(join(tmpdir(), 'ts-live-again-'));
+    const first = await session(market, dir).result;
+    expect(first.previousLog).toBeUndefined();
+    const firstLog = readFileSync(join(dir, 'events.jsonl'), 'utf8');
+    expect(logLines(join(dir, 'events.jsonl'))[0]!.payload['previousLog']).toBeUndefined();
+    const second = await session(market, dir).result;
+    expect(second.previousLog).toBe(join(dir, 'events.jsonl.1'));
+    expect(readFileSync(join(dir, 'events.jsonl.1'), 'utf8')).toBe(firstLog);
+    expect(logLines(join(dir, 'events.jsonl'))[0]).toMatchObject({
+      type: 'run.started',
+      payload: { runId: second.runId, previousLog: 'events.jsonl.1' }
+    });
+  });
+
+  it('a session whose log cannot be written ends with TRD_ERR_LOG_WRITE_FAILED and leaves nothing open', async () => {
+    const market = await idleMarket();
+    const dir = mkdtempSync(join(tmpdir(), 'ts-live-full-'));
+    symlinkSync('/dev/full', join(dir, 'events.jsonl')); // a full disk: every write fails with ENOSPC
+    const { connection, result } = session(market, dir);
+    await expect(result).rejects.toMatchObject({ code: 'TRD_ERR_LOG_WRITE_FAILED' });
+    expect(connection.tradeStream.status).toBe('stopped');
+    expect(connection.dataFeed.status).toBe('stopped');
+    const onDevFull = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === '/dev/full';
+      } catch {
+        return false;
+      }
+    });
+    expect(onDevFull).toEqual([]);
   });
 });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
@@ -27,5 +30,27 @@ describe('snapshot of every component at time T', () => {
       records(plain.log).map((r) => [r.type, r.ts])
     );
     expect(snapped.summary).toEqual(plain.summary);
+  });
+
+  it('a snapshot after the end of the data is taken at the last bar and leaves events.jsonl byte-identical', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-snap-'));
+    const run = (out: string, snapshotAt?: bigint) =>
+      runBacktest({
+        config: smallConfig(),
+        configFile: 't.yaml',
+        outDir: join(dir, out),
+        ...(snapshotAt === undefined ? {} : { snapshotAt })
+      });
+    const plain = await run('plain');
+    const late = await run('late', 1_720_000_000_000_000_000n); // July 2024, long after the 3 sessions of March
+    const events = (out: string) => readFileSync(join(dir, out, 'events.jsonl'));
+    expect(events('late').equals(events('plain'))).toBe(true);
+    const lastBar = readFileSync(join(dir, 'plain', 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"market.bar"'))
+      .at(-1)!;
+    expect(late.snapshot?.ts).toBe(BigInt(JSON.parse(lastBar).ts));
+    expect(Object.keys(late.snapshot?.components ?? {}).sort()).toEqual(['portfolio', 'risk', 'strategy']);
+    expect(late.summary).toEqual(plain.summary);
   });
 });

@@ -101,4 +101,17 @@ describe('audit trail queries', () => {
     expect(err).toMatch(/TRD_ERR_DATA_NOT_FOUND/);
     expect(await runCli(['audit'], io)).toBe(2);
   });
+
+  it('a directory given as --events is a clear error too, not an internal one (it opens, then fails to read)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-audit-dir-'));
+    await expect(readAuditTrail(dir)).rejects.toMatchObject({
+      code: 'TRD_ERR_DATA_NOT_FOUND',
+      context: { path: dir }
+    });
+    let err = '';
+    const io = { out: () => {}, err: (s: string) => void (err += s), isTTY: false };
+    expect(await runCli(['audit', '--events', dir], io)).toBe(1);
+    expect(err).toMatch(/TRD_ERR_DATA_NOT_FOUND/);
+    expect(err).not.toMatch(/internal error/);
+  });
 });
