@@ -84,8 +84,11 @@ export interface DashboardSnapshot {
   readonly runId: string | null;
   readonly venue: string | null;
   readonly strategy: string | null;
-  /** `waiting` before `run.started`, `running`, `stopping` from `run.stopping` (a paper session winding down), `completed` after `run.completed`. */
-  readonly status: 'waiting' | 'running' | 'stopping' | 'completed';
+  /**
+   * `waiting` before `run.started`, `running`, `stopping` from `run.stopping` (a paper session winding down),
+   * `completed` after `run.completed`, `failed` after `run.failed` (the session ended on an error).
+   */
+  readonly status: 'waiting' | 'running' | 'stopping' | 'completed' | 'failed';
   /** Event time of the last record (ns, decimal string), null before the first. */
   readonly lastTs: string | null;
   readonly records: number;
@@ -211,6 +214,10 @@ export class DashboardState implements EventLogObserver {
         break;
       case 'run.completed':
         this.#status = 'completed';
+        urgent = true;
+        break;
+      case 'run.failed':
+        this.#status = 'failed';
         urgent = true;
         break;
       case 'market.bar':

@@ -197,7 +197,7 @@ describe('DashboardState', () => {
     );
   });
 
-  it('coalesces updates: one push per 250 ms, or at once after N records or at run.completed', () => {
+  it('coalesces updates: one push per 250 ms, or at once after N records or at run.completed (run.failed too)', () => {
     vi.useFakeTimers();
     const state = new DashboardState({ instruments, coalesceMs: 250, coalesceRecords: 10 });
     const got: DashboardSnapshot[] = [];
@@ -219,6 +219,13 @@ describe('DashboardState', () => {
     bar();
     state.observe(T, 'run.completed', 'engine', {}, {});
     expect(got.at(-1)).toMatchObject({ bars: 18, status: 'completed' });
+    // a session that ends on an error says so at once
+    const failed = new DashboardState({ instruments, coalesceMs: 250, coalesceRecords: 1_000 });
+    const seen: DashboardSnapshot[] = [];
+    failed.subscribe((x) => seen.push(x));
+    failed.observe(T, 'run.started', 'engine', {}, {});
+    failed.observe(T, 'run.failed', 'engine', {}, { code: 'TRD_ERR_LOG_WRITE_FAILED' });
+    expect(seen.at(-1)?.status).toBe('failed');
     vi.advanceTimersByTime(1000);
     expect(got).toHaveLength(4);
     unsubscribe();
