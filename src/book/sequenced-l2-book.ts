@@ -1,5 +1,5 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { BookSequencer, type SyncStatus, UpdateVerdict } from './book-sequencer.ts';
+import { BookSequencer, SyncStatus, UpdateVerdict } from './book-sequencer.ts';
 import { L2Book, type L2BookSnapshot } from './l2-book.ts';
 import type { BookSide } from './side.ts';
 
@@ -7,7 +7,10 @@ import type { BookSide } from './side.ts';
  * An {@link L2Book} fed by "snapshot, then sequenced incremental updates". Each update batch is opened
  * with {@link begin} (its sequence range), then its levels are {@link set}. A gap clears the book and moves
  * the status to RESYNC until the next {@link applySnapshot}; {@link book} throws a typed error while not
- * synced, so a book with a hole can never be read by mistake.
+ * synced, so a book with a hole can never be read by mistake. A level refused inside an update (its own
+ * typed error is rethrown) is a sync failure too: the update can no longer be applied whole, so the book is
+ * cleared and RESYNC; callers that can should convert all levels before {@link begin} so a malformed update
+ * is refused before anything changes.
  */
 export class SequencedL2Book {
   readonly #book = new L2Book();
@@ -43,11 +46,20 @@ export class SequencedL2Book {
     return this.#book;
   }
 
-  /** Replace the content with a snapshot taken at sequence `seq`. */
+  /**
+   * Replace the content with a snapshot taken at sequence `seq`. A snapshot with a level the book refuses
+   * (`TRD_ERR_BOOK_INVALID_UPDATE`, rethrown) leaves it empty and AWAITING_SNAPSHOT, never half loaded.
+   */
   applySnapshot(seq: number, snap: L2BookSnapshot): void {
-    this.#book.loadSnapshot(snap);
-    this.#seq.snapshot(seq);
     this.#open = false;
+    try {
+      this.#book.loadSnapshot(snap);
+    } catch (e) {
+      this.#seq.reset();
+      this.#book.clear();
+      throw e;
+    }
+    this.#seq.snapshot(seq);
   }
 
   /** Open the update covering sequence ids `[first, last]`; only on APPLY may levels be {@link set}. */
@@ -58,17 +70,31 @@ export class SequencedL2Book {
     return v;
   }
 
-  /** Set one level inside the update opened by the last {@link begin} that returned APPLY. */
+  /**
+   * Set one level inside the update opened by the last {@link begin} that returned APPLY. A level the book
+   * refuses (`TRD_ERR_BOOK_INVALID_UPDATE`, rethrown) fails the update: the book is cleared and RESYNC.
+   */
   set(side: BookSide, price: number, qty: number): void {
     if (!this.#open) {
       throw new TradestateError(ErrorCode.BOOK_NOT_SYNCED, `${this.#name}: no applicable update is open`);
     }
-    this.#book.set(side, price, qty);
+    try {
+      this.#book.set(side, price, qty);
+    } catch (e) {
+      this.#open = false;
+      this.#seq.invalidate();
+      this.#book.clear();
+      throw e;
+    }
   }
 
-  /** Close the current update; a crossed book is a sync failure (status RESYNC, returns false). */
+  /**
+   * Close the current update; false when the book is not synced after it: a refused level, or a crossed
+   * book (a sync failure: status RESYNC).
+   */
   end(): boolean {
     this.#open = false;
+    if (this.#seq.status !== SyncStatus.SYNCED) return false;
     if (this.#book.isCrossed()) {
       this.#seq.invalidate();
       this.#book.clear();

@@ -8,7 +8,9 @@ import type { BookSide } from './side.ts';
  * Open each update with {@link begin}; only after APPLY may {@link add}/{@link reduce}/{@link cancel}/
  * {@link modify} run. A gap clears the book and holds RESYNC until the next {@link applySnapshot}; reading
  * {@link book} throws `TRD_ERR_BOOK_SEQUENCE_GAP` / `TRD_ERR_BOOK_NOT_SYNCED` meanwhile. An update naming an
- * order the book does not have is a sync failure too (`TRD_ERR_BOOK_UNKNOWN_ORDER`, status RESYNC).
+ * order the book does not have is a sync failure too (`TRD_ERR_BOOK_UNKNOWN_ORDER`, status RESYNC), and so
+ * is an operation the book refuses (a duplicate order id, an invalid quantity or price: its typed error is
+ * rethrown, the book cleared and RESYNC), so a half-applied update is never read as good.
  */
 export class SequencedL3Book {
   readonly #book: L3Book;
@@ -35,11 +37,20 @@ export class SequencedL3Book {
     return this.#book;
   }
 
-  /** Replace the content with an order-by-order snapshot taken at sequence `seq`. */
+  /**
+   * Replace the content with an order-by-order snapshot taken at sequence `seq`. A snapshot the book refuses
+   * (a duplicate id, an invalid order: rethrown) leaves it empty and AWAITING_SNAPSHOT, never half loaded.
+   */
   applySnapshot(seq: number, snap: L3BookSnapshot): void {
-    this.#book.loadSnapshot(snap);
-    this.#seq.snapshot(seq);
     this.#open = false;
+    try {
+      this.#book.loadSnapshot(snap);
+    } catch (e) {
+      this.#seq.reset();
+      this.#book.clear();
+      throw e;
+    }
+    this.#seq.snapshot(seq);
   }
 
   /** Open the update with sequence id `seq` (or the range `[seq, last]`). */
@@ -52,13 +63,25 @@ export class SequencedL3Book {
 
   add(id: number, side: BookSide, price: number, qty: number): void {
     this.#require();
-    this.#book.add(id, side, price, qty);
+    try {
+      this.#book.add(id, side, price, qty);
+    } catch (e) {
+      this.#fail();
+      throw e;
+    }
   }
 
   /** Partial cancel or execution. */
   reduce(id: number, qty: number): void {
     this.#require();
-    if (this.#book.reduce(id, qty) < 0) this.#unknown(id);
+    let r: number;
+    try {
+      r = this.#book.reduce(id, qty);
+    } catch (e) {
+      this.#fail();
+      throw e;
+    }
+    if (r < 0) this.#unknown(id);
   }
 
   cancel(id: number): void {
@@ -69,7 +92,14 @@ export class SequencedL3Book {
   /** Size reduction keeps priority; a price change or size increase loses it. */
   modify(id: number, qty: number, price: number): void {
     this.#require();
-    if (!this.#book.modify(id, qty, price)) this.#unknown(id);
+    let known: boolean;
+    try {
+      known = this.#book.modify(id, qty, price);
+    } catch (e) {
+      this.#fail();
+      throw e;
+    }
+    if (!known) this.#unknown(id);
   }
 
   #require(): void {
@@ -77,10 +107,15 @@ export class SequencedL3Book {
       throw new TradestateError(ErrorCode.BOOK_NOT_SYNCED, `${this.#name}: no applicable update is open`);
   }
 
-  #unknown(id: number): never {
+  /** The open update cannot be applied whole: discard the book until the next snapshot. */
+  #fail(): void {
     this.#seq.invalidate();
     this.#book.clear();
     this.#open = false;
+  }
+
+  #unknown(id: number): never {
+    this.#fail();
     throw new TradestateError(ErrorCode.BOOK_UNKNOWN_ORDER, `${this.#name}: update for unknown order ${id}`, {
       id
     });

@@ -43,4 +43,33 @@ describe('SequencedL2Book', () => {
     expect(b.end()).toBe(false);
     expect(b.status).toBe(SyncStatus.RESYNC);
   });
+
+  it('a level refused inside an applied update invalidates the book: no half-applied update reads as synced', () => {
+    const b = new SequencedL2Book('T');
+    b.applySnapshot(1, { bids: [{ price: 99, qty: 1 }], asks: [{ price: 101, qty: 1 }] });
+    expect(b.begin(2, 2)).toBe(UpdateVerdict.APPLY);
+    b.set(BID, 99, 0);
+    expect(() => b.set(BID, 100, -1)).toThrow(
+      expect.objectContaining({ code: 'TRD_ERR_BOOK_INVALID_UPDATE' })
+    );
+    expect(b.status).toBe(SyncStatus.RESYNC);
+    expect(() => b.book).toThrow(expect.objectContaining({ code: 'TRD_ERR_BOOK_SEQUENCE_GAP' }));
+    expect(b.unsafeBook.bids.count + b.unsafeBook.asks.count).toBe(0);
+    // the rest of the update cannot land either, nor can the next one
+    expect(() => b.set(ASK, 102, 1)).toThrow(expect.objectContaining({ code: 'TRD_ERR_BOOK_NOT_SYNCED' }));
+    expect(b.end()).toBe(false);
+    expect(b.begin(3, 3)).toBe(UpdateVerdict.NOT_SYNCED);
+    b.applySnapshot(3, { bids: [{ price: 98, qty: 2 }], asks: [] });
+    expect(b.book.bestBid()).toBe(98);
+  });
+
+  it('a snapshot with a bad level is refused without leaving the old book readable', () => {
+    const b = new SequencedL2Book('T');
+    b.applySnapshot(1, { bids: [{ price: 99, qty: 1 }], asks: [{ price: 101, qty: 1 }] });
+    expect(() =>
+      b.applySnapshot(5, { bids: [{ price: 98, qty: 1 }], asks: [{ price: 102, qty: 1.5 }] })
+    ).toThrow(expect.objectContaining({ code: 'TRD_ERR_BOOK_INVALID_UPDATE' }));
+    expect(b.status).not.toBe(SyncStatus.SYNCED);
+    expect(b.begin(2, 2)).toBe(UpdateVerdict.NOT_SYNCED);
+  });
 });

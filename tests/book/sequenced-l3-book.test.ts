@@ -52,4 +52,41 @@ describe('SequencedL3Book', () => {
     expect(() => b.cancel(77)).toThrow(expect.objectContaining({ code: 'TRD_ERR_BOOK_UNKNOWN_ORDER' }));
     expect(b.status).toBe(SyncStatus.RESYNC);
   });
+
+  it.each([
+    [
+      'add of an order id already resting',
+      (b: SequencedL3Book) => b.add(2, ASK, 102, 1),
+      'TRD_ERR_DUPLICATE_ORDER_ID'
+    ],
+    [
+      'add with a non-positive quantity',
+      (b: SequencedL3Book) => b.add(9, BID, 99, 0),
+      'TRD_ERR_BOOK_INVALID_UPDATE'
+    ],
+    [
+      'modify to a negative quantity',
+      (b: SequencedL3Book) => b.modify(3, -1, 101),
+      'TRD_ERR_BOOK_INVALID_UPDATE'
+    ]
+  ] as const)('a refused %s inside an applied update invalidates the book', (_, op, code) => {
+    const b = new SequencedL3Book('X');
+    b.applySnapshot(1, SNAP);
+    expect(b.begin(2)).toBe(UpdateVerdict.APPLY);
+    expect(() => op(b)).toThrow(expect.objectContaining({ code }));
+    expect(b.status).toBe(SyncStatus.RESYNC);
+    expect(() => b.book).toThrow(expect.objectContaining({ code: 'TRD_ERR_BOOK_SEQUENCE_GAP' }));
+    expect(b.begin(3)).toBe(UpdateVerdict.NOT_SYNCED);
+  });
+
+  it('a snapshot with a bad order is refused without leaving the old book readable', () => {
+    const b = new SequencedL3Book('X');
+    b.applySnapshot(1, SNAP);
+    const dup = { ...SNAP, bids: [{ price: 100, qty: 5, orders: [{ id: 2, qty: 5, owner: 0 }] }] };
+    expect(() => b.applySnapshot(9, dup)).toThrow(
+      expect.objectContaining({ code: 'TRD_ERR_DUPLICATE_ORDER_ID' })
+    );
+    expect(b.status).not.toBe(SyncStatus.SYNCED);
+    expect(b.begin(2)).toBe(UpdateVerdict.NOT_SYNCED);
+  });
 });

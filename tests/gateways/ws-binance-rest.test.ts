@@ -74,4 +74,20 @@ describe('Binance REST depth fetcher (undici): failures are TRD_ERR_DATA_FETCH_F
     expect(e.code).toBe(ErrorCode.DATA_FETCH_FAILED);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
+
+  it('the connection lost in the middle of the body', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"lastUpdateId":1,"bids":[');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    servers.push(server);
+    const a = server.address();
+    const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    const e = await failure(binanceDepthFetcher(url, { timeoutMs: 2000 })('BTCUSDT'));
+    expect(e.code).toBe(ErrorCode.DATA_FETCH_FAILED);
+    expect(e.context).toMatchObject({ url: `${url}/api/v3/depth?symbol=BTCUSDT&limit=1000`, status: 200 });
+    expect(e.cause).toBeDefined();
+  });
 });

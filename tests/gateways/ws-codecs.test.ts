@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseDecimal } from '../../src/core/decimal.ts';
 import { ErrorCode, isTradestateError } from '../../src/core/errors.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { InstrumentMap } from '../../src/gateways/fix/app-messages.ts';
@@ -8,10 +10,12 @@ import { decodeAlpaca } from '../../src/gateways/ws/alpaca.codec.ts';
 import {
   BinanceBookSync,
   decodeBinance,
-  decodeBinanceSnapshot
+  decodeBinanceSnapshot,
+  depthDeltas
 } from '../../src/gateways/ws/binance.codec.ts';
 import { decodeCoinbase } from '../../src/gateways/ws/coinbase.codec.ts';
 import type { BookDelta, MarketData } from '../../src/messages/index.ts';
+import { sharedData } from '../support/shared-data.ts';
 import { entityExample, snapshotPageObjects } from './alpaca/support/alpaca-docs.ts';
 import { BINANCE, COINBASE, readRecording } from './recordings.ts';
 import { DOC_POINTS } from './support/alpaca-script.ts';
@@ -21,6 +25,11 @@ class Book {
   bids = new Map<number, number>();
   asks = new Map<number, number>();
   apply(d: BookDelta): void {
+    if (d.action === 'clear') {
+      this.bids.clear();
+      this.asks.clear();
+      return;
+    }
     const side = d.side === 'buy' ? this.bids : this.asks;
     if (d.action === 'delete' || d.sz === 0) side.delete(d.px);
     else side.set(d.px, d.sz);
@@ -178,6 +187,197 @@ describe('Alpaca market-data frames (MESSAGE_SHAPES.md examples) → canonical',
       0n
     );
     expect(c.control.map((x) => x.kind)).toEqual(['connected', 'authenticated', 'error']);
+  });
+});
+
+describe('Alpaca crypto order book reset (r: true): the whole book, replacing the old one', () => {
+  // The documented "Initial full orderbook" (real-time-crypto-pricing-data), with its "..." elisions cut out.
+  const page = readFileSync(
+    sharedData('alpaca', 'docs_alpaca_markets_2026_snapshot', 'real-time-crypto-pricing-data.md'),
+    'utf8'
+  );
+  const full = /Initial full orderbookJSON\n\n(\{[\s\S]*?\n\})\n/.exec(page)![1]!;
+  const reset = JSON.parse(full.replace(/\n ?\.\.\.,?/g, '').replace(/,(\s*[}\]])/g, '$1')) as {
+    b: unknown[];
+    a: unknown[];
+    r: boolean;
+  };
+  // 0.001 tick × 0.000001 lot is finer than Money's 1e-8: built by hand, the codec reads only tick and lot
+  const btc = makeInstrument({
+    symbol: 'BTC/USD',
+    venue: 'ALPACA',
+    tickSize: '0.001',
+    lotSize: '0.00001',
+    currency: 'USD'
+  });
+  const map = new InstrumentMap('ALPACA', [{ ...btc, lotSize: '0.000001', lot: parseDecimal('0.000001') }]);
+  const deltas = (o: object) => {
+    const f = decodeAlpaca(JSON.stringify([o]), map, 0n);
+    expect(f.errors).toEqual([]);
+    return f.data as BookDelta[];
+  };
+
+  it('the documented reset: a clear, then every level as a SNAPSHOT add, the last one flagged LAST', () => {
+    expect([reset.r, reset.b.length, reset.a.length]).toEqual([true, 3, 3]);
+    const d = deltas(reset);
+    expect(d.map((x) => [x.action, x.side, x.px, x.sz, x.flags])).toEqual([
+      ['clear', 'buy', 0, 0, 1],
+      ['add', 'buy', 71_859_530, 279_940, 1],
+      ['add', 'buy', 71_849_400, 553_986, 1],
+      ['add', 'buy', 71_820_469, 834_950, 1],
+      ['add', 'sell', 71_939_700, 839_530, 1],
+      ['add', 'sell', 71_940_400, 280_250, 1],
+      ['add', 'sell', 71_950_715, 555_928, 3]
+    ]);
+    expect(new Set(d.map((x) => x.instrumentId))).toEqual(new Set(['BTC/USD@ALPACA']));
+    // a book kept from before (a reconnect) holds no level of its own after the reset
+    const book = new Book();
+    for (const x of deltas({ ...reset, r: undefined, b: [{ p: 70_000, s: 1 }], a: [{ p: 72_000, s: 1 }] }))
+      book.apply(x);
+    for (const x of d) book.apply(x);
+    expect([...book.bids.keys()]).toEqual([71_859_530, 71_849_400, 71_820_469]);
+    expect([...book.asks.keys()]).toEqual([71_939_700, 71_940_400, 71_950_715]);
+  });
+
+  it('an empty reset is a lone clear (SNAPSHOT and LAST); without r, levels stay plain updates', () => {
+    expect(deltas({ ...reset, b: [], a: [] }).map((x) => [x.action, x.flags])).toEqual([['clear', 3]]);
+    expect(deltas({ ...reset, r: false }).map((x) => [x.action, x.flags])).toEqual([
+      ...Array.from({ length: 5 }, () => ['modify', 0]),
+      ['modify', 2]
+    ]);
+  });
+});
+
+describe('Binance and Coinbase book levels: negative sizes and non-positive prices are typed errors', () => {
+  const cbUpdate = readRecording('COINBASE.ws.28.0')
+    .filter((l) => l.kind === 'recv')
+    .map((l) => JSON.parse(l.json) as { type: string; product_id: string; changes: string[][] })
+    .find((f) => f.type === 'l2update' && f.product_id === 'BAND-GBP')!;
+  const cbSnapshot = readRecording('COINBASE.ws.28.0')
+    .filter((l) => l.kind === 'recv')
+    .map(
+      (l) => JSON.parse(l.json) as { type: string; product_id: string; bids: string[][]; asks: string[][] }
+    )
+    .find((f) => f.type === 'snapshot' && f.product_id === 'BAND-GBP')!;
+  const bnEvent = readRecording('BINANCE.ws.1.0')
+    .filter((l) => l.kind === 'recv')
+    .map(
+      (l) => (JSON.parse(l.json) as { data?: { e?: string; s?: string; b: string[][]; a: string[][] } }).data
+    )
+    .find((d) => d?.e === 'depthUpdate' && d.s === 'RUNEEUR')!;
+  const bnSnapshot = (() => {
+    const h = readRecording('BINANCE.http.0.0').find((x) => x.kind === 'http' && x.url.includes('RUNEEUR'))!;
+    return JSON.parse(h.kind === 'http' ? h.json : '') as {
+      lastUpdateId: number;
+      bids: string[][];
+      asks: string[][];
+    };
+  })();
+  const RUNE = BINANCE.bySymbol('RUNEEUR');
+  const level = (l: string[], p: string, q: string) => [p === '' ? l[0] : p, q === '' ? l[1] : q];
+  /** Each decoder of a recorded book message, one level replaced by `[price, size]` ('' keeps the original). */
+  const decoders = (p: string, q: string): [string, () => unknown][] => [
+    [
+      'coinbase l2update',
+      () =>
+        decodeCoinbase(
+          JSON.stringify({
+            ...cbUpdate,
+            changes: [[cbUpdate.changes[0]![0]!, ...level(cbUpdate.changes[0]!.slice(1), p, q)]]
+          }),
+          COINBASE,
+          1,
+          0n
+        )
+    ],
+    [
+      'coinbase snapshot',
+      () =>
+        decodeCoinbase(
+          JSON.stringify({
+            ...cbSnapshot,
+            asks: [level(cbSnapshot.asks[0]!, p, q), ...cbSnapshot.asks.slice(1)]
+          }),
+          COINBASE,
+          1,
+          0n
+        )
+    ],
+    [
+      'binance depthUpdate',
+      () => {
+        const f = decodeBinance(
+          JSON.stringify({ ...bnEvent, b: [level(bnEvent.b[0] ?? ['1.000', '1.00'], p, q)] }),
+          BINANCE,
+          0n
+        );
+        return f.kind === 'depth' ? depthDeltas(RUNE, f.update, 0n) : f;
+      }
+    ],
+    [
+      'binance REST snapshot',
+      () =>
+        new BinanceBookSync(RUNE).onSnapshot(
+          decodeBinanceSnapshot(JSON.stringify({ ...bnSnapshot, bids: [level(bnSnapshot.bids[0]!, p, q)] })),
+          0n
+        )
+    ]
+  ];
+
+  it.each([
+    ['a negative size', '', '-1.00'],
+    ['a zero price', '0.000', ''],
+    ['a negative price', '-10.000', '']
+  ])('%s in a recorded message: TRD_ERR_NUMBER_INVALID', (_, p, q) => {
+    for (const [what, decode] of decoders('', '')) expect(code(decode), what).toBeUndefined(); // the originals decode
+    for (const [what, decode] of decoders(p, q)) expect(code(decode), what).toBe(ErrorCode.NUMBER_INVALID);
+  });
+
+  it('property: any signed price and size either decode to px > 0 and sz ≥ 0, or are refused typed', () => {
+    const dec = (scale: number) =>
+      fc.integer({ min: -1_000_000, max: 1_000_000 }).map((m) => (m / 10 ** scale).toFixed(scale));
+    fc.assert(
+      fc.property(dec(3), dec(2), (p, q) => {
+        for (const [what, decode] of decoders(p, q)) {
+          let out: unknown;
+          const c = code(() => {
+            out = decode();
+          });
+          if (Number(p) <= 0 || q.startsWith('-')) expect(c, what).toBe(ErrorCode.NUMBER_INVALID);
+          if (c !== undefined) continue;
+          const items = (Array.isArray(out) ? out : (out as { items: MarketData[] }).items) as BookDelta[];
+          for (const d of items) if (d.action !== 'clear') expect(d.px > 0 && d.sz >= 0, what).toBe(true);
+        }
+      }),
+      { numRuns: 300 }
+    );
+  });
+
+  it('a refused live event leaves the local update id where it was: the next event is a gap, not a silent hole', () => {
+    const s = new BinanceBookSync(RUNE);
+    s.onSnapshot({ lastUpdateId: 100, bids: [['10.000', '1.00']], asks: [['11.000', '1.00']] }, 0n);
+    const ev = (U: number, bids: [string, string][]) => ({
+      symbol: 'RUNEEUR',
+      firstId: U,
+      finalId: U,
+      eventMs: 1,
+      bids,
+      asks: []
+    });
+    expect(
+      code(() =>
+        s.onUpdate(
+          ev(101, [
+            ['10.000', '0'],
+            ['10.0005', '1.00']
+          ]),
+          0n
+        )
+      )
+    ).toBe(ErrorCode.PRICE_NOT_ON_TICK);
+    expect(s.lastId).toBe(100);
+    expect(code(() => s.onUpdate(ev(102, [['9.000', '1.00']]), 0n))).toBe(ErrorCode.BOOK_SEQUENCE_GAP);
+    expect(s.synced).toBe(false);
   });
 });
 

@@ -1,16 +1,9 @@
 import { z } from 'zod';
+import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { BookSequencer, SyncStatus, UpdateVerdict } from '../book-sequencer.ts';
 import { L2Book } from '../l2-book.ts';
 import { BookSide } from '../side.ts';
-import {
-  lots,
-  parseFrame,
-  type TickLot,
-  ticks,
-  toLevels,
-  type WireLevel,
-  wireLevelSchema
-} from './wire-levels.ts';
+import { lots, parseFrame, type TickLot, ticks, toLevels, wireLevelSchema } from './wire-levels.ts';
 
 /** A Binance spot diff-depth event (`<symbol>@depth` / `@depth@100ms`). */
 export const binanceDepthEventSchema = z
@@ -69,6 +62,8 @@ export interface BinanceSyncStats {
   gaps: number;
   crossed: number;
   snapshots: number;
+  /** Events refused with a typed error (a malformed level, another symbol's event). */
+  refused: number;
 }
 
 /**
@@ -81,16 +76,30 @@ export interface BinanceSyncStats {
  *
  * Frames are validated with zod at the boundary (`TRD_ERR_WS_FRAME_INVALID`), prices and sizes convert to
  * ticks and lots exactly with the instrument's tick and lot (`TRD_ERR_PRICE_NOT_ON_TICK` /
- * `TRD_ERR_QTY_NOT_ON_LOT`). {@link book} throws `TRD_ERR_BOOK_SEQUENCE_GAP` / `TRD_ERR_BOOK_NOT_SYNCED`
- * whenever it is not known to be right.
+ * `TRD_ERR_QTY_NOT_ON_LOT`; `TRD_ERR_NUMBER_INVALID` for a price ≤ 0 or a negative size). An event is
+ * applied whole or not at all: every level is converted before the sequence check or the book is touched,
+ * and an event that cannot be applied while synced sends the book to RESYNC (its update is lost, so the
+ * book could never be right again without a snapshot). {@link book} throws `TRD_ERR_BOOK_SEQUENCE_GAP` /
+ * `TRD_ERR_BOOK_NOT_SYNCED` whenever it is not known to be right.
  */
 export class BinanceDepthSync {
   readonly instrument: TickLot;
-  readonly stats: BinanceSyncStats = { buffered: 0, applied: 0, stale: 0, gaps: 0, crossed: 0, snapshots: 0 };
+  readonly stats: BinanceSyncStats = {
+    buffered: 0,
+    applied: 0,
+    stale: 0,
+    gaps: 0,
+    crossed: 0,
+    snapshots: 0,
+    refused: 0
+  };
   readonly #book = new L2Book();
   readonly #seq = new BookSequencer();
   #buffer: BinanceDepthEvent[] = [];
   readonly #maxBuffer: number;
+  /** The levels of the event being applied, in ticks and lots, bids first (reused: no per-event allocation). */
+  readonly #px: number[] = [];
+  readonly #qty: number[] = [];
 
   constructor(instrument: TickLot, opts: { maxBuffer?: number } = {}) {
     this.instrument = instrument;
@@ -127,9 +136,23 @@ export class BinanceDepthSync {
     return this.onEvent(parseFrame(binanceDepthEventSchema, inner, 'binance depthUpdate'));
   }
 
-  /** One validated depth event. */
+  /**
+   * One validated depth event. Refused with a typed error, the book untouched: another symbol's event
+   * (`TRD_ERR_WS_FRAME_INVALID`), or one with a level that does not convert (then, while synced and the event
+   * is not stale, the book goes to RESYNC; while buffering the event is not kept, and the hole it leaves is
+   * found at the snapshot).
+   */
   onEvent(ev: BinanceDepthEvent): BinanceEventResult {
+    if (ev.s !== this.instrument.symbol) {
+      this.stats.refused++;
+      throw new TradestateError(
+        ErrorCode.WS_FRAME_INVALID,
+        `binance ${this.instrument.symbol}: depth event for ${ev.s}`,
+        { symbol: this.instrument.symbol, received: ev.s, U: ev.U, u: ev.u }
+      );
+    }
     if (this.#seq.status !== SyncStatus.SYNCED) {
+      this.#convert(ev);
       if (this.#buffer.length >= this.#maxBuffer) this.#buffer.shift();
       this.#buffer.push(ev);
       this.stats.buffered++;
@@ -163,6 +186,13 @@ export class BinanceDepthSync {
   }
 
   #applyLive(ev: BinanceDepthEvent): BinanceEventResult {
+    let bids: number;
+    try {
+      bids = this.#convert(ev);
+    } catch (e) {
+      if (ev.u > this.#seq.lastSeq) this.#fail(); // an update the book needs and cannot have
+      throw e;
+    }
     const v = this.#seq.check(ev.U, ev.u);
     if (v === UpdateVerdict.STALE) {
       this.stats.stale++;
@@ -174,8 +204,15 @@ export class BinanceDepthSync {
       this.#buffer = [ev];
       return BinanceEventResult.GAP;
     }
-    this.#apply(BookSide.BID, ev.b);
-    this.#apply(BookSide.ASK, ev.a);
+    const px = this.#px;
+    const qty = this.#qty;
+    try {
+      for (let i = 0; i < px.length; i++)
+        this.#book.set(i < bids ? BookSide.BID : BookSide.ASK, px[i]!, qty[i]!);
+    } catch (e) {
+      this.#fail(); // converted levels always fit the book; never leave part of an update behind anyway
+      throw e;
+    }
     if (this.#book.isCrossed()) {
       this.stats.crossed++;
       this.#seq.invalidate();
@@ -186,7 +223,36 @@ export class BinanceDepthSync {
     return BinanceEventResult.APPLIED;
   }
 
-  #apply(side: BookSide, levels: readonly WireLevel[]): void {
-    for (const [p, q] of levels) this.#book.set(side, ticks(this.instrument, p), lots(this.instrument, q));
+  /**
+   * Convert every level of `ev` into the scratch arrays (bids, then asks), touching nothing else; returns the
+   * bid count. Throws the typed conversion error (counted as refused).
+   */
+  #convert(ev: BinanceDepthEvent): number {
+    const px = this.#px;
+    const qty = this.#qty;
+    px.length = 0;
+    qty.length = 0;
+    try {
+      for (const [p, q] of ev.b) {
+        px.push(ticks(this.instrument, p));
+        qty.push(lots(this.instrument, q));
+      }
+      const bids = px.length;
+      for (const [p, q] of ev.a) {
+        px.push(ticks(this.instrument, p));
+        qty.push(lots(this.instrument, q));
+      }
+      return bids;
+    } catch (e) {
+      this.stats.refused++;
+      throw e;
+    }
+  }
+
+  /** The book can no longer be right: discard it, wait for a new snapshot (buffering from the next event). */
+  #fail(): void {
+    this.#seq.invalidate();
+    this.#book.clear();
+    this.#buffer = [];
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ErrorCode, TradestateError } from '../../core/errors.ts';
-import { L2Book } from '../l2-book.ts';
+import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
+import { L2Book, type L2SnapshotLevel } from '../l2-book.ts';
 import { BookSide } from '../side.ts';
 import { lots, parseFrame, type TickLot, ticks, toLevels, wireLevelSchema } from './wire-levels.ts';
 
@@ -48,11 +48,31 @@ interface ProductState {
  * numbers, so ordering is by delivery and the only detectable failures are an update before the snapshot
  * and a book that crosses; either marks the product unsynced until a new snapshot (resubscribe), and
  * {@link book} then throws a typed error (`TRD_ERR_BOOK_NOT_SYNCED` / `TRD_ERR_BOOK_CROSSED`).
+ *
+ * A frame is applied whole or not at all: every change is converted (exact ticks and lots, a price > 0, a
+ * size ≥ 0) before the book is touched. A snapshot or update that does not convert is thrown as its typed
+ * error and fails the product the same way (`TRD_ERR_BOOK_NOT_SYNCED`, with the refusal's code as
+ * `refused`): without sequence numbers a lost update could never be detected later.
  */
 export class CoinbaseL2Sync {
   readonly #products = new Map<string, ProductState>();
-  /** Counters; `unknownDeletes` = size-0 changes for a price with no level (legal, but a hint of a lost message). */
-  readonly stats = { snapshots: 0, updates: 0, notSynced: 0, crossed: 0, ignored: 0, unknownDeletes: 0 };
+  /**
+   * Counters; `unknownDeletes` = size-0 changes for a price with no level (legal, but a hint of a lost
+   * message); `refused` = snapshots and updates that did not convert.
+   */
+  readonly stats = {
+    snapshots: 0,
+    updates: 0,
+    notSynced: 0,
+    crossed: 0,
+    ignored: 0,
+    unknownDeletes: 0,
+    refused: 0
+  };
+  /** The changes of the update being applied, converted (reused: no allocation per update). */
+  readonly #side: BookSide[] = [];
+  readonly #px: number[] = [];
+  readonly #qty: number[] = [];
 
   /** @param instruments product id (e.g. `BAND-GBP`) → instrument with the product's tick and lot. */
   constructor(instruments: ReadonlyMap<string, TickLot>) {
@@ -83,7 +103,15 @@ export class CoinbaseL2Sync {
     if (type === 'snapshot') {
       const s = parseFrame(coinbaseSnapshotSchema, frame, 'coinbase snapshot');
       const p = this.#state(s.product_id);
-      p.book.loadSnapshot({ bids: toLevels(p.inst, s.bids), asks: toLevels(p.inst, s.asks) });
+      let bids: L2SnapshotLevel[];
+      let asks: L2SnapshotLevel[];
+      try {
+        bids = toLevels(p.inst, s.bids);
+        asks = toLevels(p.inst, s.asks);
+      } catch (e) {
+        throw this.#refuse(p, s.product_id, e);
+      }
+      p.book.loadSnapshot({ bids, asks });
       p.synced = !p.book.isCrossed();
       p.failure = p.synced ? null : this.#crossedError(s.product_id);
       this.stats.snapshots++;
@@ -99,12 +127,27 @@ export class CoinbaseL2Sync {
       this.stats.notSynced++;
       return CoinbaseFrameResult.NOT_SYNCED;
     }
-    for (const [side, px, sz] of u.changes) {
-      const bs = side === 'buy' ? BookSide.BID : BookSide.ASK;
-      const price = ticks(p.inst, px);
-      const qty = lots(p.inst, sz);
-      if (qty === 0 && p.book.ladder(bs).find(price) < 0) this.stats.unknownDeletes++;
-      p.book.set(bs, price, qty);
+    const sides = this.#side;
+    const prices = this.#px;
+    const sizes = this.#qty;
+    sides.length = 0;
+    prices.length = 0;
+    sizes.length = 0;
+    try {
+      for (const [side, px, sz] of u.changes) {
+        sides.push(side === 'buy' ? BookSide.BID : BookSide.ASK);
+        prices.push(ticks(p.inst, px));
+        sizes.push(lots(p.inst, sz));
+      }
+      for (let i = 0; i < sides.length; i++) {
+        const bs = sides[i]!;
+        const price = prices[i]!;
+        const qty = sizes[i]!;
+        if (qty === 0 && p.book.ladder(bs).find(price) < 0) this.stats.unknownDeletes++;
+        p.book.set(bs, price, qty);
+      }
+    } catch (e) {
+      throw this.#refuse(p, u.product_id, e);
     }
     if (p.book.isCrossed()) {
       p.synced = false;
@@ -115,6 +158,21 @@ export class CoinbaseL2Sync {
     }
     this.stats.updates++;
     return CoinbaseFrameResult.APPLIED;
+  }
+
+  /** A snapshot or update that cannot be applied: the product is unsynced until its next snapshot. */
+  #refuse(p: ProductState, product: string, e: unknown): unknown {
+    this.stats.refused++;
+    p.synced = false;
+    p.book.clear();
+    const code = isTradestateError(e) ? e.code : 'unknown';
+    p.failure = new TradestateError(
+      ErrorCode.BOOK_NOT_SYNCED,
+      `coinbase ${product}: a message was refused (${code}), resubscribe`,
+      { product, refused: code },
+      { cause: e }
+    );
+    return e;
   }
 
   #crossedError(product: string): TradestateError {

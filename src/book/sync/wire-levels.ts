@@ -25,9 +25,14 @@ export function tickLot(symbol: string, tickSize: string, lotSize: string): Tick
   return { symbol, tick, lot };
 }
 
-/** Exact ticks of a wire price string; `TRD_ERR_PRICE_NOT_ON_TICK` when not a whole number of ticks. */
+/**
+ * Exact ticks of a book level's wire price string; `TRD_ERR_PRICE_NOT_ON_TICK` when not a whole number of
+ * ticks, `TRD_ERR_NUMBER_INVALID` when not positive (no venue book has a level at or below 0).
+ */
 export function ticks(tl: TickLot, price: string): number {
-  return safe(exactMultiple(parseDecimal(price), tl.tick, ErrorCode.PRICE_NOT_ON_TICK, 'price'), price);
+  const v = safe(exactMultiple(parseDecimal(price), tl.tick, ErrorCode.PRICE_NOT_ON_TICK, 'price'), price);
+  if (v <= 0) throw new TradestateError(ErrorCode.NUMBER_INVALID, `non-positive price ${price}`, { price });
+  return v;
 }
 
 /** Exact lots of a non-negative wire size string; `TRD_ERR_QTY_NOT_ON_LOT` when not a whole number of lots. */
@@ -85,7 +90,8 @@ export function parseFrame<T>(schema: z.ZodType<T>, frame: unknown, what: string
 /**
  * Convert wire levels to integer ticks and lots, exactly (`"27123.45000000"` → 2712345 for a 0.01 tick).
  * Throws `TRD_ERR_PRICE_NOT_ON_TICK` / `TRD_ERR_QTY_NOT_ON_LOT` when a value is not a whole number of ticks
- * or lots, and `TRD_ERR_NUMBER_INVALID` for anything that is not a plain decimal (or a negative value).
+ * or lots, and `TRD_ERR_NUMBER_INVALID` for anything that is not a plain decimal (or a price ≤ 0, a negative
+ * size).
  */
 export function toLevels(tl: TickLot, levels: readonly WireLevel[]): L2SnapshotLevel[] {
   const out: L2SnapshotLevel[] = [];

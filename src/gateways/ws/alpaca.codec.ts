@@ -1,8 +1,15 @@
+import { ticks } from '../../book/sync/wire-levels.ts';
 import type { Rounding } from '../../core/decimal.ts';
 import { isTradestateError, TradestateError } from '../../core/errors.ts';
-import { type Instrument, priceToTicks, priceToTicksRounded, qtyToLots } from '../../core/instrument.ts';
+import { type Instrument, priceToTicksRounded, qtyToLots } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_MIN, nsFromIso } from '../../core/nanos.ts';
-import { BOOK_FLAG_LAST, type BookDelta, type MarketData } from '../../messages/market-data.ts';
+import {
+  BOOK_FLAG_LAST,
+  BOOK_FLAG_SNAPSHOT,
+  type BookDelta,
+  type MarketData,
+  snapshotClear
+} from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import { frameError, isObj, numToDecimal, parseJson, str } from './codec-util.ts';
 
@@ -46,13 +53,19 @@ export function alpacaSubscribe(
  * o (crypto order book) → book deltas; success/subscription/error → control. JSON numbers are converted to
  * exact decimals, then to ticks and lots of the instrument.
  *
+ * An order-book message is `modify` deltas (size 0: `delete`, the last flagged LAST), unless it has
+ * `"r": true`: Alpaca's reset, the whole server-side book (the first message after subscribing, and after
+ * a reconnect). That is a snapshot, encoded as the other venues' are: a `clear` ({@link snapshotClear}),
+ * then an `add` per level, all flagged SNAPSHOT and the last also LAST; an empty reset is the lone clear.
+ *
  * Prices finer than the instrument's tick (Alpaca reports sub-penny prices, e.g. its documented SPY bar with
  * open 388.985, while US equities are configured on 0.01) are rounded onto the tick, exactly, from the
  * decimal: bar OHLC and trade prices to the nearest tick with ties to even (half-even, as the historical bars
  * of `src/data/alpaca-bars.ts`), a quote's bid down and its ask up, so a quote never looks tighter than the
  * market. Order-book levels stay exact (`TRD_ERR_PRICE_NOT_ON_TICK`): rounding could merge two levels into
  * one. Sizes stay exact (`TRD_ERR_QTY_NOT_ON_LOT`). A price or size that is not a number, or is negative,
- * is `TRD_ERR_WS_FRAME_INVALID`; an unknown symbol `TRD_ERR_UNKNOWN_INSTRUMENT`.
+ * is `TRD_ERR_WS_FRAME_INVALID`; an order-book level priced 0 `TRD_ERR_NUMBER_INVALID`; an unknown symbol
+ * `TRD_ERR_UNKNOWN_INSTRUMENT`.
  *
  * A refused message costs only itself: it goes to {@link AlpacaFrame.errors} and the frame's other messages
  * are decoded. Only a frame that is not a JSON array throws.
@@ -183,7 +196,10 @@ function decodeMessage(
     case 'o': {
       const inst = instruments.bySymbol(str(V, o, 'S'));
       const ts = nsFromIso(str(V, o, 't'));
-      const out: BookDelta[] = [];
+      const r = o['r'];
+      if (r !== undefined && typeof r !== 'boolean')
+        throw frameError(V, 'r must be a boolean', { field: 'r' });
+      const out: BookDelta[] = r === true ? [snapshotClear(inst.id, 0, ts, tsInit)] : [];
       for (const [side, key] of [
         ['buy', 'b'],
         ['sell', 'a']
@@ -191,20 +207,22 @@ function decodeMessage(
         const rows = o[key];
         if (rows === undefined) continue;
         if (!Array.isArray(rows)) throw frameError(V, `${key} must be an array`);
-        for (const r of rows) {
-          if (!isObj(r)) throw frameError(V, 'level must be an object');
-          const sz = sizeOf(inst, r, 's');
+        for (const l of rows) {
+          if (!isObj(l)) throw frameError(V, 'level must be an object');
+          const px = ticks(inst, nonNegative(l, 'p'));
+          const sz = sizeOf(inst, l, 's');
+          if (r === true && sz === 0) continue; // a whole book has no empty level
           out.push({
             type: 'market.book_delta',
             instrumentId: inst.id,
             tsEvent: ts,
             tsInit,
             seq: 0,
-            action: sz === 0 ? 'delete' : 'modify',
+            action: r === true ? 'add' : sz === 0 ? 'delete' : 'modify',
             side,
-            px: priceToTicks(inst, nonNegative(r, 'p')),
+            px,
             sz,
-            flags: 0
+            flags: r === true ? BOOK_FLAG_SNAPSHOT : 0
           });
         }
       }

@@ -4,7 +4,8 @@ import { ErrorCode, TradestateError } from '../../core/errors.ts';
 /**
  * A Binance REST depth-snapshot fetcher over undici: `GET {baseUrl}/api/v3/depth?symbol=SYM&limit=N`,
  * resolving to the response text (decoded by `decodeBinanceSnapshot`). A non-200 answer or a network
- * failure rejects with `TRD_ERR_DATA_FETCH_FAILED`. A GET is idempotent; retrying is the feed's decision.
+ * failure (before the answer or while reading its body) rejects with `TRD_ERR_DATA_FETCH_FAILED`. A GET is
+ * idempotent; retrying is the feed's decision.
  * `baseUrl` is injectable (https://api.binance.com, https://api.binance.us, a loopback server in tests).
  */
 export function binanceDepthFetcher(
@@ -31,7 +32,18 @@ export function binanceDepthFetcher(
         { cause: e }
       );
     }
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (e) {
+      // the connection lost (or the body timeout hit) while reading the body
+      throw new TradestateError(
+        ErrorCode.DATA_FETCH_FAILED,
+        `binance depth: ${String(e)}`,
+        { url, status: res.statusCode },
+        { cause: e }
+      );
+    }
     if (res.statusCode !== 200) {
       throw new TradestateError(ErrorCode.DATA_FETCH_FAILED, `binance depth: HTTP ${res.statusCode}`, {
         url,

@@ -1,5 +1,6 @@
+import { lots, ticks } from '../../book/sync/wire-levels.ts';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
-import { type Instrument, priceToTicks, qtyToLots } from '../../core/instrument.ts';
+import { type Instrument, priceToTicks } from '../../core/instrument.ts';
 import { type Nanos, nsFromMs } from '../../core/nanos.ts';
 import {
   BOOK_FLAG_LAST,
@@ -32,7 +33,11 @@ export type BinanceFrame =
   | { readonly kind: 'error'; readonly code: number; readonly msg: string }
   | { readonly kind: 'ignored'; readonly type: string };
 
-/** Decode a raw or combined-stream (`{"stream","data"}`) frame. bookTicker → Quote, aggTrade → Trade. */
+/**
+ * Decode a raw or combined-stream (`{"stream","data"}`) frame. bookTicker → Quote, aggTrade → Trade.
+ * Sizes are exact lots and never negative (`TRD_ERR_QTY_NOT_ON_LOT` / `TRD_ERR_NUMBER_INVALID`); depth
+ * levels stay strings here and convert in {@link depthDeltas} / {@link BinanceBookSync}.
+ */
 export function decodeBinance(text: string, instruments: InstrumentMap, tsInit: Nanos): BinanceFrame {
   let j = parseJson(V, text);
   if (isObj(j) && isObj(j['data']) && typeof j['stream'] === 'string') j = j['data'];
@@ -65,7 +70,7 @@ export function decodeBinance(text: string, instruments: InstrumentMap, tsInit: 
           tsEvent: nsFromMs(int(V, j, 'T')),
           tsInit,
           px: priceToTicks(inst, str(V, j, 'p')),
-          sz: qtyToLots(inst, str(V, j, 'q')),
+          sz: lots(inst, str(V, j, 'q')),
           aggressor: j['m'] === true ? 'sell' : 'buy',
           tradeId: String(j['a'] ?? '')
         }
@@ -88,9 +93,9 @@ export function decodeBinance(text: string, instruments: InstrumentMap, tsInit: 
           tsEvent: tsInit,
           tsInit,
           bidPx: priceToTicks(inst, str(V, j, 'b')),
-          bidSz: qtyToLots(inst, str(V, j, 'B')),
+          bidSz: lots(inst, str(V, j, 'B')),
           askPx: priceToTicks(inst, str(V, j, 'a')),
-          askSz: qtyToLots(inst, str(V, j, 'A'))
+          askSz: lots(inst, str(V, j, 'A'))
         }
       ]
     };
@@ -120,7 +125,9 @@ export function decodeBinanceSnapshot(text: string): BinanceDepthSnapshot {
  * buffer events until the snapshot; drop events with u ≤ lastUpdateId; the first applied must bracket
  * lastUpdateId+1; afterwards an event with U > local id + 1 is a gap (normally U = previous u + 1;
  * duplicates, u ≤ local id, are ignored); a gap throws `TRD_ERR_BOOK_SEQUENCE_GAP` and the caller resyncs (new snapshot).
- * Quantities are absolute per level; 0 deletes. `seq` of each delta is the event's u.
+ * Quantities are absolute per level; 0 deletes. `seq` of each delta is the event's u. Levels convert as in
+ * {@link depthDeltas}; an event that does not convert throws its typed error without taking its ids, so the
+ * next event is a gap rather than a silent hole.
  */
 export class BinanceBookSync {
   readonly #inst: Instrument;
@@ -166,9 +173,10 @@ export class BinanceBookSync {
     const out: BookDelta[] = [snapshotClear(this.#inst.id, s.lastUpdateId, tsInit, tsInit)];
     const add = (side: 'buy' | 'sell', rows: [string, string][]): void => {
       for (const [p, q] of rows) {
-        const sz = qtyToLots(this.#inst, q);
+        const px = ticks(this.#inst, p);
+        const sz = lots(this.#inst, q);
         if (sz === 0) continue;
-        out.push(this.#delta('add', side, p, sz, s.lastUpdateId, tsInit, tsInit, BOOK_FLAG_SNAPSHOT));
+        out.push(this.#delta('add', side, px, sz, s.lastUpdateId, tsInit, tsInit, BOOK_FLAG_SNAPSHOT));
       }
     };
     add('buy', s.bids);
@@ -217,14 +225,15 @@ export class BinanceBookSync {
         }
       );
     }
+    const out = depthDeltas(this.#inst, u, tsInit); // converts every level first: a refused event takes no id
     this.#localId = u.finalId;
-    return depthDeltas(this.#inst, u, tsInit);
+    return out;
   }
 
   #delta(
     action: BookDelta['action'],
     side: 'buy' | 'sell',
-    p: string,
+    px: number,
     sz: number,
     seq: number,
     tsEvent: Nanos,
@@ -239,7 +248,7 @@ export class BinanceBookSync {
       seq,
       action,
       side,
-      px: priceToTicks(this.#inst, p),
+      px,
       sz,
       flags
     };
@@ -249,6 +258,8 @@ export class BinanceBookSync {
 /**
  * The canonical deltas of one depth event, without any sequence check (the caller has placed it):
  * absolute sizes per level, size 0 deletes; `seq` is the event's u; the last delta is flagged LAST.
+ * Prices are exact ticks above 0 and sizes exact lots ≥ 0; a level that is not throws its typed error
+ * (`TRD_ERR_PRICE_NOT_ON_TICK`, `TRD_ERR_QTY_NOT_ON_LOT`, `TRD_ERR_NUMBER_INVALID`) and nothing is returned.
  */
 export function depthDeltas(inst: Instrument, u: BinanceDepthUpdate, tsInit: Nanos): BookDelta[] {
   const ts = nsFromMs(u.eventMs);
@@ -258,7 +269,8 @@ export function depthDeltas(inst: Instrument, u: BinanceDepthUpdate, tsInit: Nan
     ['sell', u.asks]
   ] as const) {
     for (const [p, q] of rows) {
-      const sz = qtyToLots(inst, q);
+      const px = ticks(inst, p);
+      const sz = lots(inst, q);
       out.push({
         type: 'market.book_delta',
         instrumentId: inst.id,
@@ -267,7 +279,7 @@ export function depthDeltas(inst: Instrument, u: BinanceDepthUpdate, tsInit: Nan
         seq: u.finalId,
         action: sz === 0 ? 'delete' : 'modify',
         side,
-        px: priceToTicks(inst, p),
+        px,
         sz,
         flags: 0
       });

@@ -1,4 +1,5 @@
-import { priceToTicks, qtyToLots } from '../../core/instrument.ts';
+import { lots, ticks } from '../../book/sync/wire-levels.ts';
+import { priceToTicks } from '../../core/instrument.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import { nsFromIso } from '../../core/nanos.ts';
 import {
@@ -44,7 +45,9 @@ export function coinbaseUnsubscribe(
  * `snapshot` → `add` deltas flagged SNAPSHOT (last also LAST); `l2update` → `modify` (size 0: `delete`)
  * deltas, the last flagged LAST; `match`/`last_match` → Trade (aggressor = the taker: the opposite of
  * the maker `side`). The channel has no sequence numbers: `seq` is the feed's own delivery counter.
- * Malformed frames are `TRD_ERR_WS_FRAME_INVALID`; unknown products `TRD_ERR_UNKNOWN_INSTRUMENT`.
+ * Malformed frames are `TRD_ERR_WS_FRAME_INVALID`; unknown products `TRD_ERR_UNKNOWN_INSTRUMENT`. Prices and
+ * sizes are exact (`TRD_ERR_PRICE_NOT_ON_TICK` / `TRD_ERR_QTY_NOT_ON_LOT`); a book level priced at or below 0,
+ * or any negative size, is `TRD_ERR_NUMBER_INVALID`. A refused frame yields nothing at all.
  */
 export function decodeCoinbase(
   text: string,
@@ -77,8 +80,8 @@ export function decodeCoinbase(
             seq,
             action: 'add',
             side,
-            px: priceToTicks(inst, p),
-            sz: qtyToLots(inst, s),
+            px: ticks(inst, p),
+            sz: lots(inst, s),
             flags: BOOK_FLAG_SNAPSHOT
           });
         }
@@ -101,7 +104,8 @@ export function decodeCoinbase(
         ) {
           throw frameError(V, 'change must be [side, price, size]');
         }
-        const sz = qtyToLots(inst, c[2]);
+        const px = ticks(inst, c[1]);
+        const sz = lots(inst, c[2]);
         return {
           type: 'market.book_delta',
           instrumentId: inst.id,
@@ -110,7 +114,7 @@ export function decodeCoinbase(
           seq,
           action: sz === 0 ? 'delete' : 'modify',
           side: c[0],
-          px: priceToTicks(inst, c[1]),
+          px,
           sz,
           flags: 0
         };
@@ -134,7 +138,7 @@ export function decodeCoinbase(
             tsEvent: nsFromIso(str(V, j, 'time')),
             tsInit,
             px: priceToTicks(inst, str(V, j, 'price')),
-            sz: qtyToLots(inst, str(V, j, 'size')),
+            sz: lots(inst, str(V, j, 'size')),
             aggressor: maker === 'buy' ? 'sell' : maker === 'sell' ? 'buy' : 'none',
             tradeId: String(j['trade_id'] ?? '')
           }

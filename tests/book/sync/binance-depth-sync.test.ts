@@ -247,3 +247,136 @@ describe('BinanceDepthSync on the recorded Binance and Binance.US streams', () =
     );
   });
 });
+
+describe('BinanceDepthSync refuses a bad event whole', () => {
+  const tl = tickLot('BTCUSDT', '0.01', '0.001');
+  const ev = (U: number, u: number, b: [string, string][], a: [string, string][] = [], s = 'BTCUSDT') => ({
+    e: 'depthUpdate',
+    E: 1,
+    s,
+    U,
+    u,
+    b,
+    a
+  });
+  const SNAP = { lastUpdateId: 101, bids: [['99.00', '1.000']], asks: [['101.00', '1.000']] };
+  const synced = () => {
+    const s = new BinanceDepthSync(tl);
+    expect(s.onSnapshot(SNAP)).toBe(BinanceSnapshotResult.SYNCED);
+    return s;
+  };
+  const codeOf = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      if (isTradestateError(e)) return e.code;
+      throw e;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['a price off the tick', ['100.005', '1.000'], 'TRD_ERR_PRICE_NOT_ON_TICK'],
+    ['a size off the lot', ['100.00', '0.0005'], 'TRD_ERR_QTY_NOT_ON_LOT'],
+    ['a negative size', ['100.00', '-1.000'], 'TRD_ERR_NUMBER_INVALID'],
+    ['a zero price', ['0.00', '1.000'], 'TRD_ERR_NUMBER_INVALID'],
+    ['a negative price', ['-100.00', '1.000'], 'TRD_ERR_NUMBER_INVALID']
+  ] as const)(
+    '%s after a good level: nothing applied, the book unreadable, the next contiguous event is not applied',
+    (_, bad, code) => {
+      const s = synced();
+      // deletes bid 99.00, then a malformed level: the event cannot be applied in full
+      expect(codeOf(() => s.onFrame(ev(102, 102, [['99.00', '0'], [...bad]])))).toBe(code);
+      expect(s.status).toBe(SyncStatus.RESYNC);
+      expect(() => s.book).toThrow(expect.objectContaining({ code: 'TRD_ERR_BOOK_SEQUENCE_GAP' }));
+      expect(s.lastUpdateId).toBe(101); // the refused event's ids were not taken
+      // the hole is never papered over: the next event waits for a new snapshot
+      expect(s.onFrame(ev(103, 104, [['98.00', '1.000']]))).toBe(BinanceEventResult.BUFFERED);
+      expect(
+        s.onSnapshot({ lastUpdateId: 103, bids: [['100.00', '2.000']], asks: [['101.00', '1.000']] })
+      ).toBe(BinanceSnapshotResult.SYNCED);
+      expect(s.lastUpdateId).toBe(104);
+      expect(s.book.snapshot()).toEqual({
+        bids: [
+          { price: 10_000, qty: 2_000 },
+          { price: 9_800, qty: 1_000 }
+        ],
+        asks: [{ price: 10_100, qty: 1_000 }]
+      });
+    }
+  );
+
+  it('a bad event while buffering is refused, not buffered; the hole it leaves is a gap at the snapshot', () => {
+    const s = new BinanceDepthSync(tl);
+    s.onFrame(ev(100, 100, [['98.00', '1.000']]));
+    expect(codeOf(() => s.onFrame(ev(101, 101, [], [['101.00', '-1.000']])))).toBe('TRD_ERR_NUMBER_INVALID');
+    expect(s.bufferedCount).toBe(1);
+    s.onFrame(ev(102, 102, [['98.00', '2.000']]));
+    expect(s.onSnapshot({ lastUpdateId: 100, bids: [], asks: [] })).toBe(BinanceSnapshotResult.GAP);
+    expect(s.status).toBe(SyncStatus.RESYNC);
+  });
+
+  it('property: whatever bad level an event carries, anywhere, the book never reads as synced with part of it', () => {
+    const good = fc
+      .tuple(fc.integer({ min: 9_000, max: 9_999 }), fc.integer({ min: 0, max: 5_000 }))
+      .map(([p, q]): [string, string] => [(p / 100).toFixed(2), (q / 1000).toFixed(3)]);
+    const asks = fc
+      .tuple(fc.integer({ min: 10_100, max: 11_000 }), fc.integer({ min: 0, max: 5_000 }))
+      .map(([p, q]): [string, string] => [(p / 100).toFixed(2), (q / 1000).toFixed(3)]);
+    const bad = fc.constantFrom<[string, string]>(
+      ['100.005', '1.000'],
+      ['100.00', '1.0001'],
+      ['100.00', '-0.001'],
+      ['0', '1.000'],
+      ['-1.00', '1.000'],
+      ['1e2', '1.000'],
+      ['100.00', '']
+    );
+    fc.assert(
+      fc.property(
+        fc.array(good, { maxLength: 8 }),
+        fc.array(asks, { maxLength: 8 }),
+        bad,
+        fc.nat(),
+        fc.boolean(),
+        (good, goodAsks, x, at, onAsk) => {
+          const s = synced();
+          const before = s.book.snapshot();
+          const b = [...good];
+          const a = [...goodAsks];
+          const side = onAsk ? a : b;
+          side.splice(at % (side.length + 1), 0, x);
+          expect(codeOf(() => s.onFrame(ev(102, 102, b, a)))).toMatch(/^TRD_ERR_/);
+          expect(s.status).not.toBe(SyncStatus.SYNCED);
+          expect(s.lastUpdateId).toBe(101);
+          // a fresh snapshot brings it back, with nothing of the refused event in it
+          s.onSnapshot(SNAP);
+          expect(s.book.snapshot()).toEqual(before);
+        }
+      ),
+      { numRuns: 300 }
+    );
+  });
+
+  it("another symbol's event (a combined stream) is refused, typed, and touches neither the book nor the buffer", () => {
+    const s = synced();
+    const eth = { stream: 'ethusdt@depth', data: ev(102, 102, [['3.00', '5.000']], [], 'ETHUSDT') };
+    try {
+      s.onFrame(eth);
+      expect.unreachable();
+    } catch (e) {
+      expect(isTradestateError(e, 'TRD_ERR_WS_FRAME_INVALID')).toBe(true);
+      expect((e as { context: object }).context).toMatchObject({ symbol: 'BTCUSDT', received: 'ETHUSDT' });
+    }
+    expect(s.status).toBe(SyncStatus.SYNCED);
+    expect(s.lastUpdateId).toBe(101);
+    expect(s.book.snapshot()).toEqual({
+      bids: [{ price: 9_900, qty: 1_000 }],
+      asks: [{ price: 10_100, qty: 1_000 }]
+    });
+    expect(s.onFrame(ev(102, 102, [['99.50', '1.000']]))).toBe(BinanceEventResult.APPLIED); // BTCUSDT's own 102
+    const waiting = new BinanceDepthSync(tl);
+    expect(codeOf(() => waiting.onFrame(eth))).toBe('TRD_ERR_WS_FRAME_INVALID');
+    expect(waiting.bufferedCount).toBe(0);
+  });
+});

@@ -134,3 +134,63 @@ describe('CoinbaseL2Sync on the recorded Coinbase Pro level2 feed', () => {
     );
   });
 });
+
+describe('CoinbaseL2Sync refuses a bad update whole', () => {
+  const snap = {
+    type: 'snapshot',
+    product_id: 'BAND-GBP',
+    bids: [['14.0000', '1.00']],
+    asks: [['14.1000', '1.00']]
+  };
+  const codeOf = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      if (isTradestateError(e)) return e.code;
+      throw e;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['a price off the tick', ['buy', '13.90001', '1.00'], 'TRD_ERR_PRICE_NOT_ON_TICK'],
+    ['a size off the lot', ['buy', '13.9000', '0.001'], 'TRD_ERR_QTY_NOT_ON_LOT'],
+    ['a negative size', ['sell', '14.2000', '-0.50'], 'TRD_ERR_NUMBER_INVALID'],
+    ['a zero price', ['buy', '0', '1.00'], 'TRD_ERR_NUMBER_INVALID']
+  ] as const)(
+    '%s after a good change: the product fails with TRD_ERR_BOOK_NOT_SYNCED until the next snapshot',
+    (_, bad, code) => {
+      const sync = new CoinbaseL2Sync(scales);
+      sync.onFrame(snap);
+      // removes bid 14.0000, then a malformed change: there are no sequence numbers, so a lost change
+      // could never be detected later; the product must resubscribe
+      const upd = { type: 'l2update', product_id: 'BAND-GBP', changes: [['buy', '14.0000', '0'], [...bad]] };
+      expect(codeOf(() => sync.onFrame(upd))).toBe(code);
+      expect(sync.isSynced('BAND-GBP')).toBe(false);
+      try {
+        sync.book('BAND-GBP');
+        expect.unreachable();
+      } catch (e) {
+        expect(isTradestateError(e, 'TRD_ERR_BOOK_NOT_SYNCED')).toBe(true);
+        expect((e as { context: object }).context).toMatchObject({ product: 'BAND-GBP', refused: code });
+      }
+      expect(
+        sync.onFrame({ type: 'l2update', product_id: 'BAND-GBP', changes: [['buy', '13.9000', '1.00']] })
+      ).toBe(CoinbaseFrameResult.NOT_SYNCED);
+      sync.onFrame(snap);
+      expect(sync.book('BAND-GBP').snapshot()).toEqual({
+        bids: [{ price: 140_000, qty: 100 }],
+        asks: [{ price: 141_000, qty: 100 }]
+      });
+    }
+  );
+
+  it('a snapshot with a bad level leaves the product unsynced (typed), never half loaded', () => {
+    const sync = new CoinbaseL2Sync(scales);
+    sync.onFrame(snap);
+    expect(
+      codeOf(() => sync.onFrame({ ...snap, bids: [['13.0000', '1.00']], asks: [['14.1000', '-1']] }))
+    ).toBe('TRD_ERR_NUMBER_INVALID');
+    expect(sync.isSynced('BAND-GBP')).toBe(false);
+  });
+});
