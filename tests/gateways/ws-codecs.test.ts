@@ -333,6 +333,32 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
     for (const [what, decode] of decoders(p, q)) expect(code(decode), what).toBe(ErrorCode.NUMBER_INVALID);
   });
 
+  it.each([
+    ['zero', '0'],
+    ['negative', '-1']
+  ])('a recorded trade with a %s price: TRD_ERR_NUMBER_INVALID', (_, price) => {
+    // the first recorded trade of an instrument of ours
+    const recv = (name: string, has: string, decodes: (json: string) => unknown) =>
+      readRecording(name).find(
+        (l) => l.kind === 'recv' && l.json.includes(has) && code(() => decodes(l.json)) === undefined
+      )!.json;
+    const cb = JSON.parse(
+      recv('COINBASE.ws.28.0', '"type":"match"', (j) => decodeCoinbase(j, COINBASE, 1, 0n))
+    ) as Record<string, unknown>;
+    const bn = JSON.parse(
+      recv('BINANCE.ws.1.0', '"e":"aggTrade"', (j) => decodeBinance(j, BINANCE, 0n))
+    ) as Record<string, Record<string, unknown>>;
+    const bnWith = (p: string) =>
+      JSON.stringify(bn['data'] ? { ...bn, data: { ...bn['data'], p } } : { ...bn, p });
+    const cases: [string, () => unknown][] = [
+      ['coinbase match', () => decodeCoinbase(JSON.stringify({ ...cb, price }), COINBASE, 1, 0n)],
+      ['binance aggTrade', () => decodeBinance(bnWith(price), BINANCE, 0n)]
+    ];
+    expect(code(() => decodeCoinbase(JSON.stringify(cb), COINBASE, 1, 0n))).toBeUndefined();
+    expect(code(() => decodeBinance(JSON.stringify(bn), BINANCE, 0n))).toBeUndefined();
+    for (const [what, decode] of cases) expect(code(decode), what).toBe(ErrorCode.NUMBER_INVALID);
+  });
+
   it('property: any signed price and size either decode to px > 0 and sz ≥ 0, or are refused typed', () => {
     const dec = (scale: number) =>
       fc.integer({ min: -1_000_000, max: 1_000_000 }).map((m) => (m / 10 ** scale).toFixed(scale));

@@ -69,7 +69,7 @@ export function decodeBinance(text: string, instruments: InstrumentMap, tsInit: 
           instrumentId: inst.id,
           tsEvent: nsFromMs(int(V, j, 'T')),
           tsInit,
-          px: priceToTicks(inst, str(V, j, 'p')),
+          px: ticks(inst, str(V, j, 'p')),
           sz: lots(inst, str(V, j, 'q')),
           aggressor: j['m'] === true ? 'sell' : 'buy',
           tradeId: String(j['a'] ?? '')

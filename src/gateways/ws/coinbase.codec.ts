@@ -1,5 +1,4 @@
 import { lots, ticks } from '../../book/sync/wire-levels.ts';
-import { priceToTicks } from '../../core/instrument.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import { nsFromIso } from '../../core/nanos.ts';
 import {
@@ -137,7 +136,7 @@ export function decodeCoinbase(
             instrumentId: inst.id,
             tsEvent: nsFromIso(str(V, j, 'time')),
             tsInit,
-            px: priceToTicks(inst, str(V, j, 'price')),
+            px: ticks(inst, str(V, j, 'price')),
             sz: lots(inst, str(V, j, 'size')),
             aggressor: maker === 'buy' ? 'sell' : maker === 'sell' ? 'buy' : 'none',
             tradeId: String(j['trade_id'] ?? '')
