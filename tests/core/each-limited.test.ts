@@ -47,6 +47,20 @@ describe('eachLimited', () => {
     expect(done.sort()).toEqual([1, 3, 5]);
   });
 
+  it('a limit that is not an integer ≥ 1 is refused, typed, before any call', async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      let calls = 0;
+      const run = eachLimited([1, 2], bad, async () => {
+        calls++;
+      });
+      await expect(run, String(bad)).rejects.toMatchObject({
+        code: 'TRD_ERR_NUMBER_INVALID',
+        context: { limit: bad }
+      });
+      expect(calls).toBe(0);
+    }
+  });
+
   it('no items: resolves without calling f', async () => {
     let calls = 0;
     await eachLimited([], 3, async () => {

@@ -62,8 +62,9 @@ export interface AlpacaExecutionGatewayOptions {
   readonly openOrdersPageSize?: number;
   /**
    * How many orders a {@link AlpacaExecutionGateway.reconcile} looks up by client order id at once (those the
-   * open-orders listing did not settle), an integer ≥ 1, so a reconnect with many working orders stays under
-   * Alpaca's request rate limit. Default 4.
+   * open-orders listing did not settle), an integer ≥ 1. A bound on requests in flight, not a rate: with the
+   * working orders reconciled from the listing, only the orders that finished meanwhile are looked up, which
+   * keeps a reconnect far from Alpaca's 200 requests a minute (its 429s are retried with backoff). Default 4.
    */
   readonly reconcileConcurrency?: number;
   /**
@@ -1026,6 +1027,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     const p = t.pending;
     if (!p) return;
     t.pending = undefined;
+    if (t.unresolved === p) t.unresolved = undefined;
     this.#replacing.delete(p.newClientOrderId);
     this.#refusedReplacements.add(p.newClientOrderId);
     t.refused.push(p.newClientOrderId);
@@ -1194,6 +1196,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     if (t.venueOrderId === undefined && o.client_order_id === t.clientOrderId) {
       t.venueOrderId = o.id;
       this.#byVenueId.set(o.id, t.clientOrderId);
+      if (t.unresolved === 'submit') t.unresolved = undefined; // the venue has it: the submit's outcome is known
     }
   }
 

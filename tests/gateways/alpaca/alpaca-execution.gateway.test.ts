@@ -373,6 +373,10 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     await gw.reconcile();
     expect(types('o-21')).toEqual(['accepted']);
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    // settled now: an ordinary working order, reconciled from the open-orders listing, not looked up again
+    const asked = server.requests.length;
+    await gw.reconcile();
+    expect(server.requests.slice(asked).filter(lookups)).toEqual([]);
   });
 
   it('a replace whose answer is lost while the venue shows it under way stays unknown until the venue settles it', async () => {
@@ -398,6 +402,34 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     server.intercept = undefined;
     await gw.reconcile();
     expect(types('o-22b')).toEqual(['replace_rejected']);
+    // settled: o-22 is an ordinary working order again, reconciled from the listing, not looked up again
+    const asked = server.requests.length;
+    await gw.reconcile();
+    expect(server.requests.slice(asked).filter((r) => r.path === '/v2/orders:by_client_order_id')).toEqual(
+      []
+    );
+  });
+
+  it('an unresolved replace refused on the stream is settled: the order is reconciled from the listing again', async () => {
+    const { server, gw, errors, types } = await setup();
+    gw.submit(submit('o-24'));
+    await until(() => types('o-24').includes('accepted'));
+    server.intercept = (r) => {
+      if (r.method === 'PATCH') return 'hang';
+      if (r.path !== '/v2/orders:by_client_order_id' || r.query.get('client_order_id') !== 'o-24')
+        return undefined;
+      return { status: 200, body: { ...server.byClientId('o-24')!, status: 'pending_replace' } };
+    };
+    gw.replace(replace('o-24', 'o-24b', { limitPx: 14_900 }));
+    await until(() => errors.some((e) => e.message.includes('outcome still unknown')), 3000, 'unknown');
+    server.intercept = undefined;
+    server.venueEvent('o-24', 'order_replace_rejected', 'new');
+    await until(() => types('o-24b').includes('replace_rejected'), 3000, 'the stream answer');
+    const asked = server.requests.length;
+    await gw.reconcile();
+    expect(server.requests.slice(asked).filter((r) => r.path === '/v2/orders:by_client_order_id')).toEqual(
+      []
+    );
   });
 
   it('an unresolved replace answered on the stream does not make a later replace in flight look refused', async () => {
