@@ -305,4 +305,62 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
       reason: 'session reject 1: Required tag missing'
     });
   });
+
+  it('a request stored while the session was down is found by its RefSeqNum after a logon that did not reset', () => {
+    const h = new SessionHarness(sessionConfig('initiator'));
+    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
+    const reports: ExecutionReport[] = [];
+    gw.reports$.subscribe((r) => reports.push(r));
+    h.actor.send({ type: 'session.start' }); // connecting: the NewOrderSingle is stored for a resend
+    gw.submit(order('o1', h.clock.now()));
+    const seq = h.emittedOf('fix.appSent').at(-1)!.seq;
+    h.connected();
+    h.peer('A', [
+      [98, 0],
+      [108, 30]
+    ]);
+    expect(h.emittedOf('fix.loggedOn')).toHaveLength(1);
+    // the peer had it resent and refuses it at session level
+    h.peer('3', [
+      [45, String(seq)],
+      [372, 'D'],
+      [373, '1'],
+      [58, 'Required tag missing']
+    ]);
+    expect(reports.at(-1)).toMatchObject({
+      execType: 'rejected',
+      clientOrderId: 'o1',
+      reason: 'session reject 1: Required tag missing'
+    });
+  });
+
+  it('a logon that resets the numbers forgets the requests sent before: a Reject names the new numbers', () => {
+    const h = new SessionHarness(sessionConfig('initiator', { resetOnLogon: true }));
+    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
+    const reports: ExecutionReport[] = [];
+    gw.reports$.subscribe((r) => reports.push(r));
+    h.logOnInitiator();
+    for (const id of ['o1', 'o2', 'o3']) gw.submit(order(id, h.clock.now()));
+    for (const id of ['o1', 'o2', 'o3']) h.peer('8', er(id, '0', '0', '10'));
+    gw.cancel(cancelOf('o2', 'c1', h.clock.now())); // unanswered when the session drops
+    const c1 = h.emittedOf('fix.appSent').at(-1)!.seq;
+    h.dropped();
+    h.advanceMs(10_000); // the reconnect backoff
+    h.connected();
+    h.peerSeq = 1;
+    h.peer('A', [
+      [98, 0],
+      [108, 30],
+      [141, 'Y']
+    ]);
+    expect(h.emittedOf('fix.loggedOn')).toHaveLength(2);
+    expect(h.ctx.nextOut).toBeLessThanOrEqual(c1);
+    const n = reports.length;
+    // in the new numbering the cancel's old number is not a request of ours: nothing is refused
+    h.peer('3', [
+      [45, String(c1)],
+      [373, '1']
+    ]);
+    expect(reports.length).toBe(n);
+  });
 });

@@ -88,8 +88,13 @@ export class FixExecutionGateway implements ExecutionGateway {
    */
   readonly #settledRequests = new LastN(1_000);
   readonly #refuseWhileDown: boolean;
-  /** The requests written while logged on, by sequence number (the latest {@link SENT_SEQ_KEPT}). */
+  /**
+   * The requests sent (written, or stored for a resend while down), by sequence number (the latest
+   * {@link SENT_SEQ_KEPT}); forgotten when a logon resets the numbers.
+   */
   readonly #sentSeq = new Map<number, { readonly msgType: string; readonly ref: string }>();
+  /** The highest sequence number in {@link #sentSeq}. */
+  #maxSentSeq = 0;
   #loggedOn = false;
   readonly #reports = new Subject<ExecutionReport>();
   /** Client order ids with a {@link query} waiting for its status answer. */
@@ -108,9 +113,14 @@ export class FixExecutionGateway implements ExecutionGateway {
     this.#instruments = instruments;
     this.#clock = clock;
     this.#refuseWhileDown = o.refuseWhileDown ?? false;
-    session.on('fix.loggedOn', () => {
+    session.on('fix.loggedOn', (e) => {
       this.#loggedOn = true;
-      this.#sentSeq.clear(); // numbers may start again (a reset logon): a Reject names this session's
+      // a logon that reset the numbers (ours go on below what was recorded): a Reject names the new ones. One that
+      // did not keeps them: a request stored while down is resent under its number, and may be rejected by it
+      if (this.#maxSentSeq >= e.nextOut) {
+        this.#sentSeq.clear();
+        this.#maxSentSeq = 0;
+      }
     });
     session.on('fix.disconnected', () => {
       this.#loggedOn = false;
@@ -429,6 +439,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     const ref = fields.find(([t]) => t === Tag.ClOrdID)?.[1];
     if (ref === undefined) return;
     this.#sentSeq.set(seq, { msgType, ref: String(ref) });
+    if (seq > this.#maxSentSeq) this.#maxSentSeq = seq;
     if (this.#sentSeq.size > SENT_SEQ_KEPT) this.#sentSeq.delete(this.#sentSeq.keys().next().value!);
   }
 
