@@ -31,7 +31,10 @@ export interface AlpacaBarsRequest {
   /** RFC-3339, no fractional seconds (Alpaca rejects them). */
   readonly start: string;
   readonly end: string;
-  /** `1m`, `5m`, `1h`, `1d` (sent as 1Min, 5Min, 1Hour, 1Day). */
+  /**
+   * `1m`, `5m`, `1h`, `1d` (sent as 1Min, 5Min, 1Hour, 1Day). Wider bars (`1w`, `2d`) are refused: Alpaca stamps
+   * them at their first day, so stamped by their open they would be known before their last close.
+   */
   readonly timeframe: string;
   readonly adjustment?: 'raw' | 'split' | 'dividend' | 'all';
   readonly feed?: 'iex' | 'sip' | 'otc';
@@ -86,12 +89,22 @@ export function backoffMs(
  * `next_page_token` until it is null, backing off on 429 as the headers say. Returns bars per symbol,
  * each sorted by time, converted to ticks/lots of `instruments(symbol)`. Alpaca stamps a bar with its
  * OPEN: tsEvent = t + timeframe; daily bars (t = New York midnight) become the NYSE session of that date.
+ * A timeframe wider than intraday other than `1d` throws `TRD_ERR_DATA_INVALID` before any request (download
+ * `1d` and let the strategy's timeframe resample it).
  */
 export async function downloadAlpacaBars(
   req: AlpacaBarsRequest,
   instruments: (symbol: string) => Instrument,
   opts: AlpacaClientOptions = {}
 ): Promise<Map<string, Bar[]>> {
+  const tf = parseTimeframe(req.timeframe);
+  if (!tf.intraday && tf.label !== '1d') {
+    throw new TradestateError(
+      ErrorCode.DATA_INVALID,
+      `Alpaca ${tf.label} bars are not downloaded: stamped at their first day they would be known before their last close; download 1d bars and let the strategy's timeframe resample them`,
+      { timeframe: req.timeframe }
+    );
+  }
   const keyId = opts.keyId ?? process.env.APCA_API_KEY_ID;
   const secret = opts.secretKey ?? process.env.APCA_API_SECRET_KEY;
   if (!keyId || !secret) {
@@ -105,7 +118,6 @@ export async function downloadAlpacaBars(
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = opts.now ?? Date.now;
   const maxRetries = opts.maxRetries ?? 5;
-  const tf = parseTimeframe(req.timeframe);
   // undici loads with the first download, not with every backtest that imports the data layer
   const { request } = await import('undici');
   const out = new Map<string, Bar[]>();

@@ -19,12 +19,32 @@ export function dataError(ref: CellRef, message: string, value?: unknown): Trade
   );
 }
 
+/** `f()`, the conversion of a cell's text; its failure becomes a `TRD_ERR_DATA_INVALID` naming the cell. */
+export function cellValue<T>(ref: CellRef, text: unknown, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw dataError(ref, (e as Error).message, text);
+  }
+}
+
 /** Split text into lines (LF or CRLF), dropping a UTF-8 BOM and trailing blank lines. */
 export function splitLines(text: string): string[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const lines = body.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
   return lines;
+}
+
+/**
+ * The lines of `lines` from index `from` on that hold anything but whitespace, each with its 1-based line number
+ * in the file (so errors name the file's line even after skipped blank lines).
+ */
+export function* dataLines(lines: readonly string[], from = 0): Generator<{ line: number; text: string }> {
+  for (let i = from; i < lines.length; i++) {
+    const text = lines[i]!;
+    if (text.trim() !== '') yield { line: i + 1, text };
+  }
 }
 
 /** One CSV cell as written: empty for null or undefined, quoted (quotes doubled) when it holds `"`, `,` or a newline. */

@@ -1,6 +1,6 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Nanos, NS_PER_DAY, NS_PER_MS } from '../core/nanos.ts';
-import { lastWeekday, nthWeekday, nyWallToNs, usEasternOffsetMinutes } from './us-eastern.ts';
+import { lastWeekday, nthWeekday, nyWallToNs, usEasternOffsetAtUtc } from './us-eastern.ts';
 
 /**
  * The NYSE calendar by rule: weekends, the exchange holidays (with Saturday/Sunday observance),
@@ -163,19 +163,13 @@ export function nyseSessionUtc(y: number, m: number, d: number): NyseSessionTime
   };
 }
 
-/** The New York local date (`[y, m, d]`) and minute of day of a UTC instant. */
+/**
+ * The New York local date (`[y, m, d]`) and minute of day of a UTC instant: standard time until the instant DST
+ * starts (01:59 EST is followed by 03:00 EDT), and the repeated autumn hour once in EDT, then once in EST.
+ */
 export function nyLocal(ts: Nanos): { y: number; m: number; d: number; minute: number } {
   const ms = Number(ts / NS_PER_MS);
-  // Try daylight time first, then standard: the offset that maps back consistently wins.
-  for (const off of [-240, -300]) {
-    const local = new Date(ms + off * 60_000);
-    const y = local.getUTCFullYear();
-    const m = local.getUTCMonth() + 1;
-    const d = local.getUTCDate();
-    const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
-    if (usEasternOffsetMinutes(y, m, d, minute) === off) return { y, m, d, minute };
-  }
-  const local = new Date(ms - 300 * 60_000);
+  const local = new Date(ms + usEasternOffsetAtUtc(ms) * 60_000);
   return {
     y: local.getUTCFullYear(),
     m: local.getUTCMonth() + 1,

@@ -53,6 +53,20 @@ export function usEasternOffsetMinutes(year: number, month: number, day: number,
   return isUsEasternDst(year, month, day, minuteOfDay) ? -240 : -300;
 }
 
+/**
+ * UTC offset of New York in minutes (−240 or −300) at the instant `ms` (epoch milliseconds): daylight time from
+ * 02:00 EST (07:00 UTC) on the day DST starts to 02:00 EDT (06:00 UTC) on the day it ends. Unlike the wall-time
+ * {@link usEasternOffsetMinutes}, every instant has exactly one answer (no skipped or repeated hour).
+ */
+export function usEasternOffsetAtUtc(ms: number): number {
+  // the New York year: either offset gives the same one, as no DST switch falls within hours of New Year
+  const year = new Date(ms - 300 * 60_000).getUTCFullYear();
+  const { start, end } = usDstBounds(year);
+  const from = Date.UTC(year, start[0] - 1, start[1], 7);
+  const to = Date.UTC(year, end[0] - 1, end[1], 6);
+  return ms >= from && ms < to ? -240 : -300;
+}
+
 /** Epoch nanoseconds of New York wall time `minuteOfDay` (0–1439) on `year-month-day`. */
 export function nyWallToNs(year: number, month: number, day: number, minuteOfDay: number): Nanos {
   const off = usEasternOffsetMinutes(year, month, day, minuteOfDay);

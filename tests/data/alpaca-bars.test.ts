@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { nsFromIso } from '../../src/core/nanos.ts';
+import { getBars } from '../../src/data/access.ts';
 import { backoffMs, downloadAlpacaBars } from '../../src/data/alpaca-bars.ts';
+import { BarFlag } from '../../src/data/columns.ts';
 import { importAlpaca } from '../../src/data/import/index.ts';
 import { ParquetStore } from '../../src/data/store.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
 
 const inst = (symbol: string) =>
   makeInstrument({ symbol, venue: 'NASDAQ', tickSize: '0.01', lotSize: '1', currency: 'USD' });
@@ -18,7 +21,7 @@ const b = (t: string, o: number, v: number) => ({ t, o, h: o + 1, l: o - 1, c: o
 let server: Server;
 let base: string;
 const seen: { url: URL; headers: IncomingMessage['headers'] }[] = [];
-let mode: 'normal' | 'always429' | 'forbidden' = 'normal';
+let mode: 'normal' | 'always429' | 'forbidden' | 'session' = 'normal';
 let throttled = new Set<string>();
 const FAKE_NOW_MS = 1_700_000_000_000;
 
@@ -36,6 +39,14 @@ beforeAll(async () => {
     if (mode === 'forbidden') return send(403, { message: 'forbidden' });
     if (mode === 'always429') return send(429, { message: 'too many requests.' }, { 'retry-after': '1' });
     if (url.pathname !== '/v2/stocks/bars') return send(404, { message: 'not found' });
+    if (mode === 'session') {
+      // 2024-01-02 (EST): pre-market, regular and after-hours bars, as Alpaca's intraday bars come
+      const stamps =
+        url.searchParams.get('timeframe') === '1Hour'
+          ? ['2024-01-02T13:00:00Z', '2024-01-02T14:00:00Z', '2024-01-02T21:00:00Z'] // 08:00, 09:00 (holds the open), 16:00
+          : ['2024-01-02T13:00:00Z', '2024-01-02T14:30:00Z', '2024-01-02T21:00:00Z']; // 08:00, 09:30, 16:00
+      return send(200, { bars: { AAPL: stamps.map((t) => b(t, 100, 10)) }, next_page_token: null });
+    }
     const token = url.searchParams.get('page_token') ?? '';
     // the first call of page '' and of page 'p2' is throttled once: Retry-After, then X-RateLimit-Reset
     if (!throttled.has(token) && (token === '' || token === 'p2')) {
@@ -178,6 +189,46 @@ describe('Alpaca historical bars downloader', () => {
       store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('importAlpaca flags intraday bars outside the NYSE regular session EXTENDED_HOURS, so a regular read leaves them out', async () => {
+    mode = 'session';
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-alpaca-'));
+    const store = await ParquetStore.open(dir);
+    const opts = { baseUrl: base, keyId: 'key', secretKey: 'secret' };
+    try {
+      for (const [timeframe, regular] of [
+        ['1m', '2024-01-02T14:30:00Z'],
+        ['1h', '2024-01-02T14:00:00Z'] // the 09:00 hour holds the open: regular trading, not flagged
+      ] as const) {
+        await importAlpaca(store, { ...req, symbols: ['AAPL'], timeframe }, opts);
+        const cols = await store.loadBars('AAPL', parseTimeframe(timeframe));
+        const extended = Array.from(cols.flags, (f) => f & BarFlag.EXTENDED_HOURS);
+        expect(extended, timeframe).toEqual([BarFlag.EXTENDED_HOURS, 0, BarFlag.EXTENDED_HOURS]);
+        const out: Bar[] = [];
+        for await (const batch of getBars(store, ['AAPL'], undefined, undefined, timeframe))
+          out.push(...batch);
+        expect(
+          out.map((x) => x.tsOpen),
+          timeframe
+        ).toEqual([nsFromIso(regular)]);
+      }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses weekly (and any multi-day) bars before asking Alpaca: stamped at the week start they would show Friday on Monday', async () => {
+    mode = 'normal';
+    seen.length = 0;
+    for (const timeframe of ['1w', '1Week', '2d']) {
+      await expect(
+        downloadAlpacaBars({ ...req, timeframe }, inst, { baseUrl: base, keyId: 'key', secretKey: 'secret' }),
+        timeframe
+      ).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID', context: { timeframe } });
+    }
+    expect(seen).toEqual([]);
   });
 
   it('backoff: Retry-After seconds or date, then X-RateLimit-Reset, then exponential', () => {

@@ -165,6 +165,30 @@ describe('parseGenericCsv layouts', () => {
   });
 });
 
+describe('parseGenericCsv numbers and sessions', () => {
+  it('a price or volume in scientific notation is its exact value, whatever zeros lead the mantissa', () => {
+    const r = parseGenericCsv(
+      't,o,h,l,c,v\n1704205800,0.5E2,0.5e2,5e1,50,0.3e1\n1704205860,50,50,50,50,1e0',
+      CENT
+    );
+    expect([r.cols.open[0], r.cols.high[0], r.cols.low[0], r.cols.close[0], r.cols.volume[0]]).toEqual([
+      5000, 5000, 5000, 5000, 3
+    ]);
+  });
+
+  it('on the NYSE calendar a bar holding no regular-session minute is flagged extended hours; an hour holding the open is not', () => {
+    // 2024-01-02 (EST) hours from 08:00 to 17:00 New York: 08:00 pre-market, 09:00 holds the 09:30 open, 16:00 after hours
+    const rows = Array.from(
+      { length: 10 },
+      (_, h) => `2024-01-02 ${String(8 + h).padStart(2, '0')}:00:00-05:00,1,1,1,1,1`
+    );
+    const r = parseGenericCsv(`datetime,o,h,l,c,v\n${rows.join('\n')}`, CENT, { calendar: 'nyse' });
+    expect(r.timeframe.label).toBe('1h');
+    const extended = Array.from(r.cols.flags, (f) => (f & BarFlag.EXTENDED_HOURS) !== 0);
+    expect(extended).toEqual([true, false, false, false, false, false, false, false, true, true]);
+  });
+});
+
 describe('parseGenericCsv refuses bad input with TRD_ERR_DATA_INVALID naming file, line and column', () => {
   const H = 'timestamp,open,high,low,close,volume';
   for (const [what, text, where, why] of [

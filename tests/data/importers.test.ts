@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatDecimal, parseDecimal, pow10 } from '../../src/core/decimal.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { isoFromNs } from '../../src/core/nanos.ts';
 import { fillGaps } from '../../src/data/clean.ts';
@@ -173,5 +175,156 @@ describe('LOBSTER messages', () => {
       parseLobsterMessages(readFileSync(path, 'utf8'), cent, { date: '2012-06-21', file: 'msg' })
     );
     expect(e.context).toMatchObject({ file: 'msg', row: 1883, column: 'Price' });
+  });
+});
+
+describe('plainDecimal: scientific notation to an exact plain decimal', () => {
+  it('places the point from the mantissa as written, whatever zeros lead it', () => {
+    expect(plainDecimal('0.5E2')).toBe('50');
+    expect(plainDecimal('0.5e-2')).toBe('0.005');
+    expect(plainDecimal('00.25e1')).toBe('2.5');
+    expect(plainDecimal('0.0e3')).toBe('0');
+    expect(plainDecimal('12.5')).toBe('12.5'); // plain text passes through
+  });
+
+  it('property: m × 10^e for any mantissa text and exponent is exactly that value', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 24n }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: -30, max: 30 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        (n, s, e, zeros, upper) => {
+          // the value n / 10^s, written as (n / 10^(s+e)) × 10^e
+          const k = s + e;
+          const mantissa = k >= 0 ? formatDecimal(n, k) : (n * pow10(-k)).toString();
+          const text = `${'0'.repeat(zeros)}${mantissa}${upper ? 'E' : 'e'}${e >= 0 && upper ? '+' : ''}${e}`;
+          const out = parseDecimal(plainDecimal(text));
+          expect(out.mantissa * pow10(s), text).toBe(n * pow10(out.scale));
+        }
+      )
+    );
+  });
+});
+
+describe('importers: volumes and sizes are integer lots of the instrument', () => {
+  const LOT100 = makeInstrument({
+    symbol: 'SPY',
+    venue: 'NYSE',
+    tickSize: '0.01',
+    lotSize: '100',
+    currency: 'USD'
+  });
+
+  it('yfinance: shares become lots; a volume off the lot goes to the nearest lot and is counted', () => {
+    const text =
+      'Datetime,Open,High,Low,Close,Volume,Dividends,Stock Splits,Capital Gains,Repaired?\n' +
+      '2025-07-08 09:30:00-04:00,620.5,621,620,620.9,1500,0.0,0.0,0.0,False\n' +
+      '2025-07-08 09:31:00-04:00,620.5,621,620,620.9,1550,0.0,0.0,0.0,False\n';
+    const r = parseYfinanceCsv(text, LOT100, { file: 'spy.csv' });
+    expect(Array.from(r.cols.volume)).toEqual([15, 16]);
+    expect(r.warnings).toEqual(['spy.csv: 1 volumes rounded to the lot 100']);
+  });
+
+  it('backtrader intraday: shares become lots', () => {
+    const text =
+      'Date,Time,Open,High,Low,Close,Volume,OpenInterest\n2006-01-02,09:01:00,10,11,9,10,1500,0\n2006-01-02,09:02:00,10,11,9,10,300,0\n';
+    const r = parseBacktraderIntraday(text, LOT100, { file: 'bt.txt' });
+    expect(Array.from(r.cols.volume)).toEqual([15, 3]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('LOBSTER: order sizes become lots, and a size off the lot is refused naming row and column', () => {
+    const rows = parseLobsterMessages('34200.0,1,1,1500,5853300,-1\n', LOT100, { date: '2012-06-21' });
+    expect(rows[0]!.sz).toBe(15);
+    const e = caught(() =>
+      parseLobsterMessages('34200.0,1,1,1500,5853300,-1\n34200.1,1,2,1550,5853300,-1\n', LOT100, {
+        date: '2012-06-21',
+        file: 'msg'
+      })
+    );
+    expect([e.code, e.context]).toMatchObject([
+      'TRD_ERR_DATA_INVALID',
+      { file: 'msg', row: 2, column: 'Size' }
+    ]);
+  });
+});
+
+describe('LOBSTER order ids', () => {
+  it('keeps 2^53 − 1 exactly and refuses a larger id instead of rounding it', () => {
+    const max = String(Number.MAX_SAFE_INTEGER);
+    expect(
+      parseLobsterMessages(`34200.0,1,${max},18,5853300,-1\n`, AAPL, { date: '2012-06-21' })[0]!.orderId
+    ).toBe(Number.MAX_SAFE_INTEGER);
+    const e = caught(() =>
+      parseLobsterMessages('34200.0,1,9007199254740993,18,5853300,-1\n', AAPL, {
+        date: '2012-06-21',
+        file: 'msg'
+      })
+    );
+    expect([e.code, e.context]).toMatchObject([
+      'TRD_ERR_DATA_INVALID',
+      { file: 'msg', row: 1, column: 'OrderID', value: '9007199254740993' }
+    ]);
+  });
+});
+
+describe('importers skip blank lines inside a file, and still number the lines of the file', () => {
+  const gap = (rows: string[]) => `${rows[0]}\n\n${rows.slice(1).join('\n  \t\n')}\n`;
+
+  it('crypto (Binance and Kraken)', () => {
+    const binance = gap([
+      'open_time,open,high,low,close,volume',
+      '2023-03-01 00:00:00+00:00,1,1,1,1,1',
+      '2023-03-01 00:01:00+00:00,1,1,1,1,1',
+      '2023-03-01 00:02:00+00:00,1,1,1,1,x'
+    ]);
+    expect(caught(() => parseCryptoMinuteCsv(binance, BTC, { file: 'b.csv' })).context).toMatchObject({
+      row: 7,
+      column: 'volume'
+    });
+    expect(parseCryptoMinuteCsv(binance.replace(',x', ',1'), BTC).cols.length).toBe(3);
+    const kraken = gap(['1677628800,1,1,1,1,1,1', '1677628860,1,1,1,1,1,1']);
+    expect(parseCryptoMinuteCsv(kraken, BTC).cols.length).toBe(2);
+  });
+
+  it('backtrader intraday, also when the first row after the header is blank', () => {
+    const text = gap([
+      'Date,Time,Open,High,Low,Close,Volume,OpenInterest',
+      '2006-01-02,09:01:00,10,11,9,10,5,0',
+      '2006-01-02,09:02:00,10,11,9,10,5,0',
+      '2006-01-02,09:03:00,10,11,9,10,5,0'
+    ]);
+    expect(parseBacktraderIntraday(text, IDX).cols.length).toBe(3);
+    const repaired = text.replace('Date,Time,', 'Date,');
+    const r = parseBacktraderIntraday(repaired, IDX, { file: 'min.txt' });
+    expect(r.cols.length).toBe(3);
+    expect(r.warnings[0]).toMatch(/header names 7 columns/);
+  });
+
+  it('yfinance', () => {
+    const text = gap([
+      'Datetime,Open,High,Low,Close,Volume,Dividends,Stock Splits,Capital Gains,Repaired?',
+      '2025-07-08 09:30:00-04:00,620.5,621,620,620.9,1500,0.0,0.0,0.0,False',
+      '2025-07-08 09:31:00-04:00,620.5,621,620,620.9,1500,0.0,0.0,0.0,False'
+    ]);
+    expect(parseYfinanceCsv(text, SPY).cols.length).toBe(2);
+  });
+
+  it('LOBSTER, whose seq stays the index of the message', () => {
+    const text = '34200.0,1,1,18,5853300,-1\n\n34200.1,1,2,18,5853300,-1\n \n34200.2,1,3,18,5853300,x\n';
+    expect(
+      caught(() => parseLobsterMessages(text, AAPL, { date: '2012-06-21', file: 'm' })).context
+    ).toMatchObject({
+      row: 5,
+      column: 'Direction'
+    });
+    const rows = parseLobsterMessages(text.replace(',x', ',1'), AAPL, { date: '2012-06-21' });
+    expect(rows.map((r) => [r.seq, r.orderId])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3]
+    ]);
   });
 });

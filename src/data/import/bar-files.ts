@@ -1,11 +1,20 @@
 import { z } from 'zod';
-import { divRoundHalfEven, parseDecimal, pow10 } from '../../core/decimal.ts';
+import { divRoundHalfEven, formatDecimal, parseDecimal, pow10 } from '../../core/decimal.ts';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../../core/nanos.ts';
 import { type BarColumns, BarFlag, barsToColumns } from '../columns.ts';
-import { DECIMAL_RE, dataError, priceTextToTicks, splitLines, UINT_RE, validateRow } from '../csv.ts';
-import { nysePhase, nyseSessionUtc } from '../nyse-calendar.ts';
+import {
+  cellValue,
+  DECIMAL_RE,
+  dataError,
+  dataLines,
+  priceTextToTicks,
+  splitLines,
+  UINT_RE,
+  validateRow
+} from '../csv.ts';
+import { nyLocal, nyseDay, nyseSessionUtc } from '../nyse-calendar.ts';
 import { parseTimeframe, type Timeframe } from '../timeframe.ts';
 import { nyWallToNs } from '../us-eastern.ts';
 import { parseYahooCsv } from '../yahoo-csv.codec.ts';
@@ -71,18 +80,22 @@ export function checkBar(
 }
 
 /**
- * Scientific notation (`1E+1`, `9e-05`, as some exchange dumps print small volumes) to a plain decimal
- * string, exactly (string arithmetic). Plain decimals pass through.
+ * Scientific notation (`1E+1`, `9e-05`, `0.5E2`, as some exchange dumps print small volumes) to a plain decimal
+ * string, exactly (bigint arithmetic: `int.frac × 10^e` is the integer `intfrac` over `10^(frac digits − e)`).
+ * Plain decimals pass through.
  */
 export function plainDecimal(text: string): string {
   const m = /^(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,3})$/.exec(text);
   if (!m) return text;
-  const [, int = '0', frac = '', e] = m;
-  const digits = (int + frac).replace(/^0+(?=\d)/, '');
-  const point = int.length + Number(e);
-  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
-  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+  const [, int = '0', frac = '', e = '0'] = m;
+  const mantissa = BigInt(int + frac);
+  const scale = frac.length - Number(e);
+  return scale >= 0 ? formatDecimal(mantissa, scale) : (mantissa * pow10(-scale)).toString();
+}
+
+/** The warning of an importer that rounded `n` volumes to the lot. */
+export function roundedWarning(file: string, n: number, inst: Instrument): string {
+  return `${file}: ${n} volumes rounded to the lot ${inst.lotSize}`;
 }
 
 /** A quantity text to lots: exact when on the lot, else the nearest lot (half-even) and a counted rounding. */
@@ -94,6 +107,21 @@ export function qtyTextToLots(inst: Instrument, text: string, rounded: { n: numb
   if (v % s === 0n) return qtyToLots(inst, plainDecimal(text));
   rounded.n++;
   return Number(divRoundHalfEven(v, s));
+}
+
+/**
+ * The session flag of an intraday bar `[tsOpen, tsEvent)` on the NYSE calendar: `EXTENDED_HOURS` when it holds
+ * no minute of a regular session (pre-market, after hours, a night, a weekend or a holiday), else 0. A bar that
+ * holds the open or the close (an hour bar from 09:00 New York) holds regular trading and is not flagged.
+ */
+export function nyseSessionFlag(tsOpen: Nanos, tsEvent: Nanos): number {
+  for (const t of [tsOpen, tsEvent - 1n]) {
+    const { y, m, d } = nyLocal(t);
+    if (!nyseDay(y, m, d).tradingDay) continue;
+    const s = nyseSessionUtc(y, m, d);
+    if (tsOpen < s.close && tsEvent > s.open) return 0;
+  }
+  return BarFlag.EXTENDED_HOURS;
 }
 
 // ------------------------------------------------------------------ wall-clock conversion
@@ -147,6 +175,7 @@ const btRowSchema = z.object({
  * of a 09:00 session is `09:01:00`), so tsEvent = the stamp and tsOpen = stamp − timeframe; the timeframe
  * is the smallest step between consecutive stamps unless given. Wall times are in `tz` (default
  * Europe/Berlin: the 2006 sample is the Euro Stoxx 50, whose 5-minute file runs 09:05–17:30, the Xetra session).
+ * Volumes go to the instrument's lot (rounding counted in a warning); blank lines are skipped.
  */
 export function parseBacktraderIntraday(
   text: string,
@@ -158,7 +187,7 @@ export function parseBacktraderIntraday(
   const lines = splitLines(text);
   const warnings: string[] = [];
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  const first = (lines[1] ?? '').split(',');
+  const first = (dataLines(lines, 1).next().value?.text ?? '').split(',');
   let columns: readonly string[] = header;
   if (header.length === 8 && header.join(',') === BT_COLUMNS.join(',')) columns = BT_COLUMNS;
   else if (
@@ -179,14 +208,14 @@ export function parseBacktraderIntraday(
   const rows: RawBar[] = [];
   const stamps: Nanos[] = [];
   const lineNos: number[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = i + 1;
-    const cells = lines[i]!.split(',');
+  const rounded = { n: 0 };
+  for (const { line, text } of dataLines(lines, 1)) {
+    const cells = text.split(',');
     if (cells.length !== columns.length) {
       throw dataError(
         { file, line, column: BT_COLUMNS[Math.min(cells.length, 7)]! },
         `expected ${columns.length} columns, got ${cells.length}`,
-        lines[i]
+        text
       );
     }
     const rec: Record<string, string> = {};
@@ -194,13 +223,8 @@ export function parseBacktraderIntraday(
     const r = validateRow(btRowSchema, rec, file, line);
     const [y, m, d] = r.Date.split('-').map(Number) as [number, number, number];
     const [hh, mm, ss] = r.Time.split(':').map(Number) as [number, number, number];
-    const px = (col: 'Open' | 'High' | 'Low' | 'Close') => {
-      try {
-        return priceTextToTicks(inst, r[col]);
-      } catch (e) {
-        throw dataError({ file, line, column: col }, (e as Error).message, r[col]);
-      }
-    };
+    const px = (col: 'Open' | 'High' | 'Low' | 'Close') =>
+      cellValue({ file, line, column: col }, r[col], () => priceTextToTicks(inst, r[col]));
     stamps.push(wallToNs(tz, y, m, d, hh * 60 + mm, ss));
     lineNos.push(line);
     rows.push({
@@ -210,10 +234,13 @@ export function parseBacktraderIntraday(
       high: px('High'),
       low: px('Low'),
       close: px('Close'),
-      volume: Number(r.Volume),
+      volume: cellValue({ file, line, column: 'Volume' }, r.Volume, () =>
+        qtyTextToLots(inst, r.Volume, rounded)
+      ),
       flags: 0
     });
   }
+  if (rounded.n > 0) warnings.push(roundedWarning(file, rounded.n, inst));
   const tf = opts.timeframe ? parseTimeframe(opts.timeframe) : inferTimeframe(stamps, file);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
@@ -287,7 +314,7 @@ const krakenRowSchema = z.object({
  * timestamps of the bar OPEN) and Kraken OHLC without a header (`unix_seconds,o,h,l,c,volume,trades`,
  * also the bar open; bars exist only for minutes with trades — gaps are left to the cleaning step).
  * Volumes finer than the instrument's lot are rounded half-even to the lot (counted in a warning):
- * BTC at a 0.01 tick cannot have a 1e-8 lot under the 1e-8 money scale.
+ * BTC at a 0.01 tick cannot have a 1e-8 lot under the 1e-8 money scale. Blank lines are skipped.
  */
 export function parseCryptoMinuteCsv(
   text: string,
@@ -308,9 +335,8 @@ export function parseCryptoMinuteCsv(
   const rows: RawBar[] = [];
   const rounded = { n: 0 };
   const tf = parseTimeframe('1m');
-  for (let i = headerless ? 0 : 1; i < lines.length; i++) {
-    const line = i + 1;
-    const cells = lines[i]!.split(',');
+  for (const { line, text } of dataLines(lines, headerless ? 0 : 1)) {
+    const cells = text.split(',');
     if (cells.length !== cols.length) {
       throw dataError(
         { file, line, column: cols[Math.min(cells.length, cols.length - 1)]! },
@@ -330,13 +356,7 @@ export function parseCryptoMinuteCsv(
       tsOpen = nsFromIso(r.open_time.replace(' ', 'T'));
       tsColumn = 'open_time';
     }
-    const conv = (col: string, f: () => number) => {
-      try {
-        return f();
-      } catch (e) {
-        throw dataError({ file, line, column: col }, (e as Error).message, rec[col]);
-      }
-    };
+    const conv = (col: string, f: () => number) => cellValue({ file, line, column: col }, rec[col], f);
     const r: RawBar = {
       tsOpen,
       tsEvent: tsOpen + tf.ns,
@@ -350,7 +370,7 @@ export function parseCryptoMinuteCsv(
     checkBar(r, rows[rows.length - 1], file, line, tsColumn);
     rows.push(r);
   }
-  if (rounded.n > 0) warnings.push(`${file}: ${rounded.n} volumes rounded to the lot ${inst.lotSize}`);
+  if (rounded.n > 0) warnings.push(roundedWarning(file, rounded.n, inst));
   return { timeframe: tf, cols: toColumns(rows), warnings };
 }
 
@@ -386,9 +406,10 @@ const yfRowSchema = z.object({
  * yfinance CSV (`Datetime|Date,Open,High,Low,Close,Volume,Dividends,Stock Splits,Capital Gains,Repaired?`)
  * with New York timestamps carrying their UTC offset (−04:00 / −05:00): the offset in the text is applied,
  * so the result is UTC whatever the DST. Stamps are bar OPENS. Intraday rows outside 09:30–16:00 are
- * flagged EXTENDED_HOURS (pre-market from 04:00, after hours to 20:00); daily rows become NYSE sessions
- * like {@link parseYahooCsv}. Float prices (dividend-adjusted, e.g. 585.787427959006) go to the nearest tick.
- * An empty `Repaired?` (the last row of the 1-minute file) is accepted.
+ * flagged EXTENDED_HOURS (pre-market from 04:00, after hours to 20:00; {@link nyseSessionFlag}); daily rows
+ * become NYSE sessions like {@link parseYahooCsv}. Float prices (dividend-adjusted, e.g. 585.787427959006) go
+ * to the nearest tick; volumes (shares) to the instrument's lot, rounding counted in a warning. Blank lines are
+ * skipped. An empty `Repaired?` (the last row of the 1-minute file) is accepted.
  */
 export function parseYfinanceCsv(
   text: string,
@@ -408,15 +429,15 @@ export function parseYfinanceCsv(
     );
   }
   const names = ['Datetime', ...YF_COLUMNS];
+  const rounded = { n: 0 };
   const parsed: {
     line: number;
     ts: Nanos;
     date: string;
     bar: Omit<RawBar, 'tsOpen' | 'tsEvent' | 'flags'>;
   }[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = i + 1;
-    const cells = lines[i]!.split(',');
+  for (const { line, text } of dataLines(lines, 1)) {
+    const cells = text.split(',');
     if (cells.length !== names.length) {
       throw dataError(
         { file, line, column: names[Math.min(cells.length, names.length - 1)]! },
@@ -426,13 +447,8 @@ export function parseYfinanceCsv(
     const rec: Record<string, string> = {};
     for (let c = 0; c < names.length; c++) rec[names[c]!] = cells[c]!.trim();
     const r = validateRow(yfRowSchema, rec, file, line);
-    const px = (col: 'Open' | 'High' | 'Low' | 'Close') => {
-      try {
-        return priceTextToTicks(inst, r[col]);
-      } catch (e) {
-        throw dataError({ file, line, column: col }, (e as Error).message, r[col]);
-      }
-    };
+    const px = (col: 'Open' | 'High' | 'Low' | 'Close') =>
+      cellValue({ file, line, column: col }, r[col], () => priceTextToTicks(inst, r[col]));
     parsed.push({
       line,
       ts: nsFromIso(r.Datetime.replace(' ', 'T')),
@@ -442,7 +458,9 @@ export function parseYfinanceCsv(
         high: px('High'),
         low: px('Low'),
         close: px('Close'),
-        volume: Number(r.Volume)
+        volume: cellValue({ file, line, column: 'Volume' }, r.Volume, () =>
+          qtyTextToLots(inst, r.Volume, rounded)
+        )
       }
     });
   }
@@ -456,13 +474,8 @@ export function parseYfinanceCsv(
   for (const p of parsed) {
     let r: RawBar;
     if (tf.intraday) {
-      const phase = nysePhase(p.ts);
-      r = {
-        ...p.bar,
-        tsOpen: p.ts,
-        tsEvent: p.ts + tf.ns,
-        flags: phase === 'regular' ? 0 : BarFlag.EXTENDED_HOURS
-      };
+      const tsEvent = p.ts + tf.ns;
+      r = { ...p.bar, tsOpen: p.ts, tsEvent, flags: nyseSessionFlag(p.ts, tsEvent) };
     } else {
       const [y, m, d] = p.date.split('-').map(Number) as [number, number, number];
       const s = nyseSessionUtc(y, m, d);
@@ -471,7 +484,11 @@ export function parseYfinanceCsv(
     checkBar(r, rows[rows.length - 1], file, p.line, 'Datetime');
     rows.push(r);
   }
-  return { timeframe: tf, cols: toColumns(rows), warnings: [] };
+  return {
+    timeframe: tf,
+    cols: toColumns(rows),
+    warnings: rounded.n > 0 ? [roundedWarning(file, rounded.n, inst)] : []
+  };
 }
 
 /** Yahoo/backtrader daily with Adj Close, as {@link ImportedBars}. */

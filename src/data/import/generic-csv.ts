@@ -1,17 +1,26 @@
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import type { Instrument } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_DAY, NS_PER_MIN, NS_PER_MS } from '../../core/nanos.ts';
-import { BarFlag } from '../columns.ts';
-import { DECIMAL_RE, dataError, priceTextToTicks, splitCsvLine, splitLines } from '../csv.ts';
-import { nysePhase, nyseSessionUtc } from '../nyse-calendar.ts';
+import {
+  cellValue,
+  DECIMAL_RE,
+  dataError,
+  dataLines,
+  priceTextToTicks,
+  splitCsvLine,
+  splitLines
+} from '../csv.ts';
+import { nyseSessionUtc } from '../nyse-calendar.ts';
 import { parseTimeframe, type Timeframe } from '../timeframe.ts';
 import {
   checkBar,
   type ImportedBars,
   inferTimeframe,
+  nyseSessionFlag,
   plainDecimal,
   qtyTextToLots,
   type RawBar,
+  roundedWarning,
   type SourceTz,
   smallestStep,
   toColumns,
@@ -38,8 +47,9 @@ export interface GenericCsvOptions {
   /** The bars' width (default: the smallest step between stamps; minutes to a day). */
   readonly timeframe?: string;
   /**
-   * `nyse` (default `24x7`): a daily bar spans its date's NYSE session and intraday bars outside 09:30–16:00 New
-   * York are flagged extended-hours; `24x7`: a daily bar spans its UTC day.
+   * `nyse` (default `24x7`): a daily bar spans its date's NYSE session and intraday bars holding no minute of a
+   * 09:30–16:00 New York session are flagged extended-hours ({@link nyseSessionFlag}); `24x7`: a daily bar spans
+   * its UTC day.
    */
   readonly calendar?: 'nyse' | '24x7';
 }
@@ -239,10 +249,7 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
   if (l.volume === undefined) warnings.push(`${file}: no volume column; volumes are 0`);
   const rounded = { n: 0 };
   const rows: { line: number; stamp: Stamp; bar: Omit<RawBar, 'tsOpen' | 'tsEvent' | 'flags'> }[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const text = lines[i]!;
-    if (text.trim() === '') continue;
-    const line = i + 1;
+  for (const { line, text } of dataLines(lines, 1)) {
     const cells = splitCsvLine(text, l.delim);
     if (cells.length !== l.header.length) {
       throw dataError(
@@ -261,11 +268,9 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
       const column = l.header[col]!;
       if (!DECIMAL_RE.test(t))
         throw dataError({ file, line, column }, `expected a non-negative decimal ${what}`, t);
-      try {
-        return what === 'price' ? priceTextToTicks(inst, t) : qtyTextToLots(inst, t, rounded);
-      } catch (e) {
-        throw dataError({ file, line, column }, (e as Error).message, t);
-      }
+      return cellValue({ file, line, column }, t, () =>
+        what === 'price' ? priceTextToTicks(inst, t) : qtyTextToLots(inst, t, rounded)
+      );
     };
     rows.push({
       line,
@@ -302,8 +307,8 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
     let r: RawBar;
     if (tf.intraday) {
       const tsOpen = o.stamp === 'close' ? stamp.ns - tf.ns : stamp.ns;
-      const flags = nyse && nysePhase(tsOpen) !== 'regular' ? BarFlag.EXTENDED_HOURS : 0;
-      r = { ...bar, tsOpen, tsEvent: tsOpen + tf.ns, flags };
+      const tsEvent = tsOpen + tf.ns;
+      r = { ...bar, tsOpen, tsEvent, flags: nyse ? nyseSessionFlag(tsOpen, tsEvent) : 0 };
     } else {
       const [y, m, d] = stamp.date ?? utcDate(stamp.ns);
       const day = BigInt(Date.UTC(y, m - 1, d)) * NS_PER_MS;
@@ -313,7 +318,7 @@ export function parseGenericCsv(text: string, inst: Instrument, o: GenericCsvOpt
     checkBar(r, out[out.length - 1], file, line, l.header[l.time]!);
     out.push(r);
   }
-  if (rounded.n > 0) warnings.push(`${file}: ${rounded.n} volumes rounded to the lot ${inst.lotSize}`);
+  if (rounded.n > 0) warnings.push(roundedWarning(file, rounded.n, inst));
   return { timeframe: tf, cols: toColumns(out), warnings };
 }
 

@@ -11,6 +11,7 @@ import { parseTimeframe } from '../timeframe.ts';
 import {
   type ImportedBars,
   importYahooDaily,
+  nyseSessionFlag,
   parseBacktraderIntraday,
   parseCryptoMinuteCsv,
   parseYfinanceCsv,
@@ -158,7 +159,9 @@ export async function importFile(
 
 /**
  * Download bars from Alpaca and store them (one `bars_<tf>` dataset per symbol), with the same cleaning
- * as file imports. `meta` gives each symbol's instrument (default: NYSE stock, tick 0.01, lot 1).
+ * as file imports. `meta` gives each symbol's instrument (default: NYSE stock, tick 0.01, lot 1). On the
+ * `nyse` calendar, intraday bars outside the regular session (Alpaca's include pre-market and after hours)
+ * are flagged `EXTENDED_HOURS` ({@link nyseSessionFlag}), as the file importers flag them.
  */
 export async function importAlpaca(
   store: ParquetStore,
@@ -179,7 +182,11 @@ export async function importAlpaca(
   const out: ImportResult[] = [];
   for (const [symbol, bars] of [...bySymbol].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const meta = metaOf(symbol);
-    const { cols, report } = fillGaps(barsToColumns(bars), tf, opts.fill ?? 'none', meta.calendar);
+    const flags =
+      tf.intraday && meta.calendar === 'nyse'
+        ? bars.map((b) => nyseSessionFlag(b.tsOpen, b.tsEvent))
+        : undefined;
+    const { cols, report } = fillGaps(barsToColumns(bars, flags), tf, opts.fill ?? 'none', meta.calendar);
     const outliers = flagOutliers(cols).length;
     store.putSymbolMeta(meta);
     const w = await store.writeBars(symbol, tf, cols);

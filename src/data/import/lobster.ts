@@ -1,18 +1,22 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { divRoundHalfEven } from '../../core/decimal.ts';
-import type { Instrument } from '../../core/instrument.ts';
+import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_SEC } from '../../core/nanos.ts';
-import { dataError, splitLines, validateRow } from '../csv.ts';
+import { cellValue, dataError, dataLines, splitLines, validateRow } from '../csv.ts';
 import type { L3Row } from '../schema.ts';
 import { nyWallToNs } from '../us-eastern.ts';
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const COLUMNS = ['Time', 'Type', 'OrderID', 'Size', 'Price', 'Direction'] as const;
 
 const rowSchema = z.object({
   Time: z.string().regex(/^\d{1,5}(?:\.\d{1,30})?$/, 'expected seconds after midnight'),
   Type: z.enum(['1', '2', '3', '4', '5', '6', '7'], 'expected an event type 1–7'),
-  OrderID: z.string().regex(/^\d{1,18}$/, 'expected a non-negative integer order id'),
+  OrderID: z
+    .string()
+    .regex(/^\d{1,18}$/, 'expected a non-negative integer order id')
+    .refine((s) => s.length < 16 || BigInt(s) <= MAX_SAFE, 'order id above 2^53 − 1 (not exact as a number)'),
   Size: z.string().regex(/^\d{1,12}$/, 'expected a non-negative integer size'),
   Price: z.string().regex(/^-?\d{1,12}$/, 'expected an integer price ×10000'),
   Direction: z.enum(['1', '-1'], 'expected 1 (buy) or -1 (sell)')
@@ -27,8 +31,9 @@ export function lobsterDate(file: string): string | undefined {
  * LOBSTER message file → L3 rows. Time is seconds after New York midnight with up to nanosecond
  * decimals; it is converted exactly (string arithmetic, no float) to UTC epoch ns with the DST offset
  * of `date`. Price ×10000 becomes ticks of the instrument (it must land on the tick); a halt (type 7)
- * keeps its code (−1 halt, 0 quote resume, 1 trade resume) in `px`. `seq` is the row index, so
- * same-nanosecond events keep file order.
+ * keeps its code (−1 halt, 0 quote resume, 1 trade resume) in `px`. Size (shares) becomes lots of the
+ * instrument (it must land on the lot). Order ids above 2^53 − 1 are refused (a JS number would round them).
+ * `seq` is the message's index (blank lines are skipped), so same-nanosecond events keep file order.
  */
 export function parseLobsterMessages(
   text: string,
@@ -44,10 +49,11 @@ export function parseLobsterMessages(
   const tickDen = 10n ** BigInt(inst.tick.scale);
   const lines = splitLines(text);
   const out: L3Row[] = [];
+  // sizes repeat (100, 200, …): each distinct one is converted to lots once
+  const lots = new Map<string, number>();
   let prevTs = -1n;
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const cells = lines[i]!.split(',');
+  for (const { line, text } of dataLines(lines)) {
+    const cells = text.split(',');
     if (cells.length !== COLUMNS.length) {
       throw dataError(
         { file, line, column: COLUMNS[Math.min(cells.length, 5)]! },
@@ -83,14 +89,19 @@ export function parseLobsterMessages(
       }
       px = Number(num / tickNum);
     }
+    let sz = lots.get(r.Size);
+    if (sz === undefined) {
+      sz = cellValue({ file, line, column: 'Size' }, r.Size, () => qtyToLots(inst, r.Size));
+      lots.set(r.Size, sz);
+    }
     out.push({
       tsEvent: ts,
-      seq: i,
+      seq: out.length,
       eventType: type,
       orderId: Number(r.OrderID),
       side: r.Direction === '1' ? 1 : -1,
       px,
-      sz: Number(r.Size)
+      sz
     });
   }
   return out;
