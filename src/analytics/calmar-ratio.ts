@@ -1,6 +1,9 @@
-/** Calmar ratio: annualised return over maximum drawdown (a positive fraction); 0 when there is no drawdown. */
+/**
+ * Calmar ratio: annualised return over maximum drawdown (a positive fraction); 0 when there is no drawdown;
+ * ±Infinity with an infinite annualised return (see `annualizedReturn`), so a ranking keeps it first.
+ */
 export function calmarRatio(annualizedReturn: number, maxDrawdown: number): number {
   if (!(maxDrawdown > 0)) return 0;
   const c = annualizedReturn / maxDrawdown;
-  return Number.isFinite(c) ? c : 0;
+  return Number.isNaN(c) ? 0 : c;
 }

@@ -23,9 +23,11 @@ export interface RoundTrip {
 }
 
 /**
- * Headline performance statistics of one run. Every field is a finite number except `profitFactor` and the
- * statistics a short run cannot estimate, which are `null` rather than a figure that means nothing: an annual
- * rate (and Calmar) from less than a day, a daily 95% tail from fewer than twenty daily returns.
+ * Headline performance statistics of one run. Every field is a finite number except `profitFactor`,
+ * `annualizedReturn` and `calmar` (Infinity for a gain that compounds past the largest double over a short
+ * span) and the statistics a short run cannot estimate, which are `null` rather than a figure that means
+ * nothing: an annual rate (and Calmar) from less than a day, a daily 95% tail from fewer than twenty daily
+ * returns.
  */
 export interface PerformanceSummary {
   startEquity: number;

@@ -112,6 +112,9 @@ describe('returns and ratios', () => {
   it('Calmar ratio', () => {
     expect(calmarRatio(0.3, 0.15)).toBeCloseTo(2, 12);
     expect(calmarRatio(0.3, 0)).toBe(0);
+    // an infinite annual rate ranks first, not last
+    expect(calmarRatio(Number.POSITIVE_INFINITY, 0.5)).toBe(Number.POSITIVE_INFINITY);
+    expect(calmarRatio(Number.NaN, 0.5)).toBe(0);
   });
 });
 
