@@ -158,8 +158,9 @@ export function runBookLoop(input: SpscRing, output: SpscRing): BookWorkerReport
         changes++;
       }
       messages += n;
-      input.releaseBatch(n);
+      // changes first, then the input: a feeder woken by the release finds the changes too
       flush();
+      input.releaseBatch(n);
     }
     return { messages, topChanges: changes };
   } catch (e) {
