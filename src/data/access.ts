@@ -1,11 +1,11 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type Nanos, nsFromIso } from '../core/nanos.ts';
+import { type Nanos, NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, nsFromIso } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { BarSource } from './bar-source.ts';
 import type { SymbolMap } from './clean.ts';
 import { BarFlag, barAt } from './columns.ts';
 import { mergeBarSources } from './merge.ts';
-import { BarResampler } from './resample.ts';
+import { BarResampler, type ResampleOptions } from './resample.ts';
 import { clipColumns, type ParquetStore } from './store.ts';
 import { parseTimeframe, type Timeframe } from './timeframe.ts';
 
@@ -31,7 +31,8 @@ export interface GetBarsOptions {
  * in strict (tsEvent, instrumentId) order. Lazy: each symbol is read one partition (month) at a time,
  * through the store's LRU cache, and the symbols are k-way merged, so memory stays flat however long
  * the range. A timeframe that is not stored is resampled, exactly, from the coarsest stored timeframe
- * that divides it (1m → 5m, 1h, 1d).
+ * whose bars tile its buckets ({@link chooseSource}: 1m → 5m, 1h, 1d); every resampled bar is whole, so a
+ * bucket that `start` or `end` cuts is left out.
  */
 export function getBars(
   store: ParquetStore,
@@ -44,22 +45,20 @@ export function getBars(
   const tf = typeof timeframe === 'string' ? parseTimeframe(timeframe) : timeframe;
   if (opts.symbolMap) return renamedBars(store, symbols, start, end, tf, opts, opts.symbolMap);
   const uniq = [...new Set(symbols)].sort();
+  const session = opts.session ?? 'regular';
   const plans = uniq.map((symbol) => {
     const meta = store.symbolMeta(symbol);
-    const src = chooseSource(store, symbol, tf);
+    const rs = { calendar: meta.calendar, session };
     return {
       symbol,
-      meta,
-      src,
+      rs,
+      src: chooseSource(store, symbol, tf, rs),
       id: opts.instrumentId ? opts.instrumentId(symbol) : `${symbol}@${meta.venue}`
     };
   });
   const batchSize = opts.batchSize ?? 4096;
   const streams = plans.map((p) =>
-    symbolStream(store, p.symbol, p.id, p.src, tf, start, end, batchSize, {
-      calendar: p.meta.calendar,
-      session: opts.session ?? 'regular'
-    })
+    symbolStream(store, p.symbol, p.id, p.src, tf, start, end, batchSize, p.rs)
   );
   return streams.length === 1 ? streams[0]! : mergeBarSources(streams, { batchSize });
 }
@@ -86,19 +85,17 @@ function renamedBars(
       const meta = stored[p.ticker]!;
       const from = p.from === undefined ? start : max(start, nsFromIso(`${p.from}T00:00:00Z`));
       const until = p.until === undefined ? end : min(end, nsFromIso(`${p.until}T00:00:00Z`) - 1n);
+      const rs = { calendar: meta.calendar, session: opts.session ?? 'regular' } as const;
       return symbolStream(
         store,
         p.ticker,
         id,
-        chooseSource(store, p.ticker, tf),
+        chooseSource(store, p.ticker, tf, rs),
         tf,
         from,
         until,
         batchSize,
-        {
-          calendar: meta.calendar,
-          session: opts.session ?? 'regular'
-        }
+        rs
       );
     });
     return concatSources(parts);
@@ -113,20 +110,38 @@ async function* concatSources(parts: readonly BarSource[]): BarSource {
 const max = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b > a ? b : a);
 const min = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b < a ? b : a);
 
-/** The stored timeframe to read for `tf`: `tf` itself, or the coarsest stored one that divides it. */
-export function chooseSource(store: ParquetStore, symbol: string, tf: Timeframe): Timeframe {
+/**
+ * The stored timeframe to read for `tf`: `tf` itself, or the coarsest stored one whose bars tile `tf`'s buckets, so
+ * that no input bar straddles a bucket's edge (stored intraday bars are aligned on the UTC epoch, as the resampler
+ * makes them): for an intraday `tf`, a width dividing it; for daily bars, a width dividing the UTC day (`24x7`), or
+ * for NYSE sessions 30 minutes (`regular`: 09:30–16:00, 13:00 on early closes) or an hour (`all`: 04:00–20:00).
+ * An hour-aligned 1h bar [09:00, 10:00) would otherwise be dropped by the session filter, and the daily bar with it
+ * its first half hour. Nothing to resample from is `TRD_ERR_DATA_NOT_FOUND`.
+ */
+export function chooseSource(
+  store: ParquetStore,
+  symbol: string,
+  tf: Timeframe,
+  rs: ResampleOptions = { calendar: store.symbolMeta(symbol).calendar }
+): Timeframe {
   const stored = store.barTimeframes(symbol);
   const exact = stored.find((s) => s.label === tf.label);
   if (exact) return exact;
-  const finer = stored.filter(
-    (s) => s.intraday && s.ns < tf.ns && (tf.intraday ? tf.ns % s.ns === 0n : true)
-  );
+  const tile = tf.intraday
+    ? tf.ns
+    : rs.calendar === '24x7'
+      ? NS_PER_DAY
+      : (rs.session ?? 'regular') === 'regular'
+        ? 30n * NS_PER_MIN
+        : NS_PER_HOUR;
+  const finer = stored.filter((s) => s.intraday && s.ns < tf.ns && tile % s.ns === 0n);
   const best = finer[finer.length - 1];
   if (!best) {
+    const labels = stored.map((s) => s.label);
     throw new TradestateError(
       ErrorCode.DATA_NOT_FOUND,
-      `no ${tf.label} bars for ${symbol} and no finer timeframe to resample (stored: ${stored.map((s) => s.label).join(', ') || 'none'})`,
-      { symbol, timeframe: tf.label }
+      `no ${tf.label} bars for ${symbol} and no stored timeframe to resample them from exactly (stored: ${labels.join(', ') || 'none'}; it must divide ${tf.intraday ? tf.label : `${tile / NS_PER_MIN} minutes`})`,
+      { symbol, timeframe: tf.label, stored: labels }
     );
   }
   return best;
@@ -144,13 +159,16 @@ async function* symbolStream(
   rs: { calendar: 'nyse' | '24x7'; session: 'regular' | 'all' }
 ): BarSource {
   const resampler = src.label === tf.label ? undefined : new BarResampler(tf, rs);
+  // a resampled bucket is whole bars from `start` on: the bucket `start` falls inside opens before it and, made
+  // of the bars from `start` only, would be partial (wrong open, volume): left out, like one ending after `end`
+  const inRange = (b: Bar): boolean =>
+    (start === undefined || b.tsOpen >= start) && (end === undefined || b.tsEvent <= end);
   const keys = store.barPartitionKeysInRange(symbol, src, start, end);
   let pending: Bar[] = [];
   for (const key of keys) {
     const cols = clipColumns(await store.loadBarPartition(symbol, src, key), start, end);
     if (resampler) {
-      for (const b of resampler.pushColumns(cols, id))
-        if (end === undefined || b.tsEvent <= end) pending.push(b);
+      for (const b of resampler.pushColumns(cols, id)) if (inRange(b)) pending.push(b);
     } else {
       const regularOnly = rs.calendar === 'nyse' && rs.session === 'regular';
       for (let i = 0; i < cols.length; i++) {
@@ -168,6 +186,6 @@ async function* symbolStream(
     }
   }
   const last = resampler?.flush();
-  if (last && (end === undefined || last.tsEvent <= end)) pending.push(last);
+  if (last && inRange(last)) pending.push(last);
   if (pending.length > 0) yield pending;
 }

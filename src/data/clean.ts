@@ -2,6 +2,7 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import { allocBarColumns, type BarColumns, BarFlag } from './columns.ts';
 import { nyLocal, nyseDay, nyseSessionUtc } from './nyse-calendar.ts';
+import { bucketStart } from './resample.ts';
 import type { Timeframe } from './timeframe.ts';
 
 // ------------------------------------------------------------------ gaps
@@ -87,8 +88,10 @@ export function fillGaps(
 
 /**
  * Bar opens the calendar expects strictly between two bar opens `a` < `b`: every interval for `24x7`;
- * for `nyse`, only intervals of regular sessions of trading days (aligned on the session open), so
- * nights, weekends and holidays are not gaps. Daily and coarser series report no intraday gaps.
+ * for `nyse`, the buckets of {@link bucketStart}'s grid (the resampler's: aligned on the UTC epoch, so 1h bars open
+ * on the hour) that overlap a regular session of a trading day, so nights, weekends and holidays are not gaps. A
+ * bar stands for the bucket its open falls in (bars aligned on the session, 09:30, 10:30…, leave no gap either).
+ * Daily and coarser series report no intraday gaps.
  */
 export function expectedOpensBetween(a: Nanos, b: Nanos, tf: Timeframe, calendar: 'nyse' | '24x7'): Nanos[] {
   const out: Nanos[] = [];
@@ -97,12 +100,21 @@ export function expectedOpensBetween(a: Nanos, b: Nanos, tf: Timeframe, calendar
     for (let t = a + tf.ns; t < b; t += tf.ns) out.push(t);
     return out;
   }
+  const w = tf.ns;
+  let last = bucketStart(a, w); // a's bucket, then each one found: out stays strictly increasing
+  const upto = bucketStart(b, w); // b's bucket
   let day = nyLocal(a);
   for (let guard = 0; guard < 100_000; guard++) {
     if (nyseDay(day.y, day.m, day.d).tradingDay) {
       const s = nyseSessionUtc(day.y, day.m, day.d);
-      if (s.open >= b) break;
-      for (let t = s.open; t < s.close && t < b; t += tf.ns) if (t > a) out.push(t);
+      const first = bucketStart(s.open, w);
+      if (first >= upto) break;
+      for (let t = first; t < s.close && t < upto; t += w) {
+        if (t > last) {
+          out.push(t);
+          last = t;
+        }
+      }
     }
     const next = new Date(Date.UTC(day.y, day.m - 1, day.d + 1));
     day = { y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate(), minute: 0 };

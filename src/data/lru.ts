@@ -1,11 +1,13 @@
 /**
  * A least-recently-used cache bounded by a total weight (bytes), not a count: the store caches
- * hot partitions of bars, whose sizes differ by orders of magnitude.
+ * hot partitions of bars, whose sizes differ by orders of magnitude. Entries that share memory (views of one
+ * buffer) are inserted as a group ({@link setGroup}) and live and die together, so the weight stays the memory
+ * the cache keeps alive.
  */
 export class LruCache<K, V> {
   readonly maxWeight: number;
   readonly #weigh: (v: V) => number;
-  readonly #map = new Map<K, { v: V; w: number }>();
+  readonly #map = new Map<K, { v: V; w: number; group?: readonly K[] }>();
   #weight = 0;
   hits = 0;
   misses = 0;
@@ -23,6 +25,7 @@ export class LruCache<K, V> {
     return this.#map.size;
   }
 
+  /** The value (now the most recent, with its whole group), or undefined. */
   get(k: K): V | undefined {
     const e = this.#map.get(k);
     if (!e) {
@@ -31,8 +34,11 @@ export class LruCache<K, V> {
     }
     this.hits++;
     // re-insert: Map iteration order is insertion order, so the first key is the least recent
-    this.#map.delete(k);
-    this.#map.set(k, e);
+    for (const g of e.group ?? [k]) {
+      const ge = this.#map.get(g)!;
+      this.#map.delete(g);
+      this.#map.set(g, ge);
+    }
     return e.v;
   }
 
@@ -47,18 +53,33 @@ export class LruCache<K, V> {
     if (w > this.maxWeight) return;
     this.#map.set(k, { v, w });
     this.#weight += w;
-    while (this.#weight > this.maxWeight) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done) break;
-      this.delete(oldest.value);
-    }
+    this.#evict();
   }
 
+  /**
+   * Insert entries that share memory as one unit, all or none (none when together heavier than the bound):
+   * reading one refreshes them all, and evicting or deleting one removes them all. Evicts least-recent entries to fit.
+   */
+  setGroup(entries: readonly (readonly [K, V])[]): void {
+    for (const [k] of entries) this.delete(k);
+    const ws = entries.map(([, v]) => this.#weigh(v));
+    const total = ws.reduce((a, w) => a + w, 0);
+    if (total > this.maxWeight) return;
+    const group = entries.map(([k]) => k);
+    for (const [i, [k, v]] of entries.entries()) this.#map.set(k, { v, w: ws[i]!, group });
+    this.#weight += total;
+    this.#evict();
+  }
+
+  /** Remove an entry (with its group). */
   delete(k: K): void {
     const e = this.#map.get(k);
-    if (e) {
-      this.#map.delete(k);
-      this.#weight -= e.w;
+    if (!e) return;
+    for (const g of e.group ?? [k]) {
+      const ge = this.#map.get(g);
+      if (ge === undefined) continue;
+      this.#map.delete(g);
+      this.#weight -= ge.w;
     }
   }
 
@@ -69,5 +90,13 @@ export class LruCache<K, V> {
 
   keys(): K[] {
     return [...this.#map.keys()];
+  }
+
+  #evict(): void {
+    while (this.#weight > this.maxWeight) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done) break;
+      this.delete(oldest.value);
+    }
   }
 }

@@ -81,10 +81,10 @@ export class BarResampler {
           : { start: day.pre, end: day.post };
       }
     } else if (!tf.intraday) {
-      const start = floorDiv(tsOpen, NS_PER_DAY) * NS_PER_DAY;
+      const start = bucketStart(tsOpen, NS_PER_DAY);
       return { start, end: start + NS_PER_DAY };
     }
-    const start = floorDiv(tsOpen, tf.ns) * tf.ns;
+    const start = bucketStart(tsOpen, tf.ns);
     return { start, end: start + tf.ns };
   }
 
@@ -176,6 +176,15 @@ export function resampleBars(bars: readonly Bar[], tf: Timeframe, opts: Resample
   const last = r.flush();
   if (last) out.push(last);
   return out;
+}
+
+/**
+ * Start of the `width`-wide intraday bucket holding instant `t`: buckets are aligned on the UTC epoch,
+ * `[k·width, (k+1)·width)`, on every calendar (a 1h bucket opens on the hour, so an NYSE session's first one is
+ * 09:00–10:00 holding 09:30–09:59). The one grid of {@link BarResampler} and of the gaps `fillGaps` looks for.
+ */
+export function bucketStart(t: Nanos, width: Nanos): Nanos {
+  return floorDiv(t, width) * width;
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

@@ -225,7 +225,7 @@ export class ParquetStore {
           }
           app.closeSync();
           const old = existsSync(file)
-            ? ` UNION ALL SELECT ${BAR_COLS} FROM read_parquet(${sqlStr(file)}, hive_partitioning = false) WHERE ts_open NOT IN (SELECT ts_open FROM ${table})`
+            ? ` UNION ALL SELECT ${BAR_COLS} FROM read_parquet(${sqlPath(file)}, hive_partitioning = false) WHERE ts_open NOT IN (SELECT ts_open FROM ${table})`
             : '';
           await this.#copyTo(`SELECT ${BAR_COLS} FROM ${table}${old} ORDER BY ts_event, ts_open`, file);
         } finally {
@@ -266,19 +266,39 @@ export class ParquetStore {
       const parts = (cached as BarColumns[]).map((c) => clipColumns(c, start, end));
       return parts.length === 1 ? parts[0]! : concatColumns(parts);
     }
-    // one query over every partition (a query per month costs more than the rows), then cache each
-    // partition as a view of the result
+    // one query over every partition (a query per month costs more than the rows), then cache each partition
     const all = await this.#read((c) =>
       this.#readBars(
         c,
         keys.map((k) => this.partitionFile(dataset, symbol, k))
       )
     );
+    const parts: { key: string; cols: BarColumns; bytes: number }[] = [];
     let from = 0;
     for (const k of keys) {
       const to = Math.max(from, lowerBound(all.tsOpen, partitionEndNs(k)));
-      this.cache.set(`${dataset}|${symbol}|${k}`, sliceColumns(all, from, to));
+      const cols = sliceColumns(all, from, to);
+      parts.push({ key: `${dataset}|${symbol}|${k}`, cols, bytes: columnsBytes(cols) });
       from = to;
+    }
+    const max = this.cache.maxWeight;
+    if (from === all.length && columnsBytes(all) <= max) {
+      // the whole result fits: its partitions are cached as views of it, one unit (a view keeps the whole
+      // result alive, so they are weighed, kept and evicted together)
+      this.cache.setGroup(parts.map((p) => [p.key, p.cols] as const));
+    } else {
+      // inserted oldest first, only the most recent partitions that fit would stay: those are copied out of
+      // the result, which the cache then does not keep alive
+      let room = max;
+      let first = parts.length;
+      for (let i = parts.length - 1; i >= 0; i--) {
+        const w = parts[i]!.bytes;
+        if (w > max) continue; // never cached
+        if (w > room) break;
+        room -= w;
+        first = i;
+      }
+      for (const p of parts.slice(first)) if (p.bytes <= max) this.cache.set(p.key, concatColumns([p.cols]));
     }
     return clipColumns(all, start, end);
   }
@@ -293,7 +313,7 @@ export class ParquetStore {
 
   async #readBars(conn: DuckDBConnection, files: string[]): Promise<BarColumns> {
     if (files.length === 0) return allocBarColumns(0);
-    const list = files.map(sqlStr).join(', ');
+    const list = files.map(sqlPath).join(', ');
     const r = await conn.run(
       `SELECT ts_open, ts_event, open::DOUBLE, high::DOUBLE, low::DOUBLE, close::DOUBLE, volume::DOUBLE, flags
        FROM read_parquet([${list}], hive_partitioning = false)`
@@ -382,7 +402,7 @@ export class ParquetStore {
       for (const sym of this.datasetSymbols(ds)) {
         const keys = this.partitions(ds, sym);
         if (keys.length === 0) continue;
-        const files = keys.map((k) => sqlStr(this.partitionFile(ds, sym, k))).join(', ');
+        const files = keys.map((k) => sqlPath(this.partitionFile(ds, sym, k))).join(', ');
         const r = await this.#serial(() =>
           this.#conn.runAndReadAll(
             `SELECT count(*)::BIGINT, min(ts_event), max(ts_event) FROM read_parquet([${files}], hive_partitioning = false)`
@@ -518,6 +538,15 @@ function copyVector(vec: unknown, target: Target, at: number, n: number): void {
 
 function sqlStr(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * A file for `read_parquet` as an SQL string, read literally: DuckDB takes `*`, `?` and `[…]` in a path as a glob
+ * (a symbol `A*`, or a store under `/data/a[1]`, would read every file the pattern matches), so each is put in a
+ * character class of its own (`[*]`), which matches just that character.
+ */
+function sqlPath(file: string): string {
+  return sqlStr(file.replace(/[*?[\]]/g, '[$&]'));
 }
 
 function writeAtomic(path: string, text: string): void {

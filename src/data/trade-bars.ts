@@ -18,23 +18,40 @@ interface Open {
  * finished when a trade of a later bucket arrives ({@link push}), or by the clock ({@link flush}) once both
  * its end and its first trade are `graceNs` in the past. The first condition closes a live feed's quiet
  * instruments on time; the second keeps a replay of old trades (whose bar ends are long past by the clock)
- * from closing a bar after each trade. A bucket with no trades has no bar. A trade older than the open bar's
- * bucket (late or out of order) is counted in the open bar rather than reopening a finished one, so bars are
- * never revised once emitted.
+ * from closing a bar after each trade. A bucket with no trades has no bar. Bars are never revised once emitted
+ * (as in `BarRollup`): a trade of a bucket already emitted (late, e.g. after the clock finished its bar) is
+ * dropped and counted in {@link late}; one older than the open bar's bucket but of no emitted bucket (out of
+ * order across a minute without a bar) is counted in the open bar.
  */
 export class TradeBarAggregator {
   readonly #barNs: Nanos;
   readonly #graceNs: Nanos;
   readonly #open = new Map<string, Open>();
+  /** Per instrument, the end of the last bucket emitted: a trade before it is late. */
+  readonly #doneUntil = new Map<string, Nanos>();
+  #late = 0;
 
   constructor(barNs: Nanos, graceNs: Nanos = 0n) {
     this.#barNs = barNs;
     this.#graceNs = graceNs;
   }
 
-  /** Add a trade seen at clock time `now`; returns the instrument's previous bar when it starts a later bucket. */
+  /** Trades dropped so far because their bucket had already been emitted. */
+  get late(): number {
+    return this.#late;
+  }
+
+  /**
+   * Add a trade seen at clock time `now`; returns the instrument's previous bar when it starts a later bucket.
+   * A trade of a bucket already emitted is dropped (see {@link late}).
+   */
   push(t: Trade, now: Nanos): Bar | undefined {
     const start = t.tsEvent - (((t.tsEvent % this.#barNs) + this.#barNs) % this.#barNs);
+    const done = this.#doneUntil.get(t.instrumentId);
+    if (done !== undefined && start < done) {
+      this.#late++;
+      return undefined;
+    }
     const cur = this.#open.get(t.instrumentId);
     if (cur !== undefined && start <= cur.start) {
       if (t.px > cur.h) cur.h = t.px;
@@ -62,6 +79,7 @@ export class TradeBarAggregator {
 
   #bar(instrumentId: string, b: Open): Bar {
     const end = b.start + this.#barNs;
+    this.#doneUntil.set(instrumentId, end);
     return {
       type: 'market.bar',
       instrumentId,

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeInstrument } from '../../src/core/instrument.ts';
-import { nsFromIso } from '../../src/core/nanos.ts';
+import { isoFromNs, NS_PER_MIN, nsFromIso } from '../../src/core/nanos.ts';
 import { applyAdjustments, fillGaps, flagOutliers, SymbolMap } from '../../src/data/clean.ts';
 import { allocBarColumns, BarFlag, barsToColumns } from '../../src/data/columns.ts';
+import { nyseSessionUtc } from '../../src/data/nyse-calendar.ts';
+import { resampleBars } from '../../src/data/resample.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
 import { parseYahooCsv } from '../../src/data/yahoo-csv.codec.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const NVDA = makeInstrument({
@@ -64,6 +67,67 @@ describe('gap policies', () => {
     c.tsOpen[1] = nsFromIso('2025-07-07T13:30:00Z'); // Monday open (Friday the 4th is a holiday)
     expect(fillGaps(c, tf, 'none', 'nyse').report.gaps).toBe(0);
     expect(fillGaps(c, tf, 'none', '24x7').report.gaps).toBe(1);
+  });
+});
+
+describe('gaps on the NYSE calendar: the resampler’s grid', () => {
+  // every regular minute of 2025-07-02 (full), 07-03 (13:00 early close) and 07-07 (after the 4th and a weekend)
+  const minutes: Bar[] = [];
+  for (const d of [2, 3, 7]) {
+    const s = nyseSessionUtc(2025, 7, d);
+    for (let t = s.open; t < s.close; t += NS_PER_MIN) {
+      minutes.push({
+        type: 'market.bar',
+        instrumentId: 'X',
+        tsOpen: t,
+        tsEvent: t + NS_PER_MIN,
+        tsInit: t + NS_PER_MIN,
+        open: 1,
+        high: 1,
+        low: 1,
+        close: 1,
+        volume: 1
+      });
+    }
+  }
+  const opens = (c: { tsOpen: BigInt64Array }) => Array.from(c.tsOpen);
+
+  it('hour-aligned bars, as the resampler makes them, are complete; a missing one is found and filled in its place', () => {
+    for (const label of ['1m', '5m', '30m', '1h', '2h', '4h']) {
+      const tf = parseTimeframe(label);
+      const bars = resampleBars(minutes, tf, { calendar: 'nyse' });
+      const cols = barsToColumns(bars);
+      const ff = fillGaps(cols, tf, 'forward-fill', 'nyse');
+      expect([label, ff.report]).toEqual([label, { gaps: 0, missing: 0, longest: 0 }]);
+      expect(ff.cols.length).toBe(bars.length);
+      const i = bars.length - 3; // one bar of the last session
+      const holed = barsToColumns(bars.filter((_, j) => j !== i));
+      const filled = fillGaps(holed, tf, 'forward-fill', 'nyse');
+      expect([label, filled.report]).toEqual([label, { gaps: 1, missing: 1, longest: 1 }]);
+      expect(opens(filled.cols)).toEqual(opens(cols));
+      expect(filled.cols.flags[i]).toBe(BarFlag.FILLED);
+    }
+    // 1h: the [09:00, 10:00) bar holds the first half hour; the 15:00 bar is the last (no 15:30 bar expected)
+    const hours = resampleBars(minutes, parseTimeframe('1h'), { calendar: 'nyse' });
+    expect(hours.slice(0, 7).map((b) => isoFromNs(b.tsOpen).slice(11, 16))).toEqual([
+      '13:00',
+      '14:00',
+      '15:00',
+      '16:00',
+      '17:00',
+      '18:00',
+      '19:00'
+    ]);
+  });
+
+  it('session-aligned bars (09:30, 10:30 … 15:30, as yfinance makes 60m bars) are no gaps either', () => {
+    const tf = parseTimeframe('1h');
+    const c = allocBarColumns(14);
+    for (let i = 0; i < 14; i++) {
+      c.tsOpen[i] = nsFromIso(`2025-07-0${i < 7 ? 1 : 2}T${13 + (i % 7)}:30:00Z`);
+      c.tsEvent[i] = c.tsOpen[i]! + tf.ns;
+    }
+    expect(fillGaps(c, tf, 'none', 'nyse').report.gaps).toBe(0);
   });
 });
 

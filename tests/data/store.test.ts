@@ -8,6 +8,7 @@ import { nsFromIso } from '../../src/core/nanos.ts';
 import { getBars } from '../../src/data/access.ts';
 import type { BarSource } from '../../src/data/bar-source.ts';
 import { compareBars } from '../../src/data/bar-source.ts';
+import { allocBarColumns, columnsBytes } from '../../src/data/columns.ts';
 import { importFile } from '../../src/data/import/index.ts';
 import { LruCache } from '../../src/data/lru.ts';
 import { firstUnsorted, ParquetStore } from '../../src/data/store.ts';
@@ -143,6 +144,47 @@ describe('Parquet store layout and round trip', () => {
   });
 });
 
+describe('paths are read literally, never as DuckDB globs', () => {
+  it('symbols and a store directory with * ? [ ] read, merge and list only their own files', async () => {
+    const tf = parseTimeframe('1d');
+    const day = (iso: string, px: number) => {
+      const c = allocBarColumns(1);
+      c.tsOpen[0] = nsFromIso(`${iso}T00:00:00Z`);
+      c.tsEvent[0] = c.tsOpen[0] + 86_400_000_000_000n;
+      c.open[0] = c.high[0] = c.low[0] = c.close[0] = px;
+      return c;
+    };
+    const parent = mkdtempSync(join(tmpdir(), 'tradestate-glob-'));
+    // a store the root's name matches as a glob, holding the same paths
+    const decoy = await ParquetStore.open(join(parent, 'sXY'));
+    for (const sym of ['AB', 'A*']) await decoy.writeBars(sym, tf, day('2014-01-10', 999));
+    decoy.close();
+    const glob = await ParquetStore.open(join(parent, 's*?'));
+    try {
+      const symbols = ['AB', 'A*', 'A?', 'A[B]', 'A]'];
+      for (const [i, sym] of symbols.entries())
+        await glob.writeBars(sym, tf, day(`2014-01-0${i + 2}`, 100 + i));
+      await glob.writeBars('A*', tf, day('2014-01-20', 200)); // merges with A*'s own file alone
+      glob.cache.clear();
+      expect(Array.from((await glob.loadBars('A*', tf)).close)).toEqual([101, 200]);
+      for (const [i, sym] of symbols.entries()) {
+        if (sym === 'A*') continue;
+        expect([sym, Array.from((await glob.loadBars(sym, tf)).close)]).toEqual([sym, [100 + i]]);
+      }
+      expect((await glob.list()).map((x) => [x.symbol, x.rows])).toEqual([
+        ['A*', 2],
+        ['A?', 1],
+        ['AB', 1],
+        ['A[B]', 1],
+        ['A]', 1]
+      ]);
+    } finally {
+      glob.close();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('getBars', () => {
   it('merges symbols in strict (tsEvent, instrumentId) order', async () => {
     const bars = await collect(
@@ -199,6 +241,28 @@ describe('getBars', () => {
     expect(all[0]!.volume).toBeGreaterThan(days[0]!.volume);
   });
 
+  it('resampling from a start inside a bucket: only whole bars opening at or after start', async () => {
+    const t = (iso: string) => nsFromIso(`2023-03-01T${iso}:00Z`);
+    const full = await collect(getBars(store, ['BTCUSDT'], t('00:00'), t('01:00'), '5m'));
+    expect(full).toHaveLength(12);
+    const late = await collect(getBars(store, ['BTCUSDT'], t('00:02'), t('01:00'), '5m'));
+    expect(late[0]!.tsOpen).toBe(t('00:05')); // not a partial [00:00, 00:05) made of 00:02–00:04
+    expect(late).toEqual(full.slice(1));
+    // a start on a bucket boundary keeps that bucket
+    expect(await collect(getBars(store, ['BTCUSDT'], t('00:05'), t('01:00'), '5m'))).toEqual(full.slice(1));
+    // a daily NYSE bar from a start in the middle of its session is left out, the next sessions are whole
+    const days = await collect(getBars(store, ['SPY'], undefined, undefined, '1d'));
+    const fromNoon = await collect(
+      getBars(store, ['SPY'], nsFromIso('2025-07-08T16:00:00Z'), undefined, '1d')
+    );
+    expect(fromNoon).toEqual(days.slice(1));
+    // a start before the session open (pre-market) still keeps that session's whole bar
+    const fromPre = await collect(
+      getBars(store, ['SPY'], nsFromIso('2025-07-08T12:00:00Z'), undefined, '1d')
+    );
+    expect(fromPre).toEqual(days);
+  });
+
   it('NYSE 1m bars: regular hours by default, extended hours on request', async () => {
     const reg = await collect(getBars(store, ['SPY'], undefined, undefined, '1m'));
     const all = await collect(getBars(store, ['SPY'], undefined, undefined, '1m', { session: 'all' }));
@@ -234,6 +298,66 @@ describe('getBars', () => {
   });
 });
 
+describe('the store’s cache of hot ranges', () => {
+  /** Bytes of the buffers the cached partitions keep alive (a view keeps its whole buffer). */
+  const retained = (cache: ParquetStore['cache']): number => {
+    const buffers = new Set<ArrayBufferLike>();
+    for (const k of cache.keys()) {
+      const p = cache.get(k)!;
+      for (const a of [p.tsOpen, p.tsEvent, p.open, p.high, p.low, p.close, p.volume, p.flags])
+        buffers.add(a.buffer);
+    }
+    return [...buffers].reduce((n, b) => n + b.byteLength, 0);
+  };
+
+  it('bounds the memory its partitions keep alive, not only their nominal size', async () => {
+    const tf = parseTimeframe('1h');
+    const t0 = nsFromIso('2023-01-01T00:00:00Z');
+    const n = 365 * 24; // 2023's 1h bars: 12 month partitions
+    const c = allocBarColumns(n);
+    for (let i = 0; i < n; i++) {
+      c.tsOpen[i] = t0 + BigInt(i) * 3_600_000_000_000n;
+      c.tsEvent[i] = c.tsOpen[i]! + 3_600_000_000_000n;
+      c.open[i] = c.high[i] = c.low[i] = c.close[i] = i;
+    }
+    const root = mkdtempSync(join(tmpdir(), 'tradestate-cache-'));
+    const writer = await ParquetStore.open(root);
+    await writer.writeBars('X', tf, c);
+    writer.close();
+    const year = columnsBytes(c);
+    const closes = Array.from(c.close);
+    // a bound below the year: the most recent months that fit are kept, each a copy owning its arrays
+    const small = await ParquetStore.open(root, { cacheBytes: columnsBytes({ ...c, length: 2 * 31 * 24 }) });
+    try {
+      expect(Array.from((await small.loadBars('X', tf)).close)).toEqual(closes);
+      expect(small.cache.keys()).toEqual(['bars_1h|X|month=2023-11', 'bars_1h|X|month=2023-12']);
+      expect(retained(small.cache)).toBe(small.cache.weight);
+      const misses = small.cache.misses;
+      const dec = await small.loadBars('X', tf, nsFromIso('2023-11-01T00:00:00Z'));
+      expect(small.cache.misses).toBe(misses); // served from the cache: the same bars
+      expect(Array.from(dec.close)).toEqual(closes.slice(-(30 + 31) * 24));
+    } finally {
+      small.close();
+    }
+    // a bound the year fits in: the months are views of one read, kept and evicted together
+    const big = await ParquetStore.open(root, { cacheBytes: year + 1000 });
+    try {
+      expect(Array.from((await big.loadBars('X', tf)).close)).toEqual(closes);
+      expect(big.cache.size).toBe(12);
+      expect(retained(big.cache)).toBe(year);
+      expect(big.cache.weight).toBe(year);
+      big.cache.set('other', allocBarColumns(20)); // evicting the least recent month evicts its whole read
+      expect(big.cache.keys()).toEqual(['other']);
+      const jan = await big.loadBarPartition('X', tf, 'month=2023-01');
+      expect(Array.from(jan.close)).toEqual(closes.slice(0, 31 * 24));
+      expect(retained(big.cache)).toBe(big.cache.weight);
+    } finally {
+      big.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('firstUnsorted (int64 order through 32-bit words)', () => {
   it('agrees with a BigInt comparison, across word boundaries and signs', () => {
     fc.assert(
@@ -263,5 +387,35 @@ describe('LruCache', () => {
     expect(c.weight).toBe(8);
     c.set('huge', 11); // heavier than the bound: not cached
     expect(c.has('huge')).toBe(false);
+  });
+
+  it('a group (views of one buffer) is cached, refreshed, evicted and deleted as one', () => {
+    const c = new LruCache<string, number>(10, (v) => v);
+    c.set('a', 2);
+    c.setGroup([
+      ['g1', 2],
+      ['g2', 2]
+    ]);
+    c.set('b', 2);
+    c.get('g1'); // refreshes g2 as well
+    expect(c.keys()).toEqual(['a', 'b', 'g1', 'g2']);
+    c.set('c', 4); // evicts a, the least recent
+    expect(c.keys()).toEqual(['b', 'g1', 'g2', 'c']);
+    c.set('d', 4); // evicts b, then g1 and so g2
+    expect(c.keys()).toEqual(['c', 'd']);
+    expect(c.weight).toBe(8);
+    c.setGroup([
+      ['g1', 1],
+      ['g2', 1]
+    ]);
+    expect(c.weight).toBe(10);
+    c.delete('g2');
+    expect(c.keys()).toEqual(['c', 'd']);
+    expect(c.weight).toBe(8);
+    c.setGroup([
+      ['x', 6],
+      ['y', 5]
+    ]); // together heavier than the bound: neither
+    expect(c.keys()).toEqual(['c', 'd']);
   });
 });

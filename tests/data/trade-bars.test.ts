@@ -63,6 +63,29 @@ describe('TradeBarAggregator', () => {
     ]);
   });
 
+  it('a trade of a minute the clock already finished is dropped and counted, not a second bar for that minute', () => {
+    const agg = new TradeBarAggregator(NS_PER_MIN);
+    agg.push(trade('A', T0 + 10n * NS_PER_SEC, 100, 1), T0 + 10n * NS_PER_SEC);
+    agg.push(trade('B', T0 + 20n * NS_PER_SEC, 50, 1), T0 + 20n * NS_PER_SEC);
+    const first = agg.flush(T0 + NS_PER_MIN); // both minutes finished by the clock
+    expect(first.map(ohlcv)).toEqual([
+      [0n, NS_PER_MIN, 100, 100, 100, 100, 1],
+      [0n, NS_PER_MIN, 50, 50, 50, 50, 1]
+    ]);
+    // A's trade stamped inside the finished minute arrives a moment later (network delay)
+    expect(agg.push(trade('A', T0 + 59n * NS_PER_SEC, 90, 1), T0 + NS_PER_MIN + 1n)).toBeUndefined();
+    expect(agg.late).toBe(1);
+    expect(agg.flush(T0 + 10n * NS_PER_MIN)).toEqual([]);
+    // later minutes still make bars; B (nothing late) is unaffected
+    agg.push(trade('A', T0 + NS_PER_MIN + 1n, 101, 2), T0 + NS_PER_MIN + 2n);
+    agg.push(trade('B', T0 + 30n * NS_PER_SEC, 51, 1), T0 + NS_PER_MIN + 3n); // B's finished minute too
+    agg.push(trade('A', T0 + 30n * NS_PER_SEC, 1, 9), T0 + NS_PER_MIN + 4n); // nor is it folded into A's open bar
+    expect(agg.flush(T0 + 10n * NS_PER_MIN).map(ohlcv)).toEqual([
+      [NS_PER_MIN, 2n * NS_PER_MIN, 101, 101, 101, 101, 2]
+    ]);
+    expect(agg.late).toBe(3);
+  });
+
   it('property: every trade lands in exactly one bar; bars are in time order per instrument and OHLC-consistent', () => {
     fc.assert(
       fc.property(
