@@ -59,7 +59,8 @@ export async function sweepWorkerCommand(argv: string[], io: CliIo): Promise<num
       onResult: (r) =>
         io.out(
           `  #${r.index} ${paramsLabel(r.params)}: ${r.error ? `failed: ${r.error.message} [${r.error.code}]` : `sharpe ${r.metrics?.sharpe.toFixed(2)}`}\n`
-        )
+        ),
+      onInvalid: (e) => io.err(`tradestate sweep-worker: dropped a malformed job: ${e.message} [${e.code}]\n`)
     });
     io.out(`tradestate sweep-worker: ${ran} point${ran === 1 ? '' : 's'} run; stopped\n`);
     return EXIT_OK;

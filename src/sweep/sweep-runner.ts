@@ -80,10 +80,14 @@ export interface SweepOptions {
   /** Called as each point finishes, with the points done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   /**
-   * @internal Test hooks: the worker running a job in `exitAt` exits (as a crash would); a job in `throwAt`
-   * throws an untyped error inside its worker.
+   * @internal Test hooks: the worker running a job in `exitAt` exits (as a crash would); one running a job in
+   * `crashAt` dies of an uncaught error; a job in `throwAt` throws an untyped error inside its worker.
    */
-  readonly testHooks?: { readonly exitAt?: readonly number[]; readonly throwAt?: readonly number[] };
+  readonly testHooks?: {
+    readonly exitAt?: readonly number[];
+    readonly crashAt?: readonly number[];
+    readonly throwAt?: readonly number[];
+  };
 }
 
 /** A finished sweep. */
@@ -162,6 +166,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   };
 
   const exitAt = new Set(opts.testHooks?.exitAt ?? []);
+  const crashAt = new Set(opts.testHooks?.crashAt ?? []);
   const throwAt = new Set(opts.testHooks?.throwAt ?? []);
   const jobs: SweepJob[] = [];
   // remote workers check they read the same data and strategy module as here (one digest per distinct pair)
@@ -175,7 +180,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   points.forEach((params, index) => {
     try {
       const config = applyParams(opts.config, params, opts.configFile);
-      const hook = exitAt.has(index) ? 'exit' : throwAt.has(index) ? 'throw' : undefined;
+      const hook = exitAt.has(index)
+        ? 'exit'
+        : crashAt.has(index)
+          ? 'crash'
+          : throwAt.has(index)
+            ? 'throw'
+            : undefined;
       jobs.push({
         index,
         config,

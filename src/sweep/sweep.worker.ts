@@ -34,10 +34,11 @@ export interface SweepJob {
    */
   readonly data?: readonly DataFileDigest[];
   /**
-   * @internal Test hook: `exit` ends the worker thread (as a crash would) when it receives the job; `throw`
-   * makes the job's backtest throw an untyped error.
+   * @internal Test hook: `exit` ends the worker thread (as a crash would) when it receives the job; `crash`
+   * throws an uncaught error in the thread (its `error` event, then its exit); `throw` makes the job's backtest
+   * throw an untyped error.
    */
-  readonly hook?: 'exit' | 'throw';
+  readonly hook?: 'exit' | 'crash' | 'throw';
 }
 
 /** Headline metrics of one point (from its {@link PerformanceSummary}). */
@@ -87,9 +88,20 @@ export function errorOf(e: unknown): { code: string; message: string } {
   return { code: ErrorCode.SWEEP_WORKER_FAILED, message: e instanceof Error ? e.message : String(e) };
 }
 
-/** The result of a job this worker refuses: `error`, with the run id a backtest of the point would have had. */
+/**
+ * The result of a job this worker refuses: `error`, with the run id a backtest of the point would have had.
+ * Never throws: a run id that cannot be computed here is left out.
+ */
 export function refusedJob(job: SweepJob, error: { code: string; message: string }): SweepPointResult {
-  return { index: job.index, runId: runIdOf(job.config, job.seed, job.window), params: job.params, error };
+  let runId: string | undefined;
+  try {
+    runId = runIdOf(job.config, job.seed, job.window);
+  } catch {
+    // no run id; the error says what went wrong with the point
+  }
+  return runId === undefined
+    ? { index: job.index, params: job.params, error }
+    : { index: job.index, runId, params: job.params, error };
 }
 
 /** Run one job's backtest in memory on this thread (what a worker does with each job it receives). */
@@ -143,6 +155,7 @@ if (!isMainThread && parentPort && data?.tag === TAG) {
   const port = parentPort;
   port.on('message', async (job: SweepJob) => {
     if (job.hook === 'exit') process.exit(70);
+    if (job.hook === 'crash') throw new Error('sweep test hook: crash');
     port.postMessage(await runSweepJob(job));
   });
 }

@@ -3,10 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TradestateError } from '../../src/core/errors.ts';
 import { RedisClient } from '../../src/net/redis.client.ts';
 import { parseParamSpecs } from '../../src/sweep/param-grid.ts';
-import { runSweepWorker } from '../../src/sweep/redis-sweep.ts';
-import { runSweep, sweepJson } from '../../src/sweep/sweep-runner.ts';
+import { runSweepWorker, type SweepWorkerOptions } from '../../src/sweep/redis-sweep.ts';
+import { runSweepJob, type SweepJob, type SweepPointResult } from '../../src/sweep/sweep.worker.ts';
+import { runSweep, type SweepOutcome, sweepJson } from '../../src/sweep/sweep-runner.ts';
+import { fromWire, toWire } from '../../src/sweep/sweep-wire.ts';
 import { startRedis } from '../support/redis.ts';
 import { REPO_ROOT, sharedData } from '../support/shared-data.ts';
 
@@ -23,6 +26,8 @@ const raw = {
   execution: { commission: { bps: 1, minimum: 0.5 }, slippage: { bps: 2 } }
 };
 const axes = parseParamSpecs(['strategy.params.fast=3,5', 'strategy.params.slow=10,20']);
+const JOBS = 'tradestate:sweep:jobs';
+const PENDING = 'tradestate:sweep:pending';
 
 beforeAll(async () => {
   writeFileSync(FILE, JSON.stringify(raw)); // YAML is a superset of JSON
@@ -55,12 +60,38 @@ async function eventually(pred: () => Promise<boolean>, ms: number, what: string
 }
 
 /** Start an in-process sweep worker (one thread); returns the promise of the points it ran. */
-function worker(id: string, url = server.url): Promise<number> {
+function worker(id: string, url = server.url, more: Partial<SweepWorkerOptions> = {}): Promise<number> {
   const stop = new AbortController();
   stops.push(() => stop.abort());
-  const p = runSweepWorker({ url, id, signal: stop.signal });
+  const p = runSweepWorker({ url, id, signal: stop.signal, ...more });
   running.push(p);
   return p;
+}
+
+/** A sweep run in the background: `done` tells whether it has settled; `outcome` is its result or error. */
+function background(p: Promise<SweepOutcome>): {
+  done: () => boolean;
+  outcome: Promise<SweepOutcome | unknown>;
+} {
+  let settled = false;
+  const outcome = p.then(
+    (s) => s,
+    (e: unknown) => e
+  );
+  void outcome.then(() => {
+    settled = true;
+  });
+  return { done: () => settled, outcome };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Answer a point taken by hand as runSweepWorker does: the result, and the point cleared from pending. */
+async function answer(sweep: string, env: string, worker: string, result: SweepPointResult): Promise<void> {
+  await admin.command('MULTI');
+  await admin.command('RPUSH', `tradestate:sweep:${sweep}:results`, toWire({ worker, result }));
+  await admin.command('LREM', PENDING, 1, env);
+  await admin.command('EXEC');
 }
 
 describe('distributed sweeps through a real Redis', () => {
@@ -203,5 +234,137 @@ describe('distributed sweeps through a real Redis', () => {
       code: 'TRD_ERR_REDIS_UNAVAILABLE'
     });
     await expect(runSweepWorker({ url })).rejects.toMatchObject({ code: 'TRD_ERR_REDIS_UNAVAILABLE' });
+  });
+
+  it('a point queued again after its worker died waits idleMs anew for a worker, though its lease was longer', async () => {
+    const one = parseParamSpecs(['strategy.params.fast=3']);
+    const sweep = background(
+      runSweep({
+        config: raw,
+        configFile: FILE,
+        axes: one,
+        redis: { url: server.url, leaseMs: 2_000, idleMs: 1_000, pollMs: 20 }
+      })
+    );
+    await eventually(async () => (await admin.command('LLEN', JOBS)) === 1, 10_000, 'the point');
+    // a worker takes the point and dies
+    const env = (await admin.command('LMOVE', JOBS, PENDING, 'LEFT', 'RIGHT')) as string;
+    const { sweep: id, job } = fromWire(env) as { sweep: string; job: SweepJob };
+    const result = await runSweepJob(job); // what the next worker will answer
+    // its lease runs out (after longer than idleMs): the point is queued again
+    await eventually(
+      async () => sweep.done() || (await admin.command('LLEN', JOBS)) === 1,
+      10_000,
+      'the point queued again'
+    );
+    // a worker comes up well within idleMs of that, takes the point and answers (played here, so that how long
+    // a backtest takes on a busy machine does not matter)
+    await sleep(300);
+    expect(sweep.done() ? await sweep.outcome : 'still waiting').toBe('still waiting');
+    expect(await admin.command('LMOVE', JOBS, PENDING, 'LEFT', 'RIGHT')).toBe(env);
+    await answer(id, env, 'late', result);
+    expect(await sweep.outcome).toMatchObject({ failed: 0, workers: 1, results: [result] });
+  });
+
+  it('a slow worker answering after its lease ran out: the copy queued again is withdrawn with the sweep', async () => {
+    const one = parseParamSpecs(['strategy.params.fast=3']);
+    const sweep = runSweep({
+      config: raw,
+      configFile: FILE,
+      axes: one,
+      redis: { url: server.url, leaseMs: 300, pollMs: 20 }
+    });
+    await eventually(async () => (await admin.command('LLEN', JOBS)) === 1, 10_000, 'the point');
+    const env = (await admin.command('LMOVE', JOBS, PENDING, 'LEFT', 'RIGHT')) as string;
+    await eventually(async () => (await admin.command('LLEN', JOBS)) === 1, 10_000, 'the point queued again');
+    // the slow worker answers after all
+    const { sweep: id, job } = fromWire(env) as { sweep: string; job: SweepJob };
+    const result = await runSweepJob(job);
+    await answer(id, env, 'slow', result);
+    const s = await sweep;
+    expect(s.failed).toBe(0);
+    expect(s.results[0]).toEqual(result);
+    expect(await admin.command('KEYS', '*')).toEqual([]);
+  });
+  it('malformed jobs on the shared queue: dropped and reported, or answered as failed when they name a sweep and a point; the worker goes on', async () => {
+    const answerable = { sweep: 'other', job: { index: 4, params: { 'strategy.params.fast': 3 } } }; // no config
+    await admin.command(
+      'RPUSH',
+      JOBS,
+      'not json',
+      'null',
+      '[1]',
+      toWire({ sweep: 'other', job: 'x' }),
+      toWire({ ...answerable, sweep: 'not a sweep id!' }),
+      toWire(answerable)
+    );
+    const invalid: TradestateError[] = [];
+    const results: SweepPointResult[] = [];
+    void worker('w1', server.url, { onInvalid: (e) => invalid.push(e), onResult: (r) => results.push(r) });
+    await eventually(async () => invalid.length + results.length === 6, 10_000, 'every job handled');
+    expect(invalid.map((e) => e.code)).toEqual(Array(5).fill('TRD_ERR_MESSAGE_INVALID'));
+    expect(results).toMatchObject([
+      { index: 4, params: answerable.job.params, error: { code: 'TRD_ERR_MESSAGE_INVALID' } }
+    ]);
+    // the answer went to its sweep like any point's, and nothing is left held
+    const answers = (await admin.command('LRANGE', 'tradestate:sweep:other:results', 0, -1)) as string[];
+    expect(answers.map((a) => fromWire(a))).toMatchObject([{ worker: 'w1#0', result: results[0] }]);
+    expect(await admin.command('LLEN', PENDING)).toBe(0);
+    expect(await admin.command('LLEN', JOBS)).toBe(0);
+    // the worker still takes points
+    const s = await runSweep({
+      config: raw,
+      configFile: FILE,
+      axes,
+      redis: { url: server.url, pollMs: 50, idleMs: 5_000 }
+    });
+    expect(s).toMatchObject({ failed: 0, workers: 1 });
+  });
+
+  it('a worker thread that dies of an uncaught error fails its point with that error; the worker goes on', async () => {
+    void worker('w1');
+    const s = await runSweep({
+      config: raw,
+      configFile: FILE,
+      axes,
+      redis: { url: server.url, pollMs: 100 },
+      testHooks: { crashAt: [1] }
+    });
+    expect(s.failed).toBe(1);
+    expect(s.results[1]!.error).toMatchObject({ code: 'TRD_ERR_SWEEP_WORKER_FAILED' });
+    expect(s.results[1]!.error!.message).toContain('sweep test hook: crash');
+    expect(s.results.filter((r) => r.metrics).map((r) => r.index)).toEqual([0, 2, 3]);
+  });
+
+  it('malformed results: one naming a point of the sweep fails that point (TRD_ERR_MESSAGE_INVALID), others are ignored', async () => {
+    const two = parseParamSpecs(['strategy.params.fast=3,5']);
+    const sweep = runSweep({
+      config: raw,
+      configFile: FILE,
+      axes: two,
+      redis: { url: server.url, pollMs: 20 }
+    });
+    await eventually(async () => (await admin.command('LLEN', JOBS)) === 2, 10_000, 'the points');
+    const [env0, env1] = (await admin.command('LRANGE', JOBS, 0, -1)) as string[];
+    const { sweep: id } = fromWire(env0!) as { sweep: string };
+    const { job } = fromWire(env1!) as { job: SweepJob };
+    const failed = { code: 'TRD_ERR_SWEEP_DATA_MISMATCH', message: 'refused' };
+    await admin.command(
+      'RPUSH',
+      `tradestate:sweep:${id}:results`,
+      'not json',
+      'null',
+      toWire({ worker: 'x', result: null }),
+      toWire({ worker: 'x', result: { index: 99, params: {}, error: failed } }), // no such point
+      toWire({ worker: 'x', result: { index: 0, params: {}, metrics: { sharpe: 'high' } } }),
+      toWire({ worker: 'y', result: { index: 1, runId: 'r', params: job.params, error: failed } })
+    );
+    const s = await sweep;
+    expect(s.results[0]!.error?.code).toBe('TRD_ERR_MESSAGE_INVALID');
+    expect(s.results[0]!.params).toEqual({ 'strategy.params.fast': 3 });
+    expect(s.results[1]).toEqual({ index: 1, runId: 'r', params: job.params, error: failed });
+    expect(s.workers).toBe(1);
+    // neither point was taken: both are withdrawn, though both have a result
+    expect(await admin.command('KEYS', '*')).toEqual([]);
   });
 });
