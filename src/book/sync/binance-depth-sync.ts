@@ -100,6 +100,8 @@ export class BinanceDepthSync {
   /** The levels of the event being applied, in ticks and lots, bids first (reused: no per-event allocation). */
   readonly #px: number[] = [];
   readonly #qty: number[] = [];
+  /** Levels of the event in {@link #px} / {@link #qty} (written by index: setting `length` would drop the storage). */
+  #levels = 0;
 
   constructor(instrument: TickLot, opts: { maxBuffer?: number } = {}) {
     this.instrument = instrument;
@@ -207,7 +209,7 @@ export class BinanceDepthSync {
     const px = this.#px;
     const qty = this.#qty;
     try {
-      for (let i = 0; i < px.length; i++)
+      for (let i = 0; i < this.#levels; i++)
         this.#book.set(i < bids ? BookSide.BID : BookSide.ASK, px[i]!, qty[i]!);
     } catch (e) {
       this.#fail(); // converted levels always fit the book; never leave part of an update behind anyway
@@ -230,18 +232,19 @@ export class BinanceDepthSync {
   #convert(ev: BinanceDepthEvent): number {
     const px = this.#px;
     const qty = this.#qty;
-    px.length = 0;
-    qty.length = 0;
+    let n = 0;
+    this.#levels = 0;
     try {
       for (const [p, q] of ev.b) {
-        px.push(ticks(this.instrument, p));
-        qty.push(lots(this.instrument, q));
+        px[n] = ticks(this.instrument, p);
+        qty[n++] = lots(this.instrument, q);
       }
-      const bids = px.length;
+      const bids = n;
       for (const [p, q] of ev.a) {
-        px.push(ticks(this.instrument, p));
-        qty.push(lots(this.instrument, q));
+        px[n] = ticks(this.instrument, p);
+        qty[n++] = lots(this.instrument, q);
       }
+      this.#levels = n;
       return bids;
     } catch (e) {
       this.stats.refused++;

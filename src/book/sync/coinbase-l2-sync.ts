@@ -127,19 +127,18 @@ export class CoinbaseL2Sync {
       this.stats.notSynced++;
       return CoinbaseFrameResult.NOT_SYNCED;
     }
+    // written by index (setting `length` would drop the arrays' storage)
     const sides = this.#side;
     const prices = this.#px;
     const sizes = this.#qty;
-    sides.length = 0;
-    prices.length = 0;
-    sizes.length = 0;
+    let n = 0;
     try {
       for (const [side, px, sz] of u.changes) {
-        sides.push(side === 'buy' ? BookSide.BID : BookSide.ASK);
-        prices.push(ticks(p.inst, px));
-        sizes.push(lots(p.inst, sz));
+        sides[n] = side === 'buy' ? BookSide.BID : BookSide.ASK;
+        prices[n] = ticks(p.inst, px);
+        sizes[n++] = lots(p.inst, sz);
       }
-      for (let i = 0; i < sides.length; i++) {
+      for (let i = 0; i < n; i++) {
         const bs = sides[i]!;
         const price = prices[i]!;
         const qty = sizes[i]!;
