@@ -62,6 +62,21 @@ export class BookSequencer {
     this.#status = SyncStatus.SYNCED;
   }
 
+  /**
+   * Apply a snapshot as of `seq` with `load`: synced at `seq` once it has loaded; if it throws, `clear` empties
+   * the book, the status goes back to AWAITING_SNAPSHOT and the error is rethrown (never half loaded).
+   */
+  loadSnapshot(seq: number, load: () => void, clear: () => void): void {
+    try {
+      load();
+    } catch (e) {
+      this.reset();
+      clear();
+      throw e;
+    }
+    this.snapshot(seq);
+  }
+
   /** Classify the update covering `[first, last]`; on APPLY, `lastSeq` becomes `last`. */
   check(first: number, last: number): UpdateVerdict {
     if (this.#status !== SyncStatus.SYNCED) return UpdateVerdict.NOT_SYNCED;

@@ -52,14 +52,11 @@ export class SequencedL2Book {
    */
   applySnapshot(seq: number, snap: L2BookSnapshot): void {
     this.#open = false;
-    try {
-      this.#book.loadSnapshot(snap);
-    } catch (e) {
-      this.#seq.reset();
-      this.#book.clear();
-      throw e;
-    }
-    this.#seq.snapshot(seq);
+    this.#seq.loadSnapshot(
+      seq,
+      () => this.#book.loadSnapshot(snap),
+      () => this.#book.clear()
+    );
   }
 
   /** Open the update covering sequence ids `[first, last]`; only on APPLY may levels be {@link set}. */

@@ -43,14 +43,11 @@ export class SequencedL3Book {
    */
   applySnapshot(seq: number, snap: L3BookSnapshot): void {
     this.#open = false;
-    try {
-      this.#book.loadSnapshot(snap);
-    } catch (e) {
-      this.#seq.reset();
-      this.#book.clear();
-      throw e;
-    }
-    this.#seq.snapshot(seq);
+    this.#seq.loadSnapshot(
+      seq,
+      () => this.#book.loadSnapshot(snap),
+      () => this.#book.clear()
+    );
   }
 
   /** Open the update with sequence id `seq` (or the range `[seq, last]`). */
