@@ -111,12 +111,15 @@ const max = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b > a
 const min = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b < a ? b : a);
 
 /**
- * The stored timeframe to read for `tf`: `tf` itself, or the coarsest stored one whose bars tile `tf`'s buckets, so
- * that no input bar straddles a bucket's edge (stored intraday bars are aligned on the UTC epoch, as the resampler
- * makes them): for an intraday `tf`, a width dividing it; for daily bars, a width dividing the UTC day (`24x7`), or
- * for NYSE sessions 30 minutes (`regular`: 09:30–16:00, 13:00 on early closes) or an hour (`all`: 04:00–20:00).
- * An hour-aligned 1h bar [09:00, 10:00) would otherwise be dropped by the session filter, and the daily bar with it
- * its first half hour. Nothing to resample from is `TRD_ERR_DATA_NOT_FOUND`.
+ * The stored timeframe to read for `tf`: `tf` itself, or else the coarsest finer intraday one whose bars tile `tf`'s
+ * buckets on this calendar and session, so that no input bar straddles a bucket's edge or the session open
+ * (buckets are aligned on the UTC epoch; NYSE regular sessions open at 09:30): its width must divide
+ * gcd(`tf`, 30 min) for intraday NYSE `regular` bars, gcd(`tf`, 1 h) for `all` (04:00–20:00), 30 min for daily
+ * NYSE `regular` bars, an hour for daily `all` bars, and `tf` or the UTC day on `24x7`. When none does, the coarsest
+ * finer intraday one whose width divides `tf`'s: stored intraday bars need not be aligned on the UTC epoch (a
+ * yfinance or CSV 60m series opens at 09:30, 10:30 … 15:30 and tiles a session), so the resampler decides from the
+ * data, and refuses (`TRD_ERR_DATA_INVALID`, when read) a bar it cannot place exactly — an hour-aligned 1h bar
+ * [09:00, 10:00) straddles the open of a daily or 2h NYSE bar. Nothing finer stored is `TRD_ERR_DATA_NOT_FOUND`.
  */
 export function chooseSource(
   store: ParquetStore,
@@ -127,24 +130,26 @@ export function chooseSource(
   const stored = store.barTimeframes(symbol);
   const exact = stored.find((s) => s.label === tf.label);
   if (exact) return exact;
-  const tile = tf.intraday
-    ? tf.ns
-    : rs.calendar === '24x7'
-      ? NS_PER_DAY
-      : (rs.session ?? 'regular') === 'regular'
-        ? 30n * NS_PER_MIN
-        : NS_PER_HOUR;
-  const finer = stored.filter((s) => s.intraday && s.ns < tf.ns && tile % s.ns === 0n);
-  const best = finer[finer.length - 1];
+  const width = tf.intraday ? tf.ns : NS_PER_DAY;
+  const grid =
+    rs.calendar === '24x7' ? width : (rs.session ?? 'regular') === 'regular' ? 30n * NS_PER_MIN : NS_PER_HOUR;
+  const tile = gcd(width, grid);
+  const finer = stored.filter((s) => s.intraday && s.ns < tf.ns && width % s.ns === 0n);
+  const best = finer.findLast((s) => tile % s.ns === 0n) ?? finer[finer.length - 1];
   if (!best) {
     const labels = stored.map((s) => s.label);
     throw new TradestateError(
       ErrorCode.DATA_NOT_FOUND,
-      `no ${tf.label} bars for ${symbol} and no stored timeframe to resample them from exactly (stored: ${labels.join(', ') || 'none'}; it must divide ${tf.intraday ? tf.label : `${tile / NS_PER_MIN} minutes`})`,
+      `no ${tf.label} bars for ${symbol} and no finer stored timeframe to resample them from (stored: ${labels.join(', ') || 'none'}; its width must divide ${tf.intraday ? tf.label : '1d'})`,
       { symbol, timeframe: tf.label, stored: labels }
     );
   }
   return best;
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
 }
 
 async function* symbolStream(

@@ -29,6 +29,9 @@ export interface GapReport {
  * Find and treat gaps in a series of one timeframe. Expected intervals follow the calendar: `24x7`
  * expects every interval; `nyse` only intervals inside the regular session of trading days (overnight,
  * weekends and holidays are not gaps). Returns new columns and a report.
+ * Gaps are counted on the resampler's grid ({@link expectedOpensBetween}); `forward-fill` puts each inserted bar on
+ * the data's own spacing (the previous bar's offset from that grid: 10:30 between session-aligned 60m bars opening
+ * at 09:30 and 11:30), so it never overlaps a real bar.
  */
 export function fillGaps(
   c: BarColumns,
@@ -39,24 +42,41 @@ export function fillGaps(
   let gaps = 0;
   let missing = 0;
   let longest = 0;
+  let filled = 0;
   const inserts: { at: number; opens: Nanos[] }[] = [];
   const flags = new Uint8Array(c.flags);
   for (let i = 1; i < c.length; i++) {
-    const opens = expectedOpensBetween(c.tsOpen[i - 1]!, c.tsOpen[i]!, tf, calendar);
+    const a = c.tsOpen[i - 1]!;
+    const b = c.tsOpen[i]!;
+    const opens = expectedOpensBetween(a, b, tf, calendar);
     const n = opens.length;
     if (n > 0) {
       gaps++;
       missing += n;
       if (n > longest) longest = n;
       if (policy === 'none') flags[i] = flags[i]! | BarFlag.GAP_BEFORE;
-      if (policy === 'forward-fill') inserts.push({ at: i, opens });
+      if (policy === 'forward-fill') {
+        // the gap is found on the resampler's grid, the bar put on the data's own: each expected bucket is
+        // shifted by the previous bar's offset from the grid (session-aligned 60m bars open at 09:30, 10:30 …,
+        // so the one missing in [10:00, 11:00) opens at 10:30); one that would overlap a real bar is left out
+        const shift = calendar === 'nyse' ? a - bucketStart(a, tf.ns) : 0n;
+        const fit: Nanos[] = [];
+        for (const t of opens) {
+          const at = t + shift;
+          if (at >= c.tsEvent[i - 1]! && at + tf.ns <= b) fit.push(at);
+        }
+        if (fit.length > 0) {
+          inserts.push({ at: i, opens: fit });
+          filled += fit.length;
+        }
+      }
     }
   }
   const report = { gaps, missing, longest };
   if (policy !== 'forward-fill' || inserts.length === 0) {
     return { cols: { ...c, flags }, report };
   }
-  const out = allocBarColumns(c.length + missing);
+  const out = allocBarColumns(c.length + filled);
   let o = 0;
   let k = 0;
   for (let i = 0; i < c.length; i++) {

@@ -1,5 +1,5 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type Nanos, NS_PER_DAY } from '../core/nanos.ts';
+import { isoFromNs, type Nanos, NS_PER_DAY } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { type BarColumns, barsToColumns } from './columns.ts';
 import { type NyseSessionTimes, nyLocal, nyseDay, nyseSessionUtc } from './nyse-calendar.ts';
@@ -22,6 +22,9 @@ export interface ResampleOptions {
  * close, volume = sum, flags = OR). Intraday buckets are aligned on the UTC epoch ([k·w, (k+1)·w));
  * daily buckets follow the calendar. A bucket's tsEvent is its end, never the time of its last input
  * bar: a 5-minute bar is knowable only when its five minutes are over, whether or not trades came.
+ * An input bar `[tsOpen, tsEvent)` it cannot place exactly — straddling a bucket's edge, or an NYSE session's
+ * start (an hour-aligned 1h bar [09:00, 10:00) for regular bars) — is refused, `TRD_ERR_DATA_INVALID`; one running
+ * past the session's end is its last bar, cut by the close (session-aligned 60m bars: 15:30–16:00).
  */
 export class BarResampler {
   readonly #tf: Timeframe;
@@ -68,34 +71,72 @@ export class BarResampler {
     return day;
   }
 
-  /** Bucket [start, end) of a bar opening at `tsOpen`, or undefined when the session filter drops it. */
-  #bucket(tsOpen: Nanos): { start: Nanos; end: Nanos } | undefined {
+  /**
+   * Bucket [start, end) of a bar `[tsOpen, tsEvent)`, or undefined when the session filter drops it (by its open).
+   * Refuses (`TRD_ERR_DATA_INVALID`) a bar that cannot be placed exactly: one that straddles a bucket's edge, or
+   * (NYSE) opens before the sessions kept and ends inside them. A bar that opens inside them and runs past their end
+   * is the session's last bar, cut by the close (a session-aligned 60m bar opening at 15:30 holds 15:30–16:00): it
+   * only has to fit its bucket up to the close.
+   */
+  #bucket(tsOpen: Nanos, tsEvent: Nanos): { start: Nanos; end: Nanos } | undefined {
     const tf = this.#tf;
+    let last = tsEvent; // where the bar's content ends
     if (this.#opts.calendar === 'nyse') {
       const day = this.#nyseDayOf(tsOpen);
-      if (!day.trading || tsOpen < day.pre || tsOpen >= day.post) return undefined;
-      if (this.#opts.session === 'regular' && (tsOpen < day.open || tsOpen >= day.close)) return undefined;
-      if (!tf.intraday) {
-        return this.#opts.session === 'regular'
-          ? { start: day.open, end: day.close }
-          : { start: day.pre, end: day.post };
+      if (!day.trading || tsOpen >= day.post) return undefined;
+      const regular = this.#opts.session === 'regular';
+      const from = regular ? day.open : day.pre;
+      const to = regular ? day.close : day.post;
+      if (tsOpen < from) {
+        if (tsEvent > from) this.#straddles(tsOpen, tsEvent, from, 'the session open');
+        return undefined;
       }
+      if (tsOpen >= to) return undefined;
+      if (!tf.intraday) return { start: from, end: to };
+      if (last > to) last = to;
     } else if (!tf.intraday) {
       const start = bucketStart(tsOpen, NS_PER_DAY);
+      if (last > start + NS_PER_DAY) this.#straddles(tsOpen, tsEvent, start + NS_PER_DAY, 'the day boundary');
       return { start, end: start + NS_PER_DAY };
     }
     const start = bucketStart(tsOpen, tf.ns);
-    return { start, end: start + tf.ns };
+    const end = start + tf.ns;
+    if (last > end) this.#straddles(tsOpen, tsEvent, end, `the ${tf.label} bucket boundary`);
+    return { start, end };
+  }
+
+  #straddles(tsOpen: Nanos, tsEvent: Nanos, edge: Nanos, what: string): never {
+    const tf = this.#tf.label;
+    throw new TradestateError(
+      ErrorCode.DATA_INVALID,
+      `cannot resample to ${tf} exactly: the input bar [${isoFromNs(tsOpen)}, ${isoFromNs(tsEvent)}) straddles ${what} at ${isoFromNs(edge)} (read a finer timeframe whose bars tile the ${tf} buckets)`,
+      {
+        timeframe: tf,
+        inputWidthNs: (tsEvent - tsOpen).toString(),
+        tsOpen: tsOpen.toString(),
+        tsEvent: tsEvent.toString(),
+        edge: edge.toString()
+      }
+    );
   }
 
   /** Push one bar; returns the bucket it completed, if any. */
   push(b: Bar): Bar | undefined {
     this.#instrumentId = b.instrumentId;
-    return this.#push(b.tsOpen, b.open, b.high, b.low, b.close, b.volume, 0);
+    return this.#push(b.tsOpen, b.tsEvent, b.open, b.high, b.low, b.close, b.volume, 0);
   }
 
-  #push(tsOpen: Nanos, o: number, h: number, l: number, c: number, v: number, f: number): Bar | undefined {
-    const bk = this.#bucket(tsOpen);
+  #push(
+    tsOpen: Nanos,
+    tsEvent: Nanos,
+    o: number,
+    h: number,
+    l: number,
+    c: number,
+    v: number,
+    f: number
+  ): Bar | undefined {
+    const bk = this.#bucket(tsOpen, tsEvent);
     if (!bk) return undefined;
     const cur = this.#cur;
     if (cur && cur.start === bk.start) {
@@ -140,6 +181,7 @@ export class BarResampler {
     for (let i = 0; i < c.length; i++) {
       const done = this.#push(
         c.tsOpen[i]!,
+        c.tsEvent[i]!,
         c.open[i]!,
         c.high[i]!,
         c.low[i]!,
@@ -154,7 +196,7 @@ export class BarResampler {
 
   /** Whether a bar opening at `tsOpen` is inside the sessions kept (see {@link ResampleOptions.session}). */
   keeps(tsOpen: Nanos): boolean {
-    return this.#bucket(tsOpen) !== undefined;
+    return this.#bucket(tsOpen, tsOpen) !== undefined;
   }
 
   /** The bucket now being filled (`[start, end)`), if any. */

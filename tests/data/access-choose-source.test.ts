@@ -84,8 +84,10 @@ describe('chooseSource: the stored timeframe a resampled one is made from', () =
       await store.writeBars('X', tf('30m'), barsToColumns(resampleBars(session, tf('30m'), nyse)));
       expect(chooseSource(store, 'X', tf('1d')).label).toBe('30m');
       expect(await collect(getBars(store, ['X'], undefined, undefined, '1d'))).toEqual(days);
-      // intraday targets still use the hours (both are aligned on the epoch)
-      expect(chooseSource(store, 'X', tf('2h')).label).toBe('1h');
+      // an intraday NYSE target too: the hour-aligned 1h bar [09:00, 10:00) straddles the 09:30 open (2h bucket 09:00–11:00)
+      expect(chooseSource(store, 'X', tf('2h')).label).toBe('30m');
+      // with extended hours the session (04:00–20:00) is whole hours: 1h bars tile 2h buckets
+      expect(chooseSource(store, 'X', tf('2h'), { calendar: 'nyse', session: 'all' }).label).toBe('1h');
       // with extended hours the day is 04:00–20:00, whole hours: 1h bars tile it
       expect(chooseSource(store, 'X', tf('1d'), { calendar: 'nyse', session: 'all' }).label).toBe('1h');
       const all = await collect(getBars(store, ['X'], undefined, undefined, '1d', { session: 'all' }));
@@ -95,15 +97,89 @@ describe('chooseSource: the stored timeframe a resampled one is made from', () =
     }
   });
 
-  it('NYSE daily bars from 1h bars alone are refused (DATA_NOT_FOUND), not made without the first half hour', async () => {
+  it('NYSE daily bars from hour-aligned 1h bars alone are refused (DATA_INVALID), not made without the first half hour', async () => {
     const store = await storeWith('nyse', { '1h': resampleBars(session, tf('1h'), nyse) });
     try {
-      expect(() => getBars(store, ['X'], undefined, undefined, '1d')).toThrow(
+      expect(chooseSource(store, 'X', tf('1d')).label).toBe('1h'); // nothing tiles: the resampler decides
+      await expect(collect(getBars(store, ['X'], undefined, undefined, '1d'))).rejects.toMatchObject({
+        code: 'TRD_ERR_DATA_INVALID',
+        context: expect.objectContaining({
+          timeframe: '1d',
+          tsOpen: nsFromIso('2024-03-05T14:00:00Z').toString()
+        })
+      });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('nothing finer stored is DATA_NOT_FOUND', async () => {
+    const store = await storeWith('nyse', { '1h': resampleBars(session, tf('1h'), nyse) });
+    try {
+      expect(() => getBars(store, ['X'], undefined, undefined, '30m')).toThrow(
         expect.objectContaining({
           code: 'TRD_ERR_DATA_NOT_FOUND',
-          context: expect.objectContaining({ symbol: 'X', timeframe: '1d', stored: ['1h'] })
+          context: expect.objectContaining({ symbol: 'X', timeframe: '30m', stored: ['1h'] })
         })
       );
+    } finally {
+      store.close();
+    }
+  });
+
+  it('2h NYSE bars: from hour-aligned 1h bars alone a typed error naming the bar; with 1m stored, the 1m bars', async () => {
+    const store = await storeWith('nyse', { '1h': resampleBars(session, tf('1h'), nyse) });
+    try {
+      await expect(collect(getBars(store, ['X'], undefined, undefined, '2h'))).rejects.toMatchObject({
+        code: 'TRD_ERR_DATA_INVALID',
+        message: expect.stringContaining('2024-03-05T14:00:00'),
+        context: expect.objectContaining({
+          timeframe: '2h',
+          tsOpen: nsFromIso('2024-03-05T14:00:00Z').toString()
+        })
+      });
+      await store.writeBars('X', tf('1m'), barsToColumns(session));
+      expect(chooseSource(store, 'X', tf('2h')).label).toBe('1m');
+      const got = await collect(getBars(store, ['X'], undefined, undefined, '2h'));
+      // [09:00, 11:00) EST holds 09:30–10:59: the first half hour is not lost
+      expect(got[0]).toMatchObject({ tsOpen: nsFromIso('2024-03-05T14:00:00Z'), open: 100, volume: 90 });
+      expect(got[1]).toMatchObject({ tsOpen: nsFromIso('2024-03-05T16:00:00Z'), open: 190, volume: 120 });
+      expect(got.reduce((v, b) => v + b.volume, 0)).toBe(390);
+      const want = resampleBars(session, tf('2h'), nyse).map((b) => ({ ...b, instrumentId: 'X@V' }));
+      expect(got).toEqual(want);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('NYSE daily bars from session-aligned 1h bars (09:30 … 15:30, yfinance 60m, CSV): the session exactly', async () => {
+    const h = minutes(nsFromIso('2024-03-05T14:30:00Z'), 7).map((b, i) => ({
+      ...b,
+      tsOpen: nsFromIso('2024-03-05T14:30:00Z') + BigInt(i) * 60n * NS_PER_MIN,
+      tsEvent: nsFromIso('2024-03-05T15:30:00Z') + BigInt(i) * 60n * NS_PER_MIN,
+      volume: 10 + i
+    }));
+    const store = await storeWith('nyse', { '1h': h });
+    try {
+      expect(chooseSource(store, 'X', tf('1d')).label).toBe('1h');
+      expect(await collect(getBars(store, ['X'], undefined, undefined, '1d'))).toEqual([
+        {
+          type: 'market.bar',
+          instrumentId: 'X@V',
+          tsOpen: nsFromIso('2024-03-05T14:30:00Z'),
+          tsEvent: nsFromIso('2024-03-05T21:00:00Z'),
+          tsInit: nsFromIso('2024-03-05T21:00:00Z'),
+          open: 100,
+          high: 106,
+          low: 100,
+          close: 106,
+          volume: 7 * 10 + 21
+        }
+      ]);
+      // but they straddle the edges of 2h buckets: refused, not misplaced
+      await expect(collect(getBars(store, ['X'], undefined, undefined, '2h'))).rejects.toMatchObject({
+        code: 'TRD_ERR_DATA_INVALID'
+      });
     } finally {
       store.close();
     }

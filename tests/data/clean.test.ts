@@ -129,6 +129,33 @@ describe('gaps on the NYSE calendar: the resampler’s grid', () => {
     }
     expect(fillGaps(c, tf, 'none', 'nyse').report.gaps).toBe(0);
   });
+
+  it('forward-fill on session-aligned bars puts the missing bar on their spacing (10:30), overlapping none', () => {
+    const tf = parseTimeframe('1h');
+    const c = allocBarColumns(14);
+    for (let i = 0; i < 14; i++) {
+      c.tsOpen[i] = nsFromIso(`2025-07-0${i < 7 ? 1 : 2}T${13 + (i % 7)}:30:00Z`);
+      c.tsEvent[i] = c.tsOpen[i]! + tf.ns;
+      c.close[i] = i;
+    }
+    const keep = (j: number) => j !== 1 && j !== 7; // 10:30 of day 1, and 09:30 (the first bar) of day 2
+    const holed = allocBarColumns(12);
+    for (let i = 0, o = 0; i < 14; i++) {
+      if (!keep(i)) continue;
+      holed.tsOpen[o] = c.tsOpen[i]!;
+      holed.tsEvent[o] = c.tsEvent[i]!;
+      holed.close[o] = c.close[i]!;
+      o++;
+    }
+    const { cols, report } = fillGaps(holed, tf, 'forward-fill', 'nyse');
+    expect(report).toEqual({ gaps: 2, missing: 2, longest: 1 });
+    expect(opens(cols)).toEqual(opens(c));
+    expect(cols.flags[1]).toBe(BarFlag.FILLED);
+    expect(cols.close[1]).toBe(0);
+    expect(cols.flags[7]).toBe(BarFlag.FILLED);
+    expect(cols.close[7]).toBe(6); // the previous session's last close
+    for (let i = 1; i < cols.length; i++) expect(cols.tsOpen[i]! >= cols.tsEvent[i - 1]!).toBe(true);
+  });
 });
 
 describe('corporate actions', () => {
