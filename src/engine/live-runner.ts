@@ -345,7 +345,23 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
         }
         if (md.type !== 'market.bar') return;
         if (rollup === undefined) return showBar(md);
-        const step = rollup.push(md, clock.now());
+        let step: ReturnType<typeof rollup.push>;
+        try {
+          step = rollup.push(md, clock.now());
+        } catch (e) {
+          // a bar the rollup cannot place (it straddles a bucket's edge): logged and left out, never a crash
+          const { instrumentId, tsOpen, tsEvent } = md;
+          const code = isTradestateError(e) ? e.code : ErrorCode.DATA_INVALID;
+          const message = e instanceof Error ? e.message : String(e);
+          log.append(
+            clock.now(),
+            'market.bar_refused',
+            'feed',
+            { instrumentId },
+            { tsOpen, tsEvent, code, message }
+          );
+          return;
+        }
         if (step.late) {
           // a bar of a bucket the strategy has already been shown: bars are never revised
           const { instrumentId, tsOpen, tsEvent } = md;
