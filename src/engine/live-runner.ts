@@ -211,9 +211,12 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   let rt: TradingRuntime | undefined;
   let closeQuietBuckets: ReturnType<typeof setInterval> | undefined;
   let drainQueued = false;
+  // set once the session's log is closing (run.completed or run.failed): a drain or an error still queued then is
+  // dropped, not appended to the closed log from a microtask (where its throw would kill the process)
+  let ended = false;
   const drain = (): void => {
     drainQueued = false;
-    if (rt) for (const r of venue.drain()) rt.deliver(r);
+    if (rt && !ended) for (const r of venue.drain()) rt.deliver(r);
   };
   const venue = new GatewayOrderVenue({
     name: connection.name,
@@ -230,6 +233,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       ? e
       : new TradestateError(ErrorCode.VENUE_UNAVAILABLE, `${source}: ${String(e)}`, { source }, { cause: e });
     errors.push(err);
+    if (ended) return;
     const ts = clock.now();
     log.append(
       ts,
@@ -243,7 +247,6 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
 
   // from here on the session either ends with run.completed or, whatever fails, with run.failed and
   // everything closed
-  let ended = false;
   try {
     log.append(
       start,

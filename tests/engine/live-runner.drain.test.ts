@@ -1,0 +1,110 @@
+import { Subject } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nsFromIso } from '../../src/core/nanos.ts';
+import { parseTimeframe } from '../../src/data/timeframe.ts';
+import { type LiveConnection, runLive } from '../../src/engine/live-runner.ts';
+import type { ExecutionReport } from '../../src/messages/execution-report.ts';
+import type { MarketData } from '../../src/messages/market-data.ts';
+import { LiveClock } from '../../src/time/clock.ts';
+import { smallConfig } from '../support/run-config.ts';
+
+/*
+ * The runner delivers venue reports on a microtask. A report that arrives as the session ends (its drain queued
+ * just before the log closes) must be dropped, not appended to the closed log from that microtask, where the throw
+ * would be uncaught and kill the process. Real sockets cannot place a report inside that microtask on purpose, so
+ * the connection here is a test double whose report stream the test drives; the local-venue sessions in
+ * live-runner.test.ts cover the wiring end to end.
+ */
+
+/** A connection whose trading and market-data streams the test drives. */
+function drivenConnection(over: Partial<LiveConnection> = {}) {
+  const reports = new Subject<ExecutionReport>();
+  const connection: LiveConnection = {
+    name: 'driven',
+    execution: {
+      submit() {},
+      cancel() {},
+      replace() {},
+      reports$: reports,
+      errors$: new Subject(),
+      reconcile: async () => {}
+    },
+    marketData: { subscribe() {}, marketData$: new Subject<MarketData>(), errors$: new Subject() },
+    close: async () => {},
+    ...over
+  };
+  return { connection, reports };
+}
+
+const origQueue = globalThis.queueMicrotask;
+afterEach(() => {
+  globalThis.queueMicrotask = origQueue;
+});
+
+/** Microtasks run as usual; what one throws is kept instead of escaping. */
+function catchMicrotaskThrows(): unknown[] {
+  const escaped: unknown[] = [];
+  globalThis.queueMicrotask = (cb) =>
+    origQueue(() => {
+      try {
+        cb();
+      } catch (e) {
+        escaped.push(e);
+      }
+    });
+  return escaped;
+}
+
+const report = {
+  type: 'exec.report',
+  clientOrderId: 'x-1',
+  venueOrderId: 'v-1',
+  tsEvent: nsFromIso('2024-03-05T15:00:00Z')
+} as unknown as ExecutionReport;
+
+const session = (connection: LiveConnection) => {
+  const stop = new AbortController();
+  stop.abort();
+  return runLive({
+    config: smallConfig({ data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 1 } }),
+    configFile: 't.yaml',
+    clock: new LiveClock(),
+    connection,
+    signal: stop.signal,
+    bars: { timeframe: parseTimeframe('1m'), rollup: undefined },
+    strategy: { id: 's', onBar: () => [], snapshot: () => ({}) }
+  });
+};
+
+describe('runLive: a report that arrives as the session ends', () => {
+  it('on the success path it is dropped, not appended to the closed log', async () => {
+    const escaped = catchMicrotaskThrows();
+    let cashCalls = 0;
+    const d = drivenConnection({
+      cash: async () => {
+        // the venue's answer to the end-of-session cash query comes with a report in the same tick
+        if (++cashCalls > 1) origQueue(() => d.reports.next(report));
+        return 0n;
+      }
+    });
+    const r = await session(d.connection);
+    expect(r.stoppedBy).toBe('signal');
+    await new Promise((res) => setTimeout(res, 20));
+    expect(escaped).toEqual([]);
+  });
+
+  it('on the failure path too: the session rejects with its own error and nothing else escapes', async () => {
+    const escaped = catchMicrotaskThrows();
+    let cashCalls = 0;
+    const d = drivenConnection({
+      cash: async () => {
+        if (++cashCalls === 1) return 0n;
+        origQueue(() => d.reports.next(report));
+        return 1 as unknown as bigint; // a malformed answer fails the session
+      }
+    });
+    await expect(session(d.connection)).rejects.toThrow(TypeError);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(escaped).toEqual([]);
+  });
+});
