@@ -12,7 +12,7 @@ import type { OpenVenueOrder } from '../gateways/alpaca/alpaca-connection.ts';
 import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
 import { appendRunFailed, type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import { type EventLogObserver, fanOut, MeteredEventLog } from '../log/metered-event-log.ts';
-import type { Bar } from '../messages/market-data.ts';
+import type { Bar, MarketData } from '../messages/market-data.ts';
 import type { TradingMetrics } from '../metrics/trading-metrics.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { createStrategy } from '../strategies/registry.ts';
@@ -214,10 +214,22 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   // set once the session's log is closing (run.completed or run.failed): a drain or an error still queued then is
   // dropped, not appended to the closed log from a microtask (where its throw would kill the process)
   let ended = false;
-  const drain = (): void => {
+  // an error out of a stream, timer or microtask callback (a full disk at an append, a record refused) fails the
+  // session like one out of its own steps: it ends with run.failed, instead of escaping as an uncaught error
+  const failure = new AbortController();
+  const guarded =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A): void => {
+      try {
+        f(...a);
+      } catch (e) {
+        if (!failure.signal.aborted) failure.abort(e);
+      }
+    };
+  const drain = guarded((): void => {
     drainQueued = false;
     if (rt && !ended) for (const r of venue.drain()) rt.deliver(r);
-  };
+  });
   const venue = new GatewayOrderVenue({
     name: connection.name,
     gateway: connection.execution,
@@ -265,8 +277,8 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     );
     if (venueStatus !== undefined) log.append(start, 'venue.connected', 'engine', {}, venueStatus);
     // from here on no gateway or feed error goes unlogged (the streams have been connecting since the preflight)
-    subs.push(connection.execution.errors$.subscribe((e) => raised('gateway', e)));
-    subs.push(connection.marketData.errors$.subscribe((e) => raised('feed', e)));
+    subs.push(connection.execution.errors$.subscribe(guarded((e) => raised('gateway', e))));
+    subs.push(connection.marketData.errors$.subscribe(guarded((e) => raised('feed', e))));
 
     const reconciler = reconcilerChild({
       reconcile: () => connection.execution.reconcile(),
@@ -329,56 +341,61 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       opts.onBar?.(bar, bars);
     };
     subs.push(
-      connection.marketData.marketData$.subscribe((md) => {
-        if (stopping || !runtime.trades(md.instrumentId)) return;
-        if (md.type === 'market.quote') {
-          // a strategy with onQuote (the connection subscribed quotes for it) sees them as in a tick backtest
-          if (strategy.onQuote === undefined || !(md.bidPx < md.askPx)) return;
-          drain();
-          runtime.markQuote(md);
-          runtime.publish(md);
-          return;
-        }
-        if (md.type === 'market.trade') {
-          if (strategy.onTrade === undefined) return;
-          drain();
-          runtime.logTrade(md);
-          runtime.publish(md);
-          return;
-        }
-        if (md.type !== 'market.bar') return;
-        if (rollup === undefined) return showBar(md);
-        let step: ReturnType<typeof rollup.push>;
-        try {
-          step = rollup.push(md, clock.now());
-        } catch (e) {
-          // a bar the rollup cannot place (it straddles a bucket's edge): logged and left out, never a crash
-          const { instrumentId, tsOpen, tsEvent } = md;
-          const code = isTradestateError(e) ? e.code : ErrorCode.DATA_INVALID;
-          const message = e instanceof Error ? e.message : String(e);
-          log.append(
-            clock.now(),
-            'market.bar_refused',
-            'feed',
-            { instrumentId },
-            { tsOpen, tsEvent, code, message }
-          );
-          return;
-        }
-        if (step.late) {
-          // a bar of a bucket the strategy has already been shown: bars are never revised
-          const { instrumentId, tsOpen, tsEvent } = md;
-          log.append(clock.now(), 'market.bar_late', 'feed', { instrumentId }, { tsOpen, tsEvent });
-        }
-        for (const bar of step.bars) showBar(bar);
-      })
+      connection.marketData.marketData$.subscribe(
+        guarded((md: MarketData) => {
+          if (stopping || !runtime.trades(md.instrumentId)) return;
+          if (md.type === 'market.quote') {
+            // a strategy with onQuote (the connection subscribed quotes for it) sees them as in a tick backtest
+            if (strategy.onQuote === undefined || !(md.bidPx < md.askPx)) return;
+            drain();
+            runtime.markQuote(md);
+            runtime.publish(md);
+            return;
+          }
+          if (md.type === 'market.trade') {
+            if (strategy.onTrade === undefined) return;
+            drain();
+            runtime.logTrade(md);
+            runtime.publish(md);
+            return;
+          }
+          if (md.type !== 'market.bar') return;
+          if (rollup === undefined) return showBar(md);
+          let step: ReturnType<typeof rollup.push>;
+          try {
+            step = rollup.push(md, clock.now());
+          } catch (e) {
+            // a bar the rollup cannot place (it straddles a bucket's edge): logged and left out, never a crash
+            const { instrumentId, tsOpen, tsEvent } = md;
+            const code = isTradestateError(e) ? e.code : ErrorCode.DATA_INVALID;
+            const message = e instanceof Error ? e.message : String(e);
+            log.append(
+              clock.now(),
+              'market.bar_refused',
+              'feed',
+              { instrumentId },
+              { tsOpen, tsEvent, code, message }
+            );
+            return;
+          }
+          if (step.late) {
+            // a bar of a bucket the strategy has already been shown: bars are never revised
+            const { instrumentId, tsOpen, tsEvent } = md;
+            log.append(clock.now(), 'market.bar_late', 'feed', { instrumentId }, { tsOpen, tsEvent });
+          }
+          for (const bar of step.bars) showBar(bar);
+        })
+      )
     );
     // a bucket whose last minute had no trades is closed by the clock
     closeQuietBuckets =
       rollup &&
-      setInterval(() => {
-        if (!stopping) for (const bar of rollup.flush(clock.now())) showBar(bar);
-      }, 250).unref();
+      setInterval(
+        guarded(() => {
+          if (!stopping) for (const bar of rollup.flush(clock.now())) showBar(bar);
+        }),
+        250
+      ).unref();
     connection.marketData.subscribe({
       type: 'md.subscription',
       action: 'subscribe',
@@ -389,7 +406,11 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       updates: true
     });
 
-    const stoppedBy = await waitForStop(live.durationMs, opts.signal);
+    const stoppedBy = await waitForStop(
+      live.durationMs,
+      opts.signal ? AbortSignal.any([opts.signal, failure.signal]) : failure.signal
+    );
+    if (failure.signal.aborted) throw failure.signal.reason;
     // from here the strategy sees no market data and whatever it asks for is discarded: a bar or a cancel
     // arriving during the shutdown must not send an order the cancel-all has already gone past
     stopping = true;
@@ -439,6 +460,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       }
     }
     for (const s of subs) s.unsubscribe();
+    if (failure.signal.aborted) throw failure.signal.reason; // a callback failed during the shutdown
     runtime.logCompleted(clock.now(), bars);
     const events = log.count;
     ended = true;

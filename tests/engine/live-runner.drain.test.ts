@@ -1,10 +1,10 @@
-import { Subject } from 'rxjs';
+import { config as rxConfig, Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nsFromIso } from '../../src/core/nanos.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
 import { type LiveConnection, runLive } from '../../src/engine/live-runner.ts';
 import type { ExecutionReport } from '../../src/messages/execution-report.ts';
-import type { MarketData } from '../../src/messages/market-data.ts';
+import type { Bar, MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { smallConfig } from '../support/run-config.ts';
 
@@ -19,6 +19,7 @@ import { smallConfig } from '../support/run-config.ts';
 /** A connection whose trading and market-data streams the test drives. */
 function drivenConnection(over: Partial<LiveConnection> = {}) {
   const reports = new Subject<ExecutionReport>();
+  const md = new Subject<MarketData>();
   const connection: LiveConnection = {
     name: 'driven',
     execution: {
@@ -29,11 +30,11 @@ function drivenConnection(over: Partial<LiveConnection> = {}) {
       errors$: new Subject(),
       reconcile: async () => {}
     },
-    marketData: { subscribe() {}, marketData$: new Subject<MarketData>(), errors$: new Subject() },
+    marketData: { subscribe() {}, marketData$: md, errors$: new Subject() },
     close: async () => {},
     ...over
   };
-  return { connection, reports };
+  return { connection, reports, md };
 }
 
 const origQueue = globalThis.queueMicrotask;
@@ -106,5 +107,47 @@ describe('runLive: a report that arrives as the session ends', () => {
     await expect(session(d.connection)).rejects.toThrow(TypeError);
     await new Promise((res) => setTimeout(res, 20));
     expect(escaped).toEqual([]);
+  });
+});
+
+describe('runLive: a failure inside a stream callback', () => {
+  afterEach(() => {
+    rxConfig.onUnhandledError = null;
+  });
+
+  it("fails the session: it rejects with the callback's error, and nothing escapes unhandled", async () => {
+    const unhandled: unknown[] = [];
+    rxConfig.onUnhandledError = (e) => unhandled.push(e);
+    const d = drivenConnection();
+    const clock = new LiveClock();
+    const running = runLive({
+      config: smallConfig({
+        data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 1 }
+      }),
+      configFile: 't.yaml',
+      clock,
+      connection: d.connection,
+      bars: { timeframe: parseTimeframe('1m'), rollup: undefined },
+      strategy: { id: 's', onBar: () => [], snapshot: () => ({}) }
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const now = clock.now();
+    const bar = {
+      type: 'market.bar',
+      instrumentId: 'AAA@SIM',
+      tsOpen: now - 60_000_000_000n,
+      tsEvent: now,
+      tsInit: now,
+      open: 1,
+      high: 1,
+      low: 1,
+      close: 1,
+      volume: 1
+    } as Bar & { self?: unknown };
+    bar.self = bar; // a record the log refuses (it stands for an append a full disk refuses)
+    d.md.next(bar);
+    // no stop signal: the failure alone ends the session
+    await expect(running).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+    expect(unhandled).toEqual([]);
   });
 });
