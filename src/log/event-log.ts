@@ -1,10 +1,12 @@
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   ftruncateSync,
   linkSync,
   mkdirSync,
   openSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeSync
@@ -334,8 +336,13 @@ function moveAside(path: string): string | undefined {
     try {
       linkSync(path, to);
     } catch (e) {
-      if ((e as { code?: unknown }).code === 'EEXIST') continue;
-      throw e;
+      const code = (e as { code?: unknown }).code;
+      if (code === 'EEXIST') continue;
+      // a file system without hard links (FAT, some network or VM shares): a rename to a name still free
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+      if (existsSync(to)) continue;
+      renameSync(path, to);
+      return to;
     }
     unlinkSync(path);
     return to;
