@@ -102,12 +102,16 @@ describe('JSON Lines event log: misuse and bad input', () => {
     expect(codeOf(() => mem.append(1n, 'run.started', 'engine', {}, {}))).toBe('TRD_ERR_LOG_WRITE_FAILED');
   });
 
-  it('a payload that cannot be serialised is refused (TRD_ERR_DATA_INVALID) without using a seq; the memory log refuses it too', () => {
+  it('a payload that cannot be serialised is refused (TRD_ERR_DATA_INVALID) without using a seq; a strict memory log refuses it too', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'evlog-')), 'events.jsonl');
     const circular: Record<string, unknown> = {};
     circular['self'] = circular;
     const file = new JsonlEventLog(path, { durability: 'write-ahead' });
-    const mem = new MemoryEventLog();
+    const mem = new MemoryEventLog({ strict: true });
+    // the default memory log keeps it (nothing is serialised; a payload inside itself is a programming error)
+    const lax = new MemoryEventLog();
+    lax.append(2n, 'gateway.error', 'gateway', {}, { context: circular });
+    expect(lax.count).toBe(1);
     for (const log of [file, mem]) {
       log.append(1n, 'run.started', 'engine', {}, {});
       expect(codeOf(() => log.append(2n, 'gateway.error', 'gateway', {}, { context: circular }))).toBe(
