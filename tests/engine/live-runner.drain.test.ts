@@ -1,5 +1,6 @@
 import { config as rxConfig, Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, TradestateError } from '../../src/core/errors.ts';
 import { nsFromIso } from '../../src/core/nanos.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
 import { type LiveConnection, runLive } from '../../src/engine/live-runner.ts';
@@ -7,6 +8,7 @@ import type { ExecutionReport } from '../../src/messages/execution-report.ts';
 import type { Bar, MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { smallConfig } from '../support/run-config.ts';
+import { until } from '../support/until.ts';
 
 /*
  * The runner delivers venue reports on a microtask. A report that arrives as the session ends (its drain queued
@@ -128,9 +130,13 @@ describe('runLive: a failure inside a stream callback', () => {
       clock,
       connection: d.connection,
       bars: { timeframe: parseTimeframe('1m'), rollup: undefined },
-      strategy: { id: 's', onBar: () => [], snapshot: () => ({}) }
+      strategy: { id: 's', onBar: () => [], snapshot: () => ({}) },
+      // fails inside the market-data callback, as an append a full disk refuses would
+      onBar: () => {
+        throw new TradestateError(ErrorCode.LOG_WRITE_FAILED, 'disk full', {});
+      }
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => d.md.observed, 5000, 'the session listening to market data');
     const now = clock.now();
     const bar = {
       type: 'market.bar',
@@ -143,11 +149,10 @@ describe('runLive: a failure inside a stream callback', () => {
       low: 1,
       close: 1,
       volume: 1
-    } as Bar & { self?: unknown };
-    bar.self = bar; // a record the log refuses (it stands for an append a full disk refuses)
+    } as Bar;
     d.md.next(bar);
     // no stop signal: the failure alone ends the session
-    await expect(running).rejects.toMatchObject({ code: 'TRD_ERR_DATA_INVALID' });
+    await expect(running).rejects.toMatchObject({ code: 'TRD_ERR_LOG_WRITE_FAILED' });
     expect(unhandled).toEqual([]);
   });
 });

@@ -149,7 +149,7 @@ describe('WsFeed against a local replay server with faults', () => {
       clock: new LiveClock(),
       rng: new Rng(7),
       pingMs: 40,
-      staleMs: 150,
+      staleMs: 600, // well past a stalled event loop: the client must not judge conn 1 stale before it reads its frames
       backoff: { minMs: 20, maxMs: 80 }
     });
     cleanup.push(async () => feed.stop());
