@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { InstrumentMap } from '../../src/gateways/fix/app-messages.ts';
-import { FixExecutionGateway } from '../../src/gateways/fix/fix-execution-gateway.ts';
+import {
+  FixExecutionGateway,
+  type FixExecutionGatewayOptions
+} from '../../src/gateways/fix/fix-execution-gateway.ts';
 import type { ExecutionReport } from '../../src/messages/index.ts';
 import { SessionHarness, sessionConfig } from './fix-session-harness.ts';
 
@@ -54,13 +57,32 @@ const replaceOf = (id: string, newId: string, qty: number, commandId: string, ts
     qty
   }) as const;
 
+/** A gateway over session `h` (with `o`), and the reports it sends, in order. */
+function gatewayOn(h: SessionHarness, o?: FixExecutionGatewayOptions) {
+  const gw = new FixExecutionGateway(h.actor, MAP, h.clock, o);
+  const reports: ExecutionReport[] = [];
+  gw.reports$.subscribe((r) => reports.push(r));
+  return { gw, reports };
+}
+
+/** A session Reject (3) of our message `refSeqNum` (of type `refMsgType`) for `reason` (373), with `text`. */
+const sessionReject = (
+  refSeqNum: number,
+  refMsgType: string,
+  reason = '1',
+  text = 'Required tag missing'
+) => [
+  [45, String(refSeqNum)] as [number, string],
+  [372, refMsgType] as [number, string],
+  [373, reason] as [number, string],
+  [58, text] as [number, string]
+];
+
 /** A gateway logged on over the session harness, with order o1 (a 100-lot buy limit) acknowledged. */
 function withOrder() {
   const h = new SessionHarness(sessionConfig('initiator'));
   h.logOnInitiator();
-  const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
-  const reports: ExecutionReport[] = [];
-  gw.reports$.subscribe((r) => reports.push(r));
+  const { gw, reports } = gatewayOn(h);
   gw.submit({
     type: 'order.submit',
     commandId: 'o1',
@@ -210,9 +232,7 @@ const order = (id: string, now: bigint) =>
 describe('FixExecutionGateway with refuseWhileDown (application messages gap-filled on a resend)', () => {
   it('a request made while the session is not logged on is refused at once and never sent; logged on, it goes', () => {
     const h = new SessionHarness(sessionConfig('initiator'));
-    const gw = new FixExecutionGateway(h.actor, MAP, h.clock, { refuseWhileDown: true });
-    const reports: ExecutionReport[] = [];
-    gw.reports$.subscribe((r) => reports.push(r));
+    const { gw, reports } = gatewayOn(h, { refuseWhileDown: true });
     gw.submit(order('early', h.clock.now()));
     expect(reports.at(-1)).toMatchObject({
       execType: 'rejected',
@@ -237,9 +257,7 @@ describe('FixExecutionGateway with refuseWhileDown (application messages gap-fil
 
   it('without it, a request made while down is stored for the session (sent on a resend that carries it)', () => {
     const h = new SessionHarness(sessionConfig('initiator'));
-    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
-    const reports: ExecutionReport[] = [];
-    gw.reports$.subscribe((r) => reports.push(r));
+    const { gw, reports } = gatewayOn(h);
     gw.submit(order('early', h.clock.now()));
     expect(reports).toEqual([]);
   });
@@ -251,19 +269,10 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
     gw.cancel(cancelOf('o1', 'c1', h.clock.now()));
     const seq = h.lastSent().getInt(34)!;
     const n = reports.length;
-    h.peer('3', [
-      [45, String(seq - 1)], // the NewOrderSingle's: o1 was accepted since, nothing to say
-      [372, 'D'],
-      [373, '5'],
-      [58, 'Value is incorrect']
-    ]);
+    // the NewOrderSingle's: o1 was accepted since, nothing to say
+    h.peer('3', sessionReject(seq - 1, 'D', '5', 'Value is incorrect'));
     expect(reports.length).toBe(n);
-    h.peer('3', [
-      [45, String(seq)],
-      [372, 'F'],
-      [373, '1'],
-      [58, 'Required tag missing']
-    ]);
+    h.peer('3', sessionReject(seq, 'F'));
     expect(reports.at(-1)).toMatchObject({
       execType: 'cancel_rejected',
       clientOrderId: 'o1',
@@ -293,12 +302,7 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
     h.peer('8', er('o1', '0', '0', '10'));
     const cancel = h.lastSent();
     expect(cancel.msgType).toBe('F');
-    h.peer('3', [
-      [45, String(cancel.getInt(34))],
-      [372, 'F'],
-      [373, '1'],
-      [58, 'Required tag missing']
-    ]);
+    h.peer('3', sessionReject(cancel.getInt(34)!, 'F'));
     expect(reports.at(-1)).toMatchObject({
       execType: 'cancel_rejected',
       clientOrderId: 'o1',
@@ -308,9 +312,7 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
 
   it('a request stored while the session was down is found by its RefSeqNum after a logon that did not reset', () => {
     const h = new SessionHarness(sessionConfig('initiator'));
-    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
-    const reports: ExecutionReport[] = [];
-    gw.reports$.subscribe((r) => reports.push(r));
+    const { gw, reports } = gatewayOn(h);
     h.actor.send({ type: 'session.start' }); // connecting: the NewOrderSingle is stored for a resend
     gw.submit(order('o1', h.clock.now()));
     const seq = h.emittedOf('fix.appSent').at(-1)!.seq;
@@ -321,12 +323,7 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
     ]);
     expect(h.emittedOf('fix.loggedOn')).toHaveLength(1);
     // the peer had it resent and refuses it at session level
-    h.peer('3', [
-      [45, String(seq)],
-      [372, 'D'],
-      [373, '1'],
-      [58, 'Required tag missing']
-    ]);
+    h.peer('3', sessionReject(seq, 'D'));
     expect(reports.at(-1)).toMatchObject({
       execType: 'rejected',
       clientOrderId: 'o1',
@@ -336,9 +333,7 @@ describe('FixExecutionGateway: a session Reject (3) of our request', () => {
 
   it('a logon that resets the numbers forgets the requests sent before: a Reject names the new numbers', () => {
     const h = new SessionHarness(sessionConfig('initiator', { resetOnLogon: true }));
-    const gw = new FixExecutionGateway(h.actor, MAP, h.clock);
-    const reports: ExecutionReport[] = [];
-    gw.reports$.subscribe((r) => reports.push(r));
+    const { gw, reports } = gatewayOn(h);
     h.logOnInitiator();
     for (const id of ['o1', 'o2', 'o3']) gw.submit(order(id, h.clock.now()));
     for (const id of ['o1', 'o2', 'o3']) h.peer('8', er(id, '0', '0', '10'));
