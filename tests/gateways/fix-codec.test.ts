@@ -1,24 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isTradestateError } from '../../src/core/errors.ts';
+import { ErrorCode } from '../../src/core/errors.ts';
 import { compileFixDictionary } from '../../src/gateways/fix/dictionary.ts';
 import { FixEncoder } from '../../src/gateways/fix/encoder.ts';
 import { FixFramer } from '../../src/gateways/fix/framer.ts';
 import { parseFix, parseFixText } from '../../src/gateways/fix/parser.ts';
 import { formatUtcTimestamp, parseUtcTimestamp } from '../../src/gateways/fix/time.ts';
 import { validateFix } from '../../src/gateways/fix/validate.ts';
+import { codeOf } from '../support/caught.ts';
 import { sharedData } from '../support/shared-data.ts';
 import { bar, build, dict, fixup, misc42Samples, soh } from './fix-support.ts';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-    return undefined;
-  } catch (e) {
-    if (!isTradestateError(e)) throw e;
-    return e.code;
-  }
-}
 
 describe('FIX 4.2 dictionary (../shared/data/fix/FIX42.xml)', () => {
   it('compiles 46 messages and 405 fields with header order, groups and raw-data pairs', () => {

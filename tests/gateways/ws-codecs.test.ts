@@ -15,6 +15,7 @@ import {
 } from '../../src/gateways/ws/binance.codec.ts';
 import { decodeCoinbase } from '../../src/gateways/ws/coinbase.codec.ts';
 import type { BookDelta, MarketData } from '../../src/messages/index.ts';
+import { codeOf } from '../support/caught.ts';
 import { sharedData } from '../support/shared-data.ts';
 import { entityExample, snapshotPageObjects } from './alpaca/support/alpaca-docs.ts';
 import { BINANCE, COINBASE, readRecording } from './recordings.ts';
@@ -39,16 +40,6 @@ class Book {
     return Math.max(...this.bids.keys()) >= Math.min(...this.asks.keys());
   }
 }
-
-const code = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    if (isTradestateError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-};
 
 describe('Coinbase level2 recording → canonical', () => {
   it('10 snapshots and 9,719 updates; configured products never cross; others are typed UNKNOWN_INSTRUMENT', () => {
@@ -128,7 +119,7 @@ describe('Binance diff-depth recordings → canonical (SYNC_RULES)', () => {
     });
     expect(s.onUpdate(ev(101, 103), 0n)).toHaveLength(1);
     expect(s.onUpdate(ev(101, 103), 0n)).toHaveLength(0); // duplicate
-    expect(code(() => s.onUpdate(ev(105, 106), 0n))).toBe(ErrorCode.BOOK_SEQUENCE_GAP);
+    expect(codeOf(() => s.onUpdate(ev(105, 106), 0n))).toBe(ErrorCode.BOOK_SEQUENCE_GAP);
     expect(s.synced).toBe(false);
   });
 });
@@ -329,8 +320,8 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
     ['a zero price', '0.000', ''],
     ['a negative price', '-10.000', '']
   ])('%s in a recorded message: TRD_ERR_NUMBER_INVALID', (_, p, q) => {
-    for (const [what, decode] of decoders('', '')) expect(code(decode), what).toBeUndefined(); // the originals decode
-    for (const [what, decode] of decoders(p, q)) expect(code(decode), what).toBe(ErrorCode.NUMBER_INVALID);
+    for (const [what, decode] of decoders('', '')) expect(codeOf(decode), what).toBeUndefined(); // the originals decode
+    for (const [what, decode] of decoders(p, q)) expect(codeOf(decode), what).toBe(ErrorCode.NUMBER_INVALID);
   });
 
   it.each([
@@ -340,7 +331,7 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
     // the first recorded trade of an instrument of ours
     const recv = (name: string, has: string, decodes: (json: string) => unknown): string => {
       for (const l of readRecording(name))
-        if (l.kind === 'recv' && l.json.includes(has) && code(() => decodes(l.json)) === undefined)
+        if (l.kind === 'recv' && l.json.includes(has) && codeOf(() => decodes(l.json)) === undefined)
           return l.json;
       throw new Error(`no decodable ${has} in ${name}`);
     };
@@ -356,9 +347,9 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
       ['coinbase match', () => decodeCoinbase(JSON.stringify({ ...cb, price }), COINBASE, 1, 0n)],
       ['binance aggTrade', () => decodeBinance(bnWith(price), BINANCE, 0n)]
     ];
-    expect(code(() => decodeCoinbase(JSON.stringify(cb), COINBASE, 1, 0n))).toBeUndefined();
-    expect(code(() => decodeBinance(JSON.stringify(bn), BINANCE, 0n))).toBeUndefined();
-    for (const [what, decode] of cases) expect(code(decode), what).toBe(ErrorCode.NUMBER_INVALID);
+    expect(codeOf(() => decodeCoinbase(JSON.stringify(cb), COINBASE, 1, 0n))).toBeUndefined();
+    expect(codeOf(() => decodeBinance(JSON.stringify(bn), BINANCE, 0n))).toBeUndefined();
+    for (const [what, decode] of cases) expect(codeOf(decode), what).toBe(ErrorCode.NUMBER_INVALID);
   });
 
   it('property: any signed price and size either decode to px > 0 and sz ≥ 0, or are refused typed', () => {
@@ -368,7 +359,7 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
       fc.property(dec(3), dec(2), (p, q) => {
         for (const [what, decode] of decoders(p, q)) {
           let out: unknown;
-          const c = code(() => {
+          const c = codeOf(() => {
             out = decode();
           });
           if (Number(p) <= 0 || q.startsWith('-')) expect(c, what).toBe(ErrorCode.NUMBER_INVALID);
@@ -393,7 +384,7 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
       asks: []
     });
     expect(
-      code(() =>
+      codeOf(() =>
         s.onUpdate(
           ev(101, [
             ['10.000', '0'],
@@ -404,7 +395,7 @@ describe('Binance and Coinbase book levels: negative sizes and non-positive pric
       )
     ).toBe(ErrorCode.PRICE_NOT_ON_TICK);
     expect(s.lastId).toBe(100);
-    expect(code(() => s.onUpdate(ev(102, [['9.000', '1.00']]), 0n))).toBe(ErrorCode.BOOK_SEQUENCE_GAP);
+    expect(codeOf(() => s.onUpdate(ev(102, [['9.000', '1.00']]), 0n))).toBe(ErrorCode.BOOK_SEQUENCE_GAP);
     expect(s.synced).toBe(false);
   });
 });
@@ -547,7 +538,7 @@ describe('WebSocket parser fuzzing (sample)', () => {
           () => decodeBinance(text, BINANCE, 0n),
           () => decodeAlpaca(text, COINBASE, 0n)
         ]) {
-          const c = code(f);
+          const c = codeOf(f);
           if (c !== undefined) expect(allowed.has(c), c).toBe(true);
         }
         // Alpaca's refused messages come back with the frame, typed the same way

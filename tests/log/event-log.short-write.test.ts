@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventLog, LogIds } from '../../src/log/event-log.ts';
+import { codeOf } from '../support/caught.ts';
 
 /*
  * write(2) may take fewer bytes than asked (a signal, a disk filling up mid-write, a network file system) and
@@ -53,15 +54,6 @@ function reference(durability: 'write-ahead' | 'batch'): string {
   log.close();
   return readFileSync(path, 'utf8');
 }
-
-const codeOf = (f: () => void): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 describe('JsonlEventLog when a write takes only part of the bytes', () => {
   it('a short write is completed: the file is the same as with whole writes (write-ahead and batch)', () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonlEventLog, MemoryEventLog } from '../../src/log/event-log.ts';
+import { codeOf } from '../support/caught.ts';
 
 const lines = (path: string): string[] =>
   readFileSync(path, 'utf8')
@@ -62,15 +63,6 @@ const openFds = (path: string): number =>
       return false;
     }
   }).length;
-
-const codeOf = (f: () => void): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: unknown }).code;
-  }
-  return 'no error';
-};
 
 describe('JSON Lines event log: misuse and bad input', () => {
   it('an append or flush after close is refused (TRD_ERR_LOG_WRITE_FAILED), and nothing reaches a file that reused the fd', () => {

@@ -10,3 +10,14 @@ export function caught(f: () => unknown): TradestateError {
   }
   throw new Error('expected a TradestateError');
 }
+
+/** The code of the TradestateError `f` throws, or undefined when it does not throw; anything else is rethrown. */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (isTradestateError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}

@@ -12,6 +12,7 @@ import {
 import { parseJsonFrame, tickLot, ticks } from '../../../src/book/sync/wire-levels.ts';
 import { formatDecimal } from '../../../src/core/decimal.ts';
 import { isTradestateError } from '../../../src/core/errors.ts';
+import { codeOf } from '../../support/caught.ts';
 import { recording } from './recordings.ts';
 
 /** Tick and lot per symbol: the finest decimals any price / size in the recordings uses. */
@@ -264,15 +265,6 @@ describe('BinanceDepthSync refuses a bad event whole', () => {
     const s = new BinanceDepthSync(tl);
     expect(s.onSnapshot(SNAP)).toBe(BinanceSnapshotResult.SYNCED);
     return s;
-  };
-  const codeOf = (fn: () => unknown): string | undefined => {
-    try {
-      fn();
-    } catch (e) {
-      if (isTradestateError(e)) return e.code;
-      throw e;
-    }
-    return undefined;
   };
 
   it.each([

@@ -5,6 +5,7 @@ import { BookSide } from '../../../src/book/side.ts';
 import { CoinbaseFrameResult, CoinbaseL2Sync } from '../../../src/book/sync/coinbase-l2-sync.ts';
 import { lots, parseJsonFrame, type TickLot, tickLot, ticks } from '../../../src/book/sync/wire-levels.ts';
 import { isTradestateError } from '../../../src/core/errors.ts';
+import { codeOf } from '../../support/caught.ts';
 import { recording } from './recordings.ts';
 
 /** Tick and lot per product: the finest decimals any price / size in the recording uses. */
@@ -141,15 +142,6 @@ describe('CoinbaseL2Sync refuses a bad update whole', () => {
     product_id: 'BAND-GBP',
     bids: [['14.0000', '1.00']],
     asks: [['14.1000', '1.00']]
-  };
-  const codeOf = (fn: () => unknown): string | undefined => {
-    try {
-      fn();
-    } catch (e) {
-      if (isTradestateError(e)) return e.code;
-      throw e;
-    }
-    return undefined;
   };
 
   it.each([

@@ -38,6 +38,7 @@ import {
 } from '../../../src/gateways/alpaca/alpaca-trading.codec.ts';
 import type { ReplaceOrder, SubmitOrder } from '../../../src/messages/commands.ts';
 import { executionReportSchema } from '../../../src/messages/execution-report.ts';
+import { codeOf } from '../../support/caught.ts';
 import {
   AAPL,
   documentedOrderStatuses,
@@ -91,16 +92,6 @@ const replace = (c: Partial<ReplaceOrder> = {}): ReplaceOrder => ({
   newClientOrderId: 'cl-2',
   ...c
 });
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isTradestateError(e)) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('documented wire examples (../shared/data/alpaca)', () => {
   it('decodes the streaming doc fill example into an exact canonical fill', () => {
