@@ -8,7 +8,7 @@ import { RedisClient } from '../../src/net/redis.client.ts';
 import { parseParamSpecs } from '../../src/sweep/param-grid.ts';
 import { runSweepWorker, type SweepWorkerOptions } from '../../src/sweep/redis-sweep.ts';
 import { runSweepJob, type SweepJob, type SweepPointResult } from '../../src/sweep/sweep.worker.ts';
-import { runSweep, type SweepOutcome, sweepJson } from '../../src/sweep/sweep-runner.ts';
+import { runSweep, type SweepOptions, type SweepOutcome, sweepJson } from '../../src/sweep/sweep-runner.ts';
 import { fromWire, toWire } from '../../src/sweep/sweep-wire.ts';
 import { startRedis } from '../support/redis.ts';
 import { REPO_ROOT, sharedData } from '../support/shared-data.ts';
@@ -66,6 +66,18 @@ function worker(id: string, url = server.url, more: Partial<SweepWorkerOptions> 
   const p = runSweepWorker({ url, id, signal: stop.signal, ...more });
   running.push(p);
   return p;
+}
+
+/** The 2×2 sweep over Redis with one worker (w1) and the test hooks `testHooks`. */
+function oneWorkerSweep(testHooks: SweepOptions['testHooks']): Promise<SweepOutcome> {
+  void worker('w1');
+  return runSweep({
+    config: raw,
+    configFile: FILE,
+    axes,
+    redis: { url: server.url, pollMs: 100 },
+    testHooks
+  });
 }
 
 /** A sweep run in the background: `done` tells whether it has settled; `outcome` is its result or error. */
@@ -152,14 +164,7 @@ describe('distributed sweeps through a real Redis', () => {
   });
 
   it('a point whose worker thread dies is reported failed (not retried); the others complete', async () => {
-    void worker('w1');
-    const s = await runSweep({
-      config: raw,
-      configFile: FILE,
-      axes,
-      redis: { url: server.url, pollMs: 100 },
-      testHooks: { exitAt: [1] }
-    });
+    const s = await oneWorkerSweep({ exitAt: [1] });
     expect(s.failed).toBe(1);
     expect(s.results[1]!.error).toMatchObject({ code: 'TRD_ERR_SWEEP_WORKER_FAILED' });
     expect(s.results.filter((r) => r.metrics).map((r) => r.index)).toEqual([0, 2, 3]);
@@ -322,14 +327,7 @@ describe('distributed sweeps through a real Redis', () => {
   });
 
   it('a worker thread that dies of an uncaught error fails its point with that error; the worker goes on', async () => {
-    void worker('w1');
-    const s = await runSweep({
-      config: raw,
-      configFile: FILE,
-      axes,
-      redis: { url: server.url, pollMs: 100 },
-      testHooks: { crashAt: [1] }
-    });
+    const s = await oneWorkerSweep({ crashAt: [1] });
     expect(s.failed).toBe(1);
     expect(s.results[1]!.error).toMatchObject({ code: 'TRD_ERR_SWEEP_WORKER_FAILED' });
     expect(s.results[1]!.error!.message).toContain('sweep test hook: crash');
