@@ -838,69 +838,58 @@ describe('strategyMachine: brackets and OCO groups', () => {
     );
   });
 
-  it("the strategy's own size replace crossed by the venue's restatement: the restatement is taken off again", () => {
-    const { s } = entered(true); // the venue runs the group
+  /**
+   * Venue OCO: once b-3 (5) is acknowledged the strategy replaces it (`change`, as b-4); the stop fills 2 and the
+   * venue restates the take-profit 5 → 3 while the replace is in flight; then the replace takes, leaving b-4 at
+   * `venueQty`. The replaces the strategy asked for, as [id, qty, reason].
+   */
+  const ownReplaceCrossingRestatement = (
+    change: { qty?: number; limitPx?: number; reason: string },
+    venueQty: number
+  ) => {
+    const { s } = entered(true);
     s.send(exitEvent('b-2', { qty: 5, leavesQty: 5 }));
     let sent = false;
     s.ctx().strategy.onOrderEvent = (e) => {
       if (sent || e.clientOrderId !== 'b-3') return [];
       sent = true;
-      return [{ kind: 'replace', clientOrderId: 'b-3', qty: 4, reason: 'take less' }];
+      return [{ kind: 'replace', clientOrderId: 'b-3', ...change }];
     };
-    s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 })); // asks for b-3 → 4 as b-4
-    // the stop fills 2 and the venue restates the take-profit 5 → 3 while the replace is in flight
+    s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 }));
     s.send(exitFill('b-2', 2, 2));
     s.send(exitEvent('b-3', { type: 'order.restated', qty: 3, leavesQty: 3, to: 'PENDING_REPLACE' }));
-    // the replace takes with its absolute 4, undoing the 2: they are taken off again
     s.send(
       exitEvent('b-4', {
         type: 'order.replaced',
         origClientOrderId: 'b-3',
-        qty: 4,
-        leavesQty: 4,
+        qty: venueQty,
+        leavesQty: venueQty,
         to: 'ACKNOWLEDGED'
       })
     );
-    const replaces = s.emitted.filter((e) => e.type === 'strategy.replace_requested');
-    expect(replaces.map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason])).toEqual([
+    return s.emitted
+      .filter((e) => e.type === 'strategy.replace_requested')
+      .map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason]);
+  };
+
+  it("the strategy's own size replace crossed by the venue's restatement: the restatement is taken off again", () => {
+    // the replace takes with its absolute 4, undoing the 2: they are taken off again
+    expect(ownReplaceCrossingRestatement({ qty: 4, reason: 'take less' }, 4)).toEqual([
       ['b-3', 4, 'take less'],
       ['b-4', 2, 'OUO: group filled 2']
     ]);
   });
 
   it("the strategy's own price-only replace crossed by the venue's restatement: taken off again only if undone", () => {
-    const run = (venueQty: number) => {
-      const { s } = entered(true);
-      s.send(exitEvent('b-2', { qty: 5, leavesQty: 5 }));
-      let sent = false;
-      s.ctx().strategy.onOrderEvent = (e) => {
-        if (sent || e.clientOrderId !== 'b-3') return [];
-        sent = true;
-        return [{ kind: 'replace', clientOrderId: 'b-3', limitPx: 1_200, reason: 'closer' }];
-      };
-      s.send(exitEvent('b-3', { qty: 5, leavesQty: 5 })); // asks for b-3 at a new price as b-4
-      s.send(exitFill('b-2', 2, 2));
-      s.send(exitEvent('b-3', { type: 'order.restated', qty: 3, leavesQty: 3, to: 'PENDING_REPLACE' }));
-      s.send(
-        exitEvent('b-4', {
-          type: 'order.replaced',
-          origClientOrderId: 'b-3',
-          qty: venueQty,
-          leavesQty: venueQty,
-          to: 'ACKNOWLEDGED'
-        })
-      );
-      return s.emitted
-        .filter((e) => e.type === 'strategy.replace_requested')
-        .map((e) => [e.clientOrderId, e.intent.qty, e.intent.reason]);
-    };
     // FIX: the replace carried the 5 the order had when sent, undoing the restatement: the 2 come off again
-    expect(run(5)).toEqual([
+    expect(ownReplaceCrossingRestatement({ limitPx: 1_200, reason: 'closer' }, 5)).toEqual([
       ['b-3', undefined, 'closer'],
       ['b-4', 3, 'OUO: group filled 2']
     ]);
     // a venue that kept the restated 3: nothing more
-    expect(run(3)).toEqual([['b-3', undefined, 'closer']]);
+    expect(ownReplaceCrossingRestatement({ limitPx: 1_200, reason: 'closer' }, 3)).toEqual([
+      ['b-3', undefined, 'closer']
+    ]);
   });
 
   it('a replace the order refused itself (never sent) is not in flight: the view and later reductions go on', () => {
