@@ -20,7 +20,7 @@ import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
 import { until } from '../support/until.ts';
 import { fixPaperSession } from './support/fix-paper.ts';
-import { records, startLocalPaper } from './support/local-paper.ts';
+import { type LocalPaperOptions, records, startLocalPaper } from './support/local-paper.ts';
 
 /** Venue positions as {symbol: signed qty}. */
 async function venuePositions(
@@ -76,6 +76,15 @@ function outsideBuy(clientOrderId: string) {
   } as const;
 }
 
+/** A `before` step: the account buys 5 AAA outside the session (as `clientOrderId`) and holds them. */
+const holdsFiveBefore =
+  (clientOrderId: string): LocalPaperOptions['before'] =>
+  async (market, rest) => {
+    market.venue.quote('AAA', '99.99', '100.01', '100', '100');
+    await rest.submitOrder(outsideBuy(clientOrderId));
+    await until(() => market.venue.stats.events >= 2, 2_000, 'the outside fill');
+  };
+
 describe('live runner on the local Alpaca (paper mode, real client stack over loopback)', () => {
   it('trades a strategy end to end: every order fills at the venue and our positions equal the venue’s', async () => {
     const p = await startLocalPaper({ strategy: probeStrategy(40) });
@@ -113,12 +122,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
   it('reconciles positions against what the account held before: only this session’s change must match our fills', async () => {
     const p = await startLocalPaper({
       strategy: probeStrategy(40),
-      before: async (market, rest) => {
-        // the account already holds 5 AAA, bought before the session
-        market.venue.quote('AAA', '99.99', '100.01', '100', '100');
-        await rest.submitOrder(outsideBuy('before-1'));
-        await until(() => market.venue.stats.events >= 2, 2_000, 'the outside fill');
-      }
+      before: holdsFiveBefore('before-1') // the account already holds 5 AAA, bought before the session
     });
     const r = await p.result;
     expect(r.positions?.venueStart).toEqual({ 'AAA@SIM': 5 });
@@ -150,12 +154,7 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     const p = await startLocalPaper({
       strategy,
       config: { risk: { maxPosition: 6 } },
-      before: async (market, rest) => {
-        // the account already holds 5 AAA: 3 more would be 8, past the limit of 6
-        market.venue.quote('AAA', '99.99', '100.01', '100', '100');
-        await rest.submitOrder(outsideBuy('before-2'));
-        await until(() => market.venue.stats.events >= 2, 2_000, 'the outside fill');
-      }
+      before: holdsFiveBefore('before-2') // the account already holds 5 AAA: 3 more would be 8, past the limit of 6
     });
     const r = await p.result;
     expect(r.positions?.venueStart).toEqual({ 'AAA@SIM': 5 });
