@@ -10,6 +10,7 @@ import { resampleBars } from '../../src/data/resample.ts';
 import { ParquetStore } from '../../src/data/store.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
+import { risingBars } from './support/rising-bars.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -20,26 +21,6 @@ async function collect(src: BarSource): Promise<Bar[]> {
   const out: Bar[] = [];
   for await (const b of src) out.push(...b);
   return out;
-}
-
-/** `n` minute bars from `t0`, the price rising one tick a minute, volume 1. */
-function minutes(t0: bigint, n: number): Bar[] {
-  return Array.from({ length: n }, (_, i) => {
-    const t = t0 + BigInt(i) * NS_PER_MIN;
-    const px = 100 + i;
-    return {
-      type: 'market.bar',
-      instrumentId: 'X',
-      tsOpen: t,
-      tsEvent: t + NS_PER_MIN,
-      tsInit: t + NS_PER_MIN,
-      open: px,
-      high: px,
-      low: px,
-      close: px,
-      volume: 1
-    };
-  });
 }
 
 async function storeWith(calendar: 'nyse' | '24x7', series: Record<string, Bar[]>): Promise<ParquetStore> {
@@ -56,7 +37,7 @@ const tf = parseTimeframe;
 
 describe('chooseSource: the stored timeframe a resampled one is made from', () => {
   // one regular NYSE session, 2024-03-05 (EST): 09:30–16:00 = 14:30Z–21:00Z
-  const session = minutes(nsFromIso('2024-03-05T14:30:00Z'), 390);
+  const session = risingBars(nsFromIso('2024-03-05T14:30:00Z'), 390, NS_PER_MIN);
   const nyse = { calendar: 'nyse', session: 'regular' } as const;
 
   it('NYSE daily bars: hour-aligned 1h bars straddle the 09:30 open, so the finer 1m or 30m bars are read', async () => {
@@ -153,7 +134,7 @@ describe('chooseSource: the stored timeframe a resampled one is made from', () =
   });
 
   it('NYSE daily bars from session-aligned 1h bars (09:30 … 15:30, yfinance 60m, CSV): the session exactly', async () => {
-    const h = minutes(nsFromIso('2024-03-05T14:30:00Z'), 7).map((b, i) => ({
+    const h = risingBars(nsFromIso('2024-03-05T14:30:00Z'), 7, NS_PER_MIN).map((b, i) => ({
       ...b,
       tsOpen: nsFromIso('2024-03-05T14:30:00Z') + BigInt(i) * 60n * NS_PER_MIN,
       tsEvent: nsFromIso('2024-03-05T15:30:00Z') + BigInt(i) * 60n * NS_PER_MIN,
@@ -186,7 +167,7 @@ describe('chooseSource: the stored timeframe a resampled one is made from', () =
   });
 
   it('24x7 daily bars: a stored width that does not divide the day (7m) is not used', async () => {
-    const day = minutes(nsFromIso('2024-03-05T00:00:00Z'), 1440 + 60);
+    const day = risingBars(nsFromIso('2024-03-05T00:00:00Z'), 1440 + 60, NS_PER_MIN);
     const utc = { calendar: '24x7' } as const;
     const store = await storeWith('24x7', { '1m': day, '7m': resampleBars(day, tf('7m'), utc) });
     try {
