@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LastN } from '../../src/core/last-n.ts';
+import { LastN, LastNMap } from '../../src/core/last-n.ts';
 
 describe('LastN', () => {
   it('remembers the last max distinct keys; adding one again keeps its place; max 0 remembers nothing', () => {
@@ -35,5 +35,26 @@ describe('LastN', () => {
         }
       )
     );
+  });
+});
+
+describe('LastNMap', () => {
+  it('keeps the values of the last max distinct keys; a key set again takes the new value in its first place; clear forgets all', () => {
+    const m = new LastNMap<number, string>(2);
+    m.set(1, 'a');
+    m.set(2, 'b');
+    m.set(1, 'A'); // still the oldest, with its new value
+    expect(m.get(1)).toBe('A');
+    m.set(3, 'c');
+    expect([1, 2, 3].map((k) => m.get(k))).toEqual([undefined, 'b', 'c']);
+    m.clear();
+    expect([m.has(2), m.has(3)]).toEqual([false, false]);
+    m.set(4, 'd');
+    m.set(5, 'e');
+    m.set(6, 'f');
+    expect([4, 5, 6].map((k) => m.get(k))).toEqual([undefined, 'e', 'f']);
+    const none = new LastNMap<number, string>(0);
+    none.set(1, 'a');
+    expect(none.has(1)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
-import { LastN } from '../../core/last-n.ts';
+import { LastN, LastNMap } from '../../core/last-n.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
@@ -92,7 +92,7 @@ export class FixExecutionGateway implements ExecutionGateway {
    * The requests sent (written, or stored for a resend while down), by sequence number (the latest
    * {@link SENT_SEQ_KEPT}); forgotten when a logon resets the numbers.
    */
-  readonly #sentSeq = new Map<number, { readonly msgType: string; readonly ref: string }>();
+  readonly #sentSeq = new LastNMap<number, { readonly msgType: string; readonly ref: string }>(SENT_SEQ_KEPT);
   /** The highest sequence number in {@link #sentSeq}. */
   #maxSentSeq = 0;
   #loggedOn = false;
@@ -440,7 +440,6 @@ export class FixExecutionGateway implements ExecutionGateway {
     if (ref === undefined) return;
     this.#sentSeq.set(seq, { msgType, ref: String(ref) });
     if (seq > this.#maxSentSeq) this.#maxSentSeq = seq;
-    if (this.#sentSeq.size > SENT_SEQ_KEPT) this.#sentSeq.delete(this.#sentSeq.keys().next().value!);
   }
 
   #onApp(msgType: string, msg: Parameters<typeof decodeExecutionReport>[0]): void {
