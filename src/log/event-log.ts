@@ -81,42 +81,6 @@ function unserialisable(r: LogRecord, e: unknown): TradestateError {
 }
 
 /**
- * Throw what {@link formatRecord} would throw for `r`, without building the line: walk its ids and payload as
- * `JSON.stringify` does (own enumerable keys, `toJSON` first) and refuse an object inside itself. A fraction of
- * the cost of serialising, for logs that keep records as objects.
- */
-function checkSerialisable(r: LogRecord): void {
-  try {
-    walkSerialisable('ids', r.ids, 0);
-    walkSerialisable('payload', r.payload, 0);
-  } catch (e) {
-    throw unserialisable(r, e);
-  }
-}
-
-/** The objects on the path to the value {@link walkSerialisable} is at, by depth (reused: nothing per record). */
-const ancestors: object[] = [];
-
-/** One value of a record as `JSON.stringify` sees it, at `depth` under the record (own enumerable keys). */
-function walkSerialisable(key: string | number, value: unknown, depth: number): void {
-  if (typeof value !== 'object' || value === null) return;
-  let v: object = value;
-  const toJSON = (v as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    const j: unknown = toJSON.call(v, String(key));
-    if (typeof j !== 'object' || j === null) return;
-    v = j;
-  }
-  for (let i = 0; i < depth; i++)
-    if (ancestors[i] === v) throw new TypeError(`Converting circular structure to JSON (at ${key})`);
-  ancestors[depth] = v;
-  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walkSerialisable(i, v[i], depth + 1);
-  else
-    for (const k in v)
-      if (Object.hasOwn(v, k)) walkSerialisable(k, (v as Record<string, unknown>)[k], depth + 1);
-}
-
-/**
  * Log the failure that ends a run as its last record, `run.failed` (component `engine`): the error's code,
  * message and context when it is a {@link TradestateError}, else its name and message (and without the context
  * when that cannot be serialised).
@@ -358,10 +322,9 @@ function moveAside(path: string): string | undefined {
 
 /**
  * An in-memory log, for tests and for runs that do not persist (sweeps, walk-forward folds). It keeps records as
- * objects and never serialises them. With `strict` it refuses what a {@link JsonlEventLog} would (each record is
- * walked as `JSON.stringify` would, without building the line: about 1 µs a record, several times the append
- * itself, so in-memory runs leave it off); without, a record the file log would refuse (a payload inside
- * itself: a programming error) is kept as it is.
+ * objects. With `strict` it refuses what a {@link JsonlEventLog} would, by serialising each record (several times
+ * the cost of the append itself, so in-memory runs leave it off); without, a record the file log would refuse
+ * (a payload inside itself: a programming error) is kept as it is.
  */
 export class MemoryEventLog implements EventLog {
   readonly records: LogRecord[] = [];
@@ -379,7 +342,7 @@ export class MemoryEventLog implements EventLog {
   append(ts: Nanos, type: string, component: string, ids: LogIds, payload: unknown): void {
     if (this.#closed) throw closedError('(memory)', `a ${type} record`);
     const record: LogRecord = { seq: this.records.length + 1, ts, type, component, ids, payload };
-    if (this.#strict) checkSerialisable(record);
+    if (this.#strict) formatRecord(record); // refuses what the file log would, typed
     this.records.push(record);
   }
 
