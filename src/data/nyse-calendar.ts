@@ -178,6 +178,27 @@ export function nyLocal(ts: Nanos): { y: number; m: number; d: number; minute: n
   };
 }
 
+/** The New York day last asked of {@link nyseRegularSessionAt}: its bounds and its regular session. */
+let sessionDay: { from: Nanos; to: Nanos; session: { open: Nanos; close: Nanos } | undefined } | undefined;
+
+/**
+ * The NYSE regular session `[open, close)` of the New York day holding instant `ts`, undefined on a weekend or
+ * holiday. Remembers the last day asked, so consecutive bars of one day cost two comparisons.
+ */
+export function nyseRegularSessionAt(ts: Nanos): { open: Nanos; close: Nanos } | undefined {
+  const c = sessionDay;
+  if (c !== undefined && ts >= c.from && ts < c.to) return c.session;
+  const { y, m, d } = nyLocal(ts);
+  const next = new Date(Date.UTC(y, m - 1, d + 1));
+  const day = {
+    from: nyWallToNs(y, m, d, 0),
+    to: nyWallToNs(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0),
+    session: nyseDay(y, m, d).tradingDay ? nyseSessionUtc(y, m, d) : undefined
+  };
+  sessionDay = day;
+  return day.session;
+}
+
 /** The session phase of the NYSE at instant `ts` (a holiday or weekend is `closed`). */
 export function nysePhase(ts: Nanos): SessionPhase {
   const { y, m, d } = nyLocal(ts);

@@ -14,7 +14,7 @@ import {
   UINT_RE,
   validateRow
 } from '../csv.ts';
-import { nyLocal, nyseDay, nyseSessionUtc } from '../nyse-calendar.ts';
+import { nyseRegularSessionAt, nyseSessionUtc } from '../nyse-calendar.ts';
 import { parseTimeframe, type Timeframe } from '../timeframe.ts';
 import { nyWallToNs } from '../us-eastern.ts';
 import { parseYahooCsv } from '../yahoo-csv.codec.ts';
@@ -115,12 +115,11 @@ export function qtyTextToLots(inst: Instrument, text: string, rounded: { n: numb
  * holds the open or the close (an hour bar from 09:00 New York) holds regular trading and is not flagged.
  */
 export function nyseSessionFlag(tsOpen: Nanos, tsEvent: Nanos): number {
-  for (const t of [tsOpen, tsEvent - 1n]) {
-    const { y, m, d } = nyLocal(t);
-    if (!nyseDay(y, m, d).tradingDay) continue;
-    const s = nyseSessionUtc(y, m, d);
-    if (tsOpen < s.close && tsEvent > s.open) return 0;
-  }
+  // the sessions of the days holding its first and its last instant (one day, mostly)
+  const first = nyseRegularSessionAt(tsOpen);
+  if (first !== undefined && tsOpen < first.close && tsEvent > first.open) return 0;
+  const last = nyseRegularSessionAt(tsEvent - 1n);
+  if (last !== undefined && last !== first && tsOpen < last.close && tsEvent > last.open) return 0;
   return BarFlag.EXTENDED_HOURS;
 }
 
