@@ -49,6 +49,15 @@ export const orderEventTypeSchema = z.enum([
 ]);
 export type OrderEventType = z.infer<typeof orderEventTypeSchema>;
 
+/** Order states after which an order is no longer working. */
+export const ORDER_DONE_STATES: ReadonlySet<string> = new Set([
+  'FILLED',
+  'CANCELED',
+  'EXPIRED',
+  'REJECTED',
+  'CLOSED'
+]);
+
 /** The answers to a replace that leave the order as it was: the venue's refusal, or pre-trade risk's. */
 export const REPLACE_REFUSALS: ReadonlySet<OrderEventType> = new Set([
   'order.replace_rejected',

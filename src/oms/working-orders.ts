@@ -1,4 +1,6 @@
-import type { OrderEvent, OrderStatus } from '../messages/order-events.ts';
+import { ORDER_DONE_STATES, type OrderEvent, type OrderStatus } from '../messages/order-events.ts';
+
+export { ORDER_DONE_STATES };
 
 /**
  * One working order: instrument, signed leaves (buy positive), lots filled, its limit price, whether a
@@ -16,15 +18,6 @@ export interface WorkingOrder {
 
 /** Working orders by client order id, in the order they were first seen. */
 export type WorkingOrders = Readonly<Record<string, WorkingOrder>>;
-
-/** Order states after which an order is no longer working. */
-export const ORDER_DONE_STATES: ReadonlySet<string> = new Set([
-  'FILLED',
-  'CANCELED',
-  'EXPIRED',
-  'REJECTED',
-  'CLOSED'
-]);
 
 /** Signed quantity: buys positive, sells negative. */
 export const signedQty = (side: 'buy' | 'sell', qty: number): number => (side === 'buy' ? qty : -qty);

@@ -1,6 +1,6 @@
 import { type Instrument, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
-import { type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
+import { ORDER_DONE_STATES, type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
 import type { Side } from '../messages/primitives.ts';
 import { type RiskView, type TradingState, worstCaseExposure } from './risk-view.ts';
 
@@ -24,8 +24,6 @@ interface StrategyBook {
   /** Client order ids of the strategy's working orders. */
   readonly orders: Set<string>;
 }
-
-const DONE: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED']);
 
 /**
  * A ready-made {@link RiskView} over typed arrays indexed like the engine's instruments: positions, working
@@ -161,10 +159,10 @@ export class RiskState implements RiskView {
     }
     // the venue answered a replace (done, refused), or the order ended: nothing is in flight any more
     if (e.origClientOrderId !== undefined) this.#replacing.delete(e.origClientOrderId);
-    if (REPLACE_REFUSALS.has(e.type) || DONE.has(e.to)) this.#replacing.delete(e.clientOrderId);
+    if (REPLACE_REFUSALS.has(e.type) || ORDER_DONE_STATES.has(e.to)) this.#replacing.delete(e.clientOrderId);
     if (e.origClientOrderId !== undefined) this.#remove(e.origClientOrderId);
     this.#remove(e.clientOrderId);
-    if (!DONE.has(e.to) && e.leavesQty > 0)
+    if (!ORDER_DONE_STATES.has(e.to) && e.leavesQty > 0)
       this.#add(e.clientOrderId, {
         strategyId: e.strategyId,
         index: i,
