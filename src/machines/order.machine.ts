@@ -2,7 +2,7 @@ import { assign, emit, enqueueActions, setup } from 'xstate';
 import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
-import type { ExecutionReport } from '../messages/execution-report.ts';
+import { type ExecutionReport, reportedQty } from '../messages/execution-report.ts';
 import type { OrderEvent, OrderEventType, OrderRefused, OrderStatus } from '../messages/order-events.ts';
 import type { Why } from '../messages/primitives.ts';
 import type { ActorKind, RiskDecision } from './order.types.ts';
@@ -310,7 +310,7 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
               chain: [...ctx.chain, ctx.clientOrderId],
               clientOrderId: p.newClientOrderId,
               // the venue's size: a replace that crossed a restatement may have undone it (FIX OrderQty is absolute)
-              qty: e.report.leavesQty > 0 ? e.report.cumQty + e.report.leavesQty : (p.qty ?? ctx.qty),
+              qty: e.report.leavesQty > 0 ? reportedQty(e.report) : (p.qty ?? ctx.qty),
               limitPx: p.limitPx ?? ctx.limitPx,
               stopPx: p.stopPx ?? ctx.stopPx
             }
@@ -323,7 +323,7 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
       return {
         statusQueries: 0,
         acked: true,
-        qty: e.report.cumQty + e.report.leavesQty,
+        qty: reportedQty(e.report),
         tsLast: e.report.tsEvent,
         reason: e.report.reason ?? ctx.reason
       };
@@ -431,7 +431,7 @@ export const orderMachine = setup({
     restatesWorking: ({ context, event }) =>
       event.type === 'venue.restated' &&
       event.report.leavesQty > 0 &&
-      event.report.cumQty + event.report.leavesQty > context.filledQty,
+      reportedQty(event.report) > context.filledQty,
     replaceStillValid: ({ context, event }) =>
       event.type === 'order.replace' &&
       (event.command.qty === undefined || event.command.qty > context.filledQty)

@@ -59,4 +59,11 @@ export type ExecutionReport = z.infer<typeof executionReportSchema>;
  * The execution fields of a report that carries no execution (an ack, a refusal, a cancel): nothing traded,
  * no commission. Spread it into such reports so each states only its quantities and ids.
  */
+/**
+ * The order's size as a report states it: what has filled plus what is still working (`cumQty + leavesQty`), the
+ * venue's own figure after a replace or a restatement.
+ */
+export const reportedQty = (r: { readonly cumQty: number; readonly leavesQty: number }): number =>
+  r.cumQty + r.leavesQty;
+
 export const NO_EXECUTION = { lastQty: 0, lastPx: 0, commission: 0n, liquidity: 'none' } as const;

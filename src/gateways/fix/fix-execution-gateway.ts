@@ -3,7 +3,7 @@ import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { LastN, LastNMap } from '../../core/last-n.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
-import { type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
+import { type ExecutionReport, NO_EXECUTION, reportedQty } from '../../messages/execution-report.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { ExecutionGateway } from '../gateway.ts';
 import {
@@ -269,7 +269,7 @@ export class FixExecutionGateway implements ExecutionGateway {
     const final = isFinal(o);
     if (o.status === 'pending' && s.status !== 'rejected') add('accepted', 'new', o.cumQty, o.leavesQty);
     // a restatement first, from what we have heard filled, so that a missed fill after it fits the new size
-    const total = s.cumQty + s.leavesQty;
+    const total = reportedQty(s);
     const live = s.status === 'new' || s.status === 'partially_filled' || s.status === 'filled';
     if (!final && live && total !== o.qty && total > o.cumQty && !this.#replacingOf(o.clientOrderId)) {
       add('restated', `restated:${total}`, o.cumQty, total - o.cumQty);
@@ -482,7 +482,7 @@ export class FixExecutionGateway implements ExecutionGateway {
    */
   #updateTerms(o: Tracked, r: ExecutionReport): void {
     if (r.execType !== 'replaced' && r.execType !== 'restated') return;
-    o.qty = r.cumQty + r.leavesQty;
+    o.qty = reportedQty(r);
     const c = r.execType === 'replaced' ? this.#replacing.get(r.clientOrderId) : undefined;
     if (c === undefined) return;
     this.#replacing.delete(r.clientOrderId);
