@@ -78,9 +78,7 @@ export class SequencedL2Book {
     try {
       this.#book.set(side, price, qty);
     } catch (e) {
-      this.#open = false;
-      this.#seq.invalidate();
-      this.#book.clear();
+      this.#fail();
       throw e;
     }
   }
@@ -93,10 +91,16 @@ export class SequencedL2Book {
     this.#open = false;
     if (this.#seq.status !== SyncStatus.SYNCED) return false;
     if (this.#book.isCrossed()) {
-      this.#seq.invalidate();
-      this.#book.clear();
+      this.#fail();
       return false;
     }
     return true;
+  }
+
+  /** A sync failure: the book is cleared and RESYNC until the next snapshot. */
+  #fail(): void {
+    this.#seq.invalidate();
+    this.#book.clear();
+    this.#open = false;
   }
 }

@@ -1,6 +1,7 @@
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar, Trade } from '../messages/market-data.ts';
 import { byInstrument } from './bar-source.ts';
+import { bucketStart } from './resample.ts';
 
 interface Open {
   start: Nanos;
@@ -46,7 +47,7 @@ export class TradeBarAggregator {
    * A trade of a bucket already emitted is dropped (see {@link late}).
    */
   push(t: Trade, now: Nanos): Bar | undefined {
-    const start = t.tsEvent - (((t.tsEvent % this.#barNs) + this.#barNs) % this.#barNs);
+    const start = bucketStart(t.tsEvent, this.#barNs);
     const done = this.#doneUntil.get(t.instrumentId);
     if (done !== undefined && start < done) {
       this.#late++;
