@@ -127,6 +127,9 @@ interface Tracked {
   unresolved?: 'submit' | ReplaceOrder;
 }
 
+/** A submit the venue has not answered in any way: not acknowledged, not final, no venue order id known. */
+const unanswered = (t: Tracked): boolean => !t.acked && !t.final && t.venueOrderId === undefined;
+
 /**
  * A new {@link Tracked} order: a submit (venue id unknown yet, not acked) or the replacing order of a
  * confirmed replace (acked, `base` = what the chain filled before it).
@@ -583,8 +586,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     const n = p && (await this.#fetch(p.newClientOrderId));
     if (n) this.#guard(() => this.#onOrder(n));
     // a request whose outcome the lookups left unknown: a definite answer settles it now
-    if (t.unresolved === 'submit' && o === null && !t.acked && !t.final && t.venueOrderId === undefined)
-      await this.#notAtVenue(t);
+    if (t.unresolved === 'submit' && o === null && unanswered(t)) await this.#notAtVenue(t);
     else if (
       p !== undefined &&
       t.unresolved === p &&
@@ -592,10 +594,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       n === null &&
       o &&
       o.status !== 'pending_replace'
-    ) {
-      t.unresolved = undefined;
-      this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
-    }
+    )
+      this.#noReplacement(t);
   }
 
   /** See {@link query}. */
@@ -717,8 +717,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       }
       if (t.pending !== p) return;
     }
-    const open = (): boolean => !t.acked && !t.final && t.venueOrderId === undefined;
-    if (undecided && ((what === 'submit' && open()) || (what === 'replace' && p && t.pending === p))) {
+    if (undecided && ((what === 'submit' && unanswered(t)) || (what === 'replace' && p && t.pending === p))) {
       // nothing said the venue lacks it: still unknown, looked up again at each reconcile ({@link #refresh})
       t.unresolved = what === 'submit' ? 'submit' : p;
       this.#errors.next(
@@ -728,9 +727,13 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
           { clientOrderId: t.clientOrderId, request: what }
         )
       );
-    } else if (what === 'submit' && open()) await this.#notAtVenue(t);
-    else if (what === 'replace' && p && t.pending === p)
-      this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
+    } else if (what === 'submit' && unanswered(t)) await this.#notAtVenue(t);
+    else if (what === 'replace' && p && t.pending === p) this.#noReplacement(t);
+  }
+
+  /** A replace whose outcome was unknown, and the venue has no replacing order: refused, said so. */
+  #noReplacement(t: Tracked): void {
+    this.#replaceRejected(t, 'replace outcome unknown and the venue has no replacing order');
   }
 
   /** A submit whose outcome was unknown, and the venue does not know the order: rejected, said so. */
