@@ -18,7 +18,7 @@ import { Rng } from '../core/rng.ts';
 import type { BarSource } from '../data/bar-source.ts';
 import { moduleDigest } from '../data/data-digest.ts';
 import { windowed } from '../data/windowed.ts';
-import { appendRunFailed, type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import { type EventLog, endLogFailed, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import type { Bar } from '../messages/market-data.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import { ReplayClock } from '../replay/replay-clock.ts';
@@ -415,18 +415,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   } catch (e) {
     if (!ended) {
       ended = true;
-      try {
-        appendRunFailed(log, clock.now(), e);
-      } catch {
-        // the run's own error is the one to report
-      }
-      try {
-        log.close();
-      } catch {
-        // likewise
-      } finally {
-        runtime?.stop();
-      }
+      endLogFailed(log, clock.now(), e);
+      runtime?.stop();
     }
     throw e;
   }

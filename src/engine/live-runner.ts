@@ -6,11 +6,11 @@ import type { EquityPoint } from '../analytics/types.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import { formatMoney, type Money, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
-import { isoFromNs } from '../core/nanos.ts';
+import { isoFromNs, type Nanos } from '../core/nanos.ts';
 import type { DashboardState } from '../dashboard/dashboard-state.ts';
 import type { OpenVenueOrder } from '../gateways/alpaca/alpaca-connection.ts';
 import type { ExecutionGateway, MarketDataGateway } from '../gateways/gateway.ts';
-import { appendRunFailed, type EventLog, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
+import { type EventLog, endLogFailed, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
 import { type EventLogObserver, fanOut, MeteredEventLog } from '../log/metered-event-log.ts';
 import type { Bar, MarketData } from '../messages/market-data.ts';
 import type { TradingMetrics } from '../metrics/trading-metrics.ts';
@@ -162,17 +162,14 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   let venueStatus: unknown;
   let timeframe: LiveBars['timeframe'];
   let rollup: LiveBars['rollup'];
+  let start: Nanos;
+  let runId: string;
+  let baseLog: EventLog;
   try {
     ({ timeframe, rollup } = opts.bars ?? liveBars(config));
     venueStatus = await connection.preflight?.();
-  } catch (e) {
-    await connection.close();
-    throw e;
-  }
-  const start = clock.now();
-  const runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
-  let baseLog: EventLog;
-  try {
+    start = clock.now();
+    runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
     if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
     baseLog = opts.outDir
       ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), { durability: 'write-ahead' })
@@ -529,8 +526,7 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       }
     };
     quietly(() => rt?.stop());
-    quietly(() => appendRunFailed(log, clock.now(), e));
-    quietly(() => log.close());
+    endLogFailed(log, clock.now(), e);
     quietly(() => venue.close());
     await connection.close().catch(() => undefined);
   }

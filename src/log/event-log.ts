@@ -81,11 +81,25 @@ function unserialisable(r: LogRecord, e: unknown): TradestateError {
 }
 
 /**
- * Log the failure that ends a run as its last record, `run.failed` (component `engine`): the error's code,
- * message and context when it is a {@link TradestateError}, else its name and message (and without the context
- * when that cannot be serialised).
+ * End a run's log after failure `e`: its last record is `run.failed` (component `engine`: the error's code, message
+ * and context when it is a {@link TradestateError}, else its name and message; without the context when that cannot
+ * be serialised), then the log is closed. Never throws: the run's own error is the one to report, and a log that
+ * cannot take the record (a full disk) is still closed.
  */
-export function appendRunFailed(log: EventLog, ts: Nanos, e: unknown): void {
+export function endLogFailed(log: EventLog, ts: Nanos, e: unknown): void {
+  try {
+    appendRunFailed(log, ts, e);
+  } catch {
+    // the run's own error is the one to report
+  }
+  try {
+    log.close();
+  } catch {
+    // likewise
+  }
+}
+
+function appendRunFailed(log: EventLog, ts: Nanos, e: unknown): void {
   const what = isTradestateError(e)
     ? { code: e.code, message: e.message }
     : e instanceof Error
