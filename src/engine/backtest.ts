@@ -299,31 +299,19 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
       // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
       // timestamp's bars at their close, as fast as possible or paced at N× real time
-      const snapshotAt = opts.snapshotAt;
-      let snapshotPending = snapshotAt !== undefined;
-      // a snapshot is an observation and leaves the log as it was: one asked for after the data is taken at the
-      // last bar (moving the clock on to it would fire timers before the end-of-run drain, and run.completed
-      // would carry the later time)
-      const fed =
-        snapshotAt === undefined
-          ? source
-          : withEnd(source, (lastTs) => {
-              const at = lastTs ?? clock.now();
-              if (snapshotPending && at < snapshotAt) replay.pauseAt(at);
-            });
-      const replay = new ReplayClock(fed, { clock, speed: opts.speed ?? 'fast' });
+      const replay = new ReplayClock(source, { clock, speed: opts.speed ?? 'fast' });
       replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
       replay.register('strategy', { snapshot: () => strategy.snapshot() });
       replay.register('risk', { snapshot: () => riskEngine.stats() });
       replay.subscribe((ev) => {
         if (ev.kind === 'bars') runGroup(ev.bars);
       });
-      if (snapshotAt !== undefined) {
-        // run to T (everything at T included), capture every registered component, then go on
-        replay.pauseAt(snapshotAt);
-        await replay.run();
-        snapshotPending = false;
-        snapshot = replay.snapshot();
+      if (opts.snapshotAt !== undefined) {
+        // run to T (everything at T included), capture every registered component, then go on. A snapshot is an
+        // observation and leaves the log as it was: one asked for after the data is taken at the last bar (moving
+        // the clock on to it would fire timers before the end-of-run drain, and run.completed would carry the
+        // later time)
+        snapshot = await replay.snapshotAt(opts.snapshotAt, { withinData: true });
         if (opts.outDir)
           writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
       }
@@ -442,16 +430,6 @@ export function benchmarkOf(
     );
   }
   return { kind: 'symbol', symbols: [inst.id] };
-}
-
-/** `source` as it is, calling `onEnd` with the last bar's `tsEvent` (undefined: there was none) once it ends. */
-async function* withEnd(source: BarSource, onEnd: (lastTs: Nanos | undefined) => void): BarSource {
-  let last: Nanos | undefined;
-  for await (const batch of source) {
-    if (batch.length > 0) last = batch[batch.length - 1]!.tsEvent;
-    yield batch;
-  }
-  onEnd(last);
 }
 
 /** A window as JSON: ISO bounds, `null` for an open one. */

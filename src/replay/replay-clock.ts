@@ -117,6 +117,8 @@ export class ReplayClock {
   #delivered = 0;
   #lastTs: Nanos | undefined;
   #failure: unknown;
+  /** The pause of the {@link snapshotAt} under way is at most the data's last instant. */
+  #pauseWithinData = false;
 
   constructor(source: BarSource, opts: ReplayOptions = {}) {
     this.#it = source[Symbol.asyncIterator]();
@@ -213,11 +215,22 @@ export class ReplayClock {
     return this.#drive(true);
   }
 
-  /** Run to `ts` and snapshot the registered components there. */
-  async snapshotAt(ts: Nanos): Promise<{ ts: Nanos; components: Record<string, unknown> }> {
+  /**
+   * Run to `ts` and snapshot the registered components there. With `withinData`, a `ts` past the end of the data
+   * is taken at the last bar's instant instead (the clock is not moved on, so no timer fires for the snapshot).
+   */
+  async snapshotAt(
+    ts: Nanos,
+    o: { readonly withinData?: boolean } = {}
+  ): Promise<{ ts: Nanos; components: Record<string, unknown> }> {
     this.#enter(true);
     this.pauseAt(ts);
-    await this.run();
+    this.#pauseWithinData = o.withinData === true;
+    try {
+      await this.run();
+    } finally {
+      this.#pauseWithinData = false;
+    }
     return this.snapshot();
   }
 
@@ -282,7 +295,11 @@ export class ReplayClock {
       }
       for (;;) {
         const ts = await this.#peekTs();
-        const pauseAt = this.#pauseAt;
+        let pauseAt = this.#pauseAt;
+        if (pauseAt !== undefined && ts === undefined && this.#pauseWithinData) {
+          const end = this.#lastTs ?? this.clock.now();
+          if (end < pauseAt) pauseAt = end;
+        }
         if (pauseAt !== undefined && (ts === undefined || ts > pauseAt)) {
           if (!(await this.#advanceTo(pauseAt, ts))) return (this.#state = 'paused');
           this.#pauseAt = undefined;
