@@ -1,3 +1,4 @@
+import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { byInstrument } from './bar-source.ts';
@@ -23,6 +24,11 @@ export interface RollupStep {
   readonly bars: readonly Bar[];
   /** The bar belongs to a bucket already emitted or passed (a late or out-of-order bar): it was not used. */
   readonly late: boolean;
+  /**
+   * Why the bar could not be placed exactly (it straddles a bucket's edge or the session open:
+   * `TRD_ERR_DATA_INVALID`): it was not used, and nothing else changed. Absent when it was placed.
+   */
+  readonly refused?: TradestateError;
 }
 
 interface PerInstrument {
@@ -34,6 +40,16 @@ interface PerInstrument {
 }
 
 const NONE: RollupStep = { bars: [], late: false };
+
+const asDataError = (e: unknown): TradestateError =>
+  isTradestateError(e)
+    ? e
+    : new TradestateError(
+        ErrorCode.DATA_INVALID,
+        e instanceof Error ? e.message : String(e),
+        {},
+        { cause: e }
+      );
 const LATE: RollupStep = { bars: [], late: true };
 
 /**
@@ -87,7 +103,12 @@ export class BarRollup {
     const floor = r.openBucket?.start ?? st.doneUntil;
     if (floor !== undefined && b.tsOpen < floor) return LATE;
     const before = r.openBucket;
-    const done = r.push(b);
+    let done: Bar | undefined;
+    try {
+      done = r.push(b); // refuses before it changes anything
+    } catch (e) {
+      return { bars: [], late: false, refused: asDataError(e) };
+    }
     const open = r.openBucket;
     if (open !== undefined && open !== before) st.openedAt = now;
     if (done === undefined && (open === undefined || b.tsEvent < open.end)) return NONE;

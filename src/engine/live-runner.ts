@@ -358,14 +358,11 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
           }
           if (md.type !== 'market.bar') return;
           if (rollup === undefined) return showBar(md);
-          let step: ReturnType<typeof rollup.push>;
-          try {
-            step = rollup.push(md, clock.now());
-          } catch (e) {
-            // a bar the rollup cannot place (it straddles a bucket's edge): logged and left out, never a crash
+          const step = rollup.push(md, clock.now());
+          if (step.refused) {
+            // a bar the rollup cannot place (it straddles a bucket's edge): logged and left out
             const { instrumentId, tsOpen, tsEvent } = md;
-            const code = isTradestateError(e) ? e.code : ErrorCode.DATA_INVALID;
-            const message = e instanceof Error ? e.message : String(e);
+            const { code, message } = step.refused;
             log.append(
               clock.now(),
               'market.bar_refused',

@@ -87,6 +87,19 @@ describe('BarRollup', () => {
     ]);
   });
 
+  it('a bar it cannot place exactly (straddling a bucket edge) is refused, typed, and changes nothing', () => {
+    const r = rollup5m(10);
+    r.push(minuteBar('A', 0, 100), T0 + M);
+    const straddling = { ...minuteBar('A', 4, 500), tsEvent: T0 + 6n * M, tsInit: T0 + 6n * M }; // 15:04–15:06
+    const step = r.push(straddling, T0 + 6n * M);
+    expect(step).toMatchObject({ bars: [], late: false, refused: { code: 'TRD_ERR_DATA_INVALID' } });
+    // the open bucket is as it was: the next minutes complete it without the refused bar
+    r.push(minuteBar('A', 1, 101), T0 + 6n * M);
+    expect(r.push(minuteBar('A', 4, 104), T0 + 6n * M).bars.map(ohlcv)).toEqual([
+      ['A', 0n, 5n * M, 100, 106, 99, 105, 30]
+    ]);
+  });
+
   it('old bars replayed now: a bucket waits for the grace after its first bar, so a fast replay still makes whole buckets', () => {
     const r = rollup5m(10);
     const now = T0 + 365n * 24n * 3600n * S; // a year later
