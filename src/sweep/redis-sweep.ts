@@ -30,7 +30,8 @@ import {
   refusedJob,
   type SweepJob,
   type SweepPointResult,
-  startSweepWorker
+  startSweepWorker,
+  workerDiedResult
 } from './sweep.worker.ts';
 import {
   fromWire,
@@ -423,14 +424,7 @@ class ThreadRunner {
       const onExit = (code: number): void => {
         w.off('message', onMessage);
         this.#worker = undefined;
-        const why = this.#died ? `: ${this.#died.message}` : '';
-        // refusedJob does not throw (a run id it cannot compute is left out)
-        resolve(
-          refusedJob(job, {
-            code: ErrorCode.SWEEP_WORKER_FAILED,
-            message: `the worker thread running point ${job.index} exited with code ${code}${why}`
-          })
-        );
+        resolve(workerDiedResult(job, code, this.#died, 'the worker thread'));
       };
       w.once('message', onMessage);
       w.once('exit', onExit);

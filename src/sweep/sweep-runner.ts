@@ -10,11 +10,17 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { csvField } from '../data/csv.ts';
 import { type DataFileDigest, digestRunFiles } from '../data/data-digest.ts';
-import { type BacktestWindow, runIdOf, windowJson } from '../engine/backtest.ts';
+import { type BacktestWindow, windowJson } from '../engine/backtest.ts';
 import { formatPct, formatRatio } from '../report/format.ts';
 import { applyParams, assertKnownPath, gridOf, type ParamAxis } from './param-grid.ts';
 import { type RedisSweepOptions, runJobsOnRedis } from './redis-sweep.ts';
-import { errorOf, type SweepJob, type SweepPointResult, startSweepWorker } from './sweep.worker.ts';
+import {
+  errorOf,
+  type SweepJob,
+  type SweepPointResult,
+  startSweepWorker,
+  workerDiedResult
+} from './sweep.worker.ts';
 
 /**
  * What the ranking sorts by: higher is better, except `maxDrawdown` (lower is better). `alpha` and
@@ -286,18 +292,7 @@ function runPool(
         live.delete(w);
         const job = current;
         current = undefined;
-        if (job) {
-          const why = lastError ? `: ${lastError.message}` : '';
-          settle({
-            index: job.index,
-            runId: runIdOf(job.config, job.seed, job.window),
-            params: job.params,
-            error: {
-              code: ErrorCode.SWEEP_WORKER_FAILED,
-              message: `the worker running point ${job.index} exited with code ${code}${why}`
-            }
-          });
-        }
+        if (job) settle(workerDiedResult(job, code, lastError));
         if (!finished && next < jobs.length) {
           try {
             spawn();

@@ -104,6 +104,23 @@ export function refusedJob(job: SweepJob, error: { code: string; message: string
     : { index: job.index, runId, params: job.params, error };
 }
 
+/**
+ * The result of a point whose worker (`who`) exited with `exitCode` before answering, of the uncaught error `died`
+ * when it said one: `TRD_ERR_SWEEP_WORKER_FAILED`. Never throws.
+ */
+export function workerDiedResult(
+  job: SweepJob,
+  exitCode: number,
+  died: Error | undefined,
+  who = 'the worker'
+): SweepPointResult {
+  const why = died ? `: ${died.message}` : '';
+  return refusedJob(job, {
+    code: ErrorCode.SWEEP_WORKER_FAILED,
+    message: `${who} running point ${job.index} exited with code ${exitCode}${why}`
+  });
+}
+
 /** Run one job's backtest in memory on this thread (what a worker does with each job it receives). */
 export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
   const { index, params } = job;
