@@ -98,6 +98,12 @@ export function snapshotClear(instrumentId: string, seq: number, tsEvent: bigint
 }
 export const BOOK_FLAG_LAST = 2;
 
+/** Flag the last delta of one update (in place): a book reader applies the update when it sees it. */
+export function markLast(items: BookDelta[]): void {
+  const last = items.at(-1);
+  if (last) items[items.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+}
+
 export const marketDataSchema = z.discriminatedUnion('type', [
   barSchema,
   quoteSchema,

@@ -15,6 +15,7 @@ import {
   BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
   type BookDelta,
+  markLast,
   type Quote,
   type Trade
 } from '../../messages/market-data.ts';
@@ -766,10 +767,7 @@ export function decodeMarketDataSnapshot(
     if (m?.type === 'market.book_delta') levels.push(m);
     else if (m) trades.push(m);
   }
-  if (levels.length > 0) {
-    const last = levels[levels.length - 1]!;
-    levels[levels.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
-  }
+  markLast(levels);
   const reqId = msg.get(Tag.MDReqID);
   return { instrumentId: inst.id, ...(reqId === undefined ? {} : { requestId: reqId }), levels, trades };
 }

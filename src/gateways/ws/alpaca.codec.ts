@@ -4,10 +4,10 @@ import { isTradestateError, TradestateError } from '../../core/errors.ts';
 import { type Instrument, priceToTicksRounded, qtyToLots } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_MIN, nsFromIso } from '../../core/nanos.ts';
 import {
-  BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
   type BookDelta,
   type MarketData,
+  markLast,
   snapshotClear
 } from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
@@ -226,8 +226,7 @@ function decodeMessage(
           });
         }
       }
-      const last = out.at(-1);
-      if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+      markLast(out);
       return out;
     }
     default:

@@ -3,10 +3,10 @@ import { ErrorCode, TradestateError } from '../../core/errors.ts';
 import { type Instrument, priceToTicks } from '../../core/instrument.ts';
 import { type Nanos, nsFromMs } from '../../core/nanos.ts';
 import {
-  BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
   type BookDelta,
   type MarketData,
+  markLast,
   snapshotClear
 } from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
@@ -181,8 +181,7 @@ export class BinanceBookSync {
     };
     add('buy', s.bids);
     add('sell', s.asks);
-    const last = out.at(-1);
-    if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+    markLast(out);
     this.#localId = s.lastUpdateId;
     this.#synced = true;
     const pending = this.#buffer.filter((e) => e.finalId > s.lastUpdateId);
@@ -285,7 +284,6 @@ export function depthDeltas(inst: Instrument, u: BinanceDepthUpdate, tsInit: Nan
       });
     }
   }
-  const last = out.at(-1);
-  if (last) out[out.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
+  markLast(out);
   return out;
 }

@@ -2,10 +2,10 @@ import { lots, ticks } from '../../book/sync/wire-levels.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import { nsFromIso } from '../../core/nanos.ts';
 import {
-  BOOK_FLAG_LAST,
   BOOK_FLAG_SNAPSHOT,
   type BookDelta,
   type MarketData,
+  markLast,
   snapshotClear
 } from '../../messages/market-data.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
@@ -147,9 +147,4 @@ export function decodeCoinbase(
     default:
       return { kind: 'ignored', type };
   }
-}
-
-function markLast(items: BookDelta[]): void {
-  const last = items.at(-1);
-  if (last) items[items.length - 1] = { ...last, flags: last.flags | BOOK_FLAG_LAST };
 }
