@@ -120,6 +120,19 @@ export function qtyToLots(inst: Instrument, qty: string): number {
   return toSafe(exactMultiple(parseDecimal(qty), inst.lot, ErrorCode.QTY_NOT_ON_LOT, 'quantity'), 'quantity');
 }
 
+/**
+ * A decimal quantity onto the instrument's lot instead of refusing it (for volumes a data file reports and we
+ * only record): the nearest lot, ties to even, and whether it was on the lot already. Throws
+ * `TRD_ERR_NUMBER_INVALID` when not a plain decimal or beyond the safe integer range.
+ */
+export function qtyToLotsRounded(inst: Instrument, qty: string): { lots: number; exact: boolean } {
+  const d = parseDecimal(qty);
+  // qty / lot = (d.m / 10^d.s) / (l.m / 10^l.s)
+  const num = d.mantissa * pow10(inst.lot.scale);
+  const den = inst.lot.mantissa * pow10(d.scale);
+  return { lots: toSafe(divRoundHalfEven(num, den), 'quantity'), exact: num % den === 0n };
+}
+
 /** Ticks back to a decimal string with the instrument's precision. */
 export function ticksToPrice(inst: Instrument, ticks: number): string {
   return formatDecimal(BigInt(ticks) * inst.tick.mantissa, inst.tick.scale);

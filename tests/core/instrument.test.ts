@@ -7,6 +7,8 @@ import {
   moneyFromDecimal,
   priceToTicks,
   priceToTicksRounded,
+  qtyToLots,
+  qtyToLotsRounded,
   ticksToPrice
 } from '../../src/core/instrument.ts';
 
@@ -37,6 +39,43 @@ describe('moneyFromDecimal', () => {
         expect(isTradestateError(e, 'TRD_ERR_NUMBER_INVALID')).toBe(true);
       }
     }
+  });
+});
+
+describe('qtyToLotsRounded', () => {
+  const milli = makeInstrument({
+    symbol: 'B',
+    venue: 'X',
+    tickSize: '0.01',
+    lotSize: '0.001',
+    currency: 'USD'
+  });
+  const hundred = makeInstrument({
+    symbol: 'H',
+    venue: 'X',
+    tickSize: '0.01',
+    lotSize: '100',
+    currency: 'USD'
+  });
+
+  it('puts a volume onto the lot, ties to even, and says whether it was on it', () => {
+    expect(qtyToLotsRounded(milli, '1.2345')).toEqual({ lots: 1234, exact: false }); // 1234.5 → 1234
+    expect(qtyToLotsRounded(milli, '1.2355')).toEqual({ lots: 1236, exact: false }); // 1235.5 → 1236
+    expect(qtyToLotsRounded(milli, '1.23451')).toEqual({ lots: 1235, exact: false });
+    expect(qtyToLotsRounded(milli, '2.5')).toEqual({ lots: 2500, exact: true });
+    expect(qtyToLotsRounded(hundred, '250')).toEqual({ lots: 2, exact: false }); // 2.5 → 2
+    expect(qtyToLotsRounded(hundred, '300.00')).toEqual({ lots: 3, exact: true });
+  });
+
+  it('agrees with qtyToLots on the lot, and refuses what is out of range', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e12 }), (lots) => {
+        const q = (BigInt(lots) * 100n).toString();
+        expect(qtyToLotsRounded(hundred, q)).toEqual({ lots: qtyToLots(hundred, q), exact: true });
+      })
+    );
+    expect(() => qtyToLotsRounded(milli, '1e999999999999999')).toThrow();
+    expect(() => qtyToLotsRounded(milli, `${Number.MAX_SAFE_INTEGER}`)).toThrow(/safe integer/);
   });
 });
 

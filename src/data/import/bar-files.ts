@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { divRoundHalfEven, formatDecimal, parseDecimal, pow10 } from '../../core/decimal.ts';
+import { formatDecimal, pow10 } from '../../core/decimal.ts';
 import { ErrorCode, TradestateError } from '../../core/errors.ts';
-import { type Instrument, qtyToLots } from '../../core/instrument.ts';
+import { type Instrument, qtyToLotsRounded } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../../core/nanos.ts';
 import { type BarColumns, BarFlag, barsToColumns } from '../columns.ts';
 import {
@@ -100,13 +100,9 @@ export function roundedWarning(file: string, n: number, inst: Instrument): strin
 
 /** A quantity text to lots: exact when on the lot, else the nearest lot (half-even) and a counted rounding. */
 export function qtyTextToLots(inst: Instrument, text: string, rounded: { n: number }): number {
-  const d = parseDecimal(plainDecimal(text));
-  const scale = Math.max(d.scale, inst.lot.scale);
-  const v = d.mantissa * pow10(scale - d.scale);
-  const s = inst.lot.mantissa * pow10(scale - inst.lot.scale);
-  if (v % s === 0n) return qtyToLots(inst, plainDecimal(text));
-  rounded.n++;
-  return Number(divRoundHalfEven(v, s));
+  const { lots, exact } = qtyToLotsRounded(inst, plainDecimal(text));
+  if (!exact) rounded.n++;
+  return lots;
 }
 
 /**
