@@ -231,6 +231,22 @@ describe('FixFramer', () => {
     expect(frames.map((i) => i.kind === 'frame' && bar(i.bytes))).toEqual([bar(a), bar(c)]);
   });
 
+  it('garbage ending in a message start right before a message costs nothing after it', () => {
+    for (const tail of ['8=FIX', 'xx8=FI', '8=FIX.4.2junk', '\u00018=', '8=FIX8=FIX.4']) {
+      const stream = Buffer.concat([Buffer.from(tail, 'latin1'), a, b]);
+      for (let cut = 0; cut <= stream.length; cut++) {
+        const f = new FixFramer();
+        const got = [...f.push(stream.subarray(0, cut)), ...f.push(stream.subarray(cut))];
+        expect(got.filter((i) => i.kind === 'frame').map((i) => i.kind === 'frame' && bar(i.bytes))).toEqual([
+          bar(a),
+          bar(b)
+        ]);
+        expect(got.some((i) => i.kind === 'garbled')).toBe(true);
+        expect(f.pending).toBe(0);
+      }
+    }
+  });
+
   it('skips garbage and a message with a wrong BodyLength, then resynchronises', () => {
     const bad = soh(bar(b).replace(/\|9=(\d+)\|/, (_m, n) => `|9=${Number(n) + 5}|`));
     const items = new FixFramer().push(Buffer.concat([soh('junk|'), a, bad, c]));

@@ -16,7 +16,9 @@ export interface FramerOptions {
  * Cuts FIX messages out of a TCP byte stream: several messages in one read, one message split over
  * many reads, garbage between messages. Uses BodyLength to find the end and checks that the CheckSum
  * field sits exactly there; on a mismatch it reports the bytes as garbled and resynchronises on the
- * next `8=` that follows an SOH. It never waits for more than BodyLength + header + 7 bytes.
+ * next `8=` that follows an SOH, or the next `8=FIX`. A BeginString holding `=` is a false start (garbage
+ * ending in `8=FIX` right before a message), resynchronised the same way, so the message after it is kept.
+ * It never waits for more than BodyLength + header + 7 bytes.
  */
 export class FixFramer {
   #buf: Buffer = Buffer.alloc(0);
@@ -46,12 +48,12 @@ export class FixFramer {
         p = stop;
         continue;
       }
-      // BeginString
+      // BeginString: a "=" in it means this start was garbage ("…8=FIX" before a real message)
       let q = p + 2;
-      while (q < n && buf[q] !== SOH && q - p < 32) q++;
+      while (q < n && buf[q] !== SOH && buf[q] !== 61 && q - p < 32) q++;
       if (q >= n) break; // need more
       if (buf[q] !== SOH) {
-        p = skip(out, buf, p, ErrorCode.FIX_PARSE, 'BeginString too long');
+        p = skip(out, buf, p, ErrorCode.FIX_PARSE, 'BeginString too long or not a value');
         continue;
       }
       q++;
