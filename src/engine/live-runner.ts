@@ -530,8 +530,20 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
 }
 
 /**
- * Orders of this strategy still open at the venue from an earlier session (its client order ids start with
- * `<strategyId>-`): a crashed session left them, and no order actor of ours knows them. By default each is
+ * Whether a client order id is one a live session of `strategyId` made: `<strategyId>-<session tag>-<n>` (the
+ * tag base 36, `n` decimal; see `clientIdTag`). The whole shape is checked, not the prefix, so strategy `mm`
+ * never claims the orders of a strategy `mm-2` trading the same account.
+ */
+export function isSessionOrderOf(strategyId: string, clientOrderId: string): boolean {
+  return (
+    clientOrderId.startsWith(`${strategyId}-`) &&
+    /^[0-9a-z]+-\d+$/.test(clientOrderId.slice(strategyId.length + 1))
+  );
+}
+
+/**
+ * Orders of this strategy still open at the venue from an earlier session (its client order ids are
+ * `<strategyId>-<session tag>-<n>`, {@link isSessionOrderOf}): a crashed session left them, and no order actor of ours knows them. By default each is
  * canceled before trading starts: write-ahead, the intent (`recovery.stale_cancel`, fsynced) is logged before
  * the cancel is sent, and the outcome after (`recovery.stale_order`, `action` canceled or cancel_failed; `left`
  * with `live.staleOrders: leave` or a connection that cannot cancel). A cancel is never retried; one that fails
@@ -554,7 +566,7 @@ async function recoverStaleOrders(
     return;
   }
   for (const o of open) {
-    if (!o.clientOrderId.startsWith(`${strategyId}-`)) continue;
+    if (!isSessionOrderOf(strategyId, o.clientOrderId)) continue;
     const ids = { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId };
     let action: 'canceled' | 'left' | 'cancel_failed' = 'left';
     if (policy === 'cancel' && connection.cancelVenueOrder) {

@@ -196,6 +196,8 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
       before: async (_market, rest) => {
         await rest.submitOrder(farBid('resting-kq3z1-4')); // ours: <strategy>-<session tag>-<n>
         await rest.submitOrder(farBid('manual-7')); // placed by hand
+        await rest.submitOrder(farBid('resting-2-kq3z1-4')); // strategy resting-2's, on the same account
+        await rest.submitOrder(farBid('resting-note')); // by hand, named like ours
       }
     });
     const r = await p.result;
@@ -206,6 +208,8 @@ describe('live runner on the local Alpaca (paper mode, real client stack over lo
     const status = async (id: string) => (await p.rest.getOrderByClientOrderId(id))?.status;
     expect(await status('resting-kq3z1-4')).toBe('canceled');
     expect(await status('manual-7')).toBe('new');
+    expect(await status('resting-2-kq3z1-4')).toBe('new');
+    expect(await status('resting-note')).toBe('new');
   });
 
   it('stale-order recovery pages through every open order (six open orders, two a page)', async () => {
