@@ -1,7 +1,12 @@
 /**
  * Ordinary least squares of y on x over the last `period` pairs: slope (β), intercept (α) and the residual of
- * a point, O(1) per update, no allocation after construction. Co-moments are kept with the sliding-window
- * Welford update (remove the oldest pair, add the new one), so they stay accurate on long runs.
+ * a point, O(1) amortised per update, no allocation after construction. Co-moments are kept with the
+ * sliding-window Welford update (remove the oldest pair, add the new one). Like `RollingStats`, the window
+ * is summed again from its values (two passes, O(period)) when the update alone cannot be trusted:
+ * - every `period` updates, so rounding cannot pile up on long runs;
+ * - when an update shrinks Σ(x − mx)² a millionfold (an outlier left: what is left is mostly its rounding);
+ * - when x has held one value for the whole window: Σ(x − mx)² is then exactly 0 and β NaN, where the sliding
+ *   update would leave a rounding residue and a made-up finite β.
  * The pairs strategy uses it for the rolling hedge ratio of two log price series.
  */
 export class RollingRegression {
@@ -15,6 +20,11 @@ export class RollingRegression {
   /** Σ (x − mx)² and Σ (x − mx)(y − my) over the window. */
   #cxx = 0;
   #cxy = 0;
+  /** Full-window updates since the window was last summed again. */
+  #sinceResum = 0;
+  /** Consecutive updates (this one included) whose x equals the one before. */
+  #flatRun = 0;
+  #lastX = Number.NaN;
 
   constructor(period: number) {
     if (!Number.isInteger(period) || period < 2)
@@ -26,7 +36,9 @@ export class RollingRegression {
 
   /** Add the pair (x, y); the oldest leaves once `period` pairs are held. */
   update(x: number, y: number): void {
-    if (this.#count === this.period) {
+    const full = this.#count === this.period;
+    const cxxBefore = this.#cxx;
+    if (full) {
       const x0 = this.#xs[this.#head]!;
       const y0 = this.#ys[this.#head]!;
       const n = this.#count - 1;
@@ -47,6 +59,59 @@ export class RollingRegression {
     this.#xs[this.#head] = x;
     this.#ys[this.#head] = y;
     this.#head = (this.#head + 1) % this.period;
+    this.#flatRun = x === this.#lastX ? this.#flatRun + 1 : 1;
+    this.#lastX = x;
+    if (
+      full &&
+      (++this.#sinceResum >= this.period ||
+        this.#cxx < cxxBefore * 1e-6 ||
+        (this.#flatRun >= this.period && this.#cxx !== 0))
+    )
+      this.#resum();
+  }
+
+  /**
+   * Means and co-moments of the (full) window again: a pass for the means, then one for the deviations from
+   * them, which also corrects the means by their mean deviation. A window of one x value is set to exactly
+   * that value with no variation.
+   */
+  #resum(): void {
+    const xs = this.#xs;
+    const ys = this.#ys;
+    const n = this.period;
+    let sx = 0;
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      sx += xs[i]!;
+      sy += ys[i]!;
+    }
+    const mx = sx / n;
+    const my = sy / n;
+    let dxSum = 0;
+    let dySum = 0;
+    let cxx = 0;
+    let cxy = 0;
+    for (let i = 0; i < n; i++) {
+      const dx = xs[i]! - mx;
+      const dy = ys[i]! - my;
+      dxSum += dx;
+      dySum += dy;
+      cxx += dx * dx;
+      cxy += dx * dy;
+    }
+    cxx -= (dxSum * dxSum) / n;
+    this.#my = my + dySum / n;
+    this.#sinceResum = 0;
+    if (this.#flatRun >= n) {
+      // one x value over the window: exactly no variation, whatever the rounding of its sum
+      this.#mx = this.#lastX;
+      this.#cxx = 0;
+      this.#cxy = 0;
+    } else {
+      this.#mx = mx + dxSum / n;
+      this.#cxx = cxx > 0 ? cxx : 0;
+      this.#cxy = cxy - (dxSum * dySum) / n;
+    }
   }
 
   /** True once `period` pairs have been seen. */

@@ -1,3 +1,4 @@
+import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { better, effectivePrice, type VenueLiquidity } from './venue-book.ts';
 
 /** One child order of a split: how much to send where, and the worst price it may take. */
@@ -20,7 +21,10 @@ export interface RoutePlan {
  * Split a marketable order across venues by displayed depth and fees: take levels in order of effective price
  * (price after taker fee) across all books, never more than a level displays, never beyond `limitPx`.
  * Ties between venues go to the lower fee, then the venue name, so plans are deterministic.
- * Reads at most `maxLevels` levels per venue.
+ * Reads at most `maxLevels` levels per venue (default 20).
+ *
+ * @throws TradestateError `TRD_ERR_ORDER_INVALID` when `qty` is not a positive integer (lots), `maxLevels` not
+ * a positive integer, or `limitPx` not a finite number.
  */
 export function planSmartRoute(
   side: 'buy' | 'sell',
@@ -29,6 +33,26 @@ export function planSmartRoute(
   opts: { limitPx?: number; maxLevels?: number } = {}
 ): RoutePlan {
   const maxLevels = opts.maxLevels ?? 20;
+  if (!Number.isSafeInteger(qty) || qty <= 0)
+    throw new TradestateError(
+      ErrorCode.ORDER_INVALID,
+      `smart route: qty must be a positive integer (lots), got ${qty}`,
+      {
+        qty
+      }
+    );
+  if (!Number.isSafeInteger(maxLevels) || maxLevels <= 0)
+    throw new TradestateError(
+      ErrorCode.ORDER_INVALID,
+      `smart route: maxLevels must be a positive integer, got ${maxLevels}`,
+      { maxLevels }
+    );
+  if (opts.limitPx !== undefined && !Number.isFinite(opts.limitPx))
+    throw new TradestateError(
+      ErrorCode.ORDER_INVALID,
+      `smart route: limitPx must be a finite price (ticks), got ${opts.limitPx}`,
+      { limitPx: opts.limitPx }
+    );
   const cands: { venue: string; fee: number; px: number; sz: number; eff: number }[] = [];
   const px = new Float64Array(maxLevels);
   const sz = new Float64Array(maxLevels);

@@ -3,29 +3,34 @@ import type { Quote } from '../messages/market-data.ts';
 import type { Side } from '../messages/primitives.ts';
 import type { Strategy, StrategyAction, StrategyView, WorkingOrderView } from './strategy.ts';
 
-export const marketMakerParamsSchema = z.strictObject({
-  /** Lots per quote on each side. */
-  qty: z.number().int().positive().default(100),
-  /** Largest absolute position (lots): the side that would pass it is not quoted. */
-  maxInventory: z.number().int().positive().default(500),
-  /** Quote this many ticks behind the best price (0 = join it). */
-  offsetTicks: z.number().int().min(0).default(0),
-  /**
-   * Re-price a resting quote only when its target moved at least this many ticks (fewer replaces, and the queue
-   * position a replace would throw away is kept on small moves).
-   */
-  requoteTicks: z.number().int().positive().default(1),
-  /** Lean the quotes against inventory: each `qty` of position moves both targets this many ticks. */
-  skewTicks: z.number().int().min(0).default(0),
-  /**
-   * Step back from the side about to be run over, where the data has depth (`view.book`: tick backtests):
-   * when the order imbalance over the top `imbalanceLevels` levels is above `imbalanceThreshold` (buyers
-   * dominate) the ask is quoted `imbalanceTicks` further out, below −threshold the bid. 0 levels = off.
-   */
-  imbalanceLevels: z.number().int().min(0).max(50).default(0),
-  imbalanceThreshold: z.number().min(0).max(1).default(0.6),
-  imbalanceTicks: z.number().int().min(0).default(0)
-});
+export const marketMakerParamsSchema = z
+  .strictObject({
+    /** Lots per quote on each side. */
+    qty: z.number().int().positive().default(100),
+    /** Largest absolute position (lots): the side that would pass it is not quoted. */
+    maxInventory: z.number().int().positive().default(500),
+    /** Quote this many ticks behind the best price (0 = join it). */
+    offsetTicks: z.number().int().min(0).default(0),
+    /**
+     * Re-price a resting quote only when its target moved at least this many ticks (fewer replaces, and the queue
+     * position a replace would throw away is kept on small moves).
+     */
+    requoteTicks: z.number().int().positive().default(1),
+    /** Lean the quotes against inventory: each `qty` of position moves both targets this many ticks. */
+    skewTicks: z.number().int().min(0).default(0),
+    /**
+     * Step back from the side about to be run over, where the data has depth (`view.book`: tick backtests):
+     * when the order imbalance over the top `imbalanceLevels` levels is above `imbalanceThreshold` (buyers
+     * dominate) the ask is quoted `imbalanceTicks` further out, below −threshold the bid. 0 levels = off.
+     */
+    imbalanceLevels: z.number().int().min(0).max(50).default(0),
+    imbalanceThreshold: z.number().min(0).max(1).default(0.6),
+    imbalanceTicks: z.number().int().min(0).default(0)
+  })
+  .refine((p) => p.qty <= p.maxInventory, {
+    message: 'qty must not exceed maxInventory (no quote would ever fit within it)',
+    path: ['qty']
+  });
 export type MarketMakerParams = z.infer<typeof marketMakerParamsSchema>;
 
 /** A working order that can be re-priced or cancelled now (acknowledged, nothing pending). */
@@ -35,7 +40,9 @@ const settled = (o: WorkingOrderView): boolean => o.status === 'ACKNOWLEDGED' ||
  * A passive two-sided quoter for tick data: keeps one limit buy at the best bid and one limit sell at the best
  * ask (or `offsetTicks` behind them, skewed against inventory), re-pricing with cancel-replace when the target
  * moves by `requoteTicks` or more, and withdrawing the side that would take the position past `maxInventory`.
- * With depth (`imbalanceLevels`), it backs off the side a lopsided book is about to run over.
+ * Quotes stay passive whatever the skew: the bid at most one tick below the quote's ask, the ask at least one
+ * tick above its bid, both at 1 tick or more (a bid that cannot be is not quoted). With depth
+ * (`imbalanceLevels`), it backs off the side a lopsided book is about to run over.
  * It waits for the venue between requests (an order not yet acknowledged, or with a cancel/replace pending, is
  * left alone), so it never has two requests in flight for one order. Its resting orders join the back of their
  * level in the L3 emulator and fill only once the queue ahead of them has traded or cancelled.
@@ -72,9 +79,12 @@ export class MarketMakerStrategy implements Strategy {
       if (o.side === 'sell' && o.limitPx < ownAsk) ownAsk = o.limitPx;
     }
     const imb = p.imbalanceLevels > 0 ? (view.book(q.instrumentId)?.imbalance(p.imbalanceLevels) ?? 0) : 0;
-    const bid = q.bidPx - p.offsetTicks - skew - (imb < -p.imbalanceThreshold ? p.imbalanceTicks : 0);
-    const ask = q.askPx + p.offsetTicks - skew + (imb > p.imbalanceThreshold ? p.imbalanceTicks : 0);
-    this.#side(out, q, orders, 'buy', bid, pos + p.qty <= p.maxInventory && bid < ownAsk);
+    const rawBid = q.bidPx - p.offsetTicks - skew - (imb < -p.imbalanceThreshold ? p.imbalanceTicks : 0);
+    const rawAsk = q.askPx + p.offsetTicks - skew + (imb > p.imbalanceThreshold ? p.imbalanceTicks : 0);
+    // passive whatever the skew: never through the other side of the quote, never below 1 tick
+    const bid = Math.max(1, Math.min(rawBid, q.askPx - 1));
+    const ask = Math.max(1, rawAsk, q.bidPx + 1);
+    this.#side(out, q, orders, 'buy', bid, pos + p.qty <= p.maxInventory && bid < q.askPx && bid < ownAsk);
     this.#side(out, q, orders, 'sell', ask, pos - p.qty >= -p.maxInventory && ask > ownBid);
     return out;
   }

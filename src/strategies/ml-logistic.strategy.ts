@@ -68,8 +68,8 @@ class InstrumentState {
  * RiskMetrics; unlike a centred variance it cannot collapse to 0 on a steady drift). v_t already includes r_t,
  * so |feature| ≤ 1/√(1 − λ) ≈ 4.1 and one shock cannot blow up an SGD step; v_t = 0 only when every return so
  * far was 0, and then the feature is 0. Each return is scaled once, when it arrives, and keeps that value.
- * A non-positive close (no log return) restarts the return history: no prediction, so flat, until `lags`
- * new returns have been seen.
+ * A non-positive close (no log return: a bad print) is not learnt from, and restarts the return history: no
+ * prediction, so flat, until `lags` new returns have been seen.
  */
 export class MlLogisticStrategy implements Strategy {
   readonly id: string;
@@ -94,8 +94,8 @@ export class MlLogisticStrategy implements Strategy {
     const x = s.x;
     const lags = x.length;
 
-    // 1. Learn from the move that just completed, using only what was known before it.
-    if (s.count >= lags) s.model.update(x, close > prev ? 1 : 0);
+    // 1. Learn from the move that just completed, using only what was known before it (not from a bad print).
+    if (s.count >= lags && close > 0) s.model.update(x, close > prev ? 1 : 0);
 
     // 2. Shift in the new scaled return.
     if (prev > 0 && close > 0) {

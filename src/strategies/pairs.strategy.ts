@@ -8,10 +8,13 @@ import { orderToTarget } from './target-position.ts';
 
 export const pairsParamsSchema = z
   .strictObject({
-    /** The two legs, by symbol (`ALPHA`) or instrument id (`ALPHA@SIM`): [A, B]. */
+    /**
+     * The two legs, by symbol (`ALPHA`) or instrument id (`ALPHA@SIM`): [A, B]. They must name two instruments:
+     * `ALPHA` and `ALPHA@SIM` are one (the symbol matches it on any venue); `ALPHA@SIM` and `ALPHA@XNAS` are two.
+     */
     legs: z
       .tuple([z.string().min(1), z.string().min(1)])
-      .refine(([a, b]) => a !== b, { message: 'the two legs must differ' }),
+      .refine(([a, b]) => !sameInstrument(a, b), { message: 'the two legs must name different instruments' }),
     /** Bars in the rolling hedge-ratio regression and in the spread's rolling z-score. */
     window: z.number().int().min(10).default(60),
     /** Enter when the spread's z-score is beyond ±entryZ. */
@@ -23,6 +26,14 @@ export const pairsParamsSchema = z
   })
   .refine((p) => p.exitZ < p.entryZ, { message: 'exitZ must be below entryZ', path: ['exitZ'] });
 export type PairsParams = z.infer<typeof pairsParamsSchema>;
+
+/** True when leg names `a` and `b` can match the same instrument (see {@link isLeg}). */
+function sameInstrument(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.includes('@') && b.includes('@')) return false;
+  const symbol = (n: string) => n.slice(0, n.includes('@') ? n.indexOf('@') : n.length);
+  return symbol(a) === symbol(b);
+}
 
 interface Leg {
   readonly name: string;
@@ -40,7 +51,8 @@ interface Leg {
  *   exit both legs once z is back within ±`exitZ`.
  * B's size is fixed at entry for dollar-neutral exposure scaled by β: round(β · qty · close_A / close_B) lots,
  * at least 1. Closes are compared in ticks, so both legs must share a tick size (same-currency stocks do).
- * No entry while β is not positive. Bars of one leg without the other at the same time are skipped.
+ * No entry while β is not positive. Bars of one leg without the other at the same time are skipped, and so is
+ * a time where a leg's close is not positive (no logarithm: a bad print): nothing learnt from it, nothing traded.
  */
 export class PairsStrategy implements Strategy {
   readonly id: string;
@@ -73,6 +85,11 @@ export class PairsStrategy implements Strategy {
     const b = this.#b;
     if (a.ts !== b.ts || a.ts <= this.#done || a.id === undefined || b.id === undefined) return [];
     this.#done = a.ts;
+    if (!(a.close > 0 && b.close > 0)) {
+      // ln of a bad print would poison the rolling regression and spread stats for good
+      this.#z = Number.NaN;
+      return [];
+    }
     const x = Math.log(b.close);
     const y = Math.log(a.close);
     const beta = this.#reg.beta;

@@ -36,6 +36,59 @@ describe('RollingRegression', () => {
     expect(r.beta).toBeNaN();
   });
 
+  it('β is NaN once x has been flat for a whole window after varying (no rounding residue), and recovers', () => {
+    // a leg that stops trading (halt, stale feed) after moving: the sliding update left Σ(x − mx)² at a rounding
+    // residue, and β = Σxy / Σxx at a made-up finite value (−5e14 here)
+    let seed = 12_345;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const w = 20;
+    const r = new RollingRegression(w);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    const add = (x: number, y: number) => {
+      r.update(x, y);
+      xs.push(x);
+      ys.push(y);
+    };
+    for (let i = 0; i < 1000; i++)
+      add(
+        Math.log(10_000 + Math.round((rnd() - 0.5) * 400)),
+        Math.log(20_000 + Math.round((rnd() - 0.5) * 400))
+      );
+    const flat = Math.log(10_037);
+    for (let i = 0; i < w; i++) {
+      add(flat, Math.log(20_000 + Math.round((rnd() - 0.5) * 400)));
+      if (i < w - 1) expect(r.beta, `x flat for ${i + 1} of ${w}`).not.toBeNaN();
+    }
+    expect(r.beta).toBeNaN();
+    expect(r.alpha).toBeNaN();
+    add(flat, Math.log(20_111)); // still flat
+    expect(r.beta).toBeNaN();
+    // x moves again: β is the window's OLS slope
+    for (let i = 0; i < 5; i++) add(Math.log(10_037 + 3 * (i + 1)), Math.log(20_074 + 7 * (i + 1)));
+    const want = ols(xs.slice(-w), ys.slice(-w));
+    expect(Math.abs(r.beta - want.beta)).toBeLessThanOrEqual(1e-9 * Math.abs(want.beta));
+  });
+
+  it('stays accurate on long runs (the window is summed again every period updates)', () => {
+    const w = 30;
+    const r = new RollingRegression(w);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const x = 1e9 + ((i * 7919) % 13) + ((i * 104_729) % 7);
+      const y = 2e9 + 2 * x + ((i * 31) % 5);
+      r.update(x, y);
+      xs.push(x);
+      ys.push(y);
+    }
+    const want = ols(xs.slice(-w), ys.slice(-w));
+    expect(Math.abs(r.beta - want.beta)).toBeLessThanOrEqual(1e-9 * Math.abs(want.beta));
+  });
+
   it('matches OLS on the window for random log-price pairs (property)', () => {
     fc.assert(
       fc.property(

@@ -73,6 +73,18 @@ describe('routing', () => {
     ]);
   });
 
+  it('smart routing refuses a qty that is not a positive integer, and a bad maxLevels or limitPx', () => {
+    // −100 was planned as a slice of −100 lots; 2.5 levels threw a raw RangeError
+    const refused = (f: () => unknown, context: object) =>
+      expect(f).toThrow(expect.objectContaining({ code: 'TRD_ERR_ORDER_INVALID', context }));
+    for (const qty of [-100, 0, Number.NaN, 2.5, Number.POSITIVE_INFINITY])
+      refused(() => planSmartRoute('buy', qty, venues), { qty });
+    for (const maxLevels of [2.5, -1, 0, Number.NaN])
+      refused(() => planSmartRoute('buy', 100, venues, { maxLevels }), { maxLevels });
+    refused(() => planSmartRoute('sell', 100, venues, { limitPx: Number.NaN }), { limitPx: Number.NaN });
+    expect(planSmartRoute('buy', 100, venues, { maxLevels: 1 }).unrouted).toBe(0);
+  });
+
   it('property: routed + unrouted = requested, and no slice exceeds the depth displayed within its limit', () => {
     const level = fc.tuple(fc.integer({ min: 9000, max: 11000 }), fc.integer({ min: 1, max: 1000 }));
     fc.assert(

@@ -65,10 +65,33 @@ describe('MarketMakerStrategy', () => {
     expect(brief(mm().onQuote(quote(100, 104), view(20, working)))).toEqual(['cancel:b']);
     expect(brief(mm().onQuote(quote(100, 104), view(-20)))).toEqual(['buy@100']);
     // long 20 = two quantities: both targets 2 × 3 ticks lower (sell sooner, buy lower)
-    expect(brief(mm({ skewTicks: 3, maxInventory: 100 }).onQuote(quote(100, 104), view(20)))).toEqual([
-      'buy@94',
-      'sell@98'
+    expect(brief(mm({ skewTicks: 1, maxInventory: 100 }).onQuote(quote(100, 104), view(20)))).toEqual([
+      'buy@98',
+      'sell@102'
     ]);
+  });
+
+  it('skew never pushes a quote through the other side of the market; prices stay at 1 tick or more', () => {
+    const skewed = mm({ skewTicks: 3, maxInventory: 100 });
+    // long 20: the ask target 104 − 6 = 98 would sell through the bid of 100; it stays one tick above it
+    expect(brief(skewed.onQuote(quote(100, 104), view(20)))).toEqual(['buy@94', 'sell@101']);
+    // short 20: the bid target 100 + 6 = 106 would buy through the ask of 104
+    expect(brief(skewed.onQuote(quote(100, 104), view(-20)))).toEqual(['buy@103', 'sell@110']);
+    // a resting quote is re-priced to the clamped target, not through the market
+    expect(brief(skewed.onQuote(quote(100, 104), view(20, [order('s', 'sell', 104)])))).toEqual([
+      'buy@94',
+      'replace:s@101'
+    ]);
+    // near zero: the bid floors at 1 tick, and is not quoted when the ask is 1 tick itself
+    expect(brief(skewed.onQuote(quote(3, 5), view(20)))).toEqual(['buy@1', 'sell@4']);
+    expect(brief(mm({ offsetTicks: 2 }).onQuote(quote(0, 1), view(0)))).toEqual(['sell@3']);
+  });
+
+  it('refuses qty above maxInventory (it could never quote)', () => {
+    const r = marketMakerParamsSchema.safeParse({ qty: 1000 });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['qty']);
+    expect(marketMakerParamsSchema.safeParse({ qty: 500, maxInventory: 500 }).success).toBe(true);
   });
 
   it('with depth, backs off the side a lopsided book is about to run over; without depth it cannot', () => {

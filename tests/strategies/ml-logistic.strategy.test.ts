@@ -193,6 +193,19 @@ describe('MlLogisticStrategy', () => {
     expect(r.positions[76]).toBe(100);
     expect(snap(r.strategy)[A]!.p).not.toBeNull();
   });
+
+  it('does not learn from a non-positive close (its "down move" is a bad print)', () => {
+    const closes = alternating(80);
+    const params = { lags: 3, warmup: 10 };
+    const before = snap(run(series(A, closes.slice(0, 71)), params).strategy)[A]!;
+    for (const badClose of [0, -10_000]) {
+      const bad = [...closes.slice(0, 71), badClose];
+      const after = snap(run(series(A, bad), params).strategy)[A]!;
+      expect(after.steps).toBe(before.steps);
+      expect(after.weights).toEqual(before.weights);
+      expect(after.bias).toBe(before.bias);
+    }
+  });
 });
 
 describe('mlLogisticParamsSchema', () => {

@@ -86,4 +86,37 @@ describe('PairsStrategy', () => {
     expect(pairsParamsSchema.safeParse({ legs: ['X', 'Y'], entryZ: 1, exitZ: 1 }).success).toBe(false);
     expect(pairsParamsSchema.safeParse({ legs: ['X'] }).success).toBe(false);
   });
+
+  it('params reject legs that name one instrument by symbol and by id', () => {
+    for (const legs of [
+      ['AAA', 'AAA@SIM'],
+      ['AAA@SIM', 'AAA'],
+      ['AAA@SIM', 'AAA@SIM']
+    ])
+      expect(pairsParamsSchema.safeParse({ legs }).success, legs.join(' ')).toBe(false);
+    // the same symbol on two venues is two instruments; a symbol that only starts like the other is another
+    expect(pairsParamsSchema.safeParse({ legs: ['AAA@SIM', 'AAA@XNAS'] }).success).toBe(true);
+    expect(pairsParamsSchema.safeParse({ legs: ['AAA', 'AAAB@SIM'] }).success).toBe(true);
+  });
+
+  it('a bar with a non-positive close is skipped: one bad print does not silence it', () => {
+    const bars = market(80, 60, 3);
+    for (const [leg, close] of [
+      [A, 0],
+      [B, -5]
+    ] as const) {
+      // minute 45 (windows full, before the spike): a bad print of one leg
+      const bad = bars.map((b, k) =>
+        b.instrumentId === leg && Math.floor(k / 2) === 45 ? { ...b, close } : b
+      );
+      const strat = new PairsStrategy('p', params());
+      const { intents } = feed(strat, bad);
+      expect(intents[2 * 45 + 1], `${leg} ${close}`).toEqual([]);
+      // it still trades the spike, and its state is finite
+      const trades = intents.flat();
+      expect(trades.map((x) => x.reason)).toContain('pairs.short_spread');
+      expect(trades.at(-1)!.reason).toBe('pairs.exit');
+      expect(Number.isFinite((strat.snapshot() as { beta: number }).beta)).toBe(true);
+    }
+  });
 });

@@ -95,6 +95,66 @@ describe('a strategy module of your own (strategy.module)', () => {
     }
   });
 
+  it('refuses a params that is not a zod schema, a create() that throws, and a create() that returns no strategy', () => {
+    const refused = (source: string, message: RegExp, cause?: unknown) => {
+      const file = configWith({ module: 'mine.strategy.ts' }, { 'mine.strategy.ts': source });
+      const module = loadRunConfig(file).strategy.module!;
+      let err: unknown;
+      try {
+        createStrategy(loadRunConfig(file).strategy, file);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({
+        code: 'TRD_ERR_CONFIG_INVALID',
+        message: expect.stringMatching(message),
+        context: expect.objectContaining({ file, path: 'strategy.module', module })
+      });
+      expect((err as Error).message).toContain(module);
+      if (cause !== undefined) expect((err as Error).cause).toEqual(cause);
+    };
+    const ok = 'create: (id) => ({ id, onBar: () => [], snapshot: () => null })';
+    refused(`export default { params: { qty: 5 }, ${ok} };\n`, /params is not a zod schema/);
+    refused(
+      'export default { create: () => { throw new TypeError("bad qty"); } };\n',
+      /create\(\) threw: bad qty/,
+      new TypeError('bad qty')
+    );
+    refused(
+      'export default { create: (id) => ({ id }) };\n',
+      /did not return a strategy: onBar must be a function/
+    );
+    refused(
+      'export default { create: () => ({ onBar: () => [], snapshot: () => null }) };\n',
+      /id must be a string/
+    );
+    refused('export default { create: () => undefined };\n', /did not return a strategy: expected an object/);
+    refused(
+      'export default { create: (id) => ({ id, onBar: () => [], snapshot: () => null, onQuote: 1 }) };\n',
+      /onQuote must be a function when given/
+    );
+  });
+
+  it('an id taken from a file name that is not a valid strategy id is refused: set strategy.id', () => {
+    const source = 'export default { create: (id) => ({ id, onBar: () => [], snapshot: () => null }) };\n';
+    const file = configWith({ module: 'my dip (v2).strategy.ts' }, { 'my dip (v2).strategy.ts': source });
+    const config = loadRunConfig(file);
+    expect(() => createStrategy(config.strategy, file)).toThrow(
+      expect.objectContaining({
+        code: 'TRD_ERR_CONFIG_INVALID',
+        message: expect.stringMatching(
+          /"my dip \(v2\)", is not a valid strategy id .*set an explicit strategy\.id/
+        )
+      })
+    );
+    expect(createStrategy({ ...config.strategy, id: 'my-dip-v2' }, file).id).toBe('my-dip-v2');
+    const long = `${'x'.repeat(41)}.strategy.ts`;
+    const tooLong = configWith({ module: long }, { [long]: source });
+    expect(() => createStrategy(loadRunConfig(tooLong).strategy, tooLong)).toThrow(
+      expect.objectContaining({ code: 'TRD_ERR_CONFIG_INVALID' })
+    );
+  });
+
   it('sweeps on worker threads: each point equals a direct backtest; an unknown parameter is refused up front', async () => {
     const { raw } = readBaseConfig(DIP);
     const axes = parseParamSpecs(['strategy.params.dropBps=20,50']);
