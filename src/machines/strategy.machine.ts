@@ -24,6 +24,7 @@ import {
   applyOrderEventToWorking,
   ORDER_DONE_STATES,
   signedQty,
+  type WorkingOrder,
   type WorkingOrders,
   workingQtyOf
 } from '../oms/working-orders.ts';
@@ -160,6 +161,13 @@ export interface StrategyIntentsDiscarded {
 
 export type StrategyEmitted = StrategyRequest | StrategyIntentsDiscarded;
 
+/** `o` at `status`; a replace's price in flight is kept only while one is (`PENDING_REPLACE`). */
+function withStatus(o: WorkingOrder, status: OrderStatus): WorkingOrder {
+  if (status === 'PENDING_REPLACE' || o.replacingPx === undefined) return { ...o, status };
+  const { replacingPx: _, ...rest } = o;
+  return { ...rest, status };
+}
+
 function viewOf(ctx: StrategyContext): StrategyView {
   return {
     position: (id) => ctx.positions[id] ?? 0,
@@ -175,6 +183,7 @@ function viewOf(ctx: StrategyContext): StrategyView {
           side: o.leaves < 0 ? 'sell' : 'buy',
           leaves: Math.abs(o.leaves),
           ...(o.limitPx !== undefined ? { limitPx: o.limitPx } : {}),
+          ...(o.replacingPx !== undefined ? { replacingPx: o.replacingPx } : {}),
           status: o.status ?? 'NEW',
           ...ocoOf(ctx.contingent, clientOrderId)
         });
@@ -257,7 +266,11 @@ function act(
         });
       } else {
         if (changeable(o.status)) {
-          open[a.clientOrderId] = { ...o, status: 'PENDING_REPLACE' };
+          open[a.clientOrderId] = {
+            ...o,
+            status: 'PENDING_REPLACE',
+            ...(a.limitPx !== undefined ? { replacingPx: a.limitPx } : {})
+          };
           contingent = ownReplace(contingent, a.clientOrderId, o.filled + Math.abs(o.leaves), a.qty);
         }
         enqueue({
@@ -469,7 +482,7 @@ export const strategyMachine = setup({
         // nothing is, it was the one we follow
         ...(changeable(event.status) ? { contingent: requestRefused(context.contingent, id) } : {}),
         ...(o !== undefined && !ORDER_DONE_STATES.has(event.status)
-          ? { open: { ...context.open, [id]: { ...o, status: event.status } } }
+          ? { open: { ...context.open, [id]: withStatus(o, event.status) } }
           : {})
       };
     }),

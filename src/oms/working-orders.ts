@@ -12,6 +12,11 @@ export interface WorkingOrder {
   /** Lots filled so far (its quantity is `filled + |leaves|`). */
   readonly filled: number;
   readonly limitPx?: number;
+  /**
+   * The limit a replace in flight asks for: set when the strategy asks, kept while the order is
+   * `PENDING_REPLACE`, gone with the venue's answer (the replacement, or a refusal).
+   */
+  readonly replacingPx?: number;
   /** The order's status as of its last event (none yet: requested, not yet submitted). */
   readonly status?: OrderStatus;
 }
@@ -29,6 +34,7 @@ export const signedQty = (side: 'buy' | 'sell', qty: number): number => (side ==
  */
 export function applyOrderEventToWorking(open: WorkingOrders, e: OrderEvent): WorkingOrders {
   const id = e.clientOrderId;
+  const replacingPx = e.to === 'PENDING_REPLACE' ? open[id]?.replacingPx : undefined;
   const working = ORDER_DONE_STATES.has(e.to)
     ? undefined
     : {
@@ -36,6 +42,7 @@ export function applyOrderEventToWorking(open: WorkingOrders, e: OrderEvent): Wo
         leaves: signedQty(e.side, e.leavesQty),
         filled: e.filledQty,
         ...(e.limitPx !== undefined ? { limitPx: e.limitPx } : {}),
+        ...(replacingPx !== undefined ? { replacingPx } : {}),
         status: e.to
       };
   const next: Record<string, WorkingOrder> = {};

@@ -73,10 +73,12 @@ export class MarketMakerStrategy implements Strategy {
     // never quote into our own other side (the quote shows our own orders; the market can lock them)
     let ownBid = Number.NEGATIVE_INFINITY;
     let ownAsk = Number.POSITIVE_INFINITY;
+    // (an order being re-priced counts at the more aggressive of its price and its new one, as risk counts it)
     for (const o of orders) {
       if (o.limitPx === undefined) continue;
-      if (o.side === 'buy' && o.limitPx > ownBid) ownBid = o.limitPx;
-      if (o.side === 'sell' && o.limitPx < ownAsk) ownAsk = o.limitPx;
+      const to = o.replacingPx ?? o.limitPx;
+      if (o.side === 'buy') ownBid = Math.max(ownBid, o.limitPx, to);
+      else ownAsk = Math.min(ownAsk, o.limitPx, to);
     }
     const imb = p.imbalanceLevels > 0 ? (view.book(q.instrumentId)?.imbalance(p.imbalanceLevels) ?? 0) : 0;
     const rawBid = q.bidPx - p.offsetTicks - skew - (imb < -p.imbalanceThreshold ? p.imbalanceTicks : 0);

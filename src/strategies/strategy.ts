@@ -107,6 +107,12 @@ export interface WorkingOrderView {
   /** Limit price in ticks, when the order has one. */
   readonly limitPx?: number;
   /**
+   * The new limit of a replace of it in flight (asked for, not yet answered by the venue), when that replace
+   * changes the price. Pre-trade risk counts the order at the more aggressive of the two meanwhile (self-trade
+   * check), so a strategy quoting both sides should too.
+   */
+  readonly replacingPx?: number;
+  /**
    * Its status as of its last event: `NEW` until submitted, `PENDING_NEW` until the venue acknowledges it (a
    * cancel or replace is refused by the order until then), `PENDING_CANCEL` / `PENDING_REPLACE` while one awaits
    * the venue's answer.

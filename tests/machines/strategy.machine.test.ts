@@ -478,6 +478,37 @@ describe('strategyMachine: cancel, replace and order events', () => {
     ]);
   });
 
+  it('shows the new limit of its replace in flight until the answer: kept through pending, gone when refused or replaced', () => {
+    const s = actor([
+      [limit('buy', 5, 100)],
+      [{ kind: 'replace', clientOrderId: 's-1', limitPx: 103, reason: 'chase' }]
+    ]);
+    const px = () => s.ctx().open['s-1']?.replacingPx;
+    s.send(bar(1));
+    s.send(oe({ clientOrderId: 's-1', orderType: 'limit', limitPx: 100 }));
+    s.send(bar(2));
+    expect(px()).toBe(103);
+    const pending = { clientOrderId: 's-1', orderType: 'limit', limitPx: 100, from: 'ACKNOWLEDGED' } as const;
+    s.send(oe({ ...pending, type: 'order.pending_replace', to: 'PENDING_REPLACE' }));
+    expect(s.views.at(-1)).toEqual([
+      expect.objectContaining({
+        clientOrderId: 's-1',
+        limitPx: 100,
+        replacingPx: 103,
+        status: 'PENDING_REPLACE'
+      })
+    ]);
+    s.send(oe({ ...pending, type: 'order.replace_rejected', from: 'PENDING_REPLACE', to: 'ACKNOWLEDGED' }));
+    expect(s.ctx().open['s-1']).toMatchObject({ limitPx: 100, status: 'ACKNOWLEDGED' });
+    expect(px()).toBeUndefined();
+    // refused by the order itself (never sent): gone as well
+    s.ctx().strategy.onBar = () => [{ kind: 'replace', clientOrderId: 's-1', limitPx: 104, reason: 'chase' }];
+    s.send(bar(3));
+    expect(px()).toBe(104);
+    s.send({ type: 'strategy.request_refused', clientOrderId: 's-1', status: 'ACKNOWLEDGED' });
+    expect(px()).toBeUndefined();
+  });
+
   it('refuses a cancel or replace of an order it does not have working, and issues no id for it', () => {
     const s = actor([
       [

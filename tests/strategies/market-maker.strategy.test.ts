@@ -141,4 +141,13 @@ describe('MarketMakerStrategy', () => {
       brief(mm().onQuote(quote(101, 102), view(0, [order('s', 'sell', 101, 'PENDING_CANCEL')])))
     ).toEqual([]);
   });
+
+  it('counts its order being re-priced at the new price too (risk would refuse a quote crossing it)', () => {
+    // the bid is being moved 100 → 103; the ask at 110 would follow the market down to 103, into our own bid:
+    // it is withdrawn instead (as against a resting bid at 103)
+    const moving = { ...order('b', 'buy', 100, 'PENDING_REPLACE'), replacingPx: 103 };
+    const working = [moving, order('s', 'sell', 110)];
+    expect(brief(mm().onQuote(quote(101, 103), view(0, working)))).toEqual(['cancel:s']);
+    expect(brief(mm().onQuote(quote(101, 104), view(0, working)))).toEqual(['replace:s@104']);
+  });
 });
