@@ -229,6 +229,8 @@ export class TradingRuntime {
     if (e.type === 'order.refused') {
       log.append(e.tsEvent, e.type, 'order', { clientOrderId: e.clientOrderId }, e);
       node.sendToKillSwitch({ type: 'error.raised', code: e.code, tsEvent: e.tsEvent });
+      // a replace the order itself refused no longer counts in pre-trade risk (see #replace)
+      if (e.event === 'order.replace') this.riskState.replaceRefused(e.clientOrderId);
       // a cancel or replace the order itself refused never reached the venue: its strategy stops waiting on it
       const strategyId =
         e.event === 'order.cancel' || e.event === 'order.replace'
@@ -398,13 +400,18 @@ export class TradingRuntime {
       );
       const risk = this.riskEngine.check(asOrder, view);
       this.#logRisk(now, req.newClientOrderId, risk);
-      // passed: until the venue answers, the order counts at the larger of its size and the new one
-      if (risk.ok && i.qty !== undefined) this.riskState.onReplaceSent(req.clientOrderId, i.qty);
-      // denied: the order records order.replace_denied (shown to the strategy) and stays as it was
+      // noted before it is sent (the order may answer at once), under the order's current id, so risk can match the
+      // order's answers to it: passed, until the order refuses it or the venue answers, the order counts at the
+      // worst of what it is and what it may become; denied, it counts nothing (the order records
+      // order.replace_denied, shown to the strategy, or refuses it, and stays as it was)
+      if (risk.ok) this.riskState.onReplaceSent(o.clientOrderId, i.qty, i.limitPx);
+      else this.riskState.onReplaceSent(o.clientOrderId);
       this.node.sendToOms({ type: 'order.replace', command, risk });
       return;
     }
-    // a size decrease goes unchecked; an order the OMS no longer has is refused there (TRD_ERR_UNKNOWN_ORDER), and logged
+    // a size decrease goes unchecked (noted all the same: the order answers it like any other); an order the OMS no
+    // longer has is refused there (TRD_ERR_UNKNOWN_ORDER), and logged
+    if (o !== undefined) this.riskState.onReplaceSent(o.clientOrderId, i.qty, i.limitPx);
     this.node.sendToOms({ type: 'order.replace', command });
   }
 

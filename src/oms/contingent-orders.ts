@@ -1,3 +1,4 @@
+import { FINAL_STATUSES } from '../machines/order.machine.ts';
 import type { OcoMode } from '../messages/commands.ts';
 import { type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
 import type { Side, TimeInForce } from '../messages/primitives.ts';
@@ -10,7 +11,10 @@ import type {
 } from '../strategies/strategy.ts';
 import { ORDER_DONE_STATES, type WorkingOrder, type WorkingOrders } from './working-orders.ts';
 
-/** A bracket whose entry is still working: its exits go out when the entry is done. */
+/**
+ * A bracket whose entry can still fill: its exits go out when the entry is done (and for each late fill of an
+ * entry canceled or expired, until it closes).
+ */
 export interface PendingBracket {
   readonly instrumentId: string;
   /** The exits' side (the entry's opposite). */
@@ -56,7 +60,7 @@ export interface SentReduction {
 
 /**
  * A strategy's contingent orders: brackets waiting on their entry (by the entry's current client order id), the
- * OCO group of each working order that has one (by client order id), the lots owed off each reduce-group
+ * OCO group of each order that has one and can still fill (by client order id), the lots owed off each reduce-group
  * member whose size could not change when a sibling filled, and the reductions sent and not yet answered (both by
  * client order id). All follow cancel-replaces.
  */
@@ -185,6 +189,12 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
   return out;
 }
 
+/**
+ * Whether an order in `status` can never fill again (FILLED, REJECTED, CLOSED): a canceled or expired one can, by a
+ * late fill, until it closes.
+ */
+const cannotFill = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
+
 /** Why an order is reduced: the reason of the replace (followed by the lots) and of the cancel. */
 interface Why {
   readonly reduce: string;
@@ -229,9 +239,11 @@ function reduction(
 
 /**
  * Follow one of the strategy's order events: a bracket's entry that is done releases its exits (new orders, in
- * the bracket's OCO group) for what it filled, or is dropped when it filled nothing; a replaced order keeps its
- * bracket, group and what it owes under its new id. Where the venue does not honour OCO groups (`venueOco`
- * false), a fill of `q` lots of a group member acts on its siblings that are still working (`open`): in a
+ * the bracket's OCO group) for what it filled, and a canceled or expired one for each late fill after it (a pair
+ * of their own, as `exitsOn: 'fill'` gives); a bracket, like an OCO membership, is dropped once its order can never
+ * fill again (filled, rejected, or closed: past the late-fill grace). A replaced order keeps its bracket, group
+ * and what it owes under its new id. Where the venue does not honour OCO groups (`venueOco` false), a fill of `q`
+ * lots of a group member (a late one too) acts on its siblings that are still working (`open`): in a
  * `cancel` group those not already being canceled are canceled; in a `reduce` group each is replaced by one `q`
  * smaller, or canceled when that leaves nothing. A reduce sibling whose size cannot change now (not yet
  * acknowledged, a cancel or replace in flight, or a reduction of it not yet answered) owes the `q` lots instead,
@@ -276,6 +288,9 @@ export function contingentActions(
     reducing = { ...reducing, [id]: { ...flying, basis: e.qty, restated: (flying.restated ?? 0) + by } };
   }
   const done = ORDER_DONE_STATES.has(e.to);
+  // done, but a canceled or expired order may still fill late (`late`) until it closes: its bracket and OCO group
+  // are kept till then
+  const final = cannotFill(e.to);
   const sent = reducing[id];
   let retry = false;
   if (sent !== undefined && (done || REPLACE_REFUSALS.has(e.type))) {
@@ -299,7 +314,7 @@ export function contingentActions(
   // (a replay of missed events leaves those to the catch-up's end, which knows what the entry has filled by now)
   if (bracket !== undefined && (done || (bracket.exitsOn === 'fill' && !replay))) {
     const more = e.filledQty - bracket.released;
-    brackets = done
+    brackets = final
       ? rekey(brackets, id)
       : more > 0
         ? { ...brackets, [id]: { ...bracket, released: e.filledQty } }
@@ -331,7 +346,7 @@ export function contingentActions(
         } else owed = { ...owed, [k]: (owed[k] ?? 0) + fill };
       }
     }
-    if (done) oco = rekey(oco, id);
+    if (final) oco = rekey(oco, id);
   }
   return brackets === c.brackets &&
     oco === c.oco &&

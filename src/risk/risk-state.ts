@@ -1,6 +1,6 @@
 import { type Instrument, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
-import { ORDER_DONE_STATES, type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
+import { ORDER_DONE_STATES, type OrderEvent } from '../messages/order-events.ts';
 import type { Side } from '../messages/primitives.ts';
 import { type RiskView, type TradingState, worstCaseExposure } from './risk-view.ts';
 
@@ -9,11 +9,34 @@ interface OwnOrder {
   readonly index: number;
   readonly side: Side;
   readonly limitPx: number | undefined;
+  /**
+   * The price it counts at in the best own prices: its limit, or while a replace to a more aggressive limit is in
+   * flight, that one (higher for a buy, lower for a sell).
+   */
+  readonly px: number | undefined;
   /** What it counts as working: its leaves, or more while a replace to a larger size is in flight. */
   readonly leaves: number;
   /** Its own leaves and fills, as its last event said. */
   readonly leavesQty: number;
   readonly filled: number;
+}
+
+/** What a replace asks of an order: its new total quantity and limit price (undefined: unchanged). */
+interface ReplaceTarget {
+  readonly qty: number | undefined;
+  readonly limitPx: number | undefined;
+}
+
+/** The replaces of one order not yet answered. */
+interface InFlight {
+  /**
+   * Sent to the order and not yet answered by it, oldest first. The order answers each command in turn, exactly
+   * once: it takes it (`order.pending_replace`), or refuses it (`order.replace_denied`, or an `order.refused` the
+   * runtime passes on as {@link RiskState.replaceRefused}).
+   */
+  readonly sent: ReplaceTarget[];
+  /** Taken by the order (at most one at a time) and not yet answered by the venue; its worst case if more. */
+  taken: ReplaceTarget | undefined;
 }
 
 interface StrategyBook {
@@ -30,9 +53,11 @@ interface StrategyBook {
  * quantities, mids, the gross worst-case exposure (kept incrementally) and each strategy's best own resting
  * prices. Feed it the order audit events ({@link onOrderEvent}: working orders and fills), mids
  * ({@link setMid}) and the kill switch's state ({@link setTradingState}); {@link setPosition} overrides a
- * position (start of day, reconciliation). A replace that passed risk is noted when it is sent
- * ({@link onReplaceSent}): until the venue answers, the order counts as the larger of what it is and what it may
- * become, so an order checked meanwhile cannot use the room the replace was granted.
+ * position (start of day, reconciliation). Each replace sent to a working order is noted when it is sent
+ * ({@link onReplaceSent}), and the order's refusal of it ({@link replaceRefused}): until the order refuses it or
+ * the venue answers it, the order counts as the worst of what it is and what it may become (the larger size, the
+ * more aggressive limit in the best own prices), so an order checked meanwhile can neither use the room the replace
+ * was granted nor trade against the price it is moving to.
  */
 export class RiskState implements RiskView {
   readonly #clock: { now(): Nanos };
@@ -45,8 +70,8 @@ export class RiskState implements RiskView {
   readonly #unit: Float64Array;
   readonly #equity: (() => number) | undefined;
   readonly #orders = new Map<string, OwnOrder>();
-  /** The new total quantity of each order's replace in flight, by the client order id it replaces. */
-  readonly #replacing = new Map<string, number>();
+  /** Each order's replaces not yet answered, by its current client order id. */
+  readonly #replacing = new Map<string, InFlight>();
   readonly #strategies = new Map<string, StrategyBook>();
   readonly #n: number;
   #gross = 0;
@@ -157,41 +182,107 @@ export class RiskState implements RiskView {
     if (e.type === 'order.filled' && e.lastQty !== undefined) {
       this.#update(i, e.side === 'buy' ? e.lastQty : -e.lastQty, 0, 0);
     }
-    // the venue answered a replace (done, refused), or the order ended: nothing is in flight any more
-    if (e.origClientOrderId !== undefined) this.#replacing.delete(e.origClientOrderId);
-    if (REPLACE_REFUSALS.has(e.type) || ORDER_DONE_STATES.has(e.to)) this.#replacing.delete(e.clientOrderId);
+    this.#answer(e);
     if (e.origClientOrderId !== undefined) this.#remove(e.origClientOrderId);
     this.#remove(e.clientOrderId);
-    if (!ORDER_DONE_STATES.has(e.to) && e.leavesQty > 0)
+    if (!ORDER_DONE_STATES.has(e.to) && e.leavesQty > 0) {
+      const limitPx = e.orderType === 'limit' ? e.limitPx : undefined;
       this.#add(e.clientOrderId, {
         strategyId: e.strategyId,
         index: i,
         side: e.side,
-        limitPx: e.orderType === 'limit' ? e.limitPx : undefined,
+        limitPx,
+        px: limitPx,
         leaves: e.leavesQty,
         leavesQty: e.leavesQty,
         filled: e.filledQty
       });
+    }
+  }
+
+  /** What event `e` answers of the order's replaces in flight. */
+  #answer(e: OrderEvent): void {
+    const orig = e.origClientOrderId;
+    if (orig !== undefined) {
+      // the venue applied the replace taken; those sent since are answered under the new id
+      const f = this.#replacing.get(orig);
+      this.#replacing.delete(orig);
+      if (f !== undefined && f.sent.length > 0)
+        this.#replacing.set(e.clientOrderId, { sent: f.sent, taken: undefined });
+    }
+    const id = e.clientOrderId;
+    if (ORDER_DONE_STATES.has(e.to)) {
+      this.#replacing.delete(id);
+      return;
+    }
+    const f = this.#replacing.get(id);
+    if (f === undefined) return;
+    if (e.type === 'order.pending_replace') f.taken = worst(f.taken, f.sent.shift(), e.side === 'buy');
+    else if (e.type === 'order.replace_denied') f.sent.shift();
+    else if (e.type === 'order.replace_rejected' || e.type === 'order.replaced') f.taken = undefined;
+    if (f.taken === undefined && f.sent.length === 0) this.#replacing.delete(id);
   }
 
   /**
-   * A replace of working order `clientOrderId` to `qty` lots in all passed risk and goes to the venue: until the
-   * venue answers (`order.replaced`, a refusal, or the order's end), the order counts as working the larger of its
-   * leaves and `qty` less what it has filled.
+   * A replace of working order `clientOrderId` (its current client order id) is sent to it: `qty` its new total
+   * quantity and `limitPx` its new limit, each undefined when unchanged. Until the order refuses it
+   * ({@link replaceRefused}, `order.replace_denied`) or, having taken it (`order.pending_replace`), the venue
+   * answers it (`order.replaced`, `order.replace_rejected`) or the order ends, the order counts as working the
+   * largest of its leaves and each such `qty` less what it has filled, and in the best own prices at the most
+   * aggressive of its limit and each such `limitPx`. Every replace sent to the order must be noted, one risk denied
+   * too (with neither: it changes nothing but is answered like the others), since the order's answers are matched
+   * to them in the order they were sent. An order this state does not count as working is ignored.
    */
-  onReplaceSent(clientOrderId: string, qty: number): void {
+  onReplaceSent(clientOrderId: string, qty?: number, limitPx?: number): void {
     const o = this.#orders.get(clientOrderId);
     if (o === undefined) return;
-    this.#replacing.set(clientOrderId, qty);
+    let f = this.#replacing.get(clientOrderId);
+    if (f === undefined) {
+      f = { sent: [], taken: undefined };
+      this.#replacing.set(clientOrderId, f);
+    }
+    f.sent.push({ qty, limitPx });
+    if (qty !== undefined || limitPx !== undefined) this.#recount(clientOrderId, o);
+  }
+
+  /**
+   * Order `clientOrderId` (its current client order id) refused the oldest replace sent to it and not yet answered
+   * (an `order.refused` of an `order.replace`: say it was not yet acknowledged, or another replace or a cancel was
+   * in flight): it never reached the venue, so it no longer counts.
+   */
+  replaceRefused(clientOrderId: string): void {
+    const f = this.#replacing.get(clientOrderId);
+    if (f === undefined) return;
+    f.sent.shift();
+    if (f.taken === undefined && f.sent.length === 0) this.#replacing.delete(clientOrderId);
+    const o = this.#orders.get(clientOrderId);
+    if (o !== undefined) this.#recount(clientOrderId, o);
+  }
+
+  /** Count working order `o` again, after its replaces in flight changed. */
+  #recount(clientOrderId: string, o: OwnOrder): void {
     this.#remove(clientOrderId);
     this.#add(clientOrderId, o);
   }
 
-  /** Count order `o` as working (at the larger size while a replace of it is in flight). */
+  /** Count order `o` as working (at its worst case while replaces of it are in flight). */
   #add(clientOrderId: string, o: OwnOrder): void {
-    const to = this.#replacing.get(clientOrderId);
-    const leaves = to === undefined ? o.leavesQty : Math.max(o.leavesQty, to - o.filled);
-    const own = leaves === o.leaves ? o : { ...o, leaves };
+    let leaves = o.leavesQty;
+    let px = o.limitPx;
+    const f = this.#replacing.get(clientOrderId);
+    if (f !== undefined) {
+      const buy = o.side === 'buy';
+      const widen = (t: ReplaceTarget | undefined): void => {
+        if (t === undefined) return;
+        if (t.qty !== undefined && t.qty - o.filled > leaves) leaves = t.qty - o.filled;
+        // only a limit order's price counts (px undefined otherwise)
+        if (t.limitPx !== undefined && px !== undefined && (buy ? t.limitPx > px : t.limitPx < px))
+          px = t.limitPx;
+      };
+      widen(f.taken);
+      for (const t of f.sent) widen(t);
+    }
+    const own = leaves === o.leaves && px === o.px ? o : { ...o, leaves, px };
     this.#orders.set(clientOrderId, own);
     this.#book(own.strategyId).orders.add(clientOrderId);
     this.#update(own.index, 0, own.side === 'buy' ? leaves : 0, own.side === 'sell' ? leaves : 0);
@@ -236,11 +327,26 @@ export class RiskState implements RiskView {
     let ask = Number.NaN;
     for (const id of b.orders) {
       const o = this.#orders.get(id)!;
-      if (o.index !== i || o.limitPx === undefined) continue;
-      if (o.side === 'buy' && !(o.limitPx <= bid)) bid = o.limitPx;
-      if (o.side === 'sell' && !(o.limitPx >= ask)) ask = o.limitPx;
+      if (o.index !== i || o.px === undefined) continue;
+      if (o.side === 'buy' && !(o.px <= bid)) bid = o.px;
+      if (o.side === 'sell' && !(o.px >= ask)) ask = o.px;
     }
     b.bid[i] = bid;
     b.ask[i] = ask;
   }
+}
+
+/**
+ * The worst case of two replaces of one order, either of which may be applied: the larger size, the more aggressive
+ * limit (the higher for a buy); `a` or `b` alone when the other is undefined.
+ */
+function worst(
+  a: ReplaceTarget | undefined,
+  b: ReplaceTarget | undefined,
+  buy: boolean
+): ReplaceTarget | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const pick = (x: number | undefined, y: number | undefined, hi: boolean): number | undefined =>
+    x === undefined ? y : y === undefined ? x : hi ? Math.max(x, y) : Math.min(x, y);
+  return { qty: pick(a.qty, b.qty, true), limitPx: pick(a.limitPx, b.limitPx, buy) };
 }

@@ -109,14 +109,47 @@ describe('contingentActions: brackets', () => {
     expect(b.next.brackets).toEqual({});
   });
 
-  it('an entry canceled after a partial fill protects what filled; one that filled nothing is dropped', () => {
+  it('an entry canceled after a partial fill protects what filled; one rejected with nothing filled is dropped', () => {
     const part = ev('s-1', { type: 'order.canceled', filledQty: 3, leavesQty: 0, to: 'CANCELED' });
     expect(contingentActions(opened, part, {}, true).actions.map((x) => ('qty' in x ? x.qty : 0))).toEqual([
       3, 3
     ]);
-    for (const to of ['CANCELED', 'EXPIRED', 'REJECTED'] as const) {
-      const r = contingentActions(opened, ev('s-1', { type: 'order.canceled', filledQty: 0, to }), {}, true);
-      expect([r.actions, r.next.brackets]).toEqual([[], {}]);
+    const r = contingentActions(
+      opened,
+      ev('s-1', { type: 'order.rejected', filledQty: 0, to: 'REJECTED' }),
+      {},
+      true
+    );
+    expect([r.actions, r.next.brackets]).toEqual([[], {}]);
+  });
+
+  it('an entry canceled or expired keeps its bracket for late fills (a pair for each), until it closes', () => {
+    const exit = { instrumentId: X, side: 'sell', tif: 'gtc', ocoMode: 'reduce' };
+    const pair = (qty: number, ocoGroup: string) => [
+      { ...exit, qty, ocoGroup, orderType: 'stop', stopPx: 950, reason: 'stop-loss of s-1: breakout' },
+      { ...exit, qty, ocoGroup, orderType: 'limit', limitPx: 1100, reason: 'take-profit of s-1: breakout' }
+    ];
+    const late = (to: 'CANCELED' | 'EXPIRED', lastQty: number, filledQty: number) =>
+      filled('s-1', lastQty, filledQty, { leavesQty: 0, from: to, to, late: true });
+    for (const to of ['CANCELED', 'EXPIRED'] as const) {
+      // nothing filled when it ended: no exits yet, but the bracket waits
+      const ended = live(opened, ev('s-1', { type: 'order.canceled', filledQty: 0, leavesQty: 0, to }));
+      expect(ended.actions).toEqual([]);
+      expect(ended.next.brackets['s-1']).toMatchObject({ released: 0 });
+      const first = live(ended.next, late(to, 10, 10));
+      expect(first.actions).toEqual(pair(10, 's-1'));
+      expect(first.next.brackets['s-1']).toMatchObject({ released: 10 });
+      // 3 filled before it ended, 2 late: each its own pair
+      const part = live(opened, ev('s-1', { type: 'order.canceled', filledQty: 3, leavesQty: 0, to }));
+      expect(part.actions).toEqual(pair(3, 's-1'));
+      const more = live(part.next, late(to, 2, 5));
+      expect(more.actions).toEqual(pair(2, 's-1+3'));
+      // closed: it can never fill again, and the bracket goes
+      const closed = live(
+        more.next,
+        ev('s-1', { type: 'order.closed', filledQty: 5, leavesQty: 0, from: to, to: 'CLOSED' })
+      );
+      expect([closed.actions, closed.next.brackets]).toEqual([[], {}]);
     }
   });
 
@@ -194,7 +227,18 @@ describe("contingentActions: a bracket with exitsOn 'fill'", () => {
       ev('s-1', { type: 'order.canceled', filledQty: 6, leavesQty: 0, to: 'CANCELED' })
     );
     expect(canceled.actions).toEqual(pair(2, 's-1+4'));
-    expect(canceled.next.brackets).toEqual({});
+    expect(canceled.next.brackets['s-1']).toMatchObject({ released: 6 });
+    // a late fill gets its pair; once the entry closes, the bracket goes
+    const late = live(
+      canceled.next,
+      filled('s-1', 1, 7, { leavesQty: 0, from: 'CANCELED', to: 'CANCELED', late: true })
+    );
+    expect(late.actions).toEqual(pair(1, 's-1+6'));
+    const closed = live(
+      late.next,
+      ev('s-1', { type: 'order.closed', filledQty: 7, leavesQty: 0, from: 'CANCELED', to: 'CLOSED' })
+    );
+    expect([closed.actions, closed.next.brackets]).toEqual([[], {}]);
   });
 
   it('the catch-up sends one pair for all the entry filled while the strategy was down', () => {
@@ -256,6 +300,48 @@ describe('contingentActions: OCO groups', () => {
       []
     );
     expect(contingentActions(group, fill, working(['tp']), false).actions).toEqual([]);
+  });
+
+  it('a member canceled stays in its group until it closes: a late fill cancels the working rest', () => {
+    const canceled = live(
+      group,
+      ev('tp', { type: 'order.canceled', side: 'sell', leavesQty: 0, to: 'CANCELED' }),
+      open
+    );
+    expect(canceled.actions).toEqual([]);
+    expect(canceled.next.oco).toEqual(group.oco);
+    const late = live(
+      canceled.next,
+      filled('tp', 10, 10, { side: 'sell', leavesQty: 0, from: 'CANCELED', to: 'CANCELED', late: true }),
+      working(['sl'], ['x'])
+    );
+    expect(late.actions).toEqual([{ kind: 'cancel', clientOrderId: 'sl', reason: 'OCO: tp filled' }]);
+    // closed (or expired, then closed): it leaves its group
+    const closed = live(
+      late.next,
+      ev('tp', { type: 'order.closed', side: 'sell', leavesQty: 0, from: 'CANCELED', to: 'CLOSED' })
+    );
+    expect(closed.next.oco).toEqual({
+      sl: { ocoGroup: 'g', ocoMode: 'cancel' },
+      x: { ocoGroup: 'h', ocoMode: 'cancel' }
+    });
+  });
+
+  it('a reduce-group member expired, then filled late, reduces its working sibling by the late fill', () => {
+    const g = joinOco(joinOco(NO_CONTINGENCIES, 'sl', 'g', 'reduce'), 'tp', 'g', 'reduce');
+    const expired = live(
+      g,
+      ev('tp', { type: 'order.expired', side: 'sell', leavesQty: 0, to: 'EXPIRED' }),
+      working(['sl'])
+    );
+    const late = live(
+      expired.next,
+      filled('tp', 4, 4, { side: 'sell', leavesQty: 0, from: 'EXPIRED', to: 'EXPIRED', late: true }),
+      working(['sl'])
+    );
+    expect(late.actions).toEqual([
+      { kind: 'replace', clientOrderId: 'sl', qty: 6, reason: 'OUO: tp filled 4' }
+    ]);
   });
 
   it('a member that is done leaves its group; a replaced one stays in it under its new id', () => {

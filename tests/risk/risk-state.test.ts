@@ -127,6 +127,17 @@ describe('RiskState (the ready-made RiskView)', () => {
     s.onReplaceSent('b2', 50);
     expect(buys()).toBe(46);
     s.onOrderEvent(
+      ev({
+        clientOrderId: 'b2',
+        type: 'order.pending_replace',
+        qty: 30,
+        filledQty: 4,
+        leavesQty: 26,
+        to: 'PENDING_REPLACE'
+      })
+    );
+    expect(buys()).toBe(46);
+    s.onOrderEvent(
       ev({ clientOrderId: 'b2', type: 'order.replace_rejected', qty: 30, filledQty: 4, leavesQty: 26 })
     );
     expect(buys()).toBe(26);
@@ -149,6 +160,18 @@ describe('RiskState (the ready-made RiskView)', () => {
     s.setTradingState('REDUCING');
     s.onReplaceSent('a', 10); // the working sell of 5 goes to 10 (it passed: 10 ≤ the 10 held)
     const sell5 = order({ clientOrderId: 'b', side: 'sell', qty: 5, limitPx: 10_000 });
+    expect(engine.check(sell5, s).ok).toBe(false);
+    s.onOrderEvent(
+      ev({
+        clientOrderId: 'a',
+        side: 'sell',
+        type: 'order.pending_replace',
+        qty: 5,
+        leavesQty: 5,
+        limitPx: 10_000,
+        to: 'PENDING_REPLACE'
+      })
+    );
     expect(engine.check(sell5, s).ok).toBe(false);
     s.onOrderEvent(
       ev({
@@ -194,5 +217,92 @@ describe('RiskState (the ready-made RiskView)', () => {
     expect(engine.check(order({ limitPx: 110 }), s).ok).toBe(true);
     s.setTradingState('HALTED');
     expect(s.tradingState()).toBe('HALTED');
+  });
+  it('a replace the order refuses no longer counts; with one taken in flight, the worst of them counts', () => {
+    const s = new RiskState(instruments, { now: () => 0n });
+    const buys = () => s.openBuyQty('X@SIM', 0);
+    const pendingReplace = ev({
+      clientOrderId: 'b1',
+      type: 'order.pending_replace',
+      qty: 5,
+      leavesQty: 5,
+      to: 'PENDING_REPLACE'
+    });
+    // not yet acknowledged: the order refuses a replace to 50 (order.refused), and it counts at its own 5 again
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b1', qty: 5, leavesQty: 5, type: 'order.submitted', to: 'PENDING_NEW' })
+    );
+    s.onReplaceSent('b1', 50);
+    expect(buys()).toBe(50);
+    s.replaceRefused('b1');
+    expect(buys()).toBe(5);
+    // acknowledged: a replace to 50 taken, then one to 10 refused (PENDING_REPLACE): the 50 may still be applied
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b1', qty: 5, leavesQty: 5, type: 'order.accepted', to: 'ACKNOWLEDGED' })
+    );
+    s.onReplaceSent('b1', 50);
+    s.onOrderEvent(pendingReplace);
+    s.onReplaceSent('b1', 10);
+    expect(buys()).toBe(50);
+    s.replaceRefused('b1');
+    expect(buys()).toBe(50);
+    // a larger one sent meanwhile counts until the order answers it, even though it is not the latest
+    s.onReplaceSent('b1', 80);
+    s.onReplaceSent('b1', 20);
+    expect(buys()).toBe(80);
+    s.replaceRefused('b1');
+    expect(buys()).toBe(50);
+    s.replaceRefused('b1');
+    expect(buys()).toBe(50);
+    // one risk denied counts nothing, and its refusal (order.replace_denied) leaves the one taken counted
+    s.onReplaceSent('b1');
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b1', type: 'order.replace_denied', qty: 5, leavesQty: 5, to: 'PENDING_REPLACE' })
+    );
+    expect(buys()).toBe(50);
+    // the venue applies the 50; a replace sent before that is answered under the new id
+    s.onReplaceSent('b1', 70);
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b2', origClientOrderId: 'b1', type: 'order.replaced', qty: 50, leavesQty: 50 })
+    );
+    expect(buys()).toBe(70);
+    s.replaceRefused('b2');
+    expect(buys()).toBe(50);
+    // nothing left in flight: an order that ends leaves nothing behind
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b2', type: 'order.canceled', qty: 50, leavesQty: 0, to: 'CANCELED' })
+    );
+    expect([buys(), s.grossExposure()]).toEqual([0, 0]);
+  });
+
+  it('self-trade: an order with a replace to a more aggressive limit in flight counts at that limit', () => {
+    const s = new RiskState(instruments, { now: () => 0n });
+    const engine = new RiskEngine(cfg({ order: ['selfTrade'] }), instruments);
+    const sellAt = (limitPx: number) => engine.check(order({ side: 'sell', limitPx }), s).ok;
+    s.onOrderEvent(ev({ clientOrderId: 'b1', limitPx: 100 }));
+    expect([s.bestOwnBid('s1', 'X@SIM', 0), sellAt(101)]).toEqual([100, true]);
+    // a price-only replace up to 102: a sell at 101 would cross it once it lands
+    s.onReplaceSent('b1', undefined, 102);
+    expect([s.bestOwnBid('s1', 'X@SIM', 0), sellAt(101)]).toEqual([102, false]);
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b1', limitPx: 100, type: 'order.pending_replace', to: 'PENDING_REPLACE' })
+    );
+    expect(sellAt(101)).toBe(false);
+    // the venue refuses it: back to 100
+    s.onOrderEvent(
+      ev({ clientOrderId: 'b1', limitPx: 100, type: 'order.replace_rejected', to: 'ACKNOWLEDGED' })
+    );
+    expect([s.bestOwnBid('s1', 'X@SIM', 0), sellAt(101)]).toEqual([100, true]);
+    // a replace down to 90 is less aggressive: the order still counts at 100 until it lands
+    s.onReplaceSent('b1', undefined, 90);
+    expect(s.bestOwnBid('s1', 'X@SIM', 0)).toBe(100);
+    s.replaceRefused('b1');
+    // a sell's more aggressive price is the lower one
+    s.onOrderEvent(ev({ clientOrderId: 'a1', side: 'sell', limitPx: 110 }));
+    s.onReplaceSent('a1', undefined, 105);
+    s.onReplaceSent('a1', undefined, 108);
+    expect(s.bestOwnAsk('s1', 'X@SIM', 0)).toBe(105);
+    s.replaceRefused('a1');
+    expect(s.bestOwnAsk('s1', 'X@SIM', 0)).toBe(108);
   });
 });
