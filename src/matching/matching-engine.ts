@@ -63,13 +63,19 @@ const STP_SHIFT = 2;
  *   FIFO within each level, trading at the resting order's price.
  * - Stops trigger on this engine's last trade price (or {@link updateLastPrice} for an external feed):
  *   buy when last ≥ stop, sell when last ≤ stop; a stop whose trigger is already reached when it arrives
- *   triggers at once. Triggered stops run after the order that moved the price, cascading.
+ *   triggers at once. Triggered stops run after the order that moved the price, cascading. With a session,
+ *   nothing triggers (or trades) while it is closed: a price reached then (an after-hours
+ *   {@link updateLastPrice}) is not acted on at the time; when the session next opens, pending stops are
+ *   evaluated against the last price at that moment (the latest print, not every print while closed).
  * - Self-trade prevention by owner id (see {@link StpMode}); the incoming order's mode decides.
  * - Price bands and trading hours per {@link MatchingEngineConfig}.
  * - Cancel-replace ({@link replace}) keeps priority on a pure size decrease, loses it otherwise.
  *
  * Time: every call takes `tNs`, integer nanoseconds WITHIN THE TRADING DAY (a Number, `0 ≤ tNs < 86 400e9`),
- * non-decreasing within a day; a smaller `tNs` than the previous call starts a new day. Keeping it a Number
+ * non-decreasing within a day; a smaller `tNs` than the previous call starts a new day (closing an open
+ * session), except for a session that spans midnight: going from its evening part (at or after the open) to its
+ * morning part (before the close) while it is open continues the same session, and going on from its morning
+ * part past the close ends it (even when the next call is already in the evening part). Keeping it a Number
  * (not a bigint epoch) keeps the hot path allocation-free; callers convert once per event.
  *
  * Output: {@link result} (the outcome of the call's own order) and {@link events} (every execution event the
@@ -260,7 +266,8 @@ export class MatchingEngine {
 
   /**
    * Report a trade printed elsewhere (e.g. the market data a backtest replays) so pending stops can trigger
-   * on it. Returns the number of events produced.
+   * on it (only while the session is open; a price reported while it is closed is acted on at the next open).
+   * Returns the number of events produced.
    */
   updateLastPrice(px: number, tNs: number): number {
     this.events.clear();
@@ -601,9 +608,12 @@ export class MatchingEngine {
     return got;
   }
 
-  /** Run every stop the last trade price has reached, cascading. */
+  /**
+   * Run every stop the last trade price has reached, cascading. Nothing triggers while the session is closed:
+   * stops are evaluated again when it opens (see {@link #sessionClock}).
+   */
   #runTriggers(): void {
-    if (this.stops.size > 0) this.#triggerStops();
+    if (this.stops.size > 0 && (this.#open || this.#session === undefined)) this.#triggerStops();
   }
 
   #triggerStops(): void {
@@ -623,7 +633,10 @@ export class MatchingEngine {
     return false;
   }
 
-  /** Track the session: release held orders at the open, expire DAY orders at the close. */
+  /**
+   * Track the session: release held orders at the open (then trigger the stops the last price has reached),
+   * expire DAY orders at the close.
+   */
   #clock(tNs: number): void {
     // small enough to inline into every call; the session logic is out of line
     if (this.#session === undefined) this.#lastT = tNs;
@@ -631,7 +644,18 @@ export class MatchingEngine {
   }
 
   #sessionClock(session: TradingSession, tNs: number): void {
-    if (this.#lastT >= 0 && tNs < this.#lastT && this.#open) {
+    const lastT = this.#lastT;
+    const close = session.closeNs;
+    // Did the close pass since the last call (while inSession may say open at both ends)? Later the same day: if
+    // it lies between. An earlier time of day is a new day, so yes, except past midnight inside a session that
+    // spans it (evening part at or after the open → morning part before the close, e.g. 18:00–17:00: 20:00 → 01:00)
+    if (
+      this.#open &&
+      lastT >= 0 &&
+      (tNs >= lastT
+        ? lastT < close && close <= tNs
+        : !(close < session.openNs && lastT >= session.openNs && tNs < close))
+    ) {
       this.#expireDay();
       this.#open = false;
     }
@@ -649,6 +673,8 @@ export class MatchingEngine {
         this.#submit(h, res, true);
         this.#runTriggers();
       }
+      // stops whose trigger the last price reached while the market was closed trigger now, at the open
+      this.#runTriggers();
     }
   }
 }

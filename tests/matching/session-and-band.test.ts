@@ -68,6 +68,55 @@ describe('trading hours', () => {
     expect(ev(e)).toEqual(['CANCELLED 4 q1 r7']);
   });
 
+  it('a session spanning midnight (18:00–17:00): past midnight it goes on; its DAY orders expire at its close', () => {
+    const night = () =>
+      new MatchingEngine({
+        session: { openNs: sessionTime('18:00'), closeNs: sessionTime('17:00'), outside: 'reject' }
+      });
+    const day = { tif: TimeInForce.DAY };
+    const e = night();
+    expect(e.submit(limit(1, BID, 100, 1, day), sessionTime('20:00')).outcome).toBe(Outcome.RESTING);
+    expect(e.advanceTime(sessionTime('01:00'))).toBe(0); // the same session, after midnight
+    expect(e.advanceTime(sessionTime('16:59'))).toBe(0);
+    expect(e.book.has(1)).toBe(true);
+    e.advanceTime(sessionTime('17:00'));
+    expect(ev(e)).toEqual(['CANCELLED 1 q1 r7']);
+
+    // from the morning part on past the close, even when the next call is in the evening part (open again)
+    const m = night();
+    m.submit(limit(2, BID, 100, 1, day), sessionTime('02:00'));
+    m.advanceTime(sessionTime('19:00'));
+    expect(ev(m)).toEqual(['CANCELLED 2 q1 r7']);
+    // an earlier time in the evening part is a day later: the close has passed
+    m.submit(limit(3, BID, 100, 1, day), sessionTime('20:00'));
+    m.advanceTime(sessionTime('19:00'));
+    expect(ev(m)).toEqual(['CANCELLED 3 q1 r7']);
+  });
+
+  it('stops do not trigger while the session is closed: an after-hours price is acted on at the next open', () => {
+    const e = new MatchingEngine({ session: { openNs: OPEN, closeNs: CLOSE, outside: 'reject' } });
+    e.submit(limit(1, ASK, 105, 5), NOON); // GTC
+    e.submit(limit(2, BID, 0, 5, { type: OrderType.STOP, stopPrice: 103 }), NOON); // GTC buy stop, pending
+    e.advanceTime(CLOSE);
+    expect(e.updateLastPrice(104, sessionTime('17:00'))).toBe(0); // after hours: reached, not triggered
+    expect(e.stops.has(2)).toBe(true);
+    expect(e.book.has(1)).toBe(true);
+    e.advanceTime(sessionTime('08:00')); // next day, still closed
+    expect(ev(e)).toEqual([]);
+    e.advanceTime(OPEN);
+    expect(ev(e)).toEqual(['TRIGGERED 2 q5 r0', 'TRADE 2x1 @105 q5 leaves 0/0']);
+
+    // a later print back below the stop while closed: evaluated at the open against that last price
+    const f = new MatchingEngine({ session: { openNs: OPEN, closeNs: CLOSE, outside: 'reject' } });
+    f.submit(limit(1, ASK, 105, 5), NOON);
+    f.submit(limit(2, BID, 0, 5, { type: OrderType.STOP, stopPrice: 103 }), NOON);
+    f.updateLastPrice(104, sessionTime('17:00'));
+    f.updateLastPrice(102, sessionTime('18:00'));
+    f.advanceTime(sessionTime('08:00'));
+    expect(f.advanceTime(OPEN)).toBe(0);
+    expect(f.stops.has(2)).toBe(true);
+  });
+
   it('expiry sweeps every level and queue position, leaving GTC orders in place and in order', () => {
     const e = new MatchingEngine();
     let id = 1;

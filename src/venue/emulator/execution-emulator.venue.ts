@@ -49,10 +49,15 @@ export interface EmulatorStats {
  * Time. Every command travels to the venue (`network` latency) and is handled when it arrives; market data
  * is handled at its own time. Commands that arrive at or before a data event's time are handled before it
  * (for a bar: at or before its open), so an order only ever trades on data that reaches the venue after it.
+ * What a bar does inside itself (a fill at the limit or at a stop, dated at the bar's close; an expiry inside
+ * it) happens at that time: commands arriving before it are handled first (a cancel arriving mid-bar cancels an
+ * order the bar would fill at its close), those arriving at it or later after it (see {@link BarFillModel}).
  * Reports leave the venue at the time of what they report (`tsEvent`) and reach the client after the ack or
- * fill latency (`tsInit`); the reports of one order arrive in the order they were produced. Each latency is
- * fixed + a uniform jitter drawn from the injected seeded {@link Rng}: the same seed and inputs give the same
- * reports, byte for byte.
+ * fill latency (`tsInit`). The reports of one order — including the rejects of commands about it and the
+ * answers to queries about it — arrive in the order they were produced, none dated (`tsEvent`) before an
+ * earlier one: a cancel rejected because the order has just filled is delivered after that fill, whatever the
+ * latencies. Each latency is fixed + a uniform jitter drawn from the injected seeded {@link Rng}: the same seed
+ * and inputs give the same reports, byte for byte.
  *
  * Driving it: feed market data in time order (`onBar`, `onQuote`, `onTrade`, `onL3Event` / `onBookDelta` /
  * `onLobster`), send commands with the client's clock (`submit(cmd, now)` …), and collect reports with
@@ -79,6 +84,10 @@ export class ExecutionEmulator implements OrderVenue {
   #outbox: ExecutionReport[] = [];
   /** The last report of every order the venue has seen, for status queries. */
   readonly #last = new Map<string, ExecutionReport>();
+  /** Every client order id the venue has seen (a replaced order's old ids too) → its order, for report ordering. */
+  readonly #orders = new Map<string, WorkingOrder>();
+  /** The fill model defers work to later times ({@link FillModel.nextAt}). */
+  readonly #defers: boolean;
   /** Latest time seen from data, commands or drains. */
   #clock = -(2n ** 62n);
   #execSeq = 0;
@@ -104,7 +113,9 @@ export class ExecutionEmulator implements OrderVenue {
       workingOf: (id) => this.#byInstrument.get(id) ?? [],
       maxParticipation: config.liquidity.maxParticipation,
       fill: (w, px, qty, t, liq, v) => this.#fill(w, px, qty, t, liq, v),
-      close: (w, t, execType, reason) => this.#close(w, t, execType, reason)
+      close: (w, t, execType, reason) => {
+        if (this.#working.get(w.clientOrderId) === w) this.#close(w, t, execType, reason);
+      }
     };
     this.#model =
       config.fillModel === 'bar'
@@ -112,6 +123,7 @@ export class ExecutionEmulator implements OrderVenue {
         : config.fillModel === 'quote'
           ? new QuoteFillModel(this.#host)
           : new L3FillModel(this.#host);
+    this.#defers = this.#model.nextAt !== undefined;
   }
 
   get name(): string {
@@ -182,8 +194,9 @@ export class ExecutionEmulator implements OrderVenue {
   }
 
   /**
-   * Handle every command that has arrived by `now`, then take the reports delivered by `now`, in delivery
-   * order. `now` must not pass the time of market data not yet fed.
+   * Handle every command that has arrived by `now` (and what the fill model deferred to times up to `now`, such
+   * as a bar's fills dated at its close), then take the reports delivered by `now`, in delivery order. `now` must
+   * not pass the time of market data not yet fed.
    */
   drainDue(now: Nanos): ExecutionReport[] {
     this.#advance(now);
@@ -199,9 +212,14 @@ export class ExecutionEmulator implements OrderVenue {
     return box.splice(0, k);
   }
 
-  /** When the venue next has something for the client: a command arriving or a report due; undefined if idle. */
+  /**
+   * When the venue next has something to do or to deliver: a command arriving, work the fill model deferred (a
+   * fill inside a bar), or a report due; undefined if idle.
+   */
   nextDueAt(): Nanos | undefined {
-    const a = this.#inHead < this.#inbound.length ? this.#inbound[this.#inHead]!.arrival : undefined;
+    let a = this.#inHead < this.#inbound.length ? this.#inbound[this.#inHead]!.arrival : undefined;
+    const m = this.#defers ? this.#model.nextAt!() : undefined;
+    if (m !== undefined && (a === undefined || m < a)) a = m;
     const r = this.#outbox.length > 0 ? this.#outbox[0]!.tsInit : undefined;
     if (a === undefined) return r;
     if (r === undefined) return a;
@@ -210,7 +228,11 @@ export class ExecutionEmulator implements OrderVenue {
 
   // ---- market data --------------------------------------------------------------------------------------
 
-  /** A bar: orders that reached the venue by its open can trade on it (call when the bar opens). */
+  /**
+   * A bar: orders that reached the venue by its open can trade on it (call when the bar opens). Fills at the open
+   * are made now; those inside the bar when the venue's time reaches the bar's close (the next {@link drainDue}
+   * or data event at or after it).
+   */
   onBar(bar: Bar): void {
     const inst = this.#data(bar.instrumentId, bar.tsOpen);
     if (inst) this.#model.onBar?.(bar, inst);
@@ -282,11 +304,24 @@ export class ExecutionEmulator implements OrderVenue {
     this.#inbound.push(c);
   }
 
-  /** Handle commands that have arrived by `t`, in arrival order. */
+  /**
+   * Handle commands that have arrived by `t`, in arrival order, and the fill model's work deferred to times up to
+   * `t` in time order with them: deferred work at time d runs after the commands arriving before d and before
+   * those arriving at d or later.
+   */
   #advance(t: Nanos): void {
     const q = this.#inbound;
-    while (this.#inHead < q.length && q[this.#inHead]!.arrival <= t) {
-      const c = q[this.#inHead]!;
+    for (;;) {
+      const c = this.#inHead < q.length && q[this.#inHead]!.arrival <= t ? q[this.#inHead]! : undefined;
+      if (this.#defers) {
+        const d = this.#model.nextAt!();
+        if (d !== undefined && d <= t && (c === undefined || d <= c.arrival)) {
+          this.#model.runDue!(d);
+          this.#settleOco(d);
+          continue;
+        }
+      }
+      if (c === undefined) break;
       q[this.#inHead++] = undefined as unknown as Inbound;
       switch (c.kind) {
         case 'submit':
@@ -370,11 +405,13 @@ export class ExecutionEmulator implements OrderVenue {
       arrivedAt: t,
       dayExpiresAt: undefined,
       lastDelivery: t,
+      lastEvent: t,
       ahead: Number.POSITIVE_INFINITY,
       engineId: 0,
       fees: { raw: 0n, notional: 0n, charged: 0n }
     };
     this.#working.set(w.clientOrderId, w);
+    this.#orders.set(w.clientOrderId, w);
     let set = this.#byInstrument.get(cmd.instrumentId);
     if (!set) this.#byInstrument.set(cmd.instrumentId, (set = new Set()));
     set.add(w);
@@ -424,18 +461,20 @@ export class ExecutionEmulator implements OrderVenue {
     w.limitPx = cmd.limitPx ?? w.limitPx;
     w.stopPx = cmd.stopPx ?? w.stopPx;
     this.#working.set(w.clientOrderId, w);
+    this.#orders.set(w.clientOrderId, w);
     this.#report(w, 'replaced', t, { origClientOrderId: cmd.clientOrderId });
     this.#model.replaced(w, oldPx, oldLeaves, t);
     this.#settleOco(t);
   }
 
+  /** A status query: answered with the order's last report, delivered after every earlier report of the order. */
   #onQuery(clientOrderId: string, instrumentId: string, t: Nanos): void {
     const last = this.#last.get(clientOrderId);
     if (!last) {
       this.#reject(clientOrderId, instrumentId, 'rejected', t, 'unknown order');
       return;
     }
-    const w = this.#working.get(clientOrderId);
+    const w = this.#orders.get(clientOrderId);
     let at = t + this.#latency.ack();
     if (w) {
       if (at < w.lastDelivery) at = w.lastDelivery;
@@ -548,6 +587,7 @@ export class ExecutionEmulator implements OrderVenue {
     let at = t + (execType === 'fill' ? this.#latency.fill() : this.#latency.ack());
     if (at < w.lastDelivery) at = w.lastDelivery;
     w.lastDelivery = at;
+    if (t > w.lastEvent) w.lastEvent = t;
     const report: ExecutionReport = {
       type: 'exec.report',
       execType,
@@ -568,6 +608,11 @@ export class ExecutionEmulator implements OrderVenue {
     this.#deliver(report);
   }
 
+  /**
+   * Reject a command about `clientOrderId`. When the venue knows an order by that id (working, ended, or
+   * replaced away from it), the reject is one of its reports: dated no earlier than its last report and delivered
+   * after all of them (and before its later ones).
+   */
   #reject(
     clientOrderId: string,
     instrumentId: string,
@@ -577,6 +622,13 @@ export class ExecutionEmulator implements OrderVenue {
     side: 'buy' | 'sell' = 'buy',
     newId?: string
   ): void {
+    const w = this.#orders.get(clientOrderId);
+    if (w && t < w.lastEvent) t = w.lastEvent;
+    let at = t + this.#latency.ack();
+    if (w) {
+      if (at < w.lastDelivery) at = w.lastDelivery;
+      w.lastDelivery = at;
+    }
     this.#deliver({
       type: 'exec.report',
       execType,
@@ -591,7 +643,7 @@ export class ExecutionEmulator implements OrderVenue {
       leavesQty: 0,
       reason,
       tsEvent: t,
-      tsInit: t + this.#latency.ack()
+      tsInit: at
     });
   }
 

@@ -24,6 +24,8 @@ export interface WorkingOrder {
   dayExpiresAt: Nanos | undefined;
   /** Latest delivery time of a report of this order (reports of one order are delivered in order). */
   lastDelivery: Nanos;
+  /** Latest event time (`tsEvent`) of a report of this order; no later report is dated before it. */
+  lastEvent: Nanos;
   /** Quote model: quantity ahead of the order in its price level's queue (Infinity = not known yet). */
   ahead: number;
   /** L3 model: the order's id in the matching engine. */
@@ -56,6 +58,20 @@ export function filled(
   return w.filled - before;
 }
 
+/**
+ * When `w` stops working by itself: a GTD order's `expireAt`, a DAY order's {@link WorkingOrder.dayExpiresAt}
+ * (once known); undefined for the others. It is not working at that time (nor fills then).
+ */
+export function expiryOf(w: WorkingOrder): Nanos | undefined {
+  const tif = w.cmd.tif;
+  return tif === 'gtd' ? w.cmd.expireAt : tif === 'day' ? w.dayExpiresAt : undefined;
+}
+
+/** The `reason` of `w`'s `expired` report. */
+export function expiryReason(w: WorkingOrder): string {
+  return w.cmd.tif === 'day' ? 'DAY order past its session' : 'GTD order past its expiry';
+}
+
 /** True when the order trades at the market: a market order, or a stop that has triggered. */
 export function isMarketLike(w: WorkingOrder): boolean {
   const t = w.cmd.orderType;
@@ -83,7 +99,11 @@ export interface EmulatorHost {
     liquidity: 'maker' | 'taker',
     refVolume: number
   ): number;
-  /** End a working order (canceled by the venue, e.g. an IOC remainder). The model must drop it itself. */
+  /**
+   * End a working order (canceled by the venue, e.g. an IOC remainder, or expired). The model must drop it
+   * itself. An order the venue already ended (filled, or canceled as an OCO sibling earlier in the same call of
+   * the model) is left as it is: no report.
+   */
   close(w: WorkingOrder, t: Nanos, execType: 'canceled' | 'expired', reason: string): void;
 }
 
@@ -111,4 +131,13 @@ export interface FillModel {
   onL3?(e: L3Event, inst: Instrument): void;
   /** Quantity ahead of `w` in its queue, when the model knows it. */
   queueAhead?(w: WorkingOrder): number | undefined;
+  /**
+   * Models that decide at one data event what happens later (the bar model: fills inside a bar, dated at its
+   * close): the time of the earliest such thing still to happen, undefined when none. The emulator runs it
+   * ({@link runDue}) in time order with the commands: after those that arrive before it, before those arriving at
+   * or after it. A command that ends or re-prices the order first ({@link remove}, {@link replaced}) undoes it.
+   */
+  nextAt?(): Nanos | undefined;
+  /** Do what was deferred to time `t` (= {@link nextAt}). */
+  runDue?(t: Nanos): void;
 }

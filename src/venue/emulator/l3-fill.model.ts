@@ -72,7 +72,7 @@ function reasonText(r: number): string {
  *   at p or better (displayed orders have priority over hidden ones). Executions also move the last price,
  *   which triggers own stops;
  * - a market add that crosses own resting orders trades with them first (at the own orders' prices); only its
- *   remainder rests;
+ *   remainder rests. Those trades move the last price too (own stops trigger on them);
  * - own marketable orders walk the real book (FIFO, at the resting prices) and never take more than is there;
  *   what they take is gone from the emulated book. The data keeps referring to those lots: later cancels and
  *   executions of them are absorbed first (`deficit`), so the emulated book never holds more than the data's.
@@ -99,6 +99,8 @@ export class L3FillModel implements FillModel {
   // scratch for own-order walks
   #walkIds: number[] = [];
   #walkPx: number[] = [];
+  /** Price of the last fill of the last own-order walk (its last trade). */
+  #walkLastPx = 0;
 
   constructor(host: EmulatorHost) {
     this.#host = host;
@@ -235,16 +237,25 @@ export class L3FillModel implements FillModel {
     }
   }
 
-  /** A market add: first trades with own resting orders it crosses, then rests with what is left. */
+  /**
+   * A market add: first trades with own resting orders it crosses, then rests with what is left. Those trades
+   * move the last price (to the last one's), which may trigger own stops, after the add has rested.
+   */
   #add(eng: MatchingEngine, id: number, side: BookSide, px: number, sz: number, t: Nanos): void {
     const book = eng.book;
     const opp = book.ladder((side ^ 1) as BookSide);
     let left = sz;
+    let traded = 0;
     if (opp.count > 0 && (side === BookSide.BID ? opp.bestPrice() <= px : opp.bestPrice() >= px)) {
-      left -= this.#ownWalk(book, (side ^ 1) as BookSide, px, sz, -2, t);
+      traded = this.#ownWalk(book, (side ^ 1) as BookSide, px, sz, -2, t);
+      left -= traded;
     }
     if (left < sz) this.#deficit.set(id, sz - left);
     if (left > 0 && book.insert(id, side, px, left, 0, 0) < 0) this.stats.unresolved++;
+    if (traded > 0) {
+      eng.updateLastPrice(this.#walkLastPx, tod(t));
+      this.#absorb(eng, t);
+    }
   }
 
   /**
@@ -285,6 +296,7 @@ export class L3FillModel implements FillModel {
       if (q === f) this.#own.delete(oid);
       // an OCO sibling ended or reduced by an earlier fill of this walk fills less (the book hears at settle)
       const got = filled(this.#host, w, pxs[k]!, f, t, 'maker', budget);
+      if (got > 0) this.#walkLastPx = pxs[k]!;
       used += got;
       this.stats.ownPassiveLots += got;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bar, brief, emulator, fills, MIN, order, T0 } from './support.ts';
+import { bar, brief, emulator, fills, MIN, MS, order, T0 } from './support.ts';
 
 const sentAtClose = bar(0, 0, 0, 0, 0).tsEvent; // = bar 1's open
 
@@ -40,6 +40,91 @@ describe('ExecutionEmulator, bar fill model (defaults = the skeleton bar venue)'
     expect(v.drain()).toEqual([]);
     v.onBar(bar(1, 9850, 9900, 9800, 9820));
     expect(v.drain()[0]).toMatchObject({ execType: 'fill', lastPx: 9850 });
+  });
+
+  it('a stop-limit triggered inside the bar never fills at the open, before its trigger', () => {
+    const v = emulator();
+    v.submit(order({ clientOrderId: 'b', orderType: 'stop_limit', stopPx: 10500, limitPx: 10600 }), T0);
+    v.submit(
+      order({ clientOrderId: 's', side: 'sell', orderType: 'stop_limit', stopPx: 9500, limitPx: 9400 }),
+      T0
+    );
+    v.drain();
+    const b = bar(0, 10000, 11000, 9000, 10800);
+    v.onBar(b);
+    // from the trigger (at the stop) on the bar trades through the limit: filled at the limit, inside the bar
+    const rs = fills(v.drain());
+    expect(brief(rs)).toEqual([
+      ['b', 'fill', 10600, 10, 0],
+      ['s', 'fill', 9400, 10, 0]
+    ]);
+    expect(rs.map((r) => r.tsEvent)).toEqual([b.tsEvent, b.tsEvent]);
+  });
+
+  it('a stop-limit triggered inside the bar fills only if the stop or the close is through its limit', () => {
+    const v = emulator();
+    // limit below the stop: the low (9500) may have come before the trigger, the close (10800) is above 104.00
+    v.submit(order({ orderType: 'stop_limit', stopPx: 10500, limitPx: 10400 }), T0);
+    v.drain();
+    v.onBar(bar(0, 10000, 11000, 9500, 10800));
+    expect(v.drain()).toEqual([]);
+    // triggered: a limit from the next bar on, which opens through it
+    v.onBar(bar(1, 10300, 10350, 10200, 10300));
+    expect(brief(v.drain())).toEqual([['o1', 'fill', 10300, 10, 0]]);
+    // the same order on a bar closing below its limit, after the trigger: filled at the limit
+    const w = emulator();
+    w.submit(order({ orderType: 'stop_limit', stopPx: 10500, limitPx: 10400 }), T0);
+    w.onBar(bar(0, 10000, 11000, 9500, 10300));
+    expect(brief(fills(w.drain()))).toEqual([['o1', 'fill', 10400, 10, 0]]);
+    // a bar opening through the stop triggers it at the open: a limit from there, at the open
+    const g = emulator();
+    g.submit(order({ orderType: 'stop_limit', stopPx: 10500, limitPx: 10600 }), T0);
+    g.onBar(bar(0, 10550, 11000, 10500, 10800));
+    expect(fills(g.drain())[0]).toMatchObject({ lastPx: 10550, tsEvent: T0 });
+  });
+
+  it('IOC: the remainder is canceled when its fill happens (inside the bar: at the close), not before it', () => {
+    const v = emulator({ liquidity: { maxParticipation: 0.01 } }); // 10 lots of a 1000-lot bar
+    v.submit(order({ orderType: 'limit', limitPx: 9900, qty: 50, tif: 'ioc' }), T0);
+    v.drain();
+    const b = bar(0, 10000, 10100, 9800, 10000, 1000);
+    v.onBar(b);
+    const rs = v.drain();
+    expect(brief(rs)).toEqual([
+      ['o1', 'fill', 9900, 10, 40],
+      ['o1', 'canceled', 0, 0, 0]
+    ]);
+    expect(rs.map((r) => r.tsEvent)).toEqual([b.tsEvent, b.tsEvent]);
+  });
+
+  it('GTD: an order expiring inside the bar does not fill after its expiry; it expires at its time', () => {
+    const b = bar(0, 10000, 10100, 9800, 10000);
+    const mid = b.tsOpen + 30_000n * MS;
+    const gtd = (expireAt: bigint) => order({ orderType: 'limit', limitPx: 9900, tif: 'gtd', expireAt });
+    const v = emulator();
+    v.submit(gtd(mid), T0 - MS);
+    v.drain();
+    v.onBar(b); // trades through 99.00 inside the bar: that fill would be dated at the close, after the expiry
+    const rs = v.drain();
+    expect(brief(rs)).toEqual([['o1', 'expired', 0, 0, 0]]);
+    expect(rs[0]!.tsEvent).toBe(mid);
+    expect(v.workingCount).toBe(0);
+    // alive through the whole bar (expiring at its close): it fills
+    const w = emulator();
+    w.submit(gtd(b.tsEvent), T0 - MS);
+    w.onBar(b);
+    expect(brief(fills(w.drain()))).toEqual([['o1', 'fill', 9900, 10, 0]]);
+    // a fill at the open, before the expiry, stands; the rest expires at its time
+    const p = emulator({ liquidity: { maxParticipation: 0.004 } }); // 4 lots
+    p.submit(order({ orderType: 'limit', limitPx: 10100, tif: 'gtd', expireAt: mid }), T0 - MS);
+    p.drain();
+    p.onBar(b);
+    const ps = p.drain();
+    expect(brief(ps)).toEqual([
+      ['o1', 'fill', 10000, 4, 6],
+      ['o1', 'expired', 0, 0, 0]
+    ]);
+    expect(ps.map((r) => r.tsEvent)).toEqual([b.tsOpen, mid]);
   });
 
   it('liquidity: never more than volume × participation per bar; the remainder fills on later bars', () => {

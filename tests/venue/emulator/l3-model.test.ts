@@ -162,6 +162,22 @@ describe('ExecutionEmulator, L3 fill model (hand-built order stream)', () => {
     v.onL3Event(l3(at(2), 'execute', 3, 'sell', 10001, 100));
     expect(brief(fills(v.drain()))).toEqual([['o1', 'fill', 10001, 10, 0]]);
   });
+
+  it('a market add trading with own resting orders moves the last price: own stops trigger on it', () => {
+    const v = l3Venue();
+    v.submit(
+      order({ clientOrderId: 'ask', side: 'sell', orderType: 'limit', limitPx: 10000, qty: 20 }),
+      at(1)
+    );
+    v.submit(order({ clientOrderId: 'stop', orderType: 'stop', stopPx: 10000, qty: 10 }), at(1));
+    v.drain();
+    v.onL3Event(l3(at(2), 'add', 7, 'buy', 10000, 20)); // a buyer takes our 100.00 ask: the last trade is 100.00
+    expect(brief(fills(v.drain()))).toEqual([
+      ['ask', 'fill', 10000, 20, 0],
+      ['stop', 'fill', 10001, 10, 0] // triggered by that trade, walks the book from the best ask
+    ]);
+    expect(v.l3!.engine(inst.id).lastTradePrice).toBe(10001);
+  });
 });
 
 describe('ExecutionEmulator, L3 model on real LOBSTER data (AAPL 2012-06-21, first 999 messages)', () => {

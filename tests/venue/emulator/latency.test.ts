@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
 import { LatencyModel } from '../../../src/venue/emulator/latency.ts';
-import { bar, brief, cancel, emulator, fills, MS, order, quote, T0 } from './support.ts';
+import { bar, brief, cancel, emulator, fills, MS, order, quote, replace, T0 } from './support.ts';
 
 describe('latency', () => {
   it('bar model: an order sent at t reaches the venue at t + network and only trades on bars opening after that', () => {
@@ -66,6 +66,65 @@ describe('latency', () => {
       ['o1', 'fill', 9999, 10, 0],
       ['o1', 'cancel_rejected', 0, 0, 0]
     ]);
+  });
+
+  it('bar model: a cancel reaching the venue before the close wins over a fill inside the bar (dated at the close)', () => {
+    const b = bar(0, 10000, 10100, 9800, 10000); // trades through 99.00 somewhere inside
+    const limitBuy = () => {
+      const v = emulator({ latency: { networkMs: 5 } });
+      v.submit(order({ orderType: 'limit', limitPx: 9900 }), T0 - 10n * MS);
+      v.onBar(b);
+      return v;
+    };
+    const mid = limitBuy();
+    mid.cancel(cancel('o1'), b.tsOpen); // reaches the venue 5 ms into the bar: the order is still working
+    const rs = mid.drainDue(b.tsOpen + 1000n * MS);
+    expect(brief(rs)).toEqual([
+      ['o1', 'accepted', 0, 0, 10],
+      ['o1', 'canceled', 0, 0, 0]
+    ]);
+    expect(rs[1]!.tsEvent).toBe(b.tsOpen + 5n * MS);
+    expect(mid.drainDue(b.tsEvent + 1000n * MS)).toEqual([]); // no fill at the close
+    // reaching it 1 ms before the close: still canceled
+    const late = limitBuy();
+    late.cancel(cancel('o1'), b.tsEvent - 6n * MS);
+    expect(brief(late.drainDue(b.tsEvent + 1000n * MS)).map((r) => r[1])).toEqual(['accepted', 'canceled']);
+    // reaching it at the close: the bar's fill comes first, then the cancel is rejected
+    const atClose = limitBuy();
+    atClose.cancel(cancel('o1'), b.tsEvent - 5n * MS);
+    const cs = atClose.drainDue(b.tsEvent + 1000n * MS);
+    expect(brief(cs).map((r) => r[1])).toEqual(['accepted', 'fill', 'cancel_rejected']);
+    expect(cs[1]!.tsEvent).toBe(b.tsEvent);
+    // a replace changing the price mid-bar drops the fill (the new order trades from the next bar) ...
+    const rp = limitBuy();
+    rp.replace(replace('o1', 'o2', { limitPx: 9850 }), b.tsOpen);
+    expect(brief(rp.drainDue(b.tsEvent + 1000n * MS)).map((r) => r[1])).toEqual(['accepted', 'replaced']);
+    // ... one changing only the size keeps it, at the new size
+    const rq = limitBuy();
+    rq.replace(replace('o1', 'o2', { qty: 6 }), b.tsOpen);
+    expect(brief(fills(rq.drainDue(b.tsEvent + 1000n * MS)))).toEqual([['o2', 'fill', 9900, 6, 0]]);
+  });
+
+  it('rejects and query answers about an order come after its earlier reports (fill slower than ack)', () => {
+    const v = emulator({ latency: { ackMs: 1, fillMs: 20 }, liquidity: { maxParticipation: 0.01 } });
+    v.submit(order({ clientOrderId: 'm' }), T0 - MS); // market: fills at the open
+    v.submit(order({ clientOrderId: 'l', orderType: 'limit', limitPx: 10100, qty: 30 }), T0 - MS);
+    const b = bar(0, 10000, 10100, 9900, 10000, 1000); // 10 lots each at the open
+    v.onBar(b);
+    v.cancel(cancel('m'), b.tsOpen + 2n * MS); // m has filled: rejected
+    v.query('m', 'X@SIM', b.tsOpen + 2n * MS);
+    v.replace(replace('l', 'l2', { qty: 5 }), b.tsOpen + 2n * MS); // l has filled 10: rejected
+    const rs = v.drainDue(b.tsOpen + 100n * MS);
+    const of = (id: string) => rs.filter((r) => r.clientOrderId === id || r.origClientOrderId === id);
+    expect(of('m').map((r) => r.execType)).toEqual(['accepted', 'fill', 'cancel_rejected', 'fill']);
+    expect(of('l').map((r) => r.execType)).toEqual(['accepted', 'fill', 'replace_rejected']);
+    for (const id of ['m', 'l']) {
+      const [, fill, rejected] = of(id);
+      expect(rejected!.tsInit).toBe(fill!.tsInit); // not 1 ms after the command, before the fill
+      expect(rejected!.tsEvent).toBe(b.tsOpen + 2n * MS);
+    }
+    // the query's answer (the fill again) is delivered after the fill itself, not 1 ms after the question
+    expect(of('m')[3]!.tsInit).toBe(of('m')[1]!.tsInit);
   });
 
   it('jitter is bounded by jitterMs, seeded (same seed → same delays) and different across seeds', () => {

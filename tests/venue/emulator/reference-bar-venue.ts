@@ -36,10 +36,13 @@ interface Working {
  * - limit: at the open if the bar opens through the limit, else at the limit if the bar trades through it
  *   (strictly: low < limit for a buy, high > limit for a sell);
  * - stop / stop-limit: triggers when the bar reaches the stop, then fills as market (at the worse of open and
- *   stop, plus slippage) or rests as a limit;
+ *   stop, plus slippage) or works as a limit; one triggered inside the bar (the open short of the stop) cannot
+ *   fill at the open, before its trigger: a stop-limit then fills at its limit only if the stop or the close (the
+ *   prices known to come after the trigger) is strictly through the limit;
  * - DAY orders live through the first session they can trade in (an order sent after the close works the
  *   next session) and expire at its end; IOC/FOK that cannot fill on the next bar are canceled.
- * Reports go to an outbox the engine drains, so nothing re-enters an actor while it is processing.
+ * Reports go to an outbox the engine drains, so nothing re-enters an actor while it is processing. A bar's
+ * reports at its open come first, then its fills inside it (dated at its close), each in order of the orders.
  */
 export class BarFillVenue {
   readonly #cfg: BarFillVenueConfig;
@@ -143,6 +146,7 @@ export class BarFillVenue {
 
   /** Match working orders of the bar's instrument against the bar. Call when the bar opens (its data is then used as it unfolds). */
   onBar(bar: Bar): void {
+    const inside: [Working, number][] = [];
     for (const w of [...this.#working.values()]) {
       if (w.cmd.instrumentId !== bar.instrumentId || w.cmd.tsInit > bar.tsOpen) continue;
       w.sessionDay ??= dayOf(bar.tsOpen);
@@ -155,11 +159,9 @@ export class BarFillVenue {
       }
       const px = this.#fillPrice(w, bar);
       if (px !== undefined) {
-        const qty = w.qty - w.filled;
-        w.filled += qty;
-        this.#working.delete(w.clientOrderId);
         // a fill at the open happens when the bar opens; one at the order's own price, somewhere inside the bar
-        this.#fill(w, px, qty, this.#atOpen ? bar.tsOpen : bar.tsEvent);
+        if (this.#atOpen) this.#fillAll(w, px, bar.tsOpen);
+        else inside.push([w, px]);
       } else if (w.cmd.tif === 'ioc' || w.cmd.tif === 'fok') {
         this.#working.delete(w.clientOrderId);
         this.#report(w.cmd, w.clientOrderId, w, 'canceled', bar.tsOpen, {
@@ -167,6 +169,14 @@ export class BarFillVenue {
         });
       }
     }
+    for (const [w, px] of inside) this.#fillAll(w, px, bar.tsEvent);
+  }
+
+  #fillAll(w: Working, px: number, now: Nanos): void {
+    const qty = w.qty - w.filled;
+    w.filled += qty;
+    this.#working.delete(w.clientOrderId);
+    this.#fill(w, px, qty, now);
   }
 
   #atOpen = false;
@@ -183,6 +193,12 @@ export class BarFillVenue {
       if (w.cmd.orderType === 'stop') {
         atMarket = true;
         base = buy ? Math.max(bar.open, w.stopPx) : Math.min(bar.open, w.stopPx);
+      } else if (buy ? bar.open < w.stopPx : bar.open > w.stopPx) {
+        // a stop-limit triggered inside the bar: a limit from the trigger (at the stop) to the close
+        this.#atOpen = false;
+        const limit = w.limitPx!;
+        const after = buy ? Math.min(w.stopPx, bar.close) : Math.max(w.stopPx, bar.close);
+        return (buy ? after < limit : after > limit) ? limit : undefined;
       }
     }
     if (atMarket) {
