@@ -1,4 +1,4 @@
-import { isTradestateError } from '../core/errors.ts';
+import { ErrorCode, isTradestateError } from '../core/errors.ts';
 import { DEFAULT_STORE } from '../data/store-layout.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
 
@@ -63,7 +63,8 @@ Run 'tradestate <command> --help' for a command's options.
 
 /**
  * The CLI: returns an exit code (0 success, 1 failure, 2 usage). Failures print one line,
- * `tradestate: <reason> [TRD_ERR_CODE]`, to stderr.
+ * `tradestate: <reason> [TRD_ERR_CODE]`, to stderr; bad usage (an unknown command or option, a missing value,
+ * an extra argument) is `TRD_ERR_CLI_USAGE`.
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -73,7 +74,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const cmd = commands[name];
   if (!cmd) {
-    io.err(`tradestate: unknown command "${name}" (try --help)\n`);
+    io.err(`tradestate: unknown command "${name}" (try --help) [${ErrorCode.CLI_USAGE}]\n`);
     return EXIT_USAGE;
   }
   try {
@@ -81,11 +82,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (isTradestateError(e)) {
       io.err(`tradestate: ${e.message} [${e.code}]\n`);
-      return e.code === 'TRD_ERR_CLI_USAGE' ? EXIT_USAGE : EXIT_FAIL;
+      return e.code === ErrorCode.CLI_USAGE ? EXIT_USAGE : EXIT_FAIL;
     }
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`tradestate ${name}: ${(e as Error).message}\n`);
+      // node:util parseArgs: an unknown option, an option without its value, an extra positional
+      io.err(`tradestate: ${name}: ${(e as Error).message} [${ErrorCode.CLI_USAGE}]\n`);
       return EXIT_USAGE;
     }
     io.err(`tradestate: internal error: ${(e as Error).stack ?? String(e)}\n`);

@@ -22,13 +22,28 @@ export function paramsLabel(params: Readonly<Record<string, unknown>>): string {
     .join(' ');
 }
 
+/** `--option T` as a time, or a usage error naming the option (a date that does not exist too: 2024-02-31). */
+function timeOption(option: string, text: string, as: 'start' | 'end'): bigint {
+  try {
+    return parseTimeArg(text, as);
+  } catch (e) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--${option} must be a date (YYYY-MM-DD), an ISO-8601 timestamp or integer ns, got "${text}"`,
+      { option, value: text },
+      { cause: e }
+    );
+  }
+}
+
 /**
  * `--from T` / `--to T` (YYYY-MM-DD, ISO-8601 or integer ns; a date `--to` includes its day) as a backtest window
- * holding only the bounds given, or a usage error when `from` is not before `to`.
+ * holding only the bounds given, or a usage error when either is not a time (or a day that does not exist) or
+ * `from` is not before `to`.
  */
 export function windowOption(values: { readonly from?: string; readonly to?: string }): BacktestWindow {
-  const from = values.from === undefined ? undefined : parseTimeArg(values.from, 'start');
-  const to = values.to === undefined ? undefined : parseTimeArg(values.to, 'end');
+  const from = values.from === undefined ? undefined : timeOption('from', values.from, 'start');
+  const to = values.to === undefined ? undefined : timeOption('to', values.to, 'end');
   if (from !== undefined && to !== undefined && from >= to) {
     throw new TradestateError(
       ErrorCode.CLI_USAGE,

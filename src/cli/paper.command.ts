@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { RunConfig } from '../config/schema.ts';
+import { type RunConfig, sharedPort } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { formatMoney, lotsToQty } from '../core/instrument.ts';
 import { Rng } from '../core/rng.ts';
@@ -115,6 +115,15 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       : {})
   };
   const config: RunConfig = { ...a.config, live };
+  const shared = sharedPort(live);
+  if (shared !== undefined) {
+    // the config alone is refused when it is loaded: here a --metrics-port or --dashboard-port made them equal
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `the metrics and dashboard servers cannot share port ${shared}: give --metrics-port and --dashboard-port different ports`,
+      { port: shared }
+    );
+  }
   const bars = liveBars(config); // bars it cannot make: refused before anything starts
   const instruments = instrumentsFor(config);
   const clock = new LiveClock();
@@ -198,6 +207,12 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
+  // a session that ends, or fails to start, leaves no handler behind (one would swallow the next Ctrl-C)
+  const unlisten = (): void => {
+    a.signal?.removeEventListener('abort', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
   const name = VENUE_NAMES[live.venue];
   let connection: LiveConnection;
   if (fixVenue) {
@@ -240,6 +255,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (FIX 4.2 ${f.senderCompId}→${f.targetCompId} at ${localFix ? '127.0.0.1' : f.host}:${port}${tls ? ' over TLS' : ''})\n`
     );
     const logon = await fix.preflight().catch(async (e: unknown) => {
+      unlisten();
       await fix.close();
       await closeLocal();
       throw e;
@@ -259,6 +275,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${ep.tradingUrl})\n`
     );
     const status = await alpaca.preflight().catch(async (e: unknown) => {
+      unlisten();
       await alpaca.close();
       await closeLocal();
       throw e;
@@ -271,31 +288,34 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
   }
   let server: MetricsServer | undefined;
   let metrics: TradingMetrics | undefined;
-  if (live.metrics.enabled) {
-    metrics = new TradingMetrics({ instruments, defaultMetrics: true });
-    server = new MetricsServer({ metrics, host: live.metrics.host, port: live.metrics.port });
-    await server.start();
-    io.out(`  metrics: ${server.url}\n`);
-  }
   let dashboardServer: DashboardServer | undefined;
   let dashboard: DashboardState | undefined;
-  if (live.dashboard.enabled) {
-    dashboard = new DashboardState({ instruments });
-    dashboardServer = new DashboardServer({
-      state: dashboard,
-      host: live.dashboard.host,
-      port: live.dashboard.port,
-      title: `tradestate paper ${config.name}`
-    });
-    try {
-      await dashboardServer.start();
-    } catch (e) {
-      await server?.stop();
-      await connection.close();
-      await closeLocal();
-      throw e;
+  try {
+    if (live.metrics.enabled) {
+      metrics = new TradingMetrics({ instruments, defaultMetrics: true });
+      server = new MetricsServer({ metrics, host: live.metrics.host, port: live.metrics.port });
+      await server.start();
+      io.out(`  metrics: ${server.url}\n`);
     }
-    io.out(`  dashboard: ${dashboardServer.url}\n`);
+    if (live.dashboard.enabled) {
+      dashboard = new DashboardState({ instruments });
+      dashboardServer = new DashboardServer({
+        state: dashboard,
+        host: live.dashboard.host,
+        port: live.dashboard.port,
+        title: `tradestate paper ${config.name}`
+      });
+      await dashboardServer.start();
+      io.out(`  dashboard: ${dashboardServer.url}\n`);
+    }
+  } catch (e) {
+    // a port taken (TRD_ERR_PORT_UNAVAILABLE): close what was opened, so the process can exit
+    unlisten();
+    await server?.stop();
+    await dashboardServer?.stop();
+    await connection.close();
+    await closeLocal();
+    throw e;
   }
   // a local history that ends ends the session
   const replay = (market?.run() ?? tape?.run())?.then(() => stop.abort(DATA_END));
@@ -347,8 +367,7 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     if (r.previousLog) io.out(`  the earlier session's log there was kept as ${r.previousLog}\n`);
     return EXIT_OK;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unlisten();
     await closeLocal();
     await replay;
     await server?.stop();

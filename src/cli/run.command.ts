@@ -39,8 +39,9 @@ Options:
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>;
                   paper: results/<config name>-paper, an earlier session's events.jsonl there kept as
                   events.jsonl.1, .2, …)
-  --speed S       fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
-  --snapshot-at T write every component's state at time T (ISO-8601 or integer ns) to snapshot.json
+  --speed S       backtest: fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
+  --snapshot-at T backtest: write every component's state at time T (ISO-8601 or integer ns) to
+                  snapshot.json
   --from T        backtest: trade only from T on (YYYY-MM-DD, ISO or integer ns); on tick data the
                   messages before T still build the book
   --to T          backtest: stop before T (exclusive; a date includes that day)
@@ -67,7 +68,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       config: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
-      speed: { type: 'string', default: 'fast' },
+      speed: { type: 'string' },
       'snapshot-at': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -98,9 +99,16 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (
     mode === 'paper' &&
-    (values.from !== undefined || values.to !== undefined || values['monte-carlo'] !== undefined)
+    (values.from !== undefined ||
+      values.to !== undefined ||
+      values['monte-carlo'] !== undefined ||
+      values.speed !== undefined ||
+      values['snapshot-at'] !== undefined)
   ) {
-    throw new TradestateError(ErrorCode.CLI_USAGE, '--from, --to and --monte-carlo apply to backtests only');
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      '--from, --to, --monte-carlo, --speed and --snapshot-at apply to backtests only'
+    );
   }
   const mcArg = values['monte-carlo'];
   const monteCarloPaths = mcArg === undefined ? undefined : intOption('monte-carlo', mcArg, 0, 1_000_000);
@@ -139,7 +147,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     seed = Number(values.seed);
   }
-  const speed = values.speed === 'fast' ? 'fast' : Number(values.speed);
+  const speed = values.speed === undefined || values.speed === 'fast' ? 'fast' : Number(values.speed);
   if (speed !== 'fast' && !(speed > 0 && Number.isFinite(speed))) {
     throw new TradestateError(
       ErrorCode.CLI_USAGE,

@@ -3,6 +3,9 @@
  */
 import { ErrorCode, TradestateError } from './errors.ts';
 
+/** The longest delay (ms) one Node timer takes (2^31−1, ~24.8 days): a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Milliseconds per duration unit; `d` is a calendar day (24 h). */
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -98,7 +98,13 @@ export const ErrorCode = {
    * The event log could not take a record: it was appended after the log was closed, or its file could not be
    * opened, written (a full disk, a write that made no progress) or synced.
    */
-  LOG_WRITE_FAILED: 'TRD_ERR_LOG_WRITE_FAILED'
+  LOG_WRITE_FAILED: 'TRD_ERR_LOG_WRITE_FAILED',
+  /**
+   * A server of ours (the metrics or the dashboard server) could not listen on its host and port: the port is
+   * taken (by another process, or by the session's other server), not ours to bind, or the host is not an
+   * address of this machine.
+   */
+  PORT_UNAVAILABLE: 'TRD_ERR_PORT_UNAVAILABLE'
 } as const;
 
 /** One of the stable `TRD_ERR_*` codes. */

@@ -44,17 +44,36 @@ const ISO_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{
 /**
  * Parse an ISO-8601 timestamp (up to nanosecond fraction, `Z` or an offset; no zone means UTC)
  * into exact nanoseconds.
+ *
+ * @throws TradestateError `TRD_ERR_NUMBER_INVALID` when `iso` is not such a timestamp, or names a date or time
+ *   that does not exist (`2024-02-31`, `25:00`, `12:60`: never rolled over into the next day or hour).
  */
 export function nsFromIso(iso: string): Nanos {
   const m = ISO_RE.exec(iso);
   if (!m) throw new TradestateError(ErrorCode.NUMBER_INVALID, `not an ISO-8601 timestamp: ${iso}`, { iso });
-  const [, head, frac = '', zone = 'Z'] = m;
+  const [, head = '', frac = '', zone = 'Z'] = m;
+  // Date.parse rolls fields over (02-31 → 03-02, 24:00 → the next day): refuse what does not exist first
+  if (!fieldsExist(head))
+    throw new TradestateError(ErrorCode.NUMBER_INVALID, `not a valid date: ${iso}`, { iso });
   const ms = Date.parse(
     `${head}${zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`
   );
   if (Number.isNaN(ms))
     throw new TradestateError(ErrorCode.NUMBER_INVALID, `not a valid date: ${iso}`, { iso });
   return BigInt(ms) * NS_PER_MS + BigInt(frac.padEnd(9, '0') || '0');
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** True when `YYYY-MM-DDTHH:MM:SS` names a day of the calendar and a time of that day (no leap second). */
+function fieldsExist(head: string): boolean {
+  const n = (from: number): number => Number(head.slice(from, from + 2));
+  const year = Number(head.slice(0, 4));
+  const month = n(5);
+  const day = n(8);
+  if (month < 1 || month > 12 || day < 1 || n(11) > 23 || n(14) > 59 || n(17) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 /** Parse a decimal string of nanoseconds. */

@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import { reconcilerChild } from '../actors/reconciler.actor.ts';
 import type { EquityPoint } from '../analytics/types.ts';
 import type { RunConfig } from '../config/schema.ts';
+import { MAX_TIMER_MS } from '../core/duration.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import { formatMoney, type Money, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
@@ -621,9 +622,12 @@ function checkCash(
 
 /**
  * Resolve when the duration (ms; 0 = none) has passed or `signal` aborts, whichever is first (aborted with
- * {@link DATA_END}: the market ended).
+ * {@link DATA_END}: the market ended). A duration longer than one timer can wait (2^31−1 ms) is waited in steps,
+ * so a month-long session lasts a month.
+ *
+ * @internal exported for tests.
  */
-function waitForStop(durationMs: number, signal: AbortSignal | undefined): Promise<StopReason> {
+export function waitForStop(durationMs: number, signal: AbortSignal | undefined): Promise<StopReason> {
   return new Promise((resolve) => {
     const why = (): StopReason => (signal?.reason === DATA_END ? 'data-end' : 'signal');
     if (signal?.aborted) {
@@ -636,12 +640,20 @@ function waitForStop(durationMs: number, signal: AbortSignal | undefined): Promi
       resolve(why());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (durationMs > 0) {
+    let left = durationMs;
+    const wait = (): void => {
+      const step = Math.min(left, MAX_TIMER_MS);
+      left -= step;
       timer = setTimeout(() => {
+        if (left > 0) {
+          wait();
+          return;
+        }
         signal?.removeEventListener('abort', onAbort);
         resolve('duration');
-      }, durationMs);
-    }
+      }, step);
+    };
+    if (durationMs > 0) wait();
   });
 }
 

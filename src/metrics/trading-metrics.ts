@@ -57,11 +57,11 @@ const ORDER_EVENT_TYPES: ReadonlySet<string> = new Set([...orderEventTypeSchema.
 const CODE_RE = /^TRD_ERR_[A-Z0-9_]{1,64}$/;
 const LABEL_RE = /^[A-Za-z0-9_.:@/-]{1,64}$/;
 
+/** An order tracked for the latency histograms, from its submit to its first fill or final state. */
 interface Pending {
   readonly submitTs: Nanos;
   acked: boolean;
   filled: boolean;
-  working: boolean;
 }
 
 /** A bounded label value: known-safe strings pass, anything else becomes `unknown`. */
@@ -91,7 +91,11 @@ export class TradingMetrics {
   readonly #byId: ReadonlyMap<string, Instrument>;
   readonly #pending = new Map<string, Pending>();
   readonly #maxPending: number;
-  #working = 0;
+  /**
+   * Client order ids sent and not yet final: kept apart from {@link #pending}, whose bound (`maxPendingOrders`)
+   * drops orders from latency tracking only, never from the working count.
+   */
+  readonly #working = new Set<string>();
   #killSwitch: KillSwitchStateName = 'ACTIVE';
   /** Scrape-time sources (constructor options, or {@link attach} once the session exists). */
   #sources: GaugeSources;
@@ -209,7 +213,7 @@ export class TradingMetrics {
         for (const [instrument, q] of qty) this.set({ instrument }, q);
       }
     });
-    const working = (): number => this.#sources.working?.() ?? this.#working;
+    const working = (): number => this.#sources.working?.() ?? this.#working.size;
     new Gauge({
       name: `${p}working_orders`,
       help: 'Orders working now (sent, not yet filled, canceled, expired or rejected).',
@@ -298,13 +302,12 @@ export class TradingMetrics {
     });
     const id = ids.clientOrderId ?? stringField(pl['clientOrderId']);
     if (id === undefined || typeof ts !== 'bigint') return;
-    const old = this.#pending.get(id);
-    if (old) this.#forget(id, old);
-    this.#pending.set(id, { submitTs: ts, acked: false, filled: false, working: false });
+    this.#pending.delete(id); // a new submit under the id times from now
+    this.#pending.set(id, { submitTs: ts, acked: false, filled: false });
     while (this.#pending.size > this.#maxPending) {
       const first = this.#pending.keys().next();
       if (first.done) break;
-      this.#forget(first.value, this.#pending.get(first.value));
+      this.#pending.delete(first.value);
     }
   }
 
@@ -325,31 +328,30 @@ export class TradingMetrics {
     const orig = stringField(pl['origClientOrderId']);
     if (type === 'order.replaced' && orig !== undefined && orig !== id) {
       // the order lives on under its new client order id
+      if (this.#working.delete(orig)) this.#working.add(id);
       const moved = this.#pending.get(orig);
       if (moved) {
         this.#pending.delete(orig);
-        const prior = this.#pending.get(id);
-        if (prior) this.#forget(id, prior);
         this.#pending.set(id, moved);
       }
     }
+    const to = stringField(pl['to']);
+    const done = type === 'order.denied' || (to !== undefined && ORDER_DONE_STATES.has(to));
+    if (type === 'order.submitted') this.#working.add(id);
+    if (done) this.#working.delete(id);
     const p = this.#pending.get(id);
     if (!p) return;
     // on our clock: when we received the venue's report (tsInit), else the record's own time
     const at = typeof pl['tsInit'] === 'bigint' ? pl['tsInit'] : ts;
     const dt = typeof at === 'bigint' ? at - p.submitTs : -1n;
-    if (type === 'order.submitted' && !p.working) {
-      p.working = true;
-      this.#working++;
-    } else if (type === 'order.accepted' && !p.acked) {
+    if (type === 'order.accepted' && !p.acked) {
       p.acked = true;
       if (dt >= 0n) this.#ack.observe(nsToSeconds(dt));
     } else if (type === 'order.filled' && !p.filled) {
       p.filled = true;
       if (dt >= 0n) this.#fill.observe(nsToSeconds(dt));
     }
-    const to = stringField(pl['to']);
-    if (type === 'order.denied' || (to !== undefined && ORDER_DONE_STATES.has(to))) this.#forget(id, p);
+    if (done) this.#pending.delete(id);
   }
 
   #onKillSwitch(type: string, pl: LogPayload): void {
@@ -360,11 +362,6 @@ export class TradingMetrics {
       level: type === 'killswitch.tripped' ? 'halt' : 'reduce',
       trigger: label(pl['trigger'])
     });
-  }
-
-  #forget(id: string, p: Pending | undefined): void {
-    this.#pending.delete(id);
-    if (p?.working) this.#working--;
   }
 
   #instrument(id: unknown): string {

@@ -60,14 +60,25 @@ export class HttpEndpoint {
     });
   }
 
-  /** Start listening (idempotent while running; a stopped endpoint does not start again: make a new one). */
+  /**
+   * Start listening (idempotent while running; a stopped endpoint does not start again: make a new one).
+   *
+   * @throws TradestateError `TRD_ERR_PORT_UNAVAILABLE` naming the server, host and port when it cannot listen
+   *   there (the port is in use, not permitted, or the host is not this machine's); `TRD_ERR_MODE_UNAVAILABLE`
+   *   once stopped.
+   */
   start(): Promise<void> {
     if (this.#stopping)
       return Promise.reject(new TradestateError(ErrorCode.MODE_UNAVAILABLE, `${this.#name} was stopped`));
-    this.#starting ??= listenOn(this.#server, this.host, this.#wantPort).then((port) => {
-      this.#port = port;
-      this.#o.onStart?.();
-    });
+    this.#starting ??= listenOn(this.#server, this.host, this.#wantPort).then(
+      (port) => {
+        this.#port = port;
+        this.#o.onStart?.();
+      },
+      (e: unknown) => {
+        throw listenError(this.#name, this.host, this.#wantPort, e);
+      }
+    );
     return this.#starting;
   }
 
@@ -99,6 +110,25 @@ export class HttpEndpoint {
     const h = WILDCARD_HOSTS.has(this.host) ? '127.0.0.1' : this.host;
     return `http://${h.includes(':') ? `[${h}]` : h}:${this.port}${path}`;
   }
+}
+
+/** Why `name` could not listen on `host:port`, as a typed error (the system error kept as its cause). */
+function listenError(name: string, host: string, port: number, e: unknown): TradestateError {
+  const errno = (e as { code?: unknown } | undefined)?.code;
+  const why =
+    errno === 'EADDRINUSE'
+      ? "the port is in use (another process, or the session's other server, listens there)"
+      : errno === 'EACCES'
+        ? 'not permitted to listen there'
+        : errno === 'EADDRNOTAVAIL'
+          ? `${host} is not an address of this machine`
+          : String((e as Error | undefined)?.message ?? e);
+  return new TradestateError(
+    ErrorCode.PORT_UNAVAILABLE,
+    `${name} cannot listen on ${host}:${port}: ${why}`,
+    { server: name, host, port, ...(typeof errno === 'string' ? { errno } : {}) },
+    { cause: e }
+  );
 }
 
 /** Answer with a whole body (node:http sends only the headers for a HEAD request). */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { z } from 'zod';
+import { STRATEGY_ID } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -122,9 +123,6 @@ function strategyProblem(s: unknown): string | undefined {
       return `${m} must be a function when given, got ${typeof o[m]}`;
   return undefined;
 }
-
-/** The rule `strategy.id` follows in a config (src/config/schema.ts): a derived id must follow it too. */
-const STRATEGY_ID = /^[A-Za-z0-9._-]{1,40}$/;
 
 /**
  * A module's strategy id when the config gives none: its file name without `.strategy.ts` / `.ts`.

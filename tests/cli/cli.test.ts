@@ -1,10 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 // the CLI loads the paper stack on demand: load it with the file, so the timed sessions do not pay for it
 import '../../src/cli/paper.command.ts';
+import { RUN_HELP } from '../../src/cli/run.command.ts';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { loadFixDictionary } from '../../src/gateways/fix/dictionary.ts';
 import type { FixTlsOptions } from '../../src/gateways/fix/session.ts';
@@ -15,6 +17,17 @@ import { cli } from '../support/cli.ts';
 import { freePort } from '../support/free-port.ts';
 import { REPO_ROOT } from '../support/shared-data.ts';
 import { until } from '../support/until.ts';
+
+/** A loopback TCP port held open (as another process's server would), and how to let it go. */
+async function listening(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const a = server.address();
+  return {
+    port: typeof a === 'object' && a ? a.port : 0,
+    close: () => new Promise<void>((r) => server.close(() => r()))
+  };
+}
 
 /** A count as the CLI prints it (`1,493`). */
 const count = (s: string | undefined): number => Number(s?.replaceAll(',', ''));
@@ -476,6 +489,140 @@ describe('tradestate CLI', () => {
       await venue.stop();
     }
   });
+
+  it('usage errors of the argument parser and unknown commands carry TRD_ERR_CLI_USAGE (exit 2, one line)', async () => {
+    for (const argv of [
+      ['run', '--bogus'],
+      ['run', '--config'],
+      ['run', 'extra'],
+      ['sweep', '--nope'],
+      ['frobnicate']
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(/^tradestate: .* \[TRD_ERR_CLI_USAGE\]\n$/);
+    }
+    expect((await cli('run', '--bogus')).err).toMatch(/^tradestate: run: Unknown option '--bogus'/);
+  });
+
+  it('dates that do not exist are usage errors, not rolled over (2024-02-31 is not March 2)', async () => {
+    for (const [argv, option] of [
+      [['run', '--to', '2024-02-31'], '--to'],
+      [['run', '--from', '2023-02-29T10:00:00Z'], '--from'],
+      [['run', '--snapshot-at', '2024-02-31T15:00:00Z'], '--snapshot-at']
+    ] as const) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(
+        new RegExp(`^tradestate: ${option} .*\\[TRD_ERR_CLI_USAGE\\]\n$`)
+      );
+    }
+  });
+
+  it('--speed and --snapshot-at are backtest options: with --mode paper they are usage errors', async () => {
+    for (const argv of [
+      ['run', '--mode', 'paper', '--venue', 'local', '--speed', '0.001'],
+      ['run', '--mode', 'paper', '--venue', 'local', '--snapshot-at', '2024-03-05T15:00:00Z']
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(
+        /--speed and --snapshot-at apply to backtests only \[TRD_ERR_CLI_USAGE\]/
+      );
+    }
+    expect(RUN_HELP).toMatch(/--speed S {7}backtest: /);
+    expect(RUN_HELP).toMatch(/--snapshot-at T backtest: /);
+  });
+
+  it('--metrics-port and --dashboard-port on the same port are a usage error before anything starts', async () => {
+    const r = await cli(
+      'run',
+      '--mode',
+      'paper',
+      '--venue',
+      'local',
+      '--metrics-port',
+      '9000',
+      '--dashboard-port',
+      '9000'
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot share port 9000.*\[TRD_ERR_CLI_USAGE\]\n$/);
+    expect(r.out).toBe(''); // no session was started
+  });
+
+  it('a dashboard port in use ends the paper session with TRD_ERR_PORT_UNAVAILABLE, leaving no signal handler behind', async () => {
+    const taken = await listening();
+    const sigint = process.listenerCount('SIGINT');
+    const sigterm = process.listenerCount('SIGTERM');
+    try {
+      const out = mkdtempSync(join(tmpdir(), 'tradestate-port-'));
+      const r = await cli(
+        'run',
+        '--mode',
+        'paper',
+        '--venue',
+        'local',
+        '--duration',
+        '60s',
+        '--metrics-port',
+        '0',
+        '--dashboard-port',
+        String(taken.port),
+        '--out',
+        out
+      );
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `tradestate: dashboard server cannot listen on 127.0.0.1:${taken.port}: the port is in use (another process, or the session's other server, listens there) [TRD_ERR_PORT_UNAVAILABLE]\n`
+      );
+      expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual([sigint, sigterm]);
+    } finally {
+      await taken.close();
+    }
+  }, 20_000);
+
+  it('a metrics port in use: the bin exits 1 with TRD_ERR_PORT_UNAVAILABLE at once, nothing left open', async () => {
+    const taken = await listening();
+    try {
+      const out = mkdtempSync(join(tmpdir(), 'tradestate-port-'));
+      const bin = spawn(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'bin', 'tradestate.js'),
+          'run',
+          '--mode',
+          'paper',
+          '--venue',
+          'local',
+          '--duration',
+          '60s',
+          '--metrics-port',
+          String(taken.port),
+          '--out',
+          out
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] }
+      );
+      let stderr = '';
+      bin.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
+      const exited = new Promise<number | null>((r) => bin.once('exit', (code) => r(code)));
+      // before the fix the venue stayed open and the process never exited
+      const timer = setTimeout(() => bin.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(
+        new RegExp(
+          `^tradestate: metrics server cannot listen on 127\\.0\\.0\\.1:${taken.port}: the port is in use .*\\[TRD_ERR_PORT_UNAVAILABLE\\]\n$`
+        )
+      );
+    } finally {
+      await taken.close();
+    }
+  }, 20_000);
 
   it('SIGTERM to the bin stops a paper session cleanly (the launcher runs the CLI in its own process)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tradestate-sigterm-'));

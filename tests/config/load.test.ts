@@ -129,4 +129,91 @@ describe('config loading', () => {
       errorOf(() => parseRunConfig(`${base}live: { fix: { marketData: fix, depth: -1 } }`, 'c.yaml')).code
     ).toBe('TRD_ERR_CONFIG_INVALID');
   });
+
+  it('synthetic session times: HH:MM within a day, the open before the close', () => {
+    const syn = (extra: string): string =>
+      `data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 2, ${extra} }\nstrategy: { type: x }`;
+    expect(
+      parseRunConfig(syn('sessionOpenUtc: "00:00", sessionCloseUtc: "23:59"'), 'c.yaml').data
+    ).toMatchObject({
+      sessionOpenUtc: '00:00',
+      sessionCloseUtc: '23:59'
+    });
+    for (const [extra, path] of [
+      ['sessionOpenUtc: "14:75"', 'data.sessionOpenUtc'],
+      ['sessionCloseUtc: "40:00"', 'data.sessionCloseUtc'],
+      ['sessionCloseUtc: "24:00"', 'data.sessionCloseUtc'],
+      ['sessionOpenUtc: "9:30"', 'data.sessionOpenUtc'],
+      ['sessionOpenUtc: "21:00", sessionCloseUtc: "14:30"', 'data.sessionCloseUtc'],
+      ['sessionOpenUtc: "14:30", sessionCloseUtc: "14:30"', 'data.sessionCloseUtc']
+    ] as const) {
+      const e = errorOf(() => parseRunConfig(syn(extra), 'c.yaml'));
+      expect(e.code, extra).toBe('TRD_ERR_CONFIG_INVALID');
+      expect(e.context['path'], extra).toBe(path);
+    }
+    expect(errorOf(() => parseRunConfig(syn('sessionOpenUtc: "21:00"'), 'c.yaml')).message).toMatch(
+      /sessionOpenUtc must be before sessionCloseUtc/
+    );
+  });
+
+  it('dates that do not exist are refused, not rolled over into the next month', () => {
+    const e = errorOf(() =>
+      parseRunConfig(
+        'data: { kind: synthetic, symbols: [A], start: "2024-02-31", sessions: 1 }\nstrategy: { type: x }',
+        'c.yaml'
+      )
+    );
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.message).toMatch(/data\.start: not a calendar date/);
+    expect(
+      parseRunConfig(
+        'data: { kind: synthetic, symbols: [A], start: "2024-02-29", sessions: 1 }\nstrategy: { type: x }',
+        'c.yaml'
+      ).data
+    ).toMatchObject({ start: '2024-02-29' });
+    const lobster = errorOf(() =>
+      parseRunConfig(
+        'data: { kind: lobster, symbol: A, messages: m.csv, date: "2023-02-29" }\nstrategy: { type: x }',
+        'c.yaml'
+      )
+    );
+    expect([lobster.code, lobster.context['path']]).toEqual(['TRD_ERR_CONFIG_INVALID', 'data.date']);
+  });
+
+  it('timer delays beyond 2^31−1 ms are refused (a Node timer would fire after 1 ms instead)', () => {
+    const max = 2_147_483_647;
+    expect(parseRunConfig(`${base}live: { reconcileEveryMs: ${max} }`, 'c.yaml').live.reconcileEveryMs).toBe(
+      max
+    );
+    for (const [live, path] of [
+      ['reconcileEveryMs: 3000000000', 'live.reconcileEveryMs'],
+      ['localBarIntervalMs: 3000000000', 'live.localBarIntervalMs'],
+      ['fix: { logonTimeoutMs: 3000000000 }', 'live.fix.logonTimeoutMs']
+    ] as const) {
+      const e = errorOf(() => parseRunConfig(`${base}live: { ${live} }`, 'c.yaml'));
+      expect([e.code, e.context['path']], live).toEqual(['TRD_ERR_CONFIG_INVALID', path]);
+      expect(e.message, live).toMatch(
+        /at most 2147483647 ms .*the longest a timer can wait, got 3000000000$/
+      );
+    }
+    // the session length is waited in steps: a month is fine
+    expect(parseRunConfig(`${base}live: { durationMs: 2592000000 }`, 'c.yaml').live.durationMs).toBe(
+      2_592_000_000
+    );
+  });
+
+  it('the metrics and dashboard servers cannot both be enabled on one port', () => {
+    const same = 'metrics: { enabled: true, port: 9000 }, dashboard: { enabled: true, port: 9000 }';
+    const e = errorOf(() => parseRunConfig(`${base}live: { ${same} }`, 'c.yaml'));
+    expect([e.code, e.context['path']]).toEqual(['TRD_ERR_CONFIG_INVALID', 'live.dashboard.port']);
+    expect(e.message).toMatch(/cannot share a port/);
+    // one of them off, or both on any free port (0): fine
+    for (const ok of [
+      'metrics: { enabled: true, port: 9000 }, dashboard: { enabled: false, port: 9000 }',
+      'metrics: { enabled: true, port: 0 }, dashboard: { enabled: true, port: 0 }',
+      'metrics: { enabled: true, port: 9000 }, dashboard: { enabled: true, port: 9001 }'
+    ]) {
+      expect(() => parseRunConfig(`${base}live: { ${ok} }`, 'c.yaml'), ok).not.toThrow();
+    }
+  });
 });

@@ -1,12 +1,19 @@
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BookLevel } from '../../src/book/book-view.ts';
 import { nsFromIso } from '../../src/core/nanos.ts';
 import { barsFromArray } from '../../src/data/bar-source.ts';
 import { instrumentsFor, openBars } from '../../src/engine/bar-sources.ts';
-import { type LiveConnection, type LiveRunResult, runLive } from '../../src/engine/live-runner.ts';
+import {
+  DATA_END,
+  type LiveConnection,
+  type LiveRunResult,
+  runLive,
+  type StopReason,
+  waitForStop
+} from '../../src/engine/live-runner.ts';
 import { type AlpacaConnection, connectAlpaca } from '../../src/gateways/alpaca/alpaca-connection.ts';
 import { AlpacaRestClient } from '../../src/gateways/alpaca/alpaca-rest.client.ts';
 import { type LogIds, type MemoryEventLog, WRITE_AHEAD_SYNC_TYPES } from '../../src/log/event-log.ts';
@@ -785,5 +792,45 @@ describe('runLive over FIX market data with depth (live.fix.depth)', () => {
     const r = await result;
     expect(seen).toEqual(want);
     expect(r.errors).toEqual([]);
+  });
+});
+
+describe('the session duration (waitForStop)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** What `p` resolved with so far (undefined while pending). */
+  function track(p: Promise<StopReason>): () => StopReason | undefined {
+    let r: StopReason | undefined;
+    void p.then((x) => {
+      r = x;
+    });
+    return () => r;
+  }
+
+  it('a duration longer than one timer can wait (2^31−1 ms) lasts that long: 30 days, not 1 ms', async () => {
+    vi.useFakeTimers(); // clamps a delay over 2^31−1 ms to 1 ms, as Node does
+    const month = 30 * 86_400_000;
+    const stopped = track(waitForStop(month, undefined));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(stopped()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(month - 1_001);
+    expect(stopped()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(stopped()).toBe('duration');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a signal during a long wait stops it at once, and no timer is left', async () => {
+    vi.useFakeTimers();
+    const stop = new AbortController();
+    const stopped = track(waitForStop(40 * 86_400_000, stop.signal));
+    await vi.advanceTimersByTimeAsync(2_147_483_647 + 5);
+    expect(stopped()).toBeUndefined();
+    stop.abort(DATA_END);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped()).toBe('data-end');
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

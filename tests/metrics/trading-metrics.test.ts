@@ -257,7 +257,8 @@ describe('TradingMetrics', () => {
       s.order(BigInt(i) * S, 'order.submitted', `c${i}`, aapl.id, 'buy', 'PENDING_NEW');
     }
     expect(m.pendingOrders).toBe(3);
-    expect(await sample(m, 'tradestate_working_orders')).toBe(3);
+    // dropped from latency tracking only: all ten are still working
+    expect(await sample(m, 'tradestate_working_orders')).toBe(10);
     // c9 is replaced by r9: the first fill of r9 is timed from c9's submit
     s.order(9n * S + 10n * MS, 'order.replaced', 'r9', aapl.id, 'buy', 'ACKNOWLEDGED', {
       origClientOrderId: 'c9'
@@ -265,7 +266,30 @@ describe('TradingMetrics', () => {
     s.order(9n * S + 50n * MS, 'order.filled', 'r9', aapl.id, 'buy', 'FILLED', { lastQty: 1 });
     expect(await sample(m, 'tradestate_order_fill_seconds_sum')).toBeCloseTo(0.05, 12);
     expect(m.pendingOrders).toBe(2);
-    expect(await sample(m, 'tradestate_working_orders')).toBe(2);
+    expect(await sample(m, 'tradestate_working_orders')).toBe(9);
+  });
+
+  it('working_orders counts orders dropped from latency tracking (maxPendingOrders) until they end', async () => {
+    const m = new TradingMetrics({ instruments, maxPendingOrders: 2 });
+    const s = new Session(m);
+    for (let i = 1; i <= 3; i++) {
+      s.submit(BigInt(i) * S, `o${i}`, aapl.id, 'buy', 1);
+      s.order(BigInt(i) * S, 'order.submitted', `o${i}`, aapl.id, 'buy', 'PENDING_NEW');
+    }
+    expect(m.pendingOrders).toBe(2); // o1 no longer timed
+    expect(await sample(m, 'tradestate_working_orders')).toBe(3);
+    // o1, evicted, is replaced and then canceled; o2 fills: only o3 is left working
+    s.order(4n * S, 'order.replaced', 'o1b', aapl.id, 'buy', 'ACKNOWLEDGED', { origClientOrderId: 'o1' });
+    expect(await sample(m, 'tradestate_working_orders')).toBe(3);
+    s.order(5n * S, 'order.canceled', 'o1b', aapl.id, 'buy', 'CANCELED');
+    s.order(5n * S, 'order.filled', 'o2', aapl.id, 'buy', 'FILLED', { lastQty: 1 });
+    expect(await sample(m, 'tradestate_working_orders')).toBe(1);
+    // a second final report of an order does not count it twice
+    s.order(6n * S, 'order.canceled', 'o1b', aapl.id, 'buy', 'CANCELED');
+    expect(await sample(m, 'tradestate_working_orders')).toBe(1);
+    s.order(7n * S, 'order.expired', 'o3', aapl.id, 'buy', 'EXPIRED');
+    expect(await sample(m, 'tradestate_working_orders')).toBe(0);
+    expect(m.pendingOrders).toBe(0);
   });
 
   it('labels odd values as unknown instead of minting new series', async () => {
