@@ -1,6 +1,6 @@
-import { ErrorCode, isTradestateError } from '../core/errors.ts';
+import { ErrorCode } from '../core/errors.ts';
 import { DEFAULT_STORE } from '../data/store-layout.ts';
-import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE, reportFailure } from './io.ts';
 
 type CommandRun = (argv: string[], io: CliIo) => Promise<number>;
 /** A subcommand: its one-line summary, and its module, loaded only when it runs (start-up stays small). */
@@ -80,18 +80,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await (await cmd.load())(rest, io);
   } catch (e) {
-    if (isTradestateError(e)) {
-      io.err(`tradestate: ${e.message} [${e.code}]\n`);
-      return e.code === ErrorCode.CLI_USAGE ? EXIT_USAGE : EXIT_FAIL;
-    }
-    const code = (e as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      // node:util parseArgs: an unknown option, an option without its value, an extra positional
-      io.err(`tradestate: ${name}: ${(e as Error).message} [${ErrorCode.CLI_USAGE}]\n`);
-      return EXIT_USAGE;
-    }
-    io.err(`tradestate: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT_FAIL;
+    return reportFailure(e, name, io);
   }
 }
 

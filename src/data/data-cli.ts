@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { isTradestateError } from '../core/errors.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE, reportFailure } from '../cli/io.ts';
+import { ErrorCode } from '../core/errors.ts';
 import { lotsToQty, makeInstrument, ticksToPrice } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import { getBars } from './access.ts';
@@ -10,15 +11,9 @@ import { ParquetStore } from './store.ts';
 import { DEFAULT_STORE } from './store-layout.ts';
 import { parseTimeArg, parseTimeframe } from './timeframe.ts';
 
-export interface DataCliIo {
-  readonly out: (s: string) => void;
-  readonly err: (s: string) => void;
-  readonly isTTY: boolean;
-}
+/** Where the data commands write: the CLI's streams, without the raw stdout. */
+export type DataCliIo = Pick<CliIo, 'out' | 'err' | 'isTTY'>;
 
-const EXIT_OK = 0;
-const EXIT_FAIL = 1;
-const EXIT_USAGE = 2;
 /** Imports of at least this many rows draw a progress bar on a terminal. */
 export const PROGRESS_MIN_ROWS = 10_000;
 
@@ -81,24 +76,16 @@ export async function runDataCommand(argv: string[], io: DataCliIo): Promise<num
     if (cmd === 'import') return await cmdImport(rest, io);
     if (cmd === 'ls') return await cmdLs(rest, io);
     if (cmd === 'get') return await cmdGet(rest, io);
-    io.err(`unknown data command: ${cmd}\n\n${HELP.data}`);
-    return EXIT_USAGE;
+    return usage(io, 'data', `unknown data command: ${cmd}`);
   } catch (e) {
-    if (isTradestateError(e)) {
-      io.err(`${e.code}: ${e.message}`);
-      return e.code === 'TRD_ERR_CLI_USAGE' ? EXIT_USAGE : EXIT_FAIL;
-    }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    io.err(String((e as Error)?.stack ?? e));
-    return EXIT_FAIL;
+    return reportFailure(e, `data ${cmd}`, io);
   }
 }
 
+/** Bad usage: the standard failure line (`TRD_ERR_CLI_USAGE`), then the command's help. */
 function usage(io: DataCliIo, which: keyof typeof HELP, msg: string): number {
-  io.err(`${msg}\n\n${HELP[which]}`);
+  const command = which === 'data' ? 'data' : `data ${which}`;
+  io.err(`tradestate: ${command}: ${msg} [${ErrorCode.CLI_USAGE}]\n\n${HELP[which]}`);
   return EXIT_USAGE;
 }
 

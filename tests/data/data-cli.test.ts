@@ -32,7 +32,13 @@ describe('tradestate data', () => {
       /missing --symbol/
     );
     expect((await run(['get', '--symbol', 'X', '--store', store])).code).toBe(2);
-    expect((await run(['ls', '--bogus'])).code).toBe(2);
+    const bogus = await run(['ls', '--bogus']);
+    expect(bogus.code).toBe(2);
+    // the CLI's one failure line, with its stable code
+    expect(bogus.err).toBe("tradestate: data ls: Unknown option '--bogus' [TRD_ERR_CLI_USAGE]\n");
+    expect((await run(['frobnicate'])).err).toMatch(
+      /^tradestate: data: unknown data command: frobnicate \[TRD_ERR_CLI_USAGE\]\n\nUsage/
+    );
     // the csv options: for --format csv only, and only their values
     const csv = ['import', 'x.csv', '--format', 'csv', '--symbol', 'X', '--store', store];
     for (const [args, why] of [
@@ -140,7 +146,7 @@ describe('tradestate data', () => {
       store
     ]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/TRD_ERR_DATA_INVALID: bidask\.csv:1 column/);
+    expect(r.err).toMatch(/^tradestate: bidask\.csv:1 column.* \[TRD_ERR_DATA_INVALID\]\n$/);
     const missing = await run([
       'import',
       join(dir, 'nope.csv'),
@@ -151,7 +157,7 @@ describe('tradestate data', () => {
       '--store',
       store
     ]);
-    expect(missing.err).toMatch(/TRD_ERR_DATA_NOT_FOUND/);
+    expect(missing.err).toMatch(/^tradestate: .* \[TRD_ERR_DATA_NOT_FOUND\]\n$/);
   });
 
   it('draws a progress bar for a long import on a terminal only', async () => {
