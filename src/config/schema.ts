@@ -378,7 +378,14 @@ export const runConfigSchema = z.strictObject({
   portfolio: z.strictObject({ cash: z.number().positive() }).default({ cash: 1_000_000 }),
   execution: executionConfigSchema.prefault({}),
   /** Pre-trade risk validators (src/risk/risk-config.ts). */
-  risk: riskEngineConfigSchema.prefault({}),
+  /** Pre-trade risk: any validators in any order, but always `tradingState`, the kill switch's gate. */
+  risk: riskEngineConfigSchema
+    .refine((r) => r.order.includes('tradingState'), {
+      message:
+        'must include tradingState: it is how the kill switch stops new orders (halted: none; reducing: only reductions)',
+      path: ['order']
+    })
+    .prefault({}),
   /** Benchmark and risk-free rate of the results (see {@link analyticsConfigSchema}). */
   analytics: analyticsConfigSchema.optional(),
   /** Kill-switch triggers; none configured means it trips only manually or by supervisor escalation. */

@@ -37,6 +37,17 @@ describe('config loading', () => {
     expect(e.context).toMatchObject({ file: 'cfg/bad.yaml', path: 'data.sessions' });
   });
 
+  it('keeps the kill switch in pre-trade risk: a risk.order without tradingState is refused', () => {
+    const base =
+      'data: { kind: synthetic, symbols: [A], start: "2024-01-02", sessions: 3 }\nstrategy: { type: x }\n';
+    const e = errorOf(() => parseRunConfig(`${base}risk: { order: [maxOrderQty, maxPosition] }`, 'c.yaml'));
+    expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+    expect(e.message).toMatch(/^c\.yaml: risk\.order: must include tradingState/);
+    expect(
+      parseRunConfig(`${base}risk: { order: [maxPosition, tradingState] }`, 'c.yaml').risk.order
+    ).toEqual(['maxPosition', 'tradingState']);
+  });
+
   it('rejects unknown keys (typos do not pass silently)', () => {
     const e = errorOf(() =>
       parseRunConfig(
