@@ -3,7 +3,7 @@ import type { Instrument } from '../core/instrument.ts';
 import { readText } from '../core/read-file.ts';
 import type { Bar } from '../messages/market-data.ts';
 import { getBars } from './access.ts';
-import { type BarSource, barsFromArray } from './bar-source.ts';
+import { type BarSource, barsFromArray, closingSource } from './bar-source.ts';
 import { SymbolMap } from './clean.ts';
 import { barAt } from './columns.ts';
 import type { ImportedBars } from './import/bar-files.ts';
@@ -15,7 +15,7 @@ import { parseYahooCsv } from './yahoo-csv.codec.ts';
 
 export { getBars } from './access.ts';
 export { downloadAlpacaBars } from './alpaca-bars.ts';
-export { type BarSource, barsFromArray, compareBars } from './bar-source.ts';
+export { type BarSource, barsFromArray, closingSource, compareBars, releaseSource } from './bar-source.ts';
 export { applyAdjustments, type FillPolicy, fillGaps, flagOutliers, SymbolMap } from './clean.ts';
 export { type BarColumns, BarFlag } from './columns.ts';
 export { runDataCommand } from './data-cli.ts';
@@ -121,7 +121,7 @@ export async function openBarSource(
       instrumentId: (s) => instruments(s).id,
       ...(renames ? { symbolMap: renames } : {})
     });
-    return closing(inner, () => store.close());
+    return closingSource(inner, () => store.close());
   } catch (e) {
     store.close();
     throw e;
@@ -141,12 +141,4 @@ function finestCommon(store: ParquetStore, symbols: readonly string[]): Timefram
     );
   }
   return parseTimeframe(common[0]);
-}
-
-async function* closing(src: BarSource, close: () => void): BarSource {
-  try {
-    yield* src;
-  } finally {
-    close();
-  }
 }

@@ -15,7 +15,7 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { isoFromNs, type Nanos } from '../core/nanos.ts';
 import { Rng } from '../core/rng.ts';
-import type { BarSource } from '../data/bar-source.ts';
+import { type BarSource, releaseSource } from '../data/bar-source.ts';
 import { moduleDigest } from '../data/data-digest.ts';
 import { windowed } from '../data/windowed.ts';
 import { type EventLog, endLogFailed, JsonlEventLog, MemoryEventLog } from '../log/event-log.ts';
@@ -183,12 +183,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       { kind: 'lobster' }
     );
   }
-  const opened = tickData
-    ? undefined
-    : opts.bars
-      ? { source: opts.bars, total: undefined, warnings: [] }
-      : await openBars(config, instruments, seed);
-  const warnings = opened?.warnings ?? [];
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
   const clock = new SimulatedClock(0n);
@@ -216,6 +210,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   // way (its buffered lines written) and the runtime stopped
   let runtime: TradingRuntime | undefined;
   let ended = false;
+  /** The bars, once open: released when the run fails (a no-op for a source read to its end). */
+  let opened: Awaited<ReturnType<typeof openBars>> | undefined;
   try {
     log.append(
       0n,
@@ -230,6 +226,14 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         ...(window ? { window: windowJson(window) } : {})
       }
     );
+    // opened inside the run: a source that cannot be opened fails the run (run.failed), and one that was opened
+    // is released whatever fails later
+    opened = tickData
+      ? undefined
+      : opts.bars
+        ? { source: opts.bars, total: undefined, warnings: [] }
+        : await openBars(config, instruments, seed);
+    const warnings = opened?.warnings ?? [];
     for (const message of warnings) log.append(0n, 'data.warning', 'feed', {}, { message });
     // a tick backtest's strategy reads the market's book (the data's, checked against its orderbook rows) in view.book
     const depth = tickData ? new LobsterReplayer() : undefined;
@@ -406,6 +410,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       endLogFailed(log, clock.now(), e);
       runtime?.stop();
     }
+    if (opened) await releaseSource(opened.source);
     throw e;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { dailyReturns } from '../../src/analytics/daily-returns.ts';
 import { monteCarloSummary } from '../../src/analytics/monte-carlo.ts';
 import { parseRunConfig } from '../../src/config/load.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { barsFromArray } from '../../src/data/bar-source.ts';
+import { barsFromArray, closingSource } from '../../src/data/bar-source.ts';
 import { DEFAULT_MONTE_CARLO_PATHS, runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
@@ -15,6 +15,22 @@ import { smallConfig } from '../support/run-config.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
+
+const MIN = 60_000_000_000n;
+const T0 = 1_709_562_600_000_000_000n; // 2024-03-04 14:30Z
+/** A one-minute bar of AAA@SIM at 100 closing at `tsEvent`. */
+const flatBar = (tsEvent: bigint): Bar => ({
+  type: 'market.bar',
+  instrumentId: 'AAA@SIM',
+  tsOpen: tsEvent - MIN,
+  tsEvent,
+  tsInit: tsEvent,
+  open: 100,
+  high: 100,
+  low: 100,
+  close: 100,
+  volume: 1
+});
 
 describe('backtest engine', () => {
   it('runs bars → strategy → orders → risk → venue → portfolio → analytics and logs every step', async () => {
@@ -156,23 +172,9 @@ describe('backtest engine', () => {
 
   it('a run that fails (bars out of order) still closes events.jsonl: all it logged, then run.failed with the code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-fail-'));
-    const MIN = 60_000_000_000n;
-    const t0 = 1_709_562_600_000_000_000n; // 2024-03-04 14:30Z
-    const bar = (tsEvent: bigint): Bar => ({
-      type: 'market.bar',
-      instrumentId: 'AAA@SIM',
-      tsOpen: tsEvent - MIN,
-      tsEvent,
-      tsInit: tsEvent,
-      open: 100,
-      high: 100,
-      low: 100,
-      close: 100,
-      volume: 1
-    });
     // 50 good bars, then one that goes back in time
-    const bars = Array.from({ length: 50 }, (_, i) => bar(t0 + BigInt(i + 1) * MIN));
-    bars.push(bar(t0));
+    const bars = Array.from({ length: 50 }, (_, i) => flatBar(T0 + BigInt(i + 1) * MIN));
+    bars.push(flatBar(T0));
     const path = join(dir, 'events.jsonl');
     await expect(
       runBacktest({
@@ -202,6 +204,23 @@ describe('backtest engine', () => {
       type: 'run.failed',
       payload: { code: 'TRD_ERR_DATA_INVALID' }
     });
+  });
+
+  it('a run that fails after its snapshot pause (the replay paused, its source half read) releases its bars', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-release-'));
+    mkdirSync(join(dir, 'snapshot.json')); // the snapshot cannot be written: the run fails while paused
+    const bars = Array.from({ length: 50 }, (_, i) => flatBar(T0 + BigInt(i + 1) * MIN));
+    let closed = 0;
+    await expect(
+      runBacktest({
+        config: smallConfig(),
+        configFile: 'test.yaml',
+        bars: closingSource(barsFromArray(bars, 8), () => closed++),
+        outDir: dir,
+        snapshotAt: bars[10]!.tsEvent
+      })
+    ).rejects.toThrow(/EISDIR/);
+    expect(closed).toBe(1);
   });
 
   it('backtests ORCL 1995–2014 from the real Yahoo file', async () => {
