@@ -62,7 +62,10 @@ export class QuoteFillModel implements FillModel {
   }
 
   arrive(w: WorkingOrder, t: Nanos): void {
-    this.#work(w, this.#touchOf(w.cmd.instrumentId), t, true);
+    const s = this.#touchOf(w.cmd.instrumentId);
+    // a stop whose trigger the touch has already reached triggers as it arrives (as the L3 engine's does)
+    if (!w.triggered && s.has && reached(w, s)) w.triggered = true;
+    this.#work(w, s, t, true);
   }
 
   remove(): void {}
@@ -97,8 +100,7 @@ export class QuoteFillModel implements FillModel {
     const cap = this.#host.maxParticipation;
     for (const w of this.#host.workingOf(q.instrumentId)) {
       if (!w.triggered) {
-        const reached = w.buy ? q.askSz > 0 && q.askPx >= w.stopPx! : q.bidSz > 0 && q.bidPx <= w.stopPx!;
-        if (!reached) continue;
+        if (!reached(w, s)) continue;
         w.triggered = true;
         this.#work(w, s, t, false);
         continue;
@@ -238,4 +240,9 @@ export class QuoteFillModel implements FillModel {
     }
     if (!isMarketLike(w)) w.ahead = this.#join(w, s);
   }
+}
+
+/** Whether the touch `s` reaches stop order `w`'s trigger: the ask at or above a buy's stop, the bid at or below a sell's. */
+function reached(w: WorkingOrder, s: Touch): boolean {
+  return w.buy ? s.askSz > 0 && s.askPx >= w.stopPx! : s.bidSz > 0 && s.bidPx <= w.stopPx!;
 }

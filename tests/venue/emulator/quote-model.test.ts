@@ -82,6 +82,17 @@ describe('ExecutionEmulator, quote (L1) fill model: taking', () => {
     expect(fills(v.drain())[0]).toMatchObject({ lastPx: 10012, lastQty: 50 });
   });
 
+  it('a stop whose trigger the touch has already reached triggers on arrival, not at the next quote', () => {
+    const v = quoteVenue();
+    v.submit(order({ clientOrderId: 'b', orderType: 'stop', stopPx: 10000, qty: 50 }), at(1));
+    v.submit(order({ clientOrderId: 's', side: 'sell', orderType: 'stop', stopPx: 10000, qty: 50 }), at(1));
+    v.submit(order({ clientOrderId: 'w', orderType: 'stop', stopPx: 10002, qty: 50 }), at(1));
+    expect(fills(v.drainDue(at(5))).map((f) => [f.clientOrderId, f.lastPx, f.tsEvent])).toEqual([
+      ['b', 10001, at(1)],
+      ['s', 9999, at(1)]
+    ]);
+  });
+
   it('without a quote: market GTC waits, IOC is cancelled', () => {
     const v = emulator({ fillModel: 'quote' });
     v.submit(order({ clientOrderId: 'm' }), at(0));
