@@ -77,6 +77,11 @@ export const ErrorCode = {
    * (publishing with no free record, releasing with nothing peeked, publishing after close).
    */
   THREAD_RING_INVALID: 'TRD_ERR_THREAD_RING_INVALID',
+  /**
+   * A worker thread of ours could not be started (Node refused its options), died or exited before it reported,
+   * or gave up without a typed error of its own (a ring it waited on stalled).
+   */
+  THREAD_WORKER_FAILED: 'TRD_ERR_THREAD_WORKER_FAILED',
   /** A parameter sweep that cannot run as asked (too many points, a bad worker count). */
   SWEEP_INVALID: 'TRD_ERR_SWEEP_INVALID',
   /** A sweep point's worker thread died, or its backtest threw something other than a typed error. */

@@ -20,6 +20,25 @@ export interface DashboardServerOptions {
   readonly heartbeatMs?: number;
   /** The page's title. */
   readonly title?: string;
+  /**
+   * How long an event stream may stay unable to take more (its socket not draining) before it is disconnected
+   * (ms, default 60 000). A browser that is still there reconnects (`retry: 2000`) and starts from a fresh
+   * snapshot.
+   */
+  readonly stalledStreamMs?: number;
+}
+
+/**
+ * One event stream: while its socket cannot take more (`write()` returned false, until `'drain'`), updates are
+ * not queued behind it: only the latest is kept, and sent at the drain, so a slow or stalled client costs at
+ * most one snapshot in flight and one waiting.
+ */
+interface Stream {
+  readonly res: ServerResponse;
+  /** Waiting for `'drain'` since this time (`performance.now()` ms); undefined while writable. */
+  blockedSince: number | undefined;
+  /** The newest `data:` event that arrived while blocked, to send at the drain. */
+  pending: string | undefined;
 }
 
 const ROUTES: ReadonlySet<string> = new Set(['/', '/api/state', '/api/events', '/healthz']);
@@ -38,7 +57,8 @@ export class DashboardServer {
   readonly #heartbeatMs: number;
   readonly #page: string;
   readonly #http: HttpEndpoint;
-  readonly #streams = new Set<ServerResponse>();
+  readonly #stalledStreamMs: number;
+  readonly #streams = new Set<Stream>();
   #unsubscribe: (() => void) | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
@@ -46,20 +66,21 @@ export class DashboardServer {
   constructor(o: DashboardServerOptions) {
     this.#source = o.state;
     this.#heartbeatMs = Math.max(1, o.heartbeatMs ?? 15_000);
+    this.#stalledStreamMs = Math.max(0, o.stalledStreamMs ?? 60_000);
     this.#page = dashboardPage(o.title);
     this.#http = new HttpEndpoint(
       'dashboard server',
       {
         ...o,
         onStart: () => {
-          this.#unsubscribe = this.#source.subscribe((s) => this.#broadcast(`data: ${json(s)}\n\n`));
-          this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.#heartbeatMs);
+          this.#unsubscribe = this.#source.subscribe((s) => this.#broadcast(`data: ${json(s)}\n\n`, true));
+          this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n', false), this.#heartbeatMs);
           this.#heartbeat.unref();
         },
         onStop: () => {
           this.#unsubscribe?.();
           if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
-          for (const res of this.#streams) res.end();
+          for (const { res } of this.#streams) res.end();
           this.#streams.clear();
         }
       },
@@ -96,6 +117,16 @@ export class DashboardServer {
   /** Event streams open now. */
   get streams(): number {
     return this.#streams.size;
+  }
+
+  /**
+   * Bytes of event-stream output queued in this process, not yet taken by the sockets (all streams). Bounded:
+   * a stream whose socket does not drain gets no more than the one write that filled it.
+   */
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const { res } of this.#streams) n += res.writableLength;
+    return n;
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -137,19 +168,41 @@ export class DashboardServer {
       'X-Accel-Buffering': 'no'
     });
     req.socket.setNoDelay(true);
-    res.write(`retry: 2000\n\ndata: ${json(this.#source.snapshot())}\n\n`);
-    this.#streams.add(res);
+    const stream: Stream = { res, blockedSince: undefined, pending: undefined };
+    this.#streams.add(stream);
     const drop = (): void => {
-      this.#streams.delete(res);
+      this.#streams.delete(stream);
     };
     res.on('close', drop);
     res.on('error', drop);
+    res.on('drain', () => {
+      stream.blockedSince = undefined;
+      const latest = stream.pending;
+      stream.pending = undefined;
+      if (latest !== undefined && !res.writableEnded && !res.destroyed) this.#write(stream, latest);
+    });
+    this.#write(stream, `retry: 2000\n\ndata: ${json(this.#source.snapshot())}\n\n`);
   }
 
-  #broadcast(chunk: string): void {
-    for (const res of this.#streams) {
-      if (res.writableEnded || res.destroyed) this.#streams.delete(res);
-      else res.write(chunk);
+  /** Write to a stream that can take it; note when its socket is full (the `'drain'` handler resumes it). */
+  #write(stream: Stream, chunk: string): void {
+    if (!stream.res.write(chunk)) stream.blockedSince = performance.now();
+  }
+
+  /**
+   * Send an update (`data`) or a heartbeat to every stream. A stream waiting for `'drain'` keeps only the
+   * latest update (a heartbeat is pointless there) and is disconnected once it has waited `stalledStreamMs`.
+   */
+  #broadcast(chunk: string, data: boolean): void {
+    const now = performance.now();
+    for (const stream of this.#streams) {
+      const { res } = stream;
+      if (res.writableEnded || res.destroyed) this.#streams.delete(stream);
+      else if (stream.blockedSince === undefined) this.#write(stream, chunk);
+      else if (now - stream.blockedSince >= this.#stalledStreamMs) {
+        this.#streams.delete(stream);
+        res.destroy();
+      } else if (data) stream.pending = chunk;
     }
   }
 }

@@ -381,10 +381,22 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   return out.length >= 2 ? out : [start, start + step];
 }
 
+/**
+ * A tick's label with as many decimals as the step needs to tell the ticks apart exactly: the fewest `d` ≤ 8 for
+ * which step·10^d is a whole number (to 1e-9), so a 2.5 step labels -7.5 as `-7.5`, never `-8`.
+ */
 function tickLabel(v: number, ticks: readonly number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
-  const digits = step >= 1 ? 0 : Math.min(8, Math.ceil(-Math.log10(step)));
-  return formatNumber(Math.abs(v) < step * 1e-9 ? 0 : v, digits);
+  return formatNumber(Math.abs(v) < step * 1e-9 ? 0 : v, stepDecimals(step));
+}
+
+/** The fewest decimals d ≤ 8 with step·10^d a whole number to within 1e-9 (relative above 1). */
+function stepDecimals(step: number): number {
+  for (let d = 0; d < 8; d++) {
+    const s = step * 10 ** d;
+    if (Math.abs(s - Math.round(s)) <= 1e-9 * Math.max(1, Math.abs(s))) return d;
+  }
+  return 8;
 }
 
 /** UTC date of epoch ms: `YYYY-MM-DD`, with `HH:MM` when the whole chart spans under 3 days. */

@@ -3,6 +3,7 @@ import {
   BOOK_IN_WORDS,
   BOOK_OUT_WORDS,
   type BookWorkerReport,
+  bookWorkerError,
   startBookWorker,
   writeLobsterRecord
 } from './book.worker.ts';
@@ -33,6 +34,12 @@ export interface BookPipelineResult {
  * Replay decoded LOBSTER messages with the book on a worker thread: this thread feeds the input ring and
  * collects the top-of-book changes from the output ring at the same time (it never blocks on one ring while
  * the other could move). The two threads share nothing but the rings.
+ *
+ * A worker that fails (a message the book refuses, such as a duplicate order id: `TRD_ERR_DUPLICATE_ORDER_ID`)
+ * rejects with its error as a {@link TradestateError} of the same code, once every change it published before
+ * the failure has been read from the output ring; its context names the failing message (`messageIndex`) and
+ * how many changes came out (`delivered`). A worker Node refuses to start, or one that dies, rejects with
+ * `TRD_ERR_THREAD_WORKER_FAILED`.
  *
  * When neither ring moved, the output ring is empty, so the worker is not blocked on it: while records remain to
  * go in, the input ring is full and the worker's next release wakes this thread (waiting on the output ring
@@ -87,10 +94,14 @@ export async function replayInWorker(
         timedOutWaits++;
     }
     const elapsedMs = performance.now() - t0;
+    const final = await report;
+    // every change the worker published before it failed has been taken from the ring by now
+    const failed = bookWorkerError(final, { delivered: count });
+    if (failed !== undefined) throw failed;
     return {
       changes: changes.subarray(0, count * BOOK_OUT_WORDS),
       count,
-      report: await report,
+      report: final,
       elapsedMs,
       timedOutWaits
     };

@@ -13,10 +13,10 @@
  * word 0 = seq, word j ≥ 2 = {@link patternWord}(seq, j), word 1 = {@link patternChecksum} of the rest.
  * The digest folds every word of every record, in order, through 32-bit FNV-1a ({@link foldDigest}).
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { TradestateError } from '../core/errors.ts';
 import { SpscRing } from './spsc-ring.ts';
-import { workerExecArgv } from './worker-exec-argv.ts';
+import { startWorkerThread } from './worker-exec-argv.ts';
 import { workerReport } from './worker-report.ts';
 
 const TAG = 'tradestate:spsc-ring-worker';
@@ -86,12 +86,16 @@ export function foldDigest(d: number, word: number): number {
 /** FNV-1a offset basis: the digest of nothing. */
 export const DIGEST_START = 0x811c9dc5;
 
-/** Start a worker thread that runs `task` on the ring in `task.buffer`. */
+/**
+ * Start a worker thread that runs `task` on the ring in `task.buffer` (Node's refusal to start it throws
+ * `TRD_ERR_THREAD_WORKER_FAILED`).
+ */
 export function startRingWorker(task: RingWorkerTask): RingWorkerHandle {
-  const worker = new Worker(new URL(import.meta.url), {
-    workerData: { tag: TAG, task },
-    execArgv: workerExecArgv()
-  });
+  const worker = startWorkerThread(
+    new URL(import.meta.url),
+    { workerData: { tag: TAG, task } },
+    'ring worker'
+  );
   const report = workerReport<RingWorkerReport>(worker, 'ring worker');
   return { worker, report };
 }

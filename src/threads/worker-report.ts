@@ -1,8 +1,10 @@
 import type { Worker } from 'node:worker_threads';
+import { ErrorCode, TradestateError } from '../core/errors.ts';
 
 /**
  * The one report a task worker posts when it is done: resolves with the first message `isReport` accepts
- * (default: any), rejects when the worker errors or exits before posting it. `what` names it in that error.
+ * (default: any), rejects when the worker errors or exits before posting it: a `TRD_ERR_THREAD_WORKER_FAILED`
+ * {@link TradestateError} naming `what`, with the worker's error (if any) as its cause.
  */
 export function workerReport<T>(
   worker: Worker,
@@ -20,10 +22,24 @@ export function workerReport<T>(
     worker.on('message', onMessage);
     worker.once('error', (e) => {
       done = true;
-      reject(e);
+      reject(
+        new TradestateError(
+          ErrorCode.THREAD_WORKER_FAILED,
+          `${what} failed: ${e instanceof Error ? e.message : String(e)}`,
+          { what },
+          { cause: e }
+        )
+      );
     });
     worker.once('exit', (code) => {
-      if (!done) reject(new Error(`${what} exited with code ${code} before reporting`));
+      if (!done)
+        reject(
+          new TradestateError(
+            ErrorCode.THREAD_WORKER_FAILED,
+            `${what} exited with code ${code} before reporting`,
+            { what, exitCode: code }
+          )
+        );
     });
   });
 }

@@ -1,8 +1,12 @@
-import { get, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DashboardServer } from '../../src/dashboard/dashboard.server.ts';
-import { type DashboardSnapshot, DashboardState } from '../../src/dashboard/dashboard-state.ts';
+import { get, type IncomingMessage, ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DashboardServer, type DashboardSource } from '../../src/dashboard/dashboard.server.ts';
+import {
+  type DashboardListener,
+  type DashboardSnapshot,
+  DashboardState
+} from '../../src/dashboard/dashboard-state.ts';
 import { until } from '../support/until.ts';
 import { AAPL } from '../venue/alpaca-local/support.ts';
 
@@ -144,5 +148,100 @@ describe('DashboardServer over loopback', () => {
     expect(server.streams).toBe(0);
     await expect(fetch(server.url)).rejects.toThrow();
     await expect(server.start()).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('DashboardServer with a client that stops reading', () => {
+  /** A source whose updates the test pushes: each a ~64 KiB snapshot numbered by `seq`. */
+  function bigSource(): { source: DashboardSource; push: (seq: number) => void } {
+    let listener: DashboardListener | undefined;
+    const pad = 'x'.repeat(64 * 1024);
+    let last = -1;
+    const snap = (seq: number) => ({ seq, pad });
+    return {
+      source: {
+        snapshot: () => snap(last),
+        subscribe: (l) => {
+          listener = l;
+          return () => {
+            listener = undefined;
+          };
+        }
+      },
+      push: (seq) => {
+        last = seq;
+        listener?.(snap(seq) as never);
+      }
+    };
+  }
+
+  /** A raw client that asks for the stream and then reads nothing (a stalled tab, a dead network path). */
+  async function stalledClient(server: DashboardServer): Promise<{ sock: Socket; text: () => string }> {
+    const sock = connect(server.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (c: string) => {
+      text += c;
+    });
+    sock.pause();
+    sock.write('GET /api/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    await until(() => server.streams === 1, 2000, 'the stream');
+    return { sock, text: () => text };
+  }
+
+  it('buffers a bounded amount for it, and sends it only the latest snapshot once it reads again', async () => {
+    const { source, push } = bigSource();
+    const server = new DashboardServer({ state: source, port: 0 });
+    servers.push(server);
+    await server.start();
+    const write = vi.spyOn(ServerResponse.prototype, 'write');
+    try {
+      const client = await stalledClient(server);
+      const k = write.mock.calls.findIndex((c) => String(c[0]).startsWith('retry:'));
+      const res = write.mock.contexts[k] as ServerResponse;
+      let most = 0;
+      for (let i = 0; i < 400; i++) {
+        push(i); // 400 × 64 KiB ≈ 26 MB: all of it queued in the server without backpressure
+        await new Promise((r) => setImmediate(r));
+        most = Math.max(most, res.writableLength);
+      }
+      // at most the one snapshot that filled the socket: the rest was skipped, not queued
+      expect(most).toBeLessThan(256 * 1024);
+      expect(server.bufferedBytes).toBe(res.writableLength);
+      expect(server.streams).toBe(1);
+
+      client.sock.resume();
+      await until(() => client.text().includes('{"seq":399,'), 5000, 'the latest snapshot');
+      const seqs = [...client.text().matchAll(/data: \{"seq":(-?\d+),/g)].map((m) => Number(m[1]));
+      expect(seqs[0]).toBe(-1); // the snapshot at connect
+      expect(seqs.at(-1)).toBe(399);
+      expect(seqs.length).toBeLessThan(200); // coalesced while it was stalled
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b)); // in order, none twice
+      expect(new Set(seqs).size).toBe(seqs.length);
+      // once it reads, it gets every update again
+      push(400);
+      await until(() => client.text().includes('{"seq":400,'), 5000, 'the next update');
+      client.sock.destroy();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('disconnects a stream that stays unable to take more for stalledStreamMs', async () => {
+    const { source, push } = bigSource();
+    const server = new DashboardServer({ state: source, port: 0, stalledStreamMs: 100, heartbeatMs: 20 });
+    servers.push(server);
+    await server.start();
+    const client = await stalledClient(server);
+    const closed = new Promise<void>((r) => client.sock.once('close', () => r()));
+    for (let i = 0; i < 200 && server.bufferedBytes === 0; i++) {
+      push(i);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.bufferedBytes).toBeGreaterThan(0); // its socket is full
+    await until(() => server.streams === 0, 2000, 'the stalled stream to be dropped');
+    client.sock.resume(); // read what was sent, so the client sees the server's end
+    await closed;
   });
 });

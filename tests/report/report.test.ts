@@ -302,6 +302,35 @@ describe('renderHtmlReport', () => {
     expect(prettyJson({ a: shared, b: shared })).not.toContain('Circular');
   });
 
+  it('labels each axis tick with the value it marks: a 2.5 or 0.25 step keeps its decimals', () => {
+    // a 7% drawdown: grid lines at -7.5, -5, -2.5 and 0 % (were labelled -8%, -5%, -3%, 0%)
+    const dd7: EquityPoint[] = [100_000, 97_000, 93_000, 96_000, 101_000].map((equity, i) => ({
+      ts: T0 + BigInt(i) * NS_PER_DAY,
+      equity
+    }));
+    const labels = (h: string): string[] =>
+      [...h.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]*)</g)].map((m) => m[1]!);
+    const render = (c: EquityPoint[]): string[] =>
+      labels(
+        renderHtmlReport({ title: 't', runId: 'r', summary: computeSummary(c, []), equity: c, config: {} })
+      );
+    expect(niceTicks(-7, 0, 3)).toEqual([-7.5, -5, -2.5, 0]);
+    expect(render(dd7).filter((l) => l.endsWith('%'))).toEqual(['-7.5%', '-5.0%', '-2.5%', '0.0%']);
+    // equity between 100 and 101.1: a 0.25 step needs two decimals (were 100.3, 100.5, 100.8)
+    const small: EquityPoint[] = [100, 100.4, 100.9, 101.1].map((equity, i) => ({
+      ts: T0 + BigInt(i) * NS_PER_DAY,
+      equity
+    }));
+    const eq = render(small).filter((l) => !l.endsWith('%'));
+    expect(eq).toEqual(['100.00', '100.25', '100.50', '100.75', '101.00', '101.25']);
+    // a whole step keeps no decimals
+    expect(
+      render(curve)
+        .filter((l) => !l.endsWith('%'))
+        .every((l) => !l.includes('.'))
+    ).toBe(true);
+  });
+
   it('niceTicks covers the range with round steps', () => {
     expect(niceTicks(0, 100, 5)).toEqual([0, 20, 40, 60, 80, 100]);
     expect(niceTicks(-37, 0, 3)).toEqual([-40, -20, 0]);

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeLobsterMessages, type LobsterMessages } from '../../src/book/lobster.codec.ts';
 import { LobsterReplayer } from '../../src/book/lobster-replayer.ts';
+import { ErrorCode, isTradestateError, type TradestateError } from '../../src/core/errors.ts';
 import {
   BOOK_IN_WORDS,
   BOOK_OUT_WORDS,
+  bookWorkerError,
   runBookLoop,
   writeLobsterRecord
 } from '../../src/threads/book.worker.ts';
@@ -102,5 +104,76 @@ describe('book building on a worker thread, fed through lock-free rings', () => 
     const r = await replayInWorker({ ...msgs, length: 0 });
     expect(r.count).toBe(0);
     expect(r.report).toEqual({ messages: 0, topChanges: 0 });
+  });
+});
+
+/**
+ * `n` adds, each bid one tick above the last (so each changes the top of book), with message `dup` adding
+ * order 1 again: the book refuses it with `TRD_ERR_DUPLICATE_ORDER_ID`.
+ */
+function failingAt(n: number, dup: number): LobsterMessages {
+  return {
+    length: n,
+    timeNs: Float64Array.from({ length: n }, (_, i) => 34_200e9 + i),
+    type: new Uint8Array(n).fill(1),
+    orderId: Float64Array.from({ length: n }, (_, i) => (i === dup ? 1 : i + 1)),
+    size: new Float64Array(n).fill(100),
+    price: Float64Array.from({ length: n }, (_, i) => 1_000_000 + i * 100),
+    direction: new Int8Array(n).fill(1)
+  };
+}
+
+describe('a message the book refuses, on the book worker', () => {
+  it('one thread: the changes made before it are published, counted, and the error keeps its code', () => {
+    const msgs = failingAt(3, 2);
+    const input = SpscRing.create(16, BOOK_IN_WORDS);
+    const output = SpscRing.create(16, BOOK_OUT_WORDS);
+    for (let i = 0; i < msgs.length; i++) {
+      writeLobsterRecord(input, input.claim(), msgs, i);
+      input.publish();
+    }
+    input.close();
+    const report = runBookLoop(input, output);
+    expect(report).toMatchObject({
+      messages: 2,
+      topChanges: 2,
+      errorCode: ErrorCode.DUPLICATE_ORDER_ID,
+      errorIndex: 2
+    });
+    const got: number[] = [];
+    for (let o = output.peek(); o >= 0; o = output.peek()) {
+      got.push(...output.data.subarray(o, o + BOOK_OUT_WORDS));
+      output.release();
+    }
+    expect(output.drained).toBe(true);
+    expect(got).toEqual(reference({ ...msgs, length: 2 }));
+    const err = bookWorkerError(report);
+    expect(isTradestateError(err, ErrorCode.DUPLICATE_ORDER_ID)).toBe(true);
+    expect(err?.context).toMatchObject({ messageIndex: 2, messages: 2, topChanges: 2 });
+    expect(bookWorkerError({ messages: 3, topChanges: 2 })).toBeUndefined();
+  });
+
+  it('two threads: replayInWorker rejects with the typed error once every change before it is delivered', async () => {
+    // 8-record rings: the failure comes mid-batch with records claimed and written but not yet published
+    for (const [n, dup, cap] of [
+      [3, 2, 4096],
+      [5_000, 3_001, 8],
+      [5_000, 4_999, 4096]
+    ] as const) {
+      const msgs = failingAt(n, dup);
+      let caught: unknown;
+      try {
+        await replayInWorker(msgs, { ringCapacity: cap });
+      } catch (e) {
+        caught = e;
+      }
+      expect(isTradestateError(caught, ErrorCode.DUPLICATE_ORDER_ID), String(caught)).toBe(true);
+      expect((caught as TradestateError).context).toMatchObject({
+        messageIndex: dup,
+        messages: dup,
+        topChanges: dup,
+        delivered: dup
+      });
+    }
   });
 });
