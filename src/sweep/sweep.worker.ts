@@ -7,12 +7,12 @@
  * Node loads it directly with its type stripping); imported anywhere else it only exports. The worker branch
  * runs only when `workerData` carries this module's tag.
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, isTradestateError } from '../core/errors.ts';
 import type { DataFileDigest } from '../data/data-digest.ts';
 import { type BacktestWindow, runBacktest, runIdOf } from '../engine/backtest.ts';
-import { workerExecArgv } from '../threads/worker-exec-argv.ts';
+import { startWorkerThread } from '../threads/worker-exec-argv.ts';
 import type { GridPoint } from './param-grid.ts';
 
 const TAG = 'tradestate:sweep-worker';
@@ -162,9 +162,12 @@ export async function runSweepJob(job: SweepJob): Promise<SweepPointResult> {
   }
 }
 
-/** Start a sweep worker thread; send it {@link SweepJob}s one at a time and read one result per job. */
+/**
+ * Start a sweep worker thread; send it {@link SweepJob}s one at a time and read one result per job. Node's refusal
+ * to start it throws `TRD_ERR_THREAD_WORKER_FAILED`.
+ */
 export function startSweepWorker(): Worker {
-  return new Worker(new URL(import.meta.url), { workerData: { tag: TAG }, execArgv: workerExecArgv() });
+  return startWorkerThread(new URL(import.meta.url), { workerData: { tag: TAG } }, 'sweep worker');
 }
 
 const data = workerData as { tag?: unknown } | null | undefined;
