@@ -71,12 +71,16 @@ export interface TradingNode {
   stop(): void;
 }
 
+/** The halt reason of a strategy halted by the kill switch (a reset resumes only those). */
+const KILL_SWITCH_HALT = 'kill switch';
+
 /**
  * Start a trading node: the kill switch, the OMS (order actors' I/O going to `venue`) and one supervised
  * actor per strategy, each fed by `data$` (bars and quotes) through XState's `fromEventObservable`. When the kill switch halts,
- * every working order is cancelled (mass cancel, audited as system/risk) and strategies are halted; a restarted
- * strategy gets its positions and working orders back before its next bar, and its brackets and OCO groups
- * caught up with the order events it missed.
+ * every working order is cancelled (mass cancel, audited as system/risk, held in force while halted: an order a
+ * cancel reject returns to working is canceled again) and strategies are halted; its reset lifts the mass cancel and
+ * resumes the strategies it halted (not while the session stops). A restarted strategy gets its positions and
+ * working orders back before its next bar, and its brackets and OCO groups caught up with the order events it missed.
  */
 export function startTradingNode(opts: TradingNodeOptions): TradingNode {
   let node: Actor<typeof tradingNodeMachine> | undefined;
@@ -98,12 +102,29 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
             tsInit: now,
             actor: 'system',
             why: 'risk',
-            reason: 'kill switch halted trading'
+            reason: 'kill switch halted trading',
+            hold: true
           } satisfies OmsEvent);
         }
         for (const s of opts.strategies) {
           const ref = system.get(NodeIds.strategy(s.id)) as AnyActorRef | undefined;
-          if (ref) enqueue.sendTo(ref, { type: 'strategy.halt', reason: 'kill switch' });
+          if (ref) enqueue.sendTo(ref, { type: 'strategy.halt', reason: KILL_SWITCH_HALT });
+        }
+      }),
+      resumeTrading: enqueueActions(({ enqueue, system }) => {
+        const oms = system.get(NodeIds.oms) as AnyActorRef | undefined;
+        if (oms)
+          enqueue.sendTo(oms, {
+            type: 'order.cancel_all_lifted',
+            tsInit: opts.clock.now()
+          } satisfies OmsEvent);
+        // the strategies the halt halted (not those halted for another reason), unless the session is stopping
+        if (stopping !== undefined) return;
+        for (const s of opts.strategies) {
+          const ref = system.get(NodeIds.strategy(s.id)) as Actor<typeof strategyMachine> | undefined;
+          const snap = ref?.getSnapshot();
+          if (ref && snap?.value === 'halted' && snap.context.haltReason === KILL_SWITCH_HALT)
+            enqueue.sendTo(ref, { type: 'strategy.resume' });
         }
       })
     }
@@ -197,7 +218,7 @@ export function startTradingNode(opts: TradingNodeOptions): TradingNode {
       // (first, so that what the missed events make due is discarded, not sent)
       if (stopping !== undefined) get(ev.childId)?.send({ type: 'strategy.halt', reason: stopping });
       else if (get(NodeIds.killSwitch)?.getSnapshot().value === 'HALTED')
-        get(ev.childId)?.send({ type: 'strategy.halt', reason: 'kill switch' });
+        get(ev.childId)?.send({ type: 'strategy.halt', reason: KILL_SWITCH_HALT });
       get(ev.childId)?.send({ ...opts.restoreStrategy(id), contingent: k.contingent, missed });
     }
   });

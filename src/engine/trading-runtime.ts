@@ -1,6 +1,7 @@
 import { startTradingNode, type TradingNode } from '../actors/trading-node.actor.ts';
 import type { BookView } from '../book/book-view.ts';
 import type { RunConfig } from '../config/schema.ts';
+import { ErrorCode } from '../core/errors.ts';
 import { type Instrument, moneyFromNumber, moneyToNumber } from '../core/instrument.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { EventLog } from '../log/event-log.ts';
@@ -228,7 +229,10 @@ export class TradingRuntime {
     const node = this.node;
     if (e.type === 'order.refused') {
       log.append(e.tsEvent, e.type, 'order', { clientOrderId: e.clientOrderId }, e);
-      node.sendToKillSwitch({ type: 'error.raised', code: e.code, tsEvent: e.tsEvent });
+      // a fill heard twice (a status query is answered with the latest report, a resend) is refused and logged, but
+      // it is no error of ours or the venue's: it does not count toward the kill switch's error limit
+      if (e.code !== ErrorCode.DUPLICATE_FILL)
+        node.sendToKillSwitch({ type: 'error.raised', code: e.code, tsEvent: e.tsEvent });
       // a replace the order itself refused no longer counts in pre-trade risk (see #replace)
       if (e.event === 'order.replace') this.riskState.replaceRefused(e.clientOrderId);
       // a cancel or replace the order itself refused never reached the venue: its strategy stops waiting on it

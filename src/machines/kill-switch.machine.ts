@@ -12,6 +12,9 @@ import type { TradingState } from '../risk/risk-view.ts';
  * - HALTED: the risk engine rejects every order; entering HALTED runs the named action `cancelAllOrders`
  *   (a no-op here, provided by the wiring with `killSwitchMachine.provide()`).
  *
+ * A reset (→ ACTIVE) runs the named action `resumeTrading` (a no-op here, provided by the wiring): undo what the
+ * halt did beyond the risk engine (the strategies it halted, the cancel-all it holds in force).
+ *
  * It trips on a loss threshold, a drawdown from peak equity, a position breach, a spike of venue rejects or
  * of errors (more than N within a sliding window of event time), stale market data (no `md.tick` for
  * `staleDataMs` of clock time: the named delay `staleData`), or a command (`killswitch.trip`, from an
@@ -301,7 +304,11 @@ const reduceFromActive = {
 const justRecord = { actions: { type: 'record' as const } };
 const reset = (from: 'REDUCING' | 'HALTED') => ({
   target: '#killSwitch.ACTIVE',
-  actions: [{ type: 'audit' as const, params: { from, to: 'ACTIVE' as const } }, { type: 'rearm' as const }]
+  actions: [
+    { type: 'audit' as const, params: { from, to: 'ACTIVE' as const } },
+    { type: 'rearm' as const },
+    { type: 'resumeTrading' as const }
+  ]
 });
 const staleTimer = (from: 'ACTIVE' | 'REDUCING') => [
   { ...haltFrom(from), guard: { type: 'staleAt' as const, params: HALT } },
@@ -337,13 +344,20 @@ export const killSwitchMachine = setup({
     audit: emit(({ context, event }, params: { from: TradingState; to: TradingState }) =>
       audit(context, event, params.from, params.to)
     ),
-    rearm: assign(({ context }) => ({
+    rearm: assign(({ context, event }) => ({
       rejects: [],
       errors: [],
-      peakEquity: context.lastEquity
+      peakEquity: context.lastEquity,
+      // the stale-data clock starts again at the reset (no earlier): a trip after it is dated after it
+      lastTickTs:
+        event.type === 'killswitch.reset' && event.tsEvent > context.lastTickTs
+          ? event.tsEvent
+          : context.lastTickTs
     })),
     /** I/O hook: cancel every working order (provided by the wiring). */
-    cancelAllOrders: () => {}
+    cancelAllOrders: () => {},
+    /** I/O hook: trading resumes after a reset (provided by the wiring). */
+    resumeTrading: () => {}
   }
 }).createMachine({
   id: 'killSwitch',

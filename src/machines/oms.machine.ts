@@ -15,6 +15,8 @@ import type { Why } from '../messages/primitives.ts';
 import { OrderIndex } from '../oms/order-index.ts';
 import {
   CANCELABLE_STATUSES,
+  isRepeatReport,
+  type OrderContext,
   type OrderMachineEvent,
   orderEventFromReport,
   orderMachine
@@ -34,12 +36,24 @@ export interface CancelAll {
   readonly actor: ActorKind;
   readonly why: Why;
   readonly reason: string;
+  /**
+   * Held in force (the kill switch's, while trading is halted) until `order.cancel_all_lifted`: an order it matches
+   * that a cancel reject returns to working (its cancel, sent before or by the cancel-all, refused) is canceled
+   * again — a new cancel the halt decides, once per reject, at most {@link MAX_HALT_RECANCELS} times per order
+   * (a venue that keeps refusing leaves it working, for reconciliation, rather than a cancel loop).
+   */
+  readonly hold?: boolean;
 }
+
+/** Cancels a held cancel-all sends again to one order, each after a cancel reject returned it to working. */
+export const MAX_HALT_RECANCELS = 3;
 
 export type OmsEvent =
   | Extract<OrderMachineEvent, { type: 'order.submit' | 'order.cancel' | 'order.replace' }>
   | { readonly type: 'exec.report'; readonly report: ExecutionReport }
-  | CancelAll;
+  | CancelAll
+  /** The cancel-all held in force is lifted (trading resumes): nothing more is canceled again. */
+  | { readonly type: 'order.cancel_all_lifted'; readonly tsInit: Nanos };
 
 /** What the OMS itself emits (order actors emit their own audit events). */
 export type OmsEmitted =
@@ -82,9 +96,13 @@ export interface OmsContext {
   readonly index: OrderIndex;
   readonly open: number;
   readonly opened: number;
+  /** The cancel-all held in force (see {@link CancelAll.hold}), if one is. */
+  readonly hold: CancelAll | undefined;
+  /** While it is: orders (by root) it canceled again after a cancel reject, and how many times. */
+  readonly recanceled: Readonly<Record<string, number>>;
 }
 
-type Routed = Exclude<OmsEvent, CancelAll>;
+type Routed = Exclude<OmsEvent, CancelAll | { type: 'order.cancel_all_lifted' }>;
 
 /** The root id of the order an event is about: by client order id (for a replace answer, the original's), else by venue order id. */
 function rootOf(ctx: OmsContext, e: Routed): string | undefined {
@@ -103,10 +121,13 @@ function targetId(e: Routed): string {
 function eventTs(e: OmsEvent): Nanos {
   return e.type === 'exec.report'
     ? e.report.tsEvent
-    : e.type === 'order.cancel_all'
+    : e.type === 'order.cancel_all' || e.type === 'order.cancel_all_lifted'
       ? e.tsInit
       : e.command.tsInit;
 }
+
+const isRouted = (e: OmsEvent): e is Routed =>
+  e.type !== 'order.cancel_all' && e.type !== 'order.cancel_all_lifted';
 
 const watched = new WeakSet<OrderIndex>();
 
@@ -134,8 +155,7 @@ export const omsMachine = setup({
   },
   actors: { order: orderMachine },
   guards: {
-    isKnown: ({ context, event }) =>
-      event.type !== 'order.cancel_all' && rootOf(context, event) !== undefined,
+    isKnown: ({ context, event }) => isRouted(event) && rootOf(context, event) !== undefined,
     isLateAnswer: ({ context, event }) =>
       event.type === 'exec.report' &&
       (event.report.execType === 'cancel_rejected' || event.report.execType === 'replace_rejected') &&
@@ -176,7 +196,7 @@ export const omsMachine = setup({
       return { open: context.open + 1, opened: context.opened + 1 };
     }),
     forward: enqueueActions(({ enqueue, context, event, system }) => {
-      if (event.type === 'order.cancel_all') return;
+      if (!isRouted(event)) return;
       const root = rootOf(context, event) ?? '';
       const ref = system.get(orderSystemId(root));
       if (event.type !== 'exec.report') {
@@ -187,6 +207,49 @@ export const omsMachine = setup({
       if (venueOrderId !== undefined) context.index.venue(venueOrderId, root);
       enqueue.sendTo(ref, orderEventFromReport(event.report));
     }),
+    /**
+     * A cancel-all in force: an order a cancel reject returns to working (it is PENDING_CANCEL, and the reject is new
+     * to it, so it restores a working state) is canceled again, after the reject (`forward` sent that first).
+     */
+    cancelAgain: enqueueActions(({ enqueue, context, event, system }) => {
+      const hold = context.hold;
+      if (hold === undefined || event.type !== 'exec.report' || event.report.execType !== 'cancel_rejected')
+        return;
+      const root = rootOf(context, event) ?? '';
+      const o = context.index.owner(root);
+      if (
+        o === undefined ||
+        (hold.strategyId ?? o.strategyId) !== o.strategyId ||
+        (hold.instrumentId ?? o.instrumentId) !== o.instrumentId
+      )
+        return;
+      const ref = system.get(orderSystemId(root)) as AnyActorRef | undefined;
+      if (ref === undefined) return;
+      const snap = ref.getSnapshot() as { value: unknown; context: OrderContext };
+      const n = (context.recanceled[root] ?? 0) + 1;
+      if (
+        snap.value !== 'PENDING_CANCEL' ||
+        isRepeatReport(snap.context, event.report) ||
+        n > MAX_HALT_RECANCELS
+      )
+        return;
+      const again: OrderMachineEvent = {
+        type: 'order.cancel',
+        command: {
+          type: 'order.cancel',
+          commandId: `${hold.commandId}:${root}:again-${n}`,
+          tsInit: event.report.tsInit,
+          strategyId: o.strategyId,
+          instrumentId: o.instrumentId,
+          clientOrderId: root,
+          reason: `${hold.reason}: cancel rejected, canceled again (${n} of ${MAX_HALT_RECANCELS})`,
+          actor: hold.actor,
+          why: hold.why
+        }
+      };
+      enqueue.sendTo(ref, again);
+      enqueue.assign({ recanceled: { ...context.recanceled, [root]: n } });
+    }),
     cancelAll: enqueueActions(({ enqueue, context, event, system }) => {
       if (event.type !== 'order.cancel_all') return;
       // an order with a cancel in flight, or already canceled or expired (awaiting only late fills), has nothing
@@ -196,6 +259,7 @@ export const omsMachine = setup({
         .filter((root) =>
           CANCELABLE_STATUSES.includes(system.get(orderSystemId(root))?.getSnapshot().value as OrderStatus)
         );
+      if (event.hold === true) enqueue.assign({ hold: event, recanceled: {} });
       enqueue(
         emit({
           type: 'oms.cancel_all_requested',
@@ -243,8 +307,9 @@ export const omsMachine = setup({
         tsEvent: r.tsEvent
       };
     }),
+    lift: assign({ hold: undefined, recanceled: {} }),
     refuse: emit(({ event }, params: { code: string }) => {
-      const id = event.type === 'order.cancel_all' ? '*' : targetId(event);
+      const id = isRouted(event) ? targetId(event) : '*';
       return {
         type: 'oms.refused' as const,
         code: params.code,
@@ -264,12 +329,16 @@ export const omsMachine = setup({
       context.index.remove(root);
       enqueue(emit({ type: 'oms.order_closed', clientOrderId: root }));
       enqueue(assign({ open: context.open - 1 }));
+      if (root in context.recanceled) {
+        const { [root]: _, ...recanceled } = context.recanceled;
+        enqueue(assign({ recanceled }));
+      }
     })
   }
 }).createMachine({
   id: 'oms',
   // a factory: every OMS actor gets its own index
-  context: () => ({ index: new OrderIndex(), open: 0, opened: 0 }),
+  context: () => ({ index: new OrderIndex(), open: 0, opened: 0, hold: undefined, recanceled: {} }),
   on: {
     'order.submit': [
       { guard: 'isDuplicateId', actions: { type: 'refuse', params: { code: ErrorCode.DUPLICATE_ORDER_ID } } },
@@ -284,11 +353,12 @@ export const omsMachine = setup({
       { actions: { type: 'refuse', params: { code: ErrorCode.UNKNOWN_ORDER } } }
     ],
     'exec.report': [
-      { guard: 'isKnown', actions: 'forward' },
+      { guard: 'isKnown', actions: ['forward', 'cancelAgain'] },
       { guard: 'isLateAnswer', actions: 'noteLate' },
       { actions: { type: 'refuse', params: { code: ErrorCode.UNKNOWN_ORDER } } }
     ],
     'order.cancel_all': { actions: 'cancelAll' },
+    'order.cancel_all_lifted': { actions: 'lift' },
     'xstate.done.actor.*': { actions: 'closeOrder' }
   }
 });

@@ -18,14 +18,18 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * fills while PENDING_CANCEL/PENDING_REPLACE; a cancel during PENDING_REPLACE held until the replace is
  * answered; late fills after CANCELED/EXPIRED (applied and flagged `late`, until `lateFillGrace` has passed
  * and the order is CLOSED); cancel/replace reject restoring the prior state (derived from what the order has
- * seen: filled → PARTIAL_FILL, acked → ACKNOWLEDGED, else PENDING_NEW); expiry; a venue's restatement of a
- * working order's size (FIX ExecType D; e.g. a one-updates-other group reducing it) to cumQty + leavesQty, in the
- * state it is in.
+ * seen, the reject included: filled → PARTIAL_FILL, acked → ACKNOWLEDGED, else PENDING_NEW); expiry; a venue's
+ * restatement of a working order's size (FIX ExecType D; e.g. a one-updates-other group reducing it) to
+ * cumQty + leavesQty, in the state it is in.
  *
  * Final states: FILLED, REJECTED, CLOSED. Every accepted event emits exactly one past-tense
  * {@link OrderEvent}; every other event emits an {@link OrderRefused} with a `TRD_ERR_*` code — nothing is
- * silently dropped. I/O (sending to the venue) is the named action `sendToVenue`, a no-op here and
- * provided by the gateway wiring with `orderMachine.provide()`.
+ * silently dropped. One exception: a report the order has already taken (its exec id seen, see
+ * {@link seenExecId}) other than a fill is a repeat with no new facts — a status query is answered with the order's
+ * latest report, which may cross the venue's own answer — and is taken as nothing: no transition, no audit record,
+ * no refusal, and it does not count as hearing from the venue (the runtime logs every report it delivers). A
+ * repeated fill is refused (`TRD_ERR_DUPLICATE_FILL`), as before. I/O (sending to the venue) is the named action
+ * `sendToVenue`, a no-op here and provided by the gateway wiring with `orderMachine.provide()`.
  */
 
 export interface OrderContext {
@@ -51,7 +55,10 @@ export interface OrderContext {
   /** Σ lastPx × lastQty (ticks × lots), exact. */
   readonly notionalTicks: number;
   readonly commission: bigint;
+  /** Exec ids of every fill applied (never forgotten: a forgotten one would be counted again). */
   readonly execIds: readonly string[];
+  /** Exec ids of the latest {@link MAX_REPORT_IDS} other reports the order took (see {@link seenExecId}). */
+  readonly reportIds: readonly string[];
   readonly status: OrderStatus;
   /** The replace sent and not yet answered (while PENDING_CANCEL: a cancel is held until it is). */
   readonly pendingReplace: ReplaceOrder | undefined;
@@ -229,6 +236,43 @@ function onFill(partial: OrderStatus, late = false) {
 export const MAX_STATUS_QUERIES = 5;
 
 /**
+ * Exec ids of reports other than fills an order remembers (the latest). A repeat that matters is a status query's
+ * answer, which is the order's latest report, so a few suffice; fills' ids are all kept (see `execIds`).
+ */
+export const MAX_REPORT_IDS = 32;
+
+/** True when the order has already taken a report with this exec id (a fill or any other report). */
+export function seenExecId(ctx: Pick<OrderContext, 'execIds' | 'reportIds'>, execId: string): boolean {
+  return ctx.reportIds.includes(execId) || ctx.execIds.includes(execId);
+}
+
+/**
+ * True when `report` repeats one the order has already taken, and is not a fill: a repeat with no new facts,
+ * taken as nothing (a repeated fill is refused as a duplicate instead; see {@link onFill}).
+ */
+export function isRepeatReport(
+  ctx: Pick<OrderContext, 'execIds' | 'reportIds'>,
+  report: Pick<ExecutionReport, 'execType' | 'execId'>
+): boolean {
+  return report.execType !== 'fill' && seenExecId(ctx, report.execId);
+}
+
+/** A repeated report (see {@link isRepeatReport}): taken first, and as nothing (no target, no action). */
+const REPEAT = { guard: 'isRepeatReport' as const };
+/** An event the order's state does not take: refused, typed and emitted. */
+const REFUSE = { actions: { type: 'refuse' as const, params: { code: ErrorCode.INVALID_TRANSITION } } };
+
+/** A state's transitions with a repeated report taken first, as nothing, for each report event but fills. */
+function takingRepeats<T extends object>(on: T): T {
+  return Object.fromEntries(
+    Object.entries(on).map(([type, t]) => [
+      type,
+      type.startsWith('venue.') && type !== 'venue.filled' ? [REPEAT, ...[t].flat()] : t
+    ])
+  ) as T;
+}
+
+/**
  * An unanswered request: ask the venue for the order's status (re-arming the timer) up to
  * {@link MAX_STATUS_QUERIES} times. The timeout itself decides nothing: the venue's answer does.
  */
@@ -264,6 +308,7 @@ type GuardName =
   | 'riskApproved'
   | 'canQueryAgain'
   | 'isDuplicateFill'
+  | 'isRepeatReport'
   | 'isOverfill'
   | 'completesOrder'
   | 'hasFills'
@@ -273,6 +318,29 @@ type GuardName =
   | 'replaceDenied'
   | 'replacePending'
   | 'restatesWorking';
+
+/**
+ * Whether the order is acknowledged once `e` is applied: it was, or `e` shows the venue has it (an ack, a fill, a
+ * replace, a restatement, or a cancel reject naming the venue's order id — one without it, where the venue does not
+ * know the order or the gateway refused the cancel itself, shows nothing). Used by {@link applyEvent} and by the
+ * `isAcked` guard, so a reject that restores the order is judged on what it shows too.
+ */
+function ackedAfter(ctx: Ctx, e: Ev): boolean {
+  return (
+    ctx.acked ||
+    e.type === 'venue.accepted' ||
+    e.type === 'venue.filled' ||
+    e.type === 'venue.replaced' ||
+    e.type === 'venue.restated' ||
+    (e.type === 'venue.cancel_rejected' && e.report.venueOrderId !== undefined)
+  );
+}
+
+/** The latest {@link MAX_REPORT_IDS} exec ids of reports other than fills, with `execId`. */
+function remember(ids: readonly string[], execId: string): readonly string[] {
+  const next = [...ids, execId];
+  return next.length > MAX_REPORT_IDS ? next.slice(next.length - MAX_REPORT_IDS) : next;
+}
 
 /** Apply an event's facts to the context (fills, acks, replace results). Pure. */
 function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
@@ -285,32 +353,40 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
       return e.risk?.ok === false
         ? { tsLast: e.command.tsInit, reason: e.risk.reason }
         : { tsLast: e.command.tsInit, pendingReplace: e.command };
-    case 'venue.filled': {
-      const r = e.report;
+  }
+  // timer events (xstate.after.*) carry no facts
+  if (!hasReport(e)) return {};
+  const r = e.report;
+  // every report taken is the venue's answer (status queries start again), and is remembered by its exec id
+  const heard = {
+    statusQueries: 0,
+    acked: ackedAfter(ctx, e),
+    tsLast: r.tsEvent,
+    ...(e.type === 'venue.filled'
+      ? { execIds: [...ctx.execIds, r.execId] }
+      : { reportIds: remember(ctx.reportIds, r.execId) })
+  };
+  switch (e.type) {
+    case 'venue.filled':
       return {
-        statusQueries: 0,
-        acked: true,
+        ...heard,
         venueOrderId: ctx.venueOrderId ?? r.venueOrderId,
         filledQty: ctx.filledQty + r.lastQty,
         notionalTicks: ctx.notionalTicks + r.lastPx * r.lastQty,
-        commission: ctx.commission + r.commission,
-        execIds: [...ctx.execIds, r.execId],
-        tsLast: r.tsEvent
+        commission: ctx.commission + r.commission
       };
-    }
     case 'venue.replaced': {
       const p = ctx.pendingReplace;
       return {
-        acked: true,
-        tsLast: e.report.tsEvent,
-        venueOrderId: e.report.venueOrderId ?? ctx.venueOrderId,
+        ...heard,
+        venueOrderId: r.venueOrderId ?? ctx.venueOrderId,
         pendingReplace: undefined,
         ...(p
           ? {
               chain: [...ctx.chain, ctx.clientOrderId],
               clientOrderId: p.newClientOrderId,
               // the venue's size: a replace that crossed a restatement may have undone it (FIX OrderQty is absolute)
-              qty: e.report.leavesQty > 0 ? reportedQty(e.report) : (p.qty ?? ctx.qty),
+              qty: r.leavesQty > 0 ? reportedQty(r) : (p.qty ?? ctx.qty),
               limitPx: p.limitPx ?? ctx.limitPx,
               stopPx: p.stopPx ?? ctx.stopPx
             }
@@ -318,29 +394,14 @@ function applyEvent(ctx: Ctx, e: Ev): Partial<Ctx> {
       };
     }
     case 'venue.replace_rejected':
-      return { pendingReplace: undefined, tsLast: e.report.tsEvent, reason: e.report.reason };
+      return { ...heard, pendingReplace: undefined, reason: r.reason };
     case 'venue.restated':
-      return {
-        statusQueries: 0,
-        acked: true,
-        qty: reportedQty(e.report),
-        tsLast: e.report.tsEvent,
-        reason: e.report.reason ?? ctx.reason
-      };
+      return { ...heard, qty: reportedQty(r), reason: r.reason ?? ctx.reason };
     default:
-      // timer events (xstate.after.*) carry no facts
-      if (!hasReport(e)) return {};
       return {
-        statusQueries: 0,
-        // a cancel reject naming the venue's order id shows the venue has the order; one without (the venue does not
-        // know it, or the gateway refused the cancel itself) shows nothing
-        acked:
-          ctx.acked ||
-          e.type === 'venue.accepted' ||
-          (e.type === 'venue.cancel_rejected' && e.report.venueOrderId !== undefined),
-        venueOrderId: ctx.venueOrderId ?? e.report.venueOrderId,
-        tsLast: e.report.tsEvent,
-        reason: e.report.reason ?? ctx.reason
+        ...heard,
+        venueOrderId: ctx.venueOrderId ?? r.venueOrderId,
+        reason: r.reason ?? ctx.reason
       };
   }
 }
@@ -414,13 +475,15 @@ export const orderMachine = setup({
   guards: {
     riskApproved: ({ event }) => event.type === 'order.submit' && event.risk.ok,
     isDuplicateFill: ({ context, event }) =>
-      event.type === 'venue.filled' && context.execIds.includes(event.report.execId),
+      event.type === 'venue.filled' && seenExecId(context, event.report.execId),
+    isRepeatReport: ({ context, event }) => hasReport(event) && isRepeatReport(context, event.report),
     isOverfill: ({ context, event }) =>
       event.type === 'venue.filled' && context.filledQty + event.report.lastQty > context.qty,
     completesOrder: ({ context, event }) =>
       event.type === 'venue.filled' && context.filledQty + event.report.lastQty === context.qty,
     hasFills: ({ context }) => context.filledQty > 0,
-    isAcked: ({ context }) => context.acked,
+    // on what the order knows with the event that restores it (a cancel reject naming the venue's id shows an ack)
+    isAcked: ({ context, event }) => ackedAfter(context, event),
     isFullyFilled: ({ context, event }) =>
       event.type === 'venue.replaced' &&
       context.pendingReplace?.qty !== undefined &&
@@ -496,6 +559,7 @@ export const orderMachine = setup({
     notionalTicks: 0,
     commission: 0n,
     execIds: [],
+    reportIds: [],
     status: 'NEW',
     pendingReplace: undefined,
     tsLast: input.tsInit,
@@ -503,8 +567,19 @@ export const orderMachine = setup({
     statusQueries: 0
   }),
   initial: 'NEW',
-  // Any event a state does not handle is refused, typed and emitted — never silently dropped.
-  on: { '*': { actions: { type: 'refuse', params: { code: ErrorCode.INVALID_TRANSITION } } } },
+  // Any event a state does not handle is refused, typed and emitted — never silently dropped; a repeated report
+  // (see isRepeatReport) is taken as nothing, here and first in every state that takes reports
+  on: takingRepeats({
+    'venue.accepted': REFUSE,
+    'venue.rejected': REFUSE,
+    'venue.canceled': REFUSE,
+    'venue.cancel_rejected': REFUSE,
+    'venue.replaced': REFUSE,
+    'venue.replace_rejected': REFUSE,
+    'venue.expired': REFUSE,
+    'venue.restated': REFUSE,
+    '*': REFUSE
+  }),
   states: {
     NEW: {
       on: {
@@ -516,20 +591,20 @@ export const orderMachine = setup({
     },
     PENDING_NEW: {
       after: { inFlightTimeout: inFlight('PENDING_NEW') },
-      on: {
+      on: takingRepeats({
         'venue.accepted': go('ACKNOWLEDGED', 'order.accepted'),
         'venue.rejected': go('REJECTED', 'order.rejected'),
         'venue.filled': onFill('PARTIAL_FILL'),
         'venue.canceled': go('CANCELED', 'order.canceled'),
         'venue.expired': go('EXPIRED', 'order.expired'),
         'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel', { venue: 'cancel' })
-      }
+      })
     },
-    ACKNOWLEDGED: { on: working('ACKNOWLEDGED') },
-    PARTIAL_FILL: { on: working('PARTIAL_FILL') },
+    ACKNOWLEDGED: { on: takingRepeats(working('ACKNOWLEDGED')) },
+    PARTIAL_FILL: { on: takingRepeats(working('PARTIAL_FILL')) },
     PENDING_CANCEL: {
       after: { inFlightTimeout: inFlight('PENDING_CANCEL') },
-      on: {
+      on: takingRepeats({
         // a cancel held behind a replace (see PENDING_REPLACE) goes out once the replace is answered, for the
         // order as the venue now has it (the new client id, or the old one if the replace was rejected)
         'venue.replaced': [
@@ -547,11 +622,11 @@ export const orderMachine = setup({
         'venue.rejected': go('REJECTED', 'order.rejected'),
         'venue.expired': go('EXPIRED', 'order.expired'),
         'venue.restated': restate('PENDING_CANCEL')
-      }
+      })
     },
     PENDING_REPLACE: {
       after: { inFlightTimeout: inFlight('PENDING_REPLACE') },
-      on: {
+      on: takingRepeats({
         'venue.filled': onFill('PENDING_REPLACE'),
         'venue.replaced': restore('order.replaced'),
         'venue.replace_rejected': restore('order.replace_rejected'),
@@ -561,15 +636,15 @@ export const orderMachine = setup({
         // held, not sent: the venue may apply the replace first, after which a cancel naming the old client id
         // finds no working order (FIX: OrigClOrdID must be the last accepted ClOrdID, which is not known yet)
         'order.cancel': go('PENDING_CANCEL', 'order.pending_cancel')
-      }
+      })
     },
     CANCELED: {
       after: { lateFillGrace: go('CLOSED', 'order.closed') },
-      on: { 'venue.filled': onFill('CANCELED', true), ...lateAnswers('CANCELED') }
+      on: takingRepeats({ 'venue.filled': onFill('CANCELED', true), ...lateAnswers('CANCELED') })
     },
     EXPIRED: {
       after: { lateFillGrace: go('CLOSED', 'order.closed') },
-      on: { 'venue.filled': onFill('EXPIRED', true), ...lateAnswers('EXPIRED') }
+      on: takingRepeats({ 'venue.filled': onFill('EXPIRED', true), ...lateAnswers('EXPIRED') })
     },
     FILLED: { type: 'final' },
     REJECTED: { type: 'final' },

@@ -122,6 +122,53 @@ describe('trading node', () => {
     }
   });
 
+  it('a kill-switch reset resumes the strategies the halt halted, and lifts the held mass cancel', () => {
+    const strategy = eager([]);
+    const { bars, requested, discarded, node } = nodeOf(strategy);
+    try {
+      bars.next(bar(1));
+      node.sendToKillSwitch({ type: 'killswitch.trip', by: 'ops', reason: 'halt', tsEvent: bar(1).tsEvent });
+      expect(node.root.system.get('oms')?.getSnapshot().context.hold).toMatchObject({
+        hold: true,
+        why: 'risk'
+      });
+      bars.next(bar(2)); // halted: discarded
+      node.sendToKillSwitch({ type: 'killswitch.reset', by: 'ops', reason: 'ok', tsEvent: bar(2).tsEvent });
+      expect(node.killSwitch().getSnapshot().value).toBe('ACTIVE');
+      expect(node.root.system.get('oms')?.getSnapshot().context.hold).toBeUndefined();
+      bars.next(bar(3)); // trading again
+      expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1', 'eager-2']);
+      expect(discarded.map((d) => [d.tsEvent, d.reason])).toEqual([[bar(2).tsEvent, 'kill switch']]);
+    } finally {
+      node.stop();
+    }
+  });
+
+  it('a kill-switch reset does not resume strategies halted because the session is stopping', () => {
+    for (const order of ['halt first', 'stop first'] as const) {
+      const strategy = eager([]);
+      const { bars, requested, node } = nodeOf(strategy);
+      try {
+        bars.next(bar(1));
+        const trip = () =>
+          node.sendToKillSwitch({
+            type: 'killswitch.trip',
+            by: 'ops',
+            reason: 'halt',
+            tsEvent: bar(1).tsEvent
+          });
+        if (order === 'halt first') trip();
+        node.haltStrategies('session stopped');
+        if (order === 'stop first') trip();
+        node.sendToKillSwitch({ type: 'killswitch.reset', by: 'ops', reason: 'ok', tsEvent: bar(1).tsEvent });
+        bars.next(bar(2));
+        expect(requested.map((r) => r.clientOrderId)).toEqual(['eager-1']);
+      } finally {
+        node.stop();
+      }
+    }
+  });
+
   it('a stopping session halts its strategies for good: nothing is asked for, not even after a restart', () => {
     const strategy = eager([3]);
     const { clock, bars, requested, discarded, supervisor, node } = nodeOf(strategy);

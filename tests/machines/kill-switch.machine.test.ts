@@ -153,6 +153,40 @@ describe('killSwitchMachine', () => {
     expect(k.state()).toBe('ACTIVE');
   });
 
+  it('a stale-data trip after a reset is dated after the reset (the stale clock starts again there)', () => {
+    const k = start({ staleDataMs: 500 });
+    k.clock.advanceTo(T0 + 500n * NS_PER_MS);
+    expect(k.state()).toBe('HALTED');
+    const resetAt = T0 + 60n * NS_PER_SEC;
+    k.clock.advanceTo(resetAt);
+    k.actor.send({ type: 'killswitch.reset', by: 'ops', reason: 'feed back', tsEvent: resetAt });
+    expect(k.actor.getSnapshot().context.lastTickTs).toBe(resetAt);
+    k.clock.advanceTo(resetAt + 500n * NS_PER_MS); // still no data
+    expect(k.emitted.map((e) => [e.type, e.tsEvent])).toEqual([
+      ['killswitch.tripped', T0 + 500n * NS_PER_MS],
+      ['killswitch.reset', resetAt],
+      ['killswitch.tripped', resetAt + 500n * NS_PER_MS]
+    ]);
+    // a tick newer than the reset stays the stale clock's origin
+    const t = start({ staleDataMs: 500 });
+    t.actor.send({ type: 'killswitch.trip', by: 'ops', reason: 'x', tsEvent: T0 });
+    t.actor.send({ type: 'md.tick', tsEvent: T0 + 9n });
+    t.actor.send({ type: 'killswitch.reset', by: 'ops', reason: 'ok', tsEvent: T0 + 5n });
+    expect(t.actor.getSnapshot().context.lastTickTs).toBe(T0 + 9n);
+  });
+
+  it('a reset runs resumeTrading (the wiring resumes what the halt stopped), once per reset', () => {
+    let resumes = 0;
+    const machine = killSwitchMachine.provide({ actions: { resumeTrading: () => void resumes++ } });
+    const actor = createActor(machine, { input: { startedAt: T0 }, clock: new SimulatedClock(T0) });
+    actor.start();
+    actor.send({ type: 'killswitch.trip', by: 'ops', reason: 'x', tsEvent: T0 });
+    expect(resumes).toBe(0);
+    actor.send({ type: 'killswitch.reset', by: 'ops', reason: 'ok', tsEvent: T0 + 1n });
+    actor.send({ type: 'killswitch.reset', by: 'ops', reason: 'ok', tsEvent: T0 + 2n }); // ACTIVE: not taken
+    expect(resumes).toBe(1);
+  });
+
   it('builds its exact input from YAML config', () => {
     const input = killSwitchInputFromConfig(
       killSwitchConfigSchema.parse({ maxLoss: 1234.5, staleDataMs: 100 }),

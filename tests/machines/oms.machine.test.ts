@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startOrderSystem } from '../../src/actors/order-system.actor.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { type OmsEmitted, orderSystemId } from '../../src/machines/oms.machine.ts';
+import { MAX_HALT_RECANCELS, type OmsEmitted, orderSystemId } from '../../src/machines/oms.machine.ts';
 import type { OrderEmitted } from '../../src/machines/order.machine.ts';
 import type { ReplaceOrder, SubmitOrder } from '../../src/messages/commands.ts';
 import type { OrderEvent } from '../../src/messages/order-events.ts';
@@ -201,6 +201,101 @@ describe('omsMachine', () => {
       ['e', 'strategy', 'signal', undefined],
       ['a', 'system', 'risk', 'kill switch'],
       ['c', 'system', 'risk', 'kill switch']
+    ]);
+  });
+
+  it('a held cancel-all cancels again an order a cancel reject returns to working, at most MAX_HALT_RECANCELS times, until lifted', () => {
+    const t = setup();
+    const halt = {
+      type: 'order.cancel_all',
+      commandId: 'ks',
+      tsInit: 5n,
+      actor: 'system',
+      why: 'risk',
+      reason: 'kill switch halted trading',
+      hold: true
+    } as const;
+    for (const id of ['a', 'b', 'c']) {
+      t.oms.send({ type: 'order.submit', command: submit(id), risk: { ok: true } });
+      t.oms.send({
+        type: 'exec.report',
+        report: report('accepted', { clientOrderId: id, execId: `ack-${id}` })
+      });
+    }
+    // a's strategy has its own cancel in flight when the halt comes: the cancel-all skips it
+    const cancel = {
+      commandId: 'own',
+      tsInit: 4n,
+      strategyId: 's1',
+      instrumentId: 'ORCL@SIM',
+      clientOrderId: 'a'
+    };
+    t.oms.send({ type: 'order.cancel', command: { type: 'order.cancel', ...cancel } });
+    t.oms.send(halt);
+    expect(t.requests.filter((r) => r.startsWith('cancel'))).toEqual(['cancel:a', 'cancel:b', 'cancel:c']);
+    const reject = (id: string, n: number) =>
+      t.oms.send({
+        type: 'exec.report',
+        report: report('cancel_rejected', { clientOrderId: id, execId: `${id}-rej${n}` })
+      });
+    // a's own cancel is refused: back to working while halted, so the halt cancels it again
+    reject('a', 0);
+    expect(t.status('a')).toBe('PENDING_CANCEL');
+    expect(t.orderEvents.at(-1)).toMatchObject({
+      type: 'order.pending_cancel',
+      clientOrderId: 'a',
+      from: 'ACKNOWLEDGED',
+      actor: 'system',
+      why: 'risk',
+      reason: `kill switch halted trading: cancel rejected, canceled again (1 of ${MAX_HALT_RECANCELS})`
+    });
+    // the same reject again (a status query's answer) changes nothing and sends nothing
+    const sent = t.requests.length;
+    reject('a', 0);
+    expect([t.status('a'), t.requests.length]).toEqual(['PENDING_CANCEL', sent]);
+    // a venue that keeps refusing: canceled again at most MAX_HALT_RECANCELS times, then left working
+    for (let n = 1; n <= MAX_HALT_RECANCELS; n++) reject('a', n);
+    expect(t.status('a')).toBe('ACKNOWLEDGED');
+    expect(t.requests.filter((r) => r === 'cancel:a')).toHaveLength(1 + MAX_HALT_RECANCELS);
+    // the halt's own cancel of b refused: canceled again too
+    reject('b', 0);
+    expect(t.status('b')).toBe('PENDING_CANCEL');
+    // lifted (trading resumes): a cancel reject leaves the order working
+    t.oms.send({ type: 'order.cancel_all_lifted', tsInit: 9n });
+    reject('c', 0);
+    expect(t.status('c')).toBe('ACKNOWLEDGED');
+    expect(t.oms.getSnapshot().context.hold).toBeUndefined();
+    expect(t.orderEvents.filter((e) => e.type === 'order.refused')).toEqual([]);
+    // a cancel-all not held cancels once
+    t.oms.send({ ...halt, commandId: 'once', hold: undefined });
+    reject('c', 1);
+    expect(t.status('c')).toBe('ACKNOWLEDGED');
+  });
+
+  it('a slow cancel answer re-sent by the status query (same exec id) is not refused after CANCELED', () => {
+    const t = setup();
+    t.oms.send({ type: 'order.submit', command: submit('a'), risk: { ok: true } });
+    t.oms.send({ type: 'exec.report', report: report('accepted', { clientOrderId: 'a', execId: 'x1' }) });
+    const cancel = {
+      commandId: 'k',
+      tsInit: 2n,
+      strategyId: 's1',
+      instrumentId: 'ORCL@SIM',
+      clientOrderId: 'a'
+    };
+    t.oms.send({ type: 'order.cancel', command: { type: 'order.cancel', ...cancel } });
+    t.clock.advanceTo(2_000_000_000n); // no answer yet: the order queries
+    expect(t.requests).toEqual(['submit:a', 'cancel:a', 'query:a']);
+    const canceled = report('canceled', { clientOrderId: 'a', execId: 'x2', leavesQty: 0 });
+    t.oms.send({ type: 'exec.report', report: canceled }); // the cancel's answer
+    t.oms.send({ type: 'exec.report', report: canceled }); // the query's: the latest report again
+    expect(t.status('a')).toBe('CANCELED');
+    expect(t.orderEvents.map((e) => e.type)).toEqual([
+      'order.submitted',
+      'order.accepted',
+      'order.pending_cancel',
+      'order.status_queried',
+      'order.canceled'
     ]);
   });
 

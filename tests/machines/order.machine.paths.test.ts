@@ -4,46 +4,72 @@ import { getShortestPaths } from 'xstate/graph';
 import {
   CLOSING_STATUSES,
   FINAL_STATUSES,
+  isRepeatReport,
   type OrderEmitted,
   type OrderMachineEvent,
   orderMachine
 } from '../../src/machines/order.machine.ts';
 import type { OrderStatus } from '../../src/messages/order-events.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
-import { DENIED, ev, submitCmd } from '../support/order-fixtures.ts';
+import { DENIED, ev, report, submitCmd } from '../support/order-fixtures.ts';
 
 type Snap = ReturnType<typeof orderMachine.transition>;
 
 const ALL_STATES = Object.keys(orderMachine.root.states) as OrderStatus[];
 
-/** Every event the order can meet, with fills whose exec ids follow from the state (so they are new), plus a duplicate and an overfill. */
+/** A venue report other than a fill made new to the order: its exec id follows from how many it has taken. */
+function fresh(e: OrderMachineEvent, taken: number): OrderMachineEvent {
+  return 'report' in e && e.type !== 'venue.filled'
+    ? ({ ...e, report: { ...e.report, execId: `${e.report.execId}#${taken}` } } as OrderMachineEvent)
+    : e;
+}
+
+/**
+ * Every event the order can meet, with fills whose exec ids follow from the state (so they are new), plus a duplicate
+ * and an overfill; other reports new too (a report the order has taken is a repeat, taken as nothing), plus repeats
+ * of the latest one the order took (a status query's answer re-sends it), as an ack and as a cancel.
+ */
 function eventsFor(s: Snap): OrderMachineEvent[] {
   const filled = s.context.filledQty;
+  const latest = s.context.reportIds.at(-1);
   return [
+    ...(latest === undefined
+      ? []
+      : [
+          { type: 'venue.accepted', report: report('accepted', { execId: latest }) } as const,
+          { type: 'venue.canceled', report: report('canceled', { execId: latest }) } as const
+        ]),
+    ...freshReports(s),
     ev.submit(true),
     ev.submit(false),
     ev.cancel(),
     ev.replace(3),
     ev.replace(1),
     ev.replace(3, DENIED),
-    ev.accepted(),
-    ev.rejected(),
     ev.fill(`e${filled + 1}`),
     ev.fill('e1'),
     ev.fill(`big${filled}`, 5),
-    ev.canceled(),
-    ev.cancelRejected(),
-    ev.replaced(),
-    ev.replaceRejected(),
-    ev.expired(),
-    ev.restated(1, filled),
-    ev.restated(0, filled),
     { type: 'xstate.after.lateFillGrace.order.CANCELED' } as unknown as OrderMachineEvent,
     { type: 'xstate.after.lateFillGrace.order.EXPIRED' } as unknown as OrderMachineEvent,
     ...(['PENDING_NEW', 'PENDING_CANCEL', 'PENDING_REPLACE'] as const).map(
       (st) => ({ type: `xstate.after.inFlightTimeout.order.${st}` }) as unknown as OrderMachineEvent
     )
   ];
+}
+
+function freshReports(s: Snap): OrderMachineEvent[] {
+  const filled = s.context.filledQty;
+  return [
+    ev.accepted(),
+    ev.rejected(),
+    ev.canceled(),
+    ev.cancelRejected(),
+    ev.replaced(),
+    ev.replaceRejected(),
+    ev.expired(),
+    ev.restated(1, filled),
+    ev.restated(0, filled)
+  ].map((e) => fresh(e, s.context.reportIds.length));
 }
 
 const serializeState = (s: Snap): string =>
@@ -109,7 +135,13 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
         expect([to, after.context.filledQty, out.length]).toEqual([from, before.context.filledQty, 0]);
         continue;
       }
-      // every event produces exactly one record: an audit event or a typed refusal
+      // a repeated report (an exec id the order has taken, not a fill) is taken as nothing: no record, no change
+      if ('report' in e && isRepeatReport(before.context, e.report)) {
+        expect(out).toEqual([]);
+        expect([to, after.context]).toEqual([from, before.context]);
+        continue;
+      }
+      // every other event produces exactly one record: an audit event or a typed refusal
       expect(out).toHaveLength(1);
       const rec = out[0]!;
       if (rec.type === 'order.refused') {

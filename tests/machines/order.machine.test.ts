@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import {
   CANCELABLE_STATUSES,
+  MAX_REPORT_IDS,
+  MAX_STATUS_QUERIES,
   type OrderEmitted,
   type OrderMachineEvent,
   orderMachine,
@@ -68,16 +70,22 @@ describe('orderMachine', () => {
   });
 
   it('a cancel reject shows the venue has the order only when it names the venue order id', () => {
-    const refusedHere = (): OrderMachineEvent => ({
+    // each refusal its own exec id, as the gateways give it (`<commandId>:not-sent`)
+    const refusedHere = (i: number): OrderMachineEvent => ({
       type: 'venue.cancel_rejected',
-      report: { ...report('cancel_rejected'), venueOrderId: undefined, reason: 'not sent' }
+      report: {
+        ...report('cancel_rejected'),
+        execId: `c${i}:not-sent`,
+        venueOrderId: undefined,
+        reason: 'not sent'
+      }
     });
     const o = start();
     o.actor.send(ev.submit());
     // twice canceled while the gateway could not send: nothing said the venue had it
     for (let i = 0; i < 2; i++) {
       o.actor.send(ev.cancel());
-      o.actor.send(refusedHere());
+      o.actor.send(refusedHere(i));
     }
     expect([o.status(), o.actor.getSnapshot().context.acked]).toEqual(['PENDING_NEW', false]);
     // so the venue's reject of the order (it never got it) still ends it
@@ -89,6 +97,25 @@ describe('orderMachine', () => {
     v.actor.send(ev.cancel());
     v.actor.send(ev.cancelRejected());
     expect(v.actor.getSnapshot().context.acked).toBe(true);
+  });
+
+  it('a cancel reject naming the venue order id before any ack restores ACKNOWLEDGED, not PENDING_NEW', () => {
+    // the reject shows the venue has the order: the order is working there (a replace is taken), and no longer
+    // waits on a submit answer (no status query of it)
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.cancel());
+    o.actor.send(ev.cancelRejected());
+    expect([o.status(), o.actor.getSnapshot().context.acked]).toEqual(['ACKNOWLEDGED', true]);
+    expect(o.emitted.at(-1)).toMatchObject({
+      type: 'order.cancel_rejected',
+      from: 'PENDING_CANCEL',
+      to: 'ACKNOWLEDGED'
+    });
+    o.clock.advanceTo(10_000_000_000n);
+    expect(o.sent).toEqual(['submit', 'cancel']);
+    o.actor.send(ev.replace(3));
+    expect(o.status()).toBe('PENDING_REPLACE');
   });
 
   it('late answers to a cancel or replace after the venue canceled the order are recorded, and change nothing', () => {
@@ -430,5 +457,112 @@ describe('orderMachine', () => {
       'TRD_ERR_DUPLICATE_FILL',
       'TRD_ERR_OVERFILL'
     ]);
+  });
+});
+
+describe('orderMachine: repeated reports (a status query is answered with the latest report again)', () => {
+  it('an unanswered cancel queried and answered with the ack again stops querying after MAX_STATUS_QUERIES, no audit repeated', () => {
+    for (const repeat of [ev.accepted(), ev.restated(1)]) {
+      const o = start();
+      o.actor.send(ev.submit());
+      o.actor.send(ev.accepted());
+      if (repeat.type === 'venue.restated') o.actor.send(repeat);
+      const records = o.emitted.length;
+      o.actor.send(ev.cancel()); // lost on the wire
+      for (let i = 1; i <= 20; i++) {
+        o.clock.advanceTo(BigInt(i) * 2_000_000_000n);
+        if (o.sent.at(-1) === 'query') o.actor.send(repeat);
+      }
+      expect(o.status()).toBe('PENDING_CANCEL');
+      expect(o.sent.filter((k) => k === 'query')).toHaveLength(MAX_STATUS_QUERIES);
+      // one pending_cancel, one status_queried per timeout (the last one: no more queries), nothing else
+      expect(o.emitted.slice(records).map((e) => e.type)).toEqual([
+        'order.pending_cancel',
+        ...Array.from({ length: MAX_STATUS_QUERIES + 1 }, () => 'order.status_queried')
+      ]);
+      expect(o.clock.pendingTimers).toBe(0);
+      // the venue's real answer still decides
+      o.actor.send(ev.canceled());
+      expect(o.status()).toBe('CANCELED');
+    }
+  });
+
+  it('a repeat arriving after the real answer is taken as nothing, not refused', () => {
+    // ack crossed by the submit's status query answer
+    const a = start();
+    a.actor.send(ev.submit());
+    a.clock.advanceTo(2_000_000_000n);
+    a.actor.send(ev.accepted());
+    a.actor.send(ev.accepted());
+    expect([a.status(), a.emitted.map((e) => e.type)]).toEqual([
+      'ACKNOWLEDGED',
+      ['order.submitted', 'order.status_queried', 'order.accepted']
+    ]);
+    // cancel answer crossed by the cancel's status query answer
+    const c = start();
+    for (const e of [ev.submit(), ev.accepted(), ev.cancel(), ev.canceled(), ev.canceled()]) c.actor.send(e);
+    expect([c.status(), c.emitted.at(-1)?.type, c.emitted.filter((e) => e.type === 'order.refused')]).toEqual(
+      ['CANCELED', 'order.canceled', []]
+    );
+    // a replace pending: the ack re-sent neither refuses nor resets the query count (nor restarts the timer)
+    const r = start();
+    for (const e of [ev.submit(), ev.accepted(), ev.replace(3)]) r.actor.send(e);
+    r.clock.advanceTo(2_000_000_000n);
+    r.actor.send(ev.accepted());
+    expect([r.status(), r.actor.getSnapshot().context.statusQueries, r.emitted.at(-1)?.type]).toEqual([
+      'PENDING_REPLACE',
+      1,
+      'order.status_queried'
+    ]);
+    r.clock.advanceTo(4_000_000_000n);
+    expect(r.sent).toEqual(['submit', 'replace', 'query', 'query']);
+  });
+
+  it('a report with a new exec id is still judged; a repeated fill is still refused as a duplicate', () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.accepted());
+    o.actor.send({ type: 'venue.accepted', report: report('accepted', { execId: 'another' }) });
+    expect(o.emitted.at(-1)).toMatchObject({ type: 'order.refused', code: 'TRD_ERR_INVALID_TRANSITION' });
+    o.actor.send(ev.fill('e1'));
+    o.actor.send(ev.fill('e1'));
+    expect(o.emitted.at(-1)).toMatchObject({ type: 'order.refused', code: 'TRD_ERR_DUPLICATE_FILL' });
+    expect(o.actor.getSnapshot().context.filledQty).toBe(1);
+  });
+
+  it(`remembers the exec ids of the latest ${MAX_REPORT_IDS} reports other than fills, and of every fill`, () => {
+    const o = start();
+    o.actor.send(ev.submit());
+    o.actor.send(ev.fill('e1'));
+    for (let i = 0; i < MAX_REPORT_IDS + 5; i++)
+      o.actor.send({
+        type: 'venue.restated',
+        report: report('restated', { execId: `r${i}`, leavesQty: 1, cumQty: 1 })
+      });
+    const ctx = o.actor.getSnapshot().context;
+    expect(ctx.reportIds).toHaveLength(MAX_REPORT_IDS);
+    expect([ctx.reportIds[0], ctx.reportIds.at(-1), ctx.execIds]).toEqual([
+      'r5',
+      `r${MAX_REPORT_IDS + 4}`,
+      ['e1']
+    ]);
+  });
+});
+
+describe('orderMachine: status queries', () => {
+  it('a replace answer (replaced or rejected) is heard from the venue: a later unanswered cancel gets all its queries', () => {
+    for (const answer of [ev.replaced(), ev.replaceRejected()]) {
+      const o = start();
+      o.actor.send(ev.submit());
+      o.actor.send(ev.accepted());
+      o.actor.send(ev.replace(3));
+      for (let i = 1; i <= 4; i++) o.clock.advanceTo(BigInt(i) * 2_000_000_000n); // a slow answer: 4 queries
+      o.actor.send(answer);
+      expect([o.status(), o.actor.getSnapshot().context.statusQueries]).toEqual(['ACKNOWLEDGED', 0]);
+      const before = o.sent.length;
+      o.actor.send(ev.cancel());
+      for (let i = 5; i <= 20; i++) o.clock.advanceTo(BigInt(i) * 2_000_000_000n); // never answered
+      expect(o.sent.slice(before).filter((k) => k === 'query')).toHaveLength(MAX_STATUS_QUERIES);
+    }
   });
 });
