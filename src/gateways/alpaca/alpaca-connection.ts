@@ -78,7 +78,9 @@ export interface AlpacaConnection {
   preflight(): Promise<VenueStatus>;
   /**
    * Every open order at the venue (GET /v2/orders?status=open, page by page). `TRD_ERR_ORPHAN_ORDER` when the
-   * paging cannot get past more than a page of orders sharing one `submitted_at`.
+   * paging cannot get past more than a page of orders sharing one `submitted_at`. An order the codec cannot
+   * read in full does not fail the listing: it is listed from its raw `id`, `client_order_id`, `symbol` and
+   * `status` when those are strings (so a stale order of ours can still be found and canceled), else left out.
    */
   openOrders(): Promise<OpenVenueOrder[]>;
   /** Cancel one order by its venue id (DELETE /v2/orders/{id}; never retried). */
@@ -170,15 +172,29 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
     },
     openOrders: async () => {
       const out: OpenVenueOrder[] = [];
-      const r = await rest.forEachOpenOrderPage(pageSize, (orders) => {
-        for (const v of orders)
-          out.push({
-            clientOrderId: v.client_order_id,
-            venueOrderId: v.id,
-            symbol: v.symbol,
-            status: v.status
-          });
-      });
+      const r = await rest.forEachOpenOrderPage(
+        pageSize,
+        (orders) => {
+          for (const v of orders)
+            out.push({
+              clientOrderId: v.client_order_id,
+              venueOrderId: v.id,
+              symbol: v.symbol,
+              status: v.status
+            });
+        },
+        (_e, raw) => {
+          const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+          const [id, cid, symbol, status] = ['id', 'client_order_id', 'symbol', 'status'].map((k) => o[k]);
+          if (typeof id === 'string' && typeof cid === 'string')
+            out.push({
+              clientOrderId: cid,
+              venueOrderId: id,
+              symbol: typeof symbol === 'string' ? symbol : '',
+              status: typeof status === 'string' ? status : ''
+            });
+        }
+      );
       if (r.stuckAt !== undefined) {
         throw new TradestateError(
           ErrorCode.ORPHAN_ORDER,

@@ -2,7 +2,7 @@ import { type Observable, Subject, type Subscription } from 'rxjs';
 import { addTimes, type Decimal, parseDecimal } from '../../core/decimal.ts';
 import { eachLimited } from '../../core/each-limited.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
-import type { Instrument } from '../../core/instrument.ts';
+import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { LastN } from '../../core/last-n.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
@@ -18,6 +18,8 @@ import {
   encodeOrderRequest,
   encodeReplaceRequest,
   filledNotional,
+  isKnownOrderStatus,
+  isKnownTradeEvent,
   missedFillReport,
   orderToReport,
   type ReplaceLinks,
@@ -91,10 +93,25 @@ interface Tracked {
   readonly clientOrderId: string;
   readonly inst: Instrument;
   readonly side: Side;
-  /** Canonical total quantity (filled included over the whole chain). */
-  readonly qty: number;
-  /** Canonical lots filled by the earlier orders of the chain (Alpaca's replacing order starts at 0). */
-  readonly base: number;
+  /**
+   * Canonical total quantity (filled included over the whole chain): what was asked, or more once the venue
+   * may fill more (see {@link AlpacaExecutionGateway} "Replace and fills in flight"; reported `restated`).
+   */
+  qty: number;
+  /**
+   * Canonical lots filled by the earlier orders of the chain (Alpaca's replacing order starts at 0); grows when
+   * a fill of an earlier order turns up after the replace was confirmed.
+   */
+  base: number;
+  /**
+   * This venue order's own quantity (Alpaca's `qty`, lots): the command's for a submit; for a replacing order
+   * the `qty` its PATCH sent (else the replaced order's, which Alpaca keeps), then what the venue shows.
+   */
+  venueQty: number;
+  /** The `qty` (lots) the PATCH of the pending replace sent, `undefined` when it sent none. */
+  pendingVenueQty: number | undefined;
+  /** The order that replaced this one (confirmed), so its `base` follows late fills of this one. */
+  successor: Tracked | undefined;
   /** Lots reported filled on this venue order, and Σ ticks × lots of those fills. */
   venueCum: number;
   /** Σ price × lots of those fills at the venue's own prices, exactly (reports may round them onto the tick). */
@@ -149,6 +166,9 @@ function tracked(
     side,
     qty,
     base,
+    venueQty: qty - base,
+    pendingVenueQty: undefined,
+    successor: undefined,
     venueCum: 0,
     venueNotional: { mantissa: 0n, scale: 0 },
     venueOrderId,
@@ -181,7 +201,7 @@ const STATE_REPORTS: ReadonlySet<ExecType> = new Set([
 export const UNKNOWN_ORDER_REASON = 'unknown order';
 
 /** Events of the replacing order that show it is live at the venue (the replace took place). */
-const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
+const REPLACEMENT_LIVE: ReadonlySet<string> = new Set<AlpacaTradeEvent>([
   'new',
   'accepted',
   'fill',
@@ -200,6 +220,21 @@ const REPLACEMENT_LIVE: ReadonlySet<AlpacaTradeEvent> = new Set([
  *   command's `newClientOrderId` as the replacing order's client id. Alpaca's replacing order is a new order
  *   for what is left to trade: the gateway sends (new total − filled) and restates the replacing order's
  *   cumQty/leavesQty in canonical (whole chain) terms.
+ * - Replace and fills in flight. Alpaca's replacing order is a new order that trades its own `qty` in full
+ *   (default: the replaced order's `qty`), whatever the replaced order filled (PATCH /v2/orders/{order_id}:
+ *   "Each parameter overrides the corresponding attribute of the existing order"; Alpaca-API issue #165:
+ *   a price-only replace of a partially filled order keeps the original qty). The (total − filled) is
+ *   therefore only as good as the gateway's count of fills: one still on its way on the stream would be
+ *   traded twice. To narrow that window the order is read (GET by client order id, idempotent) right before
+ *   the PATCH, fills it shows are reported, and (total − filled) is computed after that. A fill landing
+ *   between that read and the venue taking the PATCH is still possible: once the venue shows that the
+ *   replaced order's `filled_qty` and the replacing order's `qty` add up to more than the order's quantity,
+ *   `errors$` gets {@link ErrorCode.OVERFILL} (context `clientOrderId`, `venueOrderId`, `asked`,
+ *   `venueTotal`, `filledBefore`, `venueQty`) and the order is reported `restated` to that total (cumQty +
+ *   leavesQty), so no report shows more filled than the order's quantity and the order stays working (and
+ *   cancelable) while the venue may still fill it. Nothing is sent to correct it (no automatic PATCH or
+ *   DELETE): that is the strategy's or the operator's decision. A fill beyond even that (the venue filling
+ *   more than its own quantities) is reported as it is, with {@link ErrorCode.OVERFILL} on `errors$`.
  * - A definitive REST refusal (4xx) becomes `rejected` / `cancel_rejected` / `replace_rejected`. A request
  *   with an unknown outcome (timeout, lost connection, 5xx) is NEVER resent: the order is looked up by
  *   client order id (a few times, some time apart) and the answer reconciled; a submit the venue still does
@@ -281,6 +316,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   readonly #refusedReplacements = new Set<string>();
   /** Exec ids reported (de-duplication); those of an evicted order are dropped with it. */
   readonly #seen = new Set<string>();
+  /** Unknown order statuses and trade events already said on `errors$` (`status:x`, `event:y`; at most 64). */
+  readonly #unknownNames = new Set<string>();
   /** Client order ids of the finished orders still held, oldest finished first (the eviction queue). */
   readonly #finished = new Set<string>();
   readonly #finishedMemory: number;
@@ -452,16 +489,16 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       rejected(refusal);
       return;
     }
-    let req: ReturnType<typeof encodeReplaceRequest>;
     try {
-      req = encodeReplaceRequest(cmd, t.inst, { qty: t.qty, cumQty: cumOf(t) });
+      // refused now if it cannot be sent as it stands (encoded again, with fresh fills, just before the PATCH)
+      encodeReplaceRequest(cmd, t.inst, { qty: t.qty, cumQty: cumOf(t) });
     } catch (e) {
       rejected(why(asError(e, ErrorCode.ORDER_INVALID)));
       return;
     }
     t.pending = cmd;
     this.#replacing.set(cmd.newClientOrderId, t.clientOrderId);
-    void this.#busy(t, () => this.#replace(t, cmd, req));
+    void this.#busy(t, () => this.#replace(t, cmd));
   }
 
   /**
@@ -556,13 +593,32 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     }
   }
 
-  async #replace(t: Tracked, cmd: ReplaceOrder, req: ReturnType<typeof encodeReplaceRequest>): Promise<void> {
+  /**
+   * The PATCH of a replace: the order is read first (fills the stream has not delivered yet are reported, see
+   * "Replace and fills in flight" in the class doc), then (total − filled) is encoded from that count.
+   */
+  async #replace(t: Tracked, cmd: ReplaceOrder): Promise<void> {
     const id = await this.#venueIdOf(t);
     if (id === undefined) {
       this.#replaceRejected(t, 'order not found at the venue');
       return;
     }
     if (t.pending !== cmd) return; // answered meanwhile
+    const current = await this.#fetch(t.clientOrderId); // a failed read (→ errors$) leaves the count as it is
+    if (current) this.#guard(() => this.#snapshot(t, current));
+    if (t.pending !== cmd) return;
+    if (t.final) {
+      this.#replaceRejected(t, 'order is no longer working');
+      return;
+    }
+    let req: ReturnType<typeof encodeReplaceRequest>;
+    try {
+      req = encodeReplaceRequest(cmd, t.inst, { qty: t.qty, cumQty: cumOf(t) });
+    } catch (e) {
+      this.#replaceRejected(t, why(asError(e, ErrorCode.ORDER_INVALID)));
+      return;
+    }
+    t.pendingVenueQty = req.qty === undefined ? undefined : qtyToLots(t.inst, req.qty);
     try {
       const o = await this.#rest.replaceOrder(id, req);
       // the replacing order exists; the replace is done only once the venue says so (stream or snapshot)
@@ -706,16 +762,18 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       if (!o) continue;
       if (o.status === 'pending_replace') undecided = true;
       this.#guard(() => this.#snapshot(t, o));
-      if (what === 'submit' || t.final) return;
+      if (what === 'submit') return;
       if (what === 'cancel') {
-        if (o.status !== 'pending_cancel')
+        // answered: canceled (reported by the snapshot), under way, or refused — also when the order is
+        // final for another reason (filled, replaced, expired): the cancel command still gets its answer
+        if (o.status !== 'pending_cancel' && o.status !== 'canceled')
           this.#emitFor(
             t,
             this.#localFor(t, 'cancel_rejected', `cancel outcome unknown; the order is ${o.status}`)
           );
         return;
       }
-      if (t.pending !== p) return;
+      if (t.final || t.pending !== p) return;
     }
     if (undecided && ((what === 'submit' && unanswered(t)) || (what === 'replace' && p && t.pending === p))) {
       // nothing said the venue lacks it: still unknown, looked up again at each reconcile ({@link #refresh})
@@ -783,9 +841,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   async #sweepOnce(): Promise<ReadonlySet<string>> {
     const listed = new Set<string>();
     try {
-      const r = await this.#rest.forEachOpenOrderPage(this.#pageSize, async (orders) => {
-        await Promise.all(orders.map((o) => this.#onOpenOrder(o, listed)));
-      });
+      const r = await this.#rest.forEachOpenOrderPage(
+        this.#pageSize,
+        async (orders) => {
+          await Promise.all(orders.map((o) => this.#onOpenOrder(o, listed)));
+        },
+        // one unreadable order is left out (said here), the rest of its page is still swept
+        (e) => this.#errors.next(e)
+      );
       if (r.stuckAt !== undefined) {
         this.#errors.next(
           new TradestateError(
@@ -807,6 +870,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
    * one of ours with nothing waiting on an answer reconciled (and added to `listed`).
    */
   async #onOpenOrder(o: AlpacaOrder, listed: Set<string>): Promise<void> {
+    this.#noteUnknownNames(o, undefined);
     const cid = o.client_order_id;
     const about = {
       clientOrderId: cid,
@@ -891,6 +955,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   #onUpdate(u: AlpacaTradeUpdate): void {
     const o = u.order;
+    this.#noteUnknownNames(o, u.event);
     if (this.#declaredRejected.has(o.client_order_id)) {
       this.#onOrphanUpdate(u);
       return;
@@ -923,7 +988,16 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     }
     this.#learn(t, o);
     const r = tradeUpdateToReport(u, t.inst, this.#venue, this.#now(), this.#links);
-    if (r === null) return;
+    if (r === null) {
+      // an event this codec does not know: what its order shows is still news
+      if (!isKnownTradeEvent(u.event)) this.#snapshot(t, o);
+      return;
+    }
+    if (r.execType === 'restated') {
+      this.#venueRestated(t, o, r);
+      return;
+    }
+    this.#learnVenueQty(t, o);
     switch (r.execType) {
       case 'fill':
         this.#fill(t, o, r, u.price);
@@ -958,15 +1032,23 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     }
   }
 
-  /** A snapshot of a tracked order (REST answer): what it shows beyond what was reported. */
+  /**
+   * A snapshot of a tracked order (REST answer): what it shows beyond what was reported. Of a final order only
+   * the fills a replaced order shows beyond those reported (they landed before the replace took effect).
+   */
   #snapshot(t: Tracked, o: AlpacaOrder): void {
+    this.#noteUnknownNames(o, undefined);
     const old = this.#replacedBy(o.client_order_id);
     if (old) {
       this.#onReplacing(old, o, undefined);
       return;
     }
     this.#learn(t, o);
-    if (t.final) return;
+    if (t.final) {
+      if (o.status === 'replaced' && t.successor !== undefined) this.#catchUp(t, o);
+      return;
+    }
+    this.#learnVenueQty(t, o);
     const r = orderToReport(o, t.inst, this.#venue, this.#now(), this.#links);
     if (r === null) return; // pending_new
     if (r.execType === 'accepted') {
@@ -1017,6 +1099,10 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       r.venueOrderId,
       true
     );
+    // what the PATCH sent, else the replaced order's own qty (Alpaca keeps it); the venue's word follows
+    n.venueQty = old.pendingVenueQty ?? old.venueQty;
+    old.pendingVenueQty = undefined;
+    old.successor = n;
     this.#orders.set(n.clientOrderId, n);
     if (n.venueOrderId !== undefined) this.#byVenueId.set(n.venueOrderId, n.clientOrderId);
     this.#emitFor(
@@ -1030,6 +1116,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     const p = t.pending;
     if (!p) return;
     t.pending = undefined;
+    t.pendingVenueQty = undefined;
     if (t.unresolved === p) t.unresolved = undefined;
     this.#replacing.delete(p.newClientOrderId);
     this.#refusedReplacements.add(p.newClientOrderId);
@@ -1066,11 +1153,17 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
         this.#addFill(
           t,
           { ...missed, cumQty: venueCum - r.lastQty },
-          addTimes(filledNotional(o, t.inst), px, -BigInt(r.lastQty))
+          addTimes(filledNotional(o, t.inst), px, -BigInt(r.lastQty)),
+          false
         );
     }
     const lastQty = Math.min(r.lastQty, venueCum - t.venueCum);
-    this.#addFill(t, { ...r, lastQty }, addTimes(t.venueNotional, px, BigInt(lastQty)));
+    this.#addFill(
+      t,
+      { ...r, lastQty },
+      addTimes(t.venueNotional, px, BigInt(lastQty)),
+      o.status === 'filled'
+    );
   }
 
   /** Fills a snapshot shows beyond those reported. */
@@ -1079,18 +1172,126 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       cumQty: t.venueCum,
       notional: t.venueNotional
     });
-    if (r) this.#addFill(t, r, filledNotional(o, t.inst));
+    if (r) this.#addFill(t, r, filledNotional(o, t.inst), o.status === 'filled');
   }
 
-  /** Report fill `r`; `notional` is Σ price × lots of the order's fills with it, at the venue's own prices. */
-  #addFill(t: Tracked, r: ExecutionReport, notional: Decimal): void {
+  /**
+   * Report fill `r`; `notional` is Σ price × lots of the order's fills with it, at the venue's own prices. The
+   * order is done once its chain has filled its quantity, or when the venue says it is `filled` (`venueDone`).
+   * A fill of an order already replaced (it landed before the replace took effect, and is seen only now) also
+   * counts for the orders that replaced it: they may now fill more than asked (see {@link #checkVenueTotal}).
+   */
+  #addFill(t: Tracked, r: ExecutionReport, notional: Decimal, venueDone: boolean): void {
     if (this.#seen.has(r.execId) || r.lastQty <= 0) return;
     t.venueCum += r.lastQty;
     t.venueNotional = notional;
     t.acked = true;
-    const full = cumOf(t) >= t.qty;
+    const later: Tracked[] = [];
+    for (let s = t.successor; s !== undefined; s = s.successor) {
+      s.base += r.lastQty;
+      later.push(s);
+    }
+    const cum = cumOf(t);
+    const full = cum >= t.qty || venueDone;
+    if (cum > t.qty && !t.final) {
+      this.#errors.next(
+        new TradestateError(
+          ErrorCode.OVERFILL,
+          `order ${t.clientOrderId} filled ${cum}, more than its quantity ${t.qty}: reported as the venue says`,
+          { clientOrderId: t.clientOrderId, venueOrderId: t.venueOrderId, qty: t.qty, cumQty: cum }
+        )
+      );
+    }
     if (full) this.#markFinal(t);
     this.#emitFor(t, this.#restate(t, r, full));
+    for (const s of later) this.#checkVenueTotal(s);
+  }
+
+  /** The venue's own quantity of `t`'s venue order, from an order object of it. */
+  #learnVenueQty(t: Tracked, o: AlpacaOrder): void {
+    if (o.client_order_id !== t.clientOrderId || o.qty === null || t.final) return;
+    let lots: number;
+    try {
+      lots = qtyToLots(t.inst, o.qty);
+    } catch {
+      return; // not on the lot: the report built from the same order says so
+    }
+    t.venueQty = lots;
+    this.#checkVenueTotal(t);
+  }
+
+  /**
+   * What the venue may fill over `t`'s chain (the earlier orders' fills + `t`'s own venue quantity) against
+   * `t`'s quantity: more means a fill the replace did not count (see "Replace and fills in flight" in the
+   * class doc): {@link ErrorCode.OVERFILL} on `errors$`, and `t` reported `restated` to that total.
+   */
+  #checkVenueTotal(t: Tracked): void {
+    const total = t.base + t.venueQty;
+    if (t.final || total <= t.qty) return;
+    const asked = t.qty;
+    t.qty = total;
+    this.#errors.next(
+      new TradestateError(
+        ErrorCode.OVERFILL,
+        `order ${t.clientOrderId}: the venue may fill ${total} in all (${t.base} filled before its replace ` +
+          `+ ${t.venueQty} of the replacing order), more than the ${asked} asked: a fill not yet seen when ` +
+          `the replace was sent is traded again; reported restated to ${total} (nothing is sent to correct ` +
+          `it: cancel or replace it)`,
+        {
+          clientOrderId: t.clientOrderId,
+          venueOrderId: t.venueOrderId,
+          asked,
+          venueTotal: total,
+          filledBefore: t.base,
+          venueQty: t.venueQty
+        }
+      )
+    );
+    this.#emitFor(
+      t,
+      this.#localFor(
+        t,
+        'restated',
+        `the venue may fill ${total}, ${total - asked} more than the ${asked} asked`
+      )
+    );
+  }
+
+  /**
+   * A `restated` trade update: the venue changed the order; its quantity is now what the venue says (the
+   * earlier orders' fills + its own `qty`), reported `restated` with the chain's cumQty / leavesQty.
+   */
+  #venueRestated(t: Tracked, o: AlpacaOrder, r: ExecutionReport): void {
+    this.#catchUp(t, o);
+    if (t.final) return;
+    if (o.client_order_id === t.clientOrderId && o.qty !== null) {
+      try {
+        t.venueQty = qtyToLots(t.inst, o.qty);
+        t.qty = t.base + t.venueQty;
+      } catch {
+        // not on the lot: the quantity stays as it was
+      }
+    }
+    this.#emitFor(t, this.#restate(t, r));
+  }
+
+  /** Unknown order statuses and trade events (taken as working / as a snapshot): said on `errors$`, once each. */
+  #noteUnknownNames(o: AlpacaOrder, event: string | undefined): void {
+    const say = (kind: 'status' | 'event', name: string, treated: string): void => {
+      const key = `${kind}:${name}`;
+      if (this.#unknownNames.has(key) || this.#unknownNames.size >= 64) return;
+      this.#unknownNames.add(key);
+      this.#errors.next(
+        new TradestateError(
+          ErrorCode.MESSAGE_INVALID,
+          `alpaca: order ${o.id} (${o.client_order_id}) has ${kind} "${name}", unknown to this gateway: ${treated}`,
+          { [kind]: name, orderId: o.id, clientOrderId: o.client_order_id, once: true }
+        )
+      );
+    };
+    if (!isKnownOrderStatus(o.status)) say('status', o.status, 'taken as working');
+    if (event !== undefined && !isKnownTradeEvent(event))
+      say('event', event, 'its order is reconciled as a snapshot');
   }
 
   /** A final report (canceled, expired, rejected), once. */

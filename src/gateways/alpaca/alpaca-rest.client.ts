@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ErrorCode, isTradestateError, TradestateError } from '../../core/errors.ts';
 import { isoFromNs, nsFromIso } from '../../core/nanos.ts';
 import {
@@ -19,6 +19,7 @@ import {
   alpacaOrderSchema,
   alpacaPositionSchema,
   alpacaReplaceRequestSchema,
+  alpacaTimestampSchema,
   parseAlpaca
 } from './alpaca-trading.codec.ts';
 
@@ -147,20 +148,64 @@ export class AlpacaRestClient {
     }
   }
 
-  /** GET /v2/orders with its filters. */
-  listOrders(q: AlpacaListOrdersQuery = {}): Promise<AlpacaOrder[]> {
+  /**
+   * GET /v2/orders with its filters. Without `onInvalid`, one order of the answer that is not what Alpaca
+   * documents fails the whole call (`TRD_ERR_MESSAGE_INVALID`); with it, each order is validated on its own:
+   * a bad one is left out and given to `onInvalid` (a `TRD_ERR_MESSAGE_INVALID` naming its index, and its id
+   * and client order id when readable, with the raw value), the others are returned.
+   */
+  async listOrders(q: AlpacaListOrdersQuery = {}, onInvalid?: OnInvalidOrder): Promise<AlpacaOrder[]> {
+    return (await this.#listRaw(q, onInvalid)).orders;
+  }
+
+  /** GET /v2/orders: the orders read, and the answer's raw list (invalid orders included). */
+  async #listRaw(
+    q: AlpacaListOrdersQuery,
+    onInvalid: OnInvalidOrder | undefined
+  ): Promise<{ orders: AlpacaOrder[]; raw: readonly unknown[] }> {
     const query = new URLSearchParams();
     for (const k of ['status', 'limit', 'after', 'until', 'direction', 'nested', 'side'] as const) {
       const v = q[k];
       if (v !== undefined) query.set(k, String(v));
     }
     if (q.symbols !== undefined) query.set('symbols', q.symbols.join(','));
-    return this.#call({
-      method: 'GET',
-      path: '/v2/orders',
-      query,
-      schema: alpacaOrderSchema.array()
+    if (onInvalid === undefined) {
+      const all = await this.#call({
+        method: 'GET',
+        path: '/v2/orders',
+        query,
+        schema: alpacaOrderSchema.array()
+      });
+      return { orders: all, raw: all };
+    }
+    // the page as a list of anything; each order validated on its own
+    const raw = await this.#call({ method: 'GET', path: '/v2/orders', query, schema: z.array(z.unknown()) });
+    const orders: AlpacaOrder[] = [];
+    raw.forEach((v, i) => {
+      const r = alpacaOrderSchema.safeParse(v);
+      if (r.success) {
+        orders.push(r.data);
+        return;
+      }
+      const o = isRecord(v) ? v : {};
+      const ids = {
+        index: i,
+        ...(typeof o['id'] === 'string' ? { orderId: o['id'] } : {}),
+        ...(typeof o['client_order_id'] === 'string' ? { clientOrderId: o['client_order_id'] } : {}),
+        ...(typeof o['status'] === 'string' ? { status: o['status'] } : {})
+      };
+      try {
+        parseAlpaca(alpacaOrderSchema, v, `GET /v2/orders answer, order ${i}`, ErrorCode.MESSAGE_INVALID, {
+          method: 'GET',
+          path: '/v2/orders',
+          ...ids
+        });
+      } catch (e) {
+        if (isTradestateError(e)) onInvalid(e, v);
+        else throw e;
+      }
     });
+    return { orders, raw };
   }
 
   /**
@@ -169,27 +214,40 @@ export class AlpacaRestClient {
    * starts 1 ns before the last order's `submitted_at`, so orders sharing it are not skipped (Alpaca's `after`
    * is exclusive). Returns how many orders were seen, and `stuckAt` (that `submitted_at`) when more than
    * `pageSize` open orders share one timestamp and the paging cannot get past them.
+   *
+   * Each order is validated on its own: one that is not what Alpaca documents does not fail its page (nor
+   * stop the paging); it is left out of `onPage`, given to `onInvalid` (a `TRD_ERR_MESSAGE_INVALID`, and the
+   * raw value) once per listing, and counted in `invalid`. Its timestamps still move the paging on when they
+   * are readable.
    */
   async forEachOpenOrderPage(
     pageSize: number,
-    onPage: (orders: AlpacaOrder[]) => Promise<void> | void
-  ): Promise<{ seen: number; stuckAt?: string }> {
+    onPage: (orders: AlpacaOrder[]) => Promise<void> | void,
+    onInvalid?: OnInvalidOrder
+  ): Promise<{ seen: number; invalid: number; stuckAt?: string }> {
     const seen = new Set<string>();
+    const bad = new Set<string>();
+    let invalid = 0;
     let after: string | undefined;
     for (;;) {
-      const page = await this.listOrders({
-        status: 'open',
-        direction: 'asc',
-        limit: pageSize,
-        ...(after === undefined ? {} : { after })
-      });
+      const { orders: page, raw } = await this.#listRaw(
+        { status: 'open', direction: 'asc', limit: pageSize, ...(after === undefined ? {} : { after }) },
+        (e, v) => {
+          // an order straddling two pages comes twice: said once
+          const key = isRecord(v) && typeof v['id'] === 'string' ? v['id'] : JSON.stringify(v);
+          if (bad.has(key)) return;
+          bad.add(key);
+          invalid++;
+          onInvalid?.(e, v);
+        }
+      );
       const fresh = page.filter((o) => !seen.has(o.id));
       for (const o of fresh) seen.add(o.id);
       if (fresh.length > 0) await onPage(fresh);
-      const last = page.at(-1);
-      if (page.length < pageSize || last === undefined) return { seen: seen.size };
-      const at = last.submitted_at ?? last.created_at;
-      if (fresh.length === 0) return { seen: seen.size, stuckAt: at };
+      if (raw.length < pageSize) return { seen: seen.size, invalid };
+      const at = lastTimestamp(raw);
+      if (at === undefined || fresh.length === 0)
+        return { seen: seen.size, invalid, stuckAt: at ?? '(no readable submitted_at)' };
       after = isoFromNs(nsFromIso(at) - 1n);
     }
   }
@@ -356,6 +414,26 @@ export class AlpacaRestClient {
       cause
     );
   }
+}
+
+/** What {@link AlpacaRestClient.listOrders} gives an order it could not read: the typed error and the raw value. */
+export type OnInvalidOrder = (error: TradestateError, raw: unknown) => void;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The `submitted_at` (else `created_at`) of the last order of a raw page that has a readable one. */
+function lastTimestamp(raw: readonly unknown[]): string | undefined {
+  for (let i = raw.length - 1; i >= 0; i--) {
+    const v = raw[i];
+    if (!isRecord(v)) continue;
+    for (const k of ['submitted_at', 'created_at']) {
+      const t = v[k];
+      if (typeof t === 'string' && alpacaTimestampSchema.safeParse(t).success) return t;
+    }
+  }
+  return undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -47,7 +47,11 @@ export const alpacaTimestampSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, 'an RFC-3339 timestamp');
 
-/** Order status (both the 2022 and the 2026 specs). */
+/**
+ * Order status: both the 2022 and the 2026 specs, and `held` (a bracket/OCO leg waiting for its parent to fill),
+ * which Alpaca sends although its order-status list leaves it out (alpaca-py's `OrderStatus.HELD`,
+ * alpaca/trading/enums.py).
+ */
 export const alpacaOrderStatusSchema = z.enum([
   'new',
   'partially_filled',
@@ -64,10 +68,25 @@ export const alpacaOrderStatusSchema = z.enum([
   'stopped',
   'rejected',
   'suspended',
-  'calculated'
+  'calculated',
+  'held'
 ]);
 /** An {@link alpacaOrderStatusSchema} value. */
 export type AlpacaOrderStatus = z.infer<typeof alpacaOrderStatusSchema>;
+
+const KNOWN_ORDER_STATUSES: ReadonlySet<string> = new Set(alpacaOrderStatusSchema.options);
+
+/** True for a status this codec knows ({@link alpacaOrderStatusSchema}); any other is taken as working. */
+export function isKnownOrderStatus(status: string): status is AlpacaOrderStatus {
+  return KNOWN_ORDER_STATUSES.has(status);
+}
+
+/**
+ * An order status or trade event name this codec does not know yet (Alpaca adds some without notice): a
+ * lower-case word, accepted so that one such order does not make a whole listing or stream frame unreadable.
+ * Unknown statuses are taken as working ({@link orderToReport}); unknown events as a snapshot of their order.
+ */
+const unknownNameSchema = z.string().regex(/^[a-z][a-z_]*$/, 'a lower-case status or event name');
 
 /** Order types Alpaca takes. */
 export const alpacaOrderTypeSchema = z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']);
@@ -79,7 +98,7 @@ export const alpacaSideSchema = z.enum(['buy', 'sell']);
 /** An {@link alpacaSideSchema} value. */
 export type AlpacaSide = z.infer<typeof alpacaSideSchema>;
 
-/** Time in force (crypto takes only gtc and ioc). */
+/** Time in force (crypto takes only gtc and ioc: see {@link cryptoOrderProblem}). */
 export const alpacaTimeInForceSchema = z.enum(['day', 'gtc', 'opg', 'cls', 'ioc', 'fok']);
 /** An {@link alpacaTimeInForceSchema} value. */
 export type AlpacaTimeInForce = z.infer<typeof alpacaTimeInForceSchema>;
@@ -139,7 +158,8 @@ export const alpacaOrderSchema = z.looseObject({
   time_in_force: alpacaTimeInForceSchema,
   limit_price: dec.nullable(),
   stop_price: dec.nullable(),
-  status: alpacaOrderStatusSchema,
+  /** A known status, or an unknown one (taken as working, see {@link isKnownOrderStatus}). */
+  status: z.union([alpacaOrderStatusSchema, unknownNameSchema]),
   extended_hours: z.boolean(),
   get legs(): z.ZodNullable<z.ZodArray<typeof alpacaOrderSchema>> {
     return z.array(alpacaOrderSchema).nullable();
@@ -166,13 +186,33 @@ const legRequestSchema = z.looseObject({
   position_intent: alpacaPositionIntentSchema.optional()
 });
 
+/** True for an Alpaca crypto symbol: a pair such as `BTC/USD` (equities have no `/`). */
+export function isCryptoSymbol(symbol: string): boolean {
+  return symbol.includes('/');
+}
+
+/**
+ * Why Alpaca refuses an order of `type` and `tif` for `symbol` because it is crypto, or `undefined`: crypto
+ * orders take only the times in force `gtc` and `ioc` and only the types `market`, `limit` and `stop_limit`
+ * (https://alpaca.markets/docs/crypto/orders/: "Market, Limit and Stop Limit orders are supported while the
+ * supported time_in_force values are gtc, and ioc"; alpaca-py's `TimeInForce` and `OrderType` docs agree).
+ */
+export function cryptoOrderProblem(symbol: string, type: string, tif: string): string | undefined {
+  if (!isCryptoSymbol(symbol)) return undefined;
+  if (tif !== 'gtc' && tif !== 'ioc') return `crypto orders take time_in_force gtc or ioc, not ${tif}`;
+  if (type !== 'market' && type !== 'limit' && type !== 'stop_limit')
+    return `crypto orders take type market, limit or stop_limit, not ${type}`;
+  return undefined;
+}
+
 /**
  * The body of POST /v2/orders, with the cross-field rules Alpaca enforces (a 422 otherwise): exactly one of
  * qty and notional; notional only for market day orders; limit (and stop_limit) need `limit_price`, stop
  * (and stop_limit) need `stop_price`, trailing_stop exactly one of `trail_price` / `trail_percent`, and no
  * order type takes a price it does not use; extended hours only for limit day orders; symbol and side
  * except for multi-leg orders, which need legs; bracket and oco need take_profit and stop_loss, oto one of
- * them. Unknown fields are refused.
+ * them; a crypto symbol only with gtc/ioc and market/limit/stop_limit ({@link cryptoOrderProblem}). Unknown
+ * fields are refused.
  */
 export const alpacaOrderRequestSchema = z
   .strictObject({
@@ -205,7 +245,9 @@ export const alpacaOrderRequestSchema = z
       ctx.addIssue({ code: 'custom', path: [path], message });
     };
     if ((r.qty === undefined) === (r.notional === undefined)) issue('qty', 'exactly one of qty and notional');
-    if (r.notional !== undefined && (r.type !== 'market' || r.time_in_force !== 'day'))
+    // crypto takes notional orders too, with its own times in force (gtc, ioc)
+    const dayOnly = r.symbol === undefined || !isCryptoSymbol(r.symbol);
+    if (r.notional !== undefined && (r.type !== 'market' || (dayOnly && r.time_in_force !== 'day')))
       issue('notional', 'notional only for market day orders');
     const usesLimit = r.type === 'limit' || r.type === 'stop_limit';
     const usesStop = r.type === 'stop' || r.type === 'stop_limit';
@@ -243,6 +285,8 @@ export const alpacaOrderRequestSchema = z
       issue('take_profit', `${r.order_class} order needs take_profit and stop_loss`);
     if (r.order_class === 'oto' && r.take_profit === undefined && r.stop_loss === undefined)
       issue('take_profit', 'oto order needs take_profit or stop_loss');
+    const crypto = r.symbol === undefined ? undefined : cryptoOrderProblem(r.symbol, r.type, r.time_in_force);
+    if (crypto !== undefined) issue(crypto.includes('time_in_force') ? 'time_in_force' : 'type', crypto);
   });
 /** A decoded {@link alpacaOrderRequestSchema}. */
 export type AlpacaOrderRequest = z.infer<typeof alpacaOrderRequestSchema>;
@@ -392,7 +436,10 @@ export type AlpacaCancelAllResult = z.infer<typeof alpacaCancelAllResultSchema>;
 
 // ── trade_updates stream ─────────────────────────────────────────────────────────────────────────────
 
-/** Events of the `trade_updates` stream (documented common and less common ones, plus `accepted`). */
+/**
+ * Events of the `trade_updates` stream: the documented common and less common ones, plus `accepted` and
+ * `restated` (alpaca-py's `TradeEvent`, alpaca/trading/enums.py).
+ */
 export const alpacaTradeEventSchema = z.enum([
   'new',
   'accepted',
@@ -410,19 +457,28 @@ export const alpacaTradeEventSchema = z.enum([
   'calculated',
   'suspended',
   'order_replace_rejected',
-  'order_cancel_rejected'
+  'order_cancel_rejected',
+  'restated'
 ]);
 /** An {@link alpacaTradeEventSchema} value. */
 export type AlpacaTradeEvent = z.infer<typeof alpacaTradeEventSchema>;
 
+const KNOWN_TRADE_EVENTS: ReadonlySet<string> = new Set(alpacaTradeEventSchema.options);
+
+/** True for a trade event this codec knows ({@link alpacaTradeEventSchema}). */
+export function isKnownTradeEvent(event: string): event is AlpacaTradeEvent {
+  return KNOWN_TRADE_EVENTS.has(event);
+}
+
 /**
  * The `data` of a `trade_updates` message: the event, the order as it is after the event, and per event
  * extras. `fill` / `partial_fill` carry this execution's `qty` and `price` (both required here),
- * `position_qty`, `timestamp` and (newer servers) `execution_id`.
+ * `position_qty`, `timestamp` and (newer servers) `execution_id`. An event name this codec does not know is
+ * accepted (its order is still news, see {@link isKnownTradeEvent}).
  */
 export const alpacaTradeUpdateSchema = z
   .looseObject({
-    event: alpacaTradeEventSchema,
+    event: z.union([alpacaTradeEventSchema, unknownNameSchema]),
     order: alpacaOrderSchema,
     timestamp: ts.optional(),
     price: dec.optional(),
@@ -548,13 +604,17 @@ function checkInstrument(inst: Instrument, instrumentId: string, clientOrderId: 
  * A canonical {@link SubmitOrder} as the body of POST /v2/orders: ticks and lots become exact decimal
  * strings of the instrument's precision, `client_order_id` is the command's client order id. Refused with
  * `TRD_ERR_ORDER_INVALID`: good-till-date (Alpaca has none), a non-positive price, a price the order type
- * does not use (Alpaca would answer 422), an instrument that is not the command's.
+ * does not use (Alpaca would answer 422), a crypto order Alpaca would refuse ({@link cryptoOrderProblem}:
+ * day/fok, stop), an instrument that is not the command's.
  */
 export function encodeOrderRequest(cmd: SubmitOrder, inst: Instrument): AlpacaOrderRequest {
   const cid = cmd.clientOrderId;
   checkInstrument(inst, cmd.instrumentId, cid);
   const tif = TIF[cmd.tif];
   if (tif === undefined) throw refuse(`time in force ${cmd.tif}`, { tif: cmd.tif, clientOrderId: cid });
+  const crypto = cryptoOrderProblem(inst.symbol, cmd.orderType, tif);
+  if (crypto !== undefined)
+    throw refuse(crypto, { symbol: inst.symbol, orderType: cmd.orderType, tif, clientOrderId: cid });
   const usesLimit = cmd.orderType === 'limit' || cmd.orderType === 'stop_limit';
   const usesStop = cmd.orderType === 'stop' || cmd.orderType === 'stop_limit';
   if (usesLimit !== (cmd.limitPx !== undefined))
@@ -827,7 +887,8 @@ export function replacedOrderReport(
 
 /**
  * A trade update as a canonical execution report, or `null` for events that change nothing canonical
- * (pending_new, pending_cancel, pending_replace, stopped, calculated, suspended).
+ * (pending_new, pending_cancel, pending_replace, stopped, calculated, suspended) and for events this codec
+ * does not know (the gateway reconciles their order as a snapshot).
  *
  * new / accepted → accepted; fill / partial_fill → fill with lastQty/lastPx from the event's qty/price and
  * cumQty/leavesQty from the order (a price finer than the tick, e.g. a sub-penny price improvement, is
@@ -836,7 +897,8 @@ export function replacedOrderReport(
  * expired → expired; rejected → rejected; replaced → replaced (client ids resolved by `links`, see
  * {@link ReplaceLinks});
  * order_cancel_rejected → cancel_rejected; order_replace_rejected → replace_rejected (for the new client
- * order id when `links` knows it, with the old one as origClientOrderId).
+ * order id when `links` knows it, with the old one as origClientOrderId); restated → restated (cumQty +
+ * leavesQty = the order's qty as the venue now has it).
  *
  * The exec id is the event's `execution_id` when present, else `order id:event:filled_qty:time`
  * (deterministic, so a replayed event keeps its id). tsEvent is the event's timestamp, else the order's
@@ -892,6 +954,9 @@ export function tradeUpdateToReport(
       return replacedOrderReport(o, inst, venue, tsInit, links, { execId, tsEvent });
     case 'order_cancel_rejected':
       return statusReport(o, inst, venue, tsInit, shape('cancel_rejected', false, 'order_cancel_rejected'));
+    case 'restated':
+      // the venue changed the order (alpaca-py's TradeEvent.RESTATED): its size is now the order's qty
+      return statusReport(o, inst, venue, tsInit, shape('restated', false));
     case 'order_replace_rejected': {
       const newId = links?.pendingReplacementOf?.(o.client_order_id);
       const r = statusReport(
@@ -922,8 +987,14 @@ const SNAPSHOT_EXEC: Partial<Record<AlpacaOrderStatus, { execType: ExecType; rea
   canceled: { execType: 'canceled' },
   done_for_day: { execType: 'accepted' }, // still working: it trades again next trading day
   expired: { execType: 'expired' },
-  rejected: { execType: 'rejected' }
+  rejected: { execType: 'rejected' },
+  held: { execType: 'accepted' } // a bracket/OCO leg waiting for its parent: working, not yet routed
 };
+
+/** How a snapshot of `status` is reported; a status this codec does not know is taken as working. */
+function snapshotExec(status: string): { execType: ExecType; reason?: string } | undefined {
+  return isKnownOrderStatus(status) ? SNAPSHOT_EXEC[status] : { execType: 'accepted' };
+}
 
 /**
  * The exec id of an order's acceptance, the same whichever answer reports it first (the stream's `new`, the
@@ -937,7 +1008,9 @@ function acceptedExecId(o: AlpacaOrder): string {
  * An order snapshot (a REST answer, for reconciliation) as the canonical report of its state, or `null`
  * while it is `pending_new`. Live orders (and filled ones) are `accepted` with the order's cumQty and
  * leavesQty: a snapshot carries no executions, see {@link missedFillReport} for fills it reveals.
- * done_for_day is working (it trades again the next trading day); canceled → canceled, expired → expired,
+ * done_for_day and held are working (it trades again the next trading day; a bracket leg waits for its
+ * parent), and so is a status this codec does not know ({@link isKnownOrderStatus}; the gateway says so on
+ * `errors$`); canceled → canceled, expired → expired,
  * rejected → rejected, replaced → replaced (as in
  * {@link tradeUpdateToReport}). The exec id is `order id:status:filled_qty:updated_at` (an acceptance's is
  * `order id:accepted`, whichever path reports it).
@@ -952,7 +1025,7 @@ export function orderToReport(
   const tsEvent = orderTime(o);
   const execId = alpacaExecId([o.id, o.status, o.filled_qty, o.updated_at ?? o.created_at]);
   if (o.status === 'replaced') return replacedOrderReport(o, inst, venue, tsInit, links, { execId, tsEvent });
-  const m = SNAPSHOT_EXEC[o.status];
+  const m = snapshotExec(o.status);
   if (m === undefined) return null;
   return statusReport(o, inst, venue, tsInit, {
     execType: m.execType,

@@ -7,7 +7,14 @@ import {
 } from 'node:http';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode } from '../../core/errors.ts';
-import { type Instrument, type Money, notional, priceToTicks, qtyToLots } from '../../core/instrument.ts';
+import {
+  type Instrument,
+  lotsToQty,
+  type Money,
+  notional,
+  priceToTicks,
+  qtyToLots
+} from '../../core/instrument.ts';
 import { type Nanos, nsFromIso } from '../../core/nanos.ts';
 import { Rng } from '../../core/rng.ts';
 import { alpacaStreamActionSchema } from '../../gateways/alpaca/alpaca-trading.codec.ts';
@@ -26,6 +33,7 @@ import {
   type AlpacaOrderRecord,
   alpacaCodeOfStatus,
   applyReport,
+  assetClassOf,
   decodeOrderRequest,
   decodeReplaceRequest,
   encodeAccount,
@@ -117,6 +125,11 @@ interface StreamClient {
 }
 
 const STRATEGY_ID = 'alpaca';
+/**
+ * Equity below which an account may not sell short (docs.alpaca.markets "Margin and Short Selling": "In order
+ * to trade on margin or sell short, you must have $2,000 or more account equity").
+ */
+const SHORTING_MIN_EQUITY = moneyFromFix('2000');
 const MAX_BODY = 1 << 20;
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -144,19 +157,36 @@ function timeParam(name: string, v: string): Nanos {
  * - An order is answered as received (`accepted`); what the emulator then does arrives as trade updates (`new`,
  *   `partial_fill`, `fill`, …) and in the REST state. A replace (PATCH) answers the NEW order (new id, `replaces`
  *   the old one, nothing filled, `qty` = what it is to trade, default the old order's `qty`); the old order gets
- *   `replaced` (with `replaced_by`), the new one `new`. A replace refused by the emulator (the order filled
- *   first) gives `order_replace_rejected` on the old order and `rejected` on the new one; a late cancel gives
- *   `order_cancel_rejected`. A PATCH cannot change `time_in_force`. Alpaca's `{code, message}` errors: 400
- *   malformed JSON, 422 invalid or unsupported input, duplicate `client_order_id`, order not cancelable or not
- *   replaceable, 404 unknown order, 403 insufficient buying power.
+ *   `replaced` (with `replaced_by`), the new one `new`. As at Alpaca, the replacing order trades its own `qty`
+ *   in full whatever the old order filled before the PATCH (PATCH /v2/orders/{order_id}: "Each parameter
+ *   overrides the corresponding attribute of the existing order"; a price-only replace of a partially filled
+ *   order keeps the original qty, Alpaca-API issue #165). Fills of the old order that land after the PATCH,
+ *   before the replace takes effect (emulator latency), are taken off the replacing order's `qty` (the
+ *   emulator keeps the chain's total); Alpaca does not document that window. A replace refused by the emulator
+ *   (the order filled first) gives `order_replace_rejected` on the old order and `rejected` on the new one
+ *   (as Alpaca documents); a late cancel gives `order_cancel_rejected`. A DELETE of an order in
+ *   `pending_replace` is refused (422), as Alpaca refuses it. A PATCH cannot change `time_in_force`. Crypto
+ *   orders take only gtc/ioc and market/limit/stop_limit (422 otherwise). Alpaca's `{code, message}` errors:
+ *   400 malformed JSON, 422 invalid or unsupported input, duplicate `client_order_id`, order not cancelable or
+ *   not replaceable, 404 unknown order, 403 insufficient buying power or a short sale not allowed.
  * - Market data comes from {@link quote} and {@link trade}; reports due later (emulator latency) are delivered
  *   on a timer of the injected clock.
  * - Drills: {@link dropStreamClients}, {@link pauseStream}/{@link resumeStream}, {@link failNext}, {@link hangNext}
  *   (with `process: 'later'`, the request is acted on only at {@link releaseHeld}).
  *
- * Accounting: a cash account (multiplier 1) from the emulator's fills, marked at the last print or own fill.
- * A buy whose estimated cost (limit, stop or last ask × qty) exceeds the buying power (cash less open buys) is
- * refused with 403, as Alpaca does.
+ * Accounting: an Alpaca margin account set to `max_margin_multiplier` 1 (shorting enabled from $2,000 of
+ * equity), from the emulator's fills, marked at the last print or own fill. Buying power is 1× with 100 %
+ * initial margin on longs and shorts: equity − long market value − |short market value| (just cash for a
+ * long-only account; short-sale proceeds add nothing), less what open orders reserve. As Alpaca does
+ * (https://docs.alpaca.markets/docs/orders-at-alpaca, "Buying Power"), only the part of an order that opens
+ * or adds to a position is checked and reserves buying power ("sell long and buy to cover orders do not
+ * replenish your available buying power until they have executed"): a buy at its limit, stop or the last
+ * ask × qty, a short sale at max(limit, 3 % above the last ask) × qty. One beyond the buying power is refused
+ * with 403 `insufficient buying power`; a short sale below $2,000 of equity with 403 `account is not allowed to
+ * short`, and any short sale of crypto (Alpaca has no crypto margin) with 403 `insufficient balance`. A PATCH
+ * is checked the same way: while a replace is pending the larger of the two orders' reservations counts
+ * (Alpaca's PATCH /v2/orders/{order_id} docs), so a replacement is refused when it needs more than the old
+ * order's reservation plus the buying power left.
  */
 export class AlpacaLocalVenue {
   /** The emulator underneath (fills, latency, queue position). */
@@ -180,6 +210,8 @@ export class AlpacaLocalVenue {
   /** Orders in creation order (ties of `submitted_at` keep it). */
   readonly #orderList: AlpacaOrderRecord[] = [];
   readonly #lastAsk = new Map<string, number>();
+  /** Lots of each order that opened or added to a position when it was accepted (what is checked and reserved). */
+  readonly #opening = new WeakMap<AlpacaOrderRecord, number>();
   readonly #clients = new Set<StreamClient>();
   readonly #hung = new Set<ServerResponse>();
   /** Requests of faults with `process: 'later'`, not acted on yet ({@link releaseHeld}). */
@@ -576,7 +608,8 @@ export class AlpacaLocalVenue {
     });
     this.#uniqueClientId(cmd.clientOrderId);
     const inst = this.instruments.byId(cmd.instrumentId);
-    if (cmd.side === 'buy') this.#checkBuyingPower(inst, cmd.qty, cmd.limitPx ?? cmd.stopPx);
+    const opening = this.#openingLots(inst, cmd.side, cmd.qty, undefined);
+    this.#checkOpening(inst, cmd.side, cmd.qty, opening, cmd.limitPx, cmd.stopPx, 0n);
     const rec = newOrderRecord(
       {
         id: uuidFromRng(this.#ids),
@@ -595,6 +628,7 @@ export class AlpacaLocalVenue {
       now
     );
     this.#register(rec);
+    this.#opening.set(rec, opening);
     const answer = encodeOrder(rec);
     this.emulator.submit(cmd, now);
     this.#reports.pump();
@@ -619,9 +653,21 @@ export class AlpacaLocalVenue {
     };
   }
 
+  /**
+   * DELETE of one order: 204, the cancel is on its way. 422 when it is no longer open, already being canceled,
+   * or being replaced: "pending_replace: The order is waiting to be replaced by another order. The order will
+   * reject cancel request while in this state." (the `status` description of Alpaca's Order entity,
+   * trading OpenAPI spec).
+   */
   #cancel(rec: AlpacaOrderRecord): Reply {
     if (!isOpenStatus(rec.status) || rec.status === 'pending_cancel') {
       throw unprocessable(`order is already in "${rec.status}" state`, ErrorCode.INVALID_TRANSITION);
+    }
+    if (rec.status === 'pending_replace') {
+      throw unprocessable(
+        'order is in "pending_replace" state and cannot be canceled until the replace is done',
+        ErrorCode.INVALID_TRANSITION
+      );
     }
     const now = this.#clock.now();
     rec.status = 'pending_cancel';
@@ -632,9 +678,16 @@ export class AlpacaLocalVenue {
 
   #cancelAll(): Reply {
     const now = this.#clock.now();
-    const out: { id: string; status: number }[] = [];
+    const out: { id: string; status: number; body?: unknown }[] = [];
     for (const rec of this.#orderList) {
       if (!isOpenStatus(rec.status) || rec.status === 'pending_cancel') continue;
+      if (rec.status === 'pending_replace') {
+        // refused as a DELETE of it is (see #cancel); its replacing order is canceled in its own right
+        const message =
+          'order is in "pending_replace" state and cannot be canceled until the replace is done';
+        out.push({ id: rec.id, status: 422, body: { code: ALPACA_ERROR_CODE.UNPROCESSABLE, message } });
+        continue;
+      }
       rec.status = 'pending_cancel';
       this.emulator.cancel(this.#cancelCommand(rec, now), now);
       out.push({ id: rec.id, status: 200 });
@@ -659,6 +712,12 @@ export class AlpacaLocalVenue {
       }
     );
     this.#uniqueClientId(cmd.newClientOrderId);
+    const own = cmd.qty! - chainFilled;
+    const limitPx = cmd.limitPx ?? old.limitPx;
+    const stopPx = cmd.stopPx ?? old.stopPx;
+    // checked as a new order would be, the old order's reservation given back (the larger of the two counts)
+    const opening = this.#openingLots(old.inst, old.side, own, old);
+    this.#checkOpening(old.inst, old.side, own, opening, limitPx, stopPx, this.#reservation(old));
     const next = newOrderRecord(
       {
         id: uuidFromRng(this.#ids),
@@ -668,15 +727,16 @@ export class AlpacaLocalVenue {
         type: old.type,
         tif: old.tif,
         extendedHours: old.extendedHours,
-        qty: cmd.qty! - chainFilled,
-        limitPx: cmd.limitPx ?? old.limitPx,
-        stopPx: cmd.stopPx ?? old.stopPx,
+        qty: own,
+        limitPx,
+        stopPx,
         priorFilled: chainFilled,
         replaces: old.id
       },
       now
     );
     this.#register(next);
+    this.#opening.set(next, opening);
     old.status = 'pending_replace';
     const answer = encodeOrder(next);
     this.emulator.replace(cmd, now);
@@ -724,6 +784,13 @@ export class AlpacaLocalVenue {
     if (!rec) return;
     switch (r.execType) {
       case 'replaced': {
+        // lots the old order filled between the PATCH and the replace taking effect (emulator latency): the
+        // emulator keeps the chain's total, so the replacing order trades that much less; its record says so
+        const late = r.cumQty - rec.priorFilled;
+        if (late > 0) {
+          rec.priorFilled += late;
+          rec.qty -= late;
+        }
         const old = this.#byClientId.get(r.origClientOrderId ?? '');
         if (old) {
           old.replacedBy = rec.id;
@@ -778,28 +845,124 @@ export class AlpacaLocalVenue {
     return this.#lastAsk.get(inst.id) ?? this.#portfolio.position(inst.id)?.lastPx;
   }
 
+  /**
+   * Lots of an order of `side` for `lots` that would open or add to a position: beyond what closes the current
+   * position, less what other open orders (not `except`) already commit to closing it.
+   */
+  #openingLots(
+    inst: Instrument,
+    side: 'buy' | 'sell',
+    lots: number,
+    except: AlpacaOrderRecord | undefined
+  ): number {
+    const pos = this.#portfolio.position(inst.id)?.qty ?? 0;
+    const closable = side === 'buy' ? -pos : pos;
+    if (closable <= 0) return lots;
+    let committed = 0;
+    for (const r of this.#orderList) {
+      if (r === except || r.inst.id !== inst.id || r.side !== side || !isOpenStatus(r.status)) continue;
+      committed += r.qty - r.filled;
+    }
+    return Math.max(0, lots - Math.max(0, closable - committed));
+  }
+
+  /**
+   * What `lots` opening lots of an order are valued at (Alpaca's "Buying Power" rules): a buy at its limit,
+   * else its stop, else the last ask; a short sale at max(limit, 3 % above the last ask) (a market or stop
+   * short: 3 % above the ask). `undefined` when there is no price to value it with.
+   */
+  #orderValue(
+    inst: Instrument,
+    side: 'buy' | 'sell',
+    lots: number,
+    limitPx: number | undefined,
+    stopPx: number | undefined
+  ): Money | undefined {
+    const ref = this.#refPx(inst);
+    if (side === 'buy') {
+      const px = limitPx ?? stopPx ?? ref;
+      return px === undefined ? undefined : notional(inst, px, lots);
+    }
+    const padded = ref === undefined ? undefined : (notional(inst, ref, lots) * 103n + 99n) / 100n; // rounded up
+    const limit = limitPx === undefined ? undefined : notional(inst, limitPx, lots);
+    if (padded === undefined) return limit;
+    return limit !== undefined && limit > padded ? limit : padded;
+  }
+
+  /** What an open order reserves: its opening lots still to trade (they trade after the closing ones). */
+  #reservation(r: AlpacaOrderRecord): Money {
+    const left = Math.min(this.#opening.get(r) ?? 0, r.qty - r.filled);
+    if (left <= 0) return 0n;
+    return this.#orderValue(r.inst, r.side, left, r.limitPx, r.stopPx) ?? 0n;
+  }
+
+  /** Equity − long market value − |short market value| (1×, 100 % initial margin), and the equity. */
+  #marginFree(): { free: Money; equity: Money } {
+    let long = 0n;
+    let short = 0n;
+    for (const [inst, p] of this.#positions()) {
+      const mv = marketValueOf(inst, p);
+      if (p.qty > 0) long += mv;
+      else short -= mv;
+    }
+    const equity = this.#portfolio.cash + long - short;
+    return { free: equity - long - short, equity };
+  }
+
+  /**
+   * Buying power (see the class doc): the margin left less the open orders' reservations; while a replace is
+   * pending only the larger of the two orders' reservations counts.
+   */
   #buyingPower(): Money {
     let reserved = 0n;
     for (const r of this.#orderList) {
-      if (r.side !== 'buy' || !isOpenStatus(r.status)) continue;
-      const px = r.limitPx ?? r.stopPx ?? this.#refPx(r.inst);
-      if (px !== undefined) reserved += notional(r.inst, px, r.qty - r.filled);
+      if (!isOpenStatus(r.status)) continue;
+      const mine = this.#reservation(r);
+      reserved += mine;
+      const old = r.replaces === undefined ? undefined : this.#orders.get(r.replaces);
+      if (old !== undefined && isOpenStatus(old.status)) {
+        const theirs = this.#reservation(old);
+        reserved -= mine < theirs ? mine : theirs; // both counted above: keep the larger
+      }
     }
-    const bp = this.#portfolio.cash - reserved;
+    const bp = this.#marginFree().free - reserved;
     return bp > 0n ? bp : 0n;
   }
 
-  #checkBuyingPower(inst: Instrument, lots: number, px: number | undefined): void {
-    const p = px ?? this.#refPx(inst);
-    if (p === undefined) return;
-    if (notional(inst, p, lots) > this.#buyingPower()) {
-      throw new AlpacaApiError(
-        403,
-        ALPACA_ERROR_CODE.FORBIDDEN,
-        ErrorCode.RISK_MAX_NOTIONAL,
-        'insufficient buying power'
-      );
+  /**
+   * Refuse (403, as Alpaca does) an order whose `opening` lots need more than the buying power (plus `credit`,
+   * the reservation of the order it replaces), or a short sale the account may not make.
+   */
+  #checkOpening(
+    inst: Instrument,
+    side: 'buy' | 'sell',
+    lots: number,
+    opening: number,
+    limitPx: number | undefined,
+    stopPx: number | undefined,
+    credit: Money
+  ): void {
+    if (opening <= 0) return;
+    const forbidden = (message: string, code: ErrorCode): never => {
+      throw new AlpacaApiError(403, ALPACA_ERROR_CODE.FORBIDDEN, code, message);
+    };
+    if (side === 'sell') {
+      if (assetClassOf(inst) === 'crypto') {
+        // no crypto margin: a sale only of what is held and not already being sold
+        const asset = inst.symbol.split('/')[0];
+        const qty = (n: number): string => trimZeros(lotsToQty(inst, n));
+        forbidden(
+          `insufficient balance for ${asset} (requested: ${qty(lots)}, available: ${qty(lots - opening)})`,
+          ErrorCode.RISK_REJECTED
+        );
+      }
+      if (this.#marginFree().equity < SHORTING_MIN_EQUITY)
+        forbidden('account is not allowed to short', ErrorCode.RISK_REJECTED);
     }
+    const value = this.#orderValue(inst, side, opening, limitPx, stopPx);
+    if (value === undefined) return;
+    if (value > this.#buyingPower() + credit)
+      forbidden('insufficient buying power', ErrorCode.RISK_MAX_NOTIONAL);
   }
 
   #account(): unknown {
@@ -810,6 +973,7 @@ export class AlpacaLocalVenue {
       if (p.qty > 0) long += mv;
       else short += mv;
     }
+    const equity = this.#portfolio.cash + long + short;
     return encodeAccount({
       id: this.#accountId,
       accountNumber: this.#accountNumber,
@@ -818,7 +982,8 @@ export class AlpacaLocalVenue {
       longMarketValue: long,
       shortMarketValue: short,
       lastEquity: this.#portfolio.startCash,
-      buyingPower: this.#buyingPower()
+      buyingPower: this.#buyingPower(),
+      shortingEnabled: equity >= SHORTING_MIN_EQUITY
     });
   }
 
@@ -886,6 +1051,11 @@ function parseJson(body: Buffer): unknown {
   } catch {
     throw malformedBody();
   }
+}
+
+/** A decimal without trailing fraction zeros (`0.0300` → `0.03`, `2.0` → `2`). */
+function trimZeros(s: string): string {
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
 /** A percent-decoded path segment; bad escapes are a 422, never a crash. */

@@ -425,15 +425,18 @@ export interface AlpacaOrderRecord {
   readonly type: OrderType;
   readonly tif: LocalTimeInForce;
   readonly extendedHours: boolean;
-  /** Ordered quantity, lots. */
-  readonly qty: number;
+  /**
+   * Ordered quantity, lots. A replacing order's is reduced by what the replaced order filled after the PATCH
+   * and before the replace took effect (see `AlpacaLocalVenue`'s PATCH).
+   */
+  qty: number;
   readonly limitPx: number | undefined;
   readonly stopPx: number | undefined;
   status: AlpacaOrderStatus;
   /** Lots filled on this order. */
   filled: number;
   /** Lots filled by the orders this one replaced (the emulator counts the chain as one order). */
-  readonly priorFilled: number;
+  priorFilled: number;
   /** Σ fill ticks × fill lots of this order, for its average price. */
   filledTickLots: bigint;
   readonly createdAt: Nanos;
@@ -694,11 +697,13 @@ export interface AccountFigures {
   /** Equity at the start (Alpaca: at the previous close). */
   readonly lastEquity: Money;
   readonly buyingPower: Money;
+  /** Whether the account may sell short (Alpaca: from $2,000 of equity). Default true. */
+  readonly shortingEnabled?: boolean;
 }
 
 /**
- * A paper cash account (multiplier 1, no margin, no day-trading buying power) as `GET /v2/account` shows it:
- * equity = cash + long market value + short market value.
+ * A paper margin account with `max_margin_multiplier` 1 (1× buying power, no day-trading buying power) as
+ * `GET /v2/account` shows it: equity = cash + long market value + short market value.
  */
 export function encodeAccount(a: AccountFigures): AlpacaAccount {
   const equity = moneyToFix(a.cash + a.longMarketValue + a.shortMarketValue);
@@ -721,7 +726,7 @@ export function encodeAccount(a: AccountFigures): AlpacaAccount {
     transfers_blocked: false,
     account_blocked: false,
     created_at: isoFromNs(a.createdAt),
-    shorting_enabled: true,
+    shorting_enabled: a.shortingEnabled ?? true,
     long_market_value: moneyToFix(a.longMarketValue),
     short_market_value: moneyToFix(a.shortMarketValue),
     equity,

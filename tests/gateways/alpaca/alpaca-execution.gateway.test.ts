@@ -463,6 +463,68 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     expect(types('o-23c')).toEqual([]);
   });
 
+  it('one unreadable open order does not stop the sweep: a `held` leg is left alone, the bad one said, ours reconciled from the listing', async () => {
+    // regression: the page failed as a whole (TRD_ERR_MESSAGE_INVALID) and nothing of it was swept
+    const { server, gw, errors, types, of } = await setup();
+    gw.submit(submit('o-30'));
+    await until(() => types('o-30').includes('accepted'));
+    const ours = server.byClientId('o-30')!;
+    // ours filled 4 meanwhile (missed by the stream); a bracket leg and a malformed order placed by hand
+    const filled = { ...ours, filled_qty: '4', filled_avg_price: '150', status: 'partially_filled' };
+    const leg = {
+      ...ours,
+      id: 'leg-30',
+      client_order_id: 'hand-leg',
+      order_class: 'bracket',
+      status: 'held'
+    };
+    const bad = { ...ours, id: 'bad-30', client_order_id: 'hand-bad', qty: 'ten' };
+    server.intercept = (r) =>
+      r.method === 'GET' && r.path === '/v2/orders' ? { status: 200, body: [filled, leg, bad] } : undefined;
+    const asked = server.requests.length;
+    await gw.reconcile();
+    expect(fills(of('o-30'))).toEqual([[4, 15_000, 4, 6]]);
+    expect(server.requests.slice(asked).filter((r) => r.path === '/v2/orders:by_client_order_id')).toEqual(
+      []
+    );
+    expect(errors.map((e) => [e.code, e.context['action'] ?? e.context['orderId']])).toEqual([
+      [ErrorCode.MESSAGE_INVALID, 'bad-30'], // said as its page is read
+      [ErrorCode.ORPHAN_ORDER, 'left_alone']
+    ]);
+    expect(errors[1]!.context).toMatchObject({ venueOrderId: 'leg-30', status: 'held' });
+  });
+
+  it('`restated` and events or statuses it does not know are not lost: restated, and the order reconciled as a snapshot', async () => {
+    // regression: such a frame failed to decode (TRD_ERR_WS_FRAME_INVALID) and its update was dropped
+    const { server, gw, errors, types, of } = await setup();
+    gw.submit(submit('o-31'));
+    await until(() => types('o-31').includes('accepted'));
+    const o = server.byClientId('o-31')!;
+    const t = '2026-01-05T15:00:01Z';
+    server.push({ event: 'restated', order: { ...o, qty: '8', updated_at: t }, timestamp: t });
+    await until(() => types('o-31').includes('restated'), 3000, 'restated');
+    expect(of('o-31').at(-1)).toMatchObject({ execType: 'restated', cumQty: 0, leavesQty: 8 });
+    // an event and a status no list has, on an order that filled 3 meanwhile
+    const later = {
+      ...o,
+      qty: '8',
+      filled_qty: '3',
+      filled_avg_price: '150',
+      status: 'thawing',
+      updated_at: t
+    };
+    server.push({ event: 'thawed', order: later, timestamp: t });
+    await until(() => types('o-31').includes('fill'), 3000, 'the fill it shows');
+    expect(fills(of('o-31'))).toEqual([[3, 15_000, 3, 5]]);
+    expect(errors.map((e) => [e.code, e.context['status'] ?? e.context['event']])).toEqual([
+      [ErrorCode.MESSAGE_INVALID, 'thawing'],
+      [ErrorCode.MESSAGE_INVALID, 'thawed']
+    ]);
+    server.push({ event: 'thawed', order: later, timestamp: t }); // said once per name
+    await new Promise((r) => setTimeout(r, 30));
+    expect(errors).toHaveLength(2);
+  });
+
   it('a replace whose answer is lost is confirmed from the venue', async () => {
     const { server, gw, types } = await setup();
     gw.submit(submit('o-13'));

@@ -27,13 +27,15 @@ describe('AlpacaExecutionGateway.query', () => {
     h.gw.replace(replaceCmd('rq-a', 'rq-b', { limitPx: 9_900 }));
     await h.until(() => h.types('rq-b').includes('replaced'), 'rq-b replaced');
     await h.settle();
+    // the replace read the order once, right before its PATCH (fills in flight, see the gateway's doc)
+    expect(h.seen('GET', GET_BY_CID)).toHaveLength(1);
     const replaced = h.of('rq-b')[0]!;
     h.gw.query('rq-b', AAPL.id);
     await h.until(() => h.of('rq-b').length === 2, 'the answer');
     await h.settle();
     expect(h.of('rq-b')[1]).toEqual(replaced);
     expect(replaced).toMatchObject({ execType: 'replaced', origClientOrderId: 'rq-a', leavesQty: 10 });
-    expect(h.seen('GET', GET_BY_CID)).toHaveLength(1);
+    expect(h.seen('GET', GET_BY_CID)).toHaveLength(2); // and the query once
     expect(h.errors).toEqual([]);
   });
 

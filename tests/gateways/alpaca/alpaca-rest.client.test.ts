@@ -218,6 +218,38 @@ describe('AlpacaRestClient against a loopback Alpaca', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('one open order it cannot read does not fail the listing: each is validated on its own, a `held` leg is read', async () => {
+    // regression: a bracket leg (`held`) or any one malformed order made the whole page TRD_ERR_MESSAGE_INVALID,
+    // and with it the orphan sweep and the stale-order recovery
+    const o = await client.submitOrder(limitBuy('c-l1'));
+    const leg = { ...o, id: 'leg-1', client_order_id: 'leg', order_class: 'bracket', status: 'held' };
+    const bad = { ...o, id: 'bad-1', client_order_id: 'bad', qty: 'ten' };
+    server.intercept = (r) =>
+      r.method === 'GET' && r.path === '/v2/orders' ? { status: 200, body: [o, leg, bad] } : undefined;
+    const pages: string[][] = [];
+    const invalid: [string, unknown, unknown, unknown][] = [];
+    const r = await client.forEachOpenOrderPage(
+      500,
+      (os) => void pages.push(os.map((x) => x.id)),
+      (e, raw) => invalid.push([e.code, e.context['orderId'], e.context['index'], raw])
+    );
+    expect(pages).toEqual([[o.id, 'leg-1']]);
+    expect(invalid).toEqual([[ErrorCode.MESSAGE_INVALID, 'bad-1', 2, bad]]);
+    expect(r).toEqual({ seen: 2, invalid: 1 });
+    // a bad order is said once per listing although paging may bring it twice (a full page, then the overlap)
+    const twice: unknown[] = [];
+    const r2 = await client.forEachOpenOrderPage(
+      3,
+      () => {},
+      (e) => twice.push(e.code)
+    );
+    expect(twice).toEqual([ErrorCode.MESSAGE_INVALID]);
+    expect(r2.stuckAt).toBeDefined(); // every order on one timestamp: the paging cannot get past them
+    // without onInvalid, listOrders stays strict
+    expect((await failure(client.listOrders({ status: 'open' }))).code).toBe(ErrorCode.MESSAGE_INVALID);
+    expect(await client.listOrders({ status: 'open' }, () => {})).toHaveLength(2);
+  });
+
   it('reads positions, account and clock as documented', async () => {
     server.intercept = (r) =>
       r.path === '/v2/positions'

@@ -44,6 +44,7 @@ import {
   documentedOrderStatuses,
   documentedTradeEvents,
   entityExample,
+  INSTRUMENTS,
   messageShapesFillExecPrefix,
   requestExamples,
   requestFieldExamples,
@@ -164,7 +165,10 @@ describe('documented wire examples (../shared/data/alpaca)', () => {
   });
 
   it('knows every documented order status and trade event', () => {
-    expect([...alpacaOrderStatusSchema.options].sort()).toEqual([...documentedOrderStatuses()].sort());
+    // and `held` (bracket/OCO legs), which Alpaca sends though its list leaves it out (alpaca-py's OrderStatus)
+    expect([...alpacaOrderStatusSchema.options].sort()).toEqual(
+      [...documentedOrderStatuses(), 'held'].sort()
+    );
     const events = documentedTradeEvents();
     expect(events.length).toBeGreaterThanOrEqual(16);
     for (const e of events) expect(alpacaTradeEventSchema.options).toContain(e);
@@ -707,5 +711,84 @@ describe('properties', () => {
         }
       )
     );
+  });
+});
+
+describe('what Alpaca sends or refuses beyond its documented lists', () => {
+  const ETH = INSTRUMENTS.bySymbol('ETH/USD');
+
+  it('a `held` bracket leg, and a status no list knows, decode and are taken as working', () => {
+    // regression: `held` (alpaca-py's OrderStatus.HELD) failed the order schema, and with it a whole listing
+    const held = alpacaOrderSchema.parse({ ...equityOrder(), order_class: 'bracket', status: 'held' });
+    expect(orderToReport(held, AAPL, VENUE, T0)).toMatchObject({ execType: 'accepted', leavesQty: 2 });
+    const novel = alpacaOrderSchema.parse({ ...equityOrder(), status: 'brand_new_state' });
+    expect(orderToReport(novel, AAPL, VENUE, T0)).toMatchObject({ execType: 'accepted', leavesQty: 2 });
+    // still a wire check: not any string
+    expect(alpacaOrderSchema.safeParse({ ...equityOrder(), status: 'Not A Status!' }).success).toBe(false);
+    // a trade update of a bracket parent whose legs are held decodes
+    const parent = { ...equityOrder(), order_class: 'bracket', legs: [{ ...equityOrder(), status: 'held' }] };
+    const frame = JSON.stringify({ stream: 'trade_updates', data: { event: 'new', order: parent } });
+    expect(decodeTradeStreamFrame(frame)?.stream).toBe('trade_updates');
+  });
+
+  it('`restated` (alpaca-py’s TradeEvent.RESTATED) → restated, its size the order’s; an unknown event decodes to nothing', () => {
+    const r = tradeUpdateToReport(
+      update(
+        'restated',
+        { qty: '8', filled_qty: '3', status: 'partially_filled' },
+        { timestamp: '2026-01-05T15:00:00Z' }
+      ),
+      AAPL,
+      VENUE,
+      T0
+    );
+    expect(r).toMatchObject({ execType: 'restated', cumQty: 3, leavesQty: 5, lastQty: 0 });
+    const later = alpacaTradeUpdateSchema.parse({ event: 'some_future_event', order: equityOrder() });
+    expect(tradeUpdateToReport(later, AAPL, VENUE, T0)).toBeNull();
+  });
+
+  it('crypto takes only gtc/ioc and market/limit/stop_limit: refused by the request schema and by the encoder', () => {
+    // regression: a day, fok or stop crypto order passed both and only the venue refused it
+    const body = {
+      symbol: 'ETH/USD',
+      side: 'buy',
+      qty: '1',
+      type: 'limit',
+      limit_price: '1',
+      time_in_force: 'gtc'
+    };
+    expect(alpacaOrderRequestSchema.safeParse(body).success).toBe(true);
+    expect(
+      alpacaOrderRequestSchema.safeParse({
+        ...body,
+        time_in_force: 'ioc',
+        type: 'market',
+        limit_price: undefined
+      }).success
+    ).toBe(true);
+    for (const [bad, path] of [
+      [{ time_in_force: 'day' }, 'time_in_force'],
+      [{ time_in_force: 'fok' }, 'time_in_force'],
+      [{ type: 'stop', limit_price: undefined, stop_price: '1' }, 'type']
+    ] as const) {
+      const r = alpacaOrderRequestSchema.safeParse({ ...body, ...bad });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.path[0])).toContain(path);
+    }
+    // crypto notional orders are gtc/ioc too
+    const notional = { symbol: 'ETH/USD', side: 'buy', notional: '10', type: 'market', time_in_force: 'gtc' };
+    expect(alpacaOrderRequestSchema.safeParse(notional).success).toBe(true);
+    const eth = (c: Partial<SubmitOrder>) => submit({ instrumentId: ETH.id, ...c });
+    expect(encodeOrderRequest(eth({ tif: 'ioc' }), ETH)).toMatchObject({
+      symbol: 'ETH/USD',
+      time_in_force: 'ioc'
+    });
+    expect(codeOf(() => encodeOrderRequest(eth({ tif: 'day' }), ETH))).toBe(ErrorCode.ORDER_INVALID);
+    expect(codeOf(() => encodeOrderRequest(eth({ tif: 'fok' }), ETH))).toBe(ErrorCode.ORDER_INVALID);
+    expect(
+      codeOf(() => encodeOrderRequest(eth({ orderType: 'stop', limitPx: undefined, stopPx: 100 }), ETH))
+    ).toBe(ErrorCode.ORDER_INVALID);
+    // equities keep every time in force
+    expect(encodeOrderRequest(submit({ tif: 'fok' }), AAPL).time_in_force).toBe('fok');
   });
 });

@@ -627,3 +627,152 @@ describe('AlpacaLocalVenue: failure drills and determinism', () => {
     ]);
   });
 });
+
+describe('AlpacaLocalVenue: buying power of replaces and short sales, crypto rules, pending_replace', () => {
+  const acct = async (v: AlpacaLocalVenue) => (await call(v, 'GET', '/v2/account')).json;
+  const at = (ms: number) => T0 + BigInt(ms) * MS;
+
+  it('a PATCH is checked against buying power; while it is pending the larger of the two orders counts', async () => {
+    // regression: a PATCH skipped the check (a 900 buy became 900 000 on a 10 000 account), and a pending
+    // replace reserved both orders
+    const { v, clock } = await venue({ initialCash: '10000', emulator: { latency: { networkMs: 50 } } });
+    v.quote('AAPL', '99.99', '100.01', '100', '100');
+    const o = await call(v, 'POST', '/v2/orders', orderBody({ type: 'limit', limit_price: '90' }));
+    clock.advanceTo(at(50));
+    v.flush(); // new: 10 × 90 reserved
+    expect((await acct(v)).buying_power).toBe('9100');
+    const big = await call(v, 'PATCH', `/v2/orders/${o.json.id}`, {
+      qty: '10000',
+      client_order_id: 'too-big'
+    });
+    expect(big).toEqual({ status: 403, json: { code: 40310000, message: 'insufficient buying power' } });
+    expect((await call(v, 'GET', `/v2/orders/${o.json.id}`)).json.status).toBe('new'); // untouched
+    expect((await call(v, 'GET', '/v2/orders:by_client_order_id?client_order_id=too-big')).status).toBe(404);
+    // a cheaper replacement: pending, only the larger reservation (900, not 900 + 800) counts
+    const lower = await call(v, 'PATCH', `/v2/orders/${o.json.id}`, { limit_price: '80' });
+    expect(lower.status).toBe(200);
+    expect((await call(v, 'GET', `/v2/orders/${o.json.id}`)).json.status).toBe('pending_replace');
+    expect((await acct(v)).buying_power).toBe('9100');
+    clock.advanceTo(at(100));
+    v.flush(); // replaced: 10 × 80
+    expect((await acct(v)).buying_power).toBe('9200');
+    // the replacement may use what it reserves plus what is left: 125 × 80 = 10 000, not 126
+    const over = await call(v, 'PATCH', `/v2/orders/${lower.json.id}`, { qty: '126' });
+    expect(over.status).toBe(403);
+    expect((await call(v, 'PATCH', `/v2/orders/${lower.json.id}`, { qty: '125' })).status).toBe(200);
+  });
+
+  it('short sales: checked at max(limit, 1.03 × ask) × qty, proceeds add no buying power, covering is not checked', async () => {
+    // regression: a 10 000 account sold 10 000 AAPL it did not hold, and then had 1 009 900 of buying power
+    const { v } = await venue({ initialCash: '10000' });
+    v.quote('AAPL', '99.99', '100.01', '100000', '100000');
+    const huge = await call(v, 'POST', '/v2/orders', orderBody({ side: 'sell', qty: '10000' }));
+    expect(huge).toEqual({ status: 403, json: { code: 40310000, message: 'insufficient buying power' } });
+    // 97 × 100.01 × 1.03 = 9 991.99 fits, 98 does not
+    expect((await call(v, 'POST', '/v2/orders', orderBody({ side: 'sell', qty: '98' }))).status).toBe(403);
+    const short = await call(v, 'POST', '/v2/orders', orderBody({ side: 'sell', qty: '97' }));
+    expect(short.status).toBe(200);
+    // filled at the bid: cash 10 000 + 97 × 99.99; equity 10 000; buying power = equity − |short|
+    expect(await acct(v)).toMatchObject({
+      cash: '19699.03',
+      short_market_value: '-9699.03',
+      equity: '10000',
+      buying_power: '300.97'
+    });
+    // a resting short reserves max(limit, 1.03 × ask) × qty: 2 × 200 = 400 > 300.97
+    const rest = orderBody({ side: 'sell', qty: '2', type: 'limit', limit_price: '200' });
+    expect((await call(v, 'POST', '/v2/orders', rest)).status).toBe(403);
+    // buying to cover is not an opening order: not checked although it costs more than the buying power
+    expect((await call(v, 'POST', '/v2/orders', orderBody({ side: 'buy', qty: '97' }))).status).toBe(200);
+    expect(await acct(v)).toMatchObject({ short_market_value: '0', buying_power: '9998.06' });
+  });
+
+  it('no short sale below $2 000 of equity, and none of crypto (Alpaca has no crypto margin)', async () => {
+    const { v } = await venue({ initialCash: '1500' });
+    v.quote('AAPL', '99.99', '100.01', '100', '100');
+    v.quote('BTC/USD', '60000.00', '60000.01', '1', '1');
+    expect((await acct(v)).shorting_enabled).toBe(false);
+    const s = await call(v, 'POST', '/v2/orders', orderBody({ side: 'sell', qty: '1' }));
+    expect(s).toEqual({ status: 403, json: { code: 40310000, message: 'account is not allowed to short' } });
+    const btc = { symbol: 'BTC/USD', time_in_force: 'gtc' };
+    expect((await call(v, 'POST', '/v2/orders', orderBody({ ...btc, qty: '0.02' }))).status).toBe(200);
+    const over = await call(v, 'POST', '/v2/orders', orderBody({ ...btc, side: 'sell', qty: '0.03' }));
+    expect(over).toEqual({
+      status: 403,
+      json: { code: 40310000, message: 'insufficient balance for BTC (requested: 0.03, available: 0.02)' }
+    });
+    expect(
+      (await call(v, 'POST', '/v2/orders', orderBody({ ...btc, side: 'sell', qty: '0.02' }))).status
+    ).toBe(200);
+    const big = await venue({ initialCash: '100000' });
+    expect((await acct(big.v)).shorting_enabled).toBe(true);
+  });
+
+  it('crypto takes only gtc/ioc and market, limit, stop_limit: 422 otherwise', async () => {
+    // regression: day, fok and stop crypto orders were accepted
+    const { v } = await venue();
+    v.quote('BTC/USD', '60000.00', '60000.01', '1', '1');
+    const btc = (o: Record<string, unknown>) =>
+      call(v, 'POST', '/v2/orders', orderBody({ symbol: 'BTC/USD', qty: '0.01', ...o }));
+    for (const o of [
+      { type: 'limit', limit_price: '50000', time_in_force: 'day' },
+      { type: 'limit', limit_price: '50000', time_in_force: 'fok' },
+      { type: 'stop', stop_price: '70000', time_in_force: 'gtc' }
+    ]) {
+      const r = await btc(o);
+      expect([r.status, r.json.code]).toEqual([422, 40010001]);
+    }
+    expect((await btc({ type: 'limit', limit_price: '50000', time_in_force: 'gtc' })).status).toBe(200);
+    expect(
+      (await btc({ type: 'stop_limit', stop_price: '70000', limit_price: '70001', time_in_force: 'ioc' }))
+        .status
+    ).toBe(200);
+  });
+
+  it('a DELETE of an order in pending_replace is refused (422), one by one and in a cancel-all', async () => {
+    // regression: it was accepted (204) where Alpaca "will reject cancel request while in this state"
+    const { v, clock } = await venue({ emulator: { latency: { networkMs: 50 } } });
+    v.quote('AAPL', '99.99', '100.01', '100', '100');
+    const o = await call(v, 'POST', '/v2/orders', orderBody({ type: 'limit', limit_price: '90' }));
+    clock.advanceTo(at(50));
+    v.flush();
+    const p = await call(v, 'PATCH', `/v2/orders/${o.json.id}`, { limit_price: '91' });
+    expect((await call(v, 'GET', `/v2/orders/${o.json.id}`)).json.status).toBe('pending_replace');
+    const del = await call(v, 'DELETE', `/v2/orders/${o.json.id}`);
+    expect([del.status, del.json.code]).toEqual([422, 42210000]);
+    expect(del.json.message).toContain('pending_replace');
+    const all = await call(v, 'DELETE', '/v2/orders');
+    expect(all.status).toBe(207);
+    expect(all.json.find((x: { id: string }) => x.id === o.json.id)).toMatchObject({
+      status: 422,
+      body: { code: 42210000 }
+    });
+    expect(all.json.find((x: { id: string }) => x.id === p.json.id)).toEqual({ id: p.json.id, status: 200 });
+    clock.advanceTo(at(150));
+    v.flush();
+    expect((await call(v, 'GET', `/v2/orders/${o.json.id}`)).json.status).toBe('replaced');
+  });
+
+  it('fills of the old order after the PATCH, before the replace takes effect, come off the replacing order', async () => {
+    const { v, clock } = await venue({ emulator: { latency: { networkMs: 50 } } });
+    const s = await connectStream(v);
+    const o = await call(v, 'POST', '/v2/orders', orderBody({ type: 'limit', limit_price: '100.00' }));
+    clock.advanceTo(at(50));
+    v.flush();
+    const p = await call(v, 'PATCH', `/v2/orders/${o.json.id}`, { limit_price: '100.50' });
+    expect(p.json).toMatchObject({ qty: '10', filled_qty: '0' });
+    v.quote('AAPL', '99.00', '99.99', '500', '4', at(60)); // 4 of the old order fill meanwhile
+    clock.advanceTo(at(100));
+    v.flush();
+    v.quote('AAPL', '99.00', '100.40', '500', '500', at(100));
+    const u = await s.waitUpdates(5);
+    expect(u.map((x) => [x.event, x.order.id, x.order.qty, x.order.filled_qty, x.order.status])).toEqual([
+      ['new', o.json.id, '10', '0', 'new'],
+      ['partial_fill', o.json.id, '10', '4', 'pending_replace'],
+      ['replaced', o.json.id, '10', '4', 'replaced'],
+      ['new', p.json.id, '6', '0', 'new'],
+      ['fill', p.json.id, '6', '6', 'filled']
+    ]);
+    expect((await call(v, 'GET', '/v2/positions/AAPL')).json.qty).toBe('10');
+  });
+});

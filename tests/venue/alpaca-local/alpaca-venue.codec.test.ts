@@ -62,6 +62,10 @@ describe('Alpaca local venue codec: order requests → SubmitOrder', () => {
       stopPx: fc.integer({ min: 1, max: 1_000_000_000 }),
       tif: fc.constantFrom('day' as const, 'gtc' as const, 'ioc' as const, 'fok' as const)
     })
+    // only orders Alpaca takes: crypto is gtc/ioc and market/limit/stop_limit (refusals are tested below)
+    .filter(
+      ({ inst, orderType, tif }) => inst !== BTC || ((tif === 'gtc' || tif === 'ioc') && orderType !== 'stop')
+    )
     .map(({ inst, clientOrderId, side, orderType, qty, limitPx, stopPx, tif }) => ({
       type: 'order.submit' as const,
       commandId: clientOrderId,
