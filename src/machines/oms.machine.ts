@@ -12,7 +12,7 @@ import type { Nanos } from '../core/nanos.ts';
 import type { ExecutionReport } from '../messages/execution-report.ts';
 import type { OrderStatus } from '../messages/order-events.ts';
 import type { Why } from '../messages/primitives.ts';
-import { OrderIndex } from '../oms/order-index.ts';
+import { OrderIndex, type OrderOwner } from '../oms/order-index.ts';
 import {
   CANCELABLE_STATUSES,
   isRepeatReport,
@@ -129,6 +129,31 @@ function eventTs(e: OmsEvent): Nanos {
 const isRouted = (e: OmsEvent): e is Routed =>
   e.type !== 'order.cancel_all' && e.type !== 'order.cancel_all_lifted';
 
+/** A cancel-all's cancel of order `root` (owned by `o`), its command `commandId` sent at `tsInit`. */
+function cancelOf(
+  root: string,
+  o: OrderOwner,
+  by: CancelAll,
+  commandId: string,
+  tsInit: Nanos,
+  reason: string
+): OrderMachineEvent {
+  return {
+    type: 'order.cancel',
+    command: {
+      type: 'order.cancel',
+      commandId,
+      tsInit,
+      strategyId: o.strategyId,
+      instrumentId: o.instrumentId,
+      clientOrderId: root,
+      reason,
+      actor: by.actor,
+      why: by.why
+    }
+  };
+}
+
 const watched = new WeakSet<OrderIndex>();
 
 /** Once per OMS actor: when it stops or fails, stop its working order actors (XState does this only for `children`). */
@@ -233,20 +258,14 @@ export const omsMachine = setup({
         n > MAX_HALT_RECANCELS
       )
         return;
-      const again: OrderMachineEvent = {
-        type: 'order.cancel',
-        command: {
-          type: 'order.cancel',
-          commandId: `${hold.commandId}:${root}:again-${n}`,
-          tsInit: event.report.tsInit,
-          strategyId: o.strategyId,
-          instrumentId: o.instrumentId,
-          clientOrderId: root,
-          reason: `${hold.reason}: cancel rejected, canceled again (${n} of ${MAX_HALT_RECANCELS})`,
-          actor: hold.actor,
-          why: hold.why
-        }
-      };
+      const again = cancelOf(
+        root,
+        o,
+        hold,
+        `${hold.commandId}:${root}:again-${n}`,
+        event.report.tsInit,
+        `${hold.reason}: cancel rejected, canceled again (${n} of ${MAX_HALT_RECANCELS})`
+      );
       enqueue.sendTo(ref, again);
       enqueue.assign({ recanceled: { ...context.recanceled, [root]: n } });
     }),
@@ -272,21 +291,14 @@ export const omsMachine = setup({
         })
       );
       for (const root of roots) {
-        const o = context.index.owner(root)!;
-        const cancel: OrderMachineEvent = {
-          type: 'order.cancel',
-          command: {
-            type: 'order.cancel',
-            commandId: `${event.commandId}:${root}`,
-            tsInit: event.tsInit,
-            strategyId: o.strategyId,
-            instrumentId: o.instrumentId,
-            clientOrderId: root,
-            reason: event.reason,
-            actor: event.actor,
-            why: event.why
-          }
-        };
+        const cancel = cancelOf(
+          root,
+          context.index.owner(root)!,
+          event,
+          `${event.commandId}:${root}`,
+          event.tsInit,
+          event.reason
+        );
         enqueue.sendTo(system.get(orderSystemId(root)), cancel);
       }
     }),

@@ -3,7 +3,13 @@ import { ErrorCode } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../messages/commands.ts';
 import { type ExecutionReport, reportedQty } from '../messages/execution-report.ts';
-import type { OrderEvent, OrderEventType, OrderRefused, OrderStatus } from '../messages/order-events.ts';
+import {
+  ORDER_FINAL_STATES,
+  type OrderEvent,
+  type OrderEventType,
+  type OrderRefused,
+  type OrderStatus
+} from '../messages/order-events.ts';
 import type { Why } from '../messages/primitives.ts';
 import type { ActorKind, RiskDecision } from './order.types.ts';
 
@@ -28,8 +34,10 @@ export type { ActorKind, RiskDecision } from './order.types.ts';
  * {@link seenExecId}) other than a fill is a repeat with no new facts — a status query is answered with the order's
  * latest report, which may cross the venue's own answer — and is taken as nothing: no transition, no audit record,
  * no refusal, and it does not count as hearing from the venue (the runtime logs every report it delivers). A
- * repeated fill is refused (`TRD_ERR_DUPLICATE_FILL`), as before. I/O (sending to the venue) is the named action
- * `sendToVenue`, a no-op here and provided by the gateway wiring with `orderMachine.provide()`.
+ * repeated fill is refused (`TRD_ERR_DUPLICATE_FILL`), as before. An ack with a new exec id of an order already
+ * acknowledged (it learnt of the ack first from a fill or a cancel reject naming the venue's order id, or the venue
+ * acks on two channels) is recorded (`order.accepted`, the state unchanged), not refused. I/O (sending to the venue)
+ * is the named action `sendToVenue`, a no-op here and provided by the gateway wiring with `orderMachine.provide()`.
  */
 
 export interface OrderContext {
@@ -262,7 +270,10 @@ const REPEAT = { guard: 'isRepeatReport' as const };
 /** An event the order's state does not take: refused, typed and emitted. */
 const REFUSE = { actions: { type: 'refuse' as const, params: { code: ErrorCode.INVALID_TRANSITION } } };
 
-/** A state's transitions with a repeated report taken first, as nothing, for each report event but fills. */
+/**
+ * A state's transitions with a repeated report taken first, as nothing, for each report event but fills (the root's
+ * `*` takes it for the events the state does not handle; a state's own transitions come before the root's).
+ */
 function takingRepeats<T extends object>(on: T): T {
   return Object.fromEntries(
     Object.entries(on).map(([type, t]) => [
@@ -438,12 +449,24 @@ function restate(state: OrderStatus) {
 }
 
 /**
+ * The venue's ack of an order already acknowledged, in `state`: the order heard of the ack first another way (a
+ * fill, or a cancel reject naming the venue's order id), or the venue acks on two channels with their own exec ids
+ * (Alpaca's REST answer and its stream's `new`). It brings no new facts, and is not refused (a refusal counts as an
+ * error for the kill switch): it is recorded, `order.accepted` from `state` to `state` — as PENDING_CANCEL records
+ * the ack of an order whose cancel is in flight — with no transition (no state re-entered, no timer restarted).
+ */
+function ackAgain(state: 'ACKNOWLEDGED' | 'PARTIAL_FILL' | 'PENDING_REPLACE') {
+  return { actions: { type: 'record' as const, params: { type: 'order.accepted' as const, to: state } } };
+}
+
+/**
  * A working order (acknowledged, or partially filled, as `state`): fills, venue cancels, expiry and restatements,
  * and the trader's cancel/replace. A replace that risk denied leaves the order where it is, with an
  * `order.replace_denied` record.
  */
 function working(state: 'ACKNOWLEDGED' | 'PARTIAL_FILL') {
   return {
+    'venue.accepted': ackAgain(state),
     'venue.filled': onFill('PARTIAL_FILL'),
     'venue.restated': restate(state),
     'venue.canceled': go('CANCELED', 'order.canceled'),
@@ -567,19 +590,9 @@ export const orderMachine = setup({
     statusQueries: 0
   }),
   initial: 'NEW',
-  // Any event a state does not handle is refused, typed and emitted — never silently dropped; a repeated report
-  // (see isRepeatReport) is taken as nothing, here and first in every state that takes reports
-  on: takingRepeats({
-    'venue.accepted': REFUSE,
-    'venue.rejected': REFUSE,
-    'venue.canceled': REFUSE,
-    'venue.cancel_rejected': REFUSE,
-    'venue.replaced': REFUSE,
-    'venue.replace_rejected': REFUSE,
-    'venue.expired': REFUSE,
-    'venue.restated': REFUSE,
-    '*': REFUSE
-  }),
+  // Any event a state does not take is refused, typed and emitted — never silently dropped — but a repeated report
+  // (see isRepeatReport), which is taken as nothing: here, and first in every state for the reports it takes
+  on: { '*': [REPEAT, REFUSE] },
   states: {
     NEW: {
       on: {
@@ -627,6 +640,7 @@ export const orderMachine = setup({
     PENDING_REPLACE: {
       after: { inFlightTimeout: inFlight('PENDING_REPLACE') },
       on: takingRepeats({
+        'venue.accepted': ackAgain('PENDING_REPLACE'),
         'venue.filled': onFill('PENDING_REPLACE'),
         'venue.replaced': restore('order.replaced'),
         'venue.replace_rejected': restore('order.replace_rejected'),
@@ -676,8 +690,8 @@ export function orderEventFromReport(report: ExecutionReport): ReportEvent {
   }
 }
 
-/** Statuses after which an order accepts nothing (FILLED, REJECTED, CLOSED). */
-export const FINAL_STATUSES: readonly OrderStatus[] = ['FILLED', 'REJECTED', 'CLOSED'];
+/** Statuses after which an order accepts nothing (FILLED, REJECTED, CLOSED): {@link ORDER_FINAL_STATES}. */
+export const FINAL_STATUSES: ReadonlySet<string> = ORDER_FINAL_STATES;
 /** Statuses that accept only late fills. */
 export const CLOSING_STATUSES: readonly OrderStatus[] = ['CANCELED', 'EXPIRED'];
 /**

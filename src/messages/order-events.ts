@@ -58,6 +58,12 @@ export const ORDER_DONE_STATES: ReadonlySet<string> = new Set([
   'CLOSED'
 ]);
 
+/**
+ * Order states after which an order accepts nothing (the order machine's final states): not even a late fill, which a
+ * CANCELED or EXPIRED order still takes until it is CLOSED.
+ */
+export const ORDER_FINAL_STATES: ReadonlySet<string> = new Set<OrderStatus>(['FILLED', 'REJECTED', 'CLOSED']);
+
 /** The answers to a replace that leave the order as it was: the venue's refusal, or pre-trade risk's. */
 export const REPLACE_REFUSALS: ReadonlySet<OrderEventType> = new Set([
   'order.replace_rejected',

@@ -1,6 +1,5 @@
-import { FINAL_STATUSES } from '../machines/order.machine.ts';
 import type { OcoMode } from '../messages/commands.ts';
-import { type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
+import { ORDER_FINAL_STATES, type OrderEvent, REPLACE_REFUSALS } from '../messages/order-events.ts';
 import type { Side, TimeInForce } from '../messages/primitives.ts';
 import type {
   BracketIntent,
@@ -193,7 +192,7 @@ function exitsOf(b: PendingBracket, qty: number): OrderIntent[] {
  * Whether an order in `status` can never fill again (FILLED, REJECTED, CLOSED): a canceled or expired one can, by a
  * late fill, until it closes.
  */
-const cannotFill = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
+const cannotFill = (status: string): boolean => ORDER_FINAL_STATES.has(status);
 
 /** Why an order is reduced: the reason of the replace (followed by the lots) and of the cancel. */
 interface Why {

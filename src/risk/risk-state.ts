@@ -30,13 +30,14 @@ interface ReplaceTarget {
 /** The replaces of one order not yet answered. */
 interface InFlight {
   /**
-   * Sent to the order and not yet answered by it, oldest first. The order answers each command in turn, exactly
-   * once: it takes it (`order.pending_replace`), or refuses it (`order.replace_denied`, or an `order.refused` the
-   * runtime passes on as {@link RiskState.replaceRefused}).
+   * Oldest first: the first {@link taken} were taken by the order (`order.pending_replace`) and are not yet answered
+   * by the venue; the rest were sent to the order and are not yet answered by it. The order answers each command in
+   * turn, exactly once: it takes it, or refuses it (`order.replace_denied`, or an `order.refused` the runtime passes
+   * on as {@link RiskState.replaceRefused}).
    */
-  readonly sent: ReplaceTarget[];
-  /** Taken by the order (at most one at a time) and not yet answered by the venue; its worst case if more. */
-  taken: ReplaceTarget | undefined;
+  readonly targets: ReplaceTarget[];
+  /** How many of {@link targets} the order has taken (at most one at a time as a rule). */
+  taken: number;
 }
 
 interface StrategyBook {
@@ -207,8 +208,10 @@ export class RiskState implements RiskView {
       // the venue applied the replace taken; those sent since are answered under the new id
       const f = this.#replacing.get(orig);
       this.#replacing.delete(orig);
-      if (f !== undefined && f.sent.length > 0)
-        this.#replacing.set(e.clientOrderId, { sent: f.sent, taken: undefined });
+      if (f !== undefined && f.targets.length > f.taken) {
+        answered(f);
+        this.#replacing.set(e.clientOrderId, f);
+      }
     }
     const id = e.clientOrderId;
     if (ORDER_DONE_STATES.has(e.to)) {
@@ -217,10 +220,11 @@ export class RiskState implements RiskView {
     }
     const f = this.#replacing.get(id);
     if (f === undefined) return;
-    if (e.type === 'order.pending_replace') f.taken = worst(f.taken, f.sent.shift(), e.side === 'buy');
-    else if (e.type === 'order.replace_denied') f.sent.shift();
-    else if (e.type === 'order.replace_rejected' || e.type === 'order.replaced') f.taken = undefined;
-    if (f.taken === undefined && f.sent.length === 0) this.#replacing.delete(id);
+    if (e.type === 'order.pending_replace') {
+      if (f.taken < f.targets.length) f.taken++;
+    } else if (e.type === 'order.replace_denied') refused(f);
+    else if (e.type === 'order.replace_rejected' || e.type === 'order.replaced') answered(f);
+    if (f.targets.length === 0) this.#replacing.delete(id);
   }
 
   /**
@@ -238,10 +242,10 @@ export class RiskState implements RiskView {
     if (o === undefined) return;
     let f = this.#replacing.get(clientOrderId);
     if (f === undefined) {
-      f = { sent: [], taken: undefined };
+      f = { targets: [], taken: 0 };
       this.#replacing.set(clientOrderId, f);
     }
-    f.sent.push({ qty, limitPx });
+    f.targets.push({ qty, limitPx });
     if (qty !== undefined || limitPx !== undefined) this.#recount(clientOrderId, o);
   }
 
@@ -253,8 +257,8 @@ export class RiskState implements RiskView {
   replaceRefused(clientOrderId: string): void {
     const f = this.#replacing.get(clientOrderId);
     if (f === undefined) return;
-    f.sent.shift();
-    if (f.taken === undefined && f.sent.length === 0) this.#replacing.delete(clientOrderId);
+    refused(f);
+    if (f.targets.length === 0) this.#replacing.delete(clientOrderId);
     const o = this.#orders.get(clientOrderId);
     if (o !== undefined) this.#recount(clientOrderId, o);
   }
@@ -272,15 +276,12 @@ export class RiskState implements RiskView {
     const f = this.#replacing.get(clientOrderId);
     if (f !== undefined) {
       const buy = o.side === 'buy';
-      const widen = (t: ReplaceTarget | undefined): void => {
-        if (t === undefined) return;
+      const ts = f.targets;
+      for (let k = 0; k < ts.length; k++) {
+        const t = ts[k]!;
         if (t.qty !== undefined && t.qty - o.filled > leaves) leaves = t.qty - o.filled;
-        // only a limit order's price counts (px undefined otherwise)
-        if (t.limitPx !== undefined && px !== undefined && (buy ? t.limitPx > px : t.limitPx < px))
-          px = t.limitPx;
-      };
-      widen(f.taken);
-      for (const t of f.sent) widen(t);
+        px = aggressive(px, t.limitPx, buy);
+      }
     }
     const own = leaves === o.leaves && px === o.px ? o : { ...o, leaves, px };
     this.#orders.set(clientOrderId, own);
@@ -337,16 +338,27 @@ export class RiskState implements RiskView {
 }
 
 /**
- * The worst case of two replaces of one order, either of which may be applied: the larger size, the more aggressive
- * limit (the higher for a buy); `a` or `b` alone when the other is undefined.
+ * The price a limit order at `px` counts at while a replace to `limitPx` may be applied: the more aggressive (the
+ * higher for a buy). Only a limit order's price counts: `px` undefined stays so; `limitPx` undefined changes nothing.
  */
-function worst(
-  a: ReplaceTarget | undefined,
-  b: ReplaceTarget | undefined,
-  buy: boolean
-): ReplaceTarget | undefined {
-  if (a === undefined || b === undefined) return a ?? b;
-  const pick = (x: number | undefined, y: number | undefined, hi: boolean): number | undefined =>
-    x === undefined ? y : y === undefined ? x : hi ? Math.max(x, y) : Math.min(x, y);
-  return { qty: pick(a.qty, b.qty, true), limitPx: pick(a.limitPx, b.limitPx, buy) };
+function aggressive(px: number | undefined, limitPx: number | undefined, buy: boolean): number | undefined {
+  return limitPx !== undefined && px !== undefined && (buy ? limitPx > px : limitPx < px) ? limitPx : px;
+}
+
+/** The venue answered the replaces `f`'s order had taken: they no longer count (in place, no allocation). */
+function answered(f: InFlight): void {
+  removeAt(f.targets, 0, f.taken);
+  f.taken = 0;
+}
+
+/** The order refused the oldest replace sent to it and not yet answered, if any: it no longer counts. */
+function refused(f: InFlight): void {
+  if (f.targets.length > f.taken) removeAt(f.targets, f.taken, 1);
+}
+
+/** Remove `n` entries of `a` from index `i` in place (`splice` would allocate the array it returns). */
+function removeAt<T>(a: T[], i: number, n: number): void {
+  if (n === 0) return;
+  a.copyWithin(i, i + n);
+  a.length -= n;
 }

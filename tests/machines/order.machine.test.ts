@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import {
   CANCELABLE_STATUSES,
+  FINAL_STATUSES,
   MAX_REPORT_IDS,
   MAX_STATUS_QUERIES,
   type OrderEmitted,
@@ -9,6 +10,7 @@ import {
   orderMachine,
   type VenueRequest
 } from '../../src/machines/order.machine.ts';
+import { ORDER_FINAL_STATES } from '../../src/messages/order-events.ts';
 import { SimulatedClock } from '../../src/time/clock.ts';
 import { DENIED, ev, report, submitCmd } from '../support/order-fixtures.ts';
 
@@ -30,6 +32,14 @@ describe('orderMachine', () => {
       .filter(([, node]) => Object.keys(node.on).includes('order.cancel'))
       .map(([status]) => status);
     expect(withCancel).toEqual([...CANCELABLE_STATUSES]);
+  });
+
+  it('FINAL_STATUSES (= ORDER_FINAL_STATES of the order events) are exactly the final states', () => {
+    const final = Object.entries(orderMachine.states)
+      .filter(([, node]) => node.type === 'final')
+      .map(([status]) => status);
+    expect(final).toEqual([...FINAL_STATUSES]);
+    expect(FINAL_STATUSES).toBe(ORDER_FINAL_STATES);
   });
 
   it('walks the happy path NEW → PENDING_NEW → ACKNOWLEDGED → PARTIAL_FILL → FILLED and stops', () => {
@@ -116,6 +126,40 @@ describe('orderMachine', () => {
     expect(o.sent).toEqual(['submit', 'cancel']);
     o.actor.send(ev.replace(3));
     expect(o.status()).toBe('PENDING_REPLACE');
+  });
+
+  it("the venue's own ack after the order knew it was acknowledged is recorded in place, never refused", () => {
+    // the acks recorded and the refusals, as [type, from, to] ([type, status, status] for a refusal)
+    const acks = (o: ReturnType<typeof start>): string[][] =>
+      o.emitted.flatMap((e): string[][] =>
+        e.type === 'order.refused'
+          ? [[e.type, e.status, e.status]]
+          : e.type === 'order.accepted'
+            ? [[e.type, e.from, e.to]]
+            : []
+      );
+    // a cancel reject naming the venue's id (REST), then the ack (the stream's `new`, its own exec id)
+    const o = start();
+    for (const e of [ev.submit(), ev.cancel(), ev.cancelRejected(), ev.accepted()]) o.actor.send(e);
+    expect(o.status()).toBe('ACKNOWLEDGED');
+    expect(acks(o)).toEqual([['order.accepted', 'ACKNOWLEDGED', 'ACKNOWLEDGED']]);
+    // a fill before the ack; and an ack arriving while a replace is pending: no transition, its timer kept
+    const p = start();
+    for (const e of [ev.submit(), ev.fill('e1'), ev.accepted()]) p.actor.send(e);
+    expect([p.status(), acks(p)]).toEqual([
+      'PARTIAL_FILL',
+      [['order.accepted', 'PARTIAL_FILL', 'PARTIAL_FILL']]
+    ]);
+    const r = start();
+    for (const e of [ev.submit(), ev.cancel(), ev.cancelRejected(), ev.replace(3)]) r.actor.send(e);
+    r.clock.advanceTo(1_000_000_000n);
+    r.actor.send(ev.accepted());
+    expect([r.status(), acks(r)]).toEqual([
+      'PENDING_REPLACE',
+      [['order.accepted', 'PENDING_REPLACE', 'PENDING_REPLACE']]
+    ]);
+    r.clock.advanceTo(2_000_000_000n); // the replace's timeout, armed when it was sent
+    expect(r.sent).toEqual(['submit', 'cancel', 'replace', 'query']);
   });
 
   it('late answers to a cancel or replace after the venue canceled the order are recorded, and change nothing', () => {
@@ -522,7 +566,7 @@ describe('orderMachine: repeated reports (a status query is answered with the la
     const o = start();
     o.actor.send(ev.submit());
     o.actor.send(ev.accepted());
-    o.actor.send({ type: 'venue.accepted', report: report('accepted', { execId: 'another' }) });
+    o.actor.send({ type: 'venue.rejected', report: report('rejected', { execId: 'another' }) });
     expect(o.emitted.at(-1)).toMatchObject({ type: 'order.refused', code: 'TRD_ERR_INVALID_TRANSITION' });
     o.actor.send(ev.fill('e1'));
     o.actor.send(ev.fill('e1'));

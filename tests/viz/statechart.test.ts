@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyStateMachine } from 'xstate';
+import { type AnyStateMachine, createMachine } from 'xstate';
 import { omsMachine } from '../../src/machines/oms.machine.ts';
 import { orderMachine } from '../../src/machines/order.machine.ts';
 import { strategyMachine } from '../../src/machines/strategy.machine.ts';
@@ -41,5 +41,41 @@ describe('state-chart visualisation', () => {
     expect(order).toContain('note right of NEW: any other event → refused (typed error)');
     expect(order).toContain('FILLED --> [*]');
     expect(order).not.toContain('in every state');
+  });
+
+  it('events taken as nothing (no target, no actions) are not drawn: one note lists them, by guard', () => {
+    const order = toMermaid(orderMachine);
+    expect(order).not.toMatch(/-->.*\[isRepeatReport\]/);
+    const notes = order.split('\n').filter((l) => l.includes('taken as nothing'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^ {2}note left of NEW: taken as nothing when \[isRepeatReport\]: venue\.accepted, /
+    );
+    for (const e of ['venue.cancel_rejected', 'venue.replaced', 'venue.restated'])
+      expect(notes[0]).toContain(e);
+    expect(notes[0]).not.toContain('venue.filled'); // a repeated fill is refused as a duplicate
+    expect(notes[0]).toMatch(/, any other event$/); // the root's wildcard
+    // still edges (the json format), marked
+    expect(
+      edgesOf(orderMachine)
+        .filter((e) => e.guard === 'isRepeatReport')
+        .every((e) => e.nothing)
+    ).toBe(true);
+    // generic: any guard, or none; a transition with actions is drawn
+    const m = createMachine({
+      id: 'm',
+      initial: 'a',
+      on: { '*': [{ guard: 'quiet' }, { actions: 'complain' }] },
+      states: {
+        a: { on: { go: 'b', ping: [{ guard: 'quiet' }], noise: {} } },
+        b: { on: { ping: { actions: 'complain' } } }
+      }
+    });
+    const text = toMermaid(m);
+    expect(text).toContain('  note left of a: taken as nothing when [quiet]: ping, any other event\n');
+    expect(text).toContain('  note left of a: taken as nothing: noise\n');
+    expect(text).toContain('  b --> b: ping\n');
+    expect(text).not.toMatch(/a --> a/);
+    for (const line of text.trimEnd().split('\n')) expect(line).toMatch(LINE);
   });
 });

@@ -53,7 +53,8 @@ interface Deferred {
  * Liquidity: one order takes at most ⌊volume × maxParticipation⌋ of a bar, and all orders together at most the
  * bar's volume (orders served in arrival order); the rest works on later bars (partial fills). A market
  * remainder fills at the next bar's open. IOC takes what the first bar allows and cancels the rest (at the time
- * of its fill); FOK fills completely on its first bar or is cancelled.
+ * of its fill); FOK fills completely on its first bar or is cancelled. Neither can be replaced (its fill inside the
+ * bar keeps it working until the close; a replace then would leave an IOC resting or fill a FOK in part).
  *
  * Time inside a bar. What happens inside a bar is dated at its close, and it happens then: the model decides it
  * at the open but defers it ({@link nextAt} / {@link runDue}), so a command that reaches the venue before the
@@ -84,12 +85,18 @@ export class BarFillModel implements FillModel {
     if (this.#n > 0) this.#drop(w, false);
   }
 
-  canReplace(): boolean {
-    return true;
+  replaceRefusal(w: WorkingOrder): string | undefined {
+    const tif = w.cmd.tif;
+    // its first bar answers it, at the open or (a fill inside the bar) at the close: a replace meanwhile would make
+    // an IOC rest past that bar, or a FOK fill in part
+    return tif === 'ioc' || tif === 'fok' ? `${tif} order cannot be replaced` : undefined;
   }
 
-  replaced(w: WorkingOrder): void {
-    if (this.#n > 0) this.#drop(w, true);
+  replaced(w: WorkingOrder, _oldPx: number | undefined, _oldLeaves: number, t: Nanos): void {
+    if (this.#n === 0 || !this.#drop(w, true)) return;
+    // an IOC/FOK whose fill the replace undid does not rest: it ends now (it cannot be replaced: see replaceRefusal)
+    const tif = w.cmd.tif;
+    if (tif === 'ioc' || tif === 'fok') this.#host.close(w, t, 'canceled', `${tif} fill undone by a replace`);
   }
 
   nextAt(): Nanos | undefined {
@@ -236,17 +243,22 @@ export class BarFillModel implements FillModel {
     return d;
   }
 
-  /** Drop `w`'s deferred work: all of it, or (`repriced`) its fill and trigger if its prices changed. */
-  #drop(w: WorkingOrder, repriced: boolean): void {
+  /**
+   * Drop `w`'s deferred work: all of it, or (`repriced`) its fill and trigger if its prices changed. True when a
+   * fill was dropped.
+   */
+  #drop(w: WorkingOrder, repriced: boolean): boolean {
     const due = this.#due;
     const n = this.#n;
     let j = 0;
+    let fill = false;
     for (let i = 0; i < n; i++) {
       const d = due[i]!;
       if (
         d.w === w &&
         (!repriced || (d.kind !== EXPIRE && (d.limitPx !== w.limitPx || d.stopPx !== w.stopPx)))
       ) {
+        if (d.kind === FILL) fill = true;
         d.w = undefined;
         continue;
       }
@@ -254,5 +266,6 @@ export class BarFillModel implements FillModel {
       due[j++] = d;
     }
     this.#n = j;
+    return fill;
   }
 }

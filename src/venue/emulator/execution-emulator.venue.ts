@@ -10,7 +10,13 @@ import type { Bar, BookDelta, Quote, Trade } from '../../messages/market-data.ts
 import type { OrderVenue } from '../venue.ts';
 import { BarFillModel } from './bar-fill.model.ts';
 import type { EmulatorConfig } from './emulator-config.ts';
-import type { EmulatorHost, FillModel, WorkingOrder } from './fill-model.ts';
+import {
+  type EmulatorHost,
+  expiryOf,
+  expiryReason,
+  type FillModel,
+  type WorkingOrder
+} from './fill-model.ts';
 import { type L3Event, l3EventFromDelta, l3EventFromLobster } from './l3-event.ts';
 import { L3FillModel } from './l3-fill.model.ts';
 import { LatencyModel } from './latency.ts';
@@ -82,10 +88,11 @@ export class ExecutionEmulator implements OrderVenue {
   #lastArrival = -(2n ** 62n);
   /** Reports in flight, sorted by delivery time (stable). */
   #outbox: ExecutionReport[] = [];
-  /** The last report of every order the venue has seen, for status queries. */
-  readonly #last = new Map<string, ExecutionReport>();
-  /** Every client order id the venue has seen (a replaced order's old ids too) → its order, for report ordering. */
-  readonly #orders = new Map<string, WorkingOrder>();
+  /**
+   * Every client order id the venue has seen (a replaced order's old ids too) → its order (for report ordering) and
+   * its last report under that id (for status queries).
+   */
+  readonly #seen = new Map<string, { readonly w: WorkingOrder; last: ExecutionReport }>();
   /** The fill model defers work to later times ({@link FillModel.nextAt}). */
   readonly #defers: boolean;
   /** Latest time seen from data, commands or drains. */
@@ -357,23 +364,21 @@ export class ExecutionEmulator implements OrderVenue {
     const set = this.#byInstrument.get(instrumentId);
     if (set && set.size > 0) {
       for (const w of set) {
-        const tif = w.cmd.tif;
-        if (tif === 'day') {
+        if (w.cmd.tif === 'day')
           w.dayExpiresAt ??=
             this.config.dayOrders === 'nyse'
               ? nyseDayOrderClose(w.arrivedAt)
               : (ts / NS_PER_DAY + 1n) * NS_PER_DAY;
-          if (ts >= w.dayExpiresAt) this.#expire(w, ts, 'DAY order past its session');
-        } else if (tif === 'gtd' && w.cmd.expireAt !== undefined && ts >= w.cmd.expireAt)
-          this.#expire(w, ts, 'GTD order past its expiry');
+        const exp = expiryOf(w);
+        if (exp !== undefined && ts >= exp) this.#expire(w, ts);
       }
     }
     return inst;
   }
 
-  #expire(w: WorkingOrder, t: Nanos, reason: string): void {
+  #expire(w: WorkingOrder, t: Nanos): void {
     this.#model.remove(w, t);
-    this.#close(w, t, 'expired', reason);
+    this.#close(w, t, 'expired', expiryReason(w));
   }
 
   #onSubmit(cmd: SubmitOrder, t: Nanos): void {
@@ -411,7 +416,6 @@ export class ExecutionEmulator implements OrderVenue {
       fees: { raw: 0n, notional: 0n, charged: 0n }
     };
     this.#working.set(w.clientOrderId, w);
-    this.#orders.set(w.clientOrderId, w);
     let set = this.#byInstrument.get(cmd.instrumentId);
     if (!set) this.#byInstrument.set(cmd.instrumentId, (set = new Set()));
     set.add(w);
@@ -438,9 +442,7 @@ export class ExecutionEmulator implements OrderVenue {
         ? 'new qty not above filled'
         : this.#working.has(cmd.newClientOrderId)
           ? 'duplicate client order id'
-          : !this.#model.canReplace(w)
-            ? 'order cannot be replaced in its state'
-            : undefined;
+          : this.#model.replaceRefusal(w);
     if (!w || why !== undefined) {
       this.#reject(
         cmd.clientOrderId,
@@ -461,7 +463,6 @@ export class ExecutionEmulator implements OrderVenue {
     w.limitPx = cmd.limitPx ?? w.limitPx;
     w.stopPx = cmd.stopPx ?? w.stopPx;
     this.#working.set(w.clientOrderId, w);
-    this.#orders.set(w.clientOrderId, w);
     this.#report(w, 'replaced', t, { origClientOrderId: cmd.clientOrderId });
     this.#model.replaced(w, oldPx, oldLeaves, t);
     this.#settleOco(t);
@@ -469,18 +470,12 @@ export class ExecutionEmulator implements OrderVenue {
 
   /** A status query: answered with the order's last report, delivered after every earlier report of the order. */
   #onQuery(clientOrderId: string, instrumentId: string, t: Nanos): void {
-    const last = this.#last.get(clientOrderId);
-    if (!last) {
+    const seen = this.#seen.get(clientOrderId);
+    if (!seen) {
       this.#reject(clientOrderId, instrumentId, 'rejected', t, 'unknown order');
       return;
     }
-    const w = this.#orders.get(clientOrderId);
-    let at = t + this.#latency.ack();
-    if (w) {
-      if (at < w.lastDelivery) at = w.lastDelivery;
-      w.lastDelivery = at;
-    }
-    this.#deliver({ ...last, tsInit: at });
+    this.#deliver({ ...seen.last, tsInit: this.#deliveredAt(seen.w, t + this.#latency.ack()) });
   }
 
   #fill(
@@ -584,9 +579,7 @@ export class ExecutionEmulator implements OrderVenue {
   ): void {
     const done =
       execType !== 'accepted' && execType !== 'replaced' && execType !== 'fill' && execType !== 'restated';
-    let at = t + (execType === 'fill' ? this.#latency.fill() : this.#latency.ack());
-    if (at < w.lastDelivery) at = w.lastDelivery;
-    w.lastDelivery = at;
+    const at = this.#deliveredAt(w, t + (execType === 'fill' ? this.#latency.fill() : this.#latency.ack()));
     if (t > w.lastEvent) w.lastEvent = t;
     const report: ExecutionReport = {
       type: 'exec.report',
@@ -604,7 +597,9 @@ export class ExecutionEmulator implements OrderVenue {
       tsInit: at,
       ...extra
     };
-    this.#last.set(w.clientOrderId, report);
+    const seen = this.#seen.get(w.clientOrderId);
+    if (seen !== undefined && seen.w === w) seen.last = report;
+    else this.#seen.set(w.clientOrderId, { w, last: report });
     this.#deliver(report);
   }
 
@@ -622,13 +617,9 @@ export class ExecutionEmulator implements OrderVenue {
     side: 'buy' | 'sell' = 'buy',
     newId?: string
   ): void {
-    const w = this.#orders.get(clientOrderId);
+    const w = this.#seen.get(clientOrderId)?.w;
     if (w && t < w.lastEvent) t = w.lastEvent;
-    let at = t + this.#latency.ack();
-    if (w) {
-      if (at < w.lastDelivery) at = w.lastDelivery;
-      w.lastDelivery = at;
-    }
+    const at = this.#deliveredAt(w, t + this.#latency.ack());
     this.#deliver({
       type: 'exec.report',
       execType,
@@ -645,6 +636,17 @@ export class ExecutionEmulator implements OrderVenue {
       tsEvent: t,
       tsInit: at
     });
+  }
+
+  /**
+   * When a report of order `w` leaving the venue for delivery at `at` is delivered: no earlier than the order's
+   * previous report (reports of one order arrive in order), which it becomes. `at` as it is without an order.
+   */
+  #deliveredAt(w: WorkingOrder | undefined, at: Nanos): Nanos {
+    if (w === undefined) return at;
+    if (at < w.lastDelivery) at = w.lastDelivery;
+    w.lastDelivery = at;
+    return at;
   }
 
   /** Insert by delivery time, after every report due at the same time (stable). */

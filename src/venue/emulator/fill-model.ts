@@ -116,8 +116,11 @@ export interface FillModel {
   arrive(w: WorkingOrder, t: Nanos): void;
   /** The emulator removes `w` (cancel on request, expiry): forget it. */
   remove(w: WorkingOrder, t: Nanos): void;
-  /** Can `w` be replaced now? (An L3 pending stop cannot.) */
-  canReplace(w: WorkingOrder): boolean;
+  /**
+   * Why `w` cannot be replaced now (the `replace_rejected` reason), undefined when it can: an L3 pending stop, a
+   * bar model's IOC/FOK (it stays at the venue only until its first bar has answered it).
+   */
+  replaceRefusal(w: WorkingOrder): string | undefined;
   /** `w` was replaced (fields already updated; `oldPx`/`oldLeaves` are the previous ones): re-evaluate. */
   replaced(w: WorkingOrder, oldPx: number | undefined, oldLeaves: number, t: Nanos): void;
   /**

@@ -163,8 +163,11 @@ export class L3FillModel implements FillModel {
     this.#own.delete(w.engineId);
   }
 
-  canReplace(w: WorkingOrder): boolean {
-    return this.engine(w.cmd.instrumentId).book.has(w.engineId);
+  replaceRefusal(w: WorkingOrder): string | undefined {
+    // a pending stop is not in the book: the engine cannot replace it
+    return this.engine(w.cmd.instrumentId).book.has(w.engineId)
+      ? undefined
+      : 'order cannot be replaced in its state';
   }
 
   replaced(w: WorkingOrder, _oldPx: number | undefined, _oldLeaves: number, t: Nanos): void {

@@ -70,8 +70,8 @@ export class QuoteFillModel implements FillModel {
 
   remove(): void {}
 
-  canReplace(): boolean {
-    return true;
+  replaceRefusal(): string | undefined {
+    return undefined;
   }
 
   replaced(w: WorkingOrder, oldPx: number | undefined, oldLeaves: number, t: Nanos): void {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bar, brief, emulator, fills, MIN, MS, order, T0 } from './support.ts';
+import { BarFillModel } from '../../../src/venue/emulator/bar-fill.model.ts';
+import type { EmulatorHost, WorkingOrder } from '../../../src/venue/emulator/fill-model.ts';
+import { bar, brief, emulator, fills, inst, MIN, MS, order, replace, T0 } from './support.ts';
 
 const sentAtClose = bar(0, 0, 0, 0, 0).tsEvent; // = bar 1's open
 
@@ -168,6 +170,81 @@ describe('ExecutionEmulator, bar fill model (defaults = the skeleton bar venue)'
       ['fok', 'canceled', 0, 0, 0],
       ['fok2', 'fill', 10000, 20, 0]
     ]);
+  });
+
+  it('IOC/FOK cannot be replaced: one filling inside its bar keeps its semantics through a mid-bar replace', () => {
+    const b = bar(0, 10000, 10100, 9800, 10000);
+    const sent = T0 - 10n * MS;
+    // a FOK raised 10 → 20 mid-bar: still all or none (it used to fill 10 and cancel 10)
+    const f = emulator({ latency: { networkMs: 5 } });
+    f.submit(order({ orderType: 'limit', limitPx: 9900, tif: 'fok', qty: 10 }), sent);
+    f.onBar(b);
+    f.replace(replace('o1', 'o2', { qty: 20 }), b.tsOpen);
+    const fr = f.drainDue(b.tsEvent + 1000n * MS);
+    expect(brief(fr)).toEqual([
+      ['o1', 'accepted', 0, 0, 10],
+      ['o2', 'replace_rejected', 0, 0, 0],
+      ['o1', 'fill', 9900, 10, 0]
+    ]);
+    expect(fr[1]!.reason).toBe('fok order cannot be replaced');
+    // an IOC re-priced mid-bar: it fills at the close as decided (it used to lose its fill and rest to the next bar)
+    const i = emulator({ latency: { networkMs: 5 } });
+    i.submit(order({ orderType: 'limit', limitPx: 9900, tif: 'ioc', qty: 10 }), sent);
+    i.onBar(b);
+    i.replace(replace('o1', 'o2', { limitPx: 9850 }), b.tsOpen);
+    const ir = i.drainDue(b.tsEvent + 1000n * MS);
+    expect(brief(ir).map((r) => r.slice(0, 2))).toEqual([
+      ['o1', 'accepted'],
+      ['o2', 'replace_rejected'],
+      ['o1', 'fill']
+    ]);
+    expect(ir[1]!.reason).toBe('ioc order cannot be replaced');
+    expect(i.workingCount).toBe(0);
+    i.onBar(bar(1, 10000, 10100, 9800, 10000));
+    expect(i.drainDue(bar(1, 0, 0, 0, 0).tsEvent + 1000n * MS)).toEqual([]);
+  });
+
+  it('BarFillModel: an IOC/FOK whose deferred fill is dropped by a re-price ends then, never left resting', () => {
+    const closed: [string, bigint, string, string][] = [];
+    const fillsMade: number[] = [];
+    const w: WorkingOrder = {
+      cmd: order({ orderType: 'limit', limitPx: 9900, tif: 'ioc', qty: 10 }),
+      clientOrderId: 'o1',
+      venueOrderId: 'v1',
+      buy: true,
+      qty: 10,
+      filled: 0,
+      limitPx: 9900,
+      stopPx: undefined,
+      triggered: true,
+      arrivedAt: T0 - MS,
+      dayExpiresAt: undefined,
+      lastDelivery: T0 - MS,
+      lastEvent: T0 - MS,
+      ahead: Number.POSITIVE_INFINITY,
+      engineId: 0,
+      fees: { raw: 0n, notional: 0n, charged: 0n }
+    };
+    const host: EmulatorHost = {
+      instrument: () => inst,
+      workingOf: () => (closed.length === 0 ? [w] : []),
+      maxParticipation: 1,
+      fill: (_w, _px, qty) => {
+        fillsMade.push(qty);
+        return 0;
+      },
+      close: (o, t, execType, reason) => void closed.push([o.clientOrderId, t, execType, reason])
+    };
+    const m = new BarFillModel(host);
+    const b = bar(0, 10000, 10100, 9800, 10000);
+    m.onBar(b);
+    expect(m.nextAt()).toBe(b.tsEvent); // its fill at the limit, inside the bar
+    w.limitPx = 9850;
+    m.replaced(w, 9900, 10, T0 + MS);
+    expect(closed).toEqual([['o1', T0 + MS, 'canceled', 'ioc fill undone by a replace']]);
+    expect(m.nextAt()).toBeUndefined();
+    m.onBar(bar(1, 10000, 10100, 9800, 10000));
+    expect(fillsMade).toEqual([]);
   });
 
   it('DAY orders live through the first session they can trade in and expire at the next', () => {
