@@ -149,177 +149,177 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
       { venue: live.venue, marketData: live.fix.marketData }
     );
   }
-  if (live.venue === 'local-fix') {
-    localFix = new FixLocalVenue({
-      instruments,
-      clock,
-      dictionary: dictionary!,
-      seed: a.seed,
-      senderCompId: live.fix.targetCompId,
-      targetCompId: live.fix.senderCompId
-    });
-    // the tick tape reads its files now: a bad file fails before anything listens
-    if (lobster)
-      tape = new LobsterPaperMarket({
-        data: lobster,
-        instrument: instruments[0]!,
-        venue: localFix,
-        clock,
-        speed: live.localSpeed
-      });
-  }
-  if (tape) await localFix!.start();
-  else if (local) {
-    const { source } = await openBars(config, instruments, a.seed);
-    await localFix?.start();
-    const venue = localFix;
-    market = new LocalPaperMarket({
-      instruments,
-      clock,
-      bars: source,
-      intervalMs: live.localBarIntervalMs,
-      seed: a.seed,
-      initialCash: String(config.portfolio.cash),
-      ...(venue
-        ? {
-            onMarket: (q, t) => {
-              venue.quote(q);
-              venue.trade(t);
-            }
-          }
-        : {})
-    });
-    await market.start();
-    endpoints = market.endpoints;
-  } else if (live.venue === 'alpaca' || live.fix.marketData === 'alpaca') {
-    endpoints = alpacaEndpoints(config, a.env ?? process.env);
-  }
-  const closeLocal = async (): Promise<void> => {
-    tape?.stop();
-    await market?.stop();
-    await localFix?.stop();
-  };
-
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  if (a.signal) a.signal.addEventListener('abort', onSignal, { once: true });
-  else {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
-  // a session that ends, or fails to start, leaves no handler behind (one would swallow the next Ctrl-C)
-  const unlisten = (): void => {
-    a.signal?.removeEventListener('abort', onSignal);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  const name = VENUE_NAMES[live.venue];
-  let connection: LiveConnection;
-  if (fixVenue) {
-    const f = live.fix;
-    const port = localFix ? localFix.port : f.port;
-    // bars from Alpaca's data stream (or the local replay's copy of it), or from the FIX session itself
-    const alpacaData =
-      f.marketData === 'alpaca'
-        ? connectAlpacaData({
-            ...endpoints!,
-            instruments,
-            clock,
-            rng: new Rng(a.seed).fork('market-data'),
-            quotes,
-            trades
-          })
-        : undefined;
-    const fix = connectFix({
-      host: localFix ? '127.0.0.1' : f.host,
-      port,
-      senderCompId: f.senderCompId,
-      targetCompId: f.targetCompId,
-      heartBtIntSec: f.heartBtIntSec,
-      // the local venue starts fresh every time; a real venue's sequence numbers carry over in the store
-      resetOnLogon: localFix ? true : f.resetOnLogon,
-      dictionary: dictionary!,
-      store: localFix
-        ? new MemorySessionStore()
-        : new FileSessionStore(resolve(f.storeDir, `${f.senderCompId}-${f.targetCompId}`)),
-      instruments,
-      clock,
-      venue: f.venueName,
-      ...(alpacaData
-        ? { marketData: alpacaData.marketData, closeMarketData: () => alpacaData.dataFeed.stop() }
-        : { depth: f.depth }),
-      logonTimeoutMs: f.logonTimeoutMs,
-      ...(tls ? { tls } : {})
-    });
-    io.out(
-      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (FIX 4.2 ${f.senderCompId}→${f.targetCompId} at ${localFix ? '127.0.0.1' : f.host}:${port}${tls ? ' over TLS' : ''})\n`
-    );
-    const logon = await fix.preflight().catch(async (e: unknown) => {
-      unlisten();
-      await fix.close();
-      await closeLocal();
-      throw e;
-    });
-    io.out(`  logged on: next MsgSeqNum out ${logon.nextOut}, in ${logon.nextIn}\n`);
-    connection = {
-      name,
-      execution: fix.execution,
-      marketData: fix.marketData,
-      preflight: async () => ({ protocol: 'FIX.4.2', ...logon }),
-      close: () => fix.close()
-    };
-  } else {
-    const ep = endpoints!; // set for alpaca and local
-    const alpaca = connectAlpaca({ ...ep, instruments, clock, seed: a.seed, quotes, trades });
-    io.out(
-      `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${ep.tradingUrl})\n`
-    );
-    const status = await alpaca.preflight().catch(async (e: unknown) => {
-      unlisten();
-      await alpaca.close();
-      await closeLocal();
-      throw e;
-    });
-    io.out(
-      `  account ${status.account} ${status.status}, cash ${status.cash ?? '?'}, buying power ${status.buyingPower ?? '?'}; ` +
-        `market ${status.marketOpen ? `open until ${status.nextClose}` : `closed, opens ${status.nextOpen}`}\n`
-    );
-    connection = { ...alpaca, name, preflight: async () => status };
-  }
-  let server: MetricsServer | undefined;
-  let metrics: TradingMetrics | undefined;
-  let dashboardServer: DashboardServer | undefined;
-  let dashboard: DashboardState | undefined;
+  // what the session opens (venues, signal handlers, connections, servers) is closed, last first, however it
+  // ends: a session that fails to start (a port taken, a corrupt FIX session store) leaves nothing behind, no
+  // signal handler either (one would swallow the next Ctrl-C)
+  const closers: Closer[] = [];
   try {
+    if (live.venue === 'local-fix') {
+      localFix = new FixLocalVenue({
+        instruments,
+        clock,
+        dictionary: dictionary!,
+        seed: a.seed,
+        senderCompId: live.fix.targetCompId,
+        targetCompId: live.fix.senderCompId
+      });
+      // the tick tape reads its files now: a bad file fails before anything listens
+      if (lobster)
+        tape = new LobsterPaperMarket({
+          data: lobster,
+          instrument: instruments[0]!,
+          venue: localFix,
+          clock,
+          speed: live.localSpeed
+        });
+    }
+    if (tape) {
+      const venue = localFix!;
+      closers.push(() => venue.stop());
+      await venue.start();
+    } else if (local) {
+      const { source } = await openBars(config, instruments, a.seed);
+      const venue = localFix;
+      if (venue) {
+        closers.push(() => venue.stop());
+        await venue.start();
+      }
+      const m = new LocalPaperMarket({
+        instruments,
+        clock,
+        bars: source,
+        intervalMs: live.localBarIntervalMs,
+        seed: a.seed,
+        initialCash: String(config.portfolio.cash),
+        ...(venue
+          ? {
+              onMarket: (q, t) => {
+                venue.quote(q);
+                venue.trade(t);
+              }
+            }
+          : {})
+      });
+      market = m;
+      closers.push(() => m.stop()); // before start: a data server that fails to listen stops the venue too
+      await m.start();
+      endpoints = m.endpoints;
+    } else if (live.venue === 'alpaca' || live.fix.marketData === 'alpaca') {
+      endpoints = alpacaEndpoints(config, a.env ?? process.env);
+    }
+
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    if (a.signal) a.signal.addEventListener('abort', onSignal, { once: true });
+    else {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    closers.push(() => {
+      a.signal?.removeEventListener('abort', onSignal);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+    const name = VENUE_NAMES[live.venue];
+    let connection: LiveConnection;
+    if (fixVenue) {
+      const f = live.fix;
+      const port = localFix ? localFix.port : f.port;
+      // bars from Alpaca's data stream (or the local replay's copy of it), or from the FIX session itself
+      const alpacaData =
+        f.marketData === 'alpaca'
+          ? connectAlpacaData({
+              ...endpoints!,
+              instruments,
+              clock,
+              rng: new Rng(a.seed).fork('market-data'),
+              quotes,
+              trades
+            })
+          : undefined;
+      const stopData = alpacaData ? (): void => alpacaData.dataFeed.stop() : undefined;
+      if (stopData) closers.push(stopData);
+      const fix = connectFix({
+        host: localFix ? '127.0.0.1' : f.host,
+        port,
+        senderCompId: f.senderCompId,
+        targetCompId: f.targetCompId,
+        heartBtIntSec: f.heartBtIntSec,
+        // the local venue starts fresh every time; a real venue's sequence numbers carry over in the store
+        resetOnLogon: localFix ? true : f.resetOnLogon,
+        dictionary: dictionary!,
+        store: localFix
+          ? new MemorySessionStore()
+          : new FileSessionStore(resolve(f.storeDir, `${f.senderCompId}-${f.targetCompId}`)),
+        instruments,
+        clock,
+        venue: f.venueName,
+        ...(alpacaData
+          ? { marketData: alpacaData.marketData, closeMarketData: () => alpacaData.dataFeed.stop() }
+          : { depth: f.depth }),
+        logonTimeoutMs: f.logonTimeoutMs,
+        ...(tls ? { tls } : {})
+      });
+      if (stopData) handOver(closers, stopData); // the FIX connection closes the data feed now
+      const closeFix = (): Promise<void> => fix.close();
+      closers.push(closeFix);
+      io.out(
+        `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (FIX 4.2 ${f.senderCompId}→${f.targetCompId} at ${localFix ? '127.0.0.1' : f.host}:${port}${tls ? ' over TLS' : ''})\n`
+      );
+      const logon = await fix.preflight();
+      io.out(`  logged on: next MsgSeqNum out ${logon.nextOut}, in ${logon.nextIn}\n`);
+      connection = {
+        name,
+        execution: fix.execution,
+        marketData: fix.marketData,
+        preflight: async () => ({ protocol: 'FIX.4.2', ...logon }),
+        close: closeFix
+      };
+    } else {
+      const ep = endpoints!; // set for alpaca and local
+      const alpaca = connectAlpaca({ ...ep, instruments, clock, seed: a.seed, quotes, trades });
+      closers.push(alpaca.close);
+      io.out(
+        `tradestate paper ${config.name}: ${instruments.map((i) => i.symbol).join(', ')} on ${name} (${ep.tradingUrl})\n`
+      );
+      const status = await alpaca.preflight();
+      io.out(
+        `  account ${status.account} ${status.status}, cash ${status.cash ?? '?'}, buying power ${status.buyingPower ?? '?'}; ` +
+          `market ${status.marketOpen ? `open until ${status.nextClose}` : `closed, opens ${status.nextOpen}`}\n`
+      );
+      connection = { ...alpaca, name, preflight: async () => status };
+    }
+    let metrics: TradingMetrics | undefined;
+    let dashboard: DashboardState | undefined;
+    // a port taken (TRD_ERR_PORT_UNAVAILABLE): what was opened is closed, so the process can exit
     if (live.metrics.enabled) {
       metrics = new TradingMetrics({ instruments, defaultMetrics: true });
-      server = new MetricsServer({ metrics, host: live.metrics.host, port: live.metrics.port });
+      const server = new MetricsServer({ metrics, host: live.metrics.host, port: live.metrics.port });
+      closers.push(() => server.stop());
       await server.start();
       io.out(`  metrics: ${server.url}\n`);
     }
     if (live.dashboard.enabled) {
       dashboard = new DashboardState({ instruments });
-      dashboardServer = new DashboardServer({
+      const dashboardServer = new DashboardServer({
         state: dashboard,
         host: live.dashboard.host,
         port: live.dashboard.port,
         title: `tradestate paper ${config.name}`
       });
+      closers.push(() => dashboardServer.stop());
       await dashboardServer.start();
       io.out(`  dashboard: ${dashboardServer.url}\n`);
     }
-  } catch (e) {
-    // a port taken (TRD_ERR_PORT_UNAVAILABLE): close what was opened, so the process can exit
-    unlisten();
-    await server?.stop();
-    await dashboardServer?.stop();
-    await connection.close();
-    await closeLocal();
-    throw e;
-  }
-  // a local history that ends ends the session
-  const replay = (market?.run() ?? tape?.run())?.then(() => stop.abort(DATA_END));
-  try {
+    // a local history that ends ends the session; it is stopped (and awaited) first when the session ends
+    const replay = (market?.run() ?? tape?.run())?.then(() => stop.abort(DATA_END));
+    closers.push(async () => {
+      tape?.stop();
+      await market?.stop();
+      await replay;
+    });
+    // from here runLive closes the connection, however it ends
+    handOver(closers, connection.close);
     const r = await runLive({
       config,
       configFile: a.configFile,
@@ -366,11 +366,32 @@ export async function runPaper(a: PaperArgs, io: CliIo): Promise<number> {
     // the out dir held an earlier session's log (the default one is the same for every session of a config)
     if (r.previousLog) io.out(`  the earlier session's log there was kept as ${r.previousLog}\n`);
     return EXIT_OK;
+  } catch (e) {
+    await closeAll(closers).catch(() => undefined); // the session's own error is the one to report
+    throw e;
   } finally {
-    unlisten();
-    await closeLocal();
-    await replay;
-    await server?.stop();
-    await dashboardServer?.stop();
+    await closeAll(closers); // what is left after a session that ended (nothing after a failure)
   }
+}
+
+/** Closes one thing a session opened. */
+type Closer = () => Promise<void> | void;
+
+/** Run `closers` last first, emptying the list; one that fails does not stop the others (the first error is thrown). */
+async function closeAll(closers: Closer[]): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  for (let c = closers.pop(); c !== undefined; c = closers.pop()) {
+    try {
+      await c();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
+}
+
+/** `closer` is no longer the session's to run: what it closes was handed to something that closes it. */
+function handOver(closers: Closer[], closer: Closer): void {
+  const i = closers.lastIndexOf(closer);
+  if (i >= 0) closers.splice(i, 1);
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -581,6 +581,34 @@ describe('tradestate CLI', () => {
       await taken.close();
     }
   }, 20_000);
+
+  it('a session that fails to start before its servers do (a corrupt FIX session store) leaves no signal handler behind', async () => {
+    // regression: the store is read after the signal handlers were registered, and its throw skipped removing them
+    const dir = mkdtempSync(join(tmpdir(), 'tradestate-fix-store-'));
+    const store = join(dir, 'store');
+    mkdirSync(store);
+    writeFileSync(join(store, 'TRADESTATE-VENUE.seqnums'), '{ not json');
+    const cfg = join(dir, 'fix.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'name: corruptstore',
+        'data: { kind: synthetic, symbols: [AAPL], start: "2024-03-05", sessions: 1 }',
+        'strategy: { type: sma-crossover, params: { fast: 5, slow: 20, qty: 1 } }',
+        'live:',
+        '  venue: fix',
+        `  fix: { dictionary: ${JSON.stringify(FIX42_XML)}, port: 1, marketData: fix, storeDir: ${JSON.stringify(store)} }`
+      ].join('\n')
+    );
+    const sigint = process.listenerCount('SIGINT');
+    const sigterm = process.listenerCount('SIGTERM');
+    const r = await cli('run', '--mode', 'paper', '--config', cfg, '--out', join(dir, 'out'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /FIX session store .*TRADESTATE-VENUE\.seqnums is corrupt \[TRD_ERR_DATA_INVALID\]\n$/
+    );
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual([sigint, sigterm]);
+  });
 
   it('a metrics port in use: the bin exits 1 with TRD_ERR_PORT_UNAVAILABLE at once, nothing left open', async () => {
     const taken = await listening();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTradestateError } from '../../src/core/errors.ts';
 import { isoFromNs, nsFromIso } from '../../src/core/nanos.ts';
@@ -52,5 +53,46 @@ describe('nsFromIso', () => {
       expect(codeOf(iso), iso).toBe('TRD_ERR_NUMBER_INVALID');
     }
     expect(codeOf('yesterday')).toBe('TRD_ERR_NUMBER_INVALID');
+  });
+
+  it('agrees with Date.parse on every timestamp that exists, offsets and 0-99 years included', () => {
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const arb = fc.record({
+      ms: fc.integer({ min: Date.UTC(0, 0, 1) - 146_097 * 86_400_000 * 5, max: Date.UTC(9999, 11, 31) }),
+      frac: fc.option(fc.stringMatching(/^\d{1,9}$/), { nil: undefined }),
+      zone: fc.oneof(
+        fc.constant(''),
+        fc.constant('Z'),
+        fc.record({
+          sign: fc.constantFrom('+', '-'),
+          h: fc.integer({ min: 0, max: 23 }),
+          m: fc.integer({ min: 0, max: 59 }),
+          colon: fc.boolean()
+        })
+      )
+    });
+    fc.assert(
+      fc.property(arb, ({ ms, frac, zone }) => {
+        const d = new Date(ms);
+        if (d.getUTCFullYear() < 0 || d.getUTCFullYear() > 9999) return;
+        const head = `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+        const z =
+          typeof zone === 'string'
+            ? zone
+            : `${zone.sign}${two(zone.h)}${zone.colon ? ':' : ''}${two(zone.m)}`;
+        const iso = `${head}${frac === undefined ? '' : `.${frac}`}${z}`;
+        const zoned = typeof zone === 'string' ? 'Z' : `${zone.sign}${two(zone.h)}:${two(zone.m)}`;
+        const expected =
+          BigInt(Date.parse(`${head}${zoned}`)) * 1_000_000n + BigInt((frac ?? '').padEnd(9, '0'));
+        expect(nsFromIso(iso), iso).toBe(expected);
+      })
+    );
+    expect(isoFromNs(nsFromIso('0050-06-15T12:00:00+01:00'))).toBe('0050-06-15T11:00:00.000000000Z');
+  });
+
+  it('refuses an offset that does not exist', () => {
+    for (const iso of ['2024-01-01T00:00:00+24:00', '2024-01-01T00:00:00+23:60', '2024-01-01T00:00:00-2400'])
+      expect(codeOf(iso), iso).toBe('TRD_ERR_NUMBER_INVALID');
+    expect(nsFromIso('2024-01-01T00:00:00-00:00')).toBe(nsFromIso('2024-01-01T00:00:00Z'));
   });
 });

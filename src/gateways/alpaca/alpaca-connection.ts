@@ -183,15 +183,13 @@ export function connectAlpaca(o: AlpacaConnectionOptions): AlpacaConnection {
               status: v.status
             });
         },
-        (_e, raw) => {
-          const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-          const [id, cid, symbol, status] = ['id', 'client_order_id', 'symbol', 'status'].map((k) => o[k]);
-          if (typeof id === 'string' && typeof cid === 'string')
+        (_e, _raw, ids) => {
+          if (ids.orderId !== undefined && ids.clientOrderId !== undefined)
             out.push({
-              clientOrderId: cid,
-              venueOrderId: id,
-              symbol: typeof symbol === 'string' ? symbol : '',
-              status: typeof status === 'string' ? status : ''
+              clientOrderId: ids.clientOrderId,
+              venueOrderId: ids.orderId,
+              symbol: ids.symbol ?? '',
+              status: ids.status ?? ''
             });
         }
       );

@@ -10,7 +10,7 @@ import type { Side } from '../../messages/primitives.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import type { ExecutionGateway } from '../gateway.ts';
-import { type AlpacaRestClient, defaultDelay } from './alpaca-rest.client.ts';
+import { type AlpacaRestClient, defaultDelay, type ReadLimits } from './alpaca-rest.client.ts';
 import {
   type AlpacaOrder,
   type AlpacaTradeEvent,
@@ -53,6 +53,12 @@ export interface AlpacaExecutionGatewayOptions {
   readonly lookupDelayMs?: number;
   /** How to wait (injected so tests need not sleep). Default: a timer. */
   readonly delay?: (ms: number) => Promise<void>;
+  /**
+   * Deadline (ms, integer ≥ 1) of the read of an order right before its PATCH (see "Replace and fills in flight"
+   * in the class doc): one attempt, no retry, so a 429, a failure or a slow answer delays the PATCH by at most
+   * this much (the read then changes nothing). Default 1 000.
+   */
+  readonly preReplaceReadMs?: number;
   /**
    * How many client order ids reported `rejected` after an unknown outcome the orphan sweep remembers (the
    * last ones; older ones are forgotten, and an order of theirs that turns up later is then no longer
@@ -226,7 +232,11 @@ const REPLACEMENT_LIVE: ReadonlySet<string> = new Set<AlpacaTradeEvent>([
  *   a price-only replace of a partially filled order keeps the original qty). The (total − filled) is
  *   therefore only as good as the gateway's count of fills: one still on its way on the stream would be
  *   traded twice. To narrow that window the order is read (GET by client order id, idempotent) right before
- *   the PATCH, fills it shows are reported, and (total − filled) is computed after that. A fill landing
+ *   the PATCH, fills it shows are reported, and (total − filled) is computed after that. That read costs every
+ *   replace one more request against Alpaca's rate limit (200 a minute per account), unless the gateway had
+ *   just read the order to learn its venue id (that read is used); it is ONE attempt bounded by
+ *   `preReplaceReadMs` (no retry, no backoff): a 429, a failure or a slow answer goes to `errors$`, leaves
+ *   the count as it is, and the PATCH goes out without waiting longer. A fill landing
  *   between that read and the venue taking the PATCH is still possible: once the venue shows that the
  *   replaced order's `filled_qty` and the replacing order's `qty` add up to more than the order's quantity,
  *   `errors$` gets {@link ErrorCode.OVERFILL} (context `clientOrderId`, `venueOrderId`, `asked`,
@@ -241,7 +251,14 @@ const REPLACEMENT_LIVE: ReadonlySet<string> = new Set<AlpacaTradeEvent>([
  *   not know after those lookups (each a 404) is reported `rejected`, and a replace with no replacing order
  *   `replace_rejected`. When a lookup failed, or showed the order `pending_replace`, nothing is decided: the
  *   outcome stays unknown (said on `errors$`) and each {@link reconcile} looks it up again until the venue's
- *   answer settles it.
+ *   answer settles it. A replace confirmed by a lookup of its replacing order also reads the replaced order,
+ *   whose fills since the read before the PATCH are reported (it is final then, and never read again). A
+ *   cancel is always answered: `canceled` (or what else ended the order) when a lookup shows it,
+ *   `cancel_rejected` naming the status a lookup shows otherwise, and when no lookup found the order (each
+ *   failed or was a 404) `cancel_rejected` with reason `cancel outcome unknown; lookups failed` (or `; the
+ *   venue does not find the order`) and {@link ErrorCode.VENUE_OUTCOME_UNKNOWN} on `errors$`: the order is
+ *   taken as working, nothing is pending, and a DELETE that did land is reported `canceled` by the stream or
+ *   the next {@link reconcile} (which fetches every order not final).
  * - Every stream update and REST snapshot goes through the same bookkeeping: `accepted` once per order,
  *   fills only for lots beyond those already reported (fills an order's `filled_qty` shows but no event
  *   reported are emitted first, priced from `filled_avg_price`), one final report. Reports are
@@ -305,6 +322,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   readonly #lookupAttempts: number;
   readonly #lookupDelayMs: number;
   readonly #delay: (ms: number) => Promise<void>;
+  /** Limits of the read before a PATCH: one attempt, `preReplaceReadMs`. */
+  readonly #preReplaceRead: ReadLimits;
   readonly #orders = new Map<string, Tracked>();
   readonly #byVenueId = new Map<string, string>();
   /** New client order id of a pending replace → the client order id of the order it replaces. */
@@ -355,6 +374,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     this.#lookupAttempts = o.lookupAttempts ?? 3;
     this.#lookupDelayMs = o.lookupDelayMs ?? 500;
     this.#delay = o.delay ?? defaultDelay;
+    const preRead = o.preReplaceReadMs ?? 1000;
+    if (!Number.isSafeInteger(preRead) || preRead < 1)
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `preReplaceReadMs must be an integer ≥ 1, got ${preRead}`,
+        { preReplaceReadMs: preRead }
+      );
+    this.#preReplaceRead = { retries: 0, timeoutMs: preRead };
     const memory = o.orphanMemory ?? 1000;
     if (!Number.isSafeInteger(memory) || memory < 0)
       throw new TradestateError(
@@ -564,18 +591,25 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   // ── requests ────────────────────────────────────────────────────────────────────────────────────────
 
-  /** The venue id of `t`: known, or after the POST's answer, or looked up by client order id. */
-  async #venueIdOf(t: Tracked): Promise<string | undefined> {
+  /**
+   * The venue id of `t`: known, or after the POST's answer, or looked up by client order id; with the order that
+   * lookup read (reconciled already), when it made one.
+   */
+  async #venueIdOf(t: Tracked): Promise<{ id: string | undefined; read: AlpacaOrder | undefined }> {
     if (t.venueOrderId === undefined) await t.submitted;
+    let read: AlpacaOrder | undefined;
     if (t.venueOrderId === undefined) {
       const o = await this.#fetch(t.clientOrderId);
-      if (o) this.#guard(() => this.#snapshot(t, o));
+      if (o) {
+        read = o;
+        this.#guard(() => this.#snapshot(t, o));
+      }
     }
-    return t.venueOrderId;
+    return { id: t.venueOrderId, read };
   }
 
   async #cancel(t: Tracked): Promise<void> {
-    const id = await this.#venueIdOf(t);
+    const { id } = await this.#venueIdOf(t);
     if (id === undefined) {
       if (!t.final) this.#emitFor(t, this.#localFor(t, 'cancel_rejected', 'order not found at the venue'));
       return;
@@ -595,18 +629,22 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   /**
    * The PATCH of a replace: the order is read first (fills the stream has not delivered yet are reported, see
-   * "Replace and fills in flight" in the class doc), then (total − filled) is encoded from that count.
+   * "Replace and fills in flight" in the class doc), then (total − filled) is encoded from that count. The
+   * lookup of the venue id, when it had to make one, is that read.
    */
   async #replace(t: Tracked, cmd: ReplaceOrder): Promise<void> {
-    const id = await this.#venueIdOf(t);
+    const { id, read } = await this.#venueIdOf(t);
     if (id === undefined) {
       this.#replaceRejected(t, 'order not found at the venue');
       return;
     }
     if (t.pending !== cmd) return; // answered meanwhile
-    const current = await this.#fetch(t.clientOrderId); // a failed read (→ errors$) leaves the count as it is
-    if (current) this.#guard(() => this.#snapshot(t, current));
-    if (t.pending !== cmd) return;
+    if (read === undefined) {
+      // one bounded attempt: a failed or slow read (→ errors$) leaves the count as it is, the PATCH goes out
+      const current = await this.#fetch(t.clientOrderId, this.#preReplaceRead);
+      if (current) this.#guard(() => this.#snapshot(t, current));
+      if (t.pending !== cmd) return;
+    }
     if (t.final) {
       this.#replaceRejected(t, 'order is no longer working');
       return;
@@ -729,9 +767,9 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
    * GET by client order id: the order, `null` when the venue does not know it (404), `undefined` when the lookup
    * failed (→ errors$): a failed lookup says nothing about the order.
    */
-  async #fetch(clientOrderId: string): Promise<AlpacaOrder | null | undefined> {
+  async #fetch(clientOrderId: string, limits?: ReadLimits): Promise<AlpacaOrder | null | undefined> {
     try {
-      return await this.#rest.getOrderByClientOrderId(clientOrderId);
+      return await this.#rest.getOrderByClientOrderId(clientOrderId, limits);
     } catch (e) {
       this.#errors.next(asError(e, ErrorCode.VENUE_UNAVAILABLE));
       return undefined;
@@ -754,7 +792,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
         if (n === undefined) undecided = true;
         if (n) {
           this.#guard(() => this.#onOrder(n));
-          if (t.pending !== p) return;
+          if (t.pending !== p) {
+            // confirmed: the replaced order is final now and nothing reconciles it again, so it is read too
+            // (as #refresh does): a fill of it that landed after the pre-PATCH read, which the stream may
+            // have lost, is reported now (and counted against the replacing order, see #checkVenueTotal)
+            const o = await this.#fetch(t.clientOrderId);
+            if (o) this.#guard(() => this.#snapshot(t, o));
+            return;
+          }
         }
       }
       const o = await this.#fetch(t.clientOrderId);
@@ -774,6 +819,27 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
         return;
       }
       if (t.final || t.pending !== p) return;
+    }
+    if (what === 'cancel') {
+      // no lookup found the order: the command is still answered (see the class doc). Nothing is pending: the
+      // order is taken as working, and a DELETE that did land shows in the stream or the next reconcile
+      if (t.final) {
+        // the stream ended it meanwhile: canceled answers the cancel, anything else refuses it
+        if (t.last?.execType !== 'canceled')
+          this.#emitFor(t, this.#localFor(t, 'cancel_rejected', 'order is no longer working'));
+        return;
+      }
+      const why = undecided ? 'lookups failed' : 'the venue does not find the order';
+      this.#errors.next(
+        new TradestateError(
+          ErrorCode.VENUE_OUTCOME_UNKNOWN,
+          `cancel of ${t.clientOrderId}: outcome still unknown after ${this.#lookupAttempts} lookups (${why}); ` +
+            'answered cancel_rejected, the order taken as working (a reconcile reports it canceled if it was)',
+          { clientOrderId: t.clientOrderId, request: what }
+        )
+      );
+      this.#emitFor(t, this.#localFor(t, 'cancel_rejected', `cancel outcome unknown; ${why}`));
+      return;
     }
     if (undecided && ((what === 'submit' && unanswered(t)) || (what === 'replace' && p && t.pending === p))) {
       // nothing said the venue lacks it: still unknown, looked up again at each reconcile ({@link #refresh})
@@ -1209,13 +1275,8 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
   /** The venue's own quantity of `t`'s venue order, from an order object of it. */
   #learnVenueQty(t: Tracked, o: AlpacaOrder): void {
-    if (o.client_order_id !== t.clientOrderId || o.qty === null || t.final) return;
-    let lots: number;
-    try {
-      lots = qtyToLots(t.inst, o.qty);
-    } catch {
-      return; // not on the lot: the report built from the same order says so
-    }
+    const lots = t.final ? undefined : venueQtyOf(t, o);
+    if (lots === undefined) return;
     t.venueQty = lots;
     this.#checkVenueTotal(t);
   }
@@ -1264,13 +1325,10 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
   #venueRestated(t: Tracked, o: AlpacaOrder, r: ExecutionReport): void {
     this.#catchUp(t, o);
     if (t.final) return;
-    if (o.client_order_id === t.clientOrderId && o.qty !== null) {
-      try {
-        t.venueQty = qtyToLots(t.inst, o.qty);
-        t.qty = t.base + t.venueQty;
-      } catch {
-        // not on the lot: the quantity stays as it was
-      }
+    const lots = venueQtyOf(t, o); // none readable: the quantity stays as it was
+    if (lots !== undefined) {
+      t.venueQty = lots;
+      t.qty = t.base + lots;
     }
     this.#emitFor(t, this.#restate(t, r));
   }
@@ -1506,6 +1564,19 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
 
 function cumOf(t: Tracked): number {
   return t.base + t.venueCum;
+}
+
+/**
+ * The `qty` (lots) of `o` when it is `t`'s own venue order and shows one on the lot; else `undefined` (off the
+ * lot: the report built from the same order says so).
+ */
+function venueQtyOf(t: Tracked, o: AlpacaOrder): number | undefined {
+  if (o.client_order_id !== t.clientOrderId || o.qty === null) return undefined;
+  try {
+    return qtyToLots(t.inst, o.qty);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A 4xx answer, or a request refused before it was sent: nothing happened at the venue. */

@@ -53,6 +53,19 @@ interface Call<S extends z.ZodType | undefined> {
   /** Schema of a 2xx body; `undefined`: no body expected (204). */
   readonly schema: S;
   readonly context?: Record<string, unknown>;
+  /** Overrides of the client's GET retries and attempt deadline ({@link ReadLimits}). */
+  readonly limits?: ReadLimits;
+}
+
+/**
+ * Limits of one read, tighter than the client's: for a read that is only worth making quickly (the gateway's
+ * read before a PATCH). A read that fails within them fails as any GET does (`TRD_ERR_VENUE_UNAVAILABLE`).
+ */
+export interface ReadLimits {
+  /** Extra attempts after a timeout, a connection error, a 429 or a 5xx. Default: the client's `getRetries`. */
+  readonly retries?: number;
+  /** Deadline of each attempt (ms). Default: the client's `timeoutMs`. */
+  readonly timeoutMs?: number;
 }
 
 type Answer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -132,15 +145,19 @@ export class AlpacaRestClient {
     });
   }
 
-  /** GET /v2/orders:by_client_order_id; `null` when Alpaca has no order with that client order id (404). */
-  async getOrderByClientOrderId(clientOrderId: string): Promise<AlpacaOrder | null> {
+  /**
+   * GET /v2/orders:by_client_order_id; `null` when Alpaca has no order with that client order id (404).
+   * `limits` tighten the client's retries and deadline for this one read.
+   */
+  async getOrderByClientOrderId(clientOrderId: string, limits?: ReadLimits): Promise<AlpacaOrder | null> {
     try {
       return await this.#call({
         method: 'GET',
         path: '/v2/orders:by_client_order_id',
         query: new URLSearchParams({ client_order_id: clientOrderId }),
         schema: alpacaOrderSchema,
-        context: { clientOrderId }
+        context: { clientOrderId },
+        ...(limits ? { limits } : {})
       });
     } catch (e) {
       if (isTradestateError(e, ErrorCode.VENUE_REJECTED) && e.context['status'] === 404) return null;
@@ -187,21 +204,16 @@ export class AlpacaRestClient {
         orders.push(r.data);
         return;
       }
-      const o = isRecord(v) ? v : {};
-      const ids = {
-        index: i,
-        ...(typeof o['id'] === 'string' ? { orderId: o['id'] } : {}),
-        ...(typeof o['client_order_id'] === 'string' ? { clientOrderId: o['client_order_id'] } : {}),
-        ...(typeof o['status'] === 'string' ? { status: o['status'] } : {})
-      };
+      const ids = rawOrderIds(v);
       try {
         parseAlpaca(alpacaOrderSchema, v, `GET /v2/orders answer, order ${i}`, ErrorCode.MESSAGE_INVALID, {
           method: 'GET',
           path: '/v2/orders',
+          index: i,
           ...ids
         });
       } catch (e) {
-        if (isTradestateError(e)) onInvalid(e, v);
+        if (isTradestateError(e)) onInvalid(e, v, ids);
         else throw e;
       }
     });
@@ -216,9 +228,10 @@ export class AlpacaRestClient {
    * `pageSize` open orders share one timestamp and the paging cannot get past them.
    *
    * Each order is validated on its own: one that is not what Alpaca documents does not fail its page (nor
-   * stop the paging); it is left out of `onPage`, given to `onInvalid` (a `TRD_ERR_MESSAGE_INVALID`, and the
-   * raw value) once per listing, and counted in `invalid`. Its timestamps still move the paging on when they
-   * are readable.
+   * stop the paging); it is left out of `onPage`, given to `onInvalid` (a `TRD_ERR_MESSAGE_INVALID`, the raw
+   * value and the ids readable in it) once per listing, and counted in `invalid`. Its timestamps still move the paging on when they
+   * are readable, and it counts as new on the page that first brings it: a full page of unreadable orders is
+   * paged past, not taken for a page stuck on one timestamp.
    */
   async forEachOpenOrderPage(
     pageSize: number,
@@ -226,27 +239,35 @@ export class AlpacaRestClient {
     onInvalid?: OnInvalidOrder
   ): Promise<{ seen: number; invalid: number; stuckAt?: string }> {
     const seen = new Set<string>();
-    const bad = new Set<string>();
+    /** Every order listed so far, read or not, by {@link rawOrderKey}: what tells a page that moved on. */
+    const listed = new Set<string>();
     let invalid = 0;
     let after: string | undefined;
     for (;;) {
+      // an order straddling two pages comes twice: an unreadable one is said once
+      const bad = new Map<unknown, [TradestateError, RawOrderIds]>();
       const { orders: page, raw } = await this.#listRaw(
         { status: 'open', direction: 'asc', limit: pageSize, ...(after === undefined ? {} : { after }) },
-        (e, v) => {
-          // an order straddling two pages comes twice: said once
-          const key = isRecord(v) && typeof v['id'] === 'string' ? v['id'] : JSON.stringify(v);
-          if (bad.has(key)) return;
-          bad.add(key);
-          invalid++;
-          onInvalid?.(e, v);
-        }
+        (e, v, ids) => void bad.set(v, [e, ids])
       );
+      let news = 0;
+      for (const v of raw) {
+        const key = rawOrderKey(v);
+        if (listed.has(key)) continue;
+        listed.add(key);
+        news++;
+        const b = bad.get(v);
+        if (b) {
+          invalid++;
+          onInvalid?.(b[0], v, b[1]);
+        }
+      }
       const fresh = page.filter((o) => !seen.has(o.id));
       for (const o of fresh) seen.add(o.id);
       if (fresh.length > 0) await onPage(fresh);
       if (raw.length < pageSize) return { seen: seen.size, invalid };
       const at = lastTimestamp(raw);
-      if (at === undefined || fresh.length === 0)
+      if (at === undefined || news === 0)
         return { seen: seen.size, invalid, stuckAt: at ?? '(no readable submitted_at)' };
       after = isoFromNs(nsFromIso(at) - 1n);
     }
@@ -311,7 +332,7 @@ export class AlpacaRestClient {
       const retryable =
         idempotent &&
         (f.kind !== 'http' || f.status === 429 || f.status >= 500) &&
-        attempt < this.#getRetries;
+        attempt < (c.limits?.retries ?? this.#getRetries);
       if (retryable) {
         this.stats.retries++;
         await this.#delay(this.#retryDelayMs(attempt + 1));
@@ -331,7 +352,7 @@ export class AlpacaRestClient {
     const timer = setTimeout(() => {
       timedOut = true;
       ac.abort();
-    }, this.#timeoutMs);
+    }, c.limits?.timeoutMs ?? this.#timeoutMs);
     try {
       const qs = c.query && c.query.size > 0 ? `?${c.query.toString()}` : '';
       const res = await this.#pool.request({
@@ -379,7 +400,9 @@ export class AlpacaRestClient {
 
   #error(f: Failure, idempotent: boolean, ctx: Record<string, unknown>): TradestateError {
     const where = `alpaca: ${String(ctx['method'])} ${String(ctx['path'])}`;
-    if (f.kind === 'http' && f.status < 500) {
+    // a GET still rate limited after its retries failed to read, as a 5xx does (a POST's 429 is a refusal)
+    const rateLimited = idempotent && f.kind === 'http' && f.status === 429;
+    if (f.kind === 'http' && f.status < 500 && !rateLimited) {
       const body = alpacaErrorBodySchema.safeParse(safeJson(f.text));
       const alpaca = body.success
         ? { alpacaCode: body.data.code, alpacaMessage: body.data.message }
@@ -397,7 +420,9 @@ export class AlpacaRestClient {
         ? 'timeout'
         : f.kind === 'connection'
           ? `connection error (${errorText(f.error)})`
-          : `server error ${f.status}`;
+          : rateLimited
+            ? 'rate limited (429)'
+            : `server error ${f.status}`;
     const extra = f.kind === 'http' ? { status: f.status, body: f.text.slice(0, 200) } : {};
     const cause = f.kind === 'connection' ? { cause: f.error } : undefined;
     if (idempotent)
@@ -416,8 +441,41 @@ export class AlpacaRestClient {
   }
 }
 
-/** What {@link AlpacaRestClient.listOrders} gives an order it could not read: the typed error and the raw value. */
-export type OnInvalidOrder = (error: TradestateError, raw: unknown) => void;
+/**
+ * What {@link AlpacaRestClient.listOrders} gives an order it could not read: the typed error, the raw value and
+ * the ids readable in it.
+ */
+export type OnInvalidOrder = (error: TradestateError, raw: unknown, ids: RawOrderIds) => void;
+
+/** The fields of an unreadable order that are still strings (enough to find it, and to cancel it). */
+export interface RawOrderIds {
+  readonly orderId?: string;
+  readonly clientOrderId?: string;
+  readonly symbol?: string;
+  readonly status?: string;
+}
+
+const RAW_ID_FIELDS = [
+  ['orderId', 'id'],
+  ['clientOrderId', 'client_order_id'],
+  ['symbol', 'symbol'],
+  ['status', 'status']
+] as const;
+
+function rawOrderIds(v: unknown): RawOrderIds {
+  const ids: { -readonly [K in keyof RawOrderIds]?: string } = {};
+  if (!isRecord(v)) return ids;
+  for (const [k, field] of RAW_ID_FIELDS) {
+    const x = v[field];
+    if (typeof x === 'string') ids[k] = x;
+  }
+  return ids;
+}
+
+/** One listed order's identity, read or not: its `id`, else the whole raw value. */
+function rawOrderKey(v: unknown): string {
+  return isRecord(v) && typeof v['id'] === 'string' ? v['id'] : JSON.stringify(v);
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

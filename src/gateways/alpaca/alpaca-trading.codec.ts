@@ -191,17 +191,24 @@ export function isCryptoSymbol(symbol: string): boolean {
   return symbol.includes('/');
 }
 
+/** What is wrong with a request, and the request field it is about. */
+export interface RequestProblem {
+  readonly field: 'time_in_force' | 'type';
+  readonly message: string;
+}
+
 /**
  * Why Alpaca refuses an order of `type` and `tif` for `symbol` because it is crypto, or `undefined`: crypto
  * orders take only the times in force `gtc` and `ioc` and only the types `market`, `limit` and `stop_limit`
  * (https://alpaca.markets/docs/crypto/orders/: "Market, Limit and Stop Limit orders are supported while the
  * supported time_in_force values are gtc, and ioc"; alpaca-py's `TimeInForce` and `OrderType` docs agree).
  */
-export function cryptoOrderProblem(symbol: string, type: string, tif: string): string | undefined {
+export function cryptoOrderProblem(symbol: string, type: string, tif: string): RequestProblem | undefined {
   if (!isCryptoSymbol(symbol)) return undefined;
-  if (tif !== 'gtc' && tif !== 'ioc') return `crypto orders take time_in_force gtc or ioc, not ${tif}`;
+  if (tif !== 'gtc' && tif !== 'ioc')
+    return { field: 'time_in_force', message: `crypto orders take time_in_force gtc or ioc, not ${tif}` };
   if (type !== 'market' && type !== 'limit' && type !== 'stop_limit')
-    return `crypto orders take type market, limit or stop_limit, not ${type}`;
+    return { field: 'type', message: `crypto orders take type market, limit or stop_limit, not ${type}` };
   return undefined;
 }
 
@@ -286,7 +293,7 @@ export const alpacaOrderRequestSchema = z
     if (r.order_class === 'oto' && r.take_profit === undefined && r.stop_loss === undefined)
       issue('take_profit', 'oto order needs take_profit or stop_loss');
     const crypto = r.symbol === undefined ? undefined : cryptoOrderProblem(r.symbol, r.type, r.time_in_force);
-    if (crypto !== undefined) issue(crypto.includes('time_in_force') ? 'time_in_force' : 'type', crypto);
+    if (crypto !== undefined) issue(crypto.field, crypto.message);
   });
 /** A decoded {@link alpacaOrderRequestSchema}. */
 export type AlpacaOrderRequest = z.infer<typeof alpacaOrderRequestSchema>;
@@ -614,7 +621,12 @@ export function encodeOrderRequest(cmd: SubmitOrder, inst: Instrument): AlpacaOr
   if (tif === undefined) throw refuse(`time in force ${cmd.tif}`, { tif: cmd.tif, clientOrderId: cid });
   const crypto = cryptoOrderProblem(inst.symbol, cmd.orderType, tif);
   if (crypto !== undefined)
-    throw refuse(crypto, { symbol: inst.symbol, orderType: cmd.orderType, tif, clientOrderId: cid });
+    throw refuse(crypto.message, {
+      symbol: inst.symbol,
+      orderType: cmd.orderType,
+      tif,
+      clientOrderId: cid
+    });
   const usesLimit = cmd.orderType === 'limit' || cmd.orderType === 'stop_limit';
   const usesStop = cmd.orderType === 'stop' || cmd.orderType === 'stop_limit';
   if (usesLimit !== (cmd.limitPx !== undefined))

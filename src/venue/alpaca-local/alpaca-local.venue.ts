@@ -831,13 +831,26 @@ export class AlpacaLocalVenue {
 
   #position(inst: Instrument, p: Position): unknown {
     // shares not committed to open orders that would close the position
-    let committed = 0;
-    for (const r of this.#orderList) {
-      if (r.inst.id !== inst.id || !isOpenStatus(r.status)) continue;
-      if ((p.qty > 0 && r.side === 'sell') || (p.qty < 0 && r.side === 'buy')) committed += r.qty - r.filled;
-    }
+    const committed = this.#openLots(inst, p.qty > 0 ? 'sell' : 'buy', undefined);
     const available = p.qty > 0 ? Math.max(0, p.qty - committed) : Math.min(0, p.qty + committed);
     return encodePosition(inst, p, available);
+  }
+
+  /**
+   * Lots that open orders of `side` on `inst` (not `except`) still have to trade. While a replace is pending
+   * both the old order and its replacing order are open: the old one is not counted then (its replacing order
+   * stands for it), so a close is not committed twice.
+   */
+  #openLots(inst: Instrument, side: 'buy' | 'sell', except: AlpacaOrderRecord | undefined): number {
+    let lots = 0;
+    const superseded = new Set<string>(); // old orders of open replacing orders (which come after them)
+    for (let i = this.#orderList.length - 1; i >= 0; i--) {
+      const r = this.#orderList[i]!;
+      if (r.inst.id !== inst.id || r.side !== side || !isOpenStatus(r.status)) continue;
+      if (r.replaces !== undefined) superseded.add(r.replaces);
+      if (r !== except && !superseded.has(r.id)) lots += r.qty - r.filled;
+    }
+    return lots;
   }
 
   /** Price used to value `inst` in buying-power checks: the last ask, else the last mark. */
@@ -858,12 +871,7 @@ export class AlpacaLocalVenue {
     const pos = this.#portfolio.position(inst.id)?.qty ?? 0;
     const closable = side === 'buy' ? -pos : pos;
     if (closable <= 0) return lots;
-    let committed = 0;
-    for (const r of this.#orderList) {
-      if (r === except || r.inst.id !== inst.id || r.side !== side || !isOpenStatus(r.status)) continue;
-      committed += r.qty - r.filled;
-    }
-    return Math.max(0, lots - Math.max(0, closable - committed));
+    return Math.max(0, lots - Math.max(0, closable - this.#openLots(inst, side, except)));
   }
 
   /**
@@ -896,8 +904,11 @@ export class AlpacaLocalVenue {
     return this.#orderValue(r.inst, r.side, left, r.limitPx, r.stopPx) ?? 0n;
   }
 
-  /** Equity − long market value − |short market value| (1×, 100 % initial margin), and the equity. */
-  #marginFree(): { free: Money; equity: Money } {
+  /**
+   * The account's margin: long market value, |short market value|, the equity, and what is free of it (equity −
+   * long − |short|: 1×, 100 % initial margin).
+   */
+  #marginFree(): { free: Money; equity: Money; long: Money; short: Money } {
     let long = 0n;
     let short = 0n;
     for (const [inst, p] of this.#positions()) {
@@ -906,7 +917,7 @@ export class AlpacaLocalVenue {
       else short -= mv;
     }
     const equity = this.#portfolio.cash + long - short;
-    return { free: equity - long - short, equity };
+    return { free: equity - long - short, equity, long, short };
   }
 
   /**
@@ -966,21 +977,14 @@ export class AlpacaLocalVenue {
   }
 
   #account(): unknown {
-    let long = 0n;
-    let short = 0n;
-    for (const [inst, p] of this.#positions()) {
-      const mv = marketValueOf(inst, p);
-      if (p.qty > 0) long += mv;
-      else short += mv;
-    }
-    const equity = this.#portfolio.cash + long + short;
+    const { equity, long, short } = this.#marginFree();
     return encodeAccount({
       id: this.#accountId,
       accountNumber: this.#accountNumber,
       createdAt: this.#createdAt,
       cash: this.#portfolio.cash,
       longMarketValue: long,
-      shortMarketValue: short,
+      shortMarketValue: -short, // Alpaca's is negative
       lastEquity: this.#portfolio.startCash,
       buyingPower: this.#buyingPower(),
       shortingEnabled: equity >= SHORTING_MIN_EQUITY

@@ -25,7 +25,8 @@ import {
   type AlpacaTradeEvent,
   type AlpacaTradeUpdate,
   alpacaOrderRequestSchema,
-  alpacaReplaceRequestSchema
+  alpacaReplaceRequestSchema,
+  isCryptoSymbol
 } from '../../gateways/alpaca/alpaca-trading.codec.ts';
 import { type InstrumentMap, moneyToFix } from '../../gateways/fix/app-messages.ts';
 import { numToDecimal } from '../../gateways/ws/codec-util.ts';
@@ -180,7 +181,7 @@ export function averagePrice(inst: Instrument, sumTickLots: bigint, lots: number
 
 /** Alpaca's asset class of a symbol: pairs (`BTC/USD`) are crypto, the rest US equities. */
 export function assetClassOf(inst: Instrument): 'crypto' | 'us_equity' {
-  return inst.symbol.includes('/') ? 'crypto' : 'us_equity';
+  return isCryptoSymbol(inst.symbol) ? 'crypto' : 'us_equity';
 }
 
 // ── requests → canonical commands ───────────────────────────────────────────────────────────────────────

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type TradestateError } from '../../../src/core/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { AlpacaExecutionGateway } from '../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
+import {
+  AlpacaExecutionGateway,
+  type AlpacaExecutionGatewayOptions
+} from '../../../src/gateways/alpaca/alpaca-execution.gateway.ts';
 import { AlpacaRestClient } from '../../../src/gateways/alpaca/alpaca-rest.client.ts';
 import { TradeUpdatesStream } from '../../../src/gateways/alpaca/trade-updates.stream.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../../src/messages/commands.ts';
@@ -19,7 +22,10 @@ import {
 
 const cleanup = closedAfterEach();
 
-async function setup(o: Partial<AlpacaTestServerOptions> = {}) {
+async function setup(
+  o: Partial<AlpacaTestServerOptions> = {},
+  gateway: Pick<AlpacaExecutionGatewayOptions, 'preReplaceReadMs'> = {}
+) {
   const server = await AlpacaTestServer.start({ keyId: KEY, secretKey: SECRET, ...o });
   cleanup.push(() => server.close());
   const clock = new LiveClock();
@@ -48,7 +54,8 @@ async function setup(o: Partial<AlpacaTestServerOptions> = {}) {
     clock,
     lookupAttempts: 3,
     lookupDelayMs: 10,
-    delay: (ms) => new Promise((r) => setTimeout(r, ms))
+    delay: (ms) => new Promise((r) => setTimeout(r, ms)),
+    ...gateway
   });
   cleanup.push(() => gw.close());
   const reports: ExecutionReport[] = [];
@@ -534,4 +541,86 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     await until(() => types('o-13b').includes('replaced'), 3000, 'replaced');
     expect(server.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
+
+  it('a cancel whose answer is lost while every lookup fails is still answered (cancel_rejected, TRD_ERR_VENUE_OUTCOME_UNKNOWN); the next reconcile reports the cancel that landed', async () => {
+    // regression: the cancel got no answer at all (no report, no error) and the order stayed PENDING_CANCEL
+    const { server, stream, gw, errors, types, of } = await setup();
+    gw.submit(submit('o-30'));
+    await until(() => types('o-30').includes('accepted'));
+    stream.stop(); // only a lookup could tell
+    const lookups = (r: { path: string }) => r.path === '/v2/orders:by_client_order_id';
+    server.intercept = (r) =>
+      r.method === 'DELETE'
+        ? 'apply-and-destroy'
+        : lookups(r)
+          ? { status: 503, body: { message: 'down' } }
+          : undefined;
+    gw.cancel(cancel('o-30'));
+    await until(() => types('o-30').includes('cancel_rejected'), 3000, 'the cancel answered');
+    expect(of('o-30').at(-1)).toMatchObject({
+      reason: 'cancel outcome unknown; lookups failed',
+      venueOrderId: server.byClientId('o-30')!.id,
+      leavesQty: 10
+    });
+    const unknown = errors.filter((e) => e.code === ErrorCode.VENUE_OUTCOME_UNKNOWN);
+    expect(unknown.map((e) => e.context['method'] ?? e.context['request'])).toEqual(['DELETE', 'cancel']);
+    // nothing is pending: the venue's answer comes with the next reconcile, and nothing was resent
+    server.intercept = undefined;
+    await gw.reconcile();
+    expect(types('o-30')).toEqual(['accepted', 'cancel_rejected', 'canceled']);
+    expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    // every lookup a 404: answered too, saying so
+    gw.submit(submit('o-31'));
+    await until(() => server.byClientId('o-31') !== undefined && of('o-31').length === 1, 3000, 'accepted');
+    server.intercept = (r) =>
+      r.method === 'DELETE'
+        ? 'hang'
+        : lookups(r)
+          ? { status: 404, body: { code: 40410000, message: 'order not found' } }
+          : undefined;
+    gw.cancel(cancel('o-31'));
+    await until(() => types('o-31').includes('cancel_rejected'), 3000, 'the cancel answered');
+    expect(of('o-31').at(-1)?.reason).toBe('cancel outcome unknown; the venue does not find the order');
+  });
+
+  it('the read before a PATCH is the lookup of the venue id when one was just made: one GET, not two', async () => {
+    const { server, stream, gw, errors } = await setup();
+    stream.stop(); // the venue id can only come from a lookup
+    const lookups = (r: { path: string }) => r.path === '/v2/orders:by_client_order_id';
+    server.intercept = (r) =>
+      r.method === 'POST'
+        ? 'apply-and-destroy'
+        : lookups(r)
+          ? { status: 503, body: { message: 'down' } }
+          : undefined;
+    gw.submit(submit('o-32'));
+    await until(() => errors.some((e) => e.message.includes('outcome still unknown')), 3000, 'unresolved');
+    server.intercept = undefined;
+    const asked = server.requests.length;
+    gw.replace(replace('o-32', 'o-32b', { limitPx: 14_900 }));
+    await until(() => server.requests.some((r) => r.method === 'PATCH'), 3000, 'the PATCH');
+    expect(server.requests.slice(asked).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /v2/orders:by_client_order_id',
+      `PATCH /v2/orders/${server.byClientId('o-32')!.id}`
+    ]);
+  });
+
+  it.each([
+    ['a 429', { status: 429, body: { message: 'too many requests' } }],
+    ['no answer', 'hang']
+  ] as const)(
+    'the read before a PATCH is one bounded attempt: %s leaves the count as it is and the PATCH goes out',
+    async (_what, reply) => {
+      // the client retries a GET (getRetries 1, a 150 ms deadline each): that read must not wait for it
+      const { server, gw, errors, types } = await setup({}, { preReplaceReadMs: 40 });
+      gw.submit(submit('o-33'));
+      await until(() => types('o-33').includes('accepted'));
+      const asked = server.requests.length;
+      server.intercept = (r) => (r.path === '/v2/orders:by_client_order_id' ? reply : undefined);
+      gw.replace(replace('o-33', 'o-33b', { limitPx: 14_900 }));
+      await until(() => types('o-33b').includes('replaced'), 3000, 'replaced');
+      expect(server.requests.slice(asked).map((r) => r.method)).toEqual(['GET', 'PATCH']);
+      expect(errors.map((e) => [e.code, e.context['attempts']])).toEqual([[ErrorCode.VENUE_UNAVAILABLE, 1]]);
+    }
+  );
 });

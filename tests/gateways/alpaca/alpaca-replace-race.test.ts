@@ -104,7 +104,7 @@ describe('AlpacaExecutionGateway: replace and fills in flight', () => {
 
   it('the replace confirmed from the replacing order before the replaced order’s fill is seen: that fill still counts (TRD_ERR_OVERFILL, restated)', async () => {
     // the PATCH's answer is lost and the stream held: the lookup confirms the replace from the replacing order
-    // (nothing counted filled before it); the replaced order's 6 arrive on the stream only afterwards
+    // (nothing counted filled before it); the replaced order's 6 are seen only afterwards
     let stale = true;
     const h = await harness({
       wrapRest: (rest) => ({
@@ -125,8 +125,10 @@ describe('AlpacaExecutionGateway: replace and fills in flight', () => {
     h.venue.hangNext('PATCH', `/v2/orders/${a.id}`); // applied, never answered
     h.gw.replace(replaceCmd('rl-a', 'rl-b', { limitPx: 10_001 }));
     await h.until(() => h.types('rl-b').includes('replaced'), 'the replace confirmed by the lookup');
-    expect(h.of('rl-b').map((r) => [r.execType, r.cumQty, r.leavesQty])).toEqual([['replaced', 0, 10]]);
-    h.venue.resumeStream(); // the replaced order's partial_fill, then replaced and new
+    expect(h.of('rl-b')[0]).toMatchObject({ execType: 'replaced', cumQty: 0, leavesQty: 10 });
+    // the replaced order's partial_fill, then replaced and new, late (the lookup read the replaced order
+    // after the replacing one, so the fill may be reported already: either way, once)
+    h.venue.resumeStream();
     await h.until(() => h.errors.some((e) => e.code === ErrorCode.OVERFILL), 'the overfill warning');
     expect(h.errors.find((e) => e.code === ErrorCode.OVERFILL)!.context).toMatchObject({
       clientOrderId: 'rl-b',
@@ -144,6 +146,48 @@ describe('AlpacaExecutionGateway: replace and fills in flight', () => {
     await h.settle();
     expect(fillsOf(h.of('rl-b'))).toEqual([[10, 10_001, 16, 0]]);
     expect((await h.rest.listPositions()).map((p) => p.qty)).toEqual(['16']);
+    expect(h.errors.map((e) => e.code)).toEqual([ErrorCode.VENUE_OUTCOME_UNKNOWN, ErrorCode.OVERFILL]);
+  });
+
+  it('the replace confirmed by a lookup while the stream lost the replaced order’s fill: the lookup reads the replaced order too, the fill is reported (TRD_ERR_OVERFILL, restated)', async () => {
+    // regression: the lookup returned once the replacing order confirmed the replace, before reading the
+    // replaced order, which is final from then on and never read again: with the stream's updates lost (as
+    // across a reconnect) its 6 lots were never reported, and no overfill was said
+    let stale = true;
+    const h = await harness({
+      wrapRest: (rest) => ({
+        ...patchHook(rest, { beforePatch: () => {} }),
+        async getOrderByClientOrderId(cid) {
+          const o = await rest.getOrderByClientOrderId(cid);
+          if (!stale || o === null || cid !== 'rg-a') return o;
+          stale = false; // the read before the PATCH, as if made just before the fill
+          return { ...o, filled_qty: '0', filled_avg_price: null, status: 'new' };
+        }
+      })
+    });
+    h.gw.submit(submitCmd('rg-a', { qty: 10, limitPx: 10_000 }));
+    await h.until(() => h.types('rg-a').includes('accepted'), 'accepted');
+    h.venue.pauseStream();
+    h.venue.quote('AAPL', '99.90', '99.95', '500', '6');
+    const a = (await h.rest.getOrderByClientOrderId('rg-a'))!;
+    h.venue.hangNext('PATCH', `/v2/orders/${a.id}`); // applied, never answered
+    h.gw.replace(replaceCmd('rg-a', 'rg-b', { limitPx: 10_001 }));
+    await h.until(() => h.types('rg-b').includes('replaced'), 'the replace confirmed by the lookup');
+    await h.until(() => h.types('rg-b').includes('restated'), 'the replaced order read too');
+    h.venue.resumeStream({ drop: true }); // the stream lost every update meanwhile
+    await h.gw.reconcile();
+    await h.settle();
+    expect(fillsOf(h.of('rg-a'))).toEqual([[6, 10_000, 6, 0]]);
+    expect(h.of('rg-b').map((r) => [r.execType, r.cumQty, r.leavesQty])).toEqual([
+      ['replaced', 0, 10],
+      ['restated', 6, 10]
+    ]);
+    expect(h.errors.find((e) => e.code === ErrorCode.OVERFILL)?.context).toMatchObject({
+      clientOrderId: 'rg-b',
+      asked: 10,
+      venueTotal: 16,
+      filledBefore: 6
+    });
     expect(h.errors.map((e) => e.code)).toEqual([ErrorCode.VENUE_OUTCOME_UNKNOWN, ErrorCode.OVERFILL]);
   });
 

@@ -196,6 +196,30 @@ describe('AlpacaRestClient against a loopback Alpaca', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('a GET still rate limited (429) after its retries is VENUE_UNAVAILABLE, as documented; a read can be given tighter limits', async () => {
+    server.intercept = () => ({ status: 429, body: { message: 'too many requests' } });
+    const e = await failure(client.getClock());
+    expect(e.code).toBe(ErrorCode.VENUE_UNAVAILABLE);
+    expect(e.context).toMatchObject({ status: 429, attempts: 3, outcome: 'failed' });
+    // one attempt, no backoff
+    const asked = server.requests.length;
+    const one = await failure(client.getOrderByClientOrderId('c-x', { retries: 0 }));
+    expect(one.context).toMatchObject({ status: 429, attempts: 1 });
+    expect(server.requests.length - asked).toBe(1);
+    expect(delays).toEqual([100, 200]); // the getClock retries only
+    // a shorter deadline: a read nobody answers fails after it, not after the client's 5 s
+    server.intercept = () => 'hang';
+    const patient = newClient({ timeoutMs: 5_000 });
+    try {
+      const t0 = performance.now();
+      const slow = await failure(patient.getOrderByClientOrderId('c-x', { retries: 0, timeoutMs: 20 }));
+      expect(slow.context).toMatchObject({ reason: 'timeout', attempts: 1 });
+      expect(performance.now() - t0).toBeLessThan(2_000);
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('does not retry a GET refused with a 4xx', async () => {
     const e = await failure(client.getOrder('00000000-0000-4000-8000-00000000dead'));
     expect(e.code).toBe(ErrorCode.VENUE_REJECTED);
@@ -248,6 +272,51 @@ describe('AlpacaRestClient against a loopback Alpaca', () => {
     // without onInvalid, listOrders stays strict
     expect((await failure(client.listOrders({ status: 'open' }))).code).toBe(ErrorCode.MESSAGE_INVALID);
     expect(await client.listOrders({ status: 'open' }, () => {})).toHaveLength(2);
+  });
+
+  it('a full page of orders it cannot read is paged past (they are new), not taken for a page stuck on one timestamp', async () => {
+    // regression: only readable orders counted as new, so this page ended the listing with a misleading stuckAt
+    const o = await client.submitOrder(limitBuy('c-p1'));
+    const at = (s: number): string => `2024-03-05T15:00:0${s}.000000000Z`;
+    const bad1 = {
+      ...o,
+      id: 'bad-1',
+      client_order_id: 'b1',
+      qty: 'ten',
+      submitted_at: at(1),
+      created_at: at(1)
+    };
+    const bad2 = {
+      ...o,
+      id: 'bad-2',
+      client_order_id: 'b2',
+      qty: 'ten',
+      submitted_at: at(2),
+      created_at: at(2)
+    };
+    const good = { ...o, id: 'good-3', client_order_id: 'g3', submitted_at: at(3), created_at: at(3) };
+    const pages: Record<string, unknown[]> = {
+      none: [bad1, bad2],
+      '2024-03-05T15:00:01.999999999Z': [bad2, good],
+      '2024-03-05T15:00:02.999999999Z': [good]
+    };
+    server.intercept = (r) =>
+      r.method === 'GET' && r.path === '/v2/orders'
+        ? { status: 200, body: pages[r.query.get('after') ?? 'none'] ?? [] }
+        : undefined;
+    const seen: string[] = [];
+    const invalid: unknown[] = [];
+    const r = await client.forEachOpenOrderPage(
+      2,
+      (os) => void seen.push(...os.map((x) => x.id)),
+      (_e, _raw, ids) => invalid.push(ids)
+    );
+    expect(r).toEqual({ seen: 1, invalid: 2 });
+    expect(seen).toEqual(['good-3']);
+    expect(invalid).toEqual([
+      { orderId: 'bad-1', clientOrderId: 'b1', symbol: 'AAPL', status: o.status },
+      { orderId: 'bad-2', clientOrderId: 'b2', symbol: 'AAPL', status: o.status }
+    ]);
   });
 
   it('reads positions, account and clock as documented', async () => {

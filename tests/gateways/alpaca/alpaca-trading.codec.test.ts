@@ -27,6 +27,7 @@ import {
   alpacaStreamMessageSchema,
   alpacaTradeEventSchema,
   alpacaTradeUpdateSchema,
+  cryptoOrderProblem,
   decodeTradeStreamFrame,
   encodeOrderRequest,
   encodeReplaceRequest,
@@ -790,5 +791,12 @@ describe('what Alpaca sends or refuses beyond its documented lists', () => {
     ).toBe(ErrorCode.ORDER_INVALID);
     // equities keep every time in force
     expect(encodeOrderRequest(submit({ tif: 'fok' }), AAPL).time_in_force).toBe('fok');
+    // the problem names its field (the schema's issue path), not a message to search
+    expect(cryptoOrderProblem('ETH/USD', 'limit', 'day')).toEqual({
+      field: 'time_in_force',
+      message: 'crypto orders take time_in_force gtc or ioc, not day'
+    });
+    expect(cryptoOrderProblem('ETH/USD', 'stop', 'gtc')?.field).toBe('type');
+    expect(cryptoOrderProblem('AAPL', 'stop', 'day')).toBeUndefined();
   });
 });

@@ -708,6 +708,42 @@ describe('AlpacaLocalVenue: buying power of replaces and short sales, crypto rul
     expect((await acct(big.v)).shorting_enabled).toBe(true);
   });
 
+  it('while a replace of a closing order is pending, its close is committed once: another closing sell is no short sale, qty_available counts it once', async () => {
+    // regression: the old order (pending_replace) and its replacing order were both counted as closing the
+    // position, so a valid closing sell was refused 403 as a (crypto) short sale and qty_available was 0
+    const { v, clock } = await venue({ emulator: { latency: { networkMs: 50 } } });
+    v.quote('BTC/USD', '60000.00', '60000.01', '1', '1');
+    const btc = { symbol: 'BTC/USD', time_in_force: 'gtc' };
+    await call(v, 'POST', '/v2/orders', orderBody({ ...btc, qty: '0.02' }));
+    clock.advanceTo(at(50));
+    v.flush(); // bought 0.02
+    const sell = (qty: string) =>
+      call(
+        v,
+        'POST',
+        '/v2/orders',
+        orderBody({ ...btc, side: 'sell', qty, type: 'limit', limit_price: '70000' })
+      );
+    const o = await sell('0.01');
+    clock.advanceTo(at(100));
+    v.flush(); // resting: 0.01 of the 0.02 committed
+    const available = async () => (await call(v, 'GET', '/v2/positions/BTCUSD')).json.qty_available;
+    expect(await available()).toBe('0.0100');
+    expect((await call(v, 'PATCH', `/v2/orders/${o.json.id}`, { limit_price: '71000' })).status).toBe(200);
+    expect((await call(v, 'GET', `/v2/orders/${o.json.id}`)).json.status).toBe('pending_replace');
+    expect(await available()).toBe('0.0100');
+    expect((await sell('0.01')).status).toBe(200); // closes the other 0.01
+    expect(await available()).toBe('0.0000');
+    // beyond the position it is a short sale again
+    expect((await sell('0.0001')).json.message).toBe(
+      'insufficient balance for BTC (requested: 0.0001, available: 0)'
+    );
+    clock.advanceTo(at(200));
+    v.flush();
+    expect((await call(v, 'GET', `/v2/orders/${o.json.id}`)).json.status).toBe('replaced');
+    expect(await available()).toBe('0.0000');
+  });
+
   it('crypto takes only gtc/ioc and market, limit, stop_limit: 422 otherwise', async () => {
     // regression: day, fok and stop crypto orders were accepted
     const { v } = await venue();
