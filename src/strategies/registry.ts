@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { validateConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
@@ -12,41 +13,22 @@ import type { Strategy } from './strategy.ts';
 
 type Factory = (id: string, params: unknown, file: string) => Strategy;
 
+/** The factory of a built-in strategy: its params validated by `schema` (errors name `strategy.params`). */
+function builtin<S extends z.ZodType>(
+  schema: S,
+  Ctor: new (id: string, params: z.output<S>) => Strategy
+): Factory {
+  return (id, params, file) => new Ctor(id, validateConfig(schema, params, file, 'strategy.params'));
+}
+
 /** By type name; a Map, so that names of Object.prototype members (`toString`, `__proto__`) are unknown types. */
 const factories = new Map<string, Factory>([
-  [
-    'sma-crossover',
-    (id, params, file) =>
-      new SmaCrossoverStrategy(id, validateConfig(smaCrossoverParamsSchema, params, file, 'strategy.params'))
-  ],
-  [
-    'momentum',
-    (id, params, file) =>
-      new MomentumStrategy(id, validateConfig(momentumParamsSchema, params, file, 'strategy.params'))
-  ],
-  [
-    'mean-reversion',
-    (id, params, file) =>
-      new MeanReversionStrategy(
-        id,
-        validateConfig(meanReversionParamsSchema, params, file, 'strategy.params')
-      )
-  ],
-  [
-    'pairs',
-    (id, params, file) =>
-      new PairsStrategy(id, validateConfig(pairsParamsSchema, params, file, 'strategy.params'))
-  ],
-  [
-    'ml-logistic',
-    (id, params, file) =>
-      new MlLogisticStrategy(id, validateConfig(mlLogisticParamsSchema, params, file, 'strategy.params'))
-  ],
-  [
-    'market-maker',
-    (id, params, file) =>
-      new MarketMakerStrategy(id, validateConfig(marketMakerParamsSchema, params, file, 'strategy.params'))
-  ]
+  ['sma-crossover', builtin(smaCrossoverParamsSchema, SmaCrossoverStrategy)],
+  ['momentum', builtin(momentumParamsSchema, MomentumStrategy)],
+  ['mean-reversion', builtin(meanReversionParamsSchema, MeanReversionStrategy)],
+  ['pairs', builtin(pairsParamsSchema, PairsStrategy)],
+  ['ml-logistic', builtin(mlLogisticParamsSchema, MlLogisticStrategy)],
+  ['market-maker', builtin(marketMakerParamsSchema, MarketMakerStrategy)]
 ]);
 
 /** Strategy types that `strategy.type` may name. */
