@@ -80,6 +80,46 @@ async function converged(r: Awaited<ReturnType<typeof run>>, ms = 4000): Promise
 }
 
 describe('Binance diff-depth through a local replay server + REST snapshot server (undici)', () => {
+  it('stopping the feed aborts the REST snapshot fetches still under way (they do not run on after it)', async () => {
+    const server = await binanceReplay('BINANCE.ws.1.0', 'BINANCE.http.0.0', () => ({ burst: 8 }), 3000);
+    cleanup.push(() => server.close());
+    const clock = new LiveClock();
+    const fetchDepth = binanceDepthFetcher(server.restUrl);
+    const fetches: { signal: AbortSignal | undefined; outcome: Promise<string> }[] = [];
+    const feed = new WsFeed({
+      url: server.wsUrl,
+      adapter: binanceAdapter(
+        BINANCE,
+        (symbol, signal) => {
+          const p = fetchDepth(symbol, signal);
+          fetches.push({
+            signal,
+            outcome: p.then(
+              () => 'answered',
+              (e: { code: string }) => e.code
+            )
+          });
+          return p;
+        },
+        clock
+      ),
+      clock,
+      rng: new Rng(3),
+      pingMs: 1000,
+      staleMs: 2000,
+      backoff: { minMs: 10, maxMs: 40 }
+    });
+    const sub = wsMarketData$(feed, SYMBOLS.BINANCE).subscribe(() => {});
+    cleanup.push(() => sub.unsubscribe());
+    await until(() => fetches.length === SYMBOLS.BINANCE.length, 4000); // every snapshot asked for, none answered
+    const t0 = performance.now();
+    feed.stop();
+    expect(fetches.every((f) => f.signal?.aborted === true)).toBe(true);
+    const outcomes = await Promise.all(fetches.map((f) => f.outcome));
+    expect(outcomes).toEqual(fetches.map(() => ErrorCode.DATA_FETCH_FAILED));
+    expect(performance.now() - t0).toBeLessThan(1000); // not the server's 3 s
+  });
+
   it('BINANCE: buffered events, snapshot over REST, U/u sync; every book equals the venue book in exact ticks', async () => {
     const r = await run('BINANCE', () => ({ burst: 8 }));
     await converged(r);

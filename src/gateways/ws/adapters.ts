@@ -50,11 +50,12 @@ export function coinbaseAdapter(instruments: InstrumentMap): WsFeedAdapter {
  * A failed fetch, or a snapshot that does not fit the buffered events, is `frame.snapshotFailed`.
  * Only symbols subscribed on the connection are synced: depth events that were still in flight when an
  * UNSUBSCRIBE was sent are dropped (they start no fetch), and a SUBSCRIBE starts the symbol's sync afresh
- * (its next event fetches a new snapshot).
+ * (its next event fetches a new snapshot). A new connection, or the feed's stop, aborts the fetches still under
+ * way (their `signal`): their answers would be ignored anyway.
  */
 export function binanceAdapter(
   instruments: InstrumentMap,
-  fetchSnapshot: (symbol: string) => Promise<string>,
+  fetchSnapshot: (symbol: string, signal?: AbortSignal) => Promise<string>,
   clock: Clock
 ): WsFeedAdapter {
   let pending = new Map<string, BinanceBookSync>();
@@ -70,6 +71,14 @@ export function binanceAdapter(
   };
   let push: (events: WsFrameEvent[]) => void = () => {};
   let generation = 0;
+  /** Aborts the fetches of this connection. */
+  let fetches = new AbortController();
+  /** The fetches under way are of no use any more (a new connection, or the feed stopped): abort them. */
+  const abandon = (): void => {
+    generation++;
+    fetches.abort();
+    fetches = new AbortController();
+  };
   const startSync = (symbol: string): BinanceBookSync => {
     live.delete(symbol);
     const book = new BinanceBookSync(instruments.bySymbol(symbol));
@@ -80,7 +89,7 @@ export function binanceAdapter(
       pending.delete(symbol);
       push([{ type: 'frame.snapshotFailed', symbol, reason }]);
     };
-    fetchSnapshot(symbol).then(
+    fetchSnapshot(symbol, fetches.signal).then(
       (text) => {
         if (!current()) return;
         let items: WsFrameEvent[];
@@ -124,12 +133,13 @@ export function binanceAdapter(
       return [];
     },
     reset: (p) => {
-      generation++;
+      abandon();
       pending = new Map();
       live = new Set();
       wanted = new Set();
       push = p;
     },
+    close: abandon,
     decode: (text, tsInit) => {
       const f = decodeBinance(text, instruments, tsInit);
       switch (f.kind) {

@@ -27,6 +27,8 @@ export interface WsFeedAdapter {
   decode(text: string, tsInit: Nanos): WsFrameEvent[];
   /** A new connection: forget per-connection state. `push` delivers events produced asynchronously (REST snapshots). */
   reset(push: (events: WsFrameEvent[]) => void): void;
+  /** The feed stopped: abort what is still under way (REST snapshot fetches). */
+  close?(): void;
 }
 
 export interface WsFeedOptions {
@@ -212,6 +214,7 @@ export class WsFeed {
     if (this.#closed) return;
     this.#closed = true;
     this.#actor.stop();
+    this.#o.adapter.close?.();
     this.#buffer = [];
     this.#head = 0;
     this.#data.complete();
