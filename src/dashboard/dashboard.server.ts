@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIPv4 } from 'node:net';
 import { HttpEndpoint, routeOf, sendText as send } from '../net/http-endpoint.ts';
 import { dashboardPage } from './dashboard.page.ts';
 import type { DashboardListener } from './dashboard-state.ts';
@@ -12,7 +13,11 @@ export interface DashboardSource {
 /** Options of {@link DashboardServer}. */
 export interface DashboardServerOptions {
   readonly state: DashboardSource;
-  /** Interface to bind (default `127.0.0.1`). */
+  /**
+   * Interface to bind (default `127.0.0.1`). Requests must name it in their `Host` header (a loopback one also
+   * as `localhost`, `127.0.0.1` or `[::1]`), with the port; a wildcard (`0.0.0.0`, `::`: remote access) takes
+   * any `Host`. Either way a request from another origin (an `Origin` header not this server's) is refused.
+   */
   readonly host?: string;
   /** Port to bind (default 0: any free port; see {@link DashboardServer.port}). */
   readonly port?: number;
@@ -43,6 +48,40 @@ interface Stream {
 
 const ROUTES: ReadonlySet<string> = new Set(['/', '/api/state', '/api/events', '/healthz']);
 
+/** Hosts that mean "every interface": any `Host` header names this server then. */
+const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
+
+/** The names a loopback-bound server also answers to. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'] as const;
+
+const isLoopback = (host: string): boolean => {
+  const h = host.toLowerCase();
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    h === '0:0:0:0:0:0:0:1' ||
+    (isIPv4(h) && h.startsWith('127.')) ||
+    (h.startsWith('::ffff:') && isIPv4(h.slice(7)) && h.slice(7).startsWith('127.'))
+  );
+};
+
+/**
+ * The `Host` header values (lowercase) that name a server bound to `host:port`, or undefined for a wildcard
+ * bind (any). A browser omits port 80, so there the bare name counts too.
+ */
+export function acceptedHosts(host: string, port: number): ReadonlySet<string> | undefined {
+  if (WILDCARD_HOSTS.has(host)) return undefined;
+  const h = host.toLowerCase();
+  const names = new Set<string>([h.includes(':') ? `[${h}]` : h]);
+  if (isLoopback(h)) for (const n of LOOPBACK_NAMES) names.add(n);
+  const out = new Set<string>();
+  for (const n of names) {
+    out.add(`${n}:${port}`);
+    if (port === 80) out.add(n);
+  }
+  return out;
+}
+
 const json = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
@@ -51,6 +90,10 @@ const json = (v: unknown): string =>
  * `GET /api/events` → Server-Sent Events (the snapshot at connect, then one per coalesced update, a `:` comment
  * heartbeat every 15 s), `GET /healthz` → `ok`. HEAD works on all but the stream; another method answers 405,
  * another path 404, a malformed request 400; nothing a client sends takes the server down.
+ *
+ * Against DNS rebinding (a web page whose name has been pointed at this machine reading the positions and P&L)
+ * and cross-site reads, a request whose `Host` does not name the bound address (unless bound to a wildcard),
+ * or whose `Origin` is not `http(s)://` + its `Host`, is answered 403 before anything else.
  */
 export class DashboardServer {
   readonly #source: DashboardSource;
@@ -62,6 +105,8 @@ export class DashboardServer {
   #unsubscribe: (() => void) | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
+  /** `Host` values accepted (known once listening; undefined: any, a wildcard bind). */
+  #hosts: ReadonlySet<string> | undefined;
 
   constructor(o: DashboardServerOptions) {
     this.#source = o.state;
@@ -73,6 +118,7 @@ export class DashboardServer {
       {
         ...o,
         onStart: () => {
+          this.#hosts = acceptedHosts(this.#http.host, this.#http.port);
           this.#unsubscribe = this.#source.subscribe((s) => this.#broadcast(`data: ${json(s)}\n\n`, true));
           this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n', false), this.#heartbeatMs);
           this.#heartbeat.unref();
@@ -130,6 +176,11 @@ export class DashboardServer {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
+    const refused = this.#refusal(req);
+    if (refused !== undefined) {
+      send(res, 403, 'text/plain; charset=utf-8', `forbidden: ${refused}\n`);
+      return;
+    }
     const { path, method } = routeOf(req);
     if (!ROUTES.has(path)) {
       send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
@@ -154,6 +205,19 @@ export class DashboardServer {
       default:
         this.#openStream(req, res);
     }
+  }
+
+  /** Why a request is refused (its `Host` names another server, or it comes from another origin), if it is. */
+  #refusal(req: IncomingMessage): string | undefined {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (this.#hosts !== undefined && !this.#hosts.has(host)) return 'unexpected Host header';
+    const origin = req.headers.origin?.toLowerCase();
+    if (
+      origin !== undefined &&
+      (host === '' || (origin !== `http://${host}` && origin !== `https://${host}`))
+    )
+      return 'cross-origin request';
+    return undefined;
   }
 
   #openStream(req: IncomingMessage, res: ServerResponse): void {

@@ -99,6 +99,8 @@ export class TradingMetrics {
   #killSwitch: KillSwitchStateName = 'ACTIVE';
   /** Scrape-time sources (constructor options, or {@link attach} once the session exists). */
   #sources: GaugeSources;
+  /** The process's metrics ({@link processMetrics}), when asked for. */
+  readonly #defaults: Registry | undefined;
 
   readonly #bars: Counter<'instrument'>;
   readonly #submitted: Counter<'strategy' | 'instrument' | 'side'>;
@@ -233,7 +235,7 @@ export class TradingMetrics {
       }
     });
     new Gauge({ name: `${p}up`, help: 'Always 1 while the session exports metrics.', registers }).set(1);
-    if (o.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });
+    this.#defaults = o.defaultMetrics ? processMetrics() : undefined;
   }
 
   /**
@@ -254,9 +256,10 @@ export class TradingMetrics {
     return this.#pending.size;
   }
 
-  /** The Prometheus text exposition of every metric (scrape-time gauges read now). */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /** The Prometheus text exposition of every metric (scrape-time gauges read now), the process's with them. */
+  async metrics(): Promise<string> {
+    const own = await this.registry.metrics();
+    return this.#defaults ? `${own}${await this.#defaults.metrics()}` : own;
   }
 
   /** Count a record whose metrics update failed (called by the log wrapper that caught the error). */
@@ -374,6 +377,21 @@ export class TradingMetrics {
     const inst = this.#byId.get(ids.instrumentId ?? stringField(pl['instrumentId']) ?? '');
     return inst ? Number(lotsToQty(inst, lots)) : lots;
   }
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's process and Node.js metrics, collected once per process into a registry of their own that every
+ * session's exposition appends: each `collectDefaultMetrics` call starts an event-loop-delay monitor and a GC
+ * observer that nothing can stop, so one per session would pile up over in-process sessions (tests, sweeps).
+ */
+export function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: METRIC_PREFIX });
+  }
+  return processRegistry;
 }
 
 /** `AAPL@ALPACA` → `AAPL`. */

@@ -8,15 +8,28 @@ import type { PerformanceSummary } from '../analytics/types.ts';
 /** How a metric the run cannot estimate is shown. */
 export const NOT_AVAILABLE = 'n/a';
 
-/** `1234567.891` → `1,234,567.89` (fixed `digits`, ASCII, locale-independent); `∞`/`−∞` and `n/a` for non-finite. */
+/**
+ * `1234567.891` → `1,234,567.89` (fixed `digits`, ASCII, locale-independent); `∞`/`−∞` and `n/a` for non-finite.
+ * A magnitude of 1e21 or more (where `toFixed` switches to exponent notation) is written out in full, grouped
+ * like the rest, from its shortest round-trip digits (`1.5e21` → `1,500,000,000,000,000,000,000.00`).
+ */
 export function formatNumber(x: number, digits = 2): string {
   if (Number.isNaN(x)) return NOT_AVAILABLE;
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
-  const fixed = Math.abs(x).toFixed(digits);
+  const abs = Math.abs(x);
+  const fixed =
+    abs >= 1e21 ? `${integerDigits(abs)}${digits > 0 ? `.${'0'.repeat(digits)}` : ''}` : abs.toFixed(digits);
   const [int = '0', frac] = fixed.split('.');
   const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const neg = x < 0 && Number(fixed) !== 0;
   return `${neg ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
+}
+
+/** The digits of a finite `x ≥ 1e21` (an integer, which JavaScript prints as `d.ddde+N`): `1.5e+21` → `15` and 20 zeros. */
+function integerDigits(x: number): string {
+  const [mantissa = '0', exp = '0'] = String(x).split('e+');
+  const [int = '', frac = ''] = mantissa.split('.');
+  return `${int}${frac}${'0'.repeat(Math.max(0, Number(exp) - frac.length))}`;
 }
 
 /** A fraction as a percentage with 2 decimals: `0.1234` → `12.34%`. */
@@ -123,6 +136,17 @@ export function benchmarkRows(s: PerformanceSummary, b: BenchmarkSummary): Capti
   };
 }
 
+/**
+ * A number as an English ordinal: `1st`, `2nd`, `3rd`, `4th`, `11th`–`13th`, `21st`, `101st`, `112th`; a
+ * non-integer takes `th` (`2.5th`).
+ */
+export function ordinal(n: number): string {
+  if (!Number.isInteger(n)) return `${n}th`;
+  const last2 = Math.abs(n) % 100;
+  const suffix = last2 >= 11 && last2 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][last2 % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
 /** A {@link MonteCarloSummary} as a caption (what was resampled, P(loss)) and a row per percentile. */
 export function monteCarloRows(mc: MonteCarloSummary): CaptionedRows {
   return {
@@ -131,7 +155,7 @@ export function monteCarloRows(mc: MonteCarloSummary): CaptionedRows {
       `resampled with replacement; P(loss) ${formatPct(mc.probabilityOfLoss)}`,
     header: ['Percentile', 'Final return', 'Max drawdown'],
     rows: mc.percentiles.map(
-      (p) => [`${p.percentile}th`, formatPct(p.finalReturn), formatPct(p.maxDrawdown)] as const
+      (p) => [ordinal(p.percentile), formatPct(p.finalReturn), formatPct(p.maxDrawdown)] as const
     )
   };
 }

@@ -1,7 +1,11 @@
 import { get, type IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DashboardServer, type DashboardSource } from '../../src/dashboard/dashboard.server.ts';
+import {
+  acceptedHosts,
+  DashboardServer,
+  type DashboardSource
+} from '../../src/dashboard/dashboard.server.ts';
 import {
   type DashboardListener,
   type DashboardSnapshot,
@@ -185,7 +189,9 @@ describe('DashboardServer with a client that stops reading', () => {
       text += c;
     });
     sock.pause();
-    sock.write('GET /api/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    sock.write(
+      `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAccept: text/event-stream\r\n\r\n`
+    );
     await until(() => server.streams === 1, 2000, 'the stream');
     return { sock, text: () => text };
   }
@@ -243,5 +249,125 @@ describe('DashboardServer with a client that stops reading', () => {
     await until(() => server.streams === 0, 2000, 'the stalled stream to be dropped');
     client.sock.resume(); // read what was sent, so the client sees the server's end
     await closed;
+  });
+});
+
+/**
+ * One raw HTTP/1.1 request on loopback with exactly the `Host` (and `Origin`) given: the status and the body
+ * (an event stream that answers 200 is read up to its first `data:` event, then dropped).
+ */
+function rawGet(
+  port: number,
+  path: string,
+  host: string,
+  origin?: string
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let text = '';
+    const done = (): void => {
+      const head = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]), body: text.slice(head + 4) });
+      sock.destroy();
+    };
+    sock.setEncoding('utf8');
+    sock.on('data', (c: string) => {
+      text += c;
+      if (/^HTTP\/1\.1 200/.test(text) && path === '/api/events' && text.includes('\ndata: ')) done();
+    });
+    sock.on('end', done);
+    sock.on('error', reject);
+    sock.write(
+      `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${origin === undefined ? '' : `Origin: ${origin}\r\n`}` +
+        'Connection: close\r\n\r\n'
+    );
+  });
+}
+
+const ROUTES = ['/', '/healthz', '/api/state', '/api/events'] as const;
+
+describe('DashboardServer refuses DNS rebinding and cross-origin reads', () => {
+  async function withPosition(host?: string): Promise<DashboardServer> {
+    const state = new DashboardState({ instruments: [AAPL], coalesceMs: 20 });
+    bars(state, 3);
+    const server = new DashboardServer({ state, port: 0, ...(host === undefined ? {} : { host }) });
+    servers.push(server);
+    await server.start();
+    return server;
+  }
+
+  it('bound to loopback: answers only a Host naming it (127.0.0.1, localhost, [::1]) with its port', async () => {
+    const server = await withPosition();
+    const p = server.port;
+    for (const path of ROUTES) {
+      for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`])
+        expect((await rawGet(p, path, host)).status, `${path} Host ${host}`).toBe(200);
+      for (const host of [
+        `attacker.example:${p}`,
+        'attacker.example',
+        `127.0.0.1:${p + 1}`,
+        '127.0.0.1',
+        `localhost.attacker.example:${p}`,
+        `127.0.0.2:${p}`,
+        `0.0.0.0:${p}`
+      ]) {
+        const r = await rawGet(p, path, host);
+        expect(r.status, `${path} Host ${host}`).toBe(403);
+        expect(r.body).toBe('forbidden: unexpected Host header\n'); // nothing of the state
+      }
+    }
+    expect(server.streams).toBe(0);
+    const state = await rawGet(p, '/api/state', `127.0.0.1:${p}`);
+    expect(JSON.parse(state.body)).toMatchObject({ bars: 3 });
+  });
+
+  it('refuses an Origin that is not its own, even with the right Host', async () => {
+    const server = await withPosition();
+    const p = server.port;
+    for (const path of ROUTES) {
+      for (const origin of [`http://127.0.0.1:${p}`, `http://localhost:${p}`]) {
+        const host = origin.slice('http://'.length);
+        expect((await rawGet(p, path, host, origin)).status, `${path} Origin ${origin}`).toBe(200);
+      }
+      for (const origin of [
+        'http://attacker.example',
+        `http://attacker.example:${p}`,
+        `http://127.0.0.1:${p + 1}`,
+        `http://localhost:${p}`, // another of its names, but not the one this request was sent to
+        'null'
+      ]) {
+        const r = await rawGet(p, path, `127.0.0.1:${p}`, origin);
+        expect(r.status, `${path} Origin ${origin}`).toBe(403);
+        expect(r.body).toBe('forbidden: cross-origin request\n');
+      }
+    }
+    expect(server.streams).toBe(0);
+  });
+
+  it('bound to a wildcard (remote access): any Host, but still no foreign Origin on the API and the stream', async () => {
+    const server = await withPosition('0.0.0.0');
+    const p = server.port;
+    for (const path of ROUTES) {
+      expect((await rawGet(p, path, `dashboard.lan:${p}`)).status).toBe(200);
+      expect((await rawGet(p, path, `10.1.2.3:${p}`, `http://10.1.2.3:${p}`)).status).toBe(200);
+      const r = await rawGet(p, path, `dashboard.lan:${p}`, 'http://attacker.example');
+      expect(r.status, path).toBe(403);
+      expect(r.body).toBe('forbidden: cross-origin request\n');
+    }
+    expect(server.streams).toBe(0);
+  });
+
+  it('accepts the Host values that name the bound address', () => {
+    expect(acceptedHosts('127.0.0.1', 8088)).toEqual(
+      new Set(['127.0.0.1:8088', 'localhost:8088', '[::1]:8088'])
+    );
+    expect(acceptedHosts('::1', 8088)).toEqual(new Set(['[::1]:8088', 'localhost:8088', '127.0.0.1:8088']));
+    expect(acceptedHosts('Localhost', 80)).toEqual(
+      new Set(['localhost:80', 'localhost', '127.0.0.1:80', '127.0.0.1', '[::1]:80', '[::1]'])
+    );
+    expect(acceptedHosts('192.168.1.5', 8088)).toEqual(new Set(['192.168.1.5:8088']));
+    expect(acceptedHosts('fe80::1', 8088)).toEqual(new Set(['[fe80::1]:8088']));
+    expect(acceptedHosts('0.0.0.0', 8088)).toBeUndefined();
+    expect(acceptedHosts('::', 8088)).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
+import perfHooks from 'node:perf_hooks';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MONEY_ONE, makeInstrument } from '../../src/core/instrument.ts';
 import type { LogIds } from '../../src/log/event-log.ts';
-import { TradingMetrics } from '../../src/metrics/trading-metrics.ts';
+import { processMetrics, TradingMetrics } from '../../src/metrics/trading-metrics.ts';
 import { Portfolio } from '../../src/portfolio/portfolio.ts';
 import { AAPL } from '../venue/alpaca-local/support.ts';
 
@@ -363,5 +364,23 @@ describe('TradingMetrics', () => {
     const off = new TradingMetrics({ instruments });
     expect(await on.metrics()).toMatch(/^tradestate_process_cpu_seconds_total /m);
     expect(await off.metrics()).not.toContain('process_cpu');
+  });
+
+  it('process metrics are collected once per process, whatever the number of sessions (no collectors pile up)', async () => {
+    const monitor = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      const sessions = [1, 2, 3].map(() => new TradingMetrics({ instruments, defaultMetrics: true }));
+      for (const m of sessions) {
+        const text = await m.metrics();
+        expect(text).toMatch(/^tradestate_nodejs_eventloop_lag_seconds /m);
+        expect(text).toMatch(/^tradestate_up 1$/m);
+        expect(text.match(/^# TYPE tradestate_process_cpu_seconds_total /gm)).toHaveLength(1);
+      }
+      // at most the first one in this process started a monitor; the three share it
+      expect(monitor.mock.calls.length).toBeLessThanOrEqual(1);
+      expect(processMetrics()).toBe(processMetrics());
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

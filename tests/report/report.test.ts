@@ -5,7 +5,7 @@ import { computeSummary } from '../../src/analytics/summary.ts';
 import type { EquityPoint, PerformanceSummary } from '../../src/analytics/types.ts';
 import { NS_PER_DAY, NS_PER_SEC, nsFromIso } from '../../src/core/nanos.ts';
 import { downsampleMinMax, type XY } from '../../src/report/downsample.ts';
-import { formatNumber, formatPct } from '../../src/report/format.ts';
+import { formatNumber, formatPct, monteCarloRows, ordinal } from '../../src/report/format.ts';
 import {
   escapeHtml,
   MAX_CHART_POINTS,
@@ -57,6 +57,53 @@ describe('formatting', () => {
     expect(formatPct(0.12345)).toBe('12.35%');
     expect(formatPct(Number.POSITIVE_INFINITY)).toBe('∞');
     expect(formatNumber(Number.NaN)).toBe('n/a');
+  });
+
+  it('writes magnitudes of 1e21 and more out in full, grouped, never in exponent notation', () => {
+    expect(formatNumber(1e21)).toBe('1,000,000,000,000,000,000,000.00');
+    expect(formatNumber(-1e21, 0)).toBe('-1,000,000,000,000,000,000,000');
+    expect(formatNumber(1.5e22, 1)).toBe('15,000,000,000,000,000,000,000.0');
+    expect(formatNumber(123456789e20)).toBe('12,345,678,900,000,000,000,000,000,000.00');
+    expect(formatPct(1e20)).toBe('10,000,000,000,000,000,000,000.00%');
+    expect(formatNumber(Number.MAX_VALUE, 0)).toBe(`179,769,313,486,231,570${',000'.repeat(97)}`);
+    expect(formatNumber(9.99e20)).toBe('999,000,000,000,000,000,000.00'); // just below: toFixed, as before
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer({ min: 0, max: 6 }),
+        (x, d) => {
+          const s = formatNumber(x, d);
+          expect(s).toMatch(
+            d === 0 ? /^-?\d{1,3}(,\d{3})*$/ : new RegExp(`^-?\\d{1,3}(,\\d{3})*\\.\\d{${d}}$`)
+          );
+        }
+      )
+    );
+  });
+
+  it('writes ordinals in English', () => {
+    const cases: [number, string][] = [
+      [0, '0th'],
+      [1, '1st'],
+      [2, '2nd'],
+      [3, '3rd'],
+      [4, '4th'],
+      [10, '10th'],
+      [11, '11th'],
+      [12, '12th'],
+      [13, '13th'],
+      [21, '21st'],
+      [22, '22nd'],
+      [23, '23rd'],
+      [50, '50th'],
+      [99, '99th'],
+      [100, '100th'],
+      [101, '101st'],
+      [111, '111th'],
+      [112, '112th'],
+      [2.5, '2.5th']
+    ];
+    for (const [n, text] of cases) expect(ordinal(n)).toBe(text);
   });
 });
 
@@ -362,6 +409,23 @@ describe('the Monte Carlo block', () => {
         '      95th        30.00%        25.00%'
       ].join('\n')
     );
+  });
+
+  it('labels each percentile with its English ordinal', () => {
+    const at = (percentile: number) => ({ percentile, finalReturn: 0, maxDrawdown: 0 });
+    const rows = monteCarloRows({ ...mc, percentiles: [1, 2, 3, 11, 12, 13, 21, 22, 23, 50].map(at) }).rows;
+    expect(rows.map((r) => r[0])).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '23rd',
+      '50th'
+    ]);
   });
 
   it('is a section of the HTML report, escaped like the rest', () => {
