@@ -1,21 +1,23 @@
 import { parseArgs } from 'node:util';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { isoFromNs, type Nanos, nsFromIso } from '../core/nanos.ts';
+import { isoFromNs } from '../core/nanos.ts';
+import { orderStatusSchema } from '../messages/order-events.ts';
 import { type AuditQuery, type OrderHistory, readAuditTrail } from '../oms/audit-query.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
+import { windowOption } from './options.ts';
 
 export const AUDIT_HELP = `Usage: tradestate audit --events FILE [filters] [--json] [--history]
 
 Query the order audit trail of a run (results/<run>/events.jsonl).
 
 Filters (all must match):
-  --status S       latest status: new, pending_new, acknowledged, partial_fill, filled, canceled,
-                   rejected, expired, closed, pending_cancel, pending_replace
-  --symbol X       symbol (ORCL) or instrument id (ORCL@SIM)
+  --status S       latest status (any case): new, pending_new, acknowledged, partial_fill,
+                   pending_cancel, pending_replace, filled, canceled, rejected, expired, closed
+  --symbol X       symbol (ORCL) or instrument id (ORCL@SIM), any case
   --strategy ID    strategy id
   --reason R       text in any event's reason, or a why: signal, risk, manual, reconciliation, venue, system
-  --from T         created at or after T (ISO-8601 or integer ns)
-  --to T           created before T
+  --from T         created at or after T (YYYY-MM-DD: that day's start, UTC; ISO-8601 or integer ns)
+  --to T           created before T (exclusive; a date includes that day)
   --order ID       one order (any id of its cancel-replace chain)
 
 Output:
@@ -24,17 +26,17 @@ Output:
   -h, --help       show this help
 `;
 
-function parseTime(v: string | undefined, flag: string): Nanos | undefined {
-  if (v === undefined) return undefined;
-  if (/^\d+$/.test(v)) return BigInt(v);
-  try {
-    return nsFromIso(v.length === 10 ? `${v}T00:00:00Z` : v);
-  } catch {
-    throw new TradestateError(
-      ErrorCode.CLI_USAGE,
-      `${flag} must be ISO-8601 or integer nanoseconds, got "${v}"`
-    );
-  }
+/** The statuses `--status` may name, as the help lists them. */
+const STATUSES: readonly string[] = orderStatusSchema.options.map((s) => s.toLowerCase());
+
+/** `--status S` (any case) as the status it names, or a usage error listing them. */
+function statusOption(v: string | undefined): string | undefined {
+  if (v === undefined || STATUSES.includes(v.toLowerCase())) return v;
+  throw new TradestateError(
+    ErrorCode.CLI_USAGE,
+    `--status must be one of ${STATUSES.join(', ')}, got "${v}"`,
+    { option: 'status', value: v }
+  );
 }
 
 const jsonSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
@@ -80,10 +82,10 @@ export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (!values.events)
     throw new TradestateError(ErrorCode.CLI_USAGE, 'audit needs --events FILE (see --help)');
-  const from = parseTime(values.from, '--from');
-  const to = parseTime(values.to, '--to');
+  const status = statusOption(values.status);
+  const { from, to } = windowOption(values);
   const q: AuditQuery = {
-    ...(values.status !== undefined ? { status: values.status } : {}),
+    ...(status !== undefined ? { status } : {}),
     ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
     ...(values.strategy !== undefined ? { strategy: values.strategy } : {}),
     ...(values.reason !== undefined ? { reason: values.reason } : {}),

@@ -36,8 +36,15 @@ export async function chartCommand(argv: string[], io: CliIo): Promise<number> {
     io.out(CHART_HELP);
     return EXIT_OK;
   }
+  if (positionals.length > 1) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `chart takes one MACHINE, got ${positionals.length}: ${positionals.join(' ')}`
+    );
+  }
   const name = positionals[0] ?? 'order';
-  const m = machines[name];
+  // own keys only: `toString`, `constructor`, … are no machines
+  const m = Object.hasOwn(machines, name) ? machines[name] : undefined;
   if (!m)
     throw new TradestateError(
       ErrorCode.CLI_USAGE,

@@ -22,8 +22,12 @@ export function paramsLabel(params: Readonly<Record<string, unknown>>): string {
     .join(' ');
 }
 
-/** `--option T` as a time, or a usage error naming the option (a date that does not exist too: 2024-02-31). */
-function timeOption(option: string, text: string, as: 'start' | 'end'): bigint {
+/**
+ * `--option T` as a time (YYYY-MM-DD, ISO-8601 or integer ns; a date is the start of its day, UTC, or with
+ * `as: 'end'` the end of it, i.e. the next day's start), or a usage error naming the option (a date that does
+ * not exist too: 2024-02-31).
+ */
+export function timeOption(option: string, text: string, as: 'start' | 'end'): bigint {
   try {
     return parseTimeArg(text, as);
   } catch (e) {
@@ -52,4 +56,18 @@ export function windowOption(values: { readonly from?: string; readonly to?: str
     );
   }
   return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
+/** `--speed S`: `fast`, or a plain positive decimal (`60`, `0.5`; not `0x10`, `1e3` or ` 5`), else a usage error. */
+export function speedOption(text: string | undefined): 'fast' | number {
+  if (text === undefined || text === 'fast') return 'fast';
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0 && Number.isFinite(n))) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--speed must be fast or a positive decimal number (60, 0.5), got "${text}"`,
+      { option: 'speed', value: text }
+    );
+  }
+  return n;
 }

@@ -5,12 +5,12 @@ import { loadRunConfig } from '../config/load.ts';
 import { liveConfigSchema } from '../config/schema.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { isoFromNs, nsFromIso } from '../core/nanos.ts';
+import { isoFromNs } from '../core/nanos.ts';
 import { runBacktest } from '../engine/backtest.ts';
 import { exposureLine, formatNumber } from '../report/format.ts';
 import { formatBenchmarkTable, formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
-import { intOption, windowOption } from './options.ts';
+import { intOption, speedOption, timeOption, windowOption } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The embedded default configuration, found relative to the package (works from any cwd). */
@@ -39,9 +39,10 @@ Options:
   --out DIR       where to write summary.json, events.jsonl, report.html (default: results/<run-id>;
                   paper: results/<config name>-paper, an earlier session's events.jsonl there kept as
                   events.jsonl.1, .2, …)
-  --speed S       backtest: fast (default) or N× real time, e.g. 1 (real time) or 60 (a minute per second)
-  --snapshot-at T backtest: write every component's state at time T (ISO-8601 or integer ns) to
-                  snapshot.json
+  --speed S       backtest: fast (default) or N× real time, N a plain decimal, e.g. 1 (real time), 60 (a
+                  minute per second) or 0.5
+  --snapshot-at T backtest: write every component's state at time T (YYYY-MM-DD: that day's start, UTC;
+                  ISO-8601 or integer ns) to snapshot.json
   --from T        backtest: trade only from T on (YYYY-MM-DD, ISO or integer ns); on tick data the
                   messages before T still build the book
   --to T          backtest: stop before T (exclusive; a date includes that day)
@@ -147,25 +148,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     seed = Number(values.seed);
   }
-  const speed = values.speed === undefined || values.speed === 'fast' ? 'fast' : Number(values.speed);
-  if (speed !== 'fast' && !(speed > 0 && Number.isFinite(speed))) {
-    throw new TradestateError(
-      ErrorCode.CLI_USAGE,
-      `--speed must be fast or a positive number, got "${values.speed}"`
-    );
-  }
-  let snapshotAt: bigint | undefined;
+  const speed = speedOption(values.speed);
   const at = values['snapshot-at'];
-  if (at !== undefined) {
-    try {
-      snapshotAt = /^\d+$/.test(at) ? BigInt(at) : nsFromIso(at);
-    } catch {
-      throw new TradestateError(
-        ErrorCode.CLI_USAGE,
-        `--snapshot-at must be ISO-8601 or integer nanoseconds, got "${at}"`
-      );
-    }
-  }
+  const snapshotAt = at === undefined ? undefined : timeOption('snapshot-at', at, 'start');
   const configFile = values.config ?? (mode === 'paper' ? PAPER_CONFIG : DEFAULT_CONFIG);
   const config = loadRunConfig(configFile);
   if (mode === 'paper') {

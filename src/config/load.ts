@@ -21,19 +21,33 @@ export function validateConfig<S extends z.ZodType>(
   const issue = r.error.issues[0]!;
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)';
   const got = describeValue(getPath(value, issue.path));
+  const expected = messageOf(issue, value);
   throw new TradestateError(
     ErrorCode.CONFIG_INVALID,
-    `${file}: ${path}: ${issue.message}${got ? `, got ${got}` : ''}`,
+    `${file}: ${path}: ${expected}${got ? `, got ${got}` : ''}`,
     {
       file,
       path,
-      expected: issue.message,
+      expected,
       issues: r.error.issues.map((i) => ({
         path: [prefix, ...i.path.map(String)].filter(Boolean).join('.'),
-        message: i.message
+        message: messageOf(i, value)
       }))
     }
   );
+}
+
+/**
+ * What an issue expected. A number YAML reads as non-finite (`.inf`, `-.inf`, `.nan`) where a number is wanted
+ * is said to be one: zod's own words ("expected number, received Infinity") read as if it were no number.
+ */
+function messageOf(issue: z.core.$ZodIssue, value: unknown): string {
+  const v = getPath(value, issue.path);
+  const numberWanted =
+    (issue.code === 'invalid_type' && issue.expected === 'number') || issue.code === 'invalid_union';
+  return numberWanted && typeof v === 'number' && !Number.isFinite(v)
+    ? 'expected a finite number'
+    : issue.message;
 }
 
 /**
@@ -60,16 +74,14 @@ export function parseRunConfig(text: string, file: string): RunConfig {
   try {
     raw = parseYaml(text);
   } catch (e) {
-    const where =
-      e instanceof YAMLParseError && e.linePos
-        ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})`
-        : '';
-    throw new TradestateError(
-      ErrorCode.CONFIG_INVALID,
-      `${file}: not valid YAML${where}`,
-      { file },
-      { cause: e }
-    );
+    const at = e instanceof YAMLParseError && e.linePos ? e.linePos[0] : undefined;
+    const where = at ? `line ${at.line}, column ${at.col}` : '';
+    // valid YAML, but a stream of documents (`---` between them): a run configuration is one
+    const what =
+      e instanceof YAMLParseError && e.code === 'MULTIPLE_DOCS'
+        ? `must hold one YAML document, but another one starts${where ? ` at ${where}` : ''}`
+        : `not valid YAML${where ? ` (${where})` : ''}`;
+    throw new TradestateError(ErrorCode.CONFIG_INVALID, `${file}: ${what}`, { file }, { cause: e });
   }
   const parsed = validateConfig(runConfigSchema, raw ?? {}, file);
   const near = (p: string): string => nearConfig(file, p);
@@ -136,6 +148,9 @@ function getPath(v: unknown, path: readonly PropertyKey[]): unknown {
 
 function describeValue(v: unknown): string {
   if (v === undefined) return '';
+  // JSON writes Infinity and NaN as null: say what the file said
+  if (typeof v === 'number' && !Number.isFinite(v))
+    return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
   const s = JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -42,6 +42,34 @@ const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time HH:MM (00:00–23:59)' });
 
+/**
+ * A check refusing a symbol listed twice (the second listing would be merged into the first, silently): an issue
+ * at each later entry (`at(i)`, relative to the list) naming the symbol.
+ */
+function uniqueSymbols<T>(symbolOf: (entry: T) => string, at: (i: number) => PropertyKey[]) {
+  return (entries: readonly T[], ctx: z.core.$RefinementCtx<T[]>): void => {
+    const first = new Map<string, number>();
+    entries.forEach((entry, i) => {
+      const symbol = symbolOf(entry);
+      const j = first.get(symbol);
+      if (j === undefined) first.set(symbol, i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: at(i),
+          input: symbol,
+          message: `symbol ${symbol} is listed twice (entry ${j} too): list each symbol once`
+        });
+    });
+  };
+}
+
+/** {@link uniqueSymbols} of a list of symbols. */
+const uniqueSymbolList = uniqueSymbols<string>(
+  (s) => s,
+  (i) => [i]
+);
+
 const decimalString = z
   .union([z.string().regex(/^\d+(\.\d+)?$/), z.number().positive()])
   .transform((v) => String(v));
@@ -60,13 +88,22 @@ const instrumentDefaultsSchema = z.strictObject({
   currency: z.string().min(3).max(5).optional()
 });
 
+/**
+ * One symbol's override of {@link instrumentDefaultsSchema}: only what it gives (no default venue: `.partial()`
+ * kept `SIM`, which replaced the configured default venue of every overridden symbol).
+ */
+const instrumentOverrideSchema = instrumentDefaultsSchema.extend({
+  venue: instrumentDefaultsSchema.shape.venue.unwrap().optional()
+});
+
 const syntheticSchema = z
   .strictObject({
     kind: z.literal('synthetic'),
     symbols: z
       .array(z.string().regex(/^[A-Z0-9.]{1,12}$/))
       .min(1)
-      .max(50),
+      .max(50)
+      .superRefine(uniqueSymbolList),
     /** First session date, YYYY-MM-DD. */
     start: calendarDate,
     /** Number of trading sessions (weekdays). */
@@ -86,10 +123,16 @@ const syntheticSchema = z
     path: ['sessionCloseUtc']
   });
 
-/** One file per symbol. */
+/** One file per symbol (each symbol once). */
 const dataFilesSchema = z
   .array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) }))
-  .min(1);
+  .min(1)
+  .superRefine(
+    uniqueSymbols<{ symbol: string }>(
+      (f) => f.symbol,
+      (i) => [i, 'symbol']
+    )
+  );
 
 const yahooSchema = z.strictObject({
   kind: z.literal('yahoo-csv'),
@@ -120,7 +163,7 @@ const csvSchema = z.strictObject({
 const parquetSchema = z.strictObject({
   kind: z.literal('parquet'),
   store: z.string().min(1),
-  symbols: z.array(z.string().min(1)).min(1),
+  symbols: z.array(z.string().min(1)).min(1).superRefine(uniqueSymbolList),
   start: z.string().optional(),
   end: z.string().optional(),
   timeframe: z.enum(['1m', '5m', '15m', '1h', '1d']).default('1m'),
@@ -153,6 +196,17 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [
   parquetSchema,
   lobsterSchema
 ]);
+
+export type DataSourceConfig = z.infer<typeof dataSourceSchema>;
+
+/** The symbols the data holds, as listed in the config (files' symbols; LOBSTER's one). */
+export function dataSymbols(data: DataSourceConfig): string[] {
+  return data.kind === 'yahoo-csv' || data.kind === 'csv'
+    ? data.files.map((f) => f.symbol)
+    : data.kind === 'lobster'
+      ? [data.symbol]
+      : [...data.symbols];
+}
 
 /**
  * The strategy: a built-in `type`, or your own `module` (a `.ts` file, relative to the config file, whose default
@@ -360,8 +414,8 @@ export function sharedPort(live: {
   return m.enabled && d.enabled && m.port !== 0 && m.port === d.port ? m.port : undefined;
 }
 
-/** The whole run configuration (`config/*.yaml`). */
-export const runConfigSchema = z.strictObject({
+/** The run configuration's keys, each checked on its own (see {@link runConfigSchema}). */
+const runConfigObject = z.strictObject({
   name: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
@@ -370,7 +424,7 @@ export const runConfigSchema = z.strictObject({
   instruments: z
     .strictObject({
       defaults: instrumentDefaultsSchema.prefault({}),
-      overrides: z.record(z.string(), instrumentDefaultsSchema.partial()).default({})
+      overrides: z.record(z.string(), instrumentOverrideSchema).default({})
     })
     .prefault({}),
   data: dataSourceSchema,
@@ -396,6 +450,22 @@ export const runConfigSchema = z.strictObject({
   live: liveConfigSchema.prefault({})
 });
 
+/**
+ * The whole run configuration (`config/*.yaml`): its keys, and what they say together. An override of a symbol
+ * the data does not hold applies to nothing (a typo, `APPL`, would go unnoticed): refused, naming the symbol.
+ */
+export const runConfigSchema = runConfigObject.superRefine((c, ctx) => {
+  const symbols = dataSymbols(c.data);
+  for (const symbol of Object.keys(c.instruments.overrides)) {
+    if (symbols.includes(symbol)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['instruments', 'overrides', symbol],
+      input: symbol,
+      message: `symbol ${symbol} is not in the data (${symbols.join(', ')})`
+    });
+  }
+});
+
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type LiveConfig = z.infer<typeof liveConfigSchema>;
-export type DataSourceConfig = z.infer<typeof dataSourceSchema>;

@@ -1,4 +1,4 @@
-import type { RunConfig } from '../config/schema.ts';
+import { dataSymbols, type RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, makeInstrument } from '../core/instrument.ts';
 import type { BarSource } from '../data/bar-source.ts';
@@ -11,12 +11,7 @@ import { syntheticBars } from '../synthetic/synthetic-bars.ts';
 /** The configured instruments, sorted by id. */
 export function instrumentsFor(config: RunConfig): Instrument[] {
   const data = config.data;
-  const symbols =
-    data.kind === 'yahoo-csv' || data.kind === 'csv'
-      ? data.files.map((f) => f.symbol)
-      : data.kind === 'lobster'
-        ? [data.symbol]
-        : data.symbols;
+  const symbols = dataSymbols(data);
   // what the data says, below the config's own defaults and overrides: a Parquet store records each symbol's tick,
   // lot and currency; LOBSTER prices are dollars × 10,000, so one tick is 0.0001 (a config saying otherwise is
   // refused when the data is read)

@@ -26,12 +26,12 @@ export interface OrderHistory {
 export interface AuditQuery {
   /** Latest status, case-insensitive (`rejected`, `FILLED`, …). */
   readonly status?: string;
-  /** Symbol (`ORCL`) or instrument id (`ORCL@SIM`). */
+  /** Symbol (`ORCL`) or instrument id (`ORCL@SIM`), case-insensitive (`orcl` too). */
   readonly symbol?: string;
   readonly strategy?: string;
   /** Case-insensitive substring of any event's reason, or an exact `why` (signal, risk, manual, reconciliation, venue, system). */
   readonly reason?: string;
-  /** Orders created at or after / before this time (ns). */
+  /** Orders created at or after `from` / before `to` (ns; `to` is exclusive). */
   readonly from?: Nanos;
   readonly to?: Nanos;
   readonly clientOrderId?: string;
@@ -88,8 +88,11 @@ export class AuditTrail {
 
 function matches(h: OrderHistory, q: AuditQuery): boolean {
   if (q.status !== undefined && h.status !== q.status.toUpperCase()) return false;
-  if (q.symbol !== undefined && h.instrumentId !== q.symbol && h.instrumentId.split('@')[0] !== q.symbol)
-    return false;
+  if (q.symbol !== undefined) {
+    const sym = q.symbol.toUpperCase();
+    const id = h.instrumentId.toUpperCase();
+    if (id !== sym && id.split('@')[0] !== sym) return false;
+  }
   if (q.strategy !== undefined && h.strategyId !== q.strategy) return false;
   if (q.clientOrderId !== undefined && !h.clientOrderIds.includes(q.clientOrderId)) return false;
   if (q.from !== undefined && h.firstTs < q.from) return false;

@@ -31,13 +31,27 @@ const factories = new Map<string, Factory>([
   ['market-maker', builtin(marketMakerParamsSchema, MarketMakerStrategy)]
 ]);
 
+/** The types tradestate ships. */
+const BUILT_IN_TYPES: ReadonlySet<string> = new Set(factories.keys());
+
 /** Strategy types that `strategy.type` may name. */
 export function strategyTypes(): string[] {
   return [...factories.keys()];
 }
 
-/** Register a strategy type (plugins). */
+/**
+ * Register a strategy type (plugins) for the running process. A type already known — a built-in or one
+ * registered before — is refused with `TRD_ERR_CONFIG_INVALID`: replacing it would silently change what every
+ * config naming it runs.
+ */
 export function registerStrategy(type: string, factory: Factory): void {
+  if (factories.has(type)) {
+    throw new TradestateError(
+      ErrorCode.CONFIG_INVALID,
+      `strategy type "${type}" is already registered${BUILT_IN_TYPES.has(type) ? ' (a built-in)' : ''}; register it under another name`,
+      { type }
+    );
+  }
   factories.set(type, factory);
 }
 

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/cli/run.command.ts';
 import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
 import { analyticsOf } from '../../src/config/schema.ts';
 import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
+import { instrumentsFor } from '../../src/engine/bar-sources.ts';
 import { createStrategy } from '../../src/strategies/registry.ts';
 
 function errorOf(f: () => unknown): TradestateError {
@@ -226,5 +227,105 @@ describe('config loading', () => {
     ]) {
       expect(() => parseRunConfig(`${base}live: { ${ok} }`, 'c.yaml'), ok).not.toThrow();
     }
+  });
+
+  it('a number YAML reads as infinite or NaN is said to be one, not "got null"', () => {
+    for (const [yaml, path, got] of [
+      ['portfolio: { cash: .inf }', 'portfolio.cash', '.inf'],
+      ['portfolio: { cash: -.inf }', 'portfolio.cash', '-.inf'],
+      ['seed: .nan', 'seed', '.nan'],
+      ['instruments: { defaults: { tickSize: .inf } }', 'instruments.defaults.tickSize', '.inf']
+    ] as const) {
+      const e = errorOf(() => parseRunConfig(`${base}${yaml}`, 'c.yaml'));
+      expect([e.code, e.context['path']], yaml).toEqual(['TRD_ERR_CONFIG_INVALID', path]);
+      // zod's "expected number, received Infinity, got null" read as if the value were missing
+      expect(e.message, yaml).toBe(`c.yaml: ${path}: expected a finite number, got ${got}`);
+    }
+    // other type errors keep zod's words and the value
+    expect(errorOf(() => parseRunConfig(`${base}portfolio: { cash: lots }`, 'c.yaml')).message).toMatch(
+      /portfolio\.cash: .*expected number.*, got "lots"$/
+    );
+  });
+
+  it('a file of several YAML documents must hold one, and says so (it is valid YAML)', () => {
+    for (const text of [`${base}---\nname: x\n`, `${base}---\n`]) {
+      const e = errorOf(() => parseRunConfig(text, 'c.yaml'));
+      expect(e.code).toBe('TRD_ERR_CONFIG_INVALID');
+      expect(e.message).toBe(
+        'c.yaml: must hold one YAML document, but another one starts at line 3, column 1'
+      );
+    }
+    // a syntax error in the first document is still one
+    expect(errorOf(() => parseRunConfig('a: [1, 2\n---\nb: 1\n', 'c.yaml')).message).toMatch(
+      /^c\.yaml: not valid YAML \(line \d+, column \d+\)$/
+    );
+  });
+
+  it('a symbol listed twice in the data is refused, naming the key path and the symbol', () => {
+    const strategy = 'strategy: { type: x }\n';
+    for (const [data, path] of [
+      ['{ kind: synthetic, symbols: [A, B, A], start: "2024-01-02", sessions: 2 }', 'data.symbols.2'],
+      ['{ kind: parquet, store: s, symbols: [ORCL, ORCL] }', 'data.symbols.1'],
+      [
+        '{ kind: yahoo-csv, files: [{ symbol: A, path: a.csv }, { symbol: A, path: b.csv }] }',
+        'data.files.1.symbol'
+      ],
+      [
+        '{ kind: csv, files: [{ symbol: A, path: a.csv }, { symbol: A, path: a.csv }] }',
+        'data.files.1.symbol'
+      ]
+    ] as const) {
+      const e = errorOf(() => parseRunConfig(`data: ${data}\n${strategy}`, 'c.yaml'));
+      expect([e.code, e.context['path']], data).toEqual(['TRD_ERR_CONFIG_INVALID', path]);
+      expect(e.message, data).toMatch(
+        new RegExp(`^c\\.yaml: ${path.replaceAll('.', '\\.')}: symbol [A-Z]+ is listed twice`)
+      );
+    }
+    expect(() =>
+      parseRunConfig(
+        'data: { kind: parquet, store: s, symbols: [ORCL, YHOO] }\nstrategy: { type: x }',
+        'c.yaml'
+      )
+    ).not.toThrow();
+  });
+
+  it('instruments.overrides of a symbol the data does not hold is refused, naming the symbol', () => {
+    const e = errorOf(() =>
+      parseRunConfig(
+        `${base}instruments: { overrides: { A: { lotSize: "10" }, AAPL: { tickSize: "0.05" } } }`,
+        'c.yaml'
+      )
+    );
+    expect([e.code, e.context['path']]).toEqual(['TRD_ERR_CONFIG_INVALID', 'instruments.overrides.AAPL']);
+    expect(e.message).toMatch(/^c\.yaml: instruments\.overrides\.AAPL: symbol AAPL is not in the data \(A\)/);
+    // overrides match the data's symbols exactly, as instruments are built
+    expect(errorOf(() => parseRunConfig(`${base}instruments: { overrides: { a: {} } }`, 'c.yaml')).code).toBe(
+      'TRD_ERR_CONFIG_INVALID'
+    );
+    for (const [data, symbol] of [
+      ['{ kind: yahoo-csv, files: [{ symbol: ORCL, path: o.csv }] }', 'ORCL'],
+      ['{ kind: lobster, symbol: AAPL, messages: m.csv }', 'AAPL'],
+      ['{ kind: parquet, store: s, symbols: [BTCUSDT] }', 'BTCUSDT']
+    ] as const) {
+      const text = `data: ${data}\nstrategy: { type: x }\ninstruments: { overrides: { ${symbol}: { lotSize: "1" } } }`;
+      expect(parseRunConfig(text, 'c.yaml').instruments.overrides[symbol], data).toEqual({ lotSize: '1' });
+    }
+  });
+
+  it('an override sets only what it gives: the default venue stays (it was reset to SIM)', () => {
+    const cfg = parseRunConfig(
+      'data: { kind: synthetic, symbols: [A, B], start: "2024-01-02", sessions: 2 }\nstrategy: { type: x }\n' +
+        'instruments: { defaults: { venue: NASDAQ }, overrides: { A: { lotSize: "10" }, B: { venue: ARCA } } }',
+      'c.yaml'
+    );
+    expect(cfg.instruments.overrides).toEqual({ A: { lotSize: '10' }, B: { venue: 'ARCA' } });
+    expect(instrumentsFor(cfg).map((i) => `${i.id} ${i.lotSize}`)).toEqual(['A@NASDAQ 10', 'B@ARCA 1']);
+  });
+
+  it('every shipped config still loads', () => {
+    const dir = join(dirname(DEFAULT_CONFIG));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(() => loadRunConfig(join(dir, f)), f).not.toThrow();
   });
 });

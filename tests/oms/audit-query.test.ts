@@ -2,11 +2,15 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_HELP } from '../../src/cli/audit.command.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { isoFromNs } from '../../src/core/nanos.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
+import { orderStatusSchema } from '../../src/messages/order-events.ts';
 import { type AuditTrail, readAuditTrail } from '../../src/oms/audit-query.ts';
 import type { OrderIntent, Strategy } from '../../src/strategies/strategy.ts';
+import { cli } from '../support/cli.ts';
 import { smallConfig } from '../support/run-config.ts';
 
 /** Every 41st bar: a small order (passes risk) or, every third time, an oversized one (denied). */
@@ -113,5 +117,62 @@ describe('audit trail queries', () => {
     expect(await runCli(['audit', '--events', dir], io)).toBe(1);
     expect(err).toMatch(/TRD_ERR_DATA_NOT_FOUND/);
     expect(err).not.toMatch(/internal error/);
+  });
+
+  it('--symbol matches in any case, as --status does', async () => {
+    const upper = trail.query({ symbol: 'AAA' });
+    expect(upper.length).toBeGreaterThan(0);
+    for (const symbol of ['aaa', 'Aaa', 'aaa@sim', 'AAA@sim']) {
+      expect(trail.query({ symbol }), symbol).toEqual(upper);
+    }
+    const r = await cli('audit', '--events', file, '--symbol', 'aaa', '--json');
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toHaveLength(upper.length);
+  });
+
+  it('--status must name a status: an unknown one is a usage error listing them, not 0 matches', async () => {
+    for (const status of ['cancelled', 'fill', 'done']) {
+      const r = await cli('audit', '--events', file, '--status', status);
+      expect(r.code, status).toBe(2);
+      expect(r.err, status).toMatch(
+        new RegExp(
+          `^tradestate: --status must be one of new, .*canceled.*, got "${status}" \\[TRD_ERR_CLI_USAGE\\]\n$`
+        )
+      );
+    }
+    // every status is listed by the help and accepted in any case
+    for (const status of orderStatusSchema.options) {
+      expect(AUDIT_HELP).toContain(status.toLowerCase());
+      expect((await cli('audit', '--events', file, '--status', status.toLowerCase())).code, status).toBe(0);
+    }
+    expect((await cli('audit', '--events', file, '--status', 'Canceled')).code).toBe(0);
+  });
+
+  it('--from/--to read times as run does: a date --to includes its day', async () => {
+    const all = trail.all();
+    const days = [...new Set(all.map((h) => isoFromNs(h.firstTs).slice(0, 10)))];
+    expect(days.length).toBeGreaterThan(1);
+    const [first, second] = days as [string, string];
+    const onFirst = all.filter((h) => isoFromNs(h.firstTs).startsWith(first)).length;
+    expect(onFirst).toBeGreaterThan(0);
+    const count = async (...args: string[]): Promise<number> => {
+      const r = await cli('audit', '--events', file, ...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      return Number(/^(\d+) of \d+ orders match$/m.exec(r.out)?.[1]);
+    };
+    // `--to <first day>` was that day's start: none of its orders
+    expect(await count('--to', first)).toBe(onFirst);
+    expect(await count('--from', first, '--to', first)).toBe(onFirst);
+    expect(await count('--from', second)).toBe(all.length - onFirst);
+    expect(await count('--to', `${second}T00:00:00Z`)).toBe(onFirst);
+    expect(AUDIT_HELP).toMatch(/--to T {11}created before T \(exclusive; a date includes that day\)/);
+    for (const argv of [
+      ['--to', '2024-02-31'],
+      ['--from', 'yesterday'],
+      ['--from', second, '--to', first]
+    ]) {
+      const r = await cli('audit', '--events', file, ...argv);
+      expect([r.code, r.err], argv.join(' ')).toEqual([2, expect.stringMatching(/\[TRD_ERR_CLI_USAGE\]\n$/)]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createStrategy, strategyTypes } from '../../src/strategies/registry.ts';
+import { createStrategy, registerStrategy, strategyTypes } from '../../src/strategies/registry.ts';
 import { SmaCrossoverStrategy } from '../../src/strategies/sma-crossover.strategy.ts';
+import type { Strategy } from '../../src/strategies/strategy.ts';
 
 describe('createStrategy by type', () => {
   it('names of Object.prototype members are unknown types, not factories', () => {
@@ -18,5 +19,32 @@ describe('createStrategy by type', () => {
     expect(createStrategy({ type: 'sma-crossover', params: {} }, 'run.yaml')).toBeInstanceOf(
       SmaCrossoverStrategy
     );
+  });
+
+  it('registerStrategy adds a type but never replaces one: a built-in or a registered type is refused', () => {
+    const made: string[] = [];
+    const factory = (id: string): Strategy => {
+      made.push(id);
+      return { id, onBar: () => [], snapshot: () => ({}) };
+    };
+    // replacing sma-crossover silently changed what every config naming it ran
+    expect(() => registerStrategy('sma-crossover', factory)).toThrow(
+      expect.objectContaining({
+        code: 'TRD_ERR_CONFIG_INVALID',
+        message: expect.stringMatching(/"sma-crossover" is already registered \(a built-in\)/)
+      })
+    );
+    expect(createStrategy({ type: 'sma-crossover', params: {} }, 'run.yaml')).toBeInstanceOf(
+      SmaCrossoverStrategy
+    );
+    registerStrategy('registry-test-type', factory);
+    expect(strategyTypes()).toContain('registry-test-type');
+    expect(createStrategy({ type: 'registry-test-type', params: {} }, 'run.yaml').id).toBe(
+      'registry-test-type'
+    );
+    expect(() => registerStrategy('registry-test-type', factory)).toThrow(
+      expect.objectContaining({ code: 'TRD_ERR_CONFIG_INVALID', context: { type: 'registry-test-type' } })
+    );
+    expect(made).toEqual(['registry-test-type']);
   });
 });
