@@ -218,6 +218,22 @@ const REPLACEMENT_LIVE: ReadonlySet<string> = new Set<AlpacaTradeEvent>([
 ]);
 
 /**
+ * An integer option of the gateway (`value`, else `dflt`) within `[min, max]`.
+ *
+ * @throws TradestateError `TRD_ERR_CONFIG_INVALID` naming the option otherwise.
+ */
+function intOption(name: string, value: number | undefined, dflt: number, min: number, max?: number): number {
+  const v = value ?? dflt;
+  if (!Number.isSafeInteger(v) || v < min || (max !== undefined && v > max)) {
+    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new TradestateError(ErrorCode.CONFIG_INVALID, `${name} must be an integer ${range}, got ${v}`, {
+      [name]: v
+    });
+  }
+  return v;
+}
+
+/**
  * {@link ExecutionGateway} over Alpaca's Trading API: commands go out over REST ({@link AlpacaRestClient}),
  * order events come back from the `trade_updates` stream ({@link TradeUpdatesStream}) as canonical reports.
  *
@@ -374,45 +390,14 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
     this.#lookupAttempts = o.lookupAttempts ?? 3;
     this.#lookupDelayMs = o.lookupDelayMs ?? 500;
     this.#delay = o.delay ?? defaultDelay;
-    const preRead = o.preReplaceReadMs ?? 1000;
-    if (!Number.isSafeInteger(preRead) || preRead < 1)
-      throw new TradestateError(
-        ErrorCode.CONFIG_INVALID,
-        `preReplaceReadMs must be an integer ≥ 1, got ${preRead}`,
-        { preReplaceReadMs: preRead }
-      );
-    this.#preReplaceRead = { retries: 0, timeoutMs: preRead };
-    const memory = o.orphanMemory ?? 1000;
-    if (!Number.isSafeInteger(memory) || memory < 0)
-      throw new TradestateError(
-        ErrorCode.CONFIG_INVALID,
-        `orphanMemory must be an integer ≥ 0, got ${memory}`,
-        {
-          orphanMemory: memory
-        }
-      );
-    const finished = o.finishedMemory ?? 10_000;
-    if (!Number.isSafeInteger(finished) || finished < 1)
-      throw new TradestateError(
-        ErrorCode.CONFIG_INVALID,
-        `finishedMemory must be an integer ≥ 1, got ${finished}`,
-        { finishedMemory: finished }
-      );
-    const lanes = o.reconcileConcurrency ?? 4;
-    if (!Number.isSafeInteger(lanes) || lanes < 1)
-      throw new TradestateError(
-        ErrorCode.CONFIG_INVALID,
-        `reconcileConcurrency must be an integer ≥ 1, got ${lanes}`,
-        { reconcileConcurrency: lanes }
-      );
-    this.#reconcileConcurrency = lanes;
-    const page = o.openOrdersPageSize ?? 500;
-    if (!Number.isSafeInteger(page) || page < 1 || page > 500)
-      throw new TradestateError(
-        ErrorCode.CONFIG_INVALID,
-        `openOrdersPageSize must be an integer from 1 to 500, got ${page}`,
-        { openOrdersPageSize: page }
-      );
+    this.#preReplaceRead = {
+      retries: 0,
+      timeoutMs: intOption('preReplaceReadMs', o.preReplaceReadMs, 1000, 1)
+    };
+    const memory = intOption('orphanMemory', o.orphanMemory, 1000, 0);
+    const finished = intOption('finishedMemory', o.finishedMemory, 10_000, 1);
+    this.#reconcileConcurrency = intOption('reconcileConcurrency', o.reconcileConcurrency, 4, 1);
+    const page = intOption('openOrdersPageSize', o.openOrdersPageSize, 500, 1, 500);
     this.#declaredRejected = new LastN(memory);
     this.#orphansCanceled = new LastN(memory);
     this.#leftAlone = new LastN(memory);

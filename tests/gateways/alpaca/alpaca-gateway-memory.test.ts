@@ -280,9 +280,15 @@ describe('AlpacaExecutionGateway memory (finishedMemory) ⇄ AlpacaLocalVenue (l
     expect(h.errors.slice(0, errored).map((e) => e.code)).toEqual([ErrorCode.VENUE_OUTCOME_UNKNOWN]);
   });
 
-  it.each(['finishedMemory', 'reconcileConcurrency'] as const)(
-    '%s is validated: an integer ≥ 1 (CONFIG_INVALID otherwise)',
-    (option) => {
+  it.each([
+    ['finishedMemory', [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY], [undefined, 1, 10_000]],
+    ['reconcileConcurrency', [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY], [undefined, 1, 10_000]],
+    ['preReplaceReadMs', [0, -1, 1.5, Number.NaN], [undefined, 1, 60_000]],
+    ['orphanMemory', [-1, 1.5, Number.NaN], [undefined, 0, 5]],
+    ['openOrdersPageSize', [0, 501, 2.5, Number.NaN], [undefined, 1, 500]]
+  ] as const)(
+    '%s is validated: an integer in its range (CONFIG_INVALID naming it otherwise)',
+    (option, bads, oks) => {
       const make = (value: number | undefined) =>
         new AlpacaExecutionGateway({
           rest: {} as AlpacaOrderApi,
@@ -291,7 +297,7 @@ describe('AlpacaExecutionGateway memory (finishedMemory) ⇄ AlpacaLocalVenue (l
           clock: new SimulatedClock(T0),
           ...(value === undefined ? {} : { [option]: value })
         });
-      for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      for (const bad of bads) {
         let err: unknown;
         try {
           make(bad);
@@ -300,8 +306,9 @@ describe('AlpacaExecutionGateway memory (finishedMemory) ⇄ AlpacaLocalVenue (l
         }
         expect((err as TradestateError | undefined)?.code, String(bad)).toBe(ErrorCode.CONFIG_INVALID);
         expect((err as TradestateError).context).toEqual({ [option]: bad });
+        expect((err as TradestateError).message).toMatch(new RegExp(`^${option} must be an integer`));
       }
-      for (const ok of [undefined, 1, 10_000]) expect(make(ok).trackedOrderCount).toBe(0);
+      for (const ok of oks) expect(make(ok).trackedOrderCount).toBe(0);
     }
   );
 });
