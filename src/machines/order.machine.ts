@@ -454,8 +454,11 @@ function restate(state: OrderStatus) {
  * (Alpaca's REST answer and its stream's `new`). It brings no new facts, and is not refused (a refusal counts as an
  * error for the kill switch): it is recorded, `order.accepted` from `state` to `state` — as PENDING_CANCEL records
  * the ack of an order whose cancel is in flight — with no transition (no state re-entered, no timer restarted).
+ * The same for an ack after the order is CANCELED or EXPIRED: the venue's end and its ack crossed on different
+ * channels (Alpaca's REST answer to a cancel and its stream's `new`; an IOC's `new` after its `canceled`); the
+ * late-fill grace timer is not restarted.
  */
-function ackAgain(state: 'ACKNOWLEDGED' | 'PARTIAL_FILL' | 'PENDING_REPLACE') {
+function ackAgain(state: 'ACKNOWLEDGED' | 'PARTIAL_FILL' | 'PENDING_REPLACE' | 'CANCELED' | 'EXPIRED') {
   return { actions: { type: 'record' as const, params: { type: 'order.accepted' as const, to: state } } };
 }
 
@@ -654,11 +657,19 @@ export const orderMachine = setup({
     },
     CANCELED: {
       after: { lateFillGrace: go('CLOSED', 'order.closed') },
-      on: takingRepeats({ 'venue.filled': onFill('CANCELED', true), ...lateAnswers('CANCELED') })
+      on: takingRepeats({
+        'venue.accepted': ackAgain('CANCELED'),
+        'venue.filled': onFill('CANCELED', true),
+        ...lateAnswers('CANCELED')
+      })
     },
     EXPIRED: {
       after: { lateFillGrace: go('CLOSED', 'order.closed') },
-      on: takingRepeats({ 'venue.filled': onFill('EXPIRED', true), ...lateAnswers('EXPIRED') })
+      on: takingRepeats({
+        'venue.accepted': ackAgain('EXPIRED'),
+        'venue.filled': onFill('EXPIRED', true),
+        ...lateAnswers('EXPIRED')
+      })
     },
     FILLED: { type: 'final' },
     REJECTED: { type: 'final' },

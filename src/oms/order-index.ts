@@ -58,12 +58,16 @@ export class OrderIndex {
     if (e !== undefined) e.ref = ref;
   }
 
-  /** Stop the actors of all working orders (their owner stopped or failed) and forget them. */
+  /**
+   * Stop the actors of all working orders (their owner stopped or failed) and forget them, remembering their client
+   * ids as recently closed (as {@link remove} does), so late answers to them are not taken for strays.
+   */
   stopAll(): void {
     const refs = [...this.#orders.values()];
     this.#orders.clear();
     this.#byClient.clear();
     this.#byVenue.clear();
+    for (const e of refs) for (const id of e.clientIds) this.#closed.add(id);
     // XState's own stop event: the actor cancels its timers, unregisters its systemId and completes
     for (const e of refs) e.ref?.send({ type: 'xstate.stop' });
   }

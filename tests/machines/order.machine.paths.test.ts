@@ -159,8 +159,13 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
         expect(rec.filledQty).toBe(after.context.filledQty);
       }
       // an ack of an order already acknowledged (the path may have learnt it from a fill or a cancel reject naming
-      // the venue's id; or the venue acks on two channels) is recorded where the order is, never refused
-      if (e.type === 'venue.accepted' && before.context.acked && ACKED_WORKING.includes(from))
+      // the venue's id; or the venue acks on two channels) is recorded where the order is, never refused; so is an
+      // ack after the order is canceled or expired, acked or not (the venue's end and its ack crossed on different
+      // channels, e.g. an IOC's `new` after its `canceled`): no transition, the late-fill grace timer not restarted
+      if (
+        e.type === 'venue.accepted' &&
+        ((before.context.acked && ACKED_WORKING.includes(from)) || CLOSING_STATUSES.includes(from))
+      )
         expect([rec.type, to]).toEqual(['order.accepted', from]);
       // a replace risk denied changes nothing but the record
       if (rec.type === 'order.replace_denied') {
@@ -188,9 +193,10 @@ describe('orderMachine: model-based paths (xstate/graph)', () => {
         ]);
       }
       // closing states (canceled/expired) accept only late fills, late answers to a cancel or replace (recorded,
-      // nothing changes) and their timer
+      // nothing changes), a late ack (recorded, see above) and their timer
       if (CLOSING_STATUSES.includes(from) && rec.type !== 'order.refused') {
         expect([
+          'venue.accepted',
           'venue.filled',
           'venue.cancel_rejected',
           'venue.replace_rejected',

@@ -178,6 +178,25 @@ describe('orderMachine', () => {
     expect(o.emitted.some((e) => e.type === 'order.refused')).toBe(false);
   });
 
+  it("the venue's ack after its cancel or expiry (on another channel) is recorded in place, never refused", () => {
+    // an IOC's `new` after its `canceled`; an expiry and the ack crossing the same way
+    for (const [end, state] of [
+      [ev.canceled(), 'CANCELED'],
+      [ev.expired(), 'EXPIRED']
+    ] as const) {
+      const o = start();
+      for (const e of [ev.submit(), end]) o.actor.send(e);
+      o.clock.advanceTo(4_000_000_000n);
+      o.actor.send(ev.accepted());
+      expect(o.status()).toBe(state);
+      expect(o.emitted.at(-1)).toMatchObject({ type: 'order.accepted', from: state, to: state });
+      expect(o.emitted.some((e) => e.type === 'order.refused')).toBe(false);
+      // the late-fill grace runs from the cancel/expiry, not from the ack
+      o.clock.advanceTo(5_000_000_000n);
+      expect(o.status()).toBe('CLOSED');
+    }
+  });
+
   it('PENDING_NEW → REJECTED on a venue reject', () => {
     const o = start();
     o.actor.send(ev.submit());

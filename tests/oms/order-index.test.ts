@@ -40,6 +40,24 @@ describe('OrderIndex', () => {
     expect(['a', 'b', 'c', 'd', ...more].filter((id) => ix.recentlyClosed(id))).toEqual(['i', 'j', 'k']);
   });
 
+  it('stopAll remembers the client ids of the orders it stopped as recently closed, bounded as removal is', () => {
+    const ix = new OrderIndex(3);
+    const sent: unknown[] = [];
+    for (const id of ['a', 'b', 'c']) ix.add(id, owner);
+    ix.alias('c2', 'c');
+    ix.attach('a', { send: (e: unknown) => void sent.push(e) } as never);
+    ix.stopAll();
+    expect([ix.size, ix.rootOfClient('c2'), sent]).toEqual([0, undefined, [{ type: 'xstate.stop' }]]);
+    // a late answer to one of them is told from a stray; only the last three ids are kept
+    expect(['a', 'b', 'c', 'c2', 'x'].map((id) => ix.recentlyClosed(id))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false
+    ]);
+  });
+
   it('mass-cancel selection by strategy and instrument, in creation order', () => {
     const ix = new OrderIndex();
     ix.add('a', owner);
