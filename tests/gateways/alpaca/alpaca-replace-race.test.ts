@@ -34,6 +34,35 @@ function patchHook(rest: AlpacaRestClient, hook: { beforePatch: () => void }): A
   };
 }
 
+/**
+ * Order `<p>-a` (10 at 100.00) acked; with the stream held, 6 fill; the read before the PATCH still shows none
+ * (as if made just before the fill); the PATCH to `<p>-b` (a new limit) is applied but never answered, so a lookup
+ * confirms the replace from the replacing order. Returns once it has.
+ */
+async function replaceConfirmedByLookup(p: string) {
+  let stale = true;
+  const h = await harness({
+    wrapRest: (rest) => ({
+      ...patchHook(rest, { beforePatch: () => {} }),
+      async getOrderByClientOrderId(cid) {
+        const o = await rest.getOrderByClientOrderId(cid);
+        if (!stale || o === null || cid !== `${p}-a`) return o;
+        stale = false;
+        return { ...o, filled_qty: '0', filled_avg_price: null, status: 'new' };
+      }
+    })
+  });
+  h.gw.submit(submitCmd(`${p}-a`, { qty: 10, limitPx: 10_000 }));
+  await h.until(() => h.types(`${p}-a`).includes('accepted'), 'accepted');
+  h.venue.pauseStream();
+  h.venue.quote('AAPL', '99.90', '99.95', '500', '6');
+  const a = (await h.rest.getOrderByClientOrderId(`${p}-a`))!;
+  h.venue.hangNext('PATCH', `/v2/orders/${a.id}`);
+  h.gw.replace(replaceCmd(`${p}-a`, `${p}-b`, { limitPx: 10_001 }));
+  await h.until(() => h.types(`${p}-b`).includes('replaced'), 'the replace confirmed by the lookup');
+  return h;
+}
+
 describe('AlpacaExecutionGateway: replace and fills in flight', () => {
   it('a fill still on the stream when a price-only replace goes out is read first: the replacement trades only the rest', async () => {
     // regression: the gateway sent no qty (its count said nothing filled), Alpaca kept the original 10 and the
@@ -105,26 +134,7 @@ describe('AlpacaExecutionGateway: replace and fills in flight', () => {
   it('the replace confirmed from the replacing order before the replaced order’s fill is seen: that fill still counts (TRD_ERR_OVERFILL, restated)', async () => {
     // the PATCH's answer is lost and the stream held: the lookup confirms the replace from the replacing order
     // (nothing counted filled before it); the replaced order's 6 are seen only afterwards
-    let stale = true;
-    const h = await harness({
-      wrapRest: (rest) => ({
-        ...patchHook(rest, { beforePatch: () => {} }),
-        async getOrderByClientOrderId(cid) {
-          const o = await rest.getOrderByClientOrderId(cid);
-          if (!stale || o === null || cid !== 'rl-a') return o;
-          stale = false; // the read before the PATCH, as if made just before the fill
-          return { ...o, filled_qty: '0', filled_avg_price: null, status: 'new' };
-        }
-      })
-    });
-    h.gw.submit(submitCmd('rl-a', { qty: 10, limitPx: 10_000 }));
-    await h.until(() => h.types('rl-a').includes('accepted'), 'accepted');
-    h.venue.pauseStream();
-    h.venue.quote('AAPL', '99.90', '99.95', '500', '6');
-    const a = (await h.rest.getOrderByClientOrderId('rl-a'))!;
-    h.venue.hangNext('PATCH', `/v2/orders/${a.id}`); // applied, never answered
-    h.gw.replace(replaceCmd('rl-a', 'rl-b', { limitPx: 10_001 }));
-    await h.until(() => h.types('rl-b').includes('replaced'), 'the replace confirmed by the lookup');
+    const h = await replaceConfirmedByLookup('rl');
     expect(h.of('rl-b')[0]).toMatchObject({ execType: 'replaced', cumQty: 0, leavesQty: 10 });
     // the replaced order's partial_fill, then replaced and new, late (the lookup read the replaced order
     // after the replacing one, so the fill may be reported already: either way, once)
@@ -153,26 +163,7 @@ describe('AlpacaExecutionGateway: replace and fills in flight', () => {
     // regression: the lookup returned once the replacing order confirmed the replace, before reading the
     // replaced order, which is final from then on and never read again: with the stream's updates lost (as
     // across a reconnect) its 6 lots were never reported, and no overfill was said
-    let stale = true;
-    const h = await harness({
-      wrapRest: (rest) => ({
-        ...patchHook(rest, { beforePatch: () => {} }),
-        async getOrderByClientOrderId(cid) {
-          const o = await rest.getOrderByClientOrderId(cid);
-          if (!stale || o === null || cid !== 'rg-a') return o;
-          stale = false; // the read before the PATCH, as if made just before the fill
-          return { ...o, filled_qty: '0', filled_avg_price: null, status: 'new' };
-        }
-      })
-    });
-    h.gw.submit(submitCmd('rg-a', { qty: 10, limitPx: 10_000 }));
-    await h.until(() => h.types('rg-a').includes('accepted'), 'accepted');
-    h.venue.pauseStream();
-    h.venue.quote('AAPL', '99.90', '99.95', '500', '6');
-    const a = (await h.rest.getOrderByClientOrderId('rg-a'))!;
-    h.venue.hangNext('PATCH', `/v2/orders/${a.id}`); // applied, never answered
-    h.gw.replace(replaceCmd('rg-a', 'rg-b', { limitPx: 10_001 }));
-    await h.until(() => h.types('rg-b').includes('replaced'), 'the replace confirmed by the lookup');
+    const h = await replaceConfirmedByLookup('rg');
     await h.until(() => h.types('rg-b').includes('restated'), 'the replaced order read too');
     h.venue.resumeStream({ drop: true }); // the stream lost every update meanwhile
     await h.gw.reconcile();
