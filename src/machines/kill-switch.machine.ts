@@ -1,4 +1,5 @@
 import { assign, emit, setup } from 'xstate';
+import { MAX_TIMER_MS } from '../core/duration.ts';
 import { type Money, moneyFromNumber } from '../core/instrument.ts';
 import { type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import type { KillSwitchConfig } from '../risk/risk-config.ts';
@@ -143,8 +144,6 @@ const DEFAULT_LEVEL: Record<KillSwitchTrigger, TripLevel> = {
   errors: 'halt',
   staleData: 'halt'
 };
-/** setTimeout's largest delay: used when stale-data detection is off (the timer's guard then refuses). */
-const NEVER_MS = 2 ** 31 - 1;
 
 /** Convert the YAML config (currency units) to the machine's exact input. */
 export function killSwitchInputFromConfig(c: KillSwitchConfig, startedAt?: Nanos): KillSwitchInput {
@@ -324,7 +323,8 @@ export const killSwitchMachine = setup({
   },
   delays: {
     /** No `md.tick` for this long trips the switch (when `staleDataMs` is configured). */
-    staleData: ({ context }) => context.cfg.staleDataMs ?? NEVER_MS
+    // off: the largest delay a timer takes (its guard then refuses anyway)
+    staleData: ({ context }) => context.cfg.staleDataMs ?? MAX_TIMER_MS
   },
   guards: {
     tripsAt: ({ context, event }, params: { level: TripLevel }) => {

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/duration.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import { type Nanos, NS_PER_MS } from '../core/nanos.ts';
 import type { BarSource } from '../data/bar-source.ts';
@@ -32,10 +33,10 @@ export interface WallTimers {
 }
 
 /**
- * The longest single wall wait the replay asks of {@link WallTimers.setTimeout}: 2^31−1 ms (~24.8 days),
- * Node's limit — a longer delay fires after 1 ms (TimeoutOverflowWarning).
+ * The longest single wall wait the replay asks of {@link WallTimers.setTimeout}: Node's limit,
+ * {@link MAX_TIMER_MS} (a longer delay fires after 1 ms, TimeoutOverflowWarning).
  */
-export const MAX_WALL_WAIT_MS = 2 ** 31 - 1;
+export const MAX_WALL_WAIT_MS = MAX_TIMER_MS;
 
 export const systemTimers: WallTimers = {
   now: () => performance.now(),
