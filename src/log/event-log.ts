@@ -12,6 +12,7 @@ import {
   writeSync
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { MAX_TIMER_MS } from '../core/duration.ts';
 import { ErrorCode, isTradestateError, TradestateError } from '../core/errors.ts';
 import type { Nanos } from '../core/nanos.ts';
 
@@ -159,7 +160,17 @@ export interface JsonlEventLogOptions {
   readonly durability?: 'batch' | 'write-ahead';
   /** Record types fsynced on append in `write-ahead` mode. Default {@link WRITE_AHEAD_SYNC_TYPES}. */
   readonly syncTypes?: readonly string[];
+  /**
+   * `write-ahead` mode: the other records (fills, reports, reconciliations) are fsynced together at most this
+   * long after they were appended (group commit; default {@link WRITE_AHEAD_GROUP_SYNC_MS}), so an operating
+   * system crash loses at most this much of what the venue told us, for at most one fsync per interval. 0
+   * fsyncs every record on append.
+   */
+  readonly syncEveryMs?: number;
 }
+
+/** How long a write-ahead log leaves records outside {@link WRITE_AHEAD_SYNC_TYPES} in the page cache, at most. */
+export const WRITE_AHEAD_GROUP_SYNC_MS = 100;
 
 /**
  * What a live session makes durable before acting: the orders, cancels and replaces it is about to send, the
@@ -179,7 +190,10 @@ export const WRITE_AHEAD_SYNC_TYPES: readonly string[] = [
  * JSON Lines event log on disk. In `batch` mode (backtests) lines are buffered and flushed every 256 KiB and on
  * close (with fsync), so a run's `events.jsonl` is complete when the run ends; it contains nothing from the
  * wall clock, so the same config and seed give a byte-identical file. In `write-ahead` mode (paper and live)
- * every line reaches the file at once and the records that precede a venue call are fsynced first.
+ * every line reaches the file at once and the records that precede a venue call are fsynced first; the rest
+ * are fsynced within {@link JsonlEventLogOptions.syncEveryMs} (an fsync of that group that fails is reported
+ * by the next append or close). The log's directory is fsynced once the file is created (write-ahead) or
+ * closed (batch), so the file's name survives a crash as well as its bytes.
  *
  * Only whole lines count: each write goes on until all its bytes are in the file (a short write is
  * continued), and one that fails or makes no progress is a `TRD_ERR_LOG_WRITE_FAILED` — its partial bytes
@@ -196,6 +210,11 @@ export class JsonlEventLog implements EventLog {
   readonly #fd: number;
   readonly #writeAhead: boolean;
   readonly #sync: ReadonlySet<string>;
+  readonly #syncEveryMs: number;
+  /** The group fsync to come, when records are written that no fsync covers yet. */
+  #groupSync: ReturnType<typeof setTimeout> | undefined;
+  /** A group fsync that failed, reported by the next append or close. */
+  #groupSyncFailure: TradestateError | undefined;
   #buf: string[] = [];
   #bytes = 0;
   #seq = 0;
@@ -209,11 +228,28 @@ export class JsonlEventLog implements EventLog {
     this.#path = path;
     this.#writeAhead = opts.durability === 'write-ahead';
     this.#sync = new Set(opts.syncTypes ?? WRITE_AHEAD_SYNC_TYPES);
+    const every = opts.syncEveryMs ?? WRITE_AHEAD_GROUP_SYNC_MS;
+    if (!(Number.isSafeInteger(every) && every >= 0 && every <= MAX_TIMER_MS)) {
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `event log ${path}: syncEveryMs must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${every}`,
+        { path, syncEveryMs: every }
+      );
+    }
+    this.#syncEveryMs = every;
     io(path, 'create its directory', () => mkdirSync(dirname(path), { recursive: true }));
     this.previousLog = this.#writeAhead
       ? io(path, 'move the earlier log aside', () => moveAside(path))
       : undefined;
     this.#fd = io(path, 'open', () => openSync(path, 'w'));
+    if (this.#writeAhead) {
+      try {
+        fsyncDirectory(path);
+      } catch (e) {
+        closeSync(this.#fd);
+        throw e;
+      }
+    }
   }
 
   get count(): number {
@@ -224,9 +260,11 @@ export class JsonlEventLog implements EventLog {
     if (this.#closed) throw closedError(this.#path, `a ${type} record`);
     const line = formatRecord({ seq: this.#seq + 1, ts, type, component, ids, payload });
     if (this.#writeAhead) {
+      this.#reportGroupSyncFailure();
       this.#write(`${line}\n`);
       this.#seq++;
-      if (this.#sync.has(type)) io(this.#path, 'fsync', () => fsyncSync(this.#fd));
+      if (this.#syncEveryMs === 0 || this.#sync.has(type)) this.#fsync();
+      else this.#groupSync ??= setTimeout(this.#syncGroup, this.#syncEveryMs).unref();
       return;
     }
     this.#seq++;
@@ -247,10 +285,38 @@ export class JsonlEventLog implements EventLog {
     try {
       this.#flush();
       if (this.#torn) io(this.#path, 'cut off a torn line', () => ftruncateSync(this.#fd, this.#size));
-      io(this.#path, 'fsync', () => fsyncSync(this.#fd));
+      this.#fsync();
+      this.#reportGroupSyncFailure();
+      if (!this.#writeAhead) fsyncDirectory(this.#path);
     } finally {
       io(this.#path, 'close', () => closeSync(this.#fd));
     }
+  }
+
+  /** Make everything written so far durable; the group fsync to come is not needed any more. */
+  #fsync(): void {
+    if (this.#groupSync !== undefined) {
+      clearTimeout(this.#groupSync);
+      this.#groupSync = undefined;
+    }
+    io(this.#path, 'fsync', () => fsyncSync(this.#fd));
+  }
+
+  readonly #syncGroup = (): void => {
+    this.#groupSync = undefined;
+    if (this.#closed) return;
+    try {
+      this.#fsync();
+    } catch (e) {
+      this.#groupSyncFailure ??= e as TradestateError;
+    }
+  };
+
+  #reportGroupSyncFailure(): void {
+    const failure = this.#groupSyncFailure;
+    if (failure === undefined) return;
+    this.#groupSyncFailure = undefined;
+    throw failure;
   }
 
   #flush(): void {
@@ -300,6 +366,27 @@ export class JsonlEventLog implements EventLog {
   #cutTorn(): void {
     ftruncateSync(this.#fd, this.#size);
     this.#torn = false;
+  }
+}
+
+/**
+ * fsync the directory holding `path`, so the file's name in it is durable (a new file, or one moved aside). A
+ * platform that cannot open a directory for it (Windows) has nothing to fsync: skipped.
+ */
+function fsyncDirectory(path: string): void {
+  const dir = dirname(path);
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'EISDIR' || code === 'EPERM' || code === 'EACCES') return;
+    throw ioError(path, 'open its directory', e);
+  }
+  try {
+    io(path, 'fsync its directory', () => fsyncSync(fd));
+  } finally {
+    closeSync(fd);
   }
 }
 
