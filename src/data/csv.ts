@@ -47,6 +47,30 @@ export function* dataLines(lines: readonly string[], from = 0): Generator<{ line
   }
 }
 
+/**
+ * One comma-separated data line as a record of column name → trimmed cell. A line with another number of cells is
+ * a `TRD_ERR_DATA_INVALID` naming the first column it lacks (the last column when it has too many) and holding
+ * the line.
+ */
+export function csvRecord(
+  text: string,
+  columns: readonly string[],
+  file: string,
+  line: number
+): Record<string, string> {
+  const cells = text.split(',');
+  if (cells.length !== columns.length) {
+    throw dataError(
+      { file, line, column: columns[Math.min(cells.length, columns.length - 1)]! },
+      `expected ${columns.length} columns, got ${cells.length}`,
+      text
+    );
+  }
+  const rec: Record<string, string> = {};
+  for (let c = 0; c < columns.length; c++) rec[columns[c]!] = cells[c]!.trim();
+  return rec;
+}
+
 /** One CSV cell as written: empty for null or undefined, quoted (quotes doubled) when it holds `"`, `,` or a newline. */
 export function csvField(v: unknown): string {
   if (v === undefined || v === null) return '';

@@ -3,6 +3,8 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { type Instrument, qtyToLots } from '../core/instrument.ts';
 import type { Bar } from '../messages/market-data.ts';
 import {
+  cellValue,
+  csvRecord,
   DECIMAL_RE,
   dataError,
   priceTextToTicks,
@@ -72,16 +74,7 @@ export function parseYahooCsv(text: string, inst: Instrument, opts: YahooCsvOpti
     const lineNo = i + 1;
     const raw = lines[i]!;
     if (raw.trim() === '') continue;
-    const cells = raw.split(',');
-    if (cells.length !== YAHOO_COLUMNS.length) {
-      throw dataError(
-        { file, line: lineNo, column: YAHOO_COLUMNS[Math.min(cells.length, YAHOO_COLUMNS.length - 1)]! },
-        `expected ${YAHOO_COLUMNS.length} columns, got ${cells.length}`,
-        raw
-      );
-    }
-    const rec: Record<string, string> = {};
-    for (let c = 0; c < YAHOO_COLUMNS.length; c++) rec[YAHOO_COLUMNS[c]!] = cells[c]!.trim();
+    const rec = csvRecord(raw, YAHOO_COLUMNS, file, lineNo);
     const row = validateRow(yahooRowSchema, rec, file, lineNo);
     if (row.Date <= prevDate) {
       throw dataError(
@@ -91,13 +84,8 @@ export function parseYahooCsv(text: string, inst: Instrument, opts: YahooCsvOpti
       );
     }
     prevDate = row.Date;
-    const conv = <T>(column: string, f: () => T): T => {
-      try {
-        return f();
-      } catch (e) {
-        throw dataError({ file, line: lineNo, column }, (e as Error).message, rec[column]);
-      }
-    };
+    const conv = <T>(column: string, f: () => T): T =>
+      cellValue({ file, line: lineNo, column }, rec[column], f);
     const px = (column: 'Open' | 'High' | 'Low' | 'Close'): number =>
       conv(column, () =>
         opts.adjust

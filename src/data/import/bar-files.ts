@@ -6,6 +6,7 @@ import { type Nanos, NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../../core/nanos.
 import { type BarColumns, BarFlag, barsToColumns } from '../columns.ts';
 import {
   cellValue,
+  csvRecord,
   DECIMAL_RE,
   dataError,
   dataLines,
@@ -205,17 +206,7 @@ export function parseBacktraderIntraday(
   const lineNos: number[] = [];
   const rounded = { n: 0 };
   for (const { line, text } of dataLines(lines, 1)) {
-    const cells = text.split(',');
-    if (cells.length !== columns.length) {
-      throw dataError(
-        { file, line, column: BT_COLUMNS[Math.min(cells.length, 7)]! },
-        `expected ${columns.length} columns, got ${cells.length}`,
-        text
-      );
-    }
-    const rec: Record<string, string> = {};
-    for (let c = 0; c < columns.length; c++) rec[columns[c]!] = cells[c]!.trim();
-    const r = validateRow(btRowSchema, rec, file, line);
+    const r = validateRow(btRowSchema, csvRecord(text, columns, file, line), file, line);
     const [y, m, d] = r.Date.split('-').map(Number) as [number, number, number];
     const [hh, mm, ss] = r.Time.split(':').map(Number) as [number, number, number];
     const px = (col: 'Open' | 'High' | 'Low' | 'Close') =>
@@ -331,15 +322,7 @@ export function parseCryptoMinuteCsv(
   const rounded = { n: 0 };
   const tf = parseTimeframe('1m');
   for (const { line, text } of dataLines(lines, headerless ? 0 : 1)) {
-    const cells = text.split(',');
-    if (cells.length !== cols.length) {
-      throw dataError(
-        { file, line, column: cols[Math.min(cells.length, cols.length - 1)]! },
-        `expected ${cols.length} columns, got ${cells.length}`
-      );
-    }
-    const rec: Record<string, string> = {};
-    for (let c = 0; c < cols.length; c++) rec[cols[c]!] = cells[c]!.trim();
+    const rec = csvRecord(text, cols, file, line);
     let tsOpen: Nanos;
     let tsColumn: string;
     if (headerless) {
@@ -432,16 +415,7 @@ export function parseYfinanceCsv(
     bar: Omit<RawBar, 'tsOpen' | 'tsEvent' | 'flags'>;
   }[] = [];
   for (const { line, text } of dataLines(lines, 1)) {
-    const cells = text.split(',');
-    if (cells.length !== names.length) {
-      throw dataError(
-        { file, line, column: names[Math.min(cells.length, names.length - 1)]! },
-        `expected ${names.length} columns, got ${cells.length}`
-      );
-    }
-    const rec: Record<string, string> = {};
-    for (let c = 0; c < names.length; c++) rec[names[c]!] = cells[c]!.trim();
-    const r = validateRow(yfRowSchema, rec, file, line);
+    const r = validateRow(yfRowSchema, csvRecord(text, names, file, line), file, line);
     const px = (col: 'Open' | 'High' | 'Low' | 'Close') =>
       cellValue({ file, line, column: col }, r[col], () => priceTextToTicks(inst, r[col]));
     parsed.push({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { divRoundHalfEven } from '../../core/decimal.ts';
 import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { type Nanos, NS_PER_SEC } from '../../core/nanos.ts';
-import { cellValue, dataError, dataLines, splitLines, validateRow } from '../csv.ts';
+import { cellValue, csvRecord, dataError, dataLines, splitLines, validateRow } from '../csv.ts';
 import type { L3Row } from '../schema.ts';
 import { nyWallToNs } from '../us-eastern.ts';
 
@@ -53,16 +53,7 @@ export function parseLobsterMessages(
   const lots = new Map<string, number>();
   let prevTs = -1n;
   for (const { line, text } of dataLines(lines)) {
-    const cells = text.split(',');
-    if (cells.length !== COLUMNS.length) {
-      throw dataError(
-        { file, line, column: COLUMNS[Math.min(cells.length, 5)]! },
-        `expected 6 columns, got ${cells.length}`
-      );
-    }
-    const rec: Record<string, string> = {};
-    for (let c = 0; c < COLUMNS.length; c++) rec[COLUMNS[c]!] = cells[c]!.trim();
-    const r = validateRow(rowSchema, rec, file, line);
+    const r = validateRow(rowSchema, csvRecord(text, COLUMNS, file, line), file, line);
     const [sec, frac = ''] = r.Time.split('.');
     // nanosecond decimals; a longer fraction (a float printed to 12 places, e.g. 35821.088778456004)
     // is rounded half-even to the nanosecond
