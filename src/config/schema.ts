@@ -3,6 +3,7 @@ import { MAX_TIMER_MS } from '../core/duration.ts';
 import { nsFromIso } from '../core/nanos.ts';
 import { SOURCE_TZS } from '../data/import/bar-files.ts';
 import { EPOCH_UNITS } from '../data/import/generic-csv.ts';
+import { MAX_HEART_BT_INT_SEC } from '../gateways/fix/tags.ts';
 import {
   killSwitchConfigSchema,
   riskEngineConfigSchema,
@@ -277,7 +278,7 @@ export const liveConfigSchema = z
         port: z.number().int().min(1).max(65_535).default(9878),
         senderCompId: z.string().min(1).max(64).default('TRADESTATE'),
         targetCompId: z.string().min(1).max(64).default('VENUE'),
-        heartBtIntSec: z.number().int().min(1).max(300).default(30),
+        heartBtIntSec: z.number().int().min(1).max(MAX_HEART_BT_INT_SEC).default(30),
         /** Send ResetSeqNumFlag=Y on every Logon (both sides restart at 1; most venues allow it once a day). */
         resetOnLogon: z.boolean().default(false),
         /**

@@ -12,7 +12,7 @@ import {
   type Verdict
 } from '../gateways/fix/session.ts';
 import type { FixSessionStore } from '../gateways/fix/session-store.ts';
-import { MsgType, SessionRejectReason, Tag } from '../gateways/fix/tags.ts';
+import { MAX_HEART_BT_INT_SEC, MsgType, SessionRejectReason, Tag } from '../gateways/fix/tags.ts';
 import type { FixRejectInfo } from '../gateways/fix/validate.ts';
 import type { Clock } from '../time/clock.ts';
 
@@ -540,9 +540,13 @@ export const fixSessionMachine = setup({
       const seq = msg.getInt(Tag.MsgSeqNum)!;
       if (context.cfg.role === 'acceptor') {
         // a HeartBtInt of 0 (no heartbeats asked for) would fire both timers at once: ours is kept then; a peer that
-        // sends none still answers a TestRequest
+        // sends none still answers a TestRequest. One past MAX_HEART_BT_INT_SEC is cut to it: a peer asking for a
+        // heartbeat a month would leave a dead connection undetected for that long
         const asked = msg.getInt(Tag.HeartBtInt);
-        fx.heartBtIntSec = asked !== undefined && asked > 0 ? asked : context.cfg.heartBtIntSec;
+        fx.heartBtIntSec =
+          asked !== undefined && asked > 0
+            ? Math.min(asked, MAX_HEART_BT_INT_SEC)
+            : context.cfg.heartBtIntSec;
         fx.send(MsgType.Logon, adminBody.logon(fx.heartBtIntSec, reset));
       }
       if (seq === fx.nextIn) fx.nextIn = seq + 1;

@@ -1,4 +1,5 @@
 import { type Nanos, NS_PER_MS } from '../core/nanos.ts';
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from './long-timeout.ts';
 
 /**
  * The one source of time in tradestate. Also satisfies XState's `Clock` (setTimeout/clearTimeout in ms),
@@ -90,11 +91,12 @@ export class LiveClock implements Clock {
     return this.#anchorEpoch + (process.hrtime.bigint() - this.#anchorMono);
   }
 
+  /** A wall-clock timer; a delay past Node's limit (~24.8 days) waits its whole length, as on a simulated clock. */
   setTimeout(fn: (...args: unknown[]) => void, timeoutMs: number): unknown {
-    return globalThis.setTimeout(fn, timeoutMs);
+    return setLongTimeout(fn, timeoutMs);
   }
 
   clearTimeout(id: unknown): void {
-    globalThis.clearTimeout(id as ReturnType<typeof globalThis.setTimeout>);
+    if (id !== undefined) clearLongTimeout(id as LongTimeout);
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileSessionStore, MemorySessionStore } from '../../src/gateways/fix/session-store.ts';
+import { MAX_HEART_BT_INT_SEC } from '../../src/gateways/fix/tags.ts';
 import { validateFix } from '../../src/gateways/fix/validate.ts';
 import { nosBody, SessionHarness, sessionConfig } from '../gateways/fix-session-harness.ts';
 import { dict, soh } from '../gateways/fix-support.ts';
@@ -48,6 +49,22 @@ describe('fix session: logon', () => {
     expect([reply.msgType, reply.getInt(34), reply.getInt(108), reply.get(141)]).toEqual(['A', 1, 5, 'Y']);
     expect(h.ctx.heartBtIntSec).toBe(5);
     expect(store.load()).toEqual({ nextOut: 2, nextIn: 2 });
+  });
+
+  it('acceptor cuts a HeartBtInt past MAX_HEART_BT_INT_SEC to it, so a silent peer is still found out', () => {
+    const h = new SessionHarness(sessionConfig('acceptor'));
+    h.actor.send({ type: 'session.start' });
+    h.connected();
+    h.peer('A', [
+      [98, 0],
+      [108, 2_147_484] // ~24.9 days
+    ]);
+    expect([h.lastSent().getInt(108), h.ctx.heartBtIntSec]).toEqual([
+      MAX_HEART_BT_INT_SEC,
+      MAX_HEART_BT_INT_SEC
+    ]);
+    h.advanceMs(MAX_HEART_BT_INT_SEC * 1000);
+    expect(h.sentTypes()).toEqual(['A', '0']); // our heartbeat
   });
 
   it('acceptor keeps its own HeartBtInt for a Logon asking for 0 (no heartbeats) and stays up', () => {

@@ -1,3 +1,9 @@
+/**
+ * The longest HeartBtInt (108) a session uses, in seconds: our own is configured up to it, and an acceptor cuts a
+ * peer's longer one to it (liveness is never left unchecked for longer).
+ */
+export const MAX_HEART_BT_INT_SEC = 300;
+
 /** FIX 4.2 tag numbers used by the codec and session layer. */
 export const Tag = {
   Account: 1,
