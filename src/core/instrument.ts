@@ -178,9 +178,20 @@ export function moneyFromDecimal(s: string): Money {
     : divRoundHalfEven(d.mantissa, pow10(d.scale - MONEY_SCALE));
 }
 
-/** A float amount (e.g. from config) to exact Money, rounded half-even at 10^-8. */
+/**
+ * A float amount (e.g. from config) to exact Money: the decimal the float is written as (its shortest form, so
+ * `0.1` is 0.1 and `123456789012.34567` keeps its last digits, which `x × 1e8` in floats loses), rounded
+ * half-even at 10^-8. A non-finite amount, or one of 1e21 or more, is `TRD_ERR_NUMBER_INVALID`.
+ */
 export function moneyFromNumber(x: number): Money {
-  return divRoundHalfEven(BigInt(Math.round(x * 1e8)), 1n);
+  if (!(Math.abs(x) < 1e21)) {
+    throw new TradestateError(ErrorCode.NUMBER_INVALID, `amount ${x} is not a finite number below 1e21`, {
+      value: String(x)
+    });
+  }
+  const s = String(x);
+  // below 1e-6 a float is written with an exponent: its first 20 decimals hold all that rounds at 10^-8
+  return moneyFromDecimal(s.includes('e') ? x.toFixed(20) : s);
 }
 
 function toSafe(v: bigint, what: string): number {

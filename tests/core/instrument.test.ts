@@ -5,12 +5,41 @@ import {
   formatMoney,
   makeInstrument,
   moneyFromDecimal,
+  moneyFromNumber,
   priceToTicks,
   priceToTicksRounded,
   qtyToLots,
   qtyToLotsRounded,
   ticksToPrice
 } from '../../src/core/instrument.ts';
+import { codeOf } from '../support/caught.ts';
+
+describe('moneyFromNumber', () => {
+  it('is the decimal the float is written as, rounded half-even at 10^-8', () => {
+    expect(moneyFromNumber(0.1)).toBe(10_000_000n);
+    expect(moneyFromNumber(-2.5)).toBe(-250_000_000n);
+    expect(moneyFromNumber(123_456_789_012.34567)).toBe(12_345_678_901_234_567_000n); // x × 1e8 in floats: …566_976
+    expect(moneyFromNumber(0.000000005)).toBe(0n); // half → even (0); Math.round took it up
+    expect(moneyFromNumber(0.000000015)).toBe(2n);
+    expect(moneyFromNumber(1e-7)).toBe(10n); // written with an exponent
+    expect(moneyFromNumber(-0)).toBe(0n);
+  });
+
+  it('agrees with moneyFromDecimal on every number written with up to 8 decimals', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), (m) => {
+        const text = formatMoney(m);
+        expect(moneyFromNumber(Number(text))).toBe(moneyFromDecimal(text));
+      })
+    );
+  });
+
+  it('refuses a non-finite amount or one of 1e21 or more, typed', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -1e21, 1e21]) {
+      expect(codeOf(() => moneyFromNumber(bad))).toBe('TRD_ERR_NUMBER_INVALID');
+    }
+  });
+});
 
 describe('moneyFromDecimal', () => {
   it('is exact up to 8 decimals and rounds half-even beyond', () => {
