@@ -61,9 +61,11 @@ export interface ReplayOptions {
    * At N× speed, a stretch of simulated time longer than this with nothing in it (a night, a weekend)
    * is crossed without waiting (default: 1 hour; 0 = never compress). The stretch runs from the clock to
    * the next bar, timer or session boundary (to a `pauseAt` only when no bar follows), so a pause inside it
-   * does not shorten it; time-stepped `step` events do not count as something in it — they are all still
-   * emitted, without waiting. Pacing resumes at the far side; a timer armed inside the stretch while it is
-   * crossed (by a `step` handler) is paced from the instant it was armed.
+   * does not shorten it: a replay paused while crossing it (at a `pauseAt`, on a condition or on request)
+   * carries on crossing it when resumed, however close to its far side it stopped. Time-stepped `step`
+   * events do not count as something in it — they are all still emitted, without waiting. Pacing resumes at
+   * the far side; a timer armed inside the stretch while it is crossed (by a `step` handler, or while
+   * paused) is paced from the instant it was armed.
    */
   readonly compressGapsOverNs?: Nanos;
 }
@@ -175,7 +177,10 @@ export class ReplayClock {
     return { ts: this.clock.now(), components };
   }
 
-  /** Pause once the clock reaches `ts` (events at `ts` included, nothing later). */
+  /**
+   * Pause once the clock reaches `ts` (events at `ts` included, nothing later). One target at a time (a
+   * new call replaces it); it is spent once reached, whether by {@link run} or by {@link step}.
+   */
   pauseAt(ts: Nanos): this {
     this.#pauseAt = ts;
     return this;
@@ -209,7 +214,10 @@ export class ReplayClock {
 
   /**
    * Deliver exactly the next group of bars (with the timers and boundaries before it), then pause.
-   * Resolves `done` at once when no bar is left.
+   * Resolves `done` at once when no bar is left. A pending {@link pauseAt} is kept apart from the step's
+   * own target, and the step stops at whichever comes first: a `pauseAt` before the group stops it there,
+   * the group undelivered; one at the group's instant stops it after the group. Either way the `pauseAt`
+   * is reached, so it is spent; one later than the group stays pending for the next run or step.
    */
   async step(): Promise<ReplayState> {
     if (this.#enter()) return 'done';
@@ -284,15 +292,23 @@ export class ReplayClock {
     return false;
   }
 
-  /** The run loop (state already `running`); with `step`, pause after the next group of bars. */
+  /**
+   * The run loop (state already `running`); with `step`, pause after the next group of bars, or at a
+   * pending `pauseAt` before it.
+   */
   async #drive(step: boolean): Promise<ReplayState> {
     this.#pauseRequested = false;
-    this.#anchor = undefined;
+    // wall time went by while paused: re-anchor. A gap being crossed (anchor beyond the clock) is still
+    // crossed to its far side, so a pause inside it neither shortens nor lengthens it
+    const a = this.#anchor;
+    this.#anchor =
+      a !== undefined && a.sim > this.clock.now() ? { wall: this.#timers.now(), sim: a.sim } : undefined;
     try {
+      // the step's own target, kept apart from the user's pauseAt
+      let stepTo: Nanos | undefined;
       if (step) {
-        const ts = await this.#peekTs();
-        if (ts === undefined) return (this.#state = 'done');
-        this.#pauseAt = ts;
+        stepTo = await this.#peekTs();
+        if (stepTo === undefined) return (this.#state = 'done');
       }
       for (;;) {
         const ts = await this.#peekTs();
@@ -301,9 +317,12 @@ export class ReplayClock {
           const end = this.#lastTs ?? this.clock.now();
           if (end < pauseAt) pauseAt = end;
         }
-        if (pauseAt !== undefined && (ts === undefined || ts > pauseAt)) {
-          if (!(await this.#advanceTo(pauseAt, ts))) return (this.#state = 'paused');
-          this.#pauseAt = undefined;
+        // stop at whichever comes first; the pauseAt is spent when it is the one reached
+        const atPause = pauseAt !== undefined && (stepTo === undefined || pauseAt <= stepTo);
+        const stopAt = atPause ? pauseAt : stepTo;
+        if (stopAt !== undefined && (ts === undefined || ts > stopAt)) {
+          if (!(await this.#advanceTo(stopAt, ts))) return (this.#state = 'paused');
+          if (atPause) this.#pauseAt = undefined;
           return (this.#state = 'paused');
         }
         if (ts === undefined) return (this.#state = 'done');

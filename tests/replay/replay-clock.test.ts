@@ -574,4 +574,110 @@ describe('ReplayClock: gap compression in time-stepped mode', () => {
     expect(await waits(false)).toEqual([]);
     expect(await waits(true)).toEqual([]);
   });
+
+  it('a pause near the far side of a gap does not turn the rest of it into a paced wait', async () => {
+    const waits = async (pause: 'none' | 'pauseAt' | 'pauseWhen') => {
+      const timers = new FakeTimers();
+      const replay = new ReplayClock(weekend(), { speed: 60, timers, stepNs: MIN });
+      // 30 min before Monday's bar: less than the 1 h threshold is left of the weekend
+      if (pause === 'pauseAt') replay.pauseAt(mon - 30n * MIN);
+      if (pause === 'pauseWhen') replay.pauseWhen((ev) => ev.kind === 'step' && ev.ts === mon - 30n * MIN);
+      if (pause !== 'none') {
+        const p = replay.run();
+        await timers.drain();
+        expect(await p).toBe('paused');
+        expect(replay.now()).toBe(mon - 30n * MIN);
+        replay.pauseWhen(undefined);
+        timers.t += 3_600_000; // an hour of wall time goes by while paused
+      }
+      const p = replay.run();
+      await timers.drain();
+      expect(await p).toBe('done');
+      return timers.waits.filter((w) => w > 0);
+    };
+    expect(await waits('none')).toEqual([]);
+    expect(await waits('pauseAt')).toEqual([]);
+    expect(await waits('pauseWhen')).toEqual([]);
+  });
+
+  it('pacing resumes at the far side after such a pause, from the wall time of the resume', async () => {
+    const timers = new FakeTimers();
+    const replay = new ReplayClock(barsFromArray([bar('A@X', fri), bar('A@X', mon), bar('A@X', mon + MIN)]), {
+      speed: 60,
+      timers
+    });
+    const at: number[] = [];
+    replay.subscribe((ev) => ev.kind === 'bars' && at.push(timers.t));
+    replay.pauseAt(mon - 30n * MIN);
+    const p = replay.run();
+    await timers.drain();
+    expect(await p).toBe('paused');
+    timers.t = 50_000;
+    const q = replay.run();
+    await timers.drain();
+    expect(await q).toBe('done');
+    // Monday's first bar at once, the next one a paced second later: no catching up on the paused time
+    expect(at).toEqual([0, 50_000, 51_000]);
+  });
+
+  it('a timer armed while paused inside a crossed gap is paced from the pause, then the rest is crossed', async () => {
+    const timers = new FakeTimers();
+    const replay = new ReplayClock(weekend(), { speed: 60, timers });
+    replay.pauseAt(nsFromIso('2025-07-12T12:00:00Z'));
+    const p = replay.run();
+    await timers.drain();
+    expect(await p).toBe('paused');
+    let fired: number | undefined;
+    replay.clock.setTimeout(() => {
+      fired = timers.t;
+    }, 5 * 60_000);
+    const q = replay.run();
+    await timers.drain();
+    expect(await q).toBe('done');
+    expect(timers.waits.filter((w) => w > 0)).toEqual([5000]);
+    expect(fired).toBe(5000);
+  });
+});
+
+describe('ReplayClock: step() and a pending pauseAt', () => {
+  const five = () => barsFromArray([1n, 2n, 3n, 4n, 5n].map((k) => bar('A@X', k * MIN)));
+
+  it('a pauseAt later than the step’s group is kept for the next run', async () => {
+    const replay = new ReplayClock(five());
+    replay.pauseAt(3n * MIN);
+    expect(await replay.step()).toBe('paused');
+    expect(replay.delivered).toBe(1);
+    expect(await replay.step()).toBe('paused');
+    expect(replay.delivered).toBe(2);
+    expect(await replay.run()).toBe('paused');
+    expect(replay.now()).toBe(3n * MIN);
+    expect(replay.delivered).toBe(3);
+    expect(await replay.run()).toBe('done');
+    expect(replay.delivered).toBe(5);
+  });
+
+  it('a pauseAt before the step’s group stops the step there, the group undelivered; it is then spent', async () => {
+    const replay = new ReplayClock(five());
+    const evs: ReplayEvent[] = [];
+    replay.subscribe((e) => evs.push(e));
+    expect(await replay.step()).toBe('paused');
+    replay.pauseAt(MIN + MIN / 2n);
+    expect(await replay.step()).toBe('paused');
+    expect(replay.now()).toBe(MIN + MIN / 2n);
+    expect(barLabels(evs)).toEqual(['A@X@1']);
+    expect(await replay.step()).toBe('paused');
+    expect(barLabels(evs)).toEqual(['A@X@1', 'A@X@2']);
+    expect(await replay.run()).toBe('done');
+    expect(replay.delivered).toBe(5);
+  });
+
+  it('a pauseAt at the step’s group stops the step after the group, and is spent', async () => {
+    const replay = new ReplayClock(five());
+    replay.pauseAt(MIN);
+    expect(await replay.step()).toBe('paused');
+    expect(replay.now()).toBe(MIN);
+    expect(replay.delivered).toBe(1);
+    expect(await replay.run()).toBe('done');
+    expect(replay.delivered).toBe(5);
+  });
 });
