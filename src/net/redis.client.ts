@@ -335,6 +335,9 @@ export class RedisClient {
         p.reject(new TradestateError(ErrorCode.REDIS_ERROR, r.error, { command: p.command }));
       else p.resolve(r);
     }
+    // the chunk went bad after the replies above: they are delivered, now the rest fails
+    const failure = this.#decoder.failure;
+    if (failure !== undefined) this.#fail(failure);
   }
 
   #unavailable(message: string, cause?: unknown): TradestateError {

@@ -93,10 +93,14 @@ interface Frame {
  * An error reply nested in an array (as `EXEC` can return) makes the whole top-level reply that error
  * reply — the first one in stream order — since a {@link RespValue} cannot hold errors.
  *
- * Malformed input throws `TRD_ERR_REDIS_PROTOCOL` with the stream `offset` of the offending byte and the
- * `byte` itself (undefined past the end) in its context; the decoder then stays failed and every later
- * `push` throws the same error. Limits: bulk strings of at most {@link RESP_MAX_BULK_LENGTH} bytes, arrays of
- * at most {@link RESP_MAX_ARRAY_LENGTH} elements, nested at most {@link RESP_MAX_DEPTH} deep.
+ * Malformed input fails the decoder with `TRD_ERR_REDIS_PROTOCOL`, the stream `offset` of the offending byte
+ * and the `byte` itself in its context. No reply completed before the offending byte is lost: a `push`
+ * whose chunk completes replies and then goes bad returns those replies, and the failure (already visible
+ * as {@link failure}) is thrown by the next `push`; a `push` with no reply to return throws it at once.
+ * Either way every later `push` throws that same error, so however the stream is chunked the replies
+ * handed over and the failure (its offset included) are the same. Limits: bulk strings of at most
+ * {@link RESP_MAX_BULK_LENGTH} bytes, arrays of at most {@link RESP_MAX_ARRAY_LENGTH} elements, nested at
+ * most {@link RESP_MAX_DEPTH} deep.
  *
  * The decoder may keep a reference to a pushed chunk until it is consumed: do not modify chunks after
  * pushing them (node's socket `data` buffers are never reused).
@@ -121,15 +125,22 @@ export class RespDecoder {
   #replyStart = 0;
   #failed: TradestateError | undefined;
 
+  /** The protocol error the decoder failed with, or undefined while the stream is well formed. */
+  get failure(): TradestateError | undefined {
+    return this.#failed;
+  }
+
   /** Bytes received but not yet part of a returned reply. */
   get pending(): number {
     return this.#base + this.#buf.length + this.#heldBytes - this.#replyStart;
   }
 
   /**
-   * Feed the next bytes of the stream; returns every reply completed by them, in order.
+   * Feed the next bytes of the stream; returns every reply completed by them, in order — when they turn
+   * malformed, every reply completed before the offending byte, with {@link failure} then set.
    *
-   * @throws TradestateError `TRD_ERR_REDIS_PROTOCOL` on malformed input (then on every later call too).
+   * @throws TradestateError `TRD_ERR_REDIS_PROTOCOL` on malformed input when no completed reply precedes it
+   * in this chunk, and on every call after the decoder failed.
    */
   push(chunk: Uint8Array): RespReply[] {
     if (this.#failed) throw this.#failed;
@@ -156,8 +167,11 @@ export class RespDecoder {
     try {
       this.#parse(out);
     } catch (e) {
-      if (e instanceof TradestateError) this.#failed = e;
-      throw e;
+      if (!(e instanceof TradestateError)) throw e;
+      this.#failed = e;
+      // hand over what was complete before the bad bytes; the next push throws
+      if (out.length === 0) throw e;
+      return out;
     }
     if (this.#pos === this.#buf.length) {
       this.#base += this.#buf.length;
@@ -200,13 +214,15 @@ export class RespDecoder {
       const text = type === PLUS || type === DASH;
       if (!text && type !== COLON && type !== DOLLAR && type !== STAR) this.#fail('unknown type byte', pos);
       const limit = text ? RESP_MAX_BULK_LENGTH : MAX_NUMBER_LINE;
+      // scan no further than the first byte over the limit, so it is reported there however bytes arrive
+      const stop = Math.min(end, pos + 2 + limit);
       let i = pos + 1 + this.#scanned;
-      while (i < end) {
+      while (i < stop) {
         const b = buf[i]!;
         if (b === CR || b === LF) break;
         i++;
       }
-      if (i - pos - 1 > limit) this.#fail(text ? 'line too long' : 'integer line too long', i);
+      if (i - pos - 1 > limit) this.#fail(text ? 'line too long' : 'integer line too long', pos + 1 + limit);
       if (i >= end || i + 1 >= end) {
         if (i < end && buf[i] === LF) this.#fail('line feed without carriage return', i);
         // wait for the CRLF (or the LF after a CR at the very end)

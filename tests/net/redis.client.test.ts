@@ -293,6 +293,51 @@ describe('RedisClient connection failures', () => {
     expect((await rejection(second)).code).toBe('TRD_ERR_REDIS_PROTOCOL');
   });
 
+  it('resolves the replies that share a chunk with a protocol error, then rejects the rest', async () => {
+    // one write of a few bytes arrives as one chunk on loopback
+    const same = await fakeServer((s) => s.write('+OK\r\n:2\r\n$3\r\nabcX\r\n'));
+    const c = await open(same.url);
+    const set = c.command('SET', 'a', 'b');
+    const incr = c.command('INCR', 'n');
+    const rest = [c.command('GET', 'a'), c.command('PING')].map(rejection);
+    expect(await set).toBe('OK');
+    expect(await incr).toBe(2);
+    const errors = await Promise.all(rest);
+    expect(errors.map((e) => e.code)).toEqual(['TRD_ERR_REDIS_PROTOCOL', 'TRD_ERR_REDIS_PROTOCOL']);
+    expect(errors.map((e) => e.context['command'])).toEqual(['GET', 'PING']);
+    expect(errors[0]!.context).toMatchObject({ offset: 16, byte: 'X'.charCodeAt(0) });
+    expect(c.closed).toBe(true);
+    expect((await rejection(c.command('PING'))).code).toBe('TRD_ERR_REDIS_UNAVAILABLE');
+    await until(() => same.sockets[0]?.readableEnded === true, 2000, 'the client to drop the connection');
+  });
+
+  it.each([[[]], [[3]], [[5]], [[7]], [[12]], [[17]], [[5, 9]], [[2, 9, 13]]])(
+    'settles every command the same way when the server splits its bytes at %j',
+    async (cuts) => {
+      const wire = '+OK\r\n:2\r\n$3\r\nabcX\r\n';
+      const split = await fakeServer((s) => {
+        let from = 0;
+        let delay = 0;
+        for (const to of [...cuts, wire.length]) {
+          const part = wire.slice(from, to);
+          from = to;
+          setTimeout(() => s.writable && s.write(part), delay);
+          delay += 15;
+        }
+      });
+      const c = await open(split.url);
+      const settled = await Promise.all(
+        [c.command('SET', 'a', 'b'), c.command('INCR', 'n'), c.command('GET', 'a')].map((p) =>
+          p.then(
+            (v) => v,
+            (e: TradestateError) => `${e.code}@${String(e.context['offset'])}`
+          )
+        )
+      );
+      expect(settled).toEqual(['OK', 2, 'TRD_ERR_REDIS_PROTOCOL@16']);
+    }
+  );
+
   it('treats a reply no command asked for as a protocol error', async () => {
     const chatty = await fakeServer((s) => s.write('+OK\r\n+OK\r\n'));
     const c = await open(chatty.url);

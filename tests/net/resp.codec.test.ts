@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isTradestateError } from '../../src/core/errors.ts';
+import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
 import {
   encodeCommand,
   isRespError,
@@ -260,11 +260,168 @@ describe('RespDecoder properties', () => {
   });
 });
 
+/** What decoding `input` pushed in chunks cut at `cuts` gives: every reply handed over, then the failure. */
+function outcome(input: Buffer, cuts: readonly number[]): { replies: RespReply[]; error?: unknown } {
+  const d = new RespDecoder();
+  const replies: RespReply[] = [];
+  let from = 0;
+  try {
+    for (const c of [...cuts, input.length]) {
+      replies.push(...d.push(input.subarray(from, c)));
+      from = c;
+    }
+  } catch (e) {
+    expect(isTradestateError(e, 'TRD_ERR_REDIS_PROTOCOL'), String(e)).toBe(true);
+    const err = e as TradestateError;
+    // once failed, it stays failed, with nothing more to hand over
+    expect(d.failure).toBe(err);
+    expect(caught(() => d.push(bytes('+OK\r\n')))).toBe(err);
+    return { replies, error: { code: err.code, context: err.context } };
+  }
+  // a failure met after replies it handed over is raised by the next push
+  if (d.failure) {
+    expect(caught(() => d.push(bytes('+OK\r\n')))).toBe(d.failure);
+    return { replies, error: { code: d.failure.code, context: d.failure.context } };
+  }
+  return { replies };
+}
+
+describe('RespDecoder on malformed streams, however they are chunked', () => {
+  it('hands over the replies completed before the bad bytes of the same chunk', () => {
+    const d = new RespDecoder();
+    expect(d.push(bytes('+OK\r\n:7\r\n!'))).toEqual(['OK', 7]);
+    expect(d.failure?.code).toBe('TRD_ERR_REDIS_PROTOCOL');
+    expect(d.failure?.context).toEqual({ offset: 9, byte: 33 });
+    expect(caught(() => d.push(bytes('+OK\r\n')))).toBe(d.failure);
+    expect(caught(() => d.push(new Uint8Array(0)))).toBe(d.failure);
+  });
+
+  it('throws at once when no reply precedes the bad bytes in the chunk', () => {
+    const d = new RespDecoder();
+    expect(d.push(bytes('+OK\r\n$3\r\nab'))).toEqual(['OK']);
+    expect(d.failure).toBeUndefined();
+    const e = caught(() => d.push(bytes('cX\r\n')));
+    expect(e.context).toEqual({ offset: 12, byte: 88 });
+    expect(d.failure).toBe(e);
+  });
+
+  it('gives the same replies and the same failure for every split of a stream', () => {
+    const input = bytes('+OK\r\n*2\r\n:1\r\n$2\r\nhi\r\n$3\r\nabcX\r\n+never\r\n');
+    const want = {
+      replies: ['OK', [1, 'hi']],
+      error: { code: 'TRD_ERR_REDIS_PROTOCOL', context: { offset: 28, byte: 88 } }
+    };
+    expect(outcome(input, [])).toEqual(want);
+    expect(
+      outcome(
+        input,
+        Array.from({ length: input.length }, (_, i) => i)
+      )
+    ).toEqual(want);
+    for (let i = 0; i <= input.length; i++) {
+      expect(outcome(input, [i])).toEqual(want);
+      for (let j = i; j <= input.length; j++) expect(outcome(input, [i, j])).toEqual(want);
+    }
+  });
+
+  it('reports an over-long integer line at the same byte however it is chunked', () => {
+    const input = bytes(`:1\r\n:${'1'.repeat(40)}\r\n`);
+    const want = {
+      replies: [1],
+      error: { code: 'TRD_ERR_REDIS_PROTOCOL', context: { offset: 4 + 1 + 32, byte: 49 } }
+    };
+    expect(outcome(input, [])).toEqual(want);
+    for (let i = 0; i <= input.length; i++) expect(outcome(input, [i])).toEqual(want);
+    expect(
+      outcome(
+        input,
+        Array.from({ length: input.length }, (_, i) => i)
+      )
+    ).toEqual(want);
+  });
+
+  it('property: valid replies then garbage decode to those replies and one failure, whatever the chunking', () => {
+    const garbage = fc.oneof(
+      fc.constantFrom(...bytes('!%#~_,(=>\n')),
+      fc.integer({ min: 0, max: 255 }).filter((b) => !bytes('+-:$*').includes(b))
+    );
+    fc.assert(
+      fc.property(
+        fc.array(tree, { maxLength: 5 }),
+        garbage,
+        fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 10 }),
+        (trees, bad, tail, fractions) => {
+          const good = bytes(trees.map(encodeReply).join(''));
+          const input = Buffer.concat([good, Buffer.from([bad, ...tail])]);
+          const want = {
+            replies: trees.map(expected),
+            error: { code: 'TRD_ERR_REDIS_PROTOCOL', context: { offset: good.length, byte: bad } }
+          };
+          expect(outcome(input, [])).toEqual(want);
+          expect(outcome(input, cutsOf(input.length, fractions))).toEqual(want);
+          expect(
+            outcome(
+              input,
+              Array.from({ length: input.length }, (_, i) => i)
+            )
+          ).toEqual(want);
+        }
+      ),
+      { numRuns: 500 }
+    );
+  });
+
+  it('property: on arbitrary or mutated bytes, every chunking gives the same replies and failure point', () => {
+    const respish = fc.oneof(
+      fc.constantFrom(...bytes('+-:$*\r\n0123456789-')),
+      fc.integer({ min: 0, max: 255 })
+    );
+    const mutated = fc
+      .tuple(
+        fc.array(tree, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 4
+        })
+      )
+      .map(([trees, edits]) => {
+        const wire = [...bytes(trees.map(encodeReply).join(''))];
+        for (const [at, b, insert] of edits) {
+          const i = at % (wire.length + 1);
+          if (insert) wire.splice(i, 0, b);
+          else wire[i % wire.length] = b;
+        }
+        return wire;
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(respish, { maxLength: 120 }), mutated),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 10 }),
+        (arr, fractions) => {
+          const input = Buffer.from(arr);
+          const whole = outcome(input, []);
+          expect(outcome(input, cutsOf(input.length, fractions))).toEqual(whole);
+          expect(
+            outcome(
+              input,
+              Array.from({ length: input.length }, (_, i) => i)
+            )
+          ).toEqual(whole);
+        }
+      ),
+      { numRuns: 2000 }
+    );
+  });
+});
+
 describe('RespDecoder errors and limits', () => {
   const fail = (...chunks: string[]) => {
     const d = new RespDecoder();
     return caught(() => {
       for (const c of chunks) d.push(bytes(c));
+      // a chunk that completes a reply before going bad hands the reply over and leaves the error pending
+      if (d.failure) throw d.failure;
     });
   };
 
