@@ -1,5 +1,5 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { isoFromNs } from '../core/nanos.ts';
+import { inDateRange, isoFromNs } from '../core/nanos.ts';
 import { parseTimeArg } from '../data/timeframe.ts';
 import type { BacktestWindow } from '../engine/backtest.ts';
 
@@ -25,11 +25,12 @@ export function paramsLabel(params: Readonly<Record<string, unknown>>): string {
 /**
  * `--option T` as a time (YYYY-MM-DD, ISO-8601 or integer ns; a date is the start of its day, UTC, or with
  * `as: 'end'` the end of it, i.e. the next day's start), or a usage error naming the option (a date that does
- * not exist too: 2024-02-31).
+ * not exist too: 2024-02-31, and integer ns beyond the range of a date, ±8.64e21).
  */
 export function timeOption(option: string, text: string, as: 'start' | 'end'): bigint {
+  let ns: bigint;
   try {
-    return parseTimeArg(text, as);
+    ns = parseTimeArg(text, as);
   } catch (e) {
     throw new TradestateError(
       ErrorCode.CLI_USAGE,
@@ -38,6 +39,14 @@ export function timeOption(option: string, text: string, as: 'start' | 'end'): b
       { cause: e }
     );
   }
+  if (!inDateRange(ns)) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--${option} must be within the range of a date (integer ns within ±8.64e21), got "${text}"`,
+      { option, value: text }
+    );
+  }
+  return ns;
 }
 
 /**

@@ -30,8 +30,29 @@ export function msFromNs(ns: Nanos): number {
   return Number(ns < 0n && q * NS_PER_MS !== ns ? q - 1n : q);
 }
 
-/** ISO-8601 UTC with nanosecond precision, e.g. `2024-01-02T14:30:00.000000001Z`. */
+/** The latest time a Date can hold (8.64e15 ms after the epoch, +275760-09-13), in nanoseconds. */
+export const MAX_DATE_NS: Nanos = 8_640_000_000_000_000n * NS_PER_MS;
+/** The earliest time a Date can hold (8.64e15 ms before the epoch, -271821-04-20), in nanoseconds. */
+export const MIN_DATE_NS: Nanos = -MAX_DATE_NS;
+
+/** Whether `ns` is within the range of a Date ({@link MIN_DATE_NS}..{@link MAX_DATE_NS}), so it can be shown. */
+export function inDateRange(ns: Nanos): boolean {
+  return ns >= MIN_DATE_NS && ns <= MAX_DATE_NS;
+}
+
+/**
+ * ISO-8601 UTC with nanosecond precision, e.g. `2024-01-02T14:30:00.000000001Z`.
+ *
+ * @throws TradestateError `TRD_ERR_NUMBER_INVALID` when `ns` is beyond the range of a Date ({@link inDateRange}).
+ */
 export function isoFromNs(ns: Nanos): string {
+  if (!inDateRange(ns)) {
+    throw new TradestateError(
+      ErrorCode.NUMBER_INVALID,
+      `${ns} ns is beyond the range of a date (±8.64e21 ns)`,
+      { ns: ns.toString() }
+    );
+  }
   const ms = msFromNs(ns);
   const frac = ns - BigInt(ms) * NS_PER_MS; // 0..999_999 sub-millisecond nanoseconds
   const base = new Date(ms).toISOString(); // ...ss.mmmZ

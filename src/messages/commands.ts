@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   actorKindSchema,
+  commandReasonSchema,
   idSchema,
   instrumentIdSchema,
   nanosSchema,
@@ -44,7 +45,7 @@ export const submitOrderSchema = z
     /** For `gtd`: when the order expires. */
     expireAt: nanosSchema.optional(),
     /** Why the strategy sent it (signal name), for the audit trail. */
-    reason: z.string().max(128).optional(),
+    reason: commandReasonSchema.optional(),
     /**
      * One-cancels-other group: the first fill of an order cancels the strategy's other working orders on the
      * instrument with the same group (at a venue that supports it; see `OrderVenue.oco`), or reduces them by
@@ -73,7 +74,7 @@ export const cancelOrderSchema = z
   .object({
     type: z.literal('order.cancel'),
     ...commandBase,
-    reason: z.string().max(128).optional(),
+    reason: commandReasonSchema.optional(),
     /** Who asked and why (default: the strategy, on a signal). */
     actor: actorKindSchema.optional(),
     why: whySchema.optional()
@@ -90,7 +91,7 @@ export const replaceOrderSchema = z
     qty: positiveLotsSchema.optional(),
     limitPx: ticksSchema.optional(),
     stopPx: ticksSchema.optional(),
-    reason: z.string().max(128).optional(),
+    reason: commandReasonSchema.optional(),
     actor: actorKindSchema.optional(),
     why: whySchema.optional()
   })

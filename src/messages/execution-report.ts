@@ -6,6 +6,7 @@ import {
   lotsSchema,
   moneySchema,
   nanosSchema,
+  reasonSchema,
   sideSchema,
   ticksSchema
 } from './primitives.ts';
@@ -48,7 +49,7 @@ export const executionReportSchema = z
     leavesQty: lotsSchema,
     commission: moneySchema,
     liquidity: liquiditySchema,
-    reason: z.string().max(256).optional(),
+    reason: reasonSchema.optional(),
     tsEvent: nanosSchema,
     tsInit: nanosSchema
   })

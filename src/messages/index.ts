@@ -11,8 +11,8 @@ export * from './market-data.ts';
 export * from './order-events.ts';
 export * from './primitives.ts';
 
-/** Every canonical message, discriminated by `type`. */
-export const messageSchema = z.union([
+/** Every canonical message, discriminated by `type` (so a bad message's issues name its own fields). */
+export const messageSchema = z.discriminatedUnion('type', [
   barSchema,
   quoteSchema,
   tradeSchema,
@@ -30,26 +30,39 @@ export type MessageJson = z.input<typeof messageSchema>;
 
 /**
  * Decode a JSON value into a canonical message. Throws `TRD_ERR_MESSAGE_INVALID` naming the
- * offending key path and what was expected.
+ * offending key path and what was expected (context: `path`, and up to five `issues`).
  */
 export function decodeMessage(json: unknown): Message {
   const r = messageSchema.safeDecode(json as MessageJson);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  throw new TradestateError(
-    ErrorCode.MESSAGE_INVALID,
-    `invalid message at "${path}": ${issue?.message ?? 'unknown'}`,
-    {
-      path,
-      issues: r.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message }))
-    }
-  );
+  throw invalid('invalid message', r.error, json);
 }
 
-/** Encode a canonical message to its JSON-safe form (bigints become decimal strings). */
+/**
+ * Encode a canonical message to its JSON-safe form (bigints become decimal strings). Throws
+ * `TRD_ERR_MESSAGE_INVALID` naming the offending key path, as {@link decodeMessage} does, when the message breaks
+ * its schema (a field out of range, a reason too long): such a message has no wire form.
+ */
 export function encodeMessage(msg: Message): MessageJson {
-  return messageSchema.encode(msg);
+  const r = messageSchema.safeEncode(msg);
+  if (r.success) return r.data;
+  throw invalid('message cannot be encoded', r.error, msg);
+}
+
+/** The `TRD_ERR_MESSAGE_INVALID` for a message `error` refused: its first issue's key path, and five issues. */
+function invalid(what: string, error: z.ZodError, msg: unknown): TradestateError {
+  const issue = error.issues[0];
+  const path = issue?.path.join('.') ?? '';
+  const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
+  return new TradestateError(
+    ErrorCode.MESSAGE_INVALID,
+    `${what} at "${path}": ${issue?.message ?? 'unknown'}`,
+    {
+      ...(typeof type === 'string' ? { type: type.slice(0, 64) } : {}),
+      path,
+      issues: error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message }))
+    }
+  );
 }
 
 /** Canonical message → JSON text. */

@@ -7,6 +7,7 @@ import {
   moneySchema,
   nanosSchema,
   orderTypeSchema,
+  reasonSchema,
   sideSchema,
   ticksSchema,
   whySchema
@@ -93,7 +94,7 @@ const orderEventFields = {
   /** Who acted, why, and (for venue events) what the venue answered. */
   actor: actorKindSchema,
   why: whySchema,
-  reason: z.string().max(256).optional(),
+  reason: reasonSchema.optional(),
   venueAnswer: z.string().max(64).optional(),
   lastQty: lotsSchema.optional(),
   lastPx: ticksSchema.optional(),

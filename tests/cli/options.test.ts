@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHART_HELP } from '../../src/cli/chart.command.ts';
-import { speedOption, timeOption } from '../../src/cli/options.ts';
-import { nsFromIso } from '../../src/core/nanos.ts';
+import { speedOption, timeOption, windowOption } from '../../src/cli/options.ts';
+import { MAX_DATE_NS, MIN_DATE_NS, nsFromIso } from '../../src/core/nanos.ts';
+import { caught } from '../support/caught.ts';
 import { cli } from '../support/cli.ts';
 
 describe('CLI option values', () => {
@@ -75,6 +76,23 @@ describe('CLI option values', () => {
     expect(JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8'))).toMatchObject({
       ts: String(nsFromIso('2024-01-03T00:00:00Z'))
     });
+  });
+
+  it('a time in integer ns beyond the range of a date is a usage error naming the option', () => {
+    expect(timeOption('from', MAX_DATE_NS.toString(), 'start')).toBe(MAX_DATE_NS);
+    expect(timeOption('to', MIN_DATE_NS.toString(), 'end')).toBe(MIN_DATE_NS);
+    for (const [option, text] of [
+      ['from', (MAX_DATE_NS + 1n).toString()],
+      ['to', (MIN_DATE_NS - 1n).toString()],
+      ['snapshot-at', '99999999999999999999999']
+    ] as const) {
+      const e = caught(() => timeOption(option, text, 'start'));
+      expect([e.code, e.context], text).toEqual(['TRD_ERR_CLI_USAGE', { option, value: text }]);
+      expect(e.message).toMatch(new RegExp(`^--${option} must be within the range of a date`));
+    }
+    // --from after --to is reported with both shown: that printing was a RangeError ("internal error", exit 1)
+    const e = caught(() => windowOption({ from: '99999999999999999999999', to: '2024-01-01' }));
+    expect([e.code, e.context.option]).toEqual(['TRD_ERR_CLI_USAGE', 'from']);
   });
 
   it('chart takes one MACHINE: an extra argument, or a name no machine has, is a usage error', async () => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTradestateError } from '../../src/core/errors.ts';
-import { isoFromNs, nsFromIso } from '../../src/core/nanos.ts';
+import { inDateRange, isoFromNs, MAX_DATE_NS, MIN_DATE_NS, nsFromIso } from '../../src/core/nanos.ts';
+import { caught } from '../support/caught.ts';
 
 /** The code `nsFromIso(iso)` throws, or undefined when it parses. */
 function codeOf(iso: string): string | undefined {
@@ -94,5 +95,22 @@ describe('nsFromIso', () => {
     for (const iso of ['2024-01-01T00:00:00+24:00', '2024-01-01T00:00:00+23:60', '2024-01-01T00:00:00-2400'])
       expect(codeOf(iso), iso).toBe('TRD_ERR_NUMBER_INVALID');
     expect(nsFromIso('2024-01-01T00:00:00-00:00')).toBe(nsFromIso('2024-01-01T00:00:00Z'));
+  });
+});
+
+describe('isoFromNs', () => {
+  it('shows every time a Date can hold, to the nanosecond, out to its very ends', () => {
+    expect(isoFromNs(MAX_DATE_NS)).toBe('+275760-09-13T00:00:00.000000000Z');
+    expect(isoFromNs(MIN_DATE_NS)).toBe('-271821-04-20T00:00:00.000000000Z');
+    expect(isoFromNs(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
+    expect([MIN_DATE_NS, 0n, MAX_DATE_NS].every(inDateRange)).toBe(true);
+  });
+
+  it('beyond the range of a Date: TRD_ERR_NUMBER_INVALID, not a RangeError', () => {
+    for (const ns of [MAX_DATE_NS + 1n, MIN_DATE_NS - 1n, 10n ** 22n, -(10n ** 29n)]) {
+      expect(inDateRange(ns), ns.toString()).toBe(false);
+      const e = caught(() => isoFromNs(ns));
+      expect([e.code, e.context], ns.toString()).toEqual(['TRD_ERR_NUMBER_INVALID', { ns: ns.toString() }]);
+    }
   });
 });

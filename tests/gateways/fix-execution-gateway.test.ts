@@ -5,7 +5,12 @@ import {
   FixExecutionGateway,
   type FixExecutionGatewayOptions
 } from '../../src/gateways/fix/fix-execution-gateway.ts';
-import type { ExecutionReport } from '../../src/messages/index.ts';
+import {
+  type ExecutionReport,
+  messageFromJson,
+  messageToJson,
+  REASON_MAX
+} from '../../src/messages/index.ts';
 import { SessionHarness, sessionConfig } from './fix-session-harness.ts';
 
 const AAPL = makeInstrument({ symbol: 'AAPL', venue: 'V', tickSize: '0.01', lotSize: '1', currency: 'USD' });
@@ -176,6 +181,28 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
     const n = reports.length;
     h.peer('j', bmr('D', 'o1')); // o1 was accepted: nothing to say
     expect(reports.length).toBe(n);
+  });
+
+  it('a refusal with a long Text is clipped to what a report carries, so it still encodes for the log', () => {
+    const { h, gw, reports } = withOrder();
+    gw.submit({
+      type: 'order.submit',
+      commandId: 'o2',
+      tsInit: h.clock.now(),
+      strategyId: 's',
+      instrumentId: AAPL.id,
+      clientOrderId: 'o2',
+      side: 'buy',
+      orderType: 'limit',
+      qty: 10,
+      limitPx: 1250,
+      tif: 'day'
+    });
+    h.peer('j', [...bmr('D', 'o2').slice(0, 4), [58, 'x'.repeat(300)]]);
+    const r = reports.at(-1)!;
+    expect([r.execType, r.reason?.length]).toEqual(['rejected', REASON_MAX]);
+    expect(r.reason?.startsWith('business reject 4: xxx')).toBe(true);
+    expect(messageFromJson(messageToJson(r))).toEqual(r);
   });
 
   it('a refused cancel or cancel-replace is its reject, and the order keeps working', () => {

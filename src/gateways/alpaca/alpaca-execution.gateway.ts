@@ -6,7 +6,7 @@ import { type Instrument, qtyToLots } from '../../core/instrument.ts';
 import { LastN } from '../../core/last-n.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
-import type { Side } from '../../messages/primitives.ts';
+import { clipReason, type Side } from '../../messages/primitives.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { InstrumentMap } from '../fix/app-messages.ts';
 import type { ExecutionGateway } from '../gateway.ts';
@@ -1471,7 +1471,7 @@ export class AlpacaExecutionGateway implements ExecutionGateway {
       ...NO_EXECUTION,
       cumQty: 0,
       leavesQty: 0,
-      reason: reason.slice(0, 256),
+      reason: clipReason(reason),
       tsEvent: now,
       tsInit: now
     };

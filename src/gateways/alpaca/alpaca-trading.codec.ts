@@ -14,7 +14,7 @@ import {
 import { type Nanos, nsFromIso } from '../../core/nanos.ts';
 import type { ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecType, type ExecutionReport, NO_EXECUTION } from '../../messages/execution-report.ts';
-import type { TimeInForce } from '../../messages/primitives.ts';
+import { clipReason, type TimeInForce } from '../../messages/primitives.ts';
 import { isObj, parseJson } from '../ws/codec-util.ts';
 
 /** Nothing, as a decimal. */
@@ -949,7 +949,7 @@ export function tradeUpdateToReport(
           orderId: o.id,
           qty: u.qty
         });
-      const reason = px.exact ? undefined : `price ${u.price} rounded to the tick`.slice(0, 256);
+      const reason = px.exact ? undefined : clipReason(`price ${u.price} rounded to the tick`);
       const r = statusReport(o, inst, venue, tsInit, shape('fill', false, reason));
       return { ...r, lastQty, lastPx: px.ticks };
     }

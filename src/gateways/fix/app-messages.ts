@@ -19,7 +19,14 @@ import {
   type Quote,
   type Trade
 } from '../../messages/market-data.ts';
-import type { OrderType, Side, TimeInForce } from '../../messages/primitives.ts';
+import {
+  COMMAND_REASON_MAX,
+  clipReason,
+  type OrderType,
+  REASON_MAX,
+  type Side,
+  type TimeInForce
+} from '../../messages/primitives.ts';
 import type { MarketDataSubscription } from '../subscription.ts';
 import type { FixDictionary } from './dictionary.ts';
 import type { FixField } from './encoder.ts';
@@ -133,6 +140,15 @@ function optTs(msg: FixMessage, tag: number): Nanos | undefined {
   return v === undefined ? undefined : parseUtcTimestamp(v);
 }
 
+/**
+ * Text (58), clipped to the `max` characters the canonical message takes (a venue may send any length): a reject's
+ * long explanation keeps its start rather than making the report unencodable. No copy unless it is too long.
+ */
+function optText(msg: FixMessage, max: number): string | undefined {
+  const v = msg.get(Tag.Text);
+  return v === undefined ? undefined : clipReason(v, max);
+}
+
 function optPx(inst: Instrument, msg: FixMessage, tag: number): number | undefined {
   const v = msg.get(tag);
   return v === undefined ? undefined : priceToTicks(inst, v);
@@ -192,7 +208,7 @@ export function decodeNewOrderSingle(msg: FixMessage, instruments: InstrumentMap
   const limitPx = optPx(inst, msg, Tag.Price);
   const stopPx = optPx(inst, msg, Tag.StopPx);
   const expireAt = optTs(msg, Tag.ExpireTime);
-  const reason = msg.get(Tag.Text);
+  const reason = optText(msg, COMMAND_REASON_MAX);
   return {
     type: 'order.submit',
     commandId: clientOrderId,
@@ -244,7 +260,7 @@ export function encodeOrderCancelRequest(
 
 export function decodeOrderCancelRequest(msg: FixMessage, instruments: InstrumentMap): CancelOrder {
   const inst = instruments.bySymbol(req(msg, Tag.Symbol));
-  const reason = msg.get(Tag.Text);
+  const reason = optText(msg, COMMAND_REASON_MAX);
   return {
     type: 'order.cancel',
     commandId: req(msg, Tag.ClOrdID),
@@ -419,7 +435,7 @@ export function decodeExecutionReport(
   const inst = instruments.bySymbol(req(msg, Tag.Symbol));
   const orderId = req(msg, Tag.OrderID);
   const orig = msg.get(Tag.OrigClOrdID);
-  const reason = msg.get(Tag.Text);
+  const reason = optText(msg, REASON_MAX);
   const commission = msg.get(Tag.Commission);
   const lastQty = msg.get(Tag.LastShares);
   const lastPx = msg.get(Tag.LastPx);
@@ -472,7 +488,7 @@ export function decodeOrderCancelReject(
     });
   }
   const orderId = req(msg, Tag.OrderID);
-  const reason = msg.get(Tag.Text);
+  const reason = optText(msg, REASON_MAX);
   return {
     type: 'exec.report',
     execType: cancel ? 'cancel_rejected' : 'replace_rejected',

@@ -4,6 +4,7 @@ import { LastN, LastNMap } from '../../core/last-n.ts';
 import type { Nanos } from '../../core/nanos.ts';
 import type { CancelOrder, ReplaceOrder, SubmitOrder } from '../../messages/commands.ts';
 import { type ExecutionReport, NO_EXECUTION, reportedQty } from '../../messages/execution-report.ts';
+import { clipReason } from '../../messages/primitives.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { ExecutionGateway } from '../gateway.ts';
 import {
@@ -375,7 +376,7 @@ export class FixExecutionGateway implements ExecutionGateway {
       ...NO_EXECUTION,
       cumQty: o.cumQty,
       leavesQty: execType === 'rejected' ? 0 : o.leavesQty,
-      reason,
+      reason: clipReason(reason), // it holds the venue's Text, of any length
       tsEvent: now,
       tsInit: now
     };
