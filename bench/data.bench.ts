@@ -164,8 +164,16 @@ export async function run(emit: Emit): Promise<void> {
   const n = Number(process.env.TRADESTATE_BENCH_STREAM_ROWS ?? 50_000_000);
   const s = await streamRss(n);
   if (s.delivered !== n) throw new Error(`bench: streamed ${s.delivered} of ${n} rows`);
-  emit({ suite: 'data', case: 'stream-50m-rss', impl: 'tradestate', value: round(s.peakMb), unit: 'MB' });
-  emit({ suite: 'data', case: 'stream-50m-seconds', impl: 'tradestate', value: round(s.seconds), unit: 's' });
+  // the case names the rows streamed: `stream-50m-*` by default, `stream-<N>-*` for a shorter run
+  const rows = n === 50_000_000 ? '50m' : String(n);
+  emit({ suite: 'data', case: `stream-${rows}-rss`, impl: 'tradestate', value: round(s.peakMb), unit: 'MB' });
+  emit({
+    suite: 'data',
+    case: `stream-${rows}-seconds`,
+    impl: 'tradestate',
+    value: round(s.seconds),
+    unit: 's'
+  });
   const root = mkdtempSync(join(tmpdir(), 'tradestate-bench-'));
   try {
     const store = await ParquetStore.open(root);

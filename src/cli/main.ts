@@ -10,7 +10,7 @@ const line = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
 
 const commands: Record<string, Command> = {
   run: {
-    summary: 'run a backtest (or, later, paper/live trading)',
+    summary: 'run a backtest, or trade (--mode paper: Alpaca paper, a FIX venue or a local one)',
     load: async () => (await import('./run.command.ts')).runCommand
   },
   sweep: {
