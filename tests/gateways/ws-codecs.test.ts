@@ -92,9 +92,11 @@ describe('Binance diff-depth recordings → canonical (SYNC_RULES)', () => {
         syncs.set(f.update.symbol, s);
         expect(s.onUpdate(f.update, 0n)).toEqual([]); // buffered: no snapshot yet
       }
+      const snapshots: string[] = [];
       for (const h of readRecording(http)) {
         if (h.kind !== 'http') continue;
         const sym = /symbol=(\w+)/.exec(h.url)![1]!;
+        snapshots.push(sym);
         const deltas = syncs.get(sym)!.onSnapshot(decodeBinanceSnapshot(h.json), 0n);
         const book = new Book();
         for (const d of deltas) book.apply(d);
@@ -102,6 +104,10 @@ describe('Binance diff-depth recordings → canonical (SYNC_RULES)', () => {
         expect(deltas.filter((d) => d.flags & 1).length).toBeGreaterThan(100);
         expect(syncs.get(sym)!.synced).toBe(true);
       }
+      // every symbol buffered got its snapshot and is synced (the checks above ran for each)
+      expect(syncs.size).toBe(4);
+      expect(snapshots.sort()).toEqual([...syncs.keys()].sort());
+      expect([...syncs.values()].every((s) => s.synced)).toBe(true);
     });
   }
 

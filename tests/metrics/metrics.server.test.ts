@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsServer, type MetricsSource } from '../../src/metrics/metrics.server.ts';
 import { TradingMetrics } from '../../src/metrics/trading-metrics.ts';
+import { codeOf } from '../support/caught.ts';
 import { AAPL } from '../venue/alpaca-local/support.ts';
 
 const aapl = AAPL;
@@ -112,6 +113,6 @@ describe('MetricsServer', () => {
     await expect(s.start()).rejects.toMatchObject({ code: 'TRD_ERR_MODE_UNAVAILABLE' });
     const never = new MetricsServer({ metrics: new TradingMetrics({ instruments: [] }) });
     await never.stop();
-    expect(() => never.port).toThrow();
+    expect(codeOf(() => never.port)).toBe('TRD_ERR_MODE_UNAVAILABLE');
   });
 });

@@ -5,6 +5,7 @@ import { type BarSource, barsFromArray, compareBars } from '../../src/data/bar-s
 import type { Bar } from '../../src/messages/market-data.ts';
 import { Aligner } from '../../src/replay/align.ts';
 import { ReplayClock, type ReplayEvent, type WallTimers } from '../../src/replay/replay-clock.ts';
+import { caught } from '../support/caught.ts';
 
 const MIN = 60_000_000_000n;
 const bar = (id: string, tsEvent: bigint, close = 100): Bar => ({
@@ -211,7 +212,9 @@ describe('ReplayClock: speed, pause, snapshot, sessions, steps', () => {
     expect(count).toBe(4);
     replay.pauseWhen(undefined);
     expect(await replay.run()).toBe('done');
-    expect(() => replay.register('counter', { snapshot: () => 0 })).toThrow();
+    expect(caught(() => replay.register('counter', { snapshot: () => 0 })).code).toBe(
+      'TRD_ERR_CONFIG_INVALID'
+    );
   });
 
   it('steps one event at a time', async () => {

@@ -62,8 +62,9 @@ describe("a worker thread's execArgv", () => {
       '--trace-warnings',
       '--no-deprecation'
     ]);
-    const w = new Worker('0', { eval: true, execArgv: args });
-    await new Promise((r) => w.once('exit', r));
+    const w = new Worker('process.exitCode = 7', { eval: true, execArgv: args });
+    // a refused switch throws above; the worker must also have run its code and ended normally
+    expect(await new Promise((r) => w.once('exit', r))).toBe(7);
   });
 
   it('a program started with --max-old-space-size, --stack-size, --expose-gc and --title still runs the book worker', () => {

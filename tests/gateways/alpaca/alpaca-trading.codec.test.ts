@@ -607,15 +607,30 @@ describe('properties', () => {
         fc.integer({ min: 0, max: 1000 }),
         (qty, limitPx, cumQty) => {
           const cmd = replace({ qty, limitPx });
-          try {
-            const req = encodeReplaceRequest(cmd, AAPL, { qty: 1000, cumQty });
-            expect(alpacaReplaceRequestSchema.safeParse(req).success).toBe(true);
-            if (cumQty > 0) expect(Number(req.qty)).toBe((qty ?? 1000) - cumQty);
-          } catch (e) {
-            expect(isTradestateError(e, ErrorCode.ORDER_INVALID)).toBe(true);
+          const encode = () => encodeReplaceRequest(cmd, AAPL, { qty: 1000, cumQty });
+          // refused only when it changes nothing, or leaves nothing to fill after what has filled
+          const changes = qty !== undefined || limitPx !== undefined;
+          const leaves = cumQty > 0 ? (qty ?? 1000) - cumQty : (qty ?? 1);
+          if (!changes || leaves <= 0) {
+            expect(codeOf(encode)).toBe(ErrorCode.ORDER_INVALID);
+            return;
           }
+          const req = encode();
+          expect(alpacaReplaceRequestSchema.safeParse(req).success).toBe(true);
+          expect(req.qty === undefined ? undefined : Number(req.qty)).toBe(cumQty > 0 ? leaves : qty);
+          expect(req.limit_price === undefined ? undefined : priceToTicks(AAPL, req.limit_price)).toBe(
+            limitPx
+          );
         }
-      )
+      ),
+      {
+        examples: [
+          [2, undefined, 1], // one lot left: sent
+          [1, undefined, 1], // none left: refused
+          [undefined, 100, 999], // the order's own size, one lot left
+          [1000, undefined, 999]
+        ]
+      }
     );
   });
 
@@ -672,6 +687,30 @@ describe('properties', () => {
           if (!(e instanceof TradestateError)) throw e;
         }
       })
+    );
+  });
+
+  it('a fill of whole lots at any decimal price gives a report at the price rounded to the tick', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^\d{1,9}(\.\d{1,12})?$/),
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.integer({ min: 0, max: 1_000 }),
+        (price, qty, before) => {
+          const u = {
+            event: 'partial_fill',
+            order: { ...equityOrder(), qty: '1000000000000', filled_qty: String(before + qty) },
+            price,
+            qty: String(qty)
+          } as AlpacaTradeUpdate;
+          const r = tradeUpdateToReport(u, AAPL, VENUE, T0)!;
+          expect([r.lastPx, r.lastQty, r.cumQty]).toEqual([
+            priceToTicksRounded(AAPL, price).ticks,
+            qty,
+            before + qty
+          ]);
+        }
+      )
     );
   });
 
