@@ -158,7 +158,12 @@ const csvSchema = z.strictObject({
   /** The bars' width (default: the smallest step between stamps). */
   timeframe: z.enum(['1m', '5m', '15m', '30m', '1h', '1d']).optional(),
   /** `24x7`: a daily bar is its UTC day, returns annualise over 365 days; `nyse`: the NYSE session, 252. */
-  calendar: z.enum(['24x7', 'nyse']).default('24x7')
+  calendar: z.enum(['24x7', 'nyse']).default('24x7'),
+  /**
+   * On the `nyse` calendar, the bars the strategy sees, as from a Parquet store: `regular` (default) leaves out
+   * intraday bars holding no minute of the 09:30–16:00 session (pre-market, after hours); `all` keeps them.
+   */
+  session: z.enum(['regular', 'all']).default('regular')
 });
 
 const parquetSchema = z.strictObject({
@@ -167,7 +172,8 @@ const parquetSchema = z.strictObject({
   symbols: z.array(z.string().min(1)).min(1).superRefine(uniqueSymbolList),
   start: z.string().optional(),
   end: z.string().optional(),
-  timeframe: z.enum(['1m', '5m', '15m', '1h', '1d']).default('1m'),
+  /** The bars' width (default: the finest timeframe stored for every symbol); another is resampled from finer bars. */
+  timeframe: z.enum(['1m', '5m', '15m', '1h', '1d']).optional(),
   /** Read each symbol across its ticker changes (e.g. AABA includes YHOO's history). */
   followRenames: z.boolean().default(false)
 });
@@ -341,8 +347,8 @@ export const liveConfigSchema = z
     /**
      * The bars a paper session shows its strategy. Venues stream minute bars (Alpaca's data stream; the FIX
      * gateway cuts them from trades); they are rolled up, with the backtest's bucket rules, into `timeframe`
-     * (whole minutes up to `1d`; default: the data's own, i.e. `data.timeframe` for parquet, `1d` for yahoo-csv,
-     * else `1m`), so a strategy backtested on 5-minute or daily bars gets the same bars live. `calendar`: `nyse`
+     * (whole minutes up to `1d`; default: the data's own, i.e. `data.timeframe` (else the finest stored) for
+     * parquet, `1d` for yahoo-csv, else `1m`), so a strategy backtested on 5-minute or daily bars gets the same bars live. `calendar`: `nyse`
      * (New York sessions) or `24x7` (UTC days, epoch-aligned buckets) for every instrument; default: each symbol's
      * own in a Parquet store, else `24x7` for synthetic data and `nyse` otherwise;
      * `session`: `regular` keeps only 09:30–16:00 New York (early closes applied) as a backtest does, `all` keeps

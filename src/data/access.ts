@@ -3,7 +3,7 @@ import { type Nanos, NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, nsFromIso } from '../c
 import type { Bar } from '../messages/market-data.ts';
 import type { BarSource } from './bar-source.ts';
 import type { SymbolMap } from './clean.ts';
-import { BarFlag, barAt } from './columns.ts';
+import { type BarColumns, BarFlag, barAt } from './columns.ts';
 import { mergeBarSources } from './merge.ts';
 import { BarResampler, type ResampleOptions } from './resample.ts';
 import { clipColumns, type ParquetStore } from './store.ts';
@@ -111,6 +111,21 @@ const max = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b > a
 const min = (a: Nanos | undefined, b: Nanos): Nanos => (a === undefined || b < a ? b : a);
 
 /**
+ * The bars of `cols` (one symbol's, at their own timeframe) that the session `rs` keeps, as `id`'s: on the NYSE
+ * calendar the `regular` session (the default) leaves out bars flagged `EXTENDED_HOURS` (pre-market, after hours:
+ * the importers and the CSV reader flag intraday bars holding no minute of a regular session); `all`, and the
+ * `24x7` calendar, keep every bar. The one session filter of bars read unresampled, from the store or from CSV
+ * files (resampled bars are filtered by the resampler, by time).
+ */
+export function* sessionBars(cols: BarColumns, id: string, rs: ResampleOptions): Generator<Bar> {
+  const regularOnly = rs.calendar === 'nyse' && (rs.session ?? 'regular') === 'regular';
+  for (let i = 0; i < cols.length; i++) {
+    if (regularOnly && cols.flags[i]! & BarFlag.EXTENDED_HOURS) continue;
+    yield barAt(cols, i, id);
+  }
+}
+
+/**
  * The stored timeframe to read for `tf`: `tf` itself, or else the coarsest finer intraday one whose bars tile `tf`'s
  * buckets on this calendar and session, so that no input bar straddles a bucket's edge or the session open
  * (buckets are aligned on the UTC epoch; NYSE regular sessions open at 09:30): its width must divide
@@ -175,10 +190,8 @@ async function* symbolStream(
     if (resampler) {
       for (const b of resampler.pushColumns(cols, id)) if (inRange(b)) pending.push(b);
     } else {
-      const regularOnly = rs.calendar === 'nyse' && rs.session === 'regular';
-      for (let i = 0; i < cols.length; i++) {
-        if (regularOnly && cols.flags[i]! & BarFlag.EXTENDED_HOURS) continue;
-        pending.push(barAt(cols, i, id));
+      for (const b of sessionBars(cols, id, rs)) {
+        pending.push(b);
         if (pending.length >= batchSize) {
           yield pending;
           pending = [];

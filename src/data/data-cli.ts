@@ -40,7 +40,7 @@ Options:
   --tz <zone>        wall clock of stamps without a zone: UTC (csv default) | America/New_York |
                      Europe/Berlin (backtrader-min default)
   --date <day>       lobster: trading date when not in the file name
-  --tick <size>      tick size (default 0.01)      --lot <size>   lot size (format default)
+  --tick <size>      tick size (default 0.01; lobster 0.0001)      --lot <size>   lot size (format default)
   --venue <venue>    venue (format default)
   -h, --help         this help
 
@@ -57,12 +57,16 @@ integer epoch. Rows ascending, or newest first (reversed).
   ls: `Usage: tradestate data ls [--store <dir>]
 
 Lists every dataset and symbol in the store with partitions, rows and UTC time range.`,
-  get: `Usage: tradestate data get --symbol <SYM>[,<SYM>…] --from <t> --to <t> [--timeframe 1m|5m|1h|1d] [--store <dir>]
+  get: `Usage: tradestate data get --symbol <SYM>[,<SYM>…] --from <t> --to <t> [--timeframe <tf>] [--session <s>] [--store <dir>]
 
 Prints bars (merged across symbols, resampled from finer bars when needed) as CSV:
 instrument,ts_open,ts_event,open,high,low,close,volume. <t> is YYYY-MM-DD (an end date includes the whole
 day), an ISO-8601 timestamp, or epoch nanoseconds.
-  --session <s>      NYSE symbols when resampling: regular (default) | all`
+  --timeframe <tf>   1m, 5m, 15m, 1h, 1d… (default 1d); a timeframe neither stored nor made from finer stored
+                     bars fails before anything is printed
+  --session <s>      NYSE symbols: regular (default: pre-market and after-hours bars left out, a daily bar is
+                     the regular session) | all
+  --store <dir>      store directory (default ${DEFAULT_STORE})`
 } as const;
 
 /** `tradestate data …`: returns the process exit code. */
@@ -262,12 +266,15 @@ async function cmdGet(args: string[], io: DataCliIo): Promise<number> {
         return [inst.id, inst];
       })
     );
-    io.out('instrument,ts_open,ts_event,open,high,low,close,volume');
+    // a timeframe that cannot be made is refused here, and a bar the resampler cannot place by the first batch's
+    // read: either way before the header, so a failure prints nothing on stdout (not a header over no rows)
     const src = getBars(store, symbols, start, end, tf, {
       session: (values.session ?? 'regular') as 'regular'
     });
+    const header = 'instrument,ts_open,ts_event,open,high,low,close,volume';
     let n = 0;
     for await (const batch of src) {
+      if (n === 0 && batch.length > 0) io.out(header);
       for (const b of batch) {
         const inst = insts.get(b.instrumentId)!;
         const p = (t: number) => ticksToPrice(inst, t);
@@ -277,7 +284,10 @@ async function cmdGet(args: string[], io: DataCliIo): Promise<number> {
         n++;
       }
     }
-    if (n === 0) io.err(`no ${tf.label} bars for ${symbols.join(',')} in [${values.from}, ${values.to}]`);
+    if (n === 0) {
+      io.out(header);
+      io.err(`no ${tf.label} bars for ${symbols.join(',')} in [${values.from}, ${values.to}]`);
+    }
     return EXIT_OK;
   } finally {
     store.close();

@@ -2,14 +2,14 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
 import { readText } from '../core/read-file.ts';
 import type { Bar } from '../messages/market-data.ts';
-import { getBars } from './access.ts';
+import { getBars, sessionBars } from './access.ts';
 import { type BarSource, barsFromArray, closingSource } from './bar-source.ts';
 import { SymbolMap } from './clean.ts';
-import { barAt } from './columns.ts';
 import type { ImportedBars } from './import/bar-files.ts';
 import { type GenericCsvOptions, parseGenericCsv } from './import/generic-csv.ts';
 import { mergeBarSources } from './merge.ts';
 import { ParquetStore } from './store.ts';
+import { readStoreSymbols, storeBarTimeframes } from './store-layout.ts';
 import { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
 import { parseYahooCsv } from './yahoo-csv.codec.ts';
 
@@ -27,19 +27,34 @@ export { ParquetStore } from './store.ts';
 export { parseTimeArg, parseTimeframe, type Timeframe } from './timeframe.ts';
 export { parseYahooCsv } from './yahoo-csv.codec.ts';
 
+/**
+ * Which bars NYSE symbols are read with: `regular` (the default) leaves out pre-market and after-hours bars (flagged
+ * `EXTENDED_HOURS`), and a resampled daily bar is the regular session; `all` keeps them. Symbols on the `24x7`
+ * calendar keep every bar either way.
+ */
+export type SessionChoice = 'regular' | 'all';
+
 export type OpenBarSourceSpec =
   | {
       kind: 'parquet';
       store: string;
       symbols: string[];
-      start?: string;
-      end?: string;
-      timeframe?: string;
+      start?: string | undefined;
+      end?: string | undefined;
+      /** Default: the finest timeframe stored for every symbol ({@link parquetTimeframe}). */
+      timeframe?: string | undefined;
       /** Read each symbol across its ticker changes (the built-in table, src/data/clean.ts). */
       followRenames?: boolean;
+      session?: SessionChoice;
     }
   | { kind: 'yahoo-csv'; files: { symbol: string; path: string }[]; adjust?: boolean }
-  | { kind: 'csv'; files: { symbol: string; path: string }[]; read: Omit<GenericCsvOptions, 'file'> };
+  | {
+      kind: 'csv';
+      files: { symbol: string; path: string }[];
+      read: Omit<GenericCsvOptions, 'file'>;
+      /** On the `nyse` calendar (`read.calendar`), the bars kept, as from the store (default `regular`). */
+      session?: SessionChoice;
+    };
 
 function readDataFile(path: string): string {
   return readText(path, {
@@ -79,7 +94,9 @@ export async function openBarSource(
       } else {
         const { cols, warnings } = readCsvFile(f.path, inst, spec.read);
         for (const w of warnings) onWarning?.(w);
-        bars = Array.from({ length: cols.length }, (_, i) => barAt(cols, i, inst.id));
+        // the session filter a Parquet store's bars go through (the reader flags extended hours on `nyse`)
+        const rs = { calendar: spec.read.calendar ?? '24x7', session: spec.session ?? 'regular' } as const;
+        bars = [...sessionBars(cols, inst.id, rs)];
       }
       sources.push(barsFromArray(bars));
     }
@@ -87,15 +104,9 @@ export async function openBarSource(
   }
   const store = await ParquetStore.open(spec.store);
   const renames = spec.followRenames ? new SymbolMap() : undefined;
-  // the ticker a symbol's data is stored under: its own, or (following renames) its latest stored name
-  const storedAs = (s: string): string => {
-    if (!renames) return s;
-    const stored = store.symbols();
-    return renames.periods(s).findLast((p) => stored[p.ticker] !== undefined)?.ticker ?? s;
-  };
   try {
     for (const s of spec.symbols) {
-      const meta = store.symbolMeta(storedAs(s));
+      const meta = store.symbolMeta(storedTicker(spec.store, s, renames));
       const inst = instruments(s);
       if (inst.tickSize !== meta.tickSize || inst.lotSize !== meta.lotSize) {
         throw new TradestateError(
@@ -105,9 +116,7 @@ export async function openBarSource(
         );
       }
     }
-    const tf: Timeframe = spec.timeframe
-      ? parseTimeframe(spec.timeframe)
-      : finestCommon(store, spec.symbols.map(storedAs));
+    const tf = parquetTimeframe(spec);
     const start = spec.start ? parseTimeArg(spec.start, 'start') : undefined;
     const end = spec.end ? parseTimeArg(spec.end, 'end') : undefined;
     if (start !== undefined && end !== undefined && start >= end) {
@@ -119,6 +128,7 @@ export async function openBarSource(
     }
     const inner = getBars(store, spec.symbols, start, end, tf, {
       instrumentId: (s) => instruments(s).id,
+      session: spec.session ?? 'regular',
       ...(renames ? { symbolMap: renames } : {})
     });
     return closingSource(inner, () => store.close());
@@ -128,17 +138,36 @@ export async function openBarSource(
   }
 }
 
-function finestCommon(store: ParquetStore, symbols: readonly string[]): Timeframe {
-  const sets = symbols.map((s) => store.barTimeframes(s).map((t) => t.label));
+/**
+ * The timeframe a `parquet` source is read at: its `timeframe`, else the finest one stored for every symbol (each
+ * symbol under the ticker its data is stored as, when following renames). No DuckDB: the store's directories say.
+ * `TRD_ERR_DATA_NOT_FOUND` when no timeframe is stored for them all.
+ */
+export function parquetTimeframe(spec: {
+  readonly store: string;
+  readonly symbols: readonly string[];
+  readonly timeframe?: string | undefined;
+  readonly followRenames?: boolean | undefined;
+}): Timeframe {
+  if (spec.timeframe) return parseTimeframe(spec.timeframe);
+  const renames = spec.followRenames ? new SymbolMap() : undefined;
+  const symbols = spec.symbols.map((s) => storedTicker(spec.store, s, renames));
+  const sets = symbols.map((s) => storeBarTimeframes(spec.store, s).map((t) => t.label));
   const common = sets[0]?.filter((l) => sets.every((x) => x.includes(l))) ?? [];
   if (!common[0]) {
+    const stored = symbols.map((s, i) => `${s}: ${sets[i]!.join(', ') || 'none'}`).join('; ');
     throw new TradestateError(
       ErrorCode.DATA_NOT_FOUND,
-      `no timeframe stored for all of ${symbols.join(', ')}`,
-      {
-        symbols
-      }
+      `no bar timeframe stored for all of ${symbols.join(', ')} in ${spec.store} (${stored}); set data.timeframe to one to resample to`,
+      { symbols, store: spec.store }
     );
   }
   return parseTimeframe(common[0]);
+}
+
+/** The ticker a symbol's data is stored under in `store`: its own, or (following renames) its latest stored name. */
+function storedTicker(store: string, symbol: string, renames: SymbolMap | undefined): string {
+  if (!renames) return symbol;
+  const stored = readStoreSymbols(store);
+  return renames.periods(symbol).findLast((p) => stored[p.ticker] !== undefined)?.ticker ?? symbol;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { readText } from '../core/read-file.ts';
 import { type SymbolMeta, symbolMetaSchema } from './schema.ts';
+import { parseTimeframe, type Timeframe } from './timeframe.ts';
 
 /*
  * Where a Parquet store keeps what (see `ParquetStore`); plain paths, no DuckDB, so tools that only need to find
@@ -67,4 +68,21 @@ export function storeDatasetSymbols(root: string, dataset: string): string[] {
     .filter((n) => n.startsWith('symbol='))
     .map((n) => decodeURIComponent(n.slice('symbol='.length)))
     .sort();
+}
+
+/** Sorted partition keys (`month=2014-01`, `year=2014`…) of one symbol in a dataset: those holding a data file. */
+export function storePartitionKeys(root: string, dataset: string, symbol: string): string[] {
+  const dir = storeSymbolDir(root, dataset, symbol);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((k) => existsSync(join(dir, k, 'data.parquet')))
+    .sort();
+}
+
+/** Bar timeframes stored for a symbol (`bars_<tf>` datasets with a partition of it), finest first. */
+export function storeBarTimeframes(root: string, symbol: string): Timeframe[] {
+  return storeDatasets(root)
+    .filter((d) => d.startsWith('bars_') && storePartitionKeys(root, d, symbol).length > 0)
+    .map((d) => parseTimeframe(d.slice(5)))
+    .sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from '@duckdb/node-api';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
@@ -16,12 +16,14 @@ import { LruCache } from './lru.ts';
 import { columnsOf, type Dataset, STORAGE_DDL, type SymbolMeta, symbolMetaSchema } from './schema.ts';
 import {
   readStoreSymbols,
+  storeBarTimeframes,
   storeDatasetSymbols,
   storeDatasets,
   storeMetaFile,
+  storePartitionKeys,
   storeSymbolDir
 } from './store-layout.ts';
-import { parseTimeframe, type Timeframe } from './timeframe.ts';
+import type { Timeframe } from './timeframe.ts';
 
 /**
  * The on-disk store: Hive-style Parquet partitions, written and read by DuckDB embedded in-process.
@@ -163,19 +165,12 @@ export class ParquetStore {
 
   /** Sorted partition keys of one symbol in a dataset. */
   partitions(dataset: string, symbol: string): string[] {
-    const dir = storeSymbolDir(this.root, dataset, symbol);
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((k) => existsSync(join(dir, k, 'data.parquet')))
-      .sort();
+    return storePartitionKeys(this.root, dataset, symbol);
   }
 
-  /** Timeframes stored for a symbol. */
+  /** Timeframes stored for a symbol, finest first. */
   barTimeframes(symbol: string): Timeframe[] {
-    return this.datasets()
-      .filter((d) => d.startsWith('bars_') && this.partitions(d, symbol).length > 0)
-      .map((d) => parseTimeframe(d.slice(5)))
-      .sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
+    return storeBarTimeframes(this.root, symbol);
   }
 
   // ---------------------------------------------------------------- bars

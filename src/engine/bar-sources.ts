@@ -93,7 +93,7 @@ export async function openBars(
     data.kind === 'yahoo-csv'
       ? { kind: 'yahoo-csv', files: data.files, adjust: data.adjust }
       : data.kind === 'csv'
-        ? { kind: 'csv', files: data.files, read: csvReadOptions(data) }
+        ? { kind: 'csv', files: data.files, read: csvReadOptions(data), session: data.session }
         : {
             kind: 'parquet',
             store: data.store,

@@ -2,11 +2,14 @@ import type { RunConfig } from '../config/schema.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { NS_PER_MIN, NS_PER_MS } from '../core/nanos.ts';
 import { BarRollup } from '../data/bar-rollup.ts';
-import { readCsvFile } from '../data/index.ts';
+import { parquetTimeframe, readCsvFile } from '../data/index.ts';
 import { parseTimeframe, type Timeframe } from '../data/timeframe.ts';
 import { csvReadOptions, dataCalendars, instrumentsFor } from './bar-sources.ts';
 
-/** The timeframe of the bars `config.data` gives a backtest (CSV files without a configured one: the first file's). */
+/**
+ * The timeframe of the bars `config.data` gives a backtest (CSV files without a configured one: the first file's;
+ * a Parquet store without one: the finest it holds for every symbol).
+ */
 function dataTimeframe(config: RunConfig): Timeframe {
   const d = config.data;
   if (d.kind === 'csv' && d.timeframe === undefined) {
@@ -14,9 +17,8 @@ function dataTimeframe(config: RunConfig): Timeframe {
     const inst = instrumentsFor(config).find((i) => i.symbol === f.symbol)!;
     return readCsvFile(f.path, inst, csvReadOptions(d)).timeframe;
   }
-  return parseTimeframe(
-    d.kind === 'parquet' || d.kind === 'csv' ? (d.timeframe ?? '1m') : d.kind === 'yahoo-csv' ? '1d' : '1m'
-  );
+  if (d.kind === 'parquet') return parquetTimeframe(d); // data.timeframe, else the finest stored for every symbol
+  return parseTimeframe(d.kind === 'csv' ? (d.timeframe ?? '1m') : d.kind === 'yahoo-csv' ? '1d' : '1m');
 }
 
 /** The bars a paper session shows its strategy, and the rollup that makes them (none: the venue's bars as they come). */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -189,5 +189,46 @@ describe('tradestate data', () => {
     expect(get.out).toContain(
       'BTCUSD@CRYPTO,2023-03-01T00:00:00.000000000Z,2023-03-01T01:00:00.000000000Z,23144.78'
     );
+  });
+
+  it('get fails before printing anything: a timeframe it cannot make, a bar it cannot place; no bars is a header', async () => {
+    const own = join(dir, 'get-store');
+    const orcl = sharedData('ohlcv', 'backtrader', 'orcl-2014.txt');
+    expect((await run(['import', orcl, '--format', 'yahoo', '--symbol', 'ORCL', '--store', own])).code).toBe(
+      0
+    );
+    const get = (...more: string[]) =>
+      run(['get', '--from', '2014-01-02', '--to', '2014-01-03', '--store', own, ...more]);
+    // daily bars only: nothing finer to make hours from
+    const hours = await get('--symbol', 'ORCL', '--timeframe', '1h');
+    expect([hours.code, hours.out]).toEqual([1, '']);
+    expect(hours.err).toMatch(
+      /^tradestate: no 1h bars for ORCL .*stored: 1d.* \[TRD_ERR_DATA_NOT_FOUND\]\n$/
+    );
+    // hour-aligned 1h bars: the 09:00–10:00 one straddles the open of the day, refused as it is read
+    const csv = join(dir, 'hours.csv');
+    const stamps = ['09', '10', '11', '12', '13', '14', '15'].map((h) => `2014-01-02 ${h}:00,1,1,1,1,1`);
+    writeFileSync(csv, `datetime,o,h,l,c,v\n${stamps.join('\n')}\n`);
+    const tz = ['--tz', 'America/New_York', '--calendar', 'nyse'];
+    expect(
+      (await run(['import', csv, '--format', 'csv', '--symbol', 'HRS', ...tz, '--store', own])).code
+    ).toBe(0);
+    const days = await get('--symbol', 'HRS', '--timeframe', '1d');
+    expect([days.code, days.out]).toEqual([1, '']);
+    expect(days.err).toMatch(/\[TRD_ERR_DATA_INVALID\]\n$/);
+    // an empty range is a CSV without rows, said on stderr
+    const none = await run([
+      'get',
+      '--symbol',
+      'ORCL',
+      '--from',
+      '2024-01-02',
+      '--to',
+      '2024-01-03',
+      '--store',
+      own
+    ]);
+    expect([none.code, none.out]).toEqual([0, 'instrument,ts_open,ts_event,open,high,low,close,volume']);
+    expect(none.err).toBe('no 1d bars for ORCL in [2024-01-02, 2024-01-03]');
   });
 });

@@ -6,7 +6,8 @@ import { makeInstrument } from '../../src/core/instrument.ts';
 import { nsFromIso } from '../../src/core/nanos.ts';
 import { type BarSource, compareBars } from '../../src/data/bar-source.ts';
 import { importFile } from '../../src/data/import/index.ts';
-import { openBarSource } from '../../src/data/index.ts';
+import { openBarSource, parquetTimeframe } from '../../src/data/index.ts';
+import { nysePhase } from '../../src/data/nyse-calendar.ts';
 import { ParquetStore } from '../../src/data/store.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
 import { sharedData } from '../support/shared-data.ts';
@@ -85,5 +86,74 @@ describe('openBarSource', () => {
         (b) => b.tsOpen >= nsFromIso('2025-07-10T13:30:00Z') && b.tsEvent <= nsFromIso('2025-07-10T20:00:00Z')
       )
     ).toBe(true);
+  });
+
+  it('csv on the NYSE calendar: the regular session by default, bar for bar the store’s bars of the same file imported with --format spy; session all keeps extended hours', async () => {
+    const path = sharedData('ohlcv', 'spy_yahoo', 'SPY_5min_20250519_20250714.csv');
+    const csv = async (more: { session?: 'regular' | 'all' }, calendar: 'nyse' | '24x7' = 'nyse') =>
+      collect(
+        await openBarSource(
+          { kind: 'csv', files: [{ symbol: 'SPY', path }], read: { calendar }, ...more },
+          inst
+        )
+      );
+    const regular = await csv({});
+    expect(regular).toHaveLength(2926);
+    expect(regular.filter((b) => nysePhase(b.tsOpen) !== 'regular')).toEqual([]);
+    expect(await csv({ session: 'regular' })).toEqual(regular);
+    const store5 = join(dir, 'spy5');
+    const store = await ParquetStore.open(store5);
+    await importFile(store, path, { format: 'spy', symbol: 'SPY' });
+    store.close();
+    const parquet = { kind: 'parquet' as const, store: store5, symbols: ['SPY'] };
+    expect(await collect(await openBarSource(parquet, inst))).toEqual(regular);
+    // the opt-out, the same for both: 04:00–20:00 New York, every row of the file
+    const all = await csv({ session: 'all' });
+    expect(all).toHaveLength(7143);
+    expect(await collect(await openBarSource({ ...parquet, session: 'all' }, inst))).toEqual(all);
+    // round the clock nothing is extended hours
+    expect(await csv({}, '24x7')).toHaveLength(7143);
+  });
+
+  it('parquet without a timeframe reads the finest one stored for every symbol (daily-only, 5-minute-only data)', async () => {
+    const root = join(dir, 'finest');
+    const store = await ParquetStore.open(root);
+    await importFile(store, sharedData('ohlcv', 'backtrader', 'orcl-1995-2014.txt'), {
+      format: 'yahoo',
+      symbol: 'ORCL'
+    });
+    await importFile(store, sharedData('ohlcv', 'spy_yahoo', 'SPY_5min_20250519_20250714.csv'), {
+      format: 'spy',
+      symbol: 'SPY'
+    });
+    await importFile(store, sharedData('ohlcv', 'spy_yahoo', 'SPY_1D_20230717_20250714.csv'), {
+      format: 'spy',
+      symbol: 'SPY'
+    });
+    store.close();
+    const spec = (symbols: string[], more: { timeframe?: string } = {}) => ({
+      kind: 'parquet' as const,
+      store: root,
+      symbols,
+      ...more
+    });
+    expect(parquetTimeframe(spec(['ORCL'])).label).toBe('1d');
+    expect(parquetTimeframe(spec(['SPY'])).label).toBe('5m');
+    expect(parquetTimeframe(spec(['SPY', 'ORCL'])).label).toBe('1d');
+    expect(parquetTimeframe(spec(['ORCL'], { timeframe: '1h' })).label).toBe('1h');
+    const orcl = await collect(await openBarSource(spec(['ORCL']), inst));
+    expect(orcl).toHaveLength(5036);
+    const both = await collect(await openBarSource({ ...spec(['SPY', 'ORCL']), start: '2014-12-01' }, inst));
+    // NYSE sessions (6.5 h, 3.5 h on an early close), no 5-minute bar
+    expect(both.filter((b) => b.tsEvent - b.tsOpen < 12_600_000_000_000n)).toEqual([]);
+    expect(both.filter((b) => b.instrumentId === 'SPY@XNYS')).toHaveLength(500);
+    // a stated timeframe is read as before: none finer to make it from is refused, naming what is stored
+    await expect(openBarSource(spec(['ORCL'], { timeframe: '1m' }), inst)).rejects.toMatchObject({
+      code: 'TRD_ERR_DATA_NOT_FOUND',
+      message: expect.stringMatching(/no 1m bars for ORCL .*stored: 1d/)
+    });
+    expect(() => parquetTimeframe(spec(['NOPE']))).toThrow(
+      expect.objectContaining({ code: 'TRD_ERR_DATA_NOT_FOUND' })
+    );
   });
 });

@@ -37,8 +37,14 @@ describe('data.kind csv: a backtest straight from CSV files of any layout', () =
   it('config/spy-csv.yaml: its file found beside the config, 5-minute bars inferred, the NYSE basis', async () => {
     const c = loadRunConfig(join(REPO_ROOT, 'config', 'spy-csv.yaml'));
     const r = await runBacktest({ config: c, configFile: 'spy-csv.yaml', monteCarloPaths: 0 });
-    expect(r.bars).toBe(7143);
+    expect(r.bars).toBe(2926); // the regular session of the file's 7,143 bars (04:00–20:00 New York)
     expect(r.fills).toBeGreaterThan(0);
+    const all = await runBacktest({
+      config: { ...c, data: { ...c.data, session: 'all' } as typeof c.data },
+      configFile: 'spy-csv.yaml',
+      monteCarloPaths: 0
+    });
+    expect(all.bars).toBe(7143);
     expect(dataFilesOf(c.data)).toEqual([sharedData('ohlcv', 'spy_yahoo', 'SPY_5min_20250519_20250714.csv')]);
     expect(liveBars(c).timeframe.label).toBe('5m');
     expect(summaryOptionsFor(c)).toEqual({ riskFree: 0, periodsPerYear: 252 });
