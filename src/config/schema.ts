@@ -4,6 +4,7 @@ import { nsFromIso } from '../core/nanos.ts';
 import { SOURCE_TZS } from '../data/import/bar-files.ts';
 import { EPOCH_UNITS } from '../data/import/generic-csv.ts';
 import { MAX_HEART_BT_INT_SEC } from '../gateways/fix/tags.ts';
+import { symbolSchema } from '../messages/primitives.ts';
 import {
   killSwitchConfigSchema,
   riskEngineConfigSchema,
@@ -169,7 +170,7 @@ const csvSchema = z.strictObject({
 const parquetSchema = z.strictObject({
   kind: z.literal('parquet'),
   store: z.string().min(1),
-  symbols: z.array(z.string().min(1)).min(1).superRefine(uniqueSymbolList),
+  symbols: z.array(symbolSchema).min(1).superRefine(uniqueSymbolList),
   start: z.string().optional(),
   end: z.string().optional(),
   /** The bars' width (default: the finest timeframe stored for every symbol); another is resampled from finer bars. */

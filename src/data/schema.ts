@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { symbolSchema } from '../messages/primitives.ts';
 
 /**
  * Storage schemas of the Parquet store. Every timestamp is BIGINT epoch nanoseconds (UTC), every
@@ -82,8 +83,8 @@ export type L2Row = z.infer<typeof l2RowSchema>;
 
 /** Per-symbol metadata kept in `<store>/_meta/symbols.json`. */
 export const symbolMetaSchema = z.object({
-  symbol: z.string().min(1).max(32),
-  venue: z.string().min(1).max(32),
+  symbol: symbolSchema,
+  venue: symbolSchema,
   tickSize: z.string().regex(/^\d+(\.\d+)?$/),
   lotSize: z.string().regex(/^\d+(\.\d+)?$/),
   currency: z.string().min(1).max(8),

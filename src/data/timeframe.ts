@@ -1,5 +1,13 @@
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { type Nanos, NS_PER_DAY, NS_PER_HOUR, NS_PER_MIN, NS_PER_SEC, nsFromIso } from '../core/nanos.ts';
+import {
+  inDateRange,
+  type Nanos,
+  NS_PER_DAY,
+  NS_PER_HOUR,
+  NS_PER_MIN,
+  NS_PER_SEC,
+  nsFromIso
+} from '../core/nanos.ts';
 
 /** A bar interval: `1m`, `5m`, `15m`, `1h`, `4h`, `1d`, `1w`… */
 export interface Timeframe {
@@ -40,14 +48,21 @@ export function alpacaTimeframe(tf: Timeframe): string {
 }
 
 /**
- * `YYYY-MM-DD` (UTC midnight; as an end, the whole day is included), an ISO timestamp, or integer ns.
+ * `YYYY-MM-DD` (UTC midnight; as an end, the whole day is included), an ISO timestamp, or integer ns within the
+ * range of a date (±8.64e21, so it can be shown); anything else is `TRD_ERR_CLI_USAGE`.
  */
 export function parseTimeArg(s: string, as: 'start' | 'end'): Nanos {
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
     const t = nsFromIso(`${s}T00:00:00Z`);
     return as === 'end' ? t + NS_PER_DAY : t;
   }
-  if (/^-?\d+$/.test(s)) return BigInt(s);
+  if (/^-?\d+$/.test(s)) {
+    const ns = BigInt(s);
+    if (inDateRange(ns)) return ns;
+    throw new TradestateError(ErrorCode.CLI_USAGE, `${s} ns is beyond the range of a date (±8.64e21 ns)`, {
+      value: s
+    });
+  }
   try {
     return nsFromIso(s);
   } catch (e) {

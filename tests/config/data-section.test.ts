@@ -3,25 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunConfig, parseRunConfig } from '../../src/config/load.ts';
-import { isTradestateError, type TradestateError } from '../../src/core/errors.ts';
+
 import { importFile } from '../../src/data/import/index.ts';
 import { ParquetStore } from '../../src/data/store.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { MemoryEventLog } from '../../src/log/event-log.ts';
+import { caught } from '../support/caught.ts';
 import { REPO_ROOT, sharedData } from '../support/shared-data.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-config-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function errorOf(f: () => unknown): TradestateError {
-  try {
-    f();
-  } catch (e) {
-    if (isTradestateError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const strategy = { type: 'sma-crossover', params: { fast: 12, slow: 48, qty: 100 } };
 const config = (data: object) => parseRunConfig(JSON.stringify({ name: 'data', data, strategy }), 'c.yaml');
@@ -36,11 +27,22 @@ async function counts(c: ReturnType<typeof config>) {
 }
 
 describe('config data section', () => {
+  it('parquet: symbols are what an instrument id can hold (ES=F, ^GSPC yes; "@", spaces no)', () => {
+    const parquet = (symbols: string[]) => ({ kind: 'parquet', store: 's', symbols });
+    expect(config(parquet(['ES=F', '^GSPC', 'BTC/USD'])).data).toMatchObject({
+      symbols: ['ES=F', '^GSPC', 'BTC/USD']
+    });
+    for (const bad of ['A@B', 'A B', 'x'.repeat(33)]) {
+      const e = caught(() => config(parquet([bad])));
+      expect([e.code, e.context.path]).toEqual(['TRD_ERR_CONFIG_INVALID', 'data.symbols.0']);
+    }
+  });
+
   it('parquet: timeframe left out stays out (the finest stored applies); a stated one is kept', () => {
     const parquet = { kind: 'parquet', store: 's', symbols: ['ORCL'] };
     expect(config(parquet).data).not.toHaveProperty('timeframe');
     expect(config({ ...parquet, timeframe: '1d' }).data).toMatchObject({ timeframe: '1d' });
-    const e = errorOf(() => config({ ...parquet, timeframe: '2d' }));
+    const e = caught(() => config({ ...parquet, timeframe: '2d' }));
     expect([e.code, e.context['path']]).toEqual(['TRD_ERR_CONFIG_INVALID', 'data.timeframe']);
   });
 
@@ -48,7 +50,7 @@ describe('config data section', () => {
     const csv = { kind: 'csv', files: [{ symbol: 'SPY', path: 'x.csv' }], calendar: 'nyse' };
     expect(config(csv).data).toMatchObject({ session: 'regular' });
     expect(config({ ...csv, session: 'all' }).data).toMatchObject({ session: 'all' });
-    const e = errorOf(() => config({ ...csv, session: 'extended' }));
+    const e = caught(() => config({ ...csv, session: 'extended' }));
     expect([e.code, e.context['path']]).toEqual(['TRD_ERR_CONFIG_INVALID', 'data.session']);
   });
 
