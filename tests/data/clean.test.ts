@@ -9,6 +9,7 @@ import { resampleBars } from '../../src/data/resample.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
 import { parseYahooCsv } from '../../src/data/yahoo-csv.codec.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
+import { codeOf } from '../support/caught.ts';
 import { sharedData } from '../support/shared-data.ts';
 
 const NVDA = makeInstrument({
@@ -189,13 +190,17 @@ describe('symbol mapping', () => {
     expect(map.canonical('AAPL')).toBe('AAPL');
   });
   it('rejects a malformed table', () => {
-    expect(() => new SymbolMap([{ from: 'A', to: 'B', effective: '2020-13' }])).toThrow();
+    expect(codeOf(() => new SymbolMap([{ from: 'A', to: 'B', effective: '2020-13' }]))).toBe(
+      'TRD_ERR_DATA_INVALID'
+    );
     expect(
-      () =>
-        new SymbolMap([
-          { from: 'A', to: 'B', effective: '2020-01-01' },
-          { from: 'A', to: 'C', effective: '2021-01-01' }
-        ])
-    ).toThrow();
+      codeOf(
+        () =>
+          new SymbolMap([
+            { from: 'A', to: 'B', effective: '2020-01-01' },
+            { from: 'A', to: 'C', effective: '2021-01-01' }
+          ])
+      )
+    ).toBe('TRD_ERR_DATA_INVALID');
   });
 });

@@ -396,8 +396,7 @@ describe('parseGenericCsv properties', () => {
         let text = base;
         for (const [at, cut, ins] of edits) text = text.slice(0, at) + ins + text.slice(at + cut);
         try {
-          const r = parseGenericCsv(text, CENT, { tz: 'Europe/Berlin' });
-          expect(r.cols.length).toBeGreaterThanOrEqual(0);
+          parseGenericCsv(text, CENT, { tz: 'Europe/Berlin' }); // read, or refused typed
         } catch (e) {
           expect(isTradestateError(e) && e.code, String(e)).toBe('TRD_ERR_DATA_INVALID');
         }
