@@ -5,8 +5,8 @@ import { loadRunConfig } from '../config/load.ts';
 import { liveConfigSchema } from '../config/schema.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { isoFromNs } from '../core/nanos.ts';
-import { runBacktest } from '../engine/backtest.ts';
+import { isoFromNs, type Nanos } from '../core/nanos.ts';
+import { type BacktestResult, runBacktest } from '../engine/backtest.ts';
 import { exposureLine, formatNumber } from '../report/format.ts';
 import { formatBenchmarkTable, formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
@@ -26,7 +26,8 @@ Run a strategy. With no options, backtests the embedded default (config/backtest
 in APCA_API_KEY_ID / APCA_API_SECRET_KEY, or with --venue local against the built-in Alpaca-compatible
 venue replaying the config's data (no network); with --venue fix over a FIX 4.2 session (live.fix) to a
 FIX venue, or with --venue local-fix to the built-in FIX 4.2 venue on loopback (config/paper-fix.yaml).
-Ctrl-C stops it after cancelling working orders.
+Ctrl-C stops it after cancelling working orders. Ctrl-C (or SIGTERM) stops a backtest after the bar it is on:
+its events.jsonl ends with run.stopped, no summary or report is written, and it exits 130 (143 for SIGTERM).
 
 Options:
   --mode MODE     backtest (default), paper or live (live: not available)
@@ -50,6 +51,10 @@ Options:
                   20+ daily returns) and report percentiles of final return and drawdown
   -h, --help      show this help
 `;
+
+/** Exit codes of a backtest stopped by a signal: 128 + the signal's number, as a shell reports it. */
+export const EXIT_SIGINT = 130;
+export const EXIT_SIGTERM = 143;
 
 /** A port option's value (0–65535), or a usage error naming the option. */
 function portOption(name: string, v: string | undefined): number | undefined {
@@ -175,18 +180,40 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const outDir = resolve(values.out ?? `results/${runId}`);
   const progress = io.stdout ? new ProgressBar(io.stdout, 'backtest') : undefined;
   const t0 = performance.now();
-  const result = await runBacktest({
-    config,
-    configFile,
-    ...(seed !== undefined ? { seed } : {}),
-    outDir,
-    speed,
-    ...(snapshotAt !== undefined ? { snapshotAt } : {}),
-    window,
-    ...(monteCarloPaths !== undefined ? { monteCarloPaths } : {}),
-    onProgress: (done, total) => progress?.update(done, total)
-  });
+  // Ctrl-C (SIGINT) or SIGTERM stops the run where it is: its log is written and ends with run.stopped
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => stop.abort(sig);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: BacktestResult;
+  try {
+    result = await runBacktest({
+      config,
+      configFile,
+      ...(seed !== undefined ? { seed } : {}),
+      outDir,
+      speed,
+      ...(snapshotAt !== undefined ? { snapshotAt } : {}),
+      window,
+      ...(monteCarloPaths !== undefined ? { monteCarloPaths } : {}),
+      signal: stop.signal,
+      onProgress: (done, total) => progress?.update(done, total)
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   progress?.done();
+  if (result.stopped) {
+    const { reason, ts } = result.stopped;
+    const n = (x: number): string => formatNumber(x, 0);
+    io.err(
+      `tradestate: backtest stopped by ${reason} at ${isoTime(ts)} after ${n(result.bars)} bars, ` +
+        `${n(result.orders)} orders, ${n(result.fills)} fills; its log up to there is ${outDir}/events.jsonl ` +
+        '(no summary or report for an unfinished run)\n'
+    );
+    return reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+  }
   for (const w of result.warnings) io.err(`warning: ${w}\n`);
   const secs = (performance.now() - t0) / 1000;
   io.out(`tradestate backtest ${result.runId} (seed ${result.seed})\n`);
@@ -211,6 +238,53 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (result.bars === 0 && result.messages === 0) {
     io.err('warning: the data gave the strategy nothing to trade: check data.start/end and --from/--to\n');
   }
+  for (const w of noticeWarnings(result)) io.err(`warning: ${w}\n`);
   if (result.snapshot) io.out(`snapshot at ${isoFromNs(result.snapshot.ts)}: ${outDir}/snapshot.json\n`);
   return EXIT_OK;
+}
+
+/**
+ * What a run's log says that its table does not, one line each: the kill switch leaving ACTIVE (and the intents
+ * discarded after it), each strategy its supervisor saw fail, and intents discarded with no trip to explain them.
+ */
+export function noticeWarnings(r: Pick<BacktestResult, 'notices'>): string[] {
+  const { killSwitch: ks, killSwitchTrips, intentsDiscarded, intentsDiscardedAfterTrip } = r.notices;
+  const n = (x: number): string => formatNumber(x, 0);
+  const intents = (x: number): string => `${n(x)} ${x === 1 ? 'intent' : 'intents'}`;
+  const out: string[] = [];
+  if (ks) {
+    const what = ks.to === 'HALTED' ? 'tripped' : 'reduced trading to position-reducing orders';
+    const more = killSwitchTrips > 1 ? `, ${n(killSwitchTrips - 1)} more after it` : '';
+    out.push(
+      `kill switch ${what} at ${isoTime(ks.ts)} (${ks.trigger}: ${ks.reason})${more}; ` +
+        `${intents(intentsDiscardedAfterTrip)} discarded after it (see events.jsonl killswitch.*)`
+    );
+  }
+  for (const f of r.notices.strategyFailures) {
+    const times = f.failures === 1 ? 'once' : `${n(f.failures)} times`;
+    const then = f.escalated
+      ? `was restarted ${f.restarts === 1 ? 'once' : `${n(f.restarts)} times`}, then given up on (supervisor.escalated)`
+      : `was restarted`;
+    out.push(
+      `strategy ${f.strategyId} failed ${times} and ${then}; first: ${oneLine(f.firstError)} (see events.jsonl supervisor.child_failed)`
+    );
+  }
+  const unexplained = intentsDiscarded - intentsDiscardedAfterTrip;
+  if (unexplained > 0) {
+    out.push(
+      `${intents(unexplained)} of halted strategies discarded (see events.jsonl strategy.intents_discarded)`
+    );
+  }
+  return out;
+}
+
+/** `s` on one line, at most 200 characters. */
+function oneLine(s: string): string {
+  const line = s.replace(/\s*\n\s*/g, ' ');
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+/** `2024-01-02T14:56:00Z`: an ISO time without the sub-second digits that are zero. */
+function isoTime(ns: Nanos): string {
+  return isoFromNs(ns).replace(/\.?0*Z$/, 'Z');
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchmarkSpec, type BenchmarkSummary, benchmarkSummary } from '../analytics/benchmark.ts';
 import { dailyReturns } from '../analytics/daily-returns.ts';
@@ -26,14 +26,16 @@ import { renderHtmlReport } from '../report/html-report.ts';
 import { tradesCsv } from '../report/trades-csv.ts';
 import { createStrategy } from '../strategies/registry.ts';
 import type { Strategy } from '../strategies/strategy.ts';
-import { SimulatedClock } from '../time/clock.ts';
 import { parseEmulatorConfig } from '../venue/emulator/emulator-config.ts';
 import { ExecutionEmulator } from '../venue/emulator/execution-emulator.venue.ts';
+import { BarLookahead } from './bar-lookahead.ts';
 import { instrumentsFor, openBars } from './bar-sources.ts';
 import { EquityCurve } from './equity-curve.ts';
 import { driveLobster, tickBooks } from './lobster-drive.ts';
+import { NoticingLog, type RunNotices } from './run-notices.ts';
 import { summaryOptionsFor } from './summary-basis.ts';
 import { TradingRuntime } from './trading-runtime.ts';
+import { VenueClock } from './venue-clock.ts';
 
 /**
  * A half-open time window of a backtest: only bars with `from ≤ tsEvent < to` are traded (an absent bound
@@ -69,10 +71,32 @@ export interface BacktestOptions {
    * none, as sweeps do): `monteCarlo` in the result, summary.json and report.html.
    */
   readonly monteCarloPaths?: number;
+  /**
+   * Stops the run where it is (after the bar, or the tick, it is on): the log ends with `run.stopped`, carrying the
+   * abort's reason when it is a string (the CLI gives the signal's name, `SIGINT` or `SIGTERM`), and no summary,
+   * trades or report are written. The result is the unfinished run's, with {@link BacktestResult.stopped}.
+   */
+  readonly signal?: AbortSignal;
   /** Test hooks: replace the configured strategy or bar source. */
   readonly strategy?: Strategy;
   readonly bars?: BarSource;
 }
+
+/** Where and why a backtest stopped before the end of its data. */
+export interface BacktestStopped {
+  /** The abort's reason when it is a string (`SIGINT`, `SIGTERM`), else `abort`. */
+  readonly reason: string;
+  /** The simulated time it stopped at. */
+  readonly ts: Nanos;
+}
+
+/** The files a backtest writes in its `outDir` besides `events.jsonl`; an earlier run's are removed when it starts. */
+export const BACKTEST_OUTPUTS: readonly string[] = [
+  'summary.json',
+  'trades.csv',
+  'report.html',
+  'snapshot.json'
+];
 
 export interface BacktestResult {
   readonly runId: string;
@@ -107,6 +131,10 @@ export interface BacktestResult {
   readonly snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
   /** In-memory log records when no `outDir` was given. */
   readonly log: EventLog;
+  /** What the log says that the metrics do not: a kill-switch trip, strategy failures, intents discarded. */
+  readonly notices: RunNotices;
+  /** Set when {@link BacktestOptions.signal} stopped the run before the end of its data (nothing but the log written). */
+  readonly stopped?: BacktestStopped;
 }
 
 /** `2024-03-04T14:31:00.000000000Z` → `20240304T143100Z` (sub-second digits kept only when not zero). */
@@ -185,7 +213,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   }
   const strategy = opts.strategy ?? createStrategy(config.strategy, opts.configFile);
 
-  const clock = new SimulatedClock(0n);
+  // a bar backtest's clock also stops at the venue's due times (attached below); a tick backtest steps the venue
+  // itself (driveLobster)
+  const clock = new VenueClock(0n);
   const venue = new ExecutionEmulator(
     parseEmulatorConfig({
       name: config.instruments.defaults.venue,
@@ -200,14 +230,24 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     new Rng(seed).fork('venue')
   );
   // a backtest's log is batch-written and overwrites an events.jsonl already in outDir: the same run gives the
-  // same bytes
-  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
-  const log: EventLog = opts.outDir
+  // same bytes. What an earlier run wrote beside it goes first, so a run that fails or is stopped never leaves its
+  // log next to another run's summary
+  if (opts.outDir) {
+    mkdirSync(opts.outDir, { recursive: true });
+    for (const f of BACKTEST_OUTPUTS) {
+      const path = join(opts.outDir, f);
+      if (statSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path);
+    }
+  }
+  const records: EventLog = opts.outDir
     ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'))
     : new MemoryEventLog();
+  const log = new NoticingLog(records);
+  const signal = opts.signal;
+  const stopping = (): boolean => signal?.aborted === true;
 
-  // from here on the run ends with run.completed or, whatever fails, with run.failed: the log is closed either
-  // way (its buffered lines written) and the runtime stopped
+  // from here on the run ends with run.completed, run.stopped or, whatever fails, with run.failed: the log is
+  // closed either way (its buffered lines written) and the runtime stopped
   let runtime: TradingRuntime | undefined;
   let ended = false;
   /** The bars, once open: released when the run fails (a no-op for a source read to its end). */
@@ -239,7 +279,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     const depth = tickData ? new LobsterReplayer() : undefined;
     const books = depth ? tickBooks(depth, instruments[0]!.id) : undefined;
     const rt = new TradingRuntime({
-      config,
+      config: withoutStaleDataCheck(config),
       instruments,
       clock,
       venue,
@@ -262,30 +302,81 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     let messages = 0;
     let total: number | undefined;
     let snapshot: { ts: Nanos; components: Record<string, unknown> } | undefined;
-    if (tickData) {
-      ({ quotes, messages } = driveLobster(tickData, instruments[0]!, {
+    if (stopping()) {
+      // stopped before the data was read: nothing to release but the source
+      if (opened) await releaseSource(opened.source);
+    } else if (tickData) {
+      ({ quotes, messages } = await driveLobster(tickData, instruments[0]!, {
         venue,
         rt,
         clock,
         curve,
         drain: drainVenue,
+        stopping,
         ...(window ? { window } : {}),
         ...(depth ? { depth } : {})
       }));
     } else {
       // a window drops bars, so the up-front total no longer holds
-      const source = window ? windowed(opened!.source, window.from, window.to) : opened!.source;
+      const ahead = new BarLookahead(
+        window ? windowed(opened!.source, window.from, window.to) : opened!.source
+      );
       total = window ? undefined : opened!.total;
-      /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
-      const runGroup = (delivered: readonly Bar[]): void => {
-        const group = delivered.filter((b) => rt.trades(b.instrumentId));
-        if (group.length === 0) return;
-        const tsEvent = group[0]!.tsEvent;
+      /** The timestamp of the last group of bars the replay delivered (before the first: none). */
+      let lastTs = -(2n ** 63n);
+      /** The next group's timestamp once its bars have been shown to the venue at their open, ahead of their close. */
+      let openedAhead: Nanos | undefined;
+      /** The replay has delivered all the data: the venue has nothing more to be shown. */
+      let dataDone = false;
+      /** The bars of a group this run trades. */
+      const traded = (group: readonly Bar[]): readonly Bar[] =>
+        group.filter((b) => rt.trades(b.instrumentId));
+      /** The earliest open of a group's bars. */
+      const openOf = (group: readonly Bar[]): Nanos => {
         let tsOpen = group[0]!.tsOpen;
         for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
-        curve.begin(tsOpen);
-        // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices
-        for (const bar of group) venue.onBar(bar);
+        return tsOpen;
+      };
+      // Latency plays out between bars: the clock stops at the venue's due times (a command reaching it, a report
+      // reaching us) in time order with the timers. The venue may not act past data it has not been shown
+      // (docs/EMULATOR.md): before it handles anything after the next bars' open, those bars are shown to it — a bar
+      // meets the orders that reached the venue by its open, as at its close, and what it does inside the bar is
+      // still dated at its close. The strategy sees a bar at its close, as always. With no latency nothing is ever
+      // due between bars, and every bar is shown to the venue at its close, as before.
+      clock.attach({
+        due: () => {
+          const d = venue.nextDueAt();
+          if (d === undefined || dataDone) return d;
+          // the next bars must be known to step past their open; the replay has read them once it delivered the
+          // group before them (it read on to see that group end)
+          return ahead.next(lastTs) === undefined ? undefined : d;
+        },
+        run: (t) => {
+          if (!dataDone && openedAhead === undefined) {
+            const next = ahead.next(lastTs);
+            const group = next ? traded(next) : [];
+            if (group.length > 0 && t > openOf(group)) {
+              for (const bar of group) venue.onBar(bar);
+              openedAhead = group[0]!.tsEvent;
+            }
+          }
+          drainVenue();
+        }
+      });
+      /** One timestamp's bars (all symbols): delivered by the replay clock once the clock reads their close. */
+      const runGroup = (delivered: readonly Bar[]): void => {
+        const ts = delivered[0]!.tsEvent;
+        lastTs = ts;
+        ahead.release(ts);
+        const shown = openedAhead === ts;
+        openedAhead = undefined;
+        const group = traded(delivered);
+        if (group.length === 0) return;
+        const tsEvent = group[0]!.tsEvent;
+        curve.begin(openOf(group));
+        // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices (unless the venue was shown
+        // them at their open already, to step past it)
+        if (!shown) for (const bar of group) venue.onBar(bar);
         drainVenue();
         // 2. the bars close: mark, log, and only now show them to the strategy
         for (const bar of group) {
@@ -303,33 +394,52 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
 
       // time is the replay clock's: it advances the simulated clock (firing due timers) and delivers each
       // timestamp's bars at their close, as fast as possible or paced at N× real time
-      const replay = new ReplayClock(source, { clock, speed: opts.speed ?? 'fast' });
+      const replay = new ReplayClock(ahead.source, { clock, speed: opts.speed ?? 'fast' });
       replay.register('portfolio', { snapshot: () => portfolio.snapshot() });
       replay.register('strategy', { snapshot: () => strategy.snapshot() });
       replay.register('risk', { snapshot: () => riskEngine.stats() });
       replay.subscribe((ev) => {
         if (ev.kind === 'bars') runGroup(ev.bars);
       });
-      if (opts.snapshotAt !== undefined) {
-        // run to T (everything at T included), capture every registered component, then go on. A snapshot is an
-        // observation and leaves the log as it was: one asked for after the data is taken at the last bar (moving
-        // the clock on to it would fire timers before the end-of-run drain, and run.completed would carry the
-        // later time)
-        snapshot = await replay.snapshotAt(opts.snapshotAt, { withinData: true });
-        if (opts.outDir)
-          writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(snapshot, jsonReplacer, 2)}\n`);
+      // a stop pauses the replay after the bars it is on, and wakes it from a wait at N× speed
+      const onAbort = (): void => replay.pause();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        if (opts.snapshotAt !== undefined) {
+          // run to T (everything at T included), capture every registered component, then go on. A snapshot is an
+          // observation and leaves the log as it was: one asked for after the data is taken at the last bar (moving
+          // the clock on to it would fire timers before the end-of-run drain, and run.completed would carry the
+          // later time)
+          const s = await replay.snapshotAt(opts.snapshotAt, { withinData: true });
+          // a run stopped on the way did not get to T
+          if (!stopping()) {
+            snapshot = s;
+            if (opts.outDir)
+              writeFileSync(join(opts.outDir, 'snapshot.json'), `${JSON.stringify(s, jsonReplacer, 2)}\n`);
+          }
+        }
+        if (!stopping()) await replay.run();
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
-      await replay.run();
+      // a stopped replay lets go of its source
+      if (stopping()) await replay.close();
+      else dataDone = true;
     }
-    rt.feed.complete();
-    // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
-    for (let due = venue.nextDueAt(); due !== undefined; due = venue.nextDueAt()) {
-      clock.advanceTo(due > clock.now() ? due : clock.now());
+    const stopped: BacktestStopped | undefined = stopping()
+      ? { reason: typeof signal?.reason === 'string' ? signal.reason : 'abort', ts: clock.now() }
+      : undefined;
+    if (!stopped) {
+      rt.feed.complete();
+      // deliver what is still in flight, then let pending timers (late-fill grace) run out so every order ends
+      for (let due = venue.nextDueAt(); due !== undefined; due = venue.nextDueAt()) {
+        clock.advanceTo(due > clock.now() ? due : clock.now());
+        drainVenue();
+      }
+      clock.advanceTo(clock.now() + 60_000_000_000n);
       drainVenue();
+      opts.onProgress?.(bars, total);
     }
-    clock.advanceTo(clock.now() + 60_000_000_000n);
-    drainVenue();
-    opts.onProgress?.(bars, total);
 
     const trips = portfolio.tripsForAnalytics();
     const equity = curve.points;
@@ -348,7 +458,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       new Rng(seed).fork('monte-carlo'),
       opts.monteCarloPaths ?? DEFAULT_MONTE_CARLO_PATHS
     );
-    rt.logCompleted(clock.now(), bars);
+    if (stopped) logStopped(log, rt, stopped, bars);
+    else rt.logCompleted(clock.now(), bars);
     const events = log.count;
     const { orders, fills, rejected } = rt.counts;
     ended = true;
@@ -358,7 +469,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       rt.stop();
     }
 
-    if (opts.outDir) {
+    if (opts.outDir && !stopped) {
       writeFileSync(
         join(opts.outDir, 'summary.json'),
         `${JSON.stringify({ runId, seed, ...(window ? { window: windowJson(window) } : {}), config: backtestPart(config), metrics: summary, exposure, ...(benchmark ? { benchmark } : {}), ...(monteCarlo ? { monteCarlo } : {}), returns, byInstrument, counts: { bars, ...(tickData ? { messages, quotes } : {}), orders, fills, rejected, events }, risk: riskEngine.stats() }, jsonReplacer, 2)}\n`
@@ -402,7 +513,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       equity,
       benchmarkEquity: curve.benchmark,
       portfolio,
-      log
+      log: records,
+      notices: log.notices,
+      ...(stopped ? { stopped } : {})
     };
   } catch (e) {
     if (!ended) {
@@ -413,6 +526,39 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     if (opened) await releaseSource(opened.source);
     throw e;
   }
+}
+
+/**
+ * The configuration the runtime of a backtest gets: the kill switch's stale-data check (`killSwitch.staleDataMs`) is
+ * a live feed's health check and is not armed. In history a gap in the data is no failing feed: the simulated clock
+ * starts before the first bar, and nights, weekends and holidays have no bars, so it would halt the run before its
+ * first bar or at its first night. Every other trigger (loss, drawdown, position, rejects, errors, supervisor) works
+ * as configured. The run id is the configuration's as given.
+ */
+export function withoutStaleDataCheck(config: RunConfig): RunConfig {
+  if (config.killSwitch.staleDataMs === undefined) return config;
+  const { staleDataMs: _off, ...killSwitch } = config.killSwitch;
+  return { ...config, killSwitch };
+}
+
+/** The closing record of a stopped run: why, where, and the counts, equity and positions there (as run.completed). */
+function logStopped(log: EventLog, rt: TradingRuntime, stopped: BacktestStopped, bars: number): void {
+  const p = rt.portfolio;
+  log.append(
+    stopped.ts,
+    'run.stopped',
+    'engine',
+    {},
+    {
+      reason: stopped.reason,
+      bars,
+      ...rt.counts,
+      equity: p.equity(),
+      realized: p.realized(),
+      commissions: p.commissions(),
+      positions: p.snapshot()
+    }
+  );
 }
 
 /**

@@ -22,6 +22,9 @@ import type { TradingRuntime } from './trading-runtime.ts';
 
 export type LobsterData = Extract<RunConfig['data'], { kind: 'lobster' }>;
 
+/** A tick replay gives the event loop a turn at least this often (wall ms). */
+const YIELD_EVERY_MS = 50;
+
 /** What a LOBSTER run did. */
 export interface LobsterDriveResult {
   /** Messages replayed inside the window (all of them without one). */
@@ -141,8 +144,11 @@ export function checkTick(inst: Instrument): void {
  * With a `window`, only messages with `from ≤ time < to` are traded: the ones before `from` build the book
  * (nothing is shown, logged or timed: the clock starts at the first message in the window, whose top of book
  * the strategy sees as its first quote), and the replay stops at the first message at or after `to`.
+ *
+ * The event loop gets a turn every {@link YIELD_EVERY_MS} ms of wall time (so a signal handler can run), and once
+ * `stopping` says so the replay stops within 1,024 messages.
  */
-export function driveLobster(
+export async function driveLobster(
   data: LobsterData,
   inst: Instrument,
   run: {
@@ -160,8 +166,10 @@ export function driveLobster(
      * checked against its rows; what a row reveals is applied to the emulated book too. Default: a private one.
      */
     readonly depth?: LobsterReplayer;
+    /** True once the run is to stop (asked every 1,024 messages). */
+    readonly stopping?: () => boolean;
   }
-): LobsterDriveResult {
+): Promise<LobsterDriveResult> {
   const { venue, rt, clock, curve, drain } = run;
   const from = run.window?.from;
   const to = run.window?.to;
@@ -191,7 +199,18 @@ export function driveLobster(
   /** The window's first and one-past-last message (messages are in time order). */
   let first = 0;
   let end = msgs.length;
+  let turn = performance.now();
   for (let i = 0; i < msgs.length; i++) {
+    if ((i & 1023) === 0) {
+      if (performance.now() - turn >= YIELD_EVERY_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        turn = performance.now();
+      }
+      if (run.stopping?.() === true) {
+        end = Math.max(i, first);
+        break;
+      }
+    }
     const ts = dayStart + BigInt(msgs.timeNs[i]!);
     if (from !== undefined && ts < from) {
       venue.onLobster(inst.id, msgs, i, dayStart);

@@ -101,7 +101,10 @@ export const killSwitchConfigSchema = z.strictObject({
   rejects: windowSchema.optional(),
   /** Errors (any `error.raised`) in a sliding window. */
   errors: windowSchema.optional(),
-  /** Trip when no `md.tick` has arrived for this long (clock time). */
+  /**
+   * Trip when no market data (`md.tick`) has arrived for this long (clock time). A live feed's health check: armed
+   * in paper and live sessions, not in backtests, where a gap in historical data is no failing feed (docs/RISK.md).
+   */
   staleDataMs: positiveInt.max(86_400_000).optional(),
   /** What each trigger does; defaults: position → reduce, everything else → halt. */
   onTrip: z
