@@ -93,7 +93,14 @@ export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined ? { to } : {})
   };
-  const { trail, bad } = await readAuditTrail(values.events);
+  const { trail, bad, records } = await readAuditTrail(values.events);
+  if (records === 0 && bad.length > 0) {
+    throw new TradestateError(
+      ErrorCode.DATA_INVALID,
+      `${values.events} is not an event log: none of its ${bad.length} lines is a log record (line 1 of events.jsonl looks like {"seq":1,"ts":…,"type":"run.started",…})`,
+      { path: values.events, badLines: bad.length }
+    );
+  }
   const found = trail.query(q);
   for (const h of found) {
     if (values.json) {
@@ -112,5 +119,6 @@ export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (!values.json) io.out(`${found.length} of ${trail.all().length} orders match\n`);
   for (const b of bad.slice(0, 5)) io.err(`tradestate audit: line ${b.line}: ${b.message} [${b.code}]\n`);
+  if (bad.length > 5) io.err(`tradestate audit: … and ${bad.length - 5} more lines that could not be read\n`);
   return EXIT_OK;
 }

@@ -118,15 +118,17 @@ export interface BadLine {
 
 /**
  * Read an `events.jsonl` file (streaming, flat memory in the file size) into an {@link AuditTrail}. Lines that
- * are not order events are skipped; malformed lines are returned in `bad` with their line numbers. A file that
- * cannot be opened or read (missing, a directory, an I/O error) is a `TRD_ERR_DATA_NOT_FOUND`.
+ * are not order events are skipped; malformed lines are returned in `bad` with their line numbers, and `records`
+ * counts the lines that are log records (of any type). A file that cannot be opened or read (missing, a directory,
+ * an I/O error) is a `TRD_ERR_DATA_NOT_FOUND`.
  */
 export async function readAuditTrail(
   path: string
-): Promise<{ trail: AuditTrail; bad: BadLine[]; lines: number }> {
+): Promise<{ trail: AuditTrail; bad: BadLine[]; lines: number; records: number }> {
   const trail = new AuditTrail();
   const bad: BadLine[] = [];
   let lines = 0;
+  let records = 0;
   const unreadable = (e: unknown): TradestateError =>
     new TradestateError(ErrorCode.DATA_NOT_FOUND, `cannot read event log ${path}`, { path }, { cause: e });
   let rl: ReturnType<typeof createInterface>;
@@ -151,6 +153,7 @@ export async function readAuditTrail(
         bad.push({ line: lines, code: ErrorCode.DATA_INVALID, message: 'not a log record' });
         continue;
       }
+      records++;
       if (rec.component !== 'order' || rec.type === 'order.refused') continue;
       const ev = orderEventSchema.safeDecode(rec.payload as z.input<typeof orderEventSchema>);
       if (!ev.success) {
@@ -168,5 +171,5 @@ export async function readAuditTrail(
     // it opened, but reading failed (a directory: EISDIR; an I/O error)
     throw unreadable(e);
   }
-  return { trail, bad, lines };
+  return { trail, bad, lines, records };
 }

@@ -74,4 +74,22 @@ describe('tradestate audit', () => {
       expect(r.err, argv.join(' ')).toMatch(/^tradestate: --(from|to) must be .*\[TRD_ERR_CLI_USAGE\]\n$/);
     }
   });
+
+  it('a file with no log record in it is refused (exit 1), not read as an empty log; past 5 bad lines, a count', async () => {
+    const notLog = eventsFile(['# a README', 'some text', '', 'more']);
+    const r = await cli('audit', '--events', notLog);
+    expect([r.code, r.out]).toEqual([1, '']);
+    expect(r.err).toMatch(
+      /is not an event log: none of its 3 lines is a log record.*\[TRD_ERR_DATA_INVALID\]\n$/
+    );
+    const f = eventsFile([
+      submitted('ok1', 'A@SIM', '1700000000000000000'),
+      ...Array.from({ length: 8 }, () => 'junk')
+    ]);
+    const some = await cli('audit', '--events', f);
+    expect(some.code).toBe(0);
+    expect(some.out).toMatch(/1 of 1 orders match\n$/);
+    expect(some.err.split('\n').filter((l) => l.startsWith('tradestate audit: line'))).toHaveLength(5);
+    expect(some.err).toContain('… and 3 more lines that could not be read');
+  });
 });
