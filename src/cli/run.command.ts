@@ -239,7 +239,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.err('warning: the data gave the strategy nothing to trade: check data.start/end and --from/--to\n');
   }
   for (const w of noticeWarnings(result)) io.err(`warning: ${w}\n`);
-  if (result.snapshot) io.out(`snapshot at ${isoFromNs(result.snapshot.ts)}: ${outDir}/snapshot.json\n`);
+  if (result.snapshot) {
+    // asked for after the data: taken at the last bar, and said so
+    const early =
+      snapshotAt !== undefined && result.snapshot.ts < snapshotAt
+        ? ' (the data ends before --snapshot-at)'
+        : '';
+    io.out(`snapshot at ${isoFromNs(result.snapshot.ts)}${early}: ${outDir}/snapshot.json\n`);
+  }
   return EXIT_OK;
 }
 

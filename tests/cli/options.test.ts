@@ -77,6 +77,22 @@ describe('CLI option values', () => {
     expect(JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8'))).toMatchObject({
       ts: String(nsFromIso('2024-01-03T00:00:00Z'))
     });
+    // after the data: taken at the last bar, and the line says so
+    const late = await cli(
+      'run',
+      '--config',
+      config,
+      '--out',
+      dir,
+      '--monte-carlo',
+      '0',
+      '--snapshot-at',
+      '2030-01-01'
+    );
+    expect(late.code).toBe(0);
+    expect(late.out).toMatch(
+      /snapshot at 2024-01-03T2\d:\d\d:00\.000000000Z \(the data ends before --snapshot-at\): /
+    );
   });
 
   it('a time in integer ns beyond the range of a date is a usage error naming the option', () => {
