@@ -255,7 +255,9 @@ export const analyticsConfigSchema = z.strictObject({
    * first price, `{ symbol: S }` only S (one of the data's symbols), `none` nothing.
    */
   benchmark: z
-    .union([z.enum(['equal-weight', 'none']), z.strictObject({ symbol: z.string().min(1) })])
+    .union([z.enum(['equal-weight', 'none']), z.strictObject({ symbol: z.string().min(1) })], {
+      error: 'expected equal-weight, none or { symbol: SYMBOL }'
+    })
     .default('equal-weight')
 });
 
@@ -460,10 +462,20 @@ const runConfigObject = z.strictObject({
 
 /**
  * The whole run configuration (`config/*.yaml`): its keys, and what they say together. An override of a symbol
- * the data does not hold applies to nothing (a typo, `APPL`, would go unnoticed): refused, naming the symbol.
+ * the data does not hold applies to nothing (a typo, `APPL`, would go unnoticed), and a benchmark of one is no
+ * benchmark: refused, naming the symbol.
  */
 export const runConfigSchema = runConfigObject.superRefine((c, ctx) => {
   const symbols = dataSymbols(c.data);
+  const benchmark = c.analytics?.benchmark;
+  if (typeof benchmark === 'object' && !symbols.includes(benchmark.symbol.split('@')[0]!)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['analytics', 'benchmark', 'symbol'],
+      input: benchmark.symbol,
+      message: `symbol ${benchmark.symbol} is not in the data (${symbols.join(', ')})`
+    });
+  }
   for (const symbol of Object.keys(c.instruments.overrides)) {
     if (symbols.includes(symbol)) continue;
     ctx.addIssue({

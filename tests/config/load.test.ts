@@ -289,6 +289,26 @@ describe('config loading', () => {
     ).not.toThrow();
   });
 
+  it('analytics.benchmark: a symbol the data does not hold, or a word it does not know, is refused with the file', () => {
+    const missing = errorOf(() =>
+      parseRunConfig(`${base}analytics: { benchmark: { symbol: ZZZ } }`, 'c.yaml')
+    );
+    expect([missing.code, missing.context['path']]).toEqual([
+      'TRD_ERR_CONFIG_INVALID',
+      'analytics.benchmark.symbol'
+    ]);
+    expect(missing.message).toMatch(
+      /^c\.yaml: analytics\.benchmark\.symbol: symbol ZZZ is not in the data \(A\)/
+    );
+    const word = errorOf(() => parseRunConfig(`${base}analytics: { benchmark: ZZZ }`, 'c.yaml'));
+    expect(word.message).toMatch(
+      /^c\.yaml: analytics\.benchmark: expected equal-weight, none or \{ symbol: SYMBOL \}/
+    );
+    for (const ok of ['{ symbol: A }', '{ symbol: A@SIM }', 'none', 'equal-weight']) {
+      expect(() => parseRunConfig(`${base}analytics: { benchmark: ${ok} }`, 'c.yaml')).not.toThrow();
+    }
+  });
+
   it('instruments.overrides of a symbol the data does not hold is refused, naming the symbol', () => {
     const e = errorOf(() =>
       parseRunConfig(

@@ -74,9 +74,15 @@ describe('backtest benchmark: buy and hold, sampled with the equity curve', () =
     const bbb = closes(one.log).get('BBB@SIM')!;
     expect(one.benchmark!.metrics.totalReturn).toBeCloseTo(bbb.last / bbb.first - 1, 12);
 
+    // the config refuses it, naming the file (tests/config/load.test.ts); a config built without the schema is
+    // refused by the run
+    expect(() => smallConfig({ analytics: { benchmark: { symbol: 'ZZZ' } } })).toThrow(
+      /^test\.yaml: analytics\.benchmark\.symbol: symbol ZZZ is not in the data \(AAA, BBB\)/
+    );
+    const parsed = smallConfig({});
     await expect(
       runBacktest({
-        config: smallConfig({ analytics: { benchmark: { symbol: 'ZZZ' } } }),
+        config: { ...parsed, analytics: { riskFree: 0, benchmark: { symbol: 'ZZZ' } } },
         configFile: 'test.yaml'
       })
     ).rejects.toMatchObject({
