@@ -2,6 +2,7 @@ import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import { parseTimeArg } from '../data/timeframe.ts';
 import type { BacktestWindow } from '../engine/backtest.ts';
+import { parseRedisUrl } from '../net/redis.client.ts';
 
 /** A whole number from `text` within [min, max], or a usage error naming the option. */
 export function intOption(option: string, text: string, min: number, max: number): number {
@@ -70,4 +71,19 @@ export function speedOption(text: string | undefined): 'fast' | number {
     );
   }
   return n;
+}
+
+/** `--redis URL` checked as a Redis URL ({@link parseRedisUrl}), or a usage error naming the option and what is wrong. */
+export function redisOption(url: string): string {
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    throw new TradestateError(
+      ErrorCode.CLI_USAGE,
+      `--redis: ${(e as Error).message}`,
+      { option: 'redis' },
+      { cause: e }
+    );
+  }
+  return url;
 }

@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
 import { runSweepWorker } from '../sweep/redis-sweep.ts';
 import { type CliIo, EXIT_OK } from './io.ts';
-import { intOption, paramsLabel } from './options.ts';
+import { intOption, paramsLabel, redisOption } from './options.ts';
 
 /** `tradestate sweep-worker --help` */
 export const SWEEP_WORKER_HELP = `Usage: tradestate sweep-worker --redis URL [--threads N] [--idle-exit DUR]
@@ -37,6 +37,7 @@ export async function sweepWorkerCommand(argv: string[], io: CliIo): Promise<num
     return EXIT_OK;
   }
   if (values.redis === undefined) throw new TradestateError(ErrorCode.CLI_USAGE, '--redis URL is required');
+  redisOption(values.redis);
   const threads = intOption('threads', values.threads, 1, 256);
   const idle = values['idle-exit'];
   const idleExitMs = idle === undefined ? 0 : parseDuration(idle, { option: '--idle-exit' });

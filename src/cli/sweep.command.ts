@@ -17,7 +17,7 @@ import {
   sweepJson
 } from '../sweep/sweep-runner.ts';
 import { type CliIo, EXIT_FAIL, EXIT_OK } from './io.ts';
-import { intOption, paramsLabel, windowOption } from './options.ts';
+import { intOption, paramsLabel, redisOption, windowOption } from './options.ts';
 import { ProgressBar } from './progress.ts';
 
 /** `tradestate sweep --help` */
@@ -138,6 +138,7 @@ export async function sweepCommand(argv: string[], io: CliIo): Promise<number> {
 
   if (values.lease !== undefined && values.redis === undefined)
     throw new TradestateError(ErrorCode.CLI_USAGE, '--lease needs --redis');
+  if (values.redis !== undefined) redisOption(values.redis);
   const leaseMs = values.lease === undefined ? undefined : parseDuration(values.lease, { option: '--lease' });
 
   const configFile = values.config;

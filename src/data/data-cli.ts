@@ -4,6 +4,7 @@ import { ErrorCode } from '../core/errors.ts';
 import { lotsToQty, makeInstrument, ticksToPrice } from '../core/instrument.ts';
 import { isoFromNs } from '../core/nanos.ts';
 import { getBars } from './access.ts';
+import { DECIMAL_RE } from './csv.ts';
 import { SOURCE_TZS, type SourceTz } from './import/bar-files.ts';
 import { EPOCH_UNITS, type EpochUnit } from './import/generic-csv.ts';
 import { IMPORT_FORMATS, type ImportFormat, importFile } from './import/index.ts';
@@ -155,6 +156,13 @@ async function cmdImport(args: string[], io: DataCliIo): Promise<number> {
     } catch (e) {
       return usage(io, 'import', `--timeframe: ${(e as Error).message}`);
     }
+  }
+  for (const [option, v] of [
+    ['tick', values.tick],
+    ['lot', values.lot]
+  ] as const) {
+    if (v !== undefined && !(DECIMAL_RE.test(v) && /[1-9]/.test(v)))
+      return usage(io, 'import', `--${option} must be a positive decimal (0.01, 1), got "${v}"`);
   }
   const store = await ParquetStore.open(values.store ?? DEFAULT_STORE);
   let drawn = false;

@@ -496,6 +496,16 @@ describe('tradestate CLI', () => {
       ['run', '--config'],
       ['run', 'extra'],
       ['sweep', '--nope'],
+      [
+        'sweep',
+        '--config',
+        'config/backtest.yaml',
+        '--param',
+        'strategy.params.fast=5,10',
+        '--redis',
+        'http://x'
+      ],
+      ['sweep-worker', '--redis', 'redis://host/db'],
       ['frobnicate']
     ]) {
       const r = await cli(...argv);

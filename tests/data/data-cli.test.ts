@@ -32,6 +32,29 @@ describe('tradestate data', () => {
       /missing --symbol/
     );
     expect((await run(['get', '--symbol', 'X', '--store', store])).code).toBe(2);
+    // a tick or lot that is no positive decimal is bad usage, found before the file is read
+    for (const [option, v] of [
+      ['--tick', 'abc'],
+      ['--lot', '0'],
+      ['--tick', '0.00']
+    ] as const) {
+      const r = await run([
+        'import',
+        'x.csv',
+        '--format',
+        'csv',
+        '--symbol',
+        'X',
+        '--store',
+        store,
+        option,
+        v
+      ]);
+      expect([r.code, r.err.split('\n')[0]]).toEqual([
+        2,
+        `tradestate: data import: ${option} must be a positive decimal (0.01, 1), got "${v}" [TRD_ERR_CLI_USAGE]`
+      ]);
+    }
     const bogus = await run(['ls', '--bogus']);
     expect(bogus.code).toBe(2);
     // the CLI's one failure line, with its stable code
