@@ -78,12 +78,18 @@ function alpacaEndpoints(
   const keyId = env[a.keyIdEnv];
   const secretKey = env[a.secretKeyEnv];
   if (!keyId || !secretKey) {
-    throw new TradestateError(
-      ErrorCode.CREDENTIALS_MISSING,
-      `--mode paper trades on Alpaca's paper API and needs its key pair in ${a.keyIdEnv} and ${a.secretKeyEnv}; ` +
-        'without keys, try the built-in Alpaca-compatible venue: npm start -- --mode paper --venue local',
-      { keyIdEnv: a.keyIdEnv, secretKeyEnv: a.secretKeyEnv }
-    );
+    // a FIX venue needs Alpaca only for its market data
+    const message =
+      config.live.venue === 'alpaca'
+        ? `--mode paper trades on Alpaca's paper API and needs its key pair in ${a.keyIdEnv} and ${a.secretKeyEnv}; ` +
+          'without keys, try the built-in Alpaca-compatible venue: npm start -- --mode paper --venue local'
+        : `--venue ${config.live.venue} takes its market data from Alpaca (live.fix.marketData: alpaca, the default), ` +
+          `which needs a key pair in ${a.keyIdEnv} and ${a.secretKeyEnv}; set live.fix.marketData: fix to take it ` +
+          'from the FIX session instead';
+    throw new TradestateError(ErrorCode.CREDENTIALS_MISSING, message, {
+      keyIdEnv: a.keyIdEnv,
+      secretKeyEnv: a.secretKeyEnv
+    });
   }
   return {
     tradingUrl: a.tradingUrl,

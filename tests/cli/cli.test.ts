@@ -215,6 +215,25 @@ describe('tradestate CLI', () => {
     expect(bin.stderr).toMatch(
       /APCA_API_KEY_ID and APCA_API_SECRET_KEY.*--venue local \[TRD_ERR_CREDENTIALS_MISSING\]$/m
     );
+    // a FIX venue needs the keys only for Alpaca's market data: the way out is FIX market data, not --venue local
+    const fix = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'tradestate.js'),
+        'run',
+        '--mode',
+        'paper',
+        '--venue',
+        'fix',
+        '--config',
+        'config/paper-fix.yaml'
+      ],
+      { encoding: 'utf8', env, cwd: REPO_ROOT }
+    );
+    expect(fix.status).toBe(1);
+    expect(fix.stderr).toMatch(
+      /--venue fix takes its market data from Alpaca.*live\.fix\.marketData: fix .*\[TRD_ERR_CREDENTIALS_MISSING\]\n$/
+    );
   });
 
   it('--mode paper --venue local trades the paper config on the built-in Alpaca and writes its results', () => {
