@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchmarkSpec, type BenchmarkSummary, benchmarkSummary } from '../analytics/benchmark.ts';
 import { dailyReturns } from '../analytics/daily-returns.ts';
@@ -234,9 +234,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
   // log next to another run's summary
   if (opts.outDir) {
     mkdirSync(opts.outDir, { recursive: true });
-    for (const f of BACKTEST_OUTPUTS) {
-      const path = join(opts.outDir, f);
-      if (statSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path);
+    // only from a folder an earlier run wrote (its events.jsonl begins with run.started): `--out .` never loses a
+    // summary.json of the user's
+    if (isRunFolder(opts.outDir)) {
+      for (const f of BACKTEST_OUTPUTS) {
+        const path = join(opts.outDir, f);
+        if (statSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path);
+      }
     }
   }
   const records: EventLog = opts.outDir
@@ -324,8 +328,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       total = window ? undefined : opened!.total;
       /** The timestamp of the last group of bars the replay delivered (before the first: none). */
       let lastTs = -(2n ** 63n);
-      /** The next group's timestamp once its bars have been shown to the venue at their open, ahead of their close. */
-      let openedAhead: Nanos | undefined;
+      /** Bars shown to the venue at their open, ahead of their close (each is then not shown again). */
+      const fedAhead = new Set<Bar>();
       /** The replay has delivered all the data: the venue has nothing more to be shown. */
       let dataDone = false;
       /** The bars of a group this run trades. */
@@ -339,25 +343,26 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       };
       // Latency plays out between bars: the clock stops at the venue's due times (a command reaching it, a report
       // reaching us) in time order with the timers. The venue may not act past data it has not been shown
-      // (docs/EMULATOR.md): before it handles anything after the next bars' open, those bars are shown to it — a bar
-      // meets the orders that reached the venue by its open, as at its close, and what it does inside the bar is
-      // still dated at its close. The strategy sees a bar at its close, as always. With no latency nothing is ever
-      // due between bars, and every bar is shown to the venue at its close, as before.
+      // (docs/EMULATOR.md): before it handles anything at `t`, every bar that opened before `t` is shown to it — a
+      // bar meets the orders that reached the venue by its open, as at its close, and what it does inside the bar is
+      // still dated at its close. Bars of different widths (5-minute beside 1-minute bars, NYSE beside 24x7 days)
+      // open in another order than they close, so a due time is taken only once the replay has read far enough
+      // (`covers`: up to it plus the widest bar) to know every bar that opened before it. The strategy sees a bar
+      // at its close, as always. With no latency nothing is ever due between bars, and every bar is shown to the
+      // venue at its close, as before.
       clock.attach({
         due: () => {
           const d = venue.nextDueAt();
           if (d === undefined || dataDone) return d;
-          // the next bars must be known to step past their open; the replay has read them once it delivered the
-          // group before them (it read on to see that group end)
-          return ahead.next(lastTs) === undefined ? undefined : d;
+          return ahead.covers(d) ? d : undefined;
         },
         run: (t) => {
-          if (!dataDone && openedAhead === undefined) {
-            const next = ahead.next(lastTs);
-            const group = next ? traded(next) : [];
-            if (group.length > 0 && t > openOf(group)) {
-              for (const bar of group) venue.onBar(bar);
-              openedAhead = group[0]!.tsEvent;
+          if (!dataDone) {
+            for (const bar of ahead.barsAfter(lastTs, t)) {
+              if (bar.tsOpen < t && !fedAhead.has(bar) && rt.trades(bar.instrumentId)) {
+                venue.onBar(bar);
+                fedAhead.add(bar);
+              }
             }
           }
           drainVenue();
@@ -368,15 +373,13 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         const ts = delivered[0]!.tsEvent;
         lastTs = ts;
         ahead.release(ts);
-        const shown = openedAhead === ts;
-        openedAhead = undefined;
         const group = traded(delivered);
         if (group.length === 0) return;
         const tsEvent = group[0]!.tsEvent;
         curve.begin(openOf(group));
         // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices (unless the venue was shown
-        // them at their open already, to step past it)
-        if (!shown) for (const bar of group) venue.onBar(bar);
+        // a bar at its open already, to step past it)
+        for (const bar of group) if (!fedAhead.delete(bar)) venue.onBar(bar);
         drainVenue();
         // 2. the bars close: mark, log, and only now show them to the strategy
         for (const bar of group) {
@@ -440,6 +443,19 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       drainVenue();
       opts.onProgress?.(bars, total);
     }
+    /** The run's last record, then the log closed (its buffered lines written) and the runtime stopped. */
+    const end = (): void => {
+      if (stopped) logStopped(log, rt, stopped, bars);
+      else rt.logCompleted(clock.now(), bars);
+      ended = true;
+      try {
+        log.close();
+      } finally {
+        rt.stop();
+      }
+    };
+    // a stopped run's log is whole before anything else is worked out: a second Ctrl-C meanwhile loses none of it
+    if (stopped) end();
 
     const trips = portfolio.tripsForAnalytics();
     const equity = curve.points;
@@ -456,18 +472,11 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
     const monteCarlo = monteCarloSummary(
       dailyReturns(equity),
       new Rng(seed).fork('monte-carlo'),
-      opts.monteCarloPaths ?? DEFAULT_MONTE_CARLO_PATHS
+      stopped ? 0 : (opts.monteCarloPaths ?? DEFAULT_MONTE_CARLO_PATHS)
     );
-    if (stopped) logStopped(log, rt, stopped, bars);
-    else rt.logCompleted(clock.now(), bars);
+    if (!stopped) end();
     const events = log.count;
     const { orders, fills, rejected } = rt.counts;
-    ended = true;
-    try {
-      log.close();
-    } finally {
-      rt.stop();
-    }
 
     if (opts.outDir && !stopped) {
       writeFileSync(
@@ -539,6 +548,23 @@ export function withoutStaleDataCheck(config: RunConfig): RunConfig {
   if (config.killSwitch.staleDataMs === undefined) return config;
   const { staleDataMs: _off, ...killSwitch } = config.killSwitch;
   return { ...config, killSwitch };
+}
+
+/** Whether `dir` holds a run's results: an `events.jsonl` whose first record is `run.started`. */
+function isRunFolder(dir: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, 'events.jsonl'), 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(256);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return /^\{"seq":1,"ts":"-?\d+","type":"run\.started"/.test(head.toString('utf8', 0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The closing record of a stopped run: why, where, and the counts, equity and positions there (as run.completed). */

@@ -5,17 +5,23 @@ import type { Bar } from '../messages/market-data.ts';
 /** At most this many bars per batch passed on, unless one timestamp has more (a batch never splits a timestamp). */
 const CHUNK = 1024;
 
+/**
+ * A batch is passed on only once bars closing this many widest bars after it are read: when the replay delivers a
+ * batch's last bars, what opens before the next close plus a latency of up to a bar's width is known.
+ */
+const READ_AHEAD_WIDTHS = 3n;
+
 /** The event loop is given a turn at least this often (wall ms) while the source is read. */
 const YIELD_EVERY_MS = 50;
 
 /**
- * A bar backtest's source as the replay reads it, with a look ahead at the next timestamp's bars.
+ * A bar backtest's source as the replay reads it, with a look ahead at the bars to come.
  *
  * {@link source} passes the bars on in the same order, in batches that end where a timestamp ends (and hold at most
- * {@link CHUNK} bars, unless one timestamp has more). A consumer that groups bars by timestamp, as the replay clock
- * does, has to read the bar after a group to know the group is complete, so once it has delivered the group at `t`
- * it has read the batch that holds the next group whole: {@link next}`(t)` gives it. That lets the engine show the
- * execution emulator a bar at its open, before the bar's close is delivered to the strategy (see `runBacktest`).
+ * {@link CHUNK} bars, unless one timestamp has more), each once the source has been read {@link READ_AHEAD_WIDTHS}
+ * widest bars past it. {@link barsAfter} gives the bars read that may have opened by a time, {@link covers} says
+ * whether all of them are read. That lets the engine show the execution emulator a bar at its open, before the
+ * bar's close is delivered to the strategy (see `runBacktest`), whatever the bars' widths.
  *
  * Reading also gives the event loop a turn at least every {@link YIELD_EVERY_MS} ms of wall time: a fast backtest on a
  * source that only ever awaits promises would otherwise never let a signal handler (Ctrl-C) run until it ended.
@@ -28,22 +34,54 @@ export class BarLookahead {
   #pos = 0;
   /** The source is read to its end. */
   #eof = false;
-  #cached: { readonly after: Nanos; readonly group: readonly Bar[] | null | undefined } | undefined;
+  /** Bars read from the source; those from {@link #aheadFrom} on are not passed on yet. */
+  #ahead: Bar[] = [];
+  #aheadFrom = 0;
+  /** The widest bar passed on so far (`tsEvent − tsOpen`). */
+  #maxWidth = 0n;
 
   constructor(src: BarSource) {
     this.source = this.#cut(src);
   }
 
+  /** The widest bar (close − open) passed on so far: every bar still to come that opens before `t` closes before `t` plus it. */
+  get maxWidth(): Nanos {
+    return this.#maxWidth;
+  }
+
   /**
-   * The bars of the first timestamp after `after`, once passed on; `null` when the source has ended before one, and
-   * undefined when it is not read yet. Releases the bars up to `after` ({@link release}): `after` must not decrease.
+   * Whether every bar that opens before `t` has been passed on (so can be found by {@link barsAfter}): the source
+   * is read to its end, or bars closing at `t + maxWidth` or later have been read (bars come in close order, and
+   * none is wider than the widest seen). A wider bar than any before it is the one case this cannot foresee.
    */
-  next(after: Nanos): readonly Bar[] | null | undefined {
-    const c = this.#cached;
-    if (c !== undefined && c.after === after && c.group !== undefined) return c.group;
-    const group = this.#find(after);
-    this.#cached = { after, group };
-    return group;
+  covers(t: Nanos): boolean {
+    if (this.#eof) return true;
+    const last = this.#ahead.at(-1);
+    return last !== undefined && last.tsEvent >= t + this.#maxWidth;
+  }
+
+  /**
+   * The bars passed on that close after `after` and may open before `t` (close before `t + maxWidth`), in close
+   * order. Releases the bars up to `after` ({@link release}).
+   */
+  *barsAfter(after: Nanos, t: Nanos): Generator<Bar> {
+    this.release(after);
+    const limit = t + this.#maxWidth;
+    let pos = this.#pos;
+    for (const b of this.#batches) {
+      for (let i = pos; i < b.length; i++) {
+        const bar = b[i]!;
+        if (bar.tsEvent >= limit) return;
+        yield bar;
+      }
+      pos = 0;
+    }
+    const a = this.#ahead;
+    for (let i = this.#aheadFrom; i < a.length; i++) {
+      const bar = a[i]!;
+      if (bar.tsEvent >= limit) return;
+      yield bar;
+    }
   }
 
   /**
@@ -62,52 +100,59 @@ export class BarLookahead {
     }
   }
 
-  #find(after: Nanos): readonly Bar[] | null | undefined {
-    this.release(after);
-    const b = this.#batches[0];
-    if (b === undefined) return this.#eof ? null : undefined;
-    const ts = b[this.#pos]!.tsEvent;
-    let end = this.#pos + 1;
-    while (end < b.length && b[end]!.tsEvent === ts) end++;
-    return b.slice(this.#pos, end);
-  }
-
   async *#cut(src: BarSource): AsyncGenerator<readonly Bar[]> {
-    /** Bars read and not passed on: the last timestamp read so far, which the next batch may go on with. */
-    let carry: Bar[] = [];
     let turn = performance.now();
-    const pass = async (batch: readonly Bar[]): Promise<readonly Bar[]> => {
+    const pass = async (to: number): Promise<readonly Bar[]> => {
       if (performance.now() - turn >= YIELD_EVERY_MS) {
         await new Promise<void>((r) => setImmediate(r));
         turn = performance.now();
+      }
+      const batch = this.#ahead.slice(this.#aheadFrom, to);
+      this.#aheadFrom = to;
+      if (to > 4 * CHUNK && to * 2 > this.#ahead.length) {
+        this.#ahead = this.#ahead.slice(to);
+        this.#aheadFrom = 0;
       }
       this.#batches.push(batch);
       return batch;
     };
     for await (const batch of src) {
-      if (batch.length === 0) continue;
-      const bars = carry.length === 0 ? batch : carry.concat(batch);
-      // the last timestamp may go on in the next batch: keep it back
-      const last = bars[bars.length - 1]!.tsEvent;
-      let keep = bars.length - 1;
-      while (keep > 0 && bars[keep - 1]!.tsEvent === last) keep--;
-      let from = 0;
-      while (from < keep) {
-        let to = Math.min(keep, from + CHUNK);
-        // end the chunk where a timestamp ends (a timestamp longer than a chunk is passed on whole)
-        const ts = bars[to - 1]!.tsEvent;
-        if (to < keep && bars[to]!.tsEvent === ts) {
-          let back = to - 1;
-          while (back > from && bars[back - 1]!.tsEvent === ts) back--;
-          if (back > from) to = back;
-          else while (to < keep && bars[to]!.tsEvent === ts) to++;
-        }
-        yield await pass(from === 0 && to === bars.length ? bars : bars.slice(from, to));
-        from = to;
+      for (const b of batch) {
+        const w = b.tsEvent - b.tsOpen;
+        if (w > this.#maxWidth) this.#maxWidth = w;
+        this.#ahead.push(b);
       }
-      carry = bars.slice(keep);
+      for (let to = this.#chunkEnd(false); to !== undefined; to = this.#chunkEnd(false)) yield await pass(to);
     }
     this.#eof = true;
-    if (carry.length > 0) yield await pass(carry);
+    for (let to = this.#chunkEnd(true); to !== undefined; to = this.#chunkEnd(true)) yield await pass(to);
+  }
+
+  /**
+   * Where the next batch to pass on ends in {@link #ahead}, or undefined when nothing is to be passed on yet: a
+   * batch ends where a timestamp ends and holds at most {@link CHUNK} bars (unless one timestamp has more); until
+   * the source ends, the last timestamp read is kept back (the next read may go on with it), and a batch is passed
+   * on only once bars closing {@link READ_AHEAD_WIDTHS} widest bars after it have been read.
+   */
+  #chunkEnd(final: boolean): number | undefined {
+    const a = this.#ahead;
+    const from = this.#aheadFrom;
+    let keep = a.length;
+    if (!final && keep > 0) {
+      const last = a[keep - 1]!.tsEvent;
+      while (keep > from && a[keep - 1]!.tsEvent === last) keep--;
+    }
+    if (keep <= from) return undefined;
+    let to = Math.min(keep, from + CHUNK);
+    const ts = a[to - 1]!.tsEvent;
+    if (to < keep && a[to]!.tsEvent === ts) {
+      let back = to - 1;
+      while (back > from && a[back - 1]!.tsEvent === ts) back--;
+      if (back > from) to = back;
+      else while (to < keep && a[to]!.tsEvent === ts) to++;
+    }
+    if (!final && a[a.length - 1]!.tsEvent < a[to - 1]!.tsEvent + READ_AHEAD_WIDTHS * this.#maxWidth)
+      return undefined;
+    return to;
   }
 }

@@ -9,6 +9,8 @@ import { until } from '../support/until.ts';
 
 /** The files a completed backtest leaves, as an earlier run of the same id wrote them. */
 const EARLIER = ['summary.json', 'trades.csv', 'report.html', 'snapshot.json', 'events.jsonl'];
+/** Its events.jsonl: a run's log begins with run.started (what tells a run's folder from any other). */
+const EARLIER_LOG = '{"seq":1,"ts":"0","type":"run.started","component":"engine","ids":{},"payload":{}}\n';
 
 /** A YAML config in a new directory; returns its path. */
 function configFile(yaml: string, files: Record<string, string> = {}): string {
@@ -32,7 +34,8 @@ const SYNTHETIC = (sessions: number) =>
  */
 async function interrupted(signal: NodeJS.Signals, ...args: string[]) {
   const out = mkdtempSync(join(tmpdir(), 'ts-run-stop-'));
-  for (const f of EARLIER) writeFileSync(join(out, f), 'an earlier run\n');
+  for (const f of EARLIER)
+    writeFileSync(join(out, f), f === 'events.jsonl' ? EARLIER_LOG : 'an earlier run\n');
   const child = spawn(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', ...args, '--out', out],
@@ -49,7 +52,7 @@ async function interrupted(signal: NodeJS.Signals, ...args: string[]) {
   try {
     // the run has started once its log replaced the earlier one's
     await until(
-      () => readFileSync(join(out, 'events.jsonl'), 'utf8') !== 'an earlier run\n',
+      () => readFileSync(join(out, 'events.jsonl'), 'utf8') !== EARLIER_LOG,
       20_000,
       'the run to start'
     );

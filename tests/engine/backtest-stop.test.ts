@@ -18,10 +18,14 @@ const lines = (path: string): { seq: number; ts: string; type: string; payload: 
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l));
 
-/** An earlier run's outputs in `dir`, as a completed run leaves them. */
+/** An earlier run's outputs in `dir`, as a completed run leaves them (its log begins with run.started). */
 function earlierRun(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  for (const f of [...BACKTEST_OUTPUTS, 'events.jsonl']) writeFileSync(join(dir, f), 'an earlier run\n');
+  for (const f of BACKTEST_OUTPUTS) writeFileSync(join(dir, f), 'an earlier run\n');
+  writeFileSync(
+    join(dir, 'events.jsonl'),
+    '{"seq":1,"ts":"0","type":"run.started","component":"engine","ids":{},"payload":{}}\n'
+  );
 }
 
 describe('stopping a backtest (signal)', () => {
@@ -58,6 +62,18 @@ describe('stopping a backtest (signal)', () => {
     });
     expect(recs.some((x) => x.type === 'run.completed')).toBe(false);
     expect(r.orders).toBeGreaterThan(0);
+  });
+
+  it('a folder no run wrote (no events.jsonl beginning with run.started) keeps its files: `--out .` loses nothing', async () => {
+    for (const log of [undefined, 'notes of mine\n']) {
+      const dir = mkdtempSync(join(tmpdir(), 'ts-stop-user-'));
+      for (const f of BACKTEST_OUTPUTS) writeFileSync(join(dir, f), 'mine\n');
+      if (log !== undefined) writeFileSync(join(dir, 'events.jsonl'), log);
+      const stop = new AbortController();
+      stop.abort('SIGINT');
+      await runBacktest({ config: smallConfig(), configFile: 'test.yaml', outDir: dir, signal: stop.signal });
+      for (const f of BACKTEST_OUTPUTS) expect(readFileSync(join(dir, f), 'utf8'), f).toBe('mine\n');
+    }
   });
 
   it('a signal already given stops it before the first bar; a completed run replaces an earlier one’s outputs', async () => {
