@@ -112,8 +112,14 @@ describe('tradestate run (backtest)', () => {
         'killSwitch: { maxLoss: 100, staleDataMs: 300000 }'
       ].join('\n')
     );
+    const listeners = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const before = listeners();
     const r = await cli('run', '--config', cfg, '--out', mkdtempSync(join(tmpdir(), 'ts-run-ks-')));
     expect(r.code, r.err).toBe(0);
+    expect(listeners()).toEqual(before); // the run's Ctrl-C handlers are gone with it
+    const failed = await cli('run', '--config', cfg, '--from', '2030-01-01', '--to', '2029-01-01');
+    expect(failed.code).toBe(2);
+    expect(listeners()).toEqual(before);
     const warnings = r.err.split('\n').filter((l) => l !== '');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
