@@ -9,9 +9,12 @@ export interface ReconcilerOptions {
   /** Time between two passes (ms of `clock`), counted from the end of the previous pass. */
   readonly everyMs: number;
   readonly clock: Clock;
-  /** A pass that failed (the next one still runs). */
+  /**
+   * A pass that failed, or an `onDone` that threw (the next pass still runs). Called from a promise callback:
+   * it should not throw (what it throws is an unhandled rejection; the next pass still runs).
+   */
   readonly onError: (e: unknown) => void;
-  /** A pass that finished (for the audit log). */
+  /** A pass that finished (for the audit log); what it throws goes to `onError`. */
   readonly onDone?: (pass: number) => void;
 }
 
@@ -30,16 +33,27 @@ export function reconcilerActor(o: ReconcilerOptions) {
       if (stopped) return;
       pass++;
       const n = pass;
+      const next = (): void => {
+        if (!stopped) timer = o.clock.setTimeout(run, o.everyMs); // onDone or onError may have stopped it
+      };
       o.reconcile().then(
         () => {
           if (stopped) return;
-          o.onDone?.(n);
-          timer = o.clock.setTimeout(run, o.everyMs);
+          try {
+            o.onDone?.(n);
+          } catch (e) {
+            o.onError(e); // an audit log that cannot take the record
+          } finally {
+            next();
+          }
         },
         (e: unknown) => {
           if (stopped) return;
-          o.onError(e);
-          timer = o.clock.setTimeout(run, o.everyMs);
+          try {
+            o.onError(e);
+          } finally {
+            next();
+          }
         }
       );
     };

@@ -166,6 +166,13 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   let start: Nanos;
   let runId: string;
   let baseLog: EventLog;
+  // an error out of a stream, timer or microtask callback (a full disk at an append, a record refused, a group
+  // fsync of the log that failed) fails the session like one out of its own steps: it ends with run.failed,
+  // instead of escaping as an uncaught error
+  const failure = new AbortController();
+  const fail = (e: unknown): void => {
+    if (!failure.signal.aborted) failure.abort(e);
+  };
   try {
     ({ timeframe, rollup } = opts.bars ?? liveBars(config));
     venueStatus = await connection.preflight?.();
@@ -173,7 +180,10 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
     runId = `${config.name}-${connection.name}-${isoFromNs(start).replace(/[-:]/g, '').slice(0, 15)}`;
     if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
     baseLog = opts.outDir
-      ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), { durability: 'write-ahead' })
+      ? new JsonlEventLog(join(opts.outDir, 'events.jsonl'), {
+          durability: 'write-ahead',
+          onSyncFailure: fail
+        })
       : new MemoryEventLog();
   } catch (e) {
     await connection.close();
@@ -212,16 +222,13 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
   // set once the session's log is closing (run.completed or run.failed): a drain or an error still queued then is
   // dropped, not appended to the closed log from a microtask (where its throw would kill the process)
   let ended = false;
-  // an error out of a stream, timer or microtask callback (a full disk at an append, a record refused) fails the
-  // session like one out of its own steps: it ends with run.failed, instead of escaping as an uncaught error
-  const failure = new AbortController();
   const guarded =
     <A extends unknown[]>(f: (...a: A) => void) =>
     (...a: A): void => {
       try {
         f(...a);
       } catch (e) {
-        if (!failure.signal.aborted) failure.abort(e);
+        fail(e);
       }
     };
   const drain = guarded((): void => {
@@ -282,8 +289,11 @@ export async function runLive(opts: LiveRunOptions): Promise<LiveRunResult> {
       reconcile: () => connection.execution.reconcile(),
       everyMs: live.reconcileEveryMs,
       clock,
-      onError: (e) => raised('reconciler', e),
-      onDone: (pass) => log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
+      // called from a promise callback: an append that throws fails the session, never an unhandled rejection
+      onError: guarded((e: unknown) => raised('reconciler', e)),
+      onDone: guarded((pass: number) =>
+        log.append(clock.now(), 'reconcile.completed', 'reconciler', {}, { pass })
+      )
     });
     await recoverStaleOrders(connection, strategy.id, live.staleOrders, log, clock, raised);
     const venueStart = await venuePositions();

@@ -167,6 +167,13 @@ export interface JsonlEventLogOptions {
    * fsyncs every record on append.
    */
   readonly syncEveryMs?: number;
+  /**
+   * `write-ahead` mode: called (once, from the timer) when a group fsync fails, so the owner can end the session
+   * (a live session ends with `run.failed`). The failure is never thrown into an unrelated append: the records
+   * that follow (a venue's fill) are still written. Without it, {@link JsonlEventLog.close} reports the failure.
+   * It must not throw (what it throws is reported by close instead).
+   */
+  readonly onSyncFailure?: (e: TradestateError) => void;
 }
 
 /** How long a write-ahead log leaves records outside {@link WRITE_AHEAD_SYNC_TYPES} in the page cache, at most. */
@@ -192,8 +199,9 @@ export const WRITE_AHEAD_SYNC_TYPES: readonly string[] = [
  * wall clock, so the same config and seed give a byte-identical file. In `write-ahead` mode (paper and live)
  * every line reaches the file at once and the records that precede a venue call are fsynced first; the rest
  * are fsynced within {@link JsonlEventLogOptions.syncEveryMs} (an fsync of that group that fails is reported
- * by the next append or close). The log's directory is fsynced once the file is created (write-ahead) or
- * closed (batch), so the file's name survives a crash as well as its bytes.
+ * to {@link JsonlEventLogOptions.onSyncFailure}, else by close; never by an append, whose own record is still
+ * written). The log's directory is fsynced once the file is created (write-ahead) or closed (batch), so the
+ * file's name survives a crash as well as its bytes.
  *
  * Only whole lines count: each write goes on until all its bytes are in the file (a short write is
  * continued), and one that fails or makes no progress is a `TRD_ERR_LOG_WRITE_FAILED` — its partial bytes
@@ -213,7 +221,11 @@ export class JsonlEventLog implements EventLog {
   readonly #syncEveryMs: number;
   /** The group fsync to come, when records are written that no fsync covers yet. */
   #groupSync: ReturnType<typeof setTimeout> | undefined;
-  /** A group fsync that failed, reported by the next append or close. */
+  /** Told of the first group fsync that fails, if set. */
+  readonly #onSyncFailure: ((e: TradestateError) => void) | undefined;
+  /** A group fsync has failed (the owner was told, or is to be, once). */
+  #groupSyncFailed = false;
+  /** A group fsync failure that no one was told of yet: reported by close. */
   #groupSyncFailure: TradestateError | undefined;
   #buf: string[] = [];
   #bytes = 0;
@@ -237,6 +249,7 @@ export class JsonlEventLog implements EventLog {
       );
     }
     this.#syncEveryMs = every;
+    this.#onSyncFailure = opts.onSyncFailure;
     io(path, 'create its directory', () => mkdirSync(dirname(path), { recursive: true }));
     this.previousLog = this.#writeAhead
       ? io(path, 'move the earlier log aside', () => moveAside(path))
@@ -260,7 +273,6 @@ export class JsonlEventLog implements EventLog {
     if (this.#closed) throw closedError(this.#path, `a ${type} record`);
     const line = formatRecord({ seq: this.#seq + 1, ts, type, component, ids, payload });
     if (this.#writeAhead) {
-      this.#reportGroupSyncFailure();
       this.#write(`${line}\n`);
       this.#seq++;
       if (this.#syncEveryMs === 0 || this.#sync.has(type)) this.#fsync();
@@ -308,7 +320,18 @@ export class JsonlEventLog implements EventLog {
     try {
       this.#fsync();
     } catch (e) {
-      this.#groupSyncFailure ??= e as TradestateError;
+      if (this.#groupSyncFailed) return; // the owner has heard of the disk's failure already
+      this.#groupSyncFailed = true;
+      const err = e as TradestateError;
+      if (this.#onSyncFailure === undefined) {
+        this.#groupSyncFailure = err;
+        return;
+      }
+      try {
+        this.#onSyncFailure(err);
+      } catch {
+        this.#groupSyncFailure = err; // a timer callback must not throw: close reports it instead
+      }
     }
   };
 
@@ -370,8 +393,24 @@ export class JsonlEventLog implements EventLog {
 }
 
 /**
+ * What an fsync of a directory fails with where directories cannot be fsynced at all: Windows opens a directory
+ * (libuv) but refuses to flush it (EPERM), some FUSE and network file systems refuse it (EINVAL, ENOTSUP,
+ * EOPNOTSUPP), others refuse the descriptor (EBADF, EISDIR). PostgreSQL treats these the same way.
+ */
+const DIRECTORY_FSYNC_UNSUPPORTED: ReadonlySet<string> = new Set([
+  'EPERM',
+  'EINVAL',
+  'EISDIR',
+  'ENOTSUP',
+  'EOPNOTSUPP',
+  'EBADF'
+]);
+
+/**
  * fsync the directory holding `path`, so the file's name in it is durable (a new file, or one moved aside). A
- * platform that cannot open a directory for it (Windows) has nothing to fsync: skipped.
+ * platform that cannot open a directory (EISDIR, EPERM, EACCES) or refuses to fsync one
+ * ({@link DIRECTORY_FSYNC_UNSUPPORTED}) has nothing to fsync: skipped. Any other failure (EIO) is a
+ * `TRD_ERR_LOG_WRITE_FAILED`.
  */
 function fsyncDirectory(path: string): void {
   const dir = dirname(path);
@@ -384,7 +423,12 @@ function fsyncDirectory(path: string): void {
     throw ioError(path, 'open its directory', e);
   }
   try {
-    io(path, 'fsync its directory', () => fsyncSync(fd));
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (!(typeof code === 'string' && DIRECTORY_FSYNC_UNSUPPORTED.has(code))) {
+      throw ioError(path, 'fsync its directory', e);
+    }
   } finally {
     closeSync(fd);
   }

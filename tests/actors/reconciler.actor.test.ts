@@ -64,6 +64,29 @@ describe('reconciler actor', () => {
     a.stop();
   });
 
+  it('an onDone that throws (a log that cannot take the record) goes to onError, and the next pass still runs', async () => {
+    const clock = new SimulatedClock(0n);
+    const m = manual();
+    const errors: unknown[] = [];
+    const actor = createActor(
+      reconcilerActor({
+        reconcile: m.reconcile,
+        everyMs: 100,
+        clock,
+        onError: (e) => errors.push(e),
+        onDone: () => {
+          throw new Error('disk full');
+        }
+      })
+    ).start();
+    m.resolve(0);
+    await flush();
+    expect(errors).toEqual([new Error('disk full')]);
+    clock.advanceTo(100n * NS_PER_MS);
+    expect(m.calls()).toBe(2);
+    actor.stop();
+  });
+
   it('stopping cancels the next pass, and a pass in flight reports nothing', async () => {
     const clock = new SimulatedClock(0n);
     const m = manual();

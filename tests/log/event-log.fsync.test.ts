@@ -6,12 +6,14 @@ import { codeOf } from '../support/caught.ts';
 
 /*
  * Which file descriptors the log fsyncs, and when. fsync's effect (surviving a power cut) cannot be observed
- * from a test, so the calls are: each fsyncSync is recorded as the path its fd was opened with, and `failNext`
- * makes the next one fail as a dying disk would.
+ * from a test, so the calls are: each fsyncSync is recorded as the path its fd was opened with, `failNext`
+ * makes the next one fail as a dying disk would, and `dirFsyncError` makes each fsync of a directory fail with
+ * that code, as where directories cannot be fsynced (Windows: EPERM; some FUSE and network file systems).
  */
 const opened = new Map<number, string>();
 const synced: string[] = [];
 let failNext = false;
+let dirFsyncError: string | undefined;
 vi.mock('node:fs', async (orig) => {
   const real = (await orig()) as typeof import('node:fs');
   return {
@@ -25,6 +27,9 @@ vi.mock('node:fs', async (orig) => {
       return fd;
     },
     fsyncSync(fd: number): void {
+      if (dirFsyncError !== undefined && real.fstatSync(fd).isDirectory()) {
+        throw Object.assign(new Error(`${dirFsyncError}: fsync`), { code: dirFsyncError });
+      }
       if (failNext) {
         failNext = false;
         throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
@@ -44,6 +49,7 @@ beforeEach(() => {
   path = join(dir, 'events.jsonl');
   synced.length = 0;
   failNext = false;
+  dirFsyncError = undefined;
   vi.useFakeTimers();
 });
 afterEach(() => {
@@ -94,19 +100,49 @@ describe('JsonlEventLog fsync', () => {
     log.close();
   });
 
-  it('write-ahead: a group fsync that fails is reported by the next append, which writes nothing', () => {
+  it('write-ahead: a group fsync that fails is told to onSyncFailure, once; the records after it are still written', () => {
+    const failures: unknown[] = [];
+    const log = new JsonlEventLog(path, {
+      durability: 'write-ahead',
+      onSyncFailure: (e) => failures.push(e)
+    });
+    log.append(1n, 'exec.report', 'venue', fill, {});
+    failNext = true;
+    vi.advanceTimersByTime(WRITE_AHEAD_GROUP_SYNC_MS);
+    expect(failures).toEqual([expect.objectContaining({ code: 'TRD_ERR_LOG_WRITE_FAILED' })]);
+    // the venue's next fill is not refused for an earlier record's fsync
+    log.append(2n, 'exec.report', 'venue', { clientOrderId: 'p-2' }, { status: 'filled' });
+    expect(log.count).toBe(2);
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(2);
+    failNext = true; // another group fsync fails: the owner has heard already
+    vi.advanceTimersByTime(WRITE_AHEAD_GROUP_SYNC_MS);
+    expect(failures).toHaveLength(1);
+    log.close(); // told already: not reported again
+  });
+
+  it('write-ahead: without onSyncFailure a failed group fsync never fails an append: close reports it', () => {
     const log = new JsonlEventLog(path, { durability: 'write-ahead' });
     log.append(1n, 'exec.report', 'venue', fill, {});
     failNext = true;
     vi.advanceTimersByTime(WRITE_AHEAD_GROUP_SYNC_MS);
-    expect(codeOf(() => log.append(2n, 'order.submit', 'strategy', { clientOrderId: 'p-2' }, {}))).toBe(
-      'TRD_ERR_LOG_WRITE_FAILED'
-    );
-    expect(log.count).toBe(1);
-    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
-    log.append(3n, 'order.submit', 'strategy', { clientOrderId: 'p-2' }, {}); // reported once
-    expect(log.count).toBe(2);
-    log.close();
+    log.append(2n, 'exec.report', 'venue', { clientOrderId: 'p-2' }, { status: 'filled' });
+    log.append(3n, 'order.submit', 'strategy', { clientOrderId: 'p-3' }, {});
+    expect(log.count).toBe(3);
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(codeOf(() => log.close())).toBe('TRD_ERR_LOG_WRITE_FAILED');
+  });
+
+  it('write-ahead: an onSyncFailure that throws does not escape the timer: close reports the failure', () => {
+    const log = new JsonlEventLog(path, {
+      durability: 'write-ahead',
+      onSyncFailure: () => {
+        throw new Error('owner broken');
+      }
+    });
+    log.append(1n, 'exec.report', 'venue', fill, {});
+    failNext = true;
+    vi.advanceTimersByTime(WRITE_AHEAD_GROUP_SYNC_MS); // would throw here if it escaped
+    expect(codeOf(() => log.close())).toBe('TRD_ERR_LOG_WRITE_FAILED');
   });
 
   it('write-ahead: a group fsync failure not yet reported is reported by close', () => {
@@ -134,6 +170,27 @@ describe('JsonlEventLog fsync', () => {
     expect(synced).toEqual([]);
     log.close();
     expect(synced).toEqual([path, dir]);
+  });
+
+  for (const code of ['EPERM', 'EINVAL', 'EISDIR', 'ENOTSUP', 'EBADF']) {
+    it(`a directory whose fsync fails with ${code} (a platform that cannot fsync one) has nothing to fsync: the log opens and closes`, () => {
+      dirFsyncError = code;
+      const ahead = new JsonlEventLog(path, { durability: 'write-ahead' });
+      ahead.append(1n, 'order.submit', 'strategy', { clientOrderId: 'p-1' }, {});
+      ahead.close();
+      const batch = new JsonlEventLog(join(dir, 'batch.jsonl'));
+      batch.append(1n, 'exec.report', 'venue', fill, {});
+      batch.close();
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
+      expect(readFileSync(join(dir, 'batch.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    });
+  }
+
+  it('a directory fsync that fails otherwise (EIO) is still TRD_ERR_LOG_WRITE_FAILED', () => {
+    dirFsyncError = 'EIO';
+    expect(codeOf(() => new JsonlEventLog(path, { durability: 'write-ahead' }))).toBe(
+      'TRD_ERR_LOG_WRITE_FAILED'
+    );
   });
 
   it('refuses a syncEveryMs that is not a whole number of milliseconds a timer can wait', () => {
