@@ -79,10 +79,29 @@ export function storePartitionKeys(root: string, dataset: string, symbol: string
     .sort();
 }
 
+/**
+ * The timeframe of a bar dataset's folder as the store names it (`bars_<label>`, the label as
+ * {@link parseTimeframe} writes it: `bars_1m`, `bars_1d`); undefined for any other folder (`bars_1d.bak`,
+ * `bars_1Min`, `bars_05m`), which the store did not write and does not read.
+ */
+function storeBarTimeframe(dataset: string): Timeframe | undefined {
+  const m = /^bars_(\d+[smhdw])$/.exec(dataset);
+  if (!m) return undefined;
+  let tf: Timeframe;
+  try {
+    tf = parseTimeframe(m[1]!);
+  } catch {
+    return undefined; // bars_0m, bars_12345m
+  }
+  return tf.label === m[1] ? tf : undefined;
+}
+
 /** Bar timeframes stored for a symbol (`bars_<tf>` datasets with a partition of it), finest first. */
 export function storeBarTimeframes(root: string, symbol: string): Timeframe[] {
   return storeDatasets(root)
-    .filter((d) => d.startsWith('bars_') && storePartitionKeys(root, d, symbol).length > 0)
-    .map((d) => parseTimeframe(d.slice(5)))
+    .flatMap((d) => {
+      const tf = storeBarTimeframe(d);
+      return tf && storePartitionKeys(root, d, symbol).length > 0 ? [tf] : [];
+    })
     .sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
 }

@@ -37,17 +37,21 @@ export interface LiveBars {
  */
 export function liveBars(config: RunConfig): LiveBars {
   const b = config.live.bars;
-  const data = dataTimeframe(config);
+  // the data's timeframe only when needed (no live.bars.timeframe, or a local venue replaying it): finding it may
+  // read the data (a CSV file, a Parquet store's folders), which a real venue's session need not have at hand
   let tf: Timeframe;
-  try {
-    tf = b.timeframe === undefined ? data : parseTimeframe(b.timeframe);
-  } catch (e) {
-    throw new TradestateError(
-      ErrorCode.CONFIG_INVALID,
-      `live.bars.timeframe: ${(e as Error).message}`,
-      { timeframe: b.timeframe ?? null },
-      { cause: e }
-    );
+  if (b.timeframe === undefined) tf = dataTimeframe(config);
+  else {
+    try {
+      tf = parseTimeframe(b.timeframe);
+    } catch (e) {
+      throw new TradestateError(
+        ErrorCode.CONFIG_INVALID,
+        `live.bars.timeframe: ${(e as Error).message}`,
+        { timeframe: b.timeframe },
+        { cause: e }
+      );
+    }
   }
   const refuse = (why: string): never => {
     throw new TradestateError(ErrorCode.CONFIG_INVALID, `live.bars.timeframe ${tf.label}: ${why}`, {
@@ -58,6 +62,7 @@ export function liveBars(config: RunConfig): LiveBars {
     refuse('live bars are made from minute bars, so it must be whole minutes');
   const local = config.live.venue === 'local' || config.live.venue === 'local-fix';
   if (local) {
+    const data = b.timeframe === undefined ? tf : dataTimeframe(config);
     if (tf.label !== data.label)
       refuse(`the local venue replays the data's own ${data.label} bars (set data.timeframe instead)`);
     return { timeframe: tf, rollup: undefined };

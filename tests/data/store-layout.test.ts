@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readStoreSymbols, storeMetaFile } from '../../src/data/store-layout.ts';
+import { readStoreSymbols, storeBarTimeframes, storeMetaFile } from '../../src/data/store-layout.ts';
 
 /** A store folder whose `_meta/symbols.json` holds `text` (none when undefined). */
 function store(text?: string): string {
@@ -43,5 +43,36 @@ describe('readStoreSymbols', () => {
         message: expect.stringMatching(/: BTC\.tickSize: /)
       })
     );
+  });
+});
+
+describe('storeBarTimeframes', () => {
+  /** A store whose `datasets` each hold a partition file of ORCL (only paths are read). */
+  function barStore(datasets: readonly string[]): string {
+    const root = mkdtempSync(join(tmpdir(), 'ts-layout-bars-'));
+    for (const d of datasets) {
+      const p = join(root, d, 'symbol=ORCL', 'year=2014');
+      mkdirSync(p, { recursive: true });
+      writeFileSync(join(p, 'data.parquet'), '');
+    }
+    return root;
+  }
+
+  it('reads the bar datasets the store writes, finest first', () => {
+    const root = barStore(['bars_1d', 'bars_1m', 'bars_5m', 'l3']);
+    expect(storeBarTimeframes(root, 'ORCL').map((t) => t.label)).toEqual(['1m', '5m', '1d']);
+  });
+
+  it('skips folders the store did not write (a backup copy, another spelling), instead of failing on them', () => {
+    const root = barStore([
+      'bars_1d',
+      'bars_1d.bak',
+      'bars_1Min',
+      'bars_05m',
+      'bars_0m',
+      'bars_12345m',
+      'bars_'
+    ]);
+    expect(storeBarTimeframes(root, 'ORCL').map((t) => t.label)).toEqual(['1d']);
   });
 });

@@ -88,6 +88,22 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
     expect(night(withLive({ venue: 'alpaca', bars: { calendar: 'nyse' } }, { data }))).toEqual([]);
   });
 
+  it('with live.bars.timeframe set, a real venue’s session never reads the data: a Parquet store (or CSV file) not on this machine is fine', () => {
+    const gone = join(tmpdir(), 'ts-live-no-such-store');
+    const data = { kind: 'parquet', store: gone, symbols: ['ORCL'] }; // no data.timeframe: the store would say
+    expect(liveBars(withLive({ venue: 'alpaca', bars: { timeframe: '5m' } }, { data })).timeframe.label).toBe(
+      '5m'
+    );
+    const csv = { kind: 'csv', files: [{ symbol: 'ORCL', path: join(gone, 'ORCL.csv') }] };
+    expect(
+      liveBars(withLive({ venue: 'fix', bars: { timeframe: '1h' } }, { data: csv })).timeframe.label
+    ).toBe('1h');
+    // without it the data's timeframe is needed, and a store that is not there says so
+    expect(() => liveBars(withLive({ venue: 'alpaca' }, { data }))).toThrow(
+      expect.objectContaining({ code: 'TRD_ERR_DATA_NOT_FOUND' })
+    );
+  });
+
   it('refuses what it cannot make, with TRD_ERR_CONFIG_INVALID', () => {
     const refused = (c: () => RunConfig, message: RegExp) =>
       expect(() => liveBars(c())).toThrow(
