@@ -539,15 +539,15 @@ export const fixSessionMachine = setup({
       }
       const seq = msg.getInt(Tag.MsgSeqNum)!;
       if (context.cfg.role === 'acceptor') {
-        // a HeartBtInt of 0 (no heartbeats asked for) would fire both timers at once: ours is kept then; a peer that
-        // sends none still answers a TestRequest. One past MAX_HEART_BT_INT_SEC is cut to it: a peer asking for a
-        // heartbeat a month would leave a dead connection undetected for that long
+        // the answer echoes the initiator's HeartBtInt, as FIX expects (a strict counterparty logs out on another).
+        // Our timers: a HeartBtInt of 0 (no heartbeats asked for) would fire both at once, so ours is kept then (and
+        // echoed); a peer that sends none still answers a TestRequest. One past MAX_HEART_BT_INT_SEC is cut to it
+        // for our timers: a peer asking for a heartbeat a month would leave a dead connection undetected that long
         const asked = msg.getInt(Tag.HeartBtInt);
+        const requested = asked !== undefined && asked > 0 ? asked : undefined;
         fx.heartBtIntSec =
-          asked !== undefined && asked > 0
-            ? Math.min(asked, MAX_HEART_BT_INT_SEC)
-            : context.cfg.heartBtIntSec;
-        fx.send(MsgType.Logon, adminBody.logon(fx.heartBtIntSec, reset));
+          requested === undefined ? context.cfg.heartBtIntSec : Math.min(requested, MAX_HEART_BT_INT_SEC);
+        fx.send(MsgType.Logon, adminBody.logon(requested ?? fx.heartBtIntSec, reset));
       }
       if (seq === fx.nextIn) fx.nextIn = seq + 1;
       else {

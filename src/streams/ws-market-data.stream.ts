@@ -10,14 +10,17 @@ const subscribers = new WeakMap<WsFeed, number>();
  * the symbols; the feed stops when the last subscription of any such stream of it ends (a stopped feed is
  * done: a stream of it completes at once). Every subscriber sees all the feed's data, whatever symbols it
  * named. Errors of single frames do not end the stream (they are on `feed.errors$`); the stream completes
- * when the feed stops.
+ * when the feed stops. A subscription whose `feed.subscribe` or `feed.start` throws gets the error and is not
+ * counted.
  */
 export function wsMarketData$(feed: WsFeed, symbols: readonly string[]): Observable<MarketData> {
   return new Observable<MarketData>((sub) => {
     const s = feed.data$.subscribe(sub);
-    subscribers.set(feed, (subscribers.get(feed) ?? 0) + 1);
+    // counted once both have succeeded: when either throws, rxjs gives the subscriber the error (ending its
+    // data$ subscription too) and no teardown runs, so a count taken before would keep the feed from ever stopping
     feed.subscribe(symbols);
     feed.start();
+    subscribers.set(feed, (subscribers.get(feed) ?? 0) + 1);
     return () => {
       s.unsubscribe();
       const left = (subscribers.get(feed) ?? 1) - 1;

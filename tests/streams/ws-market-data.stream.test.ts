@@ -93,4 +93,22 @@ describe('wsMarketData$', () => {
     wsMarketData$(feed, ['BAND-GBP']).subscribe({ complete: () => (completed = true) });
     expect(completed).toBe(true);
   });
+
+  it('a subscription whose feed.subscribe throws gets the error and is not counted: the feed still stops with the last one', async () => {
+    const s = await server();
+    const feed = feedOn(s.url);
+    const real = feed.subscribe.bind(feed);
+    feed.subscribe = () => {
+      throw new Error('refused');
+    };
+    let failed: unknown;
+    wsMarketData$(feed, ['BAND-GBP']).subscribe({ error: (e) => (failed = e) });
+    expect(failed).toEqual(new Error('refused'));
+    feed.subscribe = real;
+    let got = 0;
+    const ok = wsMarketData$(feed, ['BAND-GBP']).subscribe(() => got++);
+    await until(() => got > 0);
+    ok.unsubscribe();
+    expect(active(feed)).toBe(false); // the failed subscription holds no count
+  });
 });
