@@ -4,28 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeInstrument } from '../../src/core/instrument.ts';
 import { cli } from '../support/cli.ts';
+import { submittedJson } from '../support/order-event-json.ts';
 
 /** One events.jsonl line: an order's `order.submitted` event. */
 function submitted(clientOrderId: string, instrumentId: string, tsEvent: string): string {
-  const payload = {
-    type: 'order.submitted',
-    clientOrderId,
-    strategyId: 's',
-    instrumentId,
-    side: 'buy',
-    orderType: 'market',
-    qty: 1,
-    filledQty: 0,
-    leavesQty: 1,
-    notionalTicks: 0,
-    commission: '0',
-    from: 'NEW',
-    to: 'PENDING_NEW',
-    cause: 'order.submit',
-    actor: 'strategy',
-    why: 'signal',
-    tsEvent
-  };
+  const payload = submittedJson({ clientOrderId, instrumentId, tsEvent });
   return JSON.stringify({ seq: 1, ts: tsEvent, type: 'order.submitted', component: 'order', payload });
 }
 

@@ -42,15 +42,10 @@ import {
   type SubmitOrder,
   type Trade
 } from '../../src/messages/index.ts';
+import { FIXSIM_AAPL } from '../support/fix-instruments.ts';
 import { dict, wire } from './fix-support.ts';
 
-const AAPL = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'FIXSIM',
-  tickSize: '0.01',
-  lotSize: '1',
-  currency: 'USD'
-});
+const AAPL = FIXSIM_AAPL;
 const BTC = makeInstrument({
   symbol: 'BTC/USD',
   venue: 'FIXSIM',

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { makeInstrument } from '../../src/core/instrument.ts';
 import {
   decodeExecutionReport,
   decodeNewOrderSingle,
@@ -22,15 +21,9 @@ import {
   REASON_MAX,
   type SubmitOrder
 } from '../../src/messages/index.ts';
+import { FIXSIM_AAPL as AAPL } from '../support/fix-instruments.ts';
 import { wire } from './fix-support.ts';
 
-const AAPL = makeInstrument({
-  symbol: 'AAPL',
-  venue: 'FIXSIM',
-  tickSize: '0.01',
-  lotSize: '1',
-  currency: 'USD'
-});
 const MAP = new InstrumentMap('FIXSIM', [AAPL]);
 const NOW = 1_704_164_645_000_000_000n;
 /** A venue's long explanation: 300 characters, longer than any canonical reason. */

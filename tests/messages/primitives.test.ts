@@ -13,27 +13,7 @@ import {
   symbolSchema
 } from '../../src/messages/index.ts';
 import { caught } from '../support/caught.ts';
-
-/** An order event of `instrumentId` at `tsEvent`, as events.jsonl holds it. */
-const submitted = (instrumentId: string, tsEvent = '1') => ({
-  type: 'order.submitted',
-  clientOrderId: 'o1',
-  strategyId: 's',
-  instrumentId,
-  side: 'buy',
-  orderType: 'market',
-  qty: 1,
-  filledQty: 0,
-  leavesQty: 1,
-  notionalTicks: 0,
-  commission: '0',
-  from: 'NEW',
-  to: 'PENDING_NEW',
-  cause: 'order.submit',
-  actor: 'strategy',
-  why: 'signal',
-  tsEvent
-});
+import { submittedJson } from '../support/order-event-json.ts';
 
 describe('instrument ids', () => {
   it('takes every symbol the data store takes: ES=F, ^GSPC, BRK.B, BTC/USD, …', () => {
@@ -67,7 +47,7 @@ describe('instrument ids', () => {
       expect(symbolSchema.safeParse(symbol).success, symbol).toBe(true);
       expect(instrumentIdSchema.safeParse(id).success, id).toBe(true);
       // an order of it decodes (its events were bad lines to the audit, so the order vanished from it)
-      expect(decodeMessage(submitted(id)).type, id).toBe('order.submitted');
+      expect(decodeMessage(submittedJson({ instrumentId: id })).type, id).toBe('order.submitted');
     }
   });
 
@@ -124,7 +104,9 @@ describe('nanoseconds on the wire', () => {
       expect(nanosSchema.safeDecode(ns.toString()).success, ns.toString()).toBe(false);
       expect(nanosSchema.safeEncode(ns).success, ns.toString()).toBe(false);
     }
-    const e = caught(() => decodeMessage(submitted('A@SIM', '9000000000000000000000')));
+    const e = caught(() =>
+      decodeMessage(submittedJson({ instrumentId: 'A@SIM', tsEvent: '9000000000000000000000' }))
+    );
     expect([e.code, e.context.path]).toEqual(['TRD_ERR_MESSAGE_INVALID', 'tsEvent']);
   });
 });
