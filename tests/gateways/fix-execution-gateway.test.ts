@@ -155,12 +155,13 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
     [58, 'Application not available']
   ];
 
-  it('a refused NewOrderSingle is the order’s reject; one the venue had accepted is left alone', () => {
-    const { h, gw, reports } = withOrder();
-    gw.submit({
+  /** {@link withOrder}, and a second order o2 sent (not yet answered). */
+  const withSecondOrder = (): ReturnType<typeof withOrder> => {
+    const w = withOrder();
+    w.gw.submit({
       type: 'order.submit',
       commandId: 'o2',
-      tsInit: h.clock.now(),
+      tsInit: w.h.clock.now(),
       strategyId: 's',
       instrumentId: AAPL.id,
       clientOrderId: 'o2',
@@ -170,6 +171,11 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
       limitPx: 1250,
       tif: 'day'
     });
+    return w;
+  };
+
+  it('a refused NewOrderSingle is the order’s reject; one the venue had accepted is left alone', () => {
+    const { h, gw, reports } = withSecondOrder();
     h.peer('j', bmr('D', 'o2'));
     expect(reports.at(-1)).toMatchObject({
       execType: 'rejected',
@@ -184,20 +190,7 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
   });
 
   it('a refusal with a long Text is clipped to what a report carries, so it still encodes for the log', () => {
-    const { h, gw, reports } = withOrder();
-    gw.submit({
-      type: 'order.submit',
-      commandId: 'o2',
-      tsInit: h.clock.now(),
-      strategyId: 's',
-      instrumentId: AAPL.id,
-      clientOrderId: 'o2',
-      side: 'buy',
-      orderType: 'limit',
-      qty: 10,
-      limitPx: 1250,
-      tif: 'day'
-    });
+    const { h, gw, reports } = withSecondOrder();
     h.peer('j', [...bmr('D', 'o2').slice(0, 4), [58, 'x'.repeat(300)]]);
     const r = reports.at(-1)!;
     expect([r.execType, r.reason?.length]).toEqual(['rejected', REASON_MAX]);
