@@ -127,7 +127,7 @@ const syntheticSchema = z
 
 /** One file per symbol (each symbol once). */
 const dataFilesSchema = z
-  .array(z.strictObject({ symbol: z.string().min(1).max(12), path: z.string().min(1) }))
+  .array(z.strictObject({ symbol: symbolSchema, path: z.string().min(1) }))
   .min(1)
   .superRefine(
     uniqueSymbols<{ symbol: string }>(

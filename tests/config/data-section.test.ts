@@ -35,7 +35,15 @@ describe('config data section', () => {
     for (const bad of ['A@B', 'A B', 'x'.repeat(33)]) {
       const e = caught(() => config(parquet([bad])));
       expect([e.code, e.context.path]).toEqual(['TRD_ERR_CONFIG_INVALID', 'data.symbols.0']);
+      // the CSV kinds' file symbols follow the same rule
+      for (const kind of ['csv', 'yahoo-csv']) {
+        const f = caught(() => config({ kind, files: [{ symbol: bad, path: 'x.csv' }] }));
+        expect([f.code, f.context.path], kind).toEqual(['TRD_ERR_CONFIG_INVALID', 'data.files.0.symbol']);
+      }
     }
+    expect(config({ kind: 'csv', files: [{ symbol: 'ES=F', path: 'x.csv' }] }).data).toMatchObject({
+      files: [{ symbol: 'ES=F' }]
+    });
   });
 
   it('parquet: timeframe left out stays out (the finest stored applies); a stated one is kept', () => {
