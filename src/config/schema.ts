@@ -355,14 +355,14 @@ export const liveConfigSchema = z
      * (New York sessions) or `24x7` (UTC days, epoch-aligned buckets) for every instrument; default: each symbol's
      * own in a Parquet store, else `24x7` for synthetic data and `nyse` otherwise;
      * `session`: `regular` keeps only 09:30–16:00 New York (early closes applied) as a backtest does, `all` keeps
-     * extended hours. A bucket is emitted with the bar that completes it, or `graceMs` after its end when its
+     * extended hours; default: the backtest's (`data.session` of CSV data, else `regular`). A bucket is emitted with the bar that completes it, or `graceMs` after its end when its
      * last minute had no trades.
      */
     bars: z
       .strictObject({
         timeframe: z.string().min(1).optional(),
         calendar: z.enum(['nyse', '24x7']).optional(),
-        session: z.enum(['regular', 'all']).default('regular'),
+        session: z.enum(['regular', 'all']).optional(),
         graceMs: z.number().int().min(0).max(600_000).default(10_000)
       })
       .prefault({}),

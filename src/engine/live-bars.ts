@@ -72,7 +72,8 @@ export function liveBars(config: RunConfig): LiveBars {
       timeframe: tf,
       calendar: b.calendar ?? (config.data.kind === 'synthetic' ? '24x7' : 'nyse'),
       ...(b.calendar === undefined ? { calendars: dataCalendars(config) } : {}),
-      session: b.session,
+      // the backtest's session unless said otherwise: a CSV config's data.session, else the regular one
+      session: b.session ?? (config.data.kind === 'csv' ? config.data.session : 'regular'),
       graceNs: BigInt(b.graceMs) * NS_PER_MS
     });
     return { timeframe: tf, rollup };

@@ -104,6 +104,45 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
     );
   });
 
+  it('keeps the session the backtest kept: a CSV config with data.session: all gets its extended hours live too', () => {
+    /** What of a 5-minute pre-market run of minute bars (08:00 New York) reaches the strategy. */
+    const preMarket = (c: RunConfig): number => {
+      const { rollup } = liveBars(c);
+      const at = nsFromIso('2024-03-05T13:00:00Z'); // 08:00 in New York
+      let n = 0;
+      for (let m = 0; m < 5; m++) {
+        const tsOpen = at + BigInt(m) * NS_PER_MIN;
+        const bar: Bar = {
+          type: 'market.bar',
+          instrumentId: 'ORCL@SIM',
+          tsOpen,
+          tsEvent: tsOpen + NS_PER_MIN,
+          tsInit: tsOpen + NS_PER_MIN,
+          open: 100,
+          high: 100,
+          low: 100,
+          close: 100,
+          volume: 1
+        };
+        n += rollup!.push(bar, bar.tsEvent).bars.length;
+      }
+      return n;
+    };
+    const csv = (session?: string) => ({
+      kind: 'csv',
+      files: [{ symbol: 'ORCL', path: 'x.csv' }],
+      timeframe: '1m',
+      calendar: 'nyse',
+      ...(session ? { session } : {})
+    });
+    expect(preMarket(withLive({ venue: 'alpaca' }, { data: csv() }))).toBe(0);
+    expect(preMarket(withLive({ venue: 'alpaca' }, { data: csv('all') }))).toBe(5);
+    // live.bars.session still says otherwise when set
+    expect(preMarket(withLive({ venue: 'alpaca', bars: { session: 'regular' } }, { data: csv('all') }))).toBe(
+      0
+    );
+  });
+
   it('refuses what it cannot make, with TRD_ERR_CONFIG_INVALID', () => {
     const refused = (c: () => RunConfig, message: RegExp) =>
       expect(() => liveBars(c())).toThrow(
