@@ -1,3 +1,4 @@
+import { isoFromNs } from '../core/nanos.ts';
 import { annualizedReturn, calendarDays } from './annualized-return.ts';
 import { annualizedVolatility } from './annualized-volatility.ts';
 import { calmarRatio } from './calmar-ratio.ts';
@@ -51,6 +52,9 @@ export function computeSummary(
     ratioBasis: basis,
     calmar: cagr === null ? null : calmarRatio(cagr, dd.maxDrawdown),
     maxDrawdown: dd.maxDrawdown,
+    maxDrawdownPeak: isoOrNull(dd.peakTs),
+    maxDrawdownTrough: isoOrNull(dd.troughTs),
+    maxDrawdownRecovery: isoOrNull(dd.recoveryTs),
     maxDrawdownDurationDays: dd.maxDurationDays,
     var95: tail ? historicalVar(returns, 0.95) : null,
     cvar95: tail ? historicalCvar(returns, 0.95) : null,
@@ -92,4 +96,9 @@ export function ratioSeries(
 
 function finite(x: number | undefined): number {
   return x !== undefined && Number.isFinite(x) ? x : 0;
+}
+
+/** A time as ISO-8601 UTC, without sub-second digits that are zero; null for none. */
+function isoOrNull(ns: bigint | undefined): string | null {
+  return ns === undefined ? null : isoFromNs(ns).replace(/\.?0*Z$/, 'Z');
 }

@@ -53,7 +53,17 @@ export interface PerformanceSummary {
   calmar: number | null;
   /** Fraction, positive. */
   maxDrawdown: number;
-  /** Longest underwater period: peak to recovery (or to end if never recovered), calendar days. */
+  /**
+   * When the deepest drawdown's peak and trough were and when the peak was regained (ISO-8601 UTC; `null` when
+   * there was no drawdown, the recovery also when it never recovered).
+   */
+  maxDrawdownPeak: string | null;
+  maxDrawdownTrough: string | null;
+  maxDrawdownRecovery: string | null;
+  /**
+   * Longest underwater period: peak to recovery (or to end if never recovered), calendar days. It may be another
+   * drawdown than the deepest.
+   */
   maxDrawdownDurationDays: number;
   /**
    * Daily historical VaR at 95%, fraction, positive = loss; `null` with fewer than {@link MIN_TAIL_RETURNS} daily

@@ -42,6 +42,11 @@ export function formatRatio(x: number): string {
   return formatNumber(x, 2);
 }
 
+/** `2024-01-02T16:18:00Z` as `2024-01-02` (a drawdown's dates in the summary table; summary.json has the times). */
+function date(iso: string): string {
+  return iso.slice(0, 10);
+}
+
 /** One labelled, formatted metric of a {@link PerformanceSummary}. */
 export interface SummaryRow {
   readonly key: NumericKey;
@@ -76,7 +81,15 @@ export function summaryRows(s: PerformanceSummary): SummaryRow[] {
     row('sortino', `Sortino ratio${basis}`, formatRatio),
     row('calmar', 'Calmar ratio', formatRatio),
     row('maxDrawdown', 'Max drawdown', formatPct),
-    row('maxDrawdownDurationDays', 'Max drawdown duration (days)', days),
+    {
+      key: 'maxDrawdown',
+      label: 'Max drawdown peak → trough',
+      value:
+        s.maxDrawdownPeak === null || s.maxDrawdownTrough === null
+          ? NOT_AVAILABLE
+          : `${date(s.maxDrawdownPeak)} → ${date(s.maxDrawdownTrough)}${s.maxDrawdownRecovery === null ? ' (open)' : ''}`
+    },
+    row('maxDrawdownDurationDays', 'Longest underwater (days)', days),
     row('var95', 'VaR 95% (daily)', formatPct),
     row('cvar95', 'CVaR 95% (daily)', formatPct),
     row('tradeCount', 'Trades', int),

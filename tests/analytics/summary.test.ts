@@ -5,6 +5,7 @@ import { drawdownSeries, maxDrawdown } from '../../src/analytics/max-drawdown.ts
 import { computeSummary } from '../../src/analytics/summary.ts';
 import type { EquityPoint, RoundTrip } from '../../src/analytics/types.ts';
 import { historicalCvar, historicalVar } from '../../src/analytics/value-at-risk.ts';
+import { isoFromNs } from '../../src/core/nanos.ts';
 import { daily, fromReturns, T0 } from './helpers.ts';
 
 const trip = (pnl: number): RoundTrip => ({
@@ -40,6 +41,17 @@ describe('computeSummary', () => {
     expect(s.maxDrawdown).toBeCloseTo(0.1, 12);
     expect(s.calmar).toBeCloseTo(s.annualizedReturn! / 0.1, 0);
     expect(s.maxDrawdownDurationDays).toBe(3);
+    // the deepest drawdown: its peak (day 1, 110), trough (day 2, 99) and recovery (day 4, 118.8), as dates
+    const day = (i: number) => isoFromNs(daily([100, 110, 99, 99, 118.8])[i]!.ts).replace(/\.?0*Z$/, 'Z');
+    expect([s.maxDrawdownPeak, s.maxDrawdownTrough, s.maxDrawdownRecovery]).toEqual([day(1), day(2), day(4)]);
+    expect(s.maxDrawdownPeak).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // never recovered: no recovery date; never below a peak: no dates at all
+    expect(computeSummary(daily([100, 110, 99]), []).maxDrawdownRecovery).toBeNull();
+    expect(computeSummary(daily([100, 101, 102]), [])).toMatchObject({
+      maxDrawdownPeak: null,
+      maxDrawdownTrough: null,
+      maxDrawdownRecovery: null
+    });
     // four daily returns have no 5% tail (statistics.test.ts computes it from the same four: 0.085, 0.1)
     expect([s.var95, s.cvar95]).toEqual([null, null]);
     expect(s).toMatchObject({ tradeCount: 5, days: 4 });
@@ -93,8 +105,21 @@ describe('computeSummary', () => {
     const cases: EquityPoint[][] = [[], daily([100]), daily([100, 100, 100]), daily([0, 0]), daily([-5, 10])];
     for (const eq of cases) {
       const s = computeSummary(eq, []);
-      const { ratioBasis, annualizedReturn, calmar, var95, cvar95, ...numbers } = s;
+      const {
+        ratioBasis,
+        annualizedReturn,
+        calmar,
+        var95,
+        cvar95,
+        maxDrawdownPeak,
+        maxDrawdownTrough,
+        maxDrawdownRecovery,
+        ...numbers
+      } = s;
       expect(ratioBasis).toBe('daily');
+      // a drawdown's dates, when it has one, are dates
+      for (const d of [maxDrawdownPeak, maxDrawdownTrough, maxDrawdownRecovery])
+        expect(d === null || /^\d{4}-\d\d-\d\dT[\d:]+Z$/.test(d), String(d)).toBe(true);
       for (const [k, v] of Object.entries(numbers)) expect(Number.isFinite(v), `${k}=${v}`).toBe(true);
       // under twenty daily returns: no tail; under a day: no annual rate
       expect([var95, cvar95]).toEqual([null, null]);
@@ -103,9 +128,20 @@ describe('computeSummary', () => {
       expect(s.sharpe).toBe(0);
       expect(s.profitFactor).toBe(0);
     }
-    const { ratioBasis: _basis, annualizedReturn, calmar, var95, cvar95, ...empty } = computeSummary([], []);
+    const {
+      ratioBasis: _basis,
+      annualizedReturn,
+      calmar,
+      var95,
+      cvar95,
+      maxDrawdownPeak,
+      maxDrawdownTrough,
+      maxDrawdownRecovery,
+      ...empty
+    } = computeSummary([], []);
     expect(Object.values(empty).every((v) => v === 0)).toBe(true);
     expect([annualizedReturn, calmar, var95, cvar95]).toEqual([null, null, null, null]);
+    expect([maxDrawdownPeak, maxDrawdownTrough, maxDrawdownRecovery]).toEqual([null, null, null]);
   });
 
   it('property: max drawdown is in [0, 1] for positive equity and equals the deepest point of the underwater curve', () => {

@@ -33,6 +33,9 @@ const SAMPLE: PerformanceSummary = {
   ratioBasis: 'daily',
   calmar: 2,
   maxDrawdown: 0.2,
+  maxDrawdownPeak: '2024-01-02T16:18:00Z',
+  maxDrawdownTrough: '2024-01-29T20:44:00Z',
+  maxDrawdownRecovery: null,
   maxDrawdownDurationDays: 42.25,
   var95: 0.0211,
   cvar95: 0.0302,
@@ -122,7 +125,8 @@ describe('formatSummaryTable', () => {
       ['Sortino ratio', '-0.50'],
       ['Calmar ratio', '2.00'],
       ['Max drawdown', '20.00%'],
-      ['Max drawdown duration (days)', '42.3'],
+      ['Max drawdown peak → trough', '2024-01-02 → 2024-01-29 (open)'],
+      ['Longest underwater (days)', '42.3'],
       ['VaR 95% (daily)', '2.11%'],
       ['CVaR 95% (daily)', '3.02%'],
       ['Trades', '12'],
@@ -135,13 +139,17 @@ describe('formatSummaryTable', () => {
       expect(line, label).toBeDefined();
       expect(line!.trimEnd().endsWith(` ${value}`), `${label}: ${line}`).toBe(true);
     }
-    expect(lines).toHaveLength(2 + 17);
+    expect(lines).toHaveLength(2 + 18);
+    const none = formatSummaryTable({ ...SAMPLE, maxDrawdownPeak: null, maxDrawdownTrough: null });
+    expect(none).toMatch(/^Max drawdown peak → trough +n\/a$/m);
+    const back = formatSummaryTable({ ...SAMPLE, maxDrawdownRecovery: '2024-02-03T00:00:00Z' });
+    expect(back).toMatch(/^Max drawdown peak → trough +2024-01-02 → 2024-01-29$/m);
   });
 
   it('gives a run shorter than a day its length in thousandths of a day', () => {
     const hour = formatSummaryTable({ ...SAMPLE, days: 1 / 24, maxDrawdownDurationDays: 0.0125 }).split('\n');
     expect(hour.find((l) => l.startsWith('Days '))!.trimEnd()).toMatch(/ 0\.042$/);
-    expect(hour.find((l) => l.startsWith('Max drawdown duration (days) '))!.trimEnd()).toMatch(/ 0\.013$/);
+    expect(hour.find((l) => l.startsWith('Longest underwater (days) '))!.trimEnd()).toMatch(/ 0\.013$/);
     expect(formatSummaryTable({ ...SAMPLE, days: 0 })).toMatch(/^Days +0\.0$/m);
   });
 
