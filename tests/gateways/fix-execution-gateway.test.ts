@@ -190,7 +190,7 @@ describe('FixExecutionGateway: BusinessMessageReject (j) of our requests', () =>
   });
 
   it('a refusal with a long Text is clipped to what a report carries, so it still encodes for the log', () => {
-    const { h, gw, reports } = withSecondOrder();
+    const { h, reports } = withSecondOrder();
     h.peer('j', [...bmr('D', 'o2').slice(0, 4), [58, 'x'.repeat(300)]]);
     const r = reports.at(-1)!;
     expect([r.execType, r.reason?.length]).toEqual(['rejected', REASON_MAX]);
