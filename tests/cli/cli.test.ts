@@ -34,12 +34,15 @@ const count = (s: string | undefined): number => Number(s?.replaceAll(',', ''));
 
 /** `tradestate run --mode paper …` through the bin launcher, to completion. */
 function paperBin(...args: string[]) {
+  return paperBinWith({}, ...args);
+}
+
+/** {@link paperBin} with an environment (default: this process's). */
+function paperBinWith(o: { readonly env?: NodeJS.ProcessEnv }, ...args: string[]) {
   return spawnSync(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper', ...args],
-    {
-      encoding: 'utf8'
-    }
+    { encoding: 'utf8', cwd: REPO_ROOT, ...(o.env ? { env: o.env } : {}) }
   );
 }
 
@@ -205,31 +208,14 @@ describe('tradestate CLI', () => {
     const env = { ...process.env };
     delete env['APCA_API_KEY_ID'];
     delete env['APCA_API_SECRET_KEY'];
-    const bin = spawnSync(
-      process.execPath,
-      [join(REPO_ROOT, 'bin', 'tradestate.js'), 'run', '--mode', 'paper'],
-      { encoding: 'utf8', env }
-    );
+    const bin = paperBinWith({ env });
     expect(bin.status).toBe(1);
     expect(bin.stderr.trim().split('\n')).toHaveLength(1);
     expect(bin.stderr).toMatch(
       /APCA_API_KEY_ID and APCA_API_SECRET_KEY.*--venue local \[TRD_ERR_CREDENTIALS_MISSING\]$/m
     );
     // a FIX venue needs the keys only for Alpaca's market data: the way out is FIX market data, not --venue local
-    const fix = spawnSync(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'tradestate.js'),
-        'run',
-        '--mode',
-        'paper',
-        '--venue',
-        'fix',
-        '--config',
-        'config/paper-fix.yaml'
-      ],
-      { encoding: 'utf8', env, cwd: REPO_ROOT }
-    );
+    const fix = paperBinWith({ env }, '--venue', 'fix', '--config', 'config/paper-fix.yaml');
     expect(fix.status).toBe(1);
     expect(fix.stderr).toMatch(
       /--venue fix takes its market data from Alpaca.*live\.fix\.marketData: fix .*\[TRD_ERR_CREDENTIALS_MISSING\]\n$/

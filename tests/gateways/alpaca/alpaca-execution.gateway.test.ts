@@ -17,10 +17,28 @@ import {
   type AlpacaTestServerOptions,
   closedAfterEach,
   KEY,
-  SECRET
+  type Reply,
+  SECRET,
+  type SeenRequest
 } from './support/alpaca-test-server.ts';
 
 const cleanup = closedAfterEach();
+
+/** A lookup of an order by client order id. */
+const isLookup = (r: { readonly path: string }): boolean => r.path === '/v2/orders:by_client_order_id';
+
+/**
+ * An intercept: the venue applies every `method` request but drops the connection before answering, and every
+ * lookup by client order id fails (503), so only a later read can tell what happened.
+ */
+function lostAnswerLookupsDown(method: string): (r: SeenRequest) => Reply | undefined {
+  return (r) =>
+    r.method === method
+      ? 'apply-and-destroy'
+      : isLookup(r)
+        ? { status: 503, body: { message: 'down' } }
+        : undefined;
+}
 
 async function setup(
   o: Partial<AlpacaTestServerOptions> = {},
@@ -361,13 +379,7 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
   it('a submit whose answer is lost while every lookup fails stays unknown, and the next reconcile finds it', async () => {
     const { server, stream, gw, errors, types } = await setup();
     stream.stop(); // the trade updates are down too: only a lookup can tell
-    const lookups = (r: { path: string }) => r.path === '/v2/orders:by_client_order_id';
-    server.intercept = (r) =>
-      r.method === 'POST'
-        ? 'apply-and-destroy'
-        : lookups(r)
-          ? { status: 503, body: { message: 'down' } }
-          : undefined;
+    server.intercept = lostAnswerLookupsDown('POST');
     gw.submit(submit('o-21'));
     await until(
       () => errors.some((e) => e.message.includes('outcome still unknown')),
@@ -383,7 +395,7 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     // settled now: an ordinary working order, reconciled from the open-orders listing, not looked up again
     const asked = server.requests.length;
     await gw.reconcile();
-    expect(server.requests.slice(asked).filter(lookups)).toEqual([]);
+    expect(server.requests.slice(asked).filter(isLookup)).toEqual([]);
   });
 
   it('a replace whose answer is lost while the venue shows it under way stays unknown until the venue settles it', async () => {
@@ -548,13 +560,7 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     gw.submit(submit('o-30'));
     await until(() => types('o-30').includes('accepted'));
     stream.stop(); // only a lookup could tell
-    const lookups = (r: { path: string }) => r.path === '/v2/orders:by_client_order_id';
-    server.intercept = (r) =>
-      r.method === 'DELETE'
-        ? 'apply-and-destroy'
-        : lookups(r)
-          ? { status: 503, body: { message: 'down' } }
-          : undefined;
+    server.intercept = lostAnswerLookupsDown('DELETE');
     gw.cancel(cancel('o-30'));
     await until(() => types('o-30').includes('cancel_rejected'), 3000, 'the cancel answered');
     expect(of('o-30').at(-1)).toMatchObject({
@@ -575,7 +581,7 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
     server.intercept = (r) =>
       r.method === 'DELETE'
         ? 'hang'
-        : lookups(r)
+        : isLookup(r)
           ? { status: 404, body: { code: 40410000, message: 'order not found' } }
           : undefined;
     gw.cancel(cancel('o-31'));
@@ -586,13 +592,7 @@ describe('AlpacaExecutionGateway end to end (loopback REST + stream)', () => {
   it('the read before a PATCH is the lookup of the venue id when one was just made: one GET, not two', async () => {
     const { server, stream, gw, errors } = await setup();
     stream.stop(); // the venue id can only come from a lookup
-    const lookups = (r: { path: string }) => r.path === '/v2/orders:by_client_order_id';
-    server.intercept = (r) =>
-      r.method === 'POST'
-        ? 'apply-and-destroy'
-        : lookups(r)
-          ? { status: 503, body: { message: 'down' } }
-          : undefined;
+    server.intercept = lostAnswerLookupsDown('POST');
     gw.submit(submit('o-32'));
     await until(() => errors.some((e) => e.message.includes('outcome still unknown')), 3000, 'unresolved');
     server.intercept = undefined;
