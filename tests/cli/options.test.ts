@@ -61,34 +61,16 @@ describe('CLI option values', () => {
         'strategy: { type: sma-crossover, params: { fast: 2, slow: 5, qty: 1 } }\n'
     );
     // 2024-01-03 00:00 UTC: after the first session, before the second
-    const r = await cli(
-      'run',
-      '--config',
-      config,
-      '--out',
-      dir,
-      '--monte-carlo',
-      '0',
-      '--snapshot-at',
-      '2024-01-03'
-    );
+    const runAt = (at: string) =>
+      cli('run', '--config', config, '--out', dir, '--monte-carlo', '0', '--snapshot-at', at);
+    const r = await runAt('2024-01-03');
     expect([r.code, r.err]).toEqual([0, '']);
     expect(r.out).toContain(`snapshot at 2024-01-03T00:00:00.000000000Z: ${dir}/snapshot.json`);
     expect(JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8'))).toMatchObject({
       ts: String(nsFromIso('2024-01-03T00:00:00Z'))
     });
     // after the data: taken at the last bar, and the line says so
-    const late = await cli(
-      'run',
-      '--config',
-      config,
-      '--out',
-      dir,
-      '--monte-carlo',
-      '0',
-      '--snapshot-at',
-      '2030-01-01'
-    );
+    const late = await runAt('2030-01-01');
     expect(late.code).toBe(0);
     expect(late.out).toMatch(
       /snapshot at 2024-01-03T2\d:\d\d:00\.000000000Z \(the data ends before --snapshot-at\): /

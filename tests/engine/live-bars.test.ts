@@ -20,6 +20,20 @@ const withLive = (live: Record<string, unknown>, over: Record<string, unknown> =
 const yahoo = { kind: 'yahoo-csv', files: [{ symbol: 'ORCL', path: 'x.csv' }] };
 const parquet = (timeframe: string) => ({ kind: 'parquet', store: 's', symbols: ['ORCL'], timeframe });
 
+/** A flat one-minute bar of `instrumentId` opening at `tsOpen`. */
+const minuteBar = (instrumentId: string, tsOpen: bigint): Bar => ({
+  type: 'market.bar',
+  instrumentId,
+  tsOpen,
+  tsEvent: tsOpen + NS_PER_MIN,
+  tsInit: tsOpen + NS_PER_MIN,
+  open: 100,
+  high: 100,
+  low: 100,
+  close: 100,
+  volume: 1
+});
+
 describe('live bars: the strategy gets the timeframe it was backtested on', () => {
   it('defaults to the data’s timeframe and calendar; a real venue rolls minute bars up, a local one passes its bars', () => {
     const of = (c: RunConfig) => {
@@ -61,19 +75,7 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
       const out: string[] = [];
       for (const sym of ['BTCUSD', 'ORCL', 'XYZ'])
         for (let m = 0; m < 5; m++) {
-          const tsOpen = at + BigInt(m) * NS_PER_MIN;
-          const bar: Bar = {
-            type: 'market.bar',
-            instrumentId: `${sym}@SIM`,
-            tsOpen,
-            tsEvent: tsOpen + NS_PER_MIN,
-            tsInit: tsOpen + NS_PER_MIN,
-            open: 100,
-            high: 100,
-            low: 100,
-            close: 100,
-            volume: 1
-          };
+          const bar = minuteBar(`${sym}@SIM`, at + BigInt(m) * NS_PER_MIN);
           for (const b of rollup!.push(bar, bar.tsEvent).bars) out.push(b.instrumentId);
         }
       return out;
@@ -111,19 +113,7 @@ describe('live bars: the strategy gets the timeframe it was backtested on', () =
       const at = nsFromIso('2024-03-05T13:00:00Z'); // 08:00 in New York
       let n = 0;
       for (let m = 0; m < 5; m++) {
-        const tsOpen = at + BigInt(m) * NS_PER_MIN;
-        const bar: Bar = {
-          type: 'market.bar',
-          instrumentId: 'ORCL@SIM',
-          tsOpen,
-          tsEvent: tsOpen + NS_PER_MIN,
-          tsInit: tsOpen + NS_PER_MIN,
-          open: 100,
-          high: 100,
-          low: 100,
-          close: 100,
-          volume: 1
-        };
+        const bar = minuteBar('ORCL@SIM', at + BigInt(m) * NS_PER_MIN);
         n += rollup!.push(bar, bar.tsEvent).bars.length;
       }
       return n;
