@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dailyReturns } from '../../src/analytics/daily-returns.ts';
 import { drawdownSeries, maxDrawdown } from '../../src/analytics/max-drawdown.ts';
 import { computeSummary } from '../../src/analytics/summary.ts';
-import type { EquityPoint, RoundTrip } from '../../src/analytics/types.ts';
+import type { EquityPoint, PerformanceSummary, RoundTrip } from '../../src/analytics/types.ts';
 import { historicalCvar, historicalVar } from '../../src/analytics/value-at-risk.ts';
 import { isoFromNs } from '../../src/core/nanos.ts';
 import { daily, fromReturns, T0 } from './helpers.ts';
@@ -25,6 +25,23 @@ const returnsArb = fc.array(
 
 function relClose(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** A summary's metrics that are always numbers, apart from its basis, the ones that may be null and the drawdown's dates. */
+function parts(s: PerformanceSummary) {
+  const {
+    ratioBasis,
+    annualizedReturn,
+    calmar,
+    var95,
+    cvar95,
+    maxDrawdownPeak,
+    maxDrawdownTrough,
+    maxDrawdownRecovery,
+    ...numbers
+  } = s;
+  const dates = [maxDrawdownPeak, maxDrawdownTrough, maxDrawdownRecovery];
+  return { ratioBasis, annualizedReturn, calmar, var95, cvar95, dates, numbers };
 }
 
 describe('computeSummary', () => {
@@ -105,21 +122,10 @@ describe('computeSummary', () => {
     const cases: EquityPoint[][] = [[], daily([100]), daily([100, 100, 100]), daily([0, 0]), daily([-5, 10])];
     for (const eq of cases) {
       const s = computeSummary(eq, []);
-      const {
-        ratioBasis,
-        annualizedReturn,
-        calmar,
-        var95,
-        cvar95,
-        maxDrawdownPeak,
-        maxDrawdownTrough,
-        maxDrawdownRecovery,
-        ...numbers
-      } = s;
+      const { ratioBasis, annualizedReturn, calmar, var95, cvar95, dates, numbers } = parts(s);
       expect(ratioBasis).toBe('daily');
       // a drawdown's dates, when it has one, are dates
-      for (const d of [maxDrawdownPeak, maxDrawdownTrough, maxDrawdownRecovery])
-        expect(d === null || /^\d{4}-\d\d-\d\dT[\d:]+Z$/.test(d), String(d)).toBe(true);
+      for (const d of dates) expect(d === null || /^\d{4}-\d\d-\d\dT[\d:]+Z$/.test(d), String(d)).toBe(true);
       for (const [k, v] of Object.entries(numbers)) expect(Number.isFinite(v), `${k}=${v}`).toBe(true);
       // under twenty daily returns: no tail; under a day: no annual rate
       expect([var95, cvar95]).toEqual([null, null]);
@@ -128,20 +134,15 @@ describe('computeSummary', () => {
       expect(s.sharpe).toBe(0);
       expect(s.profitFactor).toBe(0);
     }
-    const {
-      ratioBasis: _basis,
-      annualizedReturn,
-      calmar,
-      var95,
-      cvar95,
-      maxDrawdownPeak,
-      maxDrawdownTrough,
-      maxDrawdownRecovery,
-      ...empty
-    } = computeSummary([], []);
-    expect(Object.values(empty).every((v) => v === 0)).toBe(true);
-    expect([annualizedReturn, calmar, var95, cvar95]).toEqual([null, null, null, null]);
-    expect([maxDrawdownPeak, maxDrawdownTrough, maxDrawdownRecovery]).toEqual([null, null, null]);
+    const empty = parts(computeSummary([], []));
+    expect(Object.values(empty.numbers).every((v) => v === 0)).toBe(true);
+    expect([empty.annualizedReturn, empty.calmar, empty.var95, empty.cvar95]).toEqual([
+      null,
+      null,
+      null,
+      null
+    ]);
+    expect(empty.dates).toEqual([null, null, null]);
   });
 
   it('property: max drawdown is in [0, 1] for positive equity and equals the deepest point of the underwater curve', () => {
