@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { barsFromArray } from '../../src/data/bar-source.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
@@ -10,6 +9,7 @@ import type { OrderEvent } from '../../src/messages/order-events.ts';
 import type { Strategy, StrategyAction } from '../../src/strategies/strategy.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
+import { bidThenPull, runWithLatency } from './support/latency-run.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
 const MIN = 60_000_000_000n;
@@ -109,44 +109,10 @@ describe('execution latency between bars', () => {
         volume: 1000
       };
     });
-    let n = 0;
-    const events: OrderEvent[] = [];
-    const strategy: Strategy = {
-      id: 'cx',
-      onBar(): readonly StrategyAction[] {
-        n++;
-        // a buy limit at 99 after the 1st bar: it reaches the venue after the 2nd bar's open, and works from the 3rd
-        if (n === 1)
-          return [
-            {
-              instrumentId: 'AAA@SIM',
-              side: 'buy',
-              qty: 5,
-              orderType: 'limit',
-              limitPx: 99,
-              tif: 'gtc',
-              reason: 'bid'
-            }
-          ];
-        // cancelled at the 3rd bar's close: the cancel reaches the venue 1 ms after the 4th bar opened at 98
-        if (n === 3) return [{ kind: 'cancel', clientOrderId: events[0]!.clientOrderId, reason: 'pull' }];
-        return [];
-      },
-      onOrderEvent(e: OrderEvent): readonly StrategyAction[] {
-        events.push(e);
-        return [];
-      },
-      snapshot: () => ({ n })
-    };
-    const r = await runBacktest({
-      config: smallConfig({
-        data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-04', sessions: 1 },
-        execution: { slippage: { bps: 0 }, latency: { networkMs: 1, ackMs: 1, fillMs: 1 } }
-      }),
-      configFile: 'test.yaml',
-      strategy,
-      bars: barsFromArray(bars)
-    });
+    // a buy limit at 99 after the 1st bar: it reaches the venue after the 2nd bar's open, and works from the 3rd;
+    // cancelled at the 3rd bar's close: the cancel reaches the venue 1 ms after the 4th bar opened at 98
+    const { strategy, events } = bidThenPull('AAA@SIM', 1, 3);
+    const r = await runWithLatency(strategy, bars, ['AAA']);
     const filled = records(r.log).filter((x) => x.type === 'order.filled');
     // filled at the open of the 4th bar (the limit's price: a buy limit opened through fills at the open)
     expect(filled.map((x) => [x.ts, (x.payload as { lastPx: number }).lastPx])).toEqual([

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { barsFromArray } from '../../src/data/bar-source.ts';
 import { runBacktest } from '../../src/engine/backtest.ts';
 import type { LogRecord, MemoryEventLog } from '../../src/log/event-log.ts';
 import type { Bar } from '../../src/messages/market-data.ts';
@@ -7,6 +6,7 @@ import type { OrderEvent } from '../../src/messages/order-events.ts';
 import type { Strategy, StrategyAction } from '../../src/strategies/strategy.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
+import { bidThenPull, runWithLatency } from './support/latency-run.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
 const ser = (log: unknown): string =>
@@ -93,15 +93,7 @@ describe('latency stepping: determinism and bars of different widths', () => {
         },
         snapshot: () => ({})
       };
-      const r = await runBacktest({
-        config: smallConfig({
-          data: { kind: 'synthetic', symbols: ['AAA', 'BBB'], start: '2024-03-04', sessions: 1 },
-          execution: { slippage: { bps: 0 }, latency: { networkMs: 1, ackMs: 1, fillMs: 1 } }
-        }),
-        configFile: 't.yaml',
-        strategy,
-        bars: barsFromArray(mk(withBbb))
-      });
+      const r = await runWithLatency(strategy, mk(withBbb), ['AAA', 'BBB']);
       return records(r.log)
         .filter((x) => x.type === 'order.filled')
         .map((x) => [String(x.ts), (x.payload as { lastPx: number }).lastPx]);
@@ -127,45 +119,10 @@ describe('latency stepping: a wider bar in a later group', () => {
         if (withAaa) bars.push(bar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, 100));
         if (i % 5n === 0n) bars.push(bar('BBB@SIM', T0 + (i - 5n) * MIN, T0 + i * MIN, i === 15n ? 98 : 100));
       }
-      const events: OrderEvent[] = [];
-      let nb = 0;
-      const strategy: Strategy = {
-        id: 'cx',
-        onBar(b) {
-          if (b.instrumentId !== 'BBB@SIM') return [];
-          nb++;
-          // a buy limit at 99 after BBB's 1st bar: working from its 3rd
-          if (nb === 1)
-            return [
-              {
-                instrumentId: 'BBB@SIM',
-                side: 'buy',
-                qty: 5,
-                orderType: 'limit',
-                limitPx: 99,
-                tif: 'gtc',
-                reason: 'bid'
-              }
-            ];
-          // cancelled at the 2nd bar's close (T0+10m): it reaches the venue 1 ms after the 3rd bar opened at 98
-          if (nb === 2) return [{ kind: 'cancel', clientOrderId: events[0]!.clientOrderId, reason: 'pull' }];
-          return [];
-        },
-        onOrderEvent(e: OrderEvent) {
-          events.push(e);
-          return [];
-        },
-        snapshot: () => ({})
-      };
-      const r = await runBacktest({
-        config: smallConfig({
-          data: { kind: 'synthetic', symbols: ['AAA', 'BBB'], start: '2024-03-04', sessions: 1 },
-          execution: { slippage: { bps: 0 }, latency: { networkMs: 1, ackMs: 1, fillMs: 1 } }
-        }),
-        configFile: 't.yaml',
-        strategy,
-        bars: barsFromArray(bars)
-      });
+      // a buy limit at 99 after BBB's 1st bar, working from its 3rd; cancelled at the 2nd bar's close (T0+10m): it
+      // reaches the venue 1 ms after the 3rd bar opened at 98
+      const { strategy, events } = bidThenPull('BBB@SIM', 1, 2);
+      const r = await runWithLatency(strategy, bars, ['AAA', 'BBB']);
       return [r.fills, events.map((e) => e.type).includes('order.canceled')];
     };
     // BBB alone: the venue is fed BBB's 3rd bar at its open, before the cancel: it fills at 98
