@@ -1,14 +1,15 @@
-import { config as rxConfig, Subject } from 'rxjs';
+import { config as rxConfig } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, TradestateError } from '../../src/core/errors.ts';
 import { nsFromIso } from '../../src/core/nanos.ts';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
 import { type LiveConnection, runLive } from '../../src/engine/live-runner.ts';
 import type { ExecutionReport } from '../../src/messages/execution-report.ts';
-import type { Bar, MarketData } from '../../src/messages/market-data.ts';
+import type { Bar } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { smallConfig } from '../support/run-config.ts';
 import { until } from '../support/until.ts';
+import { drivenConnection } from './support/driven-connection.ts';
 
 /*
  * The runner delivers venue reports on a microtask. A report that arrives as the session ends (its drain queued
@@ -17,27 +18,6 @@ import { until } from '../support/until.ts';
  * the connection here is a test double whose report stream the test drives; the local-venue sessions in
  * live-runner.test.ts cover the wiring end to end.
  */
-
-/** A connection whose trading and market-data streams the test drives. */
-function drivenConnection(over: Partial<LiveConnection> = {}) {
-  const reports = new Subject<ExecutionReport>();
-  const md = new Subject<MarketData>();
-  const connection: LiveConnection = {
-    name: 'driven',
-    execution: {
-      submit() {},
-      cancel() {},
-      replace() {},
-      reports$: reports,
-      errors$: new Subject(),
-      reconcile: async () => {}
-    },
-    marketData: { subscribe() {}, marketData$: md, errors$: new Subject() },
-    close: async () => {},
-    ...over
-  };
-  return { connection, reports, md };
-}
 
 const origQueue = globalThis.queueMicrotask;
 afterEach(() => {

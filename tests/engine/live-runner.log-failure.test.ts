@@ -1,14 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseTimeframe } from '../../src/data/timeframe.ts';
-import type { LiveConnection } from '../../src/engine/live-runner.ts';
-import type { ExecutionReport } from '../../src/messages/execution-report.ts';
-import type { MarketData } from '../../src/messages/market-data.ts';
 import { LiveClock } from '../../src/time/clock.ts';
 import { smallConfig } from '../support/run-config.ts';
+import { drivenConnection } from './support/driven-connection.ts';
 
 /*
  * A session's write-ahead log failing outside the session's own steps: a group fsync (from a timer) or the append
@@ -54,19 +51,7 @@ afterEach(() => {
 function session(reconcile: () => Promise<void>): { dir: string; running: Promise<unknown> } {
   process.on('unhandledRejection', onUnhandled);
   const dir = mkdtempSync(join(tmpdir(), 'ts-live-logfail-'));
-  const connection: LiveConnection = {
-    name: 'driven',
-    execution: {
-      submit() {},
-      cancel() {},
-      replace() {},
-      reports$: new Subject<ExecutionReport>(),
-      errors$: new Subject(),
-      reconcile
-    },
-    marketData: { subscribe() {}, marketData$: new Subject<MarketData>(), errors$: new Subject() },
-    close: async () => {}
-  };
+  const { connection } = drivenConnection({}, reconcile);
   const running = runLive({
     config: smallConfig({ data: { kind: 'synthetic', symbols: ['AAA'], start: '2024-03-05', sessions: 1 } }),
     configFile: 't.yaml',
