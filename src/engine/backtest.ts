@@ -332,15 +332,6 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
       const fedAhead = new Set<Bar>();
       /** The replay has delivered all the data: the venue has nothing more to be shown. */
       let dataDone = false;
-      /** The bars of a group this run trades. */
-      const traded = (group: readonly Bar[]): readonly Bar[] =>
-        group.filter((b) => rt.trades(b.instrumentId));
-      /** The earliest open of a group's bars. */
-      const openOf = (group: readonly Bar[]): Nanos => {
-        let tsOpen = group[0]!.tsOpen;
-        for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
-        return tsOpen;
-      };
       // Latency plays out between bars: the clock stops at the venue's due times (a command reaching it, a report
       // reaching us) in time order with the timers. The venue may not act past data it has not been shown
       // (docs/EMULATOR.md): before it handles anything at `t`, every bar that opened before `t` is shown to it — a
@@ -373,10 +364,12 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestResult
         const ts = delivered[0]!.tsEvent;
         lastTs = ts;
         ahead.release(ts);
-        const group = traded(delivered);
+        const group = delivered.filter((b) => rt.trades(b.instrumentId));
         if (group.length === 0) return;
         const tsEvent = group[0]!.tsEvent;
-        curve.begin(openOf(group));
+        let tsOpen = group[0]!.tsOpen;
+        for (const b of group) if (b.tsOpen < tsOpen) tsOpen = b.tsOpen;
+        curve.begin(tsOpen);
         // 1. the bars open: working orders (sent at or before tsOpen) meet the new prices (unless the venue was shown
         // a bar at its open already, to step past it)
         for (const bar of group) if (!fedAhead.delete(bar)) venue.onBar(bar);

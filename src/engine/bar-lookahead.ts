@@ -28,25 +28,20 @@ const YIELD_EVERY_MS = 50;
  */
 export class BarLookahead {
   readonly source: BarSource;
-  /** Batches passed on, from the one the cursor is in. */
-  readonly #batches: (readonly Bar[])[] = [];
-  /** Index in `#batches[0]` of the first bar not yet released. */
-  #pos = 0;
   /** The source is read to its end. */
   #eof = false;
-  /** Bars read from the source; those from {@link #aheadFrom} on are not passed on yet. */
+  /**
+   * Bars read from the source and not released: from {@link #released} on; those from {@link #aheadFrom} on are not
+   * passed on yet.
+   */
   #ahead: Bar[] = [];
+  #released = 0;
   #aheadFrom = 0;
   /** The widest bar passed on so far (`tsEvent − tsOpen`). */
   #maxWidth = 0n;
 
   constructor(src: BarSource) {
     this.source = this.#cut(src);
-  }
-
-  /** The widest bar (close − open) passed on so far: every bar still to come that opens before `t` closes before `t` plus it. */
-  get maxWidth(): Nanos {
-    return this.#maxWidth;
   }
 
   /**
@@ -67,17 +62,8 @@ export class BarLookahead {
   *barsAfter(after: Nanos, t: Nanos): Generator<Bar> {
     this.release(after);
     const limit = t + this.#maxWidth;
-    let pos = this.#pos;
-    for (const b of this.#batches) {
-      for (let i = pos; i < b.length; i++) {
-        const bar = b[i]!;
-        if (bar.tsEvent >= limit) return;
-        yield bar;
-      }
-      pos = 0;
-    }
     const a = this.#ahead;
-    for (let i = this.#aheadFrom; i < a.length; i++) {
+    for (let i = this.#released; i < a.length; i++) {
       const bar = a[i]!;
       if (bar.tsEvent >= limit) return;
       yield bar;
@@ -85,18 +71,16 @@ export class BarLookahead {
   }
 
   /**
-   * Forget the bars up to `upTo` (the consumer has delivered them): call it as the data is consumed, so that what is
-   * kept stays one batch or two, however long the source.
+   * Forget the bars passed on up to `upTo` (the consumer has delivered them): call it as the data is consumed, so
+   * that what is kept stays a few batches, however long the source.
    */
   release(upTo: Nanos): void {
-    const batches = this.#batches;
-    for (;;) {
-      const b = batches[0];
-      if (b === undefined) return;
-      while (this.#pos < b.length && b[this.#pos]!.tsEvent <= upTo) this.#pos++;
-      if (this.#pos < b.length) return;
-      batches.shift();
-      this.#pos = 0;
+    const a = this.#ahead;
+    while (this.#released < this.#aheadFrom && a[this.#released]!.tsEvent <= upTo) this.#released++;
+    if (this.#released > 4 * CHUNK && this.#released * 2 > a.length) {
+      this.#ahead = a.slice(this.#released);
+      this.#aheadFrom -= this.#released;
+      this.#released = 0;
     }
   }
 
@@ -109,11 +93,6 @@ export class BarLookahead {
       }
       const batch = this.#ahead.slice(this.#aheadFrom, to);
       this.#aheadFrom = to;
-      if (to > 4 * CHUNK && to * 2 > this.#ahead.length) {
-        this.#ahead = this.#ahead.slice(to);
-        this.#aheadFrom = 0;
-      }
-      this.#batches.push(batch);
       return batch;
     };
     for await (const batch of src) {
