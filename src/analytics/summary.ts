@@ -1,4 +1,4 @@
-import { isoFromNs } from '../core/nanos.ts';
+import { isoFromNsTrimmed } from '../core/nanos.ts';
 import { annualizedReturn, calendarDays } from './annualized-return.ts';
 import { annualizedVolatility } from './annualized-volatility.ts';
 import { calmarRatio } from './calmar-ratio.ts';
@@ -100,5 +100,5 @@ function finite(x: number | undefined): number {
 
 /** A time as ISO-8601 UTC, without sub-second digits that are zero; null for none. */
 function isoOrNull(ns: bigint | undefined): string | null {
-  return ns === undefined ? null : isoFromNs(ns).replace(/\.?0*Z$/, 'Z');
+  return ns === undefined ? null : isoFromNsTrimmed(ns);
 }

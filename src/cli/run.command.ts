@@ -5,7 +5,7 @@ import { loadRunConfig } from '../config/load.ts';
 import { liveConfigSchema } from '../config/schema.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ErrorCode, TradestateError } from '../core/errors.ts';
-import { isoFromNs, type Nanos } from '../core/nanos.ts';
+import { isoFromNs, isoFromNsTrimmed } from '../core/nanos.ts';
 import { type BacktestResult, runBacktest } from '../engine/backtest.ts';
 import { exposureLine, formatNumber } from '../report/format.ts';
 import { formatBenchmarkTable, formatMonteCarloTable, formatSummaryTable } from '../report/summary-table.ts';
@@ -208,7 +208,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const { reason, ts } = result.stopped;
     const n = (x: number): string => formatNumber(x, 0);
     io.err(
-      `tradestate: backtest stopped by ${reason} at ${isoTime(ts)} after ${n(result.bars)} bars, ` +
+      `tradestate: backtest stopped by ${reason} at ${isoFromNsTrimmed(ts)} after ${n(result.bars)} bars, ` +
         `${n(result.orders)} orders, ${n(result.fills)} fills; its log up to there is ${outDir}/events.jsonl ` +
         '(no summary or report for an unfinished run)\n'
     );
@@ -263,7 +263,7 @@ export function noticeWarnings(r: Pick<BacktestResult, 'notices'>): string[] {
     const what = ks.to === 'HALTED' ? 'tripped' : 'reduced trading to position-reducing orders';
     const more = killSwitchTrips > 1 ? `, ${n(killSwitchTrips - 1)} more after it` : '';
     out.push(
-      `kill switch ${what} at ${isoTime(ks.ts)} (${ks.trigger}: ${ks.reason})${more}; ` +
+      `kill switch ${what} at ${isoFromNsTrimmed(ks.ts)} (${ks.trigger}: ${ks.reason})${more}; ` +
         `${intents(intentsDiscardedAfterTrip)} discarded after it (see events.jsonl killswitch.*)`
     );
   }
@@ -289,9 +289,4 @@ export function noticeWarnings(r: Pick<BacktestResult, 'notices'>): string[] {
 function oneLine(s: string): string {
   const line = s.replace(/\s*\n\s*/g, ' ');
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
-}
-
-/** `2024-01-02T14:56:00Z`: an ISO time without the sub-second digits that are zero. */
-function isoTime(ns: Nanos): string {
-  return isoFromNs(ns).replace(/\.?0*Z$/, 'Z');
 }

@@ -60,6 +60,11 @@ export function isoFromNs(ns: Nanos): string {
   return `${base.slice(0, -1)}${sub}Z`;
 }
 
+/** {@link isoFromNs} without the sub-second digits that are zero: `2024-01-02T14:56:00Z`, `…:00.25Z`. */
+export function isoFromNsTrimmed(ns: Nanos): string {
+  return isoFromNs(ns).replace(/\.?0*Z$/, 'Z');
+}
+
 const ISO_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTradestateError } from '../../src/core/errors.ts';
-import { inDateRange, isoFromNs, MAX_DATE_NS, MIN_DATE_NS, nsFromIso } from '../../src/core/nanos.ts';
+import {
+  inDateRange,
+  isoFromNs,
+  isoFromNsTrimmed,
+  MAX_DATE_NS,
+  MIN_DATE_NS,
+  nsFromIso
+} from '../../src/core/nanos.ts';
 import { caught } from '../support/caught.ts';
 
 /** The code `nsFromIso(iso)` throws, or undefined when it parses. */
@@ -112,5 +119,15 @@ describe('isoFromNs', () => {
       const e = caught(() => isoFromNs(ns));
       expect([e.code, e.context], ns.toString()).toEqual(['TRD_ERR_NUMBER_INVALID', { ns: ns.toString() }]);
     }
+  });
+});
+
+describe('isoFromNsTrimmed', () => {
+  it('drops only the sub-second digits that are zero', () => {
+    const t = nsFromIso('2024-01-02T14:50:00Z');
+    expect(isoFromNsTrimmed(t)).toBe('2024-01-02T14:50:00Z');
+    expect(isoFromNsTrimmed(t + 250_000_000n)).toBe('2024-01-02T14:50:00.25Z');
+    expect(isoFromNsTrimmed(t + 1n)).toBe('2024-01-02T14:50:00.000000001Z');
+    expect(isoFromNsTrimmed(t - 1n)).toBe('2024-01-02T14:49:59.999999999Z');
   });
 });
