@@ -9,7 +9,7 @@ import type { OrderEvent } from '../../src/messages/order-events.ts';
 import type { Strategy, StrategyAction } from '../../src/strategies/strategy.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
-import { bidThenPull, runWithLatency } from './support/latency-run.ts';
+import { bidThenPull, flatBar, runWithLatency } from './support/latency-run.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
 const MIN = 60_000_000_000n;
@@ -93,22 +93,9 @@ describe('execution latency between bars', () => {
 
   it('the venue is shown a bar at its open before a later command: a cancel 1 ms after the open comes too late for the fill there', async () => {
     // flat at 100; the 4th bar opens at 98
-    const bars: Bar[] = Array.from({ length: 6 }, (_, i) => {
-      const tsEvent = T0 + BigInt(i + 1) * MIN;
-      const px = i === 3 ? 98 : 100;
-      return {
-        type: 'market.bar',
-        instrumentId: 'AAA@SIM',
-        tsOpen: tsEvent - MIN,
-        tsEvent,
-        tsInit: tsEvent,
-        open: px,
-        high: px,
-        low: px,
-        close: px,
-        volume: 1000
-      };
-    });
+    const bars: Bar[] = Array.from({ length: 6 }, (_, i) =>
+      flatBar('AAA@SIM', T0 + BigInt(i) * MIN, T0 + BigInt(i + 1) * MIN, i === 3 ? 98 : 100)
+    );
     // a buy limit at 99 after the 1st bar: it reaches the venue after the 2nd bar's open, and works from the 3rd;
     // cancelled at the 3rd bar's close: the cancel reaches the venue 1 ms after the 4th bar opened at 98
     const { strategy, events } = bidThenPull('AAA@SIM', 1, 3);

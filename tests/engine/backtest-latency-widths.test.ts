@@ -6,7 +6,7 @@ import type { OrderEvent } from '../../src/messages/order-events.ts';
 import type { Strategy, StrategyAction } from '../../src/strategies/strategy.ts';
 import { probeStrategy } from '../support/probe-strategy.ts';
 import { smallConfig } from '../support/run-config.ts';
-import { bidThenPull, runWithLatency } from './support/latency-run.ts';
+import { bidThenPull, flatBar, runWithLatency } from './support/latency-run.ts';
 
 const records = (log: unknown): LogRecord[] => (log as MemoryEventLog).records;
 const ser = (log: unknown): string =>
@@ -16,21 +16,6 @@ const ser = (log: unknown): string =>
 const MIN = 60_000_000_000n;
 const T0 = 1_709_562_600_000_000_000n; // 2024-03-04 14:30Z
 const LAT = { networkMs: 1, ackMs: 0.5, fillMs: 0.5, jitterMs: 0.2 };
-
-function bar(id: string, tsOpen: bigint, tsEvent: bigint, px: number): Bar {
-  return {
-    type: 'market.bar',
-    instrumentId: id,
-    tsOpen,
-    tsEvent,
-    tsInit: tsEvent,
-    open: px,
-    high: px,
-    low: px,
-    close: px,
-    volume: 1000
-  };
-}
 
 describe('latency stepping: determinism and bars of different widths', () => {
   it('determinism: fast vs --speed N× vs snapshotAt mid-run give the same log (with latency)', async () => {
@@ -58,11 +43,11 @@ describe('latency stepping: determinism and bars of different widths', () => {
     // AAA: 1-minute bars with no bar [T0+3m, T0+4m); BBB: one 5-minute bar [T0, T0+5m)
     const mk = (withBbb: boolean): Bar[] => {
       const out: Bar[] = [];
-      for (const i of [1n, 2n, 3n]) out.push(bar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, 100));
-      out.push(bar('AAA@SIM', T0 + 4n * MIN, T0 + 5n * MIN, 101)); // opens at 101
-      if (withBbb) out.push(bar('BBB@SIM', T0, T0 + 5n * MIN, 50));
-      out.push(bar('AAA@SIM', T0 + 5n * MIN, T0 + 6n * MIN, 105));
-      if (withBbb) out.push(bar('BBB@SIM', T0 + 5n * MIN, T0 + 10n * MIN, 50));
+      for (const i of [1n, 2n, 3n]) out.push(flatBar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, 100));
+      out.push(flatBar('AAA@SIM', T0 + 4n * MIN, T0 + 5n * MIN, 101)); // opens at 101
+      if (withBbb) out.push(flatBar('BBB@SIM', T0, T0 + 5n * MIN, 50));
+      out.push(flatBar('AAA@SIM', T0 + 5n * MIN, T0 + 6n * MIN, 105));
+      if (withBbb) out.push(flatBar('BBB@SIM', T0 + 5n * MIN, T0 + 10n * MIN, 50));
       return out.sort((a, b) =>
         a.tsEvent !== b.tsEvent ? (a.tsEvent < b.tsEvent ? -1 : 1) : a.instrumentId < b.instrumentId ? -1 : 1
       );
@@ -116,8 +101,9 @@ describe('latency stepping: a wider bar in a later group', () => {
     const run = async (withAaa: boolean) => {
       const bars: Bar[] = [];
       for (let i = 1n; i <= 15n; i++) {
-        if (withAaa) bars.push(bar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, 100));
-        if (i % 5n === 0n) bars.push(bar('BBB@SIM', T0 + (i - 5n) * MIN, T0 + i * MIN, i === 15n ? 98 : 100));
+        if (withAaa) bars.push(flatBar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, 100));
+        if (i % 5n === 0n)
+          bars.push(flatBar('BBB@SIM', T0 + (i - 5n) * MIN, T0 + i * MIN, i === 15n ? 98 : 100));
       }
       // a buy limit at 99 after BBB's 1st bar, working from its 3rd; cancelled at the 2nd bar's close (T0+10m): it
       // reaches the venue 1 ms after the 3rd bar opened at 98
@@ -139,8 +125,8 @@ describe('latency stepping across the look-ahead batches', () => {
       for (let i = 1n; i <= 1600n; i++) {
         const px = 100 + Number(i % 7n);
         yield [
-          bar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, px),
-          bar('BBB@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, px)
+          flatBar('AAA@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, px),
+          flatBar('BBB@SIM', T0 + (i - 1n) * MIN, T0 + i * MIN, px)
         ];
       }
     }

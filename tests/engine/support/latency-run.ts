@@ -53,3 +53,19 @@ export function runWithLatency(
     bars: barsFromArray(bars)
   });
 }
+
+/** A bar of `instrumentId` from `tsOpen` to `tsEvent` at one price `px`, volume 1,000. */
+export function flatBar(instrumentId: string, tsOpen: bigint, tsEvent: bigint, px: number): Bar {
+  return {
+    type: 'market.bar',
+    instrumentId,
+    tsOpen,
+    tsEvent,
+    tsInit: tsEvent,
+    open: px,
+    high: px,
+    low: px,
+    close: px,
+    volume: 1000
+  };
+}
